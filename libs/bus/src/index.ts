@@ -1,0 +1,2 @@
+export * from './bus.js';
+export { subjects, buckets, keys, token, untoken, partitionOf } from './subjects.js';

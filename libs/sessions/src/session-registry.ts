@@ -1,0 +1,38 @@
+/**
+ * Who is online where: one record per bound resource, shared by every router, presence and edge
+ * through the bus KV store (bucket `glider_sessions`), with a local cache fed by a watch.
+ */
+export interface SessionInfo {
+  jid: string; // full JID
+  edgeId: string;
+  sessionId: string;
+  priority: number;
+  available: boolean;
+  interested: boolean;
+  boundAtMs: number;
+  lastPresence?: Uint8Array;
+}
+
+/** RFC 6120 §7.7.2.2: what binding an already-bound full JID does. */
+export type ConflictRule = 'replace' | 'refuse';
+
+export interface BindOutcome {
+  ok: boolean;
+  /** The session that was replaced (its edge is told to close it with <conflict/>). */
+  replaced?: SessionInfo;
+}
+
+export interface SessionRegistry {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  bind(session: SessionInfo, rule: ConflictRule): Promise<BindOutcome>;
+  /** Changes a live session's fields; false when it is gone or belongs to another session id. */
+  update(jid: string, sessionId: string, patch: Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence'>>): Promise<boolean>;
+  /** Removes the record if it still belongs to `sessionId`; true when this call removed it. */
+  remove(jid: string, sessionId: string): Promise<SessionInfo | undefined>;
+  /** From the local cache, falling back to the store on a miss. */
+  get(jid: string): Promise<SessionInfo | undefined>;
+  ofUser(bareJid: string): Promise<SessionInfo[]>;
+  /** Sessions held by an edge, from the cache (for dead-edge clean-up). */
+  onEdge(edgeId: string): SessionInfo[];
+}

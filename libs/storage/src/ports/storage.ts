@@ -1,0 +1,21 @@
+import type { AccountsRepository } from './accounts.repository.js';
+import type { LastActivityRepository } from './last-activity.repository.js';
+import type { OfflineRepository } from './offline.repository.js';
+import type { PrivateXmlRepository } from './private-xml.repository.js';
+import type { RostersRepository } from './rosters.repository.js';
+import type { VcardsRepository } from './vcards.repository.js';
+
+/** Every repository a deployment has, from one backend (embedded or MongoDB). */
+export interface Storage {
+  readonly accounts: AccountsRepository;
+  readonly rosters: RostersRepository;
+  readonly offline: OfflineRepository;
+  readonly vcards: VcardsRepository;
+  readonly privateXml: PrivateXmlRepository;
+  readonly lastActivity: LastActivityRepository;
+  /** Ensures schema and indexes; resolves when the store is usable. */
+  open(): Promise<void>;
+  /** For `/healthz/ready`: undefined when healthy, else why not. */
+  health(): Promise<string | undefined>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/**
+ * Typed hooks: each app declares its vocabulary once, as an interface from hook name to the
+ * argument the handlers get (see apps/router/src/router.hooks.ts). Handlers run by priority
+ * (higher first); one that returns 'stop' ends the chain; one that throws is logged and skipped,
+ * it never kills a stream.
+ */
+export type HookResult = 'stop' | 'continue' | void;
+export type HookHandler<A> = (arg: A) => HookResult | Promise<HookResult>;
+
+/** What a setup returns: calling it undoes the registration. */
+export type Registration = () => void;
+
+export interface HookLogger {
+  error(obj: object, msg: string): void;
+}
+
+interface Entry<A> {
+  handler: HookHandler<A>;
+  priority: number;
+  owner: string;
+}
+
+export class Hooks<V extends object> {
+  private readonly chains = new Map<keyof V, Entry<any>[]>();
+
+  constructor(private readonly log: HookLogger) {}
+
+  on<K extends keyof V>(name: K, handler: HookHandler<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
+    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
+    const chain = this.chains.get(name) ?? [];
+    chain.push(entry);
+    chain.sort((a, b) => b.priority - a.priority);
+    this.chains.set(name, chain);
+    return () => {
+      const current = this.chains.get(name);
+      if (!current) return;
+      const i = current.indexOf(entry);
+      if (i >= 0) current.splice(i, 1);
+    };
+  }
+
+  has(name: keyof V): boolean {
+    return (this.chains.get(name)?.length ?? 0) > 0;
+  }
+
+  /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */
+  async run<K extends keyof V>(name: K, arg: V[K]): Promise<'stop' | 'continue'> {
+    const chain = this.chains.get(name);
+    if (!chain) return 'continue';
+    for (const entry of [...chain]) {
+      try {
+        if ((await entry.handler(arg)) === 'stop') return 'stop';
+      } catch (err) {
+        this.log.error({ err, hook: String(name), feature: entry.owner }, 'hook handler failed; skipped');
+      }
+    }
+    return 'continue';
+  }
+}
