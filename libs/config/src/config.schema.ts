@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
+ * spec's `config` block; env overrides are GLIDER_<SECTION>__<KEY> (see load-config.ts).
+ */
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(0);
+const bytes = z.number().int().min(1);
+const domainName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/, 'must be a lower-case DNS name, e.g. example.com');
+
+export const limitsSchema = z.strictObject({
+  /** Largest stanza (serialised bytes) accepted from a stranger or a user. RFC 6120 §13.12. */
+  maxStanzaBytes: bytes.default(256 * 1024),
+  /** Before authentication, far less is needed. */
+  maxStanzaBytesPreAuth: bytes.default(16 * 1024),
+  maxDepth: z.number().int().min(2).max(1000).default(32),
+  maxAttributes: z.number().int().min(1).max(1000).default(64),
+  maxAttributeBytes: bytes.default(16 * 1024),
+  maxNameBytes: bytes.default(256),
+  /** Sustained bytes per second read from one connection; excess pauses reading (RFC 6120 §13.12). */
+  readBytesPerSecond: bytes.default(1024 * 1024),
+  /** Burst allowance of the read rate limit. */
+  readBurstBytes: bytes.default(4 * 1024 * 1024),
+  maxConnectionsPerIp: z.number().int().min(1).default(200),
+  /** Time a new connection has to finish TLS and authentication. */
+  authTimeoutMs: ms.default(30_000),
+});
+
+export const edgeSchema = z.strictObject({
+  /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
+  id: z.string().min(1).optional(),
+  host: z.string().default('0.0.0.0'),
+  /** RFC 6120 c2s with STARTTLS (required). */
+  c2sPort: port.default(5222),
+  /** XEP-0368 direct TLS. */
+  directTlsPort: port.default(5223),
+  /** RFC 7395 over plain HTTP, for a TLS-terminating proxy in front; off unless enabled. */
+  wsPort: port.default(5280),
+  wsEnabled: z.boolean().default(false),
+  /** RFC 7395 over TLS. */
+  wssPort: port.default(5443),
+  wsPath: z.string().default('/xmpp-websocket'),
+  /** Trust X-Forwarded-For on the plain ws port (only behind your own proxy). */
+  wsTrustProxy: z.boolean().default(false),
+  limits: limitsSchema.default(limitsSchema.parse({})),
+  /** Whitespace keepalive interval; 0 disables. */
+  keepaliveIntervalMs: ms.default(60_000),
+  /** Close a stream with no traffic for this long. */
+  idleTimeoutMs: ms.default(600_000),
+  /** What binding an already-bound full JID does (RFC 6120 §7.7.2.2). */
+  resourceConflict: z.enum(['replace', 'refuse']).default('replace'),
+  /** Failed-login back-off per source IP: base doubles per failure up to max. */
+  authFailureDelayMs: ms.default(500),
+  authFailureDelayMaxMs: ms.default(16_000),
+  /** SASL mechanisms offered, in preference order. PLAIN only ever inside TLS. */
+  saslMechanisms: z
+    .array(z.enum(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']))
+    .min(1)
+    .default(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']),
+  /** How long a graceful drain waits for clients to leave before closing the rest. */
+  drainTimeoutMs: ms.default(30_000),
+  /** How long the edge waits for the router to take a stanza before bouncing it. */
+  routeTimeoutMs: ms.default(5_000),
+});
+
+export const tlsSchema = z.strictObject({
+  /** PEM files; when absent a self-signed certificate is made in dataDir on first start. */
+  certFile: z.string().optional(),
+  keyFile: z.string().optional(),
+  minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+  /** Reload the certificate when the files change (Kubernetes Secret rotation). */
+  watch: z.boolean().default(true),
+});
+
+export const busSchema = z.strictObject({
+  kind: z.enum(['inprocess', 'nats']).default('inprocess'),
+  url: z.string().default('nats://127.0.0.1:4222'),
+  /** File holding NATS credentials (user:password or a token), never inline. */
+  credentialsFile: z.string().optional(),
+  /** Number of router/presence partitions: fixed for a cluster's life. */
+  partitions: z.number().int().min(1).max(4096).default(64),
+  requestTimeoutMs: ms.default(5_000),
+  /** Heartbeat of edges and routers in the KV store; an edge silent 3× this long is dead. */
+  heartbeatMs: ms.min(100).default(2_000),
+});
+
+export const mongodbSchema = z.strictObject({
+  url: z.string().default('mongodb://127.0.0.1:27017'),
+  database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'not a valid MongoDB database name').default('glider'),
+  poolSize: z.number().int().min(1).max(1000).default(20),
+  connectTimeoutMs: ms.default(10_000),
+  operationTimeoutMs: ms.default(10_000),
+  tls: z.boolean().default(false),
+  tlsCaFile: z.string().optional(),
+  /** Credentials from a file (username:password on one line) or the MONGODB_URL env. */
+  credentialsFile: z.string().optional(),
+});
+
+export const storageSchema = z.strictObject({
+  kind: z.enum(['embedded', 'mongodb']).default('embedded'),
+  mongodb: mongodbSchema.default(mongodbSchema.parse({})),
+});
+
+export const routerSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  offlineMaxPerUser: z.number().int().min(0).default(1000),
+});
+
+export const presenceSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  maxRosterItems: z.number().int().min(1).default(2000),
+});
+
+export const registrationSchema = z.strictObject({
+  /** XEP-0077 in-band registration: off by default (admin-created accounts). */
+  enabled: z.boolean().default(false),
+});
+
+export const adminSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  grpcPort: port.default(5582),
+});
+
+export const httpSchema = z.strictObject({
+  host: z.string().default('0.0.0.0'),
+  /** /healthz/live, /healthz/ready and /metrics (Prometheus). 0 = a free port (tests). */
+  port: port.default(9090),
+});
+
+export const telemetrySchema = z.strictObject({
+  serviceName: z.string().default('glider'),
+  /** OTLP/HTTP endpoint for traces and metrics, e.g. http://otel-collector:4318; none = off. */
+  otlpEndpoint: z.string().url().optional(),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  domains: z.array(domainName).min(1).default(['localhost']),
+  /** Where `standalone` keeps its database and generated certificate. */
+  dataDir: z.string().default('./data'),
+  edge: edgeSchema.default(edgeSchema.parse({})),
+  tls: tlsSchema.default(tlsSchema.parse({})),
+  bus: busSchema.default(busSchema.parse({})),
+  storage: storageSchema.default(storageSchema.parse({})),
+  router: routerSchema.default(routerSchema.parse({})),
+  presence: presenceSchema.default(presenceSchema.parse({})),
+  registration: registrationSchema.default(registrationSchema.parse({})),
+  admin: adminSchema.default(adminSchema.parse({})),
+  http: httpSchema.default(httpSchema.parse({})),
+  telemetry: telemetrySchema.default(telemetrySchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
+  /** Per-feature options, keyed by feature name (each feature validates its own). */
+  features: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type GliderConfig = z.infer<typeof configSchema>;

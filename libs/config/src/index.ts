@@ -1,0 +1,3 @@
+export { configSchema, type GliderConfig } from './config.schema.js';
+export { loadConfig, ConfigError, type LoadConfigOptions } from './load-config.js';
+export { instanceId } from './instance-id.js';
