@@ -1,2 +1,3 @@
 export * from './bus.js';
 export { subjects, buckets, keys, token, untoken, partitionOf } from './subjects.js';
+export { BUS } from './bus.tokens.js';

@@ -1,0 +1,1 @@
+export const BUS = 'GLIDER_BUS';

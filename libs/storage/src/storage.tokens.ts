@@ -1,0 +1,1 @@
+export const STORAGE = 'GLIDER_STORAGE';

@@ -1,0 +1,37 @@
+/**
+ * Readiness checks: each returns undefined when fine, else why not (shown on /healthz/ready).
+ * Liveness is the process answering at all.
+ */
+export type HealthCheck = () => string | undefined | Promise<string | undefined>;
+
+export class HealthRegistry {
+  private readonly checks = new Map<string, HealthCheck>();
+  private draining = false;
+
+  register(name: string, check: HealthCheck): () => void {
+    this.checks.set(name, check);
+    return () => this.checks.delete(name);
+  }
+
+  /** An edge goes unready before it drains, so the Service stops sending it clients. */
+  setDraining(draining: boolean): void {
+    this.draining = draining;
+  }
+
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    let ready = !this.draining;
+    if (this.draining) checks.drain = 'draining';
+    for (const [name, check] of this.checks) {
+      let problem: string | undefined;
+      try {
+        problem = await check();
+      } catch (err) {
+        problem = `check failed: ${(err as Error).message}`;
+      }
+      checks[name] = problem ?? 'ok';
+      if (problem) ready = false;
+    }
+    return { ready, checks };
+  }
+}

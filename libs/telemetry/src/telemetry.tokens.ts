@@ -1,0 +1,2 @@
+export const LOGGER = 'GLIDER_LOGGER';
+export const HEALTH = 'GLIDER_HEALTH';

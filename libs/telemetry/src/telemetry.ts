@@ -1,0 +1,61 @@
+import { metrics, trace, type Meter, type Tracer } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { loadConfig } from '#libs/config';
+
+export interface Telemetry {
+  prometheus: PrometheusExporter;
+  shutdown(): Promise<void>;
+}
+
+let current: Telemetry | undefined;
+
+/**
+ * Starts OpenTelemetry: traces over OTLP when an endpoint is configured, metrics on the Prometheus
+ * endpoint (served by the health server) and over OTLP. Call first in every main.ts, before the app
+ * loads, so whatever is instrumented is patched in time.
+ */
+export async function startTelemetry(role: string): Promise<Telemetry> {
+  if (current) return current;
+  const config = loadConfig();
+  const endpoint = config.telemetry.otlpEndpoint;
+  const resource = resourceFromAttributes({
+    'service.name': `${config.telemetry.serviceName}-${role}`,
+    'service.namespace': 'glider',
+  });
+  const prometheus = new PrometheusExporter({ preventServerStart: true, prefix: '' });
+  const readers: MetricReader[] = [prometheus];
+  if (endpoint) {
+    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }) }));
+  }
+  const sdk = new NodeSDK({
+    resource,
+    traceExporter: endpoint ? new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) : undefined,
+    metricReaders: readers,
+    instrumentations: [],
+  });
+  sdk.start();
+  current = { prometheus, shutdown: () => sdk.shutdown() };
+  return current;
+}
+
+/** For tests and libraries used outside main.ts: a Prometheus exporter without the SDK. */
+export function ensureMetrics(): PrometheusExporter {
+  if (current) return current.prometheus;
+  const prometheus = new PrometheusExporter({ preventServerStart: true, prefix: '' });
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [prometheus] }));
+  current = { prometheus, shutdown: async () => {} };
+  return prometheus;
+}
+
+export function meter(name = 'glider'): Meter {
+  return metrics.getMeter(name);
+}
+
+export function tracer(name = 'glider'): Tracer {
+  return trace.getTracer(name);
+}

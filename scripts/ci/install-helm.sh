@@ -1,0 +1,18 @@
+#!/usr/bin/env sh
+# Installs helm (from the Go module proxy: no other download site is reachable in CI) and fetches the
+# Kubernetes OpenAPI v3 schemas used to validate rendered chart objects. Idempotent.
+set -eu
+HELM_VERSION="${HELM_VERSION:-v3.19.0}"
+K8S_VERSION="${K8S_VERSION:-v1.33.4}"
+GOBIN="${GOBIN:-$(go env GOPATH)/bin}"
+export GOBIN
+if ! "$GOBIN/helm" version --short 2>/dev/null | grep -q "^${HELM_VERSION}"; then
+  go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
+fi
+SCHEMA_DIR="${K8S_SCHEMA_DIR:-$HOME/.cache/glider/k8s-openapi/${K8S_VERSION}}"
+if [ ! -f "$SCHEMA_DIR/api__v1_openapi.json" ]; then
+  dir=$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+  mkdir -p "$SCHEMA_DIR"
+  cp "$dir"/api/openapi-spec/v3/*.json "$SCHEMA_DIR"/
+fi
+echo "helm: $GOBIN/helm; schemas: $SCHEMA_DIR"
