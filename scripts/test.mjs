@@ -1,6 +1,9 @@
 // Runs every compiled test: unit specs next to the code, then the cross-app and end-to-end suites.
 // Usage: node scripts/test.mjs [unit|e2e|all] (default all).
 import { spawnSync } from 'node:child_process';
+import { ensureNode24 } from './node24.mjs';
+
+await ensureNode24();
 
 const which = process.argv[2] ?? 'all';
 const globs = {

@@ -1,0 +1,69 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { BUS, createBus, type Bus } from '#libs/bus';
+import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
+import { SESSION_REGISTRY, createSessionRegistry } from '#libs/sessions';
+import { STORAGE, createStorage, type Storage } from '#libs/storage';
+import { HEALTH, HealthRegistry, LOGGER, rootLogger, type Logger } from '#libs/telemetry';
+import { CoreLifecycle } from './core.lifecycle.js';
+
+export interface CoreOptions {
+  /** edge | router | presence | standalone: names the service in logs and telemetry. */
+  role: string;
+  /** Applied over file and env (tests). */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * What every app needs, once per process: config, logger, health, the bus, storage and the session
+ * registry. Global, so that `standalone` shares one of each between edge, router and presence.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: 'GLIDER_CORE_OPTIONS', useValue: options },
+        { provide: CONFIG, useFactory: () => loadConfig({ overrides: options.overrides }) },
+        {
+          provide: LOGGER,
+          inject: [CONFIG],
+          useFactory: (config: GliderConfig) => rootLogger(config.log.level, `glider-${options.role}`),
+        },
+        { provide: HEALTH, useFactory: () => new HealthRegistry() },
+        {
+          provide: BUS,
+          inject: [CONFIG, LOGGER, HEALTH],
+          useFactory: async (config: GliderConfig, logger: Logger, health: HealthRegistry) => {
+            const bus = await createBus(config.bus, logger.child({ component: 'bus' }));
+            health.register('bus', () => bus.health());
+            return bus;
+          },
+        },
+        {
+          provide: STORAGE,
+          inject: [CONFIG, LOGGER, HEALTH],
+          useFactory: async (config: GliderConfig, logger: Logger, health: HealthRegistry) => {
+            const storage = await createStorage(config, logger.child({ component: 'storage' }));
+            health.register('storage', () => storage.health());
+            return storage;
+          },
+        },
+        {
+          provide: SESSION_REGISTRY,
+          inject: [BUS, LOGGER],
+          useFactory: async (bus: Bus, logger: Logger) => {
+            const registry = createSessionRegistry(bus, { logger: logger.child({ component: 'sessions' }) });
+            await registry.start();
+            return registry;
+          },
+        },
+        CoreLifecycle,
+      ],
+      exports: [CONFIG, LOGGER, HEALTH, BUS, STORAGE, SESSION_REGISTRY],
+    };
+  }
+}
+
+export type { Storage };

@@ -1,0 +1,2 @@
+export { CoreModule, type CoreOptions } from './core.module.js';
+export { runApp } from './run-app.js';

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { ConfigError, loadConfig, type GliderConfig } from '#libs/config';
+import { rootLogger } from '#libs/telemetry';
+
+/**
+ * Boots an app module: validates config first (a bad value exits with the key named, before
+ * anything listens), then starts Nest with shutdown hooks. `grpc` turns the app into a gRPC
+ * microservice (the admin API) as well.
+ */
+export async function runApp(
+  module: Type<unknown>,
+  opts: { role: string; grpc?: (config: GliderConfig) => MicroserviceOptions },
+): Promise<INestApplicationContext> {
+  let config: GliderConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`glider-${opts.role}: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = rootLogger(config.log.level, `glider-${opts.role}`);
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  const nestLogger = {
+    log: (m: unknown) => logger.debug({ nest: true }, String(m)),
+    error: (m: unknown, trace?: string) => logger.error({ nest: true, trace }, String(m)),
+    warn: (m: unknown) => logger.warn({ nest: true }, String(m)),
+    debug: (m: unknown) => logger.trace({ nest: true }, String(m)),
+    verbose: (m: unknown) => logger.trace({ nest: true }, String(m)),
+  };
+  const app = opts.grpc
+    ? await NestFactory.createMicroservice<MicroserviceOptions>(module, { ...opts.grpc(config), logger: nestLogger })
+    : await NestFactory.createApplicationContext(module, { logger: nestLogger });
+  app.enableShutdownHooks();
+  if ('listen' in app && typeof (app as { listen?: unknown }).listen === 'function') {
+    await (app as unknown as { listen(): Promise<void> }).listen();
+  } else {
+    await app.init();
+  }
+  logger.info({ role: opts.role, domains: config.domains }, 'started');
+  return app;
+}

@@ -1,0 +1,11 @@
+// The local cluster in one command: a real nats-server (JetStream), two routers, a presence
+// service and two edges, each its own process on loopback. Ctrl-C stops them all.
+//   npm run cluster            edge 1 on 5222/5223/5443, edge 2 on 15222/15223/15443, admin gRPC on 5582
+// Build first (npm run cluster does). Set GLIDER_STORAGE__KIND=mongodb and
+// GLIDER_STORAGE__MONGODB__URL=... to run it on MongoDB instead of the shared embedded store.
+import { ensureNode24 } from "./node24.mjs";
+
+await ensureNode24();
+const { cluster } = await import("../dist/test/harness/cluster-cli.js");
+
+await cluster(process.argv.slice(2));

@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""A real slixmpp client for Glider's end-to-end suite.
+
+Logs in (STARTTLS, or direct TLS with --direct-tls), sends initial presence, optionally sends one
+message, optionally waits for one message, prints a JSON line with what happened, and exits 0 on
+success, 1 on failure or timeout.
+"""
+import argparse
+import asyncio
+import json
+import sys
+
+import slixmpp
+
+
+class Chat(slixmpp.ClientXMPP):
+    def __init__(self, args):
+        super().__init__(args.jid, args.password)
+        self.args = args
+        self.result = {"ok": False, "received": None, "bound": None}
+        self.ca_certs = args.ca
+        self.add_event_handler("session_start", self.start)
+        self.add_event_handler("message", self.on_message)
+        self.add_event_handler("failed_auth", lambda _: self.fail("auth failed"))
+
+    def fail(self, why):
+        self.result["error"] = why
+        self.disconnect()
+
+    async def start(self, _event):
+        self.result["bound"] = str(self.boundjid)
+        self.send_presence()
+        await self.get_roster()
+        if self.args.send_to:
+            self.send_message(mto=self.args.send_to, mbody=self.args.send_body, mtype="chat")
+        if not self.args.expect_body:
+            self.result["ok"] = True
+            await asyncio.sleep(0.5)
+            self.disconnect()
+
+    def on_message(self, msg):
+        if msg["type"] in ("chat", "normal") and msg["body"] == self.args.expect_body:
+            self.result["received"] = {"from": str(msg["from"]), "body": msg["body"]}
+            self.result["ok"] = True
+            self.disconnect()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--jid", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--ca", required=True)
+    p.add_argument("--direct-tls", action="store_true")
+    p.add_argument("--send-to")
+    p.add_argument("--send-body", default="hello from slixmpp")
+    p.add_argument("--expect-body")
+    p.add_argument("--timeout", type=float, default=20)
+    args = p.parse_args()
+    xmpp = Chat(args)
+    xmpp.connect((args.host, args.port), use_ssl=args.direct_tls, force_starttls=not args.direct_tls)
+    loop = asyncio.get_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
+    except asyncio.TimeoutError:
+        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
+    print(json.dumps(xmpp.result))
+    sys.exit(0 if xmpp.result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

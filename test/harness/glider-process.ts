@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '#libs/testing';
+import { repoRoot } from './paths.js';
+
+export interface GliderProcess {
+  role: string;
+  pid: number;
+  httpPort: number;
+  logFile: string;
+  child: ChildProcess;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts one Glider app (`dist/apps/<app>/src/main.js`) as a child process with GLIDER_* env, logs
+ * to a file, and waits until /healthz/ready answers 200.
+ */
+export async function startGlider(app: string, env: Record<string, string>, opts: { logDir: string; name?: string; ready?: boolean }): Promise<GliderProcess> {
+  const name = opts.name ?? app;
+  const logFile = join(opts.logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist/apps', app, 'src/main.js')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const httpPort = Number(env.GLIDER_HTTP__PORT);
+  const proc: GliderProcess = {
+    role: name,
+    pid: child.pid!,
+    httpPort,
+    logFile,
+    child,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      log.end();
+      return code;
+    },
+  };
+  if (opts.ready !== false) {
+    let ended = false;
+    void exited.then(() => (ended = true));
+    await waitFor(
+      async () => {
+        if (ended) throw new Error(`${name} exited before it was ready; see ${logFile}`);
+        return isReady(httpPort);
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: `${name} ready on :${httpPort} (log ${logFile})` },
+    );
+  }
+  return proc;
+}
+
+export async function isReady(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz/ready`);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+import { setDefaultCACertificates, getCACertificates } from 'node:tls';
+import { client as xmppClient, xml, type Client, type XmlElement } from "@xmpp/client";
+
+export { xml };
+export type XmppElement = XmlElement;
+
+export interface TestClient {
+  jid: string;
+  xmpp: Client;
+  stanzas: XmppElement[];
+  /** Resolves with the first stanza (seen already or arriving) that matches. */
+  waitFor(what: string, match: (s: XmppElement) => boolean, timeoutMs?: number): Promise<XmppElement>;
+  send(stanza: XmppElement): Promise<void>;
+  iq(stanza: XmppElement): Promise<XmppElement>;
+  stop(): Promise<void>;
+}
+
+/** Trust the server's certificate the way a user would import it, for this test process. */
+export function trustCertificate(pem: string): void {
+  setDefaultCACertificates([...getCACertificates('default'), pem]);
+}
+
+/** A real xmpp.js (@xmpp/client) connection: service is xmpp://, xmpps:// or wss://. */
+export async function connect(service: string, username: string, password: string, resource: string, domain = 'localhost'): Promise<TestClient> {
+  const xmpp = xmppClient({ service, domain, username, password, resource });
+  const stanzas: XmppElement[] = [];
+  const waiters = new Set<{ match: (s: XmppElement) => boolean; resolve: (s: XmppElement) => void }>();
+  xmpp.on('error', () => {});
+  xmpp.on('stanza', (s: XmppElement) => {
+    stanzas.push(s);
+    for (const w of waiters) {
+      if (w.match(s)) {
+        waiters.delete(w);
+        w.resolve(s);
+      }
+    }
+  });
+  const address = await xmpp.start();
+  return {
+    jid: address.toString(),
+    xmpp,
+    stanzas,
+    waitFor(what, match, timeoutMs = 15_000) {
+      const seen = stanzas.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = { match, resolve: (s: XmppElement) => (clearTimeout(timer), resolve(s)) };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`${username}/${resource} waited ${timeoutMs} ms for ${what}; got:\n${stanzas.map(String).join('\n')}`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    send: (s) => xmpp.send(s),
+    iq: (s) => xmpp.iqCaller.request(s, 15_000),
+    async stop() {
+      await xmpp.stop().catch(() => {});
+    },
+  };
+}
+
+export const isMessageWithBody = (body: string) => (s: XmppElement) => s.is('message') && s.getChildText('body') === body;
+export const isPresence = (from: string, type?: string) => (s: XmppElement) =>
+  s.is('presence') && (s.attrs.from === from || s.attrs.from?.startsWith(from + '/')) && s.attrs.type === type;
