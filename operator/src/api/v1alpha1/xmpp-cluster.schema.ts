@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * XmppCluster (glider.im/v1alpha1): the single source of the CRD. The TypeScript types are inferred
+ * from these schemas and the CRD's openAPIV3Schema is generated from them (crd.ts), so the operator
+ * and the API server agree on every field. Patterns are RE2-compatible (the API server's engine);
+ * `x-kubernetes-validations` carry the CEL rules.
+ */
+const cel = (rule: string, message: string) => ({ rule, message });
+const dns1123 = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+const duration = z.string().regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/).min(2).describe('A duration such as 2160h, 30m or 90s.');
+
+export const domainName = z.string().min(1).max(253).regex(new RegExp(dns1123)).describe('A lower-case DNS name, e.g. example.com.');
+
+export const secretKeyRef = z.strictObject({
+  name: z.string().min(1).max(253).describe('Secret in the XmppCluster namespace.'),
+  key: z.string().min(1).max(253).describe('Key in the Secret.'),
+});
+
+export const autoscaling = z
+  .strictObject({
+    minReplicas: z.number().int().min(1).max(1000),
+    maxReplicas: z.number().int().min(1).max(1000),
+    targetConnectionsPerReplica: z.number().int().min(1).optional().describe('Edge: open connections one replica should carry.'),
+    targetStanzasPerSecondPerReplica: z.number().int().min(1).optional().describe('Stanzas per second one replica should carry.'),
+    stabilizationWindowSeconds: z.number().int().min(0).max(3600).default(300).describe('Scale down only to the highest recommendation of this window.'),
+  })
+  .meta({ 'x-kubernetes-validations': [cel('self.minReplicas <= self.maxReplicas', 'minReplicas must not exceed maxReplicas')] });
+
+const resourceList = z.record(z.string(), z.string().regex(/^[0-9.]+[a-zA-Z]*$/));
+export const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
+
+export const component = z.strictObject({
+  enabled: z.boolean().default(true),
+  replicas: z.number().int().min(0).max(1000).default(2).describe('Replicas when autoscaling is not set.'),
+  autoscaling: autoscaling.optional(),
+  resources: resources.optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  tolerations: z.array(z.object({}).loose()).optional().describe('Pod tolerations, as in a PodSpec.'),
+  podDisruptionBudget: z.strictObject({ maxUnavailable: z.number().int().min(0).default(1) }).optional(),
+});
+
+export const tls = z
+  .strictObject({
+    source: z.enum(['operator', 'certManager', 'secret']).default('operator').describe('operator: a cluster CA the operator keeps; certManager: Certificate resources; secret: a Secret you provide.'),
+    duration: duration.default('2160h'),
+    renewBefore: duration.default('360h'),
+    issuerRef: z.strictObject({ name: z.string().min(1), kind: z.enum(['Issuer', 'ClusterIssuer']).default('Issuer'), group: z.string().default('cert-manager.io') }).optional(),
+    secretName: z.string().min(1).max(253).optional().describe('source=secret: a kubernetes.io/tls Secret.'),
+    ca: z
+      .strictObject({
+        duration: duration.default('87600h'),
+        renewBefore: duration.default('720h').describe('Also the overlap: the old CA stays trusted until it expires.'),
+      })
+      .meta({ 'x-kubernetes-validations': [cel('duration(self.renewBefore) < duration(self.duration)', 'ca.renewBefore must be shorter than ca.duration')] })
+      .optional(),
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      cel("self.source != 'certManager' || has(self.issuerRef)", 'tls.issuerRef is required when tls.source is certManager'),
+      cel("self.source != 'secret' || has(self.secretName)", 'tls.secretName is required when tls.source is secret'),
+      cel('duration(self.renewBefore) < duration(self.duration)', 'tls.renewBefore must be shorter than tls.duration'),
+    ],
+  });
+
+export const nats = z.strictObject({
+  url: z.string().regex(/^(nats|tls):\/\/[^\s]+$/).describe('NATS server URL(s), comma separated, e.g. nats://nats:4222.'),
+  credentialsSecretRef: secretKeyRef.optional().describe('user:password or a token, mounted as a file.'),
+});
+
+export const mongodb = z
+  .strictObject({
+    url: z.string().regex(/^mongodb(\+srv)?:\/\/[^\s]+$/).optional(),
+    urlSecretRef: secretKeyRef.optional().describe('A Secret key holding the URL (when it carries credentials).'),
+    database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/).default('glider'),
+    credentialsSecretRef: secretKeyRef.optional().describe('username:password on one line, mounted as a file.'),
+  })
+  .meta({ 'x-kubernetes-validations': [cel('has(self.url) != has(self.urlSecretRef)', 'set exactly one of mongodb.url and mongodb.urlSecretRef')] });
+
+export const federation = z.strictObject({
+  enabled: z.boolean().default(true),
+  mode: z.enum(['allowList', 'denyList']).default('allowList').describe('allowList: only the listed domains; denyList: all but the listed.'),
+  allow: z.array(domainName).max(1000).default([]),
+  deny: z.array(domainName).max(1000).default([]),
+});
+
+export const xmppClusterSpec = z
+  .strictObject({
+    domains: z.array(domainName).min(1).max(100).describe('XMPP domains served; the first is the primary.'),
+    image: z
+      .strictObject({
+        repository: z.string().min(1).optional(),
+        tag: z.string().min(1).optional(),
+        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+      })
+      .optional()
+      .describe("Defaults to the operator's own release image."),
+    nats,
+    mongodb,
+    components: z
+      .strictObject({
+        edge: component.default(component.parse({})),
+        router: component.default(component.parse({})),
+        presence: component.default(component.parse({})),
+        muc: component.default(component.parse({ enabled: false })),
+        mediaRelay: component.default(component.parse({ enabled: false })),
+      })
+      .default({} as never),
+    tls: tls.default(tls.parse({})),
+    federation: federation.default(federation.parse({})),
+    drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
+    deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
+    config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
+  })
+  .meta({ 'x-kubernetes-validations': [cel('self.domains.all(d, self.domains.filter(e, e == d).size() == 1)', 'domains must be unique')] });
+
+export const condition = z.strictObject({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+  observedGeneration: z.number().int().optional(),
+});
+
+export const componentStatus = z.strictObject({
+  replicas: z.number().int().optional(),
+  readyReplicas: z.number().int().optional(),
+  desiredReplicas: z.number().int().optional(),
+  draining: z.array(z.strictObject({ pod: z.string(), since: z.string() })).optional(),
+});
+
+export const certificateStatus = z.strictObject({
+  secretName: z.string().optional(),
+  notAfter: z.string().optional(),
+  serialNumber: z.string().optional(),
+  caNotAfter: z.string().optional(),
+});
+
+export const xmppClusterStatus = z.strictObject({
+  observedGeneration: z.number().int().optional(),
+  phase: z.enum(['Pending', 'Progressing', 'Ready', 'Degraded', 'Deleting']).optional(),
+  readyComponents: z.string().optional().describe('ready/enabled components, e.g. 3/3.'),
+  conditions: z.array(condition).optional(),
+  components: z.record(z.string(), componentStatus).optional(),
+  certificate: certificateStatus.optional(),
+});
+
+export type XmppClusterSpec = z.output<typeof xmppClusterSpec>;
+export type XmppClusterSpecInput = z.input<typeof xmppClusterSpec>;
+export type XmppClusterStatus = z.output<typeof xmppClusterStatus>;
+export type Condition = z.output<typeof condition>;
+export type ComponentSpec = z.output<typeof component>;
+export type ComponentName = keyof XmppClusterSpec['components'];
+export const componentNames = ['edge', 'router', 'presence', 'muc', 'mediaRelay'] as const satisfies readonly ComponentName[];
