@@ -1,0 +1,16 @@
+/**
+ * Bounds the parser enforces while bytes stream in (RFC 6120 §13.12). The edge takes them from
+ * config (`edge.limits`), tighter before authentication, and raises them with `setLimits`.
+ */
+export interface XmlLimits {
+  /** Source bytes of one top-level element (a stanza, a nonza, the stream header). */
+  maxStanzaBytes: number;
+  /** Nesting depth of a top-level element: the stanza itself is depth 1. */
+  maxDepth: number;
+  /** Attributes on one element, xmlns declarations included. */
+  maxAttributes: number;
+  /** UTF-8 bytes of one attribute value (as written, before entity decoding). */
+  maxAttributeBytes: number;
+  /** UTF-8 bytes of one element or attribute name. */
+  maxNameBytes: number;
+}

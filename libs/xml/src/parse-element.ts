@@ -1,0 +1,26 @@
+import type { Element } from './element.js';
+import { FORBIDDEN_CHAR } from './chars.js';
+import { XmlParseError } from './errors.js';
+import type { XmlLimits } from './limits.js';
+import { XmlCore } from './xml-core.js';
+
+/**
+ * One complete element from one RFC 7395 WebSocket message (<open/>, <close/> or a stanza), under
+ * the same restrictions and limits as a stream. Throws XmlParseError.
+ */
+export function parseElement(text: string, limits: XmlLimits): Element {
+  let result: Element | undefined;
+  const core = new XmlCore(limits, true, {
+    start: () => {},
+    element: (el) => {
+      result = el;
+    },
+    end: () => {},
+  });
+  const bad = FORBIDDEN_CHAR.exec(text);
+  if (bad) throw new XmlParseError('not-well-formed', 'character not allowed in XML');
+  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new XmlParseError('not-well-formed', 'unpaired surrogate');
+  core.feed(text);
+  if (result === undefined) throw new XmlParseError(core.pending ? 'not-well-formed' : 'bad-format', 'no complete element');
+  return result;
+}
