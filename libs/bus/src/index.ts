@@ -1,3 +1,20 @@
 export * from './bus.js';
 export { subjects, buckets, keys, token, untoken, partitionOf } from './subjects.js';
 export { BUS } from './bus.tokens.js';
+export type * from './messages.js';
+export {
+  encodeFrame,
+  decodeFrame,
+  encodeAck,
+  decodeAck,
+  encodeSessionRecord,
+  decodeSessionRecord,
+  packageRoot,
+  busProtoPath,
+} from './frame.codec.js';
+export type { BusLogger } from './bus-logger.js';
+export { subjectMatches } from './subject-match.js';
+export { InProcessBus, type InProcessBusOptions } from './inprocess-bus.js';
+export { createBus } from './create-bus.js';
+export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitioned-consumer.js';
+export { ownerOf, partitionsOwnedBy } from './rendezvous.js';

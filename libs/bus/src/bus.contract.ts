@@ -1,0 +1,313 @@
+/**
+ * The one contract every Bus implementation passes (in-process and NATS): run by
+ * inprocess-bus.spec.ts and nats-bus.spec.ts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { waitFor } from '#libs/testing';
+import { BusNoRespondersError, BusTimeoutError, KvConflictError, type Bus, type BusMessage, type KvEntry } from './bus.js';
+import type { BusLogger } from './bus-logger.js';
+import { PartitionedConsumer } from './partitioned-consumer.js';
+
+export interface BusUnderTest {
+  bus: Bus;
+  /** Another connection to the same bus (NATS: a second client; in-process: the same bus). */
+  connect(): Promise<Bus>;
+  cleanup(): Promise<void>;
+}
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+export const quietLogger = (): BusLogger & { errors: unknown[] } => {
+  const errors: unknown[] = [];
+  return { errors, error: (obj) => errors.push(obj), warn: () => undefined, info: () => undefined, debug: () => undefined };
+};
+
+let seq = 0;
+const unique = (what: string): string => `t${process.pid}_${Date.now().toString(36)}_${++seq}_${what}`;
+
+export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest>): void {
+  describe(`Bus contract: ${name}`, () => {
+    let ut: BusUnderTest;
+    let bus: Bus;
+    before(async () => {
+      ut = await makeBus();
+      bus = ut.bus;
+    });
+    after(async () => {
+      await ut?.cleanup();
+    });
+
+    test('10,000 messages from one publisher arrive in order', async () => {
+      const subject = `${unique('order')}.x`;
+      const got: number[] = [];
+      const sub = bus.subscribe(subject, (m) => {
+        got.push(Number(dec(m.data)));
+      });
+      const other = await ut.connect();
+      await other.flush();
+      await bus.flush();
+      for (let i = 0; i < 10_000; i++) other.publish(subject, enc(String(i)));
+      await other.flush();
+      await waitFor(() => got.length >= 10_000, { what: '10,000 messages' });
+      assert.deepEqual(got, Array.from({ length: 10_000 }, (_, i) => i));
+      await sub.unsubscribe();
+    });
+
+    test('publish never runs a handler synchronously', async () => {
+      const subject = unique('async');
+      let ran = false;
+      const sub = bus.subscribe(subject, () => {
+        ran = true;
+      });
+      await bus.flush();
+      bus.publish(subject, enc('x'));
+      assert.equal(ran, false);
+      await waitFor(() => ran, { what: 'delivery' });
+      await sub.unsubscribe();
+    });
+
+    test('wildcards: * matches one token, > one or more', async () => {
+      const base = unique('wild');
+      const star: string[] = [];
+      const gt: string[] = [];
+      const s1 = bus.subscribe(`${base}.*.c`, (m) => void star.push(m.subject));
+      const s2 = bus.subscribe(`${base}.>`, (m) => void gt.push(m.subject));
+      await bus.flush();
+      for (const s of [`${base}.b.c`, `${base}.b.d.c`, `${base}.b`, `${base}.x.c`]) bus.publish(s, enc(s));
+      bus.publish(`${base}x.b.c`, enc('no'));
+      await bus.flush();
+      await waitFor(() => gt.length >= 4 && star.length >= 2, { what: 'wildcard deliveries' });
+      assert.deepEqual(star.sort(), [`${base}.b.c`, `${base}.x.c`]);
+      assert.deepEqual(gt.sort(), [`${base}.b`, `${base}.b.c`, `${base}.b.d.c`, `${base}.x.c`].sort());
+      await s1.unsubscribe();
+      await s2.unsubscribe();
+    });
+
+    test('a queue group delivers each message to exactly one member; plain subscribers get all', async () => {
+      const subject = unique('queue');
+      const seen = new Map<string, number>();
+      const perMember = [0, 0, 0];
+      const other = await ut.connect();
+      const subs = [0, 1, 2].map((i) =>
+        (i === 2 ? other : bus).subscribe(
+          subject,
+          (m) => {
+            perMember[i]!++;
+            seen.set(dec(m.data), (seen.get(dec(m.data)) ?? 0) + 1);
+          },
+          { queue: 'workers' },
+        ),
+      );
+      let plain = 0;
+      const p = bus.subscribe(subject, () => void plain++);
+      await bus.flush();
+      await other.flush();
+      for (let i = 0; i < 300; i++) bus.publish(subject, enc(String(i)));
+      await bus.flush();
+      await waitFor(() => plain >= 300 && seen.size >= 300, { what: '300 queue deliveries' });
+      await bus.flush();
+      await other.flush();
+      assert.equal(seen.size, 300);
+      assert.ok([...seen.values()].every((n) => n === 1), 'every message once');
+      assert.equal(perMember[0]! + perMember[1]! + perMember[2]!, 300);
+      for (const s of [...subs, p]) await s.unsubscribe();
+    });
+
+    test('request/reply resolves with the first reply', async () => {
+      const subject = unique('req');
+      const sub = bus.subscribe(subject, (m) => {
+        assert.equal(m.replyExpected, true);
+        m.respond(enc(`re:${dec(m.data)}`));
+      });
+      const other = await ut.connect();
+      await bus.flush();
+      assert.equal(dec(await other.request(subject, enc('ping'), { timeoutMs: 5_000 })), 're:ping');
+      await sub.unsubscribe();
+    });
+
+    test('request rejects with BusTimeoutError when nobody answers in time', async () => {
+      const subject = unique('slow');
+      const sub = bus.subscribe(subject, () => undefined);
+      await bus.flush();
+      await assert.rejects(bus.request(subject, enc('x'), { timeoutMs: 200 }), BusTimeoutError);
+      await sub.unsubscribe();
+    });
+
+    test('request rejects with BusNoRespondersError when nobody subscribes', async () => {
+      await assert.rejects(bus.request(unique('nobody'), enc('x'), { timeoutMs: 5_000 }), BusNoRespondersError);
+    });
+
+    test('a handler that throws is logged and the subscription goes on', async () => {
+      const subject = unique('throws');
+      const got: string[] = [];
+      const sub = bus.subscribe(subject, async (m) => {
+        const s = dec(m.data);
+        if (s === 'sync') throw new Error('boom');
+        if (s === 'async') return Promise.reject(new Error('boom'));
+        got.push(s);
+      });
+      await bus.flush();
+      for (const s of ['a', 'sync', 'b', 'async', 'c']) bus.publish(subject, enc(s));
+      await bus.flush();
+      await waitFor(() => got.length >= 3, { what: 'messages after the throws' });
+      assert.deepEqual(got, ['a', 'b', 'c']);
+      await sub.unsubscribe();
+    });
+
+    test('KV: create, update and delete are compare-and-set', async () => {
+      const kv = await bus.kv(unique('cas'));
+      const r1 = await kv.create('a.b', enc('1'));
+      await assert.rejects(kv.create('a.b', enc('2')), KvConflictError);
+      const r2 = await kv.update('a.b', enc('2'), r1);
+      assert.ok(r2 > r1);
+      await assert.rejects(kv.update('a.b', enc('3'), r1), KvConflictError);
+      assert.equal(dec((await kv.get('a.b'))!.value), '2');
+      assert.equal((await kv.get('a.b'))!.revision, r2);
+      await assert.rejects(kv.delete('a.b', r1), KvConflictError);
+      await kv.delete('a.b', r2);
+      assert.equal(await kv.get('a.b'), undefined);
+      const r3 = await kv.create('a.b', enc('again'));
+      assert.ok(r3 > r2);
+      assert.equal(await kv.get('missing'), undefined);
+      const r4 = await kv.put('a.b', enc('put'));
+      assert.ok(r4 > r3);
+      await kv.delete('a.b');
+      assert.equal(await kv.get('a.b'), undefined);
+    });
+
+    test('KV: keys(filter) with * and >', async () => {
+      const kv = await bus.kv(unique('keys'));
+      for (const k of ['u1.r1', 'u1.r2', 'u2.r1', 'u2.r1.x']) await kv.put(k, enc(k));
+      await kv.delete('u1.r2');
+      assert.deepEqual((await kv.keys('u1.*')).sort(), ['u1.r1']);
+      assert.deepEqual((await kv.keys('u2.>')).sort(), ['u2.r1', 'u2.r1.x']);
+      assert.deepEqual((await kv.keys()).sort(), ['u1.r1', 'u2.r1', 'u2.r1.x']);
+      assert.deepEqual(await kv.keys('nobody.*'), []);
+    });
+
+    test('KV: entries expire after the bucket TTL', async () => {
+      const kv = await bus.kv(unique('ttl'), { ttlMs: 1_000 });
+      await kv.put('k', enc('v'));
+      assert.equal(dec((await kv.get('k'))!.value), 'v');
+      await waitFor(async () => (await kv.get('k')) === undefined, { timeoutMs: 15_000, intervalMs: 100, what: 'expiry' });
+      assert.deepEqual(await kv.keys(), []);
+      await kv.create('k', enc('fresh'));
+    });
+
+    test('KV: watch gives current values (not deletes), then every change, filtered', async () => {
+      const bucket = unique('watch');
+      const kv = await bus.kv(bucket);
+      await kv.put('a.1', enc('a1'));
+      await kv.put('a.2', enc('a2'));
+      await kv.delete('a.2');
+      await kv.put('b.1', enc('b1'));
+      const got: KvEntry[] = [];
+      const w = await kv.watch((e) => void got.push(e), 'a.*');
+      await waitFor(() => got.length >= 1, { what: 'initial value' });
+      const kvB = await (await ut.connect()).kv(bucket);
+      await kvB.put('a.3', enc('a3'));
+      await kv.put('b.2', enc('b2'));
+      await kv.delete('a.1');
+      await waitFor(() => got.length >= 3, { what: 'watched changes' });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(
+        got.map((e) => [e.key, e.operation, e.operation === 'PUT' ? dec(e.value) : '']),
+        [
+          ['a.1', 'PUT', 'a1'],
+          ['a.3', 'PUT', 'a3'],
+          ['a.1', 'DEL', ''],
+        ],
+      );
+      w.stop();
+      await kv.put('a.4', enc('after stop'));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(got.length, 3);
+    });
+
+    describe('PartitionedConsumer', () => {
+      test('two members split the partitions; each message is processed once, in order per partition; the survivor takes over', async () => {
+        const group = unique('pc');
+        const partitions = 8;
+        const members = unique('members');
+        const subject = (p: number): string => `${group}.in.${p}`;
+        const processed = new Map<number, number[]>();
+        const byMember = new Map<string, number>();
+        let overlap = 0;
+        const active = new Set<number>();
+        const make = (id: string, b: Bus): PartitionedConsumer =>
+          new PartitionedConsumer(b, {
+            id,
+            partitions,
+            subject,
+            membersBucket: members,
+            heartbeatMs: 300,
+            logger: quietLogger(),
+            handler: async (p: number, m: BusMessage) => {
+              if (active.has(p)) overlap++;
+              active.add(p);
+              await new Promise((r) => setImmediate(r));
+              const list = processed.get(p) ?? [];
+              list.push(Number(dec(m.data)));
+              processed.set(p, list);
+              byMember.set(id, (byMember.get(id) ?? 0) + 1);
+              active.delete(p);
+              m.respond(enc('ok'));
+            },
+          });
+        const busB = await ut.connect();
+        const a = make('member-a', bus);
+        const b = make('member-b', busB);
+        await a.start();
+        await b.start();
+        await waitFor(() => a.owned().length + b.owned().length === partitions && a.owned().length > 0 && b.owned().length > 0, {
+          what: 'both members owning partitions',
+        });
+        const all = [...a.owned(), ...b.owned()].sort((x, y) => x - y);
+        assert.deepEqual(all, Array.from({ length: partitions }, (_, i) => i), 'each partition owned by exactly one');
+        await bus.flush();
+        await busB.flush();
+
+        const publisher = await ut.connect();
+        const perPartition = 50;
+        for (let i = 0; i < perPartition; i++) for (let p = 0; p < partitions; p++) publisher.publish(subject(p), enc(String(i)));
+        await publisher.flush();
+        const total = (): number => [...processed.values()].reduce((n, l) => n + l.length, 0);
+        await waitFor(() => total() >= partitions * perPartition, { what: 'every message processed' });
+        for (let p = 0; p < partitions; p++) {
+          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p} in order, once`);
+        }
+        assert.equal(overlap, 0, 'one message at a time per partition');
+        assert.ok((byMember.get('member-a') ?? 0) > 0 && (byMember.get('member-b') ?? 0) > 0);
+
+        await b.stop();
+        await waitFor(() => a.owned().length === partitions, { what: 'member-a owning every partition' });
+        assert.deepEqual(b.owned(), []);
+        processed.clear();
+        await bus.flush();
+        for (let p = 0; p < partitions; p++) {
+          assert.equal(dec(await publisher.request(subject(p), enc('0'), { timeoutMs: 5_000 })), 'ok');
+        }
+        assert.equal(total(), partitions);
+        await a.stop();
+      });
+
+      test('alone, a member owns every partition', async () => {
+        const c = new PartitionedConsumer(bus, {
+          id: 'solo',
+          partitions: 4,
+          subject: (p) => `${unique('solo')}.${p}`,
+          membersBucket: unique('solo_members'),
+          heartbeatMs: 300,
+          logger: quietLogger(),
+          handler: async () => undefined,
+        });
+        await c.start();
+        assert.deepEqual(c.owned(), [0, 1, 2, 3]);
+        await c.stop();
+        assert.deepEqual(c.owned(), []);
+      });
+    });
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * In-memory KV bucket with the JetStream KV semantics the apps rely on: a per-bucket revision
+ * sequence, create/update/delete compare-and-set, delete markers, bucket-wide TTL (expired entries
+ * vanish without a watch event, as with JetStream max_age), keys(filter) and watch.
+ */
+import { KvConflictError, type KvBucket, type KvEntry, type KvOptions, type KvWatch } from './bus.js';
+import type { BusLogger } from './bus-logger.js';
+import type { Dispatcher } from './dispatcher.js';
+import { subjectMatches } from './subject-match.js';
+
+interface Slot {
+  value: Uint8Array;
+  revision: number;
+  operation: KvEntry['operation'];
+  timer?: NodeJS.Timeout;
+}
+
+interface Watcher {
+  filter: string;
+  onEntry: (e: KvEntry) => void;
+  stopped: boolean;
+}
+
+const KEY = /^[-/_=a-zA-Z0-9]+(\.[-/_=a-zA-Z0-9]+)*$/;
+
+export function checkKey(key: string): void {
+  if (!KEY.test(key)) throw new Error(`invalid KV key "${key}"`);
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class MemoryKv implements KvBucket {
+  private seq = 0;
+  private readonly slots = new Map<string, Slot>();
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(
+    readonly name: string,
+    private readonly opts: KvOptions,
+    private readonly dispatcher: Dispatcher,
+    private readonly logger: BusLogger,
+  ) {}
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    checkKey(key);
+    const s = this.slots.get(key);
+    if (!s || s.operation !== 'PUT') return undefined;
+    return { key, value: s.value, revision: s.revision, operation: 'PUT' };
+  }
+
+  async put(key: string, value: Uint8Array): Promise<number> {
+    checkKey(key);
+    return this.write(key, value, 'PUT');
+  }
+
+  async create(key: string, value: Uint8Array): Promise<number> {
+    checkKey(key);
+    const s = this.slots.get(key);
+    if (s && s.operation === 'PUT') throw new KvConflictError(`${this.name}: key exists: ${key}`);
+    return this.write(key, value, 'PUT');
+  }
+
+  async update(key: string, value: Uint8Array, revision: number): Promise<number> {
+    checkKey(key);
+    this.expect(key, revision);
+    return this.write(key, value, 'PUT');
+  }
+
+  async delete(key: string, revision?: number): Promise<void> {
+    checkKey(key);
+    if (revision !== undefined) this.expect(key, revision);
+    this.write(key, EMPTY, 'DEL');
+  }
+
+  async keys(filter = '>'): Promise<string[]> {
+    const out: string[] = [];
+    for (const [key, s] of this.slots) if (s.operation === 'PUT' && subjectMatches(filter, key)) out.push(key);
+    return out;
+  }
+
+  async watch(onEntry: (entry: KvEntry) => void, filter = '>'): Promise<KvWatch> {
+    const w: Watcher = { filter, onEntry, stopped: false };
+    for (const [key, s] of this.slots) {
+      if (s.operation !== 'PUT' || !subjectMatches(filter, key)) continue;
+      const e: KvEntry = { key, value: s.value, revision: s.revision, operation: 'PUT' };
+      this.dispatcher.push(() => this.notify(w, e));
+    }
+    this.watchers.add(w);
+    await this.dispatcher.settled();
+    return {
+      stop: () => {
+        w.stopped = true;
+        this.watchers.delete(w);
+      },
+    };
+  }
+
+  /** Stops TTL timers (bus close). */
+  dispose(): void {
+    for (const s of this.slots.values()) clearTimeout(s.timer);
+    this.watchers.clear();
+  }
+
+  private expect(key: string, revision: number): void {
+    const current = this.slots.get(key)?.revision ?? 0;
+    if (current !== revision) {
+      throw new KvConflictError(`${this.name}: wrong last sequence for ${key}: ${current}, expected ${revision}`);
+    }
+  }
+
+  private write(key: string, value: Uint8Array, operation: KvEntry['operation']): number {
+    const old = this.slots.get(key);
+    if (old) clearTimeout(old.timer);
+    const slot: Slot = { value, revision: ++this.seq, operation };
+    const ttl = this.opts.ttlMs ?? 0;
+    if (ttl > 0) {
+      slot.timer = setTimeout(() => {
+        if (this.slots.get(key) === slot) this.slots.delete(key);
+      }, ttl);
+      slot.timer.unref();
+    }
+    this.slots.set(key, slot);
+    const e: KvEntry = { key, value, revision: slot.revision, operation };
+    for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
+    return slot.revision;
+  }
+
+  private notify(w: Watcher, e: KvEntry): void {
+    if (w.stopped) return;
+    try {
+      w.onEntry(e);
+    } catch (err) {
+      this.logger.error({ err, bucket: this.name, key: e.key }, 'kv watch handler threw');
+    }
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * SessionRegistry on the bus KV store (bucket `glider_sessions`, one SessionRecord per full JID).
+ * Writes are compare-and-set by session id; reads come from a cache fed by a watch, falling back
+ * to the store on a miss so a session bound a moment ago on another node is still found.
+ */
+import {
+  KvConflictError,
+  buckets,
+  decodeSessionRecord,
+  encodeSessionRecord,
+  keys,
+  type Bus,
+  type BusLogger,
+  type KvBucket,
+  type KvEntry,
+  type KvWatch,
+  type SessionRecord,
+} from '#libs/bus';
+import type { BindOutcome, ConflictRule, SessionInfo, SessionRegistry } from './session-registry.js';
+import { bareOf, splitFullJid } from './session-jid.js';
+
+export interface SessionRegistryOptions {
+  logger: BusLogger;
+  /** Attempts of a compare-and-set loop before giving up (contention is rare: one key per resource). */
+  casAttempts?: number;
+}
+
+interface Cached {
+  info: SessionInfo;
+  revision: number;
+}
+
+type Patch = Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence'>>;
+
+export function toRecord(s: SessionInfo): SessionRecord {
+  const r: SessionRecord = {
+    jid: s.jid,
+    session: { edgeId: s.edgeId, sessionId: s.sessionId },
+    priority: s.priority,
+    available: s.available,
+    interested: s.interested,
+    boundAtMs: s.boundAtMs,
+  };
+  if (s.lastPresence) r.lastPresence = s.lastPresence;
+  return r;
+}
+
+export function fromRecord(r: SessionRecord): SessionInfo {
+  const s: SessionInfo = {
+    jid: r.jid,
+    edgeId: r.session?.edgeId ?? '',
+    sessionId: r.session?.sessionId ?? '',
+    priority: r.priority,
+    available: r.available,
+    interested: r.interested,
+    boundAtMs: r.boundAtMs,
+  };
+  if (r.lastPresence) s.lastPresence = r.lastPresence;
+  return s;
+}
+
+function keyOf(jid: string): string {
+  const { bare, resource } = splitFullJid(jid);
+  return keys.session(bare, resource);
+}
+
+export class KvSessionRegistry implements SessionRegistry {
+  private bucketP?: Promise<KvBucket>;
+  private watcher?: KvWatch;
+  private readonly cache = new Map<string, Cached>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly byEdge = new Map<string, Set<string>>();
+  /** Revisions of keys this registry deleted, until the watch has caught up with them. */
+  private readonly tombstones = new Map<string, number>();
+  private watchRevision = 0;
+  private readonly attempts: number;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly opts: SessionRegistryOptions,
+  ) {
+    this.attempts = opts.casAttempts ?? 16;
+  }
+
+  async start(): Promise<void> {
+    if (this.watcher) return;
+    const kv = await this.bucket();
+    this.watcher = await kv.watch((e) => this.onWatch(e));
+  }
+
+  async stop(): Promise<void> {
+    this.watcher?.stop();
+    this.watcher = undefined;
+  }
+
+  async bind(session: SessionInfo, rule: ConflictRule): Promise<BindOutcome> {
+    const kv = await this.bucket();
+    const key = keyOf(session.jid);
+    const value = encodeSessionRecord(toRecord(session));
+    for (let i = 0; i < this.attempts; i++) {
+      try {
+        this.remember(key, session, await kv.create(key, value));
+        return { ok: true };
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+      if (rule === 'refuse') return { ok: false };
+      const cur = await kv.get(key);
+      if (!cur) continue;
+      try {
+        const old = fromRecord(decodeSessionRecord(cur.value));
+        this.remember(key, session, await kv.update(key, value, cur.revision));
+        return { ok: true, replaced: old };
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+    }
+    throw new Error(`bind ${session.jid}: gave up after ${this.attempts} conflicting attempts`);
+  }
+
+  async update(jid: string, sessionId: string, patch: Patch): Promise<boolean> {
+    const kv = await this.bucket();
+    const key = keyOf(jid);
+    for (let i = 0; i < this.attempts; i++) {
+      const cur = await kv.get(key);
+      if (!cur) return false;
+      const info = fromRecord(decodeSessionRecord(cur.value));
+      if (info.sessionId !== sessionId) return false;
+      const next: SessionInfo = { ...info, ...patch };
+      try {
+        this.remember(key, next, await kv.update(key, encodeSessionRecord(toRecord(next)), cur.revision));
+        return true;
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+    }
+    throw new Error(`update ${jid}: gave up after ${this.attempts} conflicting attempts`);
+  }
+
+  async remove(jid: string, sessionId: string): Promise<SessionInfo | undefined> {
+    const kv = await this.bucket();
+    const key = keyOf(jid);
+    for (let i = 0; i < this.attempts; i++) {
+      const cur = await kv.get(key);
+      if (!cur) return undefined;
+      const info = fromRecord(decodeSessionRecord(cur.value));
+      if (info.sessionId !== sessionId) return undefined;
+      try {
+        await kv.delete(key, cur.revision);
+        this.forget(key, cur.revision + 1);
+        return info;
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+    }
+    throw new Error(`remove ${jid}: gave up after ${this.attempts} conflicting attempts`);
+  }
+
+  async get(jid: string): Promise<SessionInfo | undefined> {
+    const key = keyOf(jid);
+    const hit = this.cache.get(key);
+    if (hit) return hit.info;
+    const e = await (await this.bucket()).get(key);
+    if (!e) return undefined;
+    const info = fromRecord(decodeSessionRecord(e.value));
+    this.remember(key, info, e.revision);
+    return info;
+  }
+
+  async ofUser(bareJid: string): Promise<SessionInfo[]> {
+    const cached = this.byUser.get(bareJid);
+    if (cached && cached.size > 0) return [...cached].map((k) => this.cache.get(k)!.info);
+    const kv = await this.bucket();
+    const out: SessionInfo[] = [];
+    for (const key of await kv.keys(keys.sessionsOf(bareJid))) {
+      const e = await kv.get(key);
+      if (!e) continue;
+      const info = fromRecord(decodeSessionRecord(e.value));
+      this.remember(key, info, e.revision);
+      out.push(info);
+    }
+    return out;
+  }
+
+  onEdge(edgeId: string): SessionInfo[] {
+    const ks = this.byEdge.get(edgeId);
+    return ks ? [...ks].map((k) => this.cache.get(k)!.info) : [];
+  }
+
+  private bucket(): Promise<KvBucket> {
+    this.bucketP ??= this.bus.kv(buckets.sessions);
+    return this.bucketP;
+  }
+
+  private onWatch(e: KvEntry): void {
+    this.watchRevision = Math.max(this.watchRevision, e.revision);
+    if (e.operation === 'PUT') {
+      try {
+        this.remember(e.key, fromRecord(decodeSessionRecord(e.value)), e.revision);
+      } catch (err) {
+        this.opts.logger.error({ err, key: e.key }, 'undecodable session record skipped');
+      }
+    } else {
+      this.forget(e.key, e.revision);
+    }
+    for (const [k, rev] of this.tombstones) if (rev <= this.watchRevision) this.tombstones.delete(k);
+  }
+
+  /** Caches `info` unless the cache already holds a newer revision or the key was deleted since. */
+  private remember(key: string, info: SessionInfo, revision: number): void {
+    const cur = this.cache.get(key);
+    if (cur && cur.revision >= revision) return;
+    const dead = this.tombstones.get(key);
+    if (dead !== undefined && dead >= revision) return;
+    if (cur) this.unindex(key, cur.info);
+    this.cache.set(key, { info, revision });
+    index(this.byUser, bareOf(info.jid), key);
+    index(this.byEdge, info.edgeId, key);
+  }
+
+  private forget(key: string, revision: number): void {
+    const cur = this.cache.get(key);
+    if (cur && cur.revision > revision) return;
+    if (cur) {
+      this.unindex(key, cur.info);
+      this.cache.delete(key);
+    }
+    if (revision > this.watchRevision) this.tombstones.set(key, Math.max(revision, this.tombstones.get(key) ?? 0));
+  }
+
+  private unindex(key: string, info: SessionInfo): void {
+    unindex(this.byUser, bareOf(info.jid), key);
+    unindex(this.byEdge, info.edgeId, key);
+  }
+}
+
+function index(m: Map<string, Set<string>>, by: string, key: string): void {
+  const s = m.get(by);
+  if (s) s.add(key);
+  else m.set(by, new Set([key]));
+}
+
+function unindex(m: Map<string, Set<string>>, by: string, key: string): void {
+  const s = m.get(by);
+  if (!s) return;
+  s.delete(key);
+  if (s.size === 0) m.delete(by);
+}
+
+export function createSessionRegistry(bus: Bus, opts: SessionRegistryOptions): SessionRegistry {
+  return new KvSessionRegistry(bus, opts);
+}

@@ -1,0 +1,119 @@
+/**
+ * A real nats-server (from PATH) for tests: free port, JetStream in a temp dir, killed by PID on
+ * stop() and when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { freePort } from './free-port.js';
+import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+export interface NatsServerOptions {
+  jetstream?: boolean;
+  /** Extra nats-server arguments (e.g. `--user u --pass p`). */
+  args?: string[];
+  startTimeoutMs?: number;
+}
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  /** The JetStream store directory. */
+  storeDir: string;
+  stop(): Promise<void>;
+  /** Stops and starts again on the same port and store (for reconnect tests). */
+  restart(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const child of live) if (child.pid) tryKill(child.pid, 'SIGKILL');
+  });
+}
+
+function tryKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
+  installExitHook();
+  const port = await freePort();
+  const dir = tempDir('glider-nats-');
+  const jetstream = opts.jetstream ?? true;
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', dir.path] : []), ...(opts.args ?? [])];
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const spawnIt = async (): Promise<void> => {
+    const c = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    live.add(c);
+    let exited = false;
+    const onData = (d: Buffer): void => {
+      output = (output + d.toString()).slice(-4000);
+    };
+    c.stdout?.on('data', onData);
+    c.stderr?.on('data', onData);
+    c.once('exit', () => {
+      exited = true;
+      live.delete(c);
+    });
+    c.once('error', (err) => {
+      exited = true;
+      output += String(err);
+    });
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`nats-server exited: ${output}`);
+        return accepts(port);
+      },
+      { timeoutMs: opts.startTimeoutMs ?? 15_000, intervalMs: 25, what: `nats-server on port ${port}` },
+    );
+  };
+
+  const stopIt = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null || !c.pid) return;
+    const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+    tryKill(c.pid, 'SIGTERM');
+    const t = setTimeout(() => c.pid && tryKill(c.pid, 'SIGKILL'), 5_000);
+    await gone;
+    clearTimeout(t);
+  };
+
+  await spawnIt();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir: dir.path,
+    stop: async () => {
+      await stopIt();
+      dir.remove();
+    },
+    restart: async () => {
+      await stopIt();
+      await spawnIt();
+    },
+  };
+}
