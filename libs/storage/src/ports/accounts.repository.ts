@@ -17,9 +17,11 @@ export interface Account {
 
 export interface AccountsRepository {
   create(account: Account): Promise<void>; // throws StorageConflictError if it exists
+  /** Throws StorageRecordError when the record exists but cannot be read. */
   get(username: string, domain: string): Promise<Account | undefined>;
   setCredentials(username: string, domain: string, scram: Account['scram']): Promise<boolean>;
   delete(username: string, domain: string): Promise<boolean>;
+  /** Ordered by username, those after `after`; `limit` defaults to 100. Unreadable records are skipped. */
   list(domain: string, opts?: { after?: string; limit?: number }): Promise<Account[]>;
   count(domain: string): Promise<number>;
 }

@@ -41,7 +41,12 @@ export interface RostersRepository {
     contact: string,
     mutate: (current: RosterItem | undefined) => RosterItem | undefined,
   ): Promise<RosterChange | undefined>;
-  /** Items changed after `version`, for roster versioning; undefined when the history is gone. */
+  /**
+   * Items changed after `version`, for roster versioning (RFC 6121 §2.6): the latest change of each
+   * contact, ordered by version. undefined when the history no longer reaches back that far (backends
+   * keep the last 500 changes) or the version was never given out: send the whole roster.
+   */
   changesSince(owner: string, version: number): Promise<RosterChange[] | undefined>;
+  /** Removes every item and the history; the version still moves on so old versions mean "resend all". */
   deleteAll(owner: string): Promise<void>;
 }

@@ -1,0 +1,37 @@
+import { after, describe } from 'node:test';
+import { accountsContract } from './accounts.contract.js';
+import type { MakeStorage } from './contract.types.js';
+import { durabilityContract } from './durability.contract.js';
+import { lastActivityContract } from './last-activity.contract.js';
+import { offlineContract } from './offline.contract.js';
+import { privateXmlContract } from './private-xml.contract.js';
+import { rostersContract } from './rosters.contract.js';
+import { vcardsContract } from './vcards.contract.js';
+
+export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
+export {
+  accountsContract,
+  durabilityContract,
+  lastActivityContract,
+  offlineContract,
+  privateXmlContract,
+  rostersContract,
+  vcardsContract,
+};
+
+/**
+ * Every repository contract against one backend. Test-only (imports node:test): backends import it
+ * from their spec, never from production code; it is not part of `#libs/storage`.
+ */
+export function runStorageContract(name: string, makeStorage: MakeStorage, cleanup: () => Promise<void>): void {
+  describe(`storage contract: ${name}`, () => {
+    after(cleanup);
+    accountsContract(makeStorage);
+    rostersContract(makeStorage);
+    offlineContract(makeStorage);
+    vcardsContract(makeStorage);
+    privateXmlContract(makeStorage);
+    lastActivityContract(makeStorage);
+    durabilityContract(makeStorage);
+  });
+}
