@@ -1,0 +1,140 @@
+/** The session registry's behaviour, run on the in-process bus and on a real NATS server. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { waitFor } from '#libs/testing';
+import type { Bus } from '#libs/bus';
+import { createSessionRegistry } from './kv-session-registry.js';
+import type { SessionInfo, SessionRegistry } from './session-registry.js';
+
+export interface RegistryBusUnderTest {
+  bus: Bus;
+  /** Another connection to the same bus (in-process: the same bus). */
+  connect(): Promise<Bus>;
+  cleanup(): Promise<void>;
+}
+
+const logger = { error: () => undefined, warn: () => undefined };
+let n = 0;
+const user = (): string => `u${process.pid}x${++n}@example.com`;
+
+function session(jid: string, sessionId: string, edgeId = 'edge-1'): SessionInfo {
+  return { jid, edgeId, sessionId, priority: 0, available: false, interested: false, boundAtMs: Date.now() };
+}
+
+export function runSessionRegistryContract(name: string, makeBus: () => Promise<RegistryBusUnderTest>): void {
+  describe(`SessionRegistry: ${name}`, () => {
+    let ut: RegistryBusUnderTest;
+    let a: SessionRegistry;
+    let b: SessionRegistry;
+    before(async () => {
+      ut = await makeBus();
+      a = createSessionRegistry(ut.bus, { logger });
+      b = createSessionRegistry(await ut.connect(), { logger });
+      await a.start();
+      await b.start();
+    });
+    after(async () => {
+      await a?.stop();
+      await b?.stop();
+      await ut?.cleanup();
+    });
+
+    test('bind, then get and ofUser from another registry at once', async () => {
+      const bare = user();
+      const s = session(`${bare}/phone`, 's1');
+      assert.deepEqual(await a.bind(s, 'replace'), { ok: true });
+      assert.deepEqual(await b.get(s.jid), s);
+      assert.deepEqual(await b.ofUser(bare), [s]);
+      assert.equal(await b.get(`${bare}/other`), undefined);
+      assert.deepEqual(await b.ofUser(user()), []);
+    });
+
+    test('replace returns the replaced session; refuse leaves the bound one', async () => {
+      const bare = user();
+      const first = session(`${bare}/r`, 's1', 'edge-1');
+      const second = session(`${bare}/r`, 's2', 'edge-2');
+      await a.bind(first, 'replace');
+      assert.deepEqual(await b.bind(second, 'refuse'), { ok: false });
+      assert.equal((await a.get(first.jid))?.sessionId, 's1');
+      const out = await b.bind(second, 'replace');
+      assert.equal(out.ok, true);
+      assert.deepEqual(out.replaced, first);
+      await waitFor(async () => (await a.get(first.jid))?.sessionId === 's2', { what: 'cache to see the replacement' });
+    });
+
+    test('concurrent binds of one full JID: exactly one winner with refuse, a clean chain with replace', async () => {
+      for (let round = 0; round < 10; round++) {
+        const jid = `${user()}/same`;
+        const outs = await Promise.all([a.bind(session(jid, 'a'), 'refuse'), b.bind(session(jid, 'b'), 'refuse')]);
+        assert.equal(outs.filter((o) => o.ok).length, 1, `round ${round}: one winner`);
+        const winner = outs[0]!.ok ? 'a' : 'b';
+        assert.equal((await a.get(jid))?.sessionId ?? (await b.get(jid))?.sessionId, winner);
+      }
+      for (let round = 0; round < 10; round++) {
+        const jid = `${user()}/same`;
+        const [oa, ob] = await Promise.all([a.bind(session(jid, 'a'), 'replace'), b.bind(session(jid, 'b'), 'replace')]);
+        assert.ok(oa.ok && ob.ok);
+        const replaced = [oa.replaced?.sessionId, ob.replaced?.sessionId].filter(Boolean);
+        assert.equal(replaced.length, 1, `round ${round}: exactly one bind replaced the other`);
+        const survivor = oa.replaced ? 'a' : 'b';
+        assert.equal(replaced[0], survivor === 'a' ? 'b' : 'a');
+        const fresh = createSessionRegistry(ut.bus, { logger });
+        assert.equal((await fresh.get(jid))?.sessionId, survivor);
+      }
+    });
+
+    test('update and remove are compare-and-set by session id', async () => {
+      const bare = user();
+      const s = session(`${bare}/r`, 's1');
+      await a.bind(s, 'replace');
+      assert.equal(await b.update(s.jid, 'other', { available: true }), false);
+      const presence = new TextEncoder().encode('<presence/>');
+      assert.equal(await b.update(s.jid, 's1', { available: true, priority: 5, lastPresence: presence }), true);
+      const got = await b.get(s.jid);
+      assert.equal(got?.available, true);
+      assert.equal(got?.priority, 5);
+      assert.deepEqual(Buffer.from(got!.lastPresence!), Buffer.from(presence));
+      await waitFor(async () => (await a.get(s.jid))?.priority === 5, { what: 'a to see the update' });
+      assert.equal(await a.remove(s.jid, 'other'), undefined);
+      const removed = await a.remove(s.jid, 's1');
+      assert.equal(removed?.sessionId, 's1');
+      assert.equal(removed?.priority, 5);
+      assert.equal(await a.remove(s.jid, 's1'), undefined, 'only one remove wins');
+      assert.equal(await a.get(s.jid), undefined);
+      await waitFor(async () => (await b.get(s.jid)) === undefined, { what: 'b to see the removal' });
+      assert.equal(await b.update(s.jid, 's1', { available: false }), false);
+      const [r1, r2] = await Promise.all([a.remove(s.jid, 's1'), b.remove(s.jid, 's1')]);
+      assert.equal(r1, undefined);
+      assert.equal(r2, undefined);
+    });
+
+    test('concurrent updates all land (CAS retries)', async () => {
+      const s = session(`${user()}/r`, 's1');
+      await a.bind(s, 'replace');
+      await Promise.all([
+        a.update(s.jid, 's1', { available: true }),
+        b.update(s.jid, 's1', { interested: true }),
+        a.update(s.jid, 's1', { priority: 3 }),
+      ]);
+      const fresh = createSessionRegistry(ut.bus, { logger });
+      const got = await fresh.get(s.jid);
+      assert.deepEqual([got?.available, got?.interested, got?.priority], [true, true, 3]);
+    });
+
+    test('the cache follows another registry: onEdge lists sessions per edge', async () => {
+      const edge = `edge-${user()}`;
+      const bare = user();
+      const s1 = session(`${bare}/one`, 'x1', edge);
+      const s2 = session(`${bare}/two`, 'x2', edge);
+      await b.bind(s1, 'replace');
+      await b.bind(s2, 'replace');
+      await waitFor(() => a.onEdge(edge).length === 2, { what: 'a to cache both sessions of the edge' });
+      assert.deepEqual(a.onEdge(edge).map((s) => s.sessionId).sort(), ['x1', 'x2']);
+      assert.deepEqual((await a.ofUser(bare)).map((s) => s.sessionId).sort(), ['x1', 'x2']);
+      await b.remove(s1.jid, 'x1');
+      await waitFor(() => a.onEdge(edge).length === 1, { what: 'a to drop the removed session' });
+      assert.deepEqual(b.onEdge(edge).map((s) => s.sessionId), ['x2']);
+      assert.deepEqual(a.onEdge('no-such-edge'), []);
+    });
+  });
+}
