@@ -7,3 +7,6 @@ export * from './ports/last-activity.repository.js';
 export * from './ports/errors.js';
 export * from './ports/storage.js';
 export { STORAGE } from './storage.tokens.js';
+export { createStorage } from './create-storage.js';
+export { EmbeddedStorage, type EmbeddedStorageOptions } from './embedded/embedded-storage.js';
+export { validateRosterItem, validateScram } from './record-validation.js';

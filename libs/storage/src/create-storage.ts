@@ -1,0 +1,20 @@
+import type { GliderConfig } from '#libs/config';
+import type { Logger } from '#libs/telemetry';
+import { EmbeddedStorage } from './embedded/embedded-storage.js';
+import type { Storage } from './ports/storage.js';
+
+type MongoModule = { createMongoStorage(config: GliderConfig['storage']['mongodb'], logger: Logger): Storage };
+
+/** The backend `storage.kind` names, not yet opened (the runtime opens it and retries). */
+export async function createStorage(config: GliderConfig, logger: Logger): Promise<Storage> {
+  if (config.storage.kind === 'embedded') return new EmbeddedStorage({ dataDir: config.dataDir, logger });
+  // a variable path: the build does not depend on the MongoDB backend being present
+  const path = './mongodb/index.js';
+  let mod: MongoModule;
+  try {
+    mod = (await import(path)) as MongoModule;
+  } catch (err) {
+    throw new Error(`storage.kind=mongodb: the MongoDB backend is not built (${(err as Error).message})`, { cause: err });
+  }
+  return mod.createMongoStorage(config.storage.mongodb, logger);
+}

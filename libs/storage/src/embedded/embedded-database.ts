@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from '../ports/errors.js';
+import { MIGRATIONS } from './embedded.schema.js';
+
+export interface EmbeddedDatabaseOptions {
+  /** The SQLite file; its directory is created. */
+  file: string;
+  /** How long a writer waits for another process's lock before StorageUnavailableError. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * One `node:sqlite` connection: WAL, synchronous=NORMAL (durable across a process crash; a power cut
+ * may lose the last commits), schema migrated at open. All repository calls go through `read`/`write`
+ * so driver errors become storage errors and a closed database reports unavailable.
+ */
+export class EmbeddedDatabase {
+  private db: DatabaseSync | undefined;
+
+  constructor(private readonly opts: EmbeddedDatabaseOptions) {}
+
+  open(): void {
+    if (this.db) return;
+    mkdirSync(dirname(this.opts.file), { recursive: true });
+    const db = new DatabaseSync(this.opts.file, { timeout: this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw toStorageError(err, `cannot open ${this.opts.file}`);
+    }
+    this.db = db;
+  }
+
+  close(): void {
+    const db = this.db;
+    this.db = undefined;
+    db?.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db !== undefined;
+  }
+
+  /** Runs `fn` outside a transaction (single statements are atomic). */
+  read<T>(fn: (db: DatabaseSync) => T): T {
+    try {
+      return fn(this.connection());
+    } catch (err) {
+      throw toStorageError(err);
+    }
+  }
+
+  /** Runs `fn` in one read transaction: several statements see one snapshot despite other writers. */
+  snapshot<T>(fn: (db: DatabaseSync) => T): T {
+    return this.transaction('BEGIN', fn);
+  }
+
+  /**
+   * Runs `fn` in one write transaction taken up front (BEGIN IMMEDIATE), so a read-compute-write
+   * cannot interleave with another writer, in this process or another. `fn` must be synchronous.
+   */
+  write<T>(fn: (db: DatabaseSync) => T): T {
+    return this.transaction('BEGIN IMMEDIATE', fn);
+  }
+
+  private transaction<T>(begin: string, fn: (db: DatabaseSync) => T): T {
+    const db = this.connection();
+    try {
+      db.exec(begin);
+    } catch (err) {
+      throw toStorageError(err);
+    }
+    try {
+      const result = fn(db);
+      db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw toStorageError(err);
+    }
+  }
+
+  private connection(): DatabaseSync {
+    if (!this.db) throw new StorageUnavailableError('embedded storage is not open');
+    return this.db;
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new StorageUnavailableError(`schema version ${current} was written by a newer Glider (this one knows ${MIGRATIONS.length})`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+    else db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+const OWN_ERRORS = [StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError];
+
+function toStorageError(err: unknown, context?: string): Error {
+  if (OWN_ERRORS.some((E) => err instanceof E)) return err as Error;
+  const message = (err as Error)?.message ?? String(err);
+  // any driver failure (busy past the timeout, I/O error, full disk) is the store being unavailable
+  return new StorageUnavailableError(context ? `${context}: ${message}` : message, { cause: err });
+}

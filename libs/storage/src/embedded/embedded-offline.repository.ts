@@ -1,0 +1,50 @@
+import { StorageLimitError } from '../ports/errors.js';
+import type { OfflineMessage, OfflineRepository } from '../ports/offline.repository.js';
+import type { EmbeddedDatabase } from './embedded-database.js';
+
+interface Row {
+  seq: number;
+  xml: string;
+  stored_at: number;
+}
+
+export class EmbeddedOfflineRepository implements OfflineRepository {
+  constructor(private readonly db: EmbeddedDatabase) {}
+
+  async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
+    return this.db.write((db) => {
+      const { n } = db.prepare('SELECT COUNT(*) AS n FROM offline WHERE owner = ?').get(owner) as { n: number };
+      if (n >= maxPerUser) throw new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
+      const { next } = db
+        .prepare('INSERT INTO offline_seq (owner, next) VALUES (?, 2) ON CONFLICT DO UPDATE SET next = next + 1 RETURNING next')
+        .get(owner) as { next: number };
+      const seq = next - 1;
+      db.prepare('INSERT INTO offline (owner, seq, xml, stored_at) VALUES (?, ?, ?, ?)').run(owner, seq, xml, Date.now());
+      return seq;
+    });
+  }
+
+  async list(owner: string, limit = -1): Promise<OfflineMessage[]> {
+    const rows = this.db.read(
+      (db) => db.prepare('SELECT seq, xml, stored_at FROM offline WHERE owner = ? ORDER BY seq LIMIT ?').all(owner, limit) as unknown as Row[],
+    );
+    return rows.map((r) => ({ seq: r.seq, owner, xml: r.xml, storedAt: new Date(r.stored_at) }));
+  }
+
+  async remove(owner: string, seqs: number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    this.db.write((db) => {
+      const stmt = db.prepare('DELETE FROM offline WHERE owner = ? AND seq = ?');
+      for (const seq of seqs) stmt.run(owner, seq);
+    });
+  }
+
+  async count(owner: string): Promise<number> {
+    return this.db.read((db) => (db.prepare('SELECT COUNT(*) AS n FROM offline WHERE owner = ?').get(owner) as { n: number }).n);
+  }
+
+  async deleteAll(owner: string): Promise<void> {
+    // offline_seq stays: a seq is never given out twice, even across a delete
+    this.db.read((db) => db.prepare('DELETE FROM offline WHERE owner = ?').run(owner));
+  }
+}

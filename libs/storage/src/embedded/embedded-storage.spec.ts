@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { describe, it } from 'node:test';
+import { runStorageContract, type TestStorage } from '../contract/index.js';
+import { StorageUnavailableError } from '../ports/errors.js';
+import { EmbeddedStorage } from './embedded-storage.js';
+import { corruptEmbeddedRecord } from './embedded.test-hooks.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+
+runStorageContract(
+  'embedded',
+  async () => {
+    const storage = new EmbeddedStorage({ dataDir: join(dataDir, 'nested', 'dir') }) as EmbeddedStorage & TestStorage;
+    await storage.open();
+    storage.corrupt = (kind, key) => corruptEmbeddedRecord(storage.file, kind, key);
+    return storage;
+  },
+  async () => rmSync(dataDir, { recursive: true, force: true }),
+);
+
+describe('embedded storage specifics', () => {
+  it('uses WAL and records the schema version', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    try {
+      const storage = new EmbeddedStorage({ dataDir: dir });
+      await storage.open();
+      await storage.open(); // idempotent
+      await storage.close();
+      const db = new DatabaseSync(join(dir, 'glider.db'));
+      assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+      assert.equal((db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 1);
+      db.exec('UPDATE schema_version SET version = 99');
+      db.close();
+      await assert.rejects(new EmbeddedStorage({ dataDir: dir }).open(), StorageUnavailableError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports unavailable before open and after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    try {
+      const storage = new EmbeddedStorage({ dataDir: dir });
+      await assert.rejects(storage.accounts.count('localhost'), StorageUnavailableError);
+      assert.match((await storage.health()) ?? '', /not open/);
+      await storage.open();
+      assert.equal(await storage.health(), undefined);
+      await storage.close();
+      await assert.rejects(storage.vcards.get('a@localhost'), StorageUnavailableError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import type { Logger } from '#libs/telemetry';
+import type { StorageRecordError } from '../ports/errors.js';
+import type { Storage } from '../ports/storage.js';
+import { EmbeddedAccountsRepository } from './embedded-accounts.repository.js';
+import { EmbeddedDatabase } from './embedded-database.js';
+import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
+import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
+import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
+import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
+import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
+
+export interface EmbeddedStorageOptions {
+  /** Directory of `glider.db` (created when missing). */
+  dataDir: string;
+  logger?: Pick<Logger, 'warn' | 'info'>;
+  busyTimeoutMs?: number;
+}
+
+/** Every repository on one durable SQLite file (`node:sqlite`): what `standalone` runs on. */
+export class EmbeddedStorage implements Storage {
+  readonly file: string;
+  readonly accounts: EmbeddedAccountsRepository;
+  readonly rosters: EmbeddedRostersRepository;
+  readonly offline: EmbeddedOfflineRepository;
+  readonly vcards: EmbeddedVcardsRepository;
+  readonly privateXml: EmbeddedPrivateXmlRepository;
+  readonly lastActivity: EmbeddedLastActivityRepository;
+  private readonly db: EmbeddedDatabase;
+
+  constructor(private readonly opts: EmbeddedStorageOptions) {
+    this.file = join(opts.dataDir, 'glider.db');
+    this.db = new EmbeddedDatabase({ file: this.file, ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}) });
+    const onBadRecord = (err: StorageRecordError) => this.opts.logger?.warn({ err: err.message }, 'skipping an unreadable record');
+    this.accounts = new EmbeddedAccountsRepository(this.db, onBadRecord);
+    this.rosters = new EmbeddedRostersRepository(this.db, onBadRecord);
+    this.offline = new EmbeddedOfflineRepository(this.db);
+    this.vcards = new EmbeddedVcardsRepository(this.db);
+    this.privateXml = new EmbeddedPrivateXmlRepository(this.db);
+    this.lastActivity = new EmbeddedLastActivityRepository(this.db);
+  }
+
+  async open(): Promise<void> {
+    if (this.db.isOpen) return;
+    this.db.open();
+    this.opts.logger?.info({ file: this.file }, 'embedded storage open');
+  }
+
+  async health(): Promise<string | undefined> {
+    if (!this.db.isOpen) return 'embedded storage is not open';
+    try {
+      this.db.read((db) => db.prepare('SELECT 1').get());
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

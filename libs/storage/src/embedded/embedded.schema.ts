@@ -1,0 +1,57 @@
+/**
+ * Schema migrations, applied in order at open; `schema_version` holds how many ran. Append only:
+ * never edit a released step. Records written by a newer schema fail alone (StorageRecordError).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    domain TEXT NOT NULL,
+    username TEXT NOT NULL,
+    scram TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    disabled INTEGER NOT NULL,
+    PRIMARY KEY (domain, username)
+  ) WITHOUT ROWID;
+
+  -- version: the roster version (RFC 6121 §2.6); floor: roster_changes covers versions above it
+  CREATE TABLE roster_versions (
+    owner TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    floor INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE roster_items (
+    owner TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (owner, contact)
+  ) WITHOUT ROWID;
+  CREATE TABLE roster_changes (
+    owner TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    contact TEXT NOT NULL,
+    data TEXT NOT NULL,
+    removed INTEGER NOT NULL,
+    PRIMARY KEY (owner, version)
+  ) WITHOUT ROWID;
+
+  -- next: the next offline seq per owner, so a seq is never given out twice
+  CREATE TABLE offline_seq (owner TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE offline (
+    owner TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    xml TEXT NOT NULL,
+    stored_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE vcards (owner TEXT PRIMARY KEY, xml TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE private_xml (
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    xmlns TEXT NOT NULL,
+    xml TEXT NOT NULL,
+    PRIMARY KEY (owner, name, xmlns)
+  ) WITHOUT ROWID;
+  CREATE TABLE last_activity (owner TEXT PRIMARY KEY, at INTEGER NOT NULL, status TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];
