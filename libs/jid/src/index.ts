@@ -1,0 +1,2 @@
+export { Jid, parseJid, tryParseJid, jid } from './jid.js';
+export { JidError } from './jid-error.js';
