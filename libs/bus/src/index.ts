@@ -18,3 +18,4 @@ export { InProcessBus, type InProcessBusOptions } from './inprocess-bus.js';
 export { createBus } from './create-bus.js';
 export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitioned-consumer.js';
 export { ownerOf, partitionsOwnedBy } from './rendezvous.js';
+export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';

@@ -103,7 +103,7 @@ export class MemoryKv implements KvBucket {
 
   private expect(key: string, revision: number): void {
     const current = this.slots.get(key)?.revision ?? 0;
-    if (current !== revision) {
+    if (current !== revision || revision <= 0) {
       throw new KvConflictError(`${this.name}: wrong last sequence for ${key}: ${current}, expected ${revision}`);
     }
   }

@@ -1,9 +1,205 @@
+/**
+ * The bus on NATS (clusters): core NATS for messages, JetStream KV for buckets. Reconnects forever
+ * with capped exponential back-off; `health()` says why it is not connected.
+ */
+import { readFileSync } from 'node:fs';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, errors, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { GliderConfig } from '#libs/config';
-import type { Bus } from './bus.js';
+import {
+  BusNoRespondersError,
+  BusTimeoutError,
+  type Bus,
+  type BusHandler,
+  type BusMessage,
+  type BusSubscription,
+  type KvBucket,
+  type KvOptions,
+  type SubscribeOptions,
+} from './bus.js';
 import type { BusLogger } from './bus-logger.js';
+import { NatsKv } from './nats-kv.js';
 
-export class NatsBus {
-  static async connect(_config: GliderConfig['bus'], _logger: BusLogger): Promise<Bus> {
-    throw new Error('NATS bus: not implemented yet');
+/** Reconnect back-off: doubles from the base up to the cap, with jitter. */
+const RECONNECT_BASE_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+/** A dead server is noticed within PING_INTERVAL_MS × MAX_PINGS_OUT. */
+const PING_INTERVAL_MS = 10_000;
+const MAX_PINGS_OUT = 3;
+
+export type NatsBusConfig = Pick<GliderConfig['bus'], 'url' | 'credentialsFile' | 'requestTimeoutMs'> & { name?: string };
+
+/** `user:password` or a token, from a file (never inline in config). */
+export function readCredentials(file: string): Pick<NodeConnectionOptions, 'user' | 'pass' | 'token'> {
+  const text = readFileSync(file, 'utf8').trim();
+  if (!text) throw new Error(`bus.credentialsFile ${file} is empty`);
+  const i = text.indexOf(':');
+  return i > 0 ? { user: text.slice(0, i), pass: text.slice(i + 1) } : { token: text };
+}
+
+function toBusMessage(m: Msg): BusMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    replyExpected: Boolean(m.reply),
+    respond: (data) => {
+      if (m.reply) m.respond(data);
+    },
+  };
+}
+
+export class NatsBus implements Bus {
+  private readonly js: JetStreamClient;
+  private readonly kvm: Kvm;
+  private readonly buckets = new Map<string, Promise<KvBucket>>();
+  private notConnected: string | undefined;
+  private closing = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly logger: BusLogger,
+    requestTimeoutMs: number,
+  ) {
+    this.js = jetstream(nc, { timeout: requestTimeoutMs });
+    this.kvm = new Kvm(this.js);
+    void this.watchStatus();
   }
+
+  static async connect(config: NatsBusConfig, logger: BusLogger): Promise<NatsBus> {
+    let attempt = 0;
+    const nc = await connect({
+      servers: config.url.split(',').map((s) => s.trim()),
+      name: config.name ?? 'glider',
+      ...(config.credentialsFile ? readCredentials(config.credentialsFile) : {}),
+      maxReconnectAttempts: -1,
+      reconnectDelayHandler: () => {
+        const base = Math.min(RECONNECT_BASE_MS * 2 ** attempt++, RECONNECT_MAX_MS);
+        return base / 2 + Math.random() * (base / 2);
+      },
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
+    });
+    const bus = new NatsBus(nc, logger, config.requestTimeoutMs);
+    bus.onReconnect = () => {
+      attempt = 0;
+    };
+    return bus;
+  }
+
+  private onReconnect: () => void = () => undefined;
+
+  publish(subject: string, data: Uint8Array): void {
+    try {
+      this.nc.publish(subject, data);
+    } catch (err) {
+      if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
+        this.logger.warn?.({ subject }, 'publish on a closed bus dropped');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<Uint8Array> {
+    try {
+      return (await this.nc.request(subject, data, { timeout: opts.timeoutMs })).data;
+    } catch (err) {
+      throw mapRequestError(err, subject, opts.timeoutMs);
+    }
+  }
+
+  subscribe(subject: string, handler: BusHandler, opts: SubscribeOptions = {}): BusSubscription {
+    const failed = (err: unknown): void => this.logger.error({ err, subject }, 'bus handler threw');
+    const sub = this.nc.subscribe(subject, {
+      queue: opts.queue,
+      callback: (err, m) => {
+        if (err) {
+          this.logger.error({ err, subject }, 'subscription error');
+          return;
+        }
+        try {
+          const r = handler(toBusMessage(m));
+          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, failed);
+        } catch (e) {
+          failed(e);
+        }
+      },
+    });
+    return {
+      unsubscribe: async () => {
+        if (!sub.isClosed()) sub.unsubscribe();
+      },
+    };
+  }
+
+  kv(bucket: string, opts: KvOptions = {}): Promise<KvBucket> {
+    let b = this.buckets.get(bucket);
+    if (!b) {
+      b = this.kvm
+        .create(bucket, { ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}), history: opts.history ?? 1 })
+        .then((kv) => new NatsKv(bucket, kv, this.logger));
+      b.catch(() => this.buckets.delete(bucket));
+      this.buckets.set(bucket, b);
+    }
+    return b;
+  }
+
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
+  health(): string | undefined {
+    if (this.nc.isClosed()) return 'NATS connection closed';
+    return this.notConnected;
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      await this.nc.drain();
+    } catch {
+      await this.nc.close();
+    }
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          this.notConnected = `disconnected from NATS ${s.server}; reconnecting`;
+          this.logger.warn?.({ server: s.server }, 'NATS disconnected');
+          break;
+        case 'reconnecting':
+          this.notConnected ??= 'reconnecting to NATS';
+          break;
+        case 'reconnect':
+          this.notConnected = undefined;
+          this.onReconnect();
+          this.logger.info?.({ server: s.server }, 'NATS reconnected');
+          break;
+        case 'error':
+          this.logger.error({ err: s.error }, 'NATS error');
+          if (this.notConnected) this.notConnected = `NATS: ${s.error.message}`;
+          break;
+        case 'close':
+          this.notConnected = 'NATS connection closed';
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+function mapRequestError(err: unknown, subject: string, timeoutMs: number): unknown {
+  if (err instanceof errors.RequestError && err.isNoResponders()) {
+    return new BusNoRespondersError(`no responders on ${subject}`, { cause: err });
+  }
+  if (err instanceof errors.NoRespondersError) return new BusNoRespondersError(`no responders on ${subject}`, { cause: err });
+  if (err instanceof errors.TimeoutError || (err instanceof Error && err.cause instanceof errors.TimeoutError)) {
+    return new BusTimeoutError(`no reply on ${subject} within ${timeoutMs} ms`, { cause: err });
+  }
+  return err;
 }
