@@ -1,15 +1,17 @@
+import { jid, JidError, tryParseJid } from '#libs/jid';
+
 /**
- * PRECIS UsernameCaseMapped (RFC 8265 §3.3) for a JID local part, as far as the platform allows:
- * width mapping (NFKC of full/half-width forms), lower case, NFC, and the characters RFC 7622 §3.3.1
- * forbids in a local part. Returns undefined when the name cannot be a local part.
+ * A client-supplied authcid as a JID local part (RFC 7622: PRECIS UsernameCaseMapped, via #libs/jid).
+ * Returns undefined when the name cannot be a local part. The domain only satisfies the builder.
  */
 export function normalizeUsername(raw: string): string | undefined {
-  if (raw.length === 0) return undefined;
-  const widthMapped = raw.replace(/[\uFF01-\uFF60\uFFE0-\uFFE6\uFF61-\uFFDC]/gu, (c) => c.normalize('NFKC'));
-  const mapped = widthMapped.toLowerCase().normalize('NFC');
-  if (/[\s"&'/:<>@\u0000-\u001f\u007f]/u.test(mapped)) return undefined;
-  if (Buffer.byteLength(mapped, 'utf8') > 1023) return undefined;
-  return mapped;
+  if (raw === '') return undefined;
+  try {
+    return jid(raw, 'localhost').local;
+  } catch (err) {
+    if (err instanceof JidError) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -20,12 +22,9 @@ export function saslPrep(password: string): string {
   return password.replace(/[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/gu, ' ').normalize('NFC');
 }
 
-/** Normalises a bare JID written by a client (authzid): local part as above, domain lower case. */
+/** A bare JID written by a client (authzid) in canonical form; undefined when it is not one. */
 export function normalizeBareJid(raw: string): string | undefined {
-  const at = raw.lastIndexOf('@');
-  if (at <= 0 || raw.includes('/')) return undefined;
-  const local = normalizeUsername(raw.slice(0, at));
-  const domain = raw.slice(at + 1).toLowerCase().replace(/\.$/, '');
-  if (!local || !domain) return undefined;
-  return `${local}@${domain}`;
+  const parsed = tryParseJid(raw);
+  if (!parsed || parsed.local === '' || !parsed.isBare()) return undefined;
+  return parsed.toString();
 }
