@@ -1,0 +1,91 @@
+import { buckets, encodeFrame, partitionOf, subjects, untoken, type KvBucket } from '#libs/bus';
+import type { RouterContext } from '../router.context.js';
+
+/**
+ * Ends the sessions of dead edges (architecture.md, "Dead edges"): an edge that stopped putting its
+ * heartbeat in `glider_edges` for two sweeps in a row is dead. Every router sweeps; the registry's
+ * compare-and-set remove lets only one of them win each session, and only the winner publishes ENDED.
+ */
+export class EdgeSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private edges: KvBucket | undefined;
+  private sessions: KvBucket | undefined;
+  /** Edges seen alive, and edges found missing once (dead when missing twice). */
+  private readonly known = new Set<string>();
+  private readonly missingOnce = new Set<string>();
+  private sweeping = false;
+  private rounds = 0;
+
+  constructor(
+    private readonly ctx: RouterContext,
+    /** Every this many sweeps, every session's edge is checked (catches edges this router never saw). */
+    private readonly fullScanEvery = 10,
+  ) {}
+
+  async start(): Promise<void> {
+    const ttlMs = 3 * this.ctx.config.bus.heartbeatMs;
+    this.edges = await this.ctx.bus.kv(buckets.edges, { ttlMs });
+    this.sessions = await this.ctx.bus.kv(buckets.sessions);
+    this.timer = setInterval(() => void this.sweep(), this.ctx.config.bus.heartbeatMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(): Promise<void> {
+    if (this.sweeping || !this.edges || !this.sessions) return;
+    this.sweeping = true;
+    try {
+      const alive = new Set((await this.edges.keys()).map(untoken));
+      for (const id of alive) this.known.add(id);
+      const candidates = new Set(this.known);
+      if (this.rounds++ % this.fullScanEvery === 0) for (const id of await this.sessionEdges()) candidates.add(id);
+      for (const id of candidates) {
+        if (alive.has(id)) {
+          this.missingOnce.delete(id);
+          continue;
+        }
+        if (!this.missingOnce.has(id)) {
+          this.missingOnce.add(id);
+          continue;
+        }
+        await this.endSessionsOf(id);
+      }
+    } catch (err) {
+      this.ctx.logger.warn({ err }, 'dead-edge sweep failed; next round retries');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async sessionEdges(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const key of await this.sessions!.keys()) {
+      const [bareTok, resTok] = key.split('.');
+      if (!bareTok || !resTok) continue;
+      const s = await this.ctx.registry.get(`${untoken(bareTok)}/${untoken(resTok)}`);
+      if (s) ids.add(s.edgeId);
+    }
+    return ids;
+  }
+
+  private async endSessionsOf(edgeId: string): Promise<void> {
+    const sessions = this.ctx.registry.onEdge(edgeId);
+    for (const s of sessions) {
+      const removed = await this.ctx.registry.remove(s.jid, s.sessionId);
+      if (!removed) continue;
+      const bare = s.jid.slice(0, s.jid.indexOf('/'));
+      const frame = encodeFrame({
+        session: { kind: 'ENDED', jid: s.jid, session: { edgeId, sessionId: s.sessionId }, wasAvailable: removed.available },
+      });
+      this.ctx.bus.publish(subjects.presenceIn(partitionOf(bare, this.ctx.config.bus.partitions)), frame);
+    }
+    if (this.ctx.registry.onEdge(edgeId).length === 0) {
+      this.known.delete(edgeId);
+      this.missingOnce.delete(edgeId);
+      this.ctx.logger.info({ edgeId, sessions: sessions.length }, 'dead edge swept');
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import {
+  PartitionedConsumer,
+  buckets,
+  decodeAck,
+  decodeFrame,
+  encodeAck,
+  encodeFrame,
+  partitionOf,
+  subjects,
+  type BusMessage,
+  type SessionEvent,
+  type StanzaEnvelope,
+} from '#libs/bus';
+import { tryParseJid } from '#libs/jid';
+import type { Subscription } from '#libs/storage';
+import { parseElement, type Element } from '#libs/xml';
+import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
+import type { RouterContext, RouterDeps } from '../router.context.js';
+import type { RouterHooks } from '../router.hooks.js';
+import { Delivery } from './delivery.js';
+import { envelopeOf } from './envelope.js';
+import { IqDispatcher } from './iq-dispatcher.js';
+import { fail, type ProtocolError } from './protocol-error.js';
+import { errorReplyOf } from './replies.js';
+import { RoutedStanza } from './routed-stanza.js';
+import { routingSteps } from './routing.js';
+
+const ACK_TAKEN = encodeAck({ taken: true });
+
+/**
+ * The router of one process: owns a share of the `routerIn` partitions, routes each partition's
+ * stanzas serially through the routing chain, and acknowledges the edge once a stanza is delivered,
+ * stored or bounced (architecture.md).
+ */
+export class RouterRuntime implements RouterContext {
+  readonly config;
+  readonly logger;
+  readonly bus;
+  readonly storage;
+  readonly registry;
+  readonly instanceId;
+  readonly hooks: Hooks<RouterHooks>;
+  readonly iq = new IqDispatcher();
+  readonly delivery: Delivery;
+  readonly startedAt = new Date();
+  private readonly domains: Set<string>;
+  private consumer: PartitionedConsumer | undefined;
+  private loaded: LoadedFeatures | undefined;
+  private extraDisco: string[];
+  /** Stanzas routed since start, for load reports. */
+  routed = 0;
+
+  constructor(deps: RouterDeps, extraDiscoFeatures: string[] = []) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.bus = deps.bus;
+    this.storage = deps.storage;
+    this.registry = deps.registry;
+    this.instanceId = deps.instanceId;
+    this.hooks = new Hooks<RouterHooks>(deps.logger);
+    this.delivery = new Delivery(deps.bus);
+    this.domains = new Set(deps.config.domains);
+    this.extraDisco = extraDiscoFeatures;
+  }
+
+  async start(features: FeatureDefinition<RouterContext, any>[]): Promise<void> {
+    this.loaded = await loadFeatures<RouterContext>(this, features, this.config.features);
+    this.consumer = new PartitionedConsumer(this.bus, {
+      id: this.instanceId,
+      partitions: this.config.bus.partitions,
+      subject: (p) => subjects.routerIn(p),
+      membersBucket: buckets.routers,
+      heartbeatMs: this.config.bus.heartbeatMs,
+      handler: (_p, msg) => this.onMessage(msg),
+      logger: this.logger,
+    });
+    await this.consumer.start();
+    this.logger.info({ features: this.loaded.names, instance: this.instanceId }, 'router started');
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.loaded?.stop();
+  }
+
+  ownedPartitions(): number[] {
+    return this.consumer?.owned() ?? [];
+  }
+
+  isLocalDomain(domain: string): boolean {
+    return this.domains.has(domain);
+  }
+
+  discoFeatures(): string[] {
+    return [...new Set([...(this.loaded?.discoFeatures ?? []), ...this.extraDisco])].sort();
+  }
+
+  async reply(st: RoutedStanza, el: Element): Promise<void> {
+    const origin = st.env.origin;
+    if (origin?.edgeId && el.attrs.to === st.env.from) {
+      this.delivery.toSession(envelopeOf(el), origin);
+      return;
+    }
+    await this.sendToResource(el);
+  }
+
+  async bounce(st: RoutedStanza, err: ProtocolError): Promise<void> {
+    const reply = errorReplyOf(st.element(), err);
+    if (reply) await this.reply(st, reply);
+  }
+
+  async userExists(bare: string): Promise<boolean> {
+    const jid = tryParseJid(bare);
+    if (!jid?.local) return false;
+    return (await this.storage.accounts.get(jid.local, jid.domain)) !== undefined;
+  }
+
+  async subscriptionOf(owner: string, contact: string): Promise<Subscription> {
+    return (await this.storage.rosters.getItem(owner, contact))?.subscription ?? 'none';
+  }
+
+  /** A server-made stanza to a local full JID: to that session if it is still there. */
+  private async sendToResource(el: Element): Promise<void> {
+    const to = el.attrs.to;
+    const session = to ? await this.registry.get(to) : undefined;
+    if (session) this.delivery.toSession(envelopeOf(el), session);
+    else this.logger.debug({ to, name: el.name }, 'reply to a vanished session dropped');
+  }
+
+  private async onMessage(msg: BusMessage): Promise<void> {
+    let ack = ACK_TAKEN;
+    try {
+      const frame = decodeFrame(msg.data);
+      if (frame.stanza) await this.route(frame.stanza);
+      else if (frame.session) await this.onSession(frame.session);
+      else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
+    } catch (err) {
+      this.logger.error({ err, subject: msg.subject }, 'routing failed');
+      ack = encodeAck({ taken: false, error: (err as Error).message });
+    }
+    if (msg.replyExpected) msg.respond(ack);
+  }
+
+  /** Routes one stanza; an unexpected failure bounces it (wait, internal-server-error): never lost. */
+  async route(env: StanzaEnvelope): Promise<void> {
+    this.routed++;
+    const from = tryParseJid(env.from);
+    if (!from) {
+      this.logger.warn({ from: env.from, stanzaId: env.id }, 'stanza without a valid from dropped');
+      return;
+    }
+    const to = env.to ? tryParseJid(env.to) : from.bare();
+    const st = new RoutedStanza(env, from, to ?? from.bare(), (xml) => this.parse(xml));
+    try {
+      if (!to) {
+        await this.bounce(st, fail('jid-malformed'));
+        return;
+      }
+      for (const step of routingSteps) if (await step(st, this, (s) => this.forwardToPresence(s))) return;
+    } catch (err) {
+      this.logger.error({ err, stanzaId: env.id, kind: env.kind }, 'routing step failed; bouncing');
+      if (st.name !== 'presence') await this.bounce(st, fail('internal-server-error', 'wait'));
+      else throw err;
+    }
+  }
+
+  private async onSession(ev: SessionEvent): Promise<void> {
+    if (ev.kind !== 'AVAILABLE' || !ev.session) return;
+    const session = await this.registry.get(ev.jid);
+    if (!session || session.sessionId !== ev.session.sessionId) return; // gone meanwhile
+    await this.hooks.run('session:available', { jid: ev.jid, session });
+  }
+
+  /** The presence service of the sender's partition takes presence and own-roster IQs. */
+  private async forwardToPresence(st: RoutedStanza): Promise<void> {
+    const subject = subjects.presenceIn(partitionOf(st.from.bare().toString(), this.config.bus.partitions));
+    const reply = await this.bus.request(subject, encodeFrame({ stanza: st.env }), { timeoutMs: this.config.bus.requestTimeoutMs });
+    const ack = decodeAck(reply);
+    if (!ack.taken) throw new Error(`presence did not take the stanza: ${ack.error ?? 'no reason'}`);
+  }
+
+  parseXml(text: string): Element {
+    return parseElement(text, this.config.edge.limits);
+  }
+
+  private parse(xml: Uint8Array): Element {
+    return this.parseXml(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8'));
+  }
+}

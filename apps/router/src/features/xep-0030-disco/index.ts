@@ -1,0 +1,48 @@
+import { Element, xml } from '#libs/xml';
+import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { IqRequest } from '../../core/iq-dispatcher.js';
+import { fail } from '../../core/protocol-error.js';
+import type { RouterContext } from '../../router.context.js';
+
+export const DISCO_INFO_NS = 'http://jabber.org/protocol/disco#info';
+export const DISCO_ITEMS_NS = 'http://jabber.org/protocol/disco#items';
+
+/**
+ * XEP-0030 on the server (identity server/im, every loaded feature) and on accounts (identity
+ * account/registered, answered by the server for the account's owner and its presence subscribers).
+ */
+export const discoFeature: FeatureDefinition<RouterContext> = {
+  name: 'disco',
+  spec: { xep: 30, version: '2.5rc3' },
+  discoFeatures: [DISCO_INFO_NS, DISCO_ITEMS_NS],
+  setup: (ctx) => {
+    /** XEP-0030 §8: only the owner and contacts with a subscription learn about an account. */
+    const mayDiscover = async ({ own, to, from }: IqRequest) => {
+      if (own) return true;
+      const sub = await ctx.subscriptionOf(to.toString(), from.bare().toString());
+      return sub === 'from' || sub === 'both';
+    };
+    const info = async (req: IqRequest) => {
+      if (req.payload.attrs.node) return fail('item-not-found');
+      const query = new Element('query', { xmlns: DISCO_INFO_NS });
+      if (req.toServer) {
+        query.append(xml('identity', { category: 'server', type: 'im', name: 'Glider' }));
+        for (const f of ctx.discoFeatures()) query.append(xml('feature', { var: f }));
+        return query;
+      }
+      if (!(await mayDiscover(req))) return fail('service-unavailable');
+      query.append(xml('identity', { category: 'account', type: 'registered' }));
+      for (const f of ctx.iq.namespaces(false).sort()) query.append(xml('feature', { var: f }));
+      return query;
+    };
+    const items = async (req: IqRequest) => {
+      if (req.payload.attrs.node) return fail('item-not-found');
+      if (!req.toServer && !(await mayDiscover(req))) return fail('service-unavailable');
+      return xml('query', { xmlns: DISCO_ITEMS_NS });
+    };
+    return [
+      ctx.iq.register('get', DISCO_INFO_NS, info, { server: true, account: true }, 'disco'),
+      ctx.iq.register('get', DISCO_ITEMS_NS, items, { server: true, account: true }, 'disco'),
+    ];
+  },
+};

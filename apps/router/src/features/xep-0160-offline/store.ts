@@ -1,0 +1,45 @@
+import { encodeFrame, partitionOf, subjects } from '#libs/bus';
+import { StorageLimitError, StorageUnavailableError } from '#libs/storage';
+import { xml } from '#libs/xml';
+import type { HookResult } from '#libs/xmpp-kit';
+import { mostAvailable } from '../../core/message-rules.js';
+import { fail } from '../../core/protocol-error.js';
+import type { RouterContext } from '../../router.context.js';
+import type { RouterHooks } from '../../router.hooks.js';
+
+export const DELAY_NS = 'urn:xmpp:delay';
+
+/** Stores the message, or bounces it when it cannot be stored: never dropped. */
+export async function storeOffline(ctx: RouterContext, { stanza, owner }: RouterHooks['message:offline']): Promise<HookResult> {
+  const max = ctx.config.router.offlineMaxPerUser;
+  if (max === 0) return 'continue'; // storage off: the router bounces
+  const el = stanza.element().clone();
+  el.append(xml('delay', { xmlns: DELAY_NS, from: stanza.to.domain, stamp: new Date().toISOString() }));
+  try {
+    await ctx.storage.offline.push(owner, el.toString(), max);
+  } catch (err) {
+    if (err instanceof StorageLimitError) {
+      await ctx.bounce(stanza, fail('service-unavailable', 'cancel', 'offline storage full')); // XEP-0160 §3
+      return 'stop';
+    }
+    if (err instanceof StorageUnavailableError) {
+      await ctx.bounce(stanza, fail('internal-server-error', 'wait'));
+      return 'stop';
+    }
+    throw err;
+  }
+  await flushIfOnlineMeanwhile(ctx, owner);
+  return 'stop';
+}
+
+/**
+ * The owner may have come online between our registry read and the store, after the flush of their
+ * AVAILABLE already ran: ask their partition to flush again (a flush of nothing costs one read).
+ */
+async function flushIfOnlineMeanwhile(ctx: RouterContext, owner: string): Promise<void> {
+  const sessions = mostAvailable(await ctx.registry.ofUser(owner));
+  const subject = subjects.routerIn(partitionOf(owner, ctx.config.bus.partitions));
+  for (const s of sessions) {
+    ctx.bus.publish(subject, encodeFrame({ session: { kind: 'AVAILABLE', jid: s.jid, session: { edgeId: s.edgeId, sessionId: s.sessionId } } }));
+  }
+}

@@ -1,0 +1,2 @@
+export { RouterModule } from './router.module.js';
+export { startRouter, type Router } from './router.js';

@@ -1,0 +1,4 @@
+import { startTelemetry } from '#libs/telemetry';
+
+await startTelemetry('router');
+await import('./bootstrap.js');

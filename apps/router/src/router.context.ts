@@ -1,0 +1,43 @@
+import type { Bus } from '#libs/bus';
+import type { GliderConfig } from '#libs/config';
+import type { SessionRegistry } from '#libs/sessions';
+import type { Storage, Subscription } from '#libs/storage';
+import type { Logger } from '#libs/telemetry';
+import type { Element } from '#libs/xml';
+import type { Hooks } from '#libs/xmpp-kit';
+import type { Delivery } from './core/delivery.js';
+import type { IqDispatcher } from './core/iq-dispatcher.js';
+import type { ProtocolError } from './core/protocol-error.js';
+import type { RoutedStanza } from './core/routed-stanza.js';
+import type { RouterHooks } from './router.hooks.js';
+
+/** What the router is built from (Nest provides these in the app; tests pass them directly). */
+export interface RouterDeps {
+  config: GliderConfig;
+  logger: Logger;
+  bus: Bus;
+  storage: Storage;
+  registry: SessionRegistry;
+  /** This instance's id on the bus (partition ownership, load reports). */
+  instanceId: string;
+}
+
+/** What a router feature's setup gets. */
+export interface RouterContext extends RouterDeps {
+  readonly hooks: Hooks<RouterHooks>;
+  readonly iq: IqDispatcher;
+  readonly delivery: Delivery;
+  readonly startedAt: Date;
+  isLocalDomain(domain: string): boolean;
+  /** Disco#info features of everything the server runs (router features and presence's). */
+  discoFeatures(): string[];
+  /** Sends `el` to the sender of `st`: to its own session when known, else by its full JID. */
+  reply(st: RoutedStanza, el: Element): Promise<void>;
+  /** Answers `st` with an error, unless one must not (errors and IQ results are never answered). */
+  bounce(st: RoutedStanza, err: ProtocolError): Promise<void>;
+  /** Parses stored XML (vCards, private data, offline messages) with the configured limits. */
+  parseXml(text: string): Element;
+  userExists(bare: string): Promise<boolean>;
+  /** The subscription `owner` has with `contact` in owner's roster ('none' without an item). */
+  subscriptionOf(owner: string, contact: string): Promise<Subscription>;
+}

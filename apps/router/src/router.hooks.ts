@@ -1,0 +1,23 @@
+import type { SessionInfo } from '#libs/sessions';
+import type { Element } from '#libs/xml';
+import type { RoutedStanza } from './core/routed-stanza.js';
+
+/**
+ * What router features react to (STYLE.md: one typed vocabulary per app). IQs are not hooks: they go
+ * through the IQ dispatcher keyed by (type, payload namespace), see core/iq-dispatcher.ts.
+ */
+export interface RouterHooks {
+  /** A message to a local user is about to be delivered to `sessions` (carbons, blocking). */
+  'message:local': { stanza: RoutedStanza; sessions: SessionInfo[] };
+  /**
+   * A normal or chat message found no available non-negative resource (RFC 6121 §8.5.2.2.1). A handler
+   * that takes it (stores it, or bounces it itself) returns 'stop'; if none does, the router bounces it
+   * with <service-unavailable/>.
+   */
+  'message:offline': { stanza: RoutedStanza; owner: string };
+  /** A session sent initial presence with priority >= 0 (Frame{session AVAILABLE} from presence). */
+  'session:available': { jid: string; session: SessionInfo };
+}
+
+/** What an IQ handler answers: a result payload (or none), or a protocol error as a value. */
+export type IqAnswer = Element | Element[] | undefined | import('./core/protocol-error.js').ProtocolError;

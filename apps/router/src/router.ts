@@ -1,0 +1,34 @@
+import type { FeatureDefinition } from '#libs/xmpp-kit';
+import { EdgeSweeper } from './core/edge-sweeper.js';
+import { LoadReporter } from './core/load-reporter.js';
+import { RouterRuntime } from './core/router-runtime.js';
+import type { RouterContext, RouterDeps } from './router.context.js';
+import { PRESENCE_DISCO_FEATURES, routerFeatures } from './router.features.js';
+
+export interface Router {
+  readonly runtime: RouterRuntime;
+  readonly sweeper: EdgeSweeper;
+  stop(): Promise<void>;
+}
+
+/** Starts a router on the given bus, storage and registry (the Nest module and tests both use it). */
+export async function startRouter(
+  deps: RouterDeps,
+  features: FeatureDefinition<RouterContext, any>[] = routerFeatures,
+): Promise<Router> {
+  const runtime = new RouterRuntime(deps, PRESENCE_DISCO_FEATURES);
+  await runtime.start(features);
+  const sweeper = new EdgeSweeper(runtime);
+  await sweeper.start();
+  const load = new LoadReporter(runtime, () => runtime.routed);
+  load.start();
+  return {
+    runtime,
+    sweeper,
+    async stop() {
+      load.stop();
+      sweeper.stop();
+      await runtime.stop();
+    },
+  };
+}
