@@ -1,6 +1,6 @@
-import type { Db, IndexDescription } from 'mongodb';
+import type { Collection, Db, Filter, IndexDescription, WithoutId } from 'mongodb';
 import type { Logger } from '#libs/telemetry';
-import type { MongoRetry } from './mongo-retry.js';
+import { isDuplicateKey, type MongoRetry } from './mongo-retry.js';
 
 /** What every MongoDB repository is built from. */
 export interface MongoContext {
@@ -13,4 +13,18 @@ export interface MongoContext {
 export interface CollectionIndexes {
   collection: string;
   indexes: IndexDescription[];
+}
+
+/**
+ * Replaces or creates the document `_id`. Two racing upserts of a new id can make one fail with a
+ * duplicate key; by then the document exists, so replacing it once more settles it.
+ */
+export async function replaceOrInsert<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<void> {
+  const filter = { _id: doc._id } as Filter<T>;
+  try {
+    await col.replaceOne(filter, doc as WithoutId<T>, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await col.replaceOne(filter, doc as WithoutId<T>, { upsert: true });
+  }
 }

@@ -58,7 +58,8 @@ export function mongoSettings(config: MongoConfig): MongoSettings {
     options.auth = readCredentials(config.credentialsFile);
   }
   try {
-    // parses every URL option without connecting
+    // parses every URL option without connecting (alone first: explicit options mask URL ones)
+    new MongoClient(config.url);
     new MongoClient(config.url, options);
   } catch (err) {
     throw new ConfigError(`config: storage.mongodb.url: ${(err as Error).message}`);

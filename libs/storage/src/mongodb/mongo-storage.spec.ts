@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ConfigError } from '#libs/config';
+import type { Account } from '../ports/accounts.repository.js';
+import { StorageConflictError, StorageLimitError } from '../ports/errors.js';
+import type { RosterItem } from '../ports/rosters.repository.js';
+import type { MongoStorage } from './mongo-storage.js';
+import { mongoSettings } from './mongo-settings.js';
+import { startMongoTestServer, uniqueDatabase, type MongoTestServer } from './testing/mongo-test-server.js';
+import { testConfig, testStorage } from './testing/mongo-test-storage.js';
+
+const cred = { salt: 'c2FsdA==', iterations: 4096, storedKey: 'c3RvcmVk', serverKey: 'c2VydmVy' };
+const account = (username: string, createdAt = new Date('2026-01-02T03:04:05Z')): Account => ({
+  username,
+  domain: 'example.com',
+  scram: { 'SHA-1': cred, 'SHA-256': { ...cred, storedKey: `k-${username}` } },
+  createdAt,
+  disabled: false,
+});
+const contact = (jid: string, extra: Partial<RosterItem> = {}): RosterItem => ({
+  jid,
+  subscription: 'none',
+  askOut: false,
+  askIn: false,
+  approved: false,
+  groups: [],
+  ...extra,
+});
+
+describe('MongoDB storage settings', () => {
+  it('rejects a URL that is not a MongoDB connection string, naming the key', () => {
+    assert.throws(() => mongoSettings(testConfig({ url: 'http://db:27017' })), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /storage\.mongodb\.url/);
+      return true;
+    });
+    assert.throws(() => mongoSettings(testConfig({ url: 'mongodb://db:27017/?maxPoolSize=lots' })), /storage\.mongodb\.url/);
+  });
+
+  it('reads credentials from a file and refuses them twice or malformed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'glider-mongo-cred-'));
+    try {
+      const good = join(dir, 'good');
+      await writeFile(good, 'glider:p:a:ss\n');
+      const s = mongoSettings(testConfig({ credentialsFile: good }));
+      assert.deepEqual(s.clientOptions.auth, { username: 'glider', password: 'p:a:ss' });
+      const bad = join(dir, 'bad');
+      await writeFile(bad, 'no-colon\n');
+      assert.throws(() => mongoSettings(testConfig({ credentialsFile: bad })), /credentialsFile: .* "username:password"/);
+      assert.throws(() => mongoSettings(testConfig({ credentialsFile: join(dir, 'missing') })), /cannot read/);
+      assert.throws(
+        () => mongoSettings(testConfig({ url: 'mongodb://u:p@db:27017', credentialsFile: good })),
+        /carries credentials too/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('requires tls for a CA file and the CA file to exist', () => {
+    assert.throws(() => mongoSettings(testConfig({ tlsCaFile: '/etc/hostname' })), /tls is false/);
+    assert.throws(() => mongoSettings(testConfig({ tls: true, tlsCaFile: '/nonexistent/ca.pem' })), /does not exist/);
+    assert.equal(mongoSettings(testConfig({ tls: true })).clientOptions.tls, true);
+  });
+});
+
+describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
+  let server: MongoTestServer;
+  let storage: MongoStorage;
+
+  before(async () => {
+    server = await startMongoTestServer();
+    storage = testStorage(server, uniqueDatabase('glider_repos'));
+    await storage.open();
+  });
+  after(async () => {
+    await storage?.close();
+    await server?.stop();
+  });
+
+  it('is healthy once open and creates the declared indexes', async () => {
+    assert.equal(await storage.health(), undefined);
+    await storage.open(); // idempotent
+  });
+
+  it('accounts: create, conflict, get, list pages, credentials, delete', async () => {
+    const { accounts } = storage;
+    for (const u of ['carol', 'alice', 'bob']) await accounts.create(account(u));
+    await assert.rejects(accounts.create(account('alice')), StorageConflictError);
+    assert.deepEqual(await accounts.get('alice', 'example.com'), account('alice'));
+    assert.equal(await accounts.get('alice', 'other.example'), undefined);
+    assert.deepEqual(
+      (await accounts.list('example.com', { limit: 2 })).map((a) => a.username),
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(
+      (await accounts.list('example.com', { after: 'bob' })).map((a) => a.username),
+      ['carol'],
+    );
+    assert.equal(await accounts.count('example.com'), 3);
+    const scram = { 'SHA-1': { ...cred, salt: 'bmV3' }, 'SHA-256': { ...cred, salt: 'bmV3' } };
+    assert.equal(await accounts.setCredentials('bob', 'example.com', scram), true);
+    assert.deepEqual((await accounts.get('bob', 'example.com'))?.scram, scram);
+    assert.equal(await accounts.setCredentials('nobody', 'example.com', scram), false);
+    assert.equal(await accounts.delete('carol', 'example.com'), true);
+    assert.equal(await accounts.delete('carol', 'example.com'), false);
+    assert.equal(await accounts.count('example.com'), 2);
+  });
+
+  it('rosters: versions grow, removals are tombstones, changesSince answers or gives up', async () => {
+    const { rosters } = storage;
+    const owner = 'romeo@example.com';
+    assert.deepEqual(await rosters.get(owner), { owner, version: 0, items: [] });
+    const c1 = await rosters.modify(owner, 'juliet@example.com', () => contact('juliet@example.com', { name: 'J' }));
+    assert.equal(c1?.version, 1);
+    const c2 = await rosters.modify(owner, 'nurse@example.com', () => contact('nurse@example.com'));
+    assert.equal(c2?.version, 2);
+    assert.equal(await rosters.modify(owner, 'juliet@example.com', (cur) => cur), undefined);
+    const c3 = await rosters.modify(owner, 'nurse@example.com', () => undefined);
+    assert.deepEqual(c3, { version: 3, item: contact('nurse@example.com'), removed: true });
+    const roster = await rosters.get(owner);
+    assert.equal(roster.version, 3);
+    assert.deepEqual(roster.items, [contact('juliet@example.com', { name: 'J' })]);
+    assert.deepEqual(await rosters.getItem(owner, 'juliet@example.com'), contact('juliet@example.com', { name: 'J' }));
+    assert.equal(await rosters.getItem(owner, 'nurse@example.com'), undefined);
+    assert.deepEqual(await rosters.changesSince(owner, 1), [
+      { version: 3, item: contact('nurse@example.com'), removed: true },
+    ]);
+    assert.deepEqual(await rosters.changesSince(owner, 3), []);
+    assert.equal(await rosters.changesSince(owner, 9), undefined);
+    await rosters.deleteAll(owner);
+    assert.deepEqual(await rosters.get(owner), { owner, version: 0, items: [] });
+  });
+
+  it('offline: ordered seqs, quota, list, remove only what was named', async () => {
+    const { offline } = storage;
+    const owner = 'juliet@example.com';
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) seqs.push(await offline.push(owner, `<message id="${i}"/>`, 5));
+    assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+    await assert.rejects(offline.push(owner, '<message/>', 5), StorageLimitError);
+    assert.equal(await offline.count(owner), 5);
+    const first = await offline.list(owner, 2);
+    assert.deepEqual(first.map((m) => m.xml), ['<message id="0"/>', '<message id="1"/>']);
+    assert.ok(first.every((m) => m.owner === owner && m.storedAt instanceof Date));
+    await offline.remove(owner, first.map((m) => m.seq));
+    assert.deepEqual((await offline.list(owner)).map((m) => m.seq), seqs.slice(2));
+    await offline.deleteAll(owner);
+    assert.equal(await offline.count(owner), 0);
+    const next = await offline.push(owner, '<message id="after"/>', 5);
+    assert.ok(next > seqs.at(-1)!, 'sequence numbers never go back');
+  });
+
+  it('vCards, private XML and last activity: set replaces, delete removes', async () => {
+    const owner = 'mercutio@example.com';
+    await storage.vcards.set(owner, '<vCard xmlns="vcard-temp"><FN>M</FN></vCard>');
+    await storage.vcards.set(owner, '<vCard xmlns="vcard-temp"><FN>Mercutio</FN></vCard>');
+    assert.equal(await storage.vcards.get(owner), '<vCard xmlns="vcard-temp"><FN>Mercutio</FN></vCard>');
+    await storage.vcards.delete(owner);
+    assert.equal(await storage.vcards.get(owner), undefined);
+
+    await storage.privateXml.set(owner, 'storage', 'storage:bookmarks', '<storage xmlns="storage:bookmarks"/>');
+    await storage.privateXml.set(owner, 'storage', 'storage:rosternotes', '<storage xmlns="storage:rosternotes"/>');
+    assert.equal(await storage.privateXml.get(owner, 'storage', 'storage:bookmarks'), '<storage xmlns="storage:bookmarks"/>');
+    assert.equal(await storage.privateXml.get(owner, 'other', 'storage:bookmarks'), undefined);
+    await storage.privateXml.deleteAll(owner);
+    assert.equal(await storage.privateXml.get(owner, 'storage', 'storage:rosternotes'), undefined);
+
+    const at = new Date('2026-11-24T10:00:00Z');
+    await storage.lastActivity.set(owner, { at, status: 'gone' });
+    assert.deepEqual(await storage.lastActivity.get(owner), { at, status: 'gone' });
+    await storage.lastActivity.delete(owner);
+    assert.equal(await storage.lastActivity.get(owner), undefined);
+  });
+});

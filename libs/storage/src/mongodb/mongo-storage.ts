@@ -1,0 +1,119 @@
+import { MongoClient, type TopologyDescriptionChangedEvent } from 'mongodb';
+import type { Logger } from '#libs/telemetry';
+import { StorageUnavailableError } from '../ports/errors.js';
+import type { Storage } from '../ports/storage.js';
+import { ACCOUNTS_INDEXES, MongoAccountsRepository } from './mongo-accounts.repository.js';
+import type { CollectionIndexes, MongoContext } from './mongo-context.js';
+import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
+import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
+import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
+import { MongoRetry } from './mongo-retry.js';
+import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.repository.js';
+import type { MongoSettings } from './mongo-settings.js';
+import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+
+const ALL_INDEXES: CollectionIndexes[] = [
+  ACCOUNTS_INDEXES,
+  ROSTERS_INDEXES,
+  ...OFFLINE_INDEXES,
+  VCARDS_INDEXES,
+  PRIVATE_XML_INDEXES,
+  LAST_ACTIVITY_INDEXES,
+];
+
+/** Server types that take writes; a replica set with only secondaries is not ready. */
+const WRITABLE = new Set<string>(['Standalone', 'RSPrimary', 'Mongos', 'LoadBalancer']);
+
+/**
+ * Every repository on one MongoDB database (MongoDB itself, or a wire-compatible server such as
+ * FerretDB). `open()` fails with the reason while the server is unreachable and may be called
+ * again; `health()` follows the driver's view of the server, so readiness comes back by itself.
+ */
+export class MongoStorage implements Storage {
+  readonly accounts: MongoAccountsRepository;
+  readonly rosters: MongoRostersRepository;
+  readonly offline: MongoOfflineRepository;
+  readonly vcards: MongoVcardsRepository;
+  readonly privateXml: MongoPrivateXmlRepository;
+  readonly lastActivity: MongoLastActivityRepository;
+
+  private readonly client: MongoClient;
+  private opened = false;
+  private closed = false;
+  private problem: string | undefined = 'not opened yet';
+
+  constructor(
+    private readonly settings: MongoSettings,
+    private readonly logger: Logger,
+  ) {
+    this.client = new MongoClient(settings.url, settings.clientOptions);
+    this.client.on('topologyDescriptionChanged', (e) => this.onTopology(e));
+    const ctx: MongoContext = {
+      db: this.client.db(settings.database),
+      retry: new MongoRetry(settings.operationTimeoutMs, logger, () => this.closed),
+      logger,
+    };
+    this.accounts = new MongoAccountsRepository(ctx);
+    this.rosters = new MongoRostersRepository(ctx);
+    this.offline = new MongoOfflineRepository(ctx);
+    this.vcards = new MongoVcardsRepository(ctx);
+    this.privateXml = new MongoPrivateXmlRepository(ctx);
+    this.lastActivity = new MongoLastActivityRepository(ctx);
+  }
+
+  async open(): Promise<void> {
+    if (this.closed) throw new StorageUnavailableError('MongoDB storage is closed');
+    if (this.opened) return;
+    try {
+      await this.client.connect();
+      await this.ensureIndexes();
+    } catch (err) {
+      this.problem = `MongoDB ${this.settings.hosts} unreachable: ${(err as Error).message}`;
+      this.logger.warn({ hosts: this.settings.hosts, err: (err as Error).message }, 'MongoDB not usable yet');
+      throw new StorageUnavailableError(this.problem, { cause: err });
+    }
+    this.opened = true;
+    this.problem = undefined;
+    this.logger.info({ hosts: this.settings.hosts, database: this.settings.database }, 'MongoDB storage open');
+  }
+
+  async health(): Promise<string | undefined> {
+    if (this.closed) return 'MongoDB storage is closed';
+    if (!this.opened) return this.problem ?? 'not opened yet';
+    return this.problem;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+
+  private async ensureIndexes(): Promise<void> {
+    const db = this.client.db(this.settings.database);
+    for (const { collection, indexes } of ALL_INDEXES) {
+      if (indexes.length === 0) continue;
+      try {
+        await db.collection(collection).createIndexes(indexes);
+      } catch (err) {
+        throw new Error(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  /** The driver's heartbeats tell when the server goes away or comes back; readiness follows. */
+  private onTopology(e: TopologyDescriptionChangedEvent): void {
+    if (!this.opened || this.closed) return;
+    const servers = [...e.newDescription.servers.values()];
+    const up = servers.some((s) => WRITABLE.has(s.type));
+    const was = this.problem;
+    if (up) {
+      this.problem = undefined;
+      if (was) this.logger.info({ hosts: this.settings.hosts }, 'MongoDB reachable again');
+      return;
+    }
+    const reason = servers.find((s) => s.error)?.error?.message ?? 'no server answers';
+    this.problem = `MongoDB ${this.settings.hosts} unreachable: ${reason}`;
+    if (!was) this.logger.warn({ hosts: this.settings.hosts, err: reason }, 'MongoDB unreachable; unready');
+  }
+}
