@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { credentials, loadPackageDefinition, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+
+// Kept equal to libs/admin's ADMIN_LOADER_OPTIONS; not imported, so the CLI does not load Nest.
+const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true } as const;
+const PROTO_RELATIVE = join('proto', 'glider', 'admin', 'v1', 'admin.proto');
+
+export interface User {
+  jid: string;
+  createdAtMs: number;
+  disabled: boolean;
+}
+
+export interface AdminApi {
+  AddUser(req: { jid: string; password: string }): Promise<{ jid: string }>;
+  DeleteUser(req: { jid: string }): Promise<{ jid: string }>;
+  ListUsers(req: { domain: string; pageSize?: number; pageToken?: string }): Promise<{ users: User[]; nextPageToken: string; total: number }>;
+  SetPassword(req: { jid: string; password: string }): Promise<{ jid: string }>;
+  Stats(req: Record<string, never>): Promise<{ domains: { domain: string; users: number }[]; storageProblem: string; version: string }>;
+  close(): void;
+}
+
+/** An error worth one line to the user; `unreachable` ones get the server address added. */
+export class AdminCallError extends Error {
+  constructor(
+    message: string,
+    readonly unreachable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function protoPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, PROTO_RELATIVE))) return join(dir, PROTO_RELATIVE);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find ${PROTO_RELATIVE} (is gliderctl running from a Glider checkout or image?)`);
+    dir = up;
+  }
+}
+
+type Unary = (req: unknown, opts: { deadline: Date }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+/** A promise-returning client of glider.admin.v1.Admin; every call has `timeoutMs` to complete. */
+export function connectAdmin(server: string, timeoutMs: number): AdminApi {
+  const pkg = loadPackageDefinition(loadSync(protoPath(), { ...LOADER_OPTIONS })) as unknown as {
+    glider: { admin: { v1: { Admin: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client } } };
+  };
+  const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure());
+  const call =
+    (method: string) =>
+    (req: unknown): Promise<never> =>
+      new Promise((resolve, reject) => {
+        const fn = (client as unknown as Record<string, Unary>)[method]!.bind(client);
+        fn(req, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => (err ? reject(toCallError(err, timeoutMs)) : resolve(res as never)));
+      });
+  return {
+    AddUser: call('AddUser'),
+    DeleteUser: call('DeleteUser'),
+    ListUsers: call('ListUsers'),
+    SetPassword: call('SetPassword'),
+    Stats: call('Stats'),
+    close: () => client.close(),
+  };
+}
+
+function toCallError(err: ServiceError, timeoutMs: number): AdminCallError {
+  if (err.code === status.UNAVAILABLE && !err.details.startsWith('storage unavailable')) {
+    const reason = err.details
+      .replace(/^No connection established\. Last error: /, '')
+      .replace(/^Error: /, '')
+      .replace(/\.? Resolution note:.*$/s, '');
+    return new AdminCallError(reason, true);
+  }
+  if (err.code === status.DEADLINE_EXCEEDED) return new AdminCallError(`no answer within ${timeoutMs} ms`, true);
+  return new AdminCallError(err.details || err.message, false);
+}

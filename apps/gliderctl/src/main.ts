@@ -1,0 +1,165 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '#libs/config';
+import { AdminCallError, connectAdmin, type AdminApi } from './admin-client.js';
+import { InputError, readPassword } from './password-input.js';
+
+const USAGE = `Usage: gliderctl [--server HOST:PORT] [--timeout MS] <command>
+
+Commands:
+  user add JID [--password-file FILE]     create an account (password: file, prompt, or one line of stdin)
+  user del JID                            delete an account and its data
+  user list [DOMAIN]                      list accounts (all served domains by default)
+  user passwd JID [--password-file FILE]  set a new password
+  stats                                   served domains, account counts, storage health
+
+Options:
+  --server HOST:PORT   admin API address (default: admin.host:admin.grpcPort from the Glider config)
+  --timeout MS         time each call may take (default 10000)
+  -h, --help           this help
+
+Exit status: 0 done, 1 failed, 2 usage error.`;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const LIST_PAGE_SIZE = 500;
+
+class UsageError extends Error {}
+
+interface Options {
+  server?: string;
+  timeout?: string;
+  'password-file'?: string;
+  help?: boolean;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values: Options;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        server: { type: 'string' },
+        timeout: { type: 'string' },
+        'password-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return usage(`--timeout must be a positive number of milliseconds`);
+  const server = values.server ?? defaultServer();
+  if (!/^[^\s]+:\d{1,5}$/.test(server)) return usage(`--server must be HOST:PORT, got "${server}"`);
+
+  let run: (api: AdminApi) => Promise<void>;
+  try {
+    run = command(positionals, values);
+  } catch (err) {
+    if (err instanceof UsageError) return usage(err.message);
+    throw err;
+  }
+  const api = connectAdmin(server, timeoutMs);
+  try {
+    await run(api);
+    return 0;
+  } catch (err) {
+    if (err instanceof AdminCallError && err.unreachable) return fail(`cannot reach the admin API at ${server}: ${err.message}`);
+    if (err instanceof AdminCallError || err instanceof InputError) return fail(err.message);
+    throw err;
+  } finally {
+    api.close();
+  }
+}
+
+function command(args: string[], values: Options): (api: AdminApi) => Promise<void> {
+  const [group, verb, arg, ...extra] = args;
+  const exactly = (n: number) => {
+    if (args.length !== n) throw new UsageError(`"${args.slice(0, 2).join(' ')}" takes ${n - 2 === 1 ? 'one argument' : `${n - 2} arguments`}`);
+  };
+  if (group === 'stats' && args.length === 1) return stats;
+  if (group !== 'user') throw new UsageError(group ? `unknown command "${group}"` : 'no command given');
+  switch (verb) {
+    case 'add':
+      exactly(3);
+      return async (api) => {
+        const password = await readPassword(values['password-file']);
+        const res = await api.AddUser({ jid: arg!, password });
+        process.stdout.write(`created ${res.jid}\n`);
+      };
+    case 'passwd':
+      exactly(3);
+      return async (api) => {
+        const password = await readPassword(values['password-file']);
+        const res = await api.SetPassword({ jid: arg!, password });
+        process.stdout.write(`password changed for ${res.jid}\n`);
+      };
+    case 'del':
+      exactly(3);
+      return async (api) => {
+        const res = await api.DeleteUser({ jid: arg! });
+        process.stdout.write(`deleted ${res.jid}\n`);
+      };
+    case 'list':
+      if (extra.length > 0) throw new UsageError('"user list" takes at most one DOMAIN');
+      return (api) => listUsers(api, arg);
+    default:
+      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list or passwd');
+  }
+}
+
+async function listUsers(api: AdminApi, domain: string | undefined): Promise<void> {
+  const domains = domain ? [domain] : (await api.Stats({})).domains.map((d) => d.domain);
+  for (const d of domains) {
+    let pageToken = '';
+    do {
+      const page = await api.ListUsers({ domain: d, pageSize: LIST_PAGE_SIZE, pageToken });
+      for (const u of page.users) process.stdout.write(`${u.jid}${u.disabled ? ' (disabled)' : ''}\n`);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+  }
+}
+
+async function stats(api: AdminApi): Promise<void> {
+  const s = await api.Stats({});
+  process.stdout.write(`glider ${s.version}\nstorage: ${s.storageProblem || 'ok'}\n`);
+  for (const d of s.domains) process.stdout.write(`${d.domain}: ${d.users} users\n`);
+}
+
+function defaultServer(): string {
+  try {
+    const config = loadConfig();
+    return `${config.admin.host}:${config.admin.grpcPort}`;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gliderctl: ${err.message} (or pass --server HOST:PORT)\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function usage(message: string): number {
+  process.stderr.write(`gliderctl: ${message}\n\n${USAGE}\n`);
+  return 2;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`gliderctl: ${message}\n`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`gliderctl: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
