@@ -1,0 +1,33 @@
+import type { SecureContext } from 'node:tls';
+import type { Bus } from '#libs/bus';
+import type { GliderConfig } from '#libs/config';
+import type { SessionRegistry } from '#libs/sessions';
+import type { Storage } from '#libs/storage';
+import type { Logger } from '#libs/telemetry';
+import type { Hooks } from '#libs/xmpp-kit';
+import type { EdgeHooks } from './edge.hooks.js';
+import type { AuthThrottle } from './limits/auth-throttle.js';
+import type { C2sStream } from './stream/c2s-stream.machine.js';
+
+/** What features and streams of one edge instance share. */
+export interface EdgeContext {
+  readonly config: GliderConfig;
+  readonly edgeId: string;
+  readonly logger: Logger;
+  readonly hooks: Hooks<EdgeHooks>;
+  readonly bus: Bus;
+  readonly registry: SessionRegistry;
+  readonly storage: Storage;
+  /** Bound sessions on this edge, by session id (delivery and control look them up). */
+  readonly sessions: Map<string, C2sStream>;
+  readonly throttle: AuthThrottle;
+  /** The TLS context new handshakes use (replaced on certificate rotation). */
+  secureContext(): SecureContext;
+  /** Waits (failed-login back-off); tests wrap it to observe the order of events. */
+  delay(ms: number): Promise<void>;
+  /** Counters for the load report. */
+  readonly stats: { stanzasIn: number; stanzasOut: number };
+}
+
+/** Timing the config does not name: how long a closing stream waits for the peer's close. */
+export const CLOSE_GRACE_MS = 5_000;

@@ -1,0 +1,19 @@
+import type { EdgeFeature } from './edge-feature.js';
+import { saslFeature } from './rfc6120-sasl/index.js';
+import { starttlsFeature } from './rfc6120-starttls/index.js';
+import { bindFeature } from './rfc6120-bind/index.js';
+import { sessionFeature } from './rfc3921-session/index.js';
+import { registerFeature } from './xep-0077-register/index.js';
+import { keepaliveFeature } from './xep-0199-keepalive/index.js';
+import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
+
+/** The edge's ordered feature list: the only place a new stream feature is added. */
+export const edgeFeatures: EdgeFeature<any>[] = [
+  starttlsFeature,
+  saslFeature,
+  registerFeature,
+  bindFeature,
+  sessionFeature,
+  streamLimitsFeature,
+  keepaliveFeature,
+];

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { createMechanism, type SaslMechanism, type SaslMechanismName, type SaslStep } from '#libs/auth';
+import { jid } from '#libs/jid';
+import { xml, type Element } from '#libs/xml';
+import type { EdgeContext } from '../../edge.context.js';
+import type { C2sStream } from '../../stream/c2s-stream.machine.js';
+import { NS } from '../../stream/namespaces.js';
+import type { EdgeFeature } from '../edge-feature.js';
+
+const configSchema = z.strictObject({
+  /** RFC 6120 §6.4.5: retries allowed before the stream is closed (at least 2, at most 5). */
+  maxAttempts: z.number().int().min(2).max(5).default(3),
+});
+type SaslConfig = z.infer<typeof configSchema>;
+
+interface Exchange {
+  mechanism?: SaslMechanism;
+  failures: number;
+  advertised: SaslMechanismName[];
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * RFC 6120 §6 SASL with the mechanisms of edge.saslMechanisms this connection can run: -PLUS only
+ * with channel-binding data (RFC 9266 tls-exporter on TLS 1.3, RFC 5929 tls-server-end-point),
+ * announced per XEP-0440. Wrong credentials are answered after a per-IP back-off.
+ */
+export const saslFeature: EdgeFeature<SaslConfig> = {
+  name: 'sasl',
+  spec: { rfc: 6120, section: '6' },
+  config: configSchema,
+  setup: (ctx, cfg) => {
+    const exchanges = new WeakMap<C2sStream, Exchange>();
+    const exchangeOf = (stream: C2sStream): Exchange => {
+      let ex = exchanges.get(stream);
+      if (!ex) exchanges.set(stream, (ex = { failures: 0, advertised: [] }));
+      return ex;
+    };
+    return [
+      ctx.hooks.on(
+        'stream-features',
+        ({ stream, features }) => {
+          if (stream.state !== 'secured') return;
+          const bindings = Object.keys(stream.transport.channelBindings());
+          const offered = ctx.config.edge.saslMechanisms.filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
+          exchangeOf(stream).advertised = offered;
+          features.append(xml('mechanisms', { xmlns: NS.sasl }, ...offered.map((m) => xml('mechanism', {}, m))));
+          if (bindings.length > 0) {
+            features.append(xml('sasl-channel-binding', { xmlns: NS.saslCb }, ...bindings.map((type) => xml('channel-binding', { type }))));
+          }
+        },
+        { priority: 50, owner: 'sasl' },
+      ),
+      ctx.hooks.on(
+        'negotiate',
+        async ({ stream, el }) => {
+          if (el.attrs.xmlns !== NS.sasl) return 'continue';
+          await handle(ctx, cfg, stream, exchangeOf(stream), el);
+          return 'stop';
+        },
+        { priority: 50, owner: 'sasl' },
+      ),
+    ];
+  },
+};
+
+async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: Exchange, el: Element): Promise<void> {
+  if (stream.state !== 'secured' && stream.state !== 'authenticating') {
+    return stream.error('policy-violation', 'authentication is over for this stream');
+  }
+  if (el.name === 'abort') {
+    ex.mechanism = undefined;
+    stream.state = 'secured';
+    return fail(stream, 'aborted');
+  }
+  if (el.name === 'auth') {
+    const name = el.attrs.mechanism as SaslMechanismName;
+    if (!ex.advertised.includes(name)) return fail(stream, 'invalid-mechanism');
+    ex.mechanism = createMechanism(name, {
+      domain: stream.domain,
+      lookup: (username) => ctx.storage.accounts.get(username, stream.domain),
+      channelBindings: stream.transport.channelBindings(),
+      plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')),
+    });
+    stream.state = 'authenticating';
+    // RFC 6120 §6.4.2: no text = no initial response (ask for it with an empty challenge); '=' = empty.
+    if (el.text() === '') return stream.send(xml('challenge', { xmlns: NS.sasl }));
+  } else if (el.name !== 'response' || !ex.mechanism) {
+    ex.mechanism = undefined;
+    stream.state = 'secured';
+    return fail(stream, 'malformed-request');
+  }
+  const text = el.text().replace(/\s+/g, '');
+  if (text !== '=' && !BASE64.test(text)) {
+    ex.mechanism = undefined;
+    stream.state = 'secured';
+    return fail(stream, 'incorrect-encoding');
+  }
+  let step: SaslStep;
+  try {
+    step = await ex.mechanism!.step(text === '=' ? Buffer.alloc(0) : Buffer.from(text, 'base64'));
+  } catch (err) {
+    stream.log.error({ err }, 'SASL step failed');
+    step = { kind: 'failure', condition: 'temporary-auth-failure' };
+  }
+  if (stream.state !== 'authenticating') return; // closed meanwhile
+  if (step.kind === 'challenge') return stream.send(xml('challenge', { xmlns: NS.sasl }, b64(step.data)));
+  ex.mechanism = undefined;
+  if (step.kind === 'success') {
+    ctx.throttle.succeeded(stream.transport.remoteAddress);
+    stream.log.info({ jid: `${step.username}@${stream.domain}` }, 'authenticated');
+    stream.send(xml('success', { xmlns: NS.sasl }, step.data ? b64(step.data) : undefined));
+    return stream.authenticated(jid(step.username, stream.domain));
+  }
+  stream.state = 'secured';
+  if (step.condition === 'not-authorized' || step.condition === 'account-disabled') {
+    // Back-off before answering, so guessing costs time (DESIGN.md security defaults).
+    await ctx.delay(ctx.throttle.failed(stream.transport.remoteAddress));
+    if (stream.state !== 'secured') return;
+  }
+  fail(stream, step.condition, step.text);
+  ex.failures++;
+  if (ex.failures >= cfg.maxAttempts) stream.error('policy-violation', 'too many failed authentication attempts');
+}
+
+function fail(stream: C2sStream, condition: string, text?: string): void {
+  const failure = xml('failure', { xmlns: NS.sasl }, xml(condition));
+  if (text) failure.append(xml('text', {}, text));
+  stream.send(failure);
+}
+
+/** RFC 6120 §6.4.2: zero-length data is sent as '='. */
+function b64(data: Buffer): string {
+  return data.length === 0 ? '=' : data.toString('base64');
+}

@@ -1,0 +1,65 @@
+import { makeScramCredentials, normalizeUsername } from '#libs/auth';
+import { jid } from '#libs/jid';
+import { StorageConflictError } from '#libs/storage';
+import { xml, type Element } from '#libs/xml';
+import type { EdgeContext } from '../../edge.context.js';
+import { errorReplyTo, iqResult } from '../../routing/stanza-errors.js';
+import type { C2sStream } from '../../stream/c2s-stream.machine.js';
+import { NS } from '../../stream/namespaces.js';
+import type { EdgeFeature } from '../edge-feature.js';
+
+/**
+ * XEP-0077 in-band registration on the c2s stream, before authentication and after TLS. Off unless
+ * registration.enabled: then not advertised and answered with <service-unavailable/>.
+ */
+export const registerFeature: EdgeFeature = {
+  name: 'register',
+  spec: { xep: 77, version: '2.4' },
+  setup: (ctx) => [
+    ctx.hooks.on(
+      'stream-features',
+      ({ stream, features }) => {
+        if (ctx.config.registration.enabled && stream.state === 'secured') features.append(xml('register', { xmlns: NS.registerFeature }));
+      },
+      { priority: 45, owner: 'register' },
+    ),
+    ctx.hooks.on(
+      'negotiate',
+      async ({ stream, el }) => {
+        const query = el.is('iq') ? el.getChild('query', NS.register) : undefined;
+        if (!query || stream.state !== 'secured') return 'continue';
+        const answer = await handle(ctx, stream, el, query);
+        if (answer) stream.send(answer);
+        return 'stop';
+      },
+      { priority: 45, owner: 'register' },
+    ),
+  ],
+};
+
+async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: Element): Promise<Element | undefined> {
+  if (!ctx.config.registration.enabled) return errorReplyTo(iq, 'service-unavailable', 'cancel');
+  if (iq.attrs.type === 'get') {
+    return iqResult(iq, xml('query', { xmlns: NS.register }, xml('instructions', {}, 'Choose a username and password.'), xml('username'), xml('password')));
+  }
+  if (iq.attrs.type !== 'set') return errorReplyTo(iq, 'bad-request', 'modify');
+  if (query.getChild('remove')) return errorReplyTo(iq, 'not-allowed', 'cancel');
+  const raw = query.getChildText('username') ?? '';
+  const password = query.getChildText('password') ?? '';
+  const username = normalizeUsername(raw);
+  if (!username || password.length === 0) return errorReplyTo(iq, 'not-acceptable', 'modify', { text: 'a valid username and a password are required' });
+  try {
+    jid(username, stream.domain);
+  } catch {
+    return errorReplyTo(iq, 'not-acceptable', 'modify', { text: 'not a valid username' });
+  }
+  try {
+    await ctx.storage.accounts.create({ username, domain: stream.domain, scram: await makeScramCredentials(password), createdAt: new Date(), disabled: false });
+  } catch (err) {
+    if (err instanceof StorageConflictError) return errorReplyTo(iq, 'conflict', 'cancel');
+    stream.log.error({ err }, 'registration failed');
+    return errorReplyTo(iq, 'internal-server-error', 'wait');
+  }
+  stream.log.info({ jid: `${username}@${stream.domain}` }, 'registered an account (XEP-0077)');
+  return iqResult(iq);
+}

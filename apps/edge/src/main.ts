@@ -1,0 +1,4 @@
+import { startTelemetry } from '#libs/telemetry';
+
+await startTelemetry('edge');
+await import('./bootstrap.js');

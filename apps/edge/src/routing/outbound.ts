@@ -1,0 +1,68 @@
+import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, partitionOf, subjects, type StanzaKind } from '#libs/bus';
+import { tryParseJid } from '#libs/jid';
+import type { Element } from '#libs/xml';
+import type { C2sStream } from '../stream/c2s-stream.machine.js';
+import { NS } from '../stream/namespaces.js';
+import { errorReplyTo } from './stanza-errors.js';
+
+const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
+
+/**
+ * A bound client's stanza to the router (docs/architecture.md, stanza path step 1): check `to`,
+ * stamp `from`, serialise once, request to the sender's partition. Requests are pipelined: each is
+ * published at once, in arrival order, and the Ack is awaited on the side.
+ */
+export function routeFromClient(stream: C2sStream, el: Element): void {
+  const full = stream.jid!;
+  const { config, bus, edgeId } = stream.ctx;
+  const claimed = el.attrs.from;
+  if (claimed !== undefined) {
+    const j = tryParseJid(claimed);
+    // RFC 6120 §8.1.2.1: the client may state its full JID or its bare JID, nothing else.
+    const ok = j && (j.equals(full) || (!j.resource && j.equals(full.bare())));
+    if (!ok) return stream.error('invalid-from', 'the from address is not this session');
+  }
+  el.attrs.from = full.toString();
+  let to = '';
+  if (el.attrs.to !== undefined) {
+    const target = tryParseJid(el.attrs.to);
+    if (!target) {
+      const reply = errorReplyTo(el, 'jid-malformed', 'modify', { from: stream.domain, to: full.toString() });
+      if (reply) stream.send(reply);
+      return;
+    }
+    to = target.toString();
+    el.attrs.to = to;
+  }
+  if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
+  const frame = encodeFrame({
+    stanza: {
+      from: full.toString(),
+      to,
+      kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
+      type: el.attrs.type ?? '',
+      id: el.attrs.id ?? '',
+      xml: Buffer.from(el.toString(), 'utf8'),
+      origin: { edgeId, sessionId: stream.sessionId },
+      hops: 0,
+    },
+  });
+  const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
+  bus.request(subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
+    (reply) => {
+      const ack = decodeAck(reply);
+      if (!ack.taken) bounce(stream, el, 'internal-server-error', ack.error);
+    },
+    (err: unknown) => {
+      stream.log.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a stanza; bounced');
+      bounce(stream, el, err instanceof BusTimeoutError ? 'remote-server-timeout' : 'internal-server-error', err instanceof BusNoRespondersError ? 'no router is available' : undefined);
+    },
+  );
+}
+
+/** No silent loss: the sender learns its stanza was not taken. Presence is dropped (RFC 6121 never errors it back here). */
+function bounce(stream: C2sStream, el: Element, condition: string, text?: string): void {
+  if (el.name === 'presence') return;
+  const reply = errorReplyTo(el, condition, 'wait', { from: el.attrs.to || stream.domain, to: stream.jid!.toString(), text });
+  if (reply) stream.send(reply);
+}

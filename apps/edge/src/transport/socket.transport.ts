@@ -1,0 +1,103 @@
+import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { serverEndPointBinding } from '#libs/tls';
+import type { ChannelBindings, Transport } from './transport.js';
+
+/** A TCP socket (c2s, may upgrade with STARTTLS) or a direct-TLS socket (XEP-0368). */
+export class SocketTransport implements Transport {
+  readonly framed = false;
+  readonly remoteAddress: string;
+  private socket: Socket;
+  private dataCb: (data: Buffer) => void = () => {};
+  private closeCb: () => void = () => {};
+  private closed = false;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    this.remoteAddress = normaliseAddress(socket.remoteAddress);
+    this.attach(socket);
+  }
+
+  get kind(): 'tcp' | 'tls' {
+    return this.socket instanceof TLSSocket ? 'tls' : 'tcp';
+  }
+  get secure(): boolean {
+    return this.socket instanceof TLSSocket && (this.socket as TLSSocket).encrypted;
+  }
+  get canStartTls(): boolean {
+    return !(this.socket instanceof TLSSocket);
+  }
+
+  tlsVersion(): string | undefined {
+    return this.socket instanceof TLSSocket ? (this.socket.getProtocol() ?? undefined) : undefined;
+  }
+
+  channelBindings(): ChannelBindings {
+    if (!(this.socket instanceof TLSSocket)) return {};
+    const out: ChannelBindings = {};
+    // RFC 9266: tls-exporter is defined for TLS 1.3 only (1.2 lacks the extended master secret guarantee).
+    if (this.socket.getProtocol() === 'TLSv1.3') {
+      out['tls-exporter'] = this.socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    }
+    const raw = (this.socket.getCertificate() as { raw?: Buffer } | null)?.raw;
+    if (raw) out['tls-server-end-point'] = serverEndPointBinding(raw);
+    return out;
+  }
+
+  onData(cb: (data: Buffer) => void): void {
+    this.dataCb = cb;
+  }
+  onClose(cb: () => void): void {
+    this.closeCb = cb;
+  }
+
+  write(data: string | Uint8Array): void {
+    if (!this.closed && this.socket.writable) this.socket.write(data);
+  }
+  keepalive(): void {
+    this.write(' ');
+  }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  end(): void {
+    this.socket.end();
+  }
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** RFC 6120 §5.4.3.3: TLS starts right after our <proceed/>; the old socket keeps no listeners. */
+  startTls(context: SecureContext): Promise<void> {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: context });
+    this.socket = tls;
+    this.attach(tls);
+    return new Promise((resolve, reject) => {
+      tls.once('secure', () => resolve());
+      tls.once('close', () => reject(new Error('closed during the TLS handshake')));
+      tls.once('error', (err) => reject(err));
+    });
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', (d: Buffer) => this.dataCb(d));
+    socket.on('error', () => socket.destroy()); // reported through 'close'
+    socket.on('close', () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.closeCb();
+    });
+  }
+}
+
+/** '::ffff:10.0.0.1' → '10.0.0.1', so per-IP limits count one client once. */
+export function normaliseAddress(addr: string | undefined): string {
+  if (!addr) return 'unknown';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}

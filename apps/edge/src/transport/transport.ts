@@ -1,0 +1,35 @@
+import type { SecureContext } from 'node:tls';
+
+export type ChannelBindings = Partial<Record<'tls-exporter' | 'tls-server-end-point', Buffer>>;
+
+export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss';
+
+/**
+ * What the stream machine needs from a connection, the same for a TCP/TLS socket and a WebSocket.
+ * Byte streams (TCP) hand out chunks for the stream parser; framed ones (RFC 7395) one element per
+ * message.
+ */
+export interface Transport {
+  readonly kind: TransportKind;
+  readonly framed: boolean;
+  readonly remoteAddress: string;
+  /** Confidentiality is in place: TLS here, or at the trusted proxy in front of a plain ws port. */
+  readonly secure: boolean;
+  /** Plain c2s TCP that may still upgrade with STARTTLS. */
+  readonly canStartTls: boolean;
+  /** The negotiated TLS version, if TLS runs here. */
+  tlsVersion(): string | undefined;
+  channelBindings(): ChannelBindings;
+  /** Certificate fingerprint in use on this connection (for logs and tests). */
+  onData(cb: (data: Buffer | string) => void): void;
+  onClose(cb: () => void): void;
+  write(data: string | Uint8Array): void;
+  /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */
+  keepalive(): void;
+  startTls(context: SecureContext): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Flushes and closes. */
+  end(): void;
+  destroy(): void;
+}
