@@ -293,6 +293,91 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
         await a.stop();
       });
 
+      test('ownership moves on join and on leave without losing, doubling or reordering a message', async () => {
+        const group = unique('handover');
+        const partitions = 8;
+        const perPartition = 120;
+        const subject = (p: number): string => `${group}.in.${p}`;
+        const processed = new Map<number, number[]>();
+        const membersBucket = unique('handover_members');
+        const make = (id: string, b: Bus): PartitionedConsumer =>
+          new PartitionedConsumer(b, {
+            id,
+            partitions,
+            subject,
+            membersBucket,
+            heartbeatMs: 300,
+            logger: quietLogger(),
+            handler: async (p, m) => {
+              await new Promise((r) => setImmediate(r));
+              const list = processed.get(p) ?? [];
+              list.push(Number(dec(m.data)));
+              processed.set(p, list);
+              m.respond(enc('ok'));
+            },
+          });
+        const a = make('member-a', bus);
+        const b = make('member-b', await ut.connect());
+        await a.start();
+        const publisher = await ut.connect();
+        const total = (): number => [...processed.values()].reduce((n, l) => n + l.length, 0);
+        // Like an edge: one request at a time per partition, retried while nobody owns the partition.
+        const send = async (p: number): Promise<void> => {
+          for (let i = 0; i < perPartition; i++) {
+            for (let attempt = 0; ; attempt++) {
+              try {
+                await publisher.request(subject(p), enc(String(i)), { timeoutMs: 10_000 });
+                break;
+              } catch (err) {
+                if (!(err instanceof BusNoRespondersError) || attempt > 2_000) throw err;
+                await new Promise((r) => setTimeout(r, 2));
+              }
+            }
+          }
+        };
+        const senders = Array.from({ length: partitions }, (_, p) => send(p));
+        await waitFor(() => total() >= partitions * 20, { what: 'traffic before the join' });
+        await b.start();
+        await waitFor(() => b.owned().length > 0 && a.owned().length + b.owned().length === partitions, { what: 'b to take its share' });
+        await waitFor(() => total() >= partitions * 60, { what: 'traffic after the join' });
+        await a.stop();
+        await waitFor(() => b.owned().length === partitions, { what: 'b to own everything' });
+        await Promise.all(senders);
+        for (let p = 0; p < partitions; p++) {
+          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p}`);
+        }
+        await b.stop();
+      });
+
+      test('a member that dies without leaving is replaced once its entries expire', async (t) => {
+        const busB = await ut.connect();
+        if (busB === bus) {
+          t.skip('needs two connections');
+          return;
+        }
+        const group = unique('dies');
+        const membersBucket = unique('dies_members');
+        const opts = (id: string) => ({
+          id,
+          partitions: 8,
+          subject: (p: number) => `${group}.${p}`,
+          membersBucket,
+          heartbeatMs: 300,
+          logger: quietLogger(),
+          handler: async (_p: number, m: BusMessage) => m.respond(enc(id)),
+        });
+        const a = new PartitionedConsumer(bus, opts('member-a'));
+        const b = new PartitionedConsumer(busB, opts('member-b'));
+        await a.start();
+        await b.start();
+        await waitFor(() => b.owned().length > 0 && a.owned().length + b.owned().length === 8, { what: 'a split' });
+        await busB.close();
+        await waitFor(() => a.owned().length === 8, { timeoutMs: 20_000, what: 'a to take over the dead member partitions' });
+        for (let p = 0; p < 8; p++) assert.equal(dec(await bus.request(`${group}.${p}`, enc('x'), { timeoutMs: 5_000 })), 'member-a');
+        await a.stop();
+        await b.stop();
+      });
+
       test('alone, a member owns every partition', async () => {
         const c = new PartitionedConsumer(bus, {
           id: 'solo',

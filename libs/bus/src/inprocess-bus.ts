@@ -93,11 +93,13 @@ export class InProcessBus implements Bus {
     this.subs.add(sub);
     this.matchCache.clear();
     return {
+      // Like a NATS drain: nothing new is routed to it, what was already routed is still handled.
       unsubscribe: async () => {
-        if (sub.closed) return;
-        sub.closed = true;
+        if (sub.closed || !this.subs.has(sub)) return;
         this.subs.delete(sub);
         this.matchCache.clear();
+        await this.dispatcher.settled();
+        sub.closed = true;
       },
     };
   }

@@ -127,8 +127,16 @@ export class NatsBus implements Bus {
       },
     });
     return {
+      // Drain: messages the server already routed here are still handled (a partition hand-over
+      // relies on it), then the subscription closes.
       unsubscribe: async () => {
-        if (!sub.isClosed()) sub.unsubscribe();
+        if (sub.isClosed()) return;
+        try {
+          await sub.drain();
+        } catch (err) {
+          if (!sub.isClosed()) sub.unsubscribe();
+          this.logger.debug?.({ err, subject }, 'subscription drain failed; unsubscribed');
+        }
       },
     };
   }

@@ -1,12 +1,17 @@
 /**
- * Consumes `partitions` subjects spread over the live members of a group (rendezvous hashing over
- * a KV membership bucket with heartbeats), processing each partition strictly serially.
+ * Consumes `partitions` subjects spread over the live members of a group, each partition by one
+ * member at a time and strictly serially, so per-partition order survives scaling and failures.
  *
- * Each partition subject is subscribed with the queue group `<subject>`: while ownership moves, the
- * old and the new owner may both be subscribed for a moment, and the queue group still hands each
- * message to only one of them.
+ * - Membership: each member puts its key in a KV bucket every heartbeat (entries live 3 heartbeats).
+ * - Assignment: rendezvous hashing over the live members (moves only what must move).
+ * - Hand-over: a member processes a partition only while it holds the partition's claim key in the
+ *   same bucket (created or compare-and-set, refreshed every heartbeat). A member that loses a
+ *   partition unsubscribes, finishes what it received, then deletes its claim; only then can the
+ *   next owner claim it. A dead member's claims expire with its TTL.
+ * - Each partition subject is also subscribed in the queue group `<subject>`, so even a member that
+ *   wrongly believes it still owns a partition (a partitioned network) never doubles a message.
  */
-import type { Bus, BusMessage, BusSubscription, KvBucket, KvWatch } from './bus.js';
+import { KvConflictError, type Bus, type BusMessage, type BusSubscription, type KvBucket, type KvEntry, type KvWatch } from './bus.js';
 import type { BusLogger } from './bus-logger.js';
 import { partitionsOwnedBy } from './rendezvous.js';
 import { token, untoken } from './subjects.js';
@@ -16,12 +21,17 @@ export interface PartitionedConsumerOptions {
   id: string;
   partitions: number;
   subject: (partition: number) => string;
-  /** KV bucket of live members (e.g. buckets.routers); entries live 3 × heartbeatMs. */
+  /** KV bucket of live members and partition claims (e.g. buckets.routers); entries live 3 × heartbeatMs. */
   membersBucket: string;
   heartbeatMs: number;
   handler: (partition: number, msg: BusMessage) => Promise<void>;
   logger: BusLogger;
 }
+
+const claimKey = (p: number): string => `claim.${p}`;
+const CLAIM_PREFIX = 'claim.';
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 class PartitionWorker {
   private readonly queue: BusMessage[] = [];
@@ -31,6 +41,7 @@ class PartitionWorker {
   constructor(
     private readonly partition: number,
     private readonly opts: PartitionedConsumerOptions,
+    public claimRevision: number,
   ) {}
 
   push(msg: BusMessage): void {
@@ -39,8 +50,8 @@ class PartitionWorker {
   }
 
   /** Resolves when every message received so far has been handled. */
-  idle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
   }
 
   private async pump(): Promise<void> {
@@ -60,6 +71,7 @@ class PartitionWorker {
 
 export class PartitionedConsumer {
   private readonly workers = new Map<number, PartitionWorker>();
+  private readonly members = new Set<string>();
   private kv?: KvBucket;
   private watcher?: KvWatch;
   private timer?: NodeJS.Timeout;
@@ -72,6 +84,7 @@ export class PartitionedConsumer {
     private readonly opts: PartitionedConsumerOptions,
   ) {
     if (!Number.isInteger(opts.partitions) || opts.partitions < 1) throw new Error('partitions must be a positive integer');
+    if (!(opts.heartbeatMs > 0)) throw new Error('heartbeatMs must be positive');
   }
 
   async start(): Promise<void> {
@@ -79,42 +92,77 @@ export class PartitionedConsumer {
     this.started = true;
     this.kv = await this.bus.kv(this.opts.membersBucket, { ttlMs: 3 * this.opts.heartbeatMs });
     await this.heartbeat();
-    this.watcher = await this.kv.watch(() => this.reevaluate());
+    this.watcher = await this.kv.watch((e) => this.onChange(e));
     await this.reevaluate();
-    this.timer = setInterval(() => {
-      void this.heartbeat().then(() => this.reevaluate());
-    }, this.opts.heartbeatMs);
+    this.timer = setInterval(() => void this.tick(), this.opts.heartbeatMs);
     this.timer.unref();
   }
 
-  /** Leaves the group (others take over at once) and waits for in-flight messages. */
+  /** Leaves the group: finishes what it received, releases its partitions, then its membership. */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
     clearInterval(this.timer);
     this.watcher?.stop();
     await this.evaluating;
-    const workers = [...this.workers.values()];
-    this.workers.clear();
-    await Promise.all(workers.map((w) => w.sub?.unsubscribe()));
+    await Promise.all([...this.workers.keys()].map((p) => this.release(p)));
     try {
       await this.kv?.delete(token(this.opts.id));
     } catch (err) {
       this.opts.logger.warn?.({ err, member: this.opts.id }, 'could not leave the member bucket');
     }
-    await Promise.all(workers.map((w) => w.idle()));
   }
 
   owned(): number[] {
     return [...this.workers.keys()].sort((a, b) => a - b);
   }
 
+  private ticking = false;
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.heartbeat();
+      await this.refreshClaims();
+      await this.reevaluate();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
   private async heartbeat(): Promise<void> {
     try {
-      await this.kv!.put(token(this.opts.id), new TextEncoder().encode(String(Date.now())));
+      await this.kv!.put(token(this.opts.id), utf8.encode(String(Date.now())));
     } catch (err) {
       this.opts.logger.warn?.({ err, member: this.opts.id }, 'member heartbeat failed');
     }
+  }
+
+  /** Keeps held claims alive; a claim someone else took over (we were thought dead) is dropped at once. */
+  private async refreshClaims(): Promise<void> {
+    for (const [p, w] of this.workers) {
+      if (!this.started) return;
+      try {
+        w.claimRevision = await this.kv!.update(claimKey(p), utf8.encode(this.opts.id), w.claimRevision);
+      } catch (err) {
+        if (err instanceof KvConflictError) {
+          this.opts.logger.warn?.({ partition: p, member: this.opts.id }, 'partition claim lost; dropping it');
+          await this.release(p, false);
+        } else {
+          this.opts.logger.warn?.({ err, partition: p }, 'partition claim refresh failed');
+        }
+      }
+    }
+  }
+
+  /** Re-evaluates when membership changes or a claim is released; ignores heartbeats and refreshes. */
+  private onChange(e: KvEntry): void {
+    if (e.key.startsWith(CLAIM_PREFIX)) {
+      if (e.operation !== 'PUT') void this.reevaluate();
+      return;
+    }
+    if (e.operation !== 'PUT' || !this.members.has(untoken(e.key))) void this.reevaluate();
   }
 
   /** Serialised: at most one evaluation runs, and a request during it runs once more after. */
@@ -140,21 +188,61 @@ export class PartitionedConsumer {
 
   private async evaluate(): Promise<void> {
     if (!this.started) return;
-    const members = new Set((await this.kv!.keys()).map(untoken));
-    members.add(this.opts.id);
-    if (!this.started) return;
-    const want = new Set(partitionsOwnedBy(this.opts.id, [...members], this.opts.partitions));
-    for (const [p, w] of this.workers) {
-      if (want.has(p)) continue;
-      this.workers.delete(p);
-      await w.sub?.unsubscribe();
-    }
+    const live = (await this.kv!.keys('*')).map(untoken);
+    this.members.clear();
+    for (const m of live) this.members.add(m);
+    this.members.add(this.opts.id);
+    const want = new Set(partitionsOwnedBy(this.opts.id, [...this.members], this.opts.partitions));
+    for (const p of [...this.workers.keys()]) if (!want.has(p)) await this.release(p);
     for (const p of want) {
-      if (this.workers.has(p)) continue;
-      const w = new PartitionWorker(p, this.opts);
-      const subject = this.opts.subject(p);
-      w.sub = this.bus.subscribe(subject, (msg) => w.push(msg), { queue: subject });
-      this.workers.set(p, w);
+      if (!this.started) return;
+      if (!this.workers.has(p)) await this.acquire(p);
     }
+  }
+
+  private async acquire(p: number): Promise<void> {
+    const key = claimKey(p);
+    const mine = utf8.encode(this.opts.id);
+    let revision: number;
+    try {
+      const cur = await this.kv!.get(key);
+      if (!cur) {
+        revision = await this.kv!.create(key, mine);
+      } else {
+        const holder = fromUtf8.decode(cur.value);
+        // A live holder releases the partition itself once it sees it is no longer the owner.
+        if (holder !== this.opts.id && this.members.has(holder)) return;
+        revision = await this.kv!.update(key, mine, cur.revision);
+      }
+    } catch (err) {
+      if (!(err instanceof KvConflictError)) throw err;
+      return; // someone else claimed it first; the next evaluation sorts it out
+    }
+    if (!this.started) {
+      await this.kv!.delete(key, revision).catch(() => undefined);
+      return;
+    }
+    const w = new PartitionWorker(p, this.opts, revision);
+    const subject = this.opts.subject(p);
+    w.sub = this.bus.subscribe(subject, (msg) => w.push(msg), { queue: subject });
+    this.workers.set(p, w);
+    this.opts.logger.debug?.({ partition: p, member: this.opts.id }, 'partition acquired');
+  }
+
+  /** Stops receiving, finishes what was received, then lets the next owner in. */
+  private async release(p: number, deleteClaim = true): Promise<void> {
+    const w = this.workers.get(p);
+    if (!w) return;
+    this.workers.delete(p);
+    await w.sub?.unsubscribe();
+    await w.idle();
+    if (deleteClaim) {
+      try {
+        await this.kv!.delete(claimKey(p), w.claimRevision);
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) this.opts.logger.warn?.({ err, partition: p }, 'could not release a partition claim');
+      }
+    }
+    this.opts.logger.debug?.({ partition: p, member: this.opts.id }, 'partition released');
   }
 }
