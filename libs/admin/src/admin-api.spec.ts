@@ -1,0 +1,219 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { createMechanism } from '#libs/auth';
+import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
+import { EmbeddedStorage, STORAGE } from '#libs/storage';
+import { LOGGER } from '#libs/telemetry';
+import { credentials, loadPackageDefinition, type Client } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { Global, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { pino } from 'pino';
+import { ADMIN_LOADER_OPTIONS, adminProtoPath } from './admin-proto.js';
+import { adminMicroserviceOptions } from './admin-microservice.options.js';
+import { AdminModule } from './admin.module.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const gliderctl = join(root, 'dist', 'apps', 'gliderctl', 'src', 'main.js');
+const CHILD_TIMEOUT_MS = 30_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real gliderctl; `stdin` is written then closed (a pipe, so it is not a TTY). */
+function ctl(server: string, args: string[], stdin = ''): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GLIDER_')));
+    const child = spawn(process.execPath, [gliderctl, '--server', server, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(stdin);
+  });
+}
+
+async function canLogIn(storage: EmbeddedStorage, username: string, password: string): Promise<boolean> {
+  const mech = createMechanism('PLAIN', {
+    domain: 'localhost',
+    plusAdvertised: false,
+    lookup: (u) => storage.accounts.get(u, 'localhost'),
+  });
+  return (await mech.step(Buffer.from(`\0${username}\0${password}`))).kind === 'success';
+}
+
+describe('admin API with gliderctl', () => {
+  let dir: string;
+  let storage: EmbeddedStorage;
+  let app: INestMicroservice | undefined;
+  let server: string;
+
+  before(async () => {
+    assert.ok(existsSync(gliderctl), `build first: ${gliderctl} is missing`);
+    dir = mkdtempSync(join(tmpdir(), 'glider-admin-'));
+    const port = await freePort();
+    const config: GliderConfig = loadConfig({
+      env: {},
+      overrides: { domains: ['localhost', 'example.com'], dataDir: dir, admin: { host: '127.0.0.1', grpcPort: port } },
+    });
+    storage = new EmbeddedStorage({ dataDir: dir });
+    await storage.open();
+
+    @Global()
+    @Module({
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: STORAGE, useValue: storage },
+        { provide: LOGGER, useValue: pino({ level: 'silent' }) },
+      ],
+      exports: [CONFIG, STORAGE, LOGGER],
+    })
+    class TestCoreModule {}
+
+    @Module({ imports: [TestCoreModule, AdminModule] })
+    class TestAppModule {}
+
+    app = await NestFactory.createMicroservice(TestAppModule, { ...adminMicroserviceOptions(config), logger: false });
+    await app.listen();
+    server = `127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    await app?.close();
+    await storage?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds a user from stdin, normalising the JID, and refuses a duplicate', async () => {
+    const added = await ctl(server, ['user', 'add', 'Alice@localhost'], 'first-password\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout, 'created alice@localhost\n');
+    assert.ok(await canLogIn(storage, 'alice', 'first-password'));
+    const again = await ctl(server, ['user', 'add', 'alice@localhost'], 'x\n');
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'gliderctl: user alice@localhost already exists\n');
+  });
+
+  it('adds from a password file and lists per domain and across domains', async () => {
+    const file = join(dir, 'pw');
+    writeFileSync(file, 'file-password\nignored second line\n');
+    const added = await ctl(server, ['user', 'add', 'bob@example.com', '--password-file', file]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((await storage.accounts.get('bob', 'example.com'))?.username, 'bob');
+    const one = await ctl(server, ['user', 'list', 'example.com']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, 'bob@example.com\n');
+    const all = await ctl(server, ['user', 'list']);
+    assert.match(all.stdout, /^alice@localhost\n(.*\n)*bob@example\.com\n$/);
+    const stats = await ctl(server, ['stats']);
+    assert.match(stats.stdout, /storage: ok\n/);
+    assert.match(stats.stdout, /example\.com: 1 users\n/);
+  });
+
+  it('changes a password', async () => {
+    await ctl(server, ['user', 'add', 'carol@localhost'], 'old-password\n');
+    const changed = await ctl(server, ['user', 'passwd', 'carol@localhost'], 'new-password\n');
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.ok(await canLogIn(storage, 'carol', 'new-password'));
+    assert.equal(await canLogIn(storage, 'carol', 'old-password'), false);
+  });
+
+  it('deletes a user and its data, then reports it unknown', async () => {
+    await ctl(server, ['user', 'add', 'dave@localhost'], 'dave-password\n');
+    await storage.offline.push('dave@localhost', '<message/>', 10);
+    const del = await ctl(server, ['user', 'del', 'dave@localhost']);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(await storage.accounts.get('dave', 'localhost'), undefined);
+    assert.equal(await storage.offline.count('dave@localhost'), 0);
+    const again = await ctl(server, ['user', 'del', 'dave@localhost']);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, 'gliderctl: user dave@localhost does not exist\n');
+    const passwd = await ctl(server, ['user', 'passwd', 'nobody@localhost'], 'whatever\n');
+    assert.equal(passwd.stderr, 'gliderctl: user nobody@localhost does not exist\n');
+  });
+
+  it('names what is wrong with a JID, a domain or a password', async () => {
+    const noLocal = await ctl(server, ['user', 'add', '@localhost'], 'pw\n');
+    assert.equal(noLocal.code, 1);
+    assert.match(noLocal.stderr, /^gliderctl: "@localhost" is not a bare JID/);
+    const resource = await ctl(server, ['user', 'add', 'eve@localhost/phone'], 'pw\n');
+    assert.match(resource.stderr, /has a resource/);
+    const badLocal = await ctl(server, ['user', 'add', 'e"ve@localhost'], 'pw\n');
+    assert.match(badLocal.stderr, /not a valid JID local part/);
+    const domain = await ctl(server, ['user', 'add', 'eve@other.org'], 'pw\n');
+    assert.equal(domain.code, 1);
+    assert.match(domain.stderr, /does not serve the domain other\.org/);
+    const empty = await ctl(server, ['user', 'add', 'eve@localhost'], '');
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /empty password/);
+    const list = await ctl(server, ['user', 'list', 'other.org']);
+    assert.match(list.stderr, /does not serve the domain other\.org/);
+  });
+
+  it('pages ListUsers with opaque tokens', async () => {
+    for (const n of ['p1', 'p2', 'p3']) await ctl(server, ['user', 'add', `${n}@example.com`], 'pw-pw-pw\n');
+    const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
+    const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, Function>;
+    const list = (req: object) =>
+      new Promise<{ users: { jid: string }[]; nextPageToken: string; total: number }>((res, rej) =>
+        client.ListUsers!(req, (err: Error | null, r: never) => (err ? rej(err) : res(r))),
+      );
+    try {
+      const seen: string[] = [];
+      let token = '';
+      for (let i = 0; i < 10; i++) {
+        const page = await list({ domain: 'example.com', pageSize: 2, pageToken: token });
+        assert.equal(page.total, 4);
+        seen.push(...page.users.map((u) => u.jid));
+        token = page.nextPageToken;
+        if (!token) break;
+      }
+      assert.deepEqual(seen, ['bob@example.com', 'p1@example.com', 'p2@example.com', 'p3@example.com']);
+      await assert.rejects(list({ domain: 'example.com', pageSize: 5000 }), /page_size must be between 1 and 1000/);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports an unreachable server and usage errors with their exit codes', async () => {
+    const closed = `127.0.0.1:${await freePort()}`;
+    const down = await ctl(closed, ['user', 'list', 'localhost']);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, new RegExp(`^gliderctl: cannot reach the admin API at ${closed}: .+`));
+    const usage = await ctl(server, ['user', 'frob']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /unknown user command "frob"/);
+    const missing = await ctl(server, ['user', 'add']);
+    assert.equal(missing.code, 2);
+    const badOption = await ctl(server, ['--bogus']);
+    assert.equal(badOption.code, 2);
+  });
+});
