@@ -2,6 +2,7 @@ import { isXmlChar } from './chars.js';
 import { XmlParseError } from './errors.js';
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const ATTR_SPECIAL = /[\t\n\r&]/;
 const DECIMAL = /^#[0-9]{1,10}$/;
 const HEX = /^#x[0-9a-fA-F]{1,8}$/;
 const NAME = /^[A-Za-z_:\u00c0-\uffff][A-Za-z0-9_:.\u00b7\u00c0-\uffff-]*$/;
@@ -42,9 +43,8 @@ function resolve(ref: string): string {
 
 /** Attribute-value normalisation (XML 1.0 §3.3.3) for CDATA attributes, then references. */
 export function decodeAttribute(raw: string): string {
-  let s = raw;
-  if (s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\t') >= 0) s = s.replace(/\r\n|[\r\n\t]/g, ' ');
-  return decodeEntities(s);
+  if (!ATTR_SPECIAL.test(raw)) return raw;
+  return decodeEntities(raw.replace(/\r\n|[\r\n\t]/g, ' '));
 }
 
 /** End-of-line handling (XML 1.0 §2.11), then references. ']]>' may not appear in character data. */

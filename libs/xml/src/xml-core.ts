@@ -55,6 +55,7 @@ export class XmlCore {
   private el: Element | undefined; // the element whose start tag is being read
   private isRoot = false;
   private attrCount = 0;
+  private attrNames: string[] = [];
   private sawSpace = false;
   private attrName = '';
   private quote = 0;
@@ -298,8 +299,11 @@ export class XmlCore {
 
   private setAttr(name: string, value: string): void {
     const attrs = this.el!.attrs;
-    if (Object.hasOwn(attrs, name)) fail('not-well-formed', `duplicate attribute ${name}`);
-    if (++this.attrCount > this.limits.maxAttributes) fail('policy-violation', 'too many attributes');
+    // A scan of the few names seen is cheaper than a dictionary lookup through the prototype chain.
+    const names = this.attrNames;
+    for (let k = 0; k < this.attrCount; k++) if (names[k] === name) fail('not-well-formed', `duplicate attribute ${name}`);
+    if (this.attrCount >= this.limits.maxAttributes) fail('policy-violation', 'too many attributes');
+    names[this.attrCount++] = name;
     // Defined, not assigned: an attribute named __proto__ must stay an attribute.
     if (name === '__proto__') Object.defineProperty(attrs, name, { value, enumerable: true, writable: true, configurable: true });
     else attrs[name] = value;
