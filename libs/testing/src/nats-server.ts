@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from './free-port.js';
-import { tempDir } from './temp-dir.js';
+import { tempDir, type TempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
 export interface NatsServerOptions {
@@ -26,14 +26,25 @@ export interface NatsServer {
 }
 
 const live = new Set<ChildProcess>();
+const dirs = new Set<TempDir>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
+  const killAll = (): void => {
     for (const child of live) if (child.pid) tryKill(child.pid, 'SIGKILL');
-  });
+    for (const d of dirs) d.remove();
+  };
+  process.once('exit', killAll);
+  // 'exit' does not run when a signal ends the process (a test runner's timeout): kill, then die
+  // of the same signal.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig);
+    });
+  }
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals): void {
@@ -59,6 +70,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   installExitHook();
   const port = await freePort();
   const dir = tempDir('glider-nats-');
+  dirs.add(dir);
   const jetstream = opts.jetstream ?? true;
   const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', dir.path] : []), ...(opts.args ?? [])];
   let child: ChildProcess | undefined;
@@ -110,6 +122,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     stop: async () => {
       await stopIt();
       dir.remove();
+      dirs.delete(dir);
     },
     restart: async () => {
       await stopIt();
