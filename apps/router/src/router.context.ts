@@ -1,13 +1,13 @@
 import type { Bus } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import type { SessionRegistry } from '#libs/sessions';
+import type { StanzaError } from '#libs/stanza';
 import type { Storage, Subscription } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import type { Hooks } from '#libs/xmpp-kit';
 import type { Delivery } from './core/delivery.js';
 import type { IqDispatcher } from './core/iq-dispatcher.js';
-import type { ProtocolError } from './core/protocol-error.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
 
@@ -34,7 +34,7 @@ export interface RouterContext extends RouterDeps {
   /** Sends `el` to the sender of `st`: to its own session when known, else by its full JID. */
   reply(st: RoutedStanza, el: Element): Promise<void>;
   /** Answers `st` with an error, unless one must not (errors and IQ results are never answered). */
-  bounce(st: RoutedStanza, err: ProtocolError): Promise<void>;
+  bounce(st: RoutedStanza, err: StanzaError): Promise<void>;
   /** Parses stored XML (vCards, private data, offline messages) with the configured limits. */
   parseXml(text: string): Element;
   userExists(bare: string): Promise<boolean>;

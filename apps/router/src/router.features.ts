@@ -1,8 +1,9 @@
+import { NS } from '#libs/stanza';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
+import { lastActivityFeature } from './features/xep-0012-last/index.js';
 import { discoFeature } from './features/xep-0030-disco/index.js';
 import { privateFeature } from './features/xep-0049-private/index.js';
 import { vcardFeature } from './features/xep-0054-vcard/index.js';
-import { lastActivityFeature } from './features/xep-0012-last/index.js';
 import { versionFeature } from './features/xep-0092-version/index.js';
 import { offlineFeature } from './features/xep-0160-offline/index.js';
 import { pingFeature } from './features/xep-0199-ping/index.js';
@@ -25,4 +26,4 @@ export const routerFeatures: FeatureDefinition<RouterContext, any>[] = [
  * Disco#info features the presence service provides (apps never import each other, so the router
  * lists them here for the server's disco#info).
  */
-export const PRESENCE_DISCO_FEATURES = ['jabber:iq:roster'];
+export const PRESENCE_DISCO_FEATURES: string[] = [NS.roster];

@@ -1,4 +1,5 @@
 import type { SessionInfo } from '#libs/sessions';
+import type { StanzaError } from '#libs/stanza';
 import type { Element } from '#libs/xml';
 import type { RoutedStanza } from './core/routed-stanza.js';
 
@@ -20,4 +21,4 @@ export interface RouterHooks {
 }
 
 /** What an IQ handler answers: a result payload (or none), or a protocol error as a value. */
-export type IqAnswer = Element | Element[] | undefined | import('./core/protocol-error.js').ProtocolError;
+export type IqAnswer = Element | undefined | StanzaError;

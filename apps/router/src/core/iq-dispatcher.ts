@@ -1,6 +1,6 @@
 import type { Jid } from '#libs/jid';
-import type { Registration } from '#libs/xmpp-kit';
 import type { Element } from '#libs/xml';
+import type { Registration } from '#libs/xmpp-kit';
 import type { IqAnswer } from '../router.hooks.js';
 import type { RoutedStanza } from './routed-stanza.js';
 

@@ -1,6 +1,6 @@
 import type { SessionInfo } from '#libs/sessions';
+import { StanzaError } from '#libs/stanza';
 import type { RouterContext } from '../router.context.js';
-import { fail } from './protocol-error.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
 /** RFC 6121 §5.2.2: an unknown message type is handled as "normal". */
@@ -27,10 +27,10 @@ export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterC
   const sessions = st.hops >= MAX_HOPS ? [] : await ctx.registry.ofUser(bare);
   if (sessions.length === 0 && !(await ctx.userExists(bare))) {
     // §8.5.1: no such user. Headlines expect no reply; everything else learns it failed.
-    if (type !== 'headline') await ctx.bounce(st, fail('service-unavailable'));
+    if (type !== 'headline') await ctx.bounce(st, new StanzaError('service-unavailable'));
     return;
   }
-  if (type === 'groupchat') return ctx.bounce(st, fail('service-unavailable'));
+  if (type === 'groupchat') return ctx.bounce(st, new StanzaError('service-unavailable'));
   if (type === 'headline') {
     // §8.5.2.1.1: every non-negative available resource; none → silently ignored (§8.5.2.2.1).
     return deliver(st, sessions.filter((s) => s.available && s.priority >= 0), ctx);
@@ -39,7 +39,7 @@ export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterC
   if (targets.length > 0) return deliver(st, targets, ctx);
   // §8.5.2.2.1 and XEP-0160: normal and chat with no available non-negative resource.
   if ((await ctx.hooks.run('message:offline', { stanza: st, owner: bare })) === 'stop') return;
-  await ctx.bounce(st, fail('service-unavailable'));
+  await ctx.bounce(st, new StanzaError('service-unavailable'));
 }
 
 /** RFC 6121 §8.5.3: a message to a local full JID. */
@@ -55,7 +55,7 @@ export async function messageToFull(st: RoutedStanza, ctx: RouterContext): Promi
     if (type === 'normal' || type === 'chat' || type === 'headline') return messageToBare(st, bare, ctx);
   }
   // §8.5.3.2.1: normal and groupchat → <service-unavailable/>; headline → silently ignored.
-  if (type !== 'headline') await ctx.bounce(st, fail('service-unavailable'));
+  if (type !== 'headline') await ctx.bounce(st, new StanzaError('service-unavailable'));
 }
 
 async function deliver(st: RoutedStanza, sessions: SessionInfo[], ctx: RouterContext): Promise<void> {

@@ -20,8 +20,7 @@ import type { RouterHooks } from '../router.hooks.js';
 import { Delivery } from './delivery.js';
 import { envelopeOf } from './envelope.js';
 import { IqDispatcher } from './iq-dispatcher.js';
-import { fail, type ProtocolError } from './protocol-error.js';
-import { errorReplyOf } from './replies.js';
+import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { routingSteps } from './routing.js';
 
@@ -104,8 +103,8 @@ export class RouterRuntime implements RouterContext {
     await this.sendToResource(el);
   }
 
-  async bounce(st: RoutedStanza, err: ProtocolError): Promise<void> {
-    const reply = errorReplyOf(st.element(), err);
+  async bounce(st: RoutedStanza, err: StanzaError): Promise<void> {
+    const reply = errorReply(st.element(), err);
     if (reply) await this.reply(st, reply);
   }
 
@@ -153,13 +152,13 @@ export class RouterRuntime implements RouterContext {
     const st = new RoutedStanza(env, from, to ?? from.bare(), (xml) => this.parse(xml));
     try {
       if (!to) {
-        await this.bounce(st, fail('jid-malformed'));
+        await this.bounce(st, new StanzaError('jid-malformed'));
         return;
       }
       for (const step of routingSteps) if (await step(st, this, (s) => this.forwardToPresence(s))) return;
     } catch (err) {
       this.logger.error({ err, stanzaId: env.id, kind: env.kind }, 'routing step failed; bouncing');
-      if (st.name !== 'presence') await this.bounce(st, fail('internal-server-error', 'wait'));
+      if (st.name !== 'presence') await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
       else throw err;
     }
   }

@@ -1,7 +1,7 @@
+import { StanzaError } from '#libs/stanza';
 import type { RouterContext } from '../router.context.js';
 import { dispatchIq } from './iq-boundary.js';
 import { messageToBare, messageToFull } from './message-rules.js';
-import { fail } from './protocol-error.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
 /** One routing step: true when it took the stanza (delivered, forwarded, stored or bounced). */
@@ -24,7 +24,7 @@ const presence: RoutingStep = async (st, _ctx, forward) => {
 /** RFC 6120 §10.4: other domains (federation comes later). */
 const remoteDomain: RoutingStep = async (st, ctx) => {
   if (ctx.isLocalDomain(st.to.domain)) return false;
-  await ctx.bounce(st, fail('remote-server-not-found'));
+  await ctx.bounce(st, new StanzaError('remote-server-not-found'));
   return true;
 };
 
@@ -33,7 +33,7 @@ const server: RoutingStep = async (st, ctx) => {
   if (st.to.local) return false;
   if (st.name === 'iq') await dispatchIq(st, ctx, true);
   else if (st.name === 'message' && !['error', 'headline', 'groupchat'].includes(st.type)) {
-    await ctx.bounce(st, fail('service-unavailable'));
+    await ctx.bounce(st, new StanzaError('service-unavailable'));
   }
   return true;
 };
@@ -49,7 +49,7 @@ const iqToAccount: RoutingStep = async (st, ctx, forward) => {
     return true;
   }
   if (!own && !(await ctx.userExists(st.to.toString()))) {
-    await ctx.bounce(st, fail('service-unavailable')); // §8.5.1
+    await ctx.bounce(st, new StanzaError('service-unavailable')); // §8.5.1
     return true;
   }
   await dispatchIq(st, ctx, false);
@@ -61,7 +61,7 @@ const iqToResource: RoutingStep = async (st, ctx) => {
   if (st.name !== 'iq') return false;
   const session = st.hops === 0 ? await ctx.registry.get(st.to.toString()) : undefined;
   if (session) ctx.delivery.toSession(st.env, session);
-  else await ctx.bounce(st, fail('service-unavailable')); // §8.5.3.2.3 (results and errors: dropped)
+  else await ctx.bounce(st, new StanzaError('service-unavailable')); // §8.5.3.2.3 (results and errors: dropped)
   return true;
 };
 

@@ -1,9 +1,9 @@
+import { NS, StanzaError } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import { fail } from '../../core/protocol-error.js';
 import type { RouterContext } from '../../router.context.js';
 
-export const LAST_NS = 'jabber:iq:last';
+export const LAST_NS = NS.last;
 
 /**
  * XEP-0012: the server's uptime on its domain; on an account, the idle time since its last
@@ -22,12 +22,12 @@ export const lastActivityFeature: FeatureDefinition<RouterContext> = {
         const owner = to.toString();
         if (!own) {
           const sub = await ctx.subscriptionOf(owner, from.bare().toString());
-          if (sub !== 'from' && sub !== 'both') return fail('forbidden'); // XEP-0012 §4
+          if (sub !== 'from' && sub !== 'both') return new StanzaError('forbidden'); // XEP-0012 §4
         }
         const sessions = await ctx.registry.ofUser(owner);
         if (sessions.some((s) => s.available)) return query(0);
         const last = await ctx.storage.lastActivity.get(owner);
-        if (!last) return fail('item-not-found');
+        if (!last) return new StanzaError('item-not-found');
         return query(secondsSince(last.at), last.status);
       },
       { server: true, account: true },

@@ -1,11 +1,11 @@
+import { NS, StanzaError } from '#libs/stanza';
 import { Element, xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { IqRequest } from '../../core/iq-dispatcher.js';
-import { fail } from '../../core/protocol-error.js';
 import type { RouterContext } from '../../router.context.js';
 
-export const DISCO_INFO_NS = 'http://jabber.org/protocol/disco#info';
-export const DISCO_ITEMS_NS = 'http://jabber.org/protocol/disco#items';
+export const DISCO_INFO_NS = NS.discoInfo;
+export const DISCO_ITEMS_NS = NS.discoItems;
 
 /**
  * XEP-0030 on the server (identity server/im, every loaded feature) and on accounts (identity
@@ -23,21 +23,21 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       return sub === 'from' || sub === 'both';
     };
     const info = async (req: IqRequest) => {
-      if (req.payload.attrs.node) return fail('item-not-found');
+      if (req.payload.attrs.node) return new StanzaError('item-not-found');
       const query = new Element('query', { xmlns: DISCO_INFO_NS });
       if (req.toServer) {
         query.append(xml('identity', { category: 'server', type: 'im', name: 'Glider' }));
         for (const f of ctx.discoFeatures()) query.append(xml('feature', { var: f }));
         return query;
       }
-      if (!(await mayDiscover(req))) return fail('service-unavailable');
+      if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
       query.append(xml('identity', { category: 'account', type: 'registered' }));
       for (const f of ctx.iq.namespaces(false).sort()) query.append(xml('feature', { var: f }));
       return query;
     };
     const items = async (req: IqRequest) => {
-      if (req.payload.attrs.node) return fail('item-not-found');
-      if (!req.toServer && !(await mayDiscover(req))) return fail('service-unavailable');
+      if (req.payload.attrs.node) return new StanzaError('item-not-found');
+      if (!req.toServer && !(await mayDiscover(req))) return new StanzaError('service-unavailable');
       return xml('query', { xmlns: DISCO_ITEMS_NS });
     };
     return [

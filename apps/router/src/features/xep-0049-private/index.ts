@@ -1,12 +1,12 @@
+import { NS, StanzaError } from '#libs/stanza';
 import { Element } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import { fail } from '../../core/protocol-error.js';
 import type { RouterContext } from '../../router.context.js';
 
-export const PRIVATE_NS = 'jabber:iq:private';
+export const PRIVATE_NS = NS.private;
 
 /** XEP-0049 §3: namespaces that can never be stored. */
-const REFUSED = new Set(['jabber:client', 'jabber:server', PRIVATE_NS]);
+const REFUSED = new Set<string>([NS.client, NS.server, PRIVATE_NS]);
 
 /** XEP-0049: one XML element per (account, qualified name), only for the account itself. */
 export const privateFeature: FeatureDefinition<RouterContext> = {
@@ -16,12 +16,12 @@ export const privateFeature: FeatureDefinition<RouterContext> = {
   setup: (ctx) => {
     const children = (payload: Element) => payload.elements();
     const check = (own: boolean, items: Element[]) => {
-      if (!own) return fail('forbidden');
-      if (items.length === 0) return fail('bad-request');
+      if (!own) return new StanzaError('forbidden');
+      if (items.length === 0) return new StanzaError('bad-request');
       for (const item of items) {
         const ns = item.attrs.xmlns;
-        if (!ns) return fail('bad-request');
-        if (REFUSED.has(ns)) return fail('not-acceptable');
+        if (!ns) return new StanzaError('bad-request');
+        if (REFUSED.has(ns)) return new StanzaError('not-acceptable');
       }
       return undefined;
     };

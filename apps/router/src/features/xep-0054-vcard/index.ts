@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import { NS, StanzaError } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import { fail } from '../../core/protocol-error.js';
+import { z } from 'zod';
 import type { RouterContext } from '../../router.context.js';
 
-export const VCARD_NS = 'vcard-temp';
+export const VCARD_NS = NS.vcard;
 
 const config = z.strictObject({
   /** Largest vCard stored, serialised (avatars in PHOTO make them big). */
@@ -33,9 +33,9 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
       'set',
       VCARD_NS,
       async ({ own, payload, to }) => {
-        if (!own) return fail('forbidden');
+        if (!own) return new StanzaError('forbidden');
         const serialised = payload.toString();
-        if (Buffer.byteLength(serialised) > cfg.maxBytes) return fail('not-acceptable', 'modify', `vCard larger than ${cfg.maxBytes} bytes`);
+        if (Buffer.byteLength(serialised) > cfg.maxBytes) return new StanzaError('not-acceptable', { type: 'modify', text: `vCard larger than ${cfg.maxBytes} bytes` });
         await ctx.storage.vcards.set(to.toString(), serialised);
         return undefined;
       },

@@ -1,34 +1,32 @@
 import { encodeFrame, partitionOf, subjects } from '#libs/bus';
+import { StanzaError, delayElement } from '#libs/stanza';
 import { StorageLimitError, StorageUnavailableError } from '#libs/storage';
-import { xml } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
-import { mostAvailable } from '../../core/message-rules.js';
-import { fail } from '../../core/protocol-error.js';
+import { MAX_HOPS, mostAvailable } from '../../core/message-rules.js';
 import type { RouterContext } from '../../router.context.js';
 import type { RouterHooks } from '../../router.hooks.js';
-
-export const DELAY_NS = 'urn:xmpp:delay';
 
 /** Stores the message, or bounces it when it cannot be stored: never dropped. */
 export async function storeOffline(ctx: RouterContext, { stanza, owner }: RouterHooks['message:offline']): Promise<HookResult> {
   const max = ctx.config.router.offlineMaxPerUser;
   if (max === 0) return 'continue'; // storage off: the router bounces
   const el = stanza.element().clone();
-  el.append(xml('delay', { xmlns: DELAY_NS, from: stanza.to.domain, stamp: new Date().toISOString() }));
+  el.append(delayElement(stanza.to.domain, new Date()));
   try {
     await ctx.storage.offline.push(owner, el.toString(), max);
   } catch (err) {
     if (err instanceof StorageLimitError) {
-      await ctx.bounce(stanza, fail('service-unavailable', 'cancel', 'offline storage full')); // XEP-0160 §3
+      await ctx.bounce(stanza, new StanzaError('service-unavailable', { type: 'cancel', text: 'offline storage full' })); // XEP-0160 §3
       return 'stop';
     }
     if (err instanceof StorageUnavailableError) {
-      await ctx.bounce(stanza, fail('internal-server-error', 'wait'));
+      await ctx.bounce(stanza, new StanzaError('internal-server-error', { type: 'wait' }));
       return 'stop';
     }
     throw err;
   }
-  await flushIfOnlineMeanwhile(ctx, owner);
+  // After MAX_HOPS the registry still lists sessions the edges no longer have: no redelivery loop.
+  if (stanza.hops < MAX_HOPS) await flushIfOnlineMeanwhile(ctx, owner);
   return 'stop';
 }
 

@@ -1,7 +1,8 @@
+import { NS } from '#libs/stanza';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { RouterContext } from '../../router.context.js';
 
-export const PING_NS = 'urn:xmpp:ping';
+export const PING_NS = NS.ping;
 
 /** XEP-0199: the server answers pings to itself and to accounts' bare JIDs. */
 export const pingFeature: FeatureDefinition<RouterContext> = {

@@ -1,8 +1,9 @@
+import { NS } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { RouterContext } from '../../router.context.js';
 
-export const TIME_NS = 'urn:xmpp:time';
+export const TIME_NS = NS.time;
 
 /** XEP-0202: the server's time, in UTC (the server keeps no other zone). */
 export const timeFeature: FeatureDefinition<RouterContext> = {

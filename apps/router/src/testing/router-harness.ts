@@ -1,0 +1,189 @@
+import { pino } from 'pino';
+import {
+  InProcessBus,
+  decodeAck,
+  decodeFrame,
+  encodeAck,
+  encodeFrame,
+  partitionOf,
+  subjects,
+  type Ack,
+  type Bus,
+  type Frame,
+  type StanzaKind,
+} from '#libs/bus';
+import { configSchema, type GliderConfig } from '#libs/config';
+import { createSessionRegistry, type SessionInfo, type SessionRegistry } from '#libs/sessions';
+import { EmbeddedStorage, type Storage } from '#libs/storage';
+import { tempDir, waitFor } from '#libs/testing';
+import { parseElement, type Element } from '#libs/xml';
+import { startRouter, type Router } from '../router.js';
+
+export const DOMAIN = 'example.com';
+const silent = pino({ level: 'silent' });
+const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
+const LIMITS = configSchema.parse({}).edge.limits;
+
+export interface Received {
+  sessionId: string;
+  el: Element;
+}
+
+/** An edge as the router sees it: sessions bound in the registry, stanzas sent with request(). */
+export class FakeEdge {
+  readonly received: Received[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly h: RouterHarness,
+    readonly id: string,
+  ) {
+    h.bus.subscribe(subjects.edgeDeliver(id), (msg) => {
+      const frame = decodeFrame(msg.data);
+      if (!frame.stanza?.target) return;
+      const text = Buffer.from(frame.stanza.xml).toString('utf8');
+      this.received.push({ sessionId: frame.stanza.target.sessionId, el: parseElement(text, LIMITS) });
+    });
+  }
+
+  /** Binds `jid` (full) on this edge; available sessions have sent initial presence. */
+  async bind(jid: string, opts: { available?: boolean; priority?: number } = {}): Promise<SessionInfo> {
+    const info: SessionInfo = {
+      jid,
+      edgeId: this.id,
+      sessionId: `s${++this.counter}-${jid}`,
+      priority: opts.priority ?? 0,
+      available: opts.available ?? true,
+      interested: false,
+      boundAtMs: Date.now(),
+    };
+    await this.h.registry.bind(info, 'replace');
+    return info;
+  }
+
+  /** Sends a stanza from `session` as an edge does: `from` stamped, to the sender's partition. */
+  async send(session: SessionInfo, el: Element, hops = 0): Promise<Ack> {
+    el.attrs.from = session.jid;
+    return this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops });
+  }
+
+  for(session: SessionInfo): Element[] {
+    return this.received.filter((r) => r.sessionId === session.sessionId).map((r) => r.el);
+  }
+
+  async waitFor(session: SessionInfo, n: number): Promise<Element[]> {
+    await waitFor(() => this.for(session).length >= n, { what: `${n} stanzas for ${session.jid}`, timeoutMs: 5000 });
+    return this.for(session);
+  }
+
+  clear(): void {
+    this.received.length = 0;
+  }
+}
+
+export interface HarnessOptions {
+  config?: Record<string, unknown>;
+  /** Routers to start on the same bus (partition ownership is spread over them). */
+  routers?: number;
+}
+
+/**
+ * A router (or several) on the in-process bus, with embedded storage in a temp dir and the real
+ * session registry; frames are driven on the bus as an edge would.
+ */
+export class RouterHarness {
+  readonly bus: Bus = new InProcessBus();
+  readonly dir = tempDir('glider-router-');
+  readonly config: GliderConfig;
+  readonly storage: Storage;
+  readonly registry: SessionRegistry;
+  readonly routers: Router[] = [];
+  /** Frames the router sent to the presence service (answered with Ack{taken}). */
+  readonly toPresence: Frame[] = [];
+
+  constructor(opts: HarnessOptions = {}) {
+    this.config = configSchema.parse({
+      domains: [DOMAIN],
+      dataDir: this.dir.path,
+      bus: { partitions: 8, heartbeatMs: 100, requestTimeoutMs: 2000 },
+      log: { level: 'silent' },
+      ...opts.config,
+    });
+    this.storage = new EmbeddedStorage({ dataDir: this.dir.path });
+    this.registry = createSessionRegistry(this.bus, { logger: silent });
+  }
+
+  static async start(opts: HarnessOptions = {}): Promise<RouterHarness> {
+    const h = new RouterHarness(opts);
+    await h.storage.open();
+    await h.registry.start();
+    for (let p = 0; p < h.config.bus.partitions; p++) {
+      h.bus.subscribe(subjects.presenceIn(p), (msg) => {
+        h.toPresence.push(decodeFrame(msg.data));
+        msg.respond(encodeAck({ taken: true }));
+      });
+    }
+    for (let i = 0; i < (opts.routers ?? 1); i++) await h.addRouter(`router-${i + 1}`);
+    return h;
+  }
+
+  async addRouter(id: string): Promise<Router> {
+    const registry = this.routers.length === 0 ? this.registry : createSessionRegistry(this.bus, { logger: silent });
+    await registry.start();
+    const router = await startRouter({ config: this.config, logger: silent, bus: this.bus, storage: this.storage, registry, instanceId: id });
+    this.routers.push(router);
+    return router;
+  }
+
+  edge(id = 'edge-1'): FakeEdge {
+    return new FakeEdge(this, id);
+  }
+
+  async createUser(local: string): Promise<string> {
+    const cred = { salt: 'c2FsdA==', iterations: 4096, storedKey: 'AA==', serverKey: 'AA==' };
+    await this.storage.accounts.create({
+      username: local,
+      domain: DOMAIN,
+      scram: { 'SHA-1': cred, 'SHA-256': cred },
+      createdAt: new Date(),
+      disabled: false,
+    });
+    return `${local}@${DOMAIN}`;
+  }
+
+  /** Sends a frame to the router partition of the sender's bare JID and waits for the Ack. */
+  async request(el: Element, extra: { origin?: { edgeId: string; sessionId: string }; hops?: number } = {}): Promise<Ack> {
+    const from = el.attrs.from ?? '';
+    const bare = from.split('/')[0]!;
+    const frame = encodeFrame({
+      stanza: {
+        from,
+        to: el.attrs.to ?? '',
+        kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
+        type: el.attrs.type ?? '',
+        id: el.attrs.id ?? '',
+        xml: Buffer.from(el.toString()),
+        hops: extra.hops ?? 0,
+        ...(extra.origin ? { origin: extra.origin } : {}),
+      },
+    });
+    const target = extra.hops ? (el.attrs.to ?? bare).split('/')[0]! : bare;
+    const reply = await this.bus.request(subjects.routerIn(partitionOf(target, this.config.bus.partitions)), frame, { timeoutMs: 5000 });
+    return decodeAck(reply);
+  }
+
+  /** Sends Frame{session AVAILABLE} as the presence service does after initial presence. */
+  async available(session: SessionInfo): Promise<Ack> {
+    const bare = session.jid.split('/')[0]!;
+    const frame = encodeFrame({ session: { kind: 'AVAILABLE', jid: session.jid, session: { edgeId: session.edgeId, sessionId: session.sessionId } } });
+    return decodeAck(await this.bus.request(subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), frame, { timeoutMs: 5000 }));
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.routers) await r.stop();
+    await this.registry.stop();
+    await this.bus.close();
+    await this.storage.close();
+    this.dir.remove();
+  }
+}
