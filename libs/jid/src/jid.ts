@@ -18,13 +18,15 @@ export class Jid {
   readonly local: string;
   readonly domain: string;
   readonly resource: string;
-  private str: string | undefined;
+  private readonly str: string;
 
   /** Parts must already be enforced: use parseJid or jid(). */
   private constructor(local: string, domain: string, resource: string) {
     this.local = local;
     this.domain = domain;
     this.resource = resource;
+    const bare = local === '' ? domain : local + '@' + domain;
+    this.str = resource === '' ? bare : bare + '/' + resource;
   }
 
   /** @internal */
@@ -49,11 +51,6 @@ export class Jid {
   }
 
   toString(): string {
-    if (this.str === undefined) {
-      let s = this.local === '' ? this.domain : this.local + '@' + this.domain;
-      if (this.resource !== '') s += '/' + this.resource;
-      this.str = s;
-    }
     return this.str;
   }
 
