@@ -111,7 +111,8 @@ export class MemoryKv implements KvBucket {
   private write(key: string, value: Uint8Array, operation: KvEntry['operation']): number {
     const old = this.slots.get(key);
     if (old) clearTimeout(old.timer);
-    const slot: Slot = { value, revision: ++this.seq, operation };
+    // A copy, as a network store would keep: the caller may reuse its buffer.
+    const slot: Slot = { value: value.length ? Uint8Array.from(value) : EMPTY, revision: ++this.seq, operation };
     const ttl = this.opts.ttlMs ?? 0;
     if (ttl > 0) {
       slot.timer = setTimeout(() => {
@@ -120,7 +121,7 @@ export class MemoryKv implements KvBucket {
       slot.timer.unref();
     }
     this.slots.set(key, slot);
-    const e: KvEntry = { key, value, revision: slot.revision, operation };
+    const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
     for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
     return slot.revision;
   }

@@ -59,7 +59,8 @@ export class NatsBus implements Bus {
   private constructor(
     private readonly nc: NatsConnection,
     private readonly logger: BusLogger,
-    requestTimeoutMs: number,
+    /** Also bounds JetStream API calls and close(). */
+    private readonly requestTimeoutMs: number,
   ) {
     this.js = jetstream(nc, { timeout: requestTimeoutMs });
     this.kvm = new Kvm(this.js);
@@ -165,10 +166,18 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    // Drain delivers what is in flight; while disconnected it could wait for the server forever.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.requestTimeoutMs);
+    });
     try {
-      await this.nc.drain();
+      const r = await Promise.race([this.nc.drain().then(() => 'drained' as const), timeout]);
+      if (r === 'timeout') await this.nc.close();
     } catch {
       await this.nc.close();
+    } finally {
+      clearTimeout(timer);
     }
   }
 
