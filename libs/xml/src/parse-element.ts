@@ -17,6 +17,8 @@ export function parseElement(text: string, limits: XmlLimits): Element {
     },
     end: () => {},
   });
+  // A frame far over the limit is refused before any work (UTF-16 units never exceed UTF-8 bytes).
+  if (text.length > limits.maxStanzaBytes * 2 + 1024) throw new XmlParseError('policy-violation', `element larger than ${limits.maxStanzaBytes} bytes`);
   const bad = FORBIDDEN_CHAR.exec(text);
   if (bad) throw new XmlParseError('not-well-formed', 'character not allowed in XML');
   if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new XmlParseError('not-well-formed', 'unpaired surrogate');

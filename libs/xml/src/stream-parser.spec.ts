@@ -84,6 +84,33 @@ describe('StreamParser', () => {
     assert.deepEqual(run(oneByOne).events, whole);
   });
 
+  it('gives the same result however a rich stream is split', () => {
+    const stream =
+      `<?xml version="1.0" encoding="utf-8"?>\n${HEADER}\n<message to="a&amp;b" id=\'&#x41;&#66;\'>` +
+      "<body xml:lang='fr'>Caf\u00e9 &lt;&gt; <![CDATA[<raw> ]] ]]]]><![CDATA[]]></body><x:y xmlns:x='urn:x' a = \"1\" /></message> " +
+      "<iq type='get' id='\u{1F600}'><query xmlns='jabber:iq:roster'/></iq></stream:stream >";
+    const bytes = Buffer.from(stream);
+    const whole = run([bytes]).events;
+    assert.deepEqual(
+      whole.map((e) => e[0]),
+      ['start', 'el', 'el', 'end'],
+    );
+    for (let cut = 1; cut < stream.length; cut++) {
+      assert.deepEqual(run([stream.slice(0, cut), stream.slice(cut)]).events, whole, `string cut at ${cut}`);
+    }
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let round = 0; round < 200; round++) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const n = 1 + Math.floor(random() * 12);
+        chunks.push(bytes.subarray(i, i + n));
+        i += n;
+      }
+      assert.deepEqual(run(chunks).events, whole, `round ${round}`);
+    }
+  });
+
   it('accepts string chunks split inside a surrogate pair', () => {
     const { events } = run([HEADER, '<body>\ud83d', '\ude00</body>']);
     assert.deepEqual(elements(events), ['<body>\u{1F600}</body>']);
