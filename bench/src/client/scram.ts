@@ -1,0 +1,78 @@
+// SCRAM client (RFC 5802, RFC 7677) without channel binding ("n,,"): enough to log in as a real
+// client does. PBKDF2 runs on libuv's thread pool so concurrent logins use every core.
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export type ScramHash = 'sha1' | 'sha256';
+
+export const SCRAM_MECHANISMS: Record<string, ScramHash> = { 'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-1': 'sha1' };
+
+const HASH_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
+
+function hmac(hash: ScramHash, key: Buffer, data: string): Buffer {
+  return createHmac(hash, key).update(data).digest();
+}
+
+function parseAttributes(message: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of message.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq === 1) out.set(part[0], part.slice(2));
+  }
+  return out;
+}
+
+function saslName(name: string): string {
+  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
+}
+
+export class ScramClient {
+  private readonly clientFirstBare: string;
+  private authMessage = '';
+  private serverSignature: Buffer | undefined;
+
+  constructor(
+    readonly hash: ScramHash,
+    private readonly username: string,
+    private readonly password: string,
+    private readonly clientNonce: string = randomBytes(18).toString('base64'),
+  ) {
+    this.clientFirstBare = `n=${saslName(username)},r=${clientNonce}`;
+  }
+
+  /** The initial response sent in `<auth/>` (before base64). */
+  clientFirst(): string {
+    return `n,,${this.clientFirstBare}`;
+  }
+
+  /** Answers the server's challenge with the client proof. */
+  async clientFinal(serverFirst: string): Promise<string> {
+    const attrs = parseAttributes(serverFirst);
+    const nonce = attrs.get('r');
+    const salt = attrs.get('s');
+    const iterations = Number(attrs.get('i'));
+    if (!nonce || !nonce.startsWith(this.clientNonce) || !salt || !Number.isInteger(iterations) || iterations < 1) {
+      throw new Error(`bad SCRAM server-first-message: ${serverFirst}`);
+    }
+    const salted = await pbkdf2Async(this.password, Buffer.from(salt, 'base64'), iterations, HASH_BYTES[this.hash], this.hash);
+    const clientKey = hmac(this.hash, salted, 'Client Key');
+    const storedKey = createHash(this.hash).update(clientKey).digest();
+    const withoutProof = `c=biws,r=${nonce}`;
+    this.authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
+    const clientSignature = hmac(this.hash, storedKey, this.authMessage);
+    const proof = Buffer.alloc(clientKey.length);
+    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ clientSignature[i];
+    this.serverSignature = hmac(this.hash, hmac(this.hash, salted, 'Server Key'), this.authMessage);
+    return `${withoutProof},p=${proof.toString('base64')}`;
+  }
+
+  /** Verifies the server's signature in the success message (mutual authentication). */
+  verifyServerFinal(serverFinal: string): boolean {
+    const v = parseAttributes(serverFinal).get('v');
+    if (!v || !this.serverSignature) return false;
+    const got = Buffer.from(v, 'base64');
+    return got.length === this.serverSignature.length && timingSafeEqual(got, this.serverSignature);
+  }
+}

@@ -1,0 +1,95 @@
+// A load-generator process: forked by the coordinator, it holds its share of the connections and
+// runs the commands it is sent, reporting results with its own CPU use.
+import { performance } from 'node:perf_hooks';
+import type { XmppConnection } from '../client/xmpp-connection.js';
+import { connectMany, type Login } from './connect-many.js';
+import { joinRoom } from './muc-join.js';
+import type { Command, Reply } from './protocol.js';
+import { type Flow, runFlows } from './stream-load.js';
+
+const open: XmppConnection[] = [];
+let flows: Flow[] = [];
+
+async function handle(cmd: Command): Promise<unknown> {
+  switch (cmd.op) {
+    case 'login': {
+      const logins: Login[] = [];
+      for (let i = cmd.from; i < cmd.from + cmd.count; i++) logins.push({ user: i % cmd.users, resource: `l${i}` });
+      return connectMany(cmd.target, logins, cmd.concurrency, (c) => open.push(c));
+    }
+    case 'idle':
+      return connectMany(cmd.target, cmd.users.map((user) => ({ user, resource: 'idle' })), cmd.concurrency, (c) =>
+        open.push(c),
+      );
+    case 'msgSetup': {
+      const logins = cmd.pairs.flatMap((p) => [
+        { user: 2 * p, resource: 's' },
+        { user: 2 * p + 1, resource: 'r' },
+      ]);
+      const conns: XmppConnection[] = [];
+      const r = await connectMany(cmd.target, logins, cmd.concurrency, (c, i) => (conns[i] = c));
+      open.push(...conns.filter(Boolean));
+      flows = [];
+      for (let i = 0; i < logins.length; i += 2) {
+        const [sender, receiver] = [conns[i], conns[i + 1]];
+        if (sender && receiver) flows.push({ sender, receivers: [receiver], pacer: receiver, to: receiver.jid, type: 'chat' });
+      }
+      return r;
+    }
+    case 'mucSetup':
+      return mucSetup(cmd);
+    case 'msgRun':
+    case 'mucRun':
+      return runFlows(flows, cmd);
+    case 'closeAll': {
+      const n = open.length;
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      flows = [];
+      return { closed: n };
+    }
+  }
+}
+
+async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unknown> {
+  const s = cmd.occupants;
+  const logins = cmd.rooms.flatMap((room) => Array.from({ length: s }, (_, k) => ({ user: room * s + k, resource: 'muc' })));
+  const conns: XmppConnection[] = [];
+  const r = await connectMany(cmd.target, logins, cmd.concurrency, (c, i) => (conns[i] = c));
+  open.push(...conns.filter(Boolean));
+  flows = [];
+  const joinErrors: string[] = [];
+  await Promise.all(
+    cmd.rooms.map(async (room, ri) => {
+      const members = conns.slice(ri * s, ri * s + s);
+      if (members.some((m) => !m)) return;
+      const jid = `bench${room}@${cmd.target.mucDomain}`;
+      try {
+        await joinRoom(members[0], jid, 'o0', cmd.target.timeoutMs);
+        await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, cmd.target.timeoutMs)));
+        flows.push({ sender: members[0], receivers: members, pacer: members[0], to: jid, type: 'groupchat' });
+      } catch (err) {
+        joinErrors.push(String((err as Error).message));
+      }
+    }),
+  );
+  return { ...r, errors: [...r.errors, ...joinErrors.slice(0, 5)], rooms: flows.length };
+}
+
+process.on('message', async (msg: { id: number; cmd: Command }) => {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let reply: Reply;
+  const usage = () => {
+    const cpu = process.cpuUsage(cpu0);
+    return { cpuUs: cpu.user + cpu.system, wallMs: performance.now() - t0 };
+  };
+  try {
+    const result = await handle(msg.cmd);
+    reply = { id: msg.id, ok: true, result, usage: usage() };
+  } catch (err) {
+    reply = { id: msg.id, ok: false, error: String((err as Error).stack ?? err), usage: usage() };
+  }
+  process.send?.(reply);
+});
+
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,46 @@
+// Everything a bench run needs: the server under test and the size of each scenario.
+import type { ServerProcess } from '../load/process-stats.js';
+import type { TargetSpec } from '../load/protocol.js';
+import type { ScenarioName } from './result.js';
+
+export interface BenchOptions {
+  label: string;
+  target: TargetSpec;
+  scenarios: ScenarioName[];
+  /** Accounts `${userPrefix}0` … `${userPrefix}${users - 1}` exist with `password`. */
+  users: number;
+  logins: number;
+  loginConcurrency: number;
+  pairs: number;
+  window: number;
+  durationS: number;
+  warmupS: number;
+  bodyBytes: number;
+  idle: number;
+  rooms: number;
+  occupants: number;
+  workers: number;
+  serverProcesses: ServerProcess[];
+}
+
+export const DEFAULTS: Omit<BenchOptions, 'label' | 'target' | 'serverProcesses'> = {
+  scenarios: ['login', 'msg', 'idle', 'muc'],
+  users: 2000,
+  logins: 2000,
+  loginConcurrency: 50,
+  pairs: 50,
+  window: 10,
+  durationS: 10,
+  warmupS: 2,
+  bodyBytes: 64,
+  idle: 2000,
+  rooms: 10,
+  occupants: 10,
+  workers: 2,
+};
+
+/** Accounts the chosen scenarios need. */
+export function usersNeeded(o: Pick<BenchOptions, 'scenarios' | 'logins' | 'pairs' | 'idle' | 'rooms' | 'occupants'>): number {
+  const need = { login: Math.min(o.logins, 2000), msg: 2 * o.pairs, idle: o.idle, muc: o.rooms * o.occupants };
+  return Math.max(1, ...o.scenarios.map((s) => need[s]));
+}

@@ -1,0 +1,168 @@
+// Runs the chosen scenarios against one server, one after the other, with one generator.
+import { performance } from 'node:perf_hooks';
+import { PHASES } from '../client/xmpp-connection.js';
+import { Generator, range, shares } from '../load/generator.js';
+import { cpuSince, cpuSnapshot, treeRssKiB } from '../load/process-stats.js';
+import type { ConnectResult, StreamResult } from '../load/protocol.js';
+import { Histogram } from '../stats/histogram.js';
+import { addCounts, zeroCounts } from '../stats/sequence-tracker.js';
+import type { BenchOptions } from './options.js';
+import { generatorUse, ms, perUnit, type ScenarioResult } from './result.js';
+
+const SETTLE_MS = 1500;
+
+export async function runScenarios(o: BenchOptions, onResult: (r: ScenarioResult) => void): Promise<ScenarioResult[]> {
+  const gen = Generator.start(o.workers);
+  const results: ScenarioResult[] = [];
+  try {
+    for (const s of o.scenarios) {
+      const r = await { login: runLogin, msg: runMsg, idle: runIdle, muc: runMuc }[s](gen, o);
+      results.push(r);
+      onResult(r);
+      await sleep(SETTLE_MS);
+    }
+  } finally {
+    await gen.stop();
+  }
+  return results;
+}
+
+function mergeConnect(replies: Array<{ result: ConnectResult }>) {
+  const phases = Object.fromEntries(PHASES.map((p) => [p, new Histogram()]));
+  let connected = 0;
+  const errors: string[] = [];
+  let mechanism = '';
+  for (const { result } of replies) {
+    connected += result.connected;
+    errors.push(...result.errors);
+    mechanism ||= result.mechanism;
+    for (const p of PHASES) phases[p].merge(result.phases[p]);
+  }
+  return { phases, connected, errors: errors.slice(0, 5), mechanism };
+}
+
+function base(o: BenchOptions, scenario: ScenarioResult['scenario'], params: ScenarioResult['params']) {
+  return { scenario, target: o.label, params, serverCpuPerUnitUs: {} as Record<string, number> };
+}
+
+async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
+  const parts = shares(range(o.logins), gen.size);
+  const perWorker = Math.max(1, Math.ceil(o.loginConcurrency / gen.size));
+  const cpu0 = cpuSnapshot(o.serverProcesses);
+  const t0 = performance.now();
+  const replies = await gen.each<ConnectResult>(
+    parts.map((p) =>
+      p.length ? { op: 'login', target: o.target, from: p[0], count: p.length, users: o.users, concurrency: perWorker } : null,
+    ),
+  );
+  const wallMs = performance.now() - t0;
+  const serverCpu = cpuSince(o.serverProcesses, cpu0);
+  await gen.all({ op: 'closeAll' });
+  const m = mergeConnect(replies);
+  const metrics: Record<string, number> = {
+    logins_per_s: m.connected / (wallMs / 1000),
+    ok: m.connected,
+    failed: o.logins - m.connected,
+  };
+  for (const p of PHASES) {
+    metrics[`${p}_p50_ms`] = ms(m.phases[p].quantile(0.5));
+    metrics[`${p}_p99_ms`] = ms(m.phases[p].quantile(0.99));
+  }
+  return {
+    ...base(o, 'login', { logins: o.logins, concurrency: o.loginConcurrency, mechanism: m.mechanism }),
+    metrics,
+    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    serverCpuPerUnitUs: perUnit(serverCpu, m.connected),
+    errors: m.errors,
+  };
+}
+
+async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): Promise<ScenarioResult> {
+  const units = kind === 'msg' ? o.pairs : o.rooms;
+  const setupCmds = shares(range(units), gen.size).map((part) =>
+    part.length === 0
+      ? null
+      : kind === 'msg'
+        ? ({ op: 'msgSetup', target: o.target, pairs: part, concurrency: 20 } as const)
+        : ({ op: 'mucSetup', target: o.target, rooms: part, occupants: o.occupants, concurrency: 20 } as const),
+  );
+  const setup = mergeConnect(await gen.each<ConnectResult>(setupCmds));
+  const run = {
+    durationMs: o.durationS * 1000,
+    warmupMs: o.warmupS * 1000,
+    drainMs: 5000,
+    window: o.window,
+    bodyBytes: o.bodyBytes,
+  };
+  const active = setupCmds.map((c) => (c ? ({ op: kind === 'msg' ? 'msgRun' : 'mucRun', ...run } as const) : null));
+  const cpu0 = cpuSnapshot(o.serverProcesses);
+  const replies = await gen.each<StreamResult>(active);
+  const serverCpu = cpuSince(o.serverProcesses, cpu0);
+  await gen.all({ op: 'closeAll' });
+  const latency = new Histogram();
+  let counts = zeroCounts();
+  let delivered = 0;
+  let sent = 0;
+  const errors = [...setup.errors];
+  for (const { result } of replies) {
+    latency.merge(result.latency);
+    counts = addCounts(counts, result.counts);
+    delivered += result.delivered;
+    sent += result.sent;
+    errors.push(...result.errors);
+  }
+  const rate = delivered / o.durationS;
+  const wallMs = replies.length ? Math.max(...replies.map((r) => r.usage.wallMs)) : 1;
+  const allDelivered = counts.received;
+  return {
+    ...base(o, kind, {
+      ...(kind === 'msg' ? { pairs: o.pairs } : { rooms: o.rooms, occupants: o.occupants }),
+      window: o.window,
+      duration_s: o.durationS,
+      connected: setup.connected,
+    }),
+    metrics: {
+      [kind === 'msg' ? 'msgs_per_s' : 'deliveries_per_s']: rate,
+      p50_ms: ms(latency.quantile(0.5)),
+      p99_ms: ms(latency.quantile(0.99)),
+      sent,
+      lost: counts.lost,
+      duplicates: counts.duplicates,
+      out_of_order: counts.outOfOrder,
+    },
+    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    serverCpuPerUnitUs: perUnit(serverCpu, allDelivered),
+    errors: errors.slice(0, 5),
+  };
+}
+
+const runMsg = (gen: Generator, o: BenchOptions) => runStream(gen, o, 'msg');
+const runMuc = (gen: Generator, o: BenchOptions) => runStream(gen, o, 'muc');
+
+async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
+  const rss = () => o.serverProcesses.reduce((sum, p) => sum + treeRssKiB(p.pid), 0);
+  const before = rss();
+  const t0 = performance.now();
+  const replies = await gen.each<ConnectResult>(
+    shares(range(o.idle), gen.size).map((users) => (users.length ? { op: 'idle', target: o.target, users, concurrency: 50 } : null)),
+  );
+  const wallMs = performance.now() - t0;
+  await sleep(3000);
+  const after = rss();
+  const m = mergeConnect(replies);
+  await gen.all({ op: 'closeAll' });
+  const measured = o.serverProcesses.length > 0 && m.connected > 0;
+  return {
+    ...base(o, 'idle', { connections: o.idle }),
+    metrics: {
+      connected: m.connected,
+      rss_before_kib: before,
+      rss_after_kib: after,
+      ...(measured ? { kib_per_conn: Math.round(((after - before) / m.connected) * 10) / 10 } : {}),
+    },
+    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    errors: measured ? m.errors : [...m.errors, 'no --server-pid: RSS not measured'],
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
