@@ -155,10 +155,11 @@ export class EdgeServer {
    */
   drain(): Promise<void> {
     this.draining ??= (async () => {
+      await Promise.resolve(); // this.draining is set before anything below looks at it
       const { config } = this.deps;
       this.deps.health?.setDraining(true);
       this.ctx.logger.info({ connections: this.streams.size }, 'draining');
-      await this.listeners.stopAccepting();
+      this.listeners.stopAccepting();
       void this.report();
       const deadline = Date.now() + config.edge.drainTimeoutMs;
       while (this.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, config.edge.drainTimeoutMs)));

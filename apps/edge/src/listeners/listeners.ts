@@ -52,10 +52,10 @@ export class Listeners {
     for (const s of this.tlsServers) s.setSecureContext(tls);
   }
 
-  /** Stops accepting; open connections stay. */
-  async stopAccepting(): Promise<void> {
+  /** Stops accepting at once; open connections stay (close's callback would wait for them). */
+  stopAccepting(): void {
     for (const w of this.wss) w.close(); // does not close established clients in ws 8
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    for (const s of this.servers) s.close();
     this.servers.length = 0;
   }
 
