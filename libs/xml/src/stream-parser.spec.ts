@@ -203,6 +203,10 @@ describe('StreamParser', () => {
       ['text before the header', `hello${HEADER}`],
       ['a lone surrogate', `${HEADER}<body>\udc00</body>`],
       ['a malformed XML declaration', "<?xml version='2' what?>"],
+      ['an undeclared element prefix', `${HEADER}<foo:bar/>`],
+      ['an undeclared attribute prefix', `${HEADER}<message foo:bar='1'/>`],
+      ['a prefix used out of its scope', `${HEADER}<a><x:b xmlns:x='urn:x'/><x:c/></a>`],
+      ['the xmlns prefix on an element', `${HEADER}<xmlns:a/>`],
     ];
     for (const [what, ...input] of cases) it(what, () => assert.equal(errorOf(...input), 'not-well-formed'));
 
@@ -245,6 +249,13 @@ describe('StreamParser', () => {
       const { events } = run(['<stream:stream', ...attrs], { ...limits, maxStanzaBytes: 1000 });
       assert.deepEqual(events.map((e) => e[1]), ['policy-violation']);
     });
+  });
+
+  it('accepts prefixes declared on the element, an ancestor, or the stream header, and xml:', () => {
+    const input = ["<x:a xmlns:x='urn:x' x:attr='1'><x:b/></x:a>", "<stream:features><b xml:lang='en'/></stream:features>"];
+    const { events } = run([HEADER, ...input]);
+    assert.equal(elements(events).length, 2);
+    assert.equal(events.some((e) => e[0] === 'error'), false);
   });
 
   it('keeps an attribute named __proto__ as an attribute', () => {

@@ -3,6 +3,7 @@ import { isNameChar, isNameStartChar, isQName, isSpace, utf8Length } from './cha
 import { decodeAttribute, decodeText } from './entities.js';
 import { XmlParseError } from './errors.js';
 import type { XmlLimits } from './limits.js';
+import { PrefixScope } from './prefix-scope.js';
 
 // Tokenizer states. Every state resumes at any code unit, so a chunk may end anywhere.
 const TEXT = 0;
@@ -56,6 +57,7 @@ export class XmlCore {
   private isRoot = false;
   private attrCount = 0;
   private attrNames: string[] = [];
+  private readonly prefixes = new PrefixScope();
   private sawSpace = false;
   private attrName = '';
   private quote = 0;
@@ -81,6 +83,7 @@ export class XmlCore {
     this.atStart = !this.fragment;
     this.rootName = undefined;
     this.stack = [];
+    this.prefixes.reset();
     this.text = '';
     this.el = undefined;
     this.counting = false;
@@ -313,6 +316,7 @@ export class XmlCore {
     const el = this.el!;
     this.el = undefined;
     this.state = TEXT;
+    this.prefixes.enter(el.name, this.attrNames, this.attrCount);
     if (this.isRoot) {
       this.isRoot = false;
       this.rootName = el.name;
@@ -324,8 +328,10 @@ export class XmlCore {
     }
     const parent = this.stack[this.stack.length - 1];
     if (parent) parent.append(el);
-    if (selfClosing) this.closed(el, s, next);
-    else this.stack.push(el);
+    if (selfClosing) {
+      this.prefixes.leave();
+      this.closed(el, s, next);
+    } else this.stack.push(el);
   }
 
   private endTag(s: string, next: number): void {
@@ -341,6 +347,7 @@ export class XmlCore {
       fail('not-well-formed', `end tag </${name}> without a start tag`);
     }
     if (el.name !== name) fail('not-well-formed', `end tag </${name}> does not match <${el.name}>`);
+    this.prefixes.leave();
     this.closed(el, s, next);
   }
 
