@@ -60,6 +60,32 @@ function ctl(server: string, args: string[], stdin = ''): Promise<Run> {
   });
 }
 
+// Drives gliderctl through a pseudo-terminal (Python's pty: Node has none) to type the password twice.
+const PTY_DRIVER = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b''
+def read_for(seconds, until=None):
+    global out
+    end = time.time() + seconds
+    while time.time() < end and not (until and until in out):
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 1024)
+            except OSError:
+                return
+read_for(20, b'New password: ')
+os.write(fd, b'tty-passw0rd\\r')
+read_for(20, b'Repeat password: ')
+os.write(fd, b'tty-passwX\\x7f0rd\\r')
+read_for(20)
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode())
+sys.exit(os.WEXITSTATUS(status))
+`;
+
 async function canLogIn(storage: EmbeddedStorage, username: string, password: string): Promise<boolean> {
   const mech = createMechanism('PLAIN', {
     domain: 'localhost',
@@ -119,6 +145,28 @@ describe('admin API with gliderctl', () => {
     const again = await ctl(server, ['user', 'add', 'alice@localhost'], 'x\n');
     assert.equal(again.code, 1);
     assert.equal(again.stderr, 'gliderctl: user alice@localhost already exists\n');
+  });
+
+  it('prompts twice without echo on a terminal', async () => {
+    const run = await new Promise<Run>((resolve, reject) => {
+      const child = spawn('python3', ['-c', PTY_DRIVER, process.execPath, gliderctl, '--server', server, 'user', 'add', 'tty@localhost'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /New password: \r?\nRepeat password: \r?\ncreated tty@localhost/);
+    assert.doesNotMatch(run.stdout, /tty-pass/);
+    assert.ok(await canLogIn(storage, 'tty', 'tty-passw0rd'));
   });
 
   it('adds from a password file and lists per domain and across domains', async () => {
