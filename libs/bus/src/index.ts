@@ -19,3 +19,4 @@ export { createBus } from './create-bus.js';
 export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitioned-consumer.js';
 export { ownerOf, partitionsOwnedBy } from './rendezvous.js';
 export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';
+export { requestRetrying, type RequestRetryingOptions } from './request-retrying.js';

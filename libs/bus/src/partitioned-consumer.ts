@@ -141,19 +141,20 @@ export class PartitionedConsumer {
 
   /** Keeps held claims alive; a claim someone else took over (we were thought dead) is dropped at once. */
   private async refreshClaims(): Promise<void> {
-    for (const [p, w] of this.workers) {
-      if (!this.started) return;
-      try {
-        w.claimRevision = await this.kv!.update(claimKey(p), utf8.encode(this.opts.id), w.claimRevision);
-      } catch (err) {
-        if (err instanceof KvConflictError) {
-          this.opts.logger.warn?.({ partition: p, member: this.opts.id }, 'partition claim lost; dropping it');
-          await this.release(p, false);
-        } else {
-          this.opts.logger.warn?.({ err, partition: p }, 'partition claim refresh failed');
+    await Promise.all(
+      [...this.workers].map(async ([p, w]) => {
+        try {
+          w.claimRevision = await this.kv!.update(claimKey(p), utf8.encode(this.opts.id), w.claimRevision);
+        } catch (err) {
+          if (err instanceof KvConflictError) {
+            this.opts.logger.warn?.({ partition: p, member: this.opts.id }, 'partition claim lost; dropping it');
+            await this.release(p, false);
+          } else {
+            this.opts.logger.warn?.({ err, partition: p }, 'partition claim refresh failed');
+          }
         }
-      }
-    }
+      }),
+    );
   }
 
   /** Re-evaluates when membership changes or a claim is released; ignores heartbeats and refreshes. */
@@ -193,11 +194,9 @@ export class PartitionedConsumer {
     for (const m of live) this.members.add(m);
     this.members.add(this.opts.id);
     const want = new Set(partitionsOwnedBy(this.opts.id, [...this.members], this.opts.partitions));
-    for (const p of [...this.workers.keys()]) if (!want.has(p)) await this.release(p);
-    for (const p of want) {
-      if (!this.started) return;
-      if (!this.workers.has(p)) await this.acquire(p);
-    }
+    await Promise.all([...this.workers.keys()].filter((p) => !want.has(p)).map((p) => this.release(p)));
+    if (!this.started) return;
+    await Promise.all([...want].filter((p) => !this.workers.has(p)).map((p) => this.acquire(p)));
   }
 
   private async acquire(p: number): Promise<void> {

@@ -41,6 +41,8 @@ export const buckets = {
   sessions: 'glider_sessions',
   edges: 'glider_edges',
   routers: 'glider_routers',
+  /** Members and partition claims of the presence service's PartitionedConsumer. */
+  presence: 'glider_presence',
 };
 
 export const keys = {
