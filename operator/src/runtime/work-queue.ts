@@ -36,6 +36,7 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
+    ms = Math.min(ms, 2 ** 31 - 1);
     const existing = this.timers.get(key) as (NodeJS.Timeout & { at?: number }) | undefined;
     const at = Date.now() + ms;
     if (existing && (existing.at ?? 0) <= at) return;

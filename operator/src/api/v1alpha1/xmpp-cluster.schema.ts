@@ -106,6 +106,13 @@ export const xmppClusterSpec = z
         mediaRelay: component.default(component.parse({ enabled: false })),
       })
       .default({} as never),
+    edgeService: z
+      .strictObject({
+        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
+        annotations: z.record(z.string(), z.string()).optional(),
+        webSocket: z.boolean().default(true).describe('Expose the RFC 7395 WebSocket ports (5280 plain for a TLS proxy, 5443 TLS).'),
+      })
+      .default({ type: 'LoadBalancer', webSocket: true }),
     tls: tls.default(tls.parse({})),
     federation: federation.default(federation.parse({})),
     drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),

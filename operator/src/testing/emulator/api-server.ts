@@ -54,7 +54,8 @@ export class ApiServer {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'emulator', cluster: { server: this.url } }],
+      // Plain HTTP on loopback: the client allows it only with insecure-skip-tls-verify.
+      clusters: [{ name: 'emulator', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'operator', user: { token: 'emulator' } }],
       contexts: [{ name: 'emulator', context: { cluster: 'emulator', user: 'operator', namespace } }],
       'current-context': 'emulator',
@@ -135,6 +136,7 @@ export class ApiServer {
     const fits = (e: WatchEvent): boolean =>
       e.key === `${t.group}/${t.version}/${t.resource}` && (ns === undefined || e.object.metadata.namespace === ns) && match(e.object.metadata.labels);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
     const write = (type: string, object: Json): void => void res.write(JSON.stringify({ type, object }) + '\n');
     let from: number;
     if (!rvParam || rvParam === '0') {

@@ -1,0 +1,96 @@
+import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
+import type { XmppCluster } from '../../../api/v1alpha1/types.js';
+import { CONFIG_HASH_ANNOTATION, componentSlug, meta, names, selectorLabels } from '../names.js';
+import { CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR, ports } from './glider-config.js';
+
+export interface DeploymentInputs {
+  replicas: number;
+  configHash: string;
+  tlsSecretName: string;
+  image: { repository: string; tag: string };
+}
+
+const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
+
+function containerPorts(c: ComponentName) {
+  const http = { name: 'http', containerPort: ports.http, protocol: 'TCP' };
+  if (c !== 'edge') return [http, { name: 'admin', containerPort: ports.admin, protocol: 'TCP' }];
+  return [
+    { name: 'xmpp-client', containerPort: ports.c2s, protocol: 'TCP' },
+    { name: 'xmpps-client', containerPort: ports.directTls, protocol: 'TCP' },
+    { name: 'xmpp-server', containerPort: ports.s2s, protocol: 'TCP' },
+    { name: 'ws', containerPort: ports.ws, protocol: 'TCP' },
+    { name: 'wss', containerPort: ports.wss, protocol: 'TCP' },
+    http,
+  ];
+}
+
+/**
+ * One component's Deployment. Secrets are mounted as volumes (not env) so the kubelet updates the
+ * certificate files in place and the edge reloads them without a restart; only a config change
+ * rolls the pods (the config hash annotation). Edges roll one extra pod at a time and get the drain
+ * timeout as their grace period.
+ */
+export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec, inputs: DeploymentInputs) {
+  const s = x.spec;
+  const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.config(x) } }, { name: 'tmp', emptyDir: {} }];
+  const mounts: Record<string, unknown>[] = [
+    { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  volumes.push({ name: 'tls', secret: { secretName: inputs.tlsSecretName } });
+  mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+  if (s.nats.credentialsSecretRef) {
+    volumes.push({ name: 'nats-credentials', secret: { secretName: s.nats.credentialsSecretRef.name, items: [{ key: s.nats.credentialsSecretRef.key, path: 'credentials' }] } });
+    mounts.push({ name: 'nats-credentials', mountPath: dirOf(NATS_CREDENTIALS), readOnly: true });
+  }
+  if (s.mongodb.credentialsSecretRef) {
+    volumes.push({ name: 'mongodb-credentials', secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] } });
+    mounts.push({ name: 'mongodb-credentials', mountPath: dirOf(MONGODB_CREDENTIALS), readOnly: true });
+  }
+  const env: Record<string, unknown>[] = [
+    { name: 'GLIDER_CONFIG', value: `${CONFIG_DIR}/config.yaml` },
+    { name: 'NODE_OPTIONS', value: '--enable-source-maps' },
+  ];
+  if (s.mongodb.urlSecretRef) env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
+  const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+  const edge = c === 'edge';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(x, names.component(x, c), c),
+    spec: {
+      replicas: inputs.replicas,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels(x, c) },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: edge ? 0 : 1, maxSurge: 1 } },
+      template: {
+        metadata: { labels: meta(x, '', c).labels, annotations: { [CONFIG_HASH_ANNOTATION]: inputs.configHash } },
+        spec: {
+          terminationGracePeriodSeconds: edge ? s.drainTimeoutSeconds + 15 : 30,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: componentSlug(c),
+              image: `${inputs.image.repository}:${inputs.image.tag}`,
+              imagePullPolicy: s.image?.pullPolicy ?? 'IfNotPresent',
+              command: ['node', `dist/apps/${componentSlug(c)}/src/main.js`],
+              env,
+              ports: containerPorts(c),
+              readinessProbe: probe('/healthz/ready'),
+              livenessProbe: probe('/healthz/live'),
+              startupProbe: { ...probe('/healthz/live'), failureThreshold: 30, periodSeconds: 2 },
+              resources: spec.resources ?? { requests: { cpu: '100m', memory: '128Mi' } },
+              volumeMounts: mounts,
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+          volumes,
+          ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
+          ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MemoryLoadSource } from '../../autoscaler/load-source.js';
+import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
+
+describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
+  let k: TestCluster;
+  before(async () => {
+    k = await new TestCluster().start();
+    await k.startManager(() => new MemoryLoadSource());
+  });
+  after(async () => k.stop());
+
+  it('create: children exist with owner references and the cluster becomes Ready', async () => {
+    const created = await k.request('POST', clustersPath, sampleCluster('chat', { components: { router: { replicas: 3 } } }));
+    assert.ok([200, 201].includes(created.code), JSON.stringify(created.body));
+    const ready = await waitFor('Ready', () => (k.cluster('chat')?.status?.phase === 'Ready' ? k.cluster('chat') : undefined));
+    assert.deepEqual(ready.metadata.finalizers, ['glider.im/cleanup']);
+    assert.equal(ready.status.observedGeneration, ready.metadata.generation);
+    assert.equal(ready.status.readyComponents, '3/3');
+    assert.ok(ready.status.certificate.notAfter);
+    const cond = Object.fromEntries(ready.status.conditions.map((c: any) => [c.type, c]));
+    assert.equal(cond.Ready.status, 'True');
+    assert.equal(cond.Degraded.status, 'False');
+    for (const c of ['edge', 'router', 'presence']) {
+      const d = k.get('deployments', `chat-${c}`, 'apps/v1');
+      assert.ok(d, `deployment chat-${c}`);
+      assert.equal(d.metadata.ownerReferences[0].uid, ready.metadata.uid);
+      assert.deepEqual(d.spec.template.spec.containers[0].command, ['node', `dist/apps/${c}/src/main.js`]);
+    }
+    assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
+    assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
+    const svc = k.get('services', 'chat-edge');
+    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5222, 5223, 5269, 5280, 5443]);
+    assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.com'));
+    assert.ok(k.get('secrets', 'chat-tls').data['tls.crt']);
+    assert.ok(k.get('secrets', 'chat-ca').data['tls.key']);
+    assert.ok(k.get('poddisruptionbudgets', 'chat-router', 'policy/v1'));
+    const managers = k.get('deployments', 'chat-edge', 'apps/v1').metadata.managedFields.map((m: any) => m.manager);
+    assert.ok(managers.includes('glider-operator'));
+  });
+
+  it('spec change: the deployments are rolled (new config hash) and status follows the generation', async () => {
+    const before = k.get('deployments', 'chat-edge', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'];
+    const r = await k.request('PATCH', `${clustersPath}/chat`, { spec: { domains: ['example.com', 'example.org'] } }, 'application/merge-patch+json');
+    assert.equal(r.code, 200, JSON.stringify(r.body));
+    const gen = r.body.metadata.generation;
+    await waitFor('rolled edge', () => k.get('deployments', 'chat-edge', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'] !== before);
+    await waitFor('observedGeneration', () => k.cluster('chat').status.observedGeneration === gen && k.cluster('chat').status.phase === 'Ready');
+    const pods = k.list('pods').filter((p) => p.metadata.labels['app.kubernetes.io/component'] === 'edge');
+    assert.ok(pods.every((p) => p.metadata.annotations['glider.im/config-hash'] !== before));
+    assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.org'));
+  });
+
+  it('a child deleted by hand is recreated', async () => {
+    const old = k.get('services', 'chat-edge');
+    const r = await k.request('DELETE', `/api/v1/namespaces/${NS}/services/chat-edge`);
+    assert.equal(r.code, 200);
+    await waitFor('service recreated', () => {
+      const s = k.get('services', 'chat-edge');
+      return s && s.metadata.uid !== old.metadata.uid;
+    });
+  });
+
+  it('a hand edit of an owned field is put back (force apply takes ownership)', async () => {
+    await k.request('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`, { spec: { replicas: 7 } }, 'application/merge-patch+json');
+    await waitFor('replicas restored', () => k.get('deployments', 'chat-router', 'apps/v1').spec.replicas === 3);
+  });
+
+  it('an invalid spec is refused by the API server with a readable message', async () => {
+    const bad = await k.request('POST', clustersPath, sampleCluster('bad', { domains: ['Not_A_Domain'] }));
+    assert.equal(bad.code, 422);
+    assert.match(bad.body.message, /spec\.domains\[0\].*should match/);
+    const cel = await k.request('POST', clustersPath, sampleCluster('bad2', { tls: { source: 'secret' } }));
+    assert.equal(cel.code, 422);
+    assert.match(cel.body.message, /tls\.secretName is required when tls\.source is secret/);
+    const range = await k.request('POST', clustersPath, sampleCluster('bad3', { components: { edge: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } } }));
+    assert.equal(range.code, 422);
+    assert.match(range.body.message, /minReplicas must not exceed maxReplicas/);
+  });
+
+  it('a missing Secret shows in Degraded with its name, and clears when the Secret appears', async () => {
+    await k.request('POST', clustersPath, sampleCluster('sec', { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'nats-creds', key: 'credentials' } } }));
+    const degraded = await waitFor('Degraded', () => k.cluster('sec')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
+    assert.equal(degraded.reason, 'SecretNotFound');
+    assert.match(degraded.message, /nats\.credentialsSecretRef: Secret glider\/nats-creds not found/);
+    assert.equal(k.cluster('sec').status.phase, 'Degraded');
+    assert.equal(k.get('deployments', 'sec-edge', 'apps/v1'), undefined, 'no rollout while a Secret is missing');
+    await k.request('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'nats-creds' }, data: { credentials: Buffer.from('u:p').toString('base64') } });
+    await waitFor('Ready after the Secret appeared', () => k.cluster('sec')?.status?.phase === 'Ready');
+  });
+
+  it('an invalid config block is reported as InvalidConfig', async () => {
+    await k.request('POST', clustersPath, sampleCluster('cfg', { config: { edge: { c2sPortt: 1 } } }));
+    const c = await waitFor('InvalidConfig', () => k.cluster('cfg')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidConfig'));
+    assert.match(c.message, /c2sPortt/);
+  });
+
+  it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } }, spec: {} });
+    const r = await k.request('DELETE', `${clustersPath}/chat`);
+    assert.equal(r.code, 200);
+    await waitFor('cluster gone', () => k.cluster('chat') === undefined);
+    await waitFor('children collected', () => ['deployments', 'services', 'configmaps', 'secrets'].every((res) => k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat')));
+    assert.ok(k.get('persistentvolumeclaims', 'data'), 'PVC kept');
+  });
+});

@@ -1,0 +1,123 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { configSchema } from '#libs/config';
+import { componentNames } from '../../api/v1alpha1/xmpp-cluster.schema.js';
+import type { XmppCluster } from '../../api/v1alpha1/types.js';
+import { apply, applyStatus, decode, mergePatch } from './apply.js';
+import type { Problem } from './conditions.js';
+import type { ControllerContext } from './context.js';
+import { deployment } from './desired/deployment.js';
+import { configHash, configMap, gliderConfig } from './desired/glider-config.js';
+import { podDisruptionBudget } from './desired/pod-disruption-budget.js';
+import { edgeService, mediaRelayService } from './desired/services.js';
+import { CLUSTER_LABEL, FINALIZER, names } from './names.js';
+import { decideReplicas } from './scaling.js';
+import { computeStatus, type ComponentObservation } from './status.js';
+import { ensureTls } from './tls-source.js';
+import { pruneChildren } from './prune.js';
+import { sameStatus } from './same-status.js';
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+type Deployment = KubernetesObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number; replicas?: number; updatedReplicas?: number; observedGeneration?: number } };
+
+/**
+ * One level-based pass over an XmppCluster: it reads the cluster and its children from the caches,
+ * computes what should exist, applies it, and writes status once. It does not know (or care) which
+ * event brought it here, and running it twice changes nothing the second time.
+ */
+export async function reconcile(ctx: ControllerContext, key: string): Promise<ReconcileResult> {
+  const [ns, name] = key.split('/') as [string, string];
+  const x = ctx.caches.clusters.get(name, ns) as XmppCluster | undefined;
+  if (!x) {
+    ctx.autoscaler.forget(`${key}/`);
+    return {};
+  }
+  if (x.metadata.deletionTimestamp) return finalize(ctx, x);
+  if (!x.metadata.finalizers?.includes(FINALIZER)) {
+    await mergePatch(ctx, x as KubernetesObject, { metadata: { finalizers: [...(x.metadata.finalizers ?? []), FINALIZER], resourceVersion: x.metadata.resourceVersion } });
+    return {};
+  }
+  const problems: Problem[] = [];
+  for (const { ref, what } of secretRefs(x)) {
+    const secret = ctx.caches.secrets.get(ref.name, ns) as { data?: Record<string, string> } | undefined;
+    if (!secret) problems.push({ reason: 'SecretNotFound', message: `${what}: Secret ${ns}/${ref.name} not found`, blocking: true });
+    else if (!secret.data?.[ref.key]) problems.push({ reason: 'SecretKeyNotFound', message: `${what}: Secret ${ns}/${ref.name} has no key "${ref.key}"`, blocking: true });
+  }
+  const config = gliderConfig(x);
+  const parsed = configSchema.safeParse(config);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    problems.push({ reason: 'InvalidConfig', message: `spec.config makes an invalid Glider config: ${issues}`, blocking: true });
+  }
+  const tls = await ensureTls(ctx, x);
+  problems.push(...tls.problems);
+  const natsRef = x.spec.nats.credentialsSecretRef;
+  const natsCreds = natsRef ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key] : undefined;
+  const bus = ctx.loads.ensure(x.spec.nats.url, natsCreds);
+  if (bus.problem) problems.push({ reason: 'NatsUnreachable', message: bus.problem, blocking: false });
+
+  const blocked = problems.some((p) => p.blocking);
+  const observed: Record<string, ComponentObservation> = {};
+  const desiredNames = new Set<string>();
+  let requeue = tls.requeueAfterMs;
+  const hash = configHash(config);
+  if (!blocked) await apply(ctx, configMap(x, config));
+  desiredNames.add(`ConfigMap/${names.config(x)}`);
+  for (const c of componentNames) {
+    const spec = x.spec.components[c];
+    if (!spec.enabled) continue;
+    const deployName = names.component(x, c);
+    const live = ctx.caches.deployments.get(deployName, ns) as Deployment | undefined;
+    const decision = await decideReplicas(ctx, x, c, spec, live?.spec?.replicas, bus);
+    if (decision.requeueAfterMs) requeue = Math.min(requeue ?? Infinity, decision.requeueAfterMs);
+    desiredNames.add(`Deployment/${deployName}`);
+    if (!blocked) {
+      const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
+      await apply(ctx, deployment(x, c, spec, { replicas: decision.replicas, configHash: hash, tlsSecretName: tls.cert.secretName, image }));
+    }
+    if (spec.autoscaling ? spec.autoscaling.minReplicas > 1 : spec.replicas > 1) {
+      desiredNames.add(`PodDisruptionBudget/${deployName}`);
+      if (!blocked) await apply(ctx, podDisruptionBudget(x, c, spec));
+    }
+    if (c === 'edge' || c === 'mediaRelay') {
+      desiredNames.add(`Service/${deployName}`);
+      if (!blocked) await apply(ctx, c === 'edge' ? edgeService(x) : mediaRelayService(x));
+    }
+    observed[c] = observe(live, decision.replicas, decision.draining);
+  }
+  if (!blocked) await pruneChildren(ctx, x, desiredNames);
+  const status = computeStatus(x, observed, problems, tls.cert, ctx.now());
+  if (!sameStatus(x.status, status)) await applyStatus(ctx, x, status);
+  if (status.phase !== 'Ready' && !blocked) requeue = Math.min(requeue ?? Infinity, 10_000);
+  return requeue === undefined || requeue === Infinity ? {} : { requeueAfterMs: requeue };
+}
+
+function observe(live: Deployment | undefined, desired: number, draining?: { pod: string; since: string }[]): ComponentObservation {
+  const st = live?.status;
+  const current = live?.spec?.replicas === desired && (st?.updatedReplicas ?? 0) >= desired && (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
+  return { desired, replicas: st?.replicas ?? 0, ready: st?.readyReplicas ?? 0, updated: current || desired === 0, ...(draining ? { draining } : {}) };
+}
+
+function secretRefs(x: XmppCluster): { ref: { name: string; key: string }; what: string }[] {
+  const out: { ref: { name: string; key: string }; what: string }[] = [];
+  if (x.spec.nats.credentialsSecretRef) out.push({ ref: x.spec.nats.credentialsSecretRef, what: 'nats.credentialsSecretRef' });
+  if (x.spec.mongodb.urlSecretRef) out.push({ ref: x.spec.mongodb.urlSecretRef, what: 'mongodb.urlSecretRef' });
+  if (x.spec.mongodb.credentialsSecretRef) out.push({ ref: x.spec.mongodb.credentialsSecretRef, what: 'mongodb.credentialsSecretRef' });
+  return out;
+}
+
+/** Deletion: children go by owner-reference GC; PVCs only when asked; then the finalizer comes off. */
+async function finalize(ctx: ControllerContext, x: XmppCluster): Promise<ReconcileResult> {
+  if (!x.metadata.finalizers?.includes(FINALIZER)) return {};
+  const ns = x.metadata.namespace!;
+  if (x.spec.deletePersistentVolumeClaims) {
+    const pvcs = await ctx.api.list('v1', 'PersistentVolumeClaim', ns, undefined, undefined, undefined, undefined, `${CLUSTER_LABEL}=${x.metadata.name}`);
+    for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+  }
+  ctx.autoscaler.forget(`${ns}/${x.metadata.name}/`);
+  await mergePatch(ctx, x as KubernetesObject, { metadata: { finalizers: x.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: x.metadata.resourceVersion } });
+  ctx.log.info({ cluster: `${ns}/${x.metadata.name}` }, 'finalized');
+  return {};
+}

@@ -1,0 +1,165 @@
+import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION, PLURAL } from './api/v1alpha1/crd.js';
+import type { XmppCluster } from './api/v1alpha1/types.js';
+import { Autoscaler } from './autoscaler/autoscaler.js';
+import { LoadRegistry } from './autoscaler/load-registry.js';
+import type { LoadSourceFactory } from './autoscaler/load-source.js';
+import type { ControllerContext } from './controllers/xmppcluster/context.js';
+import { CLUSTER_LABEL, MANAGED_BY } from './controllers/xmppcluster/names.js';
+import { reconcile } from './controllers/xmppcluster/reconciler.js';
+import { Cache, collectionPath } from './runtime/informer.js';
+import { LeaderElector } from './runtime/leader-election.js';
+import type { Logger } from './runtime/logger.js';
+import { WorkQueue } from './runtime/work-queue.js';
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  /** Namespace to watch; empty for all namespaces. */
+  watchNamespace: string;
+  /** Where the leader Lease lives (the operator's own namespace). */
+  leaseNamespace: string;
+  identity: string;
+  image: { repository: string; tag: string };
+  loadSourceFactory: LoadSourceFactory;
+  log: Logger;
+  workers?: number;
+  resyncMs?: number;
+  leaseDurationSeconds?: number;
+  renewPeriodMs?: number;
+  retryPeriodMs?: number;
+  drainPollMs?: number;
+  loadStaleMs?: number;
+  backoffBaseMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * The operator process: informer caches (started at once, so a standby is warm), and, while this
+ * replica holds the Lease, a work queue drained by workers that run the reconciler, a periodic
+ * resync, and exponential back-off on failures. `stop()` is the graceful shutdown.
+ */
+export class Manager {
+  private readonly caches: Cache[] = [];
+  private readonly ctx: ControllerContext;
+  private readonly elector: LeaderElector;
+  private queue: WorkQueue | undefined;
+  private workers: Promise<void>[] = [];
+  private resync: NodeJS.Timeout | undefined;
+  private readonly clusters: Cache<XmppCluster & KubernetesObject>;
+
+  constructor(private readonly opts: ManagerOptions) {
+    const kc = opts.kubeConfig;
+    const ns = opts.watchNamespace || undefined;
+    const log = opts.log;
+    const enqueue = (key: string | undefined) => key && this.queue?.add(key);
+    const byOwner = (o: KubernetesObject) => {
+      const owner = o.metadata?.ownerReferences?.find((r) => r.kind === 'XmppCluster' && r.apiVersion === API_VERSION);
+      return owner ? `${o.metadata!.namespace}/${owner.name}` : o.metadata?.labels?.[CLUSTER_LABEL] ? `${o.metadata!.namespace}/${o.metadata.labels[CLUSTER_LABEL]}` : undefined;
+    };
+    const inNamespace = (o: KubernetesObject) => this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata!.namespace}/${x.metadata!.name}`));
+    const cache = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, onChange: (o: T) => void, labelSelector?: string) => {
+      const c = new Cache<T>(kc, { apiVersion, kind, path: collectionPath(apiVersion, plural, ns), namespace: ns, labelSelector }, onChange, log);
+      this.caches.push(c as unknown as Cache);
+      return c;
+    };
+    const managed = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+    this.clusters = cache<XmppCluster & KubernetesObject>(API_VERSION, 'XmppCluster', PLURAL, (o) => enqueue(`${o.metadata!.namespace}/${o.metadata!.name}`));
+    const owned = (apiVersion: string, kind: string, plural: string) => cache(apiVersion, kind, plural, (o) => enqueue(byOwner(o)), managed);
+    this.ctx = {
+      api: KubernetesObjectApi.makeApiClient(kc),
+      custom: kc.makeApiClient(CustomObjectsApi),
+      caches: {
+        clusters: this.clusters,
+        deployments: owned('apps/v1', 'Deployment', 'deployments'),
+        pods: owned('v1', 'Pod', 'pods'),
+        services: owned('v1', 'Service', 'services'),
+        configMaps: owned('v1', 'ConfigMap', 'configmaps'),
+        pdbs: owned('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+        secrets: cache('v1', 'Secret', 'secrets', inNamespace),
+      },
+      loads: new LoadRegistry(opts.loadSourceFactory, opts.loadStaleMs ?? 30_000, (busKey) => {
+        for (const x of this.clusters.list()) if (busKey === x.spec.nats.url || busKey.startsWith(`${x.spec.nats.url}#`)) this.queue?.addAfter(`${x.metadata!.namespace}/${x.metadata!.name}`, 500);
+      }),
+      autoscaler: new Autoscaler(),
+      log,
+      now: opts.now ?? (() => new Date()),
+      image: opts.image,
+      drainPollMs: opts.drainPollMs ?? 2000,
+    };
+    this.elector = new LeaderElector(
+      kc,
+      {
+        namespace: opts.leaseNamespace,
+        name: 'glider-operator',
+        identity: opts.identity,
+        leaseDurationSeconds: opts.leaseDurationSeconds ?? 15,
+        renewPeriodMs: opts.renewPeriodMs ?? 5000,
+        retryPeriodMs: opts.retryPeriodMs ?? 2000,
+      },
+      { onStartedLeading: () => this.lead(), onStoppedLeading: () => void this.standDown() },
+      log,
+    );
+  }
+
+  get isLeader(): boolean {
+    return this.elector.isLeader;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.caches.map((c) => c.start()));
+    this.elector.start();
+  }
+
+  /** Graceful shutdown: release the Lease, finish in-flight reconciles, stop watches and NATS. */
+  async stop(): Promise<void> {
+    await this.elector.stop(true);
+    await this.standDown();
+    await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));
+    await this.ctx.loads.stop();
+  }
+
+  /** Simulates a crash or partition for tests: stops renewing without releasing the Lease. */
+  async abandon(): Promise<void> {
+    await this.elector.stop(false);
+    await this.standDown();
+    await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));
+    await this.ctx.loads.stop();
+  }
+
+  private lead(): void {
+    const queue = new WorkQueue({ baseDelayMs: this.opts.backoffBaseMs ?? 200, maxDelayMs: 60_000 });
+    this.queue = queue;
+    for (const x of this.clusters.list()) queue.add(`${x.metadata!.namespace}/${x.metadata!.name}`);
+    this.workers = Array.from({ length: this.opts.workers ?? 2 }, () => this.work(queue));
+    this.resync = setInterval(() => {
+      for (const x of this.clusters.list()) queue.add(`${x.metadata!.namespace}/${x.metadata!.name}`);
+    }, this.opts.resyncMs ?? 300_000);
+  }
+
+  private async standDown(): Promise<void> {
+    clearInterval(this.resync);
+    this.queue?.shutdown();
+    this.queue = undefined;
+    await Promise.all(this.workers);
+    this.workers = [];
+  }
+
+  private async work(queue: WorkQueue): Promise<void> {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      try {
+        const result = await reconcile(this.ctx, key);
+        queue.forget(key);
+        if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        const e = err as { code?: number; body?: unknown; message?: string };
+        const delay = queue.addRateLimited(key);
+        const level = e.code === 409 ? 'debug' : 'warn';
+        this.opts.log[level]({ key, code: e.code, err: e.message?.slice(0, 500), retryInMs: delay }, 'reconcile failed');
+      } finally {
+        queue.done(key);
+      }
+    }
+  }
+}

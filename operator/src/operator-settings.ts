@@ -1,0 +1,35 @@
+import { hostname } from 'node:os';
+
+/** The operator's own settings, from its Deployment's env (set by the Helm chart). */
+export interface OperatorSettings {
+  watchNamespace: string;
+  podNamespace: string;
+  identity: string;
+  image: { repository: string; tag: string };
+  logLevel: string;
+  leaseDurationSeconds: number;
+  resyncSeconds: number;
+  workers: number;
+  kubeconfig?: string;
+}
+
+export function operatorSettings(env: NodeJS.ProcessEnv = process.env): OperatorSettings {
+  const int = (name: string, dflt: number): number => {
+    const v = env[name];
+    if (v === undefined || v === '') return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  return {
+    watchNamespace: env['WATCH_NAMESPACE'] ?? '',
+    podNamespace: env['POD_NAMESPACE'] ?? 'default',
+    identity: env['POD_NAME'] ?? hostname(),
+    image: { repository: env['GLIDER_IMAGE_REPOSITORY'] ?? 'ghcr.io/glider-im/glider', tag: env['GLIDER_IMAGE_TAG'] ?? 'latest' },
+    logLevel: env['LOG_LEVEL'] ?? 'info',
+    leaseDurationSeconds: int('LEASE_DURATION_SECONDS', 15),
+    resyncSeconds: int('RESYNC_SECONDS', 300),
+    workers: int('WORKERS', 2),
+    kubeconfig: env['KUBECONFIG'],
+  };
+}
