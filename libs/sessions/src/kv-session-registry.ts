@@ -17,7 +17,7 @@ import {
   type SessionRecord,
 } from '#libs/bus';
 import type { BindOutcome, ConflictRule, SessionInfo, SessionRegistry } from './session-registry.js';
-import { bareOf, splitFullJid } from './session-jid.js';
+import { bareOf, isFullJid, splitFullJid } from './session-jid.js';
 
 export interface SessionRegistryOptions {
   logger: BusLogger;
@@ -157,6 +157,7 @@ export class KvSessionRegistry implements SessionRegistry {
   }
 
   async get(jid: string): Promise<SessionInfo | undefined> {
+    if (!isFullJid(jid)) return undefined;
     const key = keyOf(jid);
     const hit = this.cache.get(key);
     if (hit) return hit.info;
@@ -225,7 +226,8 @@ export class KvSessionRegistry implements SessionRegistry {
       this.unindex(key, cur.info);
       this.cache.delete(key);
     }
-    if (revision > this.watchRevision) this.tombstones.set(key, Math.max(revision, this.tombstones.get(key) ?? 0));
+    // Without a watch no stale entry can arrive later, so no tombstone is needed.
+    if (this.watcher && revision > this.watchRevision) this.tombstones.set(key, Math.max(revision, this.tombstones.get(key) ?? 0));
   }
 
   private unindex(key: string, info: SessionInfo): void {

@@ -46,6 +46,7 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.deepEqual(await b.get(s.jid), s);
       assert.deepEqual(await b.ofUser(bare), [s]);
       assert.equal(await b.get(`${bare}/other`), undefined);
+      assert.equal(await b.get(bare), undefined, 'a bare JID is never a session');
       assert.deepEqual(await b.ofUser(user()), []);
     });
 
