@@ -1,9 +1,9 @@
+import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BUS, type Bus } from '#libs/bus';
 import { CONFIG, instanceId, type GliderConfig } from '#libs/config';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { STORAGE, type Storage } from '#libs/storage';
 import { HEALTH, HealthRegistry, LOGGER, type Logger } from '#libs/telemetry';
-import { Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { startRouter, type Router } from './router.js';
 
 @Injectable()

@@ -1,7 +1,7 @@
+import { z } from 'zod';
 import { NS, StanzaError } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import { z } from 'zod';
 import type { RouterContext } from '../../router.context.js';
 
 export const VCARD_NS = NS.vcard;

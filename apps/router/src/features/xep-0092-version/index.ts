@@ -1,8 +1,8 @@
 import { release, type } from 'node:os';
+import { z } from 'zod';
 import { NS } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import { z } from 'zod';
 import type { RouterContext } from '../../router.context.js';
 
 export const VERSION_NS = NS.version;

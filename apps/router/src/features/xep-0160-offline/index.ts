@@ -1,5 +1,5 @@
-import type { FeatureDefinition } from '#libs/xmpp-kit';
 import { z } from 'zod';
+import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { RouterContext } from '../../router.context.js';
 import { flushOffline } from './flush.js';
 import { storeOffline } from './store.js';

@@ -1,0 +1,103 @@
+import type { SessionInfo } from '#libs/sessions';
+import type { Element } from '#libs/xml';
+import type { PresenceStanza } from '../../core/presence-stanza.js';
+import type { PresenceContext } from '../../presence.context.js';
+import { subscribers, subscriptions } from './contacts.js';
+
+const PRIORITY_MIN = -128;
+const PRIORITY_MAX = 127;
+
+/** RFC 6121 §4.7.2.3: an integer from -128 to 127, 0 when absent or invalid. */
+export function priorityOf(el: Element): number {
+  const text = el.getChildText('priority')?.trim();
+  if (!text || !/^[+-]?\d+$/.test(text)) return 0;
+  return Math.min(PRIORITY_MAX, Math.max(PRIORITY_MIN, Number(text)));
+}
+
+/**
+ * §4.2 initial and §4.4 subsequent available presence from a session: record it, broadcast it to
+ * subscribers and to the user's own available resources, and for initial presence probe the user's
+ * subscriptions, show the user's other resources and redeliver pending subscription requests.
+ */
+export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Promise<void> {
+  const origin = st.env.origin;
+  if (!origin) return;
+  const jid = st.from.toString();
+  const user = st.from.bare().toString();
+  const before = await ctx.registry.get(jid);
+  if (!before || before.sessionId !== origin.sessionId) return; // the session is gone
+  const el = st.element();
+  const priority = priorityOf(el);
+  const bytes = Buffer.from(el.toString(), 'utf8');
+  if (!(await ctx.registry.update(jid, origin.sessionId, { available: true, priority, lastPresence: bytes }))) return;
+  const initial = !before.available;
+  const session: SessionInfo = { ...before, available: true, priority, lastPresence: bytes };
+
+  for (const contact of await subscribers(ctx, user)) await ctx.route(el.clone().setAttr('to', contact));
+  await ctx.toAvailableResources(user, el); // §4.2.2: all the user's resources, this one included
+
+  if (initial) {
+    await probeSubscriptions(ctx, user, session);
+    await showOtherResources(ctx, user, session);
+    await redeliverPendingRequests(ctx, user, session);
+  }
+  if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
+}
+
+/** §4.4.2 / §4.5: unavailable from a session: to subscribers, own resources and directed targets. */
+export async function onUnavailable(ctx: PresenceContext, jid: string, el: Element, wasAvailable: boolean): Promise<void> {
+  const user = jid.slice(0, jid.indexOf('/'));
+  const directed = ctx.directed.take(jid);
+  const sent = new Set<string>();
+  if (wasAvailable) {
+    for (const contact of await subscribers(ctx, user)) {
+      sent.add(contact);
+      await ctx.route(el.clone().setAttr('to', contact));
+    }
+    await ctx.toAvailableResources(user, el, jid);
+  }
+  for (const to of directed) if (!sent.has(to)) await ctx.route(el.clone().setAttr('to', to));
+  const others = (await ctx.registry.ofUser(user)).filter((s) => s.available && s.jid !== jid);
+  if (wasAvailable && others.length === 0) {
+    // XEP-0012: the account's last activity is when its last resource went away.
+    await ctx.storage.lastActivity.set(user, { at: new Date(), status: el.getChildText('status') ?? '' });
+  }
+}
+
+/**
+ * §4.3: probes to the user's subscriptions. Local contacts are answered here at once from their
+ * sessions' last presence (if they still grant the subscription); remote ones wait for federation.
+ */
+async function probeSubscriptions(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
+  for (const contact of await subscriptions(ctx, user)) {
+    const at = contact.indexOf('@');
+    if (!ctx.isLocalDomain(contact.slice(at + 1).split('/')[0]!)) continue;
+    const item = await ctx.storage.rosters.getItem(contact, user);
+    if (item?.subscription !== 'from' && item?.subscription !== 'both') continue;
+    for (const s of await ctx.registry.ofUser(contact)) sendLast(ctx, s, session);
+  }
+}
+
+/** §4.2.2: the new resource learns about the user's other available resources. */
+async function showOtherResources(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
+  for (const s of await ctx.registry.ofUser(user)) if (s.jid !== session.jid) sendLast(ctx, s, session);
+}
+
+function sendLast(ctx: PresenceContext, from: SessionInfo, to: SessionInfo): void {
+  if (!from.available || !from.lastPresence) return;
+  const el = ctx.parseXml(Buffer.from(from.lastPresence).toString('utf8'));
+  el.attrs.from = from.jid;
+  el.attrs.to = to.jid;
+  ctx.delivery.element(el, to);
+}
+
+/** §3.1.3: subscription requests that came while the user was offline, again at each login. */
+async function redeliverPendingRequests(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
+  const roster = await ctx.storage.rosters.get(user);
+  for (const item of roster.items) {
+    if (!item.askIn || !item.pendingInStanza) continue;
+    const el = ctx.parseXml(item.pendingInStanza);
+    el.attrs.to = session.jid;
+    ctx.delivery.element(el, session);
+  }
+}

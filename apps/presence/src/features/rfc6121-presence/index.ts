@@ -1,0 +1,45 @@
+import { xml } from '#libs/xml';
+import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { PresenceContext } from '../../presence.context.js';
+import { onAvailable, onUnavailable } from './broadcast.js';
+import { onDirected } from './directed.js';
+import { onInboundPresence } from './inbound.js';
+
+/**
+ * RFC 6121 §4: presence broadcast (initial, subsequent, unavailable), probes, directed presence and
+ * its unavailable at disconnect, the end of sessions (broadcast unavailable, record last activity).
+ */
+export const presenceFeature: FeatureDefinition<PresenceContext> = {
+  name: 'presence',
+  spec: { rfc: 6121, section: '4' },
+  dependsOn: ['roster'],
+  setup: (ctx) => [
+    ctx.hooks.on(
+      'presence:outbound',
+      async ({ stanza }) => {
+        if (stanza.to) return onDirected(ctx, stanza);
+        if (stanza.type === 'available') await onAvailable(ctx, stanza);
+        else if (stanza.type === 'unavailable') {
+          const jid = stanza.from.toString();
+          const before = await ctx.registry.get(jid);
+          const origin = stanza.env.origin;
+          if (before && origin && before.sessionId === origin.sessionId) {
+            await ctx.registry.update(jid, origin.sessionId, { available: false, lastPresence: Buffer.from(stanza.element().toString()) });
+          }
+          await onUnavailable(ctx, jid, stanza.element(), before?.available ?? false);
+        }
+        return 'stop'; // probes and errors without `to` from a client: nothing to do (§4.3)
+      },
+      { owner: 'presence' },
+    ),
+    ctx.hooks.on('presence:inbound', ({ stanza }) => onInboundPresence(ctx, stanza), { owner: 'presence' }),
+    ctx.hooks.on(
+      'session:ended',
+      async ({ event }) => {
+        const el = xml('presence', { from: event.jid, type: 'unavailable' }, event.status ? xml('status', {}, event.status) : undefined);
+        await onUnavailable(ctx, event.jid, el, event.wasAvailable ?? false);
+      },
+      { owner: 'presence' },
+    ),
+  ],
+};

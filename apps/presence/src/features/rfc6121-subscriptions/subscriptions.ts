@@ -1,0 +1,109 @@
+import type { RosterItem } from '#libs/storage';
+import { xml, type Element } from '#libs/xml';
+import type { HookResult } from '#libs/xmpp-kit';
+import type { PresenceStanza } from '../../core/presence-stanza.js';
+import type { PresenceContext } from '../../presence.context.js';
+import { inbound, outbound, sameState, type SubState, type SubscriptionType, type Transition } from './subscription.machine.js';
+
+const TYPES = new Set<string>(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
+
+export const isSubscriptionType = (t: string): t is SubscriptionType => TYPES.has(t);
+
+const stateOf = (i: RosterItem): SubState => ({ subscription: i.subscription, askOut: i.askOut, askIn: i.askIn, approved: i.approved });
+
+const blank = (jid: string): RosterItem => ({ jid, subscription: 'none', askOut: false, askIn: false, approved: false, groups: [] });
+
+/**
+ * Applies a transition inside the atomic roster change; an item is created only by what creates one
+ * (a subscribe, a pre-approval, a contact's request).
+ */
+async function apply(
+  ctx: PresenceContext,
+  owner: string,
+  contact: string,
+  step: (s: SubState) => Transition,
+  creates: boolean,
+  pendingIn?: string,
+): Promise<{ t: Transition; before: SubState }> {
+  let t!: Transition;
+  let before!: SubState;
+  await ctx.modifyRoster(owner, contact, (cur) => {
+    const item = cur ?? blank(contact);
+    before = stateOf(item);
+    t = step(before);
+    if (sameState(before, t.next) || (!cur && !creates)) return cur;
+    const next: RosterItem = { ...item, ...t.next };
+    if (next.askIn && pendingIn !== undefined && !before.askIn) next.pendingInStanza = pendingIn;
+    if (!next.askIn) delete next.pendingInStanza;
+    return next;
+  });
+  return { t, before };
+}
+
+/** The stanza as it travels between users: bare JIDs both ways (RFC 6121 §3.1.2). */
+function stamped(st: PresenceStanza, from: string, to: string): Element {
+  const el = st.element().clone();
+  el.attrs.from = from;
+  el.attrs.to = to;
+  return el;
+}
+
+/** RFC 6121 §3 / Appendix A.2: a local user sends subscribe, subscribed, unsubscribe or unsubscribed. */
+export async function onOutbound(ctx: PresenceContext, st: PresenceStanza): Promise<HookResult> {
+  const type = st.type;
+  if (!isSubscriptionType(type)) return 'continue';
+  if (!st.to) return 'stop';
+  const user = st.from.bare().toString();
+  const contact = st.to.bare().toString();
+  if (user === contact) return 'stop';
+  const creates = type === 'subscribe' || type === 'subscribed';
+  const { t, before } = await apply(ctx, user, contact, (s) => outbound(s, type), creates);
+  if (!t.forward) return 'stop';
+  await ctx.route(stamped(st, user, contact));
+  if (type === 'subscribed') await sendPresenceOf(ctx, user, contact); // §3.1.5
+  if (type === 'unsubscribed' && (before.subscription === 'from' || before.subscription === 'both')) {
+    await sendUnavailableOf(ctx, user, contact); // §3.2.2
+  }
+  return 'stop';
+}
+
+/** RFC 6121 §3 / Appendix A.3: a subscription stanza reaches a local user. */
+export async function onInbound(ctx: PresenceContext, st: PresenceStanza): Promise<HookResult> {
+  const type = st.type;
+  if (!isSubscriptionType(type) || !st.to) return 'continue';
+  const user = st.to.bare().toString();
+  const contact = st.from.bare().toString();
+  if (!(await ctx.userExists(user))) {
+    // §3.1.3 / §8.5.1: no such user; a request is refused, anything else ignored.
+    if (type === 'subscribe') await ctx.route(xml('presence', { from: user, to: contact, type: 'unsubscribed' }));
+    return 'stop';
+  }
+  const el = stamped(st, contact, user);
+  const { t, before } = await apply(ctx, user, contact, (s) => inbound(s, type), type === 'subscribe', el.toString());
+  if (t.autoReply) {
+    await ctx.route(xml('presence', { from: user, to: contact, type: 'subscribed' }));
+    if (before.subscription !== 'from' && before.subscription !== 'both') await sendPresenceOf(ctx, user, contact);
+  }
+  if (!t.forward) return 'stop';
+  await ctx.toAvailableResources(user, el);
+  if (type === 'unsubscribe') await sendUnavailableOf(ctx, user, contact); // §3.3.3
+  return 'stop';
+}
+
+/** The current presence of each of the user's available resources, to a new subscriber. */
+async function sendPresenceOf(ctx: PresenceContext, user: string, contact: string): Promise<void> {
+  for (const s of await ctx.registry.ofUser(user)) {
+    if (!s.available || !s.lastPresence) continue;
+    const el = ctx.parseXml(Buffer.from(s.lastPresence).toString('utf8'));
+    el.attrs.from = s.jid;
+    el.attrs.to = contact;
+    await ctx.route(el);
+  }
+}
+
+/** Unavailable from each of the user's available resources, to a former subscriber. */
+async function sendUnavailableOf(ctx: PresenceContext, user: string, contact: string): Promise<void> {
+  for (const s of await ctx.registry.ofUser(user)) {
+    if (s.available) await ctx.route(xml('presence', { from: s.jid, to: contact, type: 'unavailable' }));
+  }
+}

@@ -1,0 +1,2 @@
+export { PresenceModule } from './presence.module.js';
+export { startPresence, type Presence } from './presence.js';

@@ -1,0 +1,4 @@
+import { startTelemetry } from '#libs/telemetry';
+
+await startTelemetry('presence');
+await import('./bootstrap.js');

@@ -1,0 +1,15 @@
+import type { SessionEvent } from '#libs/bus';
+import type { RosterChange } from '#libs/storage';
+import type { PresenceStanza } from './core/presence-stanza.js';
+
+/** What presence features react to (STYLE.md: one typed vocabulary per app). */
+export interface PresenceHooks {
+  /** Presence from a local user's session (RFC 6121 §3 outbound subscriptions, §4 presence). */
+  'presence:outbound': { stanza: PresenceStanza };
+  /** Presence addressed to a local user by another entity (inbound subscriptions, probes, presence). */
+  'presence:inbound': { stanza: PresenceStanza };
+  /** A roster item changed (stored): features push it (RFC 6121 §2.1.6). */
+  'roster:changed': { owner: string; change: RosterChange };
+  /** A session ended (stream closed or its edge died). */
+  'session:ended': { event: SessionEvent };
+}

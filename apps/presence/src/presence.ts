@@ -1,0 +1,19 @@
+import type { FeatureDefinition } from '#libs/xmpp-kit';
+import { PresenceRuntime } from './core/presence-runtime.js';
+import type { PresenceContext, PresenceDeps } from './presence.context.js';
+import { presenceFeatures } from './presence.features.js';
+
+export interface Presence {
+  readonly runtime: PresenceRuntime;
+  stop(): Promise<void>;
+}
+
+/** Starts the presence service on the given bus, storage and registry (Nest module and tests). */
+export async function startPresence(
+  deps: PresenceDeps,
+  features: FeatureDefinition<PresenceContext, any>[] = presenceFeatures,
+): Promise<Presence> {
+  const runtime = new PresenceRuntime(deps);
+  await runtime.start(features);
+  return { runtime, stop: () => runtime.stop() };
+}
