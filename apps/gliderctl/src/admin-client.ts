@@ -14,12 +14,21 @@ export interface User {
   disabled: boolean;
 }
 
+export interface Session {
+  jid: string;
+  edgeId: string;
+  priority: number;
+  available: boolean;
+  boundAtMs: number;
+}
+
 export interface AdminApi {
   AddUser(req: { jid: string; password: string }): Promise<{ jid: string }>;
   DeleteUser(req: { jid: string }): Promise<{ jid: string }>;
   ListUsers(req: { domain: string; pageSize?: number; pageToken?: string }): Promise<{ users: User[]; nextPageToken: string; total: number }>;
   SetPassword(req: { jid: string; password: string }): Promise<{ jid: string }>;
   Stats(req: Record<string, never>): Promise<{ domains: { domain: string; users: number }[]; storageProblem: string; version: string }>;
+  ListSessions(req: { jid: string }): Promise<{ sessions: Session[] }>;
   close(): void;
 }
 
@@ -64,6 +73,7 @@ export function connectAdmin(server: string, timeoutMs: number): AdminApi {
     ListUsers: call('ListUsers'),
     SetPassword: call('SetPassword'),
     Stats: call('Stats'),
+    ListSessions: call('ListSessions'),
     close: () => client.close(),
   };
 }

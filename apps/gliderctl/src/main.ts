@@ -10,6 +10,7 @@ Commands:
   user del JID                            delete an account and its data
   user list [DOMAIN]                      list accounts (all served domains by default)
   user passwd JID [--password-file FILE]  set a new password
+  user sessions JID                       the account's bound resources
   stats                                   served domains, account counts, storage health
 
 Options:
@@ -105,11 +106,20 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
         const res = await api.DeleteUser({ jid: arg! });
         process.stdout.write(`deleted ${res.jid}\n`);
       };
+    case 'sessions':
+      exactly(3);
+      return async (api) => {
+        const { sessions } = await api.ListSessions({ jid: arg! });
+        for (const s of sessions) {
+          const since = new Date(s.boundAtMs).toISOString();
+          process.stdout.write(`${s.jid} edge=${s.edgeId} priority=${s.priority} ${s.available ? 'available' : 'unavailable'} since=${since}\n`);
+        }
+      };
     case 'list':
       if (extra.length > 0) throw new UsageError('"user list" takes at most one DOMAIN');
       return (api) => listUsers(api, arg);
     default:
-      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list or passwd');
+      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd or sessions');
   }
 }
 

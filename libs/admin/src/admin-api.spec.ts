@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createMechanism } from '#libs/auth';
 import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
+import { InProcessBus } from '#libs/bus';
+import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
 import { credentials, loadPackageDefinition, type Client } from '@grpc/grpc-js';
@@ -100,6 +102,8 @@ describe('admin API with gliderctl', () => {
   let storage: EmbeddedStorage;
   let app: INestMicroservice | undefined;
   let server: string;
+  let bus: InProcessBus | undefined;
+  let sessions: SessionRegistry | undefined;
 
   before(async () => {
     assert.ok(existsSync(gliderctl), `build first: ${gliderctl} is missing`);
@@ -111,6 +115,9 @@ describe('admin API with gliderctl', () => {
     });
     storage = new EmbeddedStorage({ dataDir: dir });
     await storage.open();
+    bus = new InProcessBus();
+    sessions = createSessionRegistry(bus, { logger: pino({ level: 'silent' }) });
+    await sessions.start();
 
     @Global()
     @Module({
@@ -118,8 +125,9 @@ describe('admin API with gliderctl', () => {
         { provide: CONFIG, useValue: config },
         { provide: STORAGE, useValue: storage },
         { provide: LOGGER, useValue: pino({ level: 'silent' }) },
+        { provide: SESSION_REGISTRY, useValue: sessions },
       ],
-      exports: [CONFIG, STORAGE, LOGGER],
+      exports: [CONFIG, STORAGE, LOGGER, SESSION_REGISTRY],
     })
     class TestCoreModule {}
 
@@ -133,6 +141,8 @@ describe('admin API with gliderctl', () => {
 
   after(async () => {
     await app?.close();
+    await sessions?.stop();
+    await bus?.close();
     await storage?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -223,6 +233,23 @@ describe('admin API with gliderctl', () => {
     assert.match(empty.stderr, /empty password/);
     const list = await ctl(server, ['user', 'list', 'other.org']);
     assert.match(list.stderr, /does not serve the domain other\.org/);
+  });
+
+  it('lists a user\'s bound sessions from the registry', async () => {
+    const boundAtMs = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const base = { edgeId: 'edge-1', available: true, interested: true, boundAtMs };
+    await sessions!.bind({ ...base, jid: 'erin@localhost/phone', sessionId: 's1', priority: 5 }, 'replace');
+    await sessions!.bind({ ...base, jid: 'erin@localhost/desk', sessionId: 's2', priority: -1, available: false }, 'replace');
+    const run = await ctl(server, ['user', 'sessions', 'Erin@localhost']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      'erin@localhost/desk edge=edge-1 priority=-1 unavailable since=2026-01-02T03:04:05.000Z\n' +
+        'erin@localhost/phone edge=edge-1 priority=5 available since=2026-01-02T03:04:05.000Z\n',
+    );
+    const none = await ctl(server, ['user', 'sessions', 'nobody@localhost']);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, '');
   });
 
   it('pages ListUsers with opaque tokens', async () => {

@@ -1,9 +1,10 @@
 import { makeScramCredentials } from '#libs/auth';
 import { CONFIG, type GliderConfig } from '#libs/config';
 import { STORAGE, StorageConflictError, StorageUnavailableError, type Storage } from '#libs/storage';
+import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
 import { status } from '@grpc/grpc-js';
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { accountName, decodePageToken, encodePageToken, pageSize, password, servedDomain } from './admin-input.js';
 import { gliderVersion } from './admin-proto.js';
@@ -27,6 +28,7 @@ export class AdminController {
     @Inject(CONFIG) private readonly config: GliderConfig,
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(SESSION_REGISTRY) private readonly sessions?: SessionRegistry,
   ) {}
 
   @GrpcMethod('Admin', 'AddUser')
@@ -103,6 +105,21 @@ export class AdminController {
         ? this.config.domains.map((domain) => ({ domain, users: 0 }))
         : await Promise.all(this.config.domains.map(async (domain) => ({ domain, users: await this.storage.accounts.count(domain) })));
       return { domains, storageProblem, version: gliderVersion() };
+    });
+  }
+
+  @GrpcMethod('Admin', 'ListSessions')
+  async listSessions(req: JidRequest) {
+    const name = accountName(req.jid, this.config.domains);
+    const registry = this.sessions;
+    if (!registry) throw new RpcException({ code: status.UNAVAILABLE, message: 'this process has no session registry' });
+    return this.guard(async () => {
+      const sessions = await registry.ofUser(name.bare);
+      return {
+        sessions: sessions
+          .map((s) => ({ jid: s.jid, edgeId: s.edgeId, priority: s.priority, available: s.available, boundAtMs: s.boundAtMs }))
+          .sort((a, b) => a.jid.localeCompare(b.jid)),
+      };
     });
   }
 
