@@ -70,6 +70,16 @@ describe('StreamParser', () => {
     assert.deepEqual(elements(events), ['<message><body>a &lt;b&gt; &amp; c</body></message>']);
   });
 
+  it('ends CDATA sections whose ]]> straddles chunks', () => {
+    const body = (chunks: string[]) => elements(run([HEADER, '<b><![CDATA[', ...chunks, '</b>']).events);
+    assert.deepEqual(body(['x]', ']>']), ['<b>x</b>']);
+    assert.deepEqual(body(['x]]', '>']), ['<b>x</b>']);
+    assert.deepEqual(body(['x]]', ']>']), ['<b>x]</b>']);
+    assert.deepEqual(body(['x]', ']', ']', '>']), ['<b>x]</b>']);
+    assert.deepEqual(body(['x]', 'y]]>']), ['<b>x]y</b>']);
+    assert.deepEqual(body([']]>']), ['<b/>']);
+  });
+
   it('reassembles a multi-byte UTF-8 stanza split at every byte offset', () => {
     const stanza = "<message to='rom\u00e9o@exampl\u00e9.com' id='\u{1F600}'><body>\u65e5\u672c\u8a9e \u{1F680} \u00fc</body></message>";
     const bytes = Buffer.from(HEADER + stanza + '</stream:stream>');
