@@ -8,6 +8,7 @@ import { waitFor } from '#libs/testing';
 import { BusNoRespondersError, BusTimeoutError, KvConflictError, type Bus, type BusMessage, type KvEntry } from './bus.js';
 import type { BusLogger } from './bus-logger.js';
 import { PartitionedConsumer } from './partitioned-consumer.js';
+import { requestRetrying } from './request-retrying.js';
 
 export interface BusUnderTest {
   bus: Bus;
@@ -347,6 +348,57 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
           assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p}`);
         }
         await b.stop();
+      });
+
+      test('three members joining and leaving one by one under traffic: every message once, in order', async () => {
+        const group = unique('churn');
+        const partitions = 12;
+        const perPartition = 150;
+        const membersBucket = unique('churn_members');
+        const subject = (p: number): string => `${group}.in.${p}`;
+        const processed = new Map<number, number[]>();
+        const make = async (id: string): Promise<PartitionedConsumer> =>
+          new PartitionedConsumer(await ut.connect(), {
+            id,
+            partitions,
+            subject,
+            membersBucket,
+            heartbeatMs: 300,
+            logger: quietLogger(),
+            handler: async (p, m) => {
+              await new Promise((r) => setImmediate(r));
+              const list = processed.get(p) ?? [];
+              list.push(Number(dec(m.data)));
+              processed.set(p, list);
+              m.respond(enc('ok'));
+            },
+          });
+        const total = (): number => [...processed.values()].reduce((n, l) => n + l.length, 0);
+        const publisher = await ut.connect();
+        const send = async (p: number): Promise<void> => {
+          for (let i = 0; i < perPartition; i++) {
+            await requestRetrying(publisher, subject(p), enc(String(i)), { timeoutMs: 20_000, retryDelayMs: 2 });
+          }
+        };
+        const [a, b, c] = await Promise.all(['m-one', 'm-two', 'm-three'].map(make));
+        const owners = (): number => a!.owned().length + b!.owned().length + c!.owned().length;
+        await a!.start();
+        const senders = Array.from({ length: partitions }, (_, p) => send(p));
+        const step = async (n: number, what: string, act: () => Promise<void>): Promise<void> => {
+          await waitFor(() => total() >= partitions * n, { timeoutMs: 30_000, what: `traffic before ${what}` });
+          await act();
+          await waitFor(() => owners() === partitions, { what: `a settled ownership after ${what}` });
+        };
+        await step(10, 'b joins', () => b!.start());
+        await step(30, 'c joins', () => c!.start());
+        await step(60, 'b leaves', () => b!.stop());
+        await step(90, 'a leaves', () => a!.stop());
+        await Promise.all(senders);
+        assert.equal(c!.owned().length, partitions);
+        for (let p = 0; p < partitions; p++) {
+          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p}`);
+        }
+        await c!.stop();
       });
 
       test('a member that dies without leaving is replaced once its entries expire', async (t) => {
