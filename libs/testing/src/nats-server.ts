@@ -3,7 +3,9 @@
  * stop() and when the test process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { delimiter, join } from 'node:path';
 import { freePort } from './free-port.js';
 import { tempDir, type TempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
@@ -55,6 +57,15 @@ function tryKill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** From PATH; the Debian package puts it in /usr/sbin, which a non-root PATH may lack. */
+function natsServerBinary(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  for (const p of ['/usr/sbin/nats-server', '/usr/local/sbin/nats-server']) if (existsSync(p)) return p;
+  throw new Error('nats-server not found on PATH (install it: scripts/ci/install-nats-server.sh)');
+}
+
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -77,7 +88,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   let output = '';
 
   const spawnIt = async (): Promise<void> => {
-    const c = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(natsServerBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
     live.add(c);
     let exited = false;
