@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createMechanism } from '#libs/auth';
 import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
-import { InProcessBus } from '#libs/bus';
+import { BUS, decodeFrame, InProcessBus, subjects, type EdgeControl } from '#libs/bus';
 import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
@@ -126,8 +126,9 @@ describe('admin API with gliderctl', () => {
         { provide: STORAGE, useValue: storage },
         { provide: LOGGER, useValue: pino({ level: 'silent' }) },
         { provide: SESSION_REGISTRY, useValue: sessions },
+        { provide: BUS, useValue: bus },
       ],
-      exports: [CONFIG, STORAGE, LOGGER, SESSION_REGISTRY],
+      exports: [CONFIG, STORAGE, LOGGER, SESSION_REGISTRY, BUS],
     })
     class TestCoreModule {}
 
@@ -250,6 +251,31 @@ describe('admin API with gliderctl', () => {
     const none = await ctl(server, ['user', 'sessions', 'nobody@localhost']);
     assert.equal(none.code, 0, none.stderr);
     assert.equal(none.stdout, '');
+  });
+
+  it('closes the sessions of a user whose password changes or who is deleted', async () => {
+    const controls: EdgeControl[] = [];
+    const sub = bus!.subscribe(subjects.edgeControl('edge-2'), (m) => {
+      const frame = decodeFrame(m.data);
+      if (frame.control) controls.push(frame.control);
+    });
+    try {
+      await ctl(server, ['user', 'add', 'frank@localhost'], 'frank-password\n');
+      const base = { edgeId: 'edge-2', available: true, interested: true, boundAtMs: 1, priority: 0 };
+      await sessions!.bind({ ...base, jid: 'frank@localhost/a', sessionId: 'fa' }, 'replace');
+      assert.equal((await ctl(server, ['user', 'passwd', 'frank@localhost'], 'frank-new-password\n')).code, 0);
+      assert.equal((await ctl(server, ['user', 'del', 'frank@localhost'])).code, 0);
+      await bus!.flush();
+      assert.deepEqual(
+        controls.map((c) => [c.kind, c.sessionId, c.condition]),
+        [
+          ['CLOSE_SESSION', 'fa', 'reset'],
+          ['CLOSE_SESSION', 'fa', 'not-authorized'],
+        ],
+      );
+    } finally {
+      await sub.unsubscribe();
+    }
   });
 
   it('pages ListUsers with opaque tokens', async () => {

@@ -1,6 +1,7 @@
 import { makeScramCredentials } from '#libs/auth';
 import { CONFIG, type GliderConfig } from '#libs/config';
 import { STORAGE, StorageConflictError, StorageUnavailableError, type Storage } from '#libs/storage';
+import { BUS, encodeFrame, subjects, type Bus } from '#libs/bus';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
 import { status } from '@grpc/grpc-js';
@@ -29,6 +30,7 @@ export class AdminController {
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(SESSION_REGISTRY) private readonly sessions?: SessionRegistry,
+    @Optional() @Inject(BUS) private readonly bus?: Bus,
   ) {}
 
   @GrpcMethod('Admin', 'AddUser')
@@ -61,7 +63,8 @@ export class AdminController {
         s.privateXml.deleteAll(name.bare),
         s.lastActivity.delete(name.bare),
       ]);
-      this.logger.info({ jid: name.bare }, 'admin: account deleted');
+      const closed = await this.closeSessions(name.bare, 'not-authorized', 'account deleted');
+      this.logger.info({ jid: name.bare, closed }, 'admin: account deleted');
       return { jid: name.bare };
     });
   }
@@ -92,7 +95,9 @@ export class AdminController {
     return this.guard(async () => {
       const scram = await makeScramCredentials(pw);
       if (!(await this.storage.accounts.setCredentials(name.username, name.domain, scram))) throw notFound(name.bare);
-      this.logger.info({ jid: name.bare }, 'admin: password changed');
+      // like Prosody: sessions authenticated with the old password end (RFC 6120 §4.9.3.16 reset)
+      const closed = await this.closeSessions(name.bare, 'reset', 'password changed');
+      this.logger.info({ jid: name.bare, closed }, 'admin: password changed');
       return { jid: name.bare };
     });
   }
@@ -121,6 +126,16 @@ export class AdminController {
           .sort((a, b) => a.jid.localeCompare(b.jid)),
       };
     });
+  }
+
+  /** Asks each session's edge to close its stream with a stream error; returns how many were asked. */
+  private async closeSessions(bare: string, condition: string, text: string): Promise<number> {
+    if (!this.sessions || !this.bus) return 0;
+    const live = await this.sessions.ofUser(bare);
+    for (const s of live) {
+      this.bus.publish(subjects.edgeControl(s.edgeId), encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: s.sessionId, condition, text } }));
+    }
+    return live.length;
   }
 
   /** Storage errors as gRPC statuses; anything unexpected is logged and becomes INTERNAL. */
