@@ -188,6 +188,10 @@ export class KvSessionRegistry implements SessionRegistry {
     return ks ? [...ks].map((k) => this.cache.get(k)!.info) : [];
   }
 
+  edges(): string[] {
+    return [...this.byEdge.keys()];
+  }
+
   private bucket(): Promise<KvBucket> {
     this.bucketP ??= this.bus.kv(buckets.sessions);
     return this.bucketP;

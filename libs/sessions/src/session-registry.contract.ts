@@ -136,6 +136,9 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       await waitFor(() => a.onEdge(edge).length === 1, { what: 'a to drop the removed session' });
       assert.deepEqual(b.onEdge(edge).map((s) => s.sessionId), ['x2']);
       assert.deepEqual(a.onEdge('no-such-edge'), []);
+      assert.ok(a.edges().includes(edge));
+      await b.remove(s2.jid, 'x2');
+      await waitFor(() => !a.edges().includes(edge), { what: 'a to forget the edge without sessions' });
     });
   });
 }

@@ -35,4 +35,6 @@ export interface SessionRegistry {
   ofUser(bareJid: string): Promise<SessionInfo[]>;
   /** Sessions held by an edge, from the cache (for dead-edge clean-up). */
   onEdge(edgeId: string): SessionInfo[];
+  /** Every edge holding at least one session, from the cache (dead-edge sweeps without a store scan). */
+  edges(): string[];
 }
