@@ -154,6 +154,10 @@ export class Manager {
         if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
         const e = err as { code?: number; body?: unknown; message?: string };
+        if (e.code === 404 && !this.clusters.get(key.split('/')[1]!, key.split('/')[0])) {
+          queue.forget(key);
+          continue;
+        }
         const delay = queue.addRateLimited(key);
         const level = e.code === 409 ? 'debug' : 'warn';
         this.opts.log[level]({ key, code: e.code, err: e.message?.slice(0, 500), retryInMs: delay }, 'reconcile failed');

@@ -125,7 +125,7 @@ export class Store {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.resource}${t.group ? '.' + t.group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
     }
     let obj = structuredClone(body);
-    if (t.status && opts.subresource === 'status') obj = { ...old, status: obj.status, metadata: { ...old.metadata } };
+    if (t.status && opts.subresource === 'status') obj = { ...old, status: obj.status, metadata: { ...old.metadata, managedFields: obj.metadata?.managedFields ?? old.metadata.managedFields } };
     else if (t.status) obj.status = old.status;
     obj.apiVersion = old.apiVersion;
     obj.kind = old.kind;
