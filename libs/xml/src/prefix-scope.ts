@@ -28,7 +28,8 @@ export class PrefixScope {
   }
 
   leave(): void {
-    this.declared.length = this.marks.pop() ?? 0;
+    const mark = this.marks.pop() ?? 0;
+    if (this.declared.length !== mark) this.declared.length = mark;
   }
 
   reset(): void {

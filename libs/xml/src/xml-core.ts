@@ -288,7 +288,7 @@ export class XmlCore {
     const end = close < 0 ? s.length : close;
     const part = s.slice(i, end);
     if (part.indexOf('<') >= 0) fail('not-well-formed', `'<' in the value of attribute ${this.attrName}`);
-    this.value += part;
+    this.value = this.value === '' ? part : this.value + part;
     const max = this.limits.maxAttributeBytes;
     if (this.value.length > max) fail('policy-violation', `value of attribute ${this.attrName} too long`);
     if (close < 0) return s.length;
