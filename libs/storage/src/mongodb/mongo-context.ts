@@ -7,6 +7,8 @@ export interface MongoContext {
   db: Db;
   retry: MongoRetry;
   logger: Logger;
+  /** `storage.mongodb.operationTimeoutMs`: how long one call retries through an outage. */
+  operationTimeoutMs: number;
 }
 
 /** Indexes one collection needs; declared beside its repository and ensured by `open()`. */

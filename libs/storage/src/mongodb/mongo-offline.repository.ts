@@ -1,19 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { StorageLimitError, StorageUnavailableError } from '../ports/errors.js';
 import type { OfflineMessage, OfflineRepository } from '../ports/offline.repository.js';
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { decodeEach, type RecordCodec } from './mongo-record.js';
-import { isDuplicateKey } from './mongo-retry.js';
+import { isDuplicateKey, sleep } from './mongo-retry.js';
 
-const MESSAGES = 'offline';
-/** Per-owner sequence counters: `{ _id: owner, seq }`, kept after deleteAll so seqs never go back. */
-const COUNTERS = 'offline_seq';
-/** Fresh sequence numbers tried when a message id is taken (a counter reset by hand). */
-const MAX_SEQ_CLASHES = 5;
+const COLLECTION = 'offline';
+/** Lost races for the next sequence number before giving up on one push (the caller bounces). */
+const MAX_CONFLICTS = 100;
 
 export const OFFLINE_INDEXES: CollectionIndexes[] = [
-  { collection: MESSAGES, indexes: [{ key: { owner: 1, seq: 1 }, name: 'owner_seq', unique: true }] },
-  { collection: COUNTERS, indexes: [] },
+  { collection: COLLECTION, indexes: [{ key: { owner: 1, seq: 1 }, name: 'owner_seq', unique: true }] },
 ];
 
 const codec: RecordCodec<OfflineMessage> = {
@@ -27,60 +25,71 @@ const codec: RecordCodec<OfflineMessage> = {
   }),
 };
 
-interface MessageDoc extends OfflineMessage {
+interface MessageDoc {
   _id: string;
   schema: number;
+  owner: string;
+  seq: number;
+  xml?: string;
+  storedAt: Date;
+  /** Random token: a pusher whose reply was lost recognises its own message. */
+  rev: string;
+  /** Delivered (or refused over quota): kept without its body a while, so its seq is never reused. */
+  gone?: boolean;
+  goneAt?: Date;
 }
 
-interface CounterDoc {
-  _id: string;
-  seq: number;
-}
+const LIVE = { gone: { $ne: true } } as const;
 
 /**
- * XEP-0160 offline messages: one document per message, `_id` = `owner/seq`, with seq from an atomic
- * per-owner counter. A retried insert after a lost reply hits its own `_id`, so a message is never
- * stored twice; messages stay until `remove` names them (delivered first, removed after).
+ * XEP-0160 offline messages: one document per message, `_id` = `owner/seq`. A push inserts the
+ * next seq; an insert of a taken `_id` fails on every MongoDB-wire server, so racing routers get
+ * distinct, ordered seqs without transactions or atomic counters (FerretDB 1.x has neither). A
+ * push that finds itself past the quota among the lower seqs withdraws, so the quota holds under
+ * concurrency. Delivered messages become bodiless tombstones, deleted once older than any
+ * operation can take, so a delayed pusher can never reuse a seq.
  */
 export class MongoOfflineRepository implements OfflineRepository {
-  constructor(private readonly ctx: MongoContext) {}
+  private readonly quietMs: number;
 
-  private get messages() {
-    return this.ctx.db.collection<MessageDoc>(MESSAGES);
+  constructor(private readonly ctx: MongoContext) {
+    this.quietMs = 5 * ctx.operationTimeoutMs;
   }
 
-  private get counters() {
-    return this.ctx.db.collection<CounterDoc>(COUNTERS);
+  private get col() {
+    return this.ctx.db.collection<MessageDoc>(COLLECTION);
   }
 
   async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
-    // Concurrent pushes for one owner may overshoot the quota by the number of routers at most.
-    if ((await this.count(owner)) >= maxPerUser) {
-      throw new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
+    const full = () => new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
+    if (maxPerUser <= 0) throw full();
+    for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
+      const readAt = Date.now();
+      const top = await this.ctx.retry.run(`read offline seq of ${owner}`, () =>
+        this.col.findOne({ owner }, { sort: { seq: -1 }, projection: { seq: 1 } }),
+      );
+      const seq = (top?.seq ?? 0) + 1;
+      const doc: MessageDoc = { _id: `${owner}/${seq}`, schema: codec.version, owner, seq, xml, storedAt: new Date(), rev: randomUUID() };
+      if (!(await this.insert(doc, readAt))) {
+        await sleep(Math.random() * Math.min(2 ** conflict, 50));
+        continue;
+      }
+      const before = await this.ctx.retry.run(`count offline messages of ${owner}`, () =>
+        this.col.countDocuments({ owner, seq: { $lte: seq }, ...LIVE }),
+      );
+      if (before > maxPerUser) {
+        await this.markGone(owner, [doc._id]);
+        throw full();
+      }
+      return seq;
     }
-    const storedAt = new Date();
-    for (let clash = 0; clash < MAX_SEQ_CLASHES; clash++) {
-      const seq = await this.nextSeq(owner);
-      const doc: MessageDoc = { _id: `${owner}/${seq}`, schema: codec.version, seq, owner, xml, storedAt };
-      const stored = await this.ctx.retry.run(`store offline message for ${owner}`, async (attempt) => {
-        try {
-          await this.messages.insertOne(doc);
-          return true;
-        } catch (err) {
-          // on a retry, a taken id is our own earlier attempt that landed
-          if (isDuplicateKey(err)) return attempt > 1;
-          throw err;
-        }
-      });
-      if (stored) return seq;
-    }
-    throw new StorageUnavailableError(`offline storage of ${owner}: sequence counter keeps clashing`);
+    throw new StorageUnavailableError(`offline storage of ${owner}: gave up after ${MAX_CONFLICTS} concurrent pushes`);
   }
 
   async list(owner: string, limit?: number): Promise<OfflineMessage[]> {
     const docs = await this.ctx.retry.run(`list offline messages of ${owner}`, () =>
-      this.messages
-        .find({ owner })
+      this.col
+        .find({ owner, ...LIVE })
         .sort({ seq: 1 })
         .limit(limit ?? 0)
         .toArray(),
@@ -90,36 +99,67 @@ export class MongoOfflineRepository implements OfflineRepository {
 
   async remove(owner: string, seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
-    const ids = seqs.map((seq) => `${owner}/${seq}`);
-    await this.ctx.retry.run(`remove offline messages of ${owner}`, () =>
-      this.messages.deleteMany({ _id: { $in: ids } }),
-    );
+    await this.markGone(owner, seqs.map((seq) => `${owner}/${seq}`));
+    await this.compact(owner);
   }
 
   async count(owner: string): Promise<number> {
-    return this.ctx.retry.run(`count offline messages of ${owner}`, () => this.messages.countDocuments({ owner }));
+    return this.ctx.retry.run(`count offline messages of ${owner}`, () =>
+      this.col.countDocuments({ owner, ...LIVE }),
+    );
   }
 
   async deleteAll(owner: string): Promise<void> {
-    await this.ctx.retry.run(`delete offline messages of ${owner}`, () => this.messages.deleteMany({ owner }));
+    await this.ctx.retry.run(`delete offline messages of ${owner}`, () =>
+      this.col.updateMany({ owner, ...LIVE }, { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } }),
+    );
+    await this.compact(owner);
   }
 
-  /** A retried increment after a lost reply skips a number: gaps are fine, order is what counts. */
-  private async nextSeq(owner: string): Promise<number> {
-    return this.ctx.retry.run(`next offline seq of ${owner}`, async () => {
-      for (let race = 0; ; race++) {
-        try {
-          const doc = await this.counters.findOneAndUpdate(
-            { _id: owner },
-            { $inc: { seq: 1 } },
-            { upsert: true, returnDocument: 'after' },
-          );
-          return doc!.seq;
-        } catch (err) {
-          // two first pushes raced to create the counter: the loser increments the winner's
-          if (!isDuplicateKey(err) || race >= 2) throw err;
-        }
+  /** True when this message took its seq; false when another push had it (or it read too long ago). */
+  private async insert(doc: MessageDoc, readAt: number): Promise<boolean> {
+    return this.ctx.retry.run(`store offline message for ${doc.owner}`, async (attempt) => {
+      if (attempt > 1 && Date.now() - readAt > this.quietMs / 2) {
+        const there = await this.col.findOne({ _id: doc._id }, { projection: { rev: 1 } });
+        return there?.rev === doc.rev;
+      }
+      try {
+        await this.col.insertOne(doc);
+        return true;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        if (attempt === 1) return false;
+        // after a lost reply, the seq may be taken by our own first attempt
+        const there = await this.col.findOne({ _id: doc._id }, { projection: { rev: 1 } });
+        return there?.rev === doc.rev;
       }
     });
+  }
+
+  private async markGone(owner: string, ids: string[]): Promise<void> {
+    await this.ctx.retry.run(`remove offline messages of ${owner}`, () =>
+      this.col.updateMany(
+        { _id: { $in: ids }, ...LIVE },
+        { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } },
+      ),
+    );
+  }
+
+  /** Deletes tombstones older than any operation can take, never the highest seq. */
+  private async compact(owner: string): Promise<void> {
+    try {
+      await this.ctx.retry.run(`compact offline messages of ${owner}`, async () => {
+        const top = await this.col.findOne({ owner }, { sort: { seq: -1 }, projection: { seq: 1 } });
+        if (!top) return;
+        await this.col.deleteMany({
+          owner,
+          gone: true,
+          goneAt: { $lt: new Date(Date.now() - this.quietMs) },
+          seq: { $lt: top.seq },
+        });
+      });
+    } catch (err) {
+      this.ctx.logger.warn({ owner, err: (err as Error).message }, 'offline compaction failed; retried later');
+    }
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '#libs/config';
+import { runStorageContract, type TestStorage } from '../contract/index.js';
 import type { Account } from '../ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError } from '../ports/errors.js';
 import type { RosterItem } from '../ports/rosters.repository.js';
@@ -11,6 +12,28 @@ import type { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
 import { startMongoTestServer, uniqueDatabase, type MongoTestServer } from './testing/mongo-test-server.js';
 import { testConfig, testStorage } from './testing/mongo-test-storage.js';
+import { corruptMongoRecord } from './testing/mongo-raw.js';
+
+// The shared contract, unchanged, against FerretDB (or $MONGODB_URL): one server and database per
+// file; every makeStorage() is another replica on the same database.
+{
+  let server: Promise<MongoTestServer> | undefined;
+  const database = uniqueDatabase('glider_contract');
+  runStorageContract(
+    'mongodb',
+    async () => {
+      server ??= startMongoTestServer();
+      const srv = await server;
+      const storage = testStorage(srv, database) as MongoStorage & TestStorage;
+      await storage.open();
+      storage.corrupt = (kind, key) => corruptMongoRecord(srv.url, database, kind, key);
+      return storage;
+    },
+    async () => {
+      await (await server)?.stop();
+    },
+  );
+}
 
 const cred = { salt: 'c2FsdA==', iterations: 4096, storedKey: 'c3RvcmVk', serverKey: 'c2VydmVy' };
 const account = (username: string, createdAt = new Date('2026-01-02T03:04:05Z')): Account => ({
@@ -132,7 +155,8 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
     assert.deepEqual(await rosters.changesSince(owner, 3), []);
     assert.equal(await rosters.changesSince(owner, 9), undefined);
     await rosters.deleteAll(owner);
-    assert.deepEqual(await rosters.get(owner), { owner, version: 0, items: [] });
+    assert.deepEqual(await rosters.get(owner), { owner, version: 4, items: [] });
+    assert.equal(await rosters.changesSince(owner, 3), undefined);
   });
 
   it('offline: ordered seqs, quota, list, remove only what was named', async () => {

@@ -52,6 +52,7 @@ export class MongoStorage implements Storage {
       db: this.client.db(settings.database),
       retry: new MongoRetry(settings.operationTimeoutMs, logger, () => this.closed),
       logger,
+      operationTimeoutMs: settings.operationTimeoutMs,
     };
     this.accounts = new MongoAccountsRepository(ctx);
     this.rosters = new MongoRostersRepository(ctx);
