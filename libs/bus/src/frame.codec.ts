@@ -1,6 +1,7 @@
 /**
  * Protobuf codec for every bus message (proto/glider/bus/v1/bus.proto), loaded once at start-up.
- * The hot path encodes plain objects with prebuilt Types and decodes without copying `xml`.
+ * The hot path encodes plain objects with prebuilt Types and decodes without copying `xml`: it is a
+ * view into the received buffer, so copy it before keeping it for long (it pins that buffer).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -159,6 +160,7 @@ export function decodeSessionRecord(b: Uint8Array): SessionRecord {
     boundAtMs: num(m.boundAtMs),
   };
   if (m.session) out.session = refOut(m.session);
-  if (m.lastPresence && m.lastPresence.length > 0) out.lastPresence = m.lastPresence;
+  // Copied: records live long in caches, and a view would pin the whole received network chunk.
+  if (m.lastPresence && m.lastPresence.length > 0) out.lastPresence = new Uint8Array(m.lastPresence);
   return out;
 }
