@@ -70,7 +70,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       adminPort,
       natsUrl,
       dataDir,
-      certPem: () => readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8'),
+      certPem: () => readFileSync(join(dataDir, 'tls', 'self-signed.crt'), 'utf8'),
       processes,
       byRole: (role) => processes.filter((p) => p.role.startsWith(role)),
       stop: async () => {

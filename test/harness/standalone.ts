@@ -63,7 +63,7 @@ export async function startStandalone(extraEnv: Record<string, string> = {}): Pr
     domain: 'localhost',
     edges: [edge.endpoint],
     adminPort,
-    certPem: () => readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8'),
+    certPem: () => readFileSync(join(dataDir, 'tls', 'self-signed.crt'), 'utf8'),
     processes: [proc],
     stop: async () => {
       await proc.stop();

@@ -1,4 +1,4 @@
 export { configSchema, type GliderConfig } from './config.schema.js';
-export { loadConfig, ConfigError, type LoadConfigOptions } from './load-config.js';
+export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './load-config.js';
 export { instanceId } from './instance-id.js';
 export { CONFIG } from './config.tokens.js';

@@ -162,3 +162,19 @@ function nearestOrigin(key: string, origin: Map<string, string>): string | undef
   }
   return undefined;
 }
+
+/**
+ * For a process's entry point: a bad config ends the process with the key named (exit 78,
+ * EX_CONFIG) before anything listens, rather than a stack trace.
+ */
+export function loadConfigOrExit(role: string): GliderConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`glider-${role}: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { ConfigError, loadConfig, type GliderConfig } from '#libs/config';
-import { rootLogger } from '#libs/telemetry';
+import { loadConfigOrExit, type GliderConfig } from '#libs/config';
+import { HEALTH, rootLogger, type HealthRegistry } from '#libs/telemetry';
 
 /**
  * Boots an app module: validates config first (a bad value exits with the key named, before
@@ -14,16 +14,7 @@ export async function runApp(
   module: Type<unknown>,
   opts: { role: string; grpc?: (config: GliderConfig) => MicroserviceOptions },
 ): Promise<INestApplicationContext> {
-  let config: GliderConfig;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`glider-${opts.role}: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(opts.role);
   const logger = rootLogger(config.log.level, `glider-${opts.role}`);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const nestLogger = {
@@ -42,6 +33,7 @@ export async function runApp(
   } else {
     await app.init();
   }
+  app.get<HealthRegistry>(HEALTH).markStarted();
   logger.info({ role: opts.role, domains: config.domains }, 'started');
   return app;
 }

@@ -7,6 +7,12 @@ export type HealthCheck = () => string | undefined | Promise<string | undefined>
 export class HealthRegistry {
   private readonly checks = new Map<string, HealthCheck>();
   private draining = false;
+  private started = false;
+
+  /** Until the app has finished starting (every listener bound), it is not ready. */
+  markStarted(): void {
+    this.started = true;
+  }
 
   register(name: string, check: HealthCheck): () => void {
     this.checks.set(name, check);
@@ -20,7 +26,8 @@ export class HealthRegistry {
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
-    let ready = !this.draining;
+    let ready = !this.draining && this.started;
+    if (!this.started) checks.startup = 'starting';
     if (this.draining) checks.drain = 'draining';
     for (const [name, check] of this.checks) {
       let problem: string | undefined;

@@ -5,7 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { loadConfig } from '#libs/config';
+import { loadConfigOrExit } from '#libs/config';
 
 export interface Telemetry {
   prometheus: PrometheusExporter;
@@ -21,7 +21,7 @@ let current: Telemetry | undefined;
  */
 export async function startTelemetry(role: string): Promise<Telemetry> {
   if (current) return current;
-  const config = loadConfig();
+  const config = loadConfigOrExit(role);
   const endpoint = config.telemetry.otlpEndpoint;
   const resource = resourceFromAttributes({
     'service.name': `${config.telemetry.serviceName}-${role}`,

@@ -49,6 +49,7 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
   const registry = createSessionRegistry(bus, { logger });
   await registry.start();
   const health = new HealthRegistry();
+  health.markStarted();
   const routed: Frame[] = [];
   const presence: Frame[] = [];
   const events: string[] = [];
