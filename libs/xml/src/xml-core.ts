@@ -4,6 +4,7 @@ import { decodeAttribute, decodeText } from './entities.js';
 import { XmlParseError } from './errors.js';
 import type { XmlLimits } from './limits.js';
 import { PrefixScope } from './prefix-scope.js';
+import { cdataEnd, checkXmlDeclaration, declEnd } from './sections.js';
 
 // Tokenizer states. Every state resumes at any code unit, so a chunk may end anywhere.
 const TEXT = 0;
@@ -23,9 +24,6 @@ const DECL = 13; // after '<?' at the very start: the XML declaration
 const DONE = 14;
 
 const CDATA_OPEN = '[CDATA[';
-const MAX_DECL = 256; // a real XML declaration is under 100 characters
-const XML_DECL =
-  /^xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]+\1(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])([A-Za-z][A-Za-z0-9._-]*)\2)?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\4)?[ \t\r\n]*$/;
 
 export interface CoreHandlers {
   start(name: string, attrs: Attrs): void;
@@ -394,57 +392,29 @@ export class XmlCore {
   }
 
   private inCdata(s: string, i: number): number {
-    // ']]>' may straddle chunks: the previous one may have ended in ']' or ']]'. Searching the chunk
-    // itself (no copies) keeps many small sections linear.
-    const acc = this.cdata;
-    let end = -1;
-    let next = -1;
-    if (acc.charCodeAt(acc.length - 1) === 93 /* ] */) {
-      if (acc.charCodeAt(acc.length - 2) === 93 && s.charCodeAt(i) === 62) {
-        end = acc.length - 2;
-        next = i + 1;
-      } else if (s.charCodeAt(i) === 93 && s.charCodeAt(i + 1) === 62) {
-        end = acc.length - 1;
-        next = i + 2;
-      }
-    }
-    let body: string;
-    if (next >= 0) body = acc.slice(0, end);
-    else {
-      const k = s.indexOf(']]>', i);
-      if (k < 0) {
-        this.cdata += s.slice(i);
-        return s.length;
-      }
-      body = acc + s.slice(i, k);
-      next = k + 3;
+    const end = cdataEnd(this.cdata, s, i);
+    if (end === undefined) {
+      this.cdata += s.slice(i);
+      return s.length;
     }
     this.cdata = '';
-    const top = this.stack[this.stack.length - 1]!;
-    if (body !== '') top.children.push(body.indexOf('\r') >= 0 ? body.replace(/\r\n?/g, '\n') : body);
+    const body = end.body;
+    if (body !== '') this.stack[this.stack.length - 1]!.children.push(body.indexOf('\r') >= 0 ? body.replace(/\r\n?/g, '\n') : body);
     this.state = TEXT;
-    return next;
+    return end.next;
   }
 
   private inDecl(s: string, i: number): number {
-    const tail = this.decl.slice(-1);
-    const window = tail + s.slice(i);
-    const k = window.indexOf('?>');
-    const body = k < 0 ? this.decl + s.slice(i) : this.decl.slice(0, this.decl.length - tail.length) + window.slice(0, k);
-    if ((k >= 0 || body.length >= 4) && !/^xml[ \t\r\n]/.test(body)) fail('restricted-xml', 'processing instructions are not allowed');
-    if (k < 0) {
-      if (body.length > MAX_DECL) fail('not-well-formed', 'XML declaration too long');
-      this.decl = body;
+    const end = declEnd(this.decl, s, i);
+    if (end === undefined) {
+      this.decl += s.slice(i);
+      checkXmlDeclaration(this.decl, false);
       return s.length;
     }
-    const m = XML_DECL.exec(body);
-    if (!m) fail('not-well-formed', 'malformed XML declaration');
-    if (m[3] !== undefined && m[3].toLowerCase() !== 'utf-8') {
-      throw new XmlParseError('unsupported-encoding', `encoding ${m[3]} is not supported: use UTF-8`);
-    }
+    checkXmlDeclaration(end.body, true);
     this.decl = '';
     this.stopCounting();
     this.state = TEXT;
-    return i + k + 2 - tail.length;
+    return end.next;
   }
 }
