@@ -117,6 +117,17 @@ describe('c2s bad input', () => {
     assert.deepEqual(h.events.slice(0, 1), ['delay 5']);
   });
 
+  test("SCRAM's 'y' flag is a downgrade while -PLUS is offered, unless the client's -PLUS attempt named a type we lack", async () => {
+    const strict = await connect();
+    await strict.open(DOMAIN);
+    assert.equal((await strict.scram('alice', 'secret', 'SCRAM-SHA-256', undefined, 'y')).name, 'failure');
+    const c = await connect();
+    await c.open(DOMAIN);
+    const plus = await c.scram('alice', 'secret', 'SCRAM-SHA-256-PLUS', undefined, 'p=tls-unique');
+    assert.equal(plus.getChildText('text'), 'unsupported-channel-binding-type');
+    assert.equal((await c.scram('alice', 'secret', 'SCRAM-SHA-256', undefined, 'y')).name, 'success');
+  });
+
   test('an unknown mechanism: <invalid-mechanism/>', async () => {
     const c = await connect();
     await c.open(DOMAIN);

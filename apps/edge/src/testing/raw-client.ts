@@ -155,9 +155,9 @@ export class RawClient {
   }
 
   /** SCRAM-SHA-1/256 (optionally -PLUS with a binding type); resolves with <success/> or <failure/>. */
-  async scram(user: string, password: string, mechanism: string, cb?: 'tls-exporter' | 'tls-server-end-point'): Promise<Element> {
+  async scram(user: string, password: string, mechanism: string, cb?: 'tls-exporter' | 'tls-server-end-point', gs2Flag?: string): Promise<Element> {
     const hash = mechanism.includes('SHA-256') ? 'sha256' : 'sha1';
-    const gs2 = cb ? `p=${cb},,` : 'n,,';
+    const gs2 = gs2Flag ? `${gs2Flag},,` : cb ? `p=${cb},,` : 'n,,';
     const nonce = randomBytes(18).toString('base64');
     const first = `n=${user},r=${nonce}`;
     this.send(xml('auth', { xmlns: NS_SASL, mechanism }, Buffer.from(gs2 + first).toString('base64')));

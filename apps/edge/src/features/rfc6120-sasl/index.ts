@@ -10,6 +10,13 @@ import type { EdgeFeature } from '../edge-feature.js';
 const configSchema = z.strictObject({
   /** RFC 6120 §6.4.5: retries allowed before the stream is closed (at least 2, at most 5). */
   maxAttempts: z.number().int().min(2).max(5).default(3),
+  /**
+   * After a -PLUS attempt on this stream failed only because the client's channel-binding type is
+   * not one we offer (e.g. tls-unique from slixmpp ≤ 1.8 on TLS 1.3), accept the client's 'y' flag
+   * on its next SCRAM attempt instead of calling it a downgrade (RFC 5802 §6). The client has shown
+   * it saw -PLUS; the cost is that an active MITM could mimic that failure. Off = strict.
+   */
+  toleratePlusMismatch: z.boolean().default(true),
 });
 type SaslConfig = z.infer<typeof configSchema>;
 
@@ -17,6 +24,9 @@ interface Exchange {
   mechanism?: SaslMechanism;
   failures: number;
   advertised: SaslMechanismName[];
+  /** A -PLUS attempt failed over an unsupported channel-binding type (see toleratePlusMismatch). */
+  bindingMismatch?: boolean;
+  name?: SaslMechanismName;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -81,8 +91,9 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
       domain: stream.domain,
       lookup: (username) => ctx.storage.accounts.get(username, stream.domain),
       channelBindings: stream.transport.channelBindings(),
-      plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')),
+      plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')) && !(cfg.toleratePlusMismatch && ex.bindingMismatch),
     });
+    ex.name = name;
     stream.state = 'authenticating';
     // RFC 6120 §6.4.2: no text = no initial response (ask for it with an empty challenge); '=' = empty.
     if (el.text() === '') return stream.send(xml('challenge', { xmlns: NS.sasl }));
@@ -114,8 +125,10 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
     return stream.authenticated(jid(step.username, stream.domain));
   }
   stream.state = 'secured';
-  if (step.condition === 'not-authorized' || step.condition === 'account-disabled') {
-    // Back-off before answering, so guessing costs time (DESIGN.md security defaults).
+  if (ex.name?.endsWith('-PLUS') && step.text === 'unsupported-channel-binding-type') ex.bindingMismatch = true;
+  if ((step.condition === 'not-authorized' || step.condition === 'account-disabled') && !step.text) {
+    // Wrong credentials (not a protocol mismatch such as an unsupported channel-binding type):
+    // back off before answering, so guessing costs time (DESIGN.md security defaults).
     await ctx.delay(ctx.throttle.failed(stream.transport.remoteAddress));
     if (stream.state !== 'secured') return;
   }
