@@ -29,6 +29,8 @@ export interface AdminApi {
   SetPassword(req: { jid: string; password: string }): Promise<{ jid: string }>;
   Stats(req: Record<string, never>): Promise<{ domains: { domain: string; users: number }[]; storageProblem: string; version: string }>;
   ListSessions(req: { jid: string }): Promise<{ sessions: Session[] }>;
+  /** Resolves once connected, so a password is not asked for when the server is down anyway. */
+  ready(): Promise<void>;
   close(): void;
 }
 
@@ -74,6 +76,10 @@ export function connectAdmin(server: string, timeoutMs: number): AdminApi {
     SetPassword: call('SetPassword'),
     Stats: call('Stats'),
     ListSessions: call('ListSessions'),
+    // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
+    ready: async () => {
+      await call('Stats')({});
+    },
     close: () => client.close(),
   };
 }

@@ -89,6 +89,7 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
     case 'add':
       exactly(3);
       return async (api) => {
+        await api.ready();
         const password = await readPassword(values['password-file']);
         const res = await api.AddUser({ jid: arg!, password });
         process.stdout.write(`created ${res.jid}\n`);
@@ -96,6 +97,7 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
     case 'passwd':
       exactly(3);
       return async (api) => {
+        await api.ready();
         const password = await readPassword(values['password-file']);
         const res = await api.SetPassword({ jid: arg!, password });
         process.stdout.write(`password changed for ${res.jid}\n`);

@@ -309,6 +309,9 @@ describe('admin API with gliderctl', () => {
     const down = await ctl(closed, ['user', 'list', 'localhost']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, new RegExp(`^gliderctl: cannot reach the admin API at ${closed}: .+`));
+    const addDown = await ctl(closed, ['user', 'add', 'x@localhost']); // fails before asking for a password
+    assert.equal(addDown.code, 1);
+    assert.match(addDown.stderr, /cannot reach the admin API/);
     const usage = await ctl(server, ['user', 'frob']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /unknown user command "frob"/);
