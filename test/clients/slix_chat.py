@@ -21,7 +21,8 @@ class Chat(slixmpp.ClientXMPP):
         self.ca_certs = args.ca
         self.add_event_handler("session_start", self.start)
         self.add_event_handler("message", self.on_message)
-        self.add_event_handler("failed_auth", lambda _: self.fail("auth failed"))
+        # failed_auth fires per mechanism (slixmpp then tries the next one); no_auth when none is left.
+        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
 
     def fail(self, why):
         self.result["error"] = why

@@ -29,7 +29,9 @@ export async function chatScenario(d: Deployment, tag: string): Promise<void> {
     clients.push(b);
     assert.equal(a.jid, `${aliceJid}/laptop`);
 
-    // Roster add with a push (RFC 6121 §2.3), then the subscription handshake both ways (§3).
+    // Roster add with a push to the interested resource (RFC 6121 §2.1.6, §2.3), then the
+    // subscription handshake both ways (§3).
+    await a.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: ROSTER })));
     const push = a.waitFor('roster push', (s) => s.is('iq') && s.attrs.type === 'set' && !!s.getChild('query', ROSTER));
     await a.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: ROSTER }, xml('item', { jid: bobJid, name: 'Bob' }))));
     await push;
