@@ -178,6 +178,18 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.equal(await kv.get('a.b'), undefined);
     });
 
+    test('KV: purgeDeletes drops old delete markers only', async () => {
+      const kv = await bus.kv(unique('purge'));
+      await kv.put('gone', enc('x'));
+      await kv.delete('gone');
+      await kv.put('kept', enc('y'));
+      assert.equal(await kv.purgeDeletes(60_000), 0, 'a fresh marker stays');
+      assert.equal(await kv.purgeDeletes(0), 1);
+      assert.deepEqual(await kv.keys(), ['kept']);
+      await kv.create('gone', enc('again'));
+      assert.equal(dec((await kv.get('gone'))!.value), 'again');
+    });
+
     test('KV: keys(filter) with * and >', async () => {
       const kv = await bus.kv(unique('keys'));
       for (const k of ['u1.r1', 'u1.r2', 'u2.r1', 'u2.r1.x']) await kv.put(k, enc(k));

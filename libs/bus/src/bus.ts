@@ -52,6 +52,11 @@ export interface KvBucket {
   keys(filter?: string): Promise<string[]>;
   /** Current values first (deletes are not replayed), then every change. */
   watch(onEntry: (entry: KvEntry) => void, filter?: string): Promise<KvWatch>;
+  /**
+   * Drops delete markers older than `olderThanMs` (JetStream keeps one per deleted key forever;
+   * scans the whole bucket, so run it rarely and from one place). Returns how many it dropped.
+   */
+  purgeDeletes(olderThanMs: number): Promise<number>;
 }
 
 export interface KvOptions {

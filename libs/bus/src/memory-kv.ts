@@ -12,8 +12,12 @@ interface Slot {
   value: Uint8Array;
   revision: number;
   operation: KvEntry['operation'];
+  atMs: number;
   timer?: NodeJS.Timeout;
 }
+
+/** Delete markers are dropped on their own after this long, so a long-lived process does not grow. */
+const DELETE_MARKER_LIFETIME_MS = 10 * 60_000;
 
 interface Watcher {
   filter: string;
@@ -95,6 +99,19 @@ export class MemoryKv implements KvBucket {
     };
   }
 
+  async purgeDeletes(olderThanMs: number): Promise<number> {
+    const before = Date.now() - olderThanMs;
+    let n = 0;
+    for (const [key, s] of this.slots) {
+      if (s.operation !== 'PUT' && s.atMs <= before) {
+        clearTimeout(s.timer);
+        this.slots.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Stops TTL timers (bus close). */
   dispose(): void {
     for (const s of this.slots.values()) clearTimeout(s.timer);
@@ -112,8 +129,9 @@ export class MemoryKv implements KvBucket {
     const old = this.slots.get(key);
     if (old) clearTimeout(old.timer);
     // A copy, as a network store would keep: the caller may reuse its buffer.
-    const slot: Slot = { value: value.length ? Uint8Array.from(value) : EMPTY, revision: ++this.seq, operation };
-    const ttl = this.opts.ttlMs ?? 0;
+    const slot: Slot = { value: value.length ? Uint8Array.from(value) : EMPTY, revision: ++this.seq, operation, atMs: Date.now() };
+    let ttl = this.opts.ttlMs ?? 0;
+    if (operation !== 'PUT') ttl = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
     if (ttl > 0) {
       slot.timer = setTimeout(() => {
         if (this.slots.get(key) === slot) this.slots.delete(key);

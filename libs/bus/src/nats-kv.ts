@@ -51,6 +51,11 @@ export class NatsKv implements KvBucket {
     return cas(`${this.name}: ${key} moved on from revision ${revision}`, () => this.kv.delete(key, { previousSeq: revision }));
   }
 
+  async purgeDeletes(olderThanMs: number): Promise<number> {
+    const r = await (this.kv as unknown as { purgeDeletes(olderMillis: number): Promise<{ purged: number }> }).purgeDeletes(olderThanMs);
+    return r.purged;
+  }
+
   async keys(filter = '>'): Promise<string[]> {
     const out: string[] = [];
     for await (const k of await this.kv.keys(filter)) out.push(k);

@@ -23,6 +23,11 @@ export interface SessionRegistryOptions {
   logger: BusLogger;
   /** Attempts of a compare-and-set loop before giving up (contention is rare: one key per resource). */
   casAttempts?: number;
+  /**
+   * When > 0, this registry drops the bucket's delete markers older than this, this often (NATS
+   * keeps one per ended session otherwise). Enable it on one kind of component (routers), not all.
+   */
+  purgeDeletesEveryMs?: number;
 }
 
 interface Cached {
@@ -67,6 +72,7 @@ function keyOf(jid: string): string {
 export class KvSessionRegistry implements SessionRegistry {
   private bucketP?: Promise<KvBucket>;
   private watcher?: KvWatch;
+  private purgeTimer?: NodeJS.Timeout;
   private readonly cache = new Map<string, Cached>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byEdge = new Map<string, Set<string>>();
@@ -86,9 +92,20 @@ export class KvSessionRegistry implements SessionRegistry {
     if (this.watcher) return;
     const kv = await this.bucket();
     this.watcher = await kv.watch((e) => this.onWatch(e));
+    const every = this.opts.purgeDeletesEveryMs ?? 0;
+    if (every > 0) {
+      this.purgeTimer = setInterval(() => {
+        kv.purgeDeletes(every).then(
+          (n) => n > 0 && this.opts.logger.debug?.({ purged: n }, 'session delete markers purged'),
+          (err: unknown) => this.opts.logger.warn?.({ err }, 'purging session delete markers failed'),
+        );
+      }, every);
+      this.purgeTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.purgeTimer);
     this.watcher?.stop();
     this.watcher = undefined;
   }
