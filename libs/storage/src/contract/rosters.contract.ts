@@ -50,6 +50,20 @@ export function rostersContract(makeStorage: MakeStorage): void {
       assert.equal((await r.get(o)).version, 1);
     });
 
+    it('passes an error thrown by mutate through unchanged and stores nothing', async () => {
+      const o = owner();
+      const r = storage().rosters;
+      await r.modify(o, 'a@localhost', () => item('a@localhost'));
+      const boom = new Error('mutate refused');
+      await assert.rejects(
+        r.modify(o, 'a@localhost', () => {
+          throw boom;
+        }),
+        (err) => err === boom,
+      );
+      assert.deepEqual(await r.get(o), { owner: o, version: 1, items: [item('a@localhost')] });
+    });
+
     it('answers changesSince with the latest change per contact, and undefined once history is gone', async () => {
       const o = owner();
       const r = storage().rosters;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from '../ports/errors.js';
+import { StorageUnavailableError } from '../ports/errors.js';
 import { MIGRATIONS } from './embedded.schema.js';
 
 export interface EmbeddedDatabaseOptions {
@@ -25,15 +25,18 @@ export class EmbeddedDatabase {
 
   open(): void {
     if (this.db) return;
-    mkdirSync(dirname(this.opts.file), { recursive: true });
-    const db = new DatabaseSync(this.opts.file, { timeout: this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    let db: DatabaseSync | undefined;
     try {
+      mkdirSync(dirname(this.opts.file), { recursive: true });
+      db = new DatabaseSync(this.opts.file, { timeout: this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
       db.exec('PRAGMA journal_mode = WAL');
       db.exec('PRAGMA synchronous = NORMAL');
       migrate(db);
     } catch (err) {
-      db.close();
-      throw toStorageError(err, `cannot open ${this.opts.file}`);
+      db?.close();
+      // whatever stops the file from opening (permissions, a full disk, a newer schema) is unavailability
+      if (err instanceof StorageUnavailableError) throw err;
+      throw new StorageUnavailableError(`cannot open ${this.opts.file}: ${(err as Error).message}`, { cause: err });
     }
     this.db = db;
   }
@@ -112,11 +115,15 @@ function migrate(db: DatabaseSync): void {
   }
 }
 
-const OWN_ERRORS = [StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError];
+/** Driver failures (busy past the timeout, I/O error, full disk, closed handle) mean the store is unavailable. */
+function isDriverError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'ERR_SQLITE_ERROR' || code === 'ERR_INVALID_STATE';
+}
 
-function toStorageError(err: unknown, context?: string): Error {
-  if (OWN_ERRORS.some((E) => err instanceof E)) return err as Error;
-  const message = (err as Error)?.message ?? String(err);
-  // any driver failure (busy past the timeout, I/O error, full disk) is the store being unavailable
+/** Only driver errors are translated; anything else (a caller's mutate throwing, our own errors) passes unchanged. */
+function toStorageError(err: unknown, context?: string): unknown {
+  if (!isDriverError(err)) return err;
+  const message = (err as Error).message;
   return new StorageUnavailableError(context ? `${context}: ${message}` : message, { cause: err });
 }

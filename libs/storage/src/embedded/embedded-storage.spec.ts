@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -36,6 +36,20 @@ describe('embedded storage specifics', () => {
       db.exec('UPDATE schema_version SET version = 99');
       db.close();
       await assert.rejects(new EmbeddedStorage({ dataDir: dir }).open(), StorageUnavailableError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a data directory it cannot create as unavailable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    try {
+      writeFileSync(join(dir, 'file'), '');
+      await assert.rejects(new EmbeddedStorage({ dataDir: join(dir, 'file', 'sub') }).open(), (err: Error) => {
+        assert.ok(err instanceof StorageUnavailableError);
+        assert.match(err.message, /cannot open .*glider\.db/);
+        return true;
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
