@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from '#libs/admin';
 import { CoreModule } from '#libs/runtime';
 import { RouterModule } from './router.module.js';
 
-@Module({ imports: [CoreModule.forRoot({ role: 'router' }), RouterModule] })
+/** The router process of a cluster: routing, plus the admin gRPC API (it holds storage anyway). */
+@Module({ imports: [CoreModule.forRoot({ role: 'router' }), RouterModule, AdminModule] })
 export class RouterAppModule {}
