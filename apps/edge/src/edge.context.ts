@@ -26,7 +26,7 @@ export interface EdgeContext {
   /** Waits (failed-login back-off); tests wrap it to observe the order of events. */
   delay(ms: number): Promise<void>;
   /** Counters for the load report. */
-  readonly stats: { stanzasIn: number; stanzasOut: number };
+  readonly stats: { stanzasIn: number; stanzasOut: number; authFailures: number };
 }
 
 /** Timing the config does not name: how long a closing stream waits for the peer's close. */

@@ -8,6 +8,7 @@ import { loadOrCreateCertificate, readPair, watchCertificate, type CertificateWa
 import { Hooks, loadFeatures, type LoadedFeatures } from '#libs/xmpp-kit';
 import type { EdgeContext } from './edge.context.js';
 import type { EdgeHooks } from './edge.hooks.js';
+import { registerEdgeMetrics } from './edge.metrics.js';
 import { edgeFeatures } from './features/index.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { ConnectionCounter } from './limits/connection-counter.js';
@@ -51,6 +52,7 @@ export class EdgeServer {
   private lastStanzas = 0;
   private lastReportAt = Date.now();
   private readonly onSighup = (): void => void this.reloadCertificate();
+  private unregisterMetrics: (() => void) | undefined;
 
   constructor(private readonly deps: EdgeDeps) {
     const { config, logger } = deps;
@@ -69,7 +71,7 @@ export class EdgeServer {
       throttle: new AuthThrottle(config.edge.authFailureDelayMs, config.edge.authFailureDelayMaxMs),
       secureContext: () => this.secure!,
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
-      stats: { stanzasIn: 0, stanzasOut: 0 },
+      stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
     };
     this.listeners = new Listeners(config, log, (t) => this.accept(t));
   }
@@ -101,6 +103,7 @@ export class EdgeServer {
     }
     process.on('SIGHUP', this.onSighup);
     this.deps.health?.register('edge', () => (this.draining ? 'draining' : undefined));
+    this.unregisterMetrics = registerEdgeMetrics(this);
   }
 
   /** SIGHUP or a file change: re-read the files; new handshakes use them, open connections stay. */
@@ -180,6 +183,7 @@ export class EdgeServer {
     this.subs.length = 0;
     await this.kv?.delete(keys.edge(this.edgeId)).catch(() => undefined);
     this.features?.stop();
+    this.unregisterMetrics?.();
   }
 
   private async beat(): Promise<void> {

@@ -1,5 +1,7 @@
 import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, partitionOf, subjects, type StanzaKind } from '#libs/bus';
+import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tryParseJid } from '#libs/jid';
+import { tracer } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import type { C2sStream } from '../stream/c2s-stream.machine.js';
 import { NS } from '../stream/namespaces.js';
@@ -35,6 +37,11 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
     el.attrs.to = to;
   }
   if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
+  // RFC 6120 §4.7.4: the stream's language goes with a stanza that states none.
+  if (el.attrs['xml:lang'] === undefined && stream.langStated) el.attrs['xml:lang'] = stream.lang;
+  const span = tracer('glider-edge').startSpan('edge.route', { kind: SpanKind.PRODUCER, attributes: { 'xmpp.stanza': el.name } });
+  const carrier: { traceparent?: string; tracestate?: string } = {};
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
   const frame = encodeFrame({
     stanza: {
       from: full.toString(),
@@ -45,15 +52,19 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
       xml: Buffer.from(el.toString(), 'utf8'),
       origin: { edgeId, sessionId: stream.sessionId },
       hops: 0,
+      ...carrier,
     },
   });
   const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
   bus.request(subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
     (reply) => {
+      span.end();
       const ack = decodeAck(reply);
       if (!ack.taken) bounce(stream, el, 'internal-server-error', ack.error);
     },
     (err: unknown) => {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span.end();
       stream.log.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a stanza; bounced');
       bounce(stream, el, err instanceof BusTimeoutError ? 'remote-server-timeout' : 'internal-server-error', err instanceof BusNoRespondersError ? 'no router is available' : undefined);
     },

@@ -26,6 +26,8 @@ export class C2sStream {
   streamId = '';
   domain = '';
   lang = 'en';
+  /** The client named its language in the stream header. */
+  langStated = false;
   /** Bare after SASL, full after bind. */
   jid: Jid | undefined;
   /** When the stream closes, so is the bound session (presence tells contacts). */
@@ -199,6 +201,7 @@ export class C2sStream {
   private async onStreamStart(name: string, attrs: Record<string, string>): Promise<void> {
     const check = checkHeader(name, attrs, this.ctx.config.domains, this.transport.framed);
     this.lang = check.lang;
+    this.langStated = attrs['xml:lang'] === check.lang;
     if (check.domain && (!this.domain || !this.jid)) this.domain = check.domain;
     if (check.error) return this.error(check.error, check.text);
     if (this.jid && check.domain !== this.jid.domain) return this.error('host-unknown', 'the restarted stream names another domain');

@@ -134,6 +134,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   }
   fail(stream, step.condition, step.text);
   ex.failures++;
+  ctx.stats.authFailures++;
   if (ex.failures >= cfg.maxAttempts) stream.error('policy-violation', 'too many failed authentication attempts');
 }
 
