@@ -25,6 +25,8 @@ export interface EdgeContext {
   secureContext(): SecureContext;
   /** Waits (failed-login back-off); tests wrap it to observe the order of events. */
   delay(ms: number): Promise<void>;
+  /** Session clean-ups in flight (registry removal, ENDED): shutdown waits for them. */
+  readonly pending: Set<Promise<unknown>>;
   /** Counters for the load report. */
   readonly stats: { stanzasIn: number; stanzasOut: number; authFailures: number };
 }

@@ -71,6 +71,7 @@ export class EdgeServer {
       throttle: new AuthThrottle(config.edge.authFailureDelayMs, config.edge.authFailureDelayMaxMs),
       secureContext: () => this.secure!,
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
+      pending: new Set(),
       stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
     };
     this.listeners = new Listeners(config, log, (t) => this.accept(t));
@@ -177,6 +178,7 @@ export class EdgeServer {
   async stop(): Promise<void> {
     process.off('SIGHUP', this.onSighup);
     await this.drain();
+    await Promise.allSettled([...this.ctx.pending]);
     this.watch?.stop();
     clearInterval(this.heartbeat);
     for (const s of this.subs) await s.unsubscribe().catch(() => undefined);

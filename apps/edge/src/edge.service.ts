@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BUS, type Bus } from '#libs/bus';
 import { CONFIG, type GliderConfig } from '#libs/config';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
@@ -13,9 +13,12 @@ export function exitProcessAfterDrain(): void {
   exitAfterDrain = true;
 }
 
-/** Starts the edge when the app boots; drains it at shutdown (SIGTERM through Nest's shutdown hooks). */
+/**
+ * Starts the edge when the app boots. SIGTERM (Nest's shutdown hooks) drains it before any module
+ * shuts down, so the bus, registry and router still serve the sessions' last stanzas and ENDED.
+ */
 @Injectable()
-export class EdgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EdgeService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly server: EdgeServer;
 
   constructor(
@@ -41,6 +44,10 @@ export class EdgeService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.server.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.server.drain();
   }
 
   async onApplicationShutdown(): Promise<void> {

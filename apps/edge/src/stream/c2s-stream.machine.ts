@@ -241,6 +241,8 @@ export class C2sStream {
         this.log.error({ err }, 'close listener failed');
       }
     }
-    void this.ctx.hooks.run('stream-closed', { stream: this });
+    const cleanup = this.ctx.hooks.run('stream-closed', { stream: this });
+    this.ctx.pending.add(cleanup);
+    void cleanup.finally(() => this.ctx.pending.delete(cleanup));
   }
 }
