@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '#libs/xml';
-import { DOMAIN, RouterHarness, type FakeEdge } from '../testing/router-harness.js';
+import { DOMAIN, RouterHarness, errorCondition, type FakeEdge } from '../testing/router-harness.js';
 
-const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const condition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS)?.name;
 const body = (el: Element) => el.getChildText('body');
 
 /** Lets the in-process bus deliver what was published (routing is asynchronous). */
@@ -79,7 +77,7 @@ describe('RFC 6121 §8.5 routing', () => {
     assert.equal(err!.attrs.type, 'error');
     assert.equal(err!.attrs.id, 'g1');
     assert.equal(err!.attrs.from, bob);
-    assert.equal(condition(err!), 'service-unavailable');
+    assert.equal(errorCondition(err!), 'service-unavailable');
   });
 
   test('§8.5.2.2.1 error messages to an offline user are dropped, never answered', async () => {
@@ -94,7 +92,7 @@ describe('RFC 6121 §8.5 routing', () => {
     const a = await edge.bind(`${alice}/pc`);
     await edge.send(a, xml('message', { to: `nobody@${DOMAIN}`, type: 'chat', id: 'u1' }, xml('body', {}, 'x')));
     const [err] = await edge.waitFor(a, 1);
-    assert.equal(condition(err!), 'service-unavailable');
+    assert.equal(errorCondition(err!), 'service-unavailable');
     assert.equal(body(err!), 'x', 'the payload goes back with the error');
     await edge.send(a, xml('message', { to: `nobody@${DOMAIN}`, type: 'headline' }, xml('body', {}, 'x')));
     await settle();
@@ -106,7 +104,7 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('iq', { to: `nobody@${DOMAIN}`, type: 'get', id: 'q1' }, xml('query', { xmlns: 'jabber:iq:version' })));
     const [err] = await edge.waitFor(a, 1);
     assert.equal(err!.attrs.type, 'error');
-    assert.equal(condition(err!), 'service-unavailable');
+    assert.equal(errorCondition(err!), 'service-unavailable');
   });
 
   test('§8.5.3.1 a full JID with a session gets message and IQ, whatever its availability', async () => {
@@ -141,7 +139,7 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('message', { to: `${bob}/gone`, type: 'groupchat', id: 'g' }, xml('body', {}, 'x')));
     await edge.send(a, xml('message', { to: `${bob}/gone`, type: 'headline', id: 'h' }, xml('body', {}, 'x')));
     await settle();
-    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, condition(e)]), [
+    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]), [
       ['n', 'service-unavailable'],
       ['g', 'service-unavailable'],
     ]);
@@ -152,7 +150,7 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('iq', { to: `${bob}/gone`, type: 'set', id: 's' }, xml('query', { xmlns: 'x:y' })));
     await edge.send(a, xml('iq', { to: `${bob}/gone`, type: 'result', id: 'r' }));
     await settle();
-    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, condition(e)]), [['s', 'service-unavailable']]);
+    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]), [['s', 'service-unavailable']]);
   });
 
   test('a stanza an edge sent back (hops > 0) falls back to the bare JID, and is stored after 3 hops', async () => {
@@ -170,7 +168,7 @@ describe('RFC 6121 §8.5 routing', () => {
     const a = await edge.bind(`${alice}/pc`);
     await edge.send(a, xml('message', { to: 'carol@elsewhere.org', type: 'chat', id: 'r1' }, xml('body', {}, 'x')));
     const [err] = await edge.waitFor(a, 1);
-    assert.equal(condition(err!), 'remote-server-not-found');
+    assert.equal(errorCondition(err!), 'remote-server-not-found');
   });
 
   test('presence and own-roster IQs go to the presence service; roster IQs to others do not', async () => {
@@ -182,7 +180,7 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('iq', { type: 'get', id: 'r2', to: bob }, xml('query', { xmlns: 'jabber:iq:roster' })));
     await settle();
     assert.deepEqual(h.toPresence.map((f) => f.stanza?.kind), ['PRESENCE', 'PRESENCE', 'IQ']);
-    assert.equal(condition(edge.for(a)[0]!), 'service-unavailable');
+    assert.equal(errorCondition(edge.for(a)[0]!), 'service-unavailable');
   });
 
   test('a message to the server: service-unavailable; errors and headlines dropped', async () => {

@@ -20,6 +20,10 @@ import { parseElement, type Element } from '#libs/xml';
 import { startRouter, type Router } from '../router.js';
 
 export const DOMAIN = 'example.com';
+export const STANZAS_NS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+/** The defined condition of an error stanza. */
+export const errorCondition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS_NS)?.name;
 const silent = pino({ level: 'silent' });
 const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 const LIMITS = configSchema.parse({}).edge.limits;
@@ -65,6 +69,14 @@ export class FakeEdge {
   async send(session: SessionInfo, el: Element, hops = 0): Promise<Ack> {
     el.attrs.from = session.jid;
     return this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops });
+  }
+
+  /** Sends an IQ and waits for the stanza answering its id. */
+  async ask(session: SessionInfo, iq: Element): Promise<Element> {
+    const id = (iq.attrs.id ??= `iq${++this.counter}`);
+    await this.send(session, iq);
+    await waitFor(() => this.for(session).some((e) => e.attrs.id === id), { what: `answer to ${id}`, timeoutMs: 5000 });
+    return this.for(session).find((e) => e.attrs.id === id)!;
   }
 
   for(session: SessionInfo): Element[] {
