@@ -143,6 +143,7 @@ export class PartitionedConsumer {
   private async refreshClaims(): Promise<void> {
     await Promise.all(
       [...this.workers].map(async ([p, w]) => {
+        if (this.workers.get(p) !== w) return;
         try {
           w.claimRevision = await this.kv!.update(claimKey(p), utf8.encode(this.opts.id), w.claimRevision);
         } catch (err) {
@@ -228,6 +229,28 @@ export class PartitionedConsumer {
     this.opts.logger.debug?.({ partition: p, member: this.opts.id }, 'partition acquired');
   }
 
+  /**
+   * Deletes our claim. A refresh racing with the release may have moved its revision on: re-read,
+   * and delete while it still names us (a leftover claim would hold the next owner off until expiry).
+   */
+  private async deleteClaim(p: number, revision: number): Promise<void> {
+    const key = claimKey(p);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.kv!.delete(key, revision);
+        return;
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) {
+          this.opts.logger.warn?.({ err, partition: p }, 'could not release a partition claim');
+          return;
+        }
+      }
+      const cur = await this.kv!.get(key).catch(() => undefined);
+      if (!cur || fromUtf8.decode(cur.value) !== this.opts.id) return;
+      revision = cur.revision;
+    }
+  }
+
   /** Stops receiving, finishes what was received, then lets the next owner in. */
   private async release(p: number, deleteClaim = true): Promise<void> {
     const w = this.workers.get(p);
@@ -235,13 +258,7 @@ export class PartitionedConsumer {
     this.workers.delete(p);
     await w.sub?.unsubscribe();
     await w.idle();
-    if (deleteClaim) {
-      try {
-        await this.kv!.delete(claimKey(p), w.claimRevision);
-      } catch (err) {
-        if (!(err instanceof KvConflictError)) this.opts.logger.warn?.({ err, partition: p }, 'could not release a partition claim');
-      }
-    }
+    if (deleteClaim) await this.deleteClaim(p, w.claimRevision);
     this.opts.logger.debug?.({ partition: p, member: this.opts.id }, 'partition released');
   }
 }
