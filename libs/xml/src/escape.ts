@@ -1,10 +1,21 @@
-const ATTR: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+// Tab, newline and carriage return are escaped in attributes (and CR in text) so a value survives a
+// re-parse unchanged: XML 1.0 §3.3.3 and §2.11 normalise them when they appear literally.
+const ATTR: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+const TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 export function escapeAttr(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ATTR[c]!);
+  return value.replace(/[&<>"'\t\n\r]/g, (c) => ATTR[c]!);
 }
 
 export function escapeText(value: string): string {
-  return value.replace(/[&<>]/g, (c) => TEXT[c]!);
+  return value.replace(/[&<>\r]/g, (c) => TEXT[c]!);
 }

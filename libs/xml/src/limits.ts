@@ -14,3 +14,12 @@ export interface XmlLimits {
   /** UTF-8 bytes of one element or attribute name. */
   maxNameBytes: number;
 }
+
+/**
+ * Limits for re-parsing an element that already passed `limits` and was re-serialised with
+ * toString() (a stanza off the bus): escaping can make it up to 6 times its source ('"' becomes
+ * '&quot;'), so the byte limits grow by that factor; depth, counts and names do not change.
+ */
+export function reparseLimits(limits: XmlLimits): XmlLimits {
+  return { ...limits, maxStanzaBytes: limits.maxStanzaBytes * 6, maxAttributeBytes: limits.maxAttributeBytes * 6 };
+}

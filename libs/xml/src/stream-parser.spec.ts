@@ -275,7 +275,12 @@ describe('StreamParser', () => {
 
   it('normalises line ends in text and whitespace in attribute values', () => {
     const { events } = run([HEADER, "<x a='1\r\n2\t3&#10;'>l1\r\nl2\rl3</x>"]);
-    assert.deepEqual(elements(events), ['<x a="1 2 3\n">l1\nl2\nl3</x>']);
+    assert.deepEqual(elements(events), ['<x a="1 2 3&#10;">l1\nl2\nl3</x>']);
+  });
+
+  it('keeps escaped tabs, newlines and carriage returns through toString and a re-parse', () => {
+    const { events } = run([HEADER, "<x a='1&#9;2&#10;3&#13;'>l&#13;\nm</x>"]);
+    assert.deepEqual(elements(events), ['<x a="1&#9;2&#10;3&#13;">l&#13;\nm</x>']);
   });
 
   it('round-trips stanzas through parse and toString', () => {
