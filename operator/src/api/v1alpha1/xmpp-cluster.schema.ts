@@ -40,6 +40,14 @@ export const component = z.strictObject({
   podDisruptionBudget: z.strictObject({ maxUnavailable: z.number().int().min(0).default(1) }).optional(),
 });
 
+export const components = z.strictObject({
+  edge: component.default(component.parse({})),
+  router: component.default(component.parse({})),
+  presence: component.default(component.parse({})),
+  muc: component.default(component.parse({ enabled: false })),
+  mediaRelay: component.default(component.parse({ enabled: false })),
+});
+
 export const tls = z
   .strictObject({
     source: z.enum(['operator', 'certManager', 'secret']).default('operator').describe('operator: a cluster CA the operator keeps; certManager: Certificate resources; secret: a Secret you provide.'),
@@ -97,15 +105,7 @@ export const xmppClusterSpec = z
       .describe("Defaults to the operator's own release image."),
     nats,
     mongodb,
-    components: z
-      .strictObject({
-        edge: component.default(component.parse({})),
-        router: component.default(component.parse({})),
-        presence: component.default(component.parse({})),
-        muc: component.default(component.parse({ enabled: false })),
-        mediaRelay: component.default(component.parse({ enabled: false })),
-      })
-      .default({} as never),
+    components: components.default(components.parse({})),
     edgeService: z
       .strictObject({
         type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),

@@ -67,7 +67,7 @@ export class ApiServer {
     try {
       const body = await readBody(req);
       const out = this.route(req.method ?? 'GET', url, req.headers['content-type'] ?? '', body, res);
-      if (out !== undefined) send(res, 200, out);
+      if (out !== undefined) send(res, req.method === 'POST' ? 201 : 200, out);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String((e as Error)?.stack ?? e));
       send(res, err.code, err.toStatus());
@@ -96,7 +96,7 @@ export class ApiServer {
       case 'PUT':
         return this.store.update(t, ns, need(name), parse(body), { manager, subresource: sub, strict });
       case 'PATCH':
-        return this.patch(target, contentType.split(';')[0]!.trim(), body, q, manager, strict);
+        return this.patch(target, contentType.split(';')[0]!.trim(), body, q, manager, strict, res);
       case 'DELETE': {
         const opts = body ? parse(body) : {};
         this.store.delete(t, ns, need(name), opts.preconditions);
@@ -107,7 +107,7 @@ export class ApiServer {
     }
   }
 
-  private patch(target: Target, contentType: string, body: string, q: URLSearchParams, manager: string | undefined, strict: boolean): Json {
+  private patch(target: Target, contentType: string, body: string, q: URLSearchParams, manager: string | undefined, strict: boolean, res: ServerResponse): Json {
     const { type: t, ns, sub } = target;
     const name = need(target.name);
     if (contentType === 'application/apply-patch+yaml') {
@@ -117,7 +117,7 @@ export class ApiServer {
       const live = this.store.tryGet(t, ns, name);
       const force = q.get('force') === 'true';
       const result = serverSideApply(live, applied, manager, force, sub);
-      if (!live) return this.store.create(t, ns, result, { manager, skipManaged: true, strict, subresource: sub });
+      if (!live) return void send(res, 201, this.store.create(t, ns, result, { manager, skipManaged: true, strict, subresource: sub }));
       result.metadata.resourceVersion = applied.metadata?.resourceVersion ?? live.metadata.resourceVersion;
       return this.store.update(t, ns, name, result, { manager, subresource: sub, skipManaged: true, strict });
     }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { configSchema } from '#libs/config';
+import { xmppClusterSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
+import type { XmppCluster } from '../../../api/v1alpha1/types.js';
+import { deployment } from './deployment.js';
+import { configHash, gliderConfig } from './glider-config.js';
+
+const cluster = (spec: object): XmppCluster => ({
+  apiVersion: 'glider.im/v1alpha1',
+  kind: 'XmppCluster',
+  metadata: { name: 'chat', namespace: 'glider', uid: 'u1', generation: 1 },
+  spec: xmppClusterSpec.parse({ domains: ['example.com'], nats: { url: 'nats://nats:4222' }, mongodb: { url: 'mongodb://m:27017' }, ...spec }),
+});
+
+describe('desired objects (pure builders)', () => {
+  it('the generated config passes libs/config validation, with the operator-owned keys', () => {
+    const cfg = gliderConfig(cluster({ nats: { url: 'nats://n:4222', credentialsSecretRef: { name: 's', key: 'k' } }, config: { log: { level: 'debug' } } }));
+    const parsed = configSchema.parse(cfg);
+    assert.deepEqual(parsed.domains, ['example.com']);
+    assert.equal(parsed.bus.kind, 'nats');
+    assert.equal(parsed.bus.credentialsFile, '/etc/glider/secrets/nats/credentials');
+    assert.equal(parsed.storage.kind, 'mongodb');
+    assert.equal(parsed.tls.certFile, '/etc/glider/tls/tls.crt');
+    assert.equal(parsed.log.level, 'debug', 'spec.config merged');
+  });
+
+  it('is deterministic: same spec, same config hash; different spec, different hash', () => {
+    assert.equal(configHash(gliderConfig(cluster({}))), configHash(gliderConfig(cluster({}))));
+    assert.notEqual(configHash(gliderConfig(cluster({}))), configHash(gliderConfig(cluster({ domains: ['other.example'] }))));
+  });
+
+  it('edge pods run non-root, read-only, with secrets as volumes and the drain timeout as grace period', () => {
+    const x = cluster({ drainTimeoutSeconds: 45, mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } } });
+    const d = deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } });
+    const pod = d.spec.template.spec;
+    assert.equal(pod.terminationGracePeriodSeconds, 60);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.equal(pod.containers[0]!.securityContext.readOnlyRootFilesystem, true);
+    assert.ok(pod.volumes.some((v: any) => v.secret?.secretName === 'chat-tls'));
+    assert.ok(pod.containers[0]!.env.some((e: any) => e.name === 'GLIDER_STORAGE__MONGODB__URL' && e.valueFrom.secretKeyRef.name === 'mongo'));
+    assert.equal(d.metadata.ownerReferences[0]!.uid, 'u1');
+  });
+});
