@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '#libs/testing';
+import { xml } from '#libs/xml';
+import { RouterHarness } from '../testing/router-harness.js';
+
+const MESSAGES = 1000;
+const SENDERS = 4;
+
+let h: RouterHarness;
+before(async () => {
+  h = await RouterHarness.start({ routers: 2 });
+});
+after(() => h.close());
+
+test('two routers share the partitions and keep each sender\'s order over 1,000 pipelined messages', async () => {
+  await waitFor(() => h.routers.every((r) => r.runtime.ownedPartitions().length > 0), { what: 'both routers owning partitions' });
+  const owned = h.routers.map((r) => r.runtime.ownedPartitions());
+  assert.equal(owned[0]!.length + owned[1]!.length, h.config.bus.partitions);
+  assert.equal(new Set(owned.flat()).size, h.config.bus.partitions, 'each partition has one owner');
+
+  const edge = h.edge();
+  const bob = await h.createUser('bob');
+  const b = await edge.bind(`${bob}/pc`);
+  const senders = [];
+  for (let i = 0; i < SENDERS; i++) senders.push(await edge.bind(`${await h.createUser(`sender${i}`)}/pc`));
+  // Pipelined as an edge does: every request in flight at once, acks awaited together.
+  const acks = [];
+  for (let n = 0; n < MESSAGES; n++) {
+    const s = senders[n % SENDERS]!;
+    acks.push(edge.send(s, xml('message', { to: bob, type: 'chat', id: `${n}` }, xml('body', {}, `${n}`))));
+  }
+  assert.ok((await Promise.all(acks)).every((a) => a.taken));
+  const got = await edge.waitFor(b, MESSAGES);
+  for (const s of senders) {
+    const seq = got.filter((m) => m.attrs.from === s.jid).map((m) => Number(m.attrs.id));
+    assert.equal(seq.length, MESSAGES / SENDERS);
+    assert.deepEqual(seq, [...seq].sort((x, y) => x - y), `order from ${s.jid}`);
+  }
+});
