@@ -9,6 +9,8 @@ import { quietLogger } from './bus.contract.js';
 import { createBus } from './create-bus.js';
 import { InProcessBus } from './inprocess-bus.js';
 import { NatsBus } from './nats-bus.js';
+import { PartitionedConsumer } from './partitioned-consumer.js';
+import { requestRetrying } from './request-retrying.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -78,6 +80,31 @@ describe('NATS bus resilience', () => {
     );
     w.stop();
     assert.deepEqual(got.slice(0, 2), ['one', 'two']);
+  });
+
+  test('a PartitionedConsumer keeps serving its partitions across a server restart', async () => {
+    const s = await server();
+    const bus = await open(s.url);
+    const client = await open(s.url);
+    const consumer = new PartitionedConsumer(bus, {
+      id: 'solo',
+      partitions: 4,
+      subject: (p) => `restart.in.${p}`,
+      membersBucket: 'restart_members',
+      heartbeatMs: 300,
+      logger: quietLogger(),
+      handler: async (p, m) => m.respond(enc(`p${p}:${dec(m.data)}`)),
+    });
+    cleanups.push(() => consumer.stop());
+    await consumer.start();
+    assert.deepEqual(consumer.owned(), [0, 1, 2, 3]);
+    await s.restart();
+    await waitFor(() => bus.health() === undefined && client.health() === undefined, { timeoutMs: 30_000, what: 'reconnection' });
+    for (let p = 0; p < 4; p++) {
+      const reply = await requestRetrying(client, `restart.in.${p}`, enc('x'), { timeoutMs: 20_000 });
+      assert.equal(dec(reply), `p${p}:x`);
+    }
+    await waitFor(() => consumer.owned().length === 4, { what: 'ownership kept' });
   });
 
   test('user:password and token credentials come from bus.credentialsFile', async () => {
