@@ -3,6 +3,6 @@ import { AdminModule } from '#libs/admin';
 import { CoreModule } from '#libs/runtime';
 import { RouterModule } from './router.module.js';
 
-/** The router process of a cluster: routing, plus the admin gRPC API (it holds storage anyway). */
+/** The router process of a cluster; it also serves the admin gRPC API. */
 @Module({ imports: [CoreModule.forRoot({ role: 'router' }), RouterModule, AdminModule] })
 export class RouterAppModule {}
