@@ -8,6 +8,20 @@ import { XmlParseError } from './errors.js';
 export class PrefixScope {
   private declared: string[] = [];
   private marks: number[] = [];
+  /** Declarations below this index belong to the stream header. */
+  private headerEnd = 0;
+  /** Prefixes the current top-level element uses from the stream header's declarations. */
+  readonly borrowed: string[] = [];
+
+  /** The stream header's own prefix: stream-level elements in it are never forwarded, so never borrow it. */
+  private headerPrefix = '';
+
+  /** Call after entering the stream header: its declarations are in scope for the whole stream. */
+  sealHeader(headerName: string): void {
+    this.headerEnd = this.declared.length;
+    const colon = headerName.indexOf(':');
+    this.headerPrefix = colon < 0 ? '' : headerName.slice(0, colon);
+  }
 
   /** Opens an element: declares its xmlns:p attributes, then checks its own and its attributes' prefixes. */
   enter(name: string, attrNames: readonly string[], count: number): void {
@@ -35,6 +49,8 @@ export class PrefixScope {
   reset(): void {
     this.declared = [];
     this.marks = [];
+    this.headerEnd = 0;
+    this.borrowed.length = 0;
   }
 
   private check(name: string): void {
@@ -42,8 +58,10 @@ export class PrefixScope {
     if (colon < 0) return;
     const prefix = name.slice(0, colon);
     if (prefix === 'xml') return;
-    if (prefix === 'xmlns' || this.declared.lastIndexOf(prefix) < 0) {
-      throw new XmlParseError('not-well-formed', `undeclared namespace prefix in ${name}`);
+    const at = prefix === 'xmlns' ? -1 : this.declared.lastIndexOf(prefix);
+    if (at < 0) throw new XmlParseError('not-well-formed', `undeclared namespace prefix in ${name}`);
+    if (at < this.headerEnd && this.marks.length > 1 && prefix !== this.headerPrefix && !this.borrowed.includes(prefix)) {
+      this.borrowed.push(prefix);
     }
   }
 }

@@ -268,6 +268,16 @@ describe('StreamParser', () => {
     assert.equal(events.some((e) => e[0] === 'error'), false);
   });
 
+  it('copies other prefix declarations of the stream header onto the top-level element using them', () => {
+    const header = "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'>";
+    const { events } = run([header, "<db:result from='a.example' to='b.example'>key</db:result>", "<message><db:x/></message>", "<stream:features/>"]);
+    assert.deepEqual(elements(events), [
+      '<db:result from="a.example" to="b.example" xmlns:db="jabber:server:dialback">key</db:result>',
+      '<message xmlns:db="jabber:server:dialback"><db:x/></message>',
+      '<stream:features/>',
+    ]);
+  });
+
   it('keeps an attribute named __proto__ as an attribute', () => {
     const { events } = run([HEADER, "<x __proto__='a' constructor='b'/>"]);
     assert.deepEqual(elements(events), ['<x __proto__="a" constructor="b"/>']);

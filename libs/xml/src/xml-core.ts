@@ -49,6 +49,7 @@ export class XmlCore {
   private state = TEXT;
   private atStart = true; // nothing but whitespace seen: an XML declaration is still allowed
   private rootName: string | undefined;
+  private rootAttrs: Attrs = {};
   private stack: Element[] = [];
   private text = ''; // raw character data of the open element, decoded when markup follows
   private name = ''; // the name being scanned
@@ -319,6 +320,8 @@ export class XmlCore {
     if (this.isRoot) {
       this.isRoot = false;
       this.rootName = el.name;
+      this.rootAttrs = el.attrs;
+      this.prefixes.sealHeader(el.name);
       this.stopCounting();
       const gen = this.generation;
       this.on.start(el.name, el.attrs);
@@ -357,6 +360,15 @@ export class XmlCore {
     this.checkSize(size);
     this.stopCounting();
     if (this.fragment) this.state = DONE;
+    const borrowed = this.prefixes.borrowed;
+    if (borrowed.length > 0) {
+      // Make the element self-contained, so it re-parses alone (off the bus, say).
+      for (const prefix of borrowed) {
+        const decl = 'xmlns:' + prefix;
+        if (!Object.hasOwn(el.attrs, decl)) el.attrs[decl] = this.rootAttrs[decl]!;
+      }
+      borrowed.length = 0;
+    }
     this.on.element(el, size);
   }
 
