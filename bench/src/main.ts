@@ -1,97 +1,13 @@
 // `npm run bench`: drives real XMPP client connections against any server and prints a table plus
 // one JSON line per scenario. Run with --help for the options.
-import { parseArgs } from 'node:util';
-import { renderCpuPerUnit, renderTable, jsonLine } from './report/table.js';
-import { DEFAULTS, type BenchOptions } from './scenarios/options.js';
-import type { ScenarioName } from './scenarios/result.js';
+import { jsonLine, renderCpuPerUnit, renderTable } from './report/table.js';
+import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
 import { runScenarios } from './scenarios/run-scenarios.js';
 
-const HELP = `usage: npm run bench -- --host H --port P --domain D [options]
-  --user-prefix bench   accounts are <prefix>0 … <prefix>N-1   --password secret   --users ${DEFAULTS.users}
-  --scenarios ${DEFAULTS.scenarios.join(',')}   --label <name in the table>   --muc-domain conference.<domain>
-  --logins ${DEFAULTS.logins} --login-concurrency ${DEFAULTS.loginConcurrency}
-  --pairs ${DEFAULTS.pairs} --window ${DEFAULTS.window} --duration ${DEFAULTS.durationS} (s) --warmup ${DEFAULTS.warmupS} (s) --body-bytes ${DEFAULTS.bodyBytes}
-  --idle ${DEFAULTS.idle}   --rooms ${DEFAULTS.rooms} --occupants ${DEFAULTS.occupants}
-  --workers ${DEFAULTS.workers} (generator processes)   --timeout 30000 (ms per login)
-  --server-pid [name=]pid   repeatable: server processes whose RSS and CPU are measured
-  --json                    only the JSON lines`;
-
-function parse(argv: string[]): { opts: BenchOptions; jsonOnly: boolean } {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '5222' },
-      domain: { type: 'string', default: 'localhost' },
-      'user-prefix': { type: 'string', default: 'bench' },
-      password: { type: 'string', default: 'secret' },
-      users: { type: 'string' },
-      scenarios: { type: 'string' },
-      label: { type: 'string' },
-      'muc-domain': { type: 'string' },
-      logins: { type: 'string' },
-      'login-concurrency': { type: 'string' },
-      pairs: { type: 'string' },
-      window: { type: 'string' },
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      'body-bytes': { type: 'string' },
-      idle: { type: 'string' },
-      rooms: { type: 'string' },
-      occupants: { type: 'string' },
-      workers: { type: 'string' },
-      timeout: { type: 'string', default: '30000' },
-      'server-pid': { type: 'string', multiple: true, default: [] },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (v.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const num = (s: string | undefined, d: number) => {
-    if (s === undefined) return d;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`not a number: ${s}`);
-    return n;
-  };
-  const scenarios = (v.scenarios?.split(',') ?? DEFAULTS.scenarios) as ScenarioName[];
-  for (const s of scenarios) if (!['login', 'msg', 'idle', 'muc'].includes(s)) throw new Error(`unknown scenario ${s}`);
-  const opts: BenchOptions = {
-    label: v.label ?? `${v.host}:${v.port}`,
-    target: {
-      host: v.host!,
-      port: num(v.port, 5222),
-      domain: v.domain!,
-      userPrefix: v['user-prefix']!,
-      password: v.password!,
-      mucDomain: v['muc-domain'] ?? `conference.${v.domain}`,
-      timeoutMs: num(v.timeout, 30000),
-    },
-    scenarios,
-    users: num(v.users, DEFAULTS.users),
-    logins: num(v.logins, DEFAULTS.logins),
-    loginConcurrency: num(v['login-concurrency'], DEFAULTS.loginConcurrency),
-    pairs: num(v.pairs, DEFAULTS.pairs),
-    window: num(v.window, DEFAULTS.window),
-    durationS: num(v.duration, DEFAULTS.durationS),
-    warmupS: num(v.warmup, DEFAULTS.warmupS),
-    bodyBytes: num(v['body-bytes'], DEFAULTS.bodyBytes),
-    idle: num(v.idle, DEFAULTS.idle),
-    rooms: num(v.rooms, DEFAULTS.rooms),
-    occupants: num(v.occupants, DEFAULTS.occupants),
-    workers: num(v.workers, DEFAULTS.workers),
-    serverProcesses: v['server-pid']!.map((s, i) => {
-      const [name, pid] = s.includes('=') ? s.split('=') : [`server${i}`, s];
-      return { name, pid: num(pid, 0) };
-    }),
-  };
-  return { opts, jsonOnly: v.json! };
-}
+const HELP = `usage: npm run bench -- --host H --port P --domain D [options]\n${SCENARIO_HELP}`;
 
 async function main(): Promise<void> {
-  const { opts, jsonOnly } = parse(process.argv.slice(2));
+  const { opts, jsonOnly } = parseBenchArgs(process.argv.slice(2), HELP);
   const results = await runScenarios(opts, (r) => console.log(jsonLine(r)));
   if (!jsonOnly) {
     console.log(`\n${renderTable(results)}`);

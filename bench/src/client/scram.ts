@@ -9,6 +9,31 @@ export type ScramHash = 'sha1' | 'sha256';
 
 export const SCRAM_MECHANISMS: Record<string, ScramHash> = { 'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-1': 'sha1' };
 
+/**
+ * SaltedPassword by (hash, password, salt, iterations). RFC 5802 §5.1 lets a client cache it, as
+ * mobile clients do; the server's work is the same either way (it stores StoredKey/ServerKey), so
+ * caching keeps the generator's CPU on connection work instead of PBKDF2.
+ */
+const saltedCache = new Map<string, Buffer>();
+
+export function exportSaltedCache(): Array<[string, string]> {
+  return [...saltedCache].map(([k, v]) => [k, v.toString('base64')]);
+}
+
+export function importSaltedCache(entries: Array<[string, string]>): void {
+  for (const [k, v] of entries) saltedCache.set(k, Buffer.from(v, 'base64'));
+}
+
+async function saltedPassword(hash: ScramHash, password: string, salt: string, iterations: number): Promise<Buffer> {
+  const key = `${hash}\0${password}\0${salt}\0${iterations}`;
+  let salted = saltedCache.get(key);
+  if (!salted) {
+    salted = await pbkdf2Async(password, Buffer.from(salt, 'base64'), iterations, HASH_BYTES[hash], hash);
+    saltedCache.set(key, salted);
+  }
+  return salted;
+}
+
 const HASH_BYTES: Record<ScramHash, number> = { sha1: 20, sha256: 32 };
 
 function hmac(hash: ScramHash, key: Buffer, data: string): Buffer {
@@ -56,7 +81,7 @@ export class ScramClient {
     if (!nonce || !nonce.startsWith(this.clientNonce) || !salt || !Number.isInteger(iterations) || iterations < 1) {
       throw new Error(`bad SCRAM server-first-message: ${serverFirst}`);
     }
-    const salted = await pbkdf2Async(this.password, Buffer.from(salt, 'base64'), iterations, HASH_BYTES[this.hash], this.hash);
+    const salted = await saltedPassword(this.hash, this.password, salt, iterations);
     const clientKey = hmac(this.hash, salted, 'Client Key');
     const storedKey = createHash(this.hash).update(clientKey).digest();
     const withoutProof = `c=biws,r=${nonce}`;

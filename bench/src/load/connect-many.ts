@@ -16,6 +16,7 @@ export async function connectMany(
   concurrency: number,
   onConnected: (conn: XmppConnection, index: number) => void,
 ): Promise<ConnectResult> {
+  const ports = [target.port, ...(target.altPorts ?? [])];
   const phases = Object.fromEntries(PHASES.map((p) => [p, new Histogram()]));
   const result: ConnectResult = { connected: 0, failed: 0, errors: [], mechanism: '', phases: {} };
   let next = 0;
@@ -26,7 +27,7 @@ export async function connectMany(
       try {
         const { conn, phases: t } = await XmppConnection.login({
           host: target.host,
-          port: target.port,
+          port: ports[user % ports.length],
           domain: target.domain,
           username: `${target.userPrefix}${user}`,
           password: target.password,

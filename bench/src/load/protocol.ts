@@ -5,6 +5,8 @@ import type { DeliveryCounts } from '../stats/sequence-tracker.js';
 export interface TargetSpec {
   host: string;
   port: number;
+  /** Further c2s ports of the same deployment: user u connects to [port, ...altPorts][u % n]. */
+  altPorts?: number[];
   domain: string;
   userPrefix: string;
   password: string;
@@ -26,7 +28,9 @@ export type Command =
   | { op: 'msgSetup'; target: TargetSpec; pairs: number[]; concurrency: number }
   | { op: 'mucSetup'; target: TargetSpec; rooms: number[]; occupants: number; concurrency: number }
   | ({ op: 'msgRun' | 'mucRun' } & StreamRun)
-  | { op: 'closeAll' };
+  | { op: 'closeAll' }
+  | { op: 'cacheExport' }
+  | { op: 'cacheImport'; entries: Array<[string, string]> };
 
 export interface ConnectResult {
   connected: number;

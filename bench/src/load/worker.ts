@@ -1,6 +1,7 @@
 // A load-generator process: forked by the coordinator, it holds its share of the connections and
 // runs the commands it is sent, reporting results with its own CPU use.
 import { performance } from 'node:perf_hooks';
+import { exportSaltedCache, importSaltedCache } from '../client/scram.js';
 import type { XmppConnection } from '../client/xmpp-connection.js';
 import { connectMany, type Login } from './connect-many.js';
 import { joinRoom } from './muc-join.js';
@@ -47,6 +48,11 @@ async function handle(cmd: Command): Promise<unknown> {
       flows = [];
       return { closed: n };
     }
+    case 'cacheExport':
+      return exportSaltedCache();
+    case 'cacheImport':
+      importSaltedCache(cmd.entries);
+      return { size: cmd.entries.length };
   }
 }
 

@@ -24,7 +24,7 @@ export interface BenchOptions {
 }
 
 export const DEFAULTS: Omit<BenchOptions, 'label' | 'target' | 'serverProcesses'> = {
-  scenarios: ['login', 'msg', 'idle', 'muc'],
+  scenarios: ['idle', 'login', 'msg', 'muc'],
   users: 2000,
   logins: 2000,
   loginConcurrency: 50,

@@ -1,4 +1,5 @@
 // Runs the chosen scenarios against one server, one after the other, with one generator.
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { PHASES } from '../client/xmpp-connection.js';
 import { Generator, range, shares } from '../load/generator.js';
@@ -19,12 +20,22 @@ export async function runScenarios(o: BenchOptions, onResult: (r: ScenarioResult
       const r = await { login: runLogin, msg: runMsg, idle: runIdle, muc: runMuc }[s](gen, o);
       results.push(r);
       onResult(r);
+      await shareScramCache(gen);
       await sleep(SETTLE_MS);
     }
   } finally {
     await gen.stop();
   }
   return results;
+}
+
+/** Gives every generator process the SCRAM keys any of them learned (see client/scram.ts). */
+async function shareScramCache(gen: Generator): Promise<void> {
+  const all = new Map<string, string>();
+  for (const { result } of await gen.all<Array<[string, string]>>({ op: 'cacheExport' })) {
+    for (const [k, v] of result) all.set(k, v);
+  }
+  await gen.all({ op: 'cacheImport', entries: [...all] });
 }
 
 function mergeConnect(replies: Array<{ result: ConnectResult }>) {
@@ -42,7 +53,9 @@ function mergeConnect(replies: Array<{ result: ConnectResult }>) {
 }
 
 function base(o: BenchOptions, scenario: ScenarioResult['scenario'], params: ScenarioResult['params']) {
-  return { scenario, target: o.label, params, serverCpuPerUnitUs: {} as Record<string, number> };
+  // The 1-minute load average: on a shared machine it says how much the figures can be trusted.
+  const load = Math.round(loadavg()[0] * 10) / 10;
+  return { scenario, target: o.label, params: { ...params, loadavg_1m: load }, serverCpuPerUnitUs: {} as Record<string, number> };
 }
 
 async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
@@ -61,6 +74,7 @@ async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult
   const m = mergeConnect(replies);
   const metrics: Record<string, number> = {
     logins_per_s: m.connected / (wallMs / 1000),
+    server_cores: sum(serverCpu) / (wallMs * 1000),
     ok: m.connected,
     failed: o.logins - m.connected,
   };
@@ -98,6 +112,7 @@ async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): 
   const cpu0 = cpuSnapshot(o.serverProcesses);
   const replies = await gen.each<StreamResult>(active);
   const serverCpu = cpuSince(o.serverProcesses, cpu0);
+  const runMs = (o.warmupS + o.durationS) * 1000;
   await gen.all({ op: 'closeAll' });
   const latency = new Histogram();
   let counts = zeroCounts();
@@ -125,6 +140,7 @@ async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): 
       [kind === 'msg' ? 'msgs_per_s' : 'deliveries_per_s']: rate,
       p50_ms: ms(latency.quantile(0.5)),
       p99_ms: ms(latency.quantile(0.99)),
+      server_cores: sum(serverCpu) / (runMs * 1000),
       sent,
       lost: counts.lost,
       duplicates: counts.duplicates,
@@ -141,14 +157,13 @@ const runMuc = (gen: Generator, o: BenchOptions) => runStream(gen, o, 'muc');
 
 async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
   const rss = () => o.serverProcesses.reduce((sum, p) => sum + treeRssKiB(p.pid), 0);
-  const before = rss();
+  const before = await stableRss(rss);
   const t0 = performance.now();
   const replies = await gen.each<ConnectResult>(
     shares(range(o.idle), gen.size).map((users) => (users.length ? { op: 'idle', target: o.target, users, concurrency: 50 } : null)),
   );
   const wallMs = performance.now() - t0;
-  await sleep(3000);
-  const after = rss();
+  const after = await stableRss(rss);
   const m = mergeConnect(replies);
   await gen.all({ op: 'closeAll' });
   const measured = o.serverProcesses.length > 0 && m.connected > 0;
@@ -164,5 +179,19 @@ async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult>
     errors: measured ? m.errors : [...m.errors, 'no --server-pid: RSS not measured'],
   };
 }
+
+/** RSS once it stops moving (within 1 % over two seconds), or after 15 s. */
+async function stableRss(read: () => number): Promise<number> {
+  let last = read();
+  for (let i = 0; i < 15; i++) {
+    await sleep(2000);
+    const now = read();
+    if (Math.abs(now - last) <= 0.01 * last) return now;
+    last = now;
+  }
+  return last;
+}
+
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,37 @@
+-- Prosody 0.12 as a benchmark anchor (bench/src/targets/prosody.ts fills the {{…}} fields).
+-- Tuned, not handicapped: no `limits` module (Debian enables a 10 kb/s c2s rate limit), the
+-- generational GC, TCP_NODELAY, only the modules a messaging server needs, no s2s listener.
+run_as_root = true
+pidfile = "{{DIR}}/prosody.pid"
+data_path = "{{DIR}}/data"
+log = { warn = "{{DIR}}/prosody.log" }
+
+gc = { mode = "generational" }
+network_settings = { tcp_nodelay = true, tcp_backlog = 1024 }
+
+c2s_ports = { {{PORT}} }
+c2s_interfaces = { "127.0.0.1" }
+c2s_direct_tls_ports = { }
+s2s_ports = { }
+component_ports = { }
+legacy_ssl_ports = { }
+
+modules_enabled = { "roster", "saslauth", "tls", "disco", "ping", "carbons" }
+modules_disabled = { "s2s", "limits", "offline" }
+
+authentication = "internal_hashed"
+password_hash = "SHA-256"
+default_iteration_count = 4096
+c2s_require_encryption = true
+allow_registration = false
+storage = "internal"
+
+certificates = "{{DIR}}"
+ssl = { certificate = "{{CERT}}", key = "{{KEY}}" }
+
+VirtualHost "{{DOMAIN}}"
+  ssl = { certificate = "{{CERT}}", key = "{{KEY}}" }
+
+Component "{{MUC}}" "muc"
+  restrict_room_creation = false
+  max_history_messages = 0

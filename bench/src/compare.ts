@@ -1,0 +1,102 @@
+// `npm run bench:compare`: the same scenarios, on this machine, in one run, against Prosody and
+// ejabberd (Debian packages, configs in bench/peers, started here as plain processes with their
+// throttles lifted), Glider standalone and the local Glider cluster; then one table of ratios.
+// Each server gets a fresh process, temp dir and free ports, and is stopped before the next starts.
+// Glider's part (how it is started and filled with accounts) is isolated in targets/glider.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderClusterCpu, renderComparison } from './report/compare-table.js';
+import { jsonLine, renderCpuPerUnit, renderTable } from './report/table.js';
+import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
+import { usersNeeded } from './scenarios/options.js';
+import type { ScenarioResult } from './scenarios/result.js';
+import { runScenarios } from './scenarios/run-scenarios.js';
+import { startEjabberd } from './targets/ejabberd.js';
+import { startGliderCluster, startGliderStandalone } from './targets/glider.js';
+import { startProsody } from './targets/prosody.js';
+import type { RunningTarget, StartOutcome, TargetRequest } from './targets/target.js';
+
+const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = {
+  prosody: startProsody,
+  ejabberd: startEjabberd,
+  glider: startGliderStandalone,
+  'glider-cluster': startGliderCluster,
+};
+
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [scenario options]
+${SCENARIO_HELP}`;
+
+let running: RunningTarget | undefined;
+
+async function main(): Promise<void> {
+  const { opts, values } = parseBenchArgs(process.argv.slice(2), HELP, {
+    targets: { type: 'string', default: Object.keys(STARTERS).join(',') },
+    'keep-dirs': { type: 'boolean', default: false },
+  });
+  const names = String(values.targets).split(',');
+  for (const n of names) if (!STARTERS[n]) throw new Error(`unknown target ${n}`);
+  const users = Math.max(opts.users, usersNeeded(opts));
+  const results: ScenarioResult[] = [];
+  const notes: string[] = [];
+  for (const name of names) {
+    const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
+    const started = Date.now();
+    const outcome = await STARTERS[name]({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users });
+    if (!outcome.ok) {
+      const line = `${name}: ${name.startsWith('glider') ? 'not available yet' : 'could not run'} (${outcome.reason})`;
+      console.log(line);
+      notes.push(line);
+      if (!values['keep-dirs']) rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    running = outcome.target;
+    const t = outcome.target;
+    console.log(`${name}: up on port ${t.port} in ${((Date.now() - started) / 1000).toFixed(1)} s with ${users} accounts; ${t.processes.map((p) => `${p.name}=${p.pid}`).join(' ')}`);
+    notes.push(...t.notes);
+    try {
+      await runScenarios(
+        {
+          ...opts,
+          users,
+          label: t.label,
+          target: { ...opts.target, host: t.host, port: t.port, altPorts: t.altPorts, domain: t.domain, mucDomain: t.mucDomain },
+          serverProcesses: t.processes,
+        },
+        (r) => {
+          results.push(r);
+          console.log(jsonLine(r));
+        },
+      );
+    } catch (err) {
+      const line = `${name}: run failed (${(err as Error).message})`;
+      console.log(line);
+      notes.push(line);
+    } finally {
+      await t.stop();
+      running = undefined;
+      if (!values['keep-dirs']) rmSync(dir, { recursive: true, force: true });
+      else console.log(`${name}: files kept in ${dir}`);
+    }
+  }
+  console.log(`\n${renderTable(results)}\n`);
+  const cpu = renderCpuPerUnit(results);
+  if (cpu) console.log(`${cpu}\n`);
+  console.log(`${renderComparison(results)}\n`);
+  const cluster = renderClusterCpu(results);
+  if (cluster) console.log(`${cluster}\n`);
+  for (const n of notes) console.log(`note: ${n}`);
+  if (results.some((r) => r.generator.saturated)) console.log('note: a generator process was near a full core: raise --workers');
+}
+
+const stopAndExit = async (code: number) => {
+  await running?.stop();
+  process.exit(code);
+};
+process.on('SIGINT', () => void stopAndExit(130));
+process.on('SIGTERM', () => void stopAndExit(143));
+
+main().catch(async (err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  await stopAndExit(1);
+});

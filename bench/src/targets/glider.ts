@@ -1,0 +1,170 @@
+// Glider under the compare run, kept thin so the lead can adjust it. What it expects:
+//   standalone: `node dist/apps/standalone/src/main.js` with GLIDER_CONFIG=<file> (JSON is YAML);
+//   cluster:    `node scripts/cluster.mjs --base-port B --data-dir D` (edges on B and B+10000, admin
+//               gRPC on B+360), its processes found below it and named by their command line;
+//   accounts:   the admin gRPC API gliderctl uses (proto/glider/admin/v1 Admin.AddUser), called
+//               directly so 2 000 accounts take seconds, not one gliderctl process each.
+// Missing build outputs make the target "not available yet" instead of failing the run.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { processTree, type ServerProcess } from '../load/process-stats.js';
+import { forEachLimited, freePort, makeCertificate, stopProcess, waitForPort } from './support.js';
+import type { StartOutcome, TargetRequest } from './target.js';
+
+const ROOT = new URL('../../../../', import.meta.url).pathname;
+const STANDALONE = join(ROOT, 'dist/apps/standalone/src/main.js');
+const CLUSTER = join(ROOT, 'scripts/cluster.mjs');
+const CLUSTER_IMPL = join(ROOT, 'dist/test/harness/cluster-cli.js');
+const GLIDERCTL = join(ROOT, 'dist/apps/gliderctl/src/main.js');
+const ADMIN_PROTO = join(ROOT, 'proto/glider/admin/v1/admin.proto');
+
+/** Throttles a benchmark from one IP would hit; the same lifting as for the anchors. */
+const UNTHROTTLED = {
+  GLIDER_EDGE__LIMITS__MAX_CONNECTIONS_PER_IP: '1000000',
+  GLIDER_EDGE__LIMITS__READ_BYTES_PER_SECOND: String(1 << 30),
+  GLIDER_EDGE__LIMITS__READ_BURST_BYTES: String(1 << 30),
+  GLIDER_LOG__LEVEL: 'warn',
+};
+const NOTES = ['Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only'];
+
+function missing(paths: string[]): string | undefined {
+  const gone = paths.filter((p) => !existsSync(p));
+  return gone.length ? `missing ${gone.map((p) => p.slice(ROOT.length)).join(', ')}` : undefined;
+}
+
+async function addUsers(adminPort: number, req: TargetRequest): Promise<void> {
+  const def = protoLoader.loadSync(ADMIN_PROTO, { keepCase: false, defaults: true });
+  const pkg = grpc.loadPackageDefinition(def) as any;
+  const client = new pkg.glider.admin.v1.Admin(`127.0.0.1:${adminPort}`, grpc.credentials.createInsecure());
+  try {
+    await forEachLimited(req.users, 16, (i) =>
+      new Promise<void>((resolve, reject) =>
+        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, (err: grpc.ServiceError | null) =>
+          !err || err.code === grpc.status.ALREADY_EXISTS ? resolve() : reject(new Error(`AddUser: ${err.message}`)),
+        ),
+      ),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+function spawnNode(args: string[], env: Record<string, string>, dir: string): ChildProcess {
+  const log = openSync(join(dir, 'stdout.log'), 'a');
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
+}
+
+export async function startGliderStandalone(req: TargetRequest): Promise<StartOutcome> {
+  const gap = missing([STANDALONE, GLIDERCTL, ADMIN_PROTO]);
+  if (gap) return { ok: false, reason: gap };
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const { cert, key } = makeCertificate(req.dir, req.domain);
+  const config = join(req.dir, 'glider.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      domains: [req.domain],
+      dataDir: join(req.dir, 'data'),
+      edge: { host: '127.0.0.1', c2sPort: port, directTlsPort: await freePort(), wssPort: await freePort() },
+      tls: { certFile: cert, keyFile: key, minVersion: 'TLSv1.3', watch: false },
+      admin: { host: '127.0.0.1', grpcPort: adminPort },
+      http: { host: '127.0.0.1', port: 0 },
+    }),
+  );
+  const child = spawnNode([STANDALONE], { GLIDER_CONFIG: config, ...UNTHROTTLED }, req.dir);
+  try {
+    await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
+    await waitForPort(adminPort, child, 10_000, join(req.dir, 'stdout.log'));
+    await addUsers(adminPort, req);
+  } catch (err) {
+    await stopProcess(child);
+    return { ok: false, reason: `standalone did not start: ${(err as Error).message}` };
+  }
+  return {
+    ok: true,
+    target: {
+      label: 'glider',
+      host: '127.0.0.1',
+      port,
+      domain: req.domain,
+      mucDomain: `conference.${req.domain}`,
+      processes: [{ name: 'standalone', pid: child.pid! }],
+      notes: NOTES,
+      stop: () => stopProcess(child),
+    },
+  };
+}
+
+/** A base port B with B, B+1, B+58, B+221, B+360 and the same +10000 all free now. */
+async function freeBase(): Promise<number> {
+  const offsets = [0, 1, 58, 221, 360, 10000, 10001, 10058, 10221];
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const free = await Promise.all(offsets.map((o) => canListen(base + o)));
+    if (free.every(Boolean)) return base;
+  }
+  return freePort();
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** The cluster's processes named by role: edge-1, router-2, presence-1, nats-server. */
+function clusterProcesses(root: number): ServerProcess[] {
+  const counts = new Map<string, number>();
+  const out: ServerProcess[] = [];
+  for (const pid of processTree(root)) {
+    if (pid === root) continue;
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    const role = /nats-server/.test(cmd) ? 'nats-server' : /apps\/(\w[\w-]*)\//.exec(cmd)?.[1];
+    if (!role) continue;
+    const n = (counts.get(role) ?? 0) + 1;
+    counts.set(role, n);
+    out.push({ name: role === 'nats-server' ? role : `${role}-${n}`, pid });
+  }
+  return out;
+}
+
+export async function startGliderCluster(req: TargetRequest): Promise<StartOutcome> {
+  const gap = missing([CLUSTER, CLUSTER_IMPL, GLIDERCTL, ADMIN_PROTO]);
+  if (gap) return { ok: false, reason: gap };
+  const base = await freeBase();
+  const child = spawnNode([CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data')], UNTHROTTLED, req.dir);
+  try {
+    await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
+    await waitForPort(base + 10000, child, 30_000, join(req.dir, 'stdout.log'));
+    await waitForPort(base + 360, child, 30_000, join(req.dir, 'stdout.log'));
+    await addUsers(base + 360, req);
+  } catch (err) {
+    await stopProcess(child, 15_000);
+    return { ok: false, reason: `cluster did not start: ${(err as Error).message}` };
+  }
+  return {
+    ok: true,
+    target: {
+      label: 'glider-cluster',
+      host: '127.0.0.1',
+      port: base,
+      altPorts: [base + 10000],
+      domain: req.domain,
+      mucDomain: `conference.${req.domain}`,
+      processes: clusterProcesses(child.pid!),
+      notes: [...NOTES, 'cluster: users alternate between edge-1 and edge-2, so most messages cross edges'],
+      stop: () => stopProcess(child, 15_000),
+    },
+  };
+}

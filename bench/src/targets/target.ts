@@ -1,0 +1,29 @@
+// A server the compare run starts, fills with accounts, measures and stops.
+import type { ServerProcess } from '../load/process-stats.js';
+
+export interface RunningTarget {
+  label: string;
+  host: string;
+  port: number;
+  /** More c2s ports of the same deployment (other edges); users are spread over all. */
+  altPorts?: number[];
+  domain: string;
+  mucDomain: string;
+  /** Processes whose RSS and CPU are measured (a cluster lists each component). */
+  processes: ServerProcess[];
+  /** What was tuned or lifted, printed with the results. */
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+/** Either a running target or why it cannot run here. */
+export type StartOutcome = { ok: true; target: RunningTarget } | { ok: false; reason: string };
+
+export interface TargetRequest {
+  /** A fresh temporary directory owned by this target. */
+  dir: string;
+  domain: string;
+  userPrefix: string;
+  password: string;
+  users: number;
+}
