@@ -20,7 +20,7 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  */
 export class C2sStream {
   readonly sessionId = randomUUID();
-  readonly log: Logger;
+  log: Logger;
   state: StreamState;
   /** The current stream's id: new at every restart (RFC 6120 §4.7.3). */
   streamId = '';
@@ -146,6 +146,7 @@ export class C2sStream {
   boundTo(full: Jid): void {
     this.jid = full;
     this.state = 'bound';
+    this.log = this.log.child({ jid: full.toString() });
     if (this.authTimer) clearTimeout(this.authTimer);
     this.ctx.sessions.set(this.sessionId, this);
     void this.ctx.hooks.run('stream-bound', { stream: this });
