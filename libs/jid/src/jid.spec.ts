@@ -114,6 +114,10 @@ describe('parts', () => {
     assert.match(reason(`a@example.com/${'\u00e9'.repeat(512)}`), /1023/);
   });
 
+  it('refuses absurdly long input before normalising it', () => {
+    assert.match(reason(`a@example.com/${'x'.repeat(20000)}`), /too long/);
+  });
+
   it('rejects empty parts', () => {
     assert.match(reason('@example.com'), /empty localpart/);
     assert.match(reason('a@example.com/'), /empty resourcepart/);

@@ -5,6 +5,7 @@ import { enforceLocalpart, enforceResourcepart } from './precis-profiles.js';
 
 const MAX_PART_BYTES = 1023; // RFC 7622 §3.1
 const CACHE_SIZE = 4096;
+const MAX_INPUT = 4 * 3 * MAX_PART_BYTES;
 // Already-canonical ASCII parts take no PRECIS work: lower-case localpart without the RFC 7622
 // §3.3.1 exclusions, printable-ASCII resourcepart (OpaqueString leaves those unchanged).
 const ASCII_LOCAL = /^[!#-%(-.0-9;=?A-~]+$/;
@@ -80,6 +81,8 @@ const cache = new LruCache<string, Jid>(CACHE_SIZE);
 export function parseJid(s: string): Jid {
   const hit = cache.get(s);
   if (hit !== undefined) return hit;
+  // No valid JID is this long (three parts of at most 1023 bytes): refuse before any PRECIS work.
+  if (s.length > MAX_INPUT) throw new JidError('JID too long');
   const slash = s.indexOf('/');
   const head = slash < 0 ? s : s.slice(0, slash);
   const at = head.indexOf('@');
