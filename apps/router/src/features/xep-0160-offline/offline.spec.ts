@@ -47,6 +47,19 @@ describe('XEP-0160 offline messages', () => {
     assert.deepEqual(errors.map((e) => [e.attrs.id, errorCondition(e)]), [['q5', 'service-unavailable']]);
   });
 
+  test('chat states alone and no-store hints are not stored, nor bounced', async () => {
+    const edge = h.edge('edge-4');
+    const frank = await h.createUser('frank');
+    const gina = await h.createUser('gina');
+    const f = await edge.bind(`${frank}/pc`);
+    await edge.send(f, xml('message', { to: gina, type: 'chat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+    await edge.send(f, xml('message', { to: gina, type: 'chat' }, xml('body', {}, 'x'), xml('no-store', { xmlns: 'urn:xmpp:hints' })));
+    await edge.send(f, xml('message', { to: gina, type: 'chat' }, xml('body', {}, 'kept'), xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+    await settle();
+    assert.equal(await h.storage.offline.count(gina), 1);
+    assert.equal(edge.for(f).length, 0);
+  });
+
   test('a session available with nothing stored gets nothing', async () => {
     const edge = h.edge('edge-3');
     const erin = await h.createUser('erin');

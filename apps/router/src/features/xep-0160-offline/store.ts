@@ -1,6 +1,7 @@
 import { encodeFrame, partitionOf, subjects } from '#libs/bus';
-import { StanzaError, delayElement } from '#libs/stanza';
+import { NS, StanzaError, delayElement } from '#libs/stanza';
 import { StorageLimitError, StorageUnavailableError } from '#libs/storage';
+import type { Element } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
 import { MAX_HOPS, mostAvailable } from '../../core/message-rules.js';
 import type { RouterContext } from '../../router.context.js';
@@ -10,6 +11,7 @@ import type { RouterHooks } from '../../router.hooks.js';
 export async function storeOffline(ctx: RouterContext, { stanza, owner }: RouterHooks['message:offline']): Promise<HookResult> {
   const max = ctx.config.router.offlineMaxPerUser;
   if (max === 0) return 'continue'; // storage off: the router bounces
+  if (!worthStoring(stanza.element())) return 'stop'; // dropped: nobody wants it later, nor an error now
   const el = stanza.element().clone();
   el.append(delayElement(stanza.to.domain, new Date()));
   try {
@@ -28,6 +30,15 @@ export async function storeOffline(ctx: RouterContext, { stanza, owner }: Router
   // After MAX_HOPS the registry still lists sessions the edges no longer have: no redelivery loop.
   if (stanza.hops < MAX_HOPS) await flushIfOnlineMeanwhile(ctx, owner);
   return 'stop';
+}
+
+/**
+ * Chat states alone (XEP-0085 §5.6: not stored offline) and messages hinted no-store (XEP-0334) are
+ * not kept for later.
+ */
+function worthStoring(message: Element): boolean {
+  if (message.getChild('no-store', NS.hints) || message.getChild('no-permanent-store', NS.hints)) return false;
+  return message.elements().some((c) => c.xmlns !== NS.chatStates);
 }
 
 /**
