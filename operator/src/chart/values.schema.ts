@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { xmppClusterSpec } from '../api/v1alpha1/xmpp-cluster.schema.js';
+
+/**
+ * The Helm chart's values, the source of charts/glider/values.schema.json (strict: a misspelt key is
+ * an error). `cluster.spec` is the XmppCluster spec schema itself, so the first cluster is checked
+ * by `helm install` as the API server would check it.
+ */
+const image = z.strictObject({
+  repository: z.string().min(1),
+  tag: z.string().default(''),
+  pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+});
+const anyObject = z.record(z.string(), z.unknown());
+
+export const chartValues = z.strictObject({
+  nameOverride: z.string().default(''),
+  fullnameOverride: z.string().default(''),
+  image,
+  appImage: z.strictObject({ repository: z.string().min(1), tag: z.string().default('') }),
+  imagePullSecrets: z.array(z.strictObject({ name: z.string() })).default([]),
+  replicaCount: z.number().int().min(1).max(5).default(2),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  watchNamespace: z.string().default(''),
+  leaderElection: z.strictObject({ leaseDurationSeconds: z.number().int().min(5).max(300).default(15) }),
+  crds: z.strictObject({ enabled: z.boolean().default(true), keep: z.boolean().default(true) }),
+  rbac: z.strictObject({ create: z.boolean().default(true) }),
+  serviceAccount: z.strictObject({ create: z.boolean().default(true), name: z.string().default(''), annotations: z.record(z.string(), z.string()).default({}) }),
+  resources: anyObject.default({}),
+  nodeSelector: z.record(z.string(), z.string()).default({}),
+  tolerations: z.array(anyObject).default([]),
+  affinity: anyObject.default({}),
+  podAnnotations: z.record(z.string(), z.string()).default({}),
+  podLabels: z.record(z.string(), z.string()).default({}),
+  podSecurityContext: anyObject.default({}),
+  securityContext: anyObject.default({}),
+  priorityClassName: z.string().default(''),
+  cluster: z.strictObject({
+    enabled: z.boolean().default(false),
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/).default('glider'),
+    spec: xmppClusterSpec.optional(),
+  }),
+  tests: z.strictObject({
+    enabled: z.boolean().default(true),
+    jid: z.string().default(''),
+    passwordSecret: z.strictObject({ name: z.string().default(''), key: z.string().default('password') }),
+  }),
+});
+
+/** JSON Schema (draft 7) for values.schema.json, without the CRD-only `x-kubernetes-*` keywords. */
+export function valuesJsonSchema(): Record<string, unknown> {
+  const strip = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-kubernetes-')).map(([k, x]) => [k, strip(x)])) : v;
+  const schema = strip(z.toJSONSchema(chartValues, { target: 'draft-7', io: 'input' })) as Record<string, unknown>;
+  return { ...schema, title: 'Glider Helm chart values' };
+}
