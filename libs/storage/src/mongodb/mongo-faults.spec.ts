@@ -110,6 +110,7 @@ describe('MongoDB storage faults', () => {
       const workers = 3;
       const stored = new Map<string, number>();
       const refused: string[] = [];
+      const reasons: string[] = [];
       const changed: string[] = [];
       let next = 0;
       let restarted: Promise<void> | undefined;
@@ -124,6 +125,7 @@ describe('MongoDB storage faults', () => {
           } catch (err) {
             assert.ok(err instanceof StorageUnavailableError, `push ${i}: ${String(err)}`);
             refused.push(xml);
+            reasons.push(err.message);
           }
           try {
             if (await roster) changed.push(`c${i}@example.com`);
@@ -152,6 +154,7 @@ describe('MongoDB storage faults', () => {
       const jids = new Set(roster.items.map((i) => i.jid));
       for (const jid of changed) assert.ok(jids.has(jid), `accepted roster change for ${jid} kept`);
       t.diagnostic(`stored ${stored.size}, refused ${refused.length}, roster changes ${changed.length}, retries ${retries}`);
+      for (const r of reasons) t.diagnostic(`refused: ${r}`);
     });
   });
 

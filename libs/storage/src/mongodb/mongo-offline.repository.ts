@@ -7,11 +7,14 @@ import { decodeEach, type RecordCodec } from './mongo-record.js';
 import { isDuplicateKey, sleep } from './mongo-retry.js';
 
 const COLLECTION = 'offline';
+/** Per owner `{ _id: owner, seq, compactAt }`: the highest seq taken (it may lag; pushes probe past it). */
+const HEADS = 'offline_heads';
 /** Lost races for the next sequence number before giving up on one push (the caller bounces). */
 const MAX_CONFLICTS = 100;
 
 export const OFFLINE_INDEXES: CollectionIndexes[] = [
   { collection: COLLECTION, indexes: [{ key: { owner: 1, seq: 1 }, name: 'owner_seq', unique: true }] },
+  { collection: HEADS, indexes: [] },
 ];
 
 const codec: RecordCodec<OfflineMessage> = {
@@ -39,12 +42,18 @@ interface MessageDoc {
   goneAt?: Date;
 }
 
+interface HeadDoc {
+  _id: string;
+  seq: number;
+  compactAt?: Date;
+}
+
 const LIVE = { gone: { $ne: true } } as const;
 
 /**
  * XEP-0160 offline messages: one document per message, `_id` = `owner/seq`. A push inserts the
- * next seq; an insert of a taken `_id` fails on every MongoDB-wire server, so racing routers get
- * distinct, ordered seqs without transactions or atomic counters (FerretDB 1.x has neither). A
+ * next free seq; an insert of a taken `_id` fails on every MongoDB-wire server, so racing routers
+ * get distinct, ordered seqs without transactions or atomic counters (FerretDB 1.x has neither). A
  * push that finds itself past the quota among the lower seqs withdraws, so the quota holds under
  * concurrency. Delivered messages become bodiless tombstones, deleted once older than any
  * operation can take, so a delayed pusher can never reuse a seq.
@@ -60,30 +69,66 @@ export class MongoOfflineRepository implements OfflineRepository {
     return this.ctx.db.collection<MessageDoc>(COLLECTION);
   }
 
+  private get heads() {
+    return this.ctx.db.collection<HeadDoc>(HEADS);
+  }
+
   async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
     const full = () => new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
     if (maxPerUser <= 0) throw full();
+    const seq = await this.take(owner, xml);
+    await this.advanceHead(owner, seq);
+    // every lower seq is stored already (a seq is only taken past existing ones): count them
+    const before = await this.ctx.retry.run(`count offline messages of ${owner}`, () =>
+      this.col.countDocuments({ owner, seq: { $lte: seq }, ...LIVE }),
+    );
+    if (before > maxPerUser) {
+      await this.markGone(owner, [`${owner}/${seq}`]);
+      throw full();
+    }
+    return seq;
+  }
+
+  /** Inserts the message under the first free seq past the head, probing by `_id` only. */
+  private async take(owner: string, xml: string): Promise<number> {
+    let readAt = 0;
+    let seq = 0;
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
-      const readAt = Date.now();
-      const top = await this.ctx.retry.run(`read offline seq of ${owner}`, () =>
-        this.col.findOne({ owner }, { sort: { seq: -1 }, projection: { seq: 1 } }),
-      );
-      const seq = (top?.seq ?? 0) + 1;
-      const doc: MessageDoc = { _id: `${owner}/${seq}`, schema: codec.version, owner, seq, xml, storedAt: new Date(), rev: randomUUID() };
-      if (!(await this.insert(doc, readAt))) {
-        await sleep(Math.random() * Math.min(2 ** conflict, 50));
-        continue;
+      if (Date.now() - readAt > this.quietMs / 2) {
+        readAt = Date.now();
+        const head = await this.ctx.retry.run(`read offline seq of ${owner}`, () => this.heads.findOne({ _id: owner }));
+        seq = Math.max(seq, (head?.seq ?? 0) + 1);
       }
-      const before = await this.ctx.retry.run(`count offline messages of ${owner}`, () =>
-        this.col.countDocuments({ owner, seq: { $lte: seq }, ...LIVE }),
-      );
-      if (before > maxPerUser) {
-        await this.markGone(owner, [doc._id]);
-        throw full();
-      }
-      return seq;
+      const doc: MessageDoc = {
+        _id: `${owner}/${seq}`,
+        schema: codec.version,
+        owner,
+        seq,
+        xml,
+        storedAt: new Date(),
+        rev: randomUUID(),
+      };
+      if (await this.insert(doc, readAt)) return seq;
+      seq++;
+      if (conflict > 8) await sleep(Math.random() * Math.min(2 ** (conflict - 8), 50));
     }
     throw new StorageUnavailableError(`offline storage of ${owner}: gave up after ${MAX_CONFLICTS} concurrent pushes`);
+  }
+
+  /** Best effort: a head left behind only costs the next push a few probes. */
+  private async advanceHead(owner: string, seq: number): Promise<void> {
+    try {
+      await this.ctx.retry.run(`advance offline seq of ${owner}`, async () => {
+        try {
+          await this.heads.updateOne({ _id: owner }, { $max: { seq } }, { upsert: true });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          await this.heads.updateOne({ _id: owner }, { $max: { seq } });
+        }
+      });
+    } catch (err) {
+      this.ctx.logger.warn({ owner, err: (err as Error).message }, 'offline seq head not advanced');
+    }
   }
 
   async list(owner: string, limit?: number): Promise<OfflineMessage[]> {
@@ -145,17 +190,22 @@ export class MongoOfflineRepository implements OfflineRepository {
     );
   }
 
-  /** Deletes tombstones older than any operation can take, never the highest seq. */
+  /**
+   * Deletes tombstones older than any operation can take, below the head's seq (so a seq is never
+   * given out twice); at most once per quiet period per owner, since the query scans on FerretDB.
+   */
   private async compact(owner: string): Promise<void> {
     try {
       await this.ctx.retry.run(`compact offline messages of ${owner}`, async () => {
-        const top = await this.col.findOne({ owner }, { sort: { seq: -1 }, projection: { seq: 1 } });
-        if (!top) return;
+        const now = Date.now();
+        const head = await this.heads.findOne({ _id: owner });
+        if (!head || (head.compactAt instanceof Date && now - head.compactAt.getTime() < this.quietMs)) return;
+        await this.heads.updateOne({ _id: owner }, { $set: { compactAt: new Date(now) } });
         await this.col.deleteMany({
           owner,
           gone: true,
-          goneAt: { $lt: new Date(Date.now() - this.quietMs) },
-          seq: { $lt: top.seq },
+          goneAt: { $lt: new Date(now - this.quietMs) },
+          seq: { $lt: head.seq },
         });
       });
     } catch (err) {

@@ -14,7 +14,7 @@ import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository
 
 const ALL_INDEXES: CollectionIndexes[] = [
   ACCOUNTS_INDEXES,
-  ROSTERS_INDEXES,
+  ...ROSTERS_INDEXES,
   ...OFFLINE_INDEXES,
   VCARDS_INDEXES,
   PRIVATE_XML_INDEXES,

@@ -30,9 +30,11 @@ export async function corruptMongoRecord<K extends keyof CorruptKeys>(
       return;
     }
     const { owner, contact } = key as CorruptKeys['roster-item'];
-    const changes = db.collection<{ _id: string; owner: string; contact?: string; v: number }>('roster_changes');
-    const latest = await changes.find({ owner, contact }).sort({ v: -1 }).limit(1).next();
-    if (!latest) throw new Error(`no roster item ${contact} of ${owner} to corrupt`);
-    await changes.updateOne({ _id: latest._id }, { $set: { 'item.subscription': 42 } });
+    const heads = db.collection<{ _id: string; items: Record<string, unknown>[] }>('rosters');
+    const head = await heads.findOne({ _id: owner });
+    const target = head?.items.find((i) => i.jid === contact);
+    if (!head || !target) throw new Error(`no roster item ${contact} of ${owner} to corrupt`);
+    target.subscription = 42;
+    await heads.replaceOne({ _id: owner }, head);
   });
 }
