@@ -149,6 +149,22 @@ describe('edge lifecycle', () => {
     assert.equal(back.target, undefined);
   });
 
+  test('a client that stops reading is cut off at edge.limits.maxWriteBufferBytes instead of growing memory', async () => {
+    const h = await edge({ edge: { limits: { maxWriteBufferBytes: 64 * 1024 } } });
+    const c = await client(h, 'tls');
+    const jid = await c.login(DOMAIN, 'alice', 'secret', 'slow');
+    const record = (await h.registry.get(jid))!;
+    c.pauseReading();
+    const body = 'x'.repeat(8 * 1024);
+    for (let i = 0; i < 4000 && h.edge.streams.size > 0; i++) {
+      const stanza = { from: 'bob@example.test/x', to: jid, kind: 'MESSAGE' as const, type: 'chat', id: `flood-${i}`, xml: Buffer.from(`<message to="${jid}" type="chat"><body>${body}</body></message>`), target: { edgeId: h.edge.edgeId, sessionId: record.sessionId }, hops: 0 };
+      h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza }));
+      await new Promise((r) => setImmediate(r));
+    }
+    c.resumeReading();
+    assert.equal(await c.streamError(), 'policy-violation');
+  });
+
   test('resourceConflict=refuse: the second bind gets <conflict/>', async () => {
     const h = await edge({ edge: { resourceConflict: 'refuse' } });
     const first = await client(h, 'tls');

@@ -27,6 +27,11 @@ export const limitsSchema = z.strictObject({
   /** Burst allowance of the read rate limit. */
   readBurstBytes: bytes.default(4 * 1024 * 1024),
   maxConnectionsPerIp: z.number().int().min(1).default(200),
+  /**
+   * Bytes queued for a client that does not read; past this the stream ends with
+   * <policy-violation/> rather than growing server memory without bound.
+   */
+  maxWriteBufferBytes: bytes.default(8 * 1024 * 1024),
   /** Time a new connection has to finish TLS and authentication. */
   authTimeoutMs: ms.default(30_000),
 });

@@ -35,6 +35,7 @@ export class C2sStream {
   lastWriteAt = Date.now();
   lastReadAt = Date.now();
   private headerSent = false;
+  private overflowed = false;
   private readonly framer: XmlFramer;
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
@@ -97,6 +98,10 @@ export class C2sStream {
   private write(data: string | Uint8Array): void {
     this.lastWriteAt = Date.now();
     this.transport.write(data);
+    if (!this.overflowed && this.transport.bufferedBytes() > this.ctx.config.edge.limits.maxWriteBufferBytes) {
+      this.overflowed = true; // error() writes too: enter once
+      this.error('policy-violation', 'the client does not read what it is sent');
+    }
   }
 
   /** Sends a stream error (RFC 6120 §4.9), preceded by our header if none was sent yet, and closes. */

@@ -130,6 +130,14 @@ export class RawClient {
     }
   }
 
+  /** Stops reading from the socket (a slow or hostile client), and starts again. */
+  pauseReading(): void {
+    this.socket?.pause();
+  }
+  resumeReading(): void {
+    this.socket?.resume();
+  }
+
   /** Resolves when the server has closed the connection. */
   async waitClosed(): Promise<void> {
     for (;;) {

@@ -54,6 +54,9 @@ export class SocketTransport implements Transport {
   write(data: string | Uint8Array): void {
     if (!this.closed && this.socket.writable) this.socket.write(data);
   }
+  bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
   keepalive(): void {
     this.write(' ');
   }

@@ -24,6 +24,8 @@ export interface Transport {
   onData(cb: (data: Buffer | string) => void): void;
   onClose(cb: () => void): void;
   write(data: string | Uint8Array): void;
+  /** Bytes written but not yet taken by the peer (the kernel has not accepted them). */
+  bufferedBytes(): number;
   /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */
   keepalive(): void;
   startTls(context: SecureContext): Promise<void>;

@@ -56,6 +56,10 @@ export class WebSocketTransport implements Transport {
     this.closeCb = cb;
   }
 
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
   write(data: string | Uint8Array): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (typeof data === 'string') this.ws.send(data);
