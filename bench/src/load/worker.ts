@@ -69,9 +69,10 @@ async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unkn
       const members = conns.slice(ri * s, ri * s + s);
       if (members.some((m) => !m)) return;
       const jid = `bench${room}@${cmd.target.mucDomain}`;
+      const timeoutMs = Math.min(cmd.target.timeoutMs, 10_000);
       try {
-        await joinRoom(members[0], jid, 'o0', cmd.target.timeoutMs);
-        await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, cmd.target.timeoutMs)));
+        await joinRoom(members[0], jid, 'o0', timeoutMs);
+        await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, timeoutMs)));
         flows.push({ sender: members[0], receivers: members, pacer: members[0], to: jid, type: 'groupchat' });
       } catch (err) {
         joinErrors.push(String((err as Error).message));

@@ -24,7 +24,7 @@ const GOALS: Partial<Record<ScenarioName, Goal>> = {
 const f = (n: number | undefined, d = 0) => (n === undefined || !Number.isFinite(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d }));
 
 function judge(goal: Goal | undefined, value: number | undefined, best: number | undefined, p99: number | undefined): string {
-  if (!goal || value === undefined) return 'n/a';
+  if (!goal || value === undefined || Number.isNaN(value)) return 'n/a (not measured)';
   const ratioOk = best === undefined ? true : goal.lowerIsBetter ? value * goal.ratio <= best : value >= goal.ratio * best;
   const absOk = goal.lowerIsBetter ? value <= goal.absolute : value >= goal.absolute;
   const p99Ok = goal.p99Ms === undefined || (p99 !== undefined && p99 <= goal.p99Ms);

@@ -137,7 +137,8 @@ async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): 
       connected: setup.connected,
     }),
     metrics: {
-      [kind === 'msg' ? 'msgs_per_s' : 'deliveries_per_s']: rate,
+      // Nothing sent means the feature is missing (no room could be joined): no figure, not zero.
+      ...(sent > 0 ? { [kind === 'msg' ? 'msgs_per_s' : 'deliveries_per_s']: rate } : {}),
       p50_ms: ms(latency.quantile(0.5)),
       p99_ms: ms(latency.quantile(0.99)),
       server_cores: sum(serverCpu) / (runMs * 1000),

@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
@@ -143,6 +143,7 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
   const gap = missing([CLUSTER, CLUSTER_IMPL, GLIDERCTL, ADMIN_PROTO]);
   if (gap) return { ok: false, reason: gap };
   const base = await freeBase();
+  mkdirSync(join(req.dir, 'data'), { recursive: true });
   const child = spawnNode([CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data')], UNTHROTTLED, req.dir);
   try {
     await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
@@ -163,7 +164,7 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
       domain: req.domain,
       mucDomain: `conference.${req.domain}`,
       processes: clusterProcesses(child.pid!),
-      notes: [...NOTES, 'cluster: users alternate between edge-1 and edge-2, so most messages cross edges'],
+      notes: [...NOTES, 'cluster: users alternate between edge-1 and edge-2 (msg: every sender on edge-1, every receiver on edge-2)'],
       stop: () => stopProcess(child, 15_000),
     },
   };
