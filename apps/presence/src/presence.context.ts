@@ -30,8 +30,15 @@ export type PresenceIqHandler = (
   payload: Element,
 ) => Promise<Element | undefined | StanzaError | typeof REPLIED>;
 
+/** Counters behind the glider_presence_* metrics. */
+export interface PresenceStats {
+  stanzas: number;
+  rosterPushes: number;
+}
+
 export interface PresenceContext extends PresenceDeps {
   readonly hooks: Hooks<PresenceHooks>;
+  readonly stats: PresenceStats;
   readonly delivery: Delivery;
   readonly directed: DirectedPresence;
   registerIq(type: 'get' | 'set', ns: string, handler: PresenceIqHandler): Registration;

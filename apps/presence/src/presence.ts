@@ -2,6 +2,7 @@ import type { FeatureDefinition } from '#libs/xmpp-kit';
 import { PresenceRuntime } from './core/presence-runtime.js';
 import type { PresenceContext, PresenceDeps } from './presence.context.js';
 import { presenceFeatures } from './presence.features.js';
+import { registerPresenceMetrics } from './presence.metrics.js';
 
 export interface Presence {
   readonly runtime: PresenceRuntime;
@@ -15,5 +16,12 @@ export async function startPresence(
 ): Promise<Presence> {
   const runtime = new PresenceRuntime(deps);
   await runtime.start(features);
-  return { runtime, stop: () => runtime.stop() };
+  const unregisterMetrics = registerPresenceMetrics(runtime);
+  return {
+    runtime,
+    async stop() {
+      unregisterMetrics();
+      await runtime.stop();
+    },
+  };
 }

@@ -22,12 +22,21 @@ export interface RouterDeps {
   instanceId: string;
 }
 
+/** Counters behind the glider_router_* metrics and the load report. */
+export interface RouterStats {
+  routed: number;
+  bounced: number;
+  offlineStored: number;
+  offlineDelivered: number;
+}
+
 /** What a router feature's setup gets. */
 export interface RouterContext extends RouterDeps {
   readonly hooks: Hooks<RouterHooks>;
   readonly iq: IqDispatcher;
   readonly delivery: Delivery;
   readonly startedAt: Date;
+  readonly stats: RouterStats;
   isLocalDomain(domain: string): boolean;
   /** Disco#info features of everything the server runs (router features and presence's). */
   discoFeatures(): string[];

@@ -2,6 +2,7 @@ import type { FeatureDefinition } from '#libs/xmpp-kit';
 import { EdgeSweeper } from './core/edge-sweeper.js';
 import { LoadReporter } from './core/load-reporter.js';
 import { RouterRuntime } from './core/router-runtime.js';
+import { registerRouterMetrics } from './router.metrics.js';
 import type { RouterContext, RouterDeps } from './router.context.js';
 import { PRESENCE_DISCO_FEATURES, routerFeatures } from './router.features.js';
 
@@ -20,12 +21,14 @@ export async function startRouter(
   await runtime.start(features);
   const sweeper = new EdgeSweeper(runtime);
   await sweeper.start();
-  const load = new LoadReporter(runtime, () => runtime.routed);
+  const load = new LoadReporter(runtime, () => runtime.stats.routed);
   load.start();
+  const unregisterMetrics = registerRouterMetrics(runtime);
   return {
     runtime,
     sweeper,
     async stop() {
+      unregisterMetrics();
       load.stop();
       sweeper.stop();
       await runtime.stop();

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { encodeFrame, subjects, type Bus, type StanzaEnvelope } from '#libs/bus';
 import type { Element } from '#libs/xml';
 import { envelopeOf } from './envelope.js';
@@ -11,8 +12,11 @@ export interface SessionTarget {
 export class Delivery {
   constructor(private readonly bus: Bus) {}
 
+  /** The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md). */
   toSession(env: StanzaEnvelope, s: SessionTarget): void {
-    const stanza: StanzaEnvelope = { ...env, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
+    const trace: { traceparent?: string; tracestate?: string } = {};
+    propagation.inject(context.active(), trace);
+    const stanza: StanzaEnvelope = { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
     this.bus.publish(subjects.edgeDeliver(s.edgeId), encodeFrame({ stanza }));
   }
 

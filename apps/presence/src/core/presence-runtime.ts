@@ -15,12 +15,13 @@ import { StanzaError, errorReply, iqResult } from '#libs/stanza';
 import type { RosterChange, RosterItem } from '#libs/storage';
 import { parseElement, type Element } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures, type Registration } from '#libs/xmpp-kit';
-import { REPLIED, type PresenceContext, type PresenceDeps, type PresenceIqHandler } from '../presence.context.js';
+import { REPLIED, type PresenceContext, type PresenceDeps, type PresenceIqHandler, type PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
 import { Delivery } from './delivery.js';
 import { DirectedPresence } from './directed-presence.js';
 import { envelopeOf } from './envelope.js';
 import { PresenceStanza } from './presence-stanza.js';
+import { traced } from './traced.js';
 
 /** KV bucket of live presence instances (partition ownership), beside the routers' `glider_routers`. */
 export const PRESENCE_MEMBERS_BUCKET = 'glider_presence';
@@ -42,6 +43,7 @@ export class PresenceRuntime implements PresenceContext {
   readonly hooks: Hooks<PresenceHooks>;
   readonly delivery: Delivery;
   readonly directed = new DirectedPresence();
+  readonly stats: PresenceStats = { stanzas: 0, rosterPushes: 0 };
   private readonly domains: Set<string>;
   private readonly iqHandlers = new Map<string, PresenceIqHandler>();
   private consumer: PartitionedConsumer | undefined;
@@ -153,7 +155,7 @@ export class PresenceRuntime implements PresenceContext {
     let ack = ACK_TAKEN;
     try {
       const frame = decodeFrame(msg.data);
-      if (frame.stanza) await this.onStanza(frame.stanza);
+      if (frame.stanza) await traced('presence.handle', frame.stanza, () => this.onStanza(frame.stanza!));
       else if (frame.session) await this.onSession(frame.session);
     } catch (err) {
       this.logger.error({ err, subject: msg.subject }, 'presence frame failed');
@@ -163,6 +165,7 @@ export class PresenceRuntime implements PresenceContext {
   }
 
   private async onStanza(env: StanzaEnvelope): Promise<void> {
+    this.stats.stanzas++;
     const from = tryParseJid(env.from);
     const to = env.to ? tryParseJid(env.to) : undefined;
     if (!from || (env.to && !to)) return;

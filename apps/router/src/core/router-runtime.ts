@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import {
   PartitionedConsumer,
   buckets,
@@ -15,7 +16,7 @@ import { tryParseJid } from '#libs/jid';
 import type { Subscription } from '#libs/storage';
 import { parseElement, type Element } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
-import type { RouterContext, RouterDeps } from '../router.context.js';
+import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
 import { Delivery } from './delivery.js';
 import { envelopeOf } from './envelope.js';
@@ -23,6 +24,7 @@ import { IqDispatcher } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { routingSteps } from './routing.js';
+import { traced } from './traced.js';
 
 const ACK_TAKEN = encodeAck({ taken: true });
 
@@ -46,8 +48,7 @@ export class RouterRuntime implements RouterContext {
   private consumer: PartitionedConsumer | undefined;
   private loaded: LoadedFeatures | undefined;
   private extraDisco: string[];
-  /** Stanzas routed since start, for load reports. */
-  routed = 0;
+  readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0 };
 
   constructor(deps: RouterDeps, extraDiscoFeatures: string[] = []) {
     this.config = deps.config;
@@ -105,7 +106,9 @@ export class RouterRuntime implements RouterContext {
 
   async bounce(st: RoutedStanza, err: StanzaError): Promise<void> {
     const reply = errorReply(st.element(), err);
-    if (reply) await this.reply(st, reply);
+    if (!reply) return;
+    this.stats.bounced++;
+    await this.reply(st, reply);
   }
 
   async userExists(bare: string): Promise<boolean> {
@@ -130,7 +133,7 @@ export class RouterRuntime implements RouterContext {
     let ack = ACK_TAKEN;
     try {
       const frame = decodeFrame(msg.data);
-      if (frame.stanza) await this.route(frame.stanza);
+      if (frame.stanza) await traced('router.route', frame.stanza, () => this.route(frame.stanza!));
       else if (frame.session) await this.onSession(frame.session);
       else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
     } catch (err) {
@@ -142,7 +145,7 @@ export class RouterRuntime implements RouterContext {
 
   /** Routes one stanza; an unexpected failure bounces it (wait, internal-server-error): never lost. */
   async route(env: StanzaEnvelope): Promise<void> {
-    this.routed++;
+    this.stats.routed++;
     const from = tryParseJid(env.from);
     if (!from) {
       this.logger.warn({ from: env.from, stanzaId: env.id }, 'stanza without a valid from dropped');
@@ -173,7 +176,10 @@ export class RouterRuntime implements RouterContext {
   /** The presence service of the sender's partition takes presence and own-roster IQs. */
   private async forwardToPresence(st: RoutedStanza): Promise<void> {
     const subject = subjects.presenceIn(partitionOf(st.from.bare().toString(), this.config.bus.partitions));
-    const reply = await this.bus.request(subject, encodeFrame({ stanza: st.env }), { timeoutMs: this.config.bus.requestTimeoutMs });
+    const trace: { traceparent?: string; tracestate?: string } = {};
+    propagation.inject(context.active(), trace);
+    const frame = encodeFrame({ stanza: { ...st.env, ...trace } });
+    const reply = await this.bus.request(subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs });
     const ack = decodeAck(reply);
     if (!ack.taken) throw new Error(`presence did not take the stanza: ${ack.error ?? 'no reason'}`);
   }

@@ -15,5 +15,6 @@ export async function pushChange(ctx: PresenceContext, owner: string, change: Ro
   for (const s of sessions) {
     const push = xml('iq', { type: 'set', id: `push-${randomUUID()}`, to: s.jid }, rosterQuery(change.version, [itemElement(change.item, change.removed)]));
     ctx.delivery.element(push, s);
+    ctx.stats.rosterPushes++;
   }
 }

@@ -22,6 +22,7 @@ export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg
         continue;
       }
       ctx.delivery.toSession(envelopeOf(el), session);
+      ctx.stats.offlineDelivered++;
     }
     await ctx.bus.flush();
     await ctx.storage.offline.remove(

@@ -16,6 +16,7 @@ export async function storeOffline(ctx: RouterContext, { stanza, owner }: Router
   el.append(delayElement(stanza.to.domain, new Date()));
   try {
     await ctx.storage.offline.push(owner, el.toString(), max);
+    ctx.stats.offlineStored++;
   } catch (err) {
     if (err instanceof StorageLimitError) {
       await ctx.bounce(stanza, new StanzaError('service-unavailable', { type: 'cancel', text: 'offline storage full' })); // XEP-0160 §3

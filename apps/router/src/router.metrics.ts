@@ -1,0 +1,21 @@
+import { meter } from '#libs/telemetry';
+import type { RouterContext } from './router.context.js';
+
+/** glider_router_* instruments, read from the router's counters at collection time (no hot-path cost). */
+export function registerRouterMetrics(ctx: RouterContext): () => void {
+  const m = meter('glider-router');
+  const attrs = { router: ctx.instanceId };
+  const routed = m.createObservableCounter('glider_router_stanzas_routed_total', { description: 'Stanzas routed' });
+  const bounced = m.createObservableCounter('glider_router_stanzas_bounced_total', { description: 'Stanzas answered with an error' });
+  const stored = m.createObservableCounter('glider_router_offline_stored_total', { description: 'Messages stored offline (XEP-0160)' });
+  const delivered = m.createObservableCounter('glider_router_offline_delivered_total', { description: 'Offline messages delivered at login' });
+  const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
+    r.observe(routed, ctx.stats.routed, attrs);
+    r.observe(bounced, ctx.stats.bounced, attrs);
+    r.observe(stored, ctx.stats.offlineStored, attrs);
+    r.observe(delivered, ctx.stats.offlineDelivered, attrs);
+  };
+  const observables = [routed, bounced, stored, delivered];
+  m.addBatchObservableCallback(callback as never, observables);
+  return () => m.removeBatchObservableCallback(callback as never, observables);
+}
