@@ -1,11 +1,10 @@
-import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, partitionOf, subjects, type StanzaKind } from '#libs/bus';
+import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type StanzaKind } from '#libs/bus';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tryParseJid } from '#libs/jid';
 import { tracer } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import type { C2sStream } from '../stream/c2s-stream.machine.js';
-import { NS } from '../stream/namespaces.js';
-import { errorReplyTo } from './stanza-errors.js';
+import { errorReply, NS, type StanzaErrorCondition } from '#libs/stanza';
 
 const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 
@@ -29,7 +28,7 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
   if (el.attrs.to !== undefined) {
     const target = tryParseJid(el.attrs.to);
     if (!target) {
-      const reply = errorReplyTo(el, 'jid-malformed', 'modify', { from: stream.domain, to: full.toString() });
+      const reply = errorReply(el, 'jid-malformed', { type: 'modify' })?.setAttr('from', stream.domain).setAttr('to', full.toString());
       if (reply) stream.send(reply);
       return;
     }
@@ -56,7 +55,9 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
     },
   });
   const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
-  bus.request(subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
+  // Retried while a partition changes owner (a router scaling or restarting), so such a moment
+  // bounces nothing; a stanza is bounced only when no router takes it within routeTimeoutMs.
+  requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
     (reply) => {
       span.end();
       const ack = decodeAck(reply);
@@ -72,8 +73,8 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
 }
 
 /** No silent loss: the sender learns its stanza was not taken. Presence is dropped (RFC 6121 never errors it back here). */
-function bounce(stream: C2sStream, el: Element, condition: string, text?: string): void {
+function bounce(stream: C2sStream, el: Element, condition: StanzaErrorCondition, text?: string): void {
   if (el.name === 'presence') return;
-  const reply = errorReplyTo(el, condition, 'wait', { from: el.attrs.to || stream.domain, to: stream.jid!.toString(), text });
+  const reply = errorReply(el, condition, { type: 'wait', text })?.setAttr('from', el.attrs.to || stream.domain).setAttr('to', stream.jid!.toString());
   if (reply) stream.send(reply);
 }

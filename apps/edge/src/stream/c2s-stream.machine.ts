@@ -6,7 +6,7 @@ import { CLOSE_GRACE_MS, type EdgeContext } from '../edge.context.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import { routeFromClient } from '../routing/outbound.js';
 import type { Transport } from '../transport/transport.js';
-import { NS } from './namespaces.js';
+import { NS } from '#libs/stanza';
 import { checkHeader, closingTag, responseHeader, streamErrorXml } from './stream-header.js';
 import type { StreamErrorCondition, StreamState } from './stream-state.js';
 import { createFramer, type XmlFramer } from './xml-framer.js';

@@ -1,5 +1,5 @@
 import { escapeAttr } from '#libs/xml';
-import { NS } from './namespaces.js';
+import { NS } from '#libs/stanza';
 import type { StreamErrorCondition } from './stream-state.js';
 
 export interface HeaderCheck {

@@ -1,5 +1,5 @@
 import { parseElement, StreamParser, XmlParseError, type Element, type XmlLimits } from '#libs/xml';
-import { NS } from './namespaces.js';
+import { NS } from '#libs/stanza';
 
 export interface FramerEvents {
   start(name: string, attrs: Record<string, string>): void;

@@ -1,6 +1,6 @@
 import { xml } from '#libs/xml';
-import { iqResult } from '../../routing/stanza-errors.js';
-import { NS } from '../../stream/namespaces.js';
+import { iqResult } from '#libs/stanza';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 
 /**

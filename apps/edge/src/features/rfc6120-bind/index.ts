@@ -3,9 +3,9 @@ import { encodeFrame, subjects } from '#libs/bus';
 import { jid, type Jid } from '#libs/jid';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
-import { errorReplyTo, iqResult } from '../../routing/stanza-errors.js';
+import { errorReply, iqResult } from '#libs/stanza';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
-import { NS } from '../../stream/namespaces.js';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 import { publishSessionEvent } from './session-events.js';
 
@@ -34,7 +34,7 @@ export const bindFeature: EdgeFeature = {
           const payload = el.is('iq') ? el.getChild('bind', NS.bind) : undefined;
           if (!payload || (stream.state !== 'authenticated' && stream.state !== 'bound')) return 'continue';
           if (el.attrs.type !== 'set' || stream.state === 'bound') {
-            reply(stream, errorReplyTo(el, stream.state === 'bound' ? 'not-allowed' : 'bad-request', 'cancel'));
+            reply(stream, errorReply(el, stream.state === 'bound' ? 'not-allowed' : 'bad-request', { type: 'cancel' }));
             return 'stop';
           }
           const full = await bind(ctx, stream, el, payload);
@@ -70,7 +70,7 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
   try {
     full = jid(stream.jid!.local, stream.jid!.domain, asked || randomBytes(8).toString('hex'));
   } catch {
-    reply(stream, errorReplyTo(iq, 'bad-request', 'modify', { text: 'the resource is not a valid resourcepart' }));
+    reply(stream, errorReply(iq, 'bad-request', { type: 'modify', text: 'the resource is not a valid resourcepart' }));
     return undefined;
   }
   let outcome;
@@ -81,7 +81,7 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
     );
   } catch (err) {
     stream.log.error({ err, jid: full.toString() }, 'session registry bind failed');
-    reply(stream, errorReplyTo(iq, 'internal-server-error', 'wait'));
+    reply(stream, errorReply(iq, 'internal-server-error', { type: 'wait' }));
     return undefined;
   }
   if (stream.state !== 'authenticated') {
@@ -90,7 +90,7 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
     return undefined;
   }
   if (!outcome.ok) {
-    reply(stream, errorReplyTo(iq, 'conflict', 'cancel'));
+    reply(stream, errorReply(iq, 'conflict', { type: 'cancel' }));
     return undefined;
   }
   const old = outcome.replaced;

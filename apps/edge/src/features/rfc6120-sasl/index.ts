@@ -4,7 +4,7 @@ import { jid } from '#libs/jid';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
-import { NS } from '../../stream/namespaces.js';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 
 const configSchema = z.strictObject({
@@ -57,7 +57,7 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
           exchangeOf(stream).advertised = offered;
           features.append(xml('mechanisms', { xmlns: NS.sasl }, ...offered.map((m) => xml('mechanism', {}, m))));
           if (bindings.length > 0) {
-            features.append(xml('sasl-channel-binding', { xmlns: NS.saslCb }, ...bindings.map((type) => xml('channel-binding', { type }))));
+            features.append(xml('sasl-channel-binding', { xmlns: NS.channelBinding }, ...bindings.map((type) => xml('channel-binding', { type }))));
           }
         },
         { priority: 50, owner: 'sasl' },

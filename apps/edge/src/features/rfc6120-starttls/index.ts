@@ -1,5 +1,5 @@
 import { xml } from '#libs/xml';
-import { NS } from '../../stream/namespaces.js';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 
 /**

@@ -3,9 +3,9 @@ import { jid } from '#libs/jid';
 import { StorageConflictError } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
-import { errorReplyTo, iqResult } from '../../routing/stanza-errors.js';
+import { errorReply, iqResult } from '#libs/stanza';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
-import { NS } from '../../stream/namespaces.js';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 
 /**
@@ -38,27 +38,27 @@ export const registerFeature: EdgeFeature = {
 };
 
 async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: Element): Promise<Element | undefined> {
-  if (!ctx.config.registration.enabled) return errorReplyTo(iq, 'service-unavailable', 'cancel');
+  if (!ctx.config.registration.enabled) return errorReply(iq, 'service-unavailable', { type: 'cancel' });
   if (iq.attrs.type === 'get') {
     return iqResult(iq, xml('query', { xmlns: NS.register }, xml('instructions', {}, 'Choose a username and password.'), xml('username'), xml('password')));
   }
-  if (iq.attrs.type !== 'set') return errorReplyTo(iq, 'bad-request', 'modify');
-  if (query.getChild('remove')) return errorReplyTo(iq, 'not-allowed', 'cancel');
+  if (iq.attrs.type !== 'set') return errorReply(iq, 'bad-request', { type: 'modify' });
+  if (query.getChild('remove')) return errorReply(iq, 'not-allowed', { type: 'cancel' });
   const raw = query.getChildText('username') ?? '';
   const password = query.getChildText('password') ?? '';
   const username = normalizeUsername(raw);
-  if (!username || password.length === 0) return errorReplyTo(iq, 'not-acceptable', 'modify', { text: 'a valid username and a password are required' });
+  if (!username || password.length === 0) return errorReply(iq, 'not-acceptable', { type: 'modify', text: 'a valid username and a password are required' });
   try {
     jid(username, stream.domain);
   } catch {
-    return errorReplyTo(iq, 'not-acceptable', 'modify', { text: 'not a valid username' });
+    return errorReply(iq, 'not-acceptable', { type: 'modify', text: 'not a valid username' });
   }
   try {
     await ctx.storage.accounts.create({ username, domain: stream.domain, scram: await makeScramCredentials(password), createdAt: new Date(), disabled: false });
   } catch (err) {
-    if (err instanceof StorageConflictError) return errorReplyTo(iq, 'conflict', 'cancel');
+    if (err instanceof StorageConflictError) return errorReply(iq, 'conflict', { type: 'cancel' });
     stream.log.error({ err }, 'registration failed');
-    return errorReplyTo(iq, 'internal-server-error', 'wait');
+    return errorReply(iq, 'internal-server-error', { type: 'wait' });
   }
   stream.log.info({ jid: `${username}@${stream.domain}` }, 'registered an account (XEP-0077)');
   return iqResult(iq);

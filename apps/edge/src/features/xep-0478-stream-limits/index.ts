@@ -1,5 +1,5 @@
 import { xml } from '#libs/xml';
-import { NS } from '../../stream/namespaces.js';
+import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 
 /** XEP-0478 Stream Limits Advertisement: the stanza size and idle time this stream enforces. */
@@ -10,7 +10,7 @@ export const streamLimitsFeature: EdgeFeature = {
     hooks.on(
       'stream-features',
       ({ stream, features }) => {
-        const limits = xml('limits', { xmlns: NS.limits }, xml('max-bytes', {}, String(stream.xmlLimits().maxStanzaBytes)));
+        const limits = xml('limits', { xmlns: NS.streamLimits }, xml('max-bytes', {}, String(stream.xmlLimits().maxStanzaBytes)));
         if (config.edge.idleTimeoutMs > 0) limits.append(xml('idle-seconds', {}, String(Math.floor(config.edge.idleTimeoutMs / 1000))));
         features.append(limits);
       },
