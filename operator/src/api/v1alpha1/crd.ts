@@ -28,7 +28,8 @@ export function xmppClusterCrd(): Record<string, any> {
             { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
             { name: 'Ready', type: 'string', jsonPath: '.status.readyComponents', description: 'ready/enabled components' },
             { name: 'Domain', type: 'string', jsonPath: '.spec.domains[0]' },
-            { name: 'Cert-Expiry', type: 'date', jsonPath: '.status.certificate.notAfter' },
+            // A string, not a date: kubectl prints future dates as <invalid>.
+            { name: 'Cert-Expiry', type: 'string', jsonPath: '.status.certificate.notAfter' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

@@ -62,6 +62,13 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     });
   });
 
+  it('keeps working after its watches are cut and the history compacted (resume, then 410 and relist)', async () => {
+    k.api.dropWatches();
+    k.api.store.compact();
+    await k.request('PATCH', `${clustersPath}/chat`, { spec: { components: { presence: { replicas: 3 } } } }, 'application/merge-patch+json');
+    await waitFor('reconciled after relist', () => k.get('deployments', 'chat-presence', 'apps/v1')?.spec?.replicas === 3, 15_000);
+  });
+
   it('a hand edit of an owned field is put back (force apply takes ownership)', async () => {
     await k.request('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`, { spec: { replicas: 7 } }, 'application/merge-patch+json');
     await waitFor('replicas restored', () => k.get('deployments', 'chat-router', 'apps/v1').spec.replicas === 3);

@@ -144,9 +144,8 @@ export class ApiServer {
       from = this.store.currentRv();
     } else {
       from = Number(rvParam);
-      const oldest = this.store.oldestRv();
-      if (from < this.store.currentRv() && from < oldest - 1) {
-        write('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from} (${oldest - 1})` });
+      if (!this.store.canResumeFrom(from)) {
+        write('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from} (${this.store.currentRv()})` });
         res.end();
         return undefined;
       }

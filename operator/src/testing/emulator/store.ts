@@ -63,8 +63,10 @@ export class Store {
     return this.rv;
   }
 
-  oldestRv(): number {
-    return this.history[0]?.rv ?? this.rv;
+  /** True if every event after `rv` is still in the history (else a watch from it gets 410). */
+  canResumeFrom(rv: number): boolean {
+    if (rv >= this.rv) return true;
+    return this.history.length > 0 && rv >= this.history[0]!.rv - 1;
   }
 
   /** Drops the event history, as etcd compaction does: older watch starts get 410 Gone. */
