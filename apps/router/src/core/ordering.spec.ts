@@ -38,3 +38,35 @@ test('two routers share the partitions and keep each sender\'s order over 1,000 
     assert.deepEqual(seq, [...seq].sort((x, y) => x - y), `order from ${s.jid}`);
   }
 });
+
+// TODO(libs/bus): PartitionedConsumer hands a partition over by unsubscribing the old owner before
+// the new one has subscribed, so requests in that gap get BusNoRespondersError (the edge bounces them)
+// and the old owner's queue may still run while the new one starts. Kept as a todo until it is fixed.
+test('per-sender order holds while a router joins mid-stream', { todo: 'partition hand-over in libs/bus' }, async () => {
+  const h2 = await RouterHarness.start({ routers: 1 });
+  try {
+    const edge = h2.edge();
+    const bob = await h2.createUser('bob');
+    const b = await edge.bind(`${bob}/pc`);
+    const senders = [];
+    for (let i = 0; i < SENDERS; i++) senders.push(await edge.bind(`${await h2.createUser(`sender${i}`)}/pc`));
+    const acks = [];
+    let joining: Promise<unknown> | undefined;
+    for (let n = 0; n < MESSAGES; n++) {
+      if (n === MESSAGES / 2) joining = h2.addRouter('router-late');
+      const s = senders[n % SENDERS]!;
+      const sent = edge.send(s, xml('message', { to: bob, type: 'chat', id: `${n}` }, xml('body', {}, `${n}`)));
+      acks.push(sent.catch((err: Error) => ({ taken: false, error: err.message })));
+      if (n % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await joining;
+    assert.ok((await Promise.all(acks)).every((a) => a.taken));
+    const got = await edge.waitFor(b, MESSAGES);
+    for (const s of senders) {
+      const seq = got.filter((m) => m.attrs.from === s.jid).map((m) => Number(m.attrs.id));
+      assert.deepEqual(seq, [...seq].sort((x, y) => x - y), `order from ${s.jid}`);
+    }
+  } finally {
+    await h2.close();
+  }
+});
