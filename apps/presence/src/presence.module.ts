@@ -20,6 +20,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.health.register('presence', () => (this.presence ? undefined : 'starting'));
     this.presence = await startPresence({
       config: this.config,
       logger: this.logger.child({ component: 'presence' }),
@@ -28,9 +29,6 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       registry: this.registry,
       instanceId: instanceId(this.config.presence.id, 'presence'),
     });
-    this.health.register('presence-partitions', () =>
-      this.presence && this.presence.runtime.ownedPartitions().length === 0 ? 'owns no partition yet' : undefined,
-    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -20,6 +20,7 @@ export class RouterService implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.health.register('router', () => (this.router ? undefined : 'starting'));
     this.router = await startRouter({
       config: this.config,
       logger: this.logger.child({ component: 'router' }),
@@ -28,9 +29,6 @@ export class RouterService implements OnApplicationBootstrap, OnApplicationShutd
       registry: this.registry,
       instanceId: instanceId(this.config.router.id, 'router'),
     });
-    this.health.register('router-partitions', () =>
-      this.router && this.router.runtime.ownedPartitions().length === 0 ? 'owns no partition yet' : undefined,
-    );
   }
 
   async onApplicationShutdown(): Promise<void> {

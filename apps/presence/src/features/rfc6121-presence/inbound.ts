@@ -1,3 +1,4 @@
+import { delayElement } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
 import type { PresenceStanza } from '../../core/presence-stanza.js';
@@ -43,6 +44,12 @@ async function answerProbe(ctx: PresenceContext, st: PresenceStanza): Promise<Ho
     await ctx.route(el);
     sent++;
   }
-  if (sent === 0) await ctx.route(xml('presence', { from: user, to: st.from.toString(), type: 'unavailable' }));
+  if (sent === 0) {
+    // §4.3.2: unavailable, with when and how the user left (XEP-0203) when known.
+    const last = await ctx.storage.lastActivity.get(user);
+    const status = last?.status ? xml('status', {}, last.status) : undefined;
+    const delay = last ? delayElement(st.to!.domain, last.at) : undefined;
+    await ctx.route(xml('presence', { from: user, to: st.from.toString(), type: 'unavailable' }, status, delay));
+  }
   return 'stop';
 }

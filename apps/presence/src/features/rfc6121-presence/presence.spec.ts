@@ -132,6 +132,16 @@ describe('RFC 6121 §4 presence', () => {
     assert.ok(presences(h.for(b1)).some((p) => p.attrs.from === a1.jid));
     // the `unsubscribed` answer finds no request pending at the prober's side (A.3.4): not delivered
     assert.equal(h.for(s1).length, 0);
+    // nobody online: unavailable, with the last status and when (XEP-0203)
+    await h.end(a1, 'bye');
+    await settle();
+    h.clear();
+    await h.inbound(xml('presence', { from: b1.jid, to: a, type: 'probe' }));
+    await settle();
+    const [off] = presences(h.for(b1), 'unavailable');
+    assert.equal(off?.attrs.from, a);
+    assert.equal(off?.getChildText('status'), 'bye');
+    assert.ok(off?.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp);
   });
 
   test('presence to another domain is dropped (no federation yet)', async () => {
