@@ -3,15 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError } from '#libs/config';
+import { ConfigError, configSchema } from '#libs/config';
+import { createStorage } from '../create-storage.js';
 import { runStorageContract, type TestStorage } from '../contract/index.js';
 import type { Account } from '../ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError } from '../ports/errors.js';
 import type { RosterItem } from '../ports/rosters.repository.js';
-import type { MongoStorage } from './mongo-storage.js';
+import { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
 import { startMongoTestServer, uniqueDatabase, type MongoTestServer } from './testing/mongo-test-server.js';
-import { testConfig, testStorage } from './testing/mongo-test-storage.js';
+import { silentLogger, testConfig, testStorage } from './testing/mongo-test-storage.js';
 import { corruptMongoRecord } from './testing/mongo-raw.js';
 
 // The shared contract, unchanged, against FerretDB (or $MONGODB_URL): one server and database per
@@ -107,6 +108,22 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
   it('is healthy once open and creates the declared indexes', async () => {
     assert.equal(await storage.health(), undefined);
     await storage.open(); // idempotent
+  });
+
+  it('is what createStorage() returns for storage.kind=mongodb', async () => {
+    const config = configSchema.parse({
+      storage: { kind: 'mongodb', mongodb: { url: server.url, database: uniqueDatabase('glider_create') } },
+    });
+    const created = await createStorage(config, silentLogger);
+    try {
+      assert.ok(created instanceof MongoStorage);
+      assert.match((await created.health()) ?? '', /not opened yet/);
+      await created.open();
+      assert.equal(await created.health(), undefined);
+    } finally {
+      await created.close();
+    }
+    assert.match((await created.health()) ?? '', /closed/);
   });
 
   it('accounts: create, conflict, get, list pages, credentials, delete', async () => {
