@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { NatsLoadSource } from './autoscaler/nats-load-source.js';
 import { Manager } from './manager.js';
+import { HealthServer } from './runtime/health-server.js';
 import { operatorSettings } from './operator-settings.js';
 import { createLogger } from './runtime/logger.js';
 
@@ -31,11 +32,14 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, 'shutting down');
   const timer = setTimeout(() => process.exit(1), 25_000).unref();
   await manager.stop();
+  await health.close();
   clearTimeout(timer);
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+const health = new HealthServer({ ready: () => manager.hasSynced, leader: () => manager.isLeader });
+await health.listen(settings.healthPort);
 await manager.start();
 log.info({ identity: settings.identity, watchNamespace: settings.watchNamespace || '(all)' }, 'glider operator started');

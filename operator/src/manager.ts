@@ -105,6 +105,11 @@ export class Manager {
     return this.elector.isLeader;
   }
 
+  /** Every cache has listed once (the replica can lead at once). */
+  get hasSynced(): boolean {
+    return this.caches.every((c) => c.hasSynced);
+  }
+
   async start(): Promise<void> {
     await Promise.all(this.caches.map((c) => c.start()));
     this.elector.start();

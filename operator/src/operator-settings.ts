@@ -10,6 +10,7 @@ export interface OperatorSettings {
   leaseDurationSeconds: number;
   resyncSeconds: number;
   workers: number;
+  healthPort: number;
   kubeconfig?: string;
 }
 
@@ -18,7 +19,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     const v = env[name];
     if (v === undefined || v === '') return dflt;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${v}"`);
     return n;
   };
   return {
@@ -30,6 +31,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     leaseDurationSeconds: int('LEASE_DURATION_SECONDS', 15),
     resyncSeconds: int('RESYNC_SECONDS', 300),
     workers: int('WORKERS', 2),
+    healthPort: int('HEALTH_PORT', 8081),
     kubeconfig: env['KUBECONFIG'],
   };
 }

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from './testing/harness.js';
+
+const main = fileURLToPath(new URL('./main.js', import.meta.url));
+
+describe('the operator process, unchanged, against the emulator (KUBECONFIG)', { timeout: 60_000 }, () => {
+  let k: TestCluster;
+  let proc: ChildProcess | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'glider-op-'));
+  before(async () => {
+    k = await new TestCluster().start();
+  });
+  after(async () => {
+    proc?.kill('SIGKILL');
+    await k.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reconciles, then on SIGTERM releases its Lease and exits 0', async () => {
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, k.api.kubeconfig(NS));
+    proc = spawn(process.execPath, [main], {
+      env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS, POD_NAME: 'operator-main', WATCH_NAMESPACE: NS, LOG_LEVEL: 'warn', HEALTH_PORT: '0', LEASE_DURATION_SECONDS: '5' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr!.on('data', (d) => (stderr += String(d)));
+    await k.request('POST', clustersPath, sampleCluster('proc'));
+    await waitFor('children and status from the process', () => k.get('deployments', 'proc-edge', 'apps/v1') && k.cluster('proc')?.status?.observedGeneration, 20_000);
+    assert.equal(k.get('leases', 'glider-operator', 'coordination.k8s.io/v1').spec.holderIdentity, 'operator-main');
+    const exited = new Promise<number | null>((resolve) => proc!.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
+    assert.equal(code, 0, stderr);
+    assert.equal(k.get('leases', 'glider-operator', 'coordination.k8s.io/v1').spec.holderIdentity, '', 'Lease released');
+    proc = undefined;
+  });
+});
