@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, configSchema } from '#libs/config';
+import { generateSelfSigned } from '#libs/tls';
 import { createStorage } from '../create-storage.js';
 import { runStorageContract, type TestStorage } from '../contract/index.js';
 import type { Account } from '../ports/accounts.repository.js';
@@ -88,6 +89,34 @@ describe('MongoDB storage settings', () => {
     assert.throws(() => mongoSettings(testConfig({ tlsCaFile: '/etc/hostname' })), /tls is false/);
     assert.throws(() => mongoSettings(testConfig({ tls: true, tlsCaFile: '/nonexistent/ca.pem' })), /does not exist/);
     assert.equal(mongoSettings(testConfig({ tls: true })).clientOptions.tls, true);
+  });
+});
+
+describe('MongoDB storage over TLS', () => {
+  it('connects with tls and tlsCaFile, and refuses a server it cannot verify', async (t) => {
+    if (process.env.MONGODB_URL) return t.skip('needs a FerretDB the test starts');
+    const dir = await mkdtemp(join(tmpdir(), 'glider-mongo-tls-'));
+    const certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    const { cert, key } = await generateSelfSigned(['localhost']);
+    await writeFile(certFile, cert);
+    await writeFile(keyFile, key);
+    const server = await startMongoTestServer({ tls: { certFile, keyFile } });
+    const storages: MongoStorage[] = [];
+    try {
+      const good = testStorage(server, uniqueDatabase('glider_tls'), { tls: true, tlsCaFile: certFile });
+      storages.push(good);
+      await good.open();
+      await good.vcards.set('a@localhost', '<vCard xmlns="vcard-temp"/>');
+      assert.equal(await good.vcards.get('a@localhost'), '<vCard xmlns="vcard-temp"/>');
+      const untrusted = testStorage(server, uniqueDatabase('glider_tls'), { tls: true, connectTimeoutMs: 1_000 });
+      storages.push(untrusted);
+      await assert.rejects(untrusted.open(), /unreachable: .*(self.signed|certificate)/i);
+    } finally {
+      for (const s of storages) await s.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

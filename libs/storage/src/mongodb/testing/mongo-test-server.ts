@@ -35,12 +35,23 @@ process.once('exit', () => {
  * which case that server is used as is. `start: false` only reserves a port (for "unreachable at
  * start" tests) and starts nothing until `start()`.
  */
-export async function startMongoTestServer(opts: { start?: boolean } = {}): Promise<MongoTestServer> {
+export async function startMongoTestServer(
+  opts: { start?: boolean; tls?: { certFile: string; keyFile: string } } = {},
+): Promise<MongoTestServer> {
   const externalUrl = process.env.MONGODB_URL;
   if (externalUrl) return externalServer(externalUrl);
   const bin = ferretdbBinary();
   const dir = await mkdtemp(join(tmpdir(), 'glider-ferretdb-'));
   const port = await freePort();
+  // with TLS, `port` takes TLS and a second port the plain protocol FerretDB always listens on
+  const listen = opts.tls
+    ? [
+        `--listen-addr=127.0.0.1:${await freePort()}`,
+        `--listen-tls=127.0.0.1:${port}`,
+        `--listen-tls-cert-file=${opts.tls.certFile}`,
+        `--listen-tls-key-file=${opts.tls.keyFile}`,
+      ]
+    : [`--listen-addr=127.0.0.1:${port}`];
   let child: ChildProcess | undefined;
   let log = '';
 
@@ -52,7 +63,7 @@ export async function startMongoTestServer(opts: { start?: boolean } = {}): Prom
       [
         '--handler=sqlite',
         `--sqlite-url=file:${dir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
+        ...listen,
         '--telemetry=disable',
         '--debug-addr=-',
         '--state-dir=-',
