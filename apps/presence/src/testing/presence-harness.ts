@@ -41,19 +41,20 @@ export class PresenceHarness {
   private counter = 0;
   readonly edgeId = 'edge-1';
 
-  constructor() {
+  constructor(overrides: Record<string, unknown> = {}) {
     this.config = configSchema.parse({
       domains: [DOMAIN],
       dataDir: this.dir.path,
       bus: { partitions: 8, heartbeatMs: 100, requestTimeoutMs: 2000 },
       log: { level: 'silent' },
+      ...overrides,
     });
     this.storage = new EmbeddedStorage({ dataDir: this.dir.path });
     this.registry = createSessionRegistry(this.bus, { logger: silent });
   }
 
-  static async start(): Promise<PresenceHarness> {
-    const h = new PresenceHarness();
+  static async start(config: Record<string, unknown> = {}): Promise<PresenceHarness> {
+    const h = new PresenceHarness(config);
     await h.storage.open();
     await h.registry.start();
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {

@@ -116,3 +116,29 @@ describe('RFC 6121 §3 subscription handshake between local users', () => {
     assert.equal(presences(h.for(hk), 'unavailable')[0]?.attrs.from, i.jid, "ida's resources go unavailable for hank");
   });
 });
+
+describe('presence.maxRosterItems bounds what subscriptions create', () => {
+  test('a full roster refuses to ask (not-allowed) and drops new requests', async () => {
+    const h = await PresenceHarness.start({ presence: { maxRosterItems: 1 } });
+    try {
+      const [a, b, c] = [await h.createUser('a'), await h.createUser('b'), await h.createUser('c')];
+      const sa = await h.login(`${a}/pc`);
+      const sc = await h.login(`${c}/pc`);
+      await h.send(sa, xml('presence', { to: b, type: 'subscribe' }));
+      await settle();
+      h.clear();
+      await h.send(sa, xml('presence', { to: c, type: 'subscribe', id: 'full' }));
+      await settle();
+      const [err] = presences(h.for(sa), 'error');
+      assert.equal(err?.attrs.id, 'full');
+      assert.equal(err?.getChild('error')?.getChild('not-allowed')?.name, 'not-allowed');
+      assert.equal(presences(h.for(sc), 'subscribe').length, 0);
+      await h.send(sc, xml('presence', { to: a, type: 'subscribe' }));
+      await settle();
+      assert.equal(presences(h.for(sa), 'subscribe').length, 0);
+      assert.equal(await h.storage.rosters.getItem(a, c), undefined);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { StanzaError, errorReply } from '#libs/stanza';
 import type { RosterItem } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
@@ -40,6 +41,12 @@ async function apply(
   return { t, before };
 }
 
+/** Whether `owner`'s roster has the item already or room for it (`presence.maxRosterItems`). */
+async function roomFor(ctx: PresenceContext, owner: string, contact: string): Promise<boolean> {
+  if (await ctx.storage.rosters.getItem(owner, contact)) return true;
+  return (await ctx.storage.rosters.get(owner)).items.length < ctx.config.presence.maxRosterItems;
+}
+
 /** The stanza as it travels between users: bare JIDs both ways (RFC 6121 §3.1.2). */
 function stamped(st: PresenceStanza, from: string, to: string): Element {
   const el = st.element().clone();
@@ -57,6 +64,11 @@ export async function onOutbound(ctx: PresenceContext, st: PresenceStanza): Prom
   const contact = st.to.bare().toString();
   if (user === contact) return 'stop';
   const creates = type === 'subscribe' || type === 'subscribed';
+  if (creates && !(await roomFor(ctx, user, contact))) {
+    const error = errorReply(st.element(), new StanzaError('not-allowed', { text: 'roster is full' }));
+    if (error) ctx.reply(st, error);
+    return 'stop';
+  }
   const { t, before } = await apply(ctx, user, contact, (s) => outbound(s, type), creates);
   if (!t.forward) return 'stop';
   await ctx.route(stamped(st, user, contact));
@@ -79,6 +91,8 @@ export async function onInbound(ctx: PresenceContext, st: PresenceStanza): Promi
     return 'stop';
   }
   const el = stamped(st, contact, user);
+  // A full roster takes no new requests: they are dropped unanswered.
+  if (type === 'subscribe' && !(await roomFor(ctx, user, contact))) return 'stop';
   const { t, before } = await apply(ctx, user, contact, (s) => inbound(s, type), type === 'subscribe', el.toString());
   if (t.autoReply) {
     await ctx.route(xml('presence', { from: user, to: contact, type: 'subscribed' }));
