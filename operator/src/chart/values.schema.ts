@@ -50,7 +50,15 @@ export const chartValues = z.strictObject({
 /** JSON Schema (draft 7) for values.schema.json, without the CRD-only `x-kubernetes-*` keywords. */
 export function valuesJsonSchema(): Record<string, unknown> {
   const strip = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(strip) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('x-kubernetes-')).map(([k, x]) => [k, strip(x)])) : v;
+    Array.isArray(v)
+      ? v.map(strip)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v).flatMap(([k, x]): [string, unknown][] =>
+              k === 'x-kubernetes-list-type' && x === 'set' ? [['uniqueItems', true]] : k.startsWith('x-kubernetes-') ? [] : [[k, strip(x)]],
+            ),
+          )
+        : v;
   const schema = strip(z.toJSONSchema(chartValues, { target: 'draft-7', io: 'input' })) as Record<string, unknown>;
   return { ...schema, title: 'Glider Helm chart values' };
 }

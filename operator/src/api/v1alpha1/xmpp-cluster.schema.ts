@@ -88,13 +88,18 @@ export const mongodb = z
 export const federation = z.strictObject({
   enabled: z.boolean().default(true),
   mode: z.enum(['allowList', 'denyList']).default('allowList').describe('allowList: only the listed domains; denyList: all but the listed.'),
-  allow: z.array(domainName).max(1000).default([]),
-  deny: z.array(domainName).max(1000).default([]),
+  allow: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
+  deny: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
 });
 
 export const xmppClusterSpec = z
   .strictObject({
-    domains: z.array(domainName).min(1).max(100).describe('XMPP domains served; the first is the primary.'),
+    domains: z
+      .array(domainName)
+      .min(1)
+      .max(100)
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .describe('XMPP domains served (no duplicates); the first is the primary.'),
     image: z
       .strictObject({
         repository: z.string().min(1).optional(),
@@ -119,7 +124,7 @@ export const xmppClusterSpec = z
     deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
     config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
   })
-  .meta({ 'x-kubernetes-validations': [cel('self.domains.all(d, self.domains.filter(e, e == d).size() == 1)', 'domains must be unique')] });
+;
 
 export const condition = z.strictObject({
   type: z.string(),
@@ -148,7 +153,7 @@ export const xmppClusterStatus = z.strictObject({
   observedGeneration: z.number().int().optional(),
   phase: z.enum(['Pending', 'Progressing', 'Ready', 'Degraded', 'Deleting']).optional(),
   readyComponents: z.string().optional().describe('ready/enabled components, e.g. 3/3.'),
-  conditions: z.array(condition).optional(),
+  conditions: z.array(condition).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional(),
   components: z.record(z.string(), componentStatus).optional(),
   certificate: certificateStatus.optional(),
 });

@@ -81,6 +81,9 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     const cel = await k.request('POST', clustersPath, sampleCluster('bad2', { tls: { source: 'secret' } }));
     assert.equal(cel.code, 422);
     assert.match(cel.body.message, /tls\.secretName is required when tls\.source is secret/);
+    const dup = await k.request('POST', clustersPath, sampleCluster('bad4', { domains: ['a.example', 'a.example'] }));
+    assert.equal(dup.code, 422);
+    assert.match(dup.body.message, /spec\.domains\[1\]: Duplicate value: "a\.example"/);
     const range = await k.request('POST', clustersPath, sampleCluster('bad3', { components: { edge: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } } }));
     assert.equal(range.code, 422);
     assert.match(range.body.message, /minReplicas must not exceed maxReplicas/);

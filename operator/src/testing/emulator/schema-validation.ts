@@ -21,7 +21,6 @@ export const celEquivalents: Record<string, Rule> = {
   "self.source != 'certManager' || has(self.issuerRef)": (s) => s.source !== 'certManager' || s.issuerRef !== undefined,
   "self.source != 'secret' || has(self.secretName)": (s) => s.source !== 'secret' || s.secretName !== undefined,
   'duration(self.renewBefore) < duration(self.duration)': (s) => durationSeconds(s.renewBefore) < durationSeconds(s.duration),
-  'self.domains.all(d, self.domains.filter(e, e == d).size() == 1)': (s) => new Set(s.domains).size === s.domains.length,
   'has(self.url) != has(self.urlSecretRef)': (s) => (s.url !== undefined) !== (s.urlSecretRef !== undefined),
 };
 
@@ -100,6 +99,11 @@ export function validate(value: Json, schema: Json, path: string, oldValue: Json
     if (schema.minItems !== undefined && value.length < schema.minItems) bad('FieldValueInvalid', `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) bad('FieldValueTooMany', `Too many: ${value.length}: must have at most ${schema.maxItems} items`);
     value.forEach((v, i) => validate(v, schema.items, `${path}[${i}]`, undefined, out));
+    if (schema['x-kubernetes-list-type'] === 'set') {
+      value.forEach((v, i) => {
+        if (value.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) < i) out.push({ field: `${field}[${i}]`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${show(v)}` });
+      });
+    }
   }
   if (isPlainObject(value)) {
     for (const r of (schema.required ?? []) as string[]) {
