@@ -11,6 +11,8 @@ import { StorageUnavailableError } from '../ports/errors.js';
 
 /** Server codes that mean "this server cannot answer right now" (shutdown, step-down, network). */
 const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+/** Server codes that mean "not with these credentials": unusable until an operator acts. */
+const REFUSED_CODES = new Set([13, 18]);
 const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 1_000;
 
@@ -53,6 +55,9 @@ export class MongoRetry {
       } catch (err) {
         if (err instanceof MongoTopologyClosedError) {
           throw new StorageUnavailableError(`${what}: storage is closed`, { cause: err });
+        }
+        if (err instanceof MongoServerError && REFUSED_CODES.has(err.code as number)) {
+          throw new StorageUnavailableError(`${what}: MongoDB refused: ${err.message}`, { cause: err });
         }
         if (!isTransient(err)) throw err;
         const left = deadline - Date.now();

@@ -8,7 +8,7 @@ import { generateSelfSigned } from '#libs/tls';
 import { createStorage } from '../create-storage.js';
 import { runStorageContract, type TestStorage } from '../contract/index.js';
 import type { Account } from '../ports/accounts.repository.js';
-import { StorageConflictError, StorageLimitError } from '../ports/errors.js';
+import { StorageConflictError, StorageLimitError, StorageUnavailableError } from '../ports/errors.js';
 import type { RosterItem } from '../ports/rosters.repository.js';
 import { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
@@ -112,6 +112,43 @@ describe('MongoDB storage over TLS', () => {
       const untrusted = testStorage(server, uniqueDatabase('glider_tls'), { tls: true, connectTimeoutMs: 1_000 });
       storages.push(untrusted);
       await assert.rejects(untrusted.open(), /unreachable: .*(self.signed|certificate)/i);
+    } finally {
+      for (const s of storages) await s.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MongoDB storage with credentials', () => {
+  it('logs in with the credentials file and says so clearly when they are wrong or missing', async (t) => {
+    if (process.env.MONGODB_URL) return t.skip('needs a FerretDB the test starts');
+    const dir = await mkdtemp(join(tmpdir(), 'glider-mongo-auth-'));
+    const server = await startMongoTestServer({ auth: { username: 'glider', password: 'p:ss w0rd' } });
+    const storages: MongoStorage[] = [];
+    const make = (overrides: Parameters<typeof testStorage>[2]) => {
+      const s = testStorage(server, uniqueDatabase('glider_auth'), { connectTimeoutMs: 1_000, operationTimeoutMs: 1_000, ...overrides });
+      storages.push(s);
+      return s;
+    };
+    try {
+      const good = join(dir, 'good');
+      await writeFile(good, 'glider:p:ss w0rd\n');
+      const ok = make({ credentialsFile: good });
+      await ok.open();
+      await ok.lastActivity.set('a@localhost', { at: new Date(7), status: 'away' });
+      assert.deepEqual(await ok.lastActivity.get('a@localhost'), { at: new Date(7), status: 'away' });
+
+      const bad = join(dir, 'bad');
+      await writeFile(bad, 'glider:nope\n');
+      await assert.rejects(make({ credentialsFile: bad }).open(), /refused the credentials/);
+      const anonymous = make({});
+      await anonymous.open().catch(() => undefined); // FerretDB lets an anonymous client connect...
+      await assert.rejects(anonymous.vcards.get('a@localhost'), (err: Error) => {
+        assert.ok(err instanceof StorageUnavailableError); // ...not read: the caller bounces
+        assert.match(err.message, /MongoDB refused: .*requires authentication/);
+        return true;
+      });
     } finally {
       for (const s of storages) await s.close();
       await server.stop();

@@ -1,4 +1,4 @@
-import { MongoClient, type TopologyDescriptionChangedEvent } from 'mongodb';
+import { MongoClient, MongoServerError, type TopologyDescriptionChangedEvent } from 'mongodb';
 import type { Logger } from '#libs/telemetry';
 import { StorageUnavailableError } from '../ports/errors.js';
 import type { Storage } from '../ports/storage.js';
@@ -69,7 +69,7 @@ export class MongoStorage implements Storage {
       await this.client.connect();
       await this.ensureIndexes();
     } catch (err) {
-      this.problem = `MongoDB ${this.settings.hosts} unreachable: ${(err as Error).message}`;
+      this.problem = `MongoDB ${this.settings.hosts} ${whyNot(err)}`;
       this.logger.warn({ hosts: this.settings.hosts, err: (err as Error).message }, 'MongoDB not usable yet');
       throw new StorageUnavailableError(this.problem, { cause: err });
     }
@@ -117,4 +117,16 @@ export class MongoStorage implements Storage {
     this.problem = `MongoDB ${this.settings.hosts} unreachable: ${reason}`;
     if (!was) this.logger.warn({ hosts: this.settings.hosts, err: reason }, 'MongoDB unreachable; unready');
   }
+}
+
+/** Why `open()` failed, in words an operator acts on. */
+function whyNot(err: unknown): string {
+  const message = (err as Error).message;
+  if (err instanceof MongoServerError && err.code === 18) {
+    return `refused the credentials (storage.mongodb.credentialsFile or the url): ${message}`;
+  }
+  if (err instanceof MongoServerError && err.code === 13) {
+    return `requires credentials (set storage.mongodb.credentialsFile): ${message}`;
+  }
+  return `unreachable: ${message}`;
 }

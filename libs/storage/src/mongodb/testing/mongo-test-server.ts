@@ -36,7 +36,12 @@ process.once('exit', () => {
  * start" tests) and starts nothing until `start()`.
  */
 export async function startMongoTestServer(
-  opts: { start?: boolean; tls?: { certFile: string; keyFile: string } } = {},
+  opts: {
+    start?: boolean;
+    tls?: { certFile: string; keyFile: string };
+    /** Require authentication with this one user (FerretDB's experimental new auth). */
+    auth?: { username: string; password: string };
+  } = {},
 ): Promise<MongoTestServer> {
   const externalUrl = process.env.MONGODB_URL;
   if (externalUrl) return externalServer(externalUrl);
@@ -52,6 +57,14 @@ export async function startMongoTestServer(
         `--listen-tls-key-file=${opts.tls.keyFile}`,
       ]
     : [`--listen-addr=127.0.0.1:${port}`];
+  if (opts.auth) {
+    listen.push(
+      '--test-enable-new-auth',
+      '--setup-database=admin',
+      `--setup-username=${opts.auth.username}`,
+      `--setup-password=${opts.auth.password}`,
+    );
+  }
   let child: ChildProcess | undefined;
   let log = '';
 
