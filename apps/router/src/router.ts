@@ -8,7 +8,6 @@ import { PRESENCE_DISCO_FEATURES, routerFeatures } from './router.features.js';
 
 export interface Router {
   readonly runtime: RouterRuntime;
-  readonly sweeper: EdgeSweeper;
   stop(): Promise<void>;
 }
 
@@ -26,7 +25,6 @@ export async function startRouter(
   const unregisterMetrics = registerRouterMetrics(runtime);
   return {
     runtime,
-    sweeper,
     async stop() {
       unregisterMetrics();
       load.stop();

@@ -44,8 +44,18 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
   if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
 }
 
-/** §4.4.2 / §4.5: unavailable from a session: to subscribers, own resources and directed targets. */
-export async function onUnavailable(ctx: PresenceContext, jid: string, el: Element, wasAvailable: boolean): Promise<void> {
+/** §4.5: a session says it is unavailable (its stream stays open). */
+export async function onUnavailablePresence(ctx: PresenceContext, st: PresenceStanza): Promise<void> {
+  const jid = st.from.toString();
+  const origin = st.env.origin;
+  const before = await ctx.registry.get(jid);
+  const current = before !== undefined && origin !== undefined && before.sessionId === origin.sessionId;
+  if (current && before.available) await ctx.registry.update(jid, origin.sessionId, { available: false });
+  await broadcastUnavailable(ctx, jid, st.element(), current && before.available);
+}
+
+/** §4.5.2: unavailable from a session: to subscribers, own resources and directed targets. */
+export async function broadcastUnavailable(ctx: PresenceContext, jid: string, el: Element, wasAvailable: boolean): Promise<void> {
   const user = jid.slice(0, jid.indexOf('/'));
   const directed = ctx.directed.take(jid);
   const sent = new Set<string>();

@@ -1,7 +1,7 @@
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { PresenceContext } from '../../presence.context.js';
-import { onAvailable, onUnavailable } from './broadcast.js';
+import { broadcastUnavailable, onAvailable, onUnavailablePresence } from './broadcast.js';
 import { onDirected } from './directed.js';
 import { onInboundPresence } from './inbound.js';
 
@@ -19,15 +19,7 @@ export const presenceFeature: FeatureDefinition<PresenceContext> = {
       async ({ stanza }) => {
         if (stanza.to) return onDirected(ctx, stanza);
         if (stanza.type === 'available') await onAvailable(ctx, stanza);
-        else if (stanza.type === 'unavailable') {
-          const jid = stanza.from.toString();
-          const before = await ctx.registry.get(jid);
-          const origin = stanza.env.origin;
-          if (before && origin && before.sessionId === origin.sessionId) {
-            await ctx.registry.update(jid, origin.sessionId, { available: false, lastPresence: Buffer.from(stanza.element().toString()) });
-          }
-          await onUnavailable(ctx, jid, stanza.element(), before?.available ?? false);
-        }
+        else if (stanza.type === 'unavailable') await onUnavailablePresence(ctx, stanza);
         return 'stop'; // probes and errors without `to` from a client: nothing to do (§4.3)
       },
       { owner: 'presence' },
@@ -37,7 +29,7 @@ export const presenceFeature: FeatureDefinition<PresenceContext> = {
       'session:ended',
       async ({ event }) => {
         const el = xml('presence', { from: event.jid, type: 'unavailable' }, event.status ? xml('status', {}, event.status) : undefined);
-        await onUnavailable(ctx, event.jid, el, event.wasAvailable ?? false);
+        await broadcastUnavailable(ctx, event.jid, el, event.wasAvailable ?? false);
       },
       { owner: 'presence' },
     ),
