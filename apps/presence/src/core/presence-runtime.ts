@@ -105,7 +105,7 @@ export class PresenceRuntime implements PresenceContext {
     const from = tryParseJid(el.attrs.from ?? '');
     if (!to || !from) return;
     if (!this.isLocalDomain(to.domain)) {
-      this.logger.info({ to: to.domain, type: el.attrs.type }, 'presence to a remote domain dropped (no federation yet)');
+      this.logger.debug({ to: to.domain, type: el.attrs.type }, 'presence to a remote domain dropped (no federation yet)');
       return;
     }
     if (!to.local) return; // presence to the server itself: nothing to do

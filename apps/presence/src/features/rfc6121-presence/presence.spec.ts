@@ -49,13 +49,16 @@ describe('RFC 6121 §4 presence', () => {
     );
   });
 
-  test('§4.2 negative priority: available, but no offline flush', async () => {
+  test('§4.2 negative priority: available, but no offline flush until the priority turns non-negative', async () => {
     const [a] = await pair();
     h.clear();
     const s = await h.login(`${a}/bot`, -1);
     await settle();
     assert.equal(s.available, true);
     assert.equal(h.toRouter.length, 0);
+    await h.send(s, xml('presence', {}, xml('priority', {}, '1')));
+    await settle();
+    assert.deepEqual(h.toRouter.map((f) => f.session?.kind), ['AVAILABLE']);
   });
 
   test('§4.2.2 a new resource sees the user\'s other resources; §4.4 updates go to everyone again', async () => {
