@@ -28,6 +28,7 @@ export interface ManagerOptions {
   renewPeriodMs?: number;
   retryPeriodMs?: number;
   drainPollMs?: number;
+  drainGraceMs?: number;
   loadStaleMs?: number;
   backoffBaseMs?: number;
   now?: () => Date;
@@ -85,6 +86,7 @@ export class Manager {
       now: opts.now ?? (() => new Date()),
       image: opts.image,
       drainPollMs: opts.drainPollMs ?? 2000,
+      drainGraceMs: opts.drainGraceMs ?? 15_000,
     };
     this.elector = new LeaderElector(
       kc,

@@ -23,3 +23,20 @@ describe('autoscaler', () => {
     assert.equal(x.recommend('k', a, [s(100)], 3, 200_000), 2);
   });
 });
+
+describe('load book', () => {
+  it('counts an edge as drained once it reported draining and then has no connections or restarted', async () => {
+    const { LoadBook } = await import('./load-source.js');
+    const b = new LoadBook(30_000);
+    const r = (atMs: number, connections: number, draining: boolean) => b.record({ component: 'edge', instance: 'e1', connections, stanzasPerSecond: 0, atMs, draining });
+    r(1000, 50, false);
+    assert.equal(b.drainedSince('edge', 'e1', 900, 1000), false);
+    r(2000, 40, true);
+    assert.equal(b.drainedSince('edge', 'e1', 900, 2000), false, 'still has clients');
+    r(3000, 0, true);
+    assert.equal(b.drainedSince('edge', 'e1', 900, 3000), true);
+    r(4000, 0, false);
+    assert.equal(b.drainedSince('edge', 'e1', 900, 4000), true, 'a restarted process after draining');
+    assert.equal(b.drainedSince('edge', 'e1', 5000, 5000), false, 'a drain that started later has not been seen');
+  });
+});

@@ -27,11 +27,25 @@ export type LoadSourceFactory = (natsUrl: string, credentials?: string) => LoadS
 /** The latest report of every instance; reports older than `staleMs` do not count. */
 export class LoadBook {
   private readonly latest = new Map<string, LoadSample>();
+  private readonly drainingSeenAt = new Map<string, number>();
 
   constructor(private readonly staleMs: number) {}
 
   record(s: LoadSample): void {
-    this.latest.set(`${s.component}/${s.instance}`, s);
+    const key = `${s.component}/${s.instance}`;
+    this.latest.set(key, s);
+    if (s.draining) this.drainingSeenAt.set(key, s.atMs);
+  }
+
+  /**
+   * True once the instance reported draining at or after `sinceMs` and then either has no
+   * connections left or reports as a fresh, non-draining process (the drained one exited and the
+   * kubelet restarted the container).
+   */
+  drainedSince(component: string, instance: string, sinceMs: number, nowMs: number): boolean {
+    const seen = this.drainingSeenAt.get(`${component}/${instance}`) ?? -Infinity;
+    const s = this.get(component, instance, nowMs);
+    return seen >= sinceMs && !!s && (!s.draining || s.connections === 0);
   }
 
   get(component: string, instance: string, nowMs: number): LoadSample | undefined {
@@ -41,6 +55,7 @@ export class LoadBook {
 
   forget(component: string, instance: string): void {
     this.latest.delete(`${component}/${instance}`);
+    this.drainingSeenAt.delete(`${component}/${instance}`);
   }
 }
 

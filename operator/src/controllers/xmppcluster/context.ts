@@ -30,4 +30,6 @@ export interface ControllerContext {
   image: { repository: string; tag: string };
   /** How often to look again while an edge drains. */
   drainPollMs: number;
+  /** How long past drainTimeoutSeconds an edge may take before scale-down goes ahead anyway. */
+  drainGraceMs: number;
 }

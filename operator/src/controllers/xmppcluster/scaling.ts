@@ -58,11 +58,12 @@ export async function decideReplicas(
     ctx.log.info({ cluster: x.metadata.name, pods: victims.map((v) => v.metadata!.name) }, 'draining edges before scale-down');
     return { replicas: current, draining: victims.map((v) => ({ pod: v.metadata!.name!, since })), requeueAfterMs: ctx.drainPollMs };
   }
-  const timeoutMs = x.spec.drainTimeoutSeconds * 1000;
+  // The edge gives its clients drainTimeoutSeconds, then closes the rest: wait that and a grace.
+  const timeoutMs = x.spec.drainTimeoutSeconds * 1000 + ctx.drainGraceMs;
   const done = (d: { pod: string; since: string }): boolean => {
     if (!pods.some((p) => p.metadata!.name === d.pod)) return true;
-    const s = bus.book.get('edge', d.pod, now.getTime());
-    return (s?.draining === true && s.connections === 0) || now.getTime() - new Date(d.since).getTime() >= timeoutMs;
+    const sinceMs = new Date(d.since).getTime() - 1000; // status times have second precision
+    return bus.book.drainedSince('edge', d.pod, sinceMs, now.getTime()) || now.getTime() - sinceMs >= timeoutMs;
   };
   if (!draining.every(done)) return { replicas: current, draining, requeueAfterMs: ctx.drainPollMs };
   return { replicas: Math.max(target, current - draining.length) };

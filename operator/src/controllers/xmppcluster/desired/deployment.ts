@@ -10,6 +10,9 @@ export interface DeploymentInputs {
   image: { repository: string; tag: string };
 }
 
+/** libs/config keys for the instance id (components without one use their default). */
+const INSTANCE_ID_ENV: Partial<Record<ComponentName, string>> = { edge: 'GLIDER_EDGE__ID', router: 'GLIDER_ROUTER__ID', presence: 'GLIDER_PRESENCE__ID' };
+
 const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 
 function containerPorts(c: ComponentName) {
@@ -52,6 +55,9 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
     { name: 'GLIDER_CONFIG', value: `${CONFIG_DIR}/config.yaml` },
     { name: 'NODE_OPTIONS', value: '--enable-source-maps' },
   ];
+  // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
+  const idKey = INSTANCE_ID_ENV[c];
+  if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
   if (s.mongodb.urlSecretRef) env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   const edge = c === 'edge';

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configSchema } from '#libs/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema, loadConfig } from '#libs/config';
+import { componentNames } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import { xmppClusterSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { deployment } from './deployment.js';
-import { configHash, gliderConfig } from './glider-config.js';
+import { configHash, configMap, gliderConfig } from './glider-config.js';
 
 const cluster = (spec: object): XmppCluster => ({
   apiVersion: 'glider.im/v1alpha1',
@@ -40,5 +44,27 @@ describe('desired objects (pure builders)', () => {
     assert.ok(pod.volumes.some((v: any) => v.secret?.secretName === 'chat-tls'));
     assert.ok(pod.containers[0]!.env.some((e: any) => e.name === 'GLIDER_STORAGE__MONGODB__URL' && e.valueFrom.secretKeyRef.name === 'mongo'));
     assert.equal(d.metadata.ownerReferences[0]!.uid, 'u1');
+  });
+
+  it('every component boots its config the way the pod gets it: the ConfigMap file plus the env', () => {
+    const x = cluster({ mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } }, components: { muc: { enabled: true }, mediaRelay: { enabled: true } } });
+    const dir = mkdtempSync(join(tmpdir(), 'glider-cfg-'));
+    try {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, configMap(x, gliderConfig(x)).data['config.yaml']);
+      for (const c of componentNames) {
+        const d = deployment(x, c, x.spec.components[c], { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } });
+        const env: Record<string, string> = {};
+        for (const e of d.spec.template.spec.containers[0]!.env as any[]) {
+          env[e.name] = e.value ?? (e.valueFrom.fieldRef ? `chat-${c}-abc12` : 'mongodb://u:p@mongo:27017');
+        }
+        const cfg = loadConfig({ file, env });
+        assert.equal(cfg.storage.mongodb.url, 'mongodb://u:p@mongo:27017', c);
+        if (c === 'edge') assert.equal(cfg.edge.id, 'chat-edge-abc12', 'edge instance id is the pod name');
+        if (c === 'router') assert.equal(cfg.router.id, 'chat-router-abc12');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
