@@ -45,15 +45,13 @@ export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterC
 /** RFC 6121 §8.5.3: a message to a local full JID. */
 export async function messageToFull(st: RoutedStanza, ctx: RouterContext): Promise<void> {
   const type = messageType(st);
-  const session = st.hops >= MAX_HOPS ? undefined : await ctx.registry.get(st.to.toString());
-  if (session && st.hops === 0) return deliver(st, [session], ctx); // §8.5.3.1
+  // An edge sent it back (hops > 0): the session it was for is gone, whatever the registry says yet.
+  const session = st.hops === 0 ? await ctx.registry.get(st.to.toString()) : undefined;
+  if (session) return deliver(st, [session], ctx); // §8.5.3.1
   if (type === 'error') return; // §8.5.3.2.1
-  const bare = st.to.bare().toString();
   // §8.5.3.2.1: chat falls back to the bare JID rules. A stanza an edge could not write to a vanished
-  // session (hops > 0) was already accepted: every type falls back, so it is stored or bounced.
-  if (type === 'chat' || st.hops > 0) {
-    if (type === 'normal' || type === 'chat' || type === 'headline') return messageToBare(st, bare, ctx);
-  }
+  // session (hops > 0) was already accepted: it falls back too, so it is stored or bounced.
+  if (type === 'chat' || (st.hops > 0 && type !== 'groupchat')) return messageToBare(st, st.to.bare().toString(), ctx);
   // §8.5.3.2.1: normal and groupchat → <service-unavailable/>; headline → silently ignored.
   if (type !== 'headline') await ctx.bounce(st, new StanzaError('service-unavailable'));
 }
