@@ -89,6 +89,8 @@ describe('autoscaling from NATS load reports, with edge drain (real nats-server)
     assert.deepEqual([...new Set(drained)].filter((d) => before.includes(d)).sort(), victims, 'DRAIN went to exactly the victims');
     assert.ok(!victims.includes(edgePods()[0]), 'the survivor was not drained');
     await waitFor('drain cleared', () => !k.cluster('scale')?.status?.components?.edge?.draining);
+    const reasons = k.list('events').filter((e) => e.involvedObject.name === 'scale').map((e) => e.reason);
+    assert.ok(reasons.includes('DrainStarted') && reasons.includes('ScaledDown'), reasons.join());
   });
 
   it('an unreachable NATS is reported as Degraded/NatsUnreachable', async () => {

@@ -4,6 +4,7 @@ import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import type { LoadBook, LoadSample, LoadSource } from '../../autoscaler/load-source.js';
 import { mergePatch } from './apply.js';
 import type { ControllerContext } from './context.js';
+import { recordEvent } from './events.js';
 import { DELETION_COST_ANNOTATION, componentSlug, selectorLabels } from './names.js';
 
 export interface ScaleDecision {
@@ -56,6 +57,7 @@ export async function decideReplicas(
       await bus.source.drain(v.metadata!.name!).catch((err: Error) => ctx.log.warn({ pod: v.metadata!.name, err: err.message }, 'drain command failed; waiting for the timeout'));
     }
     ctx.log.info({ cluster: x.metadata.name, pods: victims.map((v) => v.metadata!.name) }, 'draining edges before scale-down');
+    await recordEvent(ctx, x, 'Normal', 'DrainStarted', `scaling edge ${current} → ${target}: draining ${victims.map((v) => v.metadata!.name).join(', ')}`);
     return { replicas: current, draining: victims.map((v) => ({ pod: v.metadata!.name!, since })), requeueAfterMs: ctx.drainPollMs };
   }
   // The edge gives its clients drainTimeoutSeconds, then closes the rest: wait that and a grace.
@@ -66,5 +68,7 @@ export async function decideReplicas(
     return bus.book.drainedSince('edge', d.pod, sinceMs, now.getTime()) || now.getTime() - sinceMs >= timeoutMs;
   };
   if (!draining.every(done)) return { replicas: current, draining, requeueAfterMs: ctx.drainPollMs };
-  return { replicas: Math.max(target, current - draining.length) };
+  const replicas = Math.max(target, current - draining.length);
+  await recordEvent(ctx, x, 'Normal', 'ScaledDown', `edge drained: ${current} → ${replicas} replicas`);
+  return { replicas };
 }

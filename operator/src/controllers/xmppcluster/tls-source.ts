@@ -5,6 +5,7 @@ import { certInfo } from '../../tls/pki.js';
 import { apply, decode, encode } from './apply.js';
 import type { Problem } from './conditions.js';
 import type { ControllerContext } from './context.js';
+import { recordEvent } from './events.js';
 import { meta, names } from './names.js';
 import type { CertificateObservation } from './status.js';
 
@@ -34,7 +35,11 @@ export async function ensureTls(ctx: ControllerContext, x: XmppCluster): Promise
       const plan = await planOperatorTls(x, caData, existing, ctx.now());
       if (!sameData(caData, plan.caData)) await apply(ctx, tlsSecret(x, caName, plan.caData, 'Opaque'));
       if (!sameData(existing, plan.serverData)) await apply(ctx, tlsSecret(x, secretName, plan.serverData));
-      if (plan.rotated.ca || plan.rotated.server) ctx.log.info({ cluster: `${ns}/${x.metadata.name}`, ...plan.rotated, notAfter: plan.notAfter }, 'certificate issued');
+      if (plan.rotated.ca || plan.rotated.server) {
+        ctx.log.info({ cluster: `${ns}/${x.metadata.name}`, ...plan.rotated, notAfter: plan.notAfter }, 'certificate issued');
+        const what = plan.rotated.ca ? `new cluster CA (valid until ${plan.caNotAfter.toISOString()}) and server certificate` : 'server certificate';
+        await recordEvent(ctx, x, 'Normal', plan.rotated.ca ? 'CARotated' : 'CertificateIssued', `issued ${what} ${plan.serialNumber} into Secret ${secretName}, valid until ${plan.notAfter.toISOString()}`);
+      }
       return { cert: { secretName, notAfter: plan.notAfter, serialNumber: plan.serialNumber, caNotAfter: plan.caNotAfter }, problems: [], requeueAfterMs: plan.requeueAfterMs };
     }
     case 'certManager': {
