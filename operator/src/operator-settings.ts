@@ -26,7 +26,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     watchNamespace: env['WATCH_NAMESPACE'] ?? '',
     podNamespace: env['POD_NAMESPACE'] ?? 'default',
     identity: env['POD_NAME'] ?? hostname(),
-    image: { repository: env['GLIDER_IMAGE_REPOSITORY'] ?? 'ghcr.io/glider-im/glider', tag: env['GLIDER_IMAGE_TAG'] ?? 'latest' },
+    image: { repository: env['APP_IMAGE_REPOSITORY'] ?? 'ghcr.io/glider-im/glider', tag: env['APP_IMAGE_TAG'] ?? 'latest' },
     logLevel: env['LOG_LEVEL'] ?? 'info',
     leaseDurationSeconds: int('LEASE_DURATION_SECONDS', 15),
     resyncSeconds: int('RESYNC_SECONDS', 300),
