@@ -92,6 +92,8 @@ export const busSchema = z.strictObject({
   requestTimeoutMs: ms.default(5_000),
   /** Heartbeat of edges and routers in the KV store; an edge silent 3× this long is dead. */
   heartbeatMs: ms.min(100).default(2_000),
+  /** Routers purge session delete markers older than this from the KV store (0 = never). */
+  sessionMarkerPurgeMs: ms.default(600_000),
 });
 
 export const mongodbSchema = z.strictObject({

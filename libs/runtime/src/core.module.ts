@@ -6,9 +6,6 @@ import { STORAGE, createStorage, type Storage } from '#libs/storage';
 import { HEALTH, HealthRegistry, LOGGER, rootLogger, type Logger } from '#libs/telemetry';
 import { CoreLifecycle } from './core.lifecycle.js';
 
-/** How old a session's delete marker must be before a router purges it from the KV bucket. */
-const SESSION_MARKER_PURGE_MS = 10 * 60_000;
-
 export interface CoreOptions {
   /** edge | router | presence | standalone: names the service in logs and telemetry. */
   role: string;
@@ -55,11 +52,11 @@ export class CoreModule {
         },
         {
           provide: SESSION_REGISTRY,
-          inject: [BUS, LOGGER],
-          useFactory: async (bus: Bus, logger: Logger) => {
+          inject: [BUS, LOGGER, CONFIG],
+          useFactory: async (bus: Bus, logger: Logger, config: GliderConfig) => {
             // NATS 2.9 keeps a delete marker per ended session: routers (and standalone) purge
             // them; the other roles leave it to them so the bucket is not scanned N times over.
-            const purge = options.role === 'router' || options.role === 'standalone' ? SESSION_MARKER_PURGE_MS : 0;
+            const purge = options.role === 'router' || options.role === 'standalone' ? config.bus.sessionMarkerPurgeMs : 0;
             const registry = createSessionRegistry(bus, { logger: logger.child({ component: 'sessions' }), purgeDeletesEveryMs: purge });
             await registry.start();
             return registry;
