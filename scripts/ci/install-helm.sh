@@ -6,7 +6,7 @@ HELM_VERSION="${HELM_VERSION:-v3.19.0}"
 K8S_VERSION="${K8S_VERSION:-v1.33.4}"
 GOBIN="${GOBIN:-$(go env GOPATH)/bin}"
 export GOBIN
-if ! "$GOBIN/helm" version --short 2>/dev/null | grep -q "^${HELM_VERSION}"; then
+if ! go version -m "$GOBIN/helm" 2>/dev/null | grep -Eq "^\s+mod\s+helm.sh/helm/v3\s+${HELM_VERSION}\s"; then
   go install "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}"
 fi
 SCHEMA_DIR="${K8S_SCHEMA_DIR:-$HOME/.cache/glider/k8s-openapi/${K8S_VERSION}}"
