@@ -45,6 +45,8 @@ interface MessageDoc {
 interface HeadDoc {
   _id: string;
   seq: number;
+  /** No live message has a lower seq (set by complete listings): lets most pushes skip counting. */
+  low?: number;
   compactAt?: Date;
 }
 
@@ -76,9 +78,11 @@ export class MongoOfflineRepository implements OfflineRepository {
   async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
     const full = () => new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
     if (maxPerUser <= 0) throw full();
-    const seq = await this.take(owner, xml);
+    const { seq, low } = await this.take(owner, xml);
     await this.advanceHead(owner, seq);
-    // every lower seq is stored already (a seq is only taken past existing ones): count them
+    // live messages up to seq lie in [low, seq]: only when that range exceeds the quota, count them
+    if (seq - low + 1 <= maxPerUser) return seq;
+    // every lower seq is stored already (a seq is only taken past existing ones)
     let before: number;
     try {
       before = await this.ctx.retry.run(`count offline messages of ${owner}`, () =>
@@ -97,16 +101,19 @@ export class MongoOfflineRepository implements OfflineRepository {
     return seq;
   }
 
-  /** Inserts the message under the first free seq past the head, probing by `_id` only. */
-  private async take(owner: string, xml: string): Promise<number> {
-    let readAt = 0;
+  /**
+   * Inserts the message under the first free seq past the head, by `_id` only. After losing a seq,
+   * it re-reads the head to jump past the winners rather than trail them one by one (a slow prober
+   * would starve behind busy pushers otherwise).
+   */
+  private async take(owner: string, xml: string): Promise<{ seq: number; low: number }> {
     let seq = 0;
+    let low = 1;
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
-      if (Date.now() - readAt > this.quietMs / 2) {
-        readAt = Date.now();
-        const head = await this.ctx.retry.run(`read offline seq of ${owner}`, () => this.heads.findOne({ _id: owner }));
-        seq = Math.max(seq, (head?.seq ?? 0) + 1);
-      }
+      const readAt = Date.now();
+      const head = await this.ctx.retry.run(`read offline seq of ${owner}`, () => this.heads.findOne({ _id: owner }));
+      seq = Math.max(seq, (head?.seq ?? 0) + 1);
+      low = Math.max(low, head?.low ?? 1);
       const doc: MessageDoc = {
         _id: `${owner}/${seq}`,
         schema: codec.version,
@@ -116,9 +123,9 @@ export class MongoOfflineRepository implements OfflineRepository {
         storedAt: new Date(),
         rev: randomUUID(),
       };
-      if (await this.insert(doc, readAt)) return seq;
+      if (await this.insert(doc, readAt)) return { seq, low };
       seq++;
-      if (conflict > 8) await sleep(Math.random() * Math.min(2 ** (conflict - 8), 50));
+      if (conflict > 2) await sleep(Math.random() * Math.min(2 ** conflict, 50));
     }
     throw new StorageUnavailableError(`offline storage of ${owner}: gave up after ${MAX_CONFLICTS} concurrent pushes`);
   }
@@ -140,6 +147,8 @@ export class MongoOfflineRepository implements OfflineRepository {
   }
 
   async list(owner: string, limit?: number): Promise<OfflineMessage[]> {
+    // the head first: every seq up to head.seq is stored before head.seq is
+    const head = await this.ctx.retry.run(`list offline messages of ${owner}`, () => this.heads.findOne({ _id: owner }));
     const docs = await this.ctx.retry.run(`list offline messages of ${owner}`, () =>
       this.col
         .find({ owner, ...LIVE })
@@ -147,6 +156,10 @@ export class MongoOfflineRepository implements OfflineRepository {
         .limit(limit ?? 0)
         .toArray(),
     );
+    if (head && (limit === undefined || docs.length < limit)) {
+      // a complete listing: nothing live below its first seq (or, when empty, up to head.seq)
+      await this.raiseLow(owner, head, docs.length > 0 ? docs[0]!.seq : head.seq + 1);
+    }
     return decodeEach(codec, docs as unknown as Record<string, unknown>[], this.ctx.logger);
   }
 
@@ -163,10 +176,24 @@ export class MongoOfflineRepository implements OfflineRepository {
   }
 
   async deleteAll(owner: string): Promise<void> {
+    const head = await this.ctx.retry.run(`delete offline messages of ${owner}`, () => this.heads.findOne({ _id: owner }));
     await this.ctx.retry.run(`delete offline messages of ${owner}`, () =>
       this.col.updateMany({ owner, ...LIVE }, { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } }),
     );
+    if (head) await this.raiseLow(owner, head, head.seq + 1);
     await this.compact(owner);
+  }
+
+  /** Best effort, only ever upwards: a stale `low` only makes pushes count. */
+  private async raiseLow(owner: string, head: HeadDoc, low: number): Promise<void> {
+    if (typeof low !== 'number' || low <= (head.low ?? 1)) return;
+    try {
+      await this.ctx.retry.run(`raise offline low of ${owner}`, () =>
+        this.heads.updateOne({ _id: owner }, { $max: { low } }),
+      );
+    } catch (err) {
+      this.ctx.logger.warn({ owner, err: (err as Error).message }, 'offline low mark not raised');
+    }
   }
 
   /** True when this message took its seq; false when another push had it (or it read too long ago). */
