@@ -21,6 +21,7 @@ const busConfig = (url: string, credentialsFile?: string) => ({
   partitions: 8,
   requestTimeoutMs: 5_000,
   heartbeatMs: 1_000,
+  sessionMarkerPurgeMs: 0,
 });
 
 describe('NATS bus resilience', () => {
