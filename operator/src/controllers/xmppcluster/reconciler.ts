@@ -90,7 +90,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   if (!blocked) await pruneChildren(ctx, x, desiredNames);
   const status = computeStatus(x, observed, problems, tls.cert, ctx.now());
   if (!sameStatus(x.status, status)) await applyStatus(ctx, x, status);
-  if (status.phase !== 'Ready' && !blocked) requeue = Math.min(requeue ?? Infinity, 10_000);
+  // Not everything that unblocks a cluster is watched (a CRD installed, NATS back): look again.
+  if (status.phase !== 'Ready') requeue = Math.min(requeue ?? Infinity, blocked ? 30_000 : 10_000);
   return requeue === undefined || requeue === Infinity ? {} : { requeueAfterMs: requeue };
 }
 
