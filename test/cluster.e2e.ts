@@ -9,7 +9,7 @@ import { externalClientsScenario } from './scenarios/external-clients.scenario.j
 describe('local cluster: nats-server, two edges, two routers, presence', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster({ edges: 2, routers: 2, env: process.env.MONGODB_URL ? { GLIDER_STORAGE__KIND: 'mongodb', GLIDER_STORAGE__MONGODB__URL: process.env.MONGODB_URL } : {} });
+    c = await startCluster({ edges: 2, routers: 2 });
   });
   after(async () => {
     await c?.stop();
