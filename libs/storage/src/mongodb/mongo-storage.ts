@@ -97,7 +97,7 @@ export class MongoStorage implements Storage {
       try {
         await db.collection(collection).createIndexes(indexes);
       } catch (err) {
-        throw new Error(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+        throw new IndexError(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
       }
     }
   }
@@ -119,9 +119,12 @@ export class MongoStorage implements Storage {
   }
 }
 
+class IndexError extends Error {}
+
 /** Why `open()` failed, in words an operator acts on. */
 function whyNot(err: unknown): string {
   const message = (err as Error).message;
+  if (err instanceof IndexError) return message;
   if (err instanceof MongoServerError && err.code === 18) {
     return `refused the credentials (storage.mongodb.credentialsFile or the url): ${message}`;
   }
