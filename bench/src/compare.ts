@@ -24,7 +24,8 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
   'glider-cluster': startGliderCluster,
 };
 
-const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [scenario options]
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [scenario options]
+  --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
 ${SCENARIO_HELP}`;
 
 let running: RunningTarget | undefined;
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const { opts, values } = parseBenchArgs(process.argv.slice(2), HELP, {
     targets: { type: 'string', default: Object.keys(STARTERS).join(',') },
     'keep-dirs': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   });
   const names = String(values.targets).split(',');
   for (const n of names) if (!STARTERS[n]) throw new Error(`unknown target ${n}`);
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
     const started = Date.now();
-    const outcome = await STARTERS[name]({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users });
+    const outcome = await STARTERS[name]({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users, profile: Boolean(values.profile) });
     if (!outcome.ok) {
       const line = `${name}: ${name.startsWith('glider') ? 'not available yet' : 'could not run'} (${outcome.reason})`;
       console.log(line);
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     } finally {
       await t.stop();
       running = undefined;
+      if (t.report) console.log(`\n${name} profile:\n${t.report()}\n`);
       if (!values['keep-dirs']) rmSync(dir, { recursive: true, force: true });
       else console.log(`${name}: files kept in ${dir}`);
     }
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   console.log(`${renderComparison(results)}\n`);
   const cluster = renderClusterCpu(results);
   if (cluster) console.log(`${cluster}\n`);
-  for (const n of notes) console.log(`note: ${n}`);
+  for (const n of new Set(notes)) console.log(`note: ${n}`);
   if (results.some((r) => r.generator.saturated)) console.log('note: a generator process was near a full core: raise --workers');
 }
 

@@ -35,7 +35,7 @@ function judge(goal: Goal | undefined, value: number | undefined, best: number |
 export function renderComparison(results: ScenarioResult[]): string {
   const scenarios = [...new Set(results.map((r) => r.scenario))];
   const targets = [...new Set(results.map((r) => r.target))];
-  const lines = [`scenario  unit          ${targets.map((t) => t.padStart(14)).join('')}  best anchor   glider/anchor  cluster/anchor  target`];
+  const lines = [`scenario  unit          ${targets.map((t) => t.padStart(16)).join('')}  best anchor       glider/anchor  cluster/anchor  target`];
   for (const s of scenarios) {
     const by = new Map(results.filter((r) => r.scenario === s).map((r) => [r.target, r]));
     const value = (t: string) => (by.get(t) ? headline(by.get(t)!).value : undefined);
@@ -50,8 +50,8 @@ export function renderComparison(results: ScenarioResult[]): string {
     const g = by.get('glider');
     const p99 = g?.scenario === 'login' ? g.metrics.total_p99_ms : g?.metrics.p99_ms;
     lines.push(
-      `${s.padEnd(8)}  ${unit.padEnd(12)}  ${targets.map((t) => f(value(t), s === 'idle' ? 1 : 0).padStart(14)).join('')}` +
-        `  ${(best ? `${best[0]} ${f(best[1], 1)}` : '-').padEnd(12)}  ${ratio('glider').padStart(13)}  ${ratio('glider-cluster').padStart(14)}` +
+      `${s.padEnd(8)}  ${unit.padEnd(12)}  ${targets.map((t) => f(value(t), s === 'idle' ? 1 : 0).padStart(16)).join('')}` +
+        `  ${(best ? `${best[0]} ${f(best[1], 1)}` : '-').padEnd(16)}  ${ratio('glider').padStart(13)}  ${ratio('glider-cluster').padStart(14)}` +
         `  ${g ? judge(GOALS[s], value('glider'), best?.[1], p99) : 'glider not run'}`,
     );
   }

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
+import { profileArgs, summariseProfile } from './v8-profile.js';
 import { forEachLimited, freePort, makeCertificate, stopProcess, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
 
@@ -75,7 +76,8 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       http: { host: '127.0.0.1', port: 0 },
     }),
   );
-  const child = spawnNode([STANDALONE], { GLIDER_CONFIG: config, ...UNTHROTTLED }, req.dir);
+  const node = req.profile ? [...profileArgs(req.dir), STANDALONE] : [STANDALONE];
+  const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(adminPort, child, 10_000, join(req.dir, 'stdout.log'));
@@ -95,6 +97,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       processes: [{ name: 'standalone', pid: child.pid! }],
       notes: NOTES,
       stop: () => stopProcess(child),
+      ...(req.profile ? { report: () => summariseProfile(req.dir) } : {}),
     },
   };
 }

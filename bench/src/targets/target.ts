@@ -14,6 +14,8 @@ export interface RunningTarget {
   /** What was tuned or lifted, printed with the results. */
   notes: string[];
   stop(): Promise<void>;
+  /** After stop: a profile summary, when one was taken. */
+  report?(): string;
 }
 
 /** Either a running target or why it cannot run here. */
@@ -26,4 +28,6 @@ export interface TargetRequest {
   userPrefix: string;
   password: string;
   users: number;
+  /** Run under the V8 profiler where the target supports it (Glider standalone). */
+  profile?: boolean;
 }
