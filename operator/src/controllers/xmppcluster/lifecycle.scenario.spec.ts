@@ -114,4 +114,13 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     await waitFor('children collected', () => ['deployments', 'services', 'configmaps', 'secrets'].every((res) => k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat')));
     assert.ok(k.get('persistentvolumeclaims', 'data'), 'PVC kept');
   });
+
+  it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
+    await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
+    await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } }, spec: {} });
+    await k.request('DELETE', `${clustersPath}/wipe`);
+    await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
+    assert.ok(k.get('persistentvolumeclaims', 'data'), 'other clusters\' PVCs untouched');
+  });
 });
