@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import type { Server } from 'node:http';
+import { HealthRegistry, startHttpServer } from '#libs/telemetry';
 import { after, before, describe, it } from 'node:test';
 import { StorageRecordError, StorageUnavailableError } from '../ports/errors.js';
 import type { RosterItem } from '../ports/rosters.repository.js';
@@ -37,13 +39,21 @@ describe('MongoDB storage faults', () => {
   describe('MongoDB unreachable at start', () => {
     let server: MongoTestServer;
     let storage: MongoStorage | undefined;
+    let http: Server | undefined;
     before(async () => {
       server = await startMongoTestServer({ start: false });
     });
     after(async () => {
+      http?.close();
       await storage?.close();
       await server?.stop();
     });
+
+    /** What /healthz/ready answers, the way the runtime wires storage.health() into it. */
+    const ready = async (port: number): Promise<{ status: number; checks: Record<string, string> }> => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz/ready`);
+      return { status: res.status, checks: ((await res.json()) as { checks: Record<string, string> }).checks };
+    };
 
     it('stays unready saying why, then becomes ready when the server appears, without a restart', async (t) => {
       if (server.external) return t.skip('needs a server the test can start ($MONGODB_URL is set)');
@@ -54,6 +64,14 @@ describe('MongoDB storage faults', () => {
         return true;
       });
       assert.match((await storage.health()) ?? '', /unreachable: .*ECONNREFUSED/);
+      const health = new HealthRegistry();
+      const s = storage;
+      health.register('storage', () => s.health());
+      const started = await startHttpServer(health, '127.0.0.1', 0);
+      http = started.server;
+      const unready = await ready(started.port);
+      assert.equal(unready.status, 503);
+      assert.match(unready.checks.storage ?? '', /unreachable: .*ECONNREFUSED/);
       // a call meanwhile is retried within its bound, then fails so the caller can bounce it
       await assert.rejects(storage.offline.push('a@localhost', '<message/>', 10), StorageUnavailableError);
 
@@ -67,6 +85,7 @@ describe('MongoDB storage faults', () => {
         }
       });
       assert.equal(await storage.health(), undefined);
+      assert.equal((await ready(started.port)).checks.storage, 'ok');
       await storage.vcards.set('a@localhost', '<vCard xmlns="vcard-temp"/>');
       assert.equal(await storage.vcards.get('a@localhost'), '<vCard xmlns="vcard-temp"/>');
 
