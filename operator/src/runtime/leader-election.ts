@@ -28,6 +28,8 @@ export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
   private stopped = false;
+  /** The other holder's record as last seen, and when (local clock: no trust in others' clocks). */
+  private observed = { record: '', atMs: 0 };
 
   constructor(
     kc: KubeConfig,
@@ -74,7 +76,9 @@ export class LeaderElector {
       this.log.debug({ err: String(err) }, 'lease update failed');
     }
     if (ok) this.lastRenew = Date.now();
-    if (this.leading && !ok && Date.now() - this.lastRenew > this.opts.leaseDurationSeconds * 1000) this.setLeading(false);
+    // Give up before the Lease can expire for the others (client-go's renewDeadline), so two
+    // replicas never both act as leader.
+    if (this.leading && !ok && Date.now() - this.lastRenew > (this.opts.leaseDurationSeconds * 1000 * 2) / 3) this.setLeading(false);
     if (ok) this.setLeading(true);
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.leading ? this.opts.renewPeriodMs : this.opts.retryPeriodMs);
   }
@@ -97,8 +101,9 @@ export class LeaderElector {
       return true;
     }
     const held = lease.spec?.holderIdentity;
-    const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-    const expired = renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
+    const record = `${held}/${String(lease.spec?.renewTime)}/${lease.spec?.leaseDurationSeconds}`;
+    if (record !== this.observed.record) this.observed = { record, atMs: now.getTime() };
+    const expired = this.observed.atMs + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now.getTime();
     if (held && held !== this.opts.identity && !expired) return false;
     const takeover = held !== this.opts.identity;
     lease.spec = {
