@@ -42,8 +42,12 @@ interface MessageDoc {
   goneAt?: Date;
 }
 
+/** Shape version of `offline_heads` documents (only ever read for numbers, so no codec). */
+const HEAD_SCHEMA = 1;
+
 interface HeadDoc {
   _id: string;
+  schema?: number;
   seq: number;
   /** No live message has a lower seq (set by complete listings): lets most pushes skip counting. */
   low?: number;
@@ -111,7 +115,7 @@ export class MongoOfflineRepository implements OfflineRepository {
     let low = 1;
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
       const readAt = Date.now();
-      const head = await this.ctx.retry.run(`read offline seq of ${owner}`, () => this.heads.findOne({ _id: owner }));
+      const head = await this.readHead(owner);
       seq = Math.max(seq, (head?.seq ?? 0) + 1);
       low = Math.max(low, head?.low ?? 1);
       const doc: MessageDoc = {
@@ -135,7 +139,11 @@ export class MongoOfflineRepository implements OfflineRepository {
     try {
       await this.ctx.retry.run(`advance offline seq of ${owner}`, async () => {
         try {
-          await this.heads.updateOne({ _id: owner }, { $max: { seq } }, { upsert: true });
+          await this.heads.updateOne(
+            { _id: owner },
+            { $max: { seq }, $setOnInsert: { schema: HEAD_SCHEMA } },
+            { upsert: true },
+          );
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
           await this.heads.updateOne({ _id: owner }, { $max: { seq } });
@@ -148,7 +156,7 @@ export class MongoOfflineRepository implements OfflineRepository {
 
   async list(owner: string, limit?: number): Promise<OfflineMessage[]> {
     // the head first: every seq up to head.seq is stored before head.seq is
-    const head = await this.ctx.retry.run(`list offline messages of ${owner}`, () => this.heads.findOne({ _id: owner }));
+    const head = await this.readHead(owner);
     const docs = await this.ctx.retry.run(`list offline messages of ${owner}`, () =>
       this.col
         .find({ owner, ...LIVE })
@@ -176,12 +184,20 @@ export class MongoOfflineRepository implements OfflineRepository {
   }
 
   async deleteAll(owner: string): Promise<void> {
-    const head = await this.ctx.retry.run(`delete offline messages of ${owner}`, () => this.heads.findOne({ _id: owner }));
+    const head = await this.readHead(owner);
     await this.ctx.retry.run(`delete offline messages of ${owner}`, () =>
       this.col.updateMany({ owner, ...LIVE }, { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } }),
     );
     if (head) await this.raiseLow(owner, head, head.seq + 1);
     await this.compact(owner);
+  }
+
+  /** The owner's head, with anything but numbers (a hand edit) read as absent: probing copes. */
+  private async readHead(owner: string): Promise<HeadDoc | undefined> {
+    const head = await this.ctx.retry.run(`read offline head of ${owner}`, () => this.heads.findOne({ _id: owner }));
+    if (!head || typeof head.seq !== 'number' || !Number.isInteger(head.seq)) return undefined;
+    if (head.low !== undefined && (typeof head.low !== 'number' || head.low > head.seq + 1)) delete head.low;
+    return head;
   }
 
   /** Best effort, only ever upwards: a stale `low` only makes pushes count. */
@@ -233,7 +249,7 @@ export class MongoOfflineRepository implements OfflineRepository {
     try {
       await this.ctx.retry.run(`compact offline messages of ${owner}`, async () => {
         const now = Date.now();
-        const head = await this.heads.findOne({ _id: owner });
+        const head = await this.readHead(owner);
         if (!head || (head.compactAt instanceof Date && now - head.compactAt.getTime() < this.quietMs)) return;
         await this.heads.updateOne({ _id: owner }, { $set: { compactAt: new Date(now) } });
         await this.col.deleteMany({

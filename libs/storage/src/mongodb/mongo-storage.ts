@@ -70,7 +70,8 @@ export class MongoStorage implements Storage {
       await this.ensureIndexes();
     } catch (err) {
       this.problem = `MongoDB ${this.settings.hosts} ${whyNot(err)}`;
-      this.logger.warn({ hosts: this.settings.hosts, err: (err as Error).message }, 'MongoDB not usable yet');
+      // the caller (the runtime) logs the reason and retries
+      this.logger.debug({ hosts: this.settings.hosts, err: (err as Error).message }, 'MongoDB not usable yet');
       throw new StorageUnavailableError(this.problem, { cause: err });
     }
     this.opened = true;
