@@ -47,6 +47,10 @@ export async function decideReplicas(
   if (c !== 'edge' || current === undefined || target >= current) return { replicas: target };
 
   const draining = x.status?.components?.[c]?.draining ?? [];
+  // The Deployment and the cluster's status come from two caches; until they agree on the replicas
+  // last set, a scale-down could pick victims from a stale view (even a pod just kept): wait.
+  const lastSet = x.status?.components?.[c]?.desiredReplicas;
+  if (lastSet !== undefined && lastSet !== current) return { replicas: current, ...(draining.length ? { draining } : {}), requeueAfterMs: ctx.drainPollMs };
   if (draining.length === 0) {
     const load = (p: Pod) => bus.book.get('edge', p.metadata!.name!, now.getTime())?.connections ?? 0;
     const victims = [...pods].sort((a, b) => load(a) - load(b) || String(b.metadata!.creationTimestamp).localeCompare(String(a.metadata!.creationTimestamp))).slice(0, current - target);
