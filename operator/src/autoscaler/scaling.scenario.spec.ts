@@ -4,7 +4,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { decodeFrame, encodeFrame, subjects, untoken } from '#libs/bus';
-import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../testing/harness.js';
+import { TestCluster, clustersPath, sampleCluster, waitFor } from '../testing/harness.js';
 import { NatsLoadSource } from './nats-load-source.js';
 
 async function freePort(): Promise<number> {
@@ -98,6 +98,5 @@ describe('autoscaling from NATS load reports, with edge drain (real nats-server)
     await k.request('POST', clustersPath, sampleCluster('nonats', { nats: { url: `nats://127.0.0.1:${dead}` } }));
     const c = await waitFor('NatsUnreachable', () => k.cluster('nonats')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'NatsUnreachable'), 20_000);
     assert.match(c.message, new RegExp(`127.0.0.1:${dead}`));
-    void NS;
   });
 });
