@@ -8,7 +8,7 @@ import { StorageRecordError, StorageUnavailableError } from '../ports/errors.js'
 import type { RosterItem } from '../ports/rosters.repository.js';
 import type { MongoStorage } from './mongo-storage.js';
 import { withRawDb } from './testing/mongo-raw.js';
-import { startMongoTestServer, uniqueDatabase, type MongoTestServer } from './testing/mongo-test-server.js';
+import { startMongoTestServer, type MongoTestServer } from './testing/mongo-test-server.js';
 import { testStorage } from './testing/mongo-test-storage.js';
 
 const contact = (jid: string): RosterItem => ({
@@ -57,7 +57,7 @@ describe('MongoDB storage faults', () => {
 
     it('stays unready saying why, then becomes ready when the server appears, without a restart', async (t) => {
       if (server.external) return t.skip('needs a server the test can start ($MONGODB_URL is set)');
-      storage = testStorage(server, uniqueDatabase('glider_unreachable'), { connectTimeoutMs: 500, operationTimeoutMs: 1_000 });
+      storage = testStorage(server, server.database('glider_unreachable'), { connectTimeoutMs: 500, operationTimeoutMs: 1_000 });
       await assert.rejects(storage.open(), (err: Error) => {
         assert.ok(err instanceof StorageUnavailableError, String(err));
         assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${server.port} unreachable`));
@@ -114,7 +114,7 @@ describe('MongoDB storage faults', () => {
     before(async () => {
       server = await startMongoTestServer();
       const opts = { connectTimeoutMs: 1_000, operationTimeoutMs: 15_000 };
-      storage = testStorage(server, uniqueDatabase('glider_restart'), opts, logger);
+      storage = testStorage(server, server.database('glider_restart'), opts, logger);
       await storage.open();
     });
     after(async () => {
@@ -180,9 +180,10 @@ describe('MongoDB storage faults', () => {
   describe('records written by a newer release or damaged by hand', () => {
     let server: MongoTestServer;
     let storage: MongoStorage;
-    const database = uniqueDatabase('glider_records');
+    let database: string;
     before(async () => {
       server = await startMongoTestServer();
+      database = server.database('glider_records');
       storage = testStorage(server, database);
       await storage.open();
     });

@@ -12,7 +12,7 @@ import { StorageConflictError, StorageLimitError, StorageUnavailableError } from
 import type { RosterItem } from '../ports/rosters.repository.js';
 import { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
-import { startMongoTestServer, uniqueDatabase, type MongoTestServer } from './testing/mongo-test-server.js';
+import { startMongoTestServer, type MongoTestServer } from './testing/mongo-test-server.js';
 import { silentLogger, testConfig, testStorage } from './testing/mongo-test-storage.js';
 import { corruptMongoRecord } from './testing/mongo-raw.js';
 
@@ -20,15 +20,16 @@ import { corruptMongoRecord } from './testing/mongo-raw.js';
 // file; every makeStorage() is another replica on the same database.
 {
   let server: Promise<MongoTestServer> | undefined;
-  const database = uniqueDatabase('glider_contract');
+  let database: string | undefined;
   runStorageContract(
     'mongodb',
     async () => {
       server ??= startMongoTestServer();
       const srv = await server;
-      const storage = testStorage(srv, database) as MongoStorage & TestStorage;
+      const db = (database ??= srv.database('glider_contract'));
+      const storage = testStorage(srv, db) as MongoStorage & TestStorage;
       await storage.open();
-      storage.corrupt = (kind, key) => corruptMongoRecord(srv.url, database, kind, key);
+      storage.corrupt = (kind, key) => corruptMongoRecord(srv.url, db, kind, key);
       return storage;
     },
     async () => {
@@ -104,12 +105,12 @@ describe('MongoDB storage over TLS', () => {
     const server = await startMongoTestServer({ tls: { certFile, keyFile } });
     const storages: MongoStorage[] = [];
     try {
-      const good = testStorage(server, uniqueDatabase('glider_tls'), { tls: true, tlsCaFile: certFile });
+      const good = testStorage(server, server.database('glider_tls'), { tls: true, tlsCaFile: certFile });
       storages.push(good);
       await good.open();
       await good.vcards.set('a@localhost', '<vCard xmlns="vcard-temp"/>');
       assert.equal(await good.vcards.get('a@localhost'), '<vCard xmlns="vcard-temp"/>');
-      const untrusted = testStorage(server, uniqueDatabase('glider_tls'), { tls: true, connectTimeoutMs: 1_000 });
+      const untrusted = testStorage(server, server.database('glider_tls'), { tls: true, connectTimeoutMs: 1_000 });
       storages.push(untrusted);
       await assert.rejects(untrusted.open(), /unreachable: .*(self.signed|certificate)/i);
     } finally {
@@ -127,7 +128,7 @@ describe('MongoDB storage with credentials', () => {
     const server = await startMongoTestServer({ auth: { username: 'glider', password: 'p:ss w0rd' } });
     const storages: MongoStorage[] = [];
     const make = (overrides: Parameters<typeof testStorage>[2]) => {
-      const s = testStorage(server, uniqueDatabase('glider_auth'), { connectTimeoutMs: 1_000, operationTimeoutMs: 1_000, ...overrides });
+      const s = testStorage(server, server.database('glider_auth'), { connectTimeoutMs: 1_000, operationTimeoutMs: 1_000, ...overrides });
       storages.push(s);
       return s;
     };
@@ -163,7 +164,7 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
 
   before(async () => {
     server = await startMongoTestServer();
-    storage = testStorage(server, uniqueDatabase('glider_repos'));
+    storage = testStorage(server, server.database('glider_repos'));
     await storage.open();
   });
   after(async () => {
@@ -178,7 +179,7 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
 
   it('is what createStorage() returns for storage.kind=mongodb', async () => {
     const config = configSchema.parse({
-      storage: { kind: 'mongodb', mongodb: { url: server.url, database: uniqueDatabase('glider_create') } },
+      storage: { kind: 'mongodb', mongodb: { url: server.url, database: server.database('glider_create') } },
     });
     const created = await createStorage(config, silentLogger);
     try {

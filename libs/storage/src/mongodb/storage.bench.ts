@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { EmbeddedStorage } from '../embedded/embedded-storage.js';
 import type { RosterItem } from '../ports/rosters.repository.js';
 import type { Storage } from '../ports/storage.js';
-import { startMongoTestServer, uniqueDatabase } from './testing/mongo-test-server.js';
+import { startMongoTestServer } from './testing/mongo-test-server.js';
 import { testStorage } from './testing/mongo-test-storage.js';
 
 const OWNERS = 20;
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   }
   const server = await startMongoTestServer();
   try {
-    const mongo = testStorage(server, uniqueDatabase('glider_bench'));
+    const mongo = testStorage(server, server.database('glider_bench'));
     await mongo.open();
     rows.push(await measure(server.external ? 'mongodb ($MONGODB_URL)' : 'mongodb wire (FerretDB 1.x, SQLite)', mongo));
     await mongo.close();

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { MongoClient } from 'mongodb';
 
 /** How long a FerretDB start may take before the harness gives up (a cold SQLite start is ~0.1 s). */
 const START_TIMEOUT_MS = 20_000;
@@ -21,8 +22,10 @@ export interface MongoTestServer {
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
   restart(): Promise<void>;
-  /** Kills it and removes its data. */
+  /** Kills it and removes its data (on an external server: drops the databases `database()` named). */
   stop(): Promise<void>;
+  /** A database name nobody else uses, so test files and suites can share one server. */
+  database(prefix: string): string;
 }
 
 const running = new Set<ChildProcess>();
@@ -124,6 +127,7 @@ export async function startMongoTestServer(
       await kill();
       await rm(dir, { recursive: true, force: true });
     },
+    database: uniqueDatabase,
   };
 }
 
@@ -131,6 +135,7 @@ function externalServer(url: string): MongoTestServer {
   const unsupported = async (): Promise<void> => {
     throw new Error('MONGODB_URL points at an external server: the tests cannot stop or start it');
   };
+  const databases = new Set<string>();
   return {
     url,
     external: true,
@@ -138,7 +143,21 @@ function externalServer(url: string): MongoTestServer {
     kill: unsupported,
     start: async () => {},
     restart: unsupported,
-    stop: async () => {},
+    stop: async () => {
+      if (databases.size === 0) return;
+      const client = new MongoClient(url, { serverSelectionTimeoutMS: 5_000 });
+      try {
+        for (const name of databases) await client.db(name).dropDatabase();
+      } finally {
+        databases.clear();
+        await client.close();
+      }
+    },
+    database: (prefix) => {
+      const name = uniqueDatabase(prefix);
+      databases.add(name);
+      return name;
+    },
   };
 }
 
