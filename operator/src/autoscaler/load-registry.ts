@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LoadBook, type LoadSample, type LoadSource, type LoadSourceFactory } from './load-source.js';
 
 interface Entry {
@@ -23,7 +24,7 @@ export class LoadRegistry {
   ) {}
 
   static key(url: string, credentials?: string): string {
-    return credentials ? `${url}#${credentials.length}:${credentials.slice(0, 2)}` : url;
+    return credentials ? `${url}#${createHash('sha256').update(credentials).digest('hex').slice(0, 12)}` : url;
   }
 
   /** The entry for a bus; a connect failure is kept as `problem` and retried on the next call. */
