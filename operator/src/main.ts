@@ -39,7 +39,7 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-const health = new HealthServer({ ready: () => manager.hasSynced, leader: () => manager.isLeader });
+const health = new HealthServer({ ready: () => manager.hasSynced, leader: () => manager.isLeader, metrics: () => manager.metrics() });
 await health.listen(settings.healthPort);
 await manager.start();
 log.info({ identity: settings.identity, watchNamespace: settings.watchNamespace || '(all)' }, 'glider operator started');

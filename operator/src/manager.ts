@@ -47,6 +47,7 @@ export class Manager {
   private workers: Promise<void>[] = [];
   private resync: NodeJS.Timeout | undefined;
   private readonly clusters: Cache<XmppCluster & KubernetesObject>;
+  private readonly counts = { ok: 0, error: 0 };
 
   constructor(private readonly opts: ManagerOptions) {
     const kc = opts.kubeConfig;
@@ -107,6 +108,22 @@ export class Manager {
     return this.elector.isLeader;
   }
 
+  /** Prometheus text: reconciles by result, queue depth, leadership, clusters watched. */
+  metrics(): string {
+    return [
+      '# TYPE glider_operator_reconcile_total counter',
+      `glider_operator_reconcile_total{result="ok"} ${this.counts.ok}`,
+      `glider_operator_reconcile_total{result="error"} ${this.counts.error}`,
+      '# TYPE glider_operator_queue_depth gauge',
+      `glider_operator_queue_depth ${this.queue?.length ?? 0}`,
+      '# TYPE glider_operator_leader gauge',
+      `glider_operator_leader ${this.isLeader ? 1 : 0}`,
+      '# TYPE glider_operator_xmppclusters gauge',
+      `glider_operator_xmppclusters ${this.clusters.list().length}`,
+      '',
+    ].join('\n');
+  }
+
   /** Every cache has listed once (the replica can lead at once). */
   get hasSynced(): boolean {
     return this.caches.every((c) => c.hasSynced);
@@ -157,6 +174,7 @@ export class Manager {
       if (key === undefined) return;
       try {
         const result = await reconcile(this.ctx, key);
+        this.counts.ok++;
         queue.forget(key);
         if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
@@ -165,6 +183,7 @@ export class Manager {
           queue.forget(key);
           continue;
         }
+        this.counts.error++;
         const delay = queue.addRateLimited(key);
         const level = e.code === 409 ? 'debug' : 'warn';
         this.opts.log[level]({ key, code: e.code, err: e.message?.slice(0, 500), retryInMs: delay }, 'reconcile failed');

@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * /healthz/live (the process answers) and /healthz/ready (its caches have synced), for the
- * kubelet's probes. /healthz/leader says whether this replica holds the Lease (for humans).
+ * kubelet's probes. /healthz/leader says whether this replica holds the Lease (for humans);
+ * /metrics the operator's own Prometheus metrics.
  */
 export class HealthServer {
   private readonly server: Server;
 
-  constructor(private readonly probes: { ready: () => boolean; leader: () => boolean }) {
+  constructor(private readonly probes: { ready: () => boolean; leader: () => boolean; metrics?: () => string }) {
     this.server = createServer((req, res) => {
       const ok = (yes: boolean) => {
         res.writeHead(yes ? 200 : 503, { 'content-type': 'text/plain' });
@@ -17,6 +18,10 @@ export class HealthServer {
       if (req.url === '/healthz/live') return ok(true);
       if (req.url === '/healthz/ready') return ok(this.probes.ready());
       if (req.url === '/healthz/leader') return ok(this.probes.leader());
+      if (req.url === '/metrics' && this.probes.metrics) {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        return void res.end(this.probes.metrics());
+      }
       res.writeHead(404).end();
     });
   }

@@ -26,6 +26,8 @@ describe('leader election over a Lease', { timeout: 60_000 }, () => {
     assert.equal(lease.spec.leaseTransitions, 1);
     await k.request('PATCH', `${clustersPath}/ha`, { spec: { components: { router: { replicas: 4 } } } }, 'application/merge-patch+json');
     await waitFor('b reconciles', () => k.get('deployments', 'ha-router', 'apps/v1')?.spec?.replicas === 4);
+    assert.match(b.metrics(), /glider_operator_leader 1/);
+    assert.match(b.metrics(), /glider_operator_reconcile_total\{result="ok"\} [1-9]/);
   });
 
   it('a graceful stop releases the Lease at once', async () => {
