@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { StorageRecordError, StorageUnavailableError } from '../ports/errors.js';
 import type { Roster, RosterChange, RosterItem, RostersRepository } from '../ports/rosters.repository.js';
-import type { CollectionIndexes, MongoContext } from './mongo-context.js';
+import { replaceOrInsert, type CollectionIndexes, type MongoContext } from './mongo-context.js';
 import { decodeRecord, SCHEMA_FIELD, type RecordCodec } from './mongo-record.js';
 import { isDuplicateKey, sleep } from './mongo-retry.js';
 
@@ -74,7 +74,8 @@ type ChangeDoc = Change & { _id: string; schema: number; owner: string };
  * routers changing one roster at once never lose an update (the loser re-reads and re-applies its
  * `mutate`), without transactions or atomic conditional updates (FerretDB 1.x has neither). The
  * head is then rewritten; a reader applies any change past the head's version, so a head written
- * late or lost is repaired by the log. Changes are deleted once older than any operation can take.
+ * late, put back or lost is repaired by the log. Changes are deleted once older than any operation
+ * can take, and only after a head holding them is written.
  */
 export class MongoRostersRepository implements RostersRepository {
   private readonly quietMs: number;
@@ -210,19 +211,14 @@ export class MongoRostersRepository implements RostersRepository {
   }
 
   /**
-   * Never moves the head back (atomically so on MongoDB). False when it could not be written: the
-   * change is in the log, which `load` applies, so nothing is lost.
+   * Replaces the head by `_id` alone (the one filter FerretDB's SQLite backend does not scan for).
+   * A slow writer may put an older head back; `load` applies the changes past it from the log, and
+   * the next write repairs it. False when it could not be written: the change is in the log anyway.
    */
   private async writeHead(owner: string, head: Head): Promise<boolean> {
     const doc: HeadDoc = { _id: owner, [SCHEMA_FIELD]: headCodec.version, ...head } as HeadDoc;
     try {
-      await this.ctx.retry.run(`write roster of ${owner}`, async () => {
-        try {
-          await this.heads.replaceOne({ _id: owner, version: { $lt: head.version } }, doc, { upsert: true });
-        } catch (err) {
-          if (!isDuplicateKey(err)) throw err; // a newer head is there already
-        }
-      });
+      await this.ctx.retry.run(`write roster of ${owner}`, () => replaceOrInsert(this.heads, doc));
       return true;
     } catch (err) {
       this.ctx.logger.warn({ owner, err: (err as Error).message }, 'roster head not rewritten; the log has the change');

@@ -14,7 +14,7 @@ import { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
 import { startMongoTestServer, type MongoTestServer } from './testing/mongo-test-server.js';
 import { silentLogger, testConfig, testStorage } from './testing/mongo-test-storage.js';
-import { corruptMongoRecord } from './testing/mongo-raw.js';
+import { corruptMongoRecord, withRawDb } from './testing/mongo-raw.js';
 
 // The shared contract, unchanged, against FerretDB (or $MONGODB_URL): one server and database per
 // file; every makeStorage() is another replica on the same database.
@@ -161,10 +161,12 @@ describe('MongoDB storage with credentials', () => {
 describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
   let server: MongoTestServer;
   let storage: MongoStorage;
+  let database: string;
 
   before(async () => {
     server = await startMongoTestServer();
-    storage = testStorage(server, server.database('glider_repos'));
+    database = server.database('glider_repos');
+    storage = testStorage(server, database);
     await storage.open();
   });
   after(async () => {
@@ -241,6 +243,29 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
     await rosters.deleteAll(owner);
     assert.deepEqual(await rosters.get(owner), { owner, version: 4, items: [] });
     assert.equal(await rosters.changesSince(owner, 3), undefined);
+  });
+
+  it('rosters: a lost or stale head is rebuilt from the change log, and the next write repairs it', async () => {
+    const owner = 'tybalt@example.com';
+    await storage.rosters.modify(owner, 'a@example.com', () => contact('a@example.com'));
+    type Head = { _id: string; version: number };
+    const old = await withRawDb(server.url, database, (db) => db.collection<Head>('rosters').findOne({ _id: owner }));
+    await storage.rosters.modify(owner, 'b@example.com', () => contact('b@example.com'));
+    await storage.rosters.modify(owner, 'a@example.com', () => undefined);
+    // a slow router puts back the head of version 1
+    await withRawDb(server.url, database, (db) => db.collection<Head>('rosters').replaceOne({ _id: owner }, old!));
+    assert.deepEqual(await storage.rosters.get(owner), { owner, version: 3, items: [contact('b@example.com')] });
+    assert.deepEqual(await storage.rosters.changesSince(owner, 1), [
+      { version: 2, item: contact('b@example.com'), removed: false },
+      { version: 3, item: contact('a@example.com'), removed: true },
+    ]);
+    // the head is lost altogether
+    await withRawDb(server.url, database, (db) => db.collection<Head>('rosters').deleteOne({ _id: owner }));
+    assert.equal((await storage.rosters.get(owner)).version, 3);
+    await storage.rosters.modify(owner, 'c@example.com', () => contact('c@example.com'));
+    const head = await withRawDb(server.url, database, (db) => db.collection<Head>('rosters').findOne({ _id: owner }));
+    assert.equal(head?.version, 4);
+    assert.deepEqual((await storage.rosters.get(owner)).items, [contact('b@example.com'), contact('c@example.com')]);
   });
 
   it('offline: ordered seqs, quota, list, remove only what was named', async () => {
