@@ -12,7 +12,7 @@ import { StorageConflictError, StorageLimitError, StorageUnavailableError } from
 import type { RosterItem } from '../ports/rosters.repository.js';
 import { MongoStorage } from './mongo-storage.js';
 import { mongoSettings } from './mongo-settings.js';
-import { startMongoTestServer, type MongoTestServer } from './testing/mongo-test-server.js';
+import { externalMongoUrl, startMongoTestServer, type MongoTestServer } from './testing/mongo-test-server.js';
 import { silentLogger, testConfig, testStorage } from './testing/mongo-test-storage.js';
 import { corruptMongoRecord, withRawDb } from './testing/mongo-raw.js';
 
@@ -95,7 +95,7 @@ describe('MongoDB storage settings', () => {
 
 describe('MongoDB storage over TLS', () => {
   it('connects with tls and tlsCaFile, and refuses a server it cannot verify', async (t) => {
-    if (process.env.MONGODB_URL) return t.skip('needs a FerretDB the test starts');
+    if (externalMongoUrl()) return t.skip('needs a FerretDB the test starts');
     const dir = await mkdtemp(join(tmpdir(), 'glider-mongo-tls-'));
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
@@ -123,7 +123,7 @@ describe('MongoDB storage over TLS', () => {
 
 describe('MongoDB storage with credentials', () => {
   it('logs in with the credentials file and says so clearly when they are wrong or missing', async (t) => {
-    if (process.env.MONGODB_URL) return t.skip('needs a FerretDB the test starts');
+    if (externalMongoUrl()) return t.skip('needs a FerretDB the test starts');
     const dir = await mkdtemp(join(tmpdir(), 'glider-mongo-auth-'));
     const server = await startMongoTestServer({ auth: { username: 'glider', password: 'p:ss w0rd' } });
     const storages: MongoStorage[] = [];

@@ -46,7 +46,7 @@ export async function startMongoTestServer(
     auth?: { username: string; password: string };
   } = {},
 ): Promise<MongoTestServer> {
-  const externalUrl = process.env.MONGODB_URL;
+  const externalUrl = externalMongoUrl();
   if (externalUrl) return externalServer(externalUrl);
   const bin = ferretdbBinary();
   const dir = await mkdtemp(join(tmpdir(), 'glider-ferretdb-'));
@@ -159,6 +159,11 @@ function externalServer(url: string): MongoTestServer {
       return name;
     },
   };
+}
+
+/** `MONGODB_URL`: a real MongoDB for the suites instead of a FerretDB they start. */
+export function externalMongoUrl(): string | undefined {
+  return process.env.MONGODB_URL || undefined;
 }
 
 /** $FERRETDB_BIN, then the Go bin directories, then $PATH. */
