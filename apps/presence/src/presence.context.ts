@@ -6,7 +6,7 @@ import type { RosterChange, RosterItem, Storage } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import type { Hooks, Registration } from '#libs/xmpp-kit';
-import type { Delivery } from './core/delivery.js';
+import type { Delivery } from '#libs/bus';
 import type { DirectedPresence } from './core/directed-presence.js';
 import type { PresenceStanza } from './core/presence-stanza.js';
 import type { PresenceHooks } from './presence.hooks.js';

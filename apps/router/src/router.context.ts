@@ -6,7 +6,7 @@ import type { Storage, Subscription } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import type { Hooks } from '#libs/xmpp-kit';
-import type { Delivery } from './core/delivery.js';
+import type { Delivery } from '#libs/bus';
 import type { IqDispatcher } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';

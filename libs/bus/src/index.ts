@@ -20,3 +20,6 @@ export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitio
 export { ownerOf, partitionsOwnedBy } from './rendezvous.js';
 export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';
 export { requestRetrying, type RequestRetryingOptions } from './request-retrying.js';
+export { envelopeOf } from './stanza-envelope.js';
+export { Delivery, type SessionTarget } from './delivery.js';
+export { traced } from './traced.js';

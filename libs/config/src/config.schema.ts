@@ -27,6 +27,8 @@ export const limitsSchema = z.strictObject({
   /** Burst allowance of the read rate limit. */
   readBurstBytes: bytes.default(4 * 1024 * 1024),
   maxConnectionsPerIp: z.number().int().min(1).default(200),
+  /** Stanzas read from one connection and not yet taken by the router; past this, reading pauses. */
+  maxQueuedStanzas: z.number().int().min(1).default(64),
   /**
    * Bytes queued for a client that does not read; past this the stream ends with
    * <policy-violation/> rather than growing server memory without bound.

@@ -1,4 +1,4 @@
-import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type StanzaKind } from '#libs/bus';
+import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, envelopeOf, partitionOf, requestRetrying, subjects } from '#libs/bus';
 import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tryParseJid } from '#libs/jid';
 import { tracer } from '#libs/telemetry';
@@ -6,14 +6,13 @@ import type { Element } from '#libs/xml';
 import type { C2sStream } from '../stream/c2s-stream.machine.js';
 import { errorReply, NS, type StanzaErrorCondition } from '#libs/stanza';
 
-const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
-
 /**
  * A bound client's stanza to the router (docs/architecture.md, stanza path step 1): check `to`,
- * stamp `from`, serialise once, request to the sender's partition. Requests are pipelined: each is
- * published at once, in arrival order, and the Ack is awaited on the side.
+ * stamp `from`, serialise once, request to the sender's partition. Resolves once the router has
+ * taken it (or it was bounced): the stream sends a session's next stanza only then, so a session's
+ * stanzas keep their order even while a partition moves to another router (DESIGN.md, the bus).
  */
-export function routeFromClient(stream: C2sStream, el: Element): void {
+export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
   const full = stream.jid!;
   const { config, bus, edgeId } = stream.ctx;
   const claimed = el.attrs.from;
@@ -21,7 +20,7 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
     const j = tryParseJid(claimed);
     // RFC 6120 §8.1.2.1: the client may state its full JID or its bare JID, nothing else.
     const ok = j && (j.equals(full) || (!j.resource && j.equals(full.bare())));
-    if (!ok) return stream.error('invalid-from', 'the from address is not this session');
+    if (!ok) return Promise.resolve(stream.error('invalid-from', 'the from address is not this session'));
   }
   el.attrs.from = full.toString();
   let to = '';
@@ -30,7 +29,7 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
     if (!target) {
       const reply = errorReply(el, 'jid-malformed', { type: 'modify' })?.setAttr('from', stream.domain).setAttr('to', full.toString());
       if (reply) stream.send(reply);
-      return;
+      return Promise.resolve();
     }
     to = target.toString();
     el.attrs.to = to;
@@ -41,23 +40,11 @@ export function routeFromClient(stream: C2sStream, el: Element): void {
   const span = tracer('glider-edge').startSpan('edge.route', { kind: SpanKind.PRODUCER, attributes: { 'xmpp.stanza': el.name } });
   const carrier: { traceparent?: string; tracestate?: string } = {};
   propagation.inject(trace.setSpan(context.active(), span), carrier);
-  const frame = encodeFrame({
-    stanza: {
-      from: full.toString(),
-      to,
-      kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
-      type: el.attrs.type ?? '',
-      id: el.attrs.id ?? '',
-      xml: Buffer.from(el.toString(), 'utf8'),
-      origin: { edgeId, sessionId: stream.sessionId },
-      hops: 0,
-      ...carrier,
-    },
-  });
+  const frame = encodeFrame({ stanza: envelopeOf(el, { origin: { edgeId, sessionId: stream.sessionId }, ...carrier }) });
   const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
   // Retried while a partition changes owner (a router scaling or restarting), so such a moment
   // bounces nothing; a stanza is bounced only when no router takes it within routeTimeoutMs.
-  requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
+  return requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
     (reply) => {
       span.end();
       const ack = decodeAck(reply);

@@ -36,6 +36,8 @@ export class C2sStream {
   lastReadAt = Date.now();
   private headerSent = false;
   private overflowed = false;
+  private queued = 0;
+  private readonly pausedFor = new Set<'rate' | 'queue'>();
   private readonly framer: XmlFramer;
   private readonly bucket: TokenBucket;
   private queue: Promise<void> = Promise.resolve();
@@ -181,21 +183,40 @@ export class C2sStream {
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     const wait = this.bucket.take(size);
     if (wait > 0) {
-      this.transport.pause();
-      this.timer(wait, () => this.transport.resume());
+      this.setPaused('rate', true);
+      this.timer(wait, () => this.setPaused('rate', false));
     }
     if (this.state === 'closing') return; // drain what the peer still sends until it closes
     this.framer.write(data);
   }
 
-  /** Elements are handled one at a time, in order; a handler may be async (SASL, bind). */
+  /**
+   * Elements are handled one at a time, in order; a handler may be async (SASL, bind, a stanza
+   * waiting for the router). Past edge.limits.maxQueuedStanzas waiting, reading pauses until the
+   * queue is half empty, so a client that sends faster than it is served is slowed, not buffered.
+   */
   private enqueue(fn: () => void | Promise<void>): void {
+    this.queued++;
+    if (this.queued > this.ctx.config.edge.limits.maxQueuedStanzas) this.setPaused('queue', true);
     this.queue = this.queue
       .then(() => (this.state === 'closed' || this.state === 'closing' ? undefined : fn()))
       .catch((err) => {
         this.log.error({ err }, 'stream handler failed');
         this.error('internal-server-error');
+      })
+      .finally(() => {
+        this.queued--;
+        if (this.queued <= this.ctx.config.edge.limits.maxQueuedStanzas / 2) this.setPaused('queue', false);
       });
+  }
+
+  /** Reading pauses while any reason holds (the read rate limit, a full queue). */
+  private setPaused(reason: 'rate' | 'queue', paused: boolean): void {
+    if (paused === this.pausedFor.has(reason)) return;
+    if (paused) this.pausedFor.add(reason);
+    else this.pausedFor.delete(reason);
+    if (this.pausedFor.size > 0) this.transport.pause();
+    else this.transport.resume();
   }
 
   private sendHeader(): void {
@@ -224,7 +245,7 @@ export class C2sStream {
     if (!STANZAS.has(el.name) || ns !== NS.client) return this.error('unsupported-stanza-type', `<${el.name}/> in ${ns} is not handled here`);
     if (this.state !== 'bound') return this.error('not-authorized', 'authenticate and bind a resource first');
     this.ctx.stats.stanzasIn++;
-    routeFromClient(this, el);
+    await routeFromClient(this, el);
   }
 
   private onStreamEnd(): void {

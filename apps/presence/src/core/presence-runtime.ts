@@ -1,5 +1,9 @@
 import {
+  Delivery,
   PartitionedConsumer,
+  buckets,
+  envelopeOf,
+  traced,
   decodeFrame,
   encodeAck,
   encodeFrame,
@@ -17,14 +21,8 @@ import { parseElement, type Element } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures, type Registration } from '#libs/xmpp-kit';
 import { REPLIED, type PresenceContext, type PresenceDeps, type PresenceIqHandler, type PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
-import { Delivery } from './delivery.js';
 import { DirectedPresence } from './directed-presence.js';
-import { envelopeOf } from './envelope.js';
 import { PresenceStanza } from './presence-stanza.js';
-import { traced } from './traced.js';
-
-/** KV bucket of live presence instances (partition ownership), beside the routers' `glider_routers`. */
-export const PRESENCE_MEMBERS_BUCKET = 'glider_presence';
 
 const ACK_TAKEN = encodeAck({ taken: true });
 
@@ -67,7 +65,7 @@ export class PresenceRuntime implements PresenceContext {
       id: this.instanceId,
       partitions: this.config.bus.partitions,
       subject: (p) => subjects.presenceIn(p),
-      membersBucket: PRESENCE_MEMBERS_BUCKET,
+      membersBucket: buckets.presence,
       heartbeatMs: this.config.bus.heartbeatMs,
       handler: (_p, msg) => this.onMessage(msg),
       logger: this.logger,
@@ -155,7 +153,7 @@ export class PresenceRuntime implements PresenceContext {
     let ack = ACK_TAKEN;
     try {
       const frame = decodeFrame(msg.data);
-      if (frame.stanza) await traced('presence.handle', frame.stanza, () => this.onStanza(frame.stanza!));
+      if (frame.stanza) await traced('glider-presence', 'presence.handle', frame.stanza, () => this.onStanza(frame.stanza!));
       else if (frame.session) await this.onSession(frame.session);
     } catch (err) {
       this.logger.error({ err, subject: msg.subject }, 'presence frame failed');

@@ -1,6 +1,9 @@
 import { context, propagation } from '@opentelemetry/api';
 import {
+  Delivery,
   PartitionedConsumer,
+  envelopeOf,
+  traced,
   buckets,
   decodeAck,
   decodeFrame,
@@ -18,13 +21,10 @@ import { parseElement, type Element } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
-import { Delivery } from './delivery.js';
-import { envelopeOf } from './envelope.js';
 import { IqDispatcher } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { routingSteps } from './routing.js';
-import { traced } from './traced.js';
 
 const ACK_TAKEN = encodeAck({ taken: true });
 
@@ -133,7 +133,7 @@ export class RouterRuntime implements RouterContext {
     let ack = ACK_TAKEN;
     try {
       const frame = decodeFrame(msg.data);
-      if (frame.stanza) await traced('router.route', frame.stanza, () => this.route(frame.stanza!));
+      if (frame.stanza) await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
       else if (frame.session) await this.onSession(frame.session);
       else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
     } catch (err) {

@@ -11,6 +11,7 @@ import {
   type Bus,
   type Frame,
   type StanzaKind,
+  requestRetrying,
 } from '#libs/bus';
 import { configSchema, type GliderConfig } from '#libs/config';
 import { createSessionRegistry, type SessionInfo, type SessionRegistry } from '#libs/sessions';
@@ -37,6 +38,7 @@ export interface Received {
 export class FakeEdge {
   readonly received: Received[] = [];
   private counter = 0;
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly h: RouterHarness,
@@ -65,10 +67,16 @@ export class FakeEdge {
     return info;
   }
 
-  /** Sends a stanza from `session` as an edge does: `from` stamped, to the sender's partition. */
-  async send(session: SessionInfo, el: Element, hops = 0): Promise<Ack> {
+  /**
+   * Sends a stanza from `session` as an edge does: `from` stamped, to the sender's partition, a
+   * session's next stanza only once the router took the previous one.
+   */
+  send(session: SessionInfo, el: Element, hops = 0): Promise<Ack> {
     el.attrs.from = session.jid;
-    return this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops });
+    const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
+    const sent = previous.then(() => this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops }));
+    this.inFlight.set(session.sessionId, sent.then(() => undefined, () => undefined));
+    return sent;
   }
 
   /** Sends an IQ and waits for the stanza answering its id. */
@@ -180,7 +188,7 @@ export class RouterHarness {
       },
     });
     const target = extra.hops ? (el.attrs.to ?? bare).split('/')[0]! : bare;
-    const reply = await this.bus.request(subjects.routerIn(partitionOf(target, this.config.bus.partitions)), frame, { timeoutMs: 5000 });
+    const reply = await requestRetrying(this.bus, subjects.routerIn(partitionOf(target, this.config.bus.partitions)), frame, { timeoutMs: 5000 });
     return decodeAck(reply);
   }
 

@@ -1,5 +1,5 @@
+import { envelopeOf } from '#libs/bus';
 import type { SessionInfo } from '#libs/sessions';
-import { envelopeOf } from '../../core/envelope.js';
 import type { RouterContext } from '../../router.context.js';
 import type { OfflineConfig } from './index.js';
 
