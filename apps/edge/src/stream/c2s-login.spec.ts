@@ -62,6 +62,9 @@ describe('c2s login and stanza path', () => {
     const bindFeatures = await c.open(DOMAIN);
     assert.ok(bindFeatures.getChild('bind', 'urn:ietf:params:xml:ns:xmpp-bind'));
     assert.ok(bindFeatures.getChild('session', 'urn:ietf:params:xml:ns:xmpp-session')?.getChild('optional'));
+    assert.ok(bindFeatures.getChild('ver', 'urn:xmpp:features:rosterver'), 'RFC 6121 §2.6.1 roster versioning');
+    assert.ok(bindFeatures.getChild('sub', 'urn:xmpp:features:pre-approval'), 'RFC 6121 §3.4 pre-approval');
+    assert.equal(features.getChild('ver'), undefined, 'not before authentication');
     const jid = await c.bind('laptop');
     assert.equal(jid, 'alice@example.test/laptop');
     c.send(xml('message', { to: 'alice@example.test', id: 'm1' }, xml('body', {}, 'hello')));
