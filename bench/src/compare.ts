@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderClusterCpu, renderComparison } from './report/compare-table.js';
+import { renderClusterCpu, renderComparison, renderPerCore } from './report/compare-table.js';
 import { jsonLine, renderCpuPerUnit, renderTable } from './report/table.js';
 import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
 import { usersNeeded } from './scenarios/options.js';
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
   const cpu = renderCpuPerUnit(results);
   if (cpu) console.log(`${cpu}\n`);
   console.log(`${renderComparison(results)}\n`);
+  const perCore = renderPerCore(results);
+  if (perCore) console.log(`${perCore}\n`);
   const cluster = renderClusterCpu(results);
   if (cluster) console.log(`${cluster}\n`);
   for (const n of new Set(notes)) console.log(`note: ${n}`);

@@ -58,6 +58,21 @@ export function renderComparison(results: ScenarioResult[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The same figures per server core actually used (work / CPU seconds): on a shared machine a
+ * starved server looks slow, this shows what it would do with a core to itself.
+ */
+export function renderPerCore(results: ScenarioResult[]): string {
+  const lines = ['per server core (units per CPU-second of all server processes):'];
+  for (const r of results) {
+    if (r.scenario === 'idle') continue;
+    const us = Object.values(r.serverCpuPerUnitUs).reduce((a, b) => a + b, 0);
+    if (us <= 0) continue;
+    lines.push(`  ${r.target.padEnd(15)} ${r.scenario.padEnd(6)} ${f(1e6 / us).padStart(8)} ${headline(r).unit.replace('/s', '')}/core-s`);
+  }
+  return lines.length > 1 ? lines.join('\n') : '';
+}
+
 /** Cluster CPU per routed stanza against standalone's (target: within 2×). */
 export function renderClusterCpu(results: ScenarioResult[]): string {
   const msg = (t: string) => results.find((r) => r.scenario === 'msg' && r.target === t);
