@@ -17,7 +17,7 @@ import { tryParseJid } from '#libs/jid';
 import type { SessionInfo } from '#libs/sessions';
 import { StanzaError, errorReply, iqResult } from '#libs/stanza';
 import type { RosterChange, RosterItem } from '#libs/storage';
-import { parseElement, type Element } from '#libs/xml';
+import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures, type Registration } from '#libs/xmpp-kit';
 import { REPLIED, type PresenceContext, type PresenceDeps, type PresenceIqHandler, type PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
@@ -39,6 +39,7 @@ export class PresenceRuntime implements PresenceContext {
   readonly registry;
   readonly instanceId;
   readonly hooks: Hooks<PresenceHooks>;
+  private reparse: XmlLimits | undefined;
   readonly delivery: Delivery;
   readonly directed = new DirectedPresence();
   readonly stats: PresenceStats = { stanzas: 0, rosterPushes: 0 };
@@ -94,8 +95,9 @@ export class PresenceRuntime implements PresenceContext {
     return this.domains.has(domain);
   }
 
+  /** Re-reads a stanza the edge accepted: escaping may have grown it (libs/xml reparseLimits). */
   parseXml(text: string): Element {
-    return parseElement(text, this.config.edge.limits);
+    return parseElement(text, (this.reparse ??= reparseLimits(this.config.edge.limits)));
   }
 
   async route(el: Element): Promise<void> {

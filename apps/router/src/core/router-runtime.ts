@@ -2,6 +2,7 @@ import { context, propagation } from '@opentelemetry/api';
 import {
   Delivery,
   PartitionedConsumer,
+  requestRetrying,
   envelopeOf,
   traced,
   buckets,
@@ -17,7 +18,7 @@ import {
 } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import type { Subscription } from '#libs/storage';
-import { parseElement, type Element } from '#libs/xml';
+import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
@@ -41,6 +42,7 @@ export class RouterRuntime implements RouterContext {
   readonly registry;
   readonly instanceId;
   readonly hooks: Hooks<RouterHooks>;
+  private reparse: XmlLimits | undefined;
   readonly iq = new IqDispatcher();
   readonly delivery: Delivery;
   readonly startedAt = new Date();
@@ -179,13 +181,14 @@ export class RouterRuntime implements RouterContext {
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
     const frame = encodeFrame({ stanza: { ...st.env, ...trace } });
-    const reply = await this.bus.request(subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs });
+    const reply = await requestRetrying(this.bus, subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs });
     const ack = decodeAck(reply);
     if (!ack.taken) throw new Error(`presence did not take the stanza: ${ack.error ?? 'no reason'}`);
   }
 
+  /** Re-reads a stanza the edge accepted: escaping may have grown it (libs/xml reparseLimits). */
   parseXml(text: string): Element {
-    return parseElement(text, this.config.edge.limits);
+    return parseElement(text, (this.reparse ??= reparseLimits(this.config.edge.limits)));
   }
 
   private parse(xml: Uint8Array): Element {
