@@ -106,7 +106,7 @@ export const mongodbSchema = z.strictObject({
   operationTimeoutMs: ms.default(10_000),
   tls: z.boolean().default(false),
   tlsCaFile: z.string().optional(),
-  /** Credentials from a file (username:password on one line) or the MONGODB_URL env. */
+  /** Credentials from a file (username:password on one line), or inline in `url`. */
   credentialsFile: z.string().optional(),
 });
 
