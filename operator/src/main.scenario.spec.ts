@@ -9,12 +9,12 @@ import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from './testing
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 
-describe('the operator process, unchanged, against the emulator (KUBECONFIG)', { timeout: 60_000 }, () => {
+describe('the operator process, unchanged, against the emulator over TLS (KUBECONFIG with its CA)', { timeout: 60_000 }, () => {
   let k: TestCluster;
   let proc: ChildProcess | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'glider-op-'));
   before(async () => {
-    k = await new TestCluster().start();
+    k = await new TestCluster({ tls: true }).start();
   });
   after(async () => {
     proc?.kill('SIGKILL');

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { xmppClusterCrd } from '../api/v1alpha1/crd.js';
 import type { LoadSourceFactory } from '../autoscaler/load-source.js';
@@ -27,7 +29,12 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
 
 /** An emulated cluster (API server + fake kubelet) with the XmppCluster CRD installed. */
 export class TestCluster {
-  readonly api = new ApiServer();
+  readonly api: ApiServer;
+
+  /** `tls`: the emulator serves HTTPS and the operator verifies its CA, as in production. */
+  constructor(opts: { tls?: boolean } = {}) {
+    this.api = new ApiServer({ tls: opts.tls });
+  }
   kubelet!: FakeKubelet;
   readonly managers: Manager[] = [];
 
@@ -69,14 +76,19 @@ export class TestCluster {
 
   /** A raw HTTP call, as kubectl would make it; returns status code and parsed body. */
   async request(method: string, path: string, body?: Json, contentType = 'application/json'): Promise<{ code: number; body: Json }> {
-    const res = await fetch(this.api.url + path, {
-      method,
-      headers: { 'content-type': contentType },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const url = new URL(this.api.url + path);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method, headers: { 'content-type': contentType }, ca: this.api.caPem, timeout: 5000 }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += String(d)));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
     });
-    const text = await res.text();
-    return { code: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
   get(resource: string, name: string, group = ''): Json | undefined {

@@ -55,7 +55,7 @@ export async function createCa(commonName: string, now: Date, durationMs: number
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
 }
 
-/** A server certificate for `dnsNames` signed by `ca`, usable for c2s and s2s (serverAuth and clientAuth). */
+/** A server certificate for `dnsNames` (an IP address becomes an IP SAN) signed by `ca`, usable for c2s and s2s (serverAuth and clientAuth). */
 export async function issueServerCertificate(ca: KeyPair, dnsNames: string[], now: Date, durationMs: number): Promise<KeyPair> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const keys = await newKeys();
@@ -73,7 +73,7 @@ export async function issueServerCertificate(ca: KeyPair, dnsNames: string[], no
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? ('ip' as const) : ('dns' as const), value }))),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });

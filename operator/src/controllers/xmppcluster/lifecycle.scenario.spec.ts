@@ -7,7 +7,7 @@ import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../tes
 describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
   let k: TestCluster;
   before(async () => {
-    k = await new TestCluster().start();
+    k = await new TestCluster({ tls: true }).start();
     await k.startManager(() => new MemoryLoadSource());
   });
   after(async () => k.stop());

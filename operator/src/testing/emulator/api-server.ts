@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import { createCa, issueServerCertificate } from '../../tls/pki.js';
 import { ApiError } from './errors.js';
 import type { Json } from './field-set.js';
 import { jsonPatch, mergePatch } from './patch.js';
@@ -23,18 +25,28 @@ interface Target {
  */
 export class ApiServer {
   readonly store: Store;
-  private readonly server: Server;
+  private server: Server | undefined;
   private readonly watches = new Set<ServerResponse>();
   url = '';
+  /** With `tls`, the CA that signed the server certificate (for the kubeconfig and test clients). */
+  caPem: string | undefined;
 
-  constructor(opts: { historyLimit?: number } = {}) {
+  constructor(private readonly opts: { historyLimit?: number; tls?: boolean } = {}) {
     this.store = new Store(opts.historyLimit);
-    this.server = createServer((req, res) => void this.handle(req, res));
   }
 
+  /** Listens on a free loopback port: HTTPS with a fresh CA when `tls`, else plain HTTP. */
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    if (this.opts.tls) {
+      const now = new Date();
+      const ca = await createCa('api-server-emulator CA', now, 86_400_000);
+      const cert = await issueServerCertificate(ca, ['127.0.0.1', 'localhost'], now, 86_400_000);
+      this.caPem = ca.certPem;
+      this.server = createTlsServer({ cert: cert.certPem, key: cert.keyPem }, handler);
+    } else this.server = createServer(handler);
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
 
@@ -46,16 +58,19 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.dropWatches();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   kubeconfig(namespace = 'default'): string {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      // Plain HTTP on loopback: the client allows it only with insecure-skip-tls-verify.
-      clusters: [{ name: 'emulator', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
+      // Over TLS the client verifies the emulator's CA, as against a real API server; plain HTTP on
+      // loopback it allows only with insecure-skip-tls-verify.
+      clusters: [{ name: 'emulator', cluster: this.caPem ? { server: this.url, 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') } : { server: this.url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'operator', user: { token: 'emulator' } }],
       contexts: [{ name: 'emulator', context: { cluster: 'emulator', user: 'operator', namespace } }],
       'current-context': 'emulator',
@@ -137,7 +152,9 @@ export class ApiServer {
       e.key === `${t.group}/${t.version}/${t.resource}` && (ns === undefined || e.object.metadata.namespace === ns) && match(e.object.metadata.labels);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
-    const write = (type: string, object: Json): void => void res.write(JSON.stringify({ type, object }) + '\n');
+    const write = (type: string, object: Json): void => {
+      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ type, object }) + '\n');
+    };
     let from: number;
     if (!rvParam || rvParam === '0') {
       for (const o of this.store.list(t, ns, q.get('labelSelector'))) write('ADDED', o);
@@ -158,6 +175,7 @@ export class ApiServer {
     this.watches.add(res);
     const timeout = Number(q.get('timeoutSeconds') ?? 0);
     const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+    res.on('finish', () => this.store.events.off('event', listener));
     res.on('close', () => {
       clearTimeout(timer);
       this.store.events.off('event', listener);
