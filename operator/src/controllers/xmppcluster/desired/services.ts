@@ -5,7 +5,9 @@ import { ports } from './glider-config.js';
 /** The edge Service: c2s (STARTTLS and direct TLS), s2s and, if enabled, WebSocket. */
 export function edgeService(x: XmppCluster) {
   const svc = x.spec.edgeService;
-  const tcp = (name: string, port: number) => ({ name, port, targetPort: port, protocol: 'TCP', appProtocol: name.startsWith('xmpp') ? 'xmpp' : 'http' });
+  // The WebSocket ports carry the standard Kubernetes app protocols, so gateways treat them right.
+  const appProtocols: Record<string, string> = { ws: 'kubernetes.io/ws', wss: 'kubernetes.io/wss' };
+  const tcp = (name: string, port: number) => ({ name, port, targetPort: port, protocol: 'TCP', ...(appProtocols[name] ? { appProtocol: appProtocols[name] } : {}) });
   return {
     apiVersion: 'v1',
     kind: 'Service',
