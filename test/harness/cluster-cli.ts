@@ -45,6 +45,5 @@ export async function cluster(argv: string[]): Promise<void> {
     await c.stop();
     process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop());
 }

@@ -4,6 +4,13 @@ import { join } from 'node:path';
 import { waitFor } from '#libs/testing';
 import { repoRoot } from './paths.js';
 
+const running = new Set<ChildProcess>();
+// Whatever ends this process (a test runner's timeout, Ctrl-C on the cluster command) ends the
+// Glider processes it started too, rather than leaving them holding ports.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface GliderProcess {
   role: string;
   pid: number;
@@ -30,7 +37,13 @@ export async function startGlider(app: string, env: Record<string, string>, opts
   });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const httpPort = Number(env.GLIDER_HTTP__PORT);
   const proc: GliderProcess = {
     role: name,
