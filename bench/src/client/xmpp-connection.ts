@@ -107,6 +107,8 @@ export class XmppConnection {
   private async startTls(): Promise<void> {
     const raw = this.socket;
     for (const name of ['data', 'close', 'error']) raw.removeAllListeners(name);
+    // The TLS socket reports failures from now on; this keeps a late raw error from being fatal.
+    raw.on('error', () => {});
     const secure = tlsConnect({
       socket: raw,
       servername: this.opts.domain,

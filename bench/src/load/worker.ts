@@ -100,3 +100,6 @@ process.on('message', async (msg: { id: number; cmd: Command }) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+
+// One broken connection must not take its process's share of the load down with it.
+process.on('uncaughtException', (err) => console.error(`generator: ${err.stack ?? err}`));

@@ -1,9 +1,9 @@
 // ejabberd from Debian's package, started as a plain `erl` process (not via systemd or
 // ejabberdctl, which insists on switching user) with bench/peers/ejabberd.yml. Accounts are created
 // through its HTTP admin API on loopback, many at once.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { forEachLimited, freePort, makeCertificate, PEERS_DIR, renderConfig, startProcess, stopProcess, tail, waitForPort } from './support.js';
+import { forEachLimited, freePort, notInstalled, makeCertificate, PEERS_DIR, renderConfig, startProcess, stopProcess, tail, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
 
 const ERL_LIBS = '/usr/lib/x86_64-linux-gnu';
@@ -23,6 +23,10 @@ async function register(httpPort: number, req: TargetRequest, logFile: string): 
 }
 
 export async function startEjabberd(req: TargetRequest): Promise<StartOutcome> {
+  const absent =
+    notInstalled('erl') ??
+    (existsSync('/usr/sbin/ejabberdctl') ? undefined : 'ejabberd is not installed (scripts/ci/install-bench-peers.sh installs it)');
+  if (absent) return { ok: false, reason: absent };
   const [port, httpPort, distPort] = [await freePort(), await freePort(), await freePort()];
   const muc = `conference.${req.domain}`;
   const { pem } = makeCertificate(req.dir, req.domain);

@@ -5,7 +5,7 @@ import { createHash, createHmac, pbkdf2, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { forEachLimited, freePort, makeCertificate, PEERS_DIR, renderConfig, startProcess, stopProcess, waitForPort } from './support.js';
+import { forEachLimited, freePort, notInstalled, makeCertificate, PEERS_DIR, renderConfig, startProcess, stopProcess, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -32,6 +32,8 @@ async function writeAccounts(dataDir: string, req: TargetRequest): Promise<void>
 }
 
 export async function startProsody(req: TargetRequest): Promise<StartOutcome> {
+  const absent = notInstalled('prosody');
+  if (absent) return { ok: false, reason: absent };
   const port = await freePort();
   const muc = `conference.${req.domain}`;
   const { cert, key } = makeCertificate(req.dir, req.domain);

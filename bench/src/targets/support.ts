@@ -32,6 +32,16 @@ export function makeCertificate(dir: string, domain: string): { cert: string; ke
   return { cert, key, pem };
 }
 
+/** Why a server binary cannot run here, or undefined when it is on the PATH. */
+export function notInstalled(command: string): string | undefined {
+  try {
+    execFileSync('sh', ['-c', 'command -v "$0"', command], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return `${command} is not installed (scripts/ci/install-bench-peers.sh installs it)`;
+  }
+}
+
 /** Copies a peer config from bench/peers, filling `{{NAME}}` fields. */
 export function renderConfig(template: string, out: string, fields: Record<string, string | number>): void {
   let text = readFileSync(template, 'utf8');
