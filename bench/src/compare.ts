@@ -56,10 +56,12 @@ async function main(): Promise<void> {
     const t = outcome.target;
     console.log(`${name}: up on port ${t.port} in ${((Date.now() - started) / 1000).toFixed(1)} s with ${users} accounts; ${t.processes.map((p) => `${p.name}=${p.pid}`).join(' ')}`);
     notes.push(...t.notes);
+    let heap = '';
     try {
       await runScenarios(
         {
           ...opts,
+          onIdleConnected: t.heapReport ? async (n) => void (heap = (await t.heapReport!(n)) || heap) : undefined,
           users,
           label: t.label,
           target: { ...opts.target, host: t.host, port: t.port, altPorts: t.altPorts, domain: t.domain, mucDomain: t.mucDomain },
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       await t.stop();
       running = undefined;
       if (t.report) console.log(`\n${name} profile:\n${t.report()}\n`);
+      if (heap) console.log(`${name} heap:\n${heap}\n`);
       if (!values['keep-dirs']) rmSync(dir, { recursive: true, force: true });
       else console.log(`${name}: files kept in ${dir}`);
     }

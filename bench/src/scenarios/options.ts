@@ -21,6 +21,8 @@ export interface BenchOptions {
   occupants: number;
   workers: number;
   serverProcesses: ServerProcess[];
+  /** Called before the idle connections open (0) and while they are open (compare --profile takes heap snapshots). */
+  onIdleConnected?: (connections: number) => Promise<void>;
 }
 
 export const DEFAULTS: Omit<BenchOptions, 'label' | 'target' | 'serverProcesses'> = {

@@ -180,6 +180,7 @@ function runMuc(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
 
 async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
   const rss = () => o.serverProcesses.reduce((sum, p) => sum + treeRssKiB(p.pid), 0);
+  await o.onIdleConnected?.(0);
   const before = await stableRss(rss);
   const t0 = performance.now();
   const replies = await gen.each<ConnectResult>(
@@ -188,6 +189,7 @@ async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult>
   const wallMs = performance.now() - t0;
   const after = await stableRss(rss);
   const m = mergeConnect(replies);
+  await o.onIdleConnected?.(m.connected);
   await gen.all({ op: 'closeAll' });
   const measured = o.serverProcesses.length > 0 && m.connected > 0;
   return {

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
+import { heapArgs, heapGroups, summarisePerConnection, takeSnapshot } from './v8-heap.js';
 import { profileArgs, summariseProfile } from './v8-profile.js';
 import { forEachLimited, freePort, makeCertificate, stopProcess, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
@@ -76,7 +77,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       http: { host: '127.0.0.1', port: 0 },
     }),
   );
-  const node = req.profile ? [...profileArgs(req.dir), STANDALONE] : [STANDALONE];
+  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : [STANDALONE];
   const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
@@ -97,7 +98,16 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       processes: [{ name: 'standalone', pid: child.pid! }],
       notes: NOTES,
       stop: () => stopProcess(child),
-      ...(req.profile ? { report: () => summariseProfile(req.dir) } : {}),
+      ...(req.profile
+        ? {
+            report: () => summariseProfile(req.dir),
+            heapReport: async (connections: number) => {
+              if (connections === 0) return '';
+              const file = await takeSnapshot(child.pid!, req.dir);
+              return file ? `${summarisePerConnection(heapGroups(file), connections)}\n(snapshot: ${file})` : 'no heap snapshot';
+            },
+          }
+        : {}),
     },
   };
 }

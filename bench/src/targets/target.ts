@@ -16,6 +16,8 @@ export interface RunningTarget {
   stop(): Promise<void>;
   /** After stop: a profile summary, when one was taken. */
   report?(): string;
+  /** With `profile`: what the server holds per connection, taken while `connections` are open. */
+  heapReport?(connections: number): Promise<string>;
 }
 
 /** Either a running target or why it cannot run here. */
