@@ -22,4 +22,4 @@ export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';
 export { requestRetrying, type RequestRetryingOptions } from './request-retrying.js';
 export { envelopeOf } from './stanza-envelope.js';
 export { Delivery, type SessionTarget } from './delivery.js';
-export { traced } from './traced.js';
+export { traced, continueSpan } from './traced.js';

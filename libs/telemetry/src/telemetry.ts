@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { AlwaysOffSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import { loadConfigOrExit } from '#libs/config';
 
 export interface Telemetry {
@@ -35,6 +36,9 @@ export async function startTelemetry(role: string): Promise<Telemetry> {
   const sdk = new NodeSDK({
     resource,
     traceExporter: endpoint ? new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) : undefined,
+    // With nowhere to send them, spans are not recorded: a span per stanza would cost the hot path
+    // for nothing. Trace context still crosses the bus, so a sampled caller's trace goes on.
+    sampler: endpoint ? undefined : new ParentBasedSampler({ root: new AlwaysOffSampler() }),
     metricReaders: readers,
     instrumentations: [],
   });

@@ -1,4 +1,4 @@
-import { decodeFrame, encodeAck, encodeFrame, partitionOf, subjects, type BusMessage, type StanzaEnvelope } from '#libs/bus';
+import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type BusMessage, type StanzaEnvelope } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import type { EdgeContext } from '../edge.context.js';
 
@@ -13,7 +13,9 @@ export function deliver(ctx: EdgeContext, msg: BusMessage): void {
   if (!stanza) return;
   const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
   if (stream && stream.state === 'bound') {
+    const span = continueSpan('glider-edge', 'edge.deliver', stanza);
     stream.sendRaw(stanza.xml);
+    span.end();
     if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
     return;
   }
@@ -26,7 +28,7 @@ function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const back: StanzaEnvelope = { ...stanza, xml: Buffer.from(stanza.xml), hops: (stanza.hops ?? 0) + 1 };
   delete back.target;
   const subject = subjects.routerIn(partitionOf(bare, ctx.config.bus.partitions));
-  ctx.bus.request(subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
+  requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
     ctx.logger.warn({ err: (err as Error).message, to: stanza.to }, 'could not hand a stanza for a vanished session back to the router');
   });
 }

@@ -11,6 +11,7 @@ export class SocketTransport implements Transport {
   private dataCb: (data: Buffer) => void = () => {};
   private closeCb: () => void = () => {};
   private closed = false;
+  private corked = false;
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -51,8 +52,22 @@ export class SocketTransport implements Transport {
     this.closeCb = cb;
   }
 
+  /**
+   * Writes made in one tick leave as one syscall (and one TLS record where they fit): a burst of
+   * deliveries to a session costs one write(2), not one per stanza.
+   */
   write(data: string | Uint8Array): void {
-    if (!this.closed && this.socket.writable) this.socket.write(data);
+    if (this.closed || !this.socket.writable) return;
+    if (!this.corked) {
+      this.corked = true;
+      const socket = this.socket;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    this.socket.write(data);
   }
   bufferedBytes(): number {
     return this.socket.writableLength;
