@@ -1,9 +1,7 @@
-import type { Bus } from '#libs/bus';
-import type { GliderConfig } from '#libs/config';
-import type { SessionInfo, SessionRegistry } from '#libs/sessions';
+import type { ServiceDeps } from '#libs/runtime';
+import type { SessionInfo } from '#libs/sessions';
 import type { StanzaError } from '#libs/stanza';
-import type { RosterChange, RosterItem, Storage } from '#libs/storage';
-import type { Logger } from '#libs/telemetry';
+import type { RosterChange, RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import type { Hooks, Registration } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
@@ -11,14 +9,8 @@ import type { DirectedPresence } from './core/directed-presence.js';
 import type { PresenceStanza } from './core/presence-stanza.js';
 import type { PresenceHooks } from './presence.hooks.js';
 
-export interface PresenceDeps {
-  config: GliderConfig;
-  logger: Logger;
-  bus: Bus;
-  storage: Storage;
-  registry: SessionRegistry;
-  instanceId: string;
-}
+/** What the service is built from (Nest provides these in the app; tests pass them directly). */
+export type PresenceDeps = ServiceDeps;
 
 /** What an IQ handler returns when it sent its answer itself (a result followed by pushes, say). */
 export const REPLIED = Symbol('replied');

@@ -1,9 +1,6 @@
-import type { Bus } from '#libs/bus';
-import type { GliderConfig } from '#libs/config';
-import type { SessionRegistry } from '#libs/sessions';
+import type { ServiceDeps } from '#libs/runtime';
 import type { StanzaError } from '#libs/stanza';
-import type { Storage, Subscription } from '#libs/storage';
-import type { Logger } from '#libs/telemetry';
+import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import type { Hooks } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
@@ -11,16 +8,8 @@ import type { IqDispatcher } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
 
-/** What the router is built from (Nest provides these in the app; tests pass them directly). */
-export interface RouterDeps {
-  config: GliderConfig;
-  logger: Logger;
-  bus: Bus;
-  storage: Storage;
-  registry: SessionRegistry;
-  /** This instance's id on the bus (partition ownership, load reports). */
-  instanceId: string;
-}
+/** What the service is built from (Nest provides these in the app; tests pass them directly). */
+export type RouterDeps = ServiceDeps;
 
 /** Counters behind the glider_router_* metrics and the load report. */
 export interface RouterStats {

@@ -1,2 +1,3 @@
 export { CoreModule, type CoreOptions } from './core.module.js';
 export { runApp } from './run-app.js';
+export { PartitionedService, type ServiceDeps } from './partitioned-service.js';

@@ -1,25 +1,22 @@
 import { context, propagation } from '@opentelemetry/api';
 import {
-  Delivery,
-  PartitionedConsumer,
   requestRetrying,
   envelopeOf,
   traced,
   buckets,
   decodeAck,
-  decodeFrame,
-  encodeAck,
   encodeFrame,
   partitionOf,
   subjects,
   type BusMessage,
   type SessionEvent,
   type StanzaEnvelope,
+  type Frame,
 } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import type { Subscription } from '#libs/storage';
-import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
-import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
+import type { Element } from '#libs/xml';
+import { PartitionedService } from '#libs/runtime';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
 import { IqDispatcher } from './iq-dispatcher.js';
@@ -27,70 +24,21 @@ import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { routingSteps } from './routing.js';
 
-const ACK_TAKEN = encodeAck({ taken: true });
-
 /**
  * The router of one process: owns a share of the `routerIn` partitions, routes each partition's
  * stanzas serially through the routing chain, and acknowledges the edge once a stanza is delivered,
  * stored or bounced (architecture.md).
  */
-export class RouterRuntime implements RouterContext {
-  readonly config;
-  readonly logger;
-  readonly bus;
-  readonly storage;
-  readonly registry;
-  readonly instanceId;
-  readonly hooks: Hooks<RouterHooks>;
-  private reparse: XmlLimits | undefined;
+export class RouterRuntime extends PartitionedService<RouterHooks> implements RouterContext {
   readonly iq = new IqDispatcher();
-  readonly delivery: Delivery;
   readonly startedAt = new Date();
-  private readonly domains: Set<string>;
-  private consumer: PartitionedConsumer | undefined;
-  private loaded: LoadedFeatures | undefined;
-  private extraDisco: string[];
   readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0 };
 
-  constructor(deps: RouterDeps, extraDiscoFeatures: string[] = []) {
-    this.config = deps.config;
-    this.logger = deps.logger;
-    this.bus = deps.bus;
-    this.storage = deps.storage;
-    this.registry = deps.registry;
-    this.instanceId = deps.instanceId;
-    this.hooks = new Hooks<RouterHooks>(deps.logger);
-    this.delivery = new Delivery(deps.bus);
-    this.domains = new Set(deps.config.domains);
-    this.extraDisco = extraDiscoFeatures;
-  }
-
-  async start(features: FeatureDefinition<RouterContext, any>[]): Promise<void> {
-    this.loaded = await loadFeatures<RouterContext>(this, features, this.config.features);
-    this.consumer = new PartitionedConsumer(this.bus, {
-      id: this.instanceId,
-      partitions: this.config.bus.partitions,
-      subject: (p) => subjects.routerIn(p),
-      membersBucket: buckets.routers,
-      heartbeatMs: this.config.bus.heartbeatMs,
-      handler: (_p, msg) => this.onMessage(msg),
-      logger: this.logger,
-    });
-    await this.consumer.start();
-    this.logger.info({ features: this.loaded.names, instance: this.instanceId }, 'router started');
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.stop();
-    this.loaded?.stop();
-  }
-
-  ownedPartitions(): number[] {
-    return this.consumer?.owned() ?? [];
-  }
-
-  isLocalDomain(domain: string): boolean {
-    return this.domains.has(domain);
+  constructor(
+    deps: RouterDeps,
+    private readonly extraDisco: string[] = [],
+  ) {
+    super(deps, { name: 'router', subject: (p) => subjects.routerIn(p), membersBucket: buckets.routers });
   }
 
   discoFeatures(): string[] {
@@ -113,11 +61,6 @@ export class RouterRuntime implements RouterContext {
     await this.reply(st, reply);
   }
 
-  async userExists(bare: string): Promise<boolean> {
-    const jid = tryParseJid(bare);
-    if (!jid?.local) return false;
-    return (await this.storage.accounts.get(jid.local, jid.domain)) !== undefined;
-  }
 
   async subscriptionOf(owner: string, contact: string): Promise<Subscription> {
     return (await this.storage.rosters.getItem(owner, contact))?.subscription ?? 'none';
@@ -131,18 +74,10 @@ export class RouterRuntime implements RouterContext {
     else this.logger.debug({ to, name: el.name }, 'reply to a vanished session dropped');
   }
 
-  private async onMessage(msg: BusMessage): Promise<void> {
-    let ack = ACK_TAKEN;
-    try {
-      const frame = decodeFrame(msg.data);
-      if (frame.stanza) await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
-      else if (frame.session) await this.onSession(frame.session);
-      else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
-    } catch (err) {
-      this.logger.error({ err, subject: msg.subject }, 'routing failed');
-      ack = encodeAck({ taken: false, error: (err as Error).message });
-    }
-    if (msg.replyExpected) msg.respond(ack);
+  protected async onFrame(frame: Frame, msg: BusMessage): Promise<void> {
+    if (frame.stanza) await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
+    else if (frame.session) await this.onSession(frame.session);
+    else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
   }
 
   /** Routes one stanza; an unexpected failure bounces it (wait, internal-server-error): never lost. */
@@ -186,12 +121,4 @@ export class RouterRuntime implements RouterContext {
     if (!ack.taken) throw new Error(`presence did not take the stanza: ${ack.error ?? 'no reason'}`);
   }
 
-  /** Re-reads a stanza the edge accepted: escaping may have grown it (libs/xml reparseLimits). */
-  parseXml(text: string): Element {
-    return parseElement(text, (this.reparse ??= reparseLimits(this.config.edge.limits)));
-  }
-
-  private parse(xml: Uint8Array): Element {
-    return this.parseXml(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8'));
-  }
 }

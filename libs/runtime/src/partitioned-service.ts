@@ -1,0 +1,113 @@
+import { Delivery, PartitionedConsumer, decodeFrame, encodeAck, type Bus, type BusMessage, type Frame } from '#libs/bus';
+import type { GliderConfig } from '#libs/config';
+import { tryParseJid } from '#libs/jid';
+import type { SessionRegistry } from '#libs/sessions';
+import type { Storage } from '#libs/storage';
+import type { Logger } from '#libs/telemetry';
+import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
+import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
+
+/** What a partitioned service is built from (Nest provides these in the app; tests pass them directly). */
+export interface ServiceDeps {
+  config: GliderConfig;
+  logger: Logger;
+  bus: Bus;
+  storage: Storage;
+  registry: SessionRegistry;
+  /** This instance's id on the bus (partition ownership, load reports). */
+  instanceId: string;
+}
+
+const ACK_TAKEN = encodeAck({ taken: true });
+
+/**
+ * What router and presence share: a typed hook vocabulary and features set up on it, a share of
+ * one family of partition subjects processed serially (PartitionedConsumer), an Ack for every
+ * frame (taken, or not with the reason), and the helpers their features use.
+ */
+export abstract class PartitionedService<H extends object> implements ServiceDeps {
+  readonly config: GliderConfig;
+  readonly logger: Logger;
+  readonly bus: Bus;
+  readonly storage: Storage;
+  readonly registry: SessionRegistry;
+  readonly instanceId: string;
+  readonly hooks: Hooks<H>;
+  readonly delivery: Delivery;
+  private readonly domains: Set<string>;
+  private reparse: XmlLimits | undefined;
+  private consumer: PartitionedConsumer | undefined;
+  protected loaded: LoadedFeatures | undefined;
+
+  constructor(
+    deps: ServiceDeps,
+    private readonly partitions: { name: string; subject: (p: number) => string; membersBucket: string },
+  ) {
+    this.config = deps.config;
+    this.logger = deps.logger;
+    this.bus = deps.bus;
+    this.storage = deps.storage;
+    this.registry = deps.registry;
+    this.instanceId = deps.instanceId;
+    this.hooks = new Hooks<H>(deps.logger);
+    this.delivery = new Delivery(deps.bus);
+    this.domains = new Set(deps.config.domains);
+  }
+
+  /** Handles one frame; a throw makes the Ack say not taken, with the message. */
+  protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void>;
+
+  async start(features: FeatureDefinition<this, any>[]): Promise<void> {
+    this.loaded = await loadFeatures<this>(this, features, this.config.features);
+    this.consumer = new PartitionedConsumer(this.bus, {
+      id: this.instanceId,
+      partitions: this.config.bus.partitions,
+      subject: this.partitions.subject,
+      membersBucket: this.partitions.membersBucket,
+      heartbeatMs: this.config.bus.heartbeatMs,
+      handler: (_p, msg) => this.onMessage(msg),
+      logger: this.logger,
+    });
+    await this.consumer.start();
+    this.logger.info({ features: this.loaded.names, instance: this.instanceId }, `${this.partitions.name} started`);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.loaded?.stop();
+  }
+
+  ownedPartitions(): number[] {
+    return this.consumer?.owned() ?? [];
+  }
+
+  isLocalDomain(domain: string): boolean {
+    return this.domains.has(domain);
+  }
+
+  async userExists(bare: string): Promise<boolean> {
+    const jid = tryParseJid(bare);
+    if (!jid?.local) return false;
+    return (await this.storage.accounts.get(jid.local, jid.domain)) !== undefined;
+  }
+
+  /** Re-reads a stanza the edge accepted: escaping may have grown it (libs/xml reparseLimits). */
+  parseXml(text: string): Element {
+    return parseElement(text, (this.reparse ??= reparseLimits(this.config.edge.limits)));
+  }
+
+  protected parse(xml: Uint8Array): Element {
+    return this.parseXml(Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).toString('utf8'));
+  }
+
+  private async onMessage(msg: BusMessage): Promise<void> {
+    let ack = ACK_TAKEN;
+    try {
+      await this.onFrame(decodeFrame(msg.data), msg);
+    } catch (err) {
+      this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
+      ack = encodeAck({ taken: false, error: (err as Error).message });
+    }
+    if (msg.replyExpected) msg.respond(ack);
+  }
+}
