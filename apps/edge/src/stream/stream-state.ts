@@ -12,25 +12,5 @@ export type StreamState =
   | 'closing'
   | 'closed';
 
-/** Stream error conditions the edge sends (RFC 6120 §4.9.3). */
-export type StreamErrorCondition =
-  | 'bad-format'
-  | 'conflict'
-  | 'connection-timeout'
-  | 'host-unknown'
-  | 'internal-server-error'
-  | 'invalid-from'
-  | 'invalid-namespace'
-  | 'invalid-xml'
-  | 'not-authorized'
-  | 'not-well-formed'
-  | 'policy-violation'
-  | 'reset'
-  | 'resource-constraint'
-  | 'restricted-xml'
-  | 'see-other-host'
-  | 'system-shutdown'
-  | 'undefined-condition'
-  | 'unsupported-encoding'
-  | 'unsupported-stanza-type'
-  | 'unsupported-version';
+/** Stream error conditions (RFC 6120 §4.9.3), as libs/stanza defines them. */
+export type { StreamErrorCondition } from '#libs/stanza';
