@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { serverEndPointBinding } from '#libs/tls';
+import { tlsChannelBindings } from './channel-bindings.js';
 import type { ChannelBindings, Transport } from './transport.js';
 
 /** A TCP socket (c2s, may upgrade with STARTTLS) or a direct-TLS socket (XEP-0368). */
@@ -12,6 +12,7 @@ export class SocketTransport implements Transport {
   private closeCb: () => void = () => {};
   private closed = false;
   private corked = false;
+  private bindings: ChannelBindings | undefined;
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -35,14 +36,7 @@ export class SocketTransport implements Transport {
 
   channelBindings(): ChannelBindings {
     if (!(this.socket instanceof TLSSocket)) return {};
-    const out: ChannelBindings = {};
-    // RFC 9266: tls-exporter is defined for TLS 1.3 only (1.2 lacks the extended master secret guarantee).
-    if (this.socket.getProtocol() === 'TLSv1.3') {
-      out['tls-exporter'] = this.socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
-    }
-    const raw = (this.socket.getCertificate() as { raw?: Buffer } | null)?.raw;
-    if (raw) out['tls-server-end-point'] = serverEndPointBinding(raw);
-    return out;
+    return (this.bindings ??= tlsChannelBindings(this.socket));
   }
 
   onData(cb: (data: Buffer) => void): void {

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
-import { serverEndPointBinding } from '#libs/tls';
 import { normaliseAddress } from './socket.transport.js';
+import { tlsChannelBindings } from './channel-bindings.js';
 import type { ChannelBindings, Transport } from './transport.js';
 
 /** RFC 7395: one XML element per text message; TLS (if here) is the HTTPS server's. */
 export class WebSocketTransport implements Transport {
+  private bindings: ChannelBindings | undefined;
   readonly framed = true;
   readonly canStartTls = false;
   readonly kind: 'ws' | 'wss';
@@ -42,11 +43,7 @@ export class WebSocketTransport implements Transport {
 
   channelBindings(): ChannelBindings {
     if (!this.tls) return {};
-    const out: ChannelBindings = {};
-    if (this.tls.getProtocol() === 'TLSv1.3') out['tls-exporter'] = this.tls.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
-    const raw = (this.tls.getCertificate() as { raw?: Buffer } | null)?.raw;
-    if (raw) out['tls-server-end-point'] = serverEndPointBinding(raw);
-    return out;
+    return (this.bindings ??= tlsChannelBindings(this.tls));
   }
 
   onData(cb: (data: string) => void): void {
