@@ -17,7 +17,7 @@ const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 
 function containerPorts(c: ComponentName) {
   const http = { name: 'http', containerPort: ports.http, protocol: 'TCP' };
-  if (c !== 'edge') return [http, { name: 'admin', containerPort: ports.admin, protocol: 'TCP' }];
+  if (c !== 'edge') return [http];
   return [
     { name: 'xmpp-client', containerPort: ports.c2s, protocol: 'TCP' },
     { name: 'xmpps-client', containerPort: ports.directTls, protocol: 'TCP' },

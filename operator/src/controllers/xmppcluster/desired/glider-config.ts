@@ -34,7 +34,9 @@ export function gliderConfig(x: XmppCluster): Obj {
       mongodb: { ...(s.mongodb.url ? { url: s.mongodb.url } : {}), database: s.mongodb.database, ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}) },
     },
     http: { host: '0.0.0.0', port: ports.http },
-    admin: { host: '0.0.0.0', grpcPort: ports.admin },
+    // The admin API has no authentication of its own: it listens on the pod's loopback only, and
+    // admins reach it with `kubectl exec` (docs/kubernetes.md), under Kubernetes RBAC.
+    admin: { host: '127.0.0.1', grpcPort: ports.admin },
     features: { federation: s.federation },
   };
   return merge(s.config ?? {}, owned);
