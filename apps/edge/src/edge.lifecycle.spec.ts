@@ -165,6 +165,17 @@ describe('edge lifecycle', () => {
     assert.equal(await c.streamError(), 'policy-violation');
   });
 
+  test('a message for a vanished session that no router takes back is stored offline, not lost', async () => {
+    const h = await startEdge({ edge: { routeTimeoutMs: 300 } }, { router: false });
+    harnesses.push(h);
+    const stanza = { from: 'bob@example.test/x', to: 'alice@example.test/gone', kind: 'MESSAGE' as const, type: 'chat', id: 'last-resort', xml: Buffer.from('<message from="bob@example.test/x" to="alice@example.test/gone" type="chat" id="last-resort"><body>keep me</body></message>'), target: { edgeId: h.edge.edgeId, sessionId: 'no-such-session' }, hops: 0 };
+    h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza }));
+    await waitFor(async () => (await h.storage.offline.count('alice@example.test')) === 1, { what: 'the message in the offline store', timeoutMs: 10_000 });
+    const [stored] = await h.storage.offline.list('alice@example.test');
+    assert.match(stored!.xml, /<body>keep me<\/body>/);
+    assert.match(stored!.xml, /<delay xmlns="urn:xmpp:delay"/);
+  });
+
   test('resourceConflict=refuse: the second bind gets <conflict/>', async () => {
     const h = await edge({ edge: { resourceConflict: 'refuse' } });
     const first = await client(h, 'tls');

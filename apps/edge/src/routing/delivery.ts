@@ -1,5 +1,7 @@
 import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type BusMessage, type StanzaEnvelope } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
+import { delayElement } from '#libs/stanza';
+import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
 
 /**
@@ -29,6 +31,25 @@ function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   delete back.target;
   const subject = subjects.routerIn(partitionOf(bare, ctx.config.bus.partitions));
   requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
-    ctx.logger.warn({ err: (err as Error).message, to: stanza.to }, 'could not hand a stanza for a vanished session back to the router');
+    ctx.logger.warn({ err: (err as Error).message, to: stanza.to }, 'no router took back a stanza for a vanished session; storing it offline');
+    void storeAsLastResort(ctx, back, bare);
   });
+}
+
+/**
+ * No router answers and the session is gone: a chat or normal message goes to the recipient's
+ * offline store (XEP-0160, with its XEP-0203 delay) rather than nowhere. Anything else was
+ * never stored for an offline user anyway (RFC 6121 §8.5.2.2).
+ */
+async function storeAsLastResort(ctx: EdgeContext, stanza: StanzaEnvelope, bare: string): Promise<void> {
+  const storable = stanza.kind === 'MESSAGE' && (stanza.type === '' || stanza.type === 'chat' || stanza.type === 'normal');
+  const log = { to: stanza.to, stanzaId: stanza.id };
+  if (!storable) return ctx.logger.warn(log, 'stanza for a vanished session dropped: no router, and it is not a message to store');
+  try {
+    const el = parseElement(Buffer.from(stanza.xml).toString('utf8'), reparseLimits(ctx.config.edge.limits));
+    el.append(delayElement(tryParseJid(bare)?.domain ?? ctx.config.domains[0]!, new Date()));
+    await ctx.storage.offline.push(bare, el.toString(), ctx.config.router.offlineMaxPerUser);
+  } catch (err) {
+    ctx.logger.error({ ...log, err: (err as Error).message }, 'LOST: a message for a vanished session could be neither routed nor stored');
+  }
 }
