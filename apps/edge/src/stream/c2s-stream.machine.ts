@@ -154,7 +154,10 @@ export class C2sStream {
     this.jid = full;
     this.state = 'bound';
     this.log = this.log.child({ jid: full.toString() });
-    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.authTimer) {
+      clearTimeout(this.authTimer);
+      this.timers.delete(this.authTimer);
+    }
     this.ctx.sessions.set(this.sessionId, this);
     void this.ctx.hooks.run('stream-bound', { stream: this });
   }
