@@ -209,6 +209,41 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       await kv.create('k', enc('fresh'));
     });
 
+    test('KV: keys and watch finish while entries expire and are overwritten', { timeout: 60_000 }, async () => {
+      // Each call below must end: a listing or a watch that waits on entries that vanished before
+      // they were delivered stalled the partition consumer and the dead-edge sweep for good.
+      const bucket = unique('churn');
+      const kv = await bus.kv(bucket, { ttlMs: 300 });
+      const writer = await ut.connect();
+      const wkv = await writer.kv(bucket, { ttlMs: 300 });
+      let writing = true;
+      const churn = (async () => {
+        for (let i = 0; writing && i < 20_000; i++) {
+          await wkv.put(`k${i % 16}`, enc(String(i)));
+          if (i % 4 === 0) await wkv.delete(`k${(i + 7) % 16}`);
+          if (i % 8 === 0) await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      try {
+        for (let round = 0; round < 40; round++) {
+          await kv.put('steady', enc(String(round)));
+          const keys = await kv.keys('*');
+          assert.ok(keys.includes('steady'), `round ${round}: a key put just before is listed`);
+          assert.equal(new Set(keys).size, keys.length, 'no key twice');
+          let sawSteady = false;
+          const w = await kv.watch((e) => {
+            if (e.key === 'steady') sawSteady = true;
+          }, '*');
+          w.stop();
+          assert.ok(sawSteady, `round ${round}: the watch replayed the current value`);
+          await new Promise((r) => setTimeout(r, round % 5 === 0 ? 320 : 20));
+        }
+      } finally {
+        writing = false;
+        await churn;
+      }
+    });
+
     test('KV: watch gives current values (not deletes), then every change, filtered', async () => {
       const bucket = unique('watch');
       const kv = await bus.kv(bucket);

@@ -3,7 +3,7 @@
  * with capped exponential back-off; `health()` says why it is not connected.
  */
 import { readFileSync } from 'node:fs';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, errors, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { GliderConfig } from '#libs/config';
@@ -52,6 +52,7 @@ function toBusMessage(m: Msg): BusMessage {
 export class NatsBus implements Bus {
   private readonly js: JetStreamClient;
   private readonly kvm: Kvm;
+  private jsm?: Promise<JetStreamManager>;
   private readonly buckets = new Map<string, Promise<KvBucket>>();
   private notConnected: string | undefined;
   private closing = false;
@@ -145,9 +146,14 @@ export class NatsBus implements Bus {
   kv(bucket: string, opts: KvOptions = {}): Promise<KvBucket> {
     let b = this.buckets.get(bucket);
     if (!b) {
-      b = this.kvm
-        .create(bucket, { ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}), history: opts.history ?? 1 })
-        .then((kv) => new NatsKv(bucket, kv, this.logger));
+      this.jsm ??= this.js.jetstreamManager();
+      const jsm = this.jsm;
+      b = Promise.all([this.kvm.create(bucket, { ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}), history: opts.history ?? 1 }), jsm]).then(
+        ([kv, manager]) => new NatsKv(bucket, kv, manager, this.logger),
+      );
+      jsm.catch(() => {
+        if (this.jsm === jsm) this.jsm = undefined;
+      });
       b.catch(() => this.buckets.delete(bucket));
       this.buckets.set(bucket, b);
     }

@@ -1,5 +1,5 @@
 /** A KvBucket on JetStream KV (`@nats-io/kv`), with its errors mapped to the bus contract's. */
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { KvConflictError, type KvBucket, type KvEntry, type KvWatch } from './bus.js';
 import type { BusLogger } from './bus-logger.js';
@@ -20,10 +20,14 @@ async function cas<T>(what: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** While a watch replays current values, how often it asks its consumer whether anything is pending. */
+const WATCH_READY_POLL_MS = 50;
+
 export class NatsKv implements KvBucket {
   constructor(
     readonly name: string,
     private readonly kv: KV,
+    private readonly jsm: JetStreamManager,
     private readonly logger: BusLogger,
   ) {}
 
@@ -56,28 +60,46 @@ export class NatsKv implements KvBucket {
     return r.purged;
   }
 
+  /**
+   * The live keys matching `filter`. Not the client's `kv.keys()`: that iterates a consumer until its
+   * pending count reaches zero, and when entries expire (TTL buckets) or are replaced (history 1)
+   * between the count and the delivery it waits for an idle heartbeat or forever (seen on
+   * nats-server 2.9). The stream's own subject list is one request and exact; a subject whose last
+   * entry is a delete marker is then dropped by reading it.
+   */
   async keys(filter = '>'): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.kv.keys(filter)) out.push(k);
-    return out;
+    const prefix = `$KV.${this.name}.`;
+    const info = await this.jsm.streams.info(`KV_${this.name}`, { subjects_filter: prefix + filter });
+    const candidates = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    const live = await Promise.all(candidates.map(async (key) => ((await this.get(key)) ? key : undefined)));
+    return live.filter((key): key is string => key !== undefined);
   }
 
   /**
    * Resolves once the current values have been delivered. JetStream replays the last entry of
    * every key, delete markers included; those are dropped here (the contract replays no deletes).
+   * The replay is the entries up to the stream's last sequence when the watch began; it is complete
+   * once an entry at or past that sequence arrives, or once the consumer has nothing pending and
+   * everything it sent has been seen (entries may expire before they are delivered, so counting
+   * them up front, as the client does, can wait forever).
    */
   async watch(onEntry: (entry: KvEntry) => void, filter = '>'): Promise<KvWatch> {
+    const lastSeq = (await this.jsm.streams.info(`KV_${this.name}`)).state.last_seq;
     const iter = await this.kv.watch({ key: filter });
-    const initial = await initialCount(iter);
     let seen = 0;
     let stopped = false;
+    let isReady = lastSeq === 0;
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    if (initial === 0) markReady();
+    const becomeReady = (): void => {
+      isReady = true;
+      markReady();
+    };
+    if (isReady) markReady();
     void (async () => {
       for await (const e of iter as AsyncIterable<KvWatchEntry>) {
-        const isInitial = seen < initial;
         seen++;
+        const isInitial = e.revision <= lastSeq;
         if (!stopped && !(isInitial && e.operation !== 'PUT')) {
           try {
             onEntry({ key: e.key, value: e.value, revision: e.revision, operation: e.operation });
@@ -85,13 +107,19 @@ export class NatsKv implements KvBucket {
             this.logger.error({ err, bucket: this.name, key: e.key }, 'kv watch handler threw');
           }
         }
-        if (seen === initial) markReady();
+        if (e.revision >= lastSeq) becomeReady();
       }
-      markReady();
+      becomeReady();
     })().catch((err: unknown) => {
       this.logger.error({ err, bucket: this.name }, 'kv watch ended');
-      markReady();
+      becomeReady();
     });
+    const consumer = (iter as { _data?: { info?: (cached: boolean) => Promise<{ num_pending: number; delivered: { consumer_seq: number } }> } })._data;
+    while (!isReady && consumer?.info) {
+      const info = await consumer.info(false);
+      if (info.num_pending === 0 && seen >= info.delivered.consumer_seq) becomeReady();
+      else await Promise.race([ready, new Promise((r) => setTimeout(r, WATCH_READY_POLL_MS))]);
+    }
     await ready;
     return {
       stop: () => {
@@ -100,14 +128,4 @@ export class NatsKv implements KvBucket {
       },
     };
   }
-}
-
-/**
- * How many entries the watch replays before live changes: the pending count of its consumer at
- * creation (the client's own `isUpdate` flag marks the last replayed entry as an update).
- */
-async function initialCount(iter: unknown): Promise<number> {
-  const consumer = (iter as { _data?: { info?: (cached: boolean) => Promise<{ num_pending: number }> } })._data;
-  if (!consumer?.info) return 0;
-  return (await consumer.info(true)).num_pending;
 }

@@ -23,22 +23,36 @@ export class EmbeddedDatabase {
 
   constructor(private readonly opts: EmbeddedDatabaseOptions) {}
 
+  /**
+   * Opens the file, switches it to WAL and migrates the schema. Two processes opening one new file at
+   * once can see SQLITE_BUSY that SQLite's busy handler does not wait out (the switch to WAL and WAL
+   * recovery return it at once), so the whole sequence is retried until the busy timeout.
+   */
   open(): void {
     if (this.db) return;
-    let db: DatabaseSync | undefined;
-    try {
-      mkdirSync(dirname(this.opts.file), { recursive: true });
-      db = new DatabaseSync(this.opts.file, { timeout: this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
-      db.exec('PRAGMA journal_mode = WAL');
-      db.exec('PRAGMA synchronous = NORMAL');
-      migrate(db);
-    } catch (err) {
-      db?.close();
-      // whatever stops the file from opening (permissions, a full disk, a newer schema) is unavailability
-      if (err instanceof StorageUnavailableError) throw err;
-      throw new StorageUnavailableError(`cannot open ${this.opts.file}: ${(err as Error).message}`, { cause: err });
+    const timeoutMs = this.opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      let db: DatabaseSync | undefined;
+      try {
+        mkdirSync(dirname(this.opts.file), { recursive: true });
+        db = new DatabaseSync(this.opts.file, { timeout: timeoutMs });
+        db.exec('PRAGMA journal_mode = WAL');
+        db.exec('PRAGMA synchronous = NORMAL');
+        migrate(db);
+        this.db = db;
+        return;
+      } catch (err) {
+        db?.close();
+        if (isBusy(err) && Date.now() < deadline) {
+          sleepSync(Math.min(10 * 2 ** attempt, 200) * (0.5 + Math.random() / 2));
+          continue;
+        }
+        // whatever stops the file from opening (permissions, a full disk, a newer schema) is unavailability
+        if (err instanceof StorageUnavailableError) throw err;
+        throw new StorageUnavailableError(`cannot open ${this.opts.file}: ${(err as Error).message}`, { cause: err });
+      }
     }
-    this.db = db;
   }
 
   close(): void {
@@ -110,9 +124,23 @@ function migrate(db: DatabaseSync): void {
     else db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
     db.exec('COMMIT');
   } catch (err) {
-    db.exec('ROLLBACK');
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw err;
   }
+}
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/** A lock held by another connection (the primary result code, whatever the extended one says). */
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: unknown })?.errcode;
+  return typeof code === 'number' && ((code & 0xff) === SQLITE_BUSY || (code & 0xff) === SQLITE_LOCKED);
+}
+
+/** Blocks this thread; only used while opening, before the process serves anything. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Driver failures (busy past the timeout, I/O error, full disk, closed handle) mean the store is unavailable. */
