@@ -51,9 +51,11 @@ describe('certificate renewal and CA rotation with overlap', { timeout: 60_000 }
     await touch();
     await waitFor('CA rotated', () => secret('tls-ca')['tls.crt'] !== oldCa);
     assert.equal(secret('tls-ca')['previous.crt'], oldCa);
-    const tls = secret('tls-tls');
-    assert.equal(splitPem(tls['ca.crt']).length, 2, 'bundle holds new and old CA');
-    assert.ok(await signedBy(tls['tls.crt']!, secret('tls-ca')['tls.crt']!), 'server cert reissued by the new CA');
+    // The CA Secret is written first, the server certificate and its bundle after it.
+    await waitFor('server cert reissued by the new CA', () => signedBy(secret('tls-tls')['tls.crt']!, secret('tls-ca')['tls.crt']!));
+    const bundle = splitPem(secret('tls-tls')['ca.crt']);
+    assert.equal(bundle.length, 2, 'bundle holds new and old CA');
+    assert.ok(bundle.some((pem) => pem.trim() === oldCa.trim()), 'the old CA is still trusted');
     offset = 10 * HOUR + 5 * 60_000;
     await touch();
     await waitFor('old CA dropped after it expired', () => splitPem(secret('tls-tls')['ca.crt']).length === 1 && !secret('tls-ca')['previous.crt']);
