@@ -22,6 +22,8 @@ async function cas<T>(what: string, op: () => Promise<T>): Promise<T> {
 
 /** While a watch replays current values, how often it asks its consumer whether anything is pending. */
 const WATCH_READY_POLL_MS = 50;
+/** Without that consumer (a client upgrade), how long a watch waits for its replay to end. */
+const WATCH_READY_FALLBACK_MS = 1_000;
 
 export class NatsKv implements KvBucket {
   constructor(
@@ -115,12 +117,23 @@ export class NatsKv implements KvBucket {
       becomeReady();
     });
     const consumer = (iter as { _data?: { info?: (cached: boolean) => Promise<{ num_pending: number; delivered: { consumer_seq: number } }> } })._data;
-    while (!isReady && consumer?.info) {
-      const info = await consumer.info(false);
-      if (info.num_pending === 0 && seen >= info.delivered.consumer_seq) becomeReady();
-      else await Promise.race([ready, new Promise((r) => setTimeout(r, WATCH_READY_POLL_MS))]);
+    const pause = (ms: number): Promise<unknown> => Promise.race([ready, new Promise((r) => setTimeout(r, ms))]);
+    try {
+      while (!isReady) {
+        if (consumer?.info) {
+          const info = await consumer.info(false);
+          if (info.num_pending === 0 && seen >= info.delivered.consumer_seq) becomeReady();
+          else await pause(WATCH_READY_POLL_MS);
+        } else {
+          // a client without the consumer handle: give the replay a moment, then go on
+          await pause(WATCH_READY_FALLBACK_MS);
+          becomeReady();
+        }
+      }
+    } catch (err) {
+      iter.stop();
+      throw err;
     }
-    await ready;
     return {
       stop: () => {
         stopped = true;
