@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StorageUnavailableError } from '../ports/errors.js';
 import { MIGRATIONS } from './embedded.schema.js';
 
@@ -12,6 +12,9 @@ export interface EmbeddedDatabaseOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/** Distinct SQL texts kept prepared per connection; the repositories use a few dozen, all constant. */
+export const STATEMENT_CACHE_MAX = 256;
 
 /**
  * One `node:sqlite` connection: WAL, synchronous=NORMAL (durable across a process crash; a power cut
@@ -40,6 +43,7 @@ export class EmbeddedDatabase {
         db.exec('PRAGMA journal_mode = WAL');
         db.exec('PRAGMA synchronous = NORMAL');
         migrate(db);
+        cachePreparedStatements(db);
         this.db = db;
         return;
       } catch (err) {
@@ -127,6 +131,29 @@ function migrate(db: DatabaseSync): void {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw err;
   }
+}
+
+/**
+ * `db.prepare(sql)` hands out one statement per SQL text instead of compiling it at every call (a
+ * login reads accounts, rosters and offline messages: compiling cost more than running them, and
+ * every discarded statement waited for GC to be finalised). Reusing a statement is safe with
+ * node:sqlite: each run/get/all binds all parameters afresh (missing ones are NULL) and resets the
+ * statement when done. The one thing it would break is an `iterate()` still open when the same SQL
+ * runs again; the repositories do not iterate. Calls with options are not cached.
+ */
+function cachePreparedStatements(db: DatabaseSync): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, StatementSync>();
+  db.prepare = ((sql: string, options?: Parameters<DatabaseSync['prepare']>[1]) => {
+    if (options !== undefined) return prepare(sql, options);
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  }) as DatabaseSync['prepare'];
 }
 
 const SQLITE_BUSY = 5;

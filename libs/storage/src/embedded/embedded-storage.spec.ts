@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { runStorageContract, type TestStorage } from '../contract/index.js';
 import { StorageUnavailableError } from '../ports/errors.js';
+import { EmbeddedDatabase, STATEMENT_CACHE_MAX } from './embedded-database.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { corruptEmbeddedRecord } from './embedded.test-hooks.js';
 
@@ -66,6 +67,27 @@ describe('embedded storage specifics', () => {
       await storage.close();
       await assert.rejects(storage.vcards.get('a@localhost'), StorageUnavailableError);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prepares each SQL text once per connection, and a reused statement keeps no old bindings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    const database = new EmbeddedDatabase({ file: join(dir, 'glider.db') });
+    try {
+      database.open();
+      const first = database.read((db) => db.prepare('SELECT ? AS a, ? AS b'));
+      assert.equal(database.read((db) => db.prepare('SELECT ? AS a, ? AS b')), first);
+      assert.deepEqual({ ...(first.get(1, 2) as object) }, { a: 1, b: 2 });
+      assert.deepEqual({ ...(first.get(3) as object) }, { a: 3, b: null });
+      // the cache stays bounded even if SQL texts were ever built at run time
+      for (let i = 0; i <= STATEMENT_CACHE_MAX; i++) database.read((db) => db.prepare(`SELECT ${i} AS n`).get());
+      assert.notEqual(database.read((db) => db.prepare('SELECT ? AS a, ? AS b')), first);
+      database.close();
+      database.open(); // a new connection, a new cache
+      assert.deepEqual({ ...(database.read((db) => db.prepare('SELECT ? AS a, ? AS b').get(4, 5)) as object) }, { a: 4, b: 5 });
+    } finally {
+      database.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
