@@ -198,6 +198,12 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.deepEqual((await kv.keys('u2.>')).sort(), ['u2.r1', 'u2.r1.x']);
       assert.deepEqual((await kv.keys()).sort(), ['u1.r1', 'u2.r1', 'u2.r1.x']);
       assert.deepEqual(await kv.keys('nobody.*'), []);
+      assert.deepEqual(await kv.keys('u1'), [], 'a one-token filter names one key, not a prefix');
+      await kv.create('u1.r2', enc('back'));
+      assert.deepEqual((await kv.keys('u1.*')).sort(), ['u1.r1', 'u1.r2']);
+      await kv.delete('u1.r1');
+      await kv.delete('u1.r2');
+      assert.deepEqual(await kv.keys('u1.*'), []);
     });
 
     test('KV: entries expire after the bucket TTL', async () => {
@@ -206,7 +212,9 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.equal(dec((await kv.get('k'))!.value), 'v');
       await waitFor(async () => (await kv.get('k')) === undefined, { timeoutMs: 15_000, intervalMs: 100, what: 'expiry' });
       assert.deepEqual(await kv.keys(), []);
+      assert.deepEqual(await kv.keys('k'), []);
       await kv.create('k', enc('fresh'));
+      assert.deepEqual(await kv.keys('k'), ['k']);
     });
 
     test('KV: keys and watch finish while entries expire and are overwritten', { timeout: 60_000 }, async () => {

@@ -33,9 +33,16 @@ export function checkKey(key: string): void {
 
 const EMPTY = new Uint8Array(0);
 
+function firstToken(subject: string): string {
+  const dot = subject.indexOf('.');
+  return dot < 0 ? subject : subject.slice(0, dot);
+}
+
 export class MemoryKv implements KvBucket {
   private seq = 0;
   private readonly slots = new Map<string, Slot>();
+  /** Live (PUT) keys by their first token, so keys('<token>.…') does not scan the whole bucket. */
+  private readonly byFirstToken = new Map<string, Set<string>>();
   private readonly watchers = new Set<Watcher>();
 
   constructor(
@@ -78,6 +85,12 @@ export class MemoryKv implements KvBucket {
 
   async keys(filter = '>'): Promise<string[]> {
     const out: string[] = [];
+    const first = firstToken(filter);
+    if (first !== '*' && first !== '>') {
+      // A literal first token: only keys under it can match (a session lookup of one user).
+      for (const key of this.byFirstToken.get(first) ?? []) if (subjectMatches(filter, key)) out.push(key);
+      return out;
+    }
     for (const [key, s] of this.slots) if (s.operation === 'PUT' && subjectMatches(filter, key)) out.push(key);
     return out;
   }
@@ -134,14 +147,32 @@ export class MemoryKv implements KvBucket {
     if (operation !== 'PUT') ttl = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
     if (ttl > 0) {
       slot.timer = setTimeout(() => {
-        if (this.slots.get(key) === slot) this.slots.delete(key);
+        if (this.slots.get(key) !== slot) return;
+        this.slots.delete(key);
+        if (operation === 'PUT') this.unindex(key);
       }, ttl);
       slot.timer.unref();
     }
     this.slots.set(key, slot);
+    if (operation === 'PUT') this.index(key);
+    else this.unindex(key);
     const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
     for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
     return slot.revision;
+  }
+
+  private index(key: string): void {
+    const first = firstToken(key);
+    const set = this.byFirstToken.get(first);
+    if (set) set.add(key);
+    else this.byFirstToken.set(first, new Set([key]));
+  }
+
+  private unindex(key: string): void {
+    const first = firstToken(key);
+    const set = this.byFirstToken.get(first);
+    if (!set?.delete(key)) return;
+    if (set.size === 0) this.byFirstToken.delete(first);
   }
 
   private notify(w: Watcher, e: KvEntry): void {
