@@ -45,6 +45,13 @@ async function login(
 }
 
 describe('SCRAM server', () => {
+  it('computes HMAC as RFC 2202 and RFC 4231 say (test case 2), and with an empty key', () => {
+    const data = 'what do ya want for nothing?';
+    assert.equal(hmac('SHA-1', buf('Jefe'), data).toString('hex'), 'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79');
+    assert.equal(hmac('SHA-256', buf('Jefe'), buf(data)).toString('hex'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    assert.equal(hmac('SHA-256', Buffer.alloc(0), 'x').toString('hex'), '4cbc96099a6467ce002461f10549b4898265ebe6188b45efacc44293516e62c4');
+  });
+
   it('follows the RFC 5802 SCRAM-SHA-1 example exchange', async () => {
     const cred = await deriveScramCredential('SHA-1', 'pencil', Buffer.from('QSXCR+Q6sek8bf92', 'base64'), 4096);
     const account: Account = { username: 'user', domain: 'localhost', scram: { 'SHA-1': cred, 'SHA-256': cred }, createdAt: new Date(), disabled: false };
