@@ -20,7 +20,6 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  */
 export class C2sStream {
   readonly sessionId = randomUUID();
-  log: Logger;
   state: StreamState;
   /** The current stream's id: new at every restart (RFC 6120 §4.7.3). */
   streamId = '';
@@ -44,10 +43,14 @@ export class C2sStream {
   private readonly timers = new Set<NodeJS.Timeout>();
   private authTimer: NodeJS.Timeout | undefined;
   private readonly closeListeners: (() => void)[] = [];
+  /** Made on first use (see `log`); the transport kind is the one the connection opened with. */
+  private logger: Logger | undefined;
+  private readonly openedAs: string;
+  private boundJid: string | undefined;
 
   constructor(readonly ctx: EdgeContext, readonly transport: Transport) {
     this.state = transport.secure ? 'secured' : 'connected';
-    this.log = ctx.logger.child({ sid: this.sessionId, ip: transport.remoteAddress, transport: transport.kind });
+    this.openedAs = transport.kind;
     const limits = ctx.config.edge.limits;
     this.bucket = new TokenBucket(limits.readBytesPerSecond, limits.readBurstBytes);
     this.framer = createFramer(transport.framed, this.xmlLimits(), {
@@ -60,6 +63,18 @@ export class C2sStream {
     transport.onClose(() => this.onTransportClosed());
     this.authTimer = this.timer(limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
     void ctx.hooks.run('stream-opened', { stream: this });
+  }
+
+  /**
+   * The stream's logger: sid, ip, transport, and jid once bound. Built on first use, since most
+   * streams log nothing at the usual levels and a pino child costs a login measurable time.
+   */
+  get log(): Logger {
+    if (!this.logger) {
+      this.logger = this.ctx.logger.child({ sid: this.sessionId, ip: this.transport.remoteAddress, transport: this.openedAs });
+      if (this.boundJid !== undefined) this.logger = this.logger.child({ jid: this.boundJid });
+    }
+    return this.logger;
   }
 
   get bound(): boolean {
@@ -153,7 +168,8 @@ export class C2sStream {
   boundTo(full: Jid): void {
     this.jid = full;
     this.state = 'bound';
-    this.log = this.log.child({ jid: full.toString() });
+    this.boundJid = full.toString();
+    if (this.logger) this.logger = this.logger.child({ jid: this.boundJid });
     if (this.authTimer) {
       clearTimeout(this.authTimer);
       this.timers.delete(this.authTimer);
