@@ -1,8 +1,9 @@
 import type { SessionInfo } from '#libs/sessions';
+import type { RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import type { PresenceStanza } from '../../core/presence-stanza.js';
 import type { PresenceContext } from '../../presence.context.js';
-import { subscribers, subscriptions } from './contacts.js';
+import { subscribers, subscribersIn, subscriptionsIn } from './contacts.js';
 
 const PRIORITY_MIN = -128;
 const PRIORITY_MAX = 127;
@@ -32,14 +33,16 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
   if (!(await ctx.registry.update(jid, origin.sessionId, { available: true, priority, lastPresence: bytes }))) return;
   const initial = !before.available;
   const session: SessionInfo = { ...before, available: true, priority, lastPresence: bytes };
+  // One read of the roster serves the broadcast, the probes and the pending requests below.
+  const roster = (await ctx.storage.rosters.get(user)).items;
 
-  for (const contact of await subscribers(ctx, user)) await ctx.route(el.clone().setAttr('to', contact));
+  for (const contact of subscribersIn(roster)) await ctx.route(el.clone().setAttr('to', contact));
   await ctx.toAvailableResources(user, el); // §4.2.2: all the user's resources, this one included
 
   if (initial) {
-    await probeSubscriptions(ctx, user, session);
+    await probeSubscriptions(ctx, user, subscriptionsIn(roster), session);
     await showOtherResources(ctx, user, session);
-    await redeliverPendingRequests(ctx, user, session);
+    redeliverPendingRequests(ctx, roster, session);
   }
   if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
 }
@@ -78,8 +81,8 @@ export async function broadcastUnavailable(ctx: PresenceContext, jid: string, el
  * §4.3: probes to the user's subscriptions. Local contacts are answered here at once from their
  * sessions' last presence (if they still grant the subscription); remote ones wait for federation.
  */
-async function probeSubscriptions(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
-  for (const contact of await subscriptions(ctx, user)) {
+async function probeSubscriptions(ctx: PresenceContext, user: string, contacts: string[], session: SessionInfo): Promise<void> {
+  for (const contact of contacts) {
     const at = contact.indexOf('@');
     if (!ctx.isLocalDomain(contact.slice(at + 1).split('/')[0]!)) continue;
     const item = await ctx.storage.rosters.getItem(contact, user);
@@ -102,9 +105,8 @@ function sendLast(ctx: PresenceContext, from: SessionInfo, to: SessionInfo): voi
 }
 
 /** §3.1.3: subscription requests that came while the user was offline, again at each login. */
-async function redeliverPendingRequests(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
-  const roster = await ctx.storage.rosters.get(user);
-  for (const item of roster.items) {
+function redeliverPendingRequests(ctx: PresenceContext, roster: readonly RosterItem[], session: SessionInfo): void {
+  for (const item of roster) {
     if (!item.askIn || !item.pendingInStanza) continue;
     const el = ctx.parseXml(item.pendingInStanza);
     el.attrs.to = session.jid;
