@@ -32,7 +32,7 @@ function fakeTransport(kind: 'tcp' | 'tls'): Transport & { kind: 'tcp' | 'tls' }
   };
 }
 
-test('a stream logs with sid, ip, the transport it opened on, and jid once bound (logger made on first use)', () => {
+function setup(level: string) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -40,7 +40,7 @@ test('a stream logs with sid, ip, the transport it opened on, and jid once bound
       done();
     },
   });
-  const logger = pino({ level: 'info' }, sink);
+  const logger = pino({ level }, sink);
   let children = 0;
   const counting = new Proxy(logger, {
     get: (target, prop, receiver) => (prop === 'child' ? (...args: Parameters<typeof logger.child>) => (children++, target.child(...args)) : Reflect.get(target, prop, receiver)),
@@ -49,14 +49,19 @@ test('a stream logs with sid, ip, the transport it opened on, and jid once bound
   const ctx = { config, logger: counting, hooks: new Hooks<EdgeHooks>(logger), sessions: new Map(), stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 } } as unknown as EdgeContext;
   const transport = fakeTransport('tcp');
   const stream = new C2sStream(ctx, transport);
+  return { lines, stream, transport, children: () => children };
+}
+
+test('a stream logs with sid, ip, the transport it opened on, and jid once bound (logger made on first use)', () => {
+  const { lines, stream, transport, children } = setup('info');
   try {
-    assert.equal(children, 0, 'no child logger until something logs');
+    assert.equal(children(), 0, 'no child logger until something logs');
     transport.kind = 'tls'; // STARTTLS happened; the stream's logger still names how it opened
     stream.boundTo(jid('alice', 'localhost', 'phone'));
-    assert.equal(children, 0);
+    assert.equal(children(), 0);
     stream.log.info('first');
     stream.log.info('second');
-    assert.equal(children, 1, 'the stream\'s logger is made once, on first use');
+    assert.equal(children(), 1, "the stream's logger is made once, on first use");
     for (const line of lines) {
       assert.equal(line.sid, stream.sessionId);
       assert.equal(line.ip, '192.0.2.7');
@@ -64,6 +69,28 @@ test('a stream logs with sid, ip, the transport it opened on, and jid once bound
       assert.equal(line.jid, 'alice@localhost/phone');
     }
     assert.deepEqual(lines.map((l) => l.msg), ['first', 'second']);
+  } finally {
+    stream.close();
+  }
+});
+
+test('with info off, info lines build no logger; warn and error still carry the stream bindings', () => {
+  const { lines, stream, children } = setup('warn');
+  try {
+    stream.log.info({ jid: 'x' }, 'dropped');
+    stream.log.debug('dropped too');
+    assert.equal(children(), 0);
+    stream.boundTo(jid('bob', 'localhost', 'laptop'));
+    stream.log.warn({ n: 1 }, 'careful');
+    stream.log.error('broken');
+    assert.equal(children(), 1);
+    assert.deepEqual(
+      lines.map((l) => [l.msg, l.sid, l.ip, l.transport, l.jid, l.n]),
+      [
+        ['careful', stream.sessionId, '192.0.2.7', 'tcp', 'bob@localhost/laptop', 1],
+        ['broken', stream.sessionId, '192.0.2.7', 'tcp', 'bob@localhost/laptop', undefined],
+      ],
+    );
   } finally {
     stream.close();
   }

@@ -13,6 +13,26 @@ import { createFramer, type XmlFramer } from './xml-framer.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 
+/** What a stream logs through (features use only these). */
+export type StreamLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+type AnyLogFn = (...args: unknown[]) => void;
+
+/** A stream's log while info is off: info and debug drop, warn and error go to the real child. */
+class QuietStreamLog {
+  constructor(private readonly stream: C2sStream) {}
+  debug(): void {}
+  info(): void {}
+  warn(...args: unknown[]): void {
+    const log = this.stream.fullLog();
+    (log.warn as AnyLogFn).apply(log, args);
+  }
+  error(...args: unknown[]): void {
+    const log = this.stream.fullLog();
+    (log.error as AnyLogFn).apply(log, args);
+  }
+}
+
 /**
  * One client connection: framing, the negotiation state machine (RFC 6120 §4-§7) and the socket
  * timers. Everything a stream negotiates is a feature reacting to `negotiate`; once bound, stanzas
@@ -45,6 +65,7 @@ export class C2sStream {
   private readonly closeListeners: (() => void)[] = [];
   /** Made on first use (see `log`); the transport kind is the one the connection opened with. */
   private logger: Logger | undefined;
+  private quietLog: QuietStreamLog | undefined;
   private readonly openedAs: string;
   private boundJid: string | undefined;
 
@@ -66,10 +87,17 @@ export class C2sStream {
   }
 
   /**
-   * The stream's logger: sid, ip, transport, and jid once bound. Built on first use, since most
-   * streams log nothing at the usual levels and a pino child costs a login measurable time.
+   * The stream's logger: sid, ip, transport, and jid once bound. The pino child is built on first
+   * use, and not for info/debug lines while the level drops them (each login logs two at info), since
+   * most streams log nothing at the usual levels and a child costs a login measurable time.
    */
-  get log(): Logger {
+  get log(): StreamLog {
+    if (this.logger || this.ctx.logger.isLevelEnabled('info')) return this.fullLog();
+    return (this.quietLog ??= new QuietStreamLog(this)) as unknown as StreamLog;
+  }
+
+  /** @internal the materialised child logger (QuietStreamLog's warn/error). */
+  fullLog(): Logger {
     if (!this.logger) {
       this.logger = this.ctx.logger.child({ sid: this.sessionId, ip: this.transport.remoteAddress, transport: this.openedAs });
       if (this.boundJid !== undefined) this.logger = this.logger.child({ jid: this.boundJid });
