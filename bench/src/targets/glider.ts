@@ -131,25 +131,45 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** The cluster's processes named by role: edge-1, router-2, presence-1, nats-server. */
+/**
+ * A cluster process's name from its command line and environment: its own id (GLIDER_EDGE__ID,
+ * GLIDER_ROUTER__ID, GLIDER_PRESENCE__ID, e.g. `edge-1`, the edge on the base port where the
+ * senders are), else `undefined` for `nats-server` and processes that are no Glider app. The id,
+ * not the order found, because the process tree is walked last-child-first: counting there named
+ * the second edge `edge-1`.
+ */
+export function clusterRole(cmd: string, environ: string): { role: string; id?: string } | undefined {
+  if (/nats-server/.test(cmd)) return { role: 'nats-server', id: 'nats-server' };
+  const role = /apps\/(\w[\w-]*)\//.exec(cmd)?.[1];
+  if (!role) return undefined;
+  const key = `GLIDER_${role.toUpperCase()}__ID=`;
+  const id = environ.split('\0').find((e) => e.startsWith(key))?.slice(key.length);
+  return id ? { role, id } : { role };
+}
+
+/** The cluster's processes named by role and id: edge-1, router-2, presence-1, nats-server. */
 function clusterProcesses(root: number): ServerProcess[] {
-  const counts = new Map<string, number>();
-  const out: ServerProcess[] = [];
-  for (const pid of processTree(root)) {
+  const found: { role: string; id?: string; pid: number }[] = [];
+  for (const pid of processTree(root).sort((a, b) => a - b)) {
     if (pid === root) continue;
     let cmd = '';
+    let environ = '';
     try {
       cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
     } catch {
       continue;
     }
-    const role = /nats-server/.test(cmd) ? 'nats-server' : /apps\/(\w[\w-]*)\//.exec(cmd)?.[1];
-    if (!role) continue;
+    const r = clusterRole(cmd, environ);
+    if (r) found.push({ ...r, pid });
+  }
+  // Without an id (an older build): numbered in start order, which is pid order unless pids wrapped.
+  const counts = new Map<string, number>();
+  return found.map(({ role, id, pid }) => {
     const n = (counts.get(role) ?? 0) + 1;
     counts.set(role, n);
-    out.push({ name: role === 'nats-server' ? role : `${role}-${n}`, pid });
-  }
-  return out;
+    return { name: id ?? `${role}-${n}`, pid };
+  });
 }
 
 export async function startGliderCluster(req: TargetRequest): Promise<StartOutcome> {
