@@ -3,6 +3,8 @@
 //   npm run cluster            edge 1 on 5222/5223/5443, edge 2 on 15222/15223/15443, admin gRPC on 5582
 // Build first (npm run cluster does). Set GLIDER_STORAGE__KIND=mongodb and
 // GLIDER_STORAGE__MONGODB__URL=... to run it on MongoDB instead of the shared embedded store.
+// CLUSTER_NODE_ARGS_EDGE='--cpu-prof --cpu-prof-dir=/tmp/prof' (or _ROUTER, _PRESENCE; CLUSTER_NODE_ARGS
+// for all) adds node options to those processes only, e.g. to profile one bench run.
 import { ensureNode24 } from "./node24.mjs";
 
 await ensureNode24();

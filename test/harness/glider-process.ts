@@ -23,6 +23,17 @@ export interface GliderProcess {
 }
 
 /**
+ * Extra node options for one app's process, for profiling a cluster run without changing what
+ * everybody else runs: `CLUSTER_NODE_ARGS_<APP>` (e.g. `CLUSTER_NODE_ARGS_EDGE='--cpu-prof
+ * --cpu-prof-dir=/tmp/prof'`) or, for every app, `CLUSTER_NODE_ARGS`; space-separated. Read here,
+ * in the harness, and never passed on (the apps reject unknown GLIDER_* variables).
+ */
+export function extraNodeArgs(app: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env[`CLUSTER_NODE_ARGS_${app.toUpperCase()}`] ?? env.CLUSTER_NODE_ARGS ?? '';
+  return raw.split(/\s+/).filter(Boolean);
+}
+
+/**
  * Starts one Glider app (`dist/apps/<app>/src/main.js`) as a child process with GLIDER_* env, logs
  * to a file, and waits until /healthz/ready answers 200.
  */
@@ -30,7 +41,7 @@ export async function startGlider(app: string, env: Record<string, string>, opts
   const name = opts.name ?? app;
   const logFile = join(opts.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist/apps', app, 'src/main.js')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...extraNodeArgs(app), join(repoRoot, 'dist/apps', app, 'src/main.js')], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
