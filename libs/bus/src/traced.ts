@@ -1,6 +1,22 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span } from '@opentelemetry/api';
-import { tracer } from '#libs/telemetry';
+import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace, type Span } from '@opentelemetry/api';
+import { spansOnlyUnderSampledParents, tracer } from '#libs/telemetry';
 import type { StanzaEnvelope } from './messages.js';
+
+/** What continueSpan() returns when no span would be recorded: ending it does nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Whether the envelope's trace is sampled, from its W3C `traceparent` flags (or, without one, the
+ * active span). A `traceparent` this does not read as version-00 layout counts as sampled, so the
+ * span is made and the propagator decides.
+ */
+export function parentSampled(env: StanzaEnvelope): boolean {
+  const tp = env.traceparent;
+  if (!tp) return ((trace.getSpanContext(context.active())?.traceFlags ?? 0) & TraceFlags.SAMPLED) !== 0;
+  if (tp.length < 55 || tp[2] !== '-' || tp[35] !== '-' || tp[52] !== '-') return true;
+  const flags = parseInt(tp.slice(53, 55), 16);
+  return Number.isNaN(flags) || (flags & TraceFlags.SAMPLED) !== 0;
+}
 
 function parentOf(env: StanzaEnvelope) {
   return env.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: env.traceparent, tracestate: env.tracestate }) : context.active();
@@ -8,6 +24,9 @@ function parentOf(env: StanzaEnvelope) {
 
 /** A span continuing the envelope's trace, for work done at once (an edge writing a delivery). */
 export function continueSpan(service: string, name: string, env: StanzaEnvelope): Span {
+  // Without an OTLP endpoint, a span under an unsampled trace is never recorded: skip making it
+  // (extracting the traceparent, new ids, attributes) for every delivered stanza.
+  if (spansOnlyUnderSampledParents() && !parentSampled(env)) return NO_SPAN;
   return tracer(service).startSpan(name, { kind: SpanKind.CONSUMER, attributes: { 'xmpp.stanza': env.kind, 'xmpp.type': env.type } }, parentOf(env));
 }
 

@@ -14,6 +14,17 @@ export interface Telemetry {
 }
 
 let current: Telemetry | undefined;
+let onlyUnderSampledParents = false;
+
+/**
+ * True once startTelemetry() ran without an OTLP endpoint: this process's sampler then records a
+ * span only under a sampled parent (parent-based, root off), so a span under an unsampled parent,
+ * or under none, would be a no-op and callers may skip making it. False otherwise (and in tests
+ * that never start telemetry), so spans are made as usual.
+ */
+export function spansOnlyUnderSampledParents(): boolean {
+  return onlyUnderSampledParents;
+}
 
 /**
  * Starts OpenTelemetry: traces over OTLP when an endpoint is configured, metrics on the Prometheus
@@ -43,6 +54,7 @@ export async function startTelemetry(role: string): Promise<Telemetry> {
     instrumentations: [],
   });
   sdk.start();
+  onlyUnderSampledParents = !endpoint;
   current = { prometheus, shutdown: () => sdk.shutdown() };
   return current;
 }
