@@ -201,6 +201,7 @@ export class C2sStream {
     if (this.authTimer) {
       clearTimeout(this.authTimer);
       this.timers.delete(this.authTimer);
+      this.authTimer = undefined; // a cleared Timeout and its closure need not live as long as the session
     }
     this.ctx.sessions.set(this.sessionId, this);
     void this.ctx.hooks.run('stream-bound', { stream: this });

@@ -94,10 +94,22 @@ export class SocketTransport implements Transport {
     const tls = new TLSSocket(plain, { isServer: true, secureContext: context });
     this.socket = tls;
     this.attach(tls);
+    // The handshake listeners go once it settles: left on the socket, the unfired 'close'/'error'
+    // ones kept this promise, its resolvers and their closures alive for the connection's lifetime.
+    // Errors after the handshake are still handled by attach()'s listener.
     return new Promise((resolve, reject) => {
-      tls.once('secure', () => resolve());
-      tls.once('close', () => reject(new Error('closed during the TLS handshake')));
-      tls.once('error', (err) => reject(err));
+      const settle = (err?: Error): void => {
+        tls.off('secure', onSecure);
+        tls.off('close', onClose);
+        tls.off('error', settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onSecure = (): void => settle();
+      const onClose = (): void => settle(new Error('closed during the TLS handshake'));
+      tls.on('secure', onSecure);
+      tls.on('close', onClose);
+      tls.on('error', settle);
     });
   }
 
