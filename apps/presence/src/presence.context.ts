@@ -38,7 +38,8 @@ export interface PresenceContext extends PresenceDeps {
   parseXml(text: string): Element;
   /**
    * Sends a presence stanza the server makes or forwards for a local user to its `to`: a local
-   * user's inbound processing runs at once; remote domains are dropped until federation lands.
+   * user's inbound processing runs at once; remote domains are dropped until federation lands (a
+   * client's own presence to them is bounced by the runtime instead).
    */
   route(el: Element): Promise<void>;
   /** Writes `el` to every available resource of a local bare JID, `to` set to each full JID. */

@@ -101,8 +101,15 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
     const st = new PresenceStanza(env, from, to, (x) => this.parse(x));
     if (env.kind === 'IQ') return this.onIq(st);
     if (env.kind !== 'PRESENCE') return;
-    if (env.origin?.edgeId) await this.hooks.run('presence:outbound', { stanza: st });
-    else if (to && this.isLocalDomain(to.domain)) await this.hooks.run('presence:inbound', { stanza: st });
+    if (env.origin?.edgeId) {
+      await this.hooks.run('presence:outbound', { stanza: st });
+      // The hooks did the local part (roster, directed-presence list); the stanza itself cannot
+      // leave: no federation yet, so it is bounced, not dropped (RFC 6120 §10.4.3, §8.3.1: never an error).
+      if (to && !this.isLocalDomain(to.domain)) {
+        const bounce = errorReply(st.element(), new StanzaError('remote-server-not-found', { text: `${to.domain} cannot be reached from here` }));
+        if (bounce) this.reply(st, bounce);
+      }
+    } else if (to && this.isLocalDomain(to.domain)) await this.hooks.run('presence:inbound', { stanza: st });
   }
 
   private async onSession(ev: SessionEvent): Promise<void> {

@@ -121,6 +121,30 @@ describe('RFC 6121 §4 presence', () => {
     assert.equal(presences(h.for(s1), 'unavailable')[0]?.attrs.from, a1.jid);
   });
 
+  test('RFC 6120 §10.4.3 presence for a domain we cannot reach comes back as remote-server-not-found', async () => {
+    const [a] = await pair();
+    const a1 = await h.login(`${a}/pc`);
+    await settle();
+    h.clear();
+    assert.equal(DOMAIN, 'example.com');
+    const ack = await h.send(a1, xml('presence', { to: 'room@conference.elsewhere.example/nick' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    assert.equal(ack.taken, true, 'taken, then bounced');
+    await h.send(a1, xml('presence', { to: 'bob@elsewhere.example', type: 'subscribe' }));
+    await h.send(a1, xml('presence', { to: 'bob@elsewhere.example', type: 'error' }));
+    await settle();
+    const errors = presences(h.for(a1), 'error');
+    assert.deepEqual(
+      errors.map((e) => [e.attrs.from, e.attrs.to, e.getChild('error')?.attrs.type, e.getChild('error')?.getChild('remote-server-not-found') !== undefined]),
+      [
+        ['room@conference.elsewhere.example/nick', a1.jid, 'cancel', true],
+        ['bob@elsewhere.example', a1.jid, 'cancel', true],
+      ],
+      'one bounce each, none for an error',
+    );
+    const pending = await h.storage.rosters.getItem(a, 'bob@elsewhere.example');
+    assert.equal(pending?.askOut, true, 'the subscription request is still recorded in the roster (RFC 6121 §3.1.2)');
+  });
+
   test('§4.3.2 a probe: subscribed probers get the last presence, others learn nothing', async () => {
     const [a, b] = await pair();
     const a1 = await h.login(`${a}/pc`);
@@ -145,13 +169,5 @@ describe('RFC 6121 §4 presence', () => {
     assert.equal(off?.attrs.from, a);
     assert.equal(off?.getChildText('status'), 'bye');
     assert.ok(off?.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp);
-  });
-
-  test('presence to another domain is dropped (no federation yet)', async () => {
-    const [a] = await pair();
-    const a1 = await h.login(`${a}/pc`);
-    const ack = await h.send(a1, xml('presence', { to: 'romeo@elsewhere.example' }));
-    assert.equal(ack.taken, true);
-    assert.equal(DOMAIN, 'example.com');
   });
 });
