@@ -15,6 +15,8 @@ import { NatsProcess } from './nats-process.js';
 export interface ChaosClusterOptions {
   /** Extra GLIDER_* settings for every process. */
   env?: Record<string, string>;
+  /** Extra GLIDER_* settings for one member, by name (e.g. `edge-2`). */
+  memberEnv?: Record<string, Record<string, string>>;
   logLevel?: string;
 }
 
@@ -31,6 +33,7 @@ export class ChaosCluster {
   private readonly members = new Map<string, Member>();
   private readonly stopped = new Set<number>();
   private adminPort = 0;
+  private memberEnv: Record<string, Record<string, string>> = {};
 
   private constructor(
     readonly dataDir: string,
@@ -51,6 +54,7 @@ export class ChaosCluster {
   }
 
   private async boot(opts: ChaosClusterOptions): Promise<void> {
+    this.memberEnv = opts.memberEnv ?? {};
     const common = {
       GLIDER_DATA_DIR: this.dataDir,
       GLIDER_BUS__KIND: 'nats',
@@ -76,7 +80,7 @@ export class ChaosCluster {
   }
 
   private async add(app: string, name: string, env: Record<string, string>): Promise<void> {
-    const full = { ...env, GLIDER_HTTP__PORT: String(await freePort()) };
+    const full = { ...env, ...this.memberEnv[name], GLIDER_HTTP__PORT: String(await freePort()) };
     const proc = await startGlider(app, full, { logDir: this.dataDir, name });
     this.members.set(name, { name, app, env: full, proc });
   }

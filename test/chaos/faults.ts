@@ -17,8 +17,8 @@ export interface FaultContext {
 
 export interface Fault {
   name: string;
-  /** Extra GLIDER_* settings for this run's cluster. */
-  env?: Record<string, string>;
+  /** Extra GLIDER_* settings for some members of this run's cluster, by name (e.g. `edge-2`). */
+  memberEnv?: Record<string, Record<string, string>>;
   /** Filler per message body (bytes), for faults that need volume rather than count. */
   padBytes?: number;
   /** How long after its connection ended the receiver comes back, on the other edge. */
@@ -35,7 +35,10 @@ const FREEZE_MS = 10_000;
 /** Come back quickly: the usual reconnect of a client whose connection dropped. */
 const QUICK_RETURN_MS = 300;
 const SLOW_RETURN_MS = 10_000;
-/** The slow reader's edge gives up sooner than the default 8 MiB, to keep the run short. */
+/**
+ * The slow reader's edge gives up sooner than the default 8 MiB, to keep the run short. Only on
+ * edge-2: on edge-1 the receiver takes its offline messages at once when it comes back.
+ */
 const SLOW_READER_WRITE_BUFFER = 1024 * 1024;
 const SLOW_READER_PAD_BYTES = 4096;
 /** How long the edge may take to notice the slow reader and cut it. */
@@ -92,7 +95,7 @@ export const FAULTS: Fault[] = [
   },
   {
     name: 'receiver stops reading (edge cuts it)',
-    env: { GLIDER_EDGE__LIMITS__MAX_WRITE_BUFFER_BYTES: String(SLOW_READER_WRITE_BUFFER) },
+    memberEnv: { 'edge-2': { GLIDER_EDGE__LIMITS__MAX_WRITE_BUFFER_BYTES: String(SLOW_READER_WRITE_BUFFER) } },
     padBytes: SLOW_READER_PAD_BYTES,
     reconnectDelayMs: QUICK_RETURN_MS,
     async inject({ cluster, receiver, note }) {

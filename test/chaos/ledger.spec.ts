@@ -38,6 +38,7 @@ describe('chaos ledger', () => {
     l.record('stored', 4); // again, and lower than 5
     const c = l.counts();
     assert.equal(c.reordered, 2);
+    assert.equal(c.reorderedLive, 1);
     assert.equal(c.duplicates, 1);
     assert.equal(c.lost, 0);
   });

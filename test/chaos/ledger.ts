@@ -16,6 +16,7 @@ export interface Counts {
   deliveredAndBounced: number;
   /** Arrivals with a lower number than one already arrived, live and stored counted apart. */
   reordered: number;
+  reorderedLive: number;
   lost: number;
   /** The first few lost sequence numbers, for the report. */
   lostSample: number[];
@@ -26,7 +27,7 @@ export class Ledger {
   private readonly seen: Record<Outcome, Set<number>> = { live: new Set(), stored: new Set(), bounced: new Set() };
   private readonly maxSoFar: Record<'live' | 'stored', number> = { live: -1, stored: -1 };
   private deliveries = 0;
-  private inversions = 0;
+  private readonly inversions: Record<'live' | 'stored', number> = { live: 0, stored: 0 };
   private lastChangeAt = Date.now();
 
   /** The sender wrote message `seq` (numbered from 0, in order). */
@@ -46,7 +47,7 @@ export class Ledger {
     this.seen[outcome].add(seq);
     if (outcome === 'bounced') return;
     this.deliveries++;
-    if (seq < this.maxSoFar[outcome]) this.inversions++;
+    if (seq < this.maxSoFar[outcome]) this.inversions[outcome]++;
     else this.maxSoFar[outcome] = seq;
   }
 
@@ -80,7 +81,8 @@ export class Ledger {
       bounced: this.seen.bounced.size,
       duplicates: this.deliveries - delivered.size,
       deliveredAndBounced: [...this.seen.bounced].filter((s) => delivered.has(s)).length,
-      reordered: this.inversions,
+      reordered: this.inversions.live + this.inversions.stored,
+      reorderedLive: this.inversions.live,
       lost,
       lostSample,
     };

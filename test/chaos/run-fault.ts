@@ -49,7 +49,7 @@ const PASSWORD = 'chaos-password';
 export async function runFault(fault: Fault, s: RunSettings = DEFAULT_SETTINGS): Promise<Row> {
   const t0 = Date.now();
   const notes: string[] = [];
-  const cluster = await ChaosCluster.start({ env: fault.env });
+  const cluster = await ChaosCluster.start({ memberEnv: fault.memberEnv });
   let keep = false;
   try {
     await cluster.addUser('sender', PASSWORD);
@@ -82,6 +82,7 @@ export async function runFault(fault: Fault, s: RunSettings = DEFAULT_SETTINGS):
     const counts = ledger.counts();
     const live = receiver.connections.filter((c) => !c.final);
     notes.push(`receiver on ${live.map((c) => `edge-${c.edge + 1}${c.streamError ? ` (cut: ${c.streamError})` : ''}`).join(', then ')}`);
+    if (counts.reordered > 0) notes.push(`reordered: ${counts.reorderedLive} live, ${counts.reordered - counts.reorderedLive} stored`);
     if (counts.deliveredAndBounced > 0) notes.push(`${counts.deliveredAndBounced} delivered and bounced`);
     if (counts.lost > 0) notes.push(`lost e.g. #${counts.lostSample.join(', #')}`);
     notes.push(...stream.anomalies, ...receiver.anomalies.slice(0, 3));
