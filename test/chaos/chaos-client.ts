@@ -28,7 +28,14 @@ export class ChaosClient {
   }
 
   /** Logs in on `edge`, sends initial presence and waits until the server reflects it (RFC 6121 §4.2.2). */
-  static async login(edge: EdgeEndpoint, domain: string, user: string, password: string, resource: string, onElement: (el: Element) => void): Promise<ChaosClient> {
+  static async login(
+    edge: EdgeEndpoint,
+    domain: string,
+    user: string,
+    password: string,
+    resource: string,
+    onElement: (el: Element) => void,
+  ): Promise<ChaosClient> {
     const raw = await RawClient.connect({ host: edge.host, port: edge.c2sPort, mode: 'tcp' });
     const timer = setTimeout(() => raw.close(), LOGIN_TIMEOUT_MS);
     try {

@@ -12,7 +12,7 @@ import type { Receiver } from './receiver.js';
 export interface FaultContext {
   cluster: ChaosCluster;
   receiver: Receiver;
-  note(text: string): void;
+  note: (text: string) => void;
 }
 
 export interface Fault {

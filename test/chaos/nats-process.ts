@@ -64,8 +64,8 @@ export class NatsProcess {
     const keep = (d: Buffer): void => {
       this.output = (this.output + d.toString()).slice(-4000);
     };
-    c.stdout!.on('data', keep);
-    c.stderr!.on('data', keep);
+    c.stdout.on('data', keep);
+    c.stderr.on('data', keep);
     c.once('exit', () => {
       exited = true;
       live.delete(c);

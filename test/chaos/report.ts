@@ -27,8 +27,9 @@ export function runDescription(settings: { rate: number }): string {
 export function table(rows: Row[]): string {
   const head = '| fault | sent | live | stored | bounced | dup | reordered | LOST | s | notes |';
   const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|---|';
-  const lines = rows.map(({ fault, counts: c, notes, seconds }) =>
-    `| ${fault} | ${c.sent} | ${c.live} | ${c.stored} | ${c.bounced} | ${c.duplicates} | ${c.reordered} | ${c.lost > 0 ? `**${c.lost}**` : 0} | ${seconds.toFixed(0)} | ${notes.join('; ').replaceAll('|', '\\|')} |`,
+  const lines = rows.map(
+    ({ fault, counts: c, notes, seconds }) =>
+      `| ${fault} | ${c.sent} | ${c.live} | ${c.stored} | ${c.bounced} | ${c.duplicates} | ${c.reordered} | ${c.lost > 0 ? `**${c.lost}**` : 0} | ${seconds.toFixed(0)} | ${notes.join('; ').replaceAll('|', '\\|')} |`,
   );
   return [head, rule, ...lines].join('\n');
 }
