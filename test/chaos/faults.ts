@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '#libs/testing';
+import type { ChaosClient } from './chaos-client.js';
 import type { ChaosCluster } from './chaos-cluster.js';
 import type { Receiver } from './receiver.js';
 
@@ -50,6 +51,17 @@ const CUT_TIMEOUT_MS = 60_000;
  */
 const RESUME_AFTER_CUT_MS = 8_000;
 
+/** How long a connection may take to end once it has no reason to live. */
+const ENDED_TIMEOUT_MS = 30_000;
+
+async function endedWithin(c: ChaosClient, when: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ENDED_TIMEOUT_MS)));
+  const r = await Promise.race([c.ended.then(() => 'ended' as const), timeout]);
+  clearTimeout(timer);
+  if (r === 'timeout') throw new Error(`the receiver's connection was still open ${ENDED_TIMEOUT_MS} ms ${when}`);
+}
+
 const killAndRestart = (name: string): Fault => ({
   name: `SIGKILL ${name} (restarted after ${RESTART_AFTER_MS / 1000} s)`,
   reconnectDelayMs: QUICK_RETURN_MS,
@@ -65,7 +77,7 @@ const receiverEdgeDies = (returnMs: number): Fault => ({
   reconnectDelayMs: returnMs,
   async inject({ cluster, receiver }) {
     await cluster.kill('edge-2');
-    await receiver.current!.ended;
+    await endedWithin(receiver.current!, 'after its edge was killed');
     await sleep(returnMs);
   },
 });
@@ -111,7 +123,7 @@ export const FAULTS: Fault[] = [
       note(`cut after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       await sleep(RESUME_AFTER_CUT_MS);
       slow.resumeReading();
-      await slow.ended;
+      await endedWithin(slow, 'after it was cut and read again');
     },
   },
 ];

@@ -18,7 +18,10 @@ export interface RunSettings {
   warmupMs: number;
   /** Streaming after the fault's schedule has ended. */
   tailMs: number;
-  /** A phase ends when every message is accounted for, or nothing arrived for this long... */
+  /**
+   * A phase ends when every message is accounted for, or nothing arrived for this long (keep it
+   * above the time the cluster takes to route an unacknowledged delivery again)...
+   */
   settleMs: number;
   /** ...and never lasts longer than this. */
   settleMaxMs: number;
