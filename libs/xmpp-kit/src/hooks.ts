@@ -14,11 +14,13 @@ export interface HookLogger {
   error(obj: object, msg: string): void;
 }
 
-interface Entry<A> {
-  handler: HookHandler<A>;
-  priority: number;
-  owner: string;
+/** One registered handler, as `handlers()` lists it. */
+export interface HookEntry<A> {
+  readonly handler: HookHandler<A>;
+  readonly priority: number;
+  readonly owner: string;
 }
+type Entry<A> = HookEntry<A>;
 
 export class Hooks<V extends object> {
   private readonly chains = new Map<keyof V, Entry<any>[]>();
@@ -41,6 +43,16 @@ export class Hooks<V extends object> {
 
   has(name: keyof V): boolean {
     return (this.chains.get(name)?.length ?? 0) > 0;
+  }
+
+  /**
+   * The chain in the order it runs, or undefined when empty: for a hook its app runs itself (the
+   * edge runs `stanza-out` synchronously and resumes a held stanza's chain after its holder). The
+   * array is live: copy it before keeping it past the current tick.
+   */
+  handlers<K extends keyof V>(name: K): readonly HookEntry<V[K]>[] | undefined {
+    const chain = this.chains.get(name);
+    return chain && chain.length > 0 ? chain : undefined;
   }
 
   /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */

@@ -5,9 +5,11 @@ import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
 
 /**
- * Stanzas the router chose this edge for (docs/architecture.md step 3): written to the session's
- * socket without parsing. A session gone meanwhile sends the stanza back to the router, one hop
- * further, to be re-routed as to a vanished full JID.
+ * Stanzas the router chose this edge for (docs/architecture.md step 3): handed to the session's
+ * stream without parsing (`stream.deliver`, which runs `stanza-out` and writes). A session gone
+ * meanwhile, or a stream that closed or cut its client before writing the stanza (outcome
+ * `unwritten`), sends the stanza back to the router, one hop further, to be re-routed as to a
+ * vanished full JID.
  */
 export function deliver(ctx: EdgeContext, msg: BusMessage): void {
   const frame = decodeFrame(msg.data);
@@ -16,7 +18,9 @@ export function deliver(ctx: EdgeContext, msg: BusMessage): void {
   const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
   if (stream && stream.state === 'bound') {
     const span = continueSpan('glider-edge', 'edge.deliver', stanza);
-    stream.sendRaw(stanza.xml);
+    stream.deliver(stanza.xml, (outcome) => {
+      if (outcome.kind === 'unwritten') redirect(ctx, stanza);
+    }, stanza);
     span.end();
     if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
     return;
