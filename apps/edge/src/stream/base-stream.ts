@@ -135,13 +135,13 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
    * delivery) is written as it came unless a handler changes it. `settle` learns the outcome
    * exactly once (stream/outgoing.ts), synchronously when it is known at once.
    */
-  deliver(stanza: Element | Uint8Array, settle?: Settle, meta?: StanzaMeta): void {
+  deliver<M extends StanzaMeta | undefined = undefined>(stanza: Element | Uint8Array, settle?: Settle<M>, meta?: M): void {
     if (this.state === 'closed' || this.state === 'closing') {
-      return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], this.log);
+      return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], meta as M, this.log);
     }
     if (stanza instanceof Uint8Array) this.ctx.stats.stanzasOut++;
     const chain = this.stanzaOutChain();
-    if (chain === undefined) return this.writeStanza(stanza instanceof Uint8Array ? stanza : this.serialise(stanza), settle);
+    if (chain === undefined) return this.writeStanza(stanza instanceof Uint8Array ? stanza : this.serialise(stanza), settle, meta as M);
     new StanzaOut<this>(this, stanza, meta, settle, this).run(chain, 0);
   }
 
@@ -153,10 +153,10 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   }
 
   /** @internal StanzaOutSink */
-  writeStanza(data: string | Uint8Array, settle: Settle | undefined): void {
-    if (this.state === 'closed' || this.state === 'closing') return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], this.log);
+  writeStanza<M>(data: string | Uint8Array, settle: Settle<M> | undefined, meta: M): void {
+    if (this.state === 'closed' || this.state === 'closing') return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], meta, this.log);
     this.lastWriteAt = Date.now();
-    this.out.write(data, settle);
+    this.out.write(data, settle, meta);
   }
 
   /** @internal StanzaOutSink */
@@ -177,10 +177,15 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string): void {
     if (outcome === 'held') {
       (this.held ??= new Set()).add(out);
-      return settleSafely(out.settleFn, { kind: 'held', by }, this.log);
+      return out.report({ kind: 'held', by });
     }
     this.held?.delete(out);
-    settleSafely(out.settleFn, { kind: 'dropped', by, reason: reason ?? '' }, this.log);
+    out.report({ kind: 'dropped', by, reason: reason ?? '' });
+  }
+
+  /** @internal StanzaOutSink */
+  unhold(out: HeldStanza): void {
+    this.held?.delete(out);
   }
 
   /** Stanzas and bytes waiting for the peer to read. */
@@ -222,7 +227,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     if (this.held) {
       const held = [...this.held];
       this.held = undefined;
-      for (const s of held) s.abandon((settle) => settleSafely(settle, UNWRITTEN[reason], this.log));
+      for (const s of held) s.abandon(UNWRITTEN[reason]);
       gone.stanzas += held.length;
     }
     return gone;

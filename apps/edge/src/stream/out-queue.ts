@@ -5,7 +5,8 @@ interface Waiting {
   data: string | Uint8Array;
   size: number;
   /** Undefined for what is not a stanza (features, SASL, SM nonzas): nobody waits for it. */
-  settle: Settle | undefined;
+  settle: Settle<unknown> | undefined;
+  meta: unknown;
 }
 
 /** How much a discard handed back. */
@@ -41,14 +42,14 @@ export class OutQueue {
     return { stanzas: this.items.length - this.head, bytes: this.waitingBytes };
   }
 
-  write(data: string | Uint8Array, settle?: Settle): void {
+  write<M>(data: string | Uint8Array, settle?: Settle<M>, meta?: M): void {
     if (!this.blocked && this.head === this.items.length) {
       this.blocked = !this.transport.write(data);
-      settleSafely(settle, WRITTEN, this.log);
+      settleSafely(settle, WRITTEN, meta as M, this.log);
       return;
     }
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
-    this.items.push({ data, size, settle });
+    this.items.push({ data, size, settle: settle as Settle<unknown> | undefined, meta });
     this.waitingBytes += size;
     if (this.waitingBytes + this.transport.bufferedBytes() > this.maxBytes) this.onOverflow();
   }
@@ -70,7 +71,7 @@ export class OutQueue {
       const item = items[i]!;
       if (!item.settle) continue;
       out.stanzas++;
-      settleSafely(item.settle, UNWRITTEN[reason], this.log);
+      settleSafely(item.settle, UNWRITTEN[reason], item.meta, this.log);
     }
     return out;
   }
@@ -82,7 +83,7 @@ export class OutQueue {
       this.items[this.head++] = undefined;
       this.waitingBytes -= item.size;
       this.blocked = !this.transport.write(item.data);
-      settleSafely(item.settle, WRITTEN, this.log);
+      settleSafely(item.settle, WRITTEN, item.meta, this.log);
     }
     if (this.head === this.items.length) {
       this.items = [];

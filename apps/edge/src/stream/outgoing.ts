@@ -37,11 +37,12 @@ export interface Unwritten {
 export type UnwrittenReason = 'closing' | 'closed' | 'cut';
 
 /**
- * Receives a stanza's outcome. Called synchronously inside `deliver()` when the outcome is known at
- * once (the common case: written), else later; at most once with `held`, exactly once with a final
- * outcome. It must not throw (a throw is logged and ignored).
+ * Receives a stanza's outcome, with the `meta` given to `deliver()` (so one function can serve every
+ * delivery: no closure per stanza). Called synchronously inside `deliver()` when the outcome is
+ * known at once (the common case: written), else later; at most once with `held`, exactly once
+ * with a final outcome. It must not throw (a throw is logged and ignored).
  */
-export type Settle = (outcome: Outcome) => void;
+export type Settle<M = StanzaMeta | undefined> = (outcome: Outcome, meta: M) => void;
 
 /**
  * What a `stanza-out` handler may read without parsing a serialised stanza: the bus envelope's
@@ -68,10 +69,10 @@ export function isFinal(outcome: Outcome): boolean {
 }
 
 /** Calls a caller's Settle; a throwing one must not break the stream's write loop. */
-export function settleSafely(settle: Settle | undefined, outcome: Outcome, log: { error(obj: object, msg: string): void }): void {
+export function settleSafely<M>(settle: Settle<M> | undefined, outcome: Outcome, meta: M, log: { error(obj: object, msg: string): void }): void {
   if (!settle) return;
   try {
-    settle(outcome);
+    settle(outcome, meta);
   } catch (err) {
     log.error({ err, outcome: outcome.kind }, 'a stanza outcome callback threw');
   }

@@ -1,16 +1,18 @@
 import type { HookEntry } from '#libs/xmpp-kit';
 import { parseElement, type Element, type XmlLimits } from '#libs/xml';
-import type { Settle, StanzaMeta } from './outgoing.js';
+import type { Outcome, Settle, StanzaMeta } from './outgoing.js';
 
 /** What a StanzaOut needs from its stream (BaseStream implements it). */
 export interface StanzaOutSink {
   /** Writes the stanza's final form (after the chain) and settles it `written` or `unwritten`. */
-  writeStanza(data: string | Uint8Array, settle: Settle | undefined): void;
+  writeStanza<M>(data: string | Uint8Array, settle: Settle<M> | undefined, meta: M): void;
   serialise(el: Element): string;
   /** Limits for re-reading a serialised stanza that this server made (deliveries). */
   reparseLimits(): XmlLimits;
   /** Settles (and forgets) a stanza dropped or held by a handler. */
   settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string): void;
+  /** A held stanza was released: the stream no longer needs to hand it back at close. */
+  unhold(out: HeldStanza): void;
   readonly log: { error(obj: object, msg: string): void };
 }
 
@@ -18,8 +20,10 @@ type Status = 'pending' | 'held' | 'done';
 
 /** What the stream keeps of a held stanza, to hand it back if it closes first. */
 export interface HeldStanza {
-  readonly settleFn: Settle | undefined;
-  abandon(settleUnwritten: (settle: Settle | undefined) => void): void;
+  /** Tells the caller (its `settle`). */
+  report(outcome: Outcome): void;
+  /** The stream closed while this was held: reported with `outcome` (unwritten), and done. */
+  abandon(outcome: Outcome): void;
 }
 
 /**
@@ -43,7 +47,7 @@ export class StanzaOut<S = unknown> implements HeldStanza {
     stanza: Element | Uint8Array,
     /** The bus envelope's fields for a delivery; undefined for a stanza the edge made. */
     readonly meta: StanzaMeta | undefined,
-    private readonly settle: Settle | undefined,
+    private readonly settle: Settle<any> | undefined,
     private readonly sink: StanzaOutSink,
   ) {
     if (stanza instanceof Uint8Array) this.raw = stanza;
@@ -96,16 +100,27 @@ export class StanzaOut<S = unknown> implements HeldStanza {
   release(): void {
     if (this.status !== 'held') return;
     this.status = 'pending';
+    this.sink.unhold(this);
     const rest = this.rest ?? [];
     this.rest = undefined;
     this.run(rest, 0);
   }
 
   /** The stream closed while this was held: handed back to the caller. */
-  abandon(settleUnwritten: (settle: Settle | undefined) => void): void {
+  abandon(outcome: Outcome): void {
     if (this.status !== 'held') return;
     this.status = 'done';
-    settleUnwritten(this.settle);
+    this.report(outcome);
+  }
+
+  /** @internal for the stream: the caller's callback, safely. */
+  report(outcome: Outcome): void {
+    if (!this.settle) return;
+    try {
+      this.settle(outcome, this.meta);
+    } catch (err) {
+      this.sink.log.error({ err, outcome: outcome.kind }, 'a stanza outcome callback threw');
+    }
   }
 
   /** Runs the chain from `from`; writes the stanza unless a handler dropped or held it. */
@@ -130,11 +145,6 @@ export class StanzaOut<S = unknown> implements HeldStanza {
       if (result === 'stop') break;
     }
     this.status = 'done';
-    this.sink.writeStanza(this.el ? this.sink.serialise(this.el) : this.raw!, this.settle);
-  }
-
-  /** @internal for the sink: the caller's callback. */
-  get settleFn(): Settle | undefined {
-    return this.settle;
+    this.sink.writeStanza(this.el ? this.sink.serialise(this.el) : this.raw!, this.settle, this.meta);
   }
 }
