@@ -7,6 +7,16 @@
 export type HookResult = 'stop' | 'continue' | void;
 export type HookHandler<A> = (arg: A) => HookResult | Promise<HookResult>;
 
+/**
+ * Marks a hook's argument type as synchronous: its handlers must answer at once (the app runs the
+ * chain itself, e.g. the edge's `stanza-out` on every write), so `on()` refuses an async handler.
+ */
+export interface SyncHookArg {
+  readonly synchronousHook: true;
+}
+/** The handler type `on()` accepts for an argument type: synchronous for a SyncHookArg. */
+export type HandlerFor<A> = A extends SyncHookArg ? (arg: A) => HookResult : HookHandler<A>;
+
 /** What a setup returns: calling it undoes the registration. */
 export type Registration = () => void;
 
@@ -27,8 +37,8 @@ export class Hooks<V extends object> {
 
   constructor(private readonly log: HookLogger) {}
 
-  on<K extends keyof V>(name: K, handler: HookHandler<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
-    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
+  on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
+    const entry: Entry<V[K]> = { handler: handler as HookHandler<V[K]>, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
     const chain = this.chains.get(name) ?? [];
     chain.push(entry);
     chain.sort((a, b) => b.priority - a.priority);

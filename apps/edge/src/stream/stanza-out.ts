@@ -1,4 +1,4 @@
-import type { HookEntry } from '#libs/xmpp-kit';
+import type { HookEntry, SyncHookArg } from '#libs/xmpp-kit';
 import { parseElement, type Element, type XmlLimits } from '#libs/xml';
 import type { Outcome, Settle, StanzaMeta } from './outgoing.js';
 
@@ -34,7 +34,7 @@ export interface HeldStanza {
  * feature waits. A delivery arrives serialised; it is parsed only if a handler calls `element()`,
  * and written as it came unless a handler changed it.
  */
-export class StanzaOut<S = unknown> implements HeldStanza {
+export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
   private raw: string | Uint8Array | undefined;
   private el: Element | undefined;
   private status: Status = 'pending';
@@ -52,6 +52,11 @@ export class StanzaOut<S = unknown> implements HeldStanza {
   ) {
     if (stanza instanceof Uint8Array) this.raw = stanza;
     else this.el = stanza;
+  }
+
+  /** Handlers are synchronous (`hooks.on` refuses an async one). */
+  get synchronousHook(): true {
+    return true;
   }
 
   /** message, presence or iq, without parsing. */
