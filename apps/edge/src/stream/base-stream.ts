@@ -4,13 +4,13 @@ import type { Logger } from '#libs/telemetry';
 import { reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import type { HookEntry } from '#libs/xmpp-kit';
 import { CLOSE_GRACE_MS, type EdgeContext } from '../edge.context.js';
-import { TokenBucket } from '../limits/token-bucket.js';
 import type { Transport } from '../transport/transport.js';
+import { InboundFlow } from './inbound-flow.js';
 import { settleSafely, UNWRITTEN, type Settle, type StanzaMeta, type UnwrittenReason } from './outgoing.js';
 import { OutQueue } from './out-queue.js';
 import { StanzaOut, type HeldStanza, type StanzaOutSink } from './stanza-out.js';
 import { closingTag, streamErrorXml } from './stream-header.js';
-import { QuietStreamLog, type StreamLog } from './stream-log.js';
+import { StreamLogger, type StreamLog } from './stream-log.js';
 import type { BaseStreamState, StreamErrorCondition } from './stream-state.js';
 import { createFramer, type XmlFramer } from './xml-framer.js';
 
@@ -38,26 +38,20 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** A stream header is due: at the start, and after a restart (RFC 6120 §4.3.3). */
   private expectingHeader = true;
   private cut = false;
-  private queued = 0;
-  private readonly pausedFor = new Set<'rate' | 'queue'>();
   private readonly framer: XmlFramer;
-  private readonly bucket: TokenBucket;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly inbound: InboundFlow;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly closeListeners: (() => void)[] = [];
   private readonly out: OutQueue;
   /** Stanzas a stanza-out handler holds: handed back `unwritten` if the stream closes first. */
   private held: Set<HeldStanza> | undefined;
-  /** Made on first use (see `log`); the transport kind is the one the connection opened with. */
-  private logger: Logger | undefined;
-  private quietLog: QuietStreamLog | undefined;
-  private readonly logBindings: Record<string, unknown>[] = [];
-  private readonly openedAs: string;
+  private readonly logs: StreamLogger;
 
   constructor(readonly ctx: EdgeContext, readonly transport: Transport, private readonly contentNs: string) {
-    this.openedAs = transport.kind;
+    const openedAs = transport.kind; // the logs name how the connection opened, STARTTLS or not
+    this.logs = new StreamLogger(ctx.logger, () => ({ sid: this.sessionId, ip: transport.remoteAddress, transport: openedAs }));
     const limits = ctx.config.edge.limits;
-    this.bucket = new TokenBucket(limits.readBytesPerSecond, limits.readBurstBytes);
+    this.inbound = new InboundFlow(transport, limits, (ms, fn) => this.timer(ms, fn));
     this.out = new OutQueue(transport, limits.maxWriteBufferBytes, () => this.cutSlowReader(), { error: (o, m) => this.log.error(o, m) });
     this.framer = createFramer(transport.framed, this.xmlLimits(), {
       start: (name, attrs) => this.enqueue(() => this.streamStart(name, attrs)),
@@ -75,8 +69,6 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   protected abstract onStreamStart(name: string, attrs: Record<string, string>): void | Promise<void>;
   /** A top-level element (nonza or stanza). */
   protected abstract onElement(el: Element): void | Promise<void>;
-  /** Our header's `from`. */
-  protected abstract headerFrom(): string;
   /** Writes our stream header (RFC 6120 §4.7) or RFC 7395 <open/> with the given stream id. */
   protected abstract headerXml(id: string): string;
   /** The `stanza-out` handlers, or undefined when none is registered (the cheap path). */
@@ -84,29 +76,19 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** The connection is gone: the subclass's clean-up (after the close listeners). */
   protected abstract connectionGone(): void;
 
-  /**
-   * The stream's logger: sid, ip, transport, and what the subclass binds (jid). The pino child is
-   * built on first use, and not for info/debug lines while the level drops them, since most streams
-   * log nothing at the usual levels and a child costs a login measurable time.
-   */
+  /** The stream's logger (stream-log.ts): made on first use, quiet while info is off. */
   get log(): StreamLog {
-    if (this.logger || this.ctx.logger.isLevelEnabled('info')) return this.fullLog();
-    return (this.quietLog ??= new QuietStreamLog(() => this.fullLog())) as unknown as StreamLog;
+    return this.logs.log;
   }
 
   /** @internal the materialised child logger. */
   fullLog(): Logger {
-    if (!this.logger) {
-      this.logger = this.ctx.logger.child({ sid: this.sessionId, ip: this.transport.remoteAddress, transport: this.openedAs });
-      for (const b of this.logBindings) this.logger = this.logger.child(b);
-    }
-    return this.logger;
+    return this.logs.full();
   }
 
   /** Adds fields to every later log line of this stream. */
   protected bindLog(fields: Record<string, unknown>): void {
-    this.logBindings.push(fields);
-    if (this.logger) this.logger = this.logger.child(fields);
+    this.logs.bind(fields);
   }
 
   /** Runs `fn` after `ms` unless the stream closed first. */
@@ -275,11 +257,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     if (this.state === 'closed') return;
     this.lastReadAt = Date.now();
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const wait = this.bucket.take(size);
-    if (wait > 0) {
-      this.setPaused('rate', true);
-      this.timer(wait, () => this.setPaused('rate', false));
-    }
+    this.inbound.read(size);
     if (this.state === 'closing') return; // drain what the peer still sends until it closes
     this.framer.write(data);
   }
@@ -295,33 +273,16 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     return this.onStreamStart(name, attrs);
   }
 
-  /**
-   * Elements are handled one at a time, in order; a handler may be async (SASL, bind, a stanza
-   * waiting for the router). Past edge.limits.maxQueuedStanzas waiting, reading pauses until the
-   * queue is half empty, so a peer that sends faster than it is served is slowed, not buffered.
-   */
+  /** Runs `fn` in turn with the stream's other elements (stream/inbound-flow.ts), unless it closed first. */
   protected enqueue(fn: () => void | Promise<void>): void {
-    this.queued++;
-    if (this.queued > this.ctx.config.edge.limits.maxQueuedStanzas) this.setPaused('queue', true);
-    this.queue = this.queue
-      .then(() => (this.state === 'closed' || this.state === 'closing' ? undefined : fn()))
-      .catch((err) => {
+    this.inbound.enqueue(
+      fn,
+      () => this.state === 'closed' || this.state === 'closing',
+      (err) => {
         this.log.error({ err }, 'stream handler failed');
         this.error('internal-server-error');
-      })
-      .finally(() => {
-        this.queued--;
-        if (this.queued <= this.ctx.config.edge.limits.maxQueuedStanzas / 2) this.setPaused('queue', false);
-      });
-  }
-
-  /** Reading pauses while any reason holds (the read rate limit, a full queue). */
-  private setPaused(reason: 'rate' | 'queue', paused: boolean): void {
-    if (paused === this.pausedFor.has(reason)) return;
-    if (paused) this.pausedFor.add(reason);
-    else this.pausedFor.delete(reason);
-    if (this.pausedFor.size > 0) this.transport.pause();
-    else this.transport.resume();
+      },
+    );
   }
 
   private onStreamEnd(): void {

@@ -79,12 +79,8 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     };
   }
 
-  protected headerFrom(): string {
-    return this.domain || this.ctx.config.domains[0]!;
-  }
-
   protected headerXml(id: string): string {
-    return responseHeader({ id, from: this.headerFrom(), lang: this.lang, framed: this.transport.framed });
+    return responseHeader({ id, from: this.domain || this.ctx.config.domains[0]!, lang: this.lang, framed: this.transport.framed });
   }
 
   protected stanzaOutChain(): readonly HookEntry<StanzaOut<this>>[] | undefined {

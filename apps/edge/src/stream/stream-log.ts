@@ -19,3 +19,37 @@ export class QuietStreamLog {
     (log.error as AnyLogFn).apply(log, args);
   }
 }
+
+/**
+ * A stream's logger: sid, ip, the transport it opened on, and fields bound later (jid). The pino
+ * child is built on first use, and not for info/debug lines while the level drops them, since most
+ * streams log nothing at the usual levels and a child costs a login measurable time.
+ */
+export class StreamLogger {
+  private logger: Logger | undefined;
+  private quiet: QuietStreamLog | undefined;
+  private readonly bindings: Record<string, unknown>[] = [];
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly base: () => Record<string, unknown>,
+  ) {}
+
+  get log(): StreamLog {
+    if (this.logger || this.parent.isLevelEnabled('info')) return this.full();
+    return (this.quiet ??= new QuietStreamLog(() => this.full())) as unknown as StreamLog;
+  }
+
+  full(): Logger {
+    if (!this.logger) {
+      this.logger = this.parent.child(this.base());
+      for (const b of this.bindings) this.logger = this.logger.child(b);
+    }
+    return this.logger;
+  }
+
+  bind(fields: Record<string, unknown>): void {
+    this.bindings.push(fields);
+    if (this.logger) this.logger = this.logger.child(fields);
+  }
+}
