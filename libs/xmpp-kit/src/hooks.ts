@@ -15,7 +15,7 @@ export interface SyncHookArg {
   readonly synchronousHook: true;
 }
 /** The handler type `on()` accepts for an argument type: synchronous for a SyncHookArg. */
-export type HandlerFor<A> = A extends SyncHookArg ? (arg: A) => HookResult : HookHandler<A>;
+export type HandlerFor<A> = [A] extends [SyncHookArg] ? (arg: A) => HookResult : HookHandler<A>;
 
 /** What a setup returns: calling it undoes the registration. */
 export type Registration = () => void;
