@@ -38,6 +38,8 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** A stream header is due: at the start, and after a restart (RFC 6120 §4.3.3). */
   private expectingHeader = true;
   private cut = false;
+  /** We closed our side (close or stream error): nothing more the peer sent is handled. */
+  private ended = false;
   private readonly framer: XmlFramer;
   private readonly inbound: InboundFlow;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -194,6 +196,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** Closes our side of the stream; the transport ends once the peer closes, or after a grace period. */
   close(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    this.ended = true;
     this.handBack('closing');
     if (!this.headerSent && !this.transport.framed) this.sendHeader(true);
     this.out.writeNow(closingTag(this.transport.framed));
@@ -273,11 +276,15 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     return this.onStreamStart(name, attrs);
   }
 
-  /** Runs `fn` in turn with the stream's other elements (stream/inbound-flow.ts), unless it closed first. */
+  /**
+   * Runs `fn` in turn with the stream's other elements (stream/inbound-flow.ts), unless we closed
+   * our side first. A peer that hangs up right after sending still has what it sent before handled
+   * (RFC 6120 §4.4): a client's last messages are routed, not dropped with the connection.
+   */
   protected enqueue(fn: () => void | Promise<void>): void {
     this.inbound.enqueue(
       fn,
-      () => this.state === 'closed' || this.state === 'closing',
+      () => this.ended,
       (err) => {
         this.log.error({ err }, 'stream handler failed');
         this.error('internal-server-error');

@@ -27,6 +27,8 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   /** Bare after SASL, full after bind. */
   jid: Jid | undefined;
   private authTimer: NodeJS.Timeout | undefined;
+  /** A resource was bound; stays true after the connection goes, for stanzas it sent before. */
+  private hadResource = false;
   private inPath: StanzaInPath | undefined;
 
   constructor(ctx: EdgeContext, transport: Transport) {
@@ -58,6 +60,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   boundTo(full: Jid): void {
     this.jid = full;
     this.state = 'bound';
+    this.hadResource = true;
     this.bindLog({ jid: full.toString() });
     if (this.authTimer) {
       this.clearTimer(this.authTimer);
@@ -102,7 +105,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
 
   protected onElement(el: Element): void | Promise<void> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
-    const chain = this.state === 'bound' && isStanza(el) ? this.ctx.hooks.handlers('stanza-in') : undefined;
+    const chain = this.hadResource && isStanza(el) ? this.ctx.hooks.handlers('stanza-in') : undefined;
     if (chain === undefined) return this.proceed(el);
     return new StanzaIn<C2sStream>(this, el, (this.inPath ??= this.makeInPath())).run(chain, 0);
   }
@@ -113,7 +116,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     if (stanza && el.name === 'iq' && !this.validIq(el)) return;
     if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return;
     if (!stanza) return this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`);
-    if (this.state !== 'bound') return this.error('not-authorized', 'authenticate and bind a resource first');
+    if (!this.hadResource) return this.error('not-authorized', 'authenticate and bind a resource first');
     this.ctx.stats.stanzasIn++;
     await routeFromClient(this, el);
   }
