@@ -140,6 +140,26 @@ describe('stanza-in and stanza-out hooks', () => {
     assert.deepEqual(await readUntil(c, 'h2'), ['h1', 'h2']);
   });
 
+  test('a release inside the holding handler lets the chain go on: later handlers run once, the stanza is written once', async () => {
+    const later: string[] = [];
+    registrations.push(
+      h.edge.ctx.hooks.on('stanza-out', (out) => {
+        if (!out.meta) return;
+        out.hold();
+        out.release();
+      }, { owner: 'instant', priority: 10 }),
+      h.edge.ctx.hooks.on('stanza-out', (out) => void (out.meta && later.push(out.meta.id!)), { owner: 'later' }),
+    );
+    const { c, jid, stream } = await bound('instant');
+    const outcomes: string[] = [];
+    const env = envelope(stream, jid, 'once');
+    stream.deliver(env.xml, (o) => outcomes.push(o.kind), env);
+    assert.deepEqual(outcomes, ['held', 'written']);
+    assert.deepEqual(later, ['once']);
+    await ping(c, 'after-once');
+    assert.deepEqual(await readUntil(c, 'after-once'), ['once', 'after-once']);
+  });
+
   test('a stanza still held when the connection goes is handed back unwritten', async () => {
     registrations.push(h.edge.ctx.hooks.on('stanza-out', (out) => void (out.meta && out.hold()), { owner: 'csi' }));
     const { c, jid, stream } = await bound('gone');

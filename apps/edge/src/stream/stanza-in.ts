@@ -21,6 +21,8 @@ export class StanzaIn<S = unknown> {
   private status: 'pending' | 'held' | 'done' = 'pending';
   private rest: readonly HookEntry<StanzaIn<S>>[] | undefined;
   private current = '';
+  /** A handler is running: a release() inside it just lets the chain go on. */
+  private inHandler = false;
 
   constructor(
     readonly stream: S,
@@ -45,6 +47,7 @@ export class StanzaIn<S = unknown> {
   release(): void {
     if (this.status !== 'held') return;
     this.status = 'pending';
+    if (this.inHandler) return;
     const rest = this.rest ?? [];
     this.rest = undefined;
     this.path.enqueue(() => this.run(rest, 0));
@@ -55,11 +58,13 @@ export class StanzaIn<S = unknown> {
       const entry = chain[i]!;
       this.current = entry.owner;
       let result: unknown;
+      this.inHandler = true;
       try {
         result = await entry.handler(this);
       } catch (err) {
         this.path.log.error({ err, hook: 'stanza-in', feature: entry.owner }, 'hook handler failed; skipped');
       }
+      this.inHandler = false;
       if (this.status === 'held') {
         this.rest = chain.slice(i + 1);
         return;

@@ -41,6 +41,8 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
   private rest: readonly HookEntry<StanzaOut<S>>[] | undefined;
   /** The feature running now (for held/dropped reports). */
   private current = '';
+  /** A handler is running: a release() inside it just lets the chain go on. */
+  private inHandler = false;
 
   constructor(
     readonly stream: S,
@@ -106,6 +108,7 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
     if (this.status !== 'held') return;
     this.status = 'pending';
     this.sink.unhold(this);
+    if (this.inHandler) return;
     const rest = this.rest ?? [];
     this.rest = undefined;
     this.run(rest, 0);
@@ -134,11 +137,13 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
       const entry = chain[i]!;
       this.current = entry.owner;
       let result: unknown;
+      this.inHandler = true;
       try {
         result = entry.handler(this);
       } catch (err) {
         this.sink.log.error({ err, hook: 'stanza-out', feature: entry.owner }, 'hook handler failed; skipped');
       }
+      this.inHandler = false;
       if (result instanceof Promise) {
         this.sink.log.error({ hook: 'stanza-out', feature: entry.owner }, 'stanza-out handlers run synchronously (hold, then release); the returned promise is ignored');
       }
