@@ -132,7 +132,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** An element to the peer: stanzas go through `deliver()`, anything else (features, SASL) is written in order. */
   send(el: Element | string): void {
     if (typeof el !== 'string' && STANZAS.has(el.name) && (el.attrs.xmlns === undefined || el.attrs.xmlns === this.contentNs)) return this.deliver(el);
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.state === 'closing') return; // nothing after our closing tag
     this.write(typeof el === 'string' ? el : this.serialise(el));
   }
 
