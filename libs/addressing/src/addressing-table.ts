@@ -85,7 +85,8 @@ export class AddressingTable {
       if (q.type === 'error' || q.type === 'headline' || q.type === 'groupchat') return drop(`${q.type} message to the server`);
       return unavailable('the server takes no messages');
     }
-    if (q.type !== 'get' && q.type !== 'set') return drop(`iq ${q.type || 'without type'} to the server: nobody asked`);
+    const unasked = iqNobodyAsked(q);
+    if (unasked) return unasked;
     if (q.ns === undefined) return bounce('bad-request', 'an IQ get or set has exactly one payload (RFC 6120 §8.2.3)');
     return this.service(this.index.serverIq.get(q.ns), 'server-iq', q.from.bare().toString()) ?? unavailable(`${q.ns} is not served here`);
   }
@@ -96,7 +97,8 @@ export class AddressingTable {
     if (q.kind === 'presence') return this.service(this.index.presence, 'account-presence', account) ?? drop('no presence service is running');
     if (q.kind === 'message' || q.to.resource) return { kind: 'account', account };
     // §8.5.2.1.3 / §8.5.2.2.3: an IQ to a bare JID is answered by the server on the account's behalf.
-    if (q.type !== 'get' && q.type !== 'set') return drop(`iq ${q.type || 'without type'} to a bare JID: nobody asked`);
+    const unasked = iqNobodyAsked(q);
+    if (unasked) return unasked;
     if (q.ns === undefined) return bounce('bad-request', 'an IQ get or set has exactly one payload (RFC 6120 §8.2.3)');
     const own = q.from.bare().toString() === account;
     const claim = this.index.accountIq.get(q.ns);
@@ -110,6 +112,13 @@ export class AddressingTable {
   private to(service: string, claim: ServiceClaim, partitionKey: string): Address {
     return { kind: 'service', service, claim, partitionKey, subject: subjects.serviceIn(service, partitionOf(partitionKey, this.opts.partitions)) };
   }
+}
+
+/** RFC 6120 §8.2.3: results and errors to the server or an account answer nothing it asked; other types are bad requests. */
+function iqNobodyAsked(q: AddressQuery): Address | undefined {
+  if (q.type === 'result' || q.type === 'error') return drop(`iq ${q.type} that nobody asked for`);
+  if (q.type !== 'get' && q.type !== 'set') return bounce('bad-request', `iq type "${q.type}"`);
+  return undefined;
 }
 
 const bounce = (condition: 'remote-server-not-found' | 'service-unavailable' | 'bad-request', text: string): Address => ({ kind: 'bounce', condition, text });

@@ -1,7 +1,7 @@
 import { NS, StanzaError } from '#libs/stanza';
 import { Element, xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import type { IqRequest } from '../../core/iq-dispatcher.js';
+import type { IqRequest } from '../../core/iq-request.js';
 import type { RouterContext } from '../../router.context.js';
 
 export const DISCO_INFO_NS = NS.discoInfo;
@@ -32,7 +32,7 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
       query.append(xml('identity', { category: 'account', type: 'registered' }));
-      for (const f of ctx.iq.namespaces(false).sort()) query.append(xml('feature', { var: f }));
+      for (const f of ctx.addressing.accountNamespaces()) query.append(xml('feature', { var: f }));
       return query;
     };
     const items = async (req: IqRequest) => {
