@@ -121,6 +121,14 @@ export class PresenceHarness {
     return this.for(session);
   }
 
+  /**
+   * Resolves once everything published so far has reached its subscribers (the fake edge and
+   * router). After the Acks of what a test sent, that is every stanza presence sent for it.
+   */
+  delivered(): Promise<void> {
+    return this.bus.flush();
+  }
+
   clear(): void {
     this.received.length = 0;
     this.toRouter.length = 0;
