@@ -115,3 +115,35 @@ describe('RFC 6121 §2 roster', () => {
     assert.equal((await h.storage.rosters.getItem(bob, alice))?.subscription, 'none');
   });
 });
+
+describe('RFC 6121 §2.5, §3.2: a roster change\'s side effects leave before its answer', () => {
+  test('remove: the contact\'s unsubscribe/unsubscribed and every push are acknowledged before the result', async () => {
+    // Deliveries acknowledged by the edge (as delivery-acks makes them): the result may only leave
+    // once the side effects were taken, so a client that reacts to the result never sees them later.
+    const h = await PresenceHarness.start({}, { ackedDelivery: true });
+    try {
+      const [alice, bob] = [await h.createUser('alice'), await h.createUser('bob')];
+      const both = { subscription: 'both' as const, askOut: false, askIn: false, approved: false, groups: [] };
+      await h.storage.rosters.modify(alice, bob, () => ({ jid: bob, ...both }));
+      await h.storage.rosters.modify(bob, alice, () => ({ jid: alice, ...both }));
+      const a = await h.login(`${alice}/pc`);
+      const b = await h.login(`${bob}/phone`);
+      await h.delivered();
+      h.clear();
+      await h.send(a, set(xml('item', { jid: bob, subscription: 'remove' })));
+      const result = h.events.findIndex((e) => e.kind === 'received' && e.el.attrs.id === 's' && e.el.attrs.type === 'result');
+      assert.ok(result >= 0, 'answered');
+      const sideEffects = h.events.filter((e, i) => i !== result && e.kind === 'received' && e !== h.events[result]);
+      const names = sideEffects.map((e) => `${e.sessionId === b.sessionId ? 'bob' : 'alice'} ${e.el.name} ${e.el.attrs.type}`);
+      for (const expected of ['bob presence unsubscribe', 'bob presence unsubscribed', 'bob iq set', 'alice iq set']) {
+        assert.ok(names.includes(expected), `${expected} sent (got ${names.join(', ')})`);
+      }
+      for (const e of sideEffects) {
+        const acked = h.events.findIndex((x) => x.kind === 'acked' && x.el === e.el);
+        assert.ok(acked >= 0 && acked < result, `${e.el.name} ${e.el.attrs.type} to ${e.sessionId} acknowledged before the result`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
