@@ -39,6 +39,8 @@ test('presence: the sender presence service first, then the recipient, partition
   const delivered = t.resolve(q('presence', 'alice@example.com/pc', 'bob@example.com/x', { phase: 'deliver' }));
   assert.deepEqual(delivered.kind === 'service' && [delivered.service, delivered.claim, delivered.partitionKey], ['presence', 'account-presence', 'bob@example.com']);
   assert.equal(t.resolve(q('presence', 'alice@example.com/pc', 'example.com', { phase: 'deliver' })).kind, 'drop');
+  assert.equal(t.presenceOf('bob@example.com')?.subject, subjects.presenceIn(partitionOf('bob@example.com', P)), 'where session events go');
+  assert.equal(new AddressingTable({ localDomains: ['example.com'], partitions: P }).presenceOf('bob@example.com'), undefined);
 });
 
 test('account IQs: own-only claims serve the owner only; nobody serving → service-unavailable', () => {

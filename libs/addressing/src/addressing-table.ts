@@ -62,6 +62,11 @@ export class AddressingTable {
     return [...this.index.accountIq.keys()].sort();
   }
 
+  /** The service holding a local account's presence (session events go there), if one runs. */
+  presenceOf(account: string): Extract<Address, { kind: 'service' }> | undefined {
+    return this.index.presence === undefined ? undefined : this.to(this.index.presence, 'account-presence', account);
+  }
+
   resolve(q: AddressQuery): Address {
     // RFC 6121 §3, §4: a local account's presence is processed on the sender's side first (roster,
     // directed-presence list); its service then asks again with phase 'deliver'.
@@ -109,7 +114,7 @@ export class AddressingTable {
     return name === undefined ? undefined : this.to(name, claim, key);
   }
 
-  private to(service: string, claim: ServiceClaim, partitionKey: string): Address {
+  private to(service: string, claim: ServiceClaim, partitionKey: string): Extract<Address, { kind: 'service' }> {
     return { kind: 'service', service, claim, partitionKey, subject: subjects.serviceIn(service, partitionOf(partitionKey, this.opts.partitions)) };
   }
 }
