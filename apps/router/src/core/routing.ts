@@ -30,6 +30,7 @@ export async function route(st: RoutedStanza, ctx: RouterContext, forward: Servi
   // An edge sent it back: the session it was for is gone. Available/unavailable to a vanished
   // resource is silently ignored (RFC 6121 §8.5.3.2.2); subscription state is in the roster already.
   if (st.name === 'presence' && st.hops > 0) return;
+  if (!st.name) return void ctx.logger.warn({ stanzaId: st.env.id, kind: st.env.kind }, 'stanza of a kind this version does not know dropped');
   const to = ctx.addressing.resolve(addressQuery(st));
   switch (to.kind) {
     case 'drop':
