@@ -92,8 +92,10 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
       handler: (_p, msg) => this.onMessage(msg),
       logger: this.logger,
     });
-    await this.consumer.start();
+    // Declared before consuming: a request that comes in between is retried until a partition is
+    // claimed (requestRetrying), where a missing declaration would bounce it with service-unavailable.
     await this.directory.declare(name, this.instanceId, this.serves());
+    await this.consumer.start();
     this.logger.info({ features: this.loaded.names, instance: this.instanceId }, `${this.partitions.name} started`);
   }
 
