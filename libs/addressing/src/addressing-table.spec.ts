@@ -54,6 +54,8 @@ test('account IQs: own-only claims serve the owner only; nobody serving → serv
   const unknown = t.resolve(q('iq', 'alice@example.com/pc', 'bob@example.com', { ns: 'urn:nobody', type: 'set' }));
   assert.equal(unknown.kind === 'bounce' && unknown.condition, 'service-unavailable');
   assert.equal(t.resolve(q('iq', 'alice@example.com/pc', 'bob@example.com', { type: 'result' })).kind, 'drop');
+  assert.deepEqual(t.accountNamespaces(true), [ROSTER, 'vcard-temp']);
+  assert.deepEqual(t.accountNamespaces(false), ['vcard-temp'], 'others are not told about what only the owner may use');
   const noPayload = t.resolve(q('iq', 'alice@example.com/pc', 'bob@example.com'));
   assert.equal(noPayload.kind === 'bounce' && noPayload.condition, 'bad-request');
 });

@@ -57,9 +57,9 @@ export class AddressingTable {
     return this.index.discoFeatures;
   }
 
-  /** IQ namespaces some service answers on accounts (disco#info of an account). */
-  accountNamespaces(): string[] {
-    return [...this.index.accountIq.keys()].sort();
+  /** IQ namespaces some service answers on an account, for its owner or for others (disco#info of an account). */
+  accountNamespaces(forOwner: boolean): string[] {
+    return [...this.index.accountIq].filter(([, c]) => forOwner || !c.ownOnly).map(([ns]) => ns).sort();
   }
 
   /** The service holding a local account's presence (session events go there), if one runs. */
