@@ -5,7 +5,7 @@ import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
-import type { IqRequest } from './core/iq-request.js';
+import type { IqRequest } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
 

@@ -19,7 +19,7 @@ import { PartitionedService } from '#libs/runtime';
 import { IqDispatcher } from '#libs/xmpp-kit';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
-import type { IqRequest } from './iq-request.js';
+import type { IqRequest } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { route } from './routing.js';

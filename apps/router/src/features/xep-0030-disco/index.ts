@@ -1,7 +1,7 @@
 import { NS, StanzaError } from '#libs/stanza';
 import { Element, xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
-import type { IqRequest } from '../../core/iq-request.js';
+import type { IqRequest } from '../../core/iq-dispatcher.js';
 import type { RouterContext } from '../../router.context.js';
 
 export const DISCO_INFO_NS = NS.discoInfo;

@@ -1,6 +1,6 @@
 import type { Jid } from '#libs/jid';
 import type { Element } from '#libs/xml';
-import type { IqDispatcher } from '#libs/xmpp-kit';
+import type { IqDispatcher, IqHandler as KitIqHandler } from '#libs/xmpp-kit';
 import type { RoutedStanza } from './routed-stanza.js';
 
 /** What a router IQ handler gets (registered with `ctx.iq.register(type, ns, handler, scope)`). */
@@ -17,4 +17,7 @@ export interface IqRequest {
   own: boolean;
 }
 
+/** The router's IQ handlers and dispatcher: the shared one of libs/xmpp-kit, over IqRequest. */
+export type IqHandler = KitIqHandler<IqRequest>;
 export type RouterIqDispatcher = IqDispatcher<IqRequest>;
+export type { IqScope } from '#libs/xmpp-kit';
