@@ -119,6 +119,12 @@ test('two services claiming one thing: the first by name serves it, the clash is
   assert.equal(t.conflicts().length, 2);
 });
 
+test('a service declaring a local domain does not take the accounts over', () => {
+  const t = table();
+  t.set('rogue', declaration('rogue', 'x', { domains: ['example.com'] }));
+  assert.deepEqual(t.resolve(q('message', 'alice@example.com/pc', 'bob@example.com')), { kind: 'account', account: 'bob@example.com' });
+});
+
 test('declarations are checked: a service name must be a subject token', () => {
   assert.throws(() => declaration('Bad.Name', 'x', {}), /subject token/);
   assert.throws(() => declaration('muc', 'x', { domains: ['a@b'] }), /bare domain/);

@@ -74,7 +74,8 @@ export class AddressingTable {
       return this.service(this.index.presence, 'account-presence', q.from.bare().toString()) ?? unavailable('no presence service is running');
     }
     const domain = q.to.domain;
-    const owner = this.index.domains.get(domain);
+    // A local domain is the accounts' own: a service cannot take it over by declaring it.
+    const owner = this.local.has(domain) ? undefined : this.index.domains.get(domain);
     if (owner) return this.to(owner, 'domain', q.to.bare().toString());
     if (!this.local.has(domain)) {
       // RFC 6120 §10.4: another domain; without a service carrying it there, §10.4.3.
