@@ -3,12 +3,12 @@
  * 2 edges on loopback), composed here so that each member can be killed, stopped and started again
  * with the same settings, nats-server included.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '#libs/testing';
 import { startGlider, type GliderProcess } from '../harness/glider-process.js';
-import { addUser } from '../harness/gliderctl.js';
+import { gliderctl } from '../harness/gliderctl.js';
 import { edgeEnv, type EdgeEndpoint } from '../harness/standalone.js';
 import { NatsProcess } from './nats-process.js';
 
@@ -89,8 +89,13 @@ export class ChaosCluster {
     return readFileSync(join(this.dataDir, 'tls', 'self-signed.crt'), 'utf8');
   }
 
-  addUser(user: string, password: string): Promise<void> {
-    return addUser(`${user}@${this.domain}`, password, this.adminPort);
+  /** Through the real gliderctl; with the admin token file when the routers made one (admin.tokenFile). */
+  async addUser(user: string, password: string): Promise<void> {
+    const jid = `${user}@${this.domain}`;
+    const tokenFile = join(this.dataDir, 'admin-token');
+    const auth = existsSync(tokenFile) ? ['--token-file', tokenFile] : [];
+    const r = await gliderctl([...auth, 'user', 'add', jid], { adminPort: this.adminPort, stdin: password + '\n' });
+    if (r.code !== 0) throw new Error(`gliderctl user add ${jid} failed (${r.code}): ${r.stderr}${r.stdout}`);
   }
 
   pid(name: string): number {
