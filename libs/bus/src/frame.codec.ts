@@ -63,8 +63,31 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-function refOut(r: any): SessionRef | undefined {
+// What protobufjs's decoder returns: proto3 defaults filled in, enums as numbers, an unset message
+// field null or absent, and `body` naming the oneof member that is set.
+type Wire<T> = { readonly [K in keyof T]-?: NonNullable<T[K]> extends string | number | boolean | Uint8Array ? NonNullable<T[K]> : unknown };
+interface WireRef {
+  edgeId: string;
+  sessionId: string;
+}
+type WireStanza = Omit<Wire<StanzaEnvelope>, 'kind' | 'origin' | 'target'> & { kind: number; origin?: WireRef | null; target?: WireRef | null };
+type WireSession = Omit<Wire<SessionEvent>, 'kind' | 'session'> & { kind: number; session?: WireRef | null };
+type WireControl = Omit<Wire<EdgeControl>, 'kind'> & { kind: number };
+type WireLoad = Omit<Wire<LoadReport>, 'atMs'> & { atMs: Int64 };
+interface WireFrame {
+  body?: 'stanza' | 'session' | 'control' | 'load';
+  stanza: WireStanza;
+  session: WireSession;
+  control: WireControl;
+  load: WireLoad;
+}
+type WireRecord = Omit<Wire<SessionRecord>, 'session' | 'boundAtMs' | 'lastPresence'> & {
+  session?: WireRef | null;
+  boundAtMs: Int64;
+  lastPresence?: Uint8Array | null;
+};
+
+function refOut(r: WireRef | null | undefined): SessionRef | undefined {
   return r ? { edgeId: r.edgeId, sessionId: r.sessionId } : undefined;
 }
 
@@ -72,7 +95,7 @@ function stanzaIn(s: StanzaEnvelope): object {
   return { ...s, kind: stanzaKinds.toNum[s.kind] ?? 0 };
 }
 
-function stanzaOut(m: any): StanzaEnvelope {
+function stanzaOut(m: WireStanza): StanzaEnvelope {
   const out: StanzaEnvelope = {
     from: m.from,
     to: m.to,
@@ -89,18 +112,18 @@ function stanzaOut(m: any): StanzaEnvelope {
   return out;
 }
 
-function sessionOut(m: any): SessionEvent {
+function sessionOut(m: WireSession): SessionEvent {
   const out: SessionEvent = { kind: sessionKinds.toName[m.kind] ?? 'KIND_UNSPECIFIED', jid: m.jid, wasAvailable: m.wasAvailable };
   if (m.session) out.session = refOut(m.session);
   if (m.status) out.status = m.status;
   return out;
 }
 
-function controlOut(m: any): EdgeControl {
+function controlOut(m: WireControl): EdgeControl {
   return { kind: controlKinds.toName[m.kind] ?? 'KIND_UNSPECIFIED', sessionId: m.sessionId, condition: m.condition, text: m.text };
 }
 
-function loadOut(m: any): LoadReport {
+function loadOut(m: WireLoad): LoadReport {
   return {
     component: m.component,
     instance: m.instance,
@@ -122,7 +145,7 @@ export function encodeFrame(f: Frame): Uint8Array {
 }
 
 export function decodeFrame(b: Uint8Array): Frame {
-  const m: any = T.frame.decode(asBuffer(b));
+  const m = T.frame.decode(asBuffer(b)) as unknown as WireFrame;
   switch (m.body) {
     case 'stanza':
       return { stanza: stanzaOut(m.stanza) };
@@ -142,7 +165,7 @@ export function encodeAck(a: Ack): Uint8Array {
 }
 
 export function decodeAck(b: Uint8Array): Ack {
-  const m: any = T.ack.decode(asBuffer(b));
+  const m = T.ack.decode(asBuffer(b)) as unknown as Wire<Ack>;
   return m.error ? { taken: m.taken, error: m.error } : { taken: m.taken };
 }
 
@@ -151,7 +174,7 @@ export function encodeSessionRecord(r: SessionRecord): Uint8Array {
 }
 
 export function decodeSessionRecord(b: Uint8Array): SessionRecord {
-  const m: any = T.record.decode(asBuffer(b));
+  const m = T.record.decode(asBuffer(b)) as unknown as WireRecord;
   const out: SessionRecord = {
     jid: m.jid,
     priority: m.priority,

@@ -21,7 +21,8 @@ interface Entry<A> {
 }
 
 export class Hooks<V extends object> {
-  private readonly chains = new Map<keyof V, Entry<any>[]>();
+  // Each chain holds the entries of one hook name: `on` and `run` pair V[K] with its own key.
+  private readonly chains = new Map<keyof V, Entry<never>[]>();
 
   constructor(private readonly log: HookLogger) {}
 
@@ -45,7 +46,7 @@ export class Hooks<V extends object> {
 
   /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */
   async run<K extends keyof V>(name: K, arg: V[K]): Promise<'stop' | 'continue'> {
-    const chain = this.chains.get(name);
+    const chain = this.chains.get(name) as Entry<V[K]>[] | undefined;
     if (!chain) return 'continue';
     for (const entry of [...chain]) {
       try {

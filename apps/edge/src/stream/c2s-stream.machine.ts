@@ -16,8 +16,6 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
 /** What a stream logs through (features use only these). */
 export type StreamLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-type AnyLogFn = (...args: unknown[]) => void;
-
 /** A stream's log while info is off: info and debug drop, warn and error go to the real child. */
 class QuietStreamLog {
   constructor(private readonly stream: C2sStream) {}
@@ -25,11 +23,11 @@ class QuietStreamLog {
   info(): void {}
   warn(...args: unknown[]): void {
     const log = this.stream.fullLog();
-    (log.warn as AnyLogFn).apply(log, args);
+    Reflect.apply(log.warn, log, args);
   }
   error(...args: unknown[]): void {
     const log = this.stream.fullLog();
-    (log.error as AnyLogFn).apply(log, args);
+    Reflect.apply(log.error, log, args);
   }
 }
 
@@ -93,7 +91,7 @@ export class C2sStream {
    */
   get log(): StreamLog {
     if (this.logger || this.ctx.logger.isLevelEnabled('info')) return this.fullLog();
-    return (this.quietLog ??= new QuietStreamLog(this)) as unknown as StreamLog;
+    return this.quietLog ??= new QuietStreamLog(this);
   }
 
   /** @internal the materialised child logger (QuietStreamLog's warn/error). */
