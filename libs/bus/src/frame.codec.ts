@@ -14,12 +14,16 @@ import {
   ackToWire,
   frameFromWire,
   frameToWire,
+  serviceDeclarationFromWire,
+  serviceDeclarationToWire,
   sessionRecordFromWire,
   sessionRecordToWire,
   type Ack,
   type AckWire,
   type Frame,
   type FrameWire,
+  type ServiceDeclaration,
+  type ServiceDeclarationWire,
   type SessionRecord,
   type SessionRecordWire,
 } from './messages.js';
@@ -44,6 +48,7 @@ const T = {
   frame: root.lookupType('glider.bus.v1.Frame'),
   ack: root.lookupType('glider.bus.v1.Ack'),
   record: root.lookupType('glider.bus.v1.SessionRecord'),
+  service: root.lookupType('glider.bus.v1.ServiceDeclaration'),
 };
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -76,4 +81,14 @@ export function decodeSessionRecord(b: Uint8Array): SessionRecord {
   if (r.lastPresence?.length) r.lastPresence = new Uint8Array(r.lastPresence);
   else delete r.lastPresence;
   return r;
+}
+
+/** The KV value of a service's declaration (libs/addressing). */
+export function encodeServiceDeclaration(d: ServiceDeclaration): Uint8Array {
+  return T.service.encode(serviceDeclarationToWire(d)).finish();
+}
+
+/** Fields a newer writer added are ignored; missing ones take their proto3 defaults. */
+export function decodeServiceDeclaration(b: Uint8Array): ServiceDeclaration {
+  return serviceDeclarationFromWire(T.service.decode(asBuffer(b)) as unknown as ServiceDeclarationWire);
 }

@@ -141,6 +141,35 @@ export interface LoadReport {
   draining?: boolean;
 }
 
+/**
+ * What one instance of a service serves (KV bucket glider_services, key built by libs/bus subjects;
+ * written every heartbeat, entries live 3 heartbeats, so a dead instance's declaration vanishes).
+ * Read by libs/addressing: the one table that decides where a stanza goes.
+ */
+export interface ServiceDeclaration {
+  /** a subject token: stanzas reach it on serviceIn(service, partition) */
+  service: string;
+  instance: string;
+  /** served entirely, e.g. conference.example.com */
+  domains: string[];
+  /** carries stanzas to domains nobody here serves (s2s) */
+  remoteDomains: boolean;
+  /** presence from and to local accounts (RFC 6121 §3, §4) */
+  accountPresence: boolean;
+  /** IQ namespaces answered on a local bare account */
+  accountIq: IqClaim[];
+  /** IQ namespaces answered on a local domain itself */
+  serverIq: string[];
+  /** added to the server's disco#info (XEP-0030) */
+  discoFeatures: string[];
+}
+
+export interface IqClaim {
+  ns: string;
+  /** only on the sender's own account (the roster: RFC 6121 §2.1.3) */
+  ownOnly: boolean;
+}
+
 /** glider.bus.v1.StanzaEnvelope as protobufjs decodes it. */
 export interface StanzaEnvelopeWire {
   from: string;
@@ -215,6 +244,24 @@ export interface LoadReportWire {
   draining?: boolean | null;
 }
 
+/** glider.bus.v1.ServiceDeclaration as protobufjs decodes it. */
+export interface ServiceDeclarationWire {
+  service: string;
+  instance: string;
+  domains?: string[];
+  remoteDomains: boolean;
+  accountPresence: boolean;
+  accountIq?: IqClaimWire[] | null;
+  serverIq?: string[];
+  discoFeatures?: string[];
+}
+
+/** glider.bus.v1.IqClaim as protobufjs decodes it. */
+export interface IqClaimWire {
+  ns: string;
+  ownOnly: boolean;
+}
+
 export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
   const out: StanzaEnvelope = { from: m.from, to: m.to, kind: stanzaKindNames[m.kind] ?? 'STANZA_KIND_UNSPECIFIED', type: m.type, id: m.id, xml: m.xml };
   if (m.traceparent != null) out.traceparent = m.traceparent;
@@ -287,6 +334,25 @@ export function loadReportFromWire(m: LoadReportWire): LoadReport {
   return out;
 }
 
+export function serviceDeclarationFromWire(m: ServiceDeclarationWire): ServiceDeclaration {
+  const out: ServiceDeclaration = {
+    service: m.service,
+    instance: m.instance,
+    domains: m.domains ? [...m.domains] : [],
+    remoteDomains: m.remoteDomains,
+    accountPresence: m.accountPresence,
+    accountIq: m.accountIq ? m.accountIq.map((x) => iqClaimFromWire(x)) : [],
+    serverIq: m.serverIq ? [...m.serverIq] : [],
+    discoFeatures: m.discoFeatures ? [...m.discoFeatures] : [],
+  };
+  return out;
+}
+
+export function iqClaimFromWire(m: IqClaimWire): IqClaim {
+  const out: IqClaim = { ns: m.ns, ownOnly: m.ownOnly };
+  return out;
+}
+
 export function stanzaEnvelopeToWire(v: StanzaEnvelope): StanzaEnvelopeWire {
   return { ...v, kind: stanzaKindNumbers[v.kind] ?? 0 };
 }
@@ -320,5 +386,13 @@ export function sessionRecordToWire(v: SessionRecord): SessionRecordWire {
 }
 
 export function loadReportToWire(v: LoadReport): LoadReportWire {
+  return v;
+}
+
+export function serviceDeclarationToWire(v: ServiceDeclaration): ServiceDeclarationWire {
+  return v;
+}
+
+export function iqClaimToWire(v: IqClaim): IqClaimWire {
   return v;
 }
