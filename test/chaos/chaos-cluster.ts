@@ -106,6 +106,18 @@ export class ChaosCluster {
     return this.member(name).proc.logFile;
   }
 
+  /** The sum of a counter's samples on a member's Prometheus endpoint (/metrics on its HTTP port). */
+  async counter(name: string, metric: string): Promise<number> {
+    const res = await fetch(`http://127.0.0.1:${this.member(name).env.GLIDER_HTTP__PORT}/metrics`);
+    const text = await res.text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = new RegExp(`^${metric}(\\{[^}]*\\})? ([0-9.e+-]+)`).exec(line);
+      if (m) sum += Number(m[2]);
+    }
+    return sum;
+  }
+
   /** SIGKILL (or another ending signal), and waits until the process is gone. */
   async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const { proc } = this.member(name);

@@ -62,15 +62,26 @@ async function endedWithin(c: ChaosClient, when: string): Promise<void> {
   if (r === 'timeout') throw new Error(`the receiver's connection was still open ${ENDED_TIMEOUT_MS} ms ${when}`);
 }
 
-const killAndRestart = (name: string): Fault => ({
-  name: `SIGKILL ${name} (restarted after ${RESTART_AFTER_MS / 1000} s)`,
+type Pick = (cluster: ChaosCluster) => Promise<{ name: string; why?: string }>;
+
+const killAndRestart = (label: string, pick: Pick): Fault => ({
+  name: `SIGKILL ${label} (restarted after ${RESTART_AFTER_MS / 1000} s)`,
   reconnectDelayMs: QUICK_RETURN_MS,
-  async inject({ cluster }) {
+  async inject({ cluster, note }) {
+    const { name, why } = await pick(cluster);
+    if (why) note(`killed ${name} (${why})`);
     await cluster.kill(name);
     await sleep(RESTART_AFTER_MS);
     await cluster.restart(name);
   },
 });
+
+/** The router that has routed the most so far: the one carrying the stream's partition. */
+const busiestRouter: Pick = async (cluster) => {
+  const routed = await Promise.all(['router-1', 'router-2'].map(async (r) => [r, await cluster.counter(r, 'glider_router_stanzas_routed_total')] as const));
+  const [name] = routed.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return { name, why: `stanzas routed so far: ${routed.map(([r, n]) => `${r} ${n}`).join(', ')}` };
+};
 
 const receiverEdgeDies = (returnMs: number): Fault => ({
   name: `SIGKILL receiver's edge, receiver back after ${returnMs / 1000} s`,
@@ -83,8 +94,8 @@ const receiverEdgeDies = (returnMs: number): Fault => ({
 });
 
 export const FAULTS: Fault[] = [
-  killAndRestart('router-1'),
-  killAndRestart('presence-1'),
+  killAndRestart('the router routing the stream', busiestRouter),
+  killAndRestart('presence-1', () => Promise.resolve({ name: 'presence-1' })),
   {
     name: `SIGKILL nats-server (restarted after ${NATS_DOWN_MS / 1000} s)`,
     reconnectDelayMs: QUICK_RETURN_MS,
