@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { createServer, type Server } from 'node:net';
 import { waitFor } from '#libs/testing';
 import { isReady } from './harness/glider-process.js';
 import { addUser, gliderctl } from './harness/gliderctl.js';
@@ -29,8 +30,8 @@ after(() => {
 });
 
 /** `npm run cluster` in its own process group, as a terminal runs a foreground command. */
-function runCluster(dataDir: string): Run {
-  const child = spawn('npm', ['run', 'cluster', '--silent', '--', '--base-port', '0', '--data-dir', dataDir], {
+function runCluster(dataDir: string, basePort = 0): Run {
+  const child = spawn('npm', ['run', 'cluster', '--silent', '--', '--base-port', String(basePort), '--data-dir', dataDir], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,5 +112,30 @@ describe('npm run cluster', { timeout: 600_000 }, () => {
     assert.equal(await run.exited, 0, run.output());
     assertOrderedStop(run.output());
     assert.ok(existsSync(join(dataDir, 'glider.db')));
+  });
+
+  it('on a taken port: names it and the option that moves it, before starting anything', async () => {
+    // A port --base-port accepts (1024-55000), held as another server would hold it.
+    const hold = (port: number): Promise<Server | undefined> =>
+      new Promise((resolve) => {
+        const srv = createServer();
+        srv.once('error', () => resolve(undefined));
+        srv.listen(port, '127.0.0.1', () => resolve(srv));
+      });
+    let port = 0;
+    let holder: Server | undefined;
+    for (let i = 0; i < 50 && !holder; i++) holder = await hold((port = 20000 + Math.floor(Math.random() * 35000)));
+    assert.ok(holder, 'a port to hold');
+    const fresh = join(dataDir, 'not-created');
+    try {
+      const run = runCluster(fresh, port);
+      assert.equal(await run.exited, 2, run.output());
+      assert.match(run.output(), new RegExp(`port .*${port} \\(edge-1 c2s\\).* already in use`));
+      assert.match(run.output(), /--base-port/);
+      assert.equal(existsSync(fresh), false, 'nothing written');
+      assert.doesNotMatch(run.output(), /nats-server|Glider cluster up/);
+    } finally {
+      await new Promise((r) => holder!.close(r));
+    }
   });
 });

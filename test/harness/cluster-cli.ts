@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { resolve, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster, type Cluster, type StopEvent } from './cluster.js';
@@ -19,6 +20,23 @@ function httpPorts(base: number): Record<string, number> | undefined {
   const names = ['router-1', 'router-2', 'presence-1', 'edge-1', 'edge-2'];
   return Object.fromEntries(names.map((n, i) => [n, base + 3869 + i]));
 }
+
+/** Every fixed port the cluster will listen on, named (nats-server takes a free one). */
+function fixedPorts(base: number, http: Record<string, number>): { what: string; port: number }[] {
+  const edges = [0, 10000].flatMap((off, i) => [
+    { what: `edge-${i + 1} c2s`, port: base + off },
+    { what: `edge-${i + 1} direct TLS`, port: base + 1 + off },
+    { what: `edge-${i + 1} wss`, port: base + 221 + off },
+  ]);
+  return [...edges, { what: 'router-1 admin gRPC', port: base + 360 }, ...Object.entries(http).map(([n, port]) => ({ what: `${n} health/metrics`, port }))];
+}
+
+const canListen = (port: number): Promise<boolean> =>
+  new Promise((done) => {
+    const s = createServer();
+    s.once('error', () => done(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => done(true)));
+  });
 
 /** What a newcomer needs to know at start: every port, where the data, certificate and logs are. */
 export function describeCluster(c: Cluster): string {
@@ -72,6 +90,18 @@ export async function cluster(argv: string[]): Promise<void> {
   if (!Number.isInteger(drain) || drain < 0) {
     process.stderr.write(`cluster: --drain-timeout-ms must be a whole number of milliseconds, got ${values['drain-timeout-ms']}\n`);
     process.exit(2);
+  }
+  if (base > 0) {
+    // Before anything starts or a file is written: a second cluster (or standalone) on these ports.
+    const taken = [];
+    for (const p of fixedPorts(base, httpPorts(base)!)) if (!(await canListen(p.port))) taken.push(`${p.port} (${p.what})`);
+    if (taken.length > 0) {
+      process.stderr.write(
+        `cluster: port ${taken.join(', ')} already in use, by another npm run cluster, npm start or XMPP server? ` +
+          `Stop it, or move every port with --base-port N (e.g. --base-port ${base + 20000 <= 55000 ? base + 20000 : 25222}), or --base-port 0 for free ports.\n`,
+      );
+      process.exit(2);
+    }
   }
   const dataDir = resolve(values['data-dir']);
   const edgePorts = base === 0 ? undefined : [0, 10000].map((off) => ({ c2sPort: base + off, directTlsPort: base + 1 + off, wssPort: base + 221 + off, wsPort: base + 58 + off }));
