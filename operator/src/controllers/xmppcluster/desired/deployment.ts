@@ -13,7 +13,7 @@ export interface DeploymentInputs {
 
 const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 
-/** What the container listens on (components.ts), and health/metrics. */
+/** The ports it serves to clients (components.ts), and health/metrics. */
 function containerPorts(x: XmppCluster, c: ComponentName) {
   return [
     ...servedPorts(c, x.spec.edgeService.webSocket).map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
