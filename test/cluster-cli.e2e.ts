@@ -39,8 +39,8 @@ function runCluster(dataDir: string, basePort = 0): Run {
   });
   groups.push(child.pid!);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
@@ -135,7 +135,7 @@ describe('npm run cluster', { timeout: 600_000 }, () => {
       assert.equal(existsSync(fresh), false, 'nothing written');
       assert.doesNotMatch(run.output(), /nats-server|Glider cluster up/);
     } finally {
-      await new Promise((r) => holder!.close(r));
+      await new Promise((r) => holder.close(r));
     }
   });
 });

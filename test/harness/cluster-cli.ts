@@ -106,10 +106,11 @@ export async function cluster(argv: string[]): Promise<void> {
   const dataDir = resolve(values['data-dir']);
   const edgePorts = base === 0 ? undefined : [0, 10000].map((off) => ({ c2sPort: base + off, directTlsPort: base + 1 + off, wssPort: base + 221 + off, wsPort: base + 58 + off }));
   let stopping: Promise<void> | undefined;
-  let c: Cluster | undefined;
+  const up: { cluster?: Cluster } = {};
   // Installed before anything starts: a Ctrl-C while starting stops what is up, in order.
   const stop = (signal: string) => {
     stopping ??= (async () => {
+      const c = up.cluster;
       if (!c) return; // the start below sees `stopping` and ends
       const began = process.hrtime.bigint();
       process.stdout.write(`${signal}: stopping\n`);
@@ -122,7 +123,7 @@ export async function cluster(argv: string[]): Promise<void> {
     })();
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
-  c = await startCluster({
+  const c = await startCluster({
     natsUrl: values['nats-url'],
     dataDir,
     logDir: join(dataDir, 'logs'),
@@ -133,6 +134,7 @@ export async function cluster(argv: string[]): Promise<void> {
     detached: true,
     env: { GLIDER_EDGE__DRAIN_TIMEOUT_MS: String(drain), ...passThrough() },
   });
+  up.cluster = c;
   if (stopping) {
     stopping = undefined;
     stop('stop requested while starting');

@@ -28,7 +28,7 @@ export function registerOperatorMetrics(read: () => OperatorReadings, m: Meter =
     r.observe(clusters, now.clusters);
   };
   const observables = [reconciles, queueDepth, leader, clusters];
-  m.addBatchObservableCallback(callback as never, observables);
-  return () => m.removeBatchObservableCallback(callback as never, observables);
+  m.addBatchObservableCallback(callback, observables);
+  return () => m.removeBatchObservableCallback(callback, observables);
 }
 
