@@ -38,6 +38,21 @@ export const limitsSchema = z.strictObject({
   authTimeoutMs: ms.default(30_000),
 });
 
+/** Failed logins beyond the back-off delays (edge.authFailureDelayMs/MaxMs); docs/security.md. */
+export const authFailuresSchema = z.strictObject({
+  /** An address's or account's failures are forgotten this long after its last one. */
+  forgetAfterMs: ms.default(60_000),
+  /** Lock an account after this many failures in a row (0 = never: anyone could lock anyone out). */
+  lockoutAfter: z.number().int().min(0).default(0),
+  /** How long a locked account is refused (counted from its last failure). */
+  lockoutMs: ms.default(15 * 60_000),
+  /** Addresses and accounts remembered at most per edge (the oldest go first). */
+  maxTracked: z.number().int().min(100).default(100_000),
+  /** At most this many failed-login log lines per interval; then one line with the count left out. */
+  logLinesPerInterval: z.number().int().min(0).default(20),
+  logIntervalMs: ms.min(1).default(60_000),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -64,6 +79,7 @@ export const edgeSchema = z.strictObject({
   /** Failed-login back-off per source IP: base doubles per failure up to max. */
   authFailureDelayMs: ms.default(500),
   authFailureDelayMaxMs: ms.default(16_000),
+  authFailures: authFailuresSchema.default(authFailuresSchema.parse({})),
   /** SASL mechanisms offered, in preference order. PLAIN only ever inside TLS. */
   saslMechanisms: z
     .array(z.enum(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']))
