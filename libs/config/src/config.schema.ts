@@ -76,6 +76,11 @@ export const edgeSchema = z.strictObject({
   idleTimeoutMs: ms.default(600_000),
   /** What binding an already-bound full JID does (RFC 6120 §7.7.2.2). */
   resourceConflict: z.enum(['replace', 'refuse']).default('replace'),
+  /**
+   * Sessions (bound resources) one account may hold; the next bind gets <resource-constraint/>
+   * (RFC 6120 §7.6.2.1). Bounds presence fan-out too (docs/security.md). ejabberd's example config: 10.
+   */
+  maxSessionsPerAccount: z.number().int().min(1).default(10),
   /** Failed-login back-off per source IP: base doubles per failure up to max. */
   authFailureDelayMs: ms.default(500),
   authFailureDelayMaxMs: ms.default(16_000),
