@@ -139,6 +139,8 @@ export const storageSchema = z.strictObject({
 export const routerSchema = z.strictObject({
   id: z.string().min(1).optional(),
   offlineMaxPerUser: z.number().int().min(0).default(1000),
+  /** Bytes (UTF-8 XML) of one user's offline messages together; past it, messages bounce (XEP-0160). */
+  offlineMaxBytesPerUser: bytes.default(16 * 1024 * 1024),
 });
 
 export const presenceSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { StorageLimitError } from '../ports/errors.js';
-import type { OfflineMessage, OfflineRepository } from '../ports/offline.repository.js';
+import { offlineQuotaOf, type OfflineMessage, type OfflineQuota, type OfflineRepository } from '../ports/offline.repository.js';
 import type { EmbeddedDatabase } from './embedded-database.js';
 
 interface Row {
@@ -11,10 +11,16 @@ interface Row {
 export class EmbeddedOfflineRepository implements OfflineRepository {
   constructor(private readonly db: EmbeddedDatabase) {}
 
-  async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
+  async push(owner: string, xml: string, quota: number | OfflineQuota): Promise<number> {
+    const { messages, bytes } = offlineQuotaOf(quota);
+    const size = Buffer.byteLength(xml, 'utf8');
     return this.db.write((db) => {
-      const { n } = db.prepare('SELECT COUNT(*) AS n FROM offline WHERE owner = ?').get(owner) as { n: number };
-      if (n >= maxPerUser) throw new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
+      // one writer at a time (db.write): the check and the insert below cannot interleave
+      const { n, used } = db
+        .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(CAST(xml AS BLOB))), 0) AS used FROM offline WHERE owner = ?')
+        .get(owner) as { n: number; used: number };
+      if (n >= messages) throw new StorageLimitError(`offline storage of ${owner} is full (${messages} messages)`);
+      if (used + size > bytes) throw new StorageLimitError(`offline storage of ${owner} is full (${bytes} bytes)`);
       const { next } = db
         .prepare('INSERT INTO offline_seq (owner, next) VALUES (?, 2) ON CONFLICT DO UPDATE SET next = next + 1 RETURNING next')
         .get(owner) as { next: number };
