@@ -4,7 +4,7 @@ import { instanceId, type GliderConfig } from '#libs/config';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Storage } from '#libs/storage';
 import type { HealthRegistry, Logger } from '#libs/telemetry';
-import { loadOrCreateCertificate, readPair, watchCertificate, type CertificateWatch, type LoadedCertificate } from '#libs/tls';
+import { loadOrCreateCertificate, readPair, serverTlsPolicy, watchCertificate, type CertificateWatch, type LoadedCertificate } from '#libs/tls';
 import { Hooks, loadFeatures, type LoadedFeatures } from '#libs/xmpp-kit';
 import type { EdgeContext } from './edge.context.js';
 import type { EdgeHooks } from './edge.hooks.js';
@@ -137,7 +137,7 @@ export class EdgeServer {
   }
 
   private tlsOptions(cert: { key: string; cert: string }): SecureContextOptions {
-    return { key: cert.key, cert: cert.cert, minVersion: this.deps.config.tls.minVersion };
+    return { key: cert.key, cert: cert.cert, minVersion: this.deps.config.tls.minVersion, ...serverTlsPolicy(this.deps.config.tls.ciphers) };
   }
 
   private accept(transport: Transport): void {

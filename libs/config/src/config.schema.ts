@@ -103,6 +103,16 @@ export const tlsSchema = z.strictObject({
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
   /** Reload the certificate when the files change (Kubernetes Secret rotation). */
   watch: z.boolean().default(true),
+  /** OpenSSL cipher string; default: ECDHE with AES-GCM / ChaCha20-Poly1305 only (libs/tls). */
+  ciphers: z.string().min(1).optional(),
+  /** Staple OCSP responses (RFC 6066 §8) when the certificate names a responder (AIA) and the chain its issuer. */
+  ocspStapling: z.boolean().default(true),
+  /** A staple is fetched again once it is this old. */
+  ocspRefreshMs: ms.min(1000).default(3_600_000),
+  /** How long a handshake waits for the OCSP responder before going on without a staple. */
+  ocspTimeoutMs: ms.default(2_000),
+  /** After the responder failed, handshakes go without a (new) staple this long. */
+  ocspRetryMs: ms.default(60_000),
 });
 
 export const busSchema = z.strictObject({
