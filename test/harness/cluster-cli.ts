@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster.js';
 
@@ -33,7 +34,7 @@ export async function cluster(argv: string[]): Promise<void> {
       `Glider cluster up (domain ${c.domain}); logs in ${c.dataDir}`,
       `  nats-server ${c.natsUrl}`,
       ...c.edges.map((e, i) => `  edge-${i + 1}: c2s ${e.c2sPort} (STARTTLS), ${e.directTlsPort} (direct TLS), wss ${e.wssPort}`),
-      `  admin gRPC 127.0.0.1:${c.adminPort}: npm run gliderctl -- --server 127.0.0.1:${c.adminPort} user add alice@localhost`,
+      `  admin gRPC 127.0.0.1:${c.adminPort}: npm run gliderctl -- --server 127.0.0.1:${c.adminPort} --token-file ${join(c.dataDir, 'admin-token')} user add alice@localhost`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

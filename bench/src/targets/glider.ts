@@ -38,14 +38,17 @@ function missing(paths: string[]): string | undefined {
   return gone.length ? `missing ${gone.map((p) => p.slice(ROOT.length)).join(', ')}` : undefined;
 }
 
-async function addUsers(adminPort: number, req: TargetRequest): Promise<void> {
+async function addUsers(adminPort: number, req: TargetRequest, dataDir: string): Promise<void> {
   const def = protoLoader.loadSync(ADMIN_PROTO, { keepCase: false, defaults: true });
   const pkg = grpc.loadPackageDefinition(def) as any;
   const client = new pkg.glider.admin.v1.Admin(`127.0.0.1:${adminPort}`, grpc.credentials.createInsecure());
+  // the admin token the server made in its data dir (docs/security.md)
+  const auth = new grpc.Metadata();
+  auth.set('authorization', `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}`);
   try {
     await forEachLimited(req.users, 16, (i) =>
       new Promise<void>((resolve, reject) =>
-        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, (err: grpc.ServiceError | null) =>
+        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, auth, (err: grpc.ServiceError | null) =>
           !err || err.code === grpc.status.ALREADY_EXISTS ? resolve() : reject(new Error(`AddUser: ${err.message}`)),
         ),
       ),
@@ -82,7 +85,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(adminPort, child, 10_000, join(req.dir, 'stdout.log'));
-    await addUsers(adminPort, req);
+    await addUsers(adminPort, req, join(req.dir, 'data'));
   } catch (err) {
     await stopProcess(child);
     return { ok: false, reason: `standalone did not start: ${(err as Error).message}` };
@@ -182,7 +185,7 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
     await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 10000, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 360, child, 30_000, join(req.dir, 'stdout.log'));
-    await addUsers(base + 360, req);
+    await addUsers(base + 360, req, join(req.dir, 'data'));
   } catch (err) {
     await stopProcess(child, 15_000);
     return { ok: false, reason: `cluster did not start: ${(err as Error).message}` };

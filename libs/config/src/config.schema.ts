@@ -166,6 +166,14 @@ export const registrationSchema = z.strictObject({
 export const adminSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   grpcPort: port.default(5582),
+  /** 'token': every call needs `authorization: Bearer <token>` (docs/security.md); 'none' only for a private test rig. */
+  auth: z.enum(['token', 'none']).default('token'),
+  /** The token's file (one line); made with 0600 on first start when missing. Default: <dataDir>/admin-token. */
+  tokenFile: z.string().min(1).optional(),
+  /** Serve the admin API over TLS with tls.certFile/keyFile (needed off loopback, e.g. the pod network). */
+  tls: z.boolean().default(false),
+  /** CA file gliderctl verifies the admin server's certificate with (admin.tls); default: the system's. */
+  caFile: z.string().min(1).optional(),
 });
 
 export const httpSchema = z.strictObject({
