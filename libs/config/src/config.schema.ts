@@ -177,7 +177,11 @@ export const adminSchema = z.strictObject({
 });
 
 export const httpSchema = z.strictObject({
-  host: z.string().default('0.0.0.0'),
+  /**
+   * Loopback by default: the endpoints have no authentication (docs/security.md says what they
+   * show). The operator sets 0.0.0.0 in pods so the kubelet's probes and Prometheus reach them.
+   */
+  host: z.string().default('127.0.0.1'),
   /** /healthz/live, /healthz/ready and /metrics (Prometheus). 0 = a free port (tests). */
   port: port.default(9090),
 });
