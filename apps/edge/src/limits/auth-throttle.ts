@@ -10,6 +10,9 @@
  * - A success resets only that account's key. The address key is never reset by a success (an
  *   attacker logging into an account of their own between guesses gains nothing); it is forgotten
  *   `forgetAfterMs` after its last failure.
+ * - The queue is bounded: an attempt that would wait longer than `maxMs` is not queued but refused
+ *   at once ('busy', answered <temporary-auth-failure/>, its password unchecked), so a flood of
+ *   parallel attempts cannot push a key's next slot hours ahead and lock its owner out that way.
  * - Optional lockout: an account with `lockoutAfter` failures in a row is refused for `lockoutMs`
  *   without checking its password (0 = off, the default, since anyone can lock anyone out).
  *
@@ -25,7 +28,7 @@ export interface AuthThrottleOptions {
   maxEntries: number;
 }
 
-export type Admission = { kind: 'go'; waitMs: number } | { kind: 'locked'; retryAfterMs: number };
+export type Admission = { kind: 'go'; waitMs: number } | { kind: 'locked' | 'busy'; retryAfterMs: number };
 
 interface Entry {
   failures: number;
@@ -52,6 +55,7 @@ export class AuthThrottle {
     }
     const keyed = [this.live(addressKey(address), now), acct].filter((e): e is Entry => e !== undefined && e.failures > 0);
     const slot = Math.max(now, ...keyed.map((e) => e.nextAt));
+    if (slot - now > this.opts.maxMs) return { kind: 'busy', retryAfterMs: slot - now };
     for (const e of keyed) e.nextAt = slot + this.delayFor(e.failures);
     return { kind: 'go', waitMs: slot - now };
   }

@@ -66,6 +66,17 @@ test('AuthThrottle: parallel attempts from one address are checked one after ano
   assert.deepEqual(t.admit('b', 'fresh@d'), { kind: 'go', waitMs: 0 }, 'a clean address and account never wait');
 });
 
+test('AuthThrottle: the queue never reaches past maxMs: a flood is refused (busy), not queued for hours', () => {
+  let now = 0;
+  const t = throttle(() => now, { maxMs: 2000 });
+  for (let i = 0; i < 5; i++) t.failed(`ip${i}`, 'victim@d'); // the account's delay is at the cap
+  const kinds = Array.from({ length: 50 }, (_, i) => t.admit(`other${i}`, 'victim@d').kind);
+  assert.ok(kinds.filter((k) => k === 'go').length <= 2, kinds.join());
+  assert.ok(kinds.includes('busy'));
+  now = 10_000;
+  assert.deepEqual(t.admit('owner', 'victim@d'), { kind: 'go', waitMs: 0 }, 'once the flood stops, the owner waits no longer than the cap');
+});
+
 test('AuthThrottle: forgets an address after forgetAfterMs without failures', () => {
   let now = 0;
   const t = throttle(() => now);

@@ -31,6 +31,8 @@ interface Exchange {
   account?: string;
   /** The current attempt was refused by the lockout without checking its credentials. */
   lockedForMs?: number;
+  /** The current attempt found the back-off queue full and was refused without a check. */
+  busy?: boolean;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -98,6 +100,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
     }
     ex.account = undefined;
     ex.lockedForMs = undefined;
+    ex.busy = undefined;
     ex.mechanism = createMechanism(name, {
       domain: stream.domain,
       lookup: (username) => gatedLookup(ctx, stream, ex, username),
@@ -143,6 +146,10 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
     // RFC 6120 §6.5.1: the account is temporarily disabled; its credentials were not checked.
     step = { kind: 'failure', condition: 'account-disabled', text: `too many failed logins; try again in ${Math.ceil(ex.lockedForMs / 1000)} s` };
     logFailure(ctx, stream, ex, 'account-disabled: locked out');
+  } else if (ex.busy) {
+    // RFC 6120 §6.5.10: try again later; too many attempts are already waiting their turn.
+    step = { kind: 'failure', condition: 'temporary-auth-failure', text: 'too many login attempts; try again later' };
+    logFailure(ctx, stream, ex, 'temporary-auth-failure: back-off queue full');
   } else if ((step.condition === 'not-authorized' || step.condition === 'account-disabled') && !step.text) {
     // Wrong credentials (not a protocol mismatch such as an unsupported channel-binding type):
     // back off before answering, so guessing costs time (DESIGN.md security defaults).
@@ -168,8 +175,9 @@ async function gatedLookup(ctx: EdgeContext, stream: C2sStream, ex: Exchange, us
   const account = `${username}@${stream.domain}`;
   ex.account = account;
   const admission = ctx.throttle.admit(stream.transport.remoteAddress, account);
-  if (admission.kind === 'locked') {
-    ex.lockedForMs = admission.retryAfterMs;
+  if (admission.kind !== 'go') {
+    if (admission.kind === 'locked') ex.lockedForMs = admission.retryAfterMs;
+    else ex.busy = true;
     return undefined;
   }
   if (admission.waitMs > 0) await ctx.delay(admission.waitMs, 'gate');
