@@ -16,9 +16,8 @@ export class EmbeddedOfflineRepository implements OfflineRepository {
     const size = Buffer.byteLength(xml, 'utf8');
     return this.db.write((db) => {
       // one writer at a time (db.write): the check and the insert below cannot interleave
-      const { n, used } = db
-        .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(CAST(xml AS BLOB))), 0) AS used FROM offline WHERE owner = ?')
-        .get(owner) as { n: number; used: number };
+      const { n } = db.prepare('SELECT COUNT(*) AS n FROM offline WHERE owner = ?').get(owner) as { n: number };
+      const used = (db.prepare('SELECT bytes FROM offline_usage WHERE owner = ?').get(owner) as { bytes: number } | undefined)?.bytes ?? 0;
       if (n >= messages) throw new StorageLimitError(`offline storage of ${owner} is full (${messages} messages)`);
       if (used + size > bytes) throw new StorageLimitError(`offline storage of ${owner} is full (${bytes} bytes)`);
       const { next } = db
@@ -26,6 +25,7 @@ export class EmbeddedOfflineRepository implements OfflineRepository {
         .get(owner) as { next: number };
       const seq = next - 1;
       db.prepare('INSERT INTO offline (owner, seq, xml, stored_at) VALUES (?, ?, ?, ?)').run(owner, seq, xml, Date.now());
+      db.prepare('INSERT INTO offline_usage (owner, bytes) VALUES (?, ?) ON CONFLICT DO UPDATE SET bytes = bytes + excluded.bytes').run(owner, size);
       return seq;
     });
   }
@@ -40,8 +40,10 @@ export class EmbeddedOfflineRepository implements OfflineRepository {
   async remove(owner: string, seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
     this.db.write((db) => {
-      const stmt = db.prepare('DELETE FROM offline WHERE owner = ? AND seq = ?');
-      for (const seq of seqs) stmt.run(owner, seq);
+      const stmt = db.prepare('DELETE FROM offline WHERE owner = ? AND seq = ? RETURNING LENGTH(CAST(xml AS BLOB)) AS size');
+      let freed = 0;
+      for (const seq of seqs) freed += (stmt.get(owner, seq) as { size: number } | undefined)?.size ?? 0;
+      if (freed > 0) db.prepare('UPDATE offline_usage SET bytes = MAX(0, bytes - ?) WHERE owner = ?').run(freed, owner);
     });
   }
 
@@ -51,6 +53,9 @@ export class EmbeddedOfflineRepository implements OfflineRepository {
 
   async deleteAll(owner: string): Promise<void> {
     // offline_seq stays: a seq is never given out twice, even across a delete
-    this.db.read((db) => db.prepare('DELETE FROM offline WHERE owner = ?').run(owner));
+    this.db.write((db) => {
+      db.prepare('DELETE FROM offline WHERE owner = ?').run(owner);
+      db.prepare('DELETE FROM offline_usage WHERE owner = ?').run(owner);
+    });
   }
 }
