@@ -292,7 +292,7 @@ describe('admin API with gliderctl', () => {
     for (const n of ['p1', 'p2', 'p3']) await ctl(server, ['user', 'add', `${n}@example.com`], 'pw-pw-pw\n');
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, Function>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
     const list = (req: object) =>
       new Promise<{ users: { jid: string }[]; nextPageToken: string; total: number }>((res, rej) =>
         client.ListUsers!(req, bearer(readFileSync(tokenFile, 'utf8').trim()), (err: Error | null, r: never) => (err ? rej(err) : res(r))),
@@ -318,12 +318,12 @@ describe('admin API with gliderctl', () => {
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, Function>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
     const statsWith = (md: Metadata) =>
       new Promise<{ version: string }>((res, rej) => client.Stats!({}, md, (err: Error | null, r: never) => (err ? rej(err) : res(r))));
     try {
-      await assert.rejects(statsWith(new Metadata()), (err: { code: number }) => err.code === status.UNAUTHENTICATED);
-      await assert.rejects(statsWith(bearer('not-the-token-at-all')), (err: { code: number; details: string }) => err.code === status.UNAUTHENTICATED && /invalid admin token/.test(err.details));
+      await assert.rejects(statsWith(new Metadata()), (err: { code: status }) => err.code === status.UNAUTHENTICATED);
+      await assert.rejects(statsWith(bearer('not-the-token-at-all')), (err: { code: status; details: string }) => err.code === status.UNAUTHENTICATED && /invalid admin token/.test(err.details));
       assert.ok((await statsWith(bearer(readFileSync(tokenFile, 'utf8').trim()))).version);
     } finally {
       client.close();
