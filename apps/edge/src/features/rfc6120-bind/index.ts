@@ -115,8 +115,8 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
 /**
  * edge.maxSessionsPerAccount: before binding, whether the account already holds the maximum of
  * other resources (rebinding a bound resource replaces it, so it does not count); after binding
- * (`own` set), whether this session is past the maximum in bind order (concurrent binds on several
- * edges: the registry is the referee, the latest binds lose).
+ * (`own` set), whether this session is past the maximum in bind order (concurrent binds: the latest
+ * lose; across edges only as exact as the registry's watched cache, docs/security.md).
  */
 async function overCap(ctx: EdgeContext, full: Jid, own?: string): Promise<boolean> {
   const max = ctx.config.edge.maxSessionsPerAccount;
