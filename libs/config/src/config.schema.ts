@@ -81,7 +81,7 @@ export const edgeSchema = z.strictObject({
    * (RFC 6120 §7.6.2.1). Bounds presence fan-out too (docs/security.md). ejabberd's example config: 10.
    */
   maxSessionsPerAccount: z.number().int().min(1).default(10),
-  /** Failed-login back-off per source IP: base doubles per failure up to max. */
+  /** Failed-login back-off per source address and per account: base doubles per failure up to max. */
   authFailureDelayMs: ms.default(500),
   authFailureDelayMaxMs: ms.default(16_000),
   authFailures: authFailuresSchema.default(authFailuresSchema.parse({})),
