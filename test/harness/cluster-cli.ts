@@ -53,7 +53,7 @@ export function describeCluster(c: Cluster): string {
     line('data', `${c.dataDir} (SQLite ${join(c.dataDir, 'glider.db')}; kept across runs)`),
     line('certificate', `${join(c.dataDir, 'tls', 'self-signed.crt')} (self-signed; GLIDER_TLS__CERT_FILE/KEY_FILE bring your own)`),
     line('logs', c.logDir),
-    `  add a user: npm run gliderctl -- --server 127.0.0.1:${c.adminPort} user add alice@localhost`,
+    `  add a user: npm run gliderctl -- --server 127.0.0.1:${c.adminPort} --token-file ${join(c.dataDir, 'admin-token')} user add alice@localhost`,
     '  Ctrl-C stops everything (edges drain, then routers and presence, then nats-server).',
     '',
   ].join('\n');

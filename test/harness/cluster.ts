@@ -5,6 +5,7 @@ import { freePort } from '#libs/testing';
 import { startClusterNats, type ClusterNats } from './cluster-nats.js';
 import { startGlider, type GliderProcess } from './glider-process.js';
 import { edgeEnv, type Deployment } from './standalone.js';
+import { registerAdminToken } from './gliderctl.js';
 
 export interface ClusterOptions {
   edges?: number;
@@ -98,6 +99,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   try {
     const adminPort = opts.adminPort ?? (await freePort());
+    registerAdminToken(adminPort, dataDir);
     for (let i = 1; i <= (opts.routers ?? 2); i++) {
       await start('router', `router-${i}`, {
         GLIDER_ROUTER__ID: `router-${i}`,

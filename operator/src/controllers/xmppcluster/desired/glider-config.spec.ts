@@ -27,6 +27,8 @@ describe('desired objects (pure builders)', () => {
     assert.equal(parsed.storage.kind, 'mongodb');
     assert.equal(parsed.tls.certFile, '/etc/glider/tls/tls.crt');
     assert.equal(parsed.log.level, 'debug', 'spec.config merged');
+    assert.equal(parsed.admin.auth, 'token');
+    assert.match(parsed.admin.tokenFile ?? '', /^\/tmp\//, 'the admin token lives in the writable /tmp volume (read-only root)');
   });
 
   it('is deterministic: same spec, same config hash; different spec, different hash', () => {

@@ -8,6 +8,8 @@ export const CONFIG_DIR = '/etc/glider/config';
 export const TLS_DIR = '/etc/glider/tls';
 export const NATS_CREDENTIALS = '/etc/glider/secrets/nats/credentials';
 export const MONGODB_CREDENTIALS = '/etc/glider/secrets/mongodb/credentials';
+/** In the pod's /tmp emptyDir (deployment.ts), made by the process serving the admin API. */
+export const ADMIN_TOKEN = '/tmp/glider/admin-token';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,9 +48,11 @@ export function gliderConfig(x: XmppCluster): Obj {
       mongodb: { ...(s.mongodb.url ? { url: s.mongodb.url } : {}), database: s.mongodb.database, ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}) },
     },
     http: { host: '0.0.0.0', port: HTTP_PORT },
-    // The admin API has no authentication of its own: it listens on the pod's loopback only, and
-    // admins reach it with `kubectl exec` (docs/kubernetes.md), under Kubernetes RBAC.
-    admin: { host: '127.0.0.1', grpcPort: ADMIN_PORT },
+    // The admin API needs a bearer token (docs/security.md). Each pod makes its own in the writable
+    // /tmp volume on start (the root file system is read-only); `kubectl exec ... gliderctl` in that
+    // pod finds it through the same config. It stays on the pod's loopback until a shared token
+    // Secret and admin.tls are wired here for callers on the pod network.
+    admin: { host: '127.0.0.1', grpcPort: ADMIN_PORT, tokenFile: ADMIN_TOKEN },
     features: { federation: s.federation },
   });
   return merge(s.config ?? {}, owned);
