@@ -8,10 +8,13 @@ export interface SintReport {
   impossibleClasses: { test: string; reason: string }[];
   /** Tests SINT counted as available (enabled, in classes it could set up). */
   available: number | undefined;
+  /** What SINT left out on our request (test/sint/disabled.txt), as it counts them. */
+  disabled: { classes: number; tests: number } | undefined;
   /** Why the run is not to be trusted even without failed tests (abort, accounts left behind). */
   problems: string[];
 }
 
+const AVAILABLE = /^Available tests: \d+ \(Disabled (\d+) classes and (\d+) tests\)/;
 const FINISHED = /SmackIntegrationTestFramework\[[^\]]*\] finished: (\d+)\/(\d+) \[(\d+) failed\]/;
 const COULD_NOT_RUN = /^INFO: Could not run (\S+(?: \([^)]*\))?) because: (.*)$/;
 
@@ -21,7 +24,7 @@ const COULD_NOT_RUN = /^INFO: Could not run (\S+(?: \([^)]*\))?) because: (.*)$/
  * records; impossible tests and classes from the result processor's "Could not run" lines.
  */
 export function parseSintLog(text: string): SintReport {
-  const report: SintReport = { passed: 0, failed: [], impossible: [], impossibleClasses: [], available: undefined, problems: [] };
+  const report: SintReport = { passed: 0, failed: [], impossible: [], impossibleClasses: [], available: undefined, disabled: undefined, problems: [] };
   let finished = false;
   let deleting = false;
   for (const line of text.split('\n')) {
@@ -31,6 +34,8 @@ export function parseSintLog(text: string): SintReport {
       if (!line.includes('NotConnectedException')) report.problems.push(`XEP-0077 <remove/> failed: ${line.trim()}`);
       deleting = false;
     }
+    const left = AVAILABLE.exec(line);
+    if (left) report.disabled = { classes: Number(left[1]), tests: Number(left[2]) };
     const done = FINISHED.exec(line);
     if (done) {
       finished = true;
