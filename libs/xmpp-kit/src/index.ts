@@ -1,2 +1,2 @@
-export { Hooks, type HookHandler, type HookResult, type Registration, type HookLogger } from './hooks.js';
+export { Hooks, type HookHandler, type HookEntry, type HandlerFor, type SyncHookArg, type HookResult, type Registration, type HookLogger } from './hooks.js';
 export { loadFeatures, FeatureConfigError, type FeatureDefinition, type LoadedFeatures } from './feature.js';

@@ -3,26 +3,34 @@ import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
+import type { Settle } from '../stream/outgoing.js';
 
 /**
- * Stanzas the router chose this edge for (docs/architecture.md step 3): written to the session's
- * socket without parsing. A session gone meanwhile sends the stanza back to the router, one hop
- * further, to be re-routed as to a vanished full JID.
+ * Stanzas the router chose this edge for (docs/architecture.md step 3): handed to the session's
+ * stream without parsing (`stream.deliver`, which runs `stanza-out` and writes). A session gone
+ * meanwhile, or a stream that closed or cut its client before writing the stanza (outcome
+ * `unwritten`), sends the stanza back to the router, one hop further, to be re-routed as to a
+ * vanished full JID.
  */
-export function deliver(ctx: EdgeContext, msg: BusMessage): void {
-  const frame = decodeFrame(msg.data);
-  const stanza = frame.stanza;
-  if (!stanza) return;
-  const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
-  if (stream && stream.state === 'bound') {
-    const span = continueSpan('glider-edge', 'edge.deliver', stanza);
-    stream.sendRaw(stanza.xml);
-    span.end();
+export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
+  // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
+  const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
+    if (outcome.kind === 'unwritten') redirect(ctx, stanza);
+  };
+  return (msg) => {
+    const frame = decodeFrame(msg.data);
+    const stanza = frame.stanza;
+    if (!stanza) return;
+    const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
+    if (stream && stream.state === 'bound') {
+      const span = continueSpan('glider-edge', 'edge.deliver', stanza);
+      stream.deliver(stanza.xml, settle, stanza);
+      span.end();
+    } else {
+      redirect(ctx, stanza);
+    }
     if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
-    return;
-  }
-  redirect(ctx, stanza);
-  if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+  };
 }
 
 function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {

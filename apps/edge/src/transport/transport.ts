@@ -23,7 +23,13 @@ export interface Transport {
   /** Certificate fingerprint in use on this connection (for logs and tests). */
   onData(cb: (data: Buffer | string) => void): void;
   onClose(cb: () => void): void;
-  write(data: string | Uint8Array): void;
+  /**
+   * Queues bytes for the peer. False once the connection's write buffer is at its high-water mark
+   * (or the connection is gone): the caller should wait for `onDrain` before writing more.
+   */
+  write(data: string | Uint8Array): boolean;
+  /** The write buffer emptied after a `write` returned false. */
+  onDrain(cb: () => void): void;
   /** Bytes written but not yet taken by the peer (the kernel has not accepted them). */
   bufferedBytes(): number;
   /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */
