@@ -104,7 +104,11 @@ async function runTarget(target: string): Promise<{ report: SintReport; seconds:
       logFile,
       replyTimeoutMs: REPLY_TIMEOUT_MS,
       runTimeoutMs: RUN_TIMEOUT_MS,
-      ...(values.tests ? { extra: { enabledTests: values.tests } } : {}),
+      extra: {
+        ...(values.tests ? { enabledTests: values.tests } : {}),
+        // SINT_PROPS='k=v;k=v': any other sinttest.* property, e.g. to try a disabled connection
+        ...Object.fromEntries((process.env.SINT_PROPS ?? '').split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      },
     });
     const report = parseSintLog(run.log);
     if (run.timedOut) report.problems.push(`SINT was killed after ${RUN_TIMEOUT_MS / 1000} s (SINT_RUN_TIMEOUT_MS)`);
