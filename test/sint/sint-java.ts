@@ -76,6 +76,7 @@ export async function runSint(o: SintRunOptions): Promise<{ code: number | null;
     `-Djavax.net.ssl.trustStorePassword=${STORE_PASSWORD}`,
     '-Djavax.net.ssl.trustStoreType=PKCS12',
     '-Dfile.encoding=UTF-8',
+    ...(process.env.SINT_JAVA_OPTS ?? '').split(/\s+/).filter(Boolean), // e.g. -Djdk.tls.client.protocols=TLSv1.2
     ...Object.entries(props).map(([k, v]) => `-Dsinttest.${k}=${v}`),
     '-cp',
     `${LIB}/*`,
