@@ -18,6 +18,19 @@ import { EmbeddedStorage, type Storage } from '#libs/storage';
 import { tempDir, waitFor } from '#libs/testing';
 import { parseElement, type Element } from '#libs/xml';
 import { startPresence, type Presence } from '../presence.js';
+import { AckedDelivery } from './acked-delivery.js';
+
+/** What the fake edge saw, in order: a stanza written to a session, and its Ack (when asked for one). */
+export interface EdgeEvent {
+  kind: 'received' | 'acked';
+  sessionId: string;
+  el: Element;
+}
+
+export interface HarnessOptions {
+  /** Presence delivers with request() and waits for the edge's Ack (AckedDelivery). */
+  ackedDelivery?: boolean;
+}
 
 export const DOMAIN = 'example.com';
 const silent = pino({ level: 'silent' });
@@ -37,6 +50,7 @@ export class PresenceHarness {
   readonly registry: SessionRegistry;
   presence!: Presence;
   readonly received: { sessionId: string; el: Element }[] = [];
+  readonly events: EdgeEvent[] = [];
   readonly toRouter: Frame[] = [];
   private counter = 0;
   readonly edgeId = 'edge-1';
@@ -53,13 +67,23 @@ export class PresenceHarness {
     this.registry = createSessionRegistry(this.bus, { logger: silent });
   }
 
-  static async start(config: Record<string, unknown> = {}): Promise<PresenceHarness> {
+  static async start(config: Record<string, unknown> = {}, opts: HarnessOptions = {}): Promise<PresenceHarness> {
     const h = new PresenceHarness(config);
     await h.storage.open();
     await h.registry.start();
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
       const s = decodeFrame(msg.data).stanza;
-      if (s?.target) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) });
+      if (!s?.target) return;
+      const got = { sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) };
+      h.received.push(got);
+      h.events.push({ kind: 'received', ...got });
+      // An edge acks once the stanza is written: a later turn than the one that received it.
+      if (msg.replyExpected) {
+        setImmediate(() => {
+          h.events.push({ kind: 'acked', ...got });
+          msg.respond(encodeAck({ taken: true }));
+        });
+      }
     });
     for (let p = 0; p < h.config.bus.partitions; p++) {
       h.bus.subscribe(subjects.routerIn(p), (msg) => {
@@ -68,6 +92,7 @@ export class PresenceHarness {
       });
     }
     h.presence = await startPresence({ config: h.config, logger: silent, bus: h.bus, storage: h.storage, registry: h.registry, instanceId: 'presence-1' });
+    if (opts.ackedDelivery) (h.presence.runtime as { delivery: unknown }).delivery = new AckedDelivery(h.bus, h.config.bus.requestTimeoutMs);
     return h;
   }
 
@@ -121,8 +146,17 @@ export class PresenceHarness {
     return this.for(session);
   }
 
+  /**
+   * Resolves once everything published so far has reached its subscribers (the fake edge and
+   * router). After the Acks of what a test sent, that is every stanza presence sent for it.
+   */
+  delivered(): Promise<void> {
+    return this.bus.flush();
+  }
+
   clear(): void {
     this.received.length = 0;
+    this.events.length = 0;
     this.toRouter.length = 0;
   }
 

@@ -13,6 +13,7 @@ export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg
   for (;;) {
     const batch = await ctx.storage.offline.list(owner, cfg.flushBatch);
     if (batch.length === 0) return;
+    const handed: Promise<void>[] = [];
     for (const m of batch) {
       let el;
       try {
@@ -21,9 +22,10 @@ export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg
         ctx.logger.error({ err, owner, seq: m.seq }, 'unreadable offline message removed');
         continue;
       }
-      ctx.delivery.toSession(envelopeOf(el), session);
+      handed.push(Promise.resolve(ctx.delivery.toSession(envelopeOf(el), session))); // published in order, awaited together
       ctx.stats.offlineDelivered++;
     }
+    await Promise.all(handed);
     await ctx.bus.flush();
     await ctx.storage.offline.remove(
       owner,
