@@ -26,8 +26,8 @@ export const registerFeature: FeatureDefinition<RouterContext, RegisterConfig> =
   discoFeatures: [NS.register],
   config,
   setup: (ctx, cfg) => [
-    ctx.iq.register('get', NS.register, (req) => registrationInfo(ctx, req), { server: true, account: true }, 'register'),
-    ctx.iq.register('set', NS.register, (req) => manage(ctx, cfg, req), { server: true, account: true }, 'register'),
+    ctx.iq.register('get', NS.register, (req) => registrationInfo(ctx, req), { server: true, account: 'own' }, 'register'),
+    ctx.iq.register('set', NS.register, (req) => manage(ctx, cfg, req), { server: true, account: 'own' }, 'register'),
   ],
 };
 
@@ -35,16 +35,18 @@ export const registerFeature: FeatureDefinition<RouterContext, RegisterConfig> =
  * The sender's own account, when the request is addressed to its home server (`to` the server's
  * domain, or no `to`: RFC 6120 §10.3); anything else is not theirs to manage.
  */
-export function ownAccount(ctx: RouterContext, req: IqRequest): { username: string; domain: string } | StanzaError {
+export function ownAccount(req: IqRequest): { username: string; domain: string } | StanzaError {
   const { from, to } = req;
+  // `to` is a local domain or account (the addressing table sent it here), so a sender of the same
+  // domain is a local account
   const home = req.toServer ? to.domain === from.domain : req.own;
-  if (!from.local || !ctx.isLocalDomain(from.domain) || !home) return new StanzaError('forbidden', { text: 'only your own account on its home server' });
+  if (!from.local || !home) return new StanzaError('forbidden', { text: 'only your own account on its home server' });
   return { username: from.local, domain: from.domain };
 }
 
 /** §3.1: the user is authenticated, so registered: <registered/> and the username on file. */
 async function registrationInfo(ctx: RouterContext, req: IqRequest) {
-  const account = ownAccount(ctx, req);
+  const account = ownAccount(req);
   if (account instanceof StanzaError) return account;
   if (!(await ctx.storage.accounts.get(account.username, account.domain))) return new StanzaError('registration-required');
   return xml(
@@ -58,7 +60,7 @@ async function registrationInfo(ctx: RouterContext, req: IqRequest) {
 }
 
 async function manage(ctx: RouterContext, cfg: RegisterConfig, req: IqRequest) {
-  const account = ownAccount(ctx, req);
+  const account = ownAccount(req);
   if (account instanceof StanzaError) return account;
   const children = req.payload.elements();
   if (children.some((c) => c.name === 'remove')) {
