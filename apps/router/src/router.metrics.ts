@@ -16,6 +16,6 @@ export function registerRouterMetrics(ctx: RouterContext): () => void {
     r.observe(delivered, ctx.stats.offlineDelivered, attrs);
   };
   const observables = [routed, bounced, stored, delivered];
-  m.addBatchObservableCallback(callback as never, observables);
-  return () => m.removeBatchObservableCallback(callback as never, observables);
+  m.addBatchObservableCallback(callback, observables);
+  return () => m.removeBatchObservableCallback(callback, observables);
 }

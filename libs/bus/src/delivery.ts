@@ -15,15 +15,18 @@ export interface SessionTarget {
 export class Delivery {
   constructor(private readonly bus: Bus) {}
 
-  /** The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md). */
-  toSession(env: StanzaEnvelope, s: SessionTarget): void {
+  /**
+   * The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md).
+   * Callers await the result: an acknowledged delivery (DESIGN.md) resolves once the edge took it.
+   */
+  toSession(env: StanzaEnvelope, s: SessionTarget): void | Promise<void> {
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
     const stanza: StanzaEnvelope = { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
     this.bus.publish(subjects.edgeDeliver(s.edgeId), encodeFrame({ stanza }));
   }
 
-  element(el: Element, s: SessionTarget): void {
-    this.toSession(envelopeOf(el), s);
+  element(el: Element, s: SessionTarget): void | Promise<void> {
+    return this.toSession(envelopeOf(el), s);
   }
 }

@@ -63,5 +63,5 @@ async function deliver(st: RoutedStanza, sessions: SessionInfo[], ctx: RouterCon
     if ((await ctx.hooks.run('message:local', arg)) === 'stop') return;
     sessions = arg.sessions;
   }
-  await Promise.all(sessions.map((s) => ctx.delivery.toSession(st.env, s)));
+  await Promise.all(sessions.map(async (s) => ctx.delivery.toSession(st.env, s)));
 }
