@@ -62,7 +62,9 @@ describe('XEP-0077 account management with a real client (xmpp.js on standalone)
 
     // §3.3: a new password; the other session, logged in with the old one, ends with <reset/>
     const phoneEnds = streamError(phone);
-    const changed = await pc.iq(xml('iq', { type: 'set', to: d.domain }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'carla'), xml('password', {}, 'carla-new-pw'))));
+    const changed = await pc.iq(
+      xml('iq', { type: 'set', to: d.domain }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'carla'), xml('password', {}, 'carla-new-pw'))),
+    );
     assert.equal(changed.attrs.type, 'result');
     assert.equal(await phoneEnds, 'reset');
     assert.ok(await refused(service, 'carla', 'carla-old-pw'));
@@ -72,8 +74,9 @@ describe('XEP-0077 account management with a real client (xmpp.js on standalone)
     const pcEnds = streamError(pc);
     const freshEnds = streamError(fresh);
     const cancelled = dan.waitFor('unsubscribe from carla', isPresence(`carla@${d.domain}`, 'unsubscribe'));
-    const rosterNone = dan.waitFor('roster push: carla none', (s) =>
-      s.is('iq') && s.attrs.type === 'set' && s.getChild('query', ROSTER)?.getChild('item')?.attrs.subscription === 'none',
+    const rosterNone = dan.waitFor(
+      'roster push: carla none',
+      (s) => s.is('iq') && s.attrs.type === 'set' && s.getChild('query', ROSTER)?.getChild('item')?.attrs.subscription === 'none',
     );
     const removed = await pc.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: REGISTER }, xml('remove'))));
     assert.equal(removed.attrs.type, 'result');

@@ -85,7 +85,12 @@ const canUseNetns = () => process.getuid?.() === 0 && spawnSync('ip', ['netns', 
 async function deploy(target: string, host: string): Promise<Deployment> {
   if (target === 'standalone') return startStandalone({ ...RUN_ENV, GLIDER_EDGE__HOST: host, GLIDER_EDGE__C2S_PORT: String(C2S_PORT) });
   // edge 1 takes 5222 (SINT's); edge 2 runs beside it, on free ports
-  return startCluster({ host, env: RUN_ENV, logLevel: RUN_ENV.GLIDER_LOG__LEVEL, edgePorts: [{ c2sPort: C2S_PORT, directTlsPort: 5223, wssPort: 5443, wsPort: 5280 }] });
+  return startCluster({
+    host,
+    env: RUN_ENV,
+    logLevel: RUN_ENV.GLIDER_LOG__LEVEL,
+    edgePorts: [{ c2sPort: C2S_PORT, directTlsPort: 5223, wssPort: 5443, wsPort: 5280 }],
+  });
 }
 
 async function runTarget(target: string): Promise<{ report: SintReport; seconds: number; log: string; servers: string[] }> {
@@ -107,7 +112,12 @@ async function runTarget(target: string): Promise<{ report: SintReport; seconds:
       extra: {
         ...(values.tests ? { enabledTests: values.tests } : {}),
         // SINT_PROPS='k=v;k=v': any other sinttest.* property, e.g. to try a disabled connection
-        ...Object.fromEntries((process.env.SINT_PROPS ?? '').split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+        ...Object.fromEntries(
+          (process.env.SINT_PROPS ?? '')
+            .split(';')
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        ),
       },
     });
     const report = parseSintLog(run.log);
@@ -139,7 +149,7 @@ async function main(): Promise<number> {
     process.stderr.write(`test:sint: port ${C2S_PORT} is busy here and no network namespace can be made (needs root and iproute2); free it or run as root\n`);
     return 1;
   }
-  const targets = values.target === 'all' ? ['standalone', 'cluster'] : [values.target!];
+  const targets = values.target === 'all' ? ['standalone', 'cluster'] : [values.target];
   const started = Date.now();
   let bad = 0;
   for (const target of targets) {
@@ -147,7 +157,9 @@ async function main(): Promise<number> {
     print(target, report, seconds, log, servers);
     if (report.failed.length > 0 || report.problems.length > 0) bad++;
   }
-  process.stdout.write(`== SINT done in ${Math.round((Date.now() - started) / 1000)} s: ${bad === 0 ? 'all possible tests passed' : `${bad} target(s) failed`}\n`);
+  process.stdout.write(
+    `== SINT done in ${Math.round((Date.now() - started) / 1000)} s: ${bad === 0 ? 'all possible tests passed' : `${bad} target(s) failed`}\n`,
+  );
   return bad === 0 ? 0 : 1;
 }
 

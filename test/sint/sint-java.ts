@@ -35,9 +35,13 @@ export function trustStore(certPem: string, dir: string): string {
   const pem = join(dir, 'server.crt');
   const store = join(dir, 'sint-truststore.p12');
   writeFileSync(pem, certPem);
-  const r = spawnSync('keytool', ['-importcert', '-noprompt', '-alias', 'glider', '-file', pem, '-keystore', store, '-storetype', 'PKCS12', '-storepass', STORE_PASSWORD], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'keytool',
+    ['-importcert', '-noprompt', '-alias', 'glider', '-file', pem, '-keystore', store, '-storetype', 'PKCS12', '-storepass', STORE_PASSWORD],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`keytool failed: ${r.stderr || r.error?.message}`);
   return store;
 }

@@ -19,7 +19,10 @@ function verifies(cred: ScramCredential, password: string, hash: 'sha1' | 'sha25
 }
 
 /** Everything the router sends an edge, deliveries and control frames, in the order it sent them. */
-function recordEdge(h: RouterHarness, edgeId: string): Array<{ kind: 'stanza'; sessionId: string; el: Element } | { kind: 'close'; sessionId: string; condition: string }> {
+function recordEdge(
+  h: RouterHarness,
+  edgeId: string,
+): Array<{ kind: 'stanza'; sessionId: string; el: Element } | { kind: 'close'; sessionId: string; condition: string }> {
   const log: ReturnType<typeof recordEdge> = [];
   h.bus.subscribe(subjects.edgeDeliver(edgeId), (msg) => {
     const s = decodeFrame(msg.data).stanza;
@@ -47,7 +50,12 @@ describe('XEP-0077 account management after login', () => {
     const alice = await h.createUser('alice');
     const a = await edge.bind(`${alice}/pc`);
     const info = await edge.ask(a, xml('iq', { to: DOMAIN, type: 'get' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
-    assert.ok(info.getChild('query')!.getChildren('feature').some((f) => f.attrs.var === REGISTER));
+    assert.ok(
+      info
+        .getChild('query')!
+        .getChildren('feature')
+        .some((f) => f.attrs.var === REGISTER),
+    );
     const r = await edge.ask(a, xml('iq', { to: DOMAIN, type: 'get' }, xml('query', { xmlns: REGISTER })));
     assert.equal(r.attrs.type, 'result');
     const q = r.getChild('query', REGISTER)!;
@@ -61,7 +69,10 @@ describe('XEP-0077 account management after login', () => {
     const pc = await edge.bind(`${bob}/pc`);
     const phone = await edge.bind(`${bob}/phone`);
     const before = log.length;
-    const r = await edge.ask(pc, xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'Bob'), xml('password', {}, 'n3w secret'))));
+    const r = await edge.ask(
+      pc,
+      xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'Bob'), xml('password', {}, 'n3w secret'))),
+    );
     assert.equal(r.attrs.type, 'result');
     const account = (await h.storage.accounts.get('bob', DOMAIN))!;
     assert.ok(verifies(account.scram['SHA-256'], 'n3w secret', 'sha256'));
@@ -71,12 +82,13 @@ describe('XEP-0077 account management after login', () => {
     assert.deepEqual(closes, [{ kind: 'close', sessionId: phone.sessionId, condition: 'reset' }]);
   });
 
-  test('refused changes keep the password: empty, someone else\'s username, someone else\'s account, <remove/> with more', async () => {
+  test("refused changes keep the password: empty, someone else's username, someone else's account, <remove/> with more", async () => {
     const carol = await h.createUser('carol');
     const dave = await h.createUser('dave');
     const c = await edge.bind(`${carol}/pc`);
     const stored = (await h.storage.accounts.get('carol', DOMAIN))!.scram;
-    const set = (attrs: Record<string, string>, ...children: Element[]) => edge.ask(c, xml('iq', { type: 'set', ...attrs }, xml('query', { xmlns: REGISTER }, ...children)));
+    const set = (attrs: Record<string, string>, ...children: Element[]) =>
+      edge.ask(c, xml('iq', { type: 'set', ...attrs }, xml('query', { xmlns: REGISTER }, ...children)));
     assert.equal(errorCondition(await set({ to: DOMAIN }, xml('username', {}, 'carol'), xml('password'))), 'bad-request');
     assert.equal(errorCondition(await set({ to: DOMAIN }, xml('username', {}, 'dave'), xml('password', {}, 'x'))), 'bad-request');
     // someone else's account: an own-only namespace there is answered by the addressing table
@@ -130,9 +142,15 @@ describe('XEP-0077 account management after login', () => {
     const after = log.slice(before);
     const resultAt = after.findIndex((e) => e.kind === 'stanza' && e.el.attrs.id === 'unreg1');
     const closes = after.flatMap((e, i) => (e.kind === 'close' ? [{ i, sessionId: e.sessionId, condition: e.condition }] : []));
-    assert.deepEqual(closes.map((c) => c.condition), ['not-authorized', 'not-authorized']);
+    assert.deepEqual(
+      closes.map((c) => c.condition),
+      ['not-authorized', 'not-authorized'],
+    );
     assert.deepEqual(closes.map((c) => c.sessionId).sort(), [pc.sessionId, phone.sessionId].sort());
-    assert.ok(closes.every((c) => c.i > resultAt), 'the IQ result goes before the stream errors');
+    assert.ok(
+      closes.every((c) => c.i > resultAt),
+      'the IQ result goes before the stream errors',
+    );
 
     // the account is gone: a second removal (from a session that lingers) is refused
     const again = await edge.ask(phone, xml('iq', { type: 'set' }, xml('query', { xmlns: REGISTER }, xml('remove'))));
@@ -152,7 +170,10 @@ describe('XEP-0077 account management switched off', () => {
     const alice = await h.createUser('alice');
     const a = await edge.bind(`${alice}/pc`);
     const stored = (await h.storage.accounts.get('alice', DOMAIN))!;
-    const change = await edge.ask(a, xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'alice'), xml('password', {}, 'x'))));
+    const change = await edge.ask(
+      a,
+      xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'alice'), xml('password', {}, 'x'))),
+    );
     assert.equal(errorCondition(change), 'not-allowed');
     const remove = await edge.ask(a, xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('remove'))));
     assert.equal(errorCondition(remove), 'not-allowed');
