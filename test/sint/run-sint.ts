@@ -22,6 +22,7 @@ const C2S_PORT = 5222; // SINT 4.5.0-beta5 has no port setting
  * connection uses, and never a loopback one (RFC 2544 benchmark range, private to the namespace).
  */
 const NETNS_ADDRESS = '198.18.0.1';
+const SOCKS5_TEST = 'FileTransferIntegrationTest.fileTransferTest';
 /** Smack's wait for one reply; generous, the machine may be busy. */
 const REPLY_TIMEOUT_MS = Number(process.env.SINT_REPLY_TIMEOUT_MS ?? 10_000);
 /** A whole SINT run (one target) is killed after this long. */
@@ -100,6 +101,11 @@ async function runTarget(target: string): Promise<{ report: SintReport; seconds:
   const dir = mkdtempSync(join(tmpdir(), `glider-sint-${target}-`));
   try {
     const disabled = readDisabled();
+    if (!values['in-netns']) {
+      // on loopback Smack has no address to offer as its own SOCKS5 streamhost (see NETNS_ADDRESS)
+      disabled.tests.push(SOCKS5_TEST);
+      process.stdout.write(`test:sint: no network namespace, so ${SOCKS5_TEST} is left out\n`);
+    }
     const logFile = join(dir, 'sint.log');
     const run = await runSint({
       domain: d.domain,
