@@ -20,6 +20,11 @@ export interface ServiceDeps {
 
 const ACK_TAKEN = encodeAck({ taken: true });
 
+/** A frame handled, whose Ack waits for `settled` (see onFrame). */
+export interface FrameOutcome {
+  settled: Promise<void>;
+}
+
 /**
  * What router and presence share: a typed hook vocabulary and features set up on it, a share of
  * one family of partition subjects processed serially (PartitionedConsumer), an Ack for every
@@ -38,6 +43,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   private reparse: XmlLimits | undefined;
   private consumer: PartitionedConsumer | undefined;
   protected loaded: LoadedFeatures | undefined;
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(
     deps: ServiceDeps,
@@ -54,8 +60,12 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     this.domains = new Set(deps.config.domains);
   }
 
-  /** Handles one frame; a throw makes the Ack say not taken, with the message. */
-  protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void>;
+  /**
+   * Handles one frame; a throw makes the Ack say not taken, with the message. A frame whose outcome
+   * is still settling (deliveries awaiting their acknowledgement) returns it: the partition moves on
+   * to its next frame and the Ack is sent once `settled` resolves.
+   */
+  protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome>;
 
   async start(features: FeatureDefinition<this, any>[]): Promise<void> {
     this.loaded = await loadFeatures<this>(this, features, this.config.features);
@@ -74,6 +84,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+    // Frames still settling are answered before the bus closes (each is bounded by its timeouts).
+    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
     this.loaded?.stop();
   }
 
@@ -101,13 +113,25 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   }
 
   private async onMessage(msg: BusMessage): Promise<void> {
-    let ack = ACK_TAKEN;
+    let outcome: FrameOutcome | void;
     try {
-      await this.onFrame(decodeFrame(msg.data), msg);
+      outcome = await this.onFrame(decodeFrame(msg.data), msg);
     } catch (err) {
-      this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
-      ack = encodeAck({ taken: false, error: (err as Error).message });
+      return this.answer(msg, err);
     }
-    if (msg.replyExpected) msg.respond(ack);
+    if (!outcome) return this.answer(msg);
+    // The partition goes on with its next frame; the sender's Ack waits for the deliveries.
+    const settled = outcome.settled.then(
+      () => this.answer(msg),
+      (err: unknown) => this.answer(msg, err),
+    );
+    this.settling.add(settled);
+    void settled.finally(() => this.settling.delete(settled));
+  }
+
+  private answer(msg: BusMessage, err?: unknown): void {
+    if (err !== undefined) this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
+    if (!msg.replyExpected) return;
+    msg.respond(err === undefined ? ACK_TAKEN : encodeAck({ taken: false, error: (err as Error).message }));
   }
 }

@@ -1,4 +1,4 @@
-import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type BusMessage, type StanzaEnvelope } from '#libs/bus';
+import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, SESSION_GONE, type BusMessage, type StanzaEnvelope } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
@@ -6,7 +6,10 @@ import type { EdgeContext } from '../edge.context.js';
 
 /**
  * Stanzas the router chose this edge for (docs/architecture.md step 3): written to the session's
- * socket without parsing. A session gone meanwhile sends the stanza back to the router, one hop
+ * socket without parsing. A delivery the router asked to acknowledge (a request) is answered once the
+ * stanza is handed to the connection, or refused (`session-gone`) when the session is not here or
+ * its stream is ending: the router owns the stanza until then and routes it again (docs/reliability.md).
+ * A fire-and-forget delivery (presence) for a session gone meanwhile goes back to the router, one hop
  * further, to be re-routed as to a vanished full JID.
  */
 export function deliver(ctx: EdgeContext, msg: BusMessage): void {
@@ -18,12 +21,15 @@ export function deliver(ctx: EdgeContext, msg: BusMessage): void {
     const span = continueSpan('glider-edge', 'edge.deliver', stanza);
     stream.sendRaw(stanza.xml);
     span.end();
-    if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+    if (msg.replyExpected) msg.respond(ACK_TAKEN);
     return;
   }
+  if (msg.replyExpected) return msg.respond(ACK_SESSION_GONE);
   redirect(ctx, stanza);
-  if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
 }
+
+const ACK_TAKEN = encodeAck({ taken: true });
+const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
 
 function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const bare = tryParseJid(stanza.to)?.bare().toString() ?? stanza.to;

@@ -3,6 +3,7 @@ import type { RouterContext } from '../router.context.js';
 import { dispatchIq } from './iq-boundary.js';
 import { messageToBare, messageToFull } from './message-rules.js';
 import type { RoutedStanza } from './routed-stanza.js';
+import { deliverAcked } from './acked-delivery.js';
 
 /** One routing step: true when it took the stanza (delivered, forwarded, stored or bounced). */
 export type RoutingStep = (st: RoutedStanza, ctx: RouterContext, forward: PresenceForwarder) => Promise<boolean>;
@@ -60,7 +61,7 @@ const iqToAccount: RoutingStep = async (st, ctx, forward) => {
 const iqToResource: RoutingStep = async (st, ctx) => {
   if (st.name !== 'iq') return false;
   const session = st.hops === 0 ? await ctx.registry.get(st.to.toString()) : undefined;
-  if (session) ctx.delivery.toSession(st.env, session);
+  if (session) deliverAcked(ctx, st, session); // its edge dead or the session gone: routed again, bounced
   else await ctx.bounce(st, new StanzaError('service-unavailable')); // §8.5.3.2.3 (results and errors: dropped)
   return true;
 };

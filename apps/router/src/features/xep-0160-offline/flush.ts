@@ -4,31 +4,43 @@ import type { RouterContext } from '../../router.context.js';
 import type { OfflineConfig } from './index.js';
 
 /**
- * Delivers the owner's stored messages to a session that came online, oldest first, and removes
- * each batch once it is handed to the edge. A session that vanishes meanwhile makes the edge send
- * the messages back to the router, which stores them again.
+ * Delivers the owner's stored messages to a session that came online, oldest first, a batch at a
+ * time, and removes a message only once the edge acknowledged its delivery (docs/reliability.md).
+ * What the session did not take — it vanished, its edge died or stalled — stays stored for its next
+ * login, and the flush stops there.
  */
 export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg: OfflineConfig): Promise<void> {
   const owner = session.jid.slice(0, session.jid.indexOf('/'));
+  const timeoutMs = ctx.config.bus.deliveryAckTimeoutMs;
   for (;;) {
     const batch = await ctx.storage.offline.list(owner, cfg.flushBatch);
     if (batch.length === 0) return;
-    for (const m of batch) {
+    const done: number[] = [];
+    // Sent together, in order (one subject, one publisher); acknowledged in any order.
+    const pending = batch.map((m) => {
       let el;
       try {
         el = ctx.parseXml(m.xml);
       } catch (err) {
         ctx.logger.error({ err, owner, seq: m.seq }, 'unreadable offline message removed');
-        continue;
+        done.push(m.seq);
+        return undefined;
       }
-      ctx.delivery.toSession(envelopeOf(el), session);
-      ctx.stats.offlineDelivered++;
+      return ctx.delivery.toSessionAcked(envelopeOf(el), session, timeoutMs).then((outcome) => ({ seq: m.seq, outcome }));
+    });
+    let failed = 0;
+    for (const r of await Promise.all(pending)) {
+      if (!r) continue;
+      if (r.outcome.ok) {
+        done.push(r.seq);
+        ctx.stats.offlineDelivered++;
+      } else failed++;
     }
-    await ctx.bus.flush();
-    await ctx.storage.offline.remove(
-      owner,
-      batch.map((m) => m.seq),
-    );
+    if (done.length > 0) await ctx.storage.offline.remove(owner, done);
+    if (failed > 0) {
+      ctx.logger.info({ owner, delivered: done.length, kept: failed }, 'offline flush interrupted: the session did not take every message; the rest stay stored');
+      return;
+    }
     if (batch.length < cfg.flushBatch) return;
   }
 }
