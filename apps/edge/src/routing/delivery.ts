@@ -3,6 +3,7 @@ import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
+import type { C2sStream } from '../stream/c2s-stream.machine.js';
 
 /**
  * Stanzas the router chose this edge for (docs/architecture.md step 3): written to the session's
@@ -19,7 +20,9 @@ export function deliver(ctx: EdgeContext, msg: BusMessage): void {
   const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
   if (stream && stream.state === 'bound') {
     const span = continueSpan('glider-edge', 'edge.deliver', stanza);
-    stream.sendRaw(stanza.xml);
+    stream.sendRaw(stanza.xml, (err) => {
+      if (err) unwritten(ctx, stream, stanza);
+    });
     span.end();
     if (msg.replyExpected) msg.respond(ACK_TAKEN);
     return;
@@ -30,6 +33,35 @@ export function deliver(ctx: EdgeContext, msg: BusMessage): void {
 
 const ACK_TAKEN = encodeAck({ taken: true });
 const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
+
+/** What a cut stream had not written, per stream, until it is logged (once, after the cut). */
+const cutTallies = new WeakMap<C2sStream, { messages: number; iqs: number; presence: number }>();
+
+/**
+ * A delivered stanza the connection never wrote: the stream was cut first (a client that stopped
+ * reading and passed edge.limits.maxWriteBufferBytes, a connection that broke). The edge took it, so
+ * the edge routes it again: messages by the RFC 6121 rules (another resource, offline storage),
+ * IQs answered with an error by the router; presence to a gone session is not redone (RFC 6121
+ * §8.5.3.2.2). How much went where is logged once per stream.
+ */
+function unwritten(ctx: EdgeContext, stream: C2sStream, stanza: StanzaEnvelope): void {
+  let tally = cutTallies.get(stream);
+  if (!tally) {
+    const t = { messages: 0, iqs: 0, presence: 0 };
+    cutTallies.set(stream, (tally = t));
+    setImmediate(() => {
+      cutTallies.delete(stream);
+      stream.log.warn({ reroutedMessages: t.messages, reroutedIqs: t.iqs, droppedPresence: t.presence }, 'stream cut with stanzas not written; messages and IQs routed again');
+    });
+  }
+  if (stanza.kind === 'PRESENCE') {
+    tally.presence++;
+    return;
+  }
+  if (stanza.kind === 'IQ') tally.iqs++;
+  else tally.messages++;
+  redirect(ctx, stanza);
+}
 
 function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const bare = tryParseJid(stanza.to)?.bare().toString() ?? stanza.to;

@@ -133,16 +133,19 @@ export class C2sStream {
     this.write(typeof el === 'string' ? el : el.toString());
   }
 
-  /** A stanza serialised elsewhere (router delivery): written as is. */
-  sendRaw(xmlBytes: Uint8Array): void {
-    if (this.state === 'closed' || this.state === 'closing') return;
+  /**
+   * A stanza serialised elsewhere (router delivery): written as is. `written` learns whether its
+   * bytes left the process or never will (the stream was cut first: routing/delivery.ts re-routes).
+   */
+  sendRaw(xmlBytes: Uint8Array, written?: (err?: Error | null) => void): void {
+    if (this.state === 'closed' || this.state === 'closing') return written?.(new Error('stream closed'));
     this.ctx.stats.stanzasOut++;
-    this.write(xmlBytes);
+    this.write(xmlBytes, written);
   }
 
-  private write(data: string | Uint8Array): void {
+  private write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
     this.lastWriteAt = Date.now();
-    this.transport.write(data);
+    this.transport.write(data, written);
     if (!this.overflowed && this.transport.bufferedBytes() > this.ctx.config.edge.limits.maxWriteBufferBytes) {
       this.overflowed = true; // error() writes too: enter once
       this.error('policy-violation', 'the client does not read what it is sent');

@@ -54,8 +54,8 @@ export class SocketTransport implements Transport {
    * Writes made in one tick leave as one syscall (and one TLS record where they fit): a burst of
    * deliveries to a session costs one write(2), not one per stanza.
    */
-  write(data: string | Uint8Array): void {
-    if (this.closed || !this.socket.writable) return;
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
+    if (this.closed || !this.socket.writable) return written?.(new Error('connection closed'));
     if (!this.corked) {
       this.corked = true;
       const socket = this.socket;
@@ -65,7 +65,7 @@ export class SocketTransport implements Transport {
         socket.uncork();
       });
     }
-    this.socket.write(data);
+    this.socket.write(data, written);
   }
   bufferedBytes(): number {
     return this.socket.writableLength;

@@ -23,7 +23,11 @@ export interface Transport {
   /** Certificate fingerprint in use on this connection (for logs and tests). */
   onData(cb: (data: Buffer | string) => void): void;
   onClose(cb: () => void): void;
-  write(data: string | Uint8Array): void;
+  /**
+   * `written`, when given, is called once: without an error when the bytes left this process (the
+   * kernel took them), with one when they never will (the connection closed first).
+   */
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void;
   /** Bytes written but not yet taken by the peer (the kernel has not accepted them). */
   bufferedBytes(): number;
   /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */

@@ -57,10 +57,10 @@ export class WebSocketTransport implements Transport {
     return this.ws.bufferedAmount;
   }
 
-  write(data: string | Uint8Array): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (typeof data === 'string') this.ws.send(data);
-    else this.ws.send(withClientNamespace(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')));
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return written?.(new Error('connection closed'));
+    if (typeof data === 'string') this.ws.send(data, written);
+    else this.ws.send(withClientNamespace(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')), written);
   }
   keepalive(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
