@@ -46,4 +46,29 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
       await h.stop();
     }
   });
+
+  it('a presence service that dies stops being addressed: roster requests get service-unavailable, never a silence', async () => {
+    // Last in this file: it leaves the cluster without presence.
+    trustCertificate(c.certPem());
+    await addUser('ivy@localhost', 'ivy-password', c.adminPort);
+    const e1 = c.edges[0]!;
+    const ivy = await connect(`xmpp://${e1.host}:${e1.c2sPort}`, 'ivy', 'ivy-password', 'pc');
+    const stanzas = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+    const ask = async (id: string) => {
+      await ivy.send(xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      const answer = await ivy.waitFor(`the answer to ${id}`, (s) => s.is('iq') && s.attrs.id === id, 30_000);
+      return answer.attrs.type === 'error' ? (['service-unavailable', 'internal-server-error', 'remote-server-timeout'].find((c) => answer.getChild('error')?.getChild(c, stanzas)) ?? 'other-error') : answer.attrs.type;
+    };
+    try {
+      assert.equal(await ask('r0'), 'result');
+      await c.byRole('presence')[0]!.stop('SIGKILL');
+      // Until its declaration expires (3 heartbeats) a request may still be tried and answered with a
+      // wait-type error; from then on the addressing table has no presence and says so at once.
+      const seen: (string | undefined)[] = [];
+      for (let n = 1; n <= 20 && seen.at(-1) !== 'service-unavailable'; n++) seen.push(await ask(`r${n}`));
+      assert.equal(seen.at(-1), 'service-unavailable', `answers after the kill: ${seen.join(', ')}`);
+    } finally {
+      await ivy.stop();
+    }
+  });
 });

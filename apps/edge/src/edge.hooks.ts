@@ -1,9 +1,12 @@
 import type { Element } from '#libs/xml';
 import type { C2sStream } from './stream/c2s-stream.machine.js';
+import type { StanzaIn } from './stream/stanza-in.js';
+import type { StanzaOut } from './stream/stanza-out.js';
 
 /**
  * The edge's hook vocabulary: what features can react to. Handlers run by priority, higher first;
- * 'stop' ends the chain (for `negotiate`: "I handled this element").
+ * 'stop' ends the chain (for `negotiate`: "I handled this element"; for `stanza-in`/`stanza-out`:
+ * "pass it on without asking the handlers after me").
  */
 export interface EdgeHooks {
   /** A connection was accepted (timers, per-connection state). */
@@ -15,6 +18,21 @@ export interface EdgeHooks {
    * claim theirs; what nobody claims goes to the router once bound, else is refused.
    */
   negotiate: { stream: C2sStream; el: Element };
+  /**
+   * A bound client sent a stanza (message, presence, iq), before any check or `negotiate`: every
+   * stanza a bound client sends passes here once (stream management counts them). A handler may
+   * pass it, change `el`, `drop(reason)` it, or `hold()` and later `release()` it. May be async.
+   * Only runs when a handler is registered (stream/stanza-in.ts).
+   */
+  'stanza-in': StanzaIn<C2sStream>;
+  /**
+   * A stanza is about to be written to the client: router deliveries, the edge's replies and the
+   * errors it makes. A handler may pass it, change it (`element()` parses a delivery on demand),
+   * `drop(reason)` it, or `hold()` and later `release()` or `drop()` it (CSI, stream management).
+   * Synchronous: a handler must not await (stream/stanza-out.ts). Each stanza's caller learns the
+   * outcome (stream/outgoing.ts). Nothing runs and nothing is parsed when no handler is registered.
+   */
+  'stanza-out': StanzaOut<C2sStream>;
   /** A resource was bound (RFC 6120 §7). */
   'stream-bound': { stream: C2sStream };
   /** The connection is gone (after session clean-up). */

@@ -13,7 +13,7 @@ import { edgeFeatures } from './features/index.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
 import { ConnectionCounter } from './limits/connection-counter.js';
 import { Listeners, type ListenerPorts } from './listeners/listeners.js';
-import { deliver } from './routing/delivery.js';
+import { deliverer } from './routing/delivery.js';
 import { EdgeLiveness } from './routing/liveness.js';
 import { C2sStream } from './stream/c2s-stream.machine.js';
 import type { StreamErrorCondition } from './stream/stream-state.js';
@@ -92,7 +92,7 @@ export class EdgeServer {
     this.cert = await loadOrCreateCertificate(config, this.ctx.logger);
     this.secure = createSecureContext(this.tlsOptions(this.cert));
     this.features = await loadFeatures(this.ctx, edgeFeatures, config.features);
-    this.subs.push(bus.subscribe(subjects.edgeDeliver(this.edgeId), (msg) => deliver(this.ctx, msg)));
+    this.subs.push(bus.subscribe(subjects.edgeDeliver(this.edgeId), deliverer(this.ctx)));
     this.subs.push(bus.subscribe(subjects.edgeControl(this.edgeId), (msg) => this.control(decodeFrame(msg.data).control)));
     this.kv = await bus.kv(buckets.edges, { ttlMs: 3 * config.bus.heartbeatMs });
     this.liveness = new EdgeLiveness(this.ctx, this.kv);

@@ -1,9 +1,9 @@
+import type { AddressingTable } from '#libs/addressing';
 import type { ServiceDeps } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
-import type { StanzaError } from '#libs/stanza';
 import type { RosterChange, RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import type { Hooks, Registration } from '#libs/xmpp-kit';
+import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
 import type { DirectedPresence } from './core/directed-presence.js';
 import type { PresenceStanza } from './core/presence-stanza.js';
@@ -12,15 +12,13 @@ import type { PresenceHooks } from './presence.hooks.js';
 /** What the service is built from (Nest provides these in the app; tests pass them directly). */
 export type PresenceDeps = ServiceDeps;
 
-/** What an IQ handler returns when it sent its answer itself (a result followed by pushes, say). */
-export const REPLIED = Symbol('replied');
-
-/** An IQ from a local user to their own account (the router forwards jabber:iq:roster). */
-export type PresenceIqHandler = (
-  stanza: PresenceStanza,
-  iq: Element,
-  payload: Element,
-) => Promise<Element | undefined | StanzaError | typeof REPLIED>;
+/** What a presence IQ handler gets: an IQ to an account the table gave to presence (the roster). */
+export interface PresenceIqRequest {
+  stanza: PresenceStanza;
+  iq: Element;
+  /** The IQ's one payload child (RFC 6120 §8.2.3). */
+  payload: Element;
+}
 
 /** Counters behind the glider_presence_* metrics. */
 export interface PresenceStats {
@@ -33,19 +31,27 @@ export interface PresenceContext extends PresenceDeps {
   readonly stats: PresenceStats;
   readonly delivery: Delivery;
   readonly directed: DirectedPresence;
-  registerIq(type: 'get' | 'set', ns: string, handler: PresenceIqHandler): Registration;
-  isLocalDomain(domain: string): boolean;
+  /**
+   * Account IQs, one line each: `ctx.iq.register('get', ns, handler, { account: 'own' })`. They are
+   * declared in the addressing table, so the router sends them here.
+   */
+  readonly iq: IqDispatcher<PresenceIqRequest>;
+  /** Where a stanza goes (libs/addressing); presence never checks a domain itself. */
+  readonly addressing: AddressingTable;
+  /** This service's name in the addressing table ('presence'). */
+  readonly serviceName: string;
   parseXml(text: string): Element;
   /**
-   * Sends a presence stanza the server makes or forwards for a local user to its `to`: a local
-   * user's inbound processing runs at once; remote domains are dropped until federation lands (a
-   * client's own presence to them is bounced by the runtime instead).
+   * Sends presence the server makes or forwards for a local user on, as the addressing table says:
+   * a local account's inbound processing runs here at once (no extra hop); another service (MUC,
+   * s2s) gets it on its subject; an address nobody serves bounces to the client when `sent` is the
+   * client's own stanza being routed, and is dropped (debug log) when the server made it.
    */
-  route(el: Element): Promise<void>;
+  route(el: Element, sent?: PresenceStanza): Promise<void>;
   /** Writes `el` to every available resource of a local bare JID, `to` set to each full JID. */
   toAvailableResources(bare: string, el: Element, except?: string): Promise<SessionInfo[]>;
-  /** Sends `el` to the session that sent `st`. */
-  reply(st: PresenceStanza, el: Element): void;
+  /** Sends `el` to the session that sent `st` (resolves once handed on). */
+  reply(st: PresenceStanza, el: Element): Promise<void>;
   /** Changes one roster item atomically and runs 'roster:changed' when it changed. */
   modifyRoster(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined>;
   /** Tells the router of the user's partition that `session` is available (offline flush). */

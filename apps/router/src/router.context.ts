@@ -1,10 +1,11 @@
+import type { AddressingTable } from '#libs/addressing';
 import type { ServiceDeps } from '#libs/runtime';
 import type { StanzaError } from '#libs/stanza';
 import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import type { Hooks } from '#libs/xmpp-kit';
+import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
-import type { IqDispatcher } from './core/iq-dispatcher.js';
+import type { IqRequest } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
 
@@ -24,12 +25,16 @@ export interface RouterStats {
 /** What a router feature's setup gets. */
 export interface RouterContext extends RouterDeps {
   readonly hooks: Hooks<RouterHooks>;
-  readonly iq: IqDispatcher;
+  /** Server and account IQs: one line per (type, namespace, scope); the router declares them in the table. */
+  readonly iq: IqDispatcher<IqRequest>;
+  /** Where a stanza goes (libs/addressing): every router and service sees the same table. */
+  readonly addressing: AddressingTable;
+  /** This service's name in the addressing table ('router'). */
+  readonly serviceName: string;
   readonly delivery: Delivery;
   readonly startedAt: Date;
   readonly stats: RouterStats;
-  isLocalDomain(domain: string): boolean;
-  /** Disco#info features of everything the server runs (router features and presence's). */
+  /** Disco#info features of everything the server runs now (every live service's declaration). */
   discoFeatures(): string[];
   /** Sends `el` to the sender of `st`: to its own session when known, else by its full JID. */
   reply(st: RoutedStanza, el: Element): Promise<void>;

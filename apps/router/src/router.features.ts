@@ -1,4 +1,3 @@
-import { NS } from '#libs/stanza';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import { lastActivityFeature } from './features/xep-0012-last/index.js';
 import { discoFeature } from './features/xep-0030-disco/index.js';
@@ -21,9 +20,3 @@ export const routerFeatures: FeatureDefinition<RouterContext, any>[] = [
   lastActivityFeature,
   offlineFeature,
 ];
-
-/**
- * Disco#info features the presence service provides (apps never import each other, so the router
- * lists them here for the server's disco#info).
- */
-export const PRESENCE_DISCO_FEATURES: string[] = [NS.roster];

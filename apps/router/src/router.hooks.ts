@@ -1,11 +1,9 @@
 import type { SessionInfo } from '#libs/sessions';
-import type { StanzaError } from '#libs/stanza';
-import type { Element } from '#libs/xml';
 import type { RoutedStanza } from './core/routed-stanza.js';
 
 /**
  * What router features react to (STYLE.md: one typed vocabulary per app). IQs are not hooks: they go
- * through the IQ dispatcher keyed by (type, payload namespace), see core/iq-dispatcher.ts.
+ * through the IQ dispatcher keyed by (type, payload namespace), see libs/xmpp-kit IqDispatcher.
  */
 export interface RouterHooks {
   /** A message to a local user is about to be delivered to `sessions` (carbons, blocking). */
@@ -20,5 +18,4 @@ export interface RouterHooks {
   'session:available': { jid: string; session: SessionInfo };
 }
 
-/** What an IQ handler answers: a result payload (or none), or a protocol error as a value. */
-export type IqAnswer = Element | undefined | StanzaError;
+export type { IqAnswer } from '#libs/xmpp-kit';

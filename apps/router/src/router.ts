@@ -4,7 +4,7 @@ import { LoadReporter } from './core/load-reporter.js';
 import { RouterRuntime } from './core/router-runtime.js';
 import { registerRouterMetrics } from './router.metrics.js';
 import type { RouterContext, RouterDeps } from './router.context.js';
-import { PRESENCE_DISCO_FEATURES, routerFeatures } from './router.features.js';
+import { routerFeatures } from './router.features.js';
 
 export interface Router {
   readonly runtime: RouterRuntime;
@@ -16,7 +16,7 @@ export async function startRouter(
   deps: RouterDeps,
   features: FeatureDefinition<RouterContext, any>[] = routerFeatures,
 ): Promise<Router> {
-  const runtime = new RouterRuntime(deps, PRESENCE_DISCO_FEATURES);
+  const runtime = new RouterRuntime(deps);
   await runtime.start(features);
   const sweeper = new EdgeSweeper(runtime);
   await sweeper.start();

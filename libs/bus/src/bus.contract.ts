@@ -230,7 +230,7 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       await assert.rejects(kv.update('k', enc('v3'), live), KvConflictError);
     });
 
-    test('Delivery.toSessionAcked: taken, refused, no edge, no answer in time', async () => {
+    test('Delivery.toSession: taken, refused, no edge, no answer in time', async () => {
       const edgeId = unique('edge');
       const sub = bus.subscribe(subjects.edgeDeliver(edgeId), (m) => {
         const sessionId = decodeFrame(m.data).stanza?.target?.sessionId;
@@ -239,12 +239,13 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       });
       await bus.flush();
       const other = await ut.connect();
-      const delivery = new Delivery(other);
+      const delivery = new Delivery(other, 2_000);
+      const quick = new Delivery(other, 200);
       const env: StanzaEnvelope = { from: 'a@x/r', to: 'b@x/r', kind: 'MESSAGE', type: 'chat', id: '1', xml: enc('<message/>') };
-      assert.deepEqual(await delivery.toSessionAcked(env, { edgeId, sessionId: 'here' }, 2_000), { ok: true });
-      assert.deepEqual(await delivery.toSessionAcked(env, { edgeId, sessionId: 'gone' }, 2_000), { ok: false, reason: 'refused', detail: SESSION_GONE });
-      assert.deepEqual(await delivery.toSessionAcked(env, { edgeId, sessionId: 'silent' }, 200), { ok: false, reason: 'timeout' });
-      assert.deepEqual(await delivery.toSessionAcked(env, { edgeId: unique('dead-edge'), sessionId: 'x' }, 2_000), { ok: false, reason: 'no-edge' });
+      assert.deepEqual(await delivery.toSession(env, { edgeId, sessionId: 'here' }), { ok: true });
+      assert.deepEqual(await delivery.toSession(env, { edgeId, sessionId: 'gone' }), { ok: false, reason: 'refused', detail: SESSION_GONE });
+      assert.deepEqual(await quick.toSession(env, { edgeId, sessionId: 'silent' }), { ok: false, reason: 'timeout' });
+      assert.deepEqual(await delivery.toSession(env, { edgeId: unique('dead-edge'), sessionId: 'x' }), { ok: false, reason: 'no-edge' });
       await sub.unsubscribe();
     });
 

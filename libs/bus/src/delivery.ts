@@ -27,25 +27,26 @@ export const SESSION_GONE = 'session-gone';
 
 const DELIVERED: DeliveryOutcome = { ok: true };
 
-/** Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. */
+/**
+ * Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. Every
+ * delivery is a request the edge acknowledges once it handed the stanza to the connection
+ * (docs/reliability.md): until then the caller owns the stanza.
+ */
 export class Delivery {
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    /** bus.deliveryAckTimeoutMs: how long an edge has to acknowledge. */
+    private readonly ackTimeoutMs: number,
+  ) {}
 
   /**
-   * Fire and forget: for what needs no acknowledgement (presence broadcasts, server replies to the
-   * sender's own session). An edge without the session sends the stanza back to a router (`hops`).
+   * Resolves once the edge has handed the stanza to the connection, or with why it did not; never
+   * rejects. A caller that must not lose the stanza routes it again on a failure (the router does);
+   * one for which a gone session needs nothing (presence broadcasts, replies) just awaits it.
    */
-  toSession(env: StanzaEnvelope, s: SessionTarget): void {
-    this.bus.publish(subjects.edgeDeliver(s.edgeId), this.frame(env, s));
-  }
-
-  /**
-   * Acknowledged: resolves once the edge has handed the stanza to the connection, or with why it did
-   * not; never rejects. Until then the caller owns the stanza and routes it again on a failure.
-   */
-  async toSessionAcked(env: StanzaEnvelope, s: SessionTarget, timeoutMs: number): Promise<DeliveryOutcome> {
+  async toSession(env: StanzaEnvelope, s: SessionTarget): Promise<DeliveryOutcome> {
     try {
-      const ack = decodeAck(await this.bus.request(subjects.edgeDeliver(s.edgeId), this.frame(env, s), { timeoutMs }));
+      const ack = decodeAck(await this.bus.request(subjects.edgeDeliver(s.edgeId), this.frame(env, s), { timeoutMs: this.ackTimeoutMs }));
       return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
     } catch (err) {
       if (err instanceof BusNoRespondersError) return { ok: false, reason: 'no-edge' };
@@ -54,8 +55,8 @@ export class Delivery {
     }
   }
 
-  element(el: Element, s: SessionTarget): void {
-    this.toSession(envelopeOf(el), s);
+  element(el: Element, s: SessionTarget): Promise<DeliveryOutcome> {
+    return this.toSession(envelopeOf(el), s);
   }
 
   /** The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md). */

@@ -1,5 +1,5 @@
 export * from './bus.js';
-export { subjects, buckets, keys, token, untoken, partitionOf } from './subjects.js';
+export { subjects, buckets, keys, token, untoken, partitionOf, SERVICE_NAME } from './subjects.js';
 export { BUS } from './bus.tokens.js';
 export type * from './messages.js';
 export {

@@ -22,11 +22,22 @@ export function partitionOf(key: string, partitions: number): number {
   return (h >>> 0) % partitions;
 }
 
+/** A service name is one plain subject token (it names the service's partition subjects). */
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
+/** The partition subjects of a service declared in the addressing table (libs/addressing). */
+function serviceIn(service: string, partition: number): string {
+  if (!SERVICE_NAME.test(service)) throw new Error(`invalid service name "${service}"`);
+  return `${PREFIX}.${service}.in.${partition}`;
+}
+
 export const subjects = {
   /** Stanzas and session events for the router that owns the sender's partition. */
   routerIn: (partition: number) => `${PREFIX}.router.in.${partition}`,
   /** Presence, roster and subscription work for the user's partition. */
   presenceIn: (partition: number) => `${PREFIX}.presence.in.${partition}`,
+  /** Any declared service's partition `partition` (routerIn and presenceIn are two of them). */
+  serviceIn,
   /** Stanzas to write to sessions held by one edge. */
   edgeDeliver: (edgeId: string) => `${PREFIX}.edge.${token(edgeId)}.deliver`,
   /** Commands to one edge (close a session, drain). */
@@ -43,6 +54,8 @@ export const buckets = {
   routers: 'glider_routers',
   /** Members and partition claims of the presence service's PartitionedConsumer. */
   presence: 'glider_presence',
+  /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
+  services: 'glider_services',
 };
 
 export const keys = {
@@ -51,4 +64,6 @@ export const keys = {
   sessionsOf: (bare: string) => `${token(bare)}.*`,
   edge: (edgeId: string) => token(edgeId),
   router: (routerId: string) => token(routerId),
+  /** One instance's declaration: `<service>.<instance>`; all of a service's match `<service>.*`. */
+  service: (service: string, instance: string) => `${token(service)}.${token(instance)}`,
 };

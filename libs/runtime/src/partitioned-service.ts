@@ -1,4 +1,5 @@
-import { Delivery, PartitionedConsumer, decodeFrame, encodeAck, type Bus, type BusMessage, type Frame } from '#libs/bus';
+import { ServiceDirectory, type AddressingTable, type Serves } from '#libs/addressing';
+import { Delivery, PartitionedConsumer, decodeFrame, encodeAck, subjects, type Bus, type BusMessage, type Frame } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { tryParseJid } from '#libs/jid';
 import type { SessionRegistry } from '#libs/sessions';
@@ -27,8 +28,9 @@ export interface FrameOutcome {
 
 /**
  * What router and presence share: a typed hook vocabulary and features set up on it, a share of
- * one family of partition subjects processed serially (PartitionedConsumer), an Ack for every
- * frame (taken, or not with the reason), and the helpers their features use.
+ * one family of partition subjects (`serviceIn(name, p)`) processed serially (PartitionedConsumer),
+ * an Ack for every frame (taken, or not with the reason), the addressing table with this service's
+ * own declaration in it (libs/addressing), and the helpers their features use.
  */
 export abstract class PartitionedService<H extends object> implements ServiceDeps {
   readonly config: GliderConfig;
@@ -39,7 +41,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   readonly instanceId: string;
   readonly hooks: Hooks<H>;
   readonly delivery: Delivery;
-  private readonly domains: Set<string>;
+  /** The addressing table on the bus; this service declares itself in it once it consumes. */
+  readonly directory: ServiceDirectory;
   private reparse: XmlLimits | undefined;
   private consumer: PartitionedConsumer | undefined;
   protected loaded: LoadedFeatures | undefined;
@@ -47,7 +50,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
 
   constructor(
     deps: ServiceDeps,
-    private readonly partitions: { name: string; subject: (p: number) => string; membersBucket: string },
+    /** `name` is the service's name in the addressing table and its subjects' token. */
+    private readonly partitions: { name: string; membersBucket: string },
   ) {
     this.config = deps.config;
     this.logger = deps.logger;
@@ -56,8 +60,23 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     this.registry = deps.registry;
     this.instanceId = deps.instanceId;
     this.hooks = new Hooks<H>(deps.logger);
-    this.delivery = new Delivery(deps.bus);
-    this.domains = new Set(deps.config.domains);
+    this.delivery = new Delivery(deps.bus, deps.config.bus.deliveryAckTimeoutMs);
+    this.directory = new ServiceDirectory(deps.bus, {
+      localDomains: deps.config.domains,
+      partitions: deps.config.bus.partitions,
+      heartbeatMs: deps.config.bus.heartbeatMs,
+      logger: deps.logger,
+    });
+  }
+
+  /** The one table that decides where a stanza goes (libs/addressing). */
+  get addressing(): AddressingTable {
+    return this.directory.table;
+  }
+
+  /** This service's name in the addressing table. */
+  get serviceName(): string {
+    return this.partitions.name;
   }
 
   /**
@@ -67,34 +86,41 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
    */
   protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome>;
 
+  /** What this service declares in the addressing table once its features are set up. */
+  protected abstract serves(): Serves;
+
   async start(features: FeatureDefinition<this, any>[]): Promise<void> {
     this.loaded = await loadFeatures<this>(this, features, this.config.features);
+    await this.directory.start();
+    const name = this.partitions.name;
     this.consumer = new PartitionedConsumer(this.bus, {
       id: this.instanceId,
       partitions: this.config.bus.partitions,
-      subject: this.partitions.subject,
+      subject: (p) => subjects.serviceIn(name, p),
       membersBucket: this.partitions.membersBucket,
       heartbeatMs: this.config.bus.heartbeatMs,
       handler: (_p, msg) => this.onMessage(msg),
       logger: this.logger,
     });
+    // Declared before consuming: a request that comes in between is retried until a partition is
+    // claimed (requestRetrying), where a missing declaration would bounce it with service-unavailable.
+    await this.directory.declare(name, this.instanceId, this.serves());
     await this.consumer.start();
     this.logger.info({ features: this.loaded.names, instance: this.instanceId }, `${this.partitions.name} started`);
   }
 
+  /** Withdraws the declaration first, so routers stop addressing this instance, then drains. */
   async stop(): Promise<void> {
+    await this.directory.withdraw(this.partitions.name, this.instanceId);
     await this.consumer?.stop();
     // Frames still settling are answered before the bus closes (each is bounded by its timeouts).
     while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
+    await this.directory.stop();
     this.loaded?.stop();
   }
 
   ownedPartitions(): number[] {
     return this.consumer?.owned() ?? [];
-  }
-
-  isLocalDomain(domain: string): boolean {
-    return this.domains.has(domain);
   }
 
   async userExists(bare: string): Promise<boolean> {

@@ -34,6 +34,16 @@ function errorOf(...chunks: string[]): XmlErrorCondition | undefined {
 }
 
 describe('StreamParser', () => {
+  it('a second stream header inside the open stream is invalid-xml at its start tag; after reset() it is a new stream', () => {
+    assert.equal(errorOf(HEADER, '<presence/>', HEADER), 'invalid-xml');
+    assert.equal(errorOf(HEADER, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'/>"), 'invalid-xml');
+    assert.equal(errorOf(HEADER, '<message><stream:stream/></message>'), undefined, 'deeper down it is only content');
+    const { events, parser } = run([HEADER]);
+    parser.reset();
+    parser.write(HEADER);
+    assert.deepEqual(events.map((e) => e[0]), ['start', 'start']);
+  });
+
   it('reads the stream header, stanzas with their byte size, and the end', () => {
     const msg = "<message to='juliet@example.com' id='a1'><body>hi</body></message>";
     const { events } = run([`<?xml version='1.0' encoding='UTF-8'?>${HEADER}${msg}<presence/></stream:stream>`]);

@@ -31,7 +31,7 @@ export interface CoreHandlers {
   end(): void;
 }
 
-function fail(condition: 'not-well-formed' | 'restricted-xml' | 'policy-violation', text: string): never {
+function fail(condition: 'not-well-formed' | 'restricted-xml' | 'policy-violation' | 'invalid-xml', text: string): never {
   throw new XmlParseError(condition, text);
 }
 
@@ -329,6 +329,9 @@ export class XmlCore {
       return;
     }
     const parent = this.stack[this.stack.length - 1];
+    // A second stream header inside the open stream (RFC 6120 §4.3.3 allows one only at a restart,
+    // after a reset): refused at once rather than taken for a top-level element that never ends.
+    if (!parent && !this.fragment && el.name === this.rootName) fail('invalid-xml', `a second <${el.name}> inside the open stream`);
     if (parent) parent.append(el);
     if (selfClosing) {
       this.prefixes.leave();

@@ -7,6 +7,16 @@
 export type HookResult = 'stop' | 'continue' | void;
 export type HookHandler<A> = (arg: A) => HookResult | Promise<HookResult>;
 
+/**
+ * Marks a hook's argument type as synchronous: its handlers must answer at once (the app runs the
+ * chain itself, e.g. the edge's `stanza-out` on every write), so `on()` refuses an async handler.
+ */
+export interface SyncHookArg {
+  readonly synchronousHook: true;
+}
+/** The handler type `on()` accepts for an argument type: synchronous for a SyncHookArg. */
+export type HandlerFor<A> = [A] extends [SyncHookArg] ? (arg: A) => HookResult : HookHandler<A>;
+
 /** What a setup returns: calling it undoes the registration. */
 export type Registration = () => void;
 
@@ -14,19 +24,21 @@ export interface HookLogger {
   error(obj: object, msg: string): void;
 }
 
-interface Entry<A> {
-  handler: HookHandler<A>;
-  priority: number;
-  owner: string;
+/** One registered handler, as `handlers()` lists it. */
+export interface HookEntry<A> {
+  readonly handler: HookHandler<A>;
+  readonly priority: number;
+  readonly owner: string;
 }
+type Entry<A> = HookEntry<A>;
 
 export class Hooks<V extends object> {
   private readonly chains = new Map<keyof V, Entry<any>[]>();
 
   constructor(private readonly log: HookLogger) {}
 
-  on<K extends keyof V>(name: K, handler: HookHandler<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
-    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
+  on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
+    const entry: Entry<V[K]> = { handler: handler as HookHandler<V[K]>, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
     const chain = this.chains.get(name) ?? [];
     chain.push(entry);
     chain.sort((a, b) => b.priority - a.priority);
@@ -41,6 +53,16 @@ export class Hooks<V extends object> {
 
   has(name: keyof V): boolean {
     return (this.chains.get(name)?.length ?? 0) > 0;
+  }
+
+  /**
+   * The chain in the order it runs, or undefined when empty: for a hook its app runs itself (the
+   * edge runs `stanza-out` synchronously and resumes a held stanza's chain after its holder). The
+   * array is live: copy it before keeping it past the current tick.
+   */
+  handlers<K extends keyof V>(name: K): readonly HookEntry<V[K]>[] | undefined {
+    const chain = this.chains.get(name);
+    return chain && chain.length > 0 ? chain : undefined;
   }
 
   /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */

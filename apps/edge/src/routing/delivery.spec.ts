@@ -40,10 +40,10 @@ describe('edge deliveries', () => {
     try {
       const jid = await c.login(DOMAIN, 'alice', 'secret', 'acks');
       const { sessionId } = (await h.registry.get(jid))!;
-      const delivery = new Delivery(h.bus);
-      assert.deepEqual(await delivery.toSessionAcked(message(jid, 'here', 'hi'), { edgeId: h.edge.edgeId, sessionId }, 2_000), { ok: true });
+      const delivery = new Delivery(h.bus, 2_000);
+      assert.deepEqual(await delivery.toSession(message(jid, 'here', 'hi'), { edgeId: h.edge.edgeId, sessionId }), { ok: true });
       assert.equal((await c.element()).attrs.id, 'here');
-      const gone = await delivery.toSessionAcked(message(jid, 'nobody', 'hi'), { edgeId: h.edge.edgeId, sessionId: 'no-such-session' }, 2_000);
+      const gone = await delivery.toSession(message(jid, 'nobody', 'hi'), { edgeId: h.edge.edgeId, sessionId: 'no-such-session' });
       assert.deepEqual(gone, { ok: false, reason: 'refused', detail: SESSION_GONE });
       assert.equal(back.has('nobody'), false, 'a refused delivery stays the router’s: the edge does not send it back too');
     } finally {
@@ -55,12 +55,12 @@ describe('edge deliveries', () => {
     const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
     const jid = await c.login(DOMAIN, 'alice', 'secret', 'slow');
     const { sessionId } = (await h.registry.get(jid))!;
-    const delivery = new Delivery(h.bus);
+    const delivery = new Delivery(h.bus, 2_000);
     c.pauseReading();
     const acked: string[] = [];
     const body = 'x'.repeat(8 * 1024);
     for (let i = 0; i < 4000; i++) {
-      const outcome = await delivery.toSessionAcked(message(jid, `flood-${i}`, body), { edgeId: h.edge.edgeId, sessionId }, 2_000);
+      const outcome = await delivery.toSession(message(jid, `flood-${i}`, body), { edgeId: h.edge.edgeId, sessionId });
       if (!outcome.ok) break; // cut: the router routes this one again itself
       acked.push(`flood-${i}`);
     }

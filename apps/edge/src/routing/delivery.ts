@@ -3,57 +3,66 @@ import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
-import type { C2sStream } from '../stream/c2s-stream.machine.js';
+import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 
 /**
- * Stanzas the router chose this edge for (docs/architecture.md step 3): written to the session's
- * socket without parsing. A delivery the router asked to acknowledge (a request) is answered once the
- * stanza is handed to the connection, or refused (`session-gone`) when the session is not here or
- * its stream is ending: the router owns the stanza until then and routes it again (docs/reliability.md).
- * A fire-and-forget delivery (presence) for a session gone meanwhile goes back to the router, one hop
- * further, to be re-routed as to a vanished full JID.
+ * Stanzas a router or presence chose this edge for (docs/architecture.md step 3): handed to the
+ * session's stream without parsing (`stream.deliver`, which runs `stanza-out` and writes).
+ *
+ * A delivery sent as a request is acknowledged once the stream took the stanza (docs/reliability.md):
+ * refused (`session-gone`) when the session is not here or its stream is ending — the router still
+ * owns the stanza and routes it again. A stanza the stream took but never wrote (outcome
+ * `unwritten`: the client was cut for not reading, the connection broke) is the edge's by then: it
+ * goes back to a router one hop further, routed as to a vanished full JID (another resource,
+ * offline storage, an error for an IQ), counted in one log line per stream. A fire-and-forget
+ * delivery (an older sender) for a session not here goes back the same way.
  */
-export function deliver(ctx: EdgeContext, msg: BusMessage): void {
-  const frame = decodeFrame(msg.data);
-  const stanza = frame.stanza;
-  if (!stanza) return;
-  const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
-  if (stream && stream.state === 'bound') {
-    const span = continueSpan('glider-edge', 'edge.deliver', stanza);
-    stream.sendRaw(stanza.xml, (err) => {
-      if (err) unwritten(ctx, stream, stanza);
-    });
-    span.end();
-    if (msg.replyExpected) msg.respond(ACK_TAKEN);
-    return;
-  }
-  if (msg.replyExpected) return msg.respond(ACK_SESSION_GONE);
-  redirect(ctx, stanza);
+export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
+  /** The delivery in progress, to tell an outcome known at once from one that comes later. */
+  let current: StanzaEnvelope | undefined;
+  let refusedNow = false;
+  // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
+  const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
+    if (outcome.kind !== 'unwritten') return;
+    if (stanza === current) refusedNow = true;
+    else unwritten(ctx, stanza, outcome.reason);
+  };
+  return (msg) => {
+    const frame = decodeFrame(msg.data);
+    const stanza = frame.stanza;
+    if (!stanza) return;
+    const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
+    let taken = false;
+    if (stream && stream.state === 'bound') {
+      const span = continueSpan('glider-edge', 'edge.deliver', stanza);
+      current = stanza;
+      refusedNow = false;
+      stream.deliver(stanza.xml, settle, stanza);
+      current = undefined;
+      taken = !refusedNow;
+      span.end();
+    }
+    if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
+    else if (!taken) redirect(ctx, stanza);
+  };
 }
 
 const ACK_TAKEN = encodeAck({ taken: true });
 const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
 
-/** What a cut stream had not written, per stream, until it is logged (once, after the cut). */
-const cutTallies = new WeakMap<C2sStream, { messages: number; iqs: number; presence: number }>();
+/** What streams did not write, by reason, until logged (once per burst: a cut settles many at once). */
+let tally: { messages: number; iqs: number; presence: number; reasons: Record<string, number> } | undefined;
 
-/**
- * A delivered stanza the connection never wrote: the stream was cut first (a client that stopped
- * reading and passed edge.limits.maxWriteBufferBytes, a connection that broke). The edge took it, so
- * the edge routes it again: messages by the RFC 6121 rules (another resource, offline storage),
- * IQs answered with an error by the router; presence to a gone session is not redone (RFC 6121
- * §8.5.3.2.2). How much went where is logged once per stream.
- */
-function unwritten(ctx: EdgeContext, stream: C2sStream, stanza: StanzaEnvelope): void {
-  let tally = cutTallies.get(stream);
+function unwritten(ctx: EdgeContext, stanza: StanzaEnvelope, reason: UnwrittenReason): void {
   if (!tally) {
-    const t = { messages: 0, iqs: 0, presence: 0 };
-    cutTallies.set(stream, (tally = t));
+    const t = (tally = { messages: 0, iqs: 0, presence: 0, reasons: {} });
     setImmediate(() => {
-      cutTallies.delete(stream);
-      stream.log.warn({ reroutedMessages: t.messages, reroutedIqs: t.iqs, droppedPresence: t.presence }, 'stream cut with stanzas not written; messages and IQs routed again');
+      tally = undefined;
+      ctx.logger.warn({ reroutedMessages: t.messages, reroutedIqs: t.iqs, droppedPresence: t.presence, reasons: t.reasons }, 'delivered stanzas a stream never wrote; messages and IQs routed again');
     });
   }
+  tally.reasons[reason] = (tally.reasons[reason] ?? 0) + 1;
+  // Presence to a gone session is not redone (RFC 6121 §8.5.3.2.2); the roster holds subscription state.
   if (stanza.kind === 'PRESENCE') {
     tally.presence++;
     return;

@@ -183,6 +183,42 @@ describe('c2s bad input', () => {
     assert.equal(await c.streamError(), 'unsupported-stanza-type');
   });
 
+  test('an IQ without an id: <bad-request/> (RFC 6120 §8.1.3); the stream stays', async () => {
+    const c = await bound('no-id');
+    c.send(xml('iq', { type: 'get', to: 'alice@example.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const reply = await c.element();
+    assert.equal(reply.name, 'iq');
+    assert.equal(reply.attrs.type, 'error');
+    assert.equal(reply.attrs.id, undefined);
+    assert.ok(reply.getChild('error')!.getChild('bad-request', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    assert.equal(h.routed.some((f) => f.stanza?.kind === 'IQ' && f.stanza.id === ''), false, 'not routed');
+    c.send(xml('iq', { type: 'fetch', id: 'odd-type', to: 'alice@example.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const typed = await c.element();
+    assert.equal(typed.attrs.id, 'odd-type');
+    assert.ok(typed.getChild('error')!.getChild('bad-request'));
+    c.send(xml('iq', { type: 'get', id: 'fine', to: 'alice@example.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal((await c.element()).attrs.id, 'fine');
+  });
+
+  test('a second stream header in the middle of a stream: <invalid-xml/>, not a wedged stream', async () => {
+    const c = await bound('twice');
+    c.send(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${DOMAIN}' version='1.0'>`);
+    assert.equal(await c.streamError(), 'invalid-xml');
+    await c.waitClosed();
+    const early = await connect();
+    await early.open(DOMAIN); // before authentication too: no restart is due before SASL success
+    early.send(`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${DOMAIN}' version='1.0'>`);
+    assert.equal(await early.streamError(), 'invalid-xml');
+  });
+
+  test('a second <open/> on a WebSocket stream (RFC 7395): <invalid-xml/>', async () => {
+    const c = await RawClient.connect({ mode: 'wss', port: h.edge.ports.wss });
+    clients.push(c);
+    await c.login(DOMAIN, 'alice', 'secret', 'ws-twice');
+    c.send(xml('open', { xmlns: 'urn:ietf:params:xml:ns:xmpp-framing', to: DOMAIN, version: '1.0' }));
+    assert.equal(await c.streamError(), 'invalid-xml');
+  });
+
   test('registration is off by default: not advertised, service-unavailable', async () => {
     const c = await connect();
     const features = await c.open(DOMAIN);

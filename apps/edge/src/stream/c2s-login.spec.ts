@@ -114,4 +114,12 @@ describe('c2s login and stanza path', () => {
     const c = await client('ws', h.edge.ports.ws!);
     assert.equal(await c.login(DOMAIN, 'alice', 'secret', 'proxy'), 'alice@example.test/proxy');
   });
+  test('stanzas sent right before the client closes and hangs up are still routed (RFC 6120 §4.4)', async () => {
+    const c = await client('tls', h.edge.ports.directTls);
+    await c.login(DOMAIN, 'alice', 'secret', 'hangup');
+    const ids = Array.from({ length: 5 }, (_, i) => `bye-${i}`);
+    c.send(ids.map((id) => xml('message', { to: 'alice@example.test', id }, xml('body', {}, id)).toString()).join('') + '</stream:stream>');
+    c.close();
+    await waitFor(() => ids.every((id) => h.routed.some((f) => f.stanza?.id === id)), { what: 'every stanza sent before the close at the router' });
+  });
 });

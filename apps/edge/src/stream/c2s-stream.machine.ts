@@ -1,190 +1,51 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Jid } from '#libs/jid';
-import type { Logger } from '#libs/telemetry';
+import { errorReply, NS } from '#libs/stanza';
 import { xml, type Element, type XmlLimits } from '#libs/xml';
-import { CLOSE_GRACE_MS, type EdgeContext } from '../edge.context.js';
-import { TokenBucket } from '../limits/token-bucket.js';
+import type { HookEntry } from '#libs/xmpp-kit';
+import type { EdgeContext } from '../edge.context.js';
 import { routeFromClient } from '../routing/outbound.js';
 import type { Transport } from '../transport/transport.js';
-import { NS } from '#libs/stanza';
-import { checkHeader, closingTag, responseHeader, streamErrorXml } from './stream-header.js';
-import type { StreamErrorCondition, StreamState } from './stream-state.js';
-import { createFramer, type XmlFramer } from './xml-framer.js';
+import { BaseStream } from './base-stream.js';
+import { StanzaIn, type StanzaInPath } from './stanza-in.js';
+import type { StanzaOut } from './stanza-out.js';
+import { checkHeader, responseHeader } from './stream-header.js';
+import type { C2sStreamState } from './stream-state.js';
+
+export type { StreamLog } from './stream-log.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
-
-/** What a stream logs through (features use only these). */
-export type StreamLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-
-type AnyLogFn = (...args: unknown[]) => void;
-
-/** A stream's log while info is off: info and debug drop, warn and error go to the real child. */
-class QuietStreamLog {
-  constructor(private readonly stream: C2sStream) {}
-  debug(): void {}
-  info(): void {}
-  warn(...args: unknown[]): void {
-    const log = this.stream.fullLog();
-    (log.warn as AnyLogFn).apply(log, args);
-  }
-  error(...args: unknown[]): void {
-    const log = this.stream.fullLog();
-    (log.error as AnyLogFn).apply(log, args);
-  }
-}
+const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
 
 /**
- * One client connection: framing, the negotiation state machine (RFC 6120 §4-§7) and the socket
- * timers. Everything a stream negotiates is a feature reacting to `negotiate`; once bound, stanzas
- * go to the router (routing/outbound.ts).
+ * One client connection on top of the base stream: the c2s negotiation (RFC 6120 §4-§7) and
+ * the bound session's stanzas. Everything a stream negotiates is a feature reacting to
+ * `negotiate`; once bound, a client's stanzas pass `stanza-in` and go to the router
+ * (routing/outbound.ts), and what goes out passes `stanza-out` (base-stream.ts).
  */
-export class C2sStream {
-  readonly sessionId = randomUUID();
-  state: StreamState;
-  /** The current stream's id: new at every restart (RFC 6120 §4.7.3). */
-  streamId = '';
+export class C2sStream extends BaseStream<C2sStreamState> {
   domain = '';
-  lang = 'en';
-  /** The client named its language in the stream header. */
-  langStated = false;
   /** Bare after SASL, full after bind. */
   jid: Jid | undefined;
-  /** When the stream closes, so is the bound session (presence tells contacts). */
-  closedAt: number | undefined;
-  lastWriteAt = Date.now();
-  lastReadAt = Date.now();
-  private headerSent = false;
-  private overflowed = false;
-  private queued = 0;
-  private readonly pausedFor = new Set<'rate' | 'queue'>();
-  private readonly framer: XmlFramer;
-  private readonly bucket: TokenBucket;
-  private queue: Promise<void> = Promise.resolve();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private authTimer: NodeJS.Timeout | undefined;
-  private readonly closeListeners: (() => void)[] = [];
-  /** Made on first use (see `log`); the transport kind is the one the connection opened with. */
-  private logger: Logger | undefined;
-  private quietLog: QuietStreamLog | undefined;
-  private readonly openedAs: string;
-  private boundJid: string | undefined;
+  /** A resource was bound; stays true after the connection goes, for stanzas it sent before. */
+  private hadResource = false;
+  private inPath: StanzaInPath | undefined;
 
-  constructor(readonly ctx: EdgeContext, readonly transport: Transport) {
+  constructor(ctx: EdgeContext, transport: Transport) {
+    super(ctx, transport, NS.client);
     this.state = transport.secure ? 'secured' : 'connected';
-    this.openedAs = transport.kind;
-    const limits = ctx.config.edge.limits;
-    this.bucket = new TokenBucket(limits.readBytesPerSecond, limits.readBurstBytes);
-    this.framer = createFramer(transport.framed, this.xmlLimits(), {
-      start: (name, attrs) => this.enqueue(() => this.onStreamStart(name, attrs)),
-      element: (el) => this.enqueue(() => this.onElement(el)),
-      end: () => (this.state === 'closing' ? this.transport.end() : this.enqueue(async () => this.onStreamEnd())),
-      error: (condition, text) => this.enqueue(async () => this.error(condition as StreamErrorCondition, text)),
-    });
-    transport.onData((data) => this.onData(data));
-    transport.onClose(() => this.onTransportClosed());
-    this.authTimer = this.timer(limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
+    this.authTimer = this.timer(ctx.config.edge.limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
     void ctx.hooks.run('stream-opened', { stream: this });
-  }
-
-  /**
-   * The stream's logger: sid, ip, transport, and jid once bound. The pino child is built on first
-   * use, and not for info/debug lines while the level drops them (each login logs two at info), since
-   * most streams log nothing at the usual levels and a child costs a login measurable time.
-   */
-  get log(): StreamLog {
-    if (this.logger || this.ctx.logger.isLevelEnabled('info')) return this.fullLog();
-    return (this.quietLog ??= new QuietStreamLog(this)) as unknown as StreamLog;
-  }
-
-  /** @internal the materialised child logger (QuietStreamLog's warn/error). */
-  fullLog(): Logger {
-    if (!this.logger) {
-      this.logger = this.ctx.logger.child({ sid: this.sessionId, ip: this.transport.remoteAddress, transport: this.openedAs });
-      if (this.boundJid !== undefined) this.logger = this.logger.child({ jid: this.boundJid });
-    }
-    return this.logger;
   }
 
   get bound(): boolean {
     return this.state === 'bound';
   }
 
-  /** Runs `fn` after `ms` unless the stream closed first. */
-  timer(ms: number, fn: () => void, repeat = false): NodeJS.Timeout {
-    const t = (repeat ? setInterval : setTimeout)(() => {
-      if (!repeat) this.timers.delete(t);
-      if (this.state !== 'closed') fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
-    return t;
-  }
-
-  onClosed(fn: () => void): void {
-    this.closeListeners.push(fn);
-  }
-
-  send(el: Element | string): void {
-    if (this.state === 'closed') return;
-    if (typeof el !== 'string' && this.transport.framed) {
-      if (STANZAS.has(el.name) && el.attrs.xmlns === undefined) el.attrs.xmlns = NS.client;
-      if (el.name.startsWith('stream:')) el.attrs['xmlns:stream'] = NS.stream;
-    }
-    this.write(typeof el === 'string' ? el : el.toString());
-  }
-
-  /**
-   * A stanza serialised elsewhere (router delivery): written as is. `written` learns whether its
-   * bytes left the process or never will (the stream was cut first: routing/delivery.ts re-routes).
-   */
-  sendRaw(xmlBytes: Uint8Array, written?: (err?: Error | null) => void): void {
-    if (this.state === 'closed' || this.state === 'closing') return written?.(new Error('stream closed'));
-    this.ctx.stats.stanzasOut++;
-    this.write(xmlBytes, written);
-  }
-
-  private write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
-    this.lastWriteAt = Date.now();
-    this.transport.write(data, written);
-    if (!this.overflowed && this.transport.bufferedBytes() > this.ctx.config.edge.limits.maxWriteBufferBytes) {
-      this.overflowed = true; // error() writes too: enter once
-      this.error('policy-violation', 'the client does not read what it is sent');
-    }
-  }
-
-  /** Sends a stream error (RFC 6120 §4.9), preceded by our header if none was sent yet, and closes. */
-  error(condition: StreamErrorCondition, text?: string): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    if (condition !== 'system-shutdown' && condition !== 'conflict') this.log.info({ condition, text }, 'stream error');
-    if (!this.headerSent) this.sendHeader();
-    this.write(streamErrorXml(condition, text, this.transport.framed));
-    this.close();
-    this.transport.end(); // RFC 6120 §4.9.1.1: after a stream error the connection ends
-  }
-
-  /** Closes our side of the stream; the transport ends once the peer closes, or after a grace period. */
-  close(): void {
-    if (this.state === 'closing' || this.state === 'closed') return;
-    if (!this.headerSent && !this.transport.framed) this.sendHeader();
-    this.write(closingTag(this.transport.framed));
-    this.state = 'closing';
-    this.transport.resume();
-    if (this.transport.framed) this.transport.end();
-    this.timer(CLOSE_GRACE_MS, () => this.transport.destroy());
-  }
-
   /** STARTTLS (RFC 6120 §5.4.3.3): the caller has written <proceed/>; a new stream follows. */
   async startTls(): Promise<void> {
     this.state = 'tls-negotiating';
-    this.framer.reset();
-    this.headerSent = false;
-    try {
-      await this.transport.startTls(this.ctx.secureContext());
-    } catch (err) {
-      this.log.info({ err: (err as Error).message }, 'TLS handshake failed');
-      this.transport.destroy();
-      return;
-    }
+    if (!(await this.upgradeTls())) return;
     if (this.state === 'tls-negotiating') this.state = 'secured';
   }
 
@@ -199,21 +60,14 @@ export class C2sStream {
   boundTo(full: Jid): void {
     this.jid = full;
     this.state = 'bound';
-    this.boundJid = full.toString();
-    if (this.logger) this.logger = this.logger.child({ jid: this.boundJid });
+    this.hadResource = true;
+    this.bindLog({ jid: full.toString() });
     if (this.authTimer) {
-      clearTimeout(this.authTimer);
-      this.timers.delete(this.authTimer);
+      this.clearTimer(this.authTimer);
       this.authTimer = undefined; // a cleared Timeout and its closure need not live as long as the session
     }
     this.ctx.sessions.set(this.sessionId, this);
     void this.ctx.hooks.run('stream-bound', { stream: this });
-  }
-
-  private restart(): void {
-    this.framer.reset();
-    this.framer.setLimits(this.xmlLimits());
-    this.headerSent = false;
   }
 
   xmlLimits(): XmlLimits {
@@ -228,55 +82,15 @@ export class C2sStream {
     };
   }
 
-  private onData(data: Buffer | string): void {
-    if (this.state === 'closed') return;
-    this.lastReadAt = Date.now();
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    const wait = this.bucket.take(size);
-    if (wait > 0) {
-      this.setPaused('rate', true);
-      this.timer(wait, () => this.setPaused('rate', false));
-    }
-    if (this.state === 'closing') return; // drain what the peer still sends until it closes
-    this.framer.write(data);
+  protected headerXml(id: string): string {
+    return responseHeader({ id, from: this.domain || this.ctx.config.domains[0]!, lang: this.lang, framed: this.transport.framed });
   }
 
-  /**
-   * Elements are handled one at a time, in order; a handler may be async (SASL, bind, a stanza
-   * waiting for the router). Past edge.limits.maxQueuedStanzas waiting, reading pauses until the
-   * queue is half empty, so a client that sends faster than it is served is slowed, not buffered.
-   */
-  private enqueue(fn: () => void | Promise<void>): void {
-    this.queued++;
-    if (this.queued > this.ctx.config.edge.limits.maxQueuedStanzas) this.setPaused('queue', true);
-    this.queue = this.queue
-      .then(() => (this.state === 'closed' || this.state === 'closing' ? undefined : fn()))
-      .catch((err) => {
-        this.log.error({ err }, 'stream handler failed');
-        this.error('internal-server-error');
-      })
-      .finally(() => {
-        this.queued--;
-        if (this.queued <= this.ctx.config.edge.limits.maxQueuedStanzas / 2) this.setPaused('queue', false);
-      });
+  protected stanzaOutChain(): readonly HookEntry<StanzaOut<this>>[] | undefined {
+    return this.ctx.hooks.handlers('stanza-out') as readonly HookEntry<StanzaOut<this>>[] | undefined;
   }
 
-  /** Reading pauses while any reason holds (the read rate limit, a full queue). */
-  private setPaused(reason: 'rate' | 'queue', paused: boolean): void {
-    if (paused === this.pausedFor.has(reason)) return;
-    if (paused) this.pausedFor.add(reason);
-    else this.pausedFor.delete(reason);
-    if (this.pausedFor.size > 0) this.transport.pause();
-    else this.transport.resume();
-  }
-
-  private sendHeader(): void {
-    this.streamId = randomBytes(12).toString('base64url');
-    this.headerSent = true;
-    this.write(responseHeader({ id: this.streamId, from: this.domain || this.ctx.config.domains[0]!, lang: this.lang, framed: this.transport.framed }));
-  }
-
-  private async onStreamStart(name: string, attrs: Record<string, string>): Promise<void> {
+  protected async onStreamStart(name: string, attrs: Record<string, string>): Promise<void> {
     const check = checkHeader(name, attrs, this.ctx.config.domains, this.transport.framed);
     this.lang = check.lang;
     this.langStated = attrs['xml:lang'] === check.lang;
@@ -289,38 +103,60 @@ export class C2sStream {
     this.send(features);
   }
 
-  private async onElement(el: Element): Promise<void> {
+  protected onElement(el: Element): void | Promise<void> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
+    const chain = this.hadResource && isStanza(el) ? this.ctx.hooks.handlers('stanza-in') : undefined;
+    if (chain === undefined) return this.proceed(el);
+    return new StanzaIn<C2sStream>(this, el, (this.inPath ??= this.makeInPath())).run(chain, 0);
+  }
+
+  /** After `stanza-in`: the stanza checks, negotiation features, then the router. */
+  private async proceed(el: Element): Promise<void> {
+    const stanza = isStanza(el);
+    if (stanza && el.name === 'iq' && !this.validIq(el)) return;
     if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return;
-    const ns = el.attrs.xmlns ?? NS.client;
-    if (!STANZAS.has(el.name) || ns !== NS.client) return this.error('unsupported-stanza-type', `<${el.name}/> in ${ns} is not handled here`);
-    if (this.state !== 'bound') return this.error('not-authorized', 'authenticate and bind a resource first');
+    if (!stanza) return this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`);
+    if (!this.hadResource) return this.error('not-authorized', 'authenticate and bind a resource first');
     this.ctx.stats.stanzasIn++;
     await routeFromClient(this, el);
   }
 
-  private onStreamEnd(): void {
-    // RFC 6120 §4.4: answer the client's close with ours, then end the connection.
-    if (this.state !== 'closing') this.close();
-    this.transport.end();
+  /**
+   * RFC 6120 §8.1.3 and §8.2.3: an IQ needs an id and a type of get, set, result or error. A get or
+   * set without them is answered with <bad-request/> (a result or error cannot be answered, §8.3.1).
+   */
+  private validIq(iq: Element): boolean {
+    const { id, type } = iq.attrs;
+    if (id !== undefined && id !== '' && type !== undefined && IQ_TYPES.has(type)) return true;
+    if (type === 'result' || type === 'error') {
+      this.log.debug({ type }, 'IQ result or error without an id dropped');
+      return false;
+    }
+    const reply = errorReply(iq, 'bad-request', { type: 'modify', text: id ? 'an IQ needs a type of get, set, result or error' : 'an IQ needs an id (RFC 6120 §8.1.3)' });
+    if (reply && this.jid?.resource) reply.attrs.to = this.jid.toString();
+    if (reply) this.send(reply);
+    return false;
   }
 
-  private onTransportClosed(): void {
-    const wasBound = this.state === 'bound' || this.ctx.sessions.get(this.sessionId) === this;
-    this.state = 'closed';
-    this.closedAt = Date.now();
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    if (wasBound) this.ctx.sessions.delete(this.sessionId);
-    for (const fn of this.closeListeners) {
-      try {
-        fn();
-      } catch (err) {
-        this.log.error({ err }, 'close listener failed');
-      }
-    }
+  private makeInPath(): StanzaInPath {
+    const stream = this;
+    return {
+      proceed: (el) => this.proceed(el),
+      enqueue: (fn) => this.enqueue(fn),
+      get log() {
+        return stream.log;
+      },
+    };
+  }
+
+  protected connectionGone(): void {
+    if (this.ctx.sessions.get(this.sessionId) === this) this.ctx.sessions.delete(this.sessionId);
     const cleanup = this.ctx.hooks.run('stream-closed', { stream: this });
     this.ctx.pending.add(cleanup);
     void cleanup.finally(() => this.ctx.pending.delete(cleanup));
   }
+}
+
+function isStanza(el: Element): boolean {
+  return STANZAS.has(el.name) && (el.attrs.xmlns ?? NS.client) === NS.client;
 }

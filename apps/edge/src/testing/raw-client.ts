@@ -132,10 +132,15 @@ export class RawClient {
 
   /** Stops reading from the socket (a slow or hostile client), and starts again. */
   pauseReading(): void {
-    this.socket?.pause();
+    (this.socket ?? this.wsSocket())?.pause();
   }
   resumeReading(): void {
-    this.socket?.resume();
+    (this.socket ?? this.wsSocket())?.resume();
+  }
+
+  /** The WebSocket's own TCP/TLS socket (ws keeps it as `_socket`). */
+  private wsSocket(): Socket | undefined {
+    return (this.ws as unknown as { _socket?: Socket } | undefined)?._socket;
   }
 
   /** Resolves when the server has closed the connection. */

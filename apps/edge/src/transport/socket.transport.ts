@@ -10,6 +10,7 @@ export class SocketTransport implements Transport {
   private socket: Socket;
   private dataCb: (data: Buffer) => void = () => {};
   private closeCb: () => void = () => {};
+  private drainCb: () => void = () => {};
   private closed = false;
   private corked = false;
   private bindings: ChannelBindings | undefined;
@@ -49,13 +50,19 @@ export class SocketTransport implements Transport {
   onClose(cb: () => void): void {
     this.closeCb = cb;
   }
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
 
   /**
    * Writes made in one tick leave as one syscall (and one TLS record where they fit): a burst of
    * deliveries to a session costs one write(2), not one per stanza.
    */
-  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
-    if (this.closed || !this.socket.writable) return written?.(new Error('connection closed'));
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean {
+    if (this.closed || !this.socket.writable) {
+      written?.(new Error('connection closed'));
+      return false;
+    }
     if (!this.corked) {
       this.corked = true;
       const socket = this.socket;
@@ -65,7 +72,7 @@ export class SocketTransport implements Transport {
         socket.uncork();
       });
     }
-    this.socket.write(data, written);
+    return this.socket.write(data, written);
   }
   bufferedBytes(): number {
     return this.socket.writableLength;
@@ -91,6 +98,7 @@ export class SocketTransport implements Transport {
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
+    plain.removeAllListeners('drain');
     const tls = new TLSSocket(plain, { isServer: true, secureContext: context });
     this.socket = tls;
     this.attach(tls);
@@ -115,6 +123,7 @@ export class SocketTransport implements Transport {
 
   private attach(socket: Socket): void {
     socket.on('data', (d: Buffer) => this.dataCb(d));
+    socket.on('drain', () => this.drainCb());
     socket.on('error', () => socket.destroy()); // reported through 'close'
     socket.on('close', () => {
       if (this.closed) return;

@@ -24,10 +24,14 @@ export interface Transport {
   onData(cb: (data: Buffer | string) => void): void;
   onClose(cb: () => void): void;
   /**
+   * Queues bytes for the peer. False once the connection's write buffer is at its high-water mark
+   * (or the connection is gone): the caller should wait for `onDrain` before writing more.
    * `written`, when given, is called once: without an error when the bytes left this process (the
-   * kernel took them), with one when they never will (the connection closed first).
+   * kernel took them), with one when they never will (the connection was destroyed first).
    */
-  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void;
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean;
+  /** The write buffer emptied after a `write` returned false. */
+  onDrain(cb: () => void): void;
   /** Bytes written but not yet taken by the peer (the kernel has not accepted them). */
   bufferedBytes(): number;
   /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */

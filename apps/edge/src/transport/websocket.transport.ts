@@ -14,6 +14,8 @@ export class WebSocketTransport implements Transport {
   readonly remoteAddress: string;
   readonly secure: boolean;
   private readonly tls: TLSSocket | undefined;
+  private readonly highWaterMark: number;
+  private drainCb: () => void = () => {};
   private dataCb: (data: string) => void = () => {};
   private closeCb: () => void = () => {};
   private closed = false;
@@ -30,6 +32,10 @@ export class WebSocketTransport implements Transport {
       this.dataCb(String(data)); // binary frames are read as UTF-8 text too
     });
     ws.on('error', () => ws.terminate());
+    // ws writes frames straight to the HTTP socket (no compression here): its buffer and its
+    // 'drain' are the backpressure signal.
+    this.highWaterMark = req.socket.writableHighWaterMark;
+    req.socket.on('drain', () => this.drainCb());
     ws.on('close', () => {
       if (this.closed) return;
       this.closed = true;
@@ -52,15 +58,22 @@ export class WebSocketTransport implements Transport {
   onClose(cb: () => void): void {
     this.closeCb = cb;
   }
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
 
   bufferedBytes(): number {
     return this.ws.bufferedAmount;
   }
 
-  write(data: string | Uint8Array, written?: (err?: Error | null) => void): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return written?.(new Error('connection closed'));
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) {
+      written?.(new Error('connection closed'));
+      return false;
+    }
     if (typeof data === 'string') this.ws.send(data, written);
     else this.ws.send(withClientNamespace(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')), written);
+    return this.ws.bufferedAmount < this.highWaterMark;
   }
   keepalive(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();

@@ -1,23 +1,25 @@
+import type { Address, Serves } from '#libs/addressing';
 import {
   buckets,
-  envelopeOf,
-  traced,
+  decodeAck,
   encodeFrame,
+  envelopeOf,
   partitionOf,
+  requestRetrying,
   subjects,
+  traced,
+  type Frame,
   type SessionEvent,
   type StanzaEnvelope,
-  type Frame,
-  requestRetrying,
 } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
+import { PartitionedService } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
-import { StanzaError, errorReply, iqResult } from '#libs/stanza';
+import { StanzaError, errorReply } from '#libs/stanza';
 import type { RosterChange, RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import type { Registration } from '#libs/xmpp-kit';
-import { PartitionedService } from '#libs/runtime';
-import { REPLIED, type PresenceContext, type PresenceDeps, type PresenceIqHandler, type PresenceStats } from '../presence.context.js';
+import { IqDispatcher } from '#libs/xmpp-kit';
+import type { PresenceContext, PresenceDeps, PresenceIqRequest, PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
 import { DirectedPresence } from './directed-presence.js';
 import { PresenceStanza } from './presence-stanza.js';
@@ -25,46 +27,50 @@ import { PresenceStanza } from './presence-stanza.js';
 /**
  * The presence service of one process: owns a share of the `presenceIn` partitions and handles each
  * partition's frames serially. Frames with an `origin` come from a local user's session (through the
- * router); frames without one are inbound for the local user in `to` (federation, later).
+ * router); frames without one are on their way in to the local user in `to`. Where presence goes
+ * next is the addressing table's answer (libs/addressing), as for the router.
  */
 export class PresenceRuntime extends PartitionedService<PresenceHooks> implements PresenceContext {
   readonly directed = new DirectedPresence();
   readonly stats: PresenceStats = { stanzas: 0, rosterPushes: 0 };
-  private readonly iqHandlers = new Map<string, PresenceIqHandler>();
+  readonly iq: IqDispatcher<PresenceIqRequest>;
 
   constructor(deps: PresenceDeps) {
-    super(deps, { name: 'presence', subject: (p) => subjects.presenceIn(p), membersBucket: buckets.presence });
+    super(deps, { name: 'presence', membersBucket: buckets.presence });
+    this.iq = new IqDispatcher<PresenceIqRequest>(deps.logger);
   }
 
-  registerIq(type: 'get' | 'set', ns: string, handler: PresenceIqHandler): Registration {
-    const key = `${type} ${ns}`;
-    if (this.iqHandlers.has(key)) throw new Error(`iq ${key} is already handled`);
-    this.iqHandlers.set(key, handler);
-    return () => this.iqHandlers.delete(key);
+  /** The presence of local accounts, and the account IQs its features registered (the roster). */
+  protected serves(): Serves {
+    return { accountPresence: true, accountIq: this.iq.claims().account, discoFeatures: this.loaded?.discoFeatures ?? [] };
   }
 
-  async route(el: Element): Promise<void> {
+  async route(el: Element, sent?: PresenceStanza): Promise<void> {
     const to = tryParseJid(el.attrs.to ?? '');
     const from = tryParseJid(el.attrs.from ?? '');
     if (!to || !from) return;
-    if (!this.isLocalDomain(to.domain)) {
-      this.logger.debug({ to: to.domain, type: el.attrs.type }, 'presence to a remote domain dropped (no federation yet)');
-      return;
-    }
-    if (!to.local) return; // presence to the server itself: nothing to do
-    const st = new PresenceStanza(envelopeOf(el), from, to, (x) => this.parse(x), el);
-    await this.hooks.run('presence:inbound', { stanza: st });
+    const address = this.addressing.resolve({ kind: 'presence', type: el.attrs.type ?? '', from, to, phase: 'deliver' });
+    if (address.kind === 'service' && address.service === this.serviceName) {
+      // No extra hop: inbound processing for a local account runs here at once (roster writes are atomic).
+      const st = new PresenceStanza(envelopeOf(el), from, to, (x) => this.parse(x), el);
+      await this.hooks.run('presence:inbound', { stanza: st });
+    } else if (address.kind === 'service') await this.forward(el, address);
+    else if (address.kind === 'bounce' && sent) {
+      // The client's own presence cannot go where it asked: it learns why (RFC 6120 §10.4.3, §8.3.1).
+      const bounce = errorReply(sent.element(), new StanzaError(address.condition, { text: address.text }));
+      if (bounce) await this.reply(sent, bounce);
+    } else this.logger.debug({ to: el.attrs.to, type: el.attrs.type, address: address.kind }, 'server-made presence not sent');
   }
 
   async toAvailableResources(bare: string, el: Element, except?: string): Promise<SessionInfo[]> {
     const sessions = (await this.registry.ofUser(bare)).filter((s) => s.available && s.jid !== except);
-    for (const s of sessions) this.delivery.element(el.clone().setAttr('to', s.jid), s);
+    await Promise.all(sessions.map((s) => this.delivery.element(el.clone().setAttr('to', s.jid), s)));
     return sessions;
   }
 
-  reply(st: PresenceStanza, el: Element): void {
+  async reply(st: PresenceStanza, el: Element): Promise<void> {
     const origin = st.env.origin;
-    if (origin?.edgeId) this.delivery.element(el, origin);
+    if (origin?.edgeId) await this.delivery.element(el, origin);
   }
 
   async modifyRoster(
@@ -87,10 +93,20 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
       .catch((err: Error) => this.logger.warn({ err: err.message, jid: session.jid }, 'router did not take AVAILABLE; offline messages wait for the next login'));
   }
 
-
   protected async onFrame(frame: Frame): Promise<void> {
     if (frame.stanza) await traced('glider-presence', 'presence.handle', frame.stanza, () => this.onStanza(frame.stanza!));
     else if (frame.session) await this.onSession(frame.session);
+  }
+
+  /** Presence for another service the table named (a MUC room, later s2s): handed on, acked. */
+  private async forward(el: Element, to: Extract<Address, { kind: 'service' }>): Promise<void> {
+    const frame = encodeFrame({ stanza: envelopeOf(el) });
+    try {
+      const ack = decodeAck(await requestRetrying(this.bus, to.subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs }));
+      if (!ack.taken) this.logger.warn({ service: to.service, error: ack.error }, 'service did not take a presence stanza');
+    } catch (err) {
+      this.logger.warn({ service: to.service, err: (err as Error).message }, 'presence for a service not delivered');
+    }
   }
 
   private async onStanza(env: StanzaEnvelope): Promise<void> {
@@ -101,40 +117,18 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
     const st = new PresenceStanza(env, from, to, (x) => this.parse(x));
     if (env.kind === 'IQ') return this.onIq(st);
     if (env.kind !== 'PRESENCE') return;
-    if (env.origin?.edgeId) {
-      await this.hooks.run('presence:outbound', { stanza: st });
-      // The hooks did the local part (roster, directed-presence list); the stanza itself cannot
-      // leave: no federation yet, so it is bounced, not dropped (RFC 6120 §10.4.3, §8.3.1: never an error).
-      if (to && !this.isLocalDomain(to.domain)) {
-        const bounce = errorReply(st.element(), new StanzaError('remote-server-not-found', { text: `${to.domain} cannot be reached from here` }));
-        if (bounce) this.reply(st, bounce);
-      }
-    } else if (to && this.isLocalDomain(to.domain)) await this.hooks.run('presence:inbound', { stanza: st });
+    // From a local session: the sender's side (roster, directed list), whose hooks route it on.
+    if (env.origin?.edgeId) await this.hooks.run('presence:outbound', { stanza: st });
+    else if (to) await this.route(st.element());
   }
 
   private async onSession(ev: SessionEvent): Promise<void> {
     if (ev.kind === 'ENDED') await this.hooks.run('session:ended', { event: ev });
   }
 
-  /** Protocol errors are values; an exception becomes internal-server-error (STYLE.md §4). */
+  /** The table sends presence the own-account IQs it declared: one dispatcher, as in the router. */
   private async onIq(st: PresenceStanza): Promise<void> {
     const iq = st.element();
-    const type = iq.attrs.type;
-    if (type !== 'get' && type !== 'set') return;
-    const payload = iq.elements()[0];
-    const handler = payload && this.iqHandlers.get(`${type} ${payload.xmlns}`);
-    let answer: Element | undefined | StanzaError | typeof REPLIED;
-    if (!handler || iq.elements().length !== 1) answer = new StanzaError(handler ? 'bad-request' : 'service-unavailable');
-    else {
-      try {
-        answer = await handler(st, iq, payload);
-      } catch (err) {
-        this.logger.error({ err, stanzaId: st.env.id }, 'iq handler failed');
-        answer = new StanzaError('internal-server-error');
-      }
-    }
-    if (answer === REPLIED) return;
-    const reply = answer instanceof StanzaError ? errorReply(iq, answer) : iqResult(iq, answer);
-    if (reply) this.reply(st, reply);
+    await this.iq.dispatch(iq, 'account', (payload) => ({ stanza: st, iq, payload }), (reply) => this.reply(st, reply));
   }
 }

@@ -19,6 +19,13 @@ import { tempDir, waitFor } from '#libs/testing';
 import { parseElement, type Element } from '#libs/xml';
 import { startPresence, type Presence } from '../presence.js';
 
+/** What the fake edge saw, in order: a stanza written to a session, and its Ack (when asked for one). */
+export interface EdgeEvent {
+  kind: 'received' | 'acked';
+  sessionId: string;
+  el: Element;
+}
+
 export const DOMAIN = 'example.com';
 const silent = pino({ level: 'silent' });
 const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
@@ -37,6 +44,7 @@ export class PresenceHarness {
   readonly registry: SessionRegistry;
   presence!: Presence;
   readonly received: { sessionId: string; el: Element }[] = [];
+  readonly events: EdgeEvent[] = [];
   readonly toRouter: Frame[] = [];
   private counter = 0;
   readonly edgeId = 'edge-1';
@@ -59,7 +67,17 @@ export class PresenceHarness {
     await h.registry.start();
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
       const s = decodeFrame(msg.data).stanza;
-      if (s?.target) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) });
+      if (!s?.target) return;
+      const got = { sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) };
+      h.received.push(got);
+      h.events.push({ kind: 'received', ...got });
+      // An edge acks once the stanza is written: a later turn than the one that received it.
+      if (msg.replyExpected) {
+        setImmediate(() => {
+          h.events.push({ kind: 'acked', ...got });
+          msg.respond(encodeAck({ taken: true }));
+        });
+      }
     });
     for (let p = 0; p < h.config.bus.partitions; p++) {
       h.bus.subscribe(subjects.routerIn(p), (msg) => {
@@ -121,8 +139,17 @@ export class PresenceHarness {
     return this.for(session);
   }
 
+  /**
+   * Resolves once everything published so far has reached its subscribers (the fake edge and
+   * router). After the Acks of what a test sent, that is every stanza presence sent for it.
+   */
+  delivered(): Promise<void> {
+    return this.bus.flush();
+  }
+
   clear(): void {
     this.received.length = 0;
+    this.events.length = 0;
     this.toRouter.length = 0;
   }
 

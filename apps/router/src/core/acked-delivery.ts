@@ -11,7 +11,7 @@ export type Reroute = (env: StanzaEnvelope, failed: ReadonlySet<string>) => Prom
  * stanza until the edge says it handed it to the connection (docs/reliability.md).
  */
 export function deliverAcked(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): void {
-  st.deliveries.push({ session, outcome: ctx.delivery.toSessionAcked(st.env, session, ctx.config.bus.deliveryAckTimeoutMs) });
+  st.deliveries.push({ session, outcome: ctx.delivery.toSession(st.env, session) });
 }
 
 /**

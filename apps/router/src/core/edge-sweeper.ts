@@ -1,4 +1,4 @@
-import { buckets, encodeFrame, partitionOf, subjects, untoken, type KvBucket } from '#libs/bus';
+import { buckets, encodeFrame, untoken, type KvBucket } from '#libs/bus';
 import type { RouterContext } from '../router.context.js';
 
 /**
@@ -80,7 +80,10 @@ export class EdgeSweeper {
       const frame = encodeFrame({
         session: { kind: 'ENDED', jid: s.jid, session: { edgeId, sessionId: s.sessionId }, wasAvailable: removed.available },
       });
-      this.ctx.bus.publish(subjects.presenceIn(partitionOf(bare, this.ctx.config.bus.partitions)), frame);
+      // To whichever service holds the account's presence (the addressing table), to broadcast unavailable.
+      const presence = this.ctx.addressing.presenceOf(bare);
+      if (presence) this.ctx.bus.publish(presence.subject, frame);
+      else this.ctx.logger.warn({ jid: s.jid }, 'no presence service running: the end of a swept session is not broadcast');
     }
     if (this.ctx.registry.onEdge(edgeId).length === 0) {
       this.known.delete(edgeId);

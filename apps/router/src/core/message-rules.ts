@@ -64,5 +64,6 @@ async function deliver(st: RoutedStanza, sessions: SessionInfo[], ctx: RouterCon
     if ((await ctx.hooks.run('message:local', arg)) === 'stop') return;
     sessions = arg.sessions;
   }
+  // Acknowledged later, without holding up the partition: the sender's Ack waits (acked-delivery.ts).
   for (const s of sessions) deliverAcked(ctx, st, s);
 }

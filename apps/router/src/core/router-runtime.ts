@@ -1,4 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
+import type { Address, Serves } from '#libs/addressing';
 import {
   requestRetrying,
   envelopeOf,
@@ -6,8 +7,6 @@ import {
   buckets,
   decodeAck,
   encodeFrame,
-  partitionOf,
-  subjects,
   type BusMessage,
   type SessionEvent,
   type StanzaEnvelope,
@@ -17,12 +16,13 @@ import { tryParseJid } from '#libs/jid';
 import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import { PartitionedService, type FrameOutcome } from '#libs/runtime';
+import { IqDispatcher } from '#libs/xmpp-kit';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
-import { IqDispatcher } from './iq-dispatcher.js';
+import type { IqRequest } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
-import { routingSteps } from './routing.js';
+import { route } from './routing.js';
 import { settleDeliveries } from './acked-delivery.js';
 
 /**
@@ -31,25 +31,29 @@ import { settleDeliveries } from './acked-delivery.js';
  * stored or bounced (architecture.md).
  */
 export class RouterRuntime extends PartitionedService<RouterHooks> implements RouterContext {
-  readonly iq = new IqDispatcher();
+  readonly iq: IqDispatcher<IqRequest>;
   readonly startedAt = new Date();
   readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0, rerouted: 0 };
 
-  constructor(
-    deps: RouterDeps,
-    private readonly extraDisco: string[] = [],
-  ) {
-    super(deps, { name: 'router', subject: (p) => subjects.routerIn(p), membersBucket: buckets.routers });
+  constructor(deps: RouterDeps) {
+    super(deps, { name: 'router', membersBucket: buckets.routers });
+    this.iq = new IqDispatcher<IqRequest>(deps.logger);
+  }
+
+  /** Every router answers the IQs its features registered, on the server and on accounts. */
+  protected serves(): Serves {
+    const claims = this.iq.claims();
+    return { serverIq: claims.server, accountIq: claims.account, discoFeatures: this.loaded?.discoFeatures ?? [] };
   }
 
   discoFeatures(): string[] {
-    return [...new Set([...(this.loaded?.discoFeatures ?? []), ...this.extraDisco])].sort();
+    return this.addressing.discoFeatures();
   }
 
   async reply(st: RoutedStanza, el: Element): Promise<void> {
     const origin = st.env.origin;
     if (origin?.edgeId && el.attrs.to === st.env.from) {
-      this.delivery.toSession(envelopeOf(el), origin);
+      await this.delivery.toSession(envelopeOf(el), origin);
       return;
     }
     await this.sendToResource(el);
@@ -71,7 +75,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   private async sendToResource(el: Element): Promise<void> {
     const to = el.attrs.to;
     const session = to ? await this.registry.get(to) : undefined;
-    if (session) this.delivery.toSession(envelopeOf(el), session);
+    if (session) await this.delivery.toSession(envelopeOf(el), session);
     else this.logger.debug({ to, name: el.name }, 'reply to a vanished session dropped');
   }
 
@@ -112,7 +116,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
         await this.bounce(st, new StanzaError('jid-malformed'));
         return st;
       }
-      for (const step of routingSteps) if (await step(st, this, (s) => this.forwardToPresence(s))) return st;
+      await route(st, this, (s, to) => this.forward(s, to));
     } catch (err) {
       this.logger.error({ err, stanzaId: env.id, kind: env.kind }, 'routing step failed; bouncing');
       if (st.name !== 'presence') await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
@@ -128,15 +132,14 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
     await this.hooks.run('session:available', { jid: ev.jid, session });
   }
 
-  /** The presence service of the sender's partition takes presence and own-roster IQs. */
-  private async forwardToPresence(st: RoutedStanza): Promise<void> {
-    const subject = subjects.presenceIn(partitionOf(st.from.bare().toString(), this.config.bus.partitions));
+  /** Hands a stanza to the service the addressing table chose; taken once that service acks it. */
+  private async forward(st: RoutedStanza, to: Extract<Address, { kind: 'service' }>): Promise<void> {
+    const subject = to.subject;
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
     const frame = encodeFrame({ stanza: { ...st.env, ...trace } });
     const reply = await requestRetrying(this.bus, subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs });
     const ack = decodeAck(reply);
-    if (!ack.taken) throw new Error(`presence did not take the stanza: ${ack.error ?? 'no reason'}`);
+    if (!ack.taken) throw new Error(`${to.service} did not take the stanza: ${ack.error ?? 'no reason'}`);
   }
-
 }

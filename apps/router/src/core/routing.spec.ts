@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, RouterHarness, errorCondition, type FakeEdge } from '../testing/router-harness.js';
 
 const body = (el: Element) => el.getChildText('body');
 
-/** Lets the in-process bus deliver what was published (routing is asynchronous). */
-const settle = () => sleep(30);
 
 describe('RFC 6121 §8.5 routing', () => {
   let h: RouterHarness;
+  /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
+  const settle = () => h.delivered();
   let edge: FakeEdge;
   let alice: string;
   let bob: string;

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { ServiceDirectory } from '#libs/addressing';
 import {
   InProcessBus,
   decodeAck,
@@ -145,6 +146,8 @@ export class RouterHarness {
   readonly routers: Router[] = [];
   /** Frames the router sent to the presence service (answered with Ack{taken}). */
   readonly toPresence: Frame[] = [];
+  /** The presence service as the table knows it: declared on the bus as the real one declares itself. */
+  readonly presenceDirectory: ServiceDirectory;
 
   constructor(opts: HarnessOptions = {}) {
     this.config = configSchema.parse({
@@ -156,6 +159,12 @@ export class RouterHarness {
     });
     this.storage = new EmbeddedStorage({ dataDir: this.dir.path });
     this.registry = createSessionRegistry(this.bus, { logger: silent });
+    this.presenceDirectory = new ServiceDirectory(this.bus, {
+      localDomains: this.config.domains,
+      partitions: this.config.bus.partitions,
+      heartbeatMs: this.config.bus.heartbeatMs,
+      logger: silent,
+    });
   }
 
   static async start(opts: HarnessOptions = {}): Promise<RouterHarness> {
@@ -168,6 +177,12 @@ export class RouterHarness {
         msg.respond(encodeAck({ taken: true }));
       });
     }
+    await h.presenceDirectory.start();
+    await h.presenceDirectory.declare('presence', 'presence-fake', {
+      accountPresence: true,
+      accountIq: [{ ns: 'jabber:iq:roster', ownOnly: true }],
+      discoFeatures: ['jabber:iq:roster'],
+    });
     for (let i = 0; i < (opts.routers ?? 1); i++) await h.addRouter(`router-${i + 1}`);
     return h;
   }
@@ -224,8 +239,17 @@ export class RouterHarness {
     return decodeAck(await this.bus.request(subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), frame, { timeoutMs: 5000 }));
   }
 
+  /**
+   * Resolves once everything published so far has reached its subscribers (the fake edges). After
+   * the Acks of what a test sent, that is every stanza the routers delivered for it: no fixed sleep.
+   */
+  delivered(): Promise<void> {
+    return this.bus.flush();
+  }
+
   async close(): Promise<void> {
     for (const r of this.routers) await r.stop();
+    await this.presenceDirectory.stop();
     await this.registry.stop();
     await this.bus.close();
     await this.storage.close();

@@ -1,6 +1,7 @@
+import { parseJid, tryParseJid } from '#libs/jid';
 import type { SessionInfo } from '#libs/sessions';
 import type { RosterItem } from '#libs/storage';
-import type { Element } from '#libs/xml';
+import { xml, type Element } from '#libs/xml';
 import type { PresenceStanza } from '../../core/presence-stanza.js';
 import type { PresenceContext } from '../../presence.context.js';
 import { subscribers, subscribersIn, subscriptionsIn } from './contacts.js';
@@ -42,7 +43,7 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
   if (initial) {
     await probeSubscriptions(ctx, user, subscriptionsIn(roster), session);
     await showOtherResources(ctx, user, session);
-    redeliverPendingRequests(ctx, roster, session);
+    await redeliverPendingRequests(ctx, roster, session);
   }
   if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
 }
@@ -78,38 +79,45 @@ export async function broadcastUnavailable(ctx: PresenceContext, jid: string, el
 }
 
 /**
- * §4.3: probes to the user's subscriptions. Local contacts are answered here at once from their
- * sessions' last presence (if they still grant the subscription); remote ones wait for federation.
+ * §4.3: probes to the user's subscriptions. Contacts whose presence this service holds (the table
+ * says so) are answered here at once from their sessions' last presence, if they still grant the
+ * subscription; the probe goes on for the others (a remote contact once s2s declares remote domains).
  */
 async function probeSubscriptions(ctx: PresenceContext, user: string, contacts: string[], session: SessionInfo): Promise<void> {
+  const from = parseJid(session.jid);
   for (const contact of contacts) {
-    const at = contact.indexOf('@');
-    if (!ctx.isLocalDomain(contact.slice(at + 1).split('/')[0]!)) continue;
+    const to = tryParseJid(contact);
+    if (!to) continue;
+    const where = ctx.addressing.resolve({ kind: 'presence', type: 'probe', from, to, phase: 'deliver' });
+    if (where.kind !== 'service' || where.service !== ctx.serviceName) {
+      await ctx.route(xml('presence', { from: user, to: contact, type: 'probe' }));
+      continue;
+    }
     const item = await ctx.storage.rosters.getItem(contact, user);
     if (item?.subscription !== 'from' && item?.subscription !== 'both') continue;
-    for (const s of await ctx.registry.ofUser(contact)) sendLast(ctx, s, session);
+    for (const s of await ctx.registry.ofUser(contact)) await sendLast(ctx, s, session);
   }
 }
 
 /** §4.2.2: the new resource learns about the user's other available resources. */
 async function showOtherResources(ctx: PresenceContext, user: string, session: SessionInfo): Promise<void> {
-  for (const s of await ctx.registry.ofUser(user)) if (s.jid !== session.jid) sendLast(ctx, s, session);
+  for (const s of await ctx.registry.ofUser(user)) if (s.jid !== session.jid) await sendLast(ctx, s, session);
 }
 
-function sendLast(ctx: PresenceContext, from: SessionInfo, to: SessionInfo): void {
+async function sendLast(ctx: PresenceContext, from: SessionInfo, to: SessionInfo): Promise<void> {
   if (!from.available || !from.lastPresence) return;
   const el = ctx.parseXml(Buffer.from(from.lastPresence).toString('utf8'));
   el.attrs.from = from.jid;
   el.attrs.to = to.jid;
-  ctx.delivery.element(el, to);
+  await ctx.delivery.element(el, to);
 }
 
 /** §3.1.3: subscription requests that came while the user was offline, again at each login. */
-function redeliverPendingRequests(ctx: PresenceContext, roster: readonly RosterItem[], session: SessionInfo): void {
+async function redeliverPendingRequests(ctx: PresenceContext, roster: readonly RosterItem[], session: SessionInfo): Promise<void> {
   for (const item of roster) {
     if (!item.askIn || !item.pendingInStanza) continue;
     const el = ctx.parseXml(item.pendingInStanza);
     el.attrs.to = session.jid;
-    ctx.delivery.element(el, session);
+    await ctx.delivery.element(el, session);
   }
 }

@@ -16,6 +16,6 @@ export async function onDirected(ctx: PresenceContext, st: PresenceStanza): Prom
     const item = await ctx.storage.rosters.getItem(st.from.bare().toString(), st.to!.bare().toString());
     if (item?.subscription !== 'from' && item?.subscription !== 'both') ctx.directed.add(from, to);
   } else if (type === 'unavailable') ctx.directed.remove(from, to);
-  await ctx.route(st.element());
+  await ctx.route(st.element(), st);
   return 'stop';
 }

@@ -19,7 +19,7 @@ export async function onInboundPresence(ctx: PresenceContext, st: PresenceStanza
     return 'stop';
   }
   const session = await ctx.registry.get(to.toString());
-  if (session) ctx.delivery.element(el, session);
+  if (session) await ctx.delivery.element(el, session);
   return 'stop';
 }
 

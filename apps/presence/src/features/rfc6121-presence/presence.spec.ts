@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { RosterItem } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
-const settle = () => sleep(40);
 const presences = (els: Element[], type?: string) => els.filter((e) => e.name === 'presence' && e.attrs.type === type);
 const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({ jid, subscription, askOut: false, askIn: false, approved: false, groups: [] });
 
 describe('RFC 6121 §4 presence', () => {
   let h: PresenceHarness;
+  /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
+  const settle = () => h.delivered();
   let n = 0;
   /** Two users subscribed to each other (both). */
   async function pair(): Promise<[string, string]> {

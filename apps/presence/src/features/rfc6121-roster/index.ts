@@ -20,8 +20,9 @@ export const rosterFeature: FeatureDefinition<PresenceContext, RosterConfig> = {
   discoFeatures: [NS.roster],
   config,
   setup: (ctx, cfg) => [
-    ctx.registerIq('get', NS.roster, (st, iq, query) => rosterGet(ctx, st, iq, query)),
-    ctx.registerIq('set', NS.roster, (st, _iq, query) => rosterSet(ctx, st, query, cfg)),
+    // RFC 6121 §2.1.3: the roster is only the owner's own (others get service-unavailable from the table).
+    ctx.iq.register('get', NS.roster, ({ stanza, payload }) => rosterGet(ctx, stanza, payload), { account: 'own' }, 'roster'),
+    ctx.iq.register('set', NS.roster, ({ stanza, payload }) => rosterSet(ctx, stanza, payload, cfg), { account: 'own' }, 'roster'),
     ctx.hooks.on('roster:changed', ({ owner, change }) => pushChange(ctx, owner, change), { owner: 'roster' }),
   ],
 };

@@ -1,7 +1,7 @@
-import { iqResult, type StanzaError } from '#libs/stanza';
 import type { Element } from '#libs/xml';
+import { resultThen, type IqAnswer } from '#libs/xmpp-kit';
 import type { PresenceStanza } from '../../core/presence-stanza.js';
-import { REPLIED, type PresenceContext } from '../../presence.context.js';
+import type { PresenceContext } from '../../presence.context.js';
 import { isHidden, itemElement, rosterQuery } from './roster-item.js';
 import { pushChange } from './roster-push.js';
 
@@ -13,9 +13,8 @@ import { pushChange } from './roster-push.js';
 export async function rosterGet(
   ctx: PresenceContext,
   st: PresenceStanza,
-  iq: Element,
   query: Element,
-): Promise<Element | undefined | StanzaError | typeof REPLIED> {
+): Promise<IqAnswer> {
   const owner = st.from.bare().toString();
   const origin = st.env.origin;
   if (origin) await ctx.registry.update(st.from.toString(), origin.sessionId, { interested: true });
@@ -27,9 +26,10 @@ export async function rosterGet(
     const changes = since < roster.version ? await ctx.storage.rosters.changesSince(owner, since) : undefined;
     const session = changes && (await ctx.registry.get(st.from.toString()));
     if (changes && session && changes.length < roster.items.length) {
-      ctx.reply(st, iqResult(iq));
-      for (const change of changes) await pushChange(ctx, owner, change, session);
-      return REPLIED;
+      // §2.6.3: the empty result first, then a push per change.
+      return resultThen(undefined, async () => {
+        for (const change of changes) await pushChange(ctx, owner, change, session);
+      });
     }
   }
   const items = roster.items.filter((i) => !isHidden(i)).map((i) => itemElement(i));

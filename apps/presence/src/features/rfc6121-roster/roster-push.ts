@@ -14,7 +14,7 @@ export async function pushChange(ctx: PresenceContext, owner: string, change: Ro
   const sessions = only ? [only] : (await ctx.registry.ofUser(owner)).filter((s) => s.interested);
   for (const s of sessions) {
     const push = xml('iq', { type: 'set', id: `push-${randomUUID()}`, to: s.jid }, rosterQuery(change.version, [itemElement(change.item, change.removed)]));
-    ctx.delivery.element(push, s);
+    await ctx.delivery.element(push, s);
     ctx.stats.rosterPushes++;
   }
 }

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const ROSTER = 'jabber:iq:roster';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const condition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS)?.name;
-const settle = () => sleep(30);
 const get = (ver?: string) => xml('iq', { type: 'get', id: 'g' }, xml('query', ver === undefined ? { xmlns: ROSTER } : { xmlns: ROSTER, ver }));
 const set = (...items: Element[]) => xml('iq', { type: 'set', id: 's' }, xml('query', { xmlns: ROSTER }, items));
 
 describe('RFC 6121 §2 roster', () => {
   let h: PresenceHarness;
+  /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
+  const settle = () => h.delivered();
   let alice: string;
   let bob: string;
   let n = 0;
@@ -113,5 +113,37 @@ describe('RFC 6121 §2 roster', () => {
     assert.equal(push?.getChild('query')?.getChild('item')?.attrs.subscription, 'remove');
     assert.equal(await h.storage.rosters.getItem(alice, bob), undefined);
     assert.equal((await h.storage.rosters.getItem(bob, alice))?.subscription, 'none');
+  });
+});
+
+describe('RFC 6121 §2.5, §3.2: a roster change\'s side effects leave before its answer', () => {
+  test('remove: the contact\'s unsubscribe/unsubscribed and every push are acknowledged before the result', async () => {
+    // Deliveries acknowledged by the edge (as delivery-acks makes them): the result may only leave
+    // once the side effects were taken, so a client that reacts to the result never sees them later.
+    const h = await PresenceHarness.start();
+    try {
+      const [alice, bob] = [await h.createUser('alice'), await h.createUser('bob')];
+      const both = { subscription: 'both' as const, askOut: false, askIn: false, approved: false, groups: [] };
+      await h.storage.rosters.modify(alice, bob, () => ({ jid: bob, ...both }));
+      await h.storage.rosters.modify(bob, alice, () => ({ jid: alice, ...both }));
+      const a = await h.login(`${alice}/pc`);
+      const b = await h.login(`${bob}/phone`);
+      await h.delivered();
+      h.clear();
+      await h.send(a, set(xml('item', { jid: bob, subscription: 'remove' })));
+      const result = h.events.findIndex((e) => e.kind === 'received' && e.el.attrs.id === 's' && e.el.attrs.type === 'result');
+      assert.ok(result >= 0, 'answered');
+      const sideEffects = h.events.filter((e, i) => i !== result && e.kind === 'received' && e !== h.events[result]);
+      const names = sideEffects.map((e) => `${e.sessionId === b.sessionId ? 'bob' : 'alice'} ${e.el.name} ${e.el.attrs.type}`);
+      for (const expected of ['bob presence unsubscribe', 'bob presence unsubscribed', 'bob iq set', 'alice iq set']) {
+        assert.ok(names.includes(expected), `${expected} sent (got ${names.join(', ')})`);
+      }
+      for (const e of sideEffects) {
+        const acked = h.events.findIndex((x) => x.kind === 'acked' && x.el === e.el);
+        assert.ok(acked >= 0 && acked < result, `${e.el.name} ${e.el.attrs.type} to ${e.sessionId} acknowledged before the result`);
+      }
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { configSchema } from '#libs/config';
 import type { SessionInfo } from '#libs/sessions';
 import type { RosterItem } from '#libs/storage';
@@ -13,7 +12,6 @@ import { PresenceHarness } from '../../testing/presence-harness.js';
  * are checked.
  */
 const LIMITS = configSchema.parse({}).edge.limits;
-const settle = () => sleep(25);
 type State = Pick<RosterItem, 'subscription' | 'askOut' | 'askIn'>;
 const S: Record<string, State> = {
   None: { subscription: 'none', askOut: false, askIn: false },
@@ -83,6 +81,8 @@ const INBOUND: [string, string, string, boolean][] = [
 
 describe('RFC 6121 Appendix A rows with literal stanzas', () => {
   let h: PresenceHarness;
+  /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
+  const settle = () => h.delivered();
   let n = 0;
   /** Presence the service routed to local users (the inbound side of an outbound stanza). */
   const routed: Element[] = [];

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const ROSTER = 'jabber:iq:roster';
-const settle = () => sleep(40);
 const pushes = (els: Element[]) => els.filter((e) => e.name === 'iq' && e.attrs.type === 'set').map((e) => e.getChild('query', ROSTER)!.getChild('item')!.attrs);
 const presences = (els: Element[], type?: string) => els.filter((e) => e.name === 'presence' && e.attrs.type === type);
 
 describe('RFC 6121 §3 subscription handshake between local users', () => {
   let h: PresenceHarness;
+  /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
+  const settle = () => h.delivered();
   before(async () => {
     h = await PresenceHarness.start();
   });
@@ -120,6 +120,7 @@ describe('RFC 6121 §3 subscription handshake between local users', () => {
 describe('presence.maxRosterItems bounds what subscriptions create', () => {
   test('a full roster refuses to ask (not-allowed) and drops new requests', async () => {
     const h = await PresenceHarness.start({ presence: { maxRosterItems: 1 } });
+    const settle = () => h.delivered();
     try {
       const [a, b, c] = [await h.createUser('a'), await h.createUser('b'), await h.createUser('c')];
       const sa = await h.login(`${a}/pc`);

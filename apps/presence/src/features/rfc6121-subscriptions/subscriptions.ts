@@ -66,12 +66,12 @@ export async function onOutbound(ctx: PresenceContext, st: PresenceStanza): Prom
   const creates = type === 'subscribe' || type === 'subscribed';
   if (creates && !(await roomFor(ctx, user, contact))) {
     const error = errorReply(st.element(), new StanzaError('not-allowed', { text: 'roster is full' }));
-    if (error) ctx.reply(st, error);
+    if (error) await ctx.reply(st, error);
     return 'stop';
   }
   const { t, before } = await apply(ctx, user, contact, (s) => outbound(s, type), creates);
   if (!t.forward) return 'stop';
-  await ctx.route(stamped(st, user, contact));
+  await ctx.route(stamped(st, user, contact), st);
   if (type === 'subscribed') await sendPresenceOf(ctx, user, contact); // §3.1.5
   if (type === 'unsubscribed' && (before.subscription === 'from' || before.subscription === 'both')) {
     await sendUnavailableOf(ctx, user, contact); // §3.2.2

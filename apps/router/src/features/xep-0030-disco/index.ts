@@ -32,7 +32,7 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
       query.append(xml('identity', { category: 'account', type: 'registered' }));
-      for (const f of ctx.iq.namespaces(false).sort()) query.append(xml('feature', { var: f }));
+      for (const f of ctx.addressing.accountNamespaces(req.own)) query.append(xml('feature', { var: f }));
       return query;
     };
     const items = async (req: IqRequest) => {

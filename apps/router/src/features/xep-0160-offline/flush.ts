@@ -11,7 +11,6 @@ import type { OfflineConfig } from './index.js';
  */
 export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg: OfflineConfig): Promise<void> {
   const owner = session.jid.slice(0, session.jid.indexOf('/'));
-  const timeoutMs = ctx.config.bus.deliveryAckTimeoutMs;
   for (;;) {
     const batch = await ctx.storage.offline.list(owner, cfg.flushBatch);
     if (batch.length === 0) return;
@@ -26,7 +25,7 @@ export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg
         done.push(m.seq);
         return undefined;
       }
-      return ctx.delivery.toSessionAcked(envelopeOf(el), session, timeoutMs).then((outcome) => ({ seq: m.seq, outcome }));
+      return ctx.delivery.toSession(envelopeOf(el), session).then((outcome) => ({ seq: m.seq, outcome }));
     });
     let failed = 0;
     for (const r of await Promise.all(pending)) {

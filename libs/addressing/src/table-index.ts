@@ -1,0 +1,43 @@
+import type { ServiceDeclaration } from './declaration.js';
+
+/**
+ * The lookup structures of the table, rebuilt whenever a declaration comes or goes (rare). Several
+ * instances of one service merge; when two services claim the same thing, the first by name wins
+ * and the clash is listed in `conflicts`.
+ */
+export class TableIndex {
+  presence: string | undefined;
+  remote: string | undefined;
+  readonly domains = new Map<string, string>();
+  readonly serverIq = new Map<string, string>();
+  readonly accountIq = new Map<string, { service: string; ownOnly: boolean }>();
+  readonly discoFeatures: string[];
+  readonly conflicts: string[] = [];
+
+  constructor(declarations: ServiceDeclaration[]) {
+    const sorted = [...declarations].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
+    const disco = new Set<string>();
+    for (const d of sorted) {
+      if (d.accountPresence) this.presence = this.claim(this.presence, d.service, 'account presence');
+      if (d.remoteDomains) this.remote = this.claim(this.remote, d.service, 'remote domains');
+      for (const domain of d.domains) this.domains.set(domain, this.claim(this.domains.get(domain), d.service, `domain ${domain}`));
+      for (const ns of d.serverIq) this.serverIq.set(ns, this.claim(this.serverIq.get(ns), d.service, `server iq ${ns}`));
+      for (const c of d.accountIq) this.addAccountIq(d.service, c.ns, c.ownOnly);
+      for (const f of d.discoFeatures) disco.add(f);
+    }
+    this.discoFeatures = [...disco].sort();
+  }
+
+  private claim(current: string | undefined, service: string, what: string): string {
+    if (current === undefined || current === service) return service;
+    this.conflicts.push(`${what}: claimed by ${current} and ${service}; ${current} serves it`);
+    return current;
+  }
+
+  private addAccountIq(service: string, ns: string, ownOnly: boolean): void {
+    const current = this.accountIq.get(ns);
+    if (!current) this.accountIq.set(ns, { service, ownOnly });
+    else if (current.service === service) current.ownOnly &&= ownOnly; // instances merge: the widest scope
+    else this.claim(current.service, service, `account iq ${ns}`);
+  }
+}
