@@ -17,10 +17,14 @@ describe('delivery acknowledgements and fencing on a cluster', () => {
       edges: 3,
       routers: 1,
       logLevel: 'info',
-      env: { GLIDER_BUS__HEARTBEAT_MS: '500', GLIDER_BUS__DELIVERY_ACK_TIMEOUT_MS: '1000' },
+      env: {
+        GLIDER_BUS__HEARTBEAT_MS: '500',
+        GLIDER_BUS__DELIVERY_ACK_TIMEOUT_MS: '1000',
+        GLIDER_EDGE__LIMITS__MAX_WRITE_BUFFER_BYTES: String(512 * 1024),
+      },
     });
     trustCertificate(c.certPem());
-    for (const u of ['ivy', 'jack', 'kim', 'leo']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
+    for (const u of ['ivy', 'jack', 'kim', 'leo', 'mia', 'ned']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
   });
   after(async () => {
     for (const cl of clients) await cl.stop();
@@ -85,5 +89,16 @@ describe('delivery acknowledgements and fencing on a cluster', () => {
     await kim.waitFor('leo back', (s) => isPresence('leo@localhost', undefined)(s) && kim.stanzas.indexOf(s) > unavailableAt);
     await kim.send(xml('message', { to: 'leo@localhost', type: 'chat' }, xml('body', {}, 'after the stall')));
     await leo.waitFor('a message after reconnecting', isMessageWithBody('after the stall'));
+  });
+
+  it('a login with more stored than edge.limits.maxWriteBufferBytes gets it all: the flush paces itself to the client', async () => {
+    const ned = await on(1, 'ned', 'pc');
+    const body = 'y'.repeat(8 * 1024);
+    const ids = Array.from({ length: 200 }, (_, i) => `f${i}`); // 1.6 MiB stored, 512 KiB write buffer
+    for (const id of ids) await ned.send(xml('message', { to: 'mia@localhost', type: 'chat', id }, xml('body', {}, `${id} ${body}`)));
+    await ned.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const mia = await on(1, 'mia', 'pc');
+    await mia.waitFor('the last stored message', (s) => s.is('message') && s.attrs.id === 'f199', 60_000);
+    assert.deepEqual(mia.stanzas.filter((s) => s.is('message')).map((s) => s.attrs.id), ids, 'all, in order, once');
   });
 });

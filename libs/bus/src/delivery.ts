@@ -27,6 +27,16 @@ export const SESSION_GONE = 'session-gone';
 
 const DELIVERED: DeliveryOutcome = { ok: true };
 
+export interface DeliveryOptions {
+  /**
+   * Acknowledged once written to the connection rather than when the stream took it, refused if it
+   * never is: the caller keeps the stanza meanwhile and paces itself to the reader (offline flush).
+   */
+  whenWritten?: boolean;
+  /** Instead of bus.deliveryAckTimeoutMs. */
+  timeoutMs?: number;
+}
+
 /**
  * Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. Every
  * delivery is a request the edge acknowledges once it handed the stanza to the connection
@@ -44,9 +54,11 @@ export class Delivery {
    * rejects. A caller that must not lose the stanza routes it again on a failure (the router does);
    * one for which a gone session needs nothing (presence broadcasts, replies) just awaits it.
    */
-  async toSession(env: StanzaEnvelope, s: SessionTarget): Promise<DeliveryOutcome> {
+  async toSession(env: StanzaEnvelope, s: SessionTarget, opts: DeliveryOptions = {}): Promise<DeliveryOutcome> {
+    const extra = opts.whenWritten ? { ackWhenWritten: true } : undefined;
     try {
-      const ack = decodeAck(await this.bus.request(subjects.edgeDeliver(s.edgeId), this.frame(env, s), { timeoutMs: this.ackTimeoutMs }));
+      const frame = this.frame(extra ? { ...env, ...extra } : env, s);
+      const ack = decodeAck(await this.bus.request(subjects.edgeDeliver(s.edgeId), frame, { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs }));
       return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
     } catch (err) {
       if (err instanceof BusNoRespondersError) return { ok: false, reason: 'no-edge' };

@@ -86,6 +86,7 @@ function stanzaOut(m: any): StanzaEnvelope {
   if (m.tracestate) out.tracestate = m.tracestate;
   if (m.origin) out.origin = refOut(m.origin);
   if (m.target) out.target = refOut(m.target);
+  if (m.ackWhenWritten) out.ackWhenWritten = true;
   return out;
 }
 

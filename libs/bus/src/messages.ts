@@ -22,6 +22,8 @@ export interface StanzaEnvelope {
   origin?: SessionRef;
   target?: SessionRef;
   hops?: number;
+  /** Ack once written to the connection, refuse if never written (proto `ack_when_written`). */
+  ackWhenWritten?: boolean;
 }
 
 export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE';

@@ -16,7 +16,7 @@ describe('edge deliveries', () => {
   const back = new Map<string, StanzaEnvelope>();
 
   before(async () => {
-    h = await startEdge({ edge: { limits: { maxWriteBufferBytes: 64 * 1024 } } }, { router: false });
+    h = await startEdge({ edge: { limits: { maxWriteBufferBytes: 256 * 1024 } } }, { router: false });
     await h.addUser('alice', 'secret');
     h.bus.subscribe(subjects.routerIn(0).replace(/0$/, '*'), (msg) => {
       const s = decodeFrame(msg.data).stanza;
@@ -82,6 +82,37 @@ describe('edge deliveries', () => {
     for (const id of rerouted) {
       assert.equal(back.get(id)!.hops, 1);
       assert.equal(back.get(id)!.target, undefined);
+    }
+  });
+
+  test('ackWhenWritten (offline flush): acknowledged once written; never written → refused, and not sent back', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const jid = await c.login(DOMAIN, 'alice', 'secret', 'flush');
+      const { sessionId } = (await h.registry.get(jid))!;
+      const target = { edgeId: h.edge.edgeId, sessionId };
+      const delivery = new Delivery(h.bus, 5_000);
+      assert.deepEqual(await delivery.toSession(message(jid, 'w-read', 'hi'), target, { whenWritten: true }), { ok: true });
+      assert.equal((await c.element()).attrs.id, 'w-read');
+      const stream = h.edge.ctx.sessions.get(sessionId)!;
+      c.pauseReading();
+      const body = 'x'.repeat(8 * 1024);
+      for (let i = 0; stream.waitingOut.stanzas === 0; i++) {
+        assert.ok(i < 4000, 'the stream queues once the client stops reading');
+        await delivery.toSession(message(jid, `fill-${i}`, body), target);
+      }
+      let settled = false;
+      const pending = delivery.toSession(message(jid, 'w-never', body), target, { whenWritten: true }).finally(() => (settled = true));
+      await delivery.toSession(message(jid, 'after-w', body), target);
+      assert.equal(settled, false, 'queued behind unread stanzas: not acknowledged yet');
+      for (let i = 0; stream.state === 'bound'; i++) {
+        assert.ok(i < 4000, 'cut before 4,000 more');
+        await delivery.toSession(message(jid, `more-${i}`, body), target);
+      }
+      assert.deepEqual(await pending, { ok: false, reason: 'refused', detail: SESSION_GONE });
+      assert.equal(back.has('w-never'), false, 'its sender still has it: the edge does not route it again');
+    } finally {
+      c.close();
     }
   });
 });

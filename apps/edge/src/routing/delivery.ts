@@ -15,14 +15,25 @@ import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
  * `unwritten`: the client was cut for not reading, the connection broke) is the edge's by then: it
  * goes back to a router one hop further, routed as to a vanished full JID (another resource,
  * offline storage, an error for an IQ), counted in one log line per stream. A fire-and-forget
- * delivery (an older sender) for a session not here goes back the same way.
+ * delivery (an older sender) for a session not here goes back the same way. A delivery marked
+ * `ackWhenWritten` (offline flush) is acknowledged once written instead, and refused if it never
+ * is: its sender still holds it.
  */
 export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   /** The delivery in progress, to tell an outcome known at once from one that comes later. */
   let current: StanzaEnvelope | undefined;
   let refusedNow = false;
+  /** Deliveries asked to be acknowledged once written (`ackWhenWritten`), until their outcome. */
+  const whenWritten = new Map<StanzaEnvelope, BusMessage>();
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
+    const waiting = whenWritten.get(stanza);
+    if (waiting) {
+      // Held (CSI, later SM) counts as taken: the stream keeps it, and settles it unwritten if it must.
+      whenWritten.delete(stanza);
+      if (outcome.kind !== 'unwritten') return waiting.respond(ACK_TAKEN);
+      if (stanza !== current) return waiting.respond(ACK_SESSION_GONE);
+    }
     if (outcome.kind !== 'unwritten') return;
     if (stanza === current) refusedNow = true;
     else unwritten(ctx, stanza, outcome.reason);
@@ -37,10 +48,14 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       const span = continueSpan('glider-edge', 'edge.deliver', stanza);
       current = stanza;
       refusedNow = false;
+      const deferred = stanza.ackWhenWritten === true && msg.replyExpected;
+      if (deferred) whenWritten.set(stanza, msg);
       stream.deliver(stanza.xml, settle, stanza);
       current = undefined;
       taken = !refusedNow;
       span.end();
+      if (deferred && taken) return; // answered by settle, once written (it may have been already)
+      whenWritten.delete(stanza);
     }
     if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
     else if (!taken) redirect(ctx, stanza);
