@@ -65,7 +65,7 @@ describe('tracing', () => {
         for (const route of collector.spans.filter((s) => s.name === 'edge.route')) {
           const routed = collector.spans.find((s) => s.name === 'router.route' && s.parentSpanId === route.spanId);
           const delivered = routed && collector.spans.find((s) => s.name === 'edge.deliver' && s.parentSpanId === routed.spanId);
-          if (delivered) return [route, routed, delivered];
+          if (delivered) return [route, routed, delivered] as const;
         }
         return undefined;
       };

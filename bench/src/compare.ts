@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
     const started = Date.now();
-    const outcome = await STARTERS[name]({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users, profile: Boolean(values.profile) });
+    const outcome = await STARTERS[name]!({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users, profile: Boolean(values.profile) });
     if (!outcome.ok) {
       const line = `${name}: ${name.startsWith('glider') ? 'not available yet' : 'could not run'} (${outcome.reason})`;
       console.log(line);

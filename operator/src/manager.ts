@@ -56,16 +56,16 @@ export class Manager {
     const enqueue = (key: string | undefined) => key && this.queue?.add(key);
     const byOwner = (o: KubernetesObject) => {
       const owner = o.metadata?.ownerReferences?.find((r) => r.kind === 'XmppCluster' && r.apiVersion === API_VERSION);
-      return owner ? `${o.metadata!.namespace}/${owner.name}` : o.metadata?.labels?.[CLUSTER_LABEL] ? `${o.metadata!.namespace}/${o.metadata.labels[CLUSTER_LABEL]}` : undefined;
+      return owner ? `${o.metadata!.namespace}/${owner.name}` : o.metadata?.labels?.[CLUSTER_LABEL] ? `${o.metadata.namespace}/${o.metadata.labels[CLUSTER_LABEL]}` : undefined;
     };
-    const inNamespace = (o: KubernetesObject) => this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata!.namespace}/${x.metadata!.name}`));
+    const inNamespace = (o: KubernetesObject) => this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata.namespace}/${x.metadata.name}`));
     const cache = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, onChange: (o: T) => void, labelSelector?: string) => {
       const c = new Cache<T>(kc, { apiVersion, kind, path: collectionPath(apiVersion, plural, ns), namespace: ns, labelSelector }, onChange, log);
-      this.caches.push(c as unknown as Cache);
+      this.caches.push(c);
       return c;
     };
     const managed = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
-    this.clusters = cache<XmppCluster & KubernetesObject>(API_VERSION, 'XmppCluster', PLURAL, (o) => enqueue(`${o.metadata!.namespace}/${o.metadata!.name}`));
+    this.clusters = cache<XmppCluster & KubernetesObject>(API_VERSION, 'XmppCluster', PLURAL, (o) => enqueue(`${o.metadata.namespace}/${o.metadata.name}`));
     const owned = (apiVersion: string, kind: string, plural: string) => cache(apiVersion, kind, plural, (o) => enqueue(byOwner(o)), managed);
     this.ctx = {
       api: KubernetesObjectApi.makeApiClient(kc),
@@ -80,7 +80,7 @@ export class Manager {
         secrets: cache('v1', 'Secret', 'secrets', inNamespace),
       },
       loads: new LoadRegistry(opts.loadSourceFactory, opts.loadStaleMs ?? 30_000, (busKey) => {
-        for (const x of this.clusters.list()) if (busKey === x.spec.nats.url || busKey.startsWith(`${x.spec.nats.url}#`)) this.queue?.addAfter(`${x.metadata!.namespace}/${x.metadata!.name}`, 500);
+        for (const x of this.clusters.list()) if (busKey === x.spec.nats.url || busKey.startsWith(`${x.spec.nats.url}#`)) this.queue?.addAfter(`${x.metadata.namespace}/${x.metadata.name}`, 500);
       }),
       autoscaler: new Autoscaler(),
       log,
@@ -153,10 +153,10 @@ export class Manager {
   private lead(): void {
     const queue = new WorkQueue({ baseDelayMs: this.opts.backoffBaseMs ?? 200, maxDelayMs: 60_000 });
     this.queue = queue;
-    for (const x of this.clusters.list()) queue.add(`${x.metadata!.namespace}/${x.metadata!.name}`);
+    for (const x of this.clusters.list()) queue.add(`${x.metadata.namespace}/${x.metadata.name}`);
     this.workers = Array.from({ length: this.opts.workers ?? 2 }, () => this.work(queue));
     this.resync = setInterval(() => {
-      for (const x of this.clusters.list()) queue.add(`${x.metadata!.namespace}/${x.metadata!.name}`);
+      for (const x of this.clusters.list()) queue.add(`${x.metadata.namespace}/${x.metadata.name}`);
     }, this.opts.resyncMs ?? 300_000);
   }
 

@@ -62,4 +62,4 @@ export async function connect(service: string, username: string, password: strin
 
 export const isMessageWithBody = (body: string) => (s: XmppElement) => s.is('message') && s.getChildText('body') === body;
 export const isPresence = (from: string, type?: string) => (s: XmppElement) =>
-  s.is('presence') && (s.attrs.from === from || s.attrs.from?.startsWith(from + '/')) && s.attrs.type === type;
+  s.is('presence') && (s.attrs.from === from || (s.attrs.from?.startsWith(from + '/') ?? false)) && s.attrs.type === type;

@@ -18,6 +18,6 @@ export function registerEdgeMetrics(server: EdgeServer): () => void {
     r.observe(authFailures, server.ctx.stats.authFailures, attrs);
   };
   const observables = [connections, sessions, stanzasIn, stanzasOut, authFailures];
-  m.addBatchObservableCallback(callback as never, observables);
-  return () => m.removeBatchObservableCallback(callback as never, observables);
+  m.addBatchObservableCallback(callback, observables);
+  return () => m.removeBatchObservableCallback(callback, observables);
 }

@@ -1,8 +1,8 @@
-import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { AnyFeature } from '#libs/xmpp-kit';
 import { presenceFeature } from './features/rfc6121-presence/index.js';
 import { rosterFeature } from './features/rfc6121-roster/index.js';
 import { subscriptionsFeature } from './features/rfc6121-subscriptions/index.js';
 import type { PresenceContext } from './presence.context.js';
 
 /** The presence service's features, in set-up order: adding one means adding it here. */
-export const presenceFeatures: FeatureDefinition<PresenceContext, any>[] = [rosterFeature, subscriptionsFeature, presenceFeature];
+export const presenceFeatures: AnyFeature<PresenceContext>[] = [rosterFeature, subscriptionsFeature, presenceFeature];

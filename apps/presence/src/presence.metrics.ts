@@ -11,6 +11,6 @@ export function registerPresenceMetrics(ctx: PresenceContext): () => void {
     r.observe(stanzas, ctx.stats.stanzas, attrs);
     r.observe(pushes, ctx.stats.rosterPushes, attrs);
   };
-  m.addBatchObservableCallback(callback as never, [stanzas, pushes]);
-  return () => m.removeBatchObservableCallback(callback as never, [stanzas, pushes]);
+  m.addBatchObservableCallback(callback, [stanzas, pushes]);
+  return () => m.removeBatchObservableCallback(callback, [stanzas, pushes]);
 }

@@ -1,4 +1,4 @@
-import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { AnyFeature } from '#libs/xmpp-kit';
 import { PresenceRuntime } from './core/presence-runtime.js';
 import type { PresenceContext, PresenceDeps } from './presence.context.js';
 import { presenceFeatures } from './presence.features.js';
@@ -12,7 +12,7 @@ export interface Presence {
 /** Starts the presence service on the given bus, storage and registry (Nest module and tests). */
 export async function startPresence(
   deps: PresenceDeps,
-  features: FeatureDefinition<PresenceContext, any>[] = presenceFeatures,
+  features: AnyFeature<PresenceContext>[] = presenceFeatures,
 ): Promise<Presence> {
   const runtime = new PresenceRuntime(deps);
   await runtime.start(features);

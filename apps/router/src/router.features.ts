@@ -1,4 +1,4 @@
-import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { AnyFeature } from '#libs/xmpp-kit';
 import { lastActivityFeature } from './features/xep-0012-last/index.js';
 import { discoFeature } from './features/xep-0030-disco/index.js';
 import { privateFeature } from './features/xep-0049-private/index.js';
@@ -10,7 +10,7 @@ import { timeFeature } from './features/xep-0202-time/index.js';
 import type { RouterContext } from './router.context.js';
 
 /** The router's features, in set-up order: adding a XEP means adding it here. */
-export const routerFeatures: FeatureDefinition<RouterContext, any>[] = [
+export const routerFeatures: AnyFeature<RouterContext>[] = [
   discoFeature,
   versionFeature,
   pingFeature,

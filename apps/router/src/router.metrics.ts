@@ -20,6 +20,6 @@ export function registerRouterMetrics(ctx: RouterContext): () => void {
     r.observe(rerouted, ctx.stats.rerouted, attrs);
   };
   const observables = [routed, bounced, stored, delivered, rerouted];
-  m.addBatchObservableCallback(callback as never, observables);
-  return () => m.removeBatchObservableCallback(callback as never, observables);
+  m.addBatchObservableCallback(callback, observables);
+  return () => m.removeBatchObservableCallback(callback, observables);
 }

@@ -1,4 +1,4 @@
-import type { FeatureDefinition } from '#libs/xmpp-kit';
+import type { AnyFeature } from '#libs/xmpp-kit';
 import { EdgeSweeper } from './core/edge-sweeper.js';
 import { LoadReporter } from './core/load-reporter.js';
 import { RouterRuntime } from './core/router-runtime.js';
@@ -14,7 +14,7 @@ export interface Router {
 /** Starts a router on the given bus, storage and registry (the Nest module and tests both use it). */
 export async function startRouter(
   deps: RouterDeps,
-  features: FeatureDefinition<RouterContext, any>[] = routerFeatures,
+  features: AnyFeature<RouterContext>[] = routerFeatures,
 ): Promise<Router> {
   const runtime = new RouterRuntime(deps);
   await runtime.start(features);

@@ -44,7 +44,7 @@ function parseAttributes(message: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of message.split(',')) {
     const eq = part.indexOf('=');
-    if (eq === 1) out.set(part[0], part.slice(2));
+    if (eq === 1) out.set(part[0]!, part.slice(2));
   }
   return out;
 }
@@ -88,7 +88,7 @@ export class ScramClient {
     this.authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.hash, storedKey, this.authMessage);
     const proof = Buffer.alloc(clientKey.length);
-    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ clientSignature[i];
+    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ clientSignature[i]!;
     this.serverSignature = hmac(this.hash, hmac(this.hash, salted, 'Server Key'), this.authMessage);
     return `${withoutProof},p=${proof.toString('base64')}`;
   }

@@ -24,7 +24,7 @@ test('splits a stream into its header and top-level elements', () => {
   const { out, header, ended } = collect([stream]);
   assert.match(header, /^<stream:stream /);
   assert.equal(out.length, 3);
-  assert.match(out[0], /^<stream:features>.*<\/stream:features>$/);
+  assert.match(out[0]!, /^<stream:features>.*<\/stream:features>$/);
   assert.equal(out[2], '<presence/>');
   assert.equal(ended, true);
 });

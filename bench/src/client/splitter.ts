@@ -129,7 +129,7 @@ export function attr(xml: string, name: string): string | undefined {
   let i = head.indexOf(` ${name}=`);
   if (i < 0) return undefined;
   i += name.length + 2;
-  const q = head[i];
+  const q = head[i] ?? '';
   const close = head.indexOf(q, i + 1);
   return close < 0 ? undefined : head.slice(i + 1, close);
 }

@@ -136,7 +136,7 @@ export class XmppConnection {
     const name = Object.keys(SCRAM_MECHANISMS).find((m) => offered.includes(m));
     if (!name) throw new Error(`no SCRAM mechanism offered (${offered.join(' ')})`);
     this.mechanism = name;
-    const scram = new ScramClient(SCRAM_MECHANISMS[name], this.opts.username, this.opts.password);
+    const scram = new ScramClient(SCRAM_MECHANISMS[name]!, this.opts.username, this.opts.password);
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     this.socket.write(`<auth xmlns='${NS_SASL}' mechanism='${name}'>${b64(scram.clientFirst())}</auth>`);
     const challenge = await this.next();
@@ -158,7 +158,7 @@ export class XmppConnection {
     const result = await this.until((x) => attr(x, 'id') === 'bind');
     const jid = /<jid>([^<]+)<\/jid>/.exec(result);
     if (attr(result, 'type') !== 'result' || !jid) throw new Error(`bind failed: ${result.slice(0, 200)}`);
-    this.jid = jid[1];
+    this.jid = jid[1]!;
     const session = /<session [^>]*(\/>|>(.*?)<\/session>)/.exec(features);
     if (session && !(session[2] ?? '').includes('optional')) {
       this.socket.write(`<iq type='set' id='sess'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>`);
@@ -198,7 +198,7 @@ export class XmppConnection {
   private listen(socket: Socket | TLSSocket, secure: boolean): void {
     if (secure) socket.setEncoding('utf8');
     socket.on('data', (chunk: string | Buffer) => this.splitter.push(typeof chunk === 'string' ? chunk : chunk.toString()));
-    socket.on('error', (err) => this.fail(err));
+    socket.on('error', (err: Error) => this.fail(err));
     socket.on('close', () => {
       this.fail(new Error('connection closed'));
       if (this.loggedIn) this.onClose();

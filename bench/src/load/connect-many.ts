@@ -23,18 +23,18 @@ export async function connectMany(
   const lane = async () => {
     while (next < logins.length) {
       const i = next++;
-      const { user, resource } = logins[i];
+      const { user, resource } = logins[i]!;
       try {
         const { conn, phases: t } = await XmppConnection.login({
           host: target.host,
-          port: ports[user % ports.length],
+          port: ports[user % ports.length]!,
           domain: target.domain,
           username: `${target.userPrefix}${user}`,
           password: target.password,
           resource,
           timeoutMs: target.timeoutMs,
         });
-        for (const p of PHASES) phases[p].recordMs(t[p]);
+        for (const p of PHASES) phases[p]!.recordMs(t[p]);
         result.connected++;
         result.mechanism = conn.mechanism;
         onConnected(conn, i);
@@ -45,6 +45,6 @@ export async function connectMany(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, logins.length)) }, lane));
-  result.phases = Object.fromEntries(PHASES.map((p) => [p, phases[p].toJSON()]));
+  result.phases = Object.fromEntries(PHASES.map((p) => [p, phases[p]!.toJSON()]));
   return result;
 }

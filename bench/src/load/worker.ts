@@ -71,9 +71,9 @@ async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unkn
       const jid = `bench${room}@${cmd.target.mucDomain}`;
       const timeoutMs = Math.min(cmd.target.timeoutMs, 10_000);
       try {
-        await joinRoom(members[0], jid, 'o0', timeoutMs);
+        await joinRoom(members[0]!, jid, 'o0', timeoutMs);
         await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, timeoutMs)));
-        flows.push({ sender: members[0], receivers: members, pacer: members[0], to: jid, type: 'groupchat' });
+        flows.push({ sender: members[0]!, receivers: members, pacer: members[0]!, to: jid, type: 'groupchat' });
       } catch (err) {
         joinErrors.push(String((err as Error).message));
       }
@@ -82,7 +82,7 @@ async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unkn
   return { ...r, errors: [...r.errors, ...joinErrors.slice(0, 5)], rooms: flows.length };
 }
 
-process.on('message', async (msg: { id: number; cmd: Command }) => {
+async function answer(msg: { id: number; cmd: Command }): Promise<void> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let reply: Reply;
@@ -97,7 +97,9 @@ process.on('message', async (msg: { id: number; cmd: Command }) => {
     reply = { id: msg.id, ok: false, error: String((err as Error).stack ?? err), usage: usage() };
   }
   process.send?.(reply);
-});
+}
+
+process.on('message', (msg: { id: number; cmd: Command }) => void answer(msg));
 
 process.on('disconnect', () => process.exit(0));
 

@@ -32,7 +32,7 @@ function detail(r: ScenarioResult): string {
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 || i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return cells.map((c, i) => (i === 0 || i === 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 }
 
 export function renderTable(results: ScenarioResult[]): string {
@@ -41,11 +41,11 @@ export function renderTable(results: ScenarioResult[]): string {
     const h = headline(r);
     const lat = r.scenario === 'login' ? [r.metrics.total_p50_ms, r.metrics.total_p99_ms] : [r.metrics.p50_ms, r.metrics.p99_ms];
     const gen = `${fmt(r.generator.cores, 2)}c${r.generator.saturated ? ' SAT' : ''}`;
-    const extra = r.errors.length ? ` | errors: ${r.errors[0].slice(0, 100)}` : '';
+    const extra = r.errors.length ? ` | errors: ${r.errors[0]!.slice(0, 100)}` : '';
     const server = r.metrics.server_cores === undefined ? '-' : `${fmt(r.metrics.server_cores, 2)}c`;
     return [r.target, r.scenario, fmt(h.value, r.scenario === 'idle' ? 1 : 0), h.unit, fmt(lat[0], 2), fmt(lat[1], 2), server, gen, detail(r) + extra];
   });
-  const widths = head.map((_, i) => Math.max(head[i].length, ...rows.map((row) => row[i].length)));
+  const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((row) => row[i]!.length)));
   return [pad(head, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
 }
 

@@ -62,11 +62,11 @@ export function parseBenchArgs(
   const opts: BenchOptions = {
     label: v.label ?? `${v.host}:${v.port}`,
     target: {
-      host: v.host!,
+      host: v.host,
       port: num(v.port, 5222),
-      domain: v.domain!,
-      userPrefix: v['user-prefix']!,
-      password: v.password!,
+      domain: v.domain,
+      userPrefix: v['user-prefix'],
+      password: v.password,
       mucDomain: v['muc-domain'] ?? `conference.${v.domain}`,
       timeoutMs: num(v.timeout, 30000),
     },
@@ -83,11 +83,11 @@ export function parseBenchArgs(
     rooms: num(v.rooms, DEFAULTS.rooms),
     occupants: num(v.occupants, DEFAULTS.occupants),
     workers: num(v.workers, DEFAULTS.workers),
-    serverProcesses: v['server-pid']!.map((s, i) => {
+    serverProcesses: v['server-pid'].map((s, i) => {
       const [name, pid] = s.includes('=') ? s.split('=') : [`server${i}`, s];
-      return { name, pid: num(pid, 0) };
+      return { name: name ?? `server${i}`, pid: num(pid, 0) };
     }),
   };
-  return { opts, jsonOnly: v.json!, values: v };
+  return { opts, jsonOnly: v.json, values: v };
 }
 

@@ -66,14 +66,14 @@ function mergeConnect(replies: Array<{ result: ConnectResult }>) {
     connected += result.connected;
     errors.push(...result.errors);
     mechanism ||= result.mechanism;
-    for (const p of PHASES) phases[p].merge(result.phases[p]);
+    for (const p of PHASES) phases[p]!.merge(result.phases[p]!);
   }
   return { phases, connected, errors: errors.slice(0, 5), mechanism };
 }
 
 function base(o: BenchOptions, scenario: ScenarioResult['scenario'], params: ScenarioResult['params']) {
   // The 1-minute load average: on a shared machine it says how much the figures can be trusted.
-  const load = Math.round(loadavg()[0] * 10) / 10;
+  const load = Math.round(loadavg()[0]! * 10) / 10;
   return { scenario, target: o.label, params: { ...params, loadavg_1m: load }, serverCpuPerUnitUs: {} as Record<string, number> };
 }
 
@@ -84,7 +84,7 @@ async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult
   const t0 = performance.now();
   const replies = await gen.each<ConnectResult>(
     parts.map((p) =>
-      p.length ? { op: 'login', target: o.target, from: p[0], count: p.length, users: o.users, concurrency: perWorker } : null,
+      p.length ? { op: 'login', target: o.target, from: p[0]!, count: p.length, users: o.users, concurrency: perWorker } : null,
     ),
   );
   const wallMs = performance.now() - t0;
@@ -98,8 +98,8 @@ async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult
     failed: o.logins - m.connected,
   };
   for (const p of PHASES) {
-    metrics[`${p}_p50_ms`] = ms(m.phases[p].quantile(0.5));
-    metrics[`${p}_p99_ms`] = ms(m.phases[p].quantile(0.99));
+    metrics[`${p}_p50_ms`] = ms(m.phases[p]!.quantile(0.5));
+    metrics[`${p}_p99_ms`] = ms(m.phases[p]!.quantile(0.99));
   }
   return {
     ...base(o, 'login', { logins: o.logins, concurrency: o.loginConcurrency, mechanism: m.mechanism }),

@@ -37,7 +37,7 @@ export class Histogram {
 
   /** Records one value in microseconds. */
   record(us: number): void {
-    this.counts[indexOf(us)]++;
+    this.counts[indexOf(us)]!++;
     this.count++;
     this.sum += us;
     if (us < this.min) this.min = us;
@@ -56,7 +56,7 @@ export class Histogram {
     const rank = Math.ceil(q * this.count);
     let seen = 0;
     for (let i = 0; i < SIZE; i++) {
-      seen += this.counts[i];
+      seen += this.counts[i]!;
       if (seen >= rank) return Math.min(this.max, Math.max(this.min, valueOf(i)));
     }
     return this.max;
@@ -68,7 +68,7 @@ export class Histogram {
 
   merge(other: Histogram | HistogramJson): this {
     const h = other instanceof Histogram ? other.toJSON() : other;
-    for (const [i, c] of h.buckets) this.counts[i] += c;
+    for (const [i, c] of h.buckets) this.counts[i]! += c;
     this.count += h.count;
     this.sum += h.sum;
     if (h.count > 0) {
@@ -80,7 +80,7 @@ export class Histogram {
 
   toJSON(): HistogramJson {
     const buckets: Array<[number, number]> = [];
-    for (let i = 0; i < SIZE; i++) if (this.counts[i] > 0) buckets.push([i, this.counts[i]]);
+    for (let i = 0; i < SIZE; i++) if (this.counts[i]! > 0) buckets.push([i, this.counts[i]!]);
     return { buckets, count: this.count, sum: this.sum, min: this.count ? this.min : 0, max: this.max };
   }
 

@@ -38,9 +38,15 @@ function missing(paths: string[]): string | undefined {
   return gone.length ? `missing ${gone.map((p) => p.slice(ROOT.length)).join(', ')}` : undefined;
 }
 
+interface AdminClient extends grpc.Client {
+  AddUser(req: { jid: string; password: string }, cb: (err: grpc.ServiceError | null) => void): void;
+}
+
 async function addUsers(adminPort: number, req: TargetRequest): Promise<void> {
   const def = protoLoader.loadSync(ADMIN_PROTO, { keepCase: false, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as any;
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    glider: { admin: { v1: { Admin: new (address: string, creds: grpc.ChannelCredentials) => AdminClient } } };
+  };
   const client = new pkg.glider.admin.v1.Admin(`127.0.0.1:${adminPort}`, grpc.credentials.createInsecure());
   try {
     await forEachLimited(req.users, 16, (i) =>

@@ -37,13 +37,13 @@ export function heapGroups(file: string): HeapGroups {
   const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
-  const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const [iType, iName, iSize] = (['type', 'name', 'self_size'] as const).map((f) => fields.indexOf(f)) as [number, number, number];
   const groups: HeapGroups = new Map();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
-    const type = types[snap.nodes[i + iType]];
-    const key = type === 'object' || type === 'closure' ? `${type} ${snap.strings[snap.nodes[i + iName]]}` : type;
+    const type = types[snap.nodes[i + iType]!] ?? 'unknown';
+    const key = type === 'object' || type === 'closure' ? `${type} ${snap.strings[snap.nodes[i + iName]!]}` : type;
     const g = groups.get(key) ?? { bytes: 0, count: 0 };
-    g.bytes += snap.nodes[i + iSize];
+    g.bytes += snap.nodes[i + iSize]!;
     g.count++;
     groups.set(key, g);
   }

@@ -15,10 +15,10 @@ export function ticksByOwner(text: string): Array<[string, number]> {
   let section = '';
   for (const line of text.split('\n')) {
     const header = /^ \[([^\]]+)\]:/.exec(line);
-    if (header) section = header[1];
+    if (header) section = header[1]!;
     const m = /^\s+(\d+)\s+[\d.]+%\s+[\d.]+%\s+(.*)$/.exec(line);
     if (!m || !['JavaScript', 'C++', 'Shared libraries'].includes(section)) continue;
-    const name = m[2];
+    const name = m[2]!;
     const owner =
       section !== 'JavaScript'
         ? 'C++ / native (syscalls, OpenSSL, zlib)'

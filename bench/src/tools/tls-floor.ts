@@ -12,7 +12,7 @@ import { treeRssKiB } from '../load/process-stats.js';
 import { makeCertificate } from '../targets/support.js';
 
 if (process.argv[2] === 'serve') {
-  const [cert, key] = [readFileSync(process.argv[3]), readFileSync(process.argv[4])];
+  const [cert, key] = [readFileSync(process.argv[3]!), readFileSync(process.argv[4]!)];
   const onSocket = (socket: net.Socket) => {
     socket.setEncoding('utf8');
     socket.on('data', () => {});

@@ -282,7 +282,7 @@ describe('admin API with gliderctl', () => {
     for (const n of ['p1', 'p2', 'p3']) await ctl(server, ['user', 'add', `${n}@example.com`], 'pw-pw-pw\n');
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, Function>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, cb: (err: Error | null, r: never) => void) => void>;
     const list = (req: object) =>
       new Promise<{ users: { jid: string }[]; nextPageToken: string; total: number }>((res, rej) =>
         client.ListUsers!(req, (err: Error | null, r: never) => (err ? rej(err) : res(r))),

@@ -34,7 +34,7 @@ async function login(
   if (first.kind !== 'challenge') return first;
   const serverFirst = first.data.toString('utf8');
   const attrs = Object.fromEntries(serverFirst.split(',').map((a) => [a[0], a.slice(2)]));
-  const salted = await saltedPassword(o.hash, o.password, Buffer.from(attrs.s!, 'base64'), Number(attrs.i));
+  const salted = await saltedPassword(o.hash, o.password, Buffer.from(attrs.s, 'base64'), Number(attrs.i));
   const clientKey = hmac(o.hash, salted, 'Client Key');
   const c = Buffer.concat([buf(gs2), o.cbData ?? Buffer.alloc(0)]).toString('base64');
   const withoutProof = `c=${c},r=${attrs.r}`;

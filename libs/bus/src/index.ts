@@ -9,6 +9,8 @@ export {
   decodeAck,
   encodeSessionRecord,
   decodeSessionRecord,
+  encodeServiceDeclaration,
+  decodeServiceDeclaration,
   packageRoot,
   busProtoPath,
 } from './frame.codec.js';

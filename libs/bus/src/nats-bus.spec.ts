@@ -34,7 +34,7 @@ runBusContract('NATS', async () => {
 test('requests build no per-request stack-trace Errors (noAsyncTraces), and a timeout still says which subject', async () => {
   const bus = await NatsBus.connect({ url: server.url, requestTimeoutMs: 5_000 }, quietLogger());
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+     
     assert.equal((bus as any).nc.options.noAsyncTraces, true);
     const sub = bus.subscribe('spec.silent', () => undefined);
     await bus.flush();

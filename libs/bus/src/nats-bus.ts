@@ -138,7 +138,7 @@ export class NatsBus implements Bus {
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(token);
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
   }
@@ -184,7 +184,7 @@ export class NatsBus implements Bus {
         }
         try {
           const r = handler(toBusMessage(m));
-          if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, failed);
+          if (r && typeof (r).then === 'function') (r).then(undefined, failed);
         } catch (e) {
           failed(e);
         }

@@ -93,12 +93,12 @@ function resolveEnvPath(rest: string): string[] | undefined {
 }
 
 function unwrapObject(shape: z.ZodType | undefined): z.ZodObject | undefined {
-  let s: any = shape;
+  let s: unknown = shape;
   while (s && !(s instanceof z.ZodObject)) {
     if (s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap();
     else return undefined;
   }
-  return s;
+  return s instanceof z.ZodObject ? s : undefined;
 }
 
 function parseEnvValue(raw: string, path: string[]): unknown {
@@ -117,9 +117,9 @@ function parseEnvValue(raw: string, path: string[]): unknown {
 }
 
 function isArrayKey(path: string[]): boolean {
-  let shape: any = configSchema;
+  let shape: unknown = configSchema;
   for (const key of path) {
-    const obj = unwrapObject(shape);
+    const obj = unwrapObject(shape as z.ZodType | undefined);
     if (!obj) return false;
     shape = obj.shape[key];
   }

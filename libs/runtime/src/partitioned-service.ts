@@ -6,7 +6,7 @@ import type { SessionRegistry } from '#libs/sessions';
 import type { Storage } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
-import { Hooks, loadFeatures, type FeatureDefinition, type LoadedFeatures } from '#libs/xmpp-kit';
+import { Hooks, loadFeatures, type AnyFeature, type LoadedFeatures } from '#libs/xmpp-kit';
 
 /** What a partitioned service is built from (Nest provides these in the app; tests pass them directly). */
 export interface ServiceDeps {
@@ -89,7 +89,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   /** What this service declares in the addressing table once its features are set up. */
   protected abstract serves(): Serves;
 
-  async start(features: FeatureDefinition<this, any>[]): Promise<void> {
+  async start(features: AnyFeature<this>[]): Promise<void> {
     this.loaded = await loadFeatures<this>(this, features, this.config.features);
     await this.directory.start();
     const name = this.partitions.name;

@@ -68,7 +68,7 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
         const jid = `${user()}/same`;
         const outs = await Promise.all([a.bind(session(jid, 'a'), 'refuse'), b.bind(session(jid, 'b'), 'refuse')]);
         assert.equal(outs.filter((o) => o.ok).length, 1, `round ${round}: one winner`);
-        const winner = outs[0]!.ok ? 'a' : 'b';
+        const winner = outs[0].ok ? 'a' : 'b';
         assert.equal((await a.get(jid))?.sessionId ?? (await b.get(jid))?.sessionId, winner);
       }
       for (let round = 0; round < 10; round++) {
@@ -94,7 +94,7 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       const got = await b.get(s.jid);
       assert.equal(got?.available, true);
       assert.equal(got?.priority, 5);
-      assert.deepEqual(Buffer.from(got!.lastPresence!), Buffer.from(presence));
+      assert.deepEqual(Buffer.from(got.lastPresence!), Buffer.from(presence));
       await waitFor(async () => (await a.get(s.jid))?.priority === 5, { what: 'a to see the update' });
       assert.equal(await a.remove(s.jid, 'other'), undefined);
       const removed = await a.remove(s.jid, 's1');

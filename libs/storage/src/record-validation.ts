@@ -60,10 +60,10 @@ export function validateRosterItem(v: unknown, what: string): RosterItem {
     askOut: v.askOut,
     askIn: v.askIn,
     approved: v.approved,
-    groups: [...(v.groups as string[])],
+    groups: [...(v.groups)],
   };
-  if (v.name !== undefined) item.name = v.name as string;
-  if (v.pendingInStanza !== undefined) item.pendingInStanza = v.pendingInStanza as string;
+  if (v.name !== undefined) item.name = v.name;
+  if (v.pendingInStanza !== undefined) item.pendingInStanza = v.pendingInStanza;
   return item;
 }
 

@@ -7,7 +7,6 @@ import { after, test } from 'node:test';
 import { configSchema } from '#libs/config';
 import { generateSelfSigned, loadOrCreateCertificate, serverEndPointBinding, watchCertificate } from './index.js';
 
-const silent = { info: () => {}, warn: () => {} };
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });

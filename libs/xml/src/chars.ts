@@ -53,6 +53,7 @@ export function isXmlChar(cp: number): boolean {
 }
 
 /** Code units that can never appear literally in an XML 1.0 document (after UTF-8 decoding). */
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what XML 1.0 §2.2 forbids
 export const FORBIDDEN_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
 
 /** UTF-8 length of s[from, to), counted on UTF-16 code units (a surrogate pair is 2 + 2 bytes). */

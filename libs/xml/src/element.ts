@@ -24,6 +24,7 @@ export class Element {
 
   /** The element's namespace: its own xmlns, else the nearest ancestor's. */
   get xmlns(): string | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk up the tree starts here
     let el: Element | undefined = this;
     while (el) {
       const ns = el.attrs.xmlns;

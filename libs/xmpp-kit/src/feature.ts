@@ -20,6 +20,13 @@ export interface FeatureDefinition<Ctx, Cfg = Record<string, never>> {
   setup(ctx: Ctx, config: Cfg): Registration[] | Promise<Registration[]>;
 }
 
+/**
+ * A feature whatever its option type: an app's ordered feature list mixes features with different
+ * options, and `loadFeatures` validates each one's options against its own `config` schema.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- existential option type (see above)
+export type AnyFeature<Ctx> = FeatureDefinition<Ctx, any>;
+
 export class FeatureConfigError extends Error {
   override readonly name = 'FeatureConfigError';
 }
@@ -36,7 +43,7 @@ export interface LoadedFeatures {
  */
 export async function loadFeatures<Ctx>(
   ctx: Ctx,
-  features: FeatureDefinition<Ctx, any>[],
+  features: AnyFeature<Ctx>[],
   options: Record<string, unknown> = {},
 ): Promise<LoadedFeatures> {
   const loaded: string[] = [];
@@ -55,7 +62,7 @@ export async function loadFeatures<Ctx>(
       }
       cfg = parsed.data;
     }
-    registrations.push(...(await feature.setup(ctx, cfg as never)));
+    registrations.push(...(await feature.setup(ctx, cfg)));
     loaded.push(feature.name);
     for (const f of feature.discoFeatures ?? []) disco.add(f);
   }

@@ -33,12 +33,13 @@ export interface HookEntry<A> {
 type Entry<A> = HookEntry<A>;
 
 export class Hooks<V extends object> {
-  private readonly chains = new Map<keyof V, Entry<any>[]>();
+  // Each chain holds the entries of one hook name: `on` and `run` pair V[K] with its own key.
+  private readonly chains = new Map<keyof V, Entry<never>[]>();
 
   constructor(private readonly log: HookLogger) {}
 
   on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
-    const entry: Entry<V[K]> = { handler: handler as HookHandler<V[K]>, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
+    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
     const chain = this.chains.get(name) ?? [];
     chain.push(entry);
     chain.sort((a, b) => b.priority - a.priority);
@@ -51,6 +52,10 @@ export class Hooks<V extends object> {
     };
   }
 
+  private chain<K extends keyof V>(name: K): Entry<V[K]>[] | undefined {
+    return this.chains.get(name) as Entry<V[K]>[] | undefined;
+  }
+
   has(name: keyof V): boolean {
     return (this.chains.get(name)?.length ?? 0) > 0;
   }
@@ -61,13 +66,13 @@ export class Hooks<V extends object> {
    * array is live: copy it before keeping it past the current tick.
    */
   handlers<K extends keyof V>(name: K): readonly HookEntry<V[K]>[] | undefined {
-    const chain = this.chains.get(name);
+    const chain = this.chain(name);
     return chain && chain.length > 0 ? chain : undefined;
   }
 
   /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */
   async run<K extends keyof V>(name: K, arg: V[K]): Promise<'stop' | 'continue'> {
-    const chain = this.chains.get(name);
+    const chain = this.chain(name);
     if (!chain) return 'continue';
     for (const entry of [...chain]) {
       try {

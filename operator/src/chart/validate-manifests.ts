@@ -8,13 +8,23 @@ import { parseAllDocuments } from 'yaml';
 import { admitCustomObject } from '../testing/emulator/schema-validation.js';
 import { OpenApiValidator } from './openapi-validator.js';
 
+/** What is read of a rendered object; the rest is validated against its schema. */
+type Manifest = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: unknown } }[] };
+};
+
 export function validateManifests(yamlText: string, validator: OpenApiValidator): { checked: number; problems: string[] } {
-  const docs = parseAllDocuments(yamlText).map((d) => d.toJSON()).filter((d) => d && typeof d === 'object');
-  const crds = new Map<string, Record<string, any>>();
-  for (const d of docs) if (d.kind === 'CustomResourceDefinition') for (const v of d.spec.versions) crds.set(`${d.spec.group}/${v.name}/${d.spec.names.kind}`, { schema: v.schema.openAPIV3Schema, group: d.spec.group });
+  const docs = parseAllDocuments(yamlText)
+    .map((d) => d.toJSON() as unknown)
+    .filter((d): d is Manifest => d !== null && typeof d === 'object');
+  const crds = new Map<string, { schema: unknown; group: string }>();
+  for (const d of docs) if (d.kind === 'CustomResourceDefinition' && d.spec) for (const v of d.spec.versions) crds.set(`${d.spec.group}/${v.name}/${d.spec.names.kind}`, { schema: v.schema.openAPIV3Schema, group: d.spec.group });
   const problems: string[] = [];
   for (const d of docs) {
-    const id = `${d.kind}/${d.metadata?.name}`;
+    const id = `${d.kind}/${d.metadata?.name ?? ''}`;
     if (!d.apiVersion || !d.kind || !d.metadata?.name) {
       problems.push(`${id}: apiVersion, kind and metadata.name are required`);
       continue;

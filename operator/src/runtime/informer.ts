@@ -32,9 +32,9 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
     this.informer.on('connect', () => {
       this.restartDelay = 200;
     });
-    this.informer.on('error', (err) => {
+    this.informer.on('error', (err: unknown) => {
       if (this.stopped) return;
-      this.log.warn({ kind: spec.kind, err: String(err?.message ?? err) }, 'watch failed; restarting');
+      this.log.warn({ kind: spec.kind, err: String((err as Error | undefined)?.message ?? err) }, 'watch failed; restarting');
       setTimeout(() => {
         if (!this.stopped) void this.informer.start().catch(() => undefined);
       }, this.restartDelay).unref();

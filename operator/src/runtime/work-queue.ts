@@ -14,7 +14,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout & { at?: number }>();
   private waiters: (() => void)[] = [];
   private shuttingDown = false;
 
@@ -37,7 +37,7 @@ export class WorkQueue {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
     ms = Math.min(ms, 2 ** 31 - 1);
-    const existing = this.timers.get(key) as (NodeJS.Timeout & { at?: number }) | undefined;
+    const existing = this.timers.get(key);
     const at = Date.now() + ms;
     if (existing && (existing.at ?? 0) <= at) return;
     if (existing) clearTimeout(existing);

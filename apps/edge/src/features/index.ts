@@ -1,4 +1,5 @@
-import type { EdgeFeature } from './edge-feature.js';
+import type { AnyFeature } from '#libs/xmpp-kit';
+import type { EdgeContext } from '../edge.context.js';
 import { saslFeature } from './rfc6120-sasl/index.js';
 import { starttlsFeature } from './rfc6120-starttls/index.js';
 import { bindFeature } from './rfc6120-bind/index.js';
@@ -9,7 +10,7 @@ import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
 import { rosterFeaturesFeature } from './rfc6121-roster-features/index.js';
 
 /** The edge's ordered feature list: the only place a new stream feature is added. */
-export const edgeFeatures: EdgeFeature<any>[] = [
+export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   starttlsFeature,
   saslFeature,
   registerFeature,

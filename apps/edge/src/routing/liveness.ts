@@ -71,7 +71,7 @@ export class EdgeLiveness {
       await Promise.all(
         bound.slice(i, i + CHECK_BATCH).map(async (stream) => {
           const jid = stream.jid!;
-          const entry = await kv.get(keys.session(jid.bare().toString(), jid.resource!));
+          const entry = await kv.get(keys.session(jid.bare().toString(), jid.resource));
           const record = entry && entry.operation === 'PUT' ? decodeSessionRecord(entry.value) : undefined;
           if (record?.session?.sessionId === stream.sessionId || stream.state !== 'bound') return;
           ended++;

@@ -139,12 +139,12 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   }
 
   private makeInPath(): StanzaInPath {
-    const stream = this;
+    const log = () => this.log;
     return {
       proceed: (el) => this.proceed(el),
       enqueue: (fn) => this.enqueue(fn),
       get log() {
-        return stream.log;
+        return log();
       },
     };
   }

@@ -49,6 +49,7 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
     stanza: Element | Uint8Array,
     /** The bus envelope's fields for a delivery; undefined for a stanza the edge made. */
     readonly meta: StanzaMeta | undefined,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller's meta type, erased here: settle gets back the meta it came with
     private readonly settle: Settle<any> | undefined,
     private readonly sink: StanzaOutSink,
   ) {

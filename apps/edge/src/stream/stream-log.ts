@@ -3,8 +3,6 @@ import type { Logger } from '#libs/telemetry';
 /** What a stream logs through (features use only these). */
 export type StreamLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
-type AnyLogFn = (...args: unknown[]) => void;
-
 /** A stream's log while info is off: info and debug drop, warn and error go to the real child. */
 export class QuietStreamLog {
   constructor(private readonly full: () => Logger) {}
@@ -12,11 +10,11 @@ export class QuietStreamLog {
   info(): void {}
   warn(...args: unknown[]): void {
     const log = this.full();
-    (log.warn as AnyLogFn).apply(log, args);
+    Reflect.apply(log.warn, log, args);
   }
   error(...args: unknown[]): void {
     const log = this.full();
-    (log.error as AnyLogFn).apply(log, args);
+    Reflect.apply(log.error, log, args);
   }
 }
 
@@ -37,7 +35,7 @@ export class StreamLogger {
 
   get log(): StreamLog {
     if (this.logger || this.parent.isLevelEnabled('info')) return this.full();
-    return (this.quiet ??= new QuietStreamLog(() => this.full())) as unknown as StreamLog;
+    return (this.quiet ??= new QuietStreamLog(() => this.full()));
   }
 
   full(): Logger {

@@ -49,7 +49,7 @@ export class RawClient {
       c.ws = ws;
       ws.on('message', (data) => {
         try {
-          const el = parseElement(String(data), LIMITS);
+          const el = parseElement((data as Buffer).toString('utf8'), LIMITS);
           if (el.name === 'open') c.push({ kind: 'start', attrs: el.attrs });
           else if (el.name === 'close') c.push({ kind: 'end' });
           else c.push({ kind: 'el', el });
@@ -78,7 +78,7 @@ export class RawClient {
   }
 
   get tls(): TLSSocket | undefined {
-    return this.socket && 'encrypted' in this.socket ? (this.socket as TLSSocket) : ((this.ws as unknown as { _socket?: TLSSocket })?._socket ?? undefined);
+    return this.socket && 'encrypted' in this.socket ? (this.socket) : ((this.ws as unknown as { _socket?: TLSSocket })?._socket ?? undefined);
   }
 
   send(data: string | Element): void {
@@ -154,7 +154,7 @@ export class RawClient {
   async starttls(): Promise<void> {
     this.send(xml('starttls', { xmlns: 'urn:ietf:params:xml:ns:xmpp-tls' }));
     const proceed = await this.element();
-    if (proceed.name !== 'proceed') throw new Error(`STARTTLS refused: ${proceed}`);
+    if (proceed.name !== 'proceed') throw new Error(`STARTTLS refused: ${proceed.toString()}`);
     const plain = this.socket!;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
@@ -177,10 +177,10 @@ export class RawClient {
     const challenge = await this.element();
     if (challenge.name !== 'challenge') return challenge;
     const serverFirst = Buffer.from(challenge.text(), 'base64').toString();
-    const attrs = Object.fromEntries(serverFirst.split(',').map((kv) => [kv[0], kv.slice(2)]));
+    const attrs = Object.fromEntries(serverFirst.split(',').map((kv) => [kv.slice(0, 1), kv.slice(2)]));
     const cbData = cb ? this.bindingData(cb) : Buffer.alloc(0);
     const withoutProof = `c=${Buffer.concat([Buffer.from(gs2), cbData]).toString('base64')},r=${attrs.r}`;
-    const salted = pbkdf2Sync(password, Buffer.from(attrs.s!, 'base64'), Number(attrs.i), hash === 'sha256' ? 32 : 20, hash);
+    const salted = pbkdf2Sync(password, Buffer.from(attrs.s ?? '', 'base64'), Number(attrs.i), hash === 'sha256' ? 32 : 20, hash);
     const clientKey = createHmac(hash, salted).update('Client Key').digest();
     const storedKey = createHash(hash).update(clientKey).digest();
     const authMessage = `${first},${serverFirst},${withoutProof}`;
@@ -209,7 +209,7 @@ export class RawClient {
     this.send(xml('iq', { type: 'set', id: 'bind1' }, bind));
     const result = await this.element();
     const jid = result.getChild('bind')?.getChildText('jid');
-    if (result.attrs.type !== 'result' || !jid) throw new Error(`bind failed: ${result}`);
+    if (result.attrs.type !== 'result' || !jid) throw new Error(`bind failed: ${result.toString()}`);
     return jid;
   }
 
@@ -221,7 +221,7 @@ export class RawClient {
       await this.open(domain);
     }
     const outcome = await this.scram(user, password, 'SCRAM-SHA-256');
-    if (outcome.name !== 'success') throw new Error(`login failed: ${outcome}`);
+    if (outcome.name !== 'success') throw new Error(`login failed: ${outcome.toString()}`);
     await this.open(domain);
     return this.bind(resource);
   }

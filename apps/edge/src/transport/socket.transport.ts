@@ -29,7 +29,7 @@ export class SocketTransport implements Transport {
     return this.socket instanceof TLSSocket ? 'tls' : 'tcp';
   }
   get secure(): boolean {
-    return this.socket instanceof TLSSocket && (this.socket as TLSSocket).encrypted;
+    return this.socket instanceof TLSSocket && (this.socket).encrypted;
   }
   get canStartTls(): boolean {
     return !(this.socket instanceof TLSSocket);

@@ -29,7 +29,8 @@ export class WebSocketTransport implements Transport {
     this.remoteAddress = forwarded || normaliseAddress(req.socket.remoteAddress);
     ws.on('message', (data) => {
       if (this.closed) return;
-      this.dataCb(String(data)); // binary frames are read as UTF-8 text too
+      // A Buffer with ws's default binaryType; binary frames are read as UTF-8 text too.
+      this.dataCb((data as Buffer).toString('utf8'));
     });
     ws.on('error', () => ws.terminate());
     // ws writes frames straight to the HTTP socket (no compression here): its buffer and its

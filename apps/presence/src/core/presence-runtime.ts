@@ -64,7 +64,7 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
 
   async toAvailableResources(bare: string, el: Element, except?: string): Promise<SessionInfo[]> {
     const sessions = (await this.registry.ofUser(bare)).filter((s) => s.available && s.jid !== except);
-    await Promise.all(sessions.map((s) => this.delivery.element(el.clone().setAttr('to', s.jid), s)));
+    await Promise.all(sessions.map(async (s) => this.delivery.element(el.clone().setAttr('to', s.jid), s)));
     return sessions;
   }
 

@@ -153,7 +153,7 @@ function cachePreparedStatements(db: DatabaseSync): void {
       cache.set(sql, stmt);
     }
     return stmt;
-  }) as DatabaseSync['prepare'];
+  });
 }
 
 const SQLITE_BUSY = 5;

@@ -50,7 +50,7 @@ function child(program: string, dir: string, tag = ''): { proc: ChildProcess; re
     }),
   );
   const ready = new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    proc.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     void exit.then((code) => reject(new Error(`child exited (${code}) before it was ready`)));
   });
   return { proc, ready, exit };

@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter, IndexDescription, WithoutId } from 'mongodb';
+import type { Collection, Db, Filter, IndexDescription } from 'mongodb';
 import type { Logger } from '#libs/telemetry';
 import { isDuplicateKey, type MongoRetry } from './mongo-retry.js';
 
@@ -24,9 +24,9 @@ export interface CollectionIndexes {
 export async function replaceOrInsert<T extends { _id: string }>(col: Collection<T>, doc: T): Promise<void> {
   const filter = { _id: doc._id } as Filter<T>;
   try {
-    await col.replaceOne(filter, doc as WithoutId<T>, { upsert: true });
+    await col.replaceOne(filter, doc, { upsert: true });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await col.replaceOne(filter, doc as WithoutId<T>, { upsert: true });
+    await col.replaceOne(filter, doc, { upsert: true });
   }
 }

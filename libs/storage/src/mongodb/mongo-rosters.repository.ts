@@ -194,7 +194,7 @@ export class MongoRostersRepository implements RostersRepository {
 
   /** True when this change took its version; false when another writer had it (or it read too long ago). */
   private async insert(owner: string, change: Change, readAt: number): Promise<boolean> {
-    const doc: ChangeDoc = { _id: `${owner}/${change.v}`, [SCHEMA_FIELD]: changeCodec.version, owner, ...change } as ChangeDoc;
+    const doc: ChangeDoc = { _id: `${owner}/${change.v}`, [SCHEMA_FIELD]: changeCodec.version, owner, ...change };
     return this.ctx.retry.run(`write roster of ${owner}`, async (attempt) => {
       const mine = async () => (await this.changes.findOne({ _id: doc._id }))?.rev === change.rev;
       // a writer that read long ago must re-read: compaction may have freed versions it would reuse
@@ -216,7 +216,7 @@ export class MongoRostersRepository implements RostersRepository {
    * the next write repairs it. False when it could not be written: the change is in the log anyway.
    */
   private async writeHead(owner: string, head: Head): Promise<boolean> {
-    const doc: HeadDoc = { _id: owner, [SCHEMA_FIELD]: headCodec.version, ...head } as HeadDoc;
+    const doc: HeadDoc = { _id: owner, [SCHEMA_FIELD]: headCodec.version, ...head };
     try {
       await this.ctx.retry.run(`write roster of ${owner}`, () => replaceOrInsert(this.heads, doc));
       return true;

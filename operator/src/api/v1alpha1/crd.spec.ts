@@ -6,7 +6,7 @@ import { crdTemplate, xmppClusterCrd } from './crd.js';
 import { CRD_TEMPLATE_PATH, VALUES_SCHEMA_PATH, valuesSchemaText } from './generate-crd.js';
 
 describe('XmppCluster CRD generated from the TypeScript schema', () => {
-  const schema = xmppClusterCrd().spec.versions[0].schema.openAPIV3Schema;
+  const schema: any = xmppClusterCrd().spec.versions[0]!.schema.openAPIV3Schema;
 
   it('is what the chart ships (regenerate with node dist/operator/src/api/v1alpha1/generate-crd.js)', () => {
     assert.equal(readFileSync(CRD_TEMPLATE_PATH, 'utf8'), crdTemplate());
@@ -39,7 +39,7 @@ describe('XmppCluster CRD generated from the TypeScript schema', () => {
   });
 
   it('has printer columns for phase, ready components, certificate expiry and age', () => {
-    const cols = xmppClusterCrd().spec.versions[0].additionalPrinterColumns.map((c: any) => c.name);
+    const cols = xmppClusterCrd().spec.versions[0]!.additionalPrinterColumns.map((c: any) => c.name);
     assert.deepEqual(cols, ['Phase', 'Ready', 'Domain', 'Cert-Expiry', 'Age']);
   });
 });

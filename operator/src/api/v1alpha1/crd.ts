@@ -9,7 +9,7 @@ export const PLURAL = 'xmppclusters';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** The XmppCluster CustomResourceDefinition, generated from the zod schemas (one source). */
-export function xmppClusterCrd(): Record<string, any> {
+export function xmppClusterCrd() {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

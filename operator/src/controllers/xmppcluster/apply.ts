@@ -7,7 +7,7 @@ import { FIELD_MANAGER } from './names.js';
 
 /** Server-side apply of a desired object with the operator's field manager (force: it owns them). */
 export async function apply(ctx: ControllerContext, obj: Record<string, unknown>): Promise<void> {
-  await ctx.api.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  await ctx.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
 /** The one status write of a pass: server-side apply on the status subresource. */
@@ -30,7 +30,7 @@ export async function applyStatus(ctx: ControllerContext, x: XmppCluster, status
 /** A JSON merge patch guarded by resourceVersion (finalizers, pod annotations). */
 export async function mergePatch(ctx: ControllerContext, obj: KubernetesObject, patch: Record<string, unknown>): Promise<void> {
   const body = { apiVersion: obj.apiVersion, kind: obj.kind, ...patch, metadata: { name: obj.metadata!.name, namespace: obj.metadata!.namespace, ...(patch['metadata'] as object) } };
-  await ctx.api.patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+  await ctx.api.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
 }
 
 export const decode = (data: Record<string, string> | undefined): Record<string, string> | undefined =>

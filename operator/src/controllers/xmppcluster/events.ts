@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import type { ControllerContext } from './context.js';
 import { FIELD_MANAGER } from './names.js';
@@ -26,7 +25,7 @@ export async function recordEvent(ctx: ControllerContext, x: XmppCluster, type: 
     count: 1,
   };
   try {
-    await ctx.api.create(event as KubernetesObject);
+    await ctx.api.create(event);
   } catch (err) {
     ctx.log.debug({ reason, err: (err as Error).message }, 'event not recorded');
   }

@@ -38,7 +38,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.ok(k.get('secrets', 'chat-ca').data['tls.key']);
     assert.ok(k.get('poddisruptionbudgets', 'chat-router', 'policy/v1'));
     // What `kubectl get xmppclusters` prints: every printer column resolves on a Ready cluster.
-    const cols = xmppClusterCrd().spec.versions[0].additionalPrinterColumns as { name: string; jsonPath: string }[];
+    const cols = xmppClusterCrd().spec.versions[0]!.additionalPrinterColumns as { name: string; jsonPath: string }[];
     const at = (o: any, path: string) => path.split(/\.|\[(\d+)\]/).filter(Boolean).reduce((v, key) => v?.[key], o);
     const row = Object.fromEntries(cols.map((c) => [c.name, at(ready, c.jsonPath)]));
     assert.deepEqual({ ...row, 'Cert-Expiry': typeof row['Cert-Expiry'], Age: typeof row['Age'] }, { Phase: 'Ready', Ready: '3/3', Domain: 'example.com', 'Cert-Expiry': 'string', Age: 'string' });

@@ -1,4 +1,3 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
 import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import type { ControllerContext, Reader } from './context.js';
 import { CLUSTER_LABEL } from './names.js';
@@ -16,8 +15,8 @@ export async function pruneChildren(ctx: ControllerContext, x: XmppCluster, desi
       const owned = o.metadata?.ownerReferences?.some((r) => r.uid === x.metadata.uid) && o.metadata?.labels?.[CLUSTER_LABEL] === x.metadata.name;
       if (!owned || desired.has(`${kind}/${o.metadata!.name}`)) continue;
       await ctx.api
-        .delete({ apiVersion, kind, metadata: { name: o.metadata!.name, namespace: o.metadata!.namespace } } as KubernetesObject)
-        .catch((err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+        .delete({ apiVersion, kind, metadata: { name: o.metadata!.name, namespace: o.metadata!.namespace } })
+        .catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
     }
   }
 }

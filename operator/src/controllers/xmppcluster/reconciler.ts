@@ -69,7 +69,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     const spec = x.spec.components[c];
     if (!spec.enabled) continue;
     const deployName = names.component(x, c);
-    const live = ctx.caches.deployments.get(deployName, ns) as Deployment | undefined;
+    const live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
     const decision = await decideReplicas(ctx, x, c, spec, live?.spec?.replicas, bus);
     if (decision.requeueAfterMs) requeue = Math.min(requeue ?? Infinity, decision.requeueAfterMs);
     desiredNames.add(`Deployment/${deployName}`);
@@ -115,7 +115,7 @@ async function finalize(ctx: ControllerContext, x: XmppCluster): Promise<Reconci
   const ns = x.metadata.namespace!;
   if (x.spec.deletePersistentVolumeClaims) {
     const pvcs = await ctx.api.list('v1', 'PersistentVolumeClaim', ns, undefined, undefined, undefined, undefined, `${CLUSTER_LABEL}=${x.metadata.name}`);
-    for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+    for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
   }
   ctx.autoscaler.forget(`${ns}/${x.metadata.name}/`);
   await mergePatch(ctx, x as KubernetesObject, { metadata: { finalizers: x.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: x.metadata.resourceVersion } });

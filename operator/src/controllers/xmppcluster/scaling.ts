@@ -19,7 +19,7 @@ export function podsOf(ctx: ControllerContext, x: XmppCluster, c: ComponentName)
   const want = selectorLabels(x, c);
   return ctx.caches.pods
     .list(x.metadata.namespace)
-    .filter((p) => !p.metadata?.deletionTimestamp && Object.entries(want).every(([k, v]) => p.metadata?.labels?.[k] === v)) as Pod[];
+    .filter((p) => !p.metadata?.deletionTimestamp && Object.entries(want).every(([k, v]) => p.metadata?.labels?.[k] === v));
 }
 
 /**

@@ -127,7 +127,7 @@ export class ApiServer {
     const name = need(target.name);
     if (contentType === 'application/apply-patch+yaml') {
       if (!manager) throw new ApiError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
-      const applied = parseYaml(body) as Json;
+      const applied = parseYaml(body);
       if (applied?.metadata?.name !== name) throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
       const live = this.store.tryGet(t, ns, name);
       const force = q.get('force') === 'true';

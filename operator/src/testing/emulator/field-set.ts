@@ -14,7 +14,7 @@ export function isPlainObject(v: unknown): v is Record<string, Json> {
 
 export function listKey(list: unknown[]): string | undefined {
   if (list.length === 0 || !list.every(isPlainObject)) return undefined;
-  for (const k of ['name', 'type']) if (list.every((i) => typeof (i as Record<string, Json>)[k] === 'string')) return k;
+  for (const k of ['name', 'type']) if (list.every((i) => typeof (i)[k] === 'string')) return k;
   return undefined;
 }
 

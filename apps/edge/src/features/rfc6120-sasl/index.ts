@@ -110,7 +110,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   }
   let step: SaslStep;
   try {
-    step = await ex.mechanism!.step(text === '=' ? Buffer.alloc(0) : Buffer.from(text, 'base64'));
+    step = await ex.mechanism.step(text === '=' ? Buffer.alloc(0) : Buffer.from(text, 'base64'));
   } catch (err) {
     stream.log.error({ err }, 'SASL step failed');
     step = { kind: 'failure', condition: 'temporary-auth-failure' };

@@ -89,8 +89,8 @@ export async function startMongoTestServer(
     );
     child = proc;
     running.add(proc);
-    proc.stdout!.on('data', (b: Buffer) => (log += b.toString()));
-    proc.stderr!.on('data', (b: Buffer) => (log += b.toString()));
+    proc.stdout.on('data', (b: Buffer) => (log += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (log += b.toString()));
     proc.once('exit', () => {
       running.delete(proc);
       if (child === proc) child = undefined;
