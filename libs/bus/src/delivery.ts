@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Element } from '#libs/xml';
 import { BusNoRespondersError, BusTimeoutError, type Bus } from './bus.js';
-import { decodeAck, encodeFrame } from './frame.codec.js';
+import { decodeAck, encodeAck, encodeFrame } from './frame.codec.js';
 import type { StanzaEnvelope } from './messages.js';
 import { envelopeOf } from './stanza-envelope.js';
 import { subjects } from './subjects.js';
@@ -26,6 +26,22 @@ export type DeliveryOutcome =
 export const SESSION_GONE = 'session-gone';
 
 const DELIVERED: DeliveryOutcome = { ok: true };
+const NO_OPTIONS: DeliveryOptions = {};
+
+/** What an edge answers nearly always, compared as bytes before decoding anything. */
+const TAKEN = encodeAck({ taken: true });
+
+function ackOutcome(reply: Uint8Array): DeliveryOutcome {
+  if (reply.length === TAKEN.length && reply.every((b, i) => b === TAKEN[i])) return DELIVERED;
+  const ack = decodeAck(reply);
+  return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
+}
+
+function failure(err: unknown): DeliveryOutcome {
+  if (err instanceof BusNoRespondersError) return { ok: false, reason: 'no-edge' };
+  if (err instanceof BusTimeoutError) return { ok: false, reason: 'timeout' };
+  return { ok: false, reason: 'bus', detail: (err as Error).message };
+}
 
 export interface DeliveryOptions {
   /**
@@ -54,17 +70,15 @@ export class Delivery {
    * rejects. A caller that must not lose the stanza routes it again on a failure (the router does);
    * one for which a gone session needs nothing (presence broadcasts, replies) just awaits it.
    */
-  async toSession(env: StanzaEnvelope, s: SessionTarget, opts: DeliveryOptions = {}): Promise<DeliveryOutcome> {
-    const extra = opts.whenWritten ? { ackWhenWritten: true } : undefined;
+  toSession(env: StanzaEnvelope, s: SessionTarget, opts: DeliveryOptions = NO_OPTIONS): Promise<DeliveryOutcome> {
+    const frame = this.frame(opts.whenWritten ? { ...env, ackWhenWritten: true } : env, s);
+    let request: Promise<Uint8Array>;
     try {
-      const frame = this.frame(extra ? { ...env, ...extra } : env, s);
-      const ack = decodeAck(await this.bus.request(subjects.edgeDeliver(s.edgeId), frame, { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs }));
-      return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
+      request = this.bus.request(subjects.edgeDeliver(s.edgeId), frame, { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs });
     } catch (err) {
-      if (err instanceof BusNoRespondersError) return { ok: false, reason: 'no-edge' };
-      if (err instanceof BusTimeoutError) return { ok: false, reason: 'timeout' };
-      return { ok: false, reason: 'bus', detail: (err as Error).message };
+      return Promise.resolve(failure(err));
     }
+    return request.then(ackOutcome, failure);
   }
 
   element(el: Element, s: SessionTarget): Promise<DeliveryOutcome> {

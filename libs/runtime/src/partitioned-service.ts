@@ -46,7 +46,9 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   private reparse: XmlLimits | undefined;
   private consumer: PartitionedConsumer | undefined;
   protected loaded: LoadedFeatures | undefined;
-  private readonly settling = new Set<Promise<void>>();
+  /** Frames whose Ack waits for their deliveries, and who waits for none to be left (stop). */
+  private settling = 0;
+  private idle: (() => void) | undefined;
 
   constructor(
     deps: ServiceDeps,
@@ -114,7 +116,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     await this.directory.withdraw(this.partitions.name, this.instanceId);
     await this.consumer?.stop();
     // Frames still settling are answered before the bus closes (each is bounded by its timeouts).
-    while (this.settling.size > 0) await Promise.allSettled([...this.settling]);
+    while (this.settling > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.directory.stop();
     this.loaded?.stop();
   }
@@ -147,12 +149,16 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     }
     if (!outcome) return this.answer(msg);
     // The partition goes on with its next frame; the sender's Ack waits for the deliveries.
-    const settled = outcome.settled.then(
-      () => this.answer(msg),
-      (err: unknown) => this.answer(msg, err),
+    this.settling++;
+    void outcome.settled.then(
+      () => this.answered(msg),
+      (err: unknown) => this.answered(msg, err),
     );
-    this.settling.add(settled);
-    void settled.finally(() => this.settling.delete(settled));
+  }
+
+  private answered(msg: BusMessage, err?: unknown): void {
+    this.answer(msg, err);
+    if (--this.settling === 0) this.idle?.();
   }
 
   private answer(msg: BusMessage, err?: unknown): void {

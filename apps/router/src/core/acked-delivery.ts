@@ -22,19 +22,29 @@ export function deliverAcked(ctx: RouterContext, st: RoutedStanza, session: Sess
  * delivery that succeeded is enough for a stanza that went to several resources (RFC 6121 §8.5.2.1.1:
  * any of them may answer); the others are not redone, so nobody gets it twice.
  */
-export async function settleDeliveries(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
-  let current: RoutedStanza | undefined = st;
-  while (current && current.deliveries.length > 0) {
-    const outcomes = await Promise.all(current.deliveries.map(async (d) => ({ session: d.session, outcome: await d.outcome })));
-    if (outcomes.some((o) => o.outcome.ok)) return;
-    const failed = new Set(current.failed);
-    for (const { session, outcome } of outcomes) {
-      failed.add(session.sessionId);
-      logFailure(ctx, current, session, outcome);
-    }
-    ctx.stats.rerouted++;
-    current = await reroute({ ...current.env, hops: current.hops + 1 }, failed);
+export function settleDeliveries(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
+  const [only] = st.deliveries;
+  // The common case, one delivery taken: one promise, nothing else allocated.
+  if (st.deliveries.length === 1 && only) return only.outcome.then((o) => (o.ok ? undefined : rerouteAfter(ctx, st, [{ session: only.session, outcome: o }], reroute)));
+  return settleAll(ctx, st, reroute);
+}
+
+async function settleAll(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
+  if (st.deliveries.length === 0) return;
+  const outcomes = await Promise.all(st.deliveries.map(async (d) => ({ session: d.session, outcome: await d.outcome })));
+  if (outcomes.some((o) => o.outcome.ok)) return;
+  await rerouteAfter(ctx, st, outcomes, reroute);
+}
+
+async function rerouteAfter(ctx: RouterContext, st: RoutedStanza, outcomes: { session: SessionInfo; outcome: DeliveryOutcome }[], reroute: Reroute): Promise<void> {
+  const failed = new Set(st.failed);
+  for (const { session, outcome } of outcomes) {
+    failed.add(session.sessionId);
+    logFailure(ctx, st, session, outcome);
   }
+  ctx.stats.rerouted++;
+  const next = await reroute({ ...st.env, hops: st.hops + 1 }, failed);
+  if (next) await settleDeliveries(ctx, next, reroute);
 }
 
 function logFailure(ctx: RouterContext, st: RoutedStanza, session: SessionInfo, outcome: DeliveryOutcome): void {
