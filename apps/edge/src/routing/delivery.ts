@@ -14,7 +14,7 @@ import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
  * owns the stanza and routes it again. A stanza the stream took but never wrote (outcome
  * `unwritten`: the client was cut for not reading, the connection broke) is the edge's by then: it
  * goes back to a router one hop further, routed as to a vanished full JID (another resource,
- * offline storage, an error for an IQ), counted in one log line per stream. A fire-and-forget
+ * offline storage, an error for an IQ), counted in one log line per burst. A fire-and-forget
  * delivery (an older sender) for a session not here goes back the same way. A delivery marked
  * `ackWhenWritten` (offline flush) is acknowledged once written instead, and refused if it never
  * is: its sender still holds it.
@@ -25,6 +25,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   let refusedNow = false;
   /** Deliveries asked to be acknowledged once written (`ackWhenWritten`), until their outcome. */
   const whenWritten = new Map<StanzaEnvelope, BusMessage>();
+  const tally = new UnwrittenTally(ctx);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
     const waiting = whenWritten.get(stanza);
@@ -36,7 +37,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     }
     if (outcome.kind !== 'unwritten') return;
     if (stanza === current) refusedNow = true;
-    else unwritten(ctx, stanza, outcome.reason);
+    else unwritten(ctx, tally, stanza, outcome.reason);
   };
   return (msg) => {
     const frame = decodeFrame(msg.data);
@@ -65,25 +66,29 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
 const ACK_TAKEN = encodeAck({ taken: true });
 const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
 
-/** What streams did not write, by reason, until logged (once per burst: a cut settles many at once). */
-let tally: { messages: number; iqs: number; presence: number; reasons: Record<string, number> } | undefined;
+/** What streams did not write, logged once per burst (a cut or a drain settles many at once). */
+class UnwrittenTally {
+  private counts: { reroutedMessages: number; reroutedIqs: number; droppedPresence: number; reasons: Record<string, number> } | undefined;
 
-function unwritten(ctx: EdgeContext, stanza: StanzaEnvelope, reason: UnwrittenReason): void {
-  if (!tally) {
-    const t = (tally = { messages: 0, iqs: 0, presence: 0, reasons: {} });
-    setImmediate(() => {
-      tally = undefined;
-      ctx.logger.warn({ reroutedMessages: t.messages, reroutedIqs: t.iqs, droppedPresence: t.presence, reasons: t.reasons }, 'delivered stanzas a stream never wrote; messages and IQs routed again');
-    });
+  constructor(private readonly ctx: EdgeContext) {}
+
+  count(kind: 'reroutedMessages' | 'reroutedIqs' | 'droppedPresence', reason: UnwrittenReason): void {
+    if (!this.counts) {
+      const c = (this.counts = { reroutedMessages: 0, reroutedIqs: 0, droppedPresence: 0, reasons: {} });
+      setImmediate(() => {
+        this.counts = undefined;
+        this.ctx.logger.warn(c, 'delivered stanzas a stream never wrote; messages and IQs routed again');
+      });
+    }
+    this.counts[kind]++;
+    this.counts.reasons[reason] = (this.counts.reasons[reason] ?? 0) + 1;
   }
-  tally.reasons[reason] = (tally.reasons[reason] ?? 0) + 1;
+}
+
+function unwritten(ctx: EdgeContext, tally: UnwrittenTally, stanza: StanzaEnvelope, reason: UnwrittenReason): void {
   // Presence to a gone session is not redone (RFC 6121 §8.5.3.2.2); the roster holds subscription state.
-  if (stanza.kind === 'PRESENCE') {
-    tally.presence++;
-    return;
-  }
-  if (stanza.kind === 'IQ') tally.iqs++;
-  else tally.messages++;
+  if (stanza.kind === 'PRESENCE') return tally.count('droppedPresence', reason);
+  tally.count(stanza.kind === 'IQ' ? 'reroutedIqs' : 'reroutedMessages', reason);
   redirect(ctx, stanza);
 }
 
@@ -92,10 +97,13 @@ function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const back: StanzaEnvelope = { ...stanza, xml: Buffer.from(stanza.xml), hops: (stanza.hops ?? 0) + 1 };
   delete back.target;
   const subject = subjects.routerIn(partitionOf(bare, ctx.config.bus.partitions));
-  requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
+  const handing = requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
     ctx.logger.warn({ err: (err as Error).message, to: stanza.to }, 'no router took back a stanza for a vanished session; storing it offline');
-    void storeAsLastResort(ctx, back, bare);
+    return storeAsLastResort(ctx, back, bare);
   });
+  // A draining edge hands back what its closing streams did not write: shutdown waits for it.
+  ctx.pending.add(handing);
+  void handing.finally(() => ctx.pending.delete(handing));
 }
 
 /**
