@@ -21,6 +21,9 @@ export interface Connection {
   streamError?: string;
 }
 
+/** The final login is tried this many times. */
+const DRAIN_ATTEMPTS = 3;
+
 /** After this many logins the receiver stops coming back (a bound on every loop). */
 const MAX_LOGINS = 20;
 
@@ -73,8 +76,24 @@ export class Receiver {
    */
   async drain(edge: number, settleMs: number, maxMs: number): Promise<void> {
     this.finishing = true;
-    await this.connect(edge);
-    await settle(this.ledger, () => this.ledger.accounted() >= this.ledger.sentCount, settleMs, maxMs);
+    const deadline = Date.now() + maxMs;
+    const done = () => this.ledger.accounted() >= this.ledger.sentCount;
+    // A client whose login fails or whose stream is closed (a fenced edge resets it) logs in again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.connect(edge);
+      } catch (err) {
+        this.anomalies.push(`final login ${attempt} failed: ${(err as Error).message}`);
+        if (attempt >= DRAIN_ATTEMPTS || Date.now() >= deadline) throw err;
+        await sleep(this.reconnectDelayMs);
+        continue;
+      }
+      const c = this.current!;
+      await settle(this.ledger, () => done() || c.isEnded, settleMs, Math.max(0, deadline - Date.now()));
+      if (!c.isEnded || done() || attempt >= DRAIN_ATTEMPTS || Date.now() >= deadline) break;
+      this.anomalies.push(`final login ${attempt} ended early${c.streamError ? ` (${c.streamError})` : ''}`);
+      await sleep(this.reconnectDelayMs);
+    }
     await this.current?.close();
   }
 
