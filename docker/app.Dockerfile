@@ -26,5 +26,5 @@ COPY --from=build /src/proto ./proto
 COPY --from=build /src/dist ./dist
 # Non-root, numeric (runAsNonRoot can check it); the root file system can be read-only.
 USER 10001:10001
-EXPOSE 5222 5223 5269 5280 5443 9090
+EXPOSE 5222 5223 5280 5443 9090
 CMD ["sh", "-c", "exec node dist/apps/${GLIDER_APP}/src/main.js"]

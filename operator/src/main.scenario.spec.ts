@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '#libs/testing';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from './testing/harness.js';
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -22,11 +23,12 @@ describe('the operator process, unchanged, against the emulator over TLS (KUBECO
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reconciles, then on SIGTERM releases its Lease and exits 0', async () => {
+  it('reconciles, reports glider_operator_* through OpenTelemetry, then on SIGTERM releases its Lease and exits 0', async () => {
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, k.api.kubeconfig(NS));
+    const healthPort = await freePort();
     proc = spawn(process.execPath, [main], {
-      env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS, POD_NAME: 'operator-main', WATCH_NAMESPACE: NS, LOG_LEVEL: 'warn', HEALTH_PORT: '0', LEASE_DURATION_SECONDS: '5' },
+      env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS, POD_NAME: 'operator-main', WATCH_NAMESPACE: NS, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), LEASE_DURATION_SECONDS: '5' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -34,6 +36,14 @@ describe('the operator process, unchanged, against the emulator over TLS (KUBECO
     await k.request('POST', clustersPath, sampleCluster('proc'));
     await waitFor('children and status from the process', () => k.get('deployments', 'proc-edge', 'apps/v1') && k.cluster('proc')?.status?.observedGeneration, 20_000);
     assert.equal(k.get('leases', 'glider-operator', 'coordination.k8s.io/v1').spec.holderIdentity, 'operator-main');
+    // The same exporter as the apps': OpenTelemetry's, with its resource (service glider-operator).
+    const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    assert.match(metrics, /^target_info\{.*service_name="glider-operator"/m, metrics);
+    assert.match(metrics, /^# TYPE glider_operator_reconcile_total counter$/m);
+    assert.match(metrics, /^glider_operator_reconcile_total\{result="ok"[^}]*\} [1-9]/m);
+    assert.match(metrics, /^glider_operator_leader(\{[^}]*\})? 1$/m);
+    assert.match(metrics, /^glider_operator_xmppclusters(\{[^}]*\})? 1$/m);
+    assert.match(metrics, /^glider_operator_queue_depth(\{[^}]*\})? \d+$/m);
     const exited = new Promise<number | null>((resolve) => proc!.on('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);

@@ -1,45 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { NatsLoadSource } from './autoscaler/nats-load-source.js';
-import { Manager } from './manager.js';
-import { HealthServer } from './runtime/health-server.js';
-import { operatorSettings } from './operator-settings.js';
-import { createLogger } from './runtime/logger.js';
+import { startTelemetry } from '#libs/telemetry';
 
-const settings = operatorSettings();
-const log = createLogger(settings.logLevel);
-const kc = new KubeConfig();
-if (settings.kubeconfig) kc.loadFromFile(settings.kubeconfig);
-else kc.loadFromDefault();
-
-const manager = new Manager({
-  kubeConfig: kc,
-  watchNamespace: settings.watchNamespace,
-  leaseNamespace: settings.podNamespace,
-  identity: settings.identity,
-  image: settings.image,
-  loadSourceFactory: (url, credentials) => new NatsLoadSource(url, credentials),
-  log,
-  workers: settings.workers,
-  resyncMs: settings.resyncSeconds * 1000,
-  leaseDurationSeconds: settings.leaseDurationSeconds,
-  renewPeriodMs: Math.max(1000, (settings.leaseDurationSeconds * 1000) / 3),
-});
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  const timer = setTimeout(() => process.exit(1), 25_000).unref();
-  await manager.stop();
-  await health.close();
-  clearTimeout(timer);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
-
-const health = new HealthServer({ ready: () => manager.hasSynced, leader: () => manager.isLeader, metrics: () => manager.metrics() });
-await health.listen(settings.healthPort);
-await manager.start();
-log.info({ identity: settings.identity, watchNamespace: settings.watchNamespace || '(all)' }, 'glider operator started');
+// The same OpenTelemetry start as every app's (service glider-operator): metrics on /metrics and,
+// with GLIDER_TELEMETRY__OTLP_ENDPOINT, over OTLP.
+await startTelemetry('operator');
+await import('./bootstrap.js');

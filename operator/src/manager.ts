@@ -1,4 +1,5 @@
 import { CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import type { Meter } from '@opentelemetry/api';
 import { API_VERSION, PLURAL } from './api/v1alpha1/crd.js';
 import type { XmppCluster } from './api/v1alpha1/types.js';
 import { Autoscaler } from './autoscaler/autoscaler.js';
@@ -10,6 +11,7 @@ import { reconcile } from './controllers/xmppcluster/reconciler.js';
 import { Cache, collectionPath } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
+import { registerOperatorMetrics, type OperatorReadings } from './runtime/operator-metrics.js';
 import { WorkQueue } from './runtime/work-queue.js';
 
 export interface ManagerOptions {
@@ -32,6 +34,8 @@ export interface ManagerOptions {
   loadStaleMs?: number;
   backoffBaseMs?: number;
   now?: () => Date;
+  /** Where glider_operator_* are recorded; the process's OpenTelemetry meter when absent. */
+  meter?: Meter;
 }
 
 /**
@@ -48,6 +52,7 @@ export class Manager {
   private resync: NodeJS.Timeout | undefined;
   private readonly clusters: Cache<XmppCluster & KubernetesObject>;
   private readonly counts = { ok: 0, error: 0 };
+  private unregisterMetrics: (() => void) | undefined;
 
   constructor(private readonly opts: ManagerOptions) {
     const kc = opts.kubeConfig;
@@ -108,20 +113,9 @@ export class Manager {
     return this.elector.isLeader;
   }
 
-  /** Prometheus text: reconciles by result, queue depth, leadership, clusters watched. */
-  metrics(): string {
-    return [
-      '# TYPE glider_operator_reconcile_total counter',
-      `glider_operator_reconcile_total{result="ok"} ${this.counts.ok}`,
-      `glider_operator_reconcile_total{result="error"} ${this.counts.error}`,
-      '# TYPE glider_operator_queue_depth gauge',
-      `glider_operator_queue_depth ${this.queue?.length ?? 0}`,
-      '# TYPE glider_operator_leader gauge',
-      `glider_operator_leader ${this.isLeader ? 1 : 0}`,
-      '# TYPE glider_operator_xmppclusters gauge',
-      `glider_operator_xmppclusters ${this.clusters.list().length}`,
-      '',
-    ].join('\n');
+  /** Reconciles by result, queue depth, leadership, clusters watched: what glider_operator_* report. */
+  readings(): OperatorReadings {
+    return { reconciles: { ...this.counts }, queueDepth: this.queue?.length ?? 0, leader: this.isLeader, clusters: this.clusters.list().length };
   }
 
   /** Every cache has listed once (the replica can lead at once). */
@@ -130,12 +124,15 @@ export class Manager {
   }
 
   async start(): Promise<void> {
+    this.unregisterMetrics ??= registerOperatorMetrics(() => this.readings(), this.opts.meter);
     await Promise.all(this.caches.map((c) => c.start()));
     this.elector.start();
   }
 
   /** Graceful shutdown: release the Lease, finish in-flight reconciles, stop watches and NATS. */
   async stop(): Promise<void> {
+    this.unregisterMetrics?.();
+    this.unregisterMetrics = undefined;
     await this.elector.stop(true);
     await this.standDown();
     await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));
@@ -144,6 +141,8 @@ export class Manager {
 
   /** Simulates a crash or partition for tests: stops renewing without releasing the Lease. */
   async abandon(): Promise<void> {
+    this.unregisterMetrics?.();
+    this.unregisterMetrics = undefined;
     await this.elector.stop(false);
     await this.standDown();
     await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));

@@ -14,14 +14,16 @@ npx tsc -p tsconfig.build.json >/dev/null || true  # emits even with type errors
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== generated CRD and values.schema.json are current"
+echo "== generated CRD, values.schema.json and _components.tpl are current"
 node -e "
   const { crdTemplate } = await import('./dist/operator/src/api/v1alpha1/crd.js');
   const { valuesSchemaText } = await import('./dist/operator/src/api/v1alpha1/generate-crd.js');
+  const { componentsTemplate } = await import('./dist/operator/src/chart/components-template.js');
   const fs = await import('node:fs');
   let bad = 0;
   if (fs.readFileSync('$CHART/templates/crds/xmppclusters.glider.im.yaml', 'utf8') !== crdTemplate()) { console.error('CRD template is stale: run node dist/operator/src/api/v1alpha1/generate-crd.js'); bad = 1; }
   if (fs.readFileSync('$CHART/values.schema.json', 'utf8') !== valuesSchemaText()) { console.error('values.schema.json is stale: run node dist/operator/src/api/v1alpha1/generate-crd.js'); bad = 1; }
+  if (fs.readFileSync('$CHART/templates/_components.tpl', 'utf8') !== componentsTemplate()) { console.error('templates/_components.tpl is stale: run node dist/operator/src/api/v1alpha1/generate-crd.js'); bad = 1; }
   process.exit(bad);
 "
 
@@ -53,4 +55,23 @@ if "$HELM" template glider "$CHART" -n glider $KUBE --set cluster.enabled=true -
   echo "FAIL: an invalid domain was accepted" >&2
   exit 1
 fi
+echo "== a first cluster cannot enable a component that has no app, and NOTES offer only served ports"
+CLUSTER_SET=(--set cluster.enabled=true --set 'cluster.spec.domains[0]=a.example' --set cluster.spec.nats.url=nats://n --set cluster.spec.mongodb.url=mongodb://m)
+if "$HELM" template glider "$CHART" -n glider $KUBE "${CLUSTER_SET[@]}" --set cluster.spec.components.muc.enabled=true > /dev/null 2> "$tmp/err"; then
+  echo "FAIL: components.muc.enabled=true was accepted, but Glider has no muc app" >&2
+  exit 1
+fi
+grep -q "components.muc: Glider has no muc app yet" "$tmp/err" || { echo "FAIL: unexpected error for muc.enabled=true:" >&2; cat "$tmp/err" >&2; exit 1; }
+echo "refused: cluster.spec.components.muc.enabled=true ($(grep -o 'components.muc: [^(]*' "$tmp/err" | head -1))"
+# NOTES.txt as helm install would print it, without a cluster: rendered as a template in a copy.
+cp -r "$CHART" "$tmp/chart"
+{ echo '{{- define "notes" -}}'; cat "$CHART/templates/NOTES.txt"; echo '{{- end }}'; } > "$tmp/chart/templates/_notes.tpl"
+rm "$tmp/chart/templates/NOTES.txt"
+echo 'notes: {{ include "notes" . | toJson }}' > "$tmp/chart/templates/notes-as-template.yaml"
+notes() { "$HELM" template glider "$tmp/chart" -n glider $KUBE "${CLUSTER_SET[@]}" "$@" --show-only templates/notes-as-template.yaml; }
+notes > "$tmp/notes.txt"
+grep -q "5222 (c2s, STARTTLS), 5223 (direct TLS), 5280" "$tmp/notes.txt" || { echo "FAIL: NOTES do not list the edge ports" >&2; exit 1; }
+if grep -q 5269 "$tmp/notes.txt"; then echo "FAIL: NOTES offer 5269, which nothing serves" >&2; exit 1; fi
+notes --set cluster.spec.edgeService.webSocket=false > "$tmp/notes.txt"
+if grep -Eq "5280|5443" "$tmp/notes.txt"; then echo "FAIL: NOTES offer WebSocket ports with webSocket=false" >&2; exit 1; fi
 echo "chart checks passed"

@@ -1,39 +1,64 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startNatsServer } from '#libs/testing';
+import { freePort } from '#libs/testing';
+import { startClusterNats, type ClusterNats } from './cluster-nats.js';
 import { startGlider, type GliderProcess } from './glider-process.js';
 import { edgeEnv, type Deployment } from './standalone.js';
+import { registerAdminToken } from './gliderctl.js';
 
 export interface ClusterOptions {
   edges?: number;
   routers?: number;
-  /** A running nats-server; started (and stopped) here when absent. */
+  /** A running nats-server; started (and stopped last) here when absent. */
   natsUrl?: string;
   /** Extra GLIDER_* settings for every process (e.g. storage on MongoDB). */
   env?: Record<string, string>;
+  /** Embedded database and self-signed certificate; a new temporary directory when absent. */
   dataDir?: string;
+  /** Where each process writes `<name>.log`; the data directory when absent. */
+  logDir?: string;
   logLevel?: string;
   /** Fixed ports per edge (the `npm run cluster` command); free ports otherwise. */
   edgePorts?: { c2sPort: number; directTlsPort: number; wssPort: number; wsPort: number }[];
   adminPort?: number;
+  /** Fixed health/metrics ports by process name (`router-1`, `presence-1`, `edge-1`...); free otherwise. */
+  httpPorts?: Record<string, number>;
   host?: string;
+  /** Every process in its own process group: a terminal's Ctrl-C reaches only the caller, which stops them in order. */
+  detached?: boolean;
+}
+
+/** One step of an ordered stop: which process, in which phase, and whether it had already gone. */
+export interface StopEvent {
+  phase: 'edges' | 'services' | 'nats';
+  name: string;
+  code: number | null;
+  /** It had exited before the cluster asked it to: something else stopped or killed it. */
+  alreadyExited: boolean;
 }
 
 export interface Cluster extends Deployment {
   natsUrl: string;
   dataDir: string;
+  logDir: string;
+  /** The nats-server started here (absent with `natsUrl`). */
+  nats?: ClusterNats;
   byRole(role: string): GliderProcess[];
+  /** Edges first (they drain), then routers and presence, then nats-server; reports each step. */
+  stopInOrder(onEvent?: (e: StopEvent) => void): Promise<StopEvent[]>;
 }
 
 /**
  * The local cluster: a real nats-server, N routers, one presence, M edges on loopback, each its
  * own process. Embedded storage is shared through one SQLite file in `dataDir` (a development
- * setting: real clusters set storage.kind=mongodb).
+ * setting: real clusters set storage.kind=mongodb), and so is the self-signed certificate.
  */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'glider-cluster-'));
-  const nats = opts.natsUrl ? undefined : await startNatsServer({ jetstream: true });
+  const logDir = opts.logDir ?? dataDir;
+  mkdirSync(logDir, { recursive: true });
+  const nats = opts.natsUrl ? undefined : await startClusterNats({ detached: opts.detached });
   const natsUrl = opts.natsUrl ?? nats!.url;
   const common = {
     GLIDER_DATA_DIR: dataDir,
@@ -45,12 +70,36 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   };
   const processes: GliderProcess[] = [];
   const start = async (app: string, name: string, env: Record<string, string>) => {
-    const p = await startGlider(app, { ...common, GLIDER_HTTP__PORT: String(await freePort()), ...env }, { logDir: dataDir, name });
+    const httpPort = opts.httpPorts?.[name] ?? (await freePort());
+    const p = await startGlider(app, { ...common, GLIDER_HTTP__PORT: String(httpPort), ...env }, { logDir, name, detached: opts.detached });
     processes.push(p);
     return p;
   };
+  const stopInOrder = async (onEvent?: (e: StopEvent) => void): Promise<StopEvent[]> => {
+    const events: StopEvent[] = [];
+    const phase = async (name: StopEvent['phase'], group: GliderProcess[]) => {
+      await Promise.all(
+        group.map(async (p) => {
+          const alreadyExited = p.child.exitCode !== null || p.child.signalCode !== null;
+          const e: StopEvent = { phase: name, name: p.role, code: await p.stop(), alreadyExited };
+          events.push(e);
+          onEvent?.(e);
+        }),
+      );
+    };
+    await phase('edges', processes.filter((p) => p.role.startsWith('edge')));
+    await phase('services', processes.filter((p) => !p.role.startsWith('edge')));
+    if (nats) {
+      const r = await nats.stop();
+      const e: StopEvent = { phase: 'nats', name: 'nats-server', ...r };
+      events.push(e);
+      onEvent?.(e);
+    }
+    return events;
+  };
   try {
     const adminPort = opts.adminPort ?? (await freePort());
+    registerAdminToken(adminPort, dataDir);
     for (let i = 1; i <= (opts.routers ?? 2); i++) {
       await start('router', `router-${i}`, {
         GLIDER_ROUTER__ID: `router-${i}`,
@@ -70,17 +119,16 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       adminPort,
       natsUrl,
       dataDir,
+      logDir,
+      ...(nats ? { nats } : {}),
       certPem: () => readFileSync(join(dataDir, 'tls', 'self-signed.crt'), 'utf8'),
       processes,
       byRole: (role) => processes.filter((p) => p.role.startsWith(role)),
-      stop: async () => {
-        for (const p of [...processes].reverse()) await p.stop();
-        await nats?.stop();
-      },
+      stopInOrder,
+      stop: async () => void (await stopInOrder()),
     };
   } catch (err) {
-    for (const p of [...processes].reverse()) await p.stop();
-    await nats?.stop();
+    await stopInOrder();
     throw err;
   }
 }

@@ -37,7 +37,11 @@ export function extraNodeArgs(app: string, env: NodeJS.ProcessEnv = process.env)
  * Starts one Glider app (`dist/apps/<app>/src/main.js`) as a child process with GLIDER_* env, logs
  * to a file, and waits until /healthz/ready answers 200.
  */
-export async function startGlider(app: string, env: Record<string, string>, opts: { logDir: string; name?: string; ready?: boolean }): Promise<GliderProcess> {
+export async function startGlider(
+  app: string,
+  env: Record<string, string>,
+  opts: { logDir: string; name?: string; ready?: boolean; /** Own process group: a terminal's Ctrl-C does not reach it. */ detached?: boolean },
+): Promise<GliderProcess> {
   const name = opts.name ?? app;
   const logFile = join(opts.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -45,6 +49,7 @@ export async function startGlider(app: string, env: Record<string, string>, opts
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
   });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

@@ -8,10 +8,20 @@ export interface CtlResult {
   stderr: string;
 }
 
+/** Admin port → the admin token file of the deployment serving it (registered by the harnesses). */
+const tokenFiles = new Map<number, string>();
+
+/** The deployment listening on `adminPort` keeps its admin token in `dataDir` (the server's default). */
+export function registerAdminToken(adminPort: number, dataDir: string): void {
+  tokenFiles.set(adminPort, join(dataDir, 'admin-token'));
+}
+
 /** Runs the real `gliderctl` CLI, feeding `stdin` (the password) when given. */
 export function gliderctl(args: string[], opts: { adminPort: number; stdin?: string }): Promise<CtlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/gliderctl/src/main.js'), '--server', `127.0.0.1:${opts.adminPort}`, ...args], {
+    const token = tokenFiles.get(opts.adminPort);
+    const auth = token ? ['--token-file', token] : [];
+    const child = spawn(process.execPath, [join(repoRoot, 'dist/apps/gliderctl/src/main.js'), '--server', `127.0.0.1:${opts.adminPort}`, ...auth, ...args], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '#libs/testing';
 import { startGlider, type GliderProcess } from './glider-process.js';
+import { registerAdminToken } from './gliderctl.js';
 
 /** Where a test reaches one edge. */
 export interface EdgeEndpoint {
@@ -59,6 +60,7 @@ export async function startStandalone(extraEnv: Record<string, string> = {}): Pr
     ...extraEnv,
   };
   const proc = await startGlider('standalone', env, { logDir: dataDir });
+  registerAdminToken(adminPort, dataDir);
   return {
     domain: 'localhost',
     edges: [edge.endpoint],

@@ -7,6 +7,7 @@ import type { Logger } from '#libs/telemetry';
 import type { Hooks } from '#libs/xmpp-kit';
 import type { EdgeHooks } from './edge.hooks.js';
 import type { AuthThrottle } from './limits/auth-throttle.js';
+import type { FailedLoginLog } from './limits/failed-login-log.js';
 import type { C2sStream } from './stream/c2s-stream.machine.js';
 
 /** What features and streams of one edge instance share. */
@@ -21,10 +22,15 @@ export interface EdgeContext {
   /** Bound sessions on this edge, by session id (delivery and control look them up). */
   readonly sessions: Map<string, C2sStream>;
   readonly throttle: AuthThrottle;
+  /** Failed logins, rate-limited (edge.authFailures.log*). */
+  readonly failedLogins: FailedLoginLog;
   /** The TLS context new handshakes use (replaced on certificate rotation). */
   secureContext(): SecureContext;
-  /** Waits (failed-login back-off); tests wrap it to observe the order of events. */
-  delay(ms: number): Promise<void>;
+  /**
+   * Waits (failed-login back-off: 'answer' before a failure is answered, 'gate' before an attempt
+   * is checked); tests wrap it to observe the order of events.
+   */
+  delay(ms: number, why?: 'answer' | 'gate'): Promise<void>;
   /** Session clean-ups in flight (registry removal, ENDED): shutdown waits for them. */
   readonly pending: Set<Promise<unknown>>;
   /** Counters for the load report. */

@@ -4,13 +4,14 @@ import { instanceId, type GliderConfig } from '#libs/config';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Storage } from '#libs/storage';
 import type { HealthRegistry, Logger } from '#libs/telemetry';
-import { loadOrCreateCertificate, readPair, watchCertificate, type CertificateWatch, type LoadedCertificate } from '#libs/tls';
+import { loadOrCreateCertificate, readPair, serverTlsPolicy, watchCertificate, type CertificateWatch, type LoadedCertificate } from '#libs/tls';
 import { Hooks, loadFeatures, type LoadedFeatures } from '#libs/xmpp-kit';
 import type { EdgeContext } from './edge.context.js';
 import type { EdgeHooks } from './edge.hooks.js';
 import { registerEdgeMetrics } from './edge.metrics.js';
 import { edgeFeatures } from './features/index.js';
 import { AuthThrottle } from './limits/auth-throttle.js';
+import { FailedLoginLog } from './limits/failed-login-log.js';
 import { ConnectionCounter } from './limits/connection-counter.js';
 import { Listeners, type ListenerPorts } from './listeners/listeners.js';
 import { deliverer } from './routing/delivery.js';
@@ -28,7 +29,7 @@ export interface EdgeDeps {
   /** After a DRAIN command: exit the process (own app) or only stop listening (standalone). */
   onDrained?: () => void;
   /** Tests: observe back-off waits. */
-  delay?: (ms: number) => Promise<void>;
+  delay?: (ms: number, why?: 'answer' | 'gate') => Promise<void>;
 }
 
 /**
@@ -68,7 +69,15 @@ export class EdgeServer {
       registry: deps.registry,
       storage: deps.storage,
       sessions: new Map(),
-      throttle: new AuthThrottle(config.edge.authFailureDelayMs, config.edge.authFailureDelayMaxMs),
+      throttle: new AuthThrottle({
+        baseMs: config.edge.authFailureDelayMs,
+        maxMs: config.edge.authFailureDelayMaxMs,
+        forgetAfterMs: config.edge.authFailures.forgetAfterMs,
+        lockoutAfter: config.edge.authFailures.lockoutAfter,
+        lockoutMs: config.edge.authFailures.lockoutMs,
+        maxEntries: config.edge.authFailures.maxTracked,
+      }),
+      failedLogins: new FailedLoginLog(log, { maxLines: config.edge.authFailures.logLinesPerInterval, intervalMs: config.edge.authFailures.logIntervalMs }),
       secureContext: () => this.secure!,
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
       pending: new Set(),
@@ -128,7 +137,7 @@ export class EdgeServer {
   }
 
   private tlsOptions(cert: { key: string; cert: string }): SecureContextOptions {
-    return { key: cert.key, cert: cert.cert, minVersion: this.deps.config.tls.minVersion };
+    return { key: cert.key, cert: cert.cert, minVersion: this.deps.config.tls.minVersion, ...serverTlsPolicy(this.deps.config.tls.ciphers) };
   }
 
   private accept(transport: Transport): void {
@@ -185,6 +194,7 @@ export class EdgeServer {
     this.subs.length = 0;
     await this.kv?.delete(keys.edge(this.edgeId)).catch(() => undefined);
     this.features?.stop();
+    this.ctx.failedLogins.flush();
     this.unregisterMetrics?.();
   }
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { credentials, loadPackageDefinition, status, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata, status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 // Kept equal to libs/admin's ADMIN_LOADER_OPTIONS; not imported, so the CLI does not load Nest.
@@ -54,20 +54,32 @@ function protoPath(): string {
   }
 }
 
-type Unary = (req: unknown, opts: { deadline: Date }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+type Unary = (req: unknown, metadata: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: unknown) => void) => void;
+
+/** How to reach the admin API: its bearer token (docs/security.md) and whether it speaks TLS. */
+export interface AdminConnection {
+  token?: string;
+  /** Where the token was looked for (named in the error when the server wants one). */
+  tokenPath?: string;
+  tls?: boolean;
+  /** PEM CA to verify the server with (TLS); default: the system's CAs. */
+  ca?: Buffer;
+}
 
 /** A promise-returning client of glider.admin.v1.Admin; every call has `timeoutMs` to complete. */
-export function connectAdmin(server: string, timeoutMs: number): AdminApi {
+export function connectAdmin(server: string, timeoutMs: number, conn: AdminConnection = {}): AdminApi {
   const pkg = loadPackageDefinition(loadSync(protoPath(), { ...LOADER_OPTIONS })) as unknown as {
-    glider: { admin: { v1: { Admin: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client } } };
+    glider: { admin: { v1: { Admin: new (address: string, creds: ChannelCredentials) => Client } } };
   };
-  const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure());
+  const client = new pkg.glider.admin.v1.Admin(server, conn.tls ? credentials.createSsl(conn.ca) : credentials.createInsecure());
+  const metadata = new Metadata();
+  if (conn.token) metadata.set('authorization', `Bearer ${conn.token}`);
   const call =
     (method: string) =>
     (req: unknown): Promise<never> =>
       new Promise((resolve, reject) => {
         const fn = (client as unknown as Record<string, Unary>)[method]!.bind(client);
-        fn(req, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => (err ? reject(toCallError(err, timeoutMs)) : resolve(res as never)));
+        fn(req, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => (err ? reject(toCallError(err, timeoutMs, conn)) : resolve(res as never)));
       });
   return {
     AddUser: call('AddUser'),
@@ -84,7 +96,11 @@ export function connectAdmin(server: string, timeoutMs: number): AdminApi {
   };
 }
 
-function toCallError(err: ServiceError, timeoutMs: number): AdminCallError {
+function toCallError(err: ServiceError, timeoutMs: number, conn: AdminConnection): AdminCallError {
+  if (err.code === status.UNAUTHENTICATED) {
+    const where = conn.token ? `the token in ${conn.tokenPath ?? '--token-file'} was refused` : `no token found at ${conn.tokenPath ?? '--token-file'}`;
+    return new AdminCallError(`not authenticated: ${err.details} (${where}; pass --token-file FILE)`, false);
+  }
   if (err.code === status.UNAVAILABLE && !err.details.startsWith('storage unavailable')) {
     const reason = err.details
       .replace(/^No connection established\. Last error: /, '')

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '#libs/config';
-import { AdminCallError, connectAdmin, type AdminApi } from './admin-client.js';
+import { ConfigError, loadConfig, type GliderConfig } from '#libs/config';
+import { AdminCallError, connectAdmin, type AdminApi, type AdminConnection } from './admin-client.js';
 import { InputError, readPassword } from './password-input.js';
 
 const USAGE = `Usage: gliderctl [--server HOST:PORT] [--timeout MS] <command>
@@ -15,6 +17,10 @@ Commands:
 
 Options:
   --server HOST:PORT   admin API address (default: admin.host:admin.grpcPort from the Glider config)
+  --token-file FILE    the admin token (default: admin.tokenFile, else DATA_DIR/admin-token, which
+                       the server makes on first start)
+  --tls                connect with TLS (default: admin.tls); --ca FILE verifies the server with it
+                       (default: admin.caFile, else the system's CAs)
   --timeout MS         time each call may take (default 10000)
   -h, --help           this help
 
@@ -28,6 +34,9 @@ class UsageError extends Error {}
 interface Options {
   server?: string;
   timeout?: string;
+  'token-file'?: string;
+  tls?: boolean;
+  ca?: string;
   'password-file'?: string;
   help?: boolean;
 }
@@ -42,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
       options: {
         server: { type: 'string' },
         timeout: { type: 'string' },
+        'token-file': { type: 'string' },
+        tls: { type: 'boolean' },
+        ca: { type: 'string' },
         'password-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -55,8 +67,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return usage(`--timeout must be a positive number of milliseconds`);
-  const server = values.server ?? defaultServer();
+  const config = values.server === undefined || values['token-file'] === undefined ? configOrExit(values.server !== undefined) : undefined;
+  const server = values.server ?? `${config!.admin.host}:${config!.admin.grpcPort}`;
   if (!/^[^\s]+:\d{1,5}$/.test(server)) return usage(`--server must be HOST:PORT, got "${server}"`);
+  let connection: AdminConnection;
+  try {
+    connection = connectionOptions(values, config);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 
   let run: (api: AdminApi) => Promise<void>;
   try {
@@ -65,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) return usage(err.message);
     throw err;
   }
-  const api = connectAdmin(server, timeoutMs);
+  const api = connectAdmin(server, timeoutMs, connection);
   try {
     await run(api);
     return 0;
@@ -143,17 +162,32 @@ async function stats(api: AdminApi): Promise<void> {
   for (const d of s.domains) process.stdout.write(`${d.domain}: ${d.users} users\n`);
 }
 
-function defaultServer(): string {
+/** The Glider config for defaults; with `lenient` (an explicit --server), a bad one is no error. */
+function configOrExit(lenient: boolean): GliderConfig | undefined {
   try {
-    const config = loadConfig();
-    return `${config.admin.host}:${config.admin.grpcPort}`;
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
+      if (lenient) return undefined;
       process.stderr.write(`gliderctl: ${err.message} (or pass --server HOST:PORT)\n`);
       process.exit(1);
     }
     throw err;
   }
+}
+
+/** Token (file named by the flag, else the config's path) and TLS settings. A missing default token file is no error: the server says what is missing. */
+function connectionOptions(values: Options, config: GliderConfig | undefined): AdminConnection {
+  const explicit = values['token-file'];
+  const path = explicit ?? (config ? (config.admin.tokenFile ?? join(config.dataDir, 'admin-token')) : join('data', 'admin-token'));
+  let token: string | undefined;
+  try {
+    token = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    if (explicit !== undefined) throw new Error(`cannot read the admin token: ${(err as Error).message}`);
+  }
+  const ca = values.ca ?? config?.admin.caFile;
+  return { token, tokenPath: path, tls: values.tls ?? config?.admin.tls ?? false, ca: ca ? readFileSync(ca) : undefined };
 }
 
 function usage(message: string): number {

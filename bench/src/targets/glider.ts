@@ -39,19 +39,22 @@ function missing(paths: string[]): string | undefined {
 }
 
 interface AdminClient extends grpc.Client {
-  AddUser(req: { jid: string; password: string }, cb: (err: grpc.ServiceError | null) => void): void;
+  AddUser(req: { jid: string; password: string }, metadata: grpc.Metadata, cb: (err: grpc.ServiceError | null) => void): void;
 }
 
-async function addUsers(adminPort: number, req: TargetRequest): Promise<void> {
+async function addUsers(adminPort: number, req: TargetRequest, dataDir: string): Promise<void> {
   const def = protoLoader.loadSync(ADMIN_PROTO, { keepCase: false, defaults: true });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     glider: { admin: { v1: { Admin: new (address: string, creds: grpc.ChannelCredentials) => AdminClient } } };
   };
   const client = new pkg.glider.admin.v1.Admin(`127.0.0.1:${adminPort}`, grpc.credentials.createInsecure());
+  // the admin token the server made in its data dir (docs/security.md)
+  const auth = new grpc.Metadata();
+  auth.set('authorization', `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}`);
   try {
     await forEachLimited(req.users, 16, (i) =>
       new Promise<void>((resolve, reject) =>
-        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, (err: grpc.ServiceError | null) =>
+        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, auth, (err: grpc.ServiceError | null) =>
           !err || err.code === grpc.status.ALREADY_EXISTS ? resolve() : reject(new Error(`AddUser: ${err.message}`)),
         ),
       ),
@@ -88,7 +91,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(adminPort, child, 10_000, join(req.dir, 'stdout.log'));
-    await addUsers(adminPort, req);
+    await addUsers(adminPort, req, join(req.dir, 'data'));
   } catch (err) {
     await stopProcess(child);
     return { ok: false, reason: `standalone did not start: ${(err as Error).message}` };
@@ -188,7 +191,7 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
     await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 10000, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 360, child, 30_000, join(req.dir, 'stdout.log'));
-    await addUsers(base + 360, req);
+    await addUsers(base + 360, req, join(req.dir, 'data'));
   } catch (err) {
     await stopProcess(child, 15_000);
     return { ok: false, reason: `cluster did not start: ${(err as Error).message}` };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { BUS, decodeFrame, InProcessBus, subjects, type EdgeControl } from '#lib
 import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
-import { credentials, loadPackageDefinition, type Client } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, Metadata, status, type Client } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Global, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -21,6 +21,12 @@ import { pino } from 'pino';
 import { ADMIN_LOADER_OPTIONS, adminProtoPath } from './admin-proto.js';
 import { adminMicroserviceOptions } from './admin-microservice.options.js';
 import { AdminModule } from './admin.module.js';
+
+const bearer = (token: string): Metadata => {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+};
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const gliderctl = join(root, 'dist', 'apps', 'gliderctl', 'src', 'main.js');
@@ -44,10 +50,13 @@ interface Run {
 }
 
 /** Runs the real gliderctl; `stdin` is written then closed (a pipe, so it is not a TTY). */
-function ctl(server: string, args: string[], stdin = ''): Promise<Run> {
+let tokenFile = '';
+
+function ctl(server: string, args: string[], stdin = '', opts: { env?: Record<string, string>; token?: boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GLIDER_')));
-    const child = spawn(process.execPath, [gliderctl, '--server', server, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GLIDER_'))), ...opts.env };
+    const auth = opts.token === false ? [] : ['--token-file', tokenFile];
+    const child = spawn(process.execPath, [gliderctl, '--server', server, ...auth, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -138,6 +147,7 @@ describe('admin API with gliderctl', () => {
     app = await NestFactory.createMicroservice(TestAppModule, { ...adminMicroserviceOptions(config), logger: false });
     await app.listen();
     server = `127.0.0.1:${port}`;
+    tokenFile = join(dir, 'admin-token');
   });
 
   after(async () => {
@@ -160,7 +170,7 @@ describe('admin API with gliderctl', () => {
 
   it('prompts twice without echo on a terminal', async () => {
     const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn('python3', ['-c', PTY_DRIVER, process.execPath, gliderctl, '--server', server, 'user', 'add', 'tty@localhost'], {
+      const child = spawn('python3', ['-c', PTY_DRIVER, process.execPath, gliderctl, '--server', server, '--token-file', tokenFile, 'user', 'add', 'tty@localhost'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -282,10 +292,10 @@ describe('admin API with gliderctl', () => {
     for (const n of ['p1', 'p2', 'p3']) await ctl(server, ['user', 'add', `${n}@example.com`], 'pw-pw-pw\n');
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, cb: (err: Error | null, r: never) => void) => void>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
     const list = (req: object) =>
       new Promise<{ users: { jid: string }[]; nextPageToken: string; total: number }>((res, rej) =>
-        client.ListUsers!(req, (err: Error | null, r: never) => (err ? rej(err) : res(r))),
+        client.ListUsers!(req, bearer(readFileSync(tokenFile, 'utf8').trim()), (err: Error | null, r: never) => (err ? rej(err) : res(r))),
       );
     try {
       const seen: string[] = [];
@@ -302,6 +312,29 @@ describe('admin API with gliderctl', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('refuses a call without the token, or with a wrong one, with UNAUTHENTICATED; the token file is 0600', async () => {
+    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+    const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
+    const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
+    const statsWith = (md: Metadata) =>
+      new Promise<{ version: string }>((res, rej) => client.Stats!({}, md, (err: Error | null, r: never) => (err ? rej(err) : res(r))));
+    try {
+      await assert.rejects(statsWith(new Metadata()), (err: { code: status }) => err.code === status.UNAUTHENTICATED);
+      await assert.rejects(statsWith(bearer('not-the-token-at-all')), (err: { code: status; details: string }) => err.code === status.UNAUTHENTICATED && /invalid admin token/.test(err.details));
+      assert.ok((await statsWith(bearer(readFileSync(tokenFile, 'utf8').trim()))).version);
+    } finally {
+      client.close();
+    }
+    const none = await ctl(server, ['user', 'add', 'nobody@localhost'], 'pw-pw-pw\n', { token: false, env: { GLIDER_DATA_DIR: join(dir, 'elsewhere') } });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /not authenticated: .*no token found at .*elsewhere\/admin-token/);
+    assert.equal(await storage.accounts.get('nobody', 'localhost'), undefined);
+    // like `npm run gliderctl -- user add` next to `npm start`: the token is found in the data dir, no flag
+    const plain = await ctl(server, ['user', 'add', 'dora@localhost'], 'pw-pw-pw\n', { token: false, env: { GLIDER_DATA_DIR: dir } });
+    assert.equal(plain.code, 0, plain.stderr);
   });
 
   it('reports an unreachable server and usage errors with their exit codes', async () => {

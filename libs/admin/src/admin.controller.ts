@@ -5,9 +5,10 @@ import { BUS, encodeFrame, subjects, type Bus } from '#libs/bus';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
 import { status } from '@grpc/grpc-js';
-import { Controller, Inject, Optional } from '@nestjs/common';
+import { Controller, Inject, Optional, UseGuards } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { accountName, decodePageToken, encodePageToken, pageSize, password, servedDomain } from './admin-input.js';
+import { AdminAuthGuard } from './admin-auth.guard.js';
 import { gliderVersion } from './admin-proto.js';
 
 interface JidRequest {
@@ -22,8 +23,9 @@ interface ListUsersRequest {
   pageToken?: string;
 }
 
-/** glider.admin.v1.Admin: account management for gliderctl and operators. */
+/** glider.admin.v1.Admin: account management for gliderctl and operators; every call needs the token. */
 @Controller()
+@UseGuards(AdminAuthGuard)
 export class AdminController {
   constructor(
     @Inject(CONFIG) private readonly config: GliderConfig,

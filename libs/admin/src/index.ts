@@ -2,3 +2,5 @@ export { AdminModule } from './admin.module.js';
 export { AdminController } from './admin.controller.js';
 export { adminMicroserviceOptions } from './admin-microservice.options.js';
 export { adminProtoPath, ADMIN_PACKAGE, ADMIN_LOADER_OPTIONS } from './admin-proto.js';
+export { AdminAuthGuard } from './admin-auth.guard.js';
+export { adminTokenPath, ensureAdminToken, readAdminToken, AdminTokenCheck } from './admin-token.js';

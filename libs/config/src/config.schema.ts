@@ -38,6 +38,21 @@ export const limitsSchema = z.strictObject({
   authTimeoutMs: ms.default(30_000),
 });
 
+/** Failed logins beyond the back-off delays (edge.authFailureDelayMs/MaxMs); docs/security.md. */
+export const authFailuresSchema = z.strictObject({
+  /** An address's or account's failures are forgotten this long after its last one. */
+  forgetAfterMs: ms.default(60_000),
+  /** Lock an account after this many failures in a row (0 = never: anyone could lock anyone out). */
+  lockoutAfter: z.number().int().min(0).default(0),
+  /** How long a locked account is refused (counted from its last failure). */
+  lockoutMs: ms.default(15 * 60_000),
+  /** Addresses and accounts remembered at most per edge (the oldest go first). */
+  maxTracked: z.number().int().min(100).default(100_000),
+  /** At most this many failed-login log lines per interval; then one line with the count left out. */
+  logLinesPerInterval: z.number().int().min(0).default(20),
+  logIntervalMs: ms.min(1).default(60_000),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -61,9 +76,15 @@ export const edgeSchema = z.strictObject({
   idleTimeoutMs: ms.default(600_000),
   /** What binding an already-bound full JID does (RFC 6120 §7.7.2.2). */
   resourceConflict: z.enum(['replace', 'refuse']).default('replace'),
-  /** Failed-login back-off per source IP: base doubles per failure up to max. */
+  /**
+   * Sessions (bound resources) one account may hold; the next bind gets <resource-constraint/>
+   * (RFC 6120 §7.6.2.1). Bounds presence fan-out too (docs/security.md). ejabberd's example config: 10.
+   */
+  maxSessionsPerAccount: z.number().int().min(1).default(10),
+  /** Failed-login back-off per source address and per account: base doubles per failure up to max. */
   authFailureDelayMs: ms.default(500),
   authFailureDelayMaxMs: ms.default(16_000),
+  authFailures: authFailuresSchema.default(authFailuresSchema.parse({})),
   /** SASL mechanisms offered, in preference order. PLAIN only ever inside TLS. */
   saslMechanisms: z
     .array(z.enum(['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']))
@@ -82,6 +103,16 @@ export const tlsSchema = z.strictObject({
   minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
   /** Reload the certificate when the files change (Kubernetes Secret rotation). */
   watch: z.boolean().default(true),
+  /** OpenSSL cipher string; default: ECDHE with AES-GCM / ChaCha20-Poly1305 only (libs/tls). */
+  ciphers: z.string().min(1).optional(),
+  /** Staple OCSP responses (RFC 6066 §8) when the certificate names a responder (AIA) and the chain its issuer. */
+  ocspStapling: z.boolean().default(true),
+  /** A staple is fetched again once it is this old. */
+  ocspRefreshMs: ms.min(1000).default(3_600_000),
+  /** How long a handshake waits for the OCSP responder before going on without a staple. */
+  ocspTimeoutMs: ms.default(2_000),
+  /** After the responder failed, handshakes go without a (new) staple this long. */
+  ocspRetryMs: ms.default(60_000),
 });
 
 export const busSchema = z.strictObject({
@@ -118,6 +149,8 @@ export const storageSchema = z.strictObject({
 export const routerSchema = z.strictObject({
   id: z.string().min(1).optional(),
   offlineMaxPerUser: z.number().int().min(0).default(1000),
+  /** Bytes (UTF-8 XML) of one user's offline messages together; past it, messages bounce (XEP-0160). */
+  offlineMaxBytesPerUser: bytes.default(16 * 1024 * 1024),
 });
 
 export const presenceSchema = z.strictObject({
@@ -133,10 +166,22 @@ export const registrationSchema = z.strictObject({
 export const adminSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   grpcPort: port.default(5582),
+  /** 'token': every call needs `authorization: Bearer <token>` (docs/security.md); 'none' only for a private test rig. */
+  auth: z.enum(['token', 'none']).default('token'),
+  /** The token's file (one line); made with 0600 on first start when missing. Default: <dataDir>/admin-token. */
+  tokenFile: z.string().min(1).optional(),
+  /** Serve the admin API over TLS with tls.certFile/keyFile (needed off loopback, e.g. the pod network). */
+  tls: z.boolean().default(false),
+  /** CA file gliderctl verifies the admin server's certificate with (admin.tls); default: the system's. */
+  caFile: z.string().min(1).optional(),
 });
 
 export const httpSchema = z.strictObject({
-  host: z.string().default('0.0.0.0'),
+  /**
+   * Loopback by default: the endpoints have no authentication (docs/security.md says what they
+   * show). The operator sets 0.0.0.0 in pods so the kubelet's probes and Prometheus reach them.
+   */
+  host: z.string().default('127.0.0.1'),
   /** /healthz/live, /healthz/ready and /metrics (Prometheus). 0 = a free port (tests). */
   port: port.default(9090),
 });

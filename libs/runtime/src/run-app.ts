@@ -4,17 +4,24 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { loadConfigOrExit, type GliderConfig } from '#libs/config';
 import { HEALTH, rootLogger, type HealthRegistry } from '#libs/telemetry';
+import { listenPorts, listenProblems } from './listen-ports.js';
 
 /**
  * Boots an app module: validates config first (a bad value exits with the key named, before
- * anything listens), then starts Nest with shutdown hooks. `grpc` turns the app into a gRPC
- * microservice (the admin API) as well.
+ * anything listens), checks that every port it will listen on can be bound (a busy port exits
+ * with the key and env variable named, before storage is opened or a file written), then starts
+ * Nest with shutdown hooks. `grpc` turns the app into a gRPC microservice (the admin API) as well.
  */
 export async function runApp(
   module: Type<unknown>,
   opts: { role: string; grpc?: (config: GliderConfig) => MicroserviceOptions },
 ): Promise<INestApplicationContext> {
   const config = loadConfigOrExit(opts.role);
+  const portProblems = await listenProblems(listenPorts(opts.role, config, { admin: opts.grpc !== undefined }));
+  if (portProblems.length > 0) {
+    process.stderr.write(portProblems.map((p) => `glider-${opts.role}: ${p}\n`).join('') + `glider-${opts.role}: not started; nothing was opened or written\n`);
+    process.exit(78);
+  }
   const logger = rootLogger(config.log.level, `glider-${opts.role}`);
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const nestLogger = {

@@ -46,6 +46,10 @@ export async function startTelemetry(role: string): Promise<Telemetry> {
   }
   const sdk = new NodeSDK({
     resource,
+    // No resource detectors: the process, host and OS ones put the pid, the executable's path, the
+    // command line, the user and the host name on every metric (target_info) of an endpoint anyone
+    // on the network may read. Prometheus adds the pod and instance labels itself.
+    resourceDetectors: [],
     traceExporter: endpoint ? new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) : undefined,
     // With nowhere to send them, spans are not recorded: a span per stanza would cost the hot path
     // for nothing. Trace context still crosses the bus, so a sampled caller's trace goes on.

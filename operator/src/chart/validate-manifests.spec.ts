@@ -10,7 +10,7 @@ import type { XmppCluster } from '../api/v1alpha1/types.js';
 import { deployment } from '../controllers/xmppcluster/desired/deployment.js';
 import { configMap, gliderConfig } from '../controllers/xmppcluster/desired/glider-config.js';
 import { podDisruptionBudget } from '../controllers/xmppcluster/desired/pod-disruption-budget.js';
-import { edgeService, mediaRelayService } from '../controllers/xmppcluster/desired/services.js';
+import { componentService } from '../controllers/xmppcluster/desired/services.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { validateManifests } from './validate-manifests.js';
 
@@ -64,8 +64,7 @@ describe('rendered manifest validation', () => {
       configMap(x, gliderConfig(x)),
       deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
       deployment(x, 'router', x.spec.components.router, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
-      edgeService(x),
-      mediaRelayService(x),
+      componentService(x, 'edge')!,
       podDisruptionBudget(x, 'edge', x.spec.components.edge),
     ];
     for (const o of objs) assert.deepEqual(k8s.validate(o as Record<string, unknown>), [], `${o.kind}`);

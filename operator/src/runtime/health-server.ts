@@ -1,15 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
  * /healthz/live (the process answers) and /healthz/ready (its caches have synced), for the
  * kubelet's probes. /healthz/leader says whether this replica holds the Lease (for humans);
- * /metrics the operator's own Prometheus metrics.
+ * /metrics the operator's metrics, served by the OpenTelemetry Prometheus exporter (libs/telemetry).
  */
 export class HealthServer {
   private readonly server: Server;
 
-  constructor(private readonly probes: { ready: () => boolean; leader: () => boolean; metrics?: () => string }) {
+  constructor(private readonly probes: { ready: () => boolean; leader: () => boolean; metrics?: (req: IncomingMessage, res: ServerResponse) => void }) {
     this.server = createServer((req, res) => {
       const ok = (yes: boolean) => {
         res.writeHead(yes ? 200 : 503, { 'content-type': 'text/plain' });
@@ -18,10 +18,7 @@ export class HealthServer {
       if (req.url === '/healthz/live') return ok(true);
       if (req.url === '/healthz/ready') return ok(this.probes.ready());
       if (req.url === '/healthz/leader') return ok(this.probes.leader());
-      if (req.url === '/metrics' && this.probes.metrics) {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        return void res.end(this.probes.metrics());
-      }
+      if (req.url === '/metrics' && this.probes.metrics) return this.probes.metrics(req, res);
       res.writeHead(404).end();
     });
   }

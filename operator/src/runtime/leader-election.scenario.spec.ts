@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MemoryLoadSource } from '../autoscaler/load-source.js';
 import { TestCluster, clustersPath, sampleCluster, waitFor } from '../testing/harness.js';
+import { testMeter } from '../testing/metrics.js';
 
 describe('leader election over a Lease', { timeout: 60_000 }, () => {
   let k: TestCluster;
@@ -13,7 +14,8 @@ describe('leader election over a Lease', { timeout: 60_000 }, () => {
   it('one replica reconciles; when it is lost, another takes over', async () => {
     const a = await k.startManager(() => new MemoryLoadSource());
     await waitFor('a leads', () => a.isLeader);
-    const b = await k.startManager(() => new MemoryLoadSource());
+    const bMetrics = testMeter();
+    const b = await k.startManager(() => new MemoryLoadSource(), { meter: bMetrics.meter });
     await k.request('POST', clustersPath, sampleCluster('ha'));
     await waitFor('Ready under a', () => k.cluster('ha')?.status?.phase === 'Ready');
     assert.equal(b.isLeader, false);
@@ -26,8 +28,10 @@ describe('leader election over a Lease', { timeout: 60_000 }, () => {
     assert.equal(lease.spec.leaseTransitions, 1);
     await k.request('PATCH', `${clustersPath}/ha`, { spec: { components: { router: { replicas: 4 } } } }, 'application/merge-patch+json');
     await waitFor('b reconciles', () => k.get('deployments', 'ha-router', 'apps/v1')?.spec?.replicas === 4);
-    assert.match(b.metrics(), /glider_operator_leader 1/);
-    assert.match(b.metrics(), /glider_operator_reconcile_total\{result="ok"\} [1-9]/);
+    const text = await bMetrics.text();
+    assert.match(text, /^glider_operator_leader(\{[^}]*\})? 1$/m);
+    assert.match(text, /^glider_operator_reconcile_total\{result="ok"[^}]*\} [1-9]/m);
+    assert.match(text, /^glider_operator_xmppclusters(\{[^}]*\})? 1$/m);
   });
 
   it('a graceful stop releases the Lease at once', async () => {

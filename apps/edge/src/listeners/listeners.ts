@@ -4,6 +4,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { GliderConfig } from '#libs/config';
+import { OcspStapler } from '#libs/tls';
 import type { Logger } from '#libs/telemetry';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
@@ -25,19 +26,23 @@ export class Listeners {
   private readonly tlsServers: TlsServer[] = [];
   private readonly wss: WebSocketServer[] = [];
   ports: ListenerPorts = { c2s: 0, directTls: 0, wss: 0 };
+  private stapler: OcspStapler | undefined;
 
   constructor(private readonly config: GliderConfig, private readonly logger: Logger, private readonly accept: (t: Transport) => void) {}
 
   async start(tls: SecureContextOptions): Promise<void> {
     const { edge } = this.config;
-    const c2s = createNetServer((socket) => this.accept(new SocketTransport(socket)));
     const direct = createTlsServer({ ...tls, ALPNProtocols: ['xmpp-client'] }, (socket) => this.accept(new SocketTransport(socket)));
     direct.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'direct TLS handshake failed'));
+    this.staple(direct);
+    // STARTTLS sockets name the direct-TLS server as theirs: Node asks a socket's server for OCSP staples.
+    const c2s = createNetServer((socket) => this.accept(new SocketTransport(socket, direct)));
     this.tlsServers.push(direct);
     this.ports.c2s = await this.listen(c2s, edge.c2sPort);
     this.ports.directTls = await this.listen(direct, edge.directTlsPort);
     const https = createHttpsServer(tls);
     https.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'wss TLS handshake failed'));
+    this.staple(https);
     this.tlsServers.push(https);
     this.ports.wss = await this.listen(https, edge.wssPort, () => this.websocket(https, true));
     if (edge.wsEnabled) {
@@ -45,6 +50,14 @@ export class Listeners {
       this.ports.ws = await this.listen(http, edge.wsPort, () => this.websocket(http, false));
     }
     this.logger.info({ ports: this.ports, host: edge.host }, 'edge listening');
+  }
+
+  /** tls.ocspStapling: staple the responder's answer when the certificate names one (libs/tls). */
+  private staple(server: TlsServer): void {
+    const { tls } = this.config;
+    if (!tls.ocspStapling) return;
+    this.stapler ??= new OcspStapler({ refreshMs: tls.ocspRefreshMs, timeoutMs: tls.ocspTimeoutMs, retryMs: tls.ocspRetryMs, logger: this.logger });
+    server.on('OCSPRequest', this.stapler.onOcspRequest);
   }
 
   /** New handshakes get the new certificate; open connections keep theirs. */

@@ -56,7 +56,7 @@ async function storeAsLastResort(ctx: EdgeContext, stanza: StanzaEnvelope, bare:
   try {
     const el = parseElement(Buffer.from(stanza.xml).toString('utf8'), reparseLimits(ctx.config.edge.limits));
     el.append(delayElement(tryParseJid(bare)?.domain ?? ctx.config.domains[0]!, new Date()));
-    await ctx.storage.offline.push(bare, el.toString(), ctx.config.router.offlineMaxPerUser);
+    await ctx.storage.offline.push(bare, el.toString(), { messages: ctx.config.router.offlineMaxPerUser, bytes: ctx.config.router.offlineMaxBytesPerUser });
   } catch (err) {
     ctx.logger.error({ ...log, err: (err as Error).message }, 'LOST: a message for a vanished session could be neither routed nor stored');
   }

@@ -103,18 +103,19 @@ describe('c2s bad input', () => {
       assert.equal(outcome.toString(), '<failure xmlns="urn:ietf:params:xml:ns:xmpp-sasl"><not-authorized/></failure>');
       h.events.push(`client got failure ${i}`);
     }
-    assert.deepEqual(h.events, ['delay 5', 'delay 5 done', 'client got failure 1', 'delay 10', 'delay 10 done', 'client got failure 2']);
+    const answers = (): string[] => h.events.filter((e) => !e.startsWith('gate '));
+    assert.deepEqual(answers(), ['delay 5', 'delay 5 done', 'client got failure 1', 'delay 10', 'delay 10 done', 'client got failure 2']);
     const third = await c.scram('alice', 'wrong', 'SCRAM-SHA-256');
     assert.equal(third.name, 'failure');
     assert.equal(await c.streamError(), 'policy-violation');
-    // success resets the back-off for the address
+    // alice's success resets her account's back-off, not her address's (limits/auth-throttle.ts)
     const ok = await connect();
     await ok.login(DOMAIN, 'alice', 'secret', 'after-failures');
     h.events.length = 0;
     const again = await connect();
     await again.open(DOMAIN);
     await again.scram('alice', 'wrong', 'SCRAM-SHA-256');
-    assert.deepEqual(h.events.slice(0, 1), ['delay 5']);
+    assert.deepEqual(answers().slice(0, 1), ['delay 40']);
   });
 
   test("SCRAM's 'y' flag is a downgrade while -PLUS is offered, unless the client's -PLUS attempt named a type we lack", async () => {

@@ -4,7 +4,7 @@ import { configSchema, type GliderConfig } from '#libs/config';
 import { makeScramCredentials } from '#libs/auth';
 import { createSessionRegistry, type SessionRegistry } from '#libs/sessions';
 import { createStorage, type Storage } from '#libs/storage';
-import { HealthRegistry } from '#libs/telemetry';
+import { HealthRegistry, type Logger } from '#libs/telemetry';
 import { tempDir, type TempDir } from '#libs/testing';
 import { EdgeServer } from '../edge.server.js';
 
@@ -32,7 +32,7 @@ export interface EdgeHarness {
  * that acks every stanza and echoes messages and IQs back to the sender's session (the `to` is the
  * sender's own account).
  */
-export async function startEdge(overrides: Record<string, unknown> = {}, opts: { router?: boolean } = {}): Promise<EdgeHarness> {
+export async function startEdge(overrides: Record<string, unknown> = {}, opts: { router?: boolean; logger?: Logger } = {}): Promise<EdgeHarness> {
   const dir = tempDir('glider-edge-');
   const edgeOverrides = (overrides.edge ?? {}) as Record<string, unknown>;
   const config = configSchema.parse({
@@ -42,7 +42,7 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
     log: { level: 'silent' },
     edge: { id: `edge-${Math.random().toString(36).slice(2)}`, host: '127.0.0.1', c2sPort: 0, directTlsPort: 0, wssPort: 0, wsPort: 0, authFailureDelayMs: 1, authFailureDelayMaxMs: 8, drainTimeoutMs: 200, ...edgeOverrides },
   });
-  const logger = pino({ level: process.env.EDGE_TEST_LOG ?? 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.EDGE_TEST_LOG ?? 'silent' });
   const bus = new InProcessBus();
   const storage = await createStorage(config, logger);
   await storage.open();
@@ -81,10 +81,11 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
     storage,
     registry,
     health,
-    delay: async (ms) => {
-      events.push(`delay ${ms}`);
+    delay: async (ms, why) => {
+      const what = why === 'gate' ? 'gate' : 'delay';
+      events.push(`${what} ${ms}`);
       await new Promise((r) => setTimeout(r, ms));
-      events.push(`delay ${ms} done`);
+      events.push(`${what} ${ms} done`);
     },
   });
   await edge.start();

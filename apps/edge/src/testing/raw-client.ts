@@ -18,6 +18,8 @@ export interface ClientOptions {
   mode: 'tcp' | 'tls' | 'ws' | 'wss';
   path?: string;
   alpn?: string[];
+  /** Source address (e.g. 127.0.0.2, to look like a second client address on loopback). */
+  localAddress?: string;
 }
 
 /**
@@ -67,8 +69,8 @@ export class RawClient {
     }
     const socket =
       opts.mode === 'tls'
-        ? tlsConnect({ host, port: opts.port, rejectUnauthorized: false, ALPNProtocols: opts.alpn ?? ['xmpp-client'], servername: 'localhost' })
-        : netConnect({ host, port: opts.port });
+        ? tlsConnect({ host, port: opts.port, socket: opts.localAddress ? netConnect({ host, port: opts.port, localAddress: opts.localAddress }) : undefined, rejectUnauthorized: false, ALPNProtocols: opts.alpn ?? ['xmpp-client'], servername: 'localhost' })
+        : netConnect({ host, port: opts.port, localAddress: opts.localAddress });
     c.attach(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once(opts.mode === 'tls' ? 'secureConnect' : 'connect', () => resolve());

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { TLSSocket, type SecureContext, type Server as TlsServer } from 'node:tls';
 import { tlsChannelBindings } from './channel-bindings.js';
 import type { ChannelBindings, Transport } from './transport.js';
 
@@ -15,7 +15,8 @@ export class SocketTransport implements Transport {
   private corked = false;
   private bindings: ChannelBindings | undefined;
 
-  constructor(socket: Socket) {
+  /** `tlsServer`: the server STARTTLS sockets belong to, whose OCSPRequest listener staples for them. */
+  constructor(socket: Socket, private readonly tlsServer?: TlsServer) {
     // TCP_NODELAY: writes are already coalesced per tick (below), so Nagle only adds latency; with
     // it, a reply written right after another (a ping result after a presence echo) waited for the
     // client's delayed ACK, 40 ms on Linux. The socket keeps the flag across STARTTLS.
@@ -96,7 +97,7 @@ export class SocketTransport implements Transport {
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('drain');
-    const tls = new TLSSocket(plain, { isServer: true, secureContext: context });
+    const tls = new TLSSocket(plain, { isServer: true, secureContext: context, server: this.tlsServer });
     this.socket = tls;
     this.attach(tls);
     // The handshake listeners go once it settles: left on the socket, the unfired 'close'/'error'

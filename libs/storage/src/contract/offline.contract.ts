@@ -72,6 +72,44 @@ export function offlineContract(makeStorage: MakeStorage): void {
       }
     });
 
+    it('refuses past the byte quota with StorageLimitError; delivered messages free their bytes', async () => {
+      const o = owner();
+      const off = storage().offline;
+      const big = (i: number) => `<message xmlns="jabber:client" id="b${i}"><body>${'é'.repeat(500)}</body></message>`; // > 1000 bytes
+      const size = Buffer.byteLength(big(0), 'utf8');
+      const quota = { messages: 100, bytes: 3 * size };
+      for (let i = 0; i < 3; i++) await off.push(o, big(i), quota);
+      await assert.rejects(off.push(o, big(3), quota), StorageLimitError);
+      await assert.rejects(off.push(o, msg(3).replace('<body>3', `<body>${'x'.repeat(10)}`), { messages: 100, bytes: 3 * size + 5 }), StorageLimitError);
+      assert.equal(await off.count(o), 3);
+      await off.push(o, msg(9), { messages: 100, bytes: 3 * size + Buffer.byteLength(msg(9)) }); // exactly full fits
+      await assert.rejects(off.push(owner(), big(0), { messages: 100, bytes: size - 1 }), StorageLimitError, 'larger than the whole quota');
+      const first = (await off.list(o, 1))[0]!;
+      await off.remove(o, [first.seq]);
+      await off.push(o, big(4), { messages: 100, bytes: 3 * size + Buffer.byteLength(msg(9)) });
+      assert.deepEqual((await off.list(o)).map((m) => m.xml), [big(1), big(2), msg(9), big(4)]);
+    });
+
+    it('keeps the byte quota under 20 concurrent pushes from two replicas', async () => {
+      const o = owner();
+      const other = await makeStorage();
+      try {
+        const replicas = [storage(), other];
+        const item = (i: number) => `<message xmlns="jabber:client" id="c${String(i).padStart(2, '0')}"><body>${'z'.repeat(400)}</body></message>`;
+        const size = Buffer.byteLength(item(0), 'utf8');
+        const quota = { messages: 1000, bytes: 5 * size };
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.offline.push(o, item(i), quota)));
+        for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof StorageLimitError, String(r.reason));
+        const ok = results.filter((r) => r.status === 'fulfilled').length;
+        assert.ok(ok >= 1 && ok <= 5, `stored ${ok} of 20 with room for 5`);
+        const listed = await storage().offline.list(o);
+        assert.equal(listed.length, ok);
+        assert.ok(listed.reduce((n, m) => n + Buffer.byteLength(m.xml, 'utf8'), 0) <= quota.bytes);
+      } finally {
+        await other.close();
+      }
+    });
+
     it('deletes everything of one owner only', async () => {
       const o = owner();
       const keep = owner();

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
 import { runStorageContract, type TestStorage } from '../contract/index.js';
-import { StorageUnavailableError } from '../ports/errors.js';
+import { StorageLimitError, StorageUnavailableError } from '../ports/errors.js';
 import { EmbeddedDatabase, STATEMENT_CACHE_MAX } from './embedded-database.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { corruptEmbeddedRecord } from './embedded.test-hooks.js';
+import { MIGRATIONS } from './embedded.schema.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
 
@@ -24,6 +25,27 @@ runStorageContract(
 );
 
 describe('embedded storage specifics', () => {
+  it('migrating a version-1 database counts the bytes of the offline messages already stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    try {
+      const db = new DatabaseSync(join(dir, 'glider.db'));
+      db.exec(MIGRATIONS[0]!);
+      db.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)');
+      const old = `<message xmlns="jabber:client"><body>${'é'.repeat(100)}</body></message>`;
+      db.prepare('INSERT INTO offline (owner, seq, xml, stored_at) VALUES (?, 1, ?, 0)').run('o@localhost', old);
+      db.prepare('INSERT INTO offline_seq (owner, next) VALUES (?, 2)').run('o@localhost');
+      db.close();
+      const storage = new EmbeddedStorage({ dataDir: dir });
+      await storage.open();
+      const size = Buffer.byteLength(old);
+      await assert.rejects(storage.offline.push('o@localhost', old, { messages: 10, bytes: 2 * size - 1 }), StorageLimitError);
+      await storage.offline.push('o@localhost', old, { messages: 10, bytes: 2 * size });
+      await storage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('uses WAL and records the schema version', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
     try {
@@ -33,7 +55,7 @@ describe('embedded storage specifics', () => {
       await storage.close();
       const db = new DatabaseSync(join(dir, 'glider.db'));
       assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
-      assert.equal((db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, 1);
+      assert.equal((db.prepare('SELECT version FROM schema_version').get() as { version: number }).version, MIGRATIONS.length);
       db.exec('UPDATE schema_version SET version = 99');
       db.close();
       await assert.rejects(new EmbeddedStorage({ dataDir: dir }).open(), StorageUnavailableError);

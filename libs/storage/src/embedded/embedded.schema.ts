@@ -54,4 +54,10 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE last_activity (owner TEXT PRIMARY KEY, at INTEGER NOT NULL, status TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- bytes: UTF-8 size of an owner's stored offline XML, kept with every push and removal, so the
+  -- byte quota is checked without reading the messages
+  CREATE TABLE offline_usage (owner TEXT PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO offline_usage (owner, bytes) SELECT owner, SUM(LENGTH(CAST(xml AS BLOB))) FROM offline GROUP BY owner;
+  `,
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { StorageLimitError, StorageUnavailableError } from '../ports/errors.js';
-import type { OfflineMessage, OfflineRepository } from '../ports/offline.repository.js';
+import { offlineQuotaOf, type OfflineMessage, type OfflineQuota, type OfflineRepository } from '../ports/offline.repository.js';
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { decodeEach, type RecordCodec } from './mongo-record.js';
 import { isDuplicateKey, sleep } from './mongo-retry.js';
@@ -34,6 +34,8 @@ interface MessageDoc {
   owner: string;
   seq: number;
   xml?: string;
+  /** UTF-8 bytes of `xml` (the byte quota sums these; absent on messages stored before it). */
+  bytes?: number;
   storedAt: Date;
   /** Random token: a pusher whose reply was lost recognises its own message. */
   rev: string;
@@ -79,30 +81,59 @@ export class MongoOfflineRepository implements OfflineRepository {
     return this.ctx.db.collection<HeadDoc>(HEADS);
   }
 
-  async push(owner: string, xml: string, maxPerUser: number): Promise<number> {
-    const full = () => new StorageLimitError(`offline storage of ${owner} is full (${maxPerUser} messages)`);
-    if (maxPerUser <= 0) throw full();
-    const { seq, low } = await this.take(owner, xml);
+  async push(owner: string, xml: string, quota: number | OfflineQuota): Promise<number> {
+    const { messages, bytes } = offlineQuotaOf(quota);
+    const size = Buffer.byteLength(xml, 'utf8');
+    const full = (what: string) => new StorageLimitError(`offline storage of ${owner} is full (${what})`);
+    if (messages <= 0) throw full(`${messages} messages`);
+    if (size > bytes) throw full(`${bytes} bytes`);
+    const { seq, low } = await this.take(owner, xml, size);
     await this.advanceHead(owner, seq);
+    // Every lower seq is stored already (a seq is only taken past existing ones), so what is live
+    // at or below seq decides; later pushes decide past us, and messages only ever stop being
+    // live: the quota holds under concurrency without transactions.
+    const bounded = Number.isFinite(bytes);
     // live messages up to seq lie in [low, seq]: only when that range exceeds the quota, count them
-    if (seq - low + 1 <= maxPerUser) return seq;
-    // every lower seq is stored already (a seq is only taken past existing ones)
-    let before: number;
+    if (seq - low + 1 <= messages && !bounded) return seq;
+    let used: { n: number; bytes: number };
     try {
-      before = await this.ctx.retry.run(`count offline messages of ${owner}`, () =>
-        this.col.countDocuments({ owner, seq: { $lte: seq }, ...LIVE }),
-      );
+      used = await this.usedUpTo(owner, seq, bounded);
     } catch (err) {
       // the message is stored: reporting a failure now would make the caller bounce a message
       // that is still delivered later; a quota overshoot by one is the lesser harm
       this.ctx.logger.warn({ owner, err: (err as Error).message }, 'offline quota not checked');
       return seq;
     }
-    if (before > maxPerUser) {
+    if (used.n > messages || used.bytes > bytes) {
       await this.markGone(owner, [`${owner}/${seq}`]);
-      throw full();
+      throw full(used.n > messages ? `${messages} messages` : `${bytes} bytes`);
     }
     return seq;
+  }
+
+  /** Live messages at or below `seq` and, when asked, their bytes (older documents: from their XML). */
+  private async usedUpTo(owner: string, seq: number, withBytes: boolean): Promise<{ n: number; bytes: number }> {
+    const filter = { owner, seq: { $lte: seq }, ...LIVE };
+    if (!withBytes) {
+      const n = await this.ctx.retry.run(`count offline messages of ${owner}`, () => this.col.countDocuments(filter));
+      return { n, bytes: 0 };
+    }
+    const docs = await this.ctx.retry.run(`size offline messages of ${owner}`, () =>
+      this.col.find(filter, { projection: { _id: 1, bytes: 1 } }).toArray(),
+    );
+    let total = 0;
+    const unsized: string[] = [];
+    for (const d of docs) {
+      if (typeof d.bytes === 'number') total += d.bytes;
+      else unsized.push(d._id);
+    }
+    if (unsized.length > 0) {
+      const old = await this.ctx.retry.run(`size older offline messages of ${owner}`, () =>
+        this.col.find({ _id: { $in: unsized }, ...LIVE }, { projection: { xml: 1 } }).toArray(),
+      );
+      for (const d of old) total += Buffer.byteLength(d.xml ?? '', 'utf8');
+    }
+    return { n: docs.length, bytes: total };
   }
 
   /**
@@ -110,7 +141,7 @@ export class MongoOfflineRepository implements OfflineRepository {
    * it re-reads the head to jump past the winners rather than trail them one by one (a slow prober
    * would starve behind busy pushers otherwise).
    */
-  private async take(owner: string, xml: string): Promise<{ seq: number; low: number }> {
+  private async take(owner: string, xml: string, bytes: number): Promise<{ seq: number; low: number }> {
     let seq = 0;
     let low = 1;
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
@@ -124,6 +155,7 @@ export class MongoOfflineRepository implements OfflineRepository {
         owner,
         seq,
         xml,
+        bytes,
         storedAt: new Date(),
         rev: randomUUID(),
       };

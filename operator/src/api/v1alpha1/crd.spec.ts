@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { checkRulesKnown } from '../../testing/emulator/schema-validation.js';
 import { crdTemplate, xmppClusterCrd } from './crd.js';
-import { CRD_TEMPLATE_PATH, VALUES_SCHEMA_PATH, valuesSchemaText } from './generate-crd.js';
+import { componentsTemplate } from '../../chart/components-template.js';
+import { COMPONENTS_TEMPLATE_PATH, CRD_TEMPLATE_PATH, VALUES_SCHEMA_PATH, valuesSchemaText } from './generate-crd.js';
 
 describe('XmppCluster CRD generated from the TypeScript schema', () => {
   const schema: any = xmppClusterCrd().spec.versions[0]!.schema.openAPIV3Schema;
@@ -11,6 +12,7 @@ describe('XmppCluster CRD generated from the TypeScript schema', () => {
   it('is what the chart ships (regenerate with node dist/operator/src/api/v1alpha1/generate-crd.js)', () => {
     assert.equal(readFileSync(CRD_TEMPLATE_PATH, 'utf8'), crdTemplate());
     assert.equal(readFileSync(VALUES_SCHEMA_PATH, 'utf8'), valuesSchemaText());
+    assert.equal(readFileSync(COMPONENTS_TEMPLATE_PATH, 'utf8'), componentsTemplate());
   });
 
   it('is structural: no additionalProperties:false, free-form maps preserve unknown fields', () => {

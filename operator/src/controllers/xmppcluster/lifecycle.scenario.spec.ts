@@ -32,7 +32,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
     assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
     const svc = k.get('services', 'chat-edge');
-    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5222, 5223, 5269, 5280, 5443]);
+    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5222, 5223, 5280, 5443], 'what the edge serves: no s2s port until it has an s2s listener');
     assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.com'));
     assert.ok(k.get('secrets', 'chat-tls').data['tls.crt']);
     assert.ok(k.get('secrets', 'chat-ca').data['tls.key']);
@@ -93,6 +93,39 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     const range = await k.request('POST', clustersPath, sampleCluster('bad3', { components: { edge: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } } }));
     assert.equal(range.code, 422);
     assert.match(range.body.message, /minReplicas must not exceed maxReplicas/);
+  });
+
+  it('a component that has no app is refused by the API server, naming it', async () => {
+    const r = await k.request('POST', clustersPath, sampleCluster('withmuc', { components: { muc: { enabled: true } } }));
+    assert.equal(r.code, 422, JSON.stringify(r.body));
+    assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
+    const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 1 } } }));
+    assert.equal(relay.code, 422);
+    assert.match(relay.body.message, /components\.mediaRelay: Glider has no media-relay app yet/);
+  });
+
+  it('admitted by an older CRD without that rule, it is a Degraded condition naming it, and nothing is deployed for it', async () => {
+    const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/xmppclusters.glider.im';
+    const current = (await k.request('GET', crdPath)).body;
+    const older = structuredClone(current);
+    delete older.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.components.properties.muc['x-kubernetes-validations'];
+    assert.equal((await k.request('PUT', crdPath, older)).code, 200);
+    // The older CRD stays until the cluster is gone: the emulator validates a whole object on every
+    // write and does not ratchet unchanged fields as a real API server does.
+    try {
+      assert.equal((await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code, 201);
+      const degraded = await waitFor('Degraded', () => k.cluster('oldcrd')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
+      assert.equal(degraded.reason, 'ComponentNotAvailable');
+      assert.match(degraded.message, /components\.muc: Glider has no muc app yet/);
+      await waitFor('the built components deployed', () => ['edge', 'router', 'presence'].every((c) => k.get('deployments', `oldcrd-${c}`, 'apps/v1')));
+      assert.equal(k.get('deployments', 'oldcrd-muc', 'apps/v1'), undefined);
+      assert.equal(k.cluster('oldcrd').status.readyComponents.split('/')[1], '3', 'only built components count');
+    } finally {
+      await k.request('DELETE', `${clustersPath}/oldcrd`);
+      await waitFor('oldcrd gone', () => k.cluster('oldcrd') === undefined);
+      const now = (await k.request('GET', crdPath)).body;
+      assert.equal((await k.request('PUT', crdPath, { ...current, metadata: now.metadata })).code, 200);
+    }
   });
 
   it('a missing Secret shows in Degraded with its name, and clears when the Secret appears', async () => {

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { configSchema } from '#libs/config';
-import { componentNames } from '../../api/v1alpha1/xmpp-cluster.schema.js';
+import { componentNames, isBuilt, notBuiltMessage } from '../../api/v1alpha1/components.js';
 import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import { apply, applyStatus, decode, mergePatch } from './apply.js';
 import type { Problem } from './conditions.js';
@@ -8,7 +8,7 @@ import type { ControllerContext } from './context.js';
 import { deployment } from './desired/deployment.js';
 import { configHash, configMap, gliderConfig } from './desired/glider-config.js';
 import { podDisruptionBudget } from './desired/pod-disruption-budget.js';
-import { edgeService, mediaRelayService } from './desired/services.js';
+import { componentService } from './desired/services.js';
 import { CLUSTER_LABEL, FINALIZER, names } from './names.js';
 import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
@@ -40,6 +40,10 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     return {};
   }
   const problems: Problem[] = [];
+  // The CRD refuses these; a cluster admitted by an older CRD still gets told, and nothing is deployed for it.
+  for (const c of componentNames) {
+    if (x.spec.components[c]?.enabled && !isBuilt(c)) problems.push({ reason: 'ComponentNotAvailable', message: notBuiltMessage(c)!, blocking: false });
+  }
   for (const { ref, what } of secretRefs(x)) {
     const secret = ctx.caches.secrets.get(ref.name, ns) as { data?: Record<string, string> } | undefined;
     if (!secret) problems.push({ reason: 'SecretNotFound', message: `${what}: Secret ${ns}/${ref.name} not found`, blocking: true });
@@ -67,7 +71,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   desiredNames.add(`ConfigMap/${names.config(x)}`);
   for (const c of componentNames) {
     const spec = x.spec.components[c];
-    if (!spec.enabled) continue;
+    if (!spec?.enabled || !isBuilt(c)) continue;
     const deployName = names.component(x, c);
     const live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
     const decision = await decideReplicas(ctx, x, c, spec, live?.spec?.replicas, bus);
@@ -81,9 +85,10 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
       desiredNames.add(`PodDisruptionBudget/${deployName}`);
       if (!blocked) await apply(ctx, podDisruptionBudget(x, c, spec));
     }
-    if (c === 'edge' || c === 'mediaRelay') {
+    const service = componentService(x, c);
+    if (service) {
       desiredNames.add(`Service/${deployName}`);
-      if (!blocked) await apply(ctx, c === 'edge' ? edgeService(x) : mediaRelayService(x));
+      if (!blocked) await apply(ctx, service);
     }
     observed[c] = observe(live, decision.replicas, decision.draining);
   }

@@ -22,6 +22,7 @@ export const celEquivalents: Record<string, Rule> = {
   "self.source != 'secret' || has(self.secretName)": (s) => s.source !== 'secret' || s.secretName !== undefined,
   'duration(self.renewBefore) < duration(self.duration)': (s) => durationSeconds(s.renewBefore) < durationSeconds(s.duration),
   'has(self.url) != has(self.urlSecretRef)': (s) => (s.url !== undefined) !== (s.urlSecretRef !== undefined),
+  '!self.enabled': (s) => s.enabled !== true,
 };
 
 export function checkRulesKnown(schema: Json, path = ''): void {

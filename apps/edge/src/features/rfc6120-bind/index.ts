@@ -12,8 +12,9 @@ import { publishSessionEvent } from './session-events.js';
 /**
  * RFC 6120 §7 resource binding through the session registry: a server-made resource when none is
  * asked for, edge.resourceConflict deciding what an already-bound full JID does (§7.7.2.2). The
- * replaced session's edge is told to close it with <conflict/>. At stream end the record goes and
- * presence hears ENDED.
+ * replaced session's edge is told to close it with <conflict/>. An account holds at most
+ * edge.maxSessionsPerAccount sessions (§7.6.2.1 <resource-constraint/> past it). At stream end the
+ * record goes and presence hears ENDED.
  */
 export const bindFeature: EdgeFeature = {
   name: 'bind',
@@ -75,6 +76,7 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
   }
   let outcome;
   try {
+    if (await overCap(ctx, full)) return refuseOverCap(ctx, stream, iq);
     outcome = await ctx.registry.bind(
       { jid: full.toString(), edgeId: ctx.edgeId, sessionId: stream.sessionId, priority: 0, available: false, interested: false, boundAtMs: Date.now() },
       ctx.config.edge.resourceConflict,
@@ -93,6 +95,12 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
     reply(stream, errorReply(iq, 'conflict', { type: 'cancel' }));
     return undefined;
   }
+  if (await overCap(ctx, full, stream.sessionId)) {
+    // Another edge bound at the same moment and both got past the first check: the later loses.
+    await ctx.registry.remove(full.toString(), stream.sessionId).catch(() => undefined);
+    if (stream.state === 'authenticated') refuseOverCap(ctx, stream, iq);
+    return undefined;
+  }
   const old = outcome.replaced;
   if (old && old.sessionId !== stream.sessionId) {
     ctx.bus.publish(subjects.edgeControl(old.edgeId), encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: old.sessionId, condition: 'conflict', text: 'replaced by a new connection' } }));
@@ -102,6 +110,28 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
   stream.log.info({ jid: full.toString() }, 'bound');
   publishSessionEvent(ctx, full.bare().toString(), { kind: 'BOUND', jid: full.toString(), session: { edgeId: ctx.edgeId, sessionId: stream.sessionId } });
   return full;
+}
+
+/**
+ * edge.maxSessionsPerAccount: before binding, whether the account already holds the maximum of
+ * other resources (rebinding a bound resource replaces it, so it does not count); after binding
+ * (`own` set), whether this session is past the maximum in bind order (concurrent binds: the latest
+ * lose; across edges only as exact as the registry's watched cache, docs/security.md).
+ */
+async function overCap(ctx: EdgeContext, full: Jid, own?: string): Promise<boolean> {
+  const max = ctx.config.edge.maxSessionsPerAccount;
+  const sessions = await ctx.registry.ofUser(full.bare().toString());
+  if (own === undefined) return sessions.filter((s) => s.jid !== full.toString()).length >= max;
+  if (sessions.length <= max) return false;
+  const order = [...sessions].sort((a, b) => a.boundAtMs - b.boundAtMs || a.sessionId.localeCompare(b.sessionId));
+  return order.findIndex((s) => s.sessionId === own) >= max;
+}
+
+/** RFC 6120 §7.6.2.1: the account reached its limit of simultaneously connected resources. */
+function refuseOverCap(ctx: EdgeContext, stream: C2sStream, iq: Element): undefined {
+  stream.log.info({ jid: stream.jid?.toString(), max: ctx.config.edge.maxSessionsPerAccount }, 'bind refused: too many sessions');
+  reply(stream, errorReply(iq, 'resource-constraint', { type: 'wait', text: `at most ${ctx.config.edge.maxSessionsPerAccount} sessions per account` }));
+  return undefined;
 }
 
 function reply(stream: C2sStream, el: Element | undefined): void {

@@ -27,6 +27,12 @@ interface Exchange {
   /** A -PLUS attempt failed over an unsupported channel-binding type (see toleratePlusMismatch). */
   bindingMismatch?: boolean;
   name?: SaslMechanismName;
+  /** Bare JID the current attempt names (known once the mechanism looked it up). */
+  account?: string;
+  /** The current attempt was refused by the lockout without checking its credentials. */
+  lockedForMs?: number;
+  /** The current attempt found the back-off queue full and was refused without a check. */
+  busy?: boolean;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -34,7 +40,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /**
  * RFC 6120 §6 SASL with the mechanisms of edge.saslMechanisms this connection can run: -PLUS only
  * with channel-binding data (RFC 9266 tls-exporter on TLS 1.3, RFC 5929 tls-server-end-point),
- * announced per XEP-0440. Wrong credentials are answered after a per-IP back-off.
+ * announced per XEP-0440. Attempts pass the failed-login back-off gate (per address and per
+ * account, limits/auth-throttle.ts) before their credentials are checked; wrong credentials are
+ * answered after the back-off; every failure is logged, rate-limited (limits/failed-login-log.ts).
  */
 export const saslFeature: EdgeFeature<SaslConfig> = {
   name: 'sasl',
@@ -86,10 +94,16 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   }
   if (el.name === 'auth') {
     const name = el.attrs.mechanism as SaslMechanismName;
-    if (!ex.advertised.includes(name)) return fail(stream, 'invalid-mechanism');
+    if (!ex.advertised.includes(name)) {
+      logFailure(ctx, stream, { ...ex, account: undefined, name }, 'invalid-mechanism');
+      return fail(stream, 'invalid-mechanism');
+    }
+    ex.account = undefined;
+    ex.lockedForMs = undefined;
+    ex.busy = undefined;
     ex.mechanism = createMechanism(name, {
       domain: stream.domain,
-      lookup: (username) => ctx.storage.accounts.get(username, stream.domain),
+      lookup: (username) => gatedLookup(ctx, stream, ex, username),
       channelBindings: stream.transport.channelBindings(),
       plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')) && !(cfg.toleratePlusMismatch && ex.bindingMismatch),
     });
@@ -100,12 +114,14 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   } else if (el.name !== 'response' || !ex.mechanism) {
     ex.mechanism = undefined;
     stream.state = 'secured';
+    logFailure(ctx, stream, ex, 'malformed-request');
     return fail(stream, 'malformed-request');
   }
   const text = el.text().replace(/\s+/g, '');
   if (text !== '=' && !BASE64.test(text)) {
     ex.mechanism = undefined;
     stream.state = 'secured';
+    logFailure(ctx, stream, ex, 'incorrect-encoding');
     return fail(stream, 'incorrect-encoding');
   }
   let step: SaslStep;
@@ -119,23 +135,57 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   if (step.kind === 'challenge') return stream.send(xml('challenge', { xmlns: NS.sasl }, b64(step.data)));
   ex.mechanism = undefined;
   if (step.kind === 'success') {
-    ctx.throttle.succeeded(stream.transport.remoteAddress);
+    ctx.throttle.succeeded(`${step.username}@${stream.domain}`);
     stream.log.info({ jid: `${step.username}@${stream.domain}` }, 'authenticated');
     stream.send(xml('success', { xmlns: NS.sasl }, step.data ? b64(step.data) : undefined));
     return stream.authenticated(jid(step.username, stream.domain));
   }
   stream.state = 'secured';
   if (ex.name?.endsWith('-PLUS') && step.text === 'unsupported-channel-binding-type') ex.bindingMismatch = true;
-  if ((step.condition === 'not-authorized' || step.condition === 'account-disabled') && !step.text) {
+  if (ex.lockedForMs !== undefined) {
+    // RFC 6120 §6.5.1: the account is temporarily disabled; its credentials were not checked.
+    step = { kind: 'failure', condition: 'account-disabled', text: `too many failed logins; try again in ${Math.ceil(ex.lockedForMs / 1000)} s` };
+    logFailure(ctx, stream, ex, 'account-disabled: locked out');
+  } else if (ex.busy) {
+    // RFC 6120 §6.5.10: try again later; too many attempts are already waiting their turn.
+    step = { kind: 'failure', condition: 'temporary-auth-failure', text: 'too many login attempts; try again later' };
+    logFailure(ctx, stream, ex, 'temporary-auth-failure: back-off queue full');
+  } else if ((step.condition === 'not-authorized' || step.condition === 'account-disabled') && !step.text) {
     // Wrong credentials (not a protocol mismatch such as an unsupported channel-binding type):
     // back off before answering, so guessing costs time (DESIGN.md security defaults).
-    await ctx.delay(ctx.throttle.failed(stream.transport.remoteAddress));
+    const wait = ctx.throttle.failed(stream.transport.remoteAddress, ex.account);
+    logFailure(ctx, stream, ex, step.condition);
+    await ctx.delay(wait, 'answer');
     if (stream.state !== 'secured') return;
+  } else {
+    logFailure(ctx, stream, ex, step.text ? `${step.condition}: ${step.text}` : step.condition);
   }
   fail(stream, step.condition, step.text);
   ex.failures++;
   ctx.stats.authFailures++;
   if (ex.failures >= cfg.maxAttempts) stream.error('policy-violation', 'too many failed authentication attempts');
+}
+
+/**
+ * The mechanism names the account here, before any credential is checked: the back-off gate waits
+ * now (so an attacker who closes early gains nothing), and a locked account looks like an unknown
+ * one to the mechanism (its password is never checked) and is answered <account-disabled/>.
+ */
+async function gatedLookup(ctx: EdgeContext, stream: C2sStream, ex: Exchange, username: string) {
+  const account = `${username}@${stream.domain}`;
+  ex.account = account;
+  const admission = ctx.throttle.admit(stream.transport.remoteAddress, account);
+  if (admission.kind !== 'go') {
+    if (admission.kind === 'locked') ex.lockedForMs = admission.retryAfterMs;
+    else ex.busy = true;
+    return undefined;
+  }
+  if (admission.waitMs > 0) await ctx.delay(admission.waitMs, 'gate');
+  return ctx.storage.accounts.get(username, stream.domain);
+}
+
+function logFailure(ctx: EdgeContext, stream: C2sStream, ex: Exchange, reason: string): void {
+  ctx.failedLogins.record({ account: ex.account, address: stream.transport.remoteAddress, mechanism: ex.name, reason });
 }
 
 function fail(stream: C2sStream, condition: string, text?: string): void {

@@ -15,7 +15,7 @@ export async function storeOffline(ctx: RouterContext, { stanza, owner }: Router
   const el = stanza.element().clone();
   el.append(delayElement(stanza.to.domain, new Date()));
   try {
-    await ctx.storage.offline.push(owner, el.toString(), max);
+    await ctx.storage.offline.push(owner, el.toString(), { messages: max, bytes: ctx.config.router.offlineMaxBytesPerUser });
     ctx.stats.offlineStored++;
   } catch (err) {
     if (err instanceof StorageLimitError) {

@@ -1,7 +1,8 @@
+import { HTTP_PORT, declaration, servedPorts } from '../../../api/v1alpha1/components.js';
 import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
-import { CONFIG_HASH_ANNOTATION, componentSlug, meta, names, selectorLabels } from '../names.js';
-import { CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR, ports } from './glider-config.js';
+import { CONFIG_HASH_ANNOTATION, meta, names, selectorLabels } from '../names.js';
+import { CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR } from './glider-config.js';
 
 export interface DeploymentInputs {
   replicas: number;
@@ -10,21 +11,13 @@ export interface DeploymentInputs {
   image: { repository: string; tag: string };
 }
 
-/** libs/config keys for the instance id (components without one use their default). */
-const INSTANCE_ID_ENV: Partial<Record<ComponentName, string>> = { edge: 'GLIDER_EDGE__ID', router: 'GLIDER_ROUTER__ID', presence: 'GLIDER_PRESENCE__ID' };
-
 const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 
-function containerPorts(c: ComponentName) {
-  const http = { name: 'http', containerPort: ports.http, protocol: 'TCP' };
-  if (c !== 'edge') return [http];
+/** The ports it serves to clients (components.ts), and health/metrics. */
+function containerPorts(x: XmppCluster, c: ComponentName) {
   return [
-    { name: 'xmpp-client', containerPort: ports.c2s, protocol: 'TCP' },
-    { name: 'xmpps-client', containerPort: ports.directTls, protocol: 'TCP' },
-    { name: 'xmpp-server', containerPort: ports.s2s, protocol: 'TCP' },
-    { name: 'ws', containerPort: ports.ws, protocol: 'TCP' },
-    { name: 'wss', containerPort: ports.wss, protocol: 'TCP' },
-    http,
+    ...servedPorts(c, x.spec.edgeService.webSocket).map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
   ];
 }
 
@@ -36,6 +29,8 @@ function containerPorts(c: ComponentName) {
  */
 export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec, inputs: DeploymentInputs) {
   const s = x.spec;
+  const app = declaration(c).app;
+  if (!app) throw new Error(`no Deployment for ${c}: it has no app (components.ts)`);
   const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.config(x) } }, { name: 'tmp', emptyDir: {} }];
   const mounts: Record<string, unknown>[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -56,7 +51,7 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
     { name: 'NODE_OPTIONS', value: '--enable-source-maps' },
   ];
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
-  const idKey = INSTANCE_ID_ENV[c];
+  const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
   if (s.mongodb.urlSecretRef) env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
@@ -78,12 +73,12 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
           securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
-              name: componentSlug(c),
+              name: app,
               image: `${inputs.image.repository}:${inputs.image.tag}`,
               imagePullPolicy: s.image?.pullPolicy ?? 'IfNotPresent',
-              command: ['node', `dist/apps/${componentSlug(c)}/src/main.js`],
+              command: ['node', `dist/apps/${app}/src/main.js`],
               env,
-              ports: containerPorts(c),
+              ports: containerPorts(x, c),
               readinessProbe: probe('/healthz/ready'),
               livenessProbe: probe('/healthz/live'),
               startupProbe: { ...probe('/healthz/live'), failureThreshold: 30, periodSeconds: 2 },

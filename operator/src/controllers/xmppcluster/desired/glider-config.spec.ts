@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, loadConfig } from '#libs/config';
-import { componentNames } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
+import { componentNames, isBuilt } from '../../../api/v1alpha1/components.js';
 import { xmppClusterSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { deployment } from './deployment.js';
@@ -27,6 +27,8 @@ describe('desired objects (pure builders)', () => {
     assert.equal(parsed.storage.kind, 'mongodb');
     assert.equal(parsed.tls.certFile, '/etc/glider/tls/tls.crt');
     assert.equal(parsed.log.level, 'debug', 'spec.config merged');
+    assert.equal(parsed.admin.auth, 'token');
+    assert.match(parsed.admin.tokenFile ?? '', /^\/tmp\//, 'the admin token lives in the writable /tmp volume (read-only root)');
   });
 
   it('is deterministic: same spec, same config hash; different spec, different hash', () => {
@@ -47,12 +49,12 @@ describe('desired objects (pure builders)', () => {
   });
 
   it('every component boots its config the way the pod gets it: the ConfigMap file plus the env', () => {
-    const x = cluster({ mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } }, components: { muc: { enabled: true }, mediaRelay: { enabled: true } } });
+    const x = cluster({ mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } } });
     const dir = mkdtempSync(join(tmpdir(), 'glider-cfg-'));
     try {
       const file = join(dir, 'config.yaml');
       writeFileSync(file, configMap(x, gliderConfig(x)).data['config.yaml']);
-      for (const c of componentNames) {
+      for (const c of componentNames.filter(isBuilt)) {
         const d = deployment(x, c, x.spec.components[c], { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } });
         const env: Record<string, string> = {};
         for (const e of d.spec.template.spec.containers[0]!.env as any[]) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
+import { ADMIN_PORT, HTTP_PORT, componentNames, declaration } from '../../../api/v1alpha1/components.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { meta, names } from '../names.js';
 
@@ -7,13 +8,26 @@ export const CONFIG_DIR = '/etc/glider/config';
 export const TLS_DIR = '/etc/glider/tls';
 export const NATS_CREDENTIALS = '/etc/glider/secrets/nats/credentials';
 export const MONGODB_CREDENTIALS = '/etc/glider/secrets/mongodb/credentials';
-export const ports = { c2s: 5222, directTls: 5223, s2s: 5269, ws: 5280, wss: 5443, http: 9090, admin: 5582 };
+/** In the pod's /tmp emptyDir (deployment.ts), made by the process serving the admin API. */
+export const ADMIN_TOKEN = '/tmp/glider/admin-token';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 function merge(base: Obj, over: Obj): Obj {
   const out: Obj = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k], v) : v;
+  return out;
+}
+
+/** Every declared port's config key set to its port (components.ts): where the apps listen. */
+function listenerKeys(): Obj {
+  let out: Obj = {};
+  for (const c of componentNames) {
+    for (const p of declaration(c).ports) {
+      const [first, ...rest] = p.configKey.split('.').reverse();
+      out = merge(out, rest.reduce<Obj>((acc, key) => ({ [key]: acc }), { [first!]: p.port }));
+    }
+  }
   return out;
 }
 
@@ -24,21 +38,23 @@ function merge(base: Obj, over: Obj): Obj {
  */
 export function gliderConfig(x: XmppCluster): Obj {
   const s = x.spec;
-  const owned: Obj = {
+  const owned: Obj = merge(listenerKeys(), {
     domains: s.domains,
-    edge: { c2sPort: ports.c2s, directTlsPort: ports.directTls, wsPort: ports.ws, wsEnabled: s.edgeService.webSocket, wssPort: ports.wss, drainTimeoutMs: s.drainTimeoutSeconds * 1000 },
+    edge: { wsEnabled: s.edgeService.webSocket, drainTimeoutMs: s.drainTimeoutSeconds * 1000 },
     tls: { certFile: `${TLS_DIR}/tls.crt`, keyFile: `${TLS_DIR}/tls.key`, watch: true },
     bus: { kind: 'nats', url: s.nats.url, ...(s.nats.credentialsSecretRef ? { credentialsFile: NATS_CREDENTIALS } : {}) },
     storage: {
       kind: 'mongodb',
       mongodb: { ...(s.mongodb.url ? { url: s.mongodb.url } : {}), database: s.mongodb.database, ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}) },
     },
-    http: { host: '0.0.0.0', port: ports.http },
-    // The admin API has no authentication of its own: it listens on the pod's loopback only, and
-    // admins reach it with `kubectl exec` (docs/kubernetes.md), under Kubernetes RBAC.
-    admin: { host: '127.0.0.1', grpcPort: ports.admin },
+    http: { host: '0.0.0.0', port: HTTP_PORT },
+    // The admin API needs a bearer token (docs/security.md). Each pod makes its own in the writable
+    // /tmp volume on start (the root file system is read-only); `kubectl exec ... gliderctl` in that
+    // pod finds it through the same config. It stays on the pod's loopback until a shared token
+    // Secret and admin.tls are wired here for callers on the pod network.
+    admin: { host: '127.0.0.1', grpcPort: ADMIN_PORT, tokenFile: ADMIN_TOKEN },
     features: { federation: s.federation },
-  };
+  });
   return merge(s.config ?? {}, owned);
 }
 

@@ -1,46 +1,27 @@
+import { servedPorts } from '../../../api/v1alpha1/components.js';
+import type { ComponentName } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { meta, names, selectorLabels } from '../names.js';
-import { ports } from './glider-config.js';
 
-/** The edge Service: c2s (STARTTLS and direct TLS), s2s and, if enabled, WebSocket. */
-export function edgeService(x: XmppCluster) {
+/**
+ * The Service of a component with client-facing ports (the edge: c2s with STARTTLS, direct TLS
+ * and, if `edgeService.webSocket`, WebSocket). Its ports are exactly those the component's app
+ * serves (components.ts), so it offers nothing that does not answer. Undefined when it has none.
+ */
+export function componentService(x: XmppCluster, c: ComponentName) {
   const svc = x.spec.edgeService;
-  // The WebSocket ports carry the standard Kubernetes app protocols, so gateways treat them right.
-  const appProtocols: Record<string, string> = { ws: 'kubernetes.io/ws', wss: 'kubernetes.io/wss' };
-  const tcp = (name: string, port: number) => ({ name, port, targetPort: port, protocol: 'TCP', ...(appProtocols[name] ? { appProtocol: appProtocols[name] } : {}) });
+  const ports = servedPorts(c, svc.webSocket);
+  if (ports.length === 0) return undefined;
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { ...meta(x, names.component(x, 'edge'), 'edge'), ...(svc.annotations ? { annotations: svc.annotations } : {}) },
+    metadata: { ...meta(x, names.component(x, c), c), ...(svc.annotations ? { annotations: svc.annotations } : {}) },
     spec: {
       type: svc.type,
-      selector: selectorLabels(x, 'edge'),
+      selector: selectorLabels(x, c),
       ...(svc.type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Local' }),
-      ports: [
-        tcp('xmpp-client', ports.c2s),
-        tcp('xmpps-client', ports.directTls),
-        tcp('xmpp-server', ports.s2s),
-        ...(svc.webSocket ? [tcp('ws', ports.ws), tcp('wss', ports.wss)] : []),
-      ],
-    },
-  };
-}
-
-/** The media relay: STUN/TURN, the SOCKS5 proxy and HTTP upload. */
-export function mediaRelayService(x: XmppCluster) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(x, names.component(x, 'mediaRelay'), 'mediaRelay'),
-    spec: {
-      type: x.spec.edgeService.type,
-      selector: selectorLabels(x, 'mediaRelay'),
-      ports: [
-        { name: 'turn-udp', port: 3478, targetPort: 3478, protocol: 'UDP' },
-        { name: 'turn-tcp', port: 3478, targetPort: 3478, protocol: 'TCP' },
-        { name: 'socks5', port: 7777, targetPort: 7777, protocol: 'TCP' },
-        { name: 'http-upload', port: 5281, targetPort: 5281, protocol: 'TCP' },
-      ],
+      // The WebSocket ports carry the standard Kubernetes app protocols, so gateways treat them right.
+      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
     },
   };
 }

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { describe, it } from 'node:test';
+import { loadConfig } from '#libs/config';
+import { freePort } from '#libs/testing';
+import { envNameOf, listenPorts, listenProblems } from './listen-ports.js';
+
+const hold = (port: number): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+
+describe('listen ports checked before anything starts', () => {
+  it('names the env variable of a key as libs/config reads it', () => {
+    assert.equal(envNameOf('edge.c2sPort'), 'GLIDER_EDGE__C2S_PORT');
+    assert.equal(envNameOf('admin.grpcPort'), 'GLIDER_ADMIN__GRPC_PORT');
+    assert.equal(envNameOf('http.port'), 'GLIDER_HTTP__PORT');
+    // and libs/config accepts what it names
+    assert.equal(loadConfig({ env: { [envNameOf('edge.directTlsPort')]: '15223' } }).edge.directTlsPort, 15223);
+  });
+
+  it('lists the ports of each role: the edge ports only where the edge runs, plain ws only when enabled', () => {
+    const cfg = loadConfig({ env: {} });
+    const keys = (role: string, admin: boolean) => listenPorts(role, cfg, { admin }).map((p) => p.key);
+    assert.deepEqual(keys('standalone', true), ['edge.c2sPort', 'edge.directTlsPort', 'edge.wssPort', 'admin.grpcPort', 'http.port']);
+    assert.deepEqual(keys('router', true), ['admin.grpcPort', 'http.port']);
+    assert.deepEqual(keys('presence', false), ['http.port']);
+    const ws = loadConfig({ env: { GLIDER_EDGE__WS_ENABLED: 'true' } });
+    assert.ok(listenPorts('edge', ws, { admin: false }).some((p) => p.key === 'edge.wsPort'));
+    const free = loadConfig({ env: { GLIDER_HTTP__PORT: '0' } });
+    assert.ok(!listenPorts('presence', free, { admin: false }).some((p) => p.key === 'http.port'), 'port 0 is a free port, never busy');
+  });
+
+  it('a busy port is a problem that names the key and its env variable; free ports are none', async () => {
+    const busy = await freePort();
+    const server = await hold(busy);
+    try {
+      const freeOne = await freePort();
+      const problems = await listenProblems([
+        { key: 'edge.c2sPort', host: '127.0.0.1', port: busy },
+        { key: 'http.port', host: '127.0.0.1', port: freeOne },
+      ]);
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0]!, new RegExp(`127\\.0\\.0\\.1:${busy} \\(edge\\.c2sPort\\) is already in use`));
+      assert.match(problems[0]!, /GLIDER_EDGE__C2S_PORT=<port>/);
+      assert.deepEqual(await listenProblems([{ key: 'http.port', host: '127.0.0.1', port: freeOne }]), []);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('the same port under two keys is a problem before any is bound', async () => {
+    const port = await freePort();
+    const problems = await listenProblems([
+      { key: 'admin.grpcPort', host: '127.0.0.1', port },
+      { key: 'http.port', host: '127.0.0.1', port },
+    ]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /http\.port and admin\.grpcPort are both/);
+  });
+});

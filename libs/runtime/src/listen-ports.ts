@@ -1,0 +1,77 @@
+import { createServer } from 'node:net';
+import type { GliderConfig } from '#libs/config';
+
+/** A port an app process listens on, with the config key that sets it. */
+export interface ListenPort {
+  key: string;
+  host: string;
+  port: number;
+}
+
+/** Roles whose process runs the edge's listeners (the edge app itself, and standalone). */
+const EDGE_ROLES = new Set(['edge', 'standalone']);
+
+/**
+ * Every port a role's process will listen on, from its config: the health/metrics port always, the
+ * admin gRPC port when the app serves the admin API, the client ports where the edge runs (plain
+ * WebSocket only when enabled). Port 0 (a free port, for tests) is left out: it cannot be busy.
+ */
+export function listenPorts(role: string, config: GliderConfig, opts: { admin: boolean }): ListenPort[] {
+  const out: ListenPort[] = [];
+  const add = (key: string, host: string, port: number) => port > 0 && out.push({ key, host, port });
+  if (EDGE_ROLES.has(role)) {
+    const e = config.edge;
+    add('edge.c2sPort', e.host, e.c2sPort);
+    add('edge.directTlsPort', e.host, e.directTlsPort);
+    add('edge.wssPort', e.host, e.wssPort);
+    if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
+  }
+  if (opts.admin) add('admin.grpcPort', config.admin.host, config.admin.grpcPort);
+  add('http.port', config.http.host, config.http.port);
+  return out;
+}
+
+/** The env variable that sets a config key: edge.c2sPort → GLIDER_EDGE__C2S_PORT (libs/config). */
+export function envNameOf(key: string): string {
+  return `GLIDER_${key
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('__')}`;
+}
+
+const fix = (key: string): string => `set ${key} in the config file or ${envNameOf(key)}=<port>`;
+
+function tryListen(p: ListenPort): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${p.host}:${p.port} (${p.key})`;
+      if (err.code === 'EADDRINUSE') resolve(`${where} is already in use, by another Glider or XMPP server? Choose a free port: ${fix(p.key)}`);
+      else if (err.code === 'EACCES') resolve(`${where}: not allowed to listen on port ${p.port} (ports below 1024 need privileges): ${fix(p.key)}`);
+      else if (err.code === 'EADDRNOTAVAIL') resolve(`${where}: no interface has the address ${p.host}: set ${p.key.replace(/\.\w+$/, '.host')} to an address of this machine`);
+      else resolve(`${where}: cannot listen: ${err.message}`);
+    });
+    server.listen({ port: p.port, host: p.host, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * What stops these ports from being bound, one line each (empty when all can be): a port set twice,
+ * a port in use, a port or address not allowed. Each line names the key and its env variable.
+ * Probing binds and releases each port at once, so a process can refuse to start before it has
+ * opened its database or written a file.
+ */
+export async function listenProblems(ports: ListenPort[]): Promise<string[]> {
+  const problems: string[] = [];
+  const seen = new Map<number, string>();
+  for (const p of ports) {
+    const other = seen.get(p.port);
+    if (other) problems.push(`${p.key} and ${other} are both ${p.port}: ${fix(p.key)}`);
+    else seen.set(p.port, p.key);
+  }
+  for (const p of ports) {
+    const problem = await tryListen(p);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}

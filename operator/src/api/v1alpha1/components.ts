@@ -1,0 +1,79 @@
+/**
+ * Glider's deployable components, declared once. The CRD schema (xmpp-cluster.schema.ts), the
+ * chart (its generated `_components.tpl`: NOTES and the first-cluster check) and the reconciler
+ * (Deployments, container ports, Services, the generated config's ports) all read this table, so
+ * they can only offer what exists:
+ *
+ * - a component with an `app` runs `dist/apps/<app>/src/main.js`; one without is not built yet,
+ *   and asking for it is refused (a CRD rule, the chart, and a Degraded condition naming it);
+ * - a port is declared only with the libs/config key the app listens on, so a port nothing
+ *   serves (s2s 5269 until the edge has an s2s listener) cannot be advertised.
+ *
+ * When an app lands (apps/muc, apps/media-relay, an s2s listener) its line here is what changes;
+ * components.spec.ts checks every line against the tree and libs/config.
+ */
+export interface PortDeclaration {
+  /** Container port and Service port name (IANA service names where there is one). */
+  name: string;
+  port: number;
+  /** The libs/config key whose listener serves it; the operator sets it to `port`. */
+  configKey: string;
+  /** For humans: NOTES.txt and docs. */
+  description: string;
+  appProtocol?: string;
+  /** Served (and so offered) only with `edgeService.webSocket`. */
+  webSocket?: boolean;
+}
+
+export interface ComponentDeclaration {
+  /** `apps/<app>`, when it exists. */
+  app?: string;
+  /** What it does, for messages and docs. */
+  summary: string;
+  /** Its instance id env variable (libs/config): the pod name, so load reports and DRAIN match pods. */
+  instanceIdEnv?: string;
+  /** Client-facing ports; a component with some gets a Service `<cluster>-<component>`. */
+  ports: readonly PortDeclaration[];
+}
+
+export const COMPONENTS = {
+  edge: {
+    app: 'edge',
+    summary: 'client connections (c2s, direct TLS, WebSocket)',
+    instanceIdEnv: 'GLIDER_EDGE__ID',
+    ports: [
+      { name: 'xmpp-client', port: 5222, configKey: 'edge.c2sPort', description: 'c2s, STARTTLS' },
+      { name: 'xmpps-client', port: 5223, configKey: 'edge.directTlsPort', description: 'direct TLS' },
+      { name: 'ws', port: 5280, configKey: 'edge.wsPort', description: 'WebSocket, plain, behind your TLS proxy', appProtocol: 'kubernetes.io/ws', webSocket: true },
+      { name: 'wss', port: 5443, configKey: 'edge.wssPort', description: 'WebSocket over TLS', appProtocol: 'kubernetes.io/wss', webSocket: true },
+    ],
+  },
+  router: { app: 'router', summary: 'routing, server IQs, offline storage, the admin API', instanceIdEnv: 'GLIDER_ROUTER__ID', ports: [] },
+  presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
+  muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },
+  mediaRelay: { summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload', ports: [] },
+} as const satisfies Record<string, ComponentDeclaration>;
+
+export type ComponentName = keyof typeof COMPONENTS;
+export const componentNames = Object.keys(COMPONENTS) as ComponentName[];
+
+/** The declaration of `c`, widened (so callers need not narrow on which component it is). */
+export const declaration = (c: ComponentName): ComponentDeclaration => COMPONENTS[c];
+
+export const isBuilt = (c: ComponentName): boolean => declaration(c).app !== undefined;
+
+/** Why `c` cannot be enabled, or undefined when it can: names the field, the missing app and the fix. */
+export function notBuiltMessage(c: ComponentName): string | undefined {
+  if (isBuilt(c)) return undefined;
+  const slug = c.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+  return `components.${c}: Glider has no ${slug} app yet (${declaration(c).summary}: apps/${slug} is not built), so it cannot be enabled; set components.${c}.enabled to false`;
+}
+
+/** The ports `c` serves (and offers) with this WebSocket setting. */
+export function servedPorts(c: ComponentName, webSocket: boolean): PortDeclaration[] {
+  return declaration(c).ports.filter((p) => webSocket || !p.webSocket);
+}
+
+/** Health probes and /metrics on every component; the admin API on the router pods' loopback. Never in a Service. */
+export const HTTP_PORT = 9090;
+export const ADMIN_PORT = 5582;
