@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { createServer, type Server } from 'node:net';
 import { waitFor } from '#libs/testing';
 import { isReady } from './harness/glider-process.js';
-import { addUser, gliderctl } from './harness/gliderctl.js';
+import { addUser, gliderctl, registerAdminToken } from './harness/gliderctl.js';
 import { repoRoot } from './harness/paths.js';
 
 interface Run {
@@ -83,6 +83,9 @@ describe('npm run cluster', { timeout: 600_000 }, () => {
   it('prints every port and path; Ctrl-C stops edges, then routers and presence, then nats-server', async () => {
     const run = runCluster(dataDir);
     const { adminPort, healthPorts } = await up(run);
+    // The printed hint names the admin token file the routers made in the data directory.
+    assert.match(run.output(), new RegExp(`--token-file ${join(dataDir, 'admin-token').replaceAll('.', '\\.')} user add`));
+    registerAdminToken(adminPort, dataDir);
     assert.deepEqual(Object.keys(healthPorts).sort(), ['edge-1', 'edge-2', 'presence-1', 'router-1', 'router-2'], run.output());
     for (const [name, port] of Object.entries(healthPorts)) assert.equal(await isReady(port), true, `${name} ready on its printed port ${port}`);
     assert.match(run.output(), /nats-server nats:\/\/127\.0\.0\.1:\d+/);
@@ -105,6 +108,7 @@ describe('npm run cluster', { timeout: 600_000 }, () => {
     assert.ok(certFirstRun, 'the first run ran');
     const run = runCluster(dataDir);
     const { adminPort } = await up(run);
+    registerAdminToken(adminPort, dataDir);
     const users = await gliderctl(['user', 'list', 'localhost'], { adminPort });
     assert.match(users.stdout, /alice@localhost/, 'the account made in the first run');
     assert.equal(readFileSync(join(dataDir, 'tls', 'self-signed.crt'), 'utf8'), certFirstRun, 'the same certificate');

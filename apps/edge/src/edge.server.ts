@@ -15,6 +15,7 @@ import { FailedLoginLog } from './limits/failed-login-log.js';
 import { ConnectionCounter } from './limits/connection-counter.js';
 import { Listeners, type ListenerPorts } from './listeners/listeners.js';
 import { deliverer } from './routing/delivery.js';
+import { EdgeLiveness } from './routing/liveness.js';
 import { C2sStream } from './stream/c2s-stream.machine.js';
 import type { StreamErrorCondition } from './stream/stream-state.js';
 import type { Transport } from './transport/transport.js';
@@ -49,6 +50,7 @@ export class EdgeServer {
   private watch: CertificateWatch | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private kv: KvBucket | undefined;
+  private liveness: EdgeLiveness | undefined;
   private draining: Promise<void> | undefined;
   private lastStanzas = 0;
   private lastReportAt = Date.now();
@@ -102,6 +104,7 @@ export class EdgeServer {
     this.subs.push(bus.subscribe(subjects.edgeDeliver(this.edgeId), deliverer(this.ctx)));
     this.subs.push(bus.subscribe(subjects.edgeControl(this.edgeId), (msg) => this.control(decodeFrame(msg.data).control)));
     this.kv = await bus.kv(buckets.edges, { ttlMs: 3 * config.bus.heartbeatMs });
+    this.liveness = new EdgeLiveness(this.ctx, this.kv);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), config.bus.heartbeatMs);
     this.heartbeat.unref();
@@ -198,12 +201,9 @@ export class EdgeServer {
     this.unregisterMetrics?.();
   }
 
+  /** The heartbeat (and fencing after a lapse: routing/liveness.ts), then the load report. */
   private async beat(): Promise<void> {
-    try {
-      await this.kv?.put(keys.edge(this.edgeId), Buffer.from(String(Date.now())));
-    } catch (err) {
-      this.ctx.logger.warn({ err: (err as Error).message }, 'edge heartbeat failed');
-    }
+    await this.liveness?.beat();
     await this.report();
   }
 

@@ -18,6 +18,8 @@ export interface RouterStats {
   bounced: number;
   offlineStored: number;
   offlineDelivered: number;
+  /** Stanzas routed again because no delivery of theirs was acknowledged (docs/reliability.md). */
+  rerouted: number;
 }
 
 /** What a router feature's setup gets. */

@@ -7,6 +7,7 @@ import { versionFeature } from './features/xep-0092-version/index.js';
 import { offlineFeature } from './features/xep-0160-offline/index.js';
 import { pingFeature } from './features/xep-0199-ping/index.js';
 import { timeFeature } from './features/xep-0202-time/index.js';
+import { registerFeature } from './features/xep-0077-register/index.js';
 import type { RouterContext } from './router.context.js';
 
 /** The router's features, in set-up order: adding a XEP means adding it here. */
@@ -19,4 +20,5 @@ export const routerFeatures: AnyFeature<RouterContext>[] = [
   privateFeature,
   lastActivityFeature,
   offlineFeature,
+  registerFeature,
 ];

@@ -9,13 +9,17 @@ export function registerRouterMetrics(ctx: RouterContext): () => void {
   const bounced = m.createObservableCounter('glider_router_stanzas_bounced_total', { description: 'Stanzas answered with an error' });
   const stored = m.createObservableCounter('glider_router_offline_stored_total', { description: 'Messages stored offline (XEP-0160)' });
   const delivered = m.createObservableCounter('glider_router_offline_delivered_total', { description: 'Offline messages delivered at login' });
+  const rerouted = m.createObservableCounter('glider_router_stanzas_rerouted_total', {
+    description: 'Stanzas routed again because no edge acknowledged their delivery',
+  });
   const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
     r.observe(routed, ctx.stats.routed, attrs);
     r.observe(bounced, ctx.stats.bounced, attrs);
     r.observe(stored, ctx.stats.offlineStored, attrs);
     r.observe(delivered, ctx.stats.offlineDelivered, attrs);
+    r.observe(rerouted, ctx.stats.rerouted, attrs);
   };
-  const observables = [routed, bounced, stored, delivered];
+  const observables = [routed, bounced, stored, delivered, rerouted];
   m.addBatchObservableCallback(callback, observables);
   return () => m.removeBatchObservableCallback(callback, observables);
 }

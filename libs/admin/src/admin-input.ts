@@ -1,9 +1,7 @@
-import { normalizeUsername } from '#libs/auth';
+import { normalizeUsername, passwordProblem } from '#libs/auth';
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 
-/** Longest password accepted (RFC 7622 caps JID parts at 1023 bytes; we use the same bound). */
-export const MAX_PASSWORD_BYTES = 1023;
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -37,11 +35,11 @@ export function servedDomain(raw: unknown, domains: readonly string[]): string {
   return domain;
 }
 
-/** Any non-empty password up to 1023 UTF-8 bytes: strength policy belongs to the operator. */
+/** The shared password policy (#libs/auth passwordProblem): strength belongs to the operator. */
 export function password(raw: unknown): string {
-  if (typeof raw !== 'string' || raw === '') throw invalid('password must not be empty');
-  if (Buffer.byteLength(raw, 'utf8') > MAX_PASSWORD_BYTES) throw invalid(`password is longer than ${MAX_PASSWORD_BYTES} bytes`);
-  return raw;
+  const problem = typeof raw === 'string' ? passwordProblem(raw) : 'password must not be empty';
+  if (problem) throw invalid(problem);
+  return raw as string;
 }
 
 export function pageSize(raw: unknown): number {

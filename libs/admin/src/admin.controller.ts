@@ -1,8 +1,8 @@
 import { makeScramCredentials } from '#libs/auth';
 import { CONFIG, type GliderConfig } from '#libs/config';
-import { STORAGE, StorageConflictError, StorageUnavailableError, type Storage } from '#libs/storage';
-import { BUS, encodeFrame, subjects, type Bus } from '#libs/bus';
-import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
+import { STORAGE, StorageConflictError, StorageUnavailableError, deleteAccountAndData, type Storage } from '#libs/storage';
+import { BUS, type Bus } from '#libs/bus';
+import { SESSION_REGISTRY, closeSessionsOf, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
 import { status } from '@grpc/grpc-js';
 import { Controller, Inject, Optional, UseGuards } from '@nestjs/common';
@@ -56,15 +56,7 @@ export class AdminController {
   async deleteUser(req: JidRequest): Promise<{ jid: string }> {
     const name = accountName(req.jid, this.config.domains);
     return this.guard(async () => {
-      if (!(await this.storage.accounts.delete(name.username, name.domain))) throw notFound(name.bare);
-      const s = this.storage;
-      await Promise.all([
-        s.rosters.deleteAll(name.bare),
-        s.offline.deleteAll(name.bare),
-        s.vcards.delete(name.bare),
-        s.privateXml.deleteAll(name.bare),
-        s.lastActivity.delete(name.bare),
-      ]);
+      if (!(await deleteAccountAndData(this.storage, name.username, name.domain))) throw notFound(name.bare);
       const closed = await this.closeSessions(name.bare, 'not-authorized', 'account deleted');
       this.logger.info({ jid: name.bare, closed }, 'admin: account deleted');
       return { jid: name.bare };
@@ -133,11 +125,7 @@ export class AdminController {
   /** Asks each session's edge to close its stream with a stream error; returns how many were asked. */
   private async closeSessions(bare: string, condition: string, text: string): Promise<number> {
     if (!this.sessions || !this.bus) return 0;
-    const live = await this.sessions.ofUser(bare);
-    for (const s of live) {
-      this.bus.publish(subjects.edgeControl(s.edgeId), encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: s.sessionId, condition, text } }));
-    }
-    return live.length;
+    return closeSessionsOf(this.bus, this.sessions, bare, condition, text);
   }
 
   /** Storage errors as gRPC statuses; anything unexpected is logged and becomes INTERNAL. */

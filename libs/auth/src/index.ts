@@ -10,3 +10,4 @@ export type {
 export { createMechanism } from './create-mechanism.js';
 export { makeScramCredentials, DEFAULT_SCRAM_ITERATIONS } from './scram-credentials.js';
 export { saslPrep, normalizeUsername, normalizeBareJid } from './username.js';
+export { MAX_PASSWORD_BYTES, passwordProblem } from './password-policy.js';

@@ -9,6 +9,10 @@ import { BusNoRespondersError, BusTimeoutError, KvConflictError, type Bus, type 
 import type { BusLogger } from './bus-logger.js';
 import { PartitionedConsumer } from './partitioned-consumer.js';
 import { requestRetrying } from './request-retrying.js';
+import { Delivery, SESSION_GONE } from './delivery.js';
+import { decodeFrame, encodeAck } from './frame.codec.js';
+import type { StanzaEnvelope } from './messages.js';
+import { subjects } from './subjects.js';
 
 export interface BusUnderTest {
   bus: Bus;
@@ -215,6 +219,34 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.deepEqual(await kv.keys('k'), []);
       await kv.create('k', enc('fresh'));
       assert.deepEqual(await kv.keys('k'), ['k']);
+    });
+
+    test('KV: update with the revision an entry had before it expired conflicts (edge fencing relies on it)', async () => {
+      const kv = await bus.kv(unique('ttlcas'), { ttlMs: 1_000 });
+      const rev = await kv.put('k', enc('v1'));
+      assert.ok((await kv.update('k', enc('v2'), rev)) > rev, 'a live entry updates');
+      const live = (await kv.get('k'))!.revision;
+      await waitFor(async () => (await kv.get('k')) === undefined, { timeoutMs: 15_000, intervalMs: 100, what: 'expiry' });
+      await assert.rejects(kv.update('k', enc('v3'), live), KvConflictError);
+    });
+
+    test('Delivery.toSession: taken, refused, no edge, no answer in time', async () => {
+      const edgeId = unique('edge');
+      const sub = bus.subscribe(subjects.edgeDeliver(edgeId), (m) => {
+        const sessionId = decodeFrame(m.data).stanza?.target?.sessionId;
+        if (sessionId === 'silent') return;
+        m.respond(encodeAck(sessionId === 'here' ? { taken: true } : { taken: false, error: SESSION_GONE }));
+      });
+      await bus.flush();
+      const other = await ut.connect();
+      const delivery = new Delivery(other, 2_000);
+      const quick = new Delivery(other, 200);
+      const env: StanzaEnvelope = { from: 'a@x/r', to: 'b@x/r', kind: 'MESSAGE', type: 'chat', id: '1', xml: enc('<message/>') };
+      assert.deepEqual(await delivery.toSession(env, { edgeId, sessionId: 'here' }), { ok: true });
+      assert.deepEqual(await delivery.toSession(env, { edgeId, sessionId: 'gone' }), { ok: false, reason: 'refused', detail: SESSION_GONE });
+      assert.deepEqual(await quick.toSession(env, { edgeId, sessionId: 'silent' }), { ok: false, reason: 'timeout' });
+      assert.deepEqual(await delivery.toSession(env, { edgeId: unique('dead-edge'), sessionId: 'x' }), { ok: false, reason: 'no-edge' });
+      await sub.unsubscribe();
     });
 
     test('KV: keys and watch finish while entries expire and are overwritten', { timeout: 60_000 }, async () => {

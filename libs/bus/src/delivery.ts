@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Element } from '#libs/xml';
-import type { Bus } from './bus.js';
-import { encodeFrame } from './frame.codec.js';
+import { BusNoRespondersError, BusTimeoutError, type Bus } from './bus.js';
+import { decodeAck, encodeAck, encodeFrame } from './frame.codec.js';
 import type { StanzaEnvelope } from './messages.js';
 import { envelopeOf } from './stanza-envelope.js';
 import { subjects } from './subjects.js';
@@ -11,22 +11,85 @@ export interface SessionTarget {
   sessionId: string;
 }
 
-/** Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. */
+/**
+ * How an acknowledged delivery ended (docs/reliability.md):
+ * - `delivered`: the edge handed the stanza to the session's connection;
+ * - `refused`: the edge answered that it could not (the session is gone or its stream is closing);
+ * - `no-edge`: nobody subscribes to the edge's subject (the edge is dead);
+ * - `timeout`: no answer within the timeout (the edge is stalled or cut off; it may still write it).
+ */
+export type DeliveryOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'refused' | 'no-edge' | 'timeout' | 'bus'; detail?: string };
+
+/** What an edge answers when the session of a delivery is not there to take it. */
+export const SESSION_GONE = 'session-gone';
+
+const DELIVERED: DeliveryOutcome = { ok: true };
+const NO_OPTIONS: DeliveryOptions = {};
+
+/** What an edge answers nearly always, compared as bytes before decoding anything. */
+const TAKEN = encodeAck({ taken: true });
+
+function ackOutcome(reply: Uint8Array): DeliveryOutcome {
+  if (reply.length === TAKEN.length && reply.every((b, i) => b === TAKEN[i])) return DELIVERED;
+  const ack = decodeAck(reply);
+  return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
+}
+
+function failure(err: unknown): DeliveryOutcome {
+  if (err instanceof BusNoRespondersError) return { ok: false, reason: 'no-edge' };
+  if (err instanceof BusTimeoutError) return { ok: false, reason: 'timeout' };
+  return { ok: false, reason: 'bus', detail: (err as Error).message };
+}
+
+export interface DeliveryOptions {
+  /**
+   * Acknowledged once written to the connection rather than when the stream took it, refused if it
+   * never is: the caller keeps the stanza meanwhile and paces itself to the reader (offline flush).
+   */
+  whenWritten?: boolean;
+  /** Instead of bus.deliveryAckTimeoutMs. */
+  timeoutMs?: number;
+}
+
+/**
+ * Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. Every
+ * delivery is a request the edge acknowledges once it handed the stanza to the connection
+ * (docs/reliability.md): until then the caller owns the stanza.
+ */
 export class Delivery {
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    /** bus.deliveryAckTimeoutMs: how long an edge has to acknowledge. */
+    private readonly ackTimeoutMs: number,
+  ) {}
 
   /**
-   * The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md).
-   * Callers await the result: an acknowledged delivery (DESIGN.md) resolves once the edge took it.
+   * Resolves once the edge has handed the stanza to the connection, or with why it did not; never
+   * rejects. A caller that must not lose the stanza routes it again on a failure (the router does);
+   * one for which a gone session needs nothing (presence broadcasts, replies) just awaits it.
    */
-  toSession(env: StanzaEnvelope, s: SessionTarget): void | Promise<void> {
+  toSession(env: StanzaEnvelope, s: SessionTarget, opts: DeliveryOptions = NO_OPTIONS): Promise<DeliveryOutcome> {
+    const frame = this.frame(opts.whenWritten ? { ...env, ackWhenWritten: true } : env, s);
+    let request: Promise<Uint8Array>;
+    try {
+      request = this.bus.request(subjects.edgeDeliver(s.edgeId), frame, { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs });
+    } catch (err) {
+      return Promise.resolve(failure(err));
+    }
+    return request.then(ackOutcome, failure);
+  }
+
+  element(el: Element, s: SessionTarget): Promise<DeliveryOutcome> {
+    return this.toSession(envelopeOf(el), s);
+  }
+
+  /** The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md). */
+  private frame(env: StanzaEnvelope, s: SessionTarget): Uint8Array {
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
     const stanza: StanzaEnvelope = { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
-    this.bus.publish(subjects.edgeDeliver(s.edgeId), encodeFrame({ stanza }));
-  }
-
-  element(el: Element, s: SessionTarget): void | Promise<void> {
-    return this.toSession(envelopeOf(el), s);
+    return encodeFrame({ stanza });
   }
 }

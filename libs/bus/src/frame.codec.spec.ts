@@ -19,6 +19,7 @@ test('a stanza frame round-trips, and xml is a view into the input (no copy)', (
       origin: { edgeId: 'edge-1', sessionId: 's1' },
       target: { edgeId: 'edge-2', sessionId: 's2' },
       hops: 2,
+      ackWhenWritten: true,
     },
   };
   const bytes = encodeFrame(f);

@@ -71,6 +71,12 @@ export interface StanzaEnvelope {
   target?: SessionRef;
   /** loop guard for redirected stanzas; absent means 0 */
   hops?: number;
+  /**
+   * The receiving edge acknowledges this delivery once the stanza is written to the connection,
+   * not when the stream takes it, and refuses it if it is never written: the sender keeps it until
+   * then and paces itself to the reader (the offline flush; docs/reliability.md).
+   */
+  ackWhenWritten?: boolean;
 }
 
 export interface SessionRef {
@@ -183,6 +189,7 @@ export interface StanzaEnvelopeWire {
   origin?: SessionRefWire | null;
   target?: SessionRefWire | null;
   hops?: number | null;
+  ackWhenWritten?: boolean | null;
 }
 
 /** glider.bus.v1.SessionRef as protobufjs decodes it. */
@@ -269,6 +276,7 @@ export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
   if (m.origin != null) out.origin = sessionRefFromWire(m.origin);
   if (m.target != null) out.target = sessionRefFromWire(m.target);
   if (m.hops != null) out.hops = m.hops;
+  if (m.ackWhenWritten != null) out.ackWhenWritten = m.ackWhenWritten;
   return out;
 }
 

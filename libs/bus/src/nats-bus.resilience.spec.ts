@@ -22,6 +22,7 @@ const busConfig = (url: string, credentialsFile?: string) => ({
   requestTimeoutMs: 5_000,
   heartbeatMs: 1_000,
   sessionMarkerPurgeMs: 0,
+  deliveryAckTimeoutMs: 2_000,
 });
 
 describe('NATS bus resilience', () => {

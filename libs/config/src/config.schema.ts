@@ -127,6 +127,12 @@ export const busSchema = z.strictObject({
   heartbeatMs: ms.min(100).default(2_000),
   /** Routers purge session delete markers older than this from the KV store (0 = never). */
   sessionMarkerPurgeMs: ms.default(600_000),
+  /**
+   * How long a router waits for an edge to acknowledge a delivery before routing the stanza again
+   * (another resource, offline storage or an error; docs/reliability.md). Keep edge.routeTimeoutMs
+   * above twice this: the sender's stanza is acknowledged only after its deliveries are.
+   */
+  deliveryAckTimeoutMs: ms.min(10).default(2_000),
 });
 
 export const mongodbSchema = z.strictObject({

@@ -21,6 +21,11 @@ export interface ServiceDeps {
 
 const ACK_TAKEN = encodeAck({ taken: true });
 
+/** A frame handled, whose Ack waits for `settled` (see onFrame). */
+export interface FrameOutcome {
+  settled: Promise<void>;
+}
+
 /**
  * What router and presence share: a typed hook vocabulary and features set up on it, a share of
  * one family of partition subjects (`serviceIn(name, p)`) processed serially (PartitionedConsumer),
@@ -41,6 +46,9 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   private reparse: XmlLimits | undefined;
   private consumer: PartitionedConsumer | undefined;
   protected loaded: LoadedFeatures | undefined;
+  /** Frames whose Ack waits for their deliveries, and who waits for none to be left (stop). */
+  private settling = 0;
+  private idle: (() => void) | undefined;
 
   constructor(
     deps: ServiceDeps,
@@ -54,7 +62,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     this.registry = deps.registry;
     this.instanceId = deps.instanceId;
     this.hooks = new Hooks<H>(deps.logger);
-    this.delivery = new Delivery(deps.bus);
+    this.delivery = new Delivery(deps.bus, deps.config.bus.deliveryAckTimeoutMs);
     this.directory = new ServiceDirectory(deps.bus, {
       localDomains: deps.config.domains,
       partitions: deps.config.bus.partitions,
@@ -73,8 +81,12 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     return this.partitions.name;
   }
 
-  /** Handles one frame; a throw makes the Ack say not taken, with the message. */
-  protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void>;
+  /**
+   * Handles one frame; a throw makes the Ack say not taken, with the message. A frame whose outcome
+   * is still settling (deliveries awaiting their acknowledgement) returns it: the partition moves on
+   * to its next frame and the Ack is sent once `settled` resolves.
+   */
+  protected abstract onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome>;
 
   /** What this service declares in the addressing table once its features are set up. */
   protected abstract serves(): Serves;
@@ -103,6 +115,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   async stop(): Promise<void> {
     await this.directory.withdraw(this.partitions.name, this.instanceId);
     await this.consumer?.stop();
+    // Frames still settling are answered before the bus closes (each is bounded by its timeouts).
+    while (this.settling > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.directory.stop();
     this.loaded?.stop();
   }
@@ -127,13 +141,29 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   }
 
   private async onMessage(msg: BusMessage): Promise<void> {
-    let ack = ACK_TAKEN;
+    let outcome: FrameOutcome | void;
     try {
-      await this.onFrame(decodeFrame(msg.data), msg);
+      outcome = await this.onFrame(decodeFrame(msg.data), msg);
     } catch (err) {
-      this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
-      ack = encodeAck({ taken: false, error: (err as Error).message });
+      return this.answer(msg, err);
     }
-    if (msg.replyExpected) msg.respond(ack);
+    if (!outcome) return this.answer(msg);
+    // The partition goes on with its next frame; the sender's Ack waits for the deliveries.
+    this.settling++;
+    void outcome.settled.then(
+      () => this.answered(msg),
+      (err: unknown) => this.answered(msg, err),
+    );
+  }
+
+  private answered(msg: BusMessage, err?: unknown): void {
+    this.answer(msg, err);
+    if (--this.settling === 0) this.idle?.();
+  }
+
+  private answer(msg: BusMessage, err?: unknown): void {
+    if (err !== undefined) this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
+    if (!msg.replyExpected) return;
+    msg.respond(err === undefined ? ACK_TAKEN : encodeAck({ taken: false, error: (err as Error).message }));
   }
 }

@@ -2,3 +2,4 @@ export * from './session-registry.js';
 export { SESSION_REGISTRY } from './sessions.tokens.js';
 export { createSessionRegistry, KvSessionRegistry, type SessionRegistryOptions } from './kv-session-registry.js';
 export { splitFullJid, bareOf, isFullJid } from './session-jid.js';
+export { closeSessionsOf } from './close-sessions.js';

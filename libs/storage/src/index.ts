@@ -6,6 +6,7 @@ export * from './ports/private-xml.repository.js';
 export * from './ports/last-activity.repository.js';
 export * from './ports/errors.js';
 export * from './ports/storage.js';
+export { deleteAccountAndData } from './ports/account-removal.js';
 export { STORAGE } from './storage.tokens.js';
 export { createStorage } from './create-storage.js';
 export { EmbeddedStorage, type EmbeddedStorageOptions } from './embedded/embedded-storage.js';

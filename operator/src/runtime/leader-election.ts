@@ -28,6 +28,8 @@ export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
   private stopped = false;
+  /** The tick being run: stop() waits for it, so its renewal cannot land after the release. */
+  private inflight: Promise<void> | undefined;
   /** The other holder's record as last seen, and when (local clock: no trust in others' clocks). */
   private observed = { record: '', atMs: 0 };
 
@@ -45,13 +47,20 @@ export class LeaderElector {
   }
 
   start(): void {
-    void this.tick();
+    this.runTick();
+  }
+
+  private runTick(): void {
+    this.inflight = this.tick().finally(() => (this.inflight = undefined));
   }
 
   /** Stops campaigning; a leader releases the Lease so a successor need not wait for it to expire. */
   async stop(release = true): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal in flight would otherwise replace the Lease after our release (or make the release
+    // fail on a stale resourceVersion): the Lease would stay held until it expires.
+    await this.inflight;
     if (this.leading && release) {
       try {
         const lease = await this.read();
@@ -60,8 +69,8 @@ export class LeaderElector {
           lease.spec.leaseDurationSeconds = 1;
           await this.api.replace(lease);
         }
-      } catch {
-        /* the lease expires anyway */
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'could not release the Lease; it expires by itself');
       }
     }
     this.setLeading(false);
@@ -80,7 +89,7 @@ export class LeaderElector {
     // replicas never both act as leader.
     if (this.leading && !ok && Date.now() - this.lastRenew > (this.opts.leaseDurationSeconds * 1000 * 2) / 3) this.setLeading(false);
     if (ok) this.setLeading(true);
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.leading ? this.opts.renewPeriodMs : this.opts.retryPeriodMs);
+    if (!this.stopped) this.timer = setTimeout(() => this.runTick(), this.leading ? this.opts.renewPeriodMs : this.opts.retryPeriodMs);
   }
 
   private async read(): Promise<Lease | undefined> {

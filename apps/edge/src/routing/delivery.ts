@@ -1,36 +1,95 @@
-import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, type BusMessage, type StanzaEnvelope } from '#libs/bus';
+import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, SESSION_GONE, type BusMessage, type StanzaEnvelope } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
-import type { Settle } from '../stream/outgoing.js';
+import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 
 /**
- * Stanzas the router chose this edge for (docs/architecture.md step 3): handed to the session's
- * stream without parsing (`stream.deliver`, which runs `stanza-out` and writes). A session gone
- * meanwhile, or a stream that closed or cut its client before writing the stanza (outcome
- * `unwritten`), sends the stanza back to the router, one hop further, to be re-routed as to a
- * vanished full JID.
+ * Stanzas a router or presence chose this edge for (docs/architecture.md step 3): handed to the
+ * session's stream without parsing (`stream.deliver`, which runs `stanza-out` and writes).
+ *
+ * A delivery sent as a request is acknowledged once the stream took the stanza (docs/reliability.md):
+ * refused (`session-gone`) when the session is not here or its stream is ending — the router still
+ * owns the stanza and routes it again. A stanza the stream took but never wrote (outcome
+ * `unwritten`: the client was cut for not reading, the connection broke) is the edge's by then: it
+ * goes back to a router one hop further, routed as to a vanished full JID (another resource,
+ * offline storage, an error for an IQ), counted in one log line per burst. A fire-and-forget
+ * delivery (an older sender) for a session not here goes back the same way. A delivery marked
+ * `ackWhenWritten` (offline flush) is acknowledged once written instead, and refused if it never
+ * is: its sender still holds it.
  */
 export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
+  /** The delivery in progress, to tell an outcome known at once from one that comes later. */
+  let current: StanzaEnvelope | undefined;
+  let refusedNow = false;
+  /** Deliveries asked to be acknowledged once written (`ackWhenWritten`), until their outcome. */
+  const whenWritten = new Map<StanzaEnvelope, BusMessage>();
+  const tally = new UnwrittenTally(ctx);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
-    if (outcome.kind === 'unwritten') redirect(ctx, stanza);
+    const waiting = whenWritten.get(stanza);
+    if (waiting) {
+      // Held (CSI, later SM) counts as taken: the stream keeps it, and settles it unwritten if it must.
+      whenWritten.delete(stanza);
+      if (outcome.kind !== 'unwritten') return waiting.respond(ACK_TAKEN);
+      if (stanza !== current) return waiting.respond(ACK_SESSION_GONE);
+    }
+    if (outcome.kind !== 'unwritten') return;
+    if (stanza === current) refusedNow = true;
+    else unwritten(ctx, tally, stanza, outcome.reason);
   };
   return (msg) => {
     const frame = decodeFrame(msg.data);
     const stanza = frame.stanza;
     if (!stanza) return;
     const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
+    let taken = false;
     if (stream && stream.state === 'bound') {
       const span = continueSpan('glider-edge', 'edge.deliver', stanza);
+      current = stanza;
+      refusedNow = false;
+      const deferred = stanza.ackWhenWritten === true && msg.replyExpected;
+      if (deferred) whenWritten.set(stanza, msg);
       stream.deliver(stanza.xml, settle, stanza);
+      current = undefined;
+      taken = !refusedNow;
       span.end();
-    } else {
-      redirect(ctx, stanza);
+      if (deferred && taken) return; // answered by settle, once written (it may have been already)
+      whenWritten.delete(stanza);
     }
-    if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+    if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
+    else if (!taken) redirect(ctx, stanza);
   };
+}
+
+const ACK_TAKEN = encodeAck({ taken: true });
+const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
+
+/** What streams did not write, logged once per burst (a cut or a drain settles many at once). */
+class UnwrittenTally {
+  private counts: { reroutedMessages: number; reroutedIqs: number; droppedPresence: number; reasons: Record<string, number> } | undefined;
+
+  constructor(private readonly ctx: EdgeContext) {}
+
+  count(kind: 'reroutedMessages' | 'reroutedIqs' | 'droppedPresence', reason: UnwrittenReason): void {
+    if (!this.counts) {
+      const c = (this.counts = { reroutedMessages: 0, reroutedIqs: 0, droppedPresence: 0, reasons: {} });
+      setImmediate(() => {
+        this.counts = undefined;
+        this.ctx.logger.warn(c, 'delivered stanzas a stream never wrote; messages and IQs routed again');
+      });
+    }
+    this.counts[kind]++;
+    this.counts.reasons[reason] = (this.counts.reasons[reason] ?? 0) + 1;
+  }
+}
+
+function unwritten(ctx: EdgeContext, tally: UnwrittenTally, stanza: StanzaEnvelope, reason: UnwrittenReason): void {
+  // Presence to a gone session is not redone (RFC 6121 §8.5.3.2.2); the roster holds subscription state.
+  if (stanza.kind === 'PRESENCE') return tally.count('droppedPresence', reason);
+  tally.count(stanza.kind === 'IQ' ? 'reroutedIqs' : 'reroutedMessages', reason);
+  redirect(ctx, stanza);
 }
 
 function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
@@ -38,10 +97,13 @@ function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const back: StanzaEnvelope = { ...stanza, xml: Buffer.from(stanza.xml), hops: (stanza.hops ?? 0) + 1 };
   delete back.target;
   const subject = subjects.routerIn(partitionOf(bare, ctx.config.bus.partitions));
-  requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
+  const handing = requestRetrying(ctx.bus, subject, encodeFrame({ stanza: back }), { timeoutMs: ctx.config.edge.routeTimeoutMs }).catch((err: unknown) => {
     ctx.logger.warn({ err: (err as Error).message, to: stanza.to }, 'no router took back a stanza for a vanished session; storing it offline');
-    void storeAsLastResort(ctx, back, bare);
+    return storeAsLastResort(ctx, back, bare);
   });
+  // A draining edge hands back what its closing streams did not write: shutdown waits for it.
+  ctx.pending.add(handing);
+  void handing.finally(() => ctx.pending.delete(handing));
 }
 
 /**

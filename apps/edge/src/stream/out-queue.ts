@@ -17,10 +17,11 @@ export interface Discarded {
 
 /**
  * A stream's writes, in order, with backpressure. While the connection takes bytes (its write
- * buffer under the transport's high-water mark) a write goes straight through and its stanza is
- * `written`. Past that, writes wait here, still owned by their callers, until the connection
- * drains; a client that stops reading is cut (`onOverflow`) when what waits here and in the
- * socket passes `maxBytes`, and what waits here is handed back `unwritten` instead of thrown away.
+ * buffer under the transport's high-water mark) a write goes straight through, and its stanza is
+ * `written` once the bytes left the process (the write callback). Past that, writes wait here,
+ * still owned by their callers, until the connection drains; a client that stops reading is cut
+ * (`onOverflow`) when what waits here and in the socket passes `maxBytes`, and what waits here is
+ * handed back `unwritten` instead of thrown away (what sat in the socket, when it is destroyed).
  */
 export class OutQueue {
   private items: (Waiting | undefined)[] = [];
@@ -44,8 +45,7 @@ export class OutQueue {
 
   write<M>(data: string | Uint8Array, settle?: Settle<M>, meta?: M): void {
     if (!this.blocked && this.head === this.items.length) {
-      this.blocked = !this.transport.write(data);
-      settleSafely(settle, WRITTEN, meta as M, this.log);
+      this.blocked = !this.transport.write(data, this.written(settle, meta as M));
       return;
     }
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
@@ -76,14 +76,23 @@ export class OutQueue {
     return out;
   }
 
+  /**
+   * A stanza is `written` once the connection's write callback says its bytes left the process, not
+   * when the socket accepted them: bytes still in Node's socket (or TLS) buffer when a cut
+   * connection is destroyed never reach the client, and are handed back `unwritten` ('closed').
+   */
+  private written<M>(settle: Settle<M> | undefined, meta: M): ((err?: Error | null) => void) | undefined {
+    if (!settle) return undefined;
+    return (err) => settleSafely(settle, err ? UNWRITTEN.closed : WRITTEN, meta, this.log);
+  }
+
   private drained(): void {
     this.blocked = false;
     while (!this.blocked && this.head < this.items.length) {
       const item = this.items[this.head]!;
       this.items[this.head++] = undefined;
       this.waitingBytes -= item.size;
-      this.blocked = !this.transport.write(item.data);
-      settleSafely(item.settle, WRITTEN, item.meta, this.log);
+      this.blocked = !this.transport.write(item.data, this.written(item.settle, item.meta));
     }
     if (this.head === this.items.length) {
       this.items = [];

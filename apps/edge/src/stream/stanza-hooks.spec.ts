@@ -102,8 +102,10 @@ describe('stanza-in and stanza-out hooks', () => {
       const env = envelope(stream, jid, id);
       stream.deliver(env.xml, settle, env);
     }
-    assert.deepEqual(outcomes, ['drop-me dropped by filter: not for this client', 'change-me written']);
     await ping(c, 'after');
+    // `written` once the bytes left the process (the write callback): by the ping's answer they had.
+    await waitFor(() => outcomes.length === 2, { what: 'both outcomes' });
+    assert.deepEqual(outcomes, ['drop-me dropped by filter: not for this client', 'change-me written']);
     const changed = await c.element();
     assert.equal(changed.attrs.id, 'change-me');
     assert.ok(changed.getChild('x', 'urn:test'));
@@ -135,6 +137,7 @@ describe('stanza-in and stanza-out hooks', () => {
     assert.deepEqual(await readUntil(c, 'p1'), ['p1'], 'the IQ passes the held messages');
     assert.equal(counted, 1, 'only the IQ reached the counter so far');
     for (const s of held.splice(0)) s.release();
+    await waitFor(() => outcomes.length === 4, { what: 'h1 and h2 written' });
     assert.deepEqual(outcomes, ['h1 held', 'h2 held', 'h1 written', 'h2 written']);
     assert.equal(counted, 3);
     assert.deepEqual(await readUntil(c, 'h2'), ['h1', 'h2']);
@@ -154,6 +157,7 @@ describe('stanza-in and stanza-out hooks', () => {
     const outcomes: string[] = [];
     const env = envelope(stream, jid, 'once');
     stream.deliver(env.xml, (o) => outcomes.push(o.kind), env);
+    await waitFor(() => outcomes.length === 2, { what: 'written' });
     assert.deepEqual(outcomes, ['held', 'written']);
     assert.deepEqual(later, ['once']);
     await ping(c, 'after-once');

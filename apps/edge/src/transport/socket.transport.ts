@@ -59,8 +59,11 @@ export class SocketTransport implements Transport {
    * Writes made in one tick leave as one syscall (and one TLS record where they fit): a burst of
    * deliveries to a session costs one write(2), not one per stanza.
    */
-  write(data: string | Uint8Array): boolean {
-    if (this.closed || !this.socket.writable) return false;
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean {
+    if (this.closed || !this.socket.writable) {
+      written?.(new Error('connection closed'));
+      return false;
+    }
     if (!this.corked) {
       this.corked = true;
       const socket = this.socket;
@@ -70,7 +73,7 @@ export class SocketTransport implements Transport {
         socket.uncork();
       });
     }
-    return this.socket.write(data);
+    return this.socket.write(data, written);
   }
   bufferedBytes(): number {
     return this.socket.writableLength;

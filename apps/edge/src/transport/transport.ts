@@ -26,8 +26,10 @@ export interface Transport {
   /**
    * Queues bytes for the peer. False once the connection's write buffer is at its high-water mark
    * (or the connection is gone): the caller should wait for `onDrain` before writing more.
+   * `written`, when given, is called once: without an error when the bytes left this process (the
+   * kernel took them), with one when they never will (the connection was destroyed first).
    */
-  write(data: string | Uint8Array): boolean;
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean;
   /** The write buffer emptied after a `write` returned false. */
   onDrain(cb: () => void): void;
   /** Bytes written but not yet taken by the peer (the kernel has not accepted them). */

@@ -67,10 +67,13 @@ export class WebSocketTransport implements Transport {
     return this.ws.bufferedAmount;
   }
 
-  write(data: string | Uint8Array): boolean {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false;
-    if (typeof data === 'string') this.ws.send(data);
-    else this.ws.send(withClientNamespace(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')));
+  write(data: string | Uint8Array, written?: (err?: Error | null) => void): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) {
+      written?.(new Error('connection closed'));
+      return false;
+    }
+    if (typeof data === 'string') this.ws.send(data, written);
+    else this.ws.send(withClientNamespace(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')), written);
     return this.ws.bufferedAmount < this.highWaterMark;
   }
   keepalive(): void {

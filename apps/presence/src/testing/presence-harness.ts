@@ -18,18 +18,12 @@ import { EmbeddedStorage, type Storage } from '#libs/storage';
 import { tempDir, waitFor } from '#libs/testing';
 import { parseElement, type Element } from '#libs/xml';
 import { startPresence, type Presence } from '../presence.js';
-import { AckedDelivery } from './acked-delivery.js';
 
 /** What the fake edge saw, in order: a stanza written to a session, and its Ack (when asked for one). */
 export interface EdgeEvent {
   kind: 'received' | 'acked';
   sessionId: string;
   el: Element;
-}
-
-export interface HarnessOptions {
-  /** Presence delivers with request() and waits for the edge's Ack (AckedDelivery). */
-  ackedDelivery?: boolean;
 }
 
 export const DOMAIN = 'example.com';
@@ -67,7 +61,7 @@ export class PresenceHarness {
     this.registry = createSessionRegistry(this.bus, { logger: silent });
   }
 
-  static async start(config: Record<string, unknown> = {}, opts: HarnessOptions = {}): Promise<PresenceHarness> {
+  static async start(config: Record<string, unknown> = {}): Promise<PresenceHarness> {
     const h = new PresenceHarness(config);
     await h.storage.open();
     await h.registry.start();
@@ -92,7 +86,6 @@ export class PresenceHarness {
       });
     }
     h.presence = await startPresence({ config: h.config, logger: silent, bus: h.bus, storage: h.storage, registry: h.registry, instanceId: 'presence-1' });
-    if (opts.ackedDelivery) (h.presence.runtime as { delivery: unknown }).delivery = new AckedDelivery(h.bus, h.config.bus.requestTimeoutMs);
     return h;
   }
 

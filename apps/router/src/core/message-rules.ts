@@ -1,6 +1,7 @@
 import type { SessionInfo } from '#libs/sessions';
 import { StanzaError } from '#libs/stanza';
 import type { RouterContext } from '../router.context.js';
+import { deliverAcked } from './acked-delivery.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
 /** RFC 6121 §5.2.2: an unknown message type is handled as "normal". */
@@ -24,7 +25,7 @@ export const MAX_HOPS = 3;
 export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterContext): Promise<void> {
   const type = messageType(st);
   if (type === 'error') return; // §8.5.2.1.1 / §8.5.2.2.1: silently ignored
-  const sessions = st.hops >= MAX_HOPS ? [] : await ctx.registry.ofUser(bare);
+  const sessions = st.hops >= MAX_HOPS ? [] : (await ctx.registry.ofUser(bare)).filter((s) => st.mayGoTo(s));
   if (sessions.length === 0 && !(await ctx.userExists(bare))) {
     // §8.5.1: no such user. Headlines expect no reply; everything else learns it failed.
     if (type !== 'headline') await ctx.bounce(st, new StanzaError('service-unavailable'));
@@ -63,5 +64,6 @@ async function deliver(st: RoutedStanza, sessions: SessionInfo[], ctx: RouterCon
     if ((await ctx.hooks.run('message:local', arg)) === 'stop') return;
     sessions = arg.sessions;
   }
-  await Promise.all(sessions.map(async (s) => ctx.delivery.toSession(st.env, s)));
+  // Acknowledged later, without holding up the partition: the sender's Ack waits (acked-delivery.ts).
+  for (const s of sessions) deliverAcked(ctx, st, s);
 }

@@ -1,8 +1,15 @@
-import type { StanzaEnvelope } from '#libs/bus';
+import type { DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
+import type { SessionInfo } from '#libs/sessions';
 import type { Jid } from '#libs/jid';
 import type { Element } from '#libs/xml';
 
 export type StanzaName = 'message' | 'presence' | 'iq';
+
+/** One acknowledged delivery of a stanza to a session (core/acked-delivery.ts). */
+export interface PendingDelivery {
+  session: SessionInfo;
+  outcome: Promise<DeliveryOutcome>;
+}
 
 const NAMES: Record<string, StanzaName> = { MESSAGE: 'message', PRESENCE: 'presence', IQ: 'iq' };
 
@@ -12,6 +19,8 @@ const NAMES: Record<string, StanzaName> = { MESSAGE: 'message', PRESENCE: 'prese
  */
 export class RoutedStanza {
   private parsed: Element | undefined;
+  /** Deliveries awaiting the edge's acknowledgement; the sender's Ack waits for them. */
+  readonly deliveries: PendingDelivery[] = [];
 
   constructor(
     readonly env: StanzaEnvelope,
@@ -19,7 +28,14 @@ export class RoutedStanza {
     /** As addressed; the sender's bare JID when the stanza had no `to` (RFC 6120 §10.3). */
     readonly to: Jid,
     private readonly parse: (xml: Uint8Array) => Element,
+    /** Sessions that already failed to take this stanza: routing it again skips them. */
+    readonly failed: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** A session this stanza may still go to (not one that failed to take it before). */
+  mayGoTo(session: SessionInfo): boolean {
+    return !this.failed.has(session.sessionId);
+  }
 
   get name(): StanzaName | undefined {
     return NAMES[this.env.kind];

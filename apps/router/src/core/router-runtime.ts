@@ -15,7 +15,7 @@ import {
 import { tryParseJid } from '#libs/jid';
 import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import { PartitionedService } from '#libs/runtime';
+import { PartitionedService, type FrameOutcome } from '#libs/runtime';
 import { IqDispatcher } from '#libs/xmpp-kit';
 import type { RouterContext, RouterDeps, RouterStats } from '../router.context.js';
 import type { RouterHooks } from '../router.hooks.js';
@@ -23,6 +23,7 @@ import type { IqRequest } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { route } from './routing.js';
+import { settleDeliveries } from './acked-delivery.js';
 
 /**
  * The router of one process: owns a share of the `routerIn` partitions, routes each partition's
@@ -32,7 +33,7 @@ import { route } from './routing.js';
 export class RouterRuntime extends PartitionedService<RouterHooks> implements RouterContext {
   readonly iq: IqDispatcher<IqRequest>;
   readonly startedAt = new Date();
-  readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0 };
+  readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0, rerouted: 0 };
 
   constructor(deps: RouterDeps) {
     super(deps, { name: 'router', membersBucket: buckets.routers });
@@ -78,26 +79,42 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
     else this.logger.debug({ to, name: el.name }, 'reply to a vanished session dropped');
   }
 
-  protected async onFrame(frame: Frame, msg: BusMessage): Promise<void> {
-    if (frame.stanza) await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
-    else if (frame.session) await this.onSession(frame.session);
+  /**
+   * A stanza is routed in the partition's turn; its Ack to the sender's edge waits until the
+   * deliveries it made are acknowledged or it was routed again (FrameOutcome), without holding up
+   * the partition. The sender's edge sends a session's next stanza only after that Ack, so a
+   * session's stanzas still arrive in order (RFC 6120 §10.1).
+   */
+  protected async onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome> {
+    if (frame.stanza) {
+      const st = await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
+      if (st && st.deliveries.length > 0) return { settled: this.settled(st) };
+    } else if (frame.session) await this.onSession(frame.session);
     else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
   }
 
-  /** Routes one stanza; an unexpected failure bounces it (wait, internal-server-error): never lost. */
-  async route(env: StanzaEnvelope): Promise<void> {
+  /** Resolves once every delivery `st` made was acknowledged, or the stanza was routed again. */
+  settled(st: RoutedStanza): Promise<void> {
+    return settleDeliveries(this, st, (env, failed) => this.route(env, failed));
+  }
+
+  /**
+   * Routes one stanza; an unexpected failure bounces it (wait, internal-server-error): never lost.
+   * Returns the routed stanza (with its pending deliveries), or undefined when it was dropped.
+   */
+  async route(env: StanzaEnvelope, failed?: ReadonlySet<string>): Promise<RoutedStanza | undefined> {
     this.stats.routed++;
     const from = tryParseJid(env.from);
     if (!from) {
       this.logger.warn({ from: env.from, stanzaId: env.id }, 'stanza without a valid from dropped');
-      return;
+      return undefined;
     }
     const to = env.to ? tryParseJid(env.to) : from.bare();
-    const st = new RoutedStanza(env, from, to ?? from.bare(), (xml) => this.parse(xml));
+    const st = new RoutedStanza(env, from, to ?? from.bare(), (xml) => this.parse(xml), failed);
     try {
       if (!to) {
         await this.bounce(st, new StanzaError('jid-malformed'));
-        return;
+        return st;
       }
       await route(st, this, (s, to) => this.forward(s, to));
     } catch (err) {
@@ -105,6 +122,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
       if (st.name !== 'presence') await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
       else throw err;
     }
+    return st;
   }
 
   private async onSession(ev: SessionEvent): Promise<void> {

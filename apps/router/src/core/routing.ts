@@ -4,6 +4,7 @@ import type { RouterContext } from '../router.context.js';
 import { dispatchIq } from './iq-boundary.js';
 import { messageToBare, messageToFull } from './message-rules.js';
 import type { RoutedStanza } from './routed-stanza.js';
+import { deliverAcked } from './acked-delivery.js';
 
 /** Hands a stanza to the service the table chose, on its partition subject, and waits for its Ack. */
 export type ServiceForwarder = (st: RoutedStanza, to: Extract<Address, { kind: 'service' }>) => Promise<void>;
@@ -51,6 +52,6 @@ async function toAccount(st: RoutedStanza, ctx: RouterContext): Promise<void> {
   if (st.name === 'message') return st.to.resource ? messageToFull(st, ctx) : messageToBare(st, st.to.toString(), ctx);
   // §8.5.3: an IQ to a full JID goes to that session or fails (results and errors: dropped).
   const session = st.hops === 0 ? await ctx.registry.get(st.to.toString()) : undefined;
-  if (session) await ctx.delivery.toSession(st.env, session);
+  if (session) deliverAcked(ctx, st, session); // edge dead, session gone: routed again, so bounced
   else await ctx.bounce(st, new StanzaError('service-unavailable')); // §8.5.3.2.3
 }

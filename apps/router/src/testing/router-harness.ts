@@ -10,7 +10,9 @@ import {
   subjects,
   type Ack,
   type Bus,
+  type BusSubscription,
   type Frame,
+  SESSION_GONE,
   type StanzaKind,
   requestRetrying,
 } from '#libs/bus';
@@ -35,22 +37,45 @@ export interface Received {
   el: Element;
 }
 
-/** An edge as the router sees it: sessions bound in the registry, stanzas sent with request(). */
+/** How a FakeEdge answers deliveries to one session (default: it takes them). */
+export type SessionBehaviour = 'gone' | 'silent';
+
+/**
+ * An edge as the router sees it: sessions bound in the registry, stanzas sent with request(), and
+ * deliveries acknowledged as a real edge does (taken, refused as `session-gone`, or never answered).
+ */
 export class FakeEdge {
   readonly received: Received[] = [];
   private counter = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly behaviour = new Map<string, SessionBehaviour>();
+  private readonly sub: BusSubscription;
 
   constructor(
     private readonly h: RouterHarness,
     readonly id: string,
   ) {
-    h.bus.subscribe(subjects.edgeDeliver(id), (msg) => {
+    this.sub = h.bus.subscribe(subjects.edgeDeliver(id), (msg) => {
       const frame = decodeFrame(msg.data);
       if (!frame.stanza?.target) return;
+      const sessionId = frame.stanza.target.sessionId;
+      const how = this.behaviour.get(sessionId);
+      if (how === 'silent') return;
+      if (how === 'gone') return msg.respond(encodeAck({ taken: false, error: SESSION_GONE }));
       const text = Buffer.from(frame.stanza.xml).toString('utf8');
-      this.received.push({ sessionId: frame.stanza.target.sessionId, el: parseElement(text, LIMITS) });
+      this.received.push({ sessionId, el: parseElement(text, LIMITS) });
+      msg.respond(encodeAck({ taken: true }));
     });
+  }
+
+  /** From now on, deliveries to `session` are refused (its stream is gone) or never answered (stalled). */
+  behave(session: SessionInfo, how: SessionBehaviour): void {
+    this.behaviour.set(session.sessionId, how);
+  }
+
+  /** The edge process is gone: nobody subscribes to its subject any more (its sessions stay in the registry). */
+  async die(): Promise<void> {
+    await this.sub.unsubscribe();
   }
 
   /** Binds `jid` (full) on this edge; available sessions have sent initial presence. */

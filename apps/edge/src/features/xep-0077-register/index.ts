@@ -1,4 +1,4 @@
-import { makeScramCredentials, normalizeUsername } from '#libs/auth';
+import { makeScramCredentials, normalizeUsername, passwordProblem } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { StorageConflictError } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
@@ -48,6 +48,8 @@ async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: E
   const password = query.getChildText('password') ?? '';
   const username = normalizeUsername(raw);
   if (!username || password.length === 0) return errorReply(iq, 'not-acceptable', { type: 'modify', text: 'a valid username and a password are required' });
+  const problem = passwordProblem(password);
+  if (problem) return errorReply(iq, 'not-acceptable', { type: 'modify', text: problem });
   try {
     jid(username, stream.domain);
   } catch {

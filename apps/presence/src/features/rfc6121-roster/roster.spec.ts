@@ -120,7 +120,7 @@ describe('RFC 6121 §2.5, §3.2: a roster change\'s side effects leave before it
   test('remove: the contact\'s unsubscribe/unsubscribed and every push are acknowledged before the result', async () => {
     // Deliveries acknowledged by the edge (as delivery-acks makes them): the result may only leave
     // once the side effects were taken, so a client that reacts to the result never sees them later.
-    const h = await PresenceHarness.start({}, { ackedDelivery: true });
+    const h = await PresenceHarness.start();
     try {
       const [alice, bob] = [await h.createUser('alice'), await h.createUser('bob')];
       const both = { subscription: 'both' as const, askOut: false, askIn: false, approved: false, groups: [] };

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Delivery, SESSION_GONE, decodeFrame, encodeAck, subjects, type StanzaEnvelope } from '#libs/bus';
+import { waitFor } from '#libs/testing';
+import { DOMAIN, startEdge, type EdgeHarness } from '../testing/edge-harness.js';
+import { RawClient } from '../testing/raw-client.js';
+
+/**
+ * The edge's side of acknowledged deliveries (docs/reliability.md): an acknowledgement once the
+ * stanza is handed to the connection, a refusal when the session is not there, and what a cut
+ * stream never wrote routed again (issue 9, loss 2: a client that stops reading).
+ */
+describe('edge deliveries', () => {
+  let h: EdgeHarness;
+  /** Stanzas the edge sent back to a router (hops > 0), by id. */
+  const back = new Map<string, StanzaEnvelope>();
+
+  before(async () => {
+    h = await startEdge({ edge: { limits: { maxWriteBufferBytes: 256 * 1024 } } }, { router: false });
+    await h.addUser('alice', 'secret');
+    h.bus.subscribe(subjects.routerIn(0).replace(/0$/, '*'), (msg) => {
+      const s = decodeFrame(msg.data).stanza;
+      if (s && (s.hops ?? 0) > 0) back.set(s.id, s);
+      msg.respond(encodeAck({ taken: true }));
+    });
+  });
+  after(() => h.stop());
+
+  const message = (to: string, id: string, body: string): StanzaEnvelope => ({
+    from: 'bob@example.test/x',
+    to,
+    kind: 'MESSAGE',
+    type: 'chat',
+    id,
+    xml: Buffer.from(`<message from="bob@example.test/x" to="${to}" type="chat" id="${id}"><body>${body}</body></message>`),
+  });
+
+  test('acknowledged once handed to the connection; refused (session-gone) for a session not here', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const jid = await c.login(DOMAIN, 'alice', 'secret', 'acks');
+      const { sessionId } = (await h.registry.get(jid))!;
+      const delivery = new Delivery(h.bus, 2_000);
+      assert.deepEqual(await delivery.toSession(message(jid, 'here', 'hi'), { edgeId: h.edge.edgeId, sessionId }), { ok: true });
+      assert.equal((await c.element()).attrs.id, 'here');
+      const gone = await delivery.toSession(message(jid, 'nobody', 'hi'), { edgeId: h.edge.edgeId, sessionId: 'no-such-session' });
+      assert.deepEqual(gone, { ok: false, reason: 'refused', detail: SESSION_GONE });
+      assert.equal(back.has('nobody'), false, 'a refused delivery stays the router’s: the edge does not send it back too');
+    } finally {
+      c.close();
+    }
+  });
+
+  test('a client that stops reading is cut; what its connection never wrote goes back to the router, nothing is lost', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    const jid = await c.login(DOMAIN, 'alice', 'secret', 'slow');
+    const { sessionId } = (await h.registry.get(jid))!;
+    const delivery = new Delivery(h.bus, 2_000);
+    c.pauseReading();
+    const acked: string[] = [];
+    const body = 'x'.repeat(8 * 1024);
+    for (let i = 0; i < 4000; i++) {
+      const outcome = await delivery.toSession(message(jid, `flood-${i}`, body), { edgeId: h.edge.edgeId, sessionId });
+      if (!outcome.ok) break; // cut: the router routes this one again itself
+      acked.push(`flood-${i}`);
+    }
+    assert.ok(acked.length < 4000, 'the stream was cut');
+    // The edge destroys the cut connection after its grace period: what it had not written is settled then.
+    await waitFor(() => h.edge.streams.size === 0, { what: 'the cut connection closed', timeoutMs: 15_000 });
+    c.resumeReading();
+    const read = new Set<string>();
+    // What the kernel had taken still arrives; the <policy-violation/> queued behind the unwritten
+    // bytes went with them.
+    for (;;) {
+      const ev = await c.next();
+      if (ev.kind === 'closed') break;
+      if (ev.kind === 'el' && ev.el.attrs.id) read.add(ev.el.attrs.id);
+    }
+    await waitFor(() => acked.every((id) => read.has(id) || back.has(id)), { what: 'every acknowledged stanza read or routed again' });
+    const rerouted = acked.filter((id) => back.has(id));
+    assert.ok(rerouted.length > 0, 'some stanzas were still unwritten at the cut');
+    for (const id of rerouted) {
+      assert.equal(back.get(id)!.hops, 1);
+      assert.equal(back.get(id)!.target, undefined);
+    }
+  });
+
+  test('ackWhenWritten (offline flush): acknowledged once written; never written → refused, and not sent back', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const jid = await c.login(DOMAIN, 'alice', 'secret', 'flush');
+      const { sessionId } = (await h.registry.get(jid))!;
+      const target = { edgeId: h.edge.edgeId, sessionId };
+      const delivery = new Delivery(h.bus, 5_000);
+      assert.deepEqual(await delivery.toSession(message(jid, 'w-read', 'hi'), target, { whenWritten: true }), { ok: true });
+      assert.equal((await c.element()).attrs.id, 'w-read');
+      const stream = h.edge.ctx.sessions.get(sessionId)!;
+      c.pauseReading();
+      const body = 'x'.repeat(8 * 1024);
+      for (let i = 0; stream.waitingOut.stanzas === 0; i++) {
+        assert.ok(i < 4000, 'the stream queues once the client stops reading');
+        await delivery.toSession(message(jid, `fill-${i}`, body), target);
+      }
+      let settled = false;
+      const pending = delivery.toSession(message(jid, 'w-never', body), target, { whenWritten: true }).finally(() => (settled = true));
+      await delivery.toSession(message(jid, 'after-w', body), target);
+      assert.equal(settled, false, 'queued behind unread stanzas: not acknowledged yet');
+      for (let i = 0; stream.state === 'bound'; i++) {
+        assert.ok(i < 4000, 'cut before 4,000 more');
+        await delivery.toSession(message(jid, `more-${i}`, body), target);
+      }
+      assert.deepEqual(await pending, { ok: false, reason: 'refused', detail: SESSION_GONE });
+      assert.equal(back.has('w-never'), false, 'its sender still has it: the edge does not route it again');
+    } finally {
+      c.close();
+    }
+  });
+});

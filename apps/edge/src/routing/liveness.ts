@@ -1,0 +1,85 @@
+import { KvConflictError, buckets, decodeSessionRecord, keys, type KvBucket } from '#libs/bus';
+import type { EdgeContext } from '../edge.context.js';
+
+/** How many heartbeats after a lapse re-check the sessions (a router's sweep may still be running). */
+const CHECKS_AFTER_LAPSE = 3;
+/** Session records read at once while checking. */
+const CHECK_BATCH = 100;
+
+/**
+ * The edge's liveness and its fencing (docs/reliability.md). The heartbeat key in `glider_edges`
+ * lives 3 × bus.heartbeatMs; routers end the sessions of an edge whose key is gone (EdgeSweeper).
+ * Each heartbeat is a compare-and-set on the revision of the previous one, so an edge that was
+ * stalled (SIGSTOP, a long GC pause, cut off from NATS) past that finds out at its next heartbeat:
+ * the key expired, the update conflicts. It then checks every bound stream's registry record, now
+ * and at the next heartbeats, and ends the streams whose record is gone — their sessions were swept,
+ * so nothing would be routed to them any more — with <reset/> (RFC 6120 §4.9.3.16: the state
+ * negotiated for the stream is no longer valid; the client negotiates afresh). A session is never
+ * left half alive: able to send, but receiving nothing.
+ */
+export class EdgeLiveness {
+  private revision = 0;
+  private checksLeft = 0;
+  /** A beat still running (NATS slow or away): the next one is skipped, not raced against it. */
+  private beating = false;
+  private sessionsKv: KvBucket | undefined;
+
+  constructor(
+    private readonly ctx: EdgeContext,
+    private readonly edges: KvBucket,
+  ) {}
+
+  /** Puts the heartbeat; after a lapse, fences the sessions the routers swept meanwhile. */
+  async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await this.heartbeat();
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const key = keys.edge(this.ctx.edgeId);
+    const value = Buffer.from(String(Date.now()));
+    try {
+      if (this.revision === 0) this.revision = await this.edges.put(key, value);
+      else this.revision = await this.edges.update(key, value, this.revision);
+    } catch (err) {
+      if (!(err instanceof KvConflictError)) {
+        this.ctx.logger.warn({ err: (err as Error).message }, 'edge heartbeat failed');
+        return;
+      }
+      this.ctx.logger.warn({ edgeId: this.ctx.edgeId }, 'edge liveness lapsed: its heartbeat expired; checking its sessions');
+      this.checksLeft = CHECKS_AFTER_LAPSE;
+      this.revision = 0;
+      return this.heartbeat();
+    }
+    if (this.checksLeft > 0) {
+      this.checksLeft--;
+      await this.fence().catch((err: unknown) => this.ctx.logger.warn({ err: (err as Error).message }, 'session check after a lapse failed; next heartbeat retries'));
+    }
+  }
+
+  /** Ends the bound streams whose session record is gone or belongs to another session. */
+  async fence(): Promise<number> {
+    const kv = (this.sessionsKv ??= await this.ctx.bus.kv(buckets.sessions));
+    const bound = [...this.ctx.sessions.values()].filter((s) => s.state === 'bound' && s.jid?.resource);
+    let ended = 0;
+    for (let i = 0; i < bound.length; i += CHECK_BATCH) {
+      await Promise.all(
+        bound.slice(i, i + CHECK_BATCH).map(async (stream) => {
+          const jid = stream.jid!;
+          const entry = await kv.get(keys.session(jid.bare().toString(), jid.resource));
+          const record = entry && entry.operation === 'PUT' ? decodeSessionRecord(entry.value) : undefined;
+          if (record?.session?.sessionId === stream.sessionId || stream.state !== 'bound') return;
+          ended++;
+          stream.error('reset', 'this session ended while its server was unreachable; reconnect');
+        }),
+      );
+    }
+    if (ended > 0) this.ctx.logger.warn({ edgeId: this.ctx.edgeId, ended, checked: bound.length }, 'streams of swept sessions ended with <reset/>');
+    return ended;
+  }
+}

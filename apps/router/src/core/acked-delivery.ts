@@ -1,0 +1,55 @@
+import type { DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
+import type { SessionInfo } from '#libs/sessions';
+import type { RouterContext } from '../router.context.js';
+import type { RoutedStanza } from './routed-stanza.js';
+
+/** Routes a stanza once more, avoiding the sessions that failed to take it; the new RoutedStanza. */
+export type Reroute = (env: StanzaEnvelope, failed: ReadonlySet<string>) => Promise<RoutedStanza | undefined>;
+
+/**
+ * Hands `st` to `session`'s edge and keeps the acknowledgement on the stanza: the router owns the
+ * stanza until the edge says it handed it to the connection (docs/reliability.md).
+ */
+export function deliverAcked(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): void {
+  st.deliveries.push({ session, outcome: ctx.delivery.toSession(st.env, session) });
+}
+
+/**
+ * Waits for the deliveries of `st`. When every one failed — the edge is gone (no responders),
+ * refused (the session is gone, its stream closing), or did not answer in bus.deliveryAckTimeoutMs —
+ * the stanza is routed again as to a vanished resource (RFC 6121 §8.5.3.2 with `hops` + 1, skipping
+ * the sessions that failed): another resource, offline storage, or an error to the sender. One
+ * delivery that succeeded is enough for a stanza that went to several resources (RFC 6121 §8.5.2.1.1:
+ * any of them may answer); the others are not redone, so nobody gets it twice.
+ */
+export function settleDeliveries(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
+  const [only] = st.deliveries;
+  // The common case, one delivery taken: one promise, nothing else allocated.
+  if (st.deliveries.length === 1 && only) return only.outcome.then((o) => (o.ok ? undefined : rerouteAfter(ctx, st, [{ session: only.session, outcome: o }], reroute)));
+  return settleAll(ctx, st, reroute);
+}
+
+async function settleAll(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
+  if (st.deliveries.length === 0) return;
+  const outcomes = await Promise.all(st.deliveries.map(async (d) => ({ session: d.session, outcome: await d.outcome })));
+  if (outcomes.some((o) => o.outcome.ok)) return;
+  await rerouteAfter(ctx, st, outcomes, reroute);
+}
+
+async function rerouteAfter(ctx: RouterContext, st: RoutedStanza, outcomes: { session: SessionInfo; outcome: DeliveryOutcome }[], reroute: Reroute): Promise<void> {
+  const failed = new Set(st.failed);
+  for (const { session, outcome } of outcomes) {
+    failed.add(session.sessionId);
+    logFailure(ctx, st, session, outcome);
+  }
+  ctx.stats.rerouted++;
+  const next = await reroute({ ...st.env, hops: st.hops + 1 }, failed);
+  if (next) await settleDeliveries(ctx, next, reroute);
+}
+
+function logFailure(ctx: RouterContext, st: RoutedStanza, session: SessionInfo, outcome: DeliveryOutcome): void {
+  if (outcome.ok) return;
+  const fields = { to: st.env.to, stanzaId: st.env.id, kind: st.env.kind, edgeId: session.edgeId, reason: outcome.reason, detail: outcome.detail };
+  // A dead or stalled edge fails every stanza routed to it until the sweep: debug, not a flood.
+  ctx.logger.debug(fields, 'delivery not acknowledged; routing the stanza again');
+}
