@@ -51,6 +51,7 @@ export class EdgeServer {
   private heartbeat: NodeJS.Timeout | undefined;
   private kv: KvBucket | undefined;
   private liveness: EdgeLiveness | undefined;
+  private offReconnect: (() => void) | undefined;
   private draining: Promise<void> | undefined;
   private lastStanzas = 0;
   private lastReportAt = Date.now();
@@ -107,6 +108,8 @@ export class EdgeServer {
     this.liveness = new EdgeLiveness(this.ctx, this.kv);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), config.bus.heartbeatMs);
+    // Back from a bus outage: heartbeat at once (routers hold their sweep off only bus.outageGraceMs).
+    this.offReconnect = bus.onReconnect(() => void this.beat(true));
     this.heartbeat.unref();
     await this.listeners.start(this.tlsOptions(this.cert));
     if (config.tls.watch) {
@@ -193,6 +196,7 @@ export class EdgeServer {
     await Promise.allSettled([...this.ctx.pending]);
     this.watch?.stop();
     clearInterval(this.heartbeat);
+    this.offReconnect?.();
     for (const s of this.subs) await s.unsubscribe().catch(() => undefined);
     this.subs.length = 0;
     await this.kv?.delete(keys.edge(this.edgeId)).catch(() => undefined);
@@ -202,8 +206,8 @@ export class EdgeServer {
   }
 
   /** The heartbeat (and fencing after a lapse: routing/liveness.ts), then the load report. */
-  private async beat(): Promise<void> {
-    await this.liveness?.beat();
+  private async beat(force = false): Promise<void> {
+    await this.liveness?.beat(force);
     await this.report();
   }
 

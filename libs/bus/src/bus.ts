@@ -74,6 +74,13 @@ export interface Bus {
   flush(): Promise<void>;
   /** For readiness: undefined when connected, else why not. */
   health(): string | undefined;
+  /**
+   * Calls `listener` each time the connection comes back after it was lost (never on the
+   * in-process bus, which cannot lose it). Returns the function that removes the listener.
+   */
+  onReconnect(listener: () => void): () => void;
+  /** performance.now() when the connection last came back after a loss; undefined if it never was lost. */
+  lastReconnectAt(): number | undefined;
   close(): Promise<void>;
 }
 

@@ -122,6 +122,15 @@ export class InProcessBus implements Bus {
     return this.closed ? 'bus closed' : undefined;
   }
 
+  /** In one process the bus is never lost, so it never comes back. */
+  onReconnect(): () => void {
+    return () => undefined;
+  }
+
+  lastReconnectAt(): number | undefined {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.dispatcher.settled();

@@ -23,6 +23,7 @@ const busConfig = (url: string, credentialsFile?: string) => ({
   heartbeatMs: 1_000,
   sessionMarkerPurgeMs: 0,
   deliveryAckTimeoutMs: 2_000,
+  outageGraceMs: 10_000,
 });
 
 describe('NATS bus resilience', () => {
@@ -64,12 +65,18 @@ describe('NATS bus resilience', () => {
     await waitFor(() => seen.length === 1, { what: 'initial watch value' });
     assert.equal(dec(await bus.request('svc.echo', enc('one'), { timeoutMs: 5_000 })), 'one');
     assert.equal(bus.health(), undefined);
+    assert.equal(bus.lastReconnectAt(), undefined, 'never lost its connection yet');
+    let reconnects = 0;
+    const off = bus.onReconnect(() => reconnects++);
 
     const restarted = s.restart();
     await waitFor(() => bus.health() !== undefined, { what: 'health to report the disconnection' });
     assert.match(bus.health()!, /NATS|reconnect/);
     await restarted;
     await waitFor(() => bus.health() === undefined, { timeoutMs: 30_000, what: 'the bus to reconnect' });
+    assert.equal(reconnects, 1, 'the reconnect listener ran once');
+    assert.ok(bus.lastReconnectAt()! <= performance.now());
+    off();
 
     assert.equal(dec(await bus.request('svc.echo', enc('two'), { timeoutMs: 5_000 })), 'two');
     assert.equal(dec((await kv.get('k'))!.value), 'before', 'JetStream KV kept its data');

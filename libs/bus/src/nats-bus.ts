@@ -67,6 +67,8 @@ export class NatsBus implements Bus {
   private readonly buckets = new Map<string, Promise<KvBucket>>();
   private notConnected: string | undefined;
   private closing = false;
+  private reconnectedAt: number | undefined;
+  private readonly reconnectListeners = new Set<() => void>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -98,13 +100,13 @@ export class NatsBus implements Bus {
       noAsyncTraces: true,
     });
     const bus = new NatsBus(nc, logger, config.requestTimeoutMs);
-    bus.onReconnect = () => {
+    bus.resetBackoff = () => {
       attempt = 0;
     };
     return bus;
   }
 
-  private onReconnect: () => void = () => undefined;
+  private resetBackoff: () => void = () => undefined;
 
   publish(subject: string, data: Uint8Array): void {
     try {
@@ -231,6 +233,15 @@ export class NatsBus implements Bus {
     return this.notConnected;
   }
 
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  lastReconnectAt(): number | undefined {
+    return this.reconnectedAt;
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -262,8 +273,16 @@ export class NatsBus implements Bus {
           break;
         case 'reconnect':
           this.notConnected = undefined;
-          this.onReconnect();
+          this.reconnectedAt = performance.now();
+          this.resetBackoff();
           this.logger.info?.({ server: s.server }, 'NATS reconnected');
+          for (const listener of this.reconnectListeners) {
+            try {
+              listener();
+            } catch (err) {
+              this.logger.error({ err }, 'NATS reconnect listener failed');
+            }
+          }
           break;
         case 'error':
           this.logger.error({ err: s.error }, 'NATS error');

@@ -133,6 +133,13 @@ export const busSchema = z.strictObject({
    * above twice this: the sender's stanza is acknowledged only after its deliveries are.
    */
   deliveryAckTimeoutMs: ms.min(10).default(2_000),
+  /**
+   * After its NATS connection comes back from an outage (nats-server restarted, network cut), a
+   * router sweeps no dead edge for this long: the edges cut off by the same outage reconnect (their
+   * reconnect back-off is at most 5 s) and heartbeat again first, so a bus outage ends no session
+   * (docs/reliability.md, "Bus outages"). An edge that died meanwhile is swept this much later.
+   */
+  outageGraceMs: ms.default(10_000),
 });
 
 export const mongodbSchema = z.strictObject({

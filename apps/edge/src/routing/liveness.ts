@@ -22,6 +22,11 @@ export class EdgeLiveness {
   private checksLeft = 0;
   /** A beat still running (NATS slow or away): the next one is skipped, not raced against it. */
   private beating = false;
+  /**
+   * Bumped by a beat forced after a reconnect: a beat started before it (its request went with the
+   * lost connection and only times out after bus.requestTimeoutMs) no longer sets the revision.
+   */
+  private generation = 0;
   private sessionsKv: KvBucket | undefined;
 
   constructor(
@@ -29,24 +34,31 @@ export class EdgeLiveness {
     private readonly edges: KvBucket,
   ) {}
 
-  /** Puts the heartbeat; after a lapse, fences the sessions the routers swept meanwhile. */
-  async beat(): Promise<void> {
-    if (this.beating) return;
+  /**
+   * Puts the heartbeat; after a lapse, fences the sessions the routers swept meanwhile. `force`
+   * (the bus just reconnected) beats even while an older beat still waits on the lost connection:
+   * routers wait only bus.outageGraceMs for the edges to come back.
+   */
+  async beat(force = false): Promise<void> {
+    if (this.beating && !force) return;
+    const generation = force ? ++this.generation : this.generation;
     this.beating = true;
     try {
-      await this.heartbeat();
+      await this.heartbeat(generation);
     } finally {
-      this.beating = false;
+      if (generation === this.generation) this.beating = false;
     }
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(generation: number): Promise<void> {
     const key = keys.edge(this.ctx.edgeId);
     const value = Buffer.from(String(Date.now()));
     try {
-      if (this.revision === 0) this.revision = await this.edges.put(key, value);
-      else this.revision = await this.edges.update(key, value, this.revision);
+      const revision = this.revision === 0 ? await this.edges.put(key, value) : await this.edges.update(key, value, this.revision);
+      if (generation !== this.generation) return; // a forced beat superseded this one
+      this.revision = revision;
     } catch (err) {
+      if (generation !== this.generation) return;
       if (!(err instanceof KvConflictError)) {
         this.ctx.logger.warn({ err: (err as Error).message }, 'edge heartbeat failed');
         return;
@@ -54,7 +66,7 @@ export class EdgeLiveness {
       this.ctx.logger.warn({ edgeId: this.ctx.edgeId }, 'edge liveness lapsed: its heartbeat expired; checking its sessions');
       this.checksLeft = CHECKS_AFTER_LAPSE;
       this.revision = 0;
-      return this.heartbeat();
+      return this.heartbeat(generation);
     }
     if (this.checksLeft > 0) {
       this.checksLeft--;

@@ -5,6 +5,11 @@ import type { RouterContext } from '../router.context.js';
  * Ends the sessions of dead edges (architecture.md, "Dead edges"): an edge that stopped putting its
  * heartbeat in `glider_edges` for two sweeps in a row is dead. Every router sweeps; the registry's
  * compare-and-set remove lets only one of them win each session, and only the winner publishes ENDED.
+ *
+ * A bus outage (nats-server restarted) silences every edge at once, and their heartbeats may expire
+ * meanwhile (nats-server also expires keys by age when it starts again). So while its own bus is
+ * away, and for bus.outageGraceMs after it came back, a router counts no edge as missing: the edges
+ * reconnect and heartbeat again first (docs/reliability.md, "Bus outages").
  */
 export class EdgeSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -15,6 +20,8 @@ export class EdgeSweeper {
   private readonly missingOnce = new Set<string>();
   private sweeping = false;
   private rounds = 0;
+  /** True while sweeps are held off after an outage (to log its start and end once). */
+  private holding = false;
 
   constructor(
     private readonly ctx: RouterContext,
@@ -36,6 +43,7 @@ export class EdgeSweeper {
 
   async sweep(): Promise<void> {
     if (this.sweeping || !this.edges || !this.sessions) return;
+    if (this.holdOff()) return;
     this.sweeping = true;
     try {
       const alive = new Set((await this.edges.keys()).map(untoken));
@@ -58,6 +66,23 @@ export class EdgeSweeper {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /** True while the bus is away or came back less than bus.outageGraceMs ago; forgets edges missed before. */
+  private holdOff(): boolean {
+    const { bus, config, logger } = this.ctx;
+    const back = bus.lastReconnectAt();
+    const away = bus.health() !== undefined;
+    const hold = away || (back !== undefined && performance.now() - back < config.bus.outageGraceMs);
+    if (hold) {
+      // A miss counted before or during the outage says nothing about the edge: start over.
+      this.missingOnce.clear();
+      if (!this.holding) logger.info({ outageGraceMs: config.bus.outageGraceMs }, 'bus outage: dead-edge sweep held off until the edges are back');
+    } else if (this.holding) {
+      logger.info('dead-edge sweep resumed after the bus outage');
+    }
+    this.holding = hold;
+    return hold;
   }
 
   private async sessionEdges(): Promise<Set<string>> {
