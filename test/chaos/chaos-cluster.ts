@@ -18,6 +18,8 @@ export interface ChaosClusterOptions {
   /** Extra GLIDER_* settings for one member, by name (e.g. `edge-2`). */
   memberEnv?: Record<string, Record<string, string>>;
   logLevel?: string;
+  /** A nats-server already started (the cluster stops it with the rest); a new one when absent. */
+  nats?: NatsProcess;
 }
 
 interface Member {
@@ -42,7 +44,7 @@ export class ChaosCluster {
 
   static async start(opts: ChaosClusterOptions = {}): Promise<ChaosCluster> {
     const dataDir = mkdtempSync(join(tmpdir(), 'glider-chaos-'));
-    const nats = await NatsProcess.start(mkdtempSync(join(dataDir, 'nats-')));
+    const nats = opts.nats ?? (await NatsProcess.start(mkdtempSync(join(dataDir, 'nats-'))));
     const c = new ChaosCluster(dataDir, nats);
     try {
       await c.boot(opts);
