@@ -22,6 +22,8 @@ Options:
                        the server makes on first start)
   --tls                connect with TLS (default: admin.tls); --ca FILE verifies the server with it
                        (default: admin.caFile, else the system's CAs)
+  --tls-server-name N  the name the server's certificate must cover (default: the --server host;
+                       e.g. the admin Service's name through kubectl port-forward)
   --timeout MS         time each call may take (default 10000)
   -h, --help           this help
 
@@ -38,6 +40,7 @@ interface Options {
   'token-file'?: string;
   tls?: boolean;
   ca?: string;
+  'tls-server-name'?: string;
   'password-file'?: string;
   help?: boolean;
 }
@@ -55,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
         'token-file': { type: 'string' },
         tls: { type: 'boolean' },
         ca: { type: 'string' },
+        'tls-server-name': { type: 'string' },
         'password-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -75,7 +79,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     connection = connectionOptions(values, config);
     // the config's own address: its certificate may be for another name (admin.tlsServerName)
-    if (values.server === undefined && config?.admin.tlsServerName) connection.serverName = config.admin.tlsServerName;
+    const serverName = values['tls-server-name'] ?? (values.server === undefined ? config?.admin.tlsServerName : undefined);
+    if (serverName) connection.serverName = serverName;
   } catch (err) {
     return fail((err as Error).message);
   }
