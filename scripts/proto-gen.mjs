@@ -171,7 +171,7 @@ function fromWireText(t, name) {
   for (const o of realOneofs(t)) {
     out.push(`  switch (m.${o.name}) {`);
     for (const f of o.fieldsArray) out.push(`    case '${f.name}':`, `      out.${f.name} = ${fromWireValue(f, `m.${f.name}!`, name)};`, '      break;');
-    out.push('  }');
+    out.push('    default:', `      break; // none set, or one a newer writer added (ignored: changes are additive)`, '  }');
   }
   out.push('  return out;', '}', '');
   return out;

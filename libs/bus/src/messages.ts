@@ -316,6 +316,8 @@ export function frameFromWire(m: FrameWire): Frame {
     case 'load':
       out.load = loadReportFromWire(m.load!);
       break;
+    default:
+      break; // none set, or one a newer writer added (ignored: changes are additive)
   }
   return out;
 }

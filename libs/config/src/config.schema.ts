@@ -200,7 +200,7 @@ export const httpSchema = z.strictObject({
 export const telemetrySchema = z.strictObject({
   serviceName: z.string().default('glider'),
   /** OTLP/HTTP endpoint for traces and metrics, e.g. http://otel-collector:4318; none = off. */
-  otlpEndpoint: z.string().url().optional(),
+  otlpEndpoint: z.url().optional(),
 });
 
 export const logSchema = z.strictObject({
