@@ -90,13 +90,18 @@ describe('admin API on the pod network: the operator-generated shape (TLS + clus
   });
 
   it('from elsewhere: --tls --ca --token-file (and the Service name) get through', async () => {
-    const r = await ctl(['--server', server, '--tls', '--ca', files.ca, '--tls-server-name', 'chat-admin.glider.svc', '--token-file', files.token, 'user', 'list', 'localhost'], { cwd: dir });
+    const r = await ctl(
+      ['--server', server, '--tls', '--ca', files.ca, '--tls-server-name', 'chat-admin.glider.svc', '--token-file', files.token, 'user', 'list', 'localhost'],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /tess@localhost/);
   });
 
   it('TLS without the token: UNAUTHENTICATED', async () => {
-    const r = await ctl(['--server', server, '--tls', '--ca', files.ca, '--tls-server-name', 'chat-admin.glider.svc', 'user', 'list', 'localhost'], { cwd: dir });
+    const r = await ctl(['--server', server, '--tls', '--ca', files.ca, '--tls-server-name', 'chat-admin.glider.svc', 'user', 'list', 'localhost'], {
+      cwd: dir,
+    });
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /not authenticated/);
     assert.doesNotMatch(r.stdout, /tess@localhost/);
@@ -112,7 +117,25 @@ describe('admin API on the pod network: the operator-generated shape (TLS + clus
     const other = await createCa('someone else', new Date(), 86_400_000);
     const otherCa = join(dir, 'other-ca.crt');
     writeFileSync(otherCa, other.certPem);
-    const r = await ctl(['--server', server, '--tls', '--ca', otherCa, '--tls-server-name', 'chat-admin.glider.svc', '--token-file', files.token, '--timeout', '3000', 'user', 'list', 'localhost'], { cwd: dir });
+    const r = await ctl(
+      [
+        '--server',
+        server,
+        '--tls',
+        '--ca',
+        otherCa,
+        '--tls-server-name',
+        'chat-admin.glider.svc',
+        '--token-file',
+        files.token,
+        '--timeout',
+        '3000',
+        'user',
+        'list',
+        'localhost',
+      ],
+      { cwd: dir },
+    );
     assert.equal(r.code, 1, r.stdout);
     assert.doesNotMatch(r.stdout, /tess@localhost/);
   });

@@ -23,7 +23,10 @@ function readerOf(objects: KubernetesObject[]): Reader {
 describe('the admin token Secret (ensureAdminToken against the API emulator)', { timeout: 30_000 }, () => {
   let k: TestCluster;
   let ctx: (secrets: KubernetesObject[]) => ControllerContext;
-  const token = (): string => Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64').toString('utf8').trim();
+  const token = (): string =>
+    Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64')
+      .toString('utf8')
+      .trim();
   before(async () => {
     k = await new TestCluster().start();
     const api = KubernetesObjectApi.makeApiClient(k.kubeConfig());
