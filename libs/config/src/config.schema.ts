@@ -187,6 +187,11 @@ export const adminSchema = z.strictObject({
   tls: z.boolean().default(false),
   /** CA file gliderctl verifies the admin server's certificate with (admin.tls); default: the system's. */
   caFile: z.string().min(1).optional(),
+  /**
+   * The name gliderctl checks the admin server's certificate for when it dials the config's own
+   * address (admin.tls; e.g. the admin Service's name in a Kubernetes pod); default: the host dialled.
+   */
+  tlsServerName: z.string().min(1).optional(),
 });
 
 export const httpSchema = z.strictObject({

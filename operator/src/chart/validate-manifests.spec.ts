@@ -10,7 +10,8 @@ import type { XmppCluster } from '../api/v1alpha1/types.js';
 import { deployment } from '../controllers/xmppcluster/desired/deployment.js';
 import { configMap, gliderConfig } from '../controllers/xmppcluster/desired/glider-config.js';
 import { podDisruptionBudget } from '../controllers/xmppcluster/desired/pod-disruption-budget.js';
-import { componentService } from '../controllers/xmppcluster/desired/services.js';
+import { componentService, internalService } from '../controllers/xmppcluster/desired/services.js';
+import { adminTokenSecret } from '../controllers/xmppcluster/admin-token.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { validateManifests } from './validate-manifests.js';
 
@@ -62,9 +63,11 @@ describe('rendered manifest validation', () => {
     };
     const objs = [
       configMap(x, gliderConfig(x)),
-      deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
-      deployment(x, 'router', x.spec.components.router, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
+      deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } }),
+      deployment(x, 'router', x.spec.components.router, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } }),
       componentService(x, 'edge')!,
+      internalService(x, 'router')!,
+      adminTokenSecret(x),
       podDisruptionBudget(x, 'edge', x.spec.components.edge),
     ];
     for (const o of objs) assert.deepEqual(k8s.validate(o as Record<string, unknown>), [], `${o.kind}`);

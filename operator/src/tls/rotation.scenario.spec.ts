@@ -26,7 +26,7 @@ describe('certificate renewal and CA rotation with overlap', { timeout: 60_000 }
   it('issues a server certificate for every domain and service subdomain, signed by the cluster CA', async () => {
     const tls = secret('tls-tls');
     const info = certInfo(tls['tls.crt'])!;
-    for (const n of ['example.com', 'conference.example.com', 'upload.example.com', 'tls-edge.glider.svc']) assert.ok(info.dnsNames.includes(n), n);
+    for (const n of ['example.com', 'conference.example.com', 'upload.example.com', 'tls-edge.glider.svc', 'tls-admin.glider.svc']) assert.ok(info.dnsNames.includes(n), n);
     assert.ok(await signedBy(tls['tls.crt']!, secret('tls-ca')['tls.crt']!));
     assert.equal(k.cluster('tls').status.certificate.notAfter, info.notAfter.toISOString().replace(/\.\d+Z$/, 'Z'));
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { xmppClusterCrd } from '../../api/v1alpha1/crd.js';
 import { MemoryLoadSource } from '../../autoscaler/load-source.js';
+import { certInfo } from '../../tls/pki.js';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
 
 describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
@@ -56,6 +57,35 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     const pods = k.list('pods').filter((p) => p.metadata.labels['app.kubernetes.io/component'] === 'edge');
     assert.ok(pods.every((p) => p.metadata.annotations['glider.im/config-hash'] !== before));
     assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.org'));
+  });
+
+  it('admin API: one token Secret made once and kept, mounted in the router pods; TLS off loopback via a ClusterIP Service', async () => {
+    const token = (): string => Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64').toString('utf8').trim();
+    const first = token();
+    assert.ok(first.length >= 32, 'a random token');
+    const secret = k.get('secrets', 'chat-admin-token');
+    assert.equal(secret.metadata.ownerReferences[0].uid, k.cluster('chat').metadata.uid);
+    // reconciles (spec changes) keep the same token
+    const hash = k.get('deployments', 'chat-router', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'];
+    await k.request('PATCH', `${clustersPath}/chat`, { spec: { config: { log: { level: 'debug' } } } }, 'application/merge-patch+json');
+    await waitFor('reconciled', () => k.get('deployments', 'chat-router', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'] !== hash);
+    assert.equal(token(), first, 'the token is never replaced by a reconcile');
+    const pod = k.get('deployments', 'chat-router', 'apps/v1').spec.template.spec;
+    const vol = pod.volumes.find((v: any) => v.secret?.secretName === 'chat-admin-token');
+    assert.ok(vol, 'mounted in the router pods');
+    assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === vol.name && m.readOnly && m.mountPath === '/etc/glider/secrets/admin'));
+    const config = k.get('configmaps', 'chat-config').data['config.yaml'] as string;
+    assert.match(config, /admin:\n(\s+.*\n)*?\s+host: 0\.0\.0\.0\n/);
+    assert.match(config, /admin:\n(\s+.*\n)*?\s+tls: true\n/);
+    assert.match(config, /tokenFile: \/etc\/glider\/secrets\/admin\/token\n/);
+    const svc = k.get('services', 'chat-admin');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5582]);
+    const crt = Buffer.from(k.get('secrets', 'chat-tls').data['tls.crt'], 'base64').toString('utf8');
+    assert.ok(certInfo(crt)!.dnsNames.includes(`chat-admin.${NS}.svc`), 'the server certificate covers the admin Service');
+    // deleted by hand: a new one is made (and announced), never silently swapped while it exists
+    await k.request('DELETE', `/api/v1/namespaces/${NS}/secrets/chat-admin-token`);
+    await waitFor('new token', () => token() && token() !== first);
   });
 
   it('a child deleted by hand is recreated', async () => {

@@ -8,11 +8,12 @@ import type { ControllerContext } from './context.js';
 import { deployment } from './desired/deployment.js';
 import { configHash, configMap, gliderConfig } from './desired/glider-config.js';
 import { podDisruptionBudget } from './desired/pod-disruption-budget.js';
-import { componentService } from './desired/services.js';
+import { componentService, internalService } from './desired/services.js';
 import { CLUSTER_LABEL, FINALIZER, names } from './names.js';
 import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
 import { ensureTls } from './tls-source.js';
+import { ensureAdminToken } from './admin-token.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
 
@@ -57,6 +58,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   }
   const tls = await ensureTls(ctx, x);
   problems.push(...tls.problems);
+  problems.push(...(await ensureAdminToken(ctx, x)));
   const natsRef = x.spec.nats.credentialsSecretRef;
   const natsCreds = natsRef ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key] : undefined;
   const bus = ctx.loads.ensure(x.spec.nats.url, natsCreds);
@@ -79,7 +81,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     desiredNames.add(`Deployment/${deployName}`);
     if (!blocked) {
       const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
-      await apply(ctx, deployment(x, c, spec, { replicas: decision.replicas, configHash: hash, tlsSecretName: tls.cert.secretName, image }));
+      await apply(ctx, deployment(x, c, spec, { replicas: decision.replicas, configHash: hash, tlsSecretName: tls.cert.secretName, adminTokenSecretName: names.adminTokenSecret(x), image }));
     }
     if (spec.autoscaling ? spec.autoscaling.minReplicas > 1 : spec.replicas > 1) {
       desiredNames.add(`PodDisruptionBudget/${deployName}`);
@@ -89,6 +91,11 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     if (service) {
       desiredNames.add(`Service/${deployName}`);
       if (!blocked) await apply(ctx, service);
+    }
+    const inCluster = internalService(x, c);
+    if (inCluster) {
+      desiredNames.add(`Service/${inCluster.metadata.name}`);
+      if (!blocked) await apply(ctx, inCluster);
     }
     observed[c] = observe(live, decision.replicas, decision.draining);
   }
