@@ -73,7 +73,8 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
   const pkg = loadPackageDefinition(loadSync(protoPath(), { ...LOADER_OPTIONS })) as unknown as {
     glider: { admin: { v1: { Admin: new (address: string, creds: ChannelCredentials, options: Record<string, string>) => Client } } };
   };
-  const named: Record<string, string> = conn.tls && conn.serverName ? { 'grpc.ssl_target_name_override': conn.serverName, 'grpc.default_authority': conn.serverName } : {};
+  const named: Record<string, string> =
+    conn.tls && conn.serverName ? { 'grpc.ssl_target_name_override': conn.serverName, 'grpc.default_authority': conn.serverName } : {};
   const client = new pkg.glider.admin.v1.Admin(server, conn.tls ? credentials.createSsl(conn.ca) : credentials.createInsecure(), named);
   const metadata = new Metadata();
   if (conn.token) metadata.set('authorization', `Bearer ${conn.token}`);
@@ -82,7 +83,9 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     (req: unknown): Promise<never> =>
       new Promise((resolve, reject) => {
         const fn = (client as unknown as Record<string, Unary>)[method]!.bind(client);
-        fn(req, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => (err ? reject(toCallError(err, timeoutMs, conn)) : resolve(res as never)));
+        fn(req, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) =>
+          err ? reject(toCallError(err, timeoutMs, conn)) : resolve(res as never),
+        );
       });
   return {
     AddUser: call('AddUser'),

@@ -51,7 +51,12 @@ describe('admin API over TLS', () => {
     const port = await freePort();
     const config = loadConfig({
       env: {},
-      overrides: { domains: ['localhost'], dataDir: dir.path, tls: { certFile, keyFile: join(dir.path, 'tls.key') }, admin: { host: '127.0.0.1', grpcPort: port, tls: true } },
+      overrides: {
+        domains: ['localhost'],
+        dataDir: dir.path,
+        tls: { certFile, keyFile: join(dir.path, 'tls.key') },
+        admin: { host: '127.0.0.1', grpcPort: port, tls: true },
+      },
     });
     storage = new EmbeddedStorage({ dataDir: dir.path });
     await storage.open();

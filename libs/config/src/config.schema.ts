@@ -144,7 +144,10 @@ export const busSchema = z.strictObject({
 
 export const mongodbSchema = z.strictObject({
   url: z.string().default('mongodb://127.0.0.1:27017'),
-  database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'not a valid MongoDB database name').default('glider'),
+  database: z
+    .string()
+    .regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'not a valid MongoDB database name')
+    .default('glider'),
   poolSize: z.number().int().min(1).max(1000).default(20),
   connectTimeoutMs: ms.default(10_000),
   operationTimeoutMs: ms.default(10_000),

@@ -10,8 +10,12 @@ export function componentsTemplate(): string {
   const spec = '(.Values.cluster.spec | default dict)';
   const withPorts = componentNames.filter((c) => declaration(c).ports.length > 0);
   const portsOf = (c: ComponentName): string[] => {
-    const always = declaration(c).ports.filter((p) => !p.webSocket).map((p) => `${p.port} (${p.description})`);
-    const ws = declaration(c).ports.filter((p) => p.webSocket).map((p) => `${p.port} (${p.description})`);
+    const always = declaration(c)
+      .ports.filter((p) => !p.webSocket)
+      .map((p) => `${p.port} (${p.description})`);
+    const ws = declaration(c)
+      .ports.filter((p) => p.webSocket)
+      .map((p) => `${p.port} (${p.description})`);
     return [
       `{{- define "glider.ports.${c}" -}}`,
       `{{- $webSocket := dig "edgeService" "webSocket" true ${spec} -}}`,

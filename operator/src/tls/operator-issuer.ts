@@ -58,7 +58,8 @@ export async function planOperatorTls(cluster: XmppCluster, caData: SecretData |
   const bundle = ca.certPem + (previous ?? '');
 
   const wanted = serverDnsNames(cluster);
-  let server: KeyPair | undefined = serverData?.['tls.crt'] && serverData['tls.key'] ? { certPem: serverData['tls.crt'], keyPem: serverData['tls.key'] } : undefined;
+  let server: KeyPair | undefined =
+    serverData?.['tls.crt'] && serverData['tls.key'] ? { certPem: serverData['tls.crt'], keyPem: serverData['tls.key'] } : undefined;
   let info = certInfo(server?.certPem);
   const renewBefore = parseDuration(tls.renewBefore);
   const stale =
@@ -73,7 +74,11 @@ export async function planOperatorTls(cluster: XmppCluster, caData: SecretData |
     info = certInfo(server.certPem)!;
     rotated.server = true;
   }
-  const next = [info!.notAfter.getTime() - renewBefore, caCert.notAfter.getTime() - caRenewBefore, prevInfo && previous ? prevInfo.notAfter.getTime() : Infinity];
+  const next = [
+    info!.notAfter.getTime() - renewBefore,
+    caCert.notAfter.getTime() - caRenewBefore,
+    prevInfo && previous ? prevInfo.notAfter.getTime() : Infinity,
+  ];
   return {
     caData: { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem, ...(previous ? { 'previous.crt': previous } : {}) },
     serverData: { 'tls.crt': server!.certPem, 'tls.key': server!.keyPem, 'ca.crt': bundle },

@@ -34,7 +34,10 @@ describe('components.ts: the one declaration of what can be deployed and offered
         const listening = listenPorts(app, config, { admin: app === 'router' });
         const served = [...servedPorts(c, webSocket), ...internalPorts(c)];
         for (const p of served) {
-          assert.ok(listening.some((l) => l.key === p.configKey && l.port === p.port), `${c} offers ${p.name} ${p.port}, and ${p.configKey} listens there`);
+          assert.ok(
+            listening.some((l) => l.key === p.configKey && l.port === p.port),
+            `${c} offers ${p.name} ${p.port}, and ${p.configKey} listens there`,
+          );
         }
         const undeclared = listening.filter((l) => l.port !== HTTP_PORT && ![...declaration(c).ports, ...internalPorts(c)].some((p) => p.configKey === l.key));
         assert.deepEqual(undeclared, [], `${c} listens on ports components.ts does not declare`);

@@ -49,7 +49,14 @@ export const COMPONENTS = {
     ports: [
       { name: 'xmpp-client', port: 5222, configKey: 'edge.c2sPort', description: 'c2s, STARTTLS' },
       { name: 'xmpps-client', port: 5223, configKey: 'edge.directTlsPort', description: 'direct TLS' },
-      { name: 'ws', port: 5280, configKey: 'edge.wsPort', description: 'WebSocket, plain, behind your TLS proxy', appProtocol: 'kubernetes.io/ws', webSocket: true },
+      {
+        name: 'ws',
+        port: 5280,
+        configKey: 'edge.wsPort',
+        description: 'WebSocket, plain, behind your TLS proxy',
+        appProtocol: 'kubernetes.io/ws',
+        webSocket: true,
+      },
       { name: 'wss', port: 5443, configKey: 'edge.wssPort', description: 'WebSocket over TLS', appProtocol: 'kubernetes.io/wss', webSocket: true },
     ],
   },
@@ -59,7 +66,10 @@ export const COMPONENTS = {
     instanceIdEnv: 'GLIDER_ROUTER__ID',
     ports: [],
     // gliderctl and in-cluster tools; TLS with the cluster certificate and the admin token (docs/security.md).
-    internal: { service: 'admin', ports: [{ name: 'admin', port: 5582, configKey: 'admin.grpcPort', description: 'admin gRPC API (TLS and the admin token)' }] },
+    internal: {
+      service: 'admin',
+      ports: [{ name: 'admin', port: 5582, configKey: 'admin.grpcPort', description: 'admin gRPC API (TLS and the admin token)' }],
+    },
   },
   presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
   muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },

@@ -33,16 +33,27 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
     assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
     const svc = k.get('services', 'chat-edge');
-    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5222, 5223, 5280, 5443], 'what the edge serves: no s2s port until it has an s2s listener');
+    assert.deepEqual(
+      svc.spec.ports.map((p: any) => p.port),
+      [5222, 5223, 5280, 5443],
+      'what the edge serves: no s2s port until it has an s2s listener',
+    );
     assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.com'));
     assert.ok(k.get('secrets', 'chat-tls').data['tls.crt']);
     assert.ok(k.get('secrets', 'chat-ca').data['tls.key']);
     assert.ok(k.get('poddisruptionbudgets', 'chat-router', 'policy/v1'));
     // What `kubectl get xmppclusters` prints: every printer column resolves on a Ready cluster.
     const cols = xmppClusterCrd().spec.versions[0]!.additionalPrinterColumns as { name: string; jsonPath: string }[];
-    const at = (o: any, path: string) => path.split(/\.|\[(\d+)\]/).filter(Boolean).reduce((v, key) => v?.[key], o);
+    const at = (o: any, path: string) =>
+      path
+        .split(/\.|\[(\d+)\]/)
+        .filter(Boolean)
+        .reduce((v, key) => v?.[key], o);
     const row = Object.fromEntries(cols.map((c) => [c.name, at(ready, c.jsonPath)]));
-    assert.deepEqual({ ...row, 'Cert-Expiry': typeof row['Cert-Expiry'], Age: typeof row['Age'] }, { Phase: 'Ready', Ready: '3/3', Domain: 'example.com', 'Cert-Expiry': 'string', Age: 'string' });
+    assert.deepEqual(
+      { ...row, 'Cert-Expiry': typeof row['Cert-Expiry'], Age: typeof row['Age'] },
+      { Phase: 'Ready', Ready: '3/3', Domain: 'example.com', 'Cert-Expiry': 'string', Age: 'string' },
+    );
     const managers = k.get('deployments', 'chat-edge', 'apps/v1').metadata.managedFields.map((m: any) => m.manager);
     assert.ok(managers.includes('glider-operator'));
   });
@@ -60,7 +71,10 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('admin API: one token Secret made once and kept, mounted in the router pods; TLS off loopback via a ClusterIP Service', async () => {
-    const token = (): string => Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64').toString('utf8').trim();
+    const token = (): string =>
+      Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64')
+        .toString('utf8')
+        .trim();
     const first = token();
     assert.ok(first.length >= 32, 'a random token');
     const secret = k.get('secrets', 'chat-admin-token');
@@ -80,7 +94,10 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.match(config, /tokenFile: \/etc\/glider\/secrets\/admin\/token\n/);
     const svc = k.get('services', 'chat-admin');
     assert.equal(svc.spec.type, 'ClusterIP');
-    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5582]);
+    assert.deepEqual(
+      svc.spec.ports.map((p: any) => p.port),
+      [5582],
+    );
     const crt = Buffer.from(k.get('secrets', 'chat-tls').data['tls.crt'], 'base64').toString('utf8');
     assert.ok(certInfo(crt)!.dnsNames.includes(`chat-admin.${NS}.svc`), 'the server certificate covers the admin Service');
     // deleted by hand: a new one is made (and announced), never silently swapped while it exists
@@ -106,7 +123,12 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('a hand edit of an owned field is put back (force apply takes ownership)', async () => {
-    await k.request('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`, { spec: { replicas: 7 } }, 'application/merge-patch+json');
+    await k.request(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`,
+      { spec: { replicas: 7 } },
+      'application/merge-patch+json',
+    );
     await waitFor('replicas restored', () => k.get('deployments', 'chat-router', 'apps/v1').spec.replicas === 3);
   });
 
@@ -159,37 +181,56 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('a missing Secret shows in Degraded with its name, and clears when the Secret appears', async () => {
-    await k.request('POST', clustersPath, sampleCluster('sec', { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'nats-creds', key: 'credentials' } } }));
+    await k.request(
+      'POST',
+      clustersPath,
+      sampleCluster('sec', { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'nats-creds', key: 'credentials' } } }),
+    );
     const degraded = await waitFor('Degraded', () => k.cluster('sec')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
     assert.equal(degraded.reason, 'SecretNotFound');
     assert.match(degraded.message, /nats\.credentialsSecretRef: Secret glider\/nats-creds not found/);
     assert.equal(k.cluster('sec').status.phase, 'Degraded');
     assert.equal(k.get('deployments', 'sec-edge', 'apps/v1'), undefined, 'no rollout while a Secret is missing');
-    await k.request('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'nats-creds' }, data: { credentials: Buffer.from('u:p').toString('base64') } });
+    await k.request('POST', `/api/v1/namespaces/${NS}/secrets`, {
+      metadata: { name: 'nats-creds' },
+      data: { credentials: Buffer.from('u:p').toString('base64') },
+    });
     await waitFor('Ready after the Secret appeared', () => k.cluster('sec')?.status?.phase === 'Ready');
   });
 
   it('an invalid config block is reported as InvalidConfig', async () => {
     await k.request('POST', clustersPath, sampleCluster('cfg', { config: { edge: { c2sPortt: 1 } } }));
-    const c = await waitFor('InvalidConfig', () => k.cluster('cfg')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidConfig'));
+    const c = await waitFor('InvalidConfig', () =>
+      k.cluster('cfg')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidConfig'),
+    );
     assert.match(c.message, /c2sPortt/);
   });
 
   it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } }, spec: {} });
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+      metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } },
+      spec: {},
+    });
     const r = await k.request('DELETE', `${clustersPath}/chat`);
     assert.equal(r.code, 200);
     await waitFor('cluster gone', () => k.cluster('chat') === undefined);
-    await waitFor('children collected', () => ['deployments', 'services', 'configmaps', 'secrets'].every((res) => k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat')));
+    await waitFor('children collected', () =>
+      ['deployments', 'services', 'configmaps', 'secrets'].every((res) =>
+        k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat'),
+      ),
+    );
     assert.ok(k.get('persistentvolumeclaims', 'data'), 'PVC kept');
   });
 
   it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
     await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
     await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } }, spec: {} });
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+      metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } },
+      spec: {},
+    });
     await k.request('DELETE', `${clustersPath}/wipe`);
     await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
-    assert.ok(k.get('persistentvolumeclaims', 'data'), 'other clusters\' PVCs untouched');
+    assert.ok(k.get('persistentvolumeclaims', 'data'), "other clusters' PVCs untouched");
   });
 });

@@ -36,7 +36,10 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   const s = x.spec;
   const app = declaration(c).app;
   if (!app) throw new Error(`no Deployment for ${c}: it has no app (components.ts)`);
-  const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.config(x) } }, { name: 'tmp', emptyDir: {} }];
+  const volumes: Record<string, unknown>[] = [
+    { name: 'config', configMap: { name: names.config(x) } },
+    { name: 'tmp', emptyDir: {} },
+  ];
   const mounts: Record<string, unknown>[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     { name: 'tmp', mountPath: '/tmp' },
@@ -45,15 +48,24 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
   // Only the pods serving the admin API get its token (read-only; the operator made it once).
   if (internalPorts(c).some((p) => p.configKey === 'admin.grpcPort')) {
-    volumes.push({ name: 'admin-token', secret: { secretName: inputs.adminTokenSecretName, defaultMode: 0o440, items: [{ key: ADMIN_TOKEN_KEY, path: 'token' }] } });
+    volumes.push({
+      name: 'admin-token',
+      secret: { secretName: inputs.adminTokenSecretName, defaultMode: 0o440, items: [{ key: ADMIN_TOKEN_KEY, path: 'token' }] },
+    });
     mounts.push({ name: 'admin-token', mountPath: dirOf(ADMIN_TOKEN), readOnly: true });
   }
   if (s.nats.credentialsSecretRef) {
-    volumes.push({ name: 'nats-credentials', secret: { secretName: s.nats.credentialsSecretRef.name, items: [{ key: s.nats.credentialsSecretRef.key, path: 'credentials' }] } });
+    volumes.push({
+      name: 'nats-credentials',
+      secret: { secretName: s.nats.credentialsSecretRef.name, items: [{ key: s.nats.credentialsSecretRef.key, path: 'credentials' }] },
+    });
     mounts.push({ name: 'nats-credentials', mountPath: dirOf(NATS_CREDENTIALS), readOnly: true });
   }
   if (s.mongodb.credentialsSecretRef) {
-    volumes.push({ name: 'mongodb-credentials', secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] } });
+    volumes.push({
+      name: 'mongodb-credentials',
+      secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] },
+    });
     mounts.push({ name: 'mongodb-credentials', mountPath: dirOf(MONGODB_CREDENTIALS), readOnly: true });
   }
   const env: Record<string, unknown>[] = [
@@ -63,7 +75,8 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-  if (s.mongodb.urlSecretRef) env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
+  if (s.mongodb.urlSecretRef)
+    env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   const edge = c === 'edge';
   return {

@@ -49,7 +49,10 @@ describe('desired objects (pure builders)', () => {
     const item = vol.secret.items[0];
     assert.equal(`${mount.mountPath}/${item.path}`, tokenFile);
     assert.equal(item.key, 'token');
-    assert.ok(router.containers[0]!.ports.some((p: any) => p.containerPort === 5582), 'the admin port is a container port');
+    assert.ok(
+      router.containers[0]!.ports.some((p: any) => p.containerPort === 5582),
+      'the admin port is a container port',
+    );
     for (const c of ['edge', 'presence'] as const) {
       const pod = deployment(x, c, x.spec.components[c], inputs).spec.template.spec;
       assert.ok(!pod.volumes.some((v: any) => v.secret?.secretName === 'chat-admin-token'), `${c} pods do not get the admin token`);
@@ -61,7 +64,10 @@ describe('desired objects (pure builders)', () => {
     assert.equal(svc.metadata.name, 'chat-admin');
     assert.equal(svc.spec.type, 'ClusterIP');
     assert.equal(svc.spec.selector['app.kubernetes.io/component'], 'router');
-    assert.deepEqual(svc.spec.ports.map((p) => p.port), [5582]);
+    assert.deepEqual(
+      svc.spec.ports.map((p) => p.port),
+      [5582],
+    );
     assert.equal(internalService(cluster({}), 'edge'), undefined);
   });
 
@@ -72,7 +78,13 @@ describe('desired objects (pure builders)', () => {
 
   it('edge pods run non-root, read-only, with secrets as volumes and the drain timeout as grace period', () => {
     const x = cluster({ drainTimeoutSeconds: 45, mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } } });
-    const d = deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } });
+    const d = deployment(x, 'edge', x.spec.components.edge, {
+      replicas: 2,
+      configHash: 'h',
+      tlsSecretName: 'chat-tls',
+      adminTokenSecretName: 'chat-admin-token',
+      image: { repository: 'r', tag: 't' },
+    });
     const pod = d.spec.template.spec;
     assert.equal(pod.terminationGracePeriodSeconds, 60);
     assert.equal(pod.securityContext.runAsNonRoot, true);
@@ -89,7 +101,13 @@ describe('desired objects (pure builders)', () => {
       const file = join(dir, 'config.yaml');
       writeFileSync(file, configMap(x, gliderConfig(x)).data['config.yaml']);
       for (const c of componentNames.filter(isBuilt)) {
-        const d = deployment(x, c, x.spec.components[c], { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } });
+        const d = deployment(x, c, x.spec.components[c], {
+          replicas: 1,
+          configHash: 'h',
+          tlsSecretName: 'chat-tls',
+          adminTokenSecretName: 'chat-admin-token',
+          image: { repository: 'r', tag: 't' },
+        });
         const env: Record<string, string> = {};
         for (const e of d.spec.template.spec.containers[0]!.env as any[]) {
           env[e.name] = e.value ?? (e.valueFrom.fieldRef ? `chat-${c}-abc12` : 'mongodb://u:p@mongo:27017');

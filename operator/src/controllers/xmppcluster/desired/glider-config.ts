@@ -25,7 +25,10 @@ function listenerKeys(): Obj {
   for (const c of componentNames) {
     for (const p of [...declaration(c).ports, ...internalPorts(c)]) {
       const [first, ...rest] = p.configKey.split('.').reverse();
-      out = merge(out, rest.reduce<Obj>((acc, key) => ({ [key]: acc }), { [first!]: p.port }));
+      out = merge(
+        out,
+        rest.reduce<Obj>((acc, key) => ({ [key]: acc }), { [first!]: p.port }),
+      );
     }
   }
   return out;
@@ -45,7 +48,11 @@ export function gliderConfig(x: XmppCluster): Obj {
     bus: { kind: 'nats', url: s.nats.url, ...(s.nats.credentialsSecretRef ? { credentialsFile: NATS_CREDENTIALS } : {}) },
     storage: {
       kind: 'mongodb',
-      mongodb: { ...(s.mongodb.url ? { url: s.mongodb.url } : {}), database: s.mongodb.database, ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}) },
+      mongodb: {
+        ...(s.mongodb.url ? { url: s.mongodb.url } : {}),
+        database: s.mongodb.database,
+        ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}),
+      },
     },
     http: { host: '0.0.0.0', port: HTTP_PORT },
     // The admin API (router pods) is reached over the pod network through the `<cluster>-admin`

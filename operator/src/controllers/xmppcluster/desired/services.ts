@@ -41,7 +41,13 @@ export function internalService(x: XmppCluster, c: ComponentName) {
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(x, c),
-      ports: internal.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+      ports: internal.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.port,
+        protocol: 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
     },
   };
 }
