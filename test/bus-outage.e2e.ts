@@ -98,7 +98,10 @@ describe('a nats-server restart within bus.outageGraceMs', () => {
     await ben.waitFor("amy's presence", isPresence('amy@localhost', undefined));
 
     const streamEvents: string[] = [];
-    for (const [name, cl] of [['amy', amy], ['ben', ben]] as const) {
+    for (const [name, cl] of [
+      ['amy', amy],
+      ['ben', ben],
+    ] as const) {
       cl.xmpp.on('error', (err: { condition?: string; message?: string }) => streamEvents.push(`${name}: error ${err.condition ?? err.message}`));
       cl.xmpp.on('disconnect', () => streamEvents.push(`${name}: disconnected`));
     }
@@ -116,7 +119,10 @@ describe('a nats-server restart within bus.outageGraceMs', () => {
     await amy.send(xml('message', { to: 'ben@localhost/pc', type: 'chat' }, xml('body', {}, 'and back')));
     await ben.waitFor('the answer', isMessageWithBody('and back'), 30_000);
     assert.deepEqual(streamEvents, [], 'no stream ended');
-    for (const [who, cl, other] of [['amy', amy, 'ben'], ['ben', ben, 'amy']] as const) {
+    for (const [who, cl, other] of [
+      ['amy', amy, 'ben'],
+      ['ben', ben, 'amy'],
+    ] as const) {
       assert.equal(cl.stanzas.filter(isPresence(`${other}@localhost`, 'unavailable')).length, 0, `${who} saw ${other} unavailable`);
     }
   });
