@@ -8,9 +8,9 @@
 // GLIDER_STORAGE__MONGODB__URL=... to run it on MongoDB instead of the shared embedded store.
 // CLUSTER_NODE_ARGS_EDGE='--cpu-prof --cpu-prof-dir=/tmp/prof' (or _ROUTER, _PRESENCE; CLUSTER_NODE_ARGS
 // for all) adds node options to those processes only, e.g. to profile one bench run.
-import { ensureNode24 } from "./node24.mjs";
+import { ensureNode24 } from './node24.mjs';
 
 await ensureNode24();
-const { cluster } = await import("../dist/test/harness/cluster-cli.js");
+const { cluster } = await import('../dist/test/harness/cluster-cli.js');
 
 await cluster(process.argv.slice(2));

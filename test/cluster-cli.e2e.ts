@@ -63,15 +63,27 @@ async function up(run: Run): Promise<{ adminPort: number; healthPorts: Record<st
 
 /** The stop report lines in order: `stopped <name> (<phase>, exit ...)`. */
 function stopSteps(output: string): { name: string; phase: string; already: boolean }[] {
-  return [...output.matchAll(/^ {2}stopped (\S+) \((\w+), exit [^,)]+(, had already exited)?\)$/gm)].map((m) => ({ name: m[1]!, phase: m[2]!, already: m[3] !== undefined }));
+  return [...output.matchAll(/^ {2}stopped (\S+) \((\w+), exit [^,)]+(, had already exited)?\)$/gm)].map((m) => ({
+    name: m[1]!,
+    phase: m[2]!,
+    already: m[3] !== undefined,
+  }));
 }
 
 function assertOrderedStop(output: string): void {
   const steps = stopSteps(output);
   assert.deepEqual(steps.map((s) => s.name).sort(), ['edge-1', 'edge-2', 'nats-server', 'presence-1', 'router-1', 'router-2'], output);
-  assert.deepEqual(steps.filter((s) => s.already), [], 'every process was still up when its turn came');
+  assert.deepEqual(
+    steps.filter((s) => s.already),
+    [],
+    'every process was still up when its turn came',
+  );
   const phases = steps.map((s) => s.phase);
-  assert.deepEqual(phases, [...phases].sort((a, b) => ['edges', 'services', 'nats'].indexOf(a) - ['edges', 'services', 'nats'].indexOf(b)), 'edges, then services, then nats');
+  assert.deepEqual(
+    phases,
+    [...phases].sort((a, b) => ['edges', 'services', 'nats'].indexOf(a) - ['edges', 'services', 'nats'].indexOf(b)),
+    'edges, then services, then nats',
+  );
   assert.match(output, /^stopped in \d+\.\d s$/m);
 }
 

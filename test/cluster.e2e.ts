@@ -57,7 +57,10 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
     const ask = async (id: string) => {
       await ivy.send(xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })));
       const answer = await ivy.waitFor(`the answer to ${id}`, (s) => s.is('iq') && s.attrs.id === id, 30_000);
-      return answer.attrs.type === 'error' ? (['service-unavailable', 'internal-server-error', 'remote-server-timeout'].find((c) => answer.getChild('error')?.getChild(c, stanzas)) ?? 'other-error') : answer.attrs.type;
+      return answer.attrs.type === 'error'
+        ? (['service-unavailable', 'internal-server-error', 'remote-server-timeout'].find((c) => answer.getChild('error')?.getChild(c, stanzas)) ??
+            'other-error')
+        : answer.attrs.type;
     };
     try {
       assert.equal(await ask('r0'), 'result');

@@ -99,6 +99,10 @@ describe('delivery acknowledgements and fencing on a cluster', () => {
     await ned.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     const mia = await on(1, 'mia', 'pc');
     await mia.waitFor('the last stored message', (s) => s.is('message') && s.attrs.id === 'f199', 60_000);
-    assert.deepEqual(mia.stanzas.filter((s) => s.is('message')).map((s) => s.attrs.id), ids, 'all, in order, once');
+    assert.deepEqual(
+      mia.stanzas.filter((s) => s.is('message')).map((s) => s.attrs.id),
+      ids,
+      'all, in order, once',
+    );
   });
 });

@@ -25,7 +25,8 @@ async function startCollector(): Promise<{ url: string; spans: SpanSeen[]; serve
         try {
           for (const rs of JSON.parse(body).resourceSpans ?? []) {
             const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === 'service.name')?.value?.stringValue ?? '';
-            for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '' });
+            for (const ss of rs.scopeSpans ?? [])
+              for (const s of ss.spans ?? []) spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '' });
           }
         } catch {
           // not JSON (a protobuf exporter): ignored, and the test below says what it saw
@@ -69,7 +70,11 @@ describe('tracing', () => {
         }
         return undefined;
       };
-      await waitFor(() => chain() !== undefined, { timeoutMs: 40_000, intervalMs: 250, what: `edge.route → router.route → edge.deliver spans (saw ${collector.spans.length})` });
+      await waitFor(() => chain() !== undefined, {
+        timeoutMs: 40_000,
+        intervalMs: 250,
+        what: `edge.route → router.route → edge.deliver spans (saw ${collector.spans.length})`,
+      });
       const [route, routed, delivered] = chain()!;
       assert.equal(routed.traceId, route.traceId);
       assert.equal(delivered.traceId, route.traceId);

@@ -44,7 +44,14 @@ async function main(): Promise<void> {
   for (const name of names) {
     const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
     const started = Date.now();
-    const outcome = await STARTERS[name]!({ dir, domain: opts.target.domain, userPrefix: opts.target.userPrefix, password: opts.target.password, users, profile: Boolean(values.profile) });
+    const outcome = await STARTERS[name]!({
+      dir,
+      domain: opts.target.domain,
+      userPrefix: opts.target.userPrefix,
+      password: opts.target.password,
+      users,
+      profile: Boolean(values.profile),
+    });
     if (!outcome.ok) {
       const line = `${name}: ${name.startsWith('glider') ? 'not available yet' : 'could not run'} (${outcome.reason})`;
       console.log(line);
@@ -54,7 +61,9 @@ async function main(): Promise<void> {
     }
     running = outcome.target;
     const t = outcome.target;
-    console.log(`${name}: up on port ${t.port} in ${((Date.now() - started) / 1000).toFixed(1)} s with ${users} accounts; ${t.processes.map((p) => `${p.name}=${p.pid}`).join(' ')}`);
+    console.log(
+      `${name}: up on port ${t.port} in ${((Date.now() - started) / 1000).toFixed(1)} s with ${users} accounts; ${t.processes.map((p) => `${p.name}=${p.pid}`).join(' ')}`,
+    );
     notes.push(...t.notes);
     let heap = '';
     try {

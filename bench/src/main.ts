@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     const cpu = renderCpuPerUnit(results);
     if (cpu) console.log(`\n${cpu}`);
     if (results.some((r) => r.generator.saturated)) {
-      console.log('\nA generator process was near 100 % of a core: raise --workers, the figures may be the generator\'s limit.');
+      console.log("\nA generator process was near 100 % of a core: raise --workers, the figures may be the generator's limit.");
     }
   }
 }

@@ -42,7 +42,11 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 // main.ts started OpenTelemetry first: this is its Prometheus exporter.
 const prometheus = ensureMetrics();
-const health = new HealthServer({ ready: () => manager.hasSynced, leader: () => manager.isLeader, metrics: (req, res) => prometheus.getMetricsRequestHandler(req, res) });
+const health = new HealthServer({
+  ready: () => manager.hasSynced,
+  leader: () => manager.isLeader,
+  metrics: (req, res) => prometheus.getMetricsRequestHandler(req, res),
+});
 await health.listen(settings.healthPort);
 await manager.start();
 log.info({ identity: settings.identity, watchNamespace: settings.watchNamespace || '(all)' }, 'glider operator started');

@@ -28,13 +28,26 @@ describe('the operator process, unchanged, against the emulator over TLS (KUBECO
     writeFileSync(kubeconfig, k.api.kubeconfig(NS));
     const healthPort = await freePort();
     proc = spawn(process.execPath, [main], {
-      env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS, POD_NAME: 'operator-main', WATCH_NAMESPACE: NS, LOG_LEVEL: 'warn', HEALTH_PORT: String(healthPort), LEASE_DURATION_SECONDS: '5' },
+      env: {
+        ...process.env,
+        KUBECONFIG: kubeconfig,
+        POD_NAMESPACE: NS,
+        POD_NAME: 'operator-main',
+        WATCH_NAMESPACE: NS,
+        LOG_LEVEL: 'warn',
+        HEALTH_PORT: String(healthPort),
+        LEASE_DURATION_SECONDS: '5',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += String(d)));
     await k.request('POST', clustersPath, sampleCluster('proc'));
-    await waitFor('children and status from the process', () => k.get('deployments', 'proc-edge', 'apps/v1') && k.cluster('proc')?.status?.observedGeneration, 20_000);
+    await waitFor(
+      'children and status from the process',
+      () => k.get('deployments', 'proc-edge', 'apps/v1') && k.cluster('proc')?.status?.observedGeneration,
+      20_000,
+    );
     assert.equal(k.get('leases', 'glider-operator', 'coordination.k8s.io/v1').spec.holderIdentity, 'operator-main');
     // The same exporter as the apps': OpenTelemetry's, with its resource (service glider-operator).
     const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();

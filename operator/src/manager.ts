@@ -61,9 +61,14 @@ export class Manager {
     const enqueue = (key: string | undefined) => key && this.queue?.add(key);
     const byOwner = (o: KubernetesObject) => {
       const owner = o.metadata?.ownerReferences?.find((r) => r.kind === 'XmppCluster' && r.apiVersion === API_VERSION);
-      return owner ? `${o.metadata!.namespace}/${owner.name}` : o.metadata?.labels?.[CLUSTER_LABEL] ? `${o.metadata.namespace}/${o.metadata.labels[CLUSTER_LABEL]}` : undefined;
+      return owner
+        ? `${o.metadata!.namespace}/${owner.name}`
+        : o.metadata?.labels?.[CLUSTER_LABEL]
+          ? `${o.metadata.namespace}/${o.metadata.labels[CLUSTER_LABEL]}`
+          : undefined;
     };
-    const inNamespace = (o: KubernetesObject) => this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata.namespace}/${x.metadata.name}`));
+    const inNamespace = (o: KubernetesObject) =>
+      this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata.namespace}/${x.metadata.name}`));
     const cache = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, onChange: (o: T) => void, labelSelector?: string) => {
       const c = new Cache<T>(kc, { apiVersion, kind, path: collectionPath(apiVersion, plural, ns), namespace: ns, labelSelector }, onChange, log);
       this.caches.push(c);
@@ -85,7 +90,8 @@ export class Manager {
         secrets: cache('v1', 'Secret', 'secrets', inNamespace),
       },
       loads: new LoadRegistry(opts.loadSourceFactory, opts.loadStaleMs ?? 30_000, (busKey) => {
-        for (const x of this.clusters.list()) if (busKey === x.spec.nats.url || busKey.startsWith(`${x.spec.nats.url}#`)) this.queue?.addAfter(`${x.metadata.namespace}/${x.metadata.name}`, 500);
+        for (const x of this.clusters.list())
+          if (busKey === x.spec.nats.url || busKey.startsWith(`${x.spec.nats.url}#`)) this.queue?.addAfter(`${x.metadata.namespace}/${x.metadata.name}`, 500);
       }),
       autoscaler: new Autoscaler(),
       log,

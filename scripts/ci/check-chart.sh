@@ -71,6 +71,7 @@ echo 'notes: {{ include "notes" . | toJson }}' > "$tmp/chart/templates/notes-as-
 notes() { "$HELM" template glider "$tmp/chart" -n glider $KUBE "${CLUSTER_SET[@]}" "$@" --show-only templates/notes-as-template.yaml; }
 notes > "$tmp/notes.txt"
 grep -q "5222 (c2s, STARTTLS), 5223 (direct TLS), 5280" "$tmp/notes.txt" || { echo "FAIL: NOTES do not list the edge ports" >&2; exit 1; }
+grep -q 'glider-admin.\{1,2\} Service: 5582' "$tmp/notes.txt" || { echo "FAIL: NOTES do not name the admin Service and port" >&2; exit 1; }
 if grep -q 5269 "$tmp/notes.txt"; then echo "FAIL: NOTES offer 5269, which nothing serves" >&2; exit 1; fi
 notes --set cluster.spec.edgeService.webSocket=false > "$tmp/notes.txt"
 if grep -Eq "5280|5443" "$tmp/notes.txt"; then echo "FAIL: NOTES offer WebSocket ports with webSocket=false" >&2; exit 1; fi

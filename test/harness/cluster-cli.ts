@@ -45,10 +45,15 @@ export function describeCluster(c: Cluster): string {
   return [
     `Glider cluster up (domain ${c.domain})`,
     line('nats-server', c.natsUrl + (c.nats ? ` (JetStream in a temporary store, pid ${c.nats.pid})` : ' (yours)')),
-    ...c.byRole('router').map((p) => line(p.role, `health/metrics http://127.0.0.1:${p.httpPort}/metrics${p.role === 'router-1' ? `, admin gRPC 127.0.0.1:${c.adminPort}` : ''}`)),
+    ...c
+      .byRole('router')
+      .map((p) => line(p.role, `health/metrics http://127.0.0.1:${p.httpPort}/metrics${p.role === 'router-1' ? `, admin gRPC 127.0.0.1:${c.adminPort}` : ''}`)),
     ...c.byRole('presence').map((p) => line(p.role, `health/metrics http://127.0.0.1:${p.httpPort}/metrics`)),
     ...c.edges.map((e, i) =>
-      line(`edge-${i + 1}`, `c2s ${e.c2sPort} (STARTTLS), ${e.directTlsPort} (direct TLS), wss ${e.wssPort}, health/metrics http://127.0.0.1:${edges[i]?.httpPort}/metrics`),
+      line(
+        `edge-${i + 1}`,
+        `c2s ${e.c2sPort} (STARTTLS), ${e.directTlsPort} (direct TLS), wss ${e.wssPort}, health/metrics http://127.0.0.1:${edges[i]?.httpPort}/metrics`,
+      ),
     ),
     line('data', `${c.dataDir} (SQLite ${join(c.dataDir, 'glider.db')}; kept across runs)`),
     line('certificate', `${join(c.dataDir, 'tls', 'self-signed.crt')} (self-signed; GLIDER_TLS__CERT_FILE/KEY_FILE bring your own)`),
@@ -104,7 +109,10 @@ export async function cluster(argv: string[]): Promise<void> {
     }
   }
   const dataDir = resolve(values['data-dir']);
-  const edgePorts = base === 0 ? undefined : [0, 10000].map((off) => ({ c2sPort: base + off, directTlsPort: base + 1 + off, wssPort: base + 221 + off, wsPort: base + 58 + off }));
+  const edgePorts =
+    base === 0
+      ? undefined
+      : [0, 10000].map((off) => ({ c2sPort: base + off, directTlsPort: base + 1 + off, wssPort: base + 221 + off, wsPort: base + 58 + off }));
   let stopping: Promise<void> | undefined;
   const up: { cluster?: Cluster } = {};
   // Installed before anything starts: a Ctrl-C while starting stops what is up, in order.

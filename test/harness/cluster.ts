@@ -87,8 +87,14 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         }),
       );
     };
-    await phase('edges', processes.filter((p) => p.role.startsWith('edge')));
-    await phase('services', processes.filter((p) => !p.role.startsWith('edge')));
+    await phase(
+      'edges',
+      processes.filter((p) => p.role.startsWith('edge')),
+    );
+    await phase(
+      'services',
+      processes.filter((p) => !p.role.startsWith('edge')),
+    );
     if (nats) {
       const r = await nats.stop();
       const e: StopEvent = { phase: 'nats', name: 'nats-server', ...r };

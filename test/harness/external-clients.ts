@@ -32,7 +32,17 @@ export function slixmpp(args: string[]): Promise<ExternalResult> {
 }
 
 /** go-sendxmpp sends stdin as one message to the recipients; trusts only the server's certificate. */
-export function goSendxmpp(opts: { jid: string; password: string; host: string; port: number; directTls: boolean; certPem: string; certDir: string; to: string; body: string }): Promise<ExternalResult> {
+export function goSendxmpp(opts: {
+  jid: string;
+  password: string;
+  host: string;
+  port: number;
+  directTls: boolean;
+  certPem: string;
+  certDir: string;
+  to: string;
+  body: string;
+}): Promise<ExternalResult> {
   const caFile = join(opts.certDir, 'go-sendxmpp-ca.pem');
   writeFileSync(caFile, opts.certPem);
   const [user] = opts.jid.split('@');

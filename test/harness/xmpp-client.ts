@@ -1,5 +1,5 @@
 import { setDefaultCACertificates, getCACertificates } from 'node:tls';
-import { client as xmppClient, xml, type Client, type XmlElement } from "@xmpp/client";
+import { client as xmppClient, xml, type Client, type XmlElement } from '@xmpp/client';
 
 export { xml };
 export type XmppElement = XmlElement;

@@ -70,7 +70,10 @@ export async function chatScenario(d: Deployment, tag: string): Promise<void> {
     assert.ok(m3.getChild('delay', 'urn:xmpp:delay'), 'an offline message carries its delay stamp');
 
     const roster = await a.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: ROSTER })));
-    const item = roster.getChild('query', ROSTER)?.getChildren('item').find((i) => i.attrs.jid === bobJid);
+    const item = roster
+      .getChild('query', ROSTER)
+      ?.getChildren('item')
+      .find((i) => i.attrs.jid === bobJid);
     assert.equal(item?.attrs.subscription, 'both');
   } finally {
     for (const c of clients) await c.stop();

@@ -29,13 +29,38 @@ export async function externalClientsScenario(d: Deployment, tag: string): Promi
     await c.send(xml('presence'));
 
     // slixmpp → xmpp.js
-    const sent = await slixmpp(['--jid', `${dave}/slix`, '--password', 'dave-password', '--port', String(last.c2sPort), '--ca', caFile, '--send-to', `${carol}/desk`, '--send-body', 'hi from slixmpp']);
+    const sent = await slixmpp([
+      '--jid',
+      `${dave}/slix`,
+      '--password',
+      'dave-password',
+      '--port',
+      String(last.c2sPort),
+      '--ca',
+      caFile,
+      '--send-to',
+      `${carol}/desk`,
+      '--send-body',
+      'hi from slixmpp',
+    ]);
     assert.equal(sent.code, 0, `slixmpp send failed: ${sent.stdout} ${sent.stderr}`);
     const got = await c.waitFor('slixmpp message', isMessageWithBody('hi from slixmpp'));
     assert.equal(got.attrs.from, `${dave}/slix`);
 
     // xmpp.js → slixmpp: slixmpp waits for a message that carol sends once it is online.
-    const waiting = slixmpp(['--jid', `${dave}/slix2`, '--password', 'dave-password', '--port', String(last.directTlsPort), '--direct-tls', '--ca', caFile, '--expect-body', 'hi slixmpp']);
+    const waiting = slixmpp([
+      '--jid',
+      `${dave}/slix2`,
+      '--password',
+      'dave-password',
+      '--port',
+      String(last.directTlsPort),
+      '--direct-tls',
+      '--ca',
+      caFile,
+      '--expect-body',
+      'hi slixmpp',
+    ]);
     let result: Awaited<typeof waiting> | undefined;
     void waiting.then((r) => (result = r));
     for (let i = 0; i < 100 && !result; i++) {
@@ -49,7 +74,17 @@ export async function externalClientsScenario(d: Deployment, tag: string): Promi
     // go-sendxmpp over STARTTLS and over direct TLS.
     for (const directTls of [false, true]) {
       const body = `go-sendxmpp ${directTls ? 'direct TLS' : 'STARTTLS'}`;
-      const g = await goSendxmpp({ jid: erin, password: 'erin-password', host: last.host, port: directTls ? last.directTlsPort : last.c2sPort, directTls, certPem: d.certPem(), certDir, to: carol, body });
+      const g = await goSendxmpp({
+        jid: erin,
+        password: 'erin-password',
+        host: last.host,
+        port: directTls ? last.directTlsPort : last.c2sPort,
+        directTls,
+        certPem: d.certPem(),
+        certDir,
+        to: carol,
+        body,
+      });
       assert.equal(g.code, 0, `go-sendxmpp failed: ${g.stdout} ${g.stderr}`);
       const m = await c.waitFor(body, isMessageWithBody(body));
       assert.ok(m.attrs.from?.startsWith(`${erin}/`));

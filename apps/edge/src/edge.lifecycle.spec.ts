@@ -136,11 +136,23 @@ describe('edge lifecycle', () => {
     const c = await client(h, 'tls');
     const jid = await c.login(DOMAIN, 'alice', 'secret', 'kick');
     const record = (await h.registry.get(jid))!;
-    h.bus.publish(subjects.edgeControl(h.edge.edgeId), encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: record.sessionId, condition: 'policy-violation', text: 'kicked' } }));
+    h.bus.publish(
+      subjects.edgeControl(h.edge.edgeId),
+      encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: record.sessionId, condition: 'policy-violation', text: 'kicked' } }),
+    );
     assert.equal(await c.streamError(), 'policy-violation');
     await c.waitClosed();
     const before = h.routed.length;
-    const stanza = { from: 'bob@example.test/x', to: jid, kind: 'MESSAGE' as const, type: 'chat', id: 'lost', xml: Buffer.from('<message/>'), target: { edgeId: h.edge.edgeId, sessionId: record.sessionId }, hops: 0 };
+    const stanza = {
+      from: 'bob@example.test/x',
+      to: jid,
+      kind: 'MESSAGE' as const,
+      type: 'chat',
+      id: 'lost',
+      xml: Buffer.from('<message/>'),
+      target: { edgeId: h.edge.edgeId, sessionId: record.sessionId },
+      hops: 0,
+    };
     h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza }));
     await waitFor(() => h.routed.length > before, { what: 'the stanza back at the router' });
     const back = h.routed.at(-1)!.stanza!;
@@ -158,7 +170,16 @@ describe('edge lifecycle', () => {
     const body = 'x'.repeat(8 * 1024);
     let published = 0;
     for (let i = 0; i < 4000 && h.edge.streams.size > 0; i++) {
-      const stanza = { from: 'bob@example.test/x', to: jid, kind: 'MESSAGE' as const, type: 'chat', id: `flood-${i}`, xml: Buffer.from(`<message to="${jid}" type="chat" id="flood-${i}"><body>${body}</body></message>`), target: { edgeId: h.edge.edgeId, sessionId: record.sessionId }, hops: 0 };
+      const stanza = {
+        from: 'bob@example.test/x',
+        to: jid,
+        kind: 'MESSAGE' as const,
+        type: 'chat',
+        id: `flood-${i}`,
+        xml: Buffer.from(`<message to="${jid}" type="chat" id="flood-${i}"><body>${body}</body></message>`),
+        target: { edgeId: h.edge.edgeId, sessionId: record.sessionId },
+        hops: 0,
+      };
       h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza }));
       published++;
       await new Promise((r) => setImmediate(r));
@@ -183,7 +204,16 @@ describe('edge lifecycle', () => {
   test('a message for a vanished session that no router takes back is stored offline, not lost', async () => {
     const h = await startEdge({ edge: { routeTimeoutMs: 300 } }, { router: false });
     harnesses.push(h);
-    const stanza = { from: 'bob@example.test/x', to: 'alice@example.test/gone', kind: 'MESSAGE' as const, type: 'chat', id: 'last-resort', xml: Buffer.from('<message from="bob@example.test/x" to="alice@example.test/gone" type="chat" id="last-resort"><body>keep me</body></message>'), target: { edgeId: h.edge.edgeId, sessionId: 'no-such-session' }, hops: 0 };
+    const stanza = {
+      from: 'bob@example.test/x',
+      to: 'alice@example.test/gone',
+      kind: 'MESSAGE' as const,
+      type: 'chat',
+      id: 'last-resort',
+      xml: Buffer.from('<message from="bob@example.test/x" to="alice@example.test/gone" type="chat" id="last-resort"><body>keep me</body></message>'),
+      target: { edgeId: h.edge.edgeId, sessionId: 'no-such-session' },
+      hops: 0,
+    };
     h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza }));
     await waitFor(async () => (await h.storage.offline.count('alice@example.test')) === 1, { what: 'the message in the offline store', timeoutMs: 10_000 });
     const [stored] = await h.storage.offline.list('alice@example.test');
@@ -225,7 +255,8 @@ describe('edge lifecycle', () => {
     assert.ok(features.getChild('register', 'http://jabber.org/features/iq-register'));
     c.send(xml('iq', { type: 'get', id: 'g' }, xml('query', { xmlns: 'jabber:iq:register' })));
     assert.ok((await c.element()).getChild('query')!.getChild('password'));
-    const form = (id: string) => xml('iq', { type: 'set', id }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, 'Carol'), xml('password', {}, 'pw')));
+    const form = (id: string) =>
+      xml('iq', { type: 'set', id }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, 'Carol'), xml('password', {}, 'pw')));
     c.send(form('s1'));
     assert.equal((await c.element()).attrs.type, 'result');
     c.send(form('s2'));

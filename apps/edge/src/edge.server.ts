@@ -216,7 +216,16 @@ export class EdgeServer {
     try {
       this.deps.bus.publish(
         subjects.load('edge', this.edgeId),
-        encodeFrame({ load: { component: 'edge', instance: this.edgeId, connections: this.streams.size, stanzasPerSecond: rate, atMs: now, draining: this.draining !== undefined } }),
+        encodeFrame({
+          load: {
+            component: 'edge',
+            instance: this.edgeId,
+            connections: this.streams.size,
+            stanzasPerSecond: rate,
+            atMs: now,
+            draining: this.draining !== undefined,
+          },
+        }),
       );
     } catch (err) {
       this.ctx.logger.warn({ err: (err as Error).message }, 'load report failed');

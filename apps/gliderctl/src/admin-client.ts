@@ -64,14 +64,18 @@ export interface AdminConnection {
   tls?: boolean;
   /** PEM CA to verify the server with (TLS); default: the system's CAs. */
   ca?: Buffer;
+  /** The name the server's certificate must cover (TLS); default: the host dialled. */
+  serverName?: string;
 }
 
 /** A promise-returning client of glider.admin.v1.Admin; every call has `timeoutMs` to complete. */
 export function connectAdmin(server: string, timeoutMs: number, conn: AdminConnection = {}): AdminApi {
   const pkg = loadPackageDefinition(loadSync(protoPath(), { ...LOADER_OPTIONS })) as unknown as {
-    glider: { admin: { v1: { Admin: new (address: string, creds: ChannelCredentials) => Client } } };
+    glider: { admin: { v1: { Admin: new (address: string, creds: ChannelCredentials, options: Record<string, string>) => Client } } };
   };
-  const client = new pkg.glider.admin.v1.Admin(server, conn.tls ? credentials.createSsl(conn.ca) : credentials.createInsecure());
+  const named: Record<string, string> =
+    conn.tls && conn.serverName ? { 'grpc.ssl_target_name_override': conn.serverName, 'grpc.default_authority': conn.serverName } : {};
+  const client = new pkg.glider.admin.v1.Admin(server, conn.tls ? credentials.createSsl(conn.ca) : credentials.createInsecure(), named);
   const metadata = new Metadata();
   if (conn.token) metadata.set('authorization', `Bearer ${conn.token}`);
   const call =
@@ -79,7 +83,9 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     (req: unknown): Promise<never> =>
       new Promise((resolve, reject) => {
         const fn = (client as unknown as Record<string, Unary>)[method]!.bind(client);
-        fn(req, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => (err ? reject(toCallError(err, timeoutMs, conn)) : resolve(res as never)));
+        fn(req, metadata, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) =>
+          err ? reject(toCallError(err, timeoutMs, conn)) : resolve(res as never),
+        );
       });
   return {
     AddUser: call('AddUser'),

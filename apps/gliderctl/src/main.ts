@@ -16,11 +16,14 @@ Commands:
   stats                                   served domains, account counts, storage health
 
 Options:
-  --server HOST:PORT   admin API address (default: admin.host:admin.grpcPort from the Glider config)
+  --server HOST:PORT   admin API address (default: admin.host:admin.grpcPort from the Glider config,
+                       loopback when admin.host is 0.0.0.0; TLS then checks admin.tlsServerName)
   --token-file FILE    the admin token (default: admin.tokenFile, else DATA_DIR/admin-token, which
                        the server makes on first start)
   --tls                connect with TLS (default: admin.tls); --ca FILE verifies the server with it
                        (default: admin.caFile, else the system's CAs)
+  --tls-server-name N  the name the server's certificate must cover (default: the --server host;
+                       e.g. the admin Service's name through kubectl port-forward)
   --timeout MS         time each call may take (default 10000)
   -h, --help           this help
 
@@ -37,6 +40,7 @@ interface Options {
   'token-file'?: string;
   tls?: boolean;
   ca?: string;
+  'tls-server-name'?: string;
   'password-file'?: string;
   help?: boolean;
 }
@@ -54,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
         'token-file': { type: 'string' },
         tls: { type: 'boolean' },
         ca: { type: 'string' },
+        'tls-server-name': { type: 'string' },
         'password-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,11 +73,14 @@ async function main(argv: string[]): Promise<number> {
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return usage(`--timeout must be a positive number of milliseconds`);
   const config = values.server === undefined || values['token-file'] === undefined ? configOrExit(values.server !== undefined) : undefined;
-  const server = values.server ?? `${config!.admin.host}:${config!.admin.grpcPort}`;
+  const server = values.server ?? `${dialHost(config!.admin.host)}:${config!.admin.grpcPort}`;
   if (!/^[^\s]+:\d{1,5}$/.test(server)) return usage(`--server must be HOST:PORT, got "${server}"`);
   let connection: AdminConnection;
   try {
     connection = connectionOptions(values, config);
+    // the config's own address: its certificate may be for another name (admin.tlsServerName)
+    const serverName = values['tls-server-name'] ?? (values.server === undefined ? config?.admin.tlsServerName : undefined);
+    if (serverName) connection.serverName = serverName;
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -188,6 +196,13 @@ function connectionOptions(values: Options, config: GliderConfig | undefined): A
   }
   const ca = values.ca ?? config?.admin.caFile;
   return { token, tokenPath: path, tls: values.tls ?? config?.admin.tls ?? false, ca: ca ? readFileSync(ca) : undefined };
+}
+
+/** A server listening on every interface (admin.host 0.0.0.0 or ::) is dialled on loopback. */
+function dialHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host;
 }
 
 function usage(message: string): number {

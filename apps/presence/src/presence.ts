@@ -10,10 +10,7 @@ export interface Presence {
 }
 
 /** Starts the presence service on the given bus, storage and registry (Nest module and tests). */
-export async function startPresence(
-  deps: PresenceDeps,
-  features: AnyFeature<PresenceContext>[] = presenceFeatures,
-): Promise<Presence> {
+export async function startPresence(deps: PresenceDeps, features: AnyFeature<PresenceContext>[] = presenceFeatures): Promise<Presence> {
   const runtime = new PresenceRuntime(deps);
   await runtime.start(features);
   const unregisterMetrics = registerPresenceMetrics(runtime);

@@ -12,10 +12,7 @@ export interface Router {
 }
 
 /** Starts a router on the given bus, storage and registry (the Nest module and tests both use it). */
-export async function startRouter(
-  deps: RouterDeps,
-  features: AnyFeature<RouterContext>[] = routerFeatures,
-): Promise<Router> {
+export async function startRouter(deps: RouterDeps, features: AnyFeature<RouterContext>[] = routerFeatures): Promise<Router> {
   const runtime = new RouterRuntime(deps);
   await runtime.start(features);
   const sweeper = new EdgeSweeper(runtime);

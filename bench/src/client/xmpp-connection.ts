@@ -151,10 +151,7 @@ export class XmppConnection {
   }
 
   private async bind(features: string): Promise<void> {
-    this.socket.write(
-      `<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>` +
-        `<resource>${this.opts.resource}</resource></bind></iq>`,
-    );
+    this.socket.write(`<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>` + `<resource>${this.opts.resource}</resource></bind></iq>`);
     const result = await this.until((x) => attr(x, 'id') === 'bind');
     const jid = /<jid>([^<]+)<\/jid>/.exec(result);
     if (attr(result, 'type') !== 'result' || !jid) throw new Error(`bind failed: ${result.slice(0, 200)}`);

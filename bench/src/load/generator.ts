@@ -42,9 +42,7 @@ export class Generator {
 
   /** Sends `cmds[i]` to worker i (null: nothing for that worker) and waits for every reply. */
   async each<T>(cmds: Array<Command | null>): Promise<Array<WorkerReply<T>>> {
-    const replies = await Promise.all(
-      cmds.map((cmd, i) => (cmd ? this.request(this.workers[i]!, cmd) : Promise.resolve(null))),
-    );
+    const replies = await Promise.all(cmds.map((cmd, i) => (cmd ? this.request(this.workers[i]!, cmd) : Promise.resolve(null))));
     const out: Array<WorkerReply<T>> = [];
     for (const r of replies) {
       if (!r) continue;

@@ -19,10 +19,7 @@ export function joinRoom(conn: XmppConnection, room: string, nick: string, timeo
       if (xml.startsWith('<presence') && attr(xml, 'from') === self) {
         if (attr(xml, 'type') === 'error') return done(new Error(`join refused: ${xml.slice(0, 200)}`));
         if (!xml.includes("code='201'") && !xml.includes('code="201"')) return done();
-        conn.send(
-          `<iq type='set' id='instant' to='${room}'><query xmlns='${NS_MUC}#owner'>` +
-            `<x xmlns='jabber:x:data' type='submit'/></query></iq>`,
-        );
+        conn.send(`<iq type='set' id='instant' to='${room}'><query xmlns='${NS_MUC}#owner'>` + `<x xmlns='jabber:x:data' type='submit'/></query></iq>`);
       } else if (xml.startsWith('<iq') && attr(xml, 'id') === 'instant') {
         if (attr(xml, 'type') === 'result') done();
         else done(new Error(`room configuration refused: ${xml.slice(0, 200)}`));

@@ -54,6 +54,4 @@ export interface Usage {
   wallMs: number;
 }
 
-export type Reply =
-  | { id: number; ok: true; result: unknown; usage: Usage }
-  | { id: number; ok: false; error: string; usage: Usage };
+export type Reply = { id: number; ok: true; result: unknown; usage: Usage } | { id: number; ok: false; error: string; usage: Usage };

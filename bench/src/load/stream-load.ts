@@ -35,9 +35,7 @@ export async function runFlows(flows: Flow[], run: StreamRun): Promise<StreamRes
     const state = { sent: 0, inFlight: 0, trackers: new Map<XmppConnection, SequenceTracker>() };
     const sendOne = () => {
       const now = performance.now();
-      flow.sender.send(
-        `<message to='${flow.to}' type='${flow.type}' id='${state.sent}.${Math.round(now * 1000)}'><body>${body}</body></message>`,
-      );
+      flow.sender.send(`<message to='${flow.to}' type='${flow.type}' id='${state.sent}.${Math.round(now * 1000)}'><body>${body}</body></message>`);
       state.sent++;
       state.inFlight++;
       inFlightTotal++;

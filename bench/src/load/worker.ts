@@ -19,8 +19,11 @@ async function handle(cmd: Command): Promise<unknown> {
       return connectMany(cmd.target, logins, cmd.concurrency, (c) => open.push(c));
     }
     case 'idle':
-      return connectMany(cmd.target, cmd.users.map((user) => ({ user, resource: 'idle' })), cmd.concurrency, (c) =>
-        open.push(c),
+      return connectMany(
+        cmd.target,
+        cmd.users.map((user) => ({ user, resource: 'idle' })),
+        cmd.concurrency,
+        (c) => open.push(c),
       );
     case 'msgSetup': {
       const logins = cmd.pairs.flatMap((p) => [

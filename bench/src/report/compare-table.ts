@@ -28,7 +28,11 @@ function judge(goal: Goal | undefined, value: number | undefined, best: number |
   const ratioOk = best === undefined ? true : goal.lowerIsBetter ? value * goal.ratio <= best : value >= goal.ratio * best;
   const absOk = goal.lowerIsBetter ? value <= goal.absolute : value >= goal.absolute;
   const p99Ok = goal.p99Ms === undefined || (p99 !== undefined && p99 <= goal.p99Ms);
-  const misses = [!ratioOk && `< ${goal.ratio}× best`, !absOk && `target ${goal.lowerIsBetter ? '≤' : '≥'} ${f(goal.absolute)}`, !p99Ok && `p99 > ${goal.p99Ms} ms`].filter(Boolean);
+  const misses = [
+    !ratioOk && `< ${goal.ratio}× best`,
+    !absOk && `target ${goal.lowerIsBetter ? '≤' : '≥'} ${f(goal.absolute)}`,
+    !p99Ok && `p99 > ${goal.p99Ms} ms`,
+  ].filter(Boolean);
   return misses.length ? `NOT MET (${misses.join(', ')})` : 'met';
 }
 
@@ -80,7 +84,9 @@ export function renderClusterCpu(results: ScenarioResult[]): string {
   const cluster = msg('glider-cluster');
   if (!cluster) return '';
   const total = (r: ScenarioResult) => Object.values(r.serverCpuPerUnitUs).reduce((a, b) => a + b, 0);
-  const parts = Object.entries(cluster.serverCpuPerUnitUs).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+  const parts = Object.entries(cluster.serverCpuPerUnitUs)
+    .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+    .join(', ');
   const line = `cluster CPU µs per routed stanza: ${parts}; total ${total(cluster).toFixed(1)}`;
   if (!standalone) return line;
   const ratio = total(cluster) / Math.max(1e-9, total(standalone));

@@ -46,7 +46,14 @@ export function renderTable(results: ScenarioResult[]): string {
     return [r.target, r.scenario, fmt(h.value, r.scenario === 'idle' ? 1 : 0), h.unit, fmt(lat[0], 2), fmt(lat[1], 2), server, gen, detail(r) + extra];
   });
   const widths = head.map((_, i) => Math.max(head[i]!.length, ...rows.map((row) => row[i]!.length)));
-  return [pad(head, widths), pad(widths.map((w) => '-'.repeat(w)), widths), ...rows.map((row) => pad(row, widths))].join('\n');
+  return [
+    pad(head, widths),
+    pad(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
+    ...rows.map((row) => pad(row, widths)),
+  ].join('\n');
 }
 
 export function renderCpuPerUnit(results: ScenarioResult[]): string {

@@ -90,4 +90,3 @@ export function parseBenchArgs(
   };
   return { opts, jsonOnly: v.json, values: v };
 }
-

@@ -83,9 +83,7 @@ async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult
   const cpu0 = cpuSnapshot(o.serverProcesses);
   const t0 = performance.now();
   const replies = await gen.each<ConnectResult>(
-    parts.map((p) =>
-      p.length ? { op: 'login', target: o.target, from: p[0]!, count: p.length, users: o.users, concurrency: perWorker } : null,
-    ),
+    parts.map((p) => (p.length ? { op: 'login', target: o.target, from: p[0]!, count: p.length, users: o.users, concurrency: perWorker } : null)),
   );
   const wallMs = performance.now() - t0;
   const serverCpu = cpuSince(o.serverProcesses, cpu0);
@@ -104,7 +102,10 @@ async function runLogin(gen: Generator, o: BenchOptions): Promise<ScenarioResult
   return {
     ...base(o, 'login', { logins: o.logins, concurrency: o.loginConcurrency, mechanism: m.mechanism }),
     metrics,
-    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    generator: generatorUse(
+      replies.map((r) => r.usage),
+      wallMs,
+    ),
     serverCpuPerUnitUs: perUnit(serverCpu, m.connected),
     errors: m.errors,
   };
@@ -166,7 +167,10 @@ async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): 
       duplicates: counts.duplicates,
       out_of_order: counts.outOfOrder,
     },
-    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    generator: generatorUse(
+      replies.map((r) => r.usage),
+      wallMs,
+    ),
     serverCpuPerUnitUs: perUnit(serverCpu, allDelivered),
     errors: errors.slice(0, 5),
   };
@@ -202,7 +206,10 @@ async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult>
       rss_after_kib: after,
       ...(measured ? { kib_per_conn: Math.round(((after - before) / m.connected) * 10) / 10 } : {}),
     },
-    generator: generatorUse(replies.map((r) => r.usage), wallMs),
+    generator: generatorUse(
+      replies.map((r) => r.usage),
+      wallMs,
+    ),
     errors: measured ? m.errors : [...m.errors, 'no --server-pid: RSS not measured'],
   };
 }

@@ -24,8 +24,7 @@ async function register(httpPort: number, req: TargetRequest, logFile: string): 
 
 export async function startEjabberd(req: TargetRequest): Promise<StartOutcome> {
   const absent =
-    notInstalled('erl') ??
-    (existsSync('/usr/sbin/ejabberdctl') ? undefined : 'ejabberd is not installed (scripts/ci/install-bench-peers.sh installs it)');
+    notInstalled('erl') ?? (existsSync('/usr/sbin/ejabberdctl') ? undefined : 'ejabberd is not installed (scripts/ci/install-bench-peers.sh installs it)');
   if (absent) return { ok: false, reason: absent };
   const [port, httpPort, distPort] = [await freePort(), await freePort(), await freePort()];
   const muc = `conference.${req.domain}`;
@@ -39,13 +38,35 @@ export async function startEjabberd(req: TargetRequest): Promise<StartOutcome> {
   const child = startProcess(
     'erl',
     [
-      '-sname', node, '-erl_epmd_port', String(distPort), '-start_epmd', 'false',
+      '-sname',
+      node,
+      '-erl_epmd_port',
+      String(distPort),
+      '-start_epmd',
+      'false',
       // No scheduler busy-waiting: on a shared 2-core box it only burns the CPU others need.
-      '+sbwt', 'none', '+sbwtdcpu', 'none', '+sbwtdio', 'none',
+      '+sbwt',
+      'none',
+      '+sbwtdcpu',
+      'none',
+      '+sbwtdio',
+      'none',
       // TCP_NODELAY on every accepted socket (ejabberd sets none itself), as for Prosody.
-      '-kernel', 'inet_default_listen_options', '[{nodelay,true}]',
-      '+K', 'true', '+P', '1000000', '+Q', '1000000', '-noinput',
-      '-mnesia', 'dir', `"${spool}"`, '-s', 'ejabberd',
+      '-kernel',
+      'inet_default_listen_options',
+      '[{nodelay,true}]',
+      '+K',
+      'true',
+      '+P',
+      '1000000',
+      '+Q',
+      '1000000',
+      '-noinput',
+      '-mnesia',
+      'dir',
+      `"${spool}"`,
+      '-s',
+      'ejabberd',
     ],
     {
       cwd: spool,
@@ -77,7 +98,9 @@ export async function startEjabberd(req: TargetRequest): Promise<StartOutcome> {
       domain: req.domain,
       mucDomain: muc,
       processes: [{ name: 'ejabberd', pid: child.pid! }],
-      notes: ['ejabberd: no c2s shaper (Debian: 3000 B/s), no mod_fail2ban, no session cap, backlog 1024, TCP_NODELAY (kernel inet_default_listen_options), no scheduler busy-wait, SCRAM-SHA-256, no MAM/s2s'],
+      notes: [
+        'ejabberd: no c2s shaper (Debian: 3000 B/s), no mod_fail2ban, no session cap, backlog 1024, TCP_NODELAY (kernel inet_default_listen_options), no scheduler busy-wait, SCRAM-SHA-256, no MAM/s2s',
+      ],
       stop: () => stopProcess(child),
     },
   };

@@ -52,12 +52,15 @@ async function addUsers(adminPort: number, req: TargetRequest, dataDir: string):
   const auth = new grpc.Metadata();
   auth.set('authorization', `Bearer ${readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}`);
   try {
-    await forEachLimited(req.users, 16, (i) =>
-      new Promise<void>((resolve, reject) =>
-        client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, auth, (err: grpc.ServiceError | null) =>
-          !err || err.code === grpc.status.ALREADY_EXISTS ? resolve() : reject(new Error(`AddUser: ${err.message}`)),
+    await forEachLimited(
+      req.users,
+      16,
+      (i) =>
+        new Promise<void>((resolve, reject) =>
+          client.AddUser({ jid: `${req.userPrefix}${i}@${req.domain}`, password: req.password }, auth, (err: grpc.ServiceError | null) =>
+            !err || err.code === grpc.status.ALREADY_EXISTS ? resolve() : reject(new Error(`AddUser: ${err.message}`)),
+          ),
         ),
-      ),
     );
   } finally {
     client.close();
@@ -152,7 +155,10 @@ export function clusterRole(cmd: string, environ: string): { role: string; id?: 
   const role = /apps\/(\w[\w-]*)\//.exec(cmd)?.[1];
   if (!role) return undefined;
   const key = `GLIDER_${role.toUpperCase()}__ID=`;
-  const id = environ.split('\0').find((e) => e.startsWith(key))?.slice(key.length);
+  const id = environ
+    .split('\0')
+    .find((e) => e.startsWith(key))
+    ?.slice(key.length);
   return id ? { role, id } : { role };
 }
 

@@ -32,23 +32,27 @@ if (process.argv[2] === 'serve') {
   const before = treeRssKiB(child.pid!);
   const sockets = [];
   for (let i = 0; i < count; i += 50) {
-    const batch = Array.from({ length: Math.min(50, count - i) }, () =>
-      new Promise<net.Socket>((resolve, reject) => {
-        const ready = () => {
-          s.write('<stream:stream>');
-          resolve(s);
-        };
-        const s = plain
-          ? net.connect({ host: '127.0.0.1', port }, ready)
-          : connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, ready);
-        s.once('error', reject);
-      }),
+    const batch = Array.from(
+      { length: Math.min(50, count - i) },
+      () =>
+        new Promise<net.Socket>((resolve, reject) => {
+          const ready = () => {
+            s.write('<stream:stream>');
+            resolve(s);
+          };
+          const s = plain
+            ? net.connect({ host: '127.0.0.1', port }, ready)
+            : connect({ host: '127.0.0.1', port, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, ready);
+          s.once('error', reject);
+        }),
     );
     sockets.push(...(await Promise.all(batch)));
   }
   await settle();
   const after = treeRssKiB(child.pid!);
-  console.log(`bare node ${plain ? 'net.Server' : 'tls.Server'}, ${count} idle ${plain ? 'TCP' : 'TLS 1.3'} connections: RSS ${before} → ${after} KiB, ${((after - before) / count).toFixed(1)} KiB per connection`);
+  console.log(
+    `bare node ${plain ? 'net.Server' : 'tls.Server'}, ${count} idle ${plain ? 'TCP' : 'TLS 1.3'} connections: RSS ${before} → ${after} KiB, ${((after - before) / count).toFixed(1)} KiB per connection`,
+  );
   for (const s of sockets) s.destroy();
   child.kill();
   rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,10 @@
 5222 (c2s, STARTTLS), 5223 (direct TLS)
 {{- if $webSocket }}, 5280 (WebSocket, plain, behind your TLS proxy), 5443 (WebSocket over TLS){{ end }}
 {{- end }}
+{{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
+{{- define "glider.internalServices" -}}
+the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and the admin token))
+{{- end }}
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}

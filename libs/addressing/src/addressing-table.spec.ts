@@ -37,7 +37,11 @@ test('presence: the sender presence service first, then the recipient, partition
   assert.equal(sent.kind === 'service' && sent.partitionKey, 'alice@example.com');
   assert.equal(sent.kind === 'service' && sent.subject, subjects.presenceIn(partitionOf('alice@example.com', P)));
   const delivered = t.resolve(q('presence', 'alice@example.com/pc', 'bob@example.com/x', { phase: 'deliver' }));
-  assert.deepEqual(delivered.kind === 'service' && [delivered.service, delivered.claim, delivered.partitionKey], ['presence', 'account-presence', 'bob@example.com']);
+  assert.deepEqual(delivered.kind === 'service' && [delivered.service, delivered.claim, delivered.partitionKey], [
+    'presence',
+    'account-presence',
+    'bob@example.com',
+  ]);
   assert.equal(t.resolve(q('presence', 'alice@example.com/pc', 'example.com', { phase: 'deliver' })).kind, 'drop');
   assert.equal(t.presenceOf('bob@example.com')?.subject, subjects.presenceIn(partitionOf('bob@example.com', P)), 'where session events go');
   assert.equal(new AddressingTable({ localDomains: ['example.com'], partitions: P }).presenceOf('bob@example.com'), undefined);

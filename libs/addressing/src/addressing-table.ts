@@ -59,7 +59,10 @@ export class AddressingTable {
 
   /** IQ namespaces some service answers on an account, for its owner or for others (disco#info of an account). */
   accountNamespaces(forOwner: boolean): string[] {
-    return [...this.index.accountIq].filter(([, c]) => forOwner || !c.ownOnly).map(([ns]) => ns).sort();
+    return [...this.index.accountIq]
+      .filter(([, c]) => forOwner || !c.ownOnly)
+      .map(([ns]) => ns)
+      .sort();
   }
 
   /** The service holding a local account's presence (session events go there), if one runs. */
@@ -108,7 +111,9 @@ export class AddressingTable {
     if (q.ns === undefined) return bounce('bad-request', 'an IQ get or set has exactly one payload (RFC 6120 §8.2.3)');
     const own = q.from.bare().toString() === account;
     const claim = this.index.accountIq.get(q.ns);
-    return this.service(claim && (own || !claim.ownOnly) ? claim.service : undefined, 'account-iq', account) ?? unavailable(`${q.ns} is not served on this account`);
+    return (
+      this.service(claim && (own || !claim.ownOnly) ? claim.service : undefined, 'account-iq', account) ?? unavailable(`${q.ns} is not served on this account`)
+    );
   }
 
   private service(name: string | undefined, claim: ServiceClaim, key: string): Address | undefined {

@@ -12,7 +12,14 @@ const HEARTBEAT_MS = 100;
 const quiet = { error: () => undefined };
 const opts = { localDomains: ['example.com'], partitions: 8, heartbeatMs: HEARTBEAT_MS, logger: quiet };
 const ROSTER = 'jabber:iq:roster';
-const rosterIq: AddressQuery = { kind: 'iq', type: 'get', from: parseJid('alice@example.com/pc'), to: parseJid('alice@example.com'), ns: ROSTER, phase: 'sent' };
+const rosterIq: AddressQuery = {
+  kind: 'iq',
+  type: 'get',
+  from: parseJid('alice@example.com/pc'),
+  to: parseJid('alice@example.com'),
+  ns: ROSTER,
+  phase: 'sent',
+};
 const served = (d: ServiceDirectory) => d.table.resolve(rosterIq).kind === 'service';
 
 export interface DirectoryFixture {

@@ -37,7 +37,8 @@ export class TableIndex {
   private addAccountIq(service: string, ns: string, ownOnly: boolean): void {
     const current = this.accountIq.get(ns);
     if (!current) this.accountIq.set(ns, { service, ownOnly });
-    else if (current.service === service) current.ownOnly &&= ownOnly; // instances merge: the widest scope
+    else if (current.service === service)
+      current.ownOnly &&= ownOnly; // instances merge: the widest scope
     else this.claim(current.service, service, `account iq ${ns}`);
   }
 }

@@ -170,9 +170,13 @@ describe('admin API with gliderctl', () => {
 
   it('prompts twice without echo on a terminal', async () => {
     const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn('python3', ['-c', PTY_DRIVER, process.execPath, gliderctl, '--server', server, '--token-file', tokenFile, 'user', 'add', 'tty@localhost'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'python3',
+        ['-c', PTY_DRIVER, process.execPath, gliderctl, '--server', server, '--token-file', tokenFile, 'user', 'add', 'tty@localhost'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -246,7 +250,7 @@ describe('admin API with gliderctl', () => {
     assert.match(list.stderr, /does not serve the domain other\.org/);
   });
 
-  it('lists a user\'s bound sessions from the registry', async () => {
+  it("lists a user's bound sessions from the registry", async () => {
     const boundAtMs = Date.UTC(2026, 0, 2, 3, 4, 5);
     const base = { edgeId: 'edge-1', available: true, interested: true, boundAtMs };
     await sessions!.bind({ ...base, jid: 'erin@localhost/phone', sessionId: 's1', priority: 5 }, 'replace');
@@ -292,7 +296,8 @@ describe('admin API with gliderctl', () => {
     for (const n of ['p1', 'p2', 'p3']) await ctl(server, ['user', 'add', `${n}@example.com`], 'pw-pw-pw\n');
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client &
+      Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
     const list = (req: object) =>
       new Promise<{ users: { jid: string }[]; nextPageToken: string; total: number }>((res, rej) =>
         client.ListUsers!(req, bearer(readFileSync(tokenFile, 'utf8').trim()), (err: Error | null, r: never) => (err ? rej(err) : res(r))),
@@ -318,12 +323,16 @@ describe('admin API with gliderctl', () => {
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
     const def = loadSync(adminProtoPath(), { ...ADMIN_LOADER_OPTIONS });
     const pkg = loadPackageDefinition(def) as unknown as { glider: { admin: { v1: { Admin: new (a: string, c: unknown) => Client } } } };
-    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client & Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
+    const client = new pkg.glider.admin.v1.Admin(server, credentials.createInsecure()) as Client &
+      Record<string, (req: object, md: Metadata, cb: (err: Error | null, r: never) => void) => void>;
     const statsWith = (md: Metadata) =>
       new Promise<{ version: string }>((res, rej) => client.Stats!({}, md, (err: Error | null, r: never) => (err ? rej(err) : res(r))));
     try {
       await assert.rejects(statsWith(new Metadata()), (err: { code: status }) => err.code === status.UNAUTHENTICATED);
-      await assert.rejects(statsWith(bearer('not-the-token-at-all')), (err: { code: status; details: string }) => err.code === status.UNAUTHENTICATED && /invalid admin token/.test(err.details));
+      await assert.rejects(
+        statsWith(bearer('not-the-token-at-all')),
+        (err: { code: status; details: string }) => err.code === status.UNAUTHENTICATED && /invalid admin token/.test(err.details),
+      );
       assert.ok((await statsWith(bearer(readFileSync(tokenFile, 'utf8').trim()))).version);
     } finally {
       client.close();

@@ -13,7 +13,10 @@ import { AdminTokenCheck, adminTokenPath } from './admin-token.js';
 export class AdminAuthGuard implements CanActivate {
   private readonly check: AdminTokenCheck | undefined;
 
-  constructor(@Inject(CONFIG) config: GliderConfig, @Inject(LOGGER) private readonly logger: Logger) {
+  constructor(
+    @Inject(CONFIG) config: GliderConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     this.check = config.admin.auth === 'token' ? new AdminTokenCheck(adminTokenPath(config)) : undefined;
   }
 

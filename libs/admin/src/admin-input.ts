@@ -23,7 +23,10 @@ export function accountName(raw: unknown, domains: readonly string[]): AccountNa
   if (raw.includes('/')) throw invalid(`"${raw}" has a resource; give the bare JID user@domain`);
   const username = normalizeUsername(raw.slice(0, at));
   if (!username) throw invalid(`"${raw}": "${raw.slice(0, at)}" is not a valid JID local part (RFC 7622)`);
-  const domain = raw.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = raw
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (!domains.includes(domain)) throw invalid(`"${raw}": this server does not serve the domain ${domain} (it serves ${domains.join(', ')})`);
   return { username, domain, bare: `${username}@${domain}` };
 }

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServerCredentials } from '@grpc/grpc-js';
+import type { ServerCredentials } from '@grpc/grpc-js';
 import type { GliderConfig } from '#libs/config';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { ADMIN_LOADER_OPTIONS, ADMIN_PACKAGE, adminProtoPath } from './admin-proto.js';
+import { AdminTlsCredentials } from './admin-certificate.js';
 import { adminTokenPath, ensureAdminToken } from './admin-token.js';
 
 /**
@@ -25,12 +26,12 @@ export function adminMicroserviceOptions(config: GliderConfig): MicroserviceOpti
   };
 }
 
-/** tls.certFile/keyFile, else the self-signed pair in dataDir/tls (made by a previous start). */
+/** tls.certFile/keyFile, else the self-signed pair in dataDir/tls (made by a previous start); re-read on change with tls.watch. */
 function adminServerCredentials(config: GliderConfig): ServerCredentials {
   const certFile = config.tls.certFile ?? join(config.dataDir, 'tls', 'self-signed.crt');
   const keyFile = config.tls.keyFile ?? join(config.dataDir, 'tls', 'self-signed.key');
   if (!existsSync(certFile) || !existsSync(keyFile)) {
     throw new Error(`admin.tls needs a certificate: set tls.certFile and tls.keyFile (${certFile} does not exist)`);
   }
-  return ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(certFile), private_key: readFileSync(keyFile) }], false);
+  return new AdminTlsCredentials({ certFile, keyFile }, { watch: config.tls.watch, ciphers: config.tls.ciphers, minVersion: config.tls.minVersion });
 }

@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { CONFIG, loadConfig } from '#libs/config';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
-import { freePort, tempDir, type TempDir } from '#libs/testing';
+import { freePort, tempDir, waitFor, type TempDir } from '#libs/testing';
 import { generateSelfSigned } from '#libs/tls';
 import { Global, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -51,7 +51,12 @@ describe('admin API over TLS', () => {
     const port = await freePort();
     const config = loadConfig({
       env: {},
-      overrides: { domains: ['localhost'], dataDir: dir.path, tls: { certFile, keyFile: join(dir.path, 'tls.key') }, admin: { host: '127.0.0.1', grpcPort: port, tls: true } },
+      overrides: {
+        domains: ['localhost'],
+        dataDir: dir.path,
+        tls: { certFile, keyFile: join(dir.path, 'tls.key') },
+        admin: { host: '127.0.0.1', grpcPort: port, tls: true },
+      },
     });
     storage = new EmbeddedStorage({ dataDir: dir.path });
     await storage.open();
@@ -84,5 +89,19 @@ describe('admin API over TLS', () => {
     const plain = await ctl(['--server', server, '--token-file', token, '--timeout', '3000', 'stats']);
     assert.equal(plain.code, 1, plain.out);
     assert.doesNotMatch(plain.out, /storage: ok/);
+  });
+
+  it('a renewed certificate (files swapped, as the kubelet does with a Secret) is served without a restart', async () => {
+    const token = join(dir.path, 'admin-token');
+    const renewed = await generateSelfSigned(['localhost']);
+    const renewedCa = join(dir.path, 'renewed-ca.crt');
+    writeFileSync(renewedCa, renewed.cert);
+    const stats = () => ctl(['--server', server, '--token-file', token, '--tls', '--ca', renewedCa, '--timeout', '3000', 'stats']);
+    assert.equal((await stats()).code, 1, 'the new certificate is not served yet');
+    writeFileSync(join(dir.path, 'tls.key.new'), renewed.key);
+    writeFileSync(join(dir.path, 'tls.crt.new'), renewed.cert);
+    renameSync(join(dir.path, 'tls.key.new'), join(dir.path, 'tls.key'));
+    renameSync(join(dir.path, 'tls.crt.new'), certFile);
+    await waitFor(async () => (await stats()).code === 0, { timeoutMs: 20_000, what: 'the admin API serves the renewed certificate' });
   });
 });

@@ -1,12 +1,4 @@
-export type {
-  SaslFailureCondition,
-  ChannelBindingType,
-  ChannelBinding,
-  SaslStep,
-  SaslMechanism,
-  SaslContext,
-  SaslMechanismName,
-} from './sasl.types.js';
+export type { SaslFailureCondition, ChannelBindingType, ChannelBinding, SaslStep, SaslMechanism, SaslContext, SaslMechanismName } from './sasl.types.js';
 export { createMechanism } from './create-mechanism.js';
 export { makeScramCredentials, DEFAULT_SCRAM_ITERATIONS } from './scram-credentials.js';
 export { saslPrep, normalizeUsername, normalizeBareJid } from './username.js';

@@ -40,12 +40,7 @@ export function keysFromSalted(hash: ScramHash, salted: Buffer): { storedKey: Bu
   return { storedKey: digest(hash, clientKey), serverKey: hmac(hash, salted, 'Server Key') };
 }
 
-export async function deriveScramCredential(
-  hash: ScramHash,
-  password: string,
-  salt: Buffer,
-  iterations: number,
-): Promise<ScramCredential> {
+export async function deriveScramCredential(hash: ScramHash, password: string, salt: Buffer, iterations: number): Promise<ScramCredential> {
   const { storedKey, serverKey } = keysFromSalted(hash, await saltedPassword(hash, password, salt, iterations));
   return {
     salt: salt.toString('base64'),

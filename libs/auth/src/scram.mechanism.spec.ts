@@ -70,9 +70,7 @@ describe('SCRAM server', () => {
     const mech = new ScramMechanism(ctxWith({ user: account }), { hash: 'SHA-256', plus: false, serverNonce: () => '%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0' });
     const s1 = await mech.step(buf('n,,n=user,r=rOprNGfwEbeRWgbNEkqO'));
     assert.equal(text(s1), 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096');
-    const s2 = await mech.step(
-      buf('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ='),
-    );
+    const s2 = await mech.step(buf('c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ='));
     assert.equal(text(s2), 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
   });
 
@@ -89,25 +87,45 @@ describe('SCRAM server', () => {
     const channelBindings = { 'tls-exporter': buf('exported-keying-material') };
     const ctx = ctxWith({ alice }, { channelBindings, plusAdvertised: true });
     const ok = await login(createMechanism('SCRAM-SHA-256-PLUS', ctx), {
-      hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'p=tls-exporter', cbData: channelBindings['tls-exporter'],
+      hash: 'SHA-256',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'p=tls-exporter',
+      cbData: channelBindings['tls-exporter'],
     });
     assert.equal(ok.kind, 'success');
     const sha1 = await login(createMechanism('SCRAM-SHA-1-PLUS', ctx), {
-      hash: 'SHA-1', user: 'alice', password: 'secret-pw', gs2: 'p=tls-exporter', cbData: channelBindings['tls-exporter'],
+      hash: 'SHA-1',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'p=tls-exporter',
+      cbData: channelBindings['tls-exporter'],
     });
     assert.equal(sha1.kind, 'success');
     const mitm = await login(createMechanism('SCRAM-SHA-256-PLUS', ctx), {
-      hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'p=tls-exporter', cbData: buf('another channel'),
+      hash: 'SHA-256',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'p=tls-exporter',
+      cbData: buf('another channel'),
     });
     assert.equal(text(mitm), 'failure:not-authorized');
     const unsupported = await login(createMechanism('SCRAM-SHA-256-PLUS', ctx), {
-      hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'p=tls-server-end-point', cbData: buf('x'),
+      hash: 'SHA-256',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'p=tls-server-end-point',
+      cbData: buf('x'),
     });
     assert.equal(text(unsupported), 'failure:not-authorized');
     const noPlusFlag = await login(createMechanism('SCRAM-SHA-256-PLUS', ctx), { hash: 'SHA-256', user: 'alice', password: 'secret-pw' });
     assert.equal(text(noPlusFlag), 'failure:malformed-request');
     const pWithoutPlus = await login(createMechanism('SCRAM-SHA-256', ctx), {
-      hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'p=tls-exporter', cbData: channelBindings['tls-exporter'],
+      hash: 'SHA-256',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'p=tls-exporter',
+      cbData: channelBindings['tls-exporter'],
     });
     assert.equal(text(pWithoutPlus), 'failure:malformed-request');
   });
@@ -115,7 +133,10 @@ describe('SCRAM server', () => {
   it("refuses the 'y' flag when -PLUS was advertised (downgrade) and accepts it otherwise", async () => {
     const alice = await accountFor('alice', 'secret-pw', { iterations: 1000 });
     const downgraded = await login(createMechanism('SCRAM-SHA-256', ctxWith({ alice }, { plusAdvertised: true })), {
-      hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'y',
+      hash: 'SHA-256',
+      user: 'alice',
+      password: 'secret-pw',
+      gs2: 'y',
     });
     assert.equal(text(downgraded), 'failure:not-authorized');
     const plain = await login(createMechanism('SCRAM-SHA-256', ctxWith({ alice })), { hash: 'SHA-256', user: 'alice', password: 'secret-pw', gs2: 'y' });
@@ -129,11 +150,12 @@ describe('SCRAM server', () => {
     assert.equal(text(await login(createMechanism('SCRAM-SHA-256', ctx), { hash: 'SHA-256', user: 'alice', password: 'wrong' })), 'failure:not-authorized');
     assert.equal(text(await login(createMechanism('SCRAM-SHA-1', ctx), { hash: 'SHA-1', user: 'alice', password: 'wrong' })), 'failure:not-authorized');
     assert.equal(text(await login(createMechanism('SCRAM-SHA-256', ctx), { hash: 'SHA-256', user: 'nobody', password: 'x' })), 'failure:not-authorized');
-    const salts = await Promise.all(
-      [0, 1].map(async () => text(await createMechanism('SCRAM-SHA-256', ctx).step(buf('n,,n=nobody,r=abc'))).split(',')[1]),
-    );
+    const salts = await Promise.all([0, 1].map(async () => text(await createMechanism('SCRAM-SHA-256', ctx).step(buf('n,,n=nobody,r=abc'))).split(',')[1]));
     assert.equal(salts[0], salts[1]);
-    assert.equal(text(await login(createMechanism('SCRAM-SHA-256', ctx), { hash: 'SHA-256', user: 'bob', password: 'bob-password' })), 'failure:account-disabled');
+    assert.equal(
+      text(await login(createMechanism('SCRAM-SHA-256', ctx), { hash: 'SHA-256', user: 'bob', password: 'bob-password' })),
+      'failure:account-disabled',
+    );
     assert.equal(text(await login(createMechanism('SCRAM-SHA-256', ctx), { hash: 'SHA-256', user: 'bob', password: 'nope' })), 'failure:not-authorized');
   });
 

@@ -56,7 +56,10 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       for (let i = 0; i < 10_000; i++) other.publish(subject, enc(String(i)));
       await other.flush();
       await waitFor(() => got.length >= 10_000, { what: '10,000 messages' });
-      assert.deepEqual(got, Array.from({ length: 10_000 }, (_, i) => i));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 10_000 }, (_, i) => i),
+      );
       await sub.unsubscribe();
     });
 
@@ -115,7 +118,10 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       await bus.flush();
       await other.flush();
       assert.equal(seen.size, 300);
-      assert.ok([...seen.values()].every((n) => n === 1), 'every message once');
+      assert.ok(
+        [...seen.values()].every((n) => n === 1),
+        'every message once',
+      );
       assert.equal(perMember[0]! + perMember[1]! + perMember[2]!, 300);
       for (const s of [...subs, p]) await s.unsubscribe();
     });
@@ -353,7 +359,11 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
           what: 'both members owning partitions',
         });
         const all = [...a.owned(), ...b.owned()].sort((x, y) => x - y);
-        assert.deepEqual(all, Array.from({ length: partitions }, (_, i) => i), 'each partition owned by exactly one');
+        assert.deepEqual(
+          all,
+          Array.from({ length: partitions }, (_, i) => i),
+          'each partition owned by exactly one',
+        );
         await bus.flush();
         await busB.flush();
 
@@ -364,7 +374,11 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
         const total = (): number => [...processed.values()].reduce((n, l) => n + l.length, 0);
         await waitFor(() => total() >= partitions * perPartition, { what: 'every message processed' });
         for (let p = 0; p < partitions; p++) {
-          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p} in order, once`);
+          assert.deepEqual(
+            processed.get(p),
+            Array.from({ length: perPartition }, (_, i) => i),
+            `partition ${p} in order, once`,
+          );
         }
         assert.equal(overlap, 0, 'one message at a time per partition');
         assert.ok((byMember.get('member-a') ?? 0) > 0 && (byMember.get('member-b') ?? 0) > 0);
@@ -432,7 +446,11 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
         await waitFor(() => b.owned().length === partitions, { what: 'b to own everything' });
         await Promise.all(senders);
         for (let p = 0; p < partitions; p++) {
-          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p}`);
+          assert.deepEqual(
+            processed.get(p),
+            Array.from({ length: perPartition }, (_, i) => i),
+            `partition ${p}`,
+          );
         }
         await b.stop();
       });
@@ -483,7 +501,11 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
         await Promise.all(senders);
         assert.equal(c!.owned().length, partitions);
         for (let p = 0; p < partitions; p++) {
-          assert.deepEqual(processed.get(p), Array.from({ length: perPartition }, (_, i) => i), `partition ${p}`);
+          assert.deepEqual(
+            processed.get(p),
+            Array.from({ length: perPartition }, (_, i) => i),
+            `partition ${p}`,
+          );
         }
         await c!.stop();
       });

@@ -18,9 +18,7 @@ export interface SessionTarget {
  * - `no-edge`: nobody subscribes to the edge's subject (the edge is dead);
  * - `timeout`: no answer within the timeout (the edge is stalled or cut off; it may still write it).
  */
-export type DeliveryOutcome =
-  | { ok: true }
-  | { ok: false; reason: 'refused' | 'no-edge' | 'timeout' | 'bus'; detail?: string };
+export type DeliveryOutcome = { ok: true } | { ok: false; reason: 'refused' | 'no-edge' | 'timeout' | 'bus'; detail?: string };
 
 /** What an edge answers when the session of a delivery is not there to take it. */
 export const SESSION_GONE = 'session-gone';

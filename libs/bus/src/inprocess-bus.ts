@@ -175,8 +175,8 @@ export class InProcessBus implements Bus {
       if (sub.closed) return;
       try {
         const r = sub.handler(msg);
-        if (r && typeof (r).then === 'function') {
-          (r).then(undefined, (err: unknown) => this.handlerFailed(err, msg));
+        if (r && typeof r.then === 'function') {
+          r.then(undefined, (err: unknown) => this.handlerFailed(err, msg));
         }
       } catch (err) {
         this.handlerFailed(err, msg);

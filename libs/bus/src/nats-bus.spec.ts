@@ -34,7 +34,6 @@ runBusContract('NATS', async () => {
 test('requests build no per-request stack-trace Errors (noAsyncTraces), and a timeout still says which subject', async () => {
   const bus = await NatsBus.connect({ url: server.url, requestTimeoutMs: 5_000 }, quietLogger());
   try {
-     
     assert.equal((bus as any).nc.options.noAsyncTraces, true);
     const sub = bus.subscribe('spec.silent', () => undefined);
     await bus.flush();

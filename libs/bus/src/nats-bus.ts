@@ -184,7 +184,7 @@ export class NatsBus implements Bus {
         }
         try {
           const r = handler(toBusMessage(m));
-          if (r && typeof (r).then === 'function') (r).then(undefined, failed);
+          if (r && typeof r.then === 'function') r.then(undefined, failed);
         } catch (e) {
           failed(e);
         }

@@ -7,7 +7,10 @@ const members = ['router-0', 'router-1', 'router-2'];
 
 test('every partition has exactly one owner, whatever the member order', () => {
   const all = members.flatMap((m) => partitionsOwnedBy(m, members, 64)).sort((a, b) => a - b);
-  assert.deepEqual(all, Array.from({ length: 64 }, (_, i) => i));
+  assert.deepEqual(
+    all,
+    Array.from({ length: 64 }, (_, i) => i),
+  );
   for (let p = 0; p < 64; p++) assert.equal(ownerOf(p, members), ownerOf(p, [...members].reverse()));
 });
 

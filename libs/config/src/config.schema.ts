@@ -137,7 +137,10 @@ export const busSchema = z.strictObject({
 
 export const mongodbSchema = z.strictObject({
   url: z.string().default('mongodb://127.0.0.1:27017'),
-  database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'not a valid MongoDB database name').default('glider'),
+  database: z
+    .string()
+    .regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'not a valid MongoDB database name')
+    .default('glider'),
   poolSize: z.number().int().min(1).max(1000).default(20),
   connectTimeoutMs: ms.default(10_000),
   operationTimeoutMs: ms.default(10_000),
@@ -180,6 +183,11 @@ export const adminSchema = z.strictObject({
   tls: z.boolean().default(false),
   /** CA file gliderctl verifies the admin server's certificate with (admin.tls); default: the system's. */
   caFile: z.string().min(1).optional(),
+  /**
+   * The name gliderctl checks the admin server's certificate for when it dials the config's own
+   * address (admin.tls; e.g. the admin Service's name in a Kubernetes pod); default: the host dialled.
+   */
+  tlsServerName: z.string().min(1).optional(),
 });
 
 export const httpSchema = z.strictObject({

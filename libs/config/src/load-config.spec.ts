@@ -23,12 +23,15 @@ test('env overrides name settings by section and key', () => {
 });
 
 test('a bad value fails with the key and its origin named', () => {
-  assert.throws(() => loadConfig({ env: { GLIDER_EDGE__C2S_PORT: '99999' } }), (err: Error) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match(err.message, /edge\.c2sPort/);
-    assert.match(err.message, /GLIDER_EDGE__C2S_PORT/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig({ env: { GLIDER_EDGE__C2S_PORT: '99999' } }),
+    (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /edge\.c2sPort/);
+      assert.match(err.message, /GLIDER_EDGE__C2S_PORT/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig({ env: { GLIDER_NOPE: 'x' } }), /GLIDER_NOPE names no setting/);
 });
 

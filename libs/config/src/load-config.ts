@@ -112,7 +112,11 @@ function parseEnvValue(raw: string, path: string[]): unknown {
       throw new ConfigError(`config: ${path.join('.')}: not valid JSON: ${trimmed}`);
     }
   }
-  if (isArrayKey(path)) return trimmed.split(',').map((s) => s.trim()).filter(Boolean);
+  if (isArrayKey(path))
+    return trimmed
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return raw;
 }
 

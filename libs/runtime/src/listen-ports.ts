@@ -48,7 +48,8 @@ function tryListen(p: ListenPort): Promise<string | undefined> {
       const where = `${p.host}:${p.port} (${p.key})`;
       if (err.code === 'EADDRINUSE') resolve(`${where} is already in use, by another Glider or XMPP server? Choose a free port: ${fix(p.key)}`);
       else if (err.code === 'EACCES') resolve(`${where}: not allowed to listen on port ${p.port} (ports below 1024 need privileges): ${fix(p.key)}`);
-      else if (err.code === 'EADDRNOTAVAIL') resolve(`${where}: no interface has the address ${p.host}: set ${p.key.replace(/\.\w+$/, '.host')} to an address of this machine`);
+      else if (err.code === 'EADDRNOTAVAIL')
+        resolve(`${where}: no interface has the address ${p.host}: set ${p.key.replace(/\.\w+$/, '.host')} to an address of this machine`);
       else resolve(`${where}: cannot listen: ${err.message}`);
     });
     server.listen({ port: p.port, host: p.host, exclusive: true }, () => server.close(() => resolve(undefined)));

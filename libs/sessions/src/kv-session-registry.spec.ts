@@ -20,7 +20,7 @@ test('ownedPresence copies a view into a larger allocation and leaves owned byte
   assert.equal(pooled.lastPresence.byteLength, 11, "the caller's object is not changed");
 });
 
-test('the registry cache does not keep a view that pins the caller\'s buffer pool', async () => {
+test("the registry cache does not keep a view that pins the caller's buffer pool", async () => {
   const bus = new InProcessBus({ logger: { error: () => undefined } });
   try {
     const reg = createSessionRegistry(bus, { logger });

@@ -112,11 +112,7 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
     test('concurrent updates all land (CAS retries)', async () => {
       const s = session(`${user()}/r`, 's1');
       await a.bind(s, 'replace');
-      await Promise.all([
-        a.update(s.jid, 's1', { available: true }),
-        b.update(s.jid, 's1', { interested: true }),
-        a.update(s.jid, 's1', { priority: 3 }),
-      ]);
+      await Promise.all([a.update(s.jid, 's1', { available: true }), b.update(s.jid, 's1', { interested: true }), a.update(s.jid, 's1', { priority: 3 })]);
       const fresh = createSessionRegistry(ut.bus, { logger });
       const got = await fresh.get(s.jid);
       assert.deepEqual([got?.available, got?.interested, got?.priority], [true, true, 3]);
@@ -130,11 +126,20 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       await b.bind(s1, 'replace');
       await b.bind(s2, 'replace');
       await waitFor(() => a.onEdge(edge).length === 2, { what: 'a to cache both sessions of the edge' });
-      assert.deepEqual(a.onEdge(edge).map((s) => s.sessionId).sort(), ['x1', 'x2']);
+      assert.deepEqual(
+        a
+          .onEdge(edge)
+          .map((s) => s.sessionId)
+          .sort(),
+        ['x1', 'x2'],
+      );
       assert.deepEqual((await a.ofUser(bare)).map((s) => s.sessionId).sort(), ['x1', 'x2']);
       await b.remove(s1.jid, 'x1');
       await waitFor(() => a.onEdge(edge).length === 1, { what: 'a to drop the removed session' });
-      assert.deepEqual(b.onEdge(edge).map((s) => s.sessionId), ['x2']);
+      assert.deepEqual(
+        b.onEdge(edge).map((s) => s.sessionId),
+        ['x2'],
+      );
       assert.deepEqual(a.onEdge('no-such-edge'), []);
       assert.ok(a.edges().includes(edge));
       await b.remove(s2.jid, 'x2');

@@ -18,11 +18,7 @@ function replyTo(stanza: Element, type: string): Element {
  * an error (§8.3.1 rule 3 for all kinds) or an IQ result. A message's payload goes back with the
  * error so the sender can tell which one failed; an IQ's does not.
  */
-export function errorReply(
-  stanza: Element,
-  condition: StanzaErrorCondition | StanzaError,
-  opts?: StanzaErrorOptions,
-): Element | undefined {
+export function errorReply(stanza: Element, condition: StanzaErrorCondition | StanzaError, opts?: StanzaErrorOptions): Element | undefined {
   const type = stanza.attrs.type;
   if (type === 'error') return undefined;
   if (stanza.name === 'iq' && type === 'result') return undefined;

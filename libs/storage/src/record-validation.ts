@@ -60,7 +60,7 @@ export function validateRosterItem(v: unknown, what: string): RosterItem {
     askOut: v.askOut,
     askIn: v.askIn,
     approved: v.approved,
-    groups: [...(v.groups)],
+    groups: [...v.groups],
   };
   if (v.name !== undefined) item.name = v.name;
   if (v.pendingInStanza !== undefined) item.pendingInStanza = v.pendingInStanza;

@@ -28,7 +28,17 @@ test('/metrics carries no process id, executable path, command line, user or hos
   const targetInfo = text.split('\n').find((l) => l.startsWith('target_info{'));
   assert.ok(targetInfo, text.slice(0, 500));
   assert.match(targetInfo, /service_name="glider-exposure-test"/);
-  for (const label of ['process_pid', 'process_executable_path', 'process_executable_name', 'process_command', 'process_command_args', 'process_owner', 'host_name', 'host_id', 'os_type']) {
+  for (const label of [
+    'process_pid',
+    'process_executable_path',
+    'process_executable_name',
+    'process_command',
+    'process_command_args',
+    'process_owner',
+    'host_name',
+    'host_id',
+    'os_type',
+  ]) {
     assert.doesNotMatch(text, new RegExp(`\\b${label}=`), `${label} is exposed`);
   }
   assert.ok(!text.includes(String(process.pid) + '"'), 'the pid appears in a label');

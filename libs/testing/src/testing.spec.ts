@@ -22,7 +22,10 @@ test('waitFor resolves once the condition holds and names what it waited for oth
   let n = 0;
   await waitFor(() => ++n >= 3, { intervalMs: 1 });
   assert.equal(n, 3);
-  await assert.rejects(waitFor(() => false, { timeoutMs: 50, intervalMs: 5, what: 'the moon' }), /the moon/);
+  await assert.rejects(
+    waitFor(() => false, { timeoutMs: 50, intervalMs: 5, what: 'the moon' }),
+    /the moon/,
+  );
   await assert.rejects(
     waitFor(
       async () => {

@@ -55,10 +55,14 @@ test('watchCertificate sees a Kubernetes-style ..data symlink swap', async () =>
   const changes: string[] = [];
   let resolveChange!: () => void;
   const changed = new Promise<void>((r) => (resolveChange = r));
-  const w = watchCertificate({ certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') }, (pair) => {
-    changes.push(pair.cert);
-    resolveChange();
-  }, { debounceMs: 20, pollMs: 200 });
+  const w = watchCertificate(
+    { certFile: join(dir, 'tls.crt'), keyFile: join(dir, 'tls.key') },
+    (pair) => {
+      changes.push(pair.cert);
+      resolveChange();
+    },
+    { debounceMs: 20, pollMs: 200 },
+  );
   try {
     await w.check(); // baseline read
     await mkdir(join(dir, 'v2'));

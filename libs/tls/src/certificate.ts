@@ -34,7 +34,10 @@ export async function loadOrCreateCertificate(config: GliderConfig, logger: Cert
   const domains = config.domains.join(', ');
   try {
     const { key, cert } = await readPair(files);
-    logger.info({ certFile: files.certFile }, `reusing the self-signed certificate for ${domains} at ${dir}; bring your own with tls.certFile and tls.keyFile (GLIDER_TLS__CERT_FILE / GLIDER_TLS__KEY_FILE)`);
+    logger.info(
+      { certFile: files.certFile },
+      `reusing the self-signed certificate for ${domains} at ${dir}; bring your own with tls.certFile and tls.keyFile (GLIDER_TLS__CERT_FILE / GLIDER_TLS__KEY_FILE)`,
+    );
     return { key, cert, source: 'self-signed', ...files };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -44,7 +47,10 @@ export async function loadOrCreateCertificate(config: GliderConfig, logger: Cert
   // Key first, each written then renamed, so a crash never leaves a cert without its key.
   await writeAtomic(files.keyFile, key, 0o600);
   await writeAtomic(files.certFile, cert, 0o644);
-  logger.warn({ certFile: files.certFile }, `generated a self-signed certificate for ${domains} at ${dir}; bring your own with tls.certFile and tls.keyFile (GLIDER_TLS__CERT_FILE / GLIDER_TLS__KEY_FILE)`);
+  logger.warn(
+    { certFile: files.certFile },
+    `generated a self-signed certificate for ${domains} at ${dir}; bring your own with tls.certFile and tls.keyFile (GLIDER_TLS__CERT_FILE / GLIDER_TLS__KEY_FILE)`,
+  );
   return { key, cert, source: 'self-signed', ...files };
 }
 

@@ -27,7 +27,7 @@ export function readTlv(buf: Buffer, at: number): Tlv {
 /** The children of a constructed TLV. */
 export function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = parent.valueStart; at < parent.end; ) {
+  for (let at = parent.valueStart; at < parent.end;) {
     const t = readTlv(buf, at);
     out.push(t);
     at = t.end;

@@ -26,12 +26,7 @@ export function buildOcspRequest(certDer: Buffer, issuerDer: Buffer): Buffer {
   const slice = (f: { buf: Buffer; fields: Tlv[] }, i: number): Buffer => f.buf.subarray(f.fields[i]!.start, f.fields[i]!.end);
   const certId = encodeTlv(
     SEQUENCE,
-    Buffer.concat([
-      SHA1_ALGORITHM,
-      encodeTlv(OCTET_STRING, sha1(slice(issuer, issuer.subject))),
-      encodeTlv(OCTET_STRING, sha1(key)),
-      slice(cert, cert.serial),
-    ]),
+    Buffer.concat([SHA1_ALGORITHM, encodeTlv(OCTET_STRING, sha1(slice(issuer, issuer.subject))), encodeTlv(OCTET_STRING, sha1(key)), slice(cert, cert.serial)]),
   );
   const request = encodeTlv(SEQUENCE, certId);
   const requestList = encodeTlv(SEQUENCE, request);

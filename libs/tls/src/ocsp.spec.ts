@@ -35,7 +35,12 @@ test('OcspStapler: fetches once, caches, and without a responder goes on with no
   const pki = makeTestPki(dir.path, await freePort());
   const [leaf, ca] = chainOf(pki.chainFile);
   const warnings: string[] = [];
-  const stapler = new OcspStapler({ refreshMs: 3_600_000, timeoutMs: 5_000, retryMs: 3_600_000, logger: { info: () => undefined, warn: (_o, m) => warnings.push(m) } });
+  const stapler = new OcspStapler({
+    refreshMs: 3_600_000,
+    timeoutMs: 5_000,
+    retryMs: 3_600_000,
+    logger: { info: () => undefined, warn: (_o, m) => warnings.push(m) },
+  });
   try {
     assert.equal(await stapler.staple(leaf, ca), undefined, 'responder not running: no staple');
     assert.equal(warnings.length, 1);
@@ -45,7 +50,10 @@ test('OcspStapler: fetches once, caches, and without a responder goes on with no
       const first = await fresh.staple(leaf, ca);
       assert.ok(first && isSuccessfulOcspResponse(first));
       writeFileSync(join(dir.path, 'staple.der'), first);
-      const text = execFileSync('openssl', ['ocsp', '-respin', 'staple.der', '-resp_text', '-noverify'], { cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+      const text = execFileSync('openssl', ['ocsp', '-respin', 'staple.der', '-resp_text', '-noverify'], {
+        cwd: dir.path,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).toString();
       assert.match(text, /Cert Status: good/);
       responder.kill();
       await new Promise((r) => responder.once('exit', r));

@@ -20,7 +20,7 @@ export function selfSignedNames(domains: string[]): { dns: string[]; ips: string
 /** An ECDSA P-256 / SHA-256 self-signed server certificate valid for one year, as PEM. */
 export async function generateSelfSigned(domains: string[]): Promise<{ key: string; cert: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']));
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const names = selfSignedNames(domains);
   const notBefore = new Date(Date.now() - 60_000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

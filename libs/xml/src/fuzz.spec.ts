@@ -10,7 +10,32 @@ const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:
 const BODY =
   "<message to='a@b' id=\"x&amp;y\"><body>h\u00e9llo &lt;&#x1F600;&#65;</body><x:e xmlns:x='urn:x' x:a='1'/></message> \n" +
   "<iq type='get' id='1'><query xmlns='jabber:iq:roster'><![CDATA[<raw>]]></query></iq><presence/></stream:stream>";
-const NOISE = ['<', '>', '&', ';', "'", '"', '/', '!', '?', '[', ']', '=', ':', ' ', '\u0000', '\u00e9', '\u{1F600}', '#', 'x', '-', '<!--', ']]>', '&#0;', '&#x110000;'];
+const NOISE = [
+  '<',
+  '>',
+  '&',
+  ';',
+  "'",
+  '"',
+  '/',
+  '!',
+  '?',
+  '[',
+  ']',
+  '=',
+  ':',
+  ' ',
+  '\u0000',
+  '\u00e9',
+  '\u{1F600}',
+  '#',
+  'x',
+  '-',
+  '<!--',
+  ']]>',
+  '&#0;',
+  '&#x110000;',
+];
 
 function prng(seed: number): () => number {
   let s = seed;
@@ -43,7 +68,7 @@ describe('parser fuzzing (seeded)', () => {
         assert.doesNotThrow(() => parseElement(el.toString(), reparsed), `round ${round}: re-parse ${el.toString()}`);
       };
       parser.onError = () => errors++;
-      for (let i = 0; i < bytes.length; ) {
+      for (let i = 0; i < bytes.length;) {
         const n = 1 + Math.floor(random() * 40);
         parser.write(bytes.subarray(i, i + n));
         i += n;
@@ -66,7 +91,7 @@ describe('parser fuzzing (seeded)', () => {
     for (let round = 0; round < 300; round++) {
       const bytes = Buffer.from(mutate(HEADER + BODY, random));
       const chunks: Buffer[] = [];
-      for (let i = 0; i < bytes.length; ) {
+      for (let i = 0; i < bytes.length;) {
         const n = 1 + Math.floor(random() * 16);
         chunks.push(bytes.subarray(i, i + n));
         i += n;

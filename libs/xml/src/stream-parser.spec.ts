@@ -4,8 +4,7 @@ import type { XmlErrorCondition, XmlLimits } from './index.js';
 import { StreamParser } from './index.js';
 
 const limits: XmlLimits = { maxStanzaBytes: 4096, maxDepth: 8, maxAttributes: 8, maxAttributeBytes: 256, maxNameBytes: 64 };
-const HEADER =
-  "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
+const HEADER = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>";
 
 type Event = ['start', string, Record<string, string>] | ['el', string, number] | ['end'] | ['error', XmlErrorCondition, string];
 
@@ -41,7 +40,10 @@ describe('StreamParser', () => {
     const { events, parser } = run([HEADER]);
     parser.reset();
     parser.write(HEADER);
-    assert.deepEqual(events.map((e) => e[0]), ['start', 'start']);
+    assert.deepEqual(
+      events.map((e) => e[0]),
+      ['start', 'start'],
+    );
   });
 
   it('reads the stream header, stanzas with their byte size, and the end', () => {
@@ -58,21 +60,20 @@ describe('StreamParser', () => {
   it('ignores whitespace keepalives between stanzas', () => {
     const { events } = run([HEADER, ' ', '\n', "<iq type='get' id='1'/>", ' \r\n\t ', ' ', "<iq type='get' id='2'/>", '\n']);
     assert.deepEqual(elements(events), ['<iq type="get" id="1"/>', '<iq type="get" id="2"/>']);
-    assert.equal(events.some((e) => e[0] === 'error'), false);
+    assert.equal(
+      events.some((e) => e[0] === 'error'),
+      false,
+    );
   });
 
   it('keeps names and xmlns as written; sets no inherited namespace', () => {
     const { events } = run([HEADER, "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"]);
-    assert.deepEqual(elements(events), [
-      '<stream:features><starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls></stream:features>',
-    ]);
+    assert.deepEqual(elements(events), ['<stream:features><starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls></stream:features>']);
   });
 
   it('decodes entities and character references; toString re-escapes', () => {
     const { events } = run([HEADER, `<message to="a&amp;b" x='&quot;&apos;&lt;&gt;'><body>1 &lt; 2 &amp;&amp; &#x263A;&#9731; &gt;</body></message>`]);
-    assert.deepEqual(elements(events), [
-      `<message to="a&amp;b" x="&quot;&apos;&lt;&gt;"><body>1 &lt; 2 &amp;&amp; \u263a\u2603 &gt;</body></message>`,
-    ]);
+    assert.deepEqual(elements(events), [`<message to="a&amp;b" x="&quot;&apos;&lt;&gt;"><body>1 &lt; 2 &amp;&amp; \u263a\u2603 &gt;</body></message>`]);
   });
 
   it('accepts CDATA sections (RFC 6120 §11.1 does not restrict them), also split', () => {
@@ -122,7 +123,7 @@ describe('StreamParser', () => {
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let round = 0; round < 200; round++) {
       const chunks: Buffer[] = [];
-      for (let i = 0; i < bytes.length; ) {
+      for (let i = 0; i < bytes.length;) {
         const n = 1 + Math.floor(random() * 12);
         chunks.push(bytes.subarray(i, i + n));
         i += n;
@@ -232,12 +233,18 @@ describe('StreamParser', () => {
 
     it('invalid UTF-8', () => {
       const errors = run([Buffer.from(HEADER), Buffer.from([0x3c, 0x61, 0x3e, 0xc3, 0x28])]).events.filter((e) => e[0] === 'error');
-      assert.deepEqual(errors.map((e) => e[1]), ['not-well-formed']);
+      assert.deepEqual(
+        errors.map((e) => e[1]),
+        ['not-well-formed'],
+      );
     });
 
     it('an overlong UTF-8 encoding of <', () => {
       const errors = run([Buffer.from(HEADER), Buffer.from([0xc0, 0xbc])]).events.filter((e) => e[0] === 'error');
-      assert.deepEqual(errors.map((e) => e[1]), ['not-well-formed']);
+      assert.deepEqual(
+        errors.map((e) => e[1]),
+        ['not-well-formed'],
+      );
     });
   });
 
@@ -267,7 +274,10 @@ describe('StreamParser', () => {
     it('the stream header itself', () => {
       const attrs = Array.from({ length: 6 }, (_, i) => ` a${i}='${'y'.repeat(200)}'`);
       const { events } = run(['<stream:stream', ...attrs], { ...limits, maxStanzaBytes: 1000 });
-      assert.deepEqual(events.map((e) => e[1]), ['policy-violation']);
+      assert.deepEqual(
+        events.map((e) => e[1]),
+        ['policy-violation'],
+      );
     });
   });
 
@@ -275,12 +285,15 @@ describe('StreamParser', () => {
     const input = ["<x:a xmlns:x='urn:x' x:attr='1'><x:b/></x:a>", "<stream:features><b xml:lang='en'/></stream:features>"];
     const { events } = run([HEADER, ...input]);
     assert.equal(elements(events).length, 2);
-    assert.equal(events.some((e) => e[0] === 'error'), false);
+    assert.equal(
+      events.some((e) => e[0] === 'error'),
+      false,
+    );
   });
 
   it('copies other prefix declarations of the stream header onto the top-level element using them', () => {
     const header = "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'>";
-    const { events } = run([header, "<db:result from='a.example' to='b.example'>key</db:result>", "<message><db:x/></message>", "<stream:features/>"]);
+    const { events } = run([header, "<db:result from='a.example' to='b.example'>key</db:result>", '<message><db:x/></message>', '<stream:features/>']);
     assert.deepEqual(elements(events), [
       '<db:result from="a.example" to="b.example" xmlns:db="jabber:server:dialback">key</db:result>',
       '<message xmlns:db="jabber:server:dialback"><db:x/></message>',

@@ -40,9 +40,13 @@ test('handlers run by priority, stop ends the chain, a throwing handler is skipp
   const errors: string[] = [];
   const hooks = new Hooks<Vocabulary>({ error: (_o, m) => errors.push(m) });
   hooks.on('ping', (a) => void a.seen.push('low'), { priority: -1 });
-  hooks.on('ping', () => {
-    throw new Error('boom');
-  }, { priority: 10 });
+  hooks.on(
+    'ping',
+    () => {
+      throw new Error('boom');
+    },
+    { priority: 10 },
+  );
   hooks.on('ping', (a) => void a.seen.push('high'), { priority: 5 });
   const arg = { seen: [] as string[] };
   assert.equal(await hooks.run('ping', arg), 'continue');

@@ -41,11 +41,7 @@ export interface LoadedFeatures {
  * Sets features up in list order, checking dependencies and options. A bad option fails boot with
  * the key named (`features.ping.interval: ...`).
  */
-export async function loadFeatures<Ctx>(
-  ctx: Ctx,
-  features: AnyFeature<Ctx>[],
-  options: Record<string, unknown> = {},
-): Promise<LoadedFeatures> {
+export async function loadFeatures<Ctx>(ctx: Ctx, features: AnyFeature<Ctx>[], options: Record<string, unknown> = {}): Promise<LoadedFeatures> {
   const loaded: string[] = [];
   const registrations: Registration[] = [];
   const disco = new Set<string>();

@@ -5,13 +5,23 @@ import { xml, type Element } from '#libs/xml';
 import { IqDispatcher, resultThen } from './iq-dispatcher.js';
 
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const condition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS)?.name;
+const condition = (el: Element) =>
+  el
+    .getChild('error')
+    ?.elements()
+    .find((c) => c.xmlns === STANZAS)?.name;
 
 function setup() {
   const logged: string[] = [];
   const d = new IqDispatcher<{ payload: Element }>({ error: (_o, m) => logged.push(m) });
   const sent: Element[] = [];
-  const run = (iq: Element, where: 'server' | 'account' = 'server') => d.dispatch(iq, where, (payload) => ({ payload }), (r) => void sent.push(r));
+  const run = (iq: Element, where: 'server' | 'account' = 'server') =>
+    d.dispatch(
+      iq,
+      where,
+      (payload) => ({ payload }),
+      (r) => void sent.push(r),
+    );
   return { d, sent, run, logged };
 }
 
@@ -25,11 +35,14 @@ test('a result payload, none, or a protocol error as a value; from and to swappe
   await run(iq('get', xml('query', { xmlns: 'urn:x', n: '7' })));
   await run(iq('set', xml('query', { xmlns: 'urn:x' })));
   await run(iq('get', xml('ping', { xmlns: 'urn:empty' })));
-  assert.deepEqual(sent.map((e) => [e.attrs.type, e.attrs.to, e.attrs.from, e.attrs.id]), [
-    ['result', 'a@example.com/pc', 'example.com', 'i1'],
-    ['error', 'a@example.com/pc', 'example.com', 'i1'],
-    ['result', 'a@example.com/pc', 'example.com', 'i1'],
-  ]);
+  assert.deepEqual(
+    sent.map((e) => [e.attrs.type, e.attrs.to, e.attrs.from, e.attrs.id]),
+    [
+      ['result', 'a@example.com/pc', 'example.com', 'i1'],
+      ['error', 'a@example.com/pc', 'example.com', 'i1'],
+      ['result', 'a@example.com/pc', 'example.com', 'i1'],
+    ],
+  );
   assert.equal(sent[0]!.getChild('query')?.text(), '7');
   assert.equal(condition(sent[1]!), 'not-acceptable');
   assert.equal(sent[2]!.elements().length, 0);
@@ -46,12 +59,22 @@ test('RFC 6120 §8.4 / §8.2.3: unknown namespace → service-unavailable; no or
 
 test('STYLE.md §4: an exception becomes internal-server-error (logged); a thrown StanzaError is its value', async () => {
   const { d, sent, run, logged } = setup();
-  d.register('get', 'urn:boom', () => {
-    throw new Error('boom');
-  }, { server: true });
-  d.register('get', 'urn:denied', async () => {
-    throw new StanzaError('forbidden');
-  }, { server: true });
+  d.register(
+    'get',
+    'urn:boom',
+    () => {
+      throw new Error('boom');
+    },
+    { server: true },
+  );
+  d.register(
+    'get',
+    'urn:denied',
+    async () => {
+      throw new StanzaError('forbidden');
+    },
+    { server: true },
+  );
   await run(iq('get', xml('q', { xmlns: 'urn:boom' })));
   await run(iq('get', xml('q', { xmlns: 'urn:denied' })));
   assert.deepEqual(sent.map(condition), ['internal-server-error', 'forbidden']);
@@ -73,7 +96,13 @@ test('scopes: server and account are separate; the same key twice in one scope i
   assert.throws(() => d.register('get', 'urn:x', () => undefined, { account: true }, 'two'), /already handled by one/);
   d.register('get', 'urn:x', () => undefined, { server: true }, 'three');
   d.register('set', 'urn:y', () => undefined, { account: true }, 'four');
-  assert.deepEqual(d.claims(), { server: ['urn:x'], account: [{ ns: 'urn:x', ownOnly: true }, { ns: 'urn:y', ownOnly: false }] });
+  assert.deepEqual(d.claims(), {
+    server: ['urn:x'],
+    account: [
+      { ns: 'urn:x', ownOnly: true },
+      { ns: 'urn:y', ownOnly: false },
+    ],
+  });
   assert.deepEqual(d.namespaces('account'), ['urn:x', 'urn:y']);
   undo();
   await run(iq('get', xml('q', { xmlns: 'urn:x' })), 'account');
@@ -84,12 +113,21 @@ test('resultThen: the result leaves first, then the work after it; a failure the
   const { d, sent, run, logged } = setup();
   const order: string[] = [];
   d.register('get', 'urn:v', () => resultThen(undefined, async () => void order.push(`after ${sent.length}`)), { server: true });
-  d.register('get', 'urn:w', () => resultThen(xml('q', { xmlns: 'urn:w' }), async () => {
-    throw new Error('late');
-  }), { server: true });
+  d.register(
+    'get',
+    'urn:w',
+    () =>
+      resultThen(xml('q', { xmlns: 'urn:w' }), async () => {
+        throw new Error('late');
+      }),
+    { server: true },
+  );
   await run(iq('get', xml('q', { xmlns: 'urn:v' })));
   assert.deepEqual(order, ['after 1']);
   await run(iq('get', xml('q', { xmlns: 'urn:w' })));
-  assert.deepEqual(sent.map((e) => e.attrs.type), ['result', 'result']);
+  assert.deepEqual(
+    sent.map((e) => e.attrs.type),
+    ['result', 'result'],
+  );
   assert.equal(logged.length, 1);
 });

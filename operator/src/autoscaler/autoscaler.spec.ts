@@ -28,7 +28,8 @@ describe('load book', () => {
   it('counts an edge as drained once it reported draining and then has no connections or restarted', async () => {
     const { LoadBook } = await import('./load-source.js');
     const b = new LoadBook(30_000);
-    const r = (atMs: number, connections: number, draining: boolean) => b.record({ component: 'edge', instance: 'e1', connections, stanzasPerSecond: 0, atMs, draining });
+    const r = (atMs: number, connections: number, draining: boolean) =>
+      b.record({ component: 'edge', instance: 'e1', connections, stanzasPerSecond: 0, atMs, draining });
     r(1000, 50, false);
     assert.equal(b.drainedSince('edge', 'e1', 900, 1000), false);
     r(2000, 40, true);

@@ -50,7 +50,8 @@ export class LoadRegistry {
         this.onSample(key, s);
       })
       .then(() => {
-        if (this.failures.delete(key)) this.onSample(key, { component: '', instance: '', connections: 0, stanzasPerSecond: 0, atMs: Date.now(), draining: false });
+        if (this.failures.delete(key))
+          this.onSample(key, { component: '', instance: '', connections: 0, stanzasPerSecond: 0, atMs: Date.now(), draining: false });
       })
       .catch((err: Error) => {
         entry.failure = source.problem ?? `NATS ${url} unreachable: ${err.message}`;

@@ -21,7 +21,14 @@ export class NatsLoadSource implements LoadSource {
   async start(onSample: (s: LoadSample) => void): Promise<void> {
     const auth = this.auth();
     try {
-      this.nc = await connect({ servers: this.url.split(','), name: 'glider-operator', timeout: this.connectTimeoutMs, reconnect: true, maxReconnectAttempts: -1, ...auth });
+      this.nc = await connect({
+        servers: this.url.split(','),
+        name: 'glider-operator',
+        timeout: this.connectTimeoutMs,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        ...auth,
+      });
     } catch (err) {
       this.problem = `NATS ${this.url} unreachable: ${(err as Error).message}`;
       throw err;

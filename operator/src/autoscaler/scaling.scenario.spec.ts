@@ -65,10 +65,17 @@ describe('autoscaling from NATS load reports, with edge drain (real nats-server)
   });
 
   const edgeReplicas = () => k.get('deployments', 'scale-edge', 'apps/v1')?.spec?.replicas;
-  const edgePods = () => k.list('pods').filter((p) => p.metadata.labels['app.kubernetes.io/component'] === 'edge').map((p) => p.metadata.name as string);
+  const edgePods = () =>
+    k
+      .list('pods')
+      .filter((p) => p.metadata.labels['app.kubernetes.io/component'] === 'edge')
+      .map((p) => p.metadata.name as string);
 
   it('scales edges up to what the connections need, within maxReplicas', async () => {
-    const spec = { nats: { url }, components: { edge: { autoscaling: { minReplicas: 1, maxReplicas: 4, targetConnectionsPerReplica: 100, stabilizationWindowSeconds: 1 } } } };
+    const spec = {
+      nats: { url },
+      components: { edge: { autoscaling: { minReplicas: 1, maxReplicas: 4, targetConnectionsPerReplica: 100, stabilizationWindowSeconds: 1 } } },
+    };
     const r = await k.request('POST', clustersPath, sampleCluster('scale', spec));
     assert.ok([200, 201].includes(r.code), JSON.stringify(r.body));
     await waitFor('one edge', () => edgeReplicas() === 1 && edgePods().length === 1);
@@ -89,14 +96,21 @@ describe('autoscaling from NATS load reports, with edge drain (real nats-server)
     assert.deepEqual([...new Set(drained)].filter((d) => before.includes(d)).sort(), victims, 'DRAIN went to exactly the victims');
     assert.ok(!victims.includes(edgePods()[0]), 'the survivor was not drained');
     await waitFor('drain cleared', () => !k.cluster('scale')?.status?.components?.edge?.draining);
-    const reasons = k.list('events').filter((e) => e.involvedObject.name === 'scale').map((e) => e.reason);
+    const reasons = k
+      .list('events')
+      .filter((e) => e.involvedObject.name === 'scale')
+      .map((e) => e.reason);
     assert.ok(reasons.includes('DrainStarted') && reasons.includes('ScaledDown'), reasons.join());
   });
 
   it('an unreachable NATS is reported as Degraded/NatsUnreachable', async () => {
     const dead = await freePort();
     await k.request('POST', clustersPath, sampleCluster('nonats', { nats: { url: `nats://127.0.0.1:${dead}` } }));
-    const c = await waitFor('NatsUnreachable', () => k.cluster('nonats')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'NatsUnreachable'), 20_000);
+    const c = await waitFor(
+      'NatsUnreachable',
+      () => k.cluster('nonats')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'NatsUnreachable'),
+      20_000,
+    );
     assert.match(c.message, new RegExp(`127.0.0.1:${dead}`));
   });
 });

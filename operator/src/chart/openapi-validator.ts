@@ -71,7 +71,14 @@ export class OpenApiValidator {
     if (v === null || v === undefined) return;
     if (s.oneOf || s.anyOf) {
       const branches: Schema[] = s.oneOf ?? s.anyOf ?? [];
-      if (!branches.some((b) => { const o: string[] = []; this.check(v, b, all, path, o); return o.length === 0; })) out.push(`${path || '.'}: ${JSON.stringify(v)} matches none of ${branches.map((b) => b.type ?? '?').join('|')}`);
+      if (
+        !branches.some((b) => {
+          const o: string[] = [];
+          this.check(v, b, all, path, o);
+          return o.length === 0;
+        })
+      )
+        out.push(`${path || '.'}: ${JSON.stringify(v)} matches none of ${branches.map((b) => b.type ?? '?').join('|')}`);
       return;
     }
     const type = s.type;

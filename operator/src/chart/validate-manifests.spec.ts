@@ -10,7 +10,8 @@ import type { XmppCluster } from '../api/v1alpha1/types.js';
 import { deployment } from '../controllers/xmppcluster/desired/deployment.js';
 import { configMap, gliderConfig } from '../controllers/xmppcluster/desired/glider-config.js';
 import { podDisruptionBudget } from '../controllers/xmppcluster/desired/pod-disruption-budget.js';
-import { componentService } from '../controllers/xmppcluster/desired/services.js';
+import { componentService, internalService } from '../controllers/xmppcluster/desired/services.js';
+import { adminTokenSecret } from '../controllers/xmppcluster/admin-token.js';
 import { OpenApiValidator } from './openapi-validator.js';
 import { validateManifests } from './validate-manifests.js';
 
@@ -20,7 +21,16 @@ writeFileSync(
   JSON.stringify({
     components: {
       schemas: {
-        cm: { 'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }], type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: '#/components/schemas/meta' }, data: { type: 'object', additionalProperties: { type: 'string' } } } },
+        cm: {
+          'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
+          type: 'object',
+          properties: {
+            apiVersion: { type: 'string' },
+            kind: { type: 'string' },
+            metadata: { $ref: '#/components/schemas/meta' },
+            data: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
         meta: { type: 'object', properties: { name: { type: 'string' }, labels: { type: 'object', additionalProperties: { type: 'string' } } } },
       },
     },
@@ -39,7 +49,12 @@ describe('rendered manifest validation', () => {
   });
 
   it('validates custom resources against the CRD rendered with them', () => {
-    const cr = { apiVersion: 'glider.im/v1alpha1', kind: 'XmppCluster', metadata: { name: 'x' }, spec: { domains: ['BAD'], nats: { url: 'nats://n' }, mongodb: { url: 'mongodb://m' } } };
+    const cr = {
+      apiVersion: 'glider.im/v1alpha1',
+      kind: 'XmppCluster',
+      metadata: { name: 'x' },
+      spec: { domains: ['BAD'], nats: { url: 'nats://n' }, mongodb: { url: 'mongodb://m' } },
+    };
     const r = validateManifests([stringify(xmppClusterCrd()), stringify(cr)].join('---\n'), v);
     const mine = r.problems.filter((p) => p.startsWith('XmppCluster/'));
     assert.equal(mine.length, 1);
@@ -47,26 +62,44 @@ describe('rendered manifest validation', () => {
   });
 
   const real = process.env['K8S_SCHEMA_DIR'] ?? join(homedir(), '.cache/glider/k8s-openapi/v1.33.4');
-  it('the operator-built children are valid Kubernetes objects', { skip: !existsSync(real) && 'Kubernetes OpenAPI schemas not fetched (scripts/ci/install-helm.sh)' }, () => {
-    const k8s = new OpenApiValidator(real);
-    const x: XmppCluster = {
-      apiVersion: 'glider.im/v1alpha1',
-      kind: 'XmppCluster',
-      metadata: { name: 'chat', namespace: 'glider', uid: 'u' },
-      spec: xmppClusterSpec.parse({
-        domains: ['example.com'],
-        nats: { url: 'nats://n:4222', credentialsSecretRef: { name: 'n', key: 'c' } },
-        mongodb: { urlSecretRef: { name: 'm', key: 'url' }, credentialsSecretRef: { name: 'm', key: 'c' } },
-        components: { edge: { nodeSelector: { a: 'b' }, tolerations: [{ key: 'k', operator: 'Exists' }], resources: { limits: { memory: '1Gi' } } } },
-      }),
-    };
-    const objs = [
-      configMap(x, gliderConfig(x)),
-      deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
-      deployment(x, 'router', x.spec.components.router, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } }),
-      componentService(x, 'edge')!,
-      podDisruptionBudget(x, 'edge', x.spec.components.edge),
-    ];
-    for (const o of objs) assert.deepEqual(k8s.validate(o as Record<string, unknown>), [], `${o.kind}`);
-  });
+  it(
+    'the operator-built children are valid Kubernetes objects',
+    { skip: !existsSync(real) && 'Kubernetes OpenAPI schemas not fetched (scripts/ci/install-helm.sh)' },
+    () => {
+      const k8s = new OpenApiValidator(real);
+      const x: XmppCluster = {
+        apiVersion: 'glider.im/v1alpha1',
+        kind: 'XmppCluster',
+        metadata: { name: 'chat', namespace: 'glider', uid: 'u' },
+        spec: xmppClusterSpec.parse({
+          domains: ['example.com'],
+          nats: { url: 'nats://n:4222', credentialsSecretRef: { name: 'n', key: 'c' } },
+          mongodb: { urlSecretRef: { name: 'm', key: 'url' }, credentialsSecretRef: { name: 'm', key: 'c' } },
+          components: { edge: { nodeSelector: { a: 'b' }, tolerations: [{ key: 'k', operator: 'Exists' }], resources: { limits: { memory: '1Gi' } } } },
+        }),
+      };
+      const objs = [
+        configMap(x, gliderConfig(x)),
+        deployment(x, 'edge', x.spec.components.edge, {
+          replicas: 2,
+          configHash: 'h',
+          tlsSecretName: 'chat-tls',
+          adminTokenSecretName: 'chat-admin-token',
+          image: { repository: 'r', tag: 't' },
+        }),
+        deployment(x, 'router', x.spec.components.router, {
+          replicas: 2,
+          configHash: 'h',
+          tlsSecretName: 'chat-tls',
+          adminTokenSecretName: 'chat-admin-token',
+          image: { repository: 'r', tag: 't' },
+        }),
+        componentService(x, 'edge')!,
+        internalService(x, 'router')!,
+        adminTokenSecret(x),
+        podDisruptionBudget(x, 'edge', x.spec.components.edge),
+      ];
+      for (const o of objs) assert.deepEqual(k8s.validate(o as Record<string, unknown>), [], `${o.kind}`);
+    },
+  );
 });

@@ -21,7 +21,9 @@ export function validateManifests(yamlText: string, validator: OpenApiValidator)
     .map((d) => d.toJSON() as unknown)
     .filter((d): d is Manifest => d !== null && typeof d === 'object');
   const crds = new Map<string, { schema: unknown; group: string }>();
-  for (const d of docs) if (d.kind === 'CustomResourceDefinition' && d.spec) for (const v of d.spec.versions) crds.set(`${d.spec.group}/${v.name}/${d.spec.names.kind}`, { schema: v.schema.openAPIV3Schema, group: d.spec.group });
+  for (const d of docs)
+    if (d.kind === 'CustomResourceDefinition' && d.spec)
+      for (const v of d.spec.versions) crds.set(`${d.spec.group}/${v.name}/${d.spec.names.kind}`, { schema: v.schema.openAPIV3Schema, group: d.spec.group });
   const problems: string[] = [];
   for (const d of docs) {
     const id = `${d.kind}/${d.metadata?.name ?? ''}`;

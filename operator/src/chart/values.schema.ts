@@ -25,7 +25,11 @@ export const chartValues = z.strictObject({
   leaderElection: z.strictObject({ leaseDurationSeconds: z.number().int().min(5).max(300).default(15) }),
   crds: z.strictObject({ enabled: z.boolean().default(true), keep: z.boolean().default(true) }),
   rbac: z.strictObject({ create: z.boolean().default(true) }),
-  serviceAccount: z.strictObject({ create: z.boolean().default(true), name: z.string().default(''), annotations: z.record(z.string(), z.string()).default({}) }),
+  serviceAccount: z.strictObject({
+    create: z.boolean().default(true),
+    name: z.string().default(''),
+    annotations: z.record(z.string(), z.string()).default({}),
+  }),
   resources: anyObject.default({}),
   nodeSelector: z.record(z.string(), z.string()).default({}),
   tolerations: z.array(anyObject).default([]),
@@ -37,7 +41,10 @@ export const chartValues = z.strictObject({
   priorityClassName: z.string().default(''),
   cluster: z.strictObject({
     enabled: z.boolean().default(false),
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/).default('glider'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/)
+      .default('glider'),
     spec: xmppClusterSpec.optional(),
   }),
   tests: z.strictObject({

@@ -21,7 +21,12 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
   private restartDelay = 200;
   private synced = false;
 
-  constructor(kc: KubeConfig, readonly spec: InformerSpec, onChange: (obj: T) => void, private readonly log: Logger) {
+  constructor(
+    kc: KubeConfig,
+    readonly spec: InformerSpec,
+    onChange: (obj: T) => void,
+    private readonly log: Logger,
+  ) {
     const api = KubernetesObjectApi.makeApiClient(kc);
     const list = async () => {
       const l = await api.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);

@@ -94,7 +94,11 @@ export class LeaderElector {
 
   private async read(): Promise<Lease | undefined> {
     try {
-      return (await this.api.read<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace } }));
+      return await this.api.read<Lease>({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.opts.name, namespace: this.opts.namespace },
+      });
     } catch (err) {
       if ((err as { code?: number }).code === 404) return undefined;
       throw err;
@@ -106,7 +110,12 @@ export class LeaderElector {
     const lease = await this.read();
     const spec = { holderIdentity: this.opts.identity, leaseDurationSeconds: this.opts.leaseDurationSeconds, renewTime: microTime(now) };
     if (!lease) {
-      await this.api.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } });
+      await this.api.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: this.opts.name, namespace: this.opts.namespace },
+        spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+      });
       return true;
     }
     const held = lease.spec?.holderIdentity;

@@ -31,4 +31,3 @@ export function registerOperatorMetrics(read: () => OperatorReadings, m: Meter =
   m.addBatchObservableCallback(callback, observables);
   return () => m.removeBatchObservableCallback(callback, observables);
 }
-

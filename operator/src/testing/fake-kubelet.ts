@@ -53,16 +53,27 @@ export class FakeKubelet {
       pods.sort((a, b) => cost(a) - cost(b) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
       while (pods.length > want) this.store.delete(podsType, ns, pods.shift().metadata.name);
       while (pods.length < want) {
-        const pod = this.store.create(podsType, ns, {
-          metadata: {
-            generateName: `${d.metadata.name}-${hash.slice(0, 5)}-`,
-            labels: { ...d.spec.template.metadata.labels, 'pod-template-hash': hash },
-            annotations: { ...d.spec.template.metadata.annotations },
-            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }],
+        const pod = this.store.create(
+          podsType,
+          ns,
+          {
+            metadata: {
+              generateName: `${d.metadata.name}-${hash.slice(0, 5)}-`,
+              labels: { ...d.spec.template.metadata.labels, 'pod-template-hash': hash },
+              annotations: { ...d.spec.template.metadata.annotations },
+              ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.metadata.name, uid: d.metadata.uid, controller: true }],
+            },
+            spec: d.spec.template.spec,
           },
-          spec: d.spec.template.spec,
-        }, { manager: 'kubelet' });
-        this.store.update(podsType, ns, pod.metadata.name, { ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status', manager: 'kubelet' });
+          { manager: 'kubelet' },
+        );
+        this.store.update(
+          podsType,
+          ns,
+          pod.metadata.name,
+          { ...pod, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+          { subresource: 'status', manager: 'kubelet' },
+        );
         pods.push(pod);
       }
       const status = { observedGeneration: d.metadata.generation, replicas: want, readyReplicas: want, updatedReplicas: want, availableReplicas: want };

@@ -1,3 +1,4 @@
+import { componentNames, declaration } from '../api/v1alpha1/components.js';
 import type { XmppCluster } from '../api/v1alpha1/types.js';
 import { parseDuration } from './duration.js';
 import { certInfo, createCa, issueServerCertificate, signedBy, splitPem, type KeyPair } from './pki.js';
@@ -16,11 +17,16 @@ export interface TlsPlan {
   rotated: { ca: boolean; server: boolean };
 }
 
-/** Every name the server certificate covers: each domain and its service subdomains, and the edge Service. */
+/**
+ * Every name the server certificate covers: each domain and its service subdomains, the edge
+ * Service, and the in-cluster Services (components.ts `internal`: the admin API, which serves TLS
+ * with this certificate).
+ */
 export function serverDnsNames(cluster: XmppCluster): string[] {
   const { name, namespace } = cluster.metadata;
   const names = cluster.spec.domains.flatMap((d) => [d, `conference.${d}`, `upload.${d}`, `proxy.${d}`, `pubsub.${d}`]);
-  names.push(`${name}-edge.${namespace}.svc`, `${name}-edge.${namespace}.svc.cluster.local`);
+  const services = ['edge', ...componentNames.flatMap((c) => (declaration(c).internal ? [declaration(c).internal!.service] : []))];
+  for (const svc of services) names.push(`${name}-${svc}.${namespace}.svc`, `${name}-${svc}.${namespace}.svc.cluster.local`);
   return [...new Set(names)];
 }
 
@@ -52,7 +58,8 @@ export async function planOperatorTls(cluster: XmppCluster, caData: SecretData |
   const bundle = ca.certPem + (previous ?? '');
 
   const wanted = serverDnsNames(cluster);
-  let server: KeyPair | undefined = serverData?.['tls.crt'] && serverData['tls.key'] ? { certPem: serverData['tls.crt'], keyPem: serverData['tls.key'] } : undefined;
+  let server: KeyPair | undefined =
+    serverData?.['tls.crt'] && serverData['tls.key'] ? { certPem: serverData['tls.crt'], keyPem: serverData['tls.key'] } : undefined;
   let info = certInfo(server?.certPem);
   const renewBefore = parseDuration(tls.renewBefore);
   const stale =
@@ -67,7 +74,11 @@ export async function planOperatorTls(cluster: XmppCluster, caData: SecretData |
     info = certInfo(server.certPem)!;
     rotated.server = true;
   }
-  const next = [info!.notAfter.getTime() - renewBefore, caCert.notAfter.getTime() - caRenewBefore, prevInfo && previous ? prevInfo.notAfter.getTime() : Infinity];
+  const next = [
+    info!.notAfter.getTime() - renewBefore,
+    caCert.notAfter.getTime() - caRenewBefore,
+    prevInfo && previous ? prevInfo.notAfter.getTime() : Infinity,
+  ];
   return {
     caData: { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem, ...(previous ? { 'previous.crt': previous } : {}) },
     serverData: { 'tls.crt': server!.certPem, 'tls.key': server!.keyPem, 'ca.crt': bundle },

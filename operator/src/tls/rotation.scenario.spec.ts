@@ -11,7 +11,8 @@ describe('certificate renewal and CA rotation with overlap', { timeout: 60_000 }
   let k: TestCluster;
   let offset = 0;
   let touches = 0;
-  const secret = (name: string) => Object.fromEntries(Object.entries(k.get('secrets', name)?.data ?? {}).map(([key, v]) => [key, b64(v as string)])) as Record<string, string>;
+  const secret = (name: string) =>
+    Object.fromEntries(Object.entries(k.get('secrets', name)?.data ?? {}).map(([key, v]) => [key, b64(v as string)])) as Record<string, string>;
   // The reconciler is level-based: any change to the cluster makes it look at the clock again.
   const touch = () => k.request('PATCH', `${clustersPath}/tls`, { metadata: { annotations: { touch: String(++touches) } } }, 'application/merge-patch+json');
 
@@ -26,7 +27,8 @@ describe('certificate renewal and CA rotation with overlap', { timeout: 60_000 }
   it('issues a server certificate for every domain and service subdomain, signed by the cluster CA', async () => {
     const tls = secret('tls-tls');
     const info = certInfo(tls['tls.crt'])!;
-    for (const n of ['example.com', 'conference.example.com', 'upload.example.com', 'tls-edge.glider.svc']) assert.ok(info.dnsNames.includes(n), n);
+    for (const n of ['example.com', 'conference.example.com', 'upload.example.com', 'tls-edge.glider.svc', 'tls-admin.glider.svc'])
+      assert.ok(info.dnsNames.includes(n), n);
     assert.ok(await signedBy(tls['tls.crt']!, secret('tls-ca')['tls.crt']!));
     assert.equal(k.cluster('tls').status.certificate.notAfter, info.notAfter.toISOString().replace(/\.\d+Z$/, 'Z'));
   });
@@ -55,7 +57,10 @@ describe('certificate renewal and CA rotation with overlap', { timeout: 60_000 }
     await waitFor('server cert reissued by the new CA', () => signedBy(secret('tls-tls')['tls.crt']!, secret('tls-ca')['tls.crt']!));
     const bundle = splitPem(secret('tls-tls')['ca.crt']);
     assert.equal(bundle.length, 2, 'bundle holds new and old CA');
-    assert.ok(bundle.some((pem) => pem.trim() === oldCa.trim()), 'the old CA is still trusted');
+    assert.ok(
+      bundle.some((pem) => pem.trim() === oldCa.trim()),
+      'the old CA is still trusted',
+    );
     offset = 10 * HOUR + 5 * 60_000;
     await touch();
     await waitFor('old CA dropped after it expired', () => splitPem(secret('tls-tls')['ca.crt']).length === 1 && !secret('tls-ca')['previous.crt']);

@@ -29,9 +29,18 @@ describe('TLS from cert-manager or from a user Secret', { timeout: 60_000 }, () 
   it('creates a Certificate for every name and reports its expiry once cert-manager filled the Secret', async () => {
     await k.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
       metadata: { name: 'certificates.cert-manager.io' },
-      spec: { group: 'cert-manager.io', scope: 'Namespaced', names: { kind: 'Certificate', plural: 'certificates' }, versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} } }] },
+      spec: {
+        group: 'cert-manager.io',
+        scope: 'Namespaced',
+        names: { kind: 'Certificate', plural: 'certificates' },
+        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} } }],
+      },
     });
-    await k.request('POST', clustersPath, sampleCluster('cm', { tls: { source: 'certManager', issuerRef: { name: 'le', kind: 'ClusterIssuer' }, duration: '720h', renewBefore: '240h' } }));
+    await k.request(
+      'POST',
+      clustersPath,
+      sampleCluster('cm', { tls: { source: 'certManager', issuerRef: { name: 'le', kind: 'ClusterIssuer' }, duration: '720h', renewBefore: '240h' } }),
+    );
     const cert = await waitFor('Certificate', () => k.get('certificates', 'cm-tls', 'cert-manager.io/v1'));
     assert.equal(cert.spec.secretName, 'cm-tls');
     assert.deepEqual(cert.spec.issuerRef, { name: 'le', kind: 'ClusterIssuer', group: 'cert-manager.io' });

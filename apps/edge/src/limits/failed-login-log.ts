@@ -46,10 +46,13 @@ export class FailedLoginLog {
       return;
     }
     this.suppressed++;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.flush();
-    }, Math.max(0, this.windowStart + this.opts.intervalMs - now)).unref();
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flush();
+      },
+      Math.max(0, this.windowStart + this.opts.intervalMs - now),
+    ).unref();
   }
 
   /** Writes the summary of what was suppressed, if anything was. */
@@ -57,7 +60,10 @@ export class FailedLoginLog {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.suppressed === 0) return;
-    this.logger.warn({ event: 'auth-failed-suppressed', suppressed: this.suppressed, intervalMs: this.opts.intervalMs }, `${this.suppressed} more failed logins not logged`);
+    this.logger.warn(
+      { event: 'auth-failed-suppressed', suppressed: this.suppressed, intervalMs: this.opts.intervalMs },
+      `${this.suppressed} more failed logins not logged`,
+    );
     this.suppressed = 0;
   }
 }

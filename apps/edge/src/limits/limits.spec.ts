@@ -44,7 +44,7 @@ test('AuthThrottle: a success of another account from the same address does not 
   assert.deepEqual(waits, [500, 1000, 2000, 4000, 8000, 16000]);
 });
 
-test('AuthThrottle: the account owner\'s success resets the account, the address keeps its count', () => {
+test("AuthThrottle: the account owner's success resets the account, the address keeps its count", () => {
   const t = throttle(() => 0);
   t.failed('a', 'x@d');
   t.failed('a', 'x@d');
@@ -115,7 +115,13 @@ test('FailedLoginLog: at most maxLines per interval, then one summary line with 
   assert.deepEqual(lines[0], { event: 'auth-failed', account: 'u0@d', address: '10.0.0.9', mechanism: 'PLAIN', reason: 'not-authorized' });
   now = 1000;
   log.record({ address: '10.0.0.9', reason: 'malformed-request' });
-  assert.deepEqual(lines.slice(3).map((l) => [l.event, l.suppressed]), [['auth-failed-suppressed', 7], ['auth-failed', undefined]]);
+  assert.deepEqual(
+    lines.slice(3).map((l) => [l.event, l.suppressed]),
+    [
+      ['auth-failed-suppressed', 7],
+      ['auth-failed', undefined],
+    ],
+  );
   now = 1900; // the summary timer fires at the end of this interval, 100 ms on
   for (let i = 0; i < 4; i++) log.record({ address: '10.0.0.9', reason: 'x' });
   await waitFor(() => lines.some((l, i) => i > 4 && l.event === 'auth-failed-suppressed'), { what: 'the summary at the end of the interval' });
@@ -137,5 +143,8 @@ test('withClientNamespace adds jabber:client to a stanza that lacks a namespace,
   assert.equal(withClientNamespace('<message to="a@b"><body>x</body></message>'), '<message xmlns="jabber:client" to="a@b"><body>x</body></message>');
   assert.equal(withClientNamespace('<iq/>'), '<iq xmlns="jabber:client"/>');
   assert.equal(withClientNamespace('<iq xmlns="jabber:client" id="1"/>'), '<iq xmlns="jabber:client" id="1"/>');
-  assert.equal(withClientNamespace('<message id="x xmlns=y"><body xmlns="z"/></message>'), '<message xmlns="jabber:client" id="x xmlns=y"><body xmlns="z"/></message>');
+  assert.equal(
+    withClientNamespace('<message id="x xmlns=y"><body xmlns="z"/></message>'),
+    '<message xmlns="jabber:client" id="x xmlns=y"><body xmlns="z"/></message>',
+  );
 });

@@ -28,7 +28,11 @@ export class Listeners {
   ports: ListenerPorts = { c2s: 0, directTls: 0, wss: 0 };
   private stapler: OcspStapler | undefined;
 
-  constructor(private readonly config: GliderConfig, private readonly logger: Logger, private readonly accept: (t: Transport) => void) {}
+  constructor(
+    private readonly config: GliderConfig,
+    private readonly logger: Logger,
+    private readonly accept: (t: Transport) => void,
+  ) {}
 
   async start(tls: SecureContextOptions): Promise<void> {
     const { edge } = this.config;

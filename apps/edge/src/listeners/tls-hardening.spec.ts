@@ -41,12 +41,26 @@ describe('TLS: AEAD suites only, server order, no renegotiation, OCSP stapled', 
   }
 
   test('TLS 1.2 with ECDHE and AES-GCM works, and the server picks its own preference', async () => {
-    const out = await sClient(['-connect', target, '-tls1_2', '-cipher', 'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256', '-servername', 'localhost']);
+    const out = await sClient([
+      '-connect',
+      target,
+      '-tls1_2',
+      '-cipher',
+      'ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256',
+      '-servername',
+      'localhost',
+    ]);
     assert.match(out, /Cipher is ECDHE-ECDSA-AES128-GCM-SHA256/, out);
   });
 
   test('a client-initiated renegotiation is refused', async () => {
-    const socket: TLSSocket = tlsConnect({ host: '127.0.0.1', port: h.edge.ports.directTls, maxVersion: 'TLSv1.2', rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'] });
+    const socket: TLSSocket = tlsConnect({
+      host: '127.0.0.1',
+      port: h.edge.ports.directTls,
+      maxVersion: 'TLSv1.2',
+      rejectUnauthorized: false,
+      ALPNProtocols: ['xmpp-client'],
+    });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     socket.on('error', () => undefined);
     const outcome = await new Promise<string>((resolve) => {
@@ -62,7 +76,17 @@ describe('TLS: AEAD suites only, server order, no renegotiation, OCSP stapled', 
     const direct = await sClient(['-connect', target, '-status', '-servername', 'localhost']);
     assert.match(direct, /OCSP Response Status: successful/, direct);
     assert.match(direct, /Cert Status: good/, direct);
-    const starttls = await sClient(['-connect', `127.0.0.1:${h.edge.ports.c2s}`, '-starttls', 'xmpp', '-xmpphost', 'example.test', '-status', '-servername', 'localhost']);
+    const starttls = await sClient([
+      '-connect',
+      `127.0.0.1:${h.edge.ports.c2s}`,
+      '-starttls',
+      'xmpp',
+      '-xmpphost',
+      'example.test',
+      '-status',
+      '-servername',
+      'localhost',
+    ]);
     assert.match(starttls, /OCSP Response Status: successful/, starttls);
   });
 });

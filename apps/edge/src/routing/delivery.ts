@@ -1,4 +1,15 @@
-import { continueSpan, decodeFrame, encodeAck, encodeFrame, partitionOf, requestRetrying, subjects, SESSION_GONE, type BusMessage, type StanzaEnvelope } from '#libs/bus';
+import {
+  continueSpan,
+  decodeFrame,
+  encodeAck,
+  encodeFrame,
+  partitionOf,
+  requestRetrying,
+  subjects,
+  SESSION_GONE,
+  type BusMessage,
+  type StanzaEnvelope,
+} from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';

@@ -58,7 +58,9 @@ export class EdgeLiveness {
     }
     if (this.checksLeft > 0) {
       this.checksLeft--;
-      await this.fence().catch((err: unknown) => this.ctx.logger.warn({ err: (err as Error).message }, 'session check after a lapse failed; next heartbeat retries'));
+      await this.fence().catch((err: unknown) =>
+        this.ctx.logger.warn({ err: (err as Error).message }, 'session check after a lapse failed; next heartbeat retries'),
+      );
     }
   }
 

@@ -54,7 +54,12 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       span.end();
       stream.log.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a stanza; bounced');
-      bounce(stream, el, err instanceof BusTimeoutError ? 'remote-server-timeout' : 'internal-server-error', err instanceof BusNoRespondersError ? 'no router is available' : undefined);
+      bounce(
+        stream,
+        el,
+        err instanceof BusTimeoutError ? 'remote-server-timeout' : 'internal-server-error',
+        err instanceof BusNoRespondersError ? 'no router is available' : undefined,
+      );
     },
   );
 }
@@ -62,6 +67,8 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
 /** No silent loss: the sender learns its stanza was not taken. Presence is dropped (RFC 6121 never errors it back here). */
 function bounce(stream: C2sStream, el: Element, condition: StanzaErrorCondition, text?: string): void {
   if (el.name === 'presence') return;
-  const reply = errorReply(el, condition, { type: 'wait', text })?.setAttr('from', el.attrs.to || stream.domain).setAttr('to', stream.jid!.toString());
+  const reply = errorReply(el, condition, { type: 'wait', text })
+    ?.setAttr('from', el.attrs.to || stream.domain)
+    .setAttr('to', stream.jid!.toString());
   if (reply) stream.send(reply);
 }

@@ -49,7 +49,11 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   private held: Set<HeldStanza> | undefined;
   private readonly logs: StreamLogger;
 
-  constructor(readonly ctx: EdgeContext, readonly transport: Transport, private readonly contentNs: string) {
+  constructor(
+    readonly ctx: EdgeContext,
+    readonly transport: Transport,
+    private readonly contentNs: string,
+  ) {
     const openedAs = transport.kind; // the logs name how the connection opened, STARTTLS or not
     this.logs = new StreamLogger(ctx.logger, () => ({ sid: this.sessionId, ip: transport.remoteAddress, transport: openedAs }));
     const limits = ctx.config.edge.limits;
@@ -138,7 +142,8 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
 
   /** @internal StanzaOutSink */
   writeStanza<M>(data: string | Uint8Array, settle: Settle<M> | undefined, meta: M): void {
-    if (this.state === 'closed' || this.state === 'closing') return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], meta, this.log);
+    if (this.state === 'closed' || this.state === 'closing')
+      return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], meta, this.log);
     this.lastWriteAt = Date.now();
     this.out.write(data, settle, meta);
   }

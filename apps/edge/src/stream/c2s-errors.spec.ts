@@ -192,7 +192,11 @@ describe('c2s bad input', () => {
     assert.equal(reply.attrs.type, 'error');
     assert.equal(reply.attrs.id, undefined);
     assert.ok(reply.getChild('error')!.getChild('bad-request', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
-    assert.equal(h.routed.some((f) => f.stanza?.kind === 'IQ' && f.stanza.id === ''), false, 'not routed');
+    assert.equal(
+      h.routed.some((f) => f.stanza?.kind === 'IQ' && f.stanza.id === ''),
+      false,
+      'not routed',
+    );
     c.send(xml('iq', { type: 'fetch', id: 'odd-type', to: 'alice@example.test' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     const typed = await c.element();
     assert.equal(typed.attrs.id, 'odd-type');

@@ -25,7 +25,7 @@ describe('c2s login and stanza path', () => {
   test('before TLS only <starttls><required/></starttls> is offered', async () => {
     const c = await client('tcp', h.edge.ports.c2s);
     const features = await c.open(DOMAIN);
-    assert.equal(features.toString(), "<stream:features><starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"><required/></starttls></stream:features>");
+    assert.equal(features.toString(), '<stream:features><starttls xmlns="urn:ietf:params:xml:ns:xmpp-tls"><required/></starttls></stream:features>');
     assert.equal(c.streamAttrs.from, DOMAIN);
     assert.equal(c.streamAttrs.version, '1.0');
     assert.ok(c.streamAttrs.id && c.streamAttrs.id.length >= 16);
@@ -51,7 +51,10 @@ describe('c2s login and stanza path', () => {
     await c.open(DOMAIN);
     await c.starttls();
     const features = await c.open(DOMAIN);
-    const mechs = features.getChild('mechanisms')!.getChildren('mechanism').map((m) => m.text());
+    const mechs = features
+      .getChild('mechanisms')!
+      .getChildren('mechanism')
+      .map((m) => m.text());
     assert.ok(mechs.includes('SCRAM-SHA-256-PLUS'));
     assert.ok(mechs.includes('PLAIN'));
     assert.ok(features.getChild('sasl-channel-binding', 'urn:xmpp:sasl-cb:0'));
@@ -88,7 +91,10 @@ describe('c2s login and stanza path', () => {
       const c = await client('tls', h.edge.ports.directTls);
       assert.equal(c.tls!.alpnProtocol, 'xmpp-client');
       const features = await c.open(DOMAIN);
-      const types = features.getChild('sasl-channel-binding')!.getChildren('channel-binding').map((e) => e.attrs.type);
+      const types = features
+        .getChild('sasl-channel-binding')!
+        .getChildren('channel-binding')
+        .map((e) => e.attrs.type);
       assert.deepEqual(types.sort(), ['tls-exporter', 'tls-server-end-point']);
       const outcome = await c.scram('alice', 'secret', 'SCRAM-SHA-256-PLUS', cb);
       assert.equal(outcome.name, 'success', String(outcome));

@@ -44,10 +44,17 @@ function setup(level: string) {
   const logger = pino({ level }, sink);
   let children = 0;
   const counting = new Proxy(logger, {
-    get: (target, prop, receiver) => (prop === 'child' ? (...args: Parameters<typeof logger.child>) => (children++, target.child(...args)) : Reflect.get(target, prop, receiver)),
+    get: (target, prop, receiver) =>
+      prop === 'child' ? (...args: Parameters<typeof logger.child>) => (children++, target.child(...args)) : Reflect.get(target, prop, receiver),
   });
   const config = configSchema.parse({ domains: ['localhost'] });
-  const ctx = { config, logger: counting, hooks: new Hooks<EdgeHooks>(logger), sessions: new Map(), stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 } } as unknown as EdgeContext;
+  const ctx = {
+    config,
+    logger: counting,
+    hooks: new Hooks<EdgeHooks>(logger),
+    sessions: new Map(),
+    stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
+  } as unknown as EdgeContext;
   const transport = fakeTransport('tcp');
   const stream = new C2sStream(ctx, transport);
   return { lines, stream, transport, children: () => children };
@@ -69,7 +76,10 @@ test('a stream logs with sid, ip, the transport it opened on, and jid once bound
       assert.equal(line.transport, 'tcp');
       assert.equal(line.jid, 'alice@localhost/phone');
     }
-    assert.deepEqual(lines.map((l) => l.msg), ['first', 'second']);
+    assert.deepEqual(
+      lines.map((l) => l.msg),
+      ['first', 'second'],
+    );
   } finally {
     stream.close();
   }

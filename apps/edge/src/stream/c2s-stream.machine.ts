@@ -132,7 +132,10 @@ export class C2sStream extends BaseStream<C2sStreamState> {
       this.log.debug({ type }, 'IQ result or error without an id dropped');
       return false;
     }
-    const reply = errorReply(iq, 'bad-request', { type: 'modify', text: id ? 'an IQ needs a type of get, set, result or error' : 'an IQ needs an id (RFC 6120 §8.1.3)' });
+    const reply = errorReply(iq, 'bad-request', {
+      type: 'modify',
+      text: id ? 'an IQ needs a type of get, set, result or error' : 'an IQ needs an id (RFC 6120 §8.1.3)',
+    });
     if (reply && this.jid?.resource) reply.attrs.to = this.jid.toString();
     if (reply) this.send(reply);
     return false;

@@ -65,15 +65,22 @@ describe('stanza-in and stanza-out hooks', () => {
     };
     h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza: envelope(stream, jid, 'raw-1', raw) }));
     assert.equal((await c.element()).attrs.id, 'raw-1');
-    assert.ok(writes.some((w) => w.toString() === raw), 'the envelope bytes, unchanged');
+    assert.ok(
+      writes.some((w) => w.toString() === raw),
+      'the envelope bytes, unchanged',
+    );
   });
 
   test('stanza-out sees deliveries, the edge replies and the errors it makes; a delivery is named without parsing', async () => {
     const seen: string[] = [];
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-out', (out) => {
-        seen.push(`${out.name} ${out.meta ? `delivery ${out.meta.id}` : `edge ${out.element().attrs.type}`}`);
-      }, { owner: 'test' }),
+      h.edge.ctx.hooks.on(
+        'stanza-out',
+        (out) => {
+          seen.push(`${out.name} ${out.meta ? `delivery ${out.meta.id}` : `edge ${out.element().attrs.type}`}`);
+        },
+        { owner: 'test' },
+      ),
     );
     const { c, jid, stream } = await bound('watched');
     assert.deepEqual(seen, ['iq edge result'], 'the bind result');
@@ -88,10 +95,14 @@ describe('stanza-in and stanza-out hooks', () => {
 
   test('a handler changes a delivery (parsed on demand) or drops it; the caller sees each outcome', async () => {
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-out', (out) => {
-        if (out.meta?.id === 'drop-me') out.drop('not for this client');
-        else if (out.meta?.id === 'change-me') out.element().append(xml('x', { xmlns: 'urn:test' }));
-      }, { owner: 'filter' }),
+      h.edge.ctx.hooks.on(
+        'stanza-out',
+        (out) => {
+          if (out.meta?.id === 'drop-me') out.drop('not for this client');
+          else if (out.meta?.id === 'change-me') out.element().append(xml('x', { xmlns: 'urn:test' }));
+        },
+        { owner: 'filter' },
+      ),
     );
     const { c, jid, stream } = await bound('filtered');
     const outcomes: string[] = [];
@@ -117,12 +128,16 @@ describe('stanza-in and stanza-out hooks', () => {
     const held: { release(): void }[] = [];
     let counted = 0;
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-out', (out) => {
-        if (out.name === 'message') {
-          out.hold();
-          held.push(out);
-        }
-      }, { owner: 'csi', priority: 10 }),
+      h.edge.ctx.hooks.on(
+        'stanza-out',
+        (out) => {
+          if (out.name === 'message') {
+            out.hold();
+            held.push(out);
+          }
+        },
+        { owner: 'csi', priority: 10 },
+      ),
       h.edge.ctx.hooks.on('stanza-out', () => void counted++, { owner: 'counter' }),
     );
     const { c, jid, stream } = await bound('held');
@@ -146,11 +161,15 @@ describe('stanza-in and stanza-out hooks', () => {
   test('a release inside the holding handler lets the chain go on: later handlers run once, the stanza is written once', async () => {
     const later: string[] = [];
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-out', (out) => {
-        if (!out.meta) return;
-        out.hold();
-        out.release();
-      }, { owner: 'instant', priority: 10 }),
+      h.edge.ctx.hooks.on(
+        'stanza-out',
+        (out) => {
+          if (!out.meta) return;
+          out.hold();
+          out.release();
+        },
+        { owner: 'instant', priority: 10 },
+      ),
       h.edge.ctx.hooks.on('stanza-out', (out) => void (out.meta && later.push(out.meta.id!)), { owner: 'later' }),
     );
     const { c, jid, stream } = await bound('instant');
@@ -172,7 +191,10 @@ describe('stanza-in and stanza-out hooks', () => {
     stream.deliver(env.xml, (o) => outcomes.push(o), env);
     c.close();
     await waitFor(() => outcomes.length === 2, { what: 'the held stanza handed back' });
-    assert.deepEqual(outcomes, [{ kind: 'held', by: 'csi' }, { kind: 'unwritten', reason: 'closed' }]);
+    assert.deepEqual(outcomes, [
+      { kind: 'held', by: 'csi' },
+      { kind: 'unwritten', reason: 'closed' },
+    ]);
     stream.deliver(env.xml, (o) => outcomes.push(o), env);
     assert.deepEqual(outcomes.at(-1), { kind: 'unwritten', reason: 'closed' }, 'a closed stream takes nothing');
   });
@@ -188,9 +210,13 @@ describe('stanza-in and stanza-out hooks', () => {
 
   test('a stanza-out handler that throws or returns a promise is logged and skipped; the stanza is still written', async () => {
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-out', () => {
-        throw new Error('broken feature');
-      }, { owner: 'broken', priority: 2 }),
+      h.edge.ctx.hooks.on(
+        'stanza-out',
+        () => {
+          throw new Error('broken feature');
+        },
+        { owner: 'broken', priority: 2 },
+      ),
       // @ts-expect-error stanza-out handlers are synchronous; this one slips through only by force
       h.edge.ctx.hooks.on('stanza-out', async () => 'stop' as const, { owner: 'async', priority: 1 }),
     );
@@ -203,16 +229,20 @@ describe('stanza-in and stanza-out hooks', () => {
     let heldIn: { release(): void } | undefined;
     const seen: string[] = [];
     registrations.push(
-      h.edge.ctx.hooks.on('stanza-in', async (ev) => {
-        seen.push(ev.el.attrs.id ?? `<${ev.el.name}>`);
-        await Promise.resolve(); // handlers may be async
-        if (ev.el.attrs.id === 'in-drop') ev.drop('spam');
-        else if (ev.el.attrs.id === 'in-change') ev.el.append(xml('x', { xmlns: 'urn:test' }));
-        else if (ev.el.attrs.id === 'in-hold') {
-          ev.hold();
-          heldIn = ev;
-        }
-      }, { owner: 'test' }),
+      h.edge.ctx.hooks.on(
+        'stanza-in',
+        async (ev) => {
+          seen.push(ev.el.attrs.id ?? `<${ev.el.name}>`);
+          await Promise.resolve(); // handlers may be async
+          if (ev.el.attrs.id === 'in-drop') ev.drop('spam');
+          else if (ev.el.attrs.id === 'in-change') ev.el.append(xml('x', { xmlns: 'urn:test' }));
+          else if (ev.el.attrs.id === 'in-hold') {
+            ev.hold();
+            heldIn = ev;
+          }
+        },
+        { owner: 'test' },
+      ),
     );
     const { c } = await bound('inbound');
     assert.deepEqual(seen, [], 'negotiation (bind) is not a bound stanza');

@@ -146,7 +146,10 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
       }
       this.inHandler = false;
       if (result instanceof Promise) {
-        this.sink.log.error({ hook: 'stanza-out', feature: entry.owner }, 'stanza-out handlers run synchronously (hold, then release); the returned promise is ignored');
+        this.sink.log.error(
+          { hook: 'stanza-out', feature: entry.owner },
+          'stanza-out handlers run synchronously (hold, then release); the returned promise is ignored',
+        );
       }
       if (this.status === 'held') {
         this.rest = chain.slice(i + 1);

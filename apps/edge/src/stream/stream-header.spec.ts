@@ -13,7 +13,11 @@ test('checkHeader: the RFC 6120 §4.9.1 conditions, most useful first', () => {
   assert.equal(checkHeader('stream:stream', { ...NS, to: 'other.test', version: '1.0' }, domains, false).error, 'host-unknown');
   assert.equal(checkHeader('stream:stream', { ...NS, version: '1.0' }, domains, false).error, 'host-unknown');
   assert.equal(checkHeader('stream:stream', { ...NS, xmlns: 'jabber:server', to: 'example.test', version: '1.0' }, domains, false).error, 'invalid-namespace');
-  assert.equal(checkHeader('s:stream', { 'xmlns:s': 'http://etherx.jabber.org/streams', xmlns: 'jabber:client', to: 'example.test', version: '1.0' }, domains, false).error, undefined);
+  assert.equal(
+    checkHeader('s:stream', { 'xmlns:s': 'http://etherx.jabber.org/streams', xmlns: 'jabber:client', to: 'example.test', version: '1.0' }, domains, false)
+      .error,
+    undefined,
+  );
   assert.equal(checkHeader('stream:stream', { 'xmlns:stream': 'urn:wrong', to: 'example.test', version: '1.0' }, domains, false).error, 'invalid-namespace');
   assert.equal(checkHeader('open', { xmlns: 'urn:ietf:params:xml:ns:xmpp-framing', to: 'example.test', version: '1.0' }, domains, true).error, undefined);
   assert.equal(checkHeader('stream:stream', { ...NS, to: 'example.test', version: '1.0' }, domains, true).error, 'invalid-namespace');
@@ -23,5 +27,8 @@ test('checkHeader: the RFC 6120 §4.9.1 conditions, most useful first', () => {
 
 test('streamErrorXml declares the stream prefix on WebSocket only', () => {
   assert.equal(streamErrorXml('conflict', undefined, false), "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>");
-  assert.match(streamErrorXml('conflict', 'a<b', true), /^<stream:error xmlns:stream='http:\/\/etherx.jabber.org\/streams'>.*<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>a&lt;b<\/text>/);
+  assert.match(
+    streamErrorXml('conflict', 'a<b', true),
+    /^<stream:error xmlns:stream='http:\/\/etherx.jabber.org\/streams'>.*<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>a&lt;b<\/text>/,
+  );
 });

@@ -20,13 +20,15 @@ export function checkHeader(name: string, attrs: Record<string, string>, domains
   const domain = domains.includes(to) ? to : undefined;
   const out: HeaderCheck = { domain, lang };
   if (framed) {
-    if (name !== 'open' || attrs.xmlns !== NS.framing) return { ...out, error: 'invalid-namespace', text: 'expected <open/> in urn:ietf:params:xml:ns:xmpp-framing' };
+    if (name !== 'open' || attrs.xmlns !== NS.framing)
+      return { ...out, error: 'invalid-namespace', text: 'expected <open/> in urn:ietf:params:xml:ns:xmpp-framing' };
   } else {
     const colon = name.indexOf(':');
     const prefix = colon >= 0 ? name.slice(0, colon) : '';
     const local = colon >= 0 ? name.slice(colon + 1) : name;
     const streamNs = prefix ? attrs[`xmlns:${prefix}`] : attrs.xmlns;
-    if (local !== 'stream' || streamNs !== NS.stream) return { ...out, error: 'invalid-namespace', text: 'the stream element must be qualified by http://etherx.jabber.org/streams' };
+    if (local !== 'stream' || streamNs !== NS.stream)
+      return { ...out, error: 'invalid-namespace', text: 'the stream element must be qualified by http://etherx.jabber.org/streams' };
     if (prefix && attrs.xmlns !== NS.client) return { ...out, error: 'invalid-namespace', text: 'the content namespace must be jabber:client' };
   }
   const major = /^(\d+)\.\d+$/.exec(attrs.version ?? '')?.[1];

@@ -40,7 +40,18 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
     domains: [DOMAIN],
     dataDir: dir.path,
     log: { level: 'silent' },
-    edge: { id: `edge-${Math.random().toString(36).slice(2)}`, host: '127.0.0.1', c2sPort: 0, directTlsPort: 0, wssPort: 0, wsPort: 0, authFailureDelayMs: 1, authFailureDelayMaxMs: 8, drainTimeoutMs: 200, ...edgeOverrides },
+    edge: {
+      id: `edge-${Math.random().toString(36).slice(2)}`,
+      host: '127.0.0.1',
+      c2sPort: 0,
+      directTlsPort: 0,
+      wssPort: 0,
+      wsPort: 0,
+      authFailureDelayMs: 1,
+      authFailureDelayMaxMs: 8,
+      drainTimeoutMs: 200,
+      ...edgeOverrides,
+    },
   });
   const logger = opts.logger ?? pino({ level: process.env.EDGE_TEST_LOG ?? 'silent' });
   const bus = new InProcessBus();
@@ -61,7 +72,9 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
         routed.push(frame);
         const s = frame.stanza;
         if (s && s.origin && s.kind !== 'PRESENCE' && s.type !== 'error' && s.type !== 'result') {
-          const echo = Buffer.from(s.xml).toString().replace(/^<(\w+)/, '<$1 data-echo="1"');
+          const echo = Buffer.from(s.xml)
+            .toString()
+            .replace(/^<(\w+)/, '<$1 data-echo="1"');
           bus.publish(subjects.edgeDeliver(s.origin.edgeId), encodeFrame({ stanza: { ...s, xml: Buffer.from(echo), target: s.origin } }));
         }
         if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));

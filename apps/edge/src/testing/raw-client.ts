@@ -69,7 +69,14 @@ export class RawClient {
     }
     const socket =
       opts.mode === 'tls'
-        ? tlsConnect({ host, port: opts.port, socket: opts.localAddress ? netConnect({ host, port: opts.port, localAddress: opts.localAddress }) : undefined, rejectUnauthorized: false, ALPNProtocols: opts.alpn ?? ['xmpp-client'], servername: 'localhost' })
+        ? tlsConnect({
+            host,
+            port: opts.port,
+            socket: opts.localAddress ? netConnect({ host, port: opts.port, localAddress: opts.localAddress }) : undefined,
+            rejectUnauthorized: false,
+            ALPNProtocols: opts.alpn ?? ['xmpp-client'],
+            servername: 'localhost',
+          })
         : netConnect({ host, port: opts.port, localAddress: opts.localAddress });
     c.attach(socket);
     await new Promise<void>((resolve, reject) => {
@@ -80,7 +87,7 @@ export class RawClient {
   }
 
   get tls(): TLSSocket | undefined {
-    return this.socket && 'encrypted' in this.socket ? (this.socket) : ((this.ws as unknown as { _socket?: TLSSocket })?._socket ?? undefined);
+    return this.socket && 'encrypted' in this.socket ? this.socket : ((this.ws as unknown as { _socket?: TLSSocket })?._socket ?? undefined);
   }
 
   send(data: string | Element): void {
@@ -94,7 +101,9 @@ export class RawClient {
     if (this.ws) {
       this.send(xml('open', { xmlns: 'urn:ietf:params:xml:ns:xmpp-framing', to: domain, version: '1.0', ...attrs }));
     } else {
-      const extra = Object.entries({ to: domain, version: '1.0', ...attrs }).map(([k, v]) => ` ${k}='${v}'`).join('');
+      const extra = Object.entries({ to: domain, version: '1.0', ...attrs })
+        .map(([k, v]) => ` ${k}='${v}'`)
+        .join('');
       this.send(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'${extra}>`);
     }
     const start = await this.next();

@@ -61,4 +61,3 @@ test('STARTTLS leaves no handshake listeners on the TLS socket once it is secure
     await new Promise((resolve) => server.close(resolve));
   }
 });
-

@@ -16,7 +16,10 @@ export class SocketTransport implements Transport {
   private bindings: ChannelBindings | undefined;
 
   /** `tlsServer`: the server STARTTLS sockets belong to, whose OCSPRequest listener staples for them. */
-  constructor(socket: Socket, private readonly tlsServer?: TlsServer) {
+  constructor(
+    socket: Socket,
+    private readonly tlsServer?: TlsServer,
+  ) {
     // TCP_NODELAY: writes are already coalesced per tick (below), so Nagle only adds latency; with
     // it, a reply written right after another (a ping result after a presence echo) waited for the
     // client's delayed ACK, 40 ms on Linux. The socket keeps the flag across STARTTLS.
@@ -30,7 +33,7 @@ export class SocketTransport implements Transport {
     return this.socket instanceof TLSSocket ? 'tls' : 'tcp';
   }
   get secure(): boolean {
-    return this.socket instanceof TLSSocket && (this.socket).encrypted;
+    return this.socket instanceof TLSSocket && this.socket.encrypted;
   }
   get canStartTls(): boolean {
     return !(this.socket instanceof TLSSocket);

@@ -20,12 +20,20 @@ export class WebSocketTransport implements Transport {
   private closeCb: () => void = () => {};
   private closed = false;
 
-  constructor(private readonly ws: WebSocket, req: IncomingMessage, opts: { tls: boolean; trustProxy: boolean }) {
+  constructor(
+    private readonly ws: WebSocket,
+    req: IncomingMessage,
+    opts: { tls: boolean; trustProxy: boolean },
+  ) {
     this.kind = opts.tls ? 'wss' : 'ws';
     this.tls = opts.tls ? (req.socket as TLSSocket) : undefined;
     // A plain ws port is only enabled behind a TLS-terminating proxy (edge.wsEnabled): TLS is outside.
     this.secure = true;
-    const forwarded = opts.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    const forwarded = opts.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : '';
     this.remoteAddress = forwarded || normaliseAddress(req.socket.remoteAddress);
     ws.on('message', (data) => {
       if (this.closed) return;

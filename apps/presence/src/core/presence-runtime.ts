@@ -73,11 +73,7 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
     if (origin?.edgeId) await this.delivery.element(el, origin);
   }
 
-  async modifyRoster(
-    owner: string,
-    contact: string,
-    mutate: (current: RosterItem | undefined) => RosterItem | undefined,
-  ): Promise<RosterChange | undefined> {
+  async modifyRoster(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined> {
     const change = await this.storage.rosters.modify(owner, contact, mutate);
     if (change) await this.hooks.run('roster:changed', { owner, change });
     return change;
@@ -89,8 +85,9 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
       session: { kind: 'AVAILABLE', jid: session.jid, session: { edgeId: session.edgeId, sessionId: session.sessionId } },
     });
     // Not awaited: the router of this user may be waiting for us right now (it forwarded the presence).
-    requestRetrying(this.bus, subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), frame, { timeoutMs: this.config.bus.requestTimeoutMs })
-      .catch((err: Error) => this.logger.warn({ err: err.message, jid: session.jid }, 'router did not take AVAILABLE; offline messages wait for the next login'));
+    requestRetrying(this.bus, subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), frame, { timeoutMs: this.config.bus.requestTimeoutMs }).catch(
+      (err: Error) => this.logger.warn({ err: err.message, jid: session.jid }, 'router did not take AVAILABLE; offline messages wait for the next login'),
+    );
   }
 
   protected async onFrame(frame: Frame): Promise<void> {
@@ -129,6 +126,11 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
   /** The table sends presence the own-account IQs it declared: one dispatcher, as in the router. */
   private async onIq(st: PresenceStanza): Promise<void> {
     const iq = st.element();
-    await this.iq.dispatch(iq, 'account', (payload) => ({ stanza: st, iq, payload }), (reply) => this.reply(st, reply));
+    await this.iq.dispatch(
+      iq,
+      'account',
+      (payload) => ({ stanza: st, iq, payload }),
+      (reply) => this.reply(st, reply),
+    );
   }
 }

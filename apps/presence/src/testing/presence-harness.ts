@@ -97,7 +97,15 @@ export class PresenceHarness {
 
   /** A bound session that has not sent presence yet. */
   async bind(jid: string): Promise<SessionInfo> {
-    const info: SessionInfo = { jid, edgeId: this.edgeId, sessionId: `s${++this.counter}`, priority: 0, available: false, interested: false, boundAtMs: Date.now() };
+    const info: SessionInfo = {
+      jid,
+      edgeId: this.edgeId,
+      sessionId: `s${++this.counter}`,
+      priority: 0,
+      available: false,
+      interested: false,
+      boundAtMs: Date.now(),
+    };
     await this.registry.bind(info, 'replace');
     return info;
   }
@@ -117,7 +125,13 @@ export class PresenceHarness {
   async end(session: SessionInfo, status?: string): Promise<Ack> {
     const removed = await this.registry.remove(session.jid, session.sessionId);
     const frame = encodeFrame({
-      session: { kind: 'ENDED', jid: session.jid, session: { edgeId: session.edgeId, sessionId: session.sessionId }, wasAvailable: removed?.available ?? false, ...(status ? { status } : {}) },
+      session: {
+        kind: 'ENDED',
+        jid: session.jid,
+        session: { edgeId: session.edgeId, sessionId: session.sessionId },
+        wasAvailable: removed?.available ?? false,
+        ...(status ? { status } : {}),
+      },
     });
     return this.request(frame, session.jid.split('/')[0]!);
   }

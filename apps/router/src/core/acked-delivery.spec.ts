@@ -52,7 +52,10 @@ describe('acknowledged deliveries', () => {
     other.behave(gone, 'gone');
     const live = await senderEdge.bind(`${bob}/pc`, { priority: 1 });
     assert.deepEqual(await senderEdge.send(a, chat(bob, 'm1')), { taken: true });
-    assert.deepEqual(senderEdge.for(live).map((m) => m.attrs.id), ['m1']);
+    assert.deepEqual(
+      senderEdge.for(live).map((m) => m.attrs.id),
+      ['m1'],
+    );
     assert.deepEqual(await storedIds(bob), []);
   });
 
@@ -71,7 +74,10 @@ describe('acknowledged deliveries', () => {
     // One partition: carol's message is routed while alice's waits for its acknowledgement.
     await senderEdge.send(c, chat(`${alice}/pc`, 'meanwhile'));
     assert.equal(acked, false, 'the sender is not acknowledged before the delivery is');
-    assert.deepEqual(senderEdge.for(a).map((m) => m.attrs.id), ['meanwhile']);
+    assert.deepEqual(
+      senderEdge.for(a).map((m) => m.attrs.id),
+      ['meanwhile'],
+    );
     assert.deepEqual(await pending, { taken: true });
     assert.deepEqual(await storedIds(bob), ['late-1']);
   });
@@ -93,7 +99,10 @@ describe('acknowledged deliveries', () => {
     await dead.die();
     const live = await senderEdge.bind(`${bob}/pc`);
     assert.deepEqual(await senderEdge.send(a, chat(bob, 'once')), { taken: true });
-    assert.deepEqual(senderEdge.for(live).map((m) => m.attrs.id), ['once']);
+    assert.deepEqual(
+      senderEdge.for(live).map((m) => m.attrs.id),
+      ['once'],
+    );
     assert.deepEqual(await storedIds(bob), []);
   });
 
@@ -109,6 +118,9 @@ describe('acknowledged deliveries', () => {
     const b = await senderEdge.bind(`${bob}/pc`);
     await h.available(b);
     await waitFor(async () => (await storedIds(bob)).length === 0, { what: 'offline store emptied' });
-    assert.deepEqual(senderEdge.for(b).map((m) => m.attrs.id), ['o1', 'o2']);
+    assert.deepEqual(
+      senderEdge.for(b).map((m) => m.attrs.id),
+      ['o1', 'o2'],
+    );
   });
 });

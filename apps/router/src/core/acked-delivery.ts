@@ -25,7 +25,8 @@ export function deliverAcked(ctx: RouterContext, st: RoutedStanza, session: Sess
 export function settleDeliveries(ctx: RouterContext, st: RoutedStanza, reroute: Reroute): Promise<void> {
   const [only] = st.deliveries;
   // The common case, one delivery taken: one promise, nothing else allocated.
-  if (st.deliveries.length === 1 && only) return only.outcome.then((o) => (o.ok ? undefined : rerouteAfter(ctx, st, [{ session: only.session, outcome: o }], reroute)));
+  if (st.deliveries.length === 1 && only)
+    return only.outcome.then((o) => (o.ok ? undefined : rerouteAfter(ctx, st, [{ session: only.session, outcome: o }], reroute)));
   return settleAll(ctx, st, reroute);
 }
 
@@ -36,7 +37,12 @@ async function settleAll(ctx: RouterContext, st: RoutedStanza, reroute: Reroute)
   await rerouteAfter(ctx, st, outcomes, reroute);
 }
 
-async function rerouteAfter(ctx: RouterContext, st: RoutedStanza, outcomes: { session: SessionInfo; outcome: DeliveryOutcome }[], reroute: Reroute): Promise<void> {
+async function rerouteAfter(
+  ctx: RouterContext,
+  st: RoutedStanza,
+  outcomes: { session: SessionInfo; outcome: DeliveryOutcome }[],
+  reroute: Reroute,
+): Promise<void> {
   const failed = new Set(st.failed);
   for (const { session, outcome } of outcomes) {
     failed.add(session.sessionId);

@@ -36,7 +36,12 @@ describe('routing by the addressing table', () => {
     h = await RouterHarness.start();
     edge = h.edge();
     alice = await h.createUser('alice');
-    other = new ServiceDirectory(h.bus, { localDomains: h.config.domains, partitions: h.config.bus.partitions, heartbeatMs: h.config.bus.heartbeatMs, logger: silent });
+    other = new ServiceDirectory(h.bus, {
+      localDomains: h.config.domains,
+      partitions: h.config.bus.partitions,
+      heartbeatMs: h.config.bus.heartbeatMs,
+      logger: silent,
+    });
     await other.start();
     serve('muc');
     serve('s2s');
@@ -53,7 +58,13 @@ describe('routing by the addressing table', () => {
   test('an IQ get or set nobody serves, to the server or to an account → service-unavailable (RFC 6120 §8.4)', async () => {
     const a = await edge.bind(`${alice}/pc`);
     const bob = await h.createUser('bob');
-    for (const [to, type] of [[DOMAIN, 'get'], [DOMAIN, 'set'], [bob, 'get'], [bob, 'set'], [alice, 'set']] as const) {
+    for (const [to, type] of [
+      [DOMAIN, 'get'],
+      [DOMAIN, 'set'],
+      [bob, 'get'],
+      [bob, 'set'],
+      [alice, 'set'],
+    ] as const) {
       const answer = await edge.ask(a, xml('iq', { to, type }, xml('query', { xmlns: 'urn:example:nobody-serves-this' })));
       assert.equal(answer.attrs.type, 'error', `${type} to ${to}`);
       assert.equal(errorCondition(answer), 'service-unavailable', `${type} to ${to}`);
@@ -69,10 +80,19 @@ describe('routing by the addressing table', () => {
     assert.deepEqual(ack, { taken: true }, 'acked once the service took it');
     await edge.send(a, xml('iq', { to: `${room}/nick`, type: 'get', id: 'q1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     const got = took.get('muc')!;
-    assert.deepEqual(got.map((t) => t.frame.stanza?.id), ['g1', 'q1']);
+    assert.deepEqual(
+      got.map((t) => t.frame.stanza?.id),
+      ['g1', 'q1'],
+    );
     assert.ok(got.every((t) => t.subject === subjects.serviceIn('muc', partitionOf(room, h.config.bus.partitions))));
     const disco = await edge.ask(a, xml('iq', { to: DOMAIN, type: 'get' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
-    assert.ok(disco.getChild('query')?.getChildren('feature').some((f) => f.attrs.var === 'http://jabber.org/protocol/muc'), 'its disco feature is the server\'s while it runs');
+    assert.ok(
+      disco
+        .getChild('query')
+        ?.getChildren('feature')
+        .some((f) => f.attrs.var === 'http://jabber.org/protocol/muc'),
+      "its disco feature is the server's while it runs",
+    );
 
     await other.withdraw('muc', 'muc-1');
     await edge.send(a, xml('message', { to: room, type: 'groupchat', id: 'g2' }, xml('body', {}, 'anyone?')));

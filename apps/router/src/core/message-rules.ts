@@ -34,7 +34,11 @@ export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterC
   if (type === 'groupchat') return ctx.bounce(st, new StanzaError('service-unavailable'));
   if (type === 'headline') {
     // §8.5.2.1.1: every non-negative available resource; none → silently ignored (§8.5.2.2.1).
-    return deliver(st, sessions.filter((s) => s.available && s.priority >= 0), ctx);
+    return deliver(
+      st,
+      sessions.filter((s) => s.available && s.priority >= 0),
+      ctx,
+    );
   }
   const targets = mostAvailable(sessions);
   if (targets.length > 0) return deliver(st, targets, ctx);

@@ -13,7 +13,7 @@ before(async () => {
 });
 after(() => h.close());
 
-test('two routers share the partitions and keep each sender\'s order over 1,000 pipelined messages', async () => {
+test("two routers share the partitions and keep each sender's order over 1,000 pipelined messages", async () => {
   await waitFor(() => h.routers.every((r) => r.runtime.ownedPartitions().length > 0), { what: 'both routers owning partitions' });
   const owned = h.routers.map((r) => r.runtime.ownedPartitions());
   assert.equal(owned[0]!.length + owned[1]!.length, h.config.bus.partitions);
@@ -35,7 +35,11 @@ test('two routers share the partitions and keep each sender\'s order over 1,000 
   for (const s of senders) {
     const seq = got.filter((m) => m.attrs.from === s.jid).map((m) => Number(m.attrs.id));
     assert.equal(seq.length, MESSAGES / SENDERS);
-    assert.deepEqual(seq, [...seq].sort((x, y) => x - y), `order from ${s.jid}`);
+    assert.deepEqual(
+      seq,
+      [...seq].sort((x, y) => x - y),
+      `order from ${s.jid}`,
+    );
   }
 });
 
@@ -63,7 +67,11 @@ test('per-sender order holds while a router joins mid-stream', async () => {
     const got = await edge.waitFor(b, MESSAGES);
     for (const s of senders) {
       const seq = got.filter((m) => m.attrs.from === s.jid).map((m) => Number(m.attrs.id));
-      assert.deepEqual(seq, [...seq].sort((x, y) => x - y), `order from ${s.jid}`);
+      assert.deepEqual(
+        seq,
+        [...seq].sort((x, y) => x - y),
+        `order from ${s.jid}`,
+      );
     }
   } finally {
     await h2.close();

@@ -66,7 +66,6 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
     await this.reply(st, reply);
   }
 
-
   async subscriptionOf(owner: string, contact: string): Promise<Subscription> {
     return (await this.storage.rosters.getItem(owner, contact))?.subscription ?? 'none';
   }

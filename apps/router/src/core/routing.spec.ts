@@ -5,7 +5,6 @@ import { DOMAIN, RouterHarness, errorCondition, type FakeEdge } from '../testing
 
 const body = (el: Element) => el.getChildText('body');
 
-
 describe('RFC 6121 §8.5 routing', () => {
   let h: RouterHarness;
   /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
@@ -138,10 +137,13 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('message', { to: `${bob}/gone`, type: 'groupchat', id: 'g' }, xml('body', {}, 'x')));
     await edge.send(a, xml('message', { to: `${bob}/gone`, type: 'headline', id: 'h' }, xml('body', {}, 'x')));
     await settle();
-    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]), [
-      ['n', 'service-unavailable'],
-      ['g', 'service-unavailable'],
-    ]);
+    assert.deepEqual(
+      edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]),
+      [
+        ['n', 'service-unavailable'],
+        ['g', 'service-unavailable'],
+      ],
+    );
   });
 
   test('§8.5.3.2.3 an IQ to a vanished full JID → service-unavailable; results are dropped', async () => {
@@ -149,7 +151,10 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('iq', { to: `${bob}/gone`, type: 'set', id: 's' }, xml('query', { xmlns: 'x:y' })));
     await edge.send(a, xml('iq', { to: `${bob}/gone`, type: 'result', id: 'r' }));
     await settle();
-    assert.deepEqual(edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]), [['s', 'service-unavailable']]);
+    assert.deepEqual(
+      edge.for(a).map((e) => [e.attrs.id, errorCondition(e)]),
+      [['s', 'service-unavailable']],
+    );
   });
 
   test('a stanza an edge sent back (hops > 0) falls back to the bare JID, and is stored after 3 hops', async () => {
@@ -178,7 +183,10 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('iq', { type: 'get', id: 'r1' }, xml('query', { xmlns: 'jabber:iq:roster' })));
     await edge.send(a, xml('iq', { type: 'get', id: 'r2', to: bob }, xml('query', { xmlns: 'jabber:iq:roster' })));
     await settle();
-    assert.deepEqual(h.toPresence.map((f) => f.stanza?.kind), ['PRESENCE', 'PRESENCE', 'IQ']);
+    assert.deepEqual(
+      h.toPresence.map((f) => f.stanza?.kind),
+      ['PRESENCE', 'PRESENCE', 'IQ'],
+    );
     assert.equal(errorCondition(edge.for(a)[0]!), 'service-unavailable');
   });
 
@@ -187,6 +195,9 @@ describe('RFC 6121 §8.5 routing', () => {
     await edge.send(a, xml('message', { to: DOMAIN, type: 'chat', id: 's1' }, xml('body', {}, 'x')));
     await edge.send(a, xml('message', { to: DOMAIN, type: 'headline', id: 's2' }, xml('body', {}, 'x')));
     await settle();
-    assert.deepEqual(edge.for(a).map((e) => e.attrs.id), ['s1']);
+    assert.deepEqual(
+      edge.for(a).map((e) => e.attrs.id),
+      ['s1'],
+    );
   });
 });

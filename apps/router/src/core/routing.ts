@@ -52,6 +52,7 @@ async function toAccount(st: RoutedStanza, ctx: RouterContext): Promise<void> {
   if (st.name === 'message') return st.to.resource ? messageToFull(st, ctx) : messageToBare(st, st.to.toString(), ctx);
   // §8.5.3: an IQ to a full JID goes to that session or fails (results and errors: dropped).
   const session = st.hops === 0 ? await ctx.registry.get(st.to.toString()) : undefined;
-  if (session) deliverAcked(ctx, st, session); // edge dead, session gone: routed again, so bounced
+  if (session)
+    deliverAcked(ctx, st, session); // edge dead, session gone: routed again, so bounced
   else await ctx.bounce(st, new StanzaError('service-unavailable')); // §8.5.3.2.3
 }

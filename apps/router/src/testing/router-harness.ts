@@ -27,7 +27,11 @@ export const DOMAIN = 'example.com';
 export const STANZAS_NS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 /** The defined condition of an error stanza. */
-export const errorCondition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS_NS)?.name;
+export const errorCondition = (el: Element) =>
+  el
+    .getChild('error')
+    ?.elements()
+    .find((c) => c.xmlns === STANZAS_NS)?.name;
 const silent = pino({ level: 'silent' });
 const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 const LIMITS = configSchema.parse({}).edge.limits;
@@ -101,7 +105,13 @@ export class FakeEdge {
     el.attrs.from = session.jid;
     const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
     const sent = previous.then(() => this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops }));
-    this.inFlight.set(session.sessionId, sent.then(() => undefined, () => undefined));
+    this.inFlight.set(
+      session.sessionId,
+      sent.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     return sent;
   }
 

@@ -78,7 +78,10 @@ export function accountsContract(makeStorage: MakeStorage): void {
       await s.corrupt('account', { username: 'bad', domain });
       await assert.rejects(s.accounts.get('bad', domain), StorageRecordError);
       assert.deepEqual(await s.accounts.get('good', domain), good);
-      assert.deepEqual((await s.accounts.list(domain)).map((a) => a.username), ['good']);
+      assert.deepEqual(
+        (await s.accounts.list(domain)).map((a) => a.username),
+        ['good'],
+      );
       assert.equal(await s.accounts.delete('bad', domain), true); // and an admin can remove it
     });
   });

@@ -12,7 +12,12 @@ export function durabilityContract(makeStorage: MakeStorage): void {
       try {
         await first.accounts.create({ username, domain: 'localhost', scram, createdAt: new Date(5), disabled: false });
         await first.rosters.modify(o, 'a@localhost', () => ({
-          jid: 'a@localhost', subscription: 'both', askOut: false, askIn: false, approved: false, groups: ['x'],
+          jid: 'a@localhost',
+          subscription: 'both',
+          askOut: false,
+          askIn: false,
+          approved: false,
+          groups: ['x'],
         }));
         await first.offline.push(o, '<message/>', 10);
         await first.vcards.set(o, '<vCard xmlns="vcard-temp"/>');
@@ -24,7 +29,10 @@ export function durabilityContract(makeStorage: MakeStorage): void {
         assert.deepEqual((await second.accounts.get(username, 'localhost'))?.scram, scram);
         assert.equal((await second.rosters.get(o)).version, 1);
         assert.deepEqual((await second.rosters.changesSince(o, 0))?.length, 1);
-        assert.deepEqual((await second.offline.list(o)).map((m) => m.xml), ['<message/>']);
+        assert.deepEqual(
+          (await second.offline.list(o)).map((m) => m.xml),
+          ['<message/>'],
+        );
         assert.equal(await second.vcards.get(o), '<vCard xmlns="vcard-temp"/>');
         assert.equal(await second.health(), undefined);
       } finally {

@@ -9,15 +9,7 @@ import { rostersContract } from './rosters.contract.js';
 import { vcardsContract } from './vcards.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
-export {
-  accountsContract,
-  durabilityContract,
-  lastActivityContract,
-  offlineContract,
-  privateXmlContract,
-  rostersContract,
-  vcardsContract,
-};
+export { accountsContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, vcardsContract };
 
 /**
  * Every repository contract against one backend. Test-only (imports node:test): backends import it

@@ -16,13 +16,25 @@ export function offlineContract(makeStorage: MakeStorage): void {
       const off = storage().offline;
       const seqs: number[] = [];
       for (let i = 0; i < 5; i++) seqs.push(await off.push(o, msg(i), 100));
-      assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+      assert.deepEqual(
+        [...seqs].sort((a, b) => a - b),
+        seqs,
+      );
       assert.equal(new Set(seqs).size, 5);
       const all = await off.list(o);
-      assert.deepEqual(all.map((m) => m.xml), [0, 1, 2, 3, 4].map(msg));
-      assert.deepEqual(all.map((m) => m.seq), seqs);
+      assert.deepEqual(
+        all.map((m) => m.xml),
+        [0, 1, 2, 3, 4].map(msg),
+      );
+      assert.deepEqual(
+        all.map((m) => m.seq),
+        seqs,
+      );
       assert.ok(all.every((m) => m.owner === o && m.storedAt instanceof Date && !Number.isNaN(m.storedAt.getTime())));
-      assert.deepEqual((await off.list(o, 2)).map((m) => m.xml), [msg(0), msg(1)]);
+      assert.deepEqual(
+        (await off.list(o, 2)).map((m) => m.xml),
+        [msg(0), msg(1)],
+      );
       assert.equal(await off.count(o), 5);
       assert.deepEqual(await off.list(owner()), []);
     });
@@ -32,10 +44,19 @@ export function offlineContract(makeStorage: MakeStorage): void {
       const off = storage().offline;
       for (let i = 0; i < 3; i++) await off.push(o, msg(i), 100);
       const first = await off.list(o);
-      await off.remove(o, first.slice(0, 2).map((m) => m.seq));
+      await off.remove(
+        o,
+        first.slice(0, 2).map((m) => m.seq),
+      );
       const late = await off.push(o, msg(3), 100);
-      await off.remove(o, first.slice(0, 2).map((m) => m.seq)); // a second remover changes nothing
-      assert.deepEqual((await off.list(o)).map((m) => m.xml), [msg(2), msg(3)]);
+      await off.remove(
+        o,
+        first.slice(0, 2).map((m) => m.seq),
+      ); // a second remover changes nothing
+      assert.deepEqual(
+        (await off.list(o)).map((m) => m.xml),
+        [msg(2), msg(3)],
+      );
       await off.remove(o, [first[2]!.seq, late]);
       assert.equal(await off.count(o), 0);
       const again = await off.push(o, msg(4), 100);
@@ -58,15 +79,16 @@ export function offlineContract(makeStorage: MakeStorage): void {
       const other = await makeStorage();
       try {
         const replicas = [storage(), other];
-        const results = await Promise.allSettled(
-          Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.offline.push(o, msg(i), 10)),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.offline.push(o, msg(i), 10)));
         const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
         for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof StorageLimitError, String(r.reason));
         assert.ok(ok.length >= 1 && ok.length <= 10, `stored ${ok.length} of 20 with a limit of 10`);
         assert.equal(new Set(ok).size, ok.length);
         const listed = await storage().offline.list(o);
-        assert.deepEqual(listed.map((m) => m.seq), [...ok].sort((a, b) => a - b));
+        assert.deepEqual(
+          listed.map((m) => m.seq),
+          [...ok].sort((a, b) => a - b),
+        );
       } finally {
         await other.close();
       }
@@ -87,7 +109,10 @@ export function offlineContract(makeStorage: MakeStorage): void {
       const first = (await off.list(o, 1))[0]!;
       await off.remove(o, [first.seq]);
       await off.push(o, big(4), { messages: 100, bytes: 3 * size + Buffer.byteLength(msg(9)) });
-      assert.deepEqual((await off.list(o)).map((m) => m.xml), [big(1), big(2), msg(9), big(4)]);
+      assert.deepEqual(
+        (await off.list(o)).map((m) => m.xml),
+        [big(1), big(2), msg(9), big(4)],
+      );
     });
 
     it('keeps the byte quota under 20 concurrent pushes from two replicas', async () => {

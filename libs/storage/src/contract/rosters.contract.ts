@@ -26,7 +26,12 @@ export function rostersContract(makeStorage: MakeStorage): void {
       const o = owner();
       const r = storage().rosters;
       const full = item('juliet@example.com', {
-        name: 'Juliet', subscription: 'both', askOut: true, askIn: true, approved: true, groups: ['Friends', 'Lovers'],
+        name: 'Juliet',
+        subscription: 'both',
+        askOut: true,
+        askIn: true,
+        approved: true,
+        groups: ['Friends', 'Lovers'],
         pendingInStanza: '<presence type="subscribe"/>',
       });
       const c1 = await r.modify(o, full.jid, () => full);
@@ -105,7 +110,10 @@ export function rostersContract(makeStorage: MakeStorage): void {
           Array.from({ length: 20 }, (_, i) => replicas[i % 2]!.rosters.modify(o, `c${i}@localhost`, () => item(`c${i}@localhost`))),
         );
         const versions = changes.map((c) => c!.version).sort((a, b) => a - b);
-        assert.deepEqual(versions, Array.from({ length: 20 }, (_, i) => i + 1));
+        assert.deepEqual(
+          versions,
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
         const roster = await storage().rosters.get(o);
         assert.equal(roster.version, 20);
         assert.equal(roster.items.length, 20);

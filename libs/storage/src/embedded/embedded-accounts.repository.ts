@@ -32,16 +32,12 @@ export class EmbeddedAccountsRepository implements AccountsRepository {
   }
 
   async get(username: string, domain: string): Promise<Account | undefined> {
-    const row = this.db.read(
-      (db) => db.prepare('SELECT * FROM accounts WHERE domain = ? AND username = ?').get(domain, username) as Row | undefined,
-    );
+    const row = this.db.read((db) => db.prepare('SELECT * FROM accounts WHERE domain = ? AND username = ?').get(domain, username) as Row | undefined);
     return row && toAccount(row);
   }
 
   async setCredentials(username: string, domain: string, scram: Account['scram']): Promise<boolean> {
-    const r = this.db.read((db) =>
-      db.prepare('UPDATE accounts SET scram = ? WHERE domain = ? AND username = ?').run(JSON.stringify(scram), domain, username),
-    );
+    const r = this.db.read((db) => db.prepare('UPDATE accounts SET scram = ? WHERE domain = ? AND username = ?').run(JSON.stringify(scram), domain, username));
     return r.changes > 0;
   }
 

@@ -144,7 +144,7 @@ function migrate(db: DatabaseSync): void {
 function cachePreparedStatements(db: DatabaseSync): void {
   const prepare = db.prepare.bind(db);
   const cache = new Map<string, StatementSync>();
-  db.prepare = ((sql: string, options?: Parameters<DatabaseSync['prepare']>[1]) => {
+  db.prepare = (sql: string, options?: Parameters<DatabaseSync['prepare']>[1]) => {
     if (options !== undefined) return prepare(sql, options);
     let stmt = cache.get(sql);
     if (!stmt) {
@@ -153,7 +153,7 @@ function cachePreparedStatements(db: DatabaseSync): void {
       cache.set(sql, stmt);
     }
     return stmt;
-  });
+  };
 }
 
 const SQLITE_BUSY = 5;

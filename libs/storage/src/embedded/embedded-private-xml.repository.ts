@@ -8,8 +8,7 @@ export class EmbeddedPrivateXmlRepository implements PrivateXmlRepository {
   async get(owner: string, name: string, xmlns: string): Promise<string | undefined> {
     return this.db.read(
       (db) =>
-        (db.prepare('SELECT xml FROM private_xml WHERE owner = ? AND name = ? AND xmlns = ?').get(owner, name, xmlns) as { xml: string } | undefined)
-          ?.xml,
+        (db.prepare('SELECT xml FROM private_xml WHERE owner = ? AND name = ? AND xmlns = ?').get(owner, name, xmlns) as { xml: string } | undefined)?.xml,
     );
   }
 

@@ -39,11 +39,7 @@ export class EmbeddedRostersRepository implements RostersRepository {
     return this.db.read((db) => readItem(db, owner, contact));
   }
 
-  async modify(
-    owner: string,
-    contact: string,
-    mutate: (current: RosterItem | undefined) => RosterItem | undefined,
-  ): Promise<RosterChange | undefined> {
+  async modify(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined> {
     return this.db.write((db) => {
       const current = readItem(db, owner, contact);
       const next = mutate(current);
@@ -55,12 +51,14 @@ export class EmbeddedRostersRepository implements RostersRepository {
       const data = JSON.stringify(item);
       if (removed) db.prepare('DELETE FROM roster_items WHERE owner = ? AND contact = ?').run(owner, contact);
       else {
-        db.prepare('INSERT INTO roster_items (owner, contact, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data').run(
-          owner, contact, data,
-        );
+        db.prepare('INSERT INTO roster_items (owner, contact, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data').run(owner, contact, data);
       }
       db.prepare('INSERT INTO roster_changes (owner, version, contact, data, removed) VALUES (?, ?, ?, ?, ?)').run(
-        owner, version, contact, data, removed ? 1 : 0,
+        owner,
+        version,
+        contact,
+        data,
+        removed ? 1 : 0,
       );
       const newFloor = Math.max(floor, version - ROSTER_HISTORY);
       if (newFloor > floor) db.prepare('DELETE FROM roster_changes WHERE owner = ? AND version <= ?').run(owner, newFloor);

@@ -99,12 +99,18 @@ describe('embedded storage specifics', () => {
     try {
       database.open();
       const first = database.read((db) => db.prepare('SELECT ? AS a, ? AS b'));
-      assert.equal(database.read((db) => db.prepare('SELECT ? AS a, ? AS b')), first);
+      assert.equal(
+        database.read((db) => db.prepare('SELECT ? AS a, ? AS b')),
+        first,
+      );
       assert.deepEqual({ ...(first.get(1, 2) as object) }, { a: 1, b: 2 });
       assert.deepEqual({ ...(first.get(3) as object) }, { a: 3, b: null });
       // the cache stays bounded even if SQL texts were ever built at run time
       for (let i = 0; i <= STATEMENT_CACHE_MAX; i++) database.read((db) => db.prepare(`SELECT ${i} AS n`).get());
-      assert.notEqual(database.read((db) => db.prepare('SELECT ? AS a, ? AS b')), first);
+      assert.notEqual(
+        database.read((db) => db.prepare('SELECT ? AS a, ? AS b')),
+        first,
+      );
       database.close();
       database.open(); // a new connection, a new cache
       assert.deepEqual({ ...(database.read((db) => db.prepare('SELECT ? AS a, ? AS b').get(4, 5)) as object) }, { a: 4, b: 5 });

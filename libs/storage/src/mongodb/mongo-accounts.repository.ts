@@ -67,9 +67,7 @@ export class MongoAccountsRepository implements AccountsRepository {
 
   async setCredentials(username: string, domain: string, credentials: Account['scram']): Promise<boolean> {
     const id = key(username, domain);
-    const r = await this.ctx.retry.run(`set credentials of ${id}`, () =>
-      this.col.updateOne({ _id: id }, { $set: { scram: credentials } }),
-    );
+    const r = await this.ctx.retry.run(`set credentials of ${id}`, () => this.col.updateOne({ _id: id }, { $set: { scram: credentials } }));
     return r.matchedCount > 0;
   }
 
@@ -100,10 +98,7 @@ export class MongoAccountsRepository implements AccountsRepository {
 
   private async isOurs(id: string, account: Account): Promise<boolean> {
     const doc = await this.col.findOne({ _id: id });
-    return (
-      doc?.createdAt?.getTime() === account.createdAt.getTime() &&
-      doc.scram?.['SHA-256']?.storedKey === account.scram['SHA-256'].storedKey
-    );
+    return doc?.createdAt?.getTime() === account.createdAt.getTime() && doc.scram?.['SHA-256']?.storedKey === account.scram['SHA-256'].storedKey;
   }
 }
 

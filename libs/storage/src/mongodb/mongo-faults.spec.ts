@@ -168,7 +168,10 @@ describe('MongoDB storage faults', () => {
         assert.equal(listed.find((m) => m.xml === xml)?.seq, seq, `accepted ${xml} is stored under its seq`);
       }
       for (const xml of xmls) assert.ok(stored.has(xml) || refused.includes(xml), `${xml} was pushed`);
-      assert.deepEqual(listed.map((m) => m.seq), [...listed.map((m) => m.seq)].sort((a, b) => a - b));
+      assert.deepEqual(
+        listed.map((m) => m.seq),
+        [...listed.map((m) => m.seq)].sort((a, b) => a - b),
+      );
       const roster = await storage.rosters.get(owner);
       const jids = new Set(roster.items.map((i) => i.jid));
       for (const jid of changed) assert.ok(jids.has(jid), `accepted roster change for ${jid} kept`);
@@ -210,10 +213,10 @@ describe('MongoDB storage faults', () => {
       assert.equal(await storage.vcards.get('ok@localhost'), '<vCard xmlns="vcard-temp"/>');
       await assert.rejects(storage.lastActivity.get('bad@localhost'), /last activity bad@localhost: corrupted record \(at:/);
       // a list leaves the damaged message out (and logs it); the others are still delivered
-      assert.deepEqual((await storage.offline.list('o@localhost')).map((m) => m.xml), [
-        '<message id="0"/>',
-        '<message id="2"/>',
-      ]);
+      assert.deepEqual(
+        (await storage.offline.list('o@localhost')).map((m) => m.xml),
+        ['<message id="0"/>', '<message id="2"/>'],
+      );
       assert.equal(await storage.health(), undefined);
     });
   });

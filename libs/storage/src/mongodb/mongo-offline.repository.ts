@@ -118,9 +118,7 @@ export class MongoOfflineRepository implements OfflineRepository {
       const n = await this.ctx.retry.run(`count offline messages of ${owner}`, () => this.col.countDocuments(filter));
       return { n, bytes: 0 };
     }
-    const docs = await this.ctx.retry.run(`size offline messages of ${owner}`, () =>
-      this.col.find(filter, { projection: { _id: 1, bytes: 1 } }).toArray(),
-    );
+    const docs = await this.ctx.retry.run(`size offline messages of ${owner}`, () => this.col.find(filter, { projection: { _id: 1, bytes: 1 } }).toArray());
     let total = 0;
     const unsized: string[] = [];
     for (const d of docs) {
@@ -171,11 +169,7 @@ export class MongoOfflineRepository implements OfflineRepository {
     try {
       await this.ctx.retry.run(`advance offline seq of ${owner}`, async () => {
         try {
-          await this.heads.updateOne(
-            { _id: owner },
-            { $max: { seq }, $setOnInsert: { schema: HEAD_SCHEMA } },
-            { upsert: true },
-          );
+          await this.heads.updateOne({ _id: owner }, { $max: { seq }, $setOnInsert: { schema: HEAD_SCHEMA } }, { upsert: true });
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
           await this.heads.updateOne({ _id: owner }, { $max: { seq } });
@@ -205,14 +199,15 @@ export class MongoOfflineRepository implements OfflineRepository {
 
   async remove(owner: string, seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
-    await this.markGone(owner, seqs.map((seq) => `${owner}/${seq}`));
+    await this.markGone(
+      owner,
+      seqs.map((seq) => `${owner}/${seq}`),
+    );
     await this.compact(owner);
   }
 
   async count(owner: string): Promise<number> {
-    return this.ctx.retry.run(`count offline messages of ${owner}`, () =>
-      this.col.countDocuments({ owner, ...LIVE }),
-    );
+    return this.ctx.retry.run(`count offline messages of ${owner}`, () => this.col.countDocuments({ owner, ...LIVE }));
   }
 
   async deleteAll(owner: string): Promise<void> {
@@ -236,9 +231,7 @@ export class MongoOfflineRepository implements OfflineRepository {
   private async raiseLow(owner: string, head: HeadDoc, low: number): Promise<void> {
     if (typeof low !== 'number' || low <= (head.low ?? 1)) return;
     try {
-      await this.ctx.retry.run(`raise offline low of ${owner}`, () =>
-        this.heads.updateOne({ _id: owner }, { $max: { low } }),
-      );
+      await this.ctx.retry.run(`raise offline low of ${owner}`, () => this.heads.updateOne({ _id: owner }, { $max: { low } }));
     } catch (err) {
       this.ctx.logger.warn({ owner, err: (err as Error).message }, 'offline low mark not raised');
     }
@@ -266,10 +259,7 @@ export class MongoOfflineRepository implements OfflineRepository {
 
   private async markGone(owner: string, ids: string[]): Promise<void> {
     await this.ctx.retry.run(`remove offline messages of ${owner}`, () =>
-      this.col.updateMany(
-        { _id: { $in: ids }, ...LIVE },
-        { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } },
-      ),
+      this.col.updateMany({ _id: { $in: ids }, ...LIVE }, { $set: { gone: true, goneAt: new Date() }, $unset: { xml: '' } }),
     );
   }
 

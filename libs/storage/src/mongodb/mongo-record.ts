@@ -27,9 +27,7 @@ export function decodeRecord<T>(codec: RecordCodec<T>, id: string, raw: Record<s
     throw new StorageRecordError(`${codec.kind} ${id}: corrupted record (missing or invalid "${SCHEMA_FIELD}")`);
   }
   if (version > codec.version) {
-    throw new StorageRecordError(
-      `${codec.kind} ${id}: written by a newer Glider (schema ${version}, this release reads up to ${codec.version})`,
-    );
+    throw new StorageRecordError(`${codec.kind} ${id}: written by a newer Glider (schema ${version}, this release reads up to ${codec.version})`);
   }
   while (version < codec.version) {
     const upgrade = codec.upgrades?.[version];
@@ -40,19 +38,13 @@ export function decodeRecord<T>(codec: RecordCodec<T>, id: string, raw: Record<s
   const parsed = codec.shape.safeParse(doc);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new StorageRecordError(
-      `${codec.kind} ${id}: corrupted record (${issue.path.join('.') || 'document'}: ${issue.message})`,
-    );
+    throw new StorageRecordError(`${codec.kind} ${id}: corrupted record (${issue.path.join('.') || 'document'}: ${issue.message})`);
   }
   return parsed.data;
 }
 
 /** For lists: a bad record is logged and left out, so one bad document never blocks the rest. */
-export function decodeEach<T>(
-  codec: RecordCodec<T>,
-  docs: Record<string, unknown>[],
-  logger: Logger,
-): T[] {
+export function decodeEach<T>(codec: RecordCodec<T>, docs: Record<string, unknown>[], logger: Logger): T[] {
   const out: T[] = [];
   for (const doc of docs) {
     try {

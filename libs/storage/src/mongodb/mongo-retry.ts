@@ -1,11 +1,4 @@
-import {
-  MongoError,
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
+import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import type { Logger } from '#libs/telemetry';
 import { StorageUnavailableError } from '../ports/errors.js';
 
@@ -62,10 +55,7 @@ export class MongoRetry {
         if (!isTransient(err)) throw err;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw new StorageUnavailableError(
-            `${what}: MongoDB unavailable for ${this.budgetMs} ms (${(err as Error).message})`,
-            { cause: err },
-          );
+          throw new StorageUnavailableError(`${what}: MongoDB unavailable for ${this.budgetMs} ms (${(err as Error).message})`, { cause: err });
         }
         this.logger.debug({ what, attempt, err: (err as Error).message }, 'MongoDB operation failed; retrying');
         await sleep(Math.min(delay, left));

@@ -103,11 +103,7 @@ export class MongoRostersRepository implements RostersRepository {
     return found && toItem(found);
   }
 
-  async modify(
-    owner: string,
-    contact: string,
-    mutate: (current: RosterItem | undefined) => RosterItem | undefined,
-  ): Promise<RosterChange | undefined> {
+  async modify(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined> {
     return this.append(owner, (head) => {
       const existing = liveItem(owner, head.items, contact);
       const before = existing && toItem(existing);
@@ -144,10 +140,7 @@ export class MongoRostersRepository implements RostersRepository {
    * Read, compute, insert the next change, retried when another writer took that version. `compute`
    * may run several times and returns undefined when there is nothing to write.
    */
-  private async append<R>(
-    owner: string,
-    compute: (head: Head) => { change: Change; result: R } | undefined,
-  ): Promise<R | undefined> {
+  private async append<R>(owner: string, compute: (head: Head) => { change: Change; result: R } | undefined): Promise<R | undefined> {
     for (let conflict = 0; conflict < MAX_CONFLICTS; conflict++) {
       const readAt = Date.now();
       const head = await this.load(owner);
@@ -181,9 +174,7 @@ export class MongoRostersRepository implements RostersRepository {
   /** The head with every change past it applied. */
   private async load(owner: string): Promise<Head> {
     const doc = await this.ctx.retry.run(`read roster of ${owner}`, () => this.heads.findOne({ _id: owner }));
-    let head: Head = doc
-      ? decodeRecord(headCodec, owner, doc as unknown as Record<string, unknown>)
-      : { version: 0, floor: 0, compactedTo: 0, items: [] };
+    let head: Head = doc ? decodeRecord(headCodec, owner, doc as unknown as Record<string, unknown>) : { version: 0, floor: 0, compactedTo: 0, items: [] };
     for (;;) {
       const id = `${owner}/${head.version + 1}`;
       const raw = await this.ctx.retry.run(`read roster of ${owner}`, () => this.changes.findOne({ _id: id }));
@@ -236,9 +227,7 @@ export class MongoRostersRepository implements RostersRepository {
     try {
       while (ids.length < COMPACT_PER_WRITE && head.compactedTo < head.version - 1) {
         const id = `${owner}/${head.compactedTo + 1}`;
-        const doc = await this.ctx.retry.run(`compact roster of ${owner}`, () =>
-          this.changes.findOne({ _id: id }, { projection: { at: 1 } }),
-        );
+        const doc = await this.ctx.retry.run(`compact roster of ${owner}`, () => this.changes.findOne({ _id: id }, { projection: { at: 1 } }));
         if (doc && (!(doc.at instanceof Date) || doc.at.getTime() >= cutoff)) break;
         if (doc) ids.push(id);
         head.compactedTo++;
@@ -286,9 +275,7 @@ function decodeItem(owner: string, raw: RawItem): StoredItem {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const name = typeof raw.jid === 'string' ? raw.jid : '?';
-  throw new StorageRecordError(
-    `roster item ${name} of ${owner}: corrupted record (${issue.path.join('.') || 'item'}: ${issue.message})`,
-  );
+  throw new StorageRecordError(`roster item ${name} of ${owner}: corrupted record (${issue.path.join('.') || 'item'}: ${issue.message})`);
 }
 
 /** The contact's current item, undefined if absent or removed; StorageRecordError if damaged. */

@@ -51,9 +51,7 @@ export function mongoSettings(config: MongoConfig): MongoSettings {
   }
   if (config.credentialsFile) {
     if (parts[1]) {
-      throw new ConfigError(
-        'config: storage.mongodb.credentialsFile is set and storage.mongodb.url carries credentials too; keep one',
-      );
+      throw new ConfigError('config: storage.mongodb.credentialsFile is set and storage.mongodb.url carries credentials too; keep one');
     }
     options.auth = readCredentials(config.credentialsFile);
   }
@@ -84,9 +82,7 @@ function readCredentials(file: string): { username: string; password: string } {
   const line = text.split(/\r?\n/, 1)[0] ?? '';
   const colon = line.indexOf(':');
   if (colon <= 0 || colon === line.length - 1) {
-    throw new ConfigError(
-      `config: storage.mongodb.credentialsFile: ${file} must hold "username:password" on its first line`,
-    );
+    throw new ConfigError(`config: storage.mongodb.credentialsFile: ${file} must hold "username:password" on its first line`);
   }
   return { username: line.slice(0, colon), password: line.slice(colon + 1) };
 }

@@ -58,11 +58,14 @@ const contact = (jid: string, extra: Partial<RosterItem> = {}): RosterItem => ({
 
 describe('MongoDB storage settings', () => {
   it('rejects a URL that is not a MongoDB connection string, naming the key', () => {
-    assert.throws(() => mongoSettings(testConfig({ url: 'http://db:27017' })), (err: Error) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /storage\.mongodb\.url/);
-      return true;
-    });
+    assert.throws(
+      () => mongoSettings(testConfig({ url: 'http://db:27017' })),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /storage\.mongodb\.url/);
+        return true;
+      },
+    );
     assert.throws(() => mongoSettings(testConfig({ url: 'mongodb://db:27017/?maxPoolSize=lots' })), /storage\.mongodb\.url/);
   });
 
@@ -77,10 +80,7 @@ describe('MongoDB storage settings', () => {
       await writeFile(bad, 'no-colon\n');
       assert.throws(() => mongoSettings(testConfig({ credentialsFile: bad })), /credentialsFile: .* "username:password"/);
       assert.throws(() => mongoSettings(testConfig({ credentialsFile: join(dir, 'missing') })), /cannot read/);
-      assert.throws(
-        () => mongoSettings(testConfig({ url: 'mongodb://u:p@db:27017', credentialsFile: good })),
-        /carries credentials too/,
-      );
+      assert.throws(() => mongoSettings(testConfig({ url: 'mongodb://u:p@db:27017', credentialsFile: good })), /carries credentials too/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -235,9 +235,7 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
     assert.deepEqual(roster.items, [contact('juliet@example.com', { name: 'J' })]);
     assert.deepEqual(await rosters.getItem(owner, 'juliet@example.com'), contact('juliet@example.com', { name: 'J' }));
     assert.equal(await rosters.getItem(owner, 'nurse@example.com'), undefined);
-    assert.deepEqual(await rosters.changesSince(owner, 1), [
-      { version: 3, item: contact('nurse@example.com'), removed: true },
-    ]);
+    assert.deepEqual(await rosters.changesSince(owner, 1), [{ version: 3, item: contact('nurse@example.com'), removed: true }]);
     assert.deepEqual(await rosters.changesSince(owner, 3), []);
     assert.equal(await rosters.changesSince(owner, 9), undefined);
     await rosters.deleteAll(owner);
@@ -273,14 +271,26 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
     const owner = 'juliet@example.com';
     const seqs: number[] = [];
     for (let i = 0; i < 5; i++) seqs.push(await offline.push(owner, `<message id="${i}"/>`, 5));
-    assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      seqs,
+    );
     await assert.rejects(offline.push(owner, '<message/>', 5), StorageLimitError);
     assert.equal(await offline.count(owner), 5);
     const first = await offline.list(owner, 2);
-    assert.deepEqual(first.map((m) => m.xml), ['<message id="0"/>', '<message id="1"/>']);
+    assert.deepEqual(
+      first.map((m) => m.xml),
+      ['<message id="0"/>', '<message id="1"/>'],
+    );
     assert.ok(first.every((m) => m.owner === owner && m.storedAt instanceof Date));
-    await offline.remove(owner, first.map((m) => m.seq));
-    assert.deepEqual((await offline.list(owner)).map((m) => m.seq), seqs.slice(2));
+    await offline.remove(
+      owner,
+      first.map((m) => m.seq),
+    );
+    assert.deepEqual(
+      (await offline.list(owner)).map((m) => m.seq),
+      seqs.slice(2),
+    );
     await offline.deleteAll(owner);
     assert.equal(await offline.count(owner), 0);
     const next = await offline.push(owner, '<message id="after"/>', 5);

@@ -12,14 +12,7 @@ import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.reposit
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
 
-const ALL_INDEXES: CollectionIndexes[] = [
-  ACCOUNTS_INDEXES,
-  ...ROSTERS_INDEXES,
-  ...OFFLINE_INDEXES,
-  VCARDS_INDEXES,
-  PRIVATE_XML_INDEXES,
-  LAST_ACTIVITY_INDEXES,
-];
+const ALL_INDEXES: CollectionIndexes[] = [ACCOUNTS_INDEXES, ...ROSTERS_INDEXES, ...OFFLINE_INDEXES, VCARDS_INDEXES, PRIVATE_XML_INDEXES, LAST_ACTIVITY_INDEXES];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
 const WRITABLE = new Set<string>(['Standalone', 'RSPrimary', 'Mongos', 'LoadBalancer']);

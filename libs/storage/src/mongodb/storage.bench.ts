@@ -36,7 +36,10 @@ async function measure(backend: string, storage: Storage): Promise<Figures> {
   await Promise.all(
     owners.map(async (o) => {
       const msgs = await storage.offline.list(o);
-      await storage.offline.remove(o, msgs.map((m) => m.seq));
+      await storage.offline.remove(
+        o,
+        msgs.map((m) => m.seq),
+      );
       delivered += msgs.length;
     }),
   );

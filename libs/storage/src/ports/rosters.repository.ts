@@ -36,11 +36,7 @@ export interface RostersRepository {
    * = no change) and stores it with a new roster version. Safe against concurrent writers (optimistic
    * concurrency, retried). Returns the change, or undefined when nothing changed.
    */
-  modify(
-    owner: string,
-    contact: string,
-    mutate: (current: RosterItem | undefined) => RosterItem | undefined,
-  ): Promise<RosterChange | undefined>;
+  modify(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined>;
   /**
    * Items changed after `version`, for roster versioning (RFC 6121 §2.6): the latest change of each
    * contact, ordered by version. undefined when the history no longer reaches back that far (backends

@@ -20,7 +20,23 @@ export interface TestPki {
 export function makeTestPki(dir: string, ocspPort: number, names: string[] = ['example.test', 'localhost']): TestPki {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=Glider test CA', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  run(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=Glider test CA',
+    '-days',
+    '2',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   run('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${names[0]}`);
   const san = [...names.map((n) => `DNS:${n}`), 'IP:127.0.0.1'].join(',');
   writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${san}\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:${ocspPort}\nextendedKeyUsage=serverAuth\n`);
@@ -38,10 +54,14 @@ export function makeTestPki(dir: string, ocspPort: number, names: string[] = ['e
     keyFile: join(dir, 'server.key'),
     ocspPort,
     startResponder: async () => {
-      const child = spawn('openssl', ['ocsp', '-index', 'index.txt', '-port', String(ocspPort), '-rsigner', 'ca.crt', '-rkey', 'ca.key', '-CA', 'ca.crt', '-nmin', '60', '-ignore_err'], {
-        cwd: dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        'openssl',
+        ['ocsp', '-index', 'index.txt', '-port', String(ocspPort), '-rsigner', 'ca.crt', '-rkey', 'ca.key', '-CA', 'ca.crt', '-nmin', '60', '-ignore_err'],
+        {
+          cwd: dir,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       await waitForListening(child);
       return child;
     },

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { configSchema } from '#libs/config';
 import { listenPorts } from '#libs/runtime';
 import { gliderConfig } from '../../controllers/xmppcluster/desired/glider-config.js';
-import { ADMIN_PORT, HTTP_PORT, componentNames, declaration, isBuilt, servedPorts } from './components.js';
+import { HTTP_PORT, componentNames, declaration, internalPorts, isBuilt, servedPorts } from './components.js';
 import type { XmppCluster } from './types.js';
 import { xmppClusterSpec } from './xmpp-cluster.schema.js';
 
@@ -32,11 +32,14 @@ describe('components.ts: the one declaration of what can be deployed and offered
       for (const c of componentNames.filter(isBuilt)) {
         const app = declaration(c).app!;
         const listening = listenPorts(app, config, { admin: app === 'router' });
-        const served = servedPorts(c, webSocket);
+        const served = [...servedPorts(c, webSocket), ...internalPorts(c)];
         for (const p of served) {
-          assert.ok(listening.some((l) => l.key === p.configKey && l.port === p.port), `${c} offers ${p.name} ${p.port}, and ${p.configKey} listens there`);
+          assert.ok(
+            listening.some((l) => l.key === p.configKey && l.port === p.port),
+            `${c} offers ${p.name} ${p.port}, and ${p.configKey} listens there`,
+          );
         }
-        const undeclared = listening.filter((l) => l.port !== HTTP_PORT && l.port !== ADMIN_PORT && !declaration(c).ports.some((p) => p.configKey === l.key));
+        const undeclared = listening.filter((l) => l.port !== HTTP_PORT && ![...declaration(c).ports, ...internalPorts(c)].some((p) => p.configKey === l.key));
         assert.deepEqual(undeclared, [], `${c} listens on ports components.ts does not declare`);
       }
     }

@@ -34,6 +34,11 @@ export interface ComponentDeclaration {
   instanceIdEnv?: string;
   /** Client-facing ports; a component with some gets a Service `<cluster>-<component>`. */
   ports: readonly PortDeclaration[];
+  /**
+   * Ports for callers inside the cluster only (never `edgeService`): a ClusterIP Service
+   * `<cluster>-<service>` with these ports, selecting this component's pods.
+   */
+  internal?: { service: string; ports: readonly PortDeclaration[] };
 }
 
 export const COMPONENTS = {
@@ -44,11 +49,28 @@ export const COMPONENTS = {
     ports: [
       { name: 'xmpp-client', port: 5222, configKey: 'edge.c2sPort', description: 'c2s, STARTTLS' },
       { name: 'xmpps-client', port: 5223, configKey: 'edge.directTlsPort', description: 'direct TLS' },
-      { name: 'ws', port: 5280, configKey: 'edge.wsPort', description: 'WebSocket, plain, behind your TLS proxy', appProtocol: 'kubernetes.io/ws', webSocket: true },
+      {
+        name: 'ws',
+        port: 5280,
+        configKey: 'edge.wsPort',
+        description: 'WebSocket, plain, behind your TLS proxy',
+        appProtocol: 'kubernetes.io/ws',
+        webSocket: true,
+      },
       { name: 'wss', port: 5443, configKey: 'edge.wssPort', description: 'WebSocket over TLS', appProtocol: 'kubernetes.io/wss', webSocket: true },
     ],
   },
-  router: { app: 'router', summary: 'routing, server IQs, offline storage, the admin API', instanceIdEnv: 'GLIDER_ROUTER__ID', ports: [] },
+  router: {
+    app: 'router',
+    summary: 'routing, server IQs, offline storage, the admin API',
+    instanceIdEnv: 'GLIDER_ROUTER__ID',
+    ports: [],
+    // gliderctl and in-cluster tools; TLS with the cluster certificate and the admin token (docs/security.md).
+    internal: {
+      service: 'admin',
+      ports: [{ name: 'admin', port: 5582, configKey: 'admin.grpcPort', description: 'admin gRPC API (TLS and the admin token)' }],
+    },
+  },
   presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
   muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },
   mediaRelay: { summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload', ports: [] },
@@ -74,6 +96,10 @@ export function servedPorts(c: ComponentName, webSocket: boolean): PortDeclarati
   return declaration(c).ports.filter((p) => webSocket || !p.webSocket);
 }
 
-/** Health probes and /metrics on every component; the admin API on the router pods' loopback. Never in a Service. */
+/** The ports `c` serves to callers inside the cluster (its `internal` Service). */
+export const internalPorts = (c: ComponentName): readonly PortDeclaration[] => declaration(c).internal?.ports ?? [];
+
+/** Health probes and /metrics on every component. Never in a Service. */
 export const HTTP_PORT = 9090;
+/** The admin API (the router's internal `admin` port). */
 export const ADMIN_PORT = 5582;

@@ -9,7 +9,11 @@ import { componentNames, isBuilt, notBuiltMessage, type ComponentName } from './
  */
 const cel = (rule: string, message: string) => ({ rule, message });
 const dns1123 = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
-const duration = z.string().regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/).min(2).describe('A duration such as 2160h, 30m or 90s.');
+const duration = z
+  .string()
+  .regex(/^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/)
+  .min(2)
+  .describe('A duration such as 2160h, 30m or 90s.');
 
 export const domainName = z.string().min(1).max(253).regex(new RegExp(dns1123)).describe('A lower-case DNS name, e.g. example.com.');
 
@@ -47,21 +51,34 @@ export const component = z.strictObject({
  */
 const notBuiltComponent = (c: ComponentName) =>
   component
-    .extend({ enabled: z.boolean().default(false).describe(`Not available in this release: ${notBuiltMessage(c)}.`) })
+    .extend({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(`Not available in this release: ${notBuiltMessage(c)}.`),
+    })
     .meta({ 'x-kubernetes-validations': [cel('!self.enabled', notBuiltMessage(c)!)] });
 
 const componentSchema = (c: ComponentName) => (isBuilt(c) ? component : notBuiltComponent(c));
 
 export const components = z.strictObject(
-  Object.fromEntries(componentNames.map((c) => [c, componentSchema(c).default(componentSchema(c).parse({}))])) as Record<ComponentName, z.ZodDefault<typeof component>>,
+  Object.fromEntries(componentNames.map((c) => [c, componentSchema(c).default(componentSchema(c).parse({}))])) as Record<
+    ComponentName,
+    z.ZodDefault<typeof component>
+  >,
 );
 
 export const tls = z
   .strictObject({
-    source: z.enum(['operator', 'certManager', 'secret']).default('operator').describe('operator: a cluster CA the operator keeps; certManager: Certificate resources; secret: a Secret you provide.'),
+    source: z
+      .enum(['operator', 'certManager', 'secret'])
+      .default('operator')
+      .describe('operator: a cluster CA the operator keeps; certManager: Certificate resources; secret: a Secret you provide.'),
     duration: duration.default('2160h'),
     renewBefore: duration.default('360h'),
-    issuerRef: z.strictObject({ name: z.string().min(1), kind: z.enum(['Issuer', 'ClusterIssuer']).default('Issuer'), group: z.string().default('cert-manager.io') }).optional(),
+    issuerRef: z
+      .strictObject({ name: z.string().min(1), kind: z.enum(['Issuer', 'ClusterIssuer']).default('Issuer'), group: z.string().default('cert-manager.io') })
+      .optional(),
     secretName: z.string().min(1).max(253).optional().describe('source=secret: a kubernetes.io/tls Secret.'),
     ca: z
       .strictObject({
@@ -80,15 +97,24 @@ export const tls = z
   });
 
 export const nats = z.strictObject({
-  url: z.string().regex(/^(nats|tls):\/\/[^\s]+$/).describe('NATS server URL(s), comma separated, e.g. nats://nats:4222.'),
+  url: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/)
+    .describe('NATS server URL(s), comma separated, e.g. nats://nats:4222.'),
   credentialsSecretRef: secretKeyRef.optional().describe('user:password or a token, mounted as a file.'),
 });
 
 export const mongodb = z
   .strictObject({
-    url: z.string().regex(/^mongodb(\+srv)?:\/\/[^\s]+$/).optional(),
+    url: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/[^\s]+$/)
+      .optional(),
     urlSecretRef: secretKeyRef.optional().describe('A Secret key holding the URL (when it carries credentials).'),
-    database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/).default('glider'),
+    database: z
+      .string()
+      .regex(/^[^/\\. "$*<>:|?]{1,63}$/)
+      .default('glider'),
     credentialsSecretRef: secretKeyRef.optional().describe('username:password on one line, mounted as a file.'),
   })
   .meta({ 'x-kubernetes-validations': [cel('has(self.url) != has(self.urlSecretRef)', 'set exactly one of mongodb.url and mongodb.urlSecretRef')] });
@@ -100,39 +126,37 @@ export const federation = z.strictObject({
   deny: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
 });
 
-export const xmppClusterSpec = z
-  .strictObject({
-    domains: z
-      .array(domainName)
-      .min(1)
-      .max(100)
-      .meta({ 'x-kubernetes-list-type': 'set' })
-      .describe('XMPP domains served (no duplicates); the first is the primary.'),
-    image: z
-      .strictObject({
-        repository: z.string().min(1).optional(),
-        tag: z.string().min(1).optional(),
-        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
-      })
-      .optional()
-      .describe("Defaults to the operator's own release image."),
-    nats,
-    mongodb,
-    components: components.default(components.parse({})),
-    edgeService: z
-      .strictObject({
-        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
-        annotations: z.record(z.string(), z.string()).optional(),
-        webSocket: z.boolean().default(true).describe('Expose the RFC 7395 WebSocket ports (5280 plain for a TLS proxy, 5443 TLS).'),
-      })
-      .default({ type: 'LoadBalancer', webSocket: true }),
-    tls: tls.default(tls.parse({})),
-    federation: federation.default(federation.parse({})),
-    drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
-    deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
-    config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
-  })
-;
+export const xmppClusterSpec = z.strictObject({
+  domains: z
+    .array(domainName)
+    .min(1)
+    .max(100)
+    .meta({ 'x-kubernetes-list-type': 'set' })
+    .describe('XMPP domains served (no duplicates); the first is the primary.'),
+  image: z
+    .strictObject({
+      repository: z.string().min(1).optional(),
+      tag: z.string().min(1).optional(),
+      pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    })
+    .optional()
+    .describe("Defaults to the operator's own release image."),
+  nats,
+  mongodb,
+  components: components.default(components.parse({})),
+  edgeService: z
+    .strictObject({
+      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
+      annotations: z.record(z.string(), z.string()).optional(),
+      webSocket: z.boolean().default(true).describe('Expose the RFC 7395 WebSocket ports (5280 plain for a TLS proxy, 5443 TLS).'),
+    })
+    .default({ type: 'LoadBalancer', webSocket: true }),
+  tls: tls.default(tls.parse({})),
+  federation: federation.default(federation.parse({})),
+  drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
+  deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
+  config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
+});
 
 export const condition = z.strictObject({
   type: z.string(),
@@ -161,7 +185,10 @@ export const xmppClusterStatus = z.strictObject({
   observedGeneration: z.number().int().optional(),
   phase: z.enum(['Pending', 'Progressing', 'Ready', 'Degraded', 'Deleting']).optional(),
   readyComponents: z.string().optional().describe('ready/enabled components, e.g. 3/3.'),
-  conditions: z.array(condition).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }).optional(),
+  conditions: z
+    .array(condition)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+    .optional(),
   components: z.record(z.string(), componentStatus).optional(),
   certificate: certificateStatus.optional(),
 });

@@ -29,7 +29,12 @@ export async function applyStatus(ctx: ControllerContext, x: XmppCluster, status
 
 /** A JSON merge patch guarded by resourceVersion (finalizers, pod annotations). */
 export async function mergePatch(ctx: ControllerContext, obj: KubernetesObject, patch: Record<string, unknown>): Promise<void> {
-  const body = { apiVersion: obj.apiVersion, kind: obj.kind, ...patch, metadata: { name: obj.metadata!.name, namespace: obj.metadata!.namespace, ...(patch['metadata'] as object) } };
+  const body = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    ...patch,
+    metadata: { name: obj.metadata!.name, namespace: obj.metadata!.namespace, ...(patch['metadata'] as object) },
+  };
   await ctx.api.patch(body, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
 }
 

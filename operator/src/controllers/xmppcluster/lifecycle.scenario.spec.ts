@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { xmppClusterCrd } from '../../api/v1alpha1/crd.js';
 import { MemoryLoadSource } from '../../autoscaler/load-source.js';
+import { certInfo } from '../../tls/pki.js';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
 
 describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
@@ -32,16 +33,27 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
     assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
     const svc = k.get('services', 'chat-edge');
-    assert.deepEqual(svc.spec.ports.map((p: any) => p.port), [5222, 5223, 5280, 5443], 'what the edge serves: no s2s port until it has an s2s listener');
+    assert.deepEqual(
+      svc.spec.ports.map((p: any) => p.port),
+      [5222, 5223, 5280, 5443],
+      'what the edge serves: no s2s port until it has an s2s listener',
+    );
     assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.com'));
     assert.ok(k.get('secrets', 'chat-tls').data['tls.crt']);
     assert.ok(k.get('secrets', 'chat-ca').data['tls.key']);
     assert.ok(k.get('poddisruptionbudgets', 'chat-router', 'policy/v1'));
     // What `kubectl get xmppclusters` prints: every printer column resolves on a Ready cluster.
     const cols = xmppClusterCrd().spec.versions[0]!.additionalPrinterColumns as { name: string; jsonPath: string }[];
-    const at = (o: any, path: string) => path.split(/\.|\[(\d+)\]/).filter(Boolean).reduce((v, key) => v?.[key], o);
+    const at = (o: any, path: string) =>
+      path
+        .split(/\.|\[(\d+)\]/)
+        .filter(Boolean)
+        .reduce((v, key) => v?.[key], o);
     const row = Object.fromEntries(cols.map((c) => [c.name, at(ready, c.jsonPath)]));
-    assert.deepEqual({ ...row, 'Cert-Expiry': typeof row['Cert-Expiry'], Age: typeof row['Age'] }, { Phase: 'Ready', Ready: '3/3', Domain: 'example.com', 'Cert-Expiry': 'string', Age: 'string' });
+    assert.deepEqual(
+      { ...row, 'Cert-Expiry': typeof row['Cert-Expiry'], Age: typeof row['Age'] },
+      { Phase: 'Ready', Ready: '3/3', Domain: 'example.com', 'Cert-Expiry': 'string', Age: 'string' },
+    );
     const managers = k.get('deployments', 'chat-edge', 'apps/v1').metadata.managedFields.map((m: any) => m.manager);
     assert.ok(managers.includes('glider-operator'));
   });
@@ -56,6 +68,41 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     const pods = k.list('pods').filter((p) => p.metadata.labels['app.kubernetes.io/component'] === 'edge');
     assert.ok(pods.every((p) => p.metadata.annotations['glider.im/config-hash'] !== before));
     assert.ok(k.get('configmaps', 'chat-config').data['config.yaml'].includes('example.org'));
+  });
+
+  it('admin API: one token Secret made once and kept, mounted in the router pods; TLS off loopback via a ClusterIP Service', async () => {
+    const token = (): string =>
+      Buffer.from(k.get('secrets', 'chat-admin-token')?.data?.token ?? '', 'base64')
+        .toString('utf8')
+        .trim();
+    const first = token();
+    assert.ok(first.length >= 32, 'a random token');
+    const secret = k.get('secrets', 'chat-admin-token');
+    assert.equal(secret.metadata.ownerReferences[0].uid, k.cluster('chat').metadata.uid);
+    // reconciles (spec changes) keep the same token
+    const hash = k.get('deployments', 'chat-router', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'];
+    await k.request('PATCH', `${clustersPath}/chat`, { spec: { config: { log: { level: 'debug' } } } }, 'application/merge-patch+json');
+    await waitFor('reconciled', () => k.get('deployments', 'chat-router', 'apps/v1').spec.template.metadata.annotations['glider.im/config-hash'] !== hash);
+    assert.equal(token(), first, 'the token is never replaced by a reconcile');
+    const pod = k.get('deployments', 'chat-router', 'apps/v1').spec.template.spec;
+    const vol = pod.volumes.find((v: any) => v.secret?.secretName === 'chat-admin-token');
+    assert.ok(vol, 'mounted in the router pods');
+    assert.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === vol.name && m.readOnly && m.mountPath === '/etc/glider/secrets/admin'));
+    const config = k.get('configmaps', 'chat-config').data['config.yaml'] as string;
+    assert.match(config, /admin:\n(\s+.*\n)*?\s+host: 0\.0\.0\.0\n/);
+    assert.match(config, /admin:\n(\s+.*\n)*?\s+tls: true\n/);
+    assert.match(config, /tokenFile: \/etc\/glider\/secrets\/admin\/token\n/);
+    const svc = k.get('services', 'chat-admin');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.deepEqual(
+      svc.spec.ports.map((p: any) => p.port),
+      [5582],
+    );
+    const crt = Buffer.from(k.get('secrets', 'chat-tls').data['tls.crt'], 'base64').toString('utf8');
+    assert.ok(certInfo(crt)!.dnsNames.includes(`chat-admin.${NS}.svc`), 'the server certificate covers the admin Service');
+    // deleted by hand: a new one is made (and announced), never silently swapped while it exists
+    await k.request('DELETE', `/api/v1/namespaces/${NS}/secrets/chat-admin-token`);
+    await waitFor('new token', () => token() && token() !== first);
   });
 
   it('a child deleted by hand is recreated', async () => {
@@ -76,7 +123,12 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('a hand edit of an owned field is put back (force apply takes ownership)', async () => {
-    await k.request('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`, { spec: { replicas: 7 } }, 'application/merge-patch+json');
+    await k.request(
+      'PATCH',
+      `/apis/apps/v1/namespaces/${NS}/deployments/chat-router?fieldManager=kubectl-edit`,
+      { spec: { replicas: 7 } },
+      'application/merge-patch+json',
+    );
     await waitFor('replicas restored', () => k.get('deployments', 'chat-router', 'apps/v1').spec.replicas === 3);
   });
 
@@ -129,37 +181,56 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('a missing Secret shows in Degraded with its name, and clears when the Secret appears', async () => {
-    await k.request('POST', clustersPath, sampleCluster('sec', { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'nats-creds', key: 'credentials' } } }));
+    await k.request(
+      'POST',
+      clustersPath,
+      sampleCluster('sec', { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'nats-creds', key: 'credentials' } } }),
+    );
     const degraded = await waitFor('Degraded', () => k.cluster('sec')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
     assert.equal(degraded.reason, 'SecretNotFound');
     assert.match(degraded.message, /nats\.credentialsSecretRef: Secret glider\/nats-creds not found/);
     assert.equal(k.cluster('sec').status.phase, 'Degraded');
     assert.equal(k.get('deployments', 'sec-edge', 'apps/v1'), undefined, 'no rollout while a Secret is missing');
-    await k.request('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'nats-creds' }, data: { credentials: Buffer.from('u:p').toString('base64') } });
+    await k.request('POST', `/api/v1/namespaces/${NS}/secrets`, {
+      metadata: { name: 'nats-creds' },
+      data: { credentials: Buffer.from('u:p').toString('base64') },
+    });
     await waitFor('Ready after the Secret appeared', () => k.cluster('sec')?.status?.phase === 'Ready');
   });
 
   it('an invalid config block is reported as InvalidConfig', async () => {
     await k.request('POST', clustersPath, sampleCluster('cfg', { config: { edge: { c2sPortt: 1 } } }));
-    const c = await waitFor('InvalidConfig', () => k.cluster('cfg')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidConfig'));
+    const c = await waitFor('InvalidConfig', () =>
+      k.cluster('cfg')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidConfig'),
+    );
     assert.match(c.message, /c2sPortt/);
   });
 
   it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } }, spec: {} });
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+      metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } },
+      spec: {},
+    });
     const r = await k.request('DELETE', `${clustersPath}/chat`);
     assert.equal(r.code, 200);
     await waitFor('cluster gone', () => k.cluster('chat') === undefined);
-    await waitFor('children collected', () => ['deployments', 'services', 'configmaps', 'secrets'].every((res) => k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat')));
+    await waitFor('children collected', () =>
+      ['deployments', 'services', 'configmaps', 'secrets'].every((res) =>
+        k.list(res, res === 'deployments' ? 'apps/v1' : '').every((o) => o.metadata.labels?.['glider.im/cluster'] !== 'chat'),
+      ),
+    );
     assert.ok(k.get('persistentvolumeclaims', 'data'), 'PVC kept');
   });
 
   it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
     await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
     await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, { metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } }, spec: {} });
+    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+      metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } },
+      spec: {},
+    });
     await k.request('DELETE', `${clustersPath}/wipe`);
     await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
-    assert.ok(k.get('persistentvolumeclaims', 'data'), 'other clusters\' PVCs untouched');
+    assert.ok(k.get('persistentvolumeclaims', 'data'), "other clusters' PVCs untouched");
   });
 });

@@ -18,6 +18,10 @@ export const names = {
   caSecret: (x: XmppCluster) => `${x.metadata.name}-ca`,
   tlsSecret: (x: XmppCluster) => (x.spec.tls.source === 'secret' ? x.spec.tls.secretName! : `${x.metadata.name}-tls`),
   certificate: (x: XmppCluster) => `${x.metadata.name}-tls`,
+  /** The admin API's bearer token, made once by the operator (admin-token.ts). */
+  adminTokenSecret: (x: XmppCluster) => `${x.metadata.name}-admin-token`,
+  /** A component's ClusterIP Service for in-cluster callers (components.ts `internal`). */
+  internalService: (x: XmppCluster, service: string) => `${x.metadata.name}-${service}`,
 };
 
 export function selectorLabels(x: XmppCluster, c: ComponentName): Record<string, string> {

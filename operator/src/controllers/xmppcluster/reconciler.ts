@@ -8,11 +8,12 @@ import type { ControllerContext } from './context.js';
 import { deployment } from './desired/deployment.js';
 import { configHash, configMap, gliderConfig } from './desired/glider-config.js';
 import { podDisruptionBudget } from './desired/pod-disruption-budget.js';
-import { componentService } from './desired/services.js';
+import { componentService, internalService } from './desired/services.js';
 import { CLUSTER_LABEL, FINALIZER, names } from './names.js';
 import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
 import { ensureTls } from './tls-source.js';
+import { ensureAdminToken } from './admin-token.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
 
@@ -20,7 +21,10 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-type Deployment = KubernetesObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number; replicas?: number; updatedReplicas?: number; observedGeneration?: number } };
+type Deployment = KubernetesObject & {
+  spec?: { replicas?: number };
+  status?: { readyReplicas?: number; replicas?: number; updatedReplicas?: number; observedGeneration?: number };
+};
 
 /**
  * One level-based pass over an XmppCluster: it reads the cluster and its children from the caches,
@@ -36,7 +40,9 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   }
   if (x.metadata.deletionTimestamp) return finalize(ctx, x);
   if (!x.metadata.finalizers?.includes(FINALIZER)) {
-    await mergePatch(ctx, x as KubernetesObject, { metadata: { finalizers: [...(x.metadata.finalizers ?? []), FINALIZER], resourceVersion: x.metadata.resourceVersion } });
+    await mergePatch(ctx, x as KubernetesObject, {
+      metadata: { finalizers: [...(x.metadata.finalizers ?? []), FINALIZER], resourceVersion: x.metadata.resourceVersion },
+    });
     return {};
   }
   const problems: Problem[] = [];
@@ -47,7 +53,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   for (const { ref, what } of secretRefs(x)) {
     const secret = ctx.caches.secrets.get(ref.name, ns) as { data?: Record<string, string> } | undefined;
     if (!secret) problems.push({ reason: 'SecretNotFound', message: `${what}: Secret ${ns}/${ref.name} not found`, blocking: true });
-    else if (!secret.data?.[ref.key]) problems.push({ reason: 'SecretKeyNotFound', message: `${what}: Secret ${ns}/${ref.name} has no key "${ref.key}"`, blocking: true });
+    else if (!secret.data?.[ref.key])
+      problems.push({ reason: 'SecretKeyNotFound', message: `${what}: Secret ${ns}/${ref.name} has no key "${ref.key}"`, blocking: true });
   }
   const config = gliderConfig(x);
   const parsed = configSchema.safeParse(config);
@@ -57,8 +64,11 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   }
   const tls = await ensureTls(ctx, x);
   problems.push(...tls.problems);
+  problems.push(...(await ensureAdminToken(ctx, x)));
   const natsRef = x.spec.nats.credentialsSecretRef;
-  const natsCreds = natsRef ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key] : undefined;
+  const natsCreds = natsRef
+    ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key]
+    : undefined;
   const bus = ctx.loads.ensure(x.spec.nats.url, natsCreds);
   if (bus.problem) problems.push({ reason: 'NatsUnreachable', message: bus.problem, blocking: false });
 
@@ -79,7 +89,16 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     desiredNames.add(`Deployment/${deployName}`);
     if (!blocked) {
       const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
-      await apply(ctx, deployment(x, c, spec, { replicas: decision.replicas, configHash: hash, tlsSecretName: tls.cert.secretName, image }));
+      await apply(
+        ctx,
+        deployment(x, c, spec, {
+          replicas: decision.replicas,
+          configHash: hash,
+          tlsSecretName: tls.cert.secretName,
+          adminTokenSecretName: names.adminTokenSecret(x),
+          image,
+        }),
+      );
     }
     if (spec.autoscaling ? spec.autoscaling.minReplicas > 1 : spec.replicas > 1) {
       desiredNames.add(`PodDisruptionBudget/${deployName}`);
@@ -89,6 +108,11 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     if (service) {
       desiredNames.add(`Service/${deployName}`);
       if (!blocked) await apply(ctx, service);
+    }
+    const inCluster = internalService(x, c);
+    if (inCluster) {
+      desiredNames.add(`Service/${inCluster.metadata.name}`);
+      if (!blocked) await apply(ctx, inCluster);
     }
     observed[c] = observe(live, decision.replicas, decision.draining);
   }
@@ -102,7 +126,8 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
 
 function observe(live: Deployment | undefined, desired: number, draining?: { pod: string; since: string }[]): ComponentObservation {
   const st = live?.status;
-  const current = live?.spec?.replicas === desired && (st?.updatedReplicas ?? 0) >= desired && (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
+  const current =
+    live?.spec?.replicas === desired && (st?.updatedReplicas ?? 0) >= desired && (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
   return { desired, replicas: st?.replicas ?? 0, ready: st?.readyReplicas ?? 0, updated: current || desired === 0, ...(draining ? { draining } : {}) };
 }
 
@@ -123,7 +148,9 @@ async function finalize(ctx: ControllerContext, x: XmppCluster): Promise<Reconci
     for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
   }
   ctx.autoscaler.forget(`${ns}/${x.metadata.name}/`);
-  await mergePatch(ctx, x as KubernetesObject, { metadata: { finalizers: x.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: x.metadata.resourceVersion } });
+  await mergePatch(ctx, x as KubernetesObject, {
+    metadata: { finalizers: x.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion: x.metadata.resourceVersion },
+  });
   ctx.log.info({ cluster: `${ns}/${x.metadata.name}` }, 'finalized');
   return {};
 }

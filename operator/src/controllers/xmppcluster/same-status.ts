@@ -4,7 +4,12 @@ const canon = (v: unknown): unknown =>
   Array.isArray(v)
     ? v.map(canon)
     : v && typeof v === 'object' && !(v instanceof Date)
-      ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+            .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+        )
       : v instanceof Date
         ? v.toISOString().replace(/\.\d+Z$/, 'Z')
         : v;

@@ -53,12 +53,16 @@ export async function decideReplicas(
   if (lastSet !== undefined && lastSet !== current) return { replicas: current, ...(draining.length ? { draining } : {}), requeueAfterMs: ctx.drainPollMs };
   if (draining.length === 0) {
     const load = (p: Pod) => bus.book.get('edge', p.metadata!.name!, now.getTime())?.connections ?? 0;
-    const victims = [...pods].sort((a, b) => load(a) - load(b) || String(b.metadata!.creationTimestamp).localeCompare(String(a.metadata!.creationTimestamp))).slice(0, current - target);
+    const victims = [...pods]
+      .sort((a, b) => load(a) - load(b) || String(b.metadata!.creationTimestamp).localeCompare(String(a.metadata!.creationTimestamp)))
+      .slice(0, current - target);
     if (victims.length === 0) return { replicas: target };
     const since = now.toISOString().replace(/\.\d+Z$/, 'Z');
     for (const v of victims) {
       await mergePatch(ctx, { apiVersion: 'v1', kind: 'Pod', metadata: v.metadata }, { metadata: { annotations: { [DELETION_COST_ANNOTATION]: '-1000' } } });
-      await bus.source.drain(v.metadata!.name!).catch((err: Error) => ctx.log.warn({ pod: v.metadata!.name, err: err.message }, 'drain command failed; waiting for the timeout'));
+      await bus.source
+        .drain(v.metadata!.name!)
+        .catch((err: Error) => ctx.log.warn({ pod: v.metadata!.name, err: err.message }, 'drain command failed; waiting for the timeout'));
     }
     ctx.log.info({ cluster: x.metadata.name, pods: victims.map((v) => v.metadata!.name) }, 'draining edges before scale-down');
     await recordEvent(ctx, x, 'Normal', 'DrainStarted', `scaling edge ${current} → ${target}: draining ${victims.map((v) => v.metadata!.name).join(', ')}`);

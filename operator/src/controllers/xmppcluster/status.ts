@@ -46,7 +46,15 @@ export function computeStatus(
         ? condition(prev, 'Ready', 'True', 'AllComponentsReady', `${readyCount}/${entries.length} components ready`, gen, now)
         : condition(prev, 'Ready', 'False', 'ComponentsNotReady', `not ready: ${notReady.join(', ') || draining.join(', ')}`, gen, now),
     progressing
-      ? condition(prev, 'Progressing', 'True', draining.length ? 'Draining' : 'RollingOut', draining.length ? `draining ${draining.join(', ')} before scale-down` : `waiting for ${notReady.join(', ')}`, gen, now)
+      ? condition(
+          prev,
+          'Progressing',
+          'True',
+          draining.length ? 'Draining' : 'RollingOut',
+          draining.length ? `draining ${draining.join(', ')} before scale-down` : `waiting for ${notReady.join(', ')}`,
+          gen,
+          now,
+        )
       : condition(prev, 'Progressing', 'False', 'Stable', 'all components are at their desired replicas', gen, now),
     degraded
       ? condition(prev, 'Degraded', 'True', degraded.reason, problems.map((p) => p.message).join('; '), gen, now)
@@ -60,10 +68,20 @@ export function computeStatus(
     readyComponents: `${readyCount}/${entries.length}`,
     conditions,
     components: Object.fromEntries(
-      entries.map(([n, c]) => [n, { replicas: c.replicas, readyReplicas: c.ready, desiredReplicas: c.desired, ...(c.draining?.length ? { draining: c.draining } : {}) }]),
+      entries.map(([n, c]) => [
+        n,
+        { replicas: c.replicas, readyReplicas: c.ready, desiredReplicas: c.desired, ...(c.draining?.length ? { draining: c.draining } : {}) },
+      ]),
     ),
     ...(cert
-      ? { certificate: { secretName: cert.secretName, ...(cert.notAfter ? { notAfter: iso(cert.notAfter) } : {}), ...(cert.serialNumber ? { serialNumber: cert.serialNumber } : {}), ...(cert.caNotAfter ? { caNotAfter: iso(cert.caNotAfter) } : {}) } }
+      ? {
+          certificate: {
+            secretName: cert.secretName,
+            ...(cert.notAfter ? { notAfter: iso(cert.notAfter) } : {}),
+            ...(cert.serialNumber ? { serialNumber: cert.serialNumber } : {}),
+            ...(cert.caNotAfter ? { caNotAfter: iso(cert.caNotAfter) } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -38,9 +38,19 @@ export async function ensureTls(ctx: ControllerContext, x: XmppCluster): Promise
       if (plan.rotated.ca || plan.rotated.server) {
         ctx.log.info({ cluster: `${ns}/${x.metadata.name}`, ...plan.rotated, notAfter: plan.notAfter }, 'certificate issued');
         const what = plan.rotated.ca ? `new cluster CA (valid until ${plan.caNotAfter.toISOString()}) and server certificate` : 'server certificate';
-        await recordEvent(ctx, x, 'Normal', plan.rotated.ca ? 'CARotated' : 'CertificateIssued', `issued ${what} ${plan.serialNumber} into Secret ${secretName}, valid until ${plan.notAfter.toISOString()}`);
+        await recordEvent(
+          ctx,
+          x,
+          'Normal',
+          plan.rotated.ca ? 'CARotated' : 'CertificateIssued',
+          `issued ${what} ${plan.serialNumber} into Secret ${secretName}, valid until ${plan.notAfter.toISOString()}`,
+        );
       }
-      return { cert: { secretName, notAfter: plan.notAfter, serialNumber: plan.serialNumber, caNotAfter: plan.caNotAfter }, problems: [], requeueAfterMs: plan.requeueAfterMs };
+      return {
+        cert: { secretName, notAfter: plan.notAfter, serialNumber: plan.serialNumber, caNotAfter: plan.caNotAfter },
+        problems: [],
+        requeueAfterMs: plan.requeueAfterMs,
+      };
     }
     case 'certManager': {
       const tls = x.spec.tls;
@@ -63,21 +73,50 @@ export async function ensureTls(ctx: ControllerContext, x: XmppCluster): Promise
       } catch (err) {
         const code = (err as { code?: number }).code;
         if (code !== 404) throw err;
-        return { cert: { secretName }, problems: [{ reason: 'CertManagerNotInstalled', message: 'tls.source is certManager but the cert-manager.io/v1 Certificate API is not served', blocking: true }] };
+        return {
+          cert: { secretName },
+          problems: [
+            {
+              reason: 'CertManagerNotInstalled',
+              message: 'tls.source is certManager but the cert-manager.io/v1 Certificate API is not served',
+              blocking: true,
+            },
+          ],
+        };
       }
       return fromSecret(secretName, existing, 'CertificatePending', `waiting for cert-manager to issue Secret ${ns}/${secretName}`, false);
     }
     case 'secret':
-      return fromSecret(secretName, existing, 'SecretNotFound', `tls.secretName: Secret ${ns}/${secretName} not found or has no tls.crt`, true, parseDuration(x.spec.tls.renewBefore), ctx.now());
+      return fromSecret(
+        secretName,
+        existing,
+        'SecretNotFound',
+        `tls.secretName: Secret ${ns}/${secretName} not found or has no tls.crt`,
+        true,
+        parseDuration(x.spec.tls.renewBefore),
+        ctx.now(),
+      );
   }
 }
 
-function fromSecret(secretName: string, data: Record<string, string> | undefined, reason: string, message: string, blocking: boolean, renewBefore = 0, now = new Date()): TlsResult {
+function fromSecret(
+  secretName: string,
+  data: Record<string, string> | undefined,
+  reason: string,
+  message: string,
+  blocking: boolean,
+  renewBefore = 0,
+  now = new Date(),
+): TlsResult {
   const info = certInfo(data?.['tls.crt']);
   if (!info) return { cert: { secretName }, problems: [{ reason, message, blocking }] };
   const problems: Problem[] = [];
   if (renewBefore && info.notAfter.getTime() - renewBefore <= now.getTime()) {
-    problems.push({ reason: 'CertificateExpiring', message: `the certificate in Secret ${secretName} expires at ${info.notAfter.toISOString()}; replace it`, blocking: false });
+    problems.push({
+      reason: 'CertificateExpiring',
+      message: `the certificate in Secret ${secretName} expires at ${info.notAfter.toISOString()}; replace it`,
+      blocking: false,
+    });
   }
   return { cert: { secretName, notAfter: info.notAfter, serialNumber: info.serialNumber }, problems };
 }

@@ -6,8 +6,13 @@ import { ApiServer } from './api-server.js';
 describe('API server emulator semantics', { timeout: 30_000 }, () => {
   const api = new ApiServer({ historyLimit: 50 });
   const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-    const res = await fetch(api.url + path, { method, headers: { 'content-type': type }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), signal: AbortSignal.timeout(5000) });
-    return { code: res.status, body: await res.json() as any };
+    const res = await fetch(api.url + path, {
+      method,
+      headers: { 'content-type': type },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    return { code: res.status, body: (await res.json()) as any };
   };
   const cms = '/api/v1/namespaces/t/configmaps';
   before(async () => {
@@ -60,7 +65,8 @@ describe('API server emulator semantics', { timeout: 30_000 }, () => {
   });
 
   it('lists by label selector (=, !=, in, notin, exists)', async () => {
-    const names = async (sel: string) => (await call('GET', `${cms}?labelSelector=${encodeURIComponent(sel)}`)).body.items.map((i: any) => i.metadata.name).sort();
+    const names = async (sel: string) =>
+      (await call('GET', `${cms}?labelSelector=${encodeURIComponent(sel)}`)).body.items.map((i: any) => i.metadata.name).sort();
     assert.deepEqual(await names('app=x'), ['w1']);
     assert.deepEqual(await names('app in (x,y)'), ['w1', 'w2']);
     assert.deepEqual(await names('app,app notin (x)'), ['w2']);
@@ -80,7 +86,8 @@ describe('API server emulator semantics', { timeout: 30_000 }, () => {
   });
 
   it('server-side apply: owns fields, conflicts without force, removes fields a manager stops sending', async () => {
-    const applyAs = (mgr: string, body: unknown, force = false) => call('PATCH', `${cms}/ssa?fieldManager=${mgr}${force ? '&force=true' : ''}`, body, 'application/apply-patch+yaml');
+    const applyAs = (mgr: string, body: unknown, force = false) =>
+      call('PATCH', `${cms}/ssa?fieldManager=${mgr}${force ? '&force=true' : ''}`, body, 'application/apply-patch+yaml');
     const a = await applyAs('op', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa' }, data: { a: '1', b: '2' } });
     assert.equal(a.code, 201);
     const conflict = await applyAs('other', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa' }, data: { a: 'x' } });
@@ -97,15 +104,30 @@ describe('API server emulator semantics', { timeout: 30_000 }, () => {
 
   it('validates custom objects against the CRD schema: defaults, pruning, patterns, CEL rules, strict mode', async () => {
     const path = '/apis/glider.im/v1alpha1/namespaces/t/xmppclusters';
-    const ok = await call('POST', path, { apiVersion: 'glider.im/v1alpha1', kind: 'XmppCluster', metadata: { name: 'x' }, spec: { domains: ['a.example'], nats: { url: 'nats://n:4222' }, mongodb: { url: 'mongodb://m' }, bogus: 1 } });
+    const ok = await call('POST', path, {
+      apiVersion: 'glider.im/v1alpha1',
+      kind: 'XmppCluster',
+      metadata: { name: 'x' },
+      spec: { domains: ['a.example'], nats: { url: 'nats://n:4222' }, mongodb: { url: 'mongodb://m' }, bogus: 1 },
+    });
     assert.equal(ok.code, 201, JSON.stringify(ok.body));
     assert.equal(ok.body.spec.bogus, undefined, 'unknown fields pruned');
     assert.equal(ok.body.spec.tls.source, 'operator', 'defaults applied');
     assert.equal(ok.body.spec.components.edge.replicas, 2);
-    const strict = await call('POST', `${path}?fieldValidation=Strict`, { apiVersion: 'glider.im/v1alpha1', kind: 'XmppCluster', metadata: { name: 'y' }, spec: { domains: ['a.example'], nats: { url: 'nats://n' }, mongodb: { url: 'mongodb://m' }, replics: 2 } });
+    const strict = await call('POST', `${path}?fieldValidation=Strict`, {
+      apiVersion: 'glider.im/v1alpha1',
+      kind: 'XmppCluster',
+      metadata: { name: 'y' },
+      spec: { domains: ['a.example'], nats: { url: 'nats://n' }, mongodb: { url: 'mongodb://m' }, replics: 2 },
+    });
     assert.equal(strict.code, 422);
     assert.match(strict.body.message, /unknown field "spec\.replics"/);
-    const missing = await call('POST', path, { apiVersion: 'glider.im/v1alpha1', kind: 'XmppCluster', metadata: { name: 'z' }, spec: { domains: ['a.example'], mongodb: { url: 'mongodb://m', urlSecretRef: { name: 's', key: 'k' } } } });
+    const missing = await call('POST', path, {
+      apiVersion: 'glider.im/v1alpha1',
+      kind: 'XmppCluster',
+      metadata: { name: 'z' },
+      spec: { domains: ['a.example'], mongodb: { url: 'mongodb://m', urlSecretRef: { name: 's', key: 'k' } } },
+    });
     assert.equal(missing.code, 422);
     assert.match(missing.body.message, /spec\.nats: Required value/);
     assert.match(missing.body.message, /set exactly one of mongodb\.url and mongodb\.urlSecretRef/);

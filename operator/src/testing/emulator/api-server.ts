@@ -70,7 +70,14 @@ export class ApiServer {
       kind: 'Config',
       // Over TLS the client verifies the emulator's CA, as against a real API server; plain HTTP on
       // loopback it allows only with insecure-skip-tls-verify.
-      clusters: [{ name: 'emulator', cluster: this.caPem ? { server: this.url, 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') } : { server: this.url, 'insecure-skip-tls-verify': true } }],
+      clusters: [
+        {
+          name: 'emulator',
+          cluster: this.caPem
+            ? { server: this.url, 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') }
+            : { server: this.url, 'insecure-skip-tls-verify': true },
+        },
+      ],
       users: [{ name: 'operator', user: { token: 'emulator' } }],
       contexts: [{ name: 'emulator', context: { cluster: 'emulator', user: 'operator', namespace } }],
       'current-context': 'emulator',
@@ -105,7 +112,12 @@ export class ApiServer {
       case 'GET':
         if (name) return this.store.get(t, ns, name);
         if (q.get('watch') === 'true' || q.get('watch') === '1') return this.watch(t, ns, q, res);
-        return { kind: `${t.kind}List`, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(this.store.currentRv()) }, items: this.store.list(t, ns, q.get('labelSelector')) };
+        return {
+          kind: `${t.kind}List`,
+          apiVersion: apiVersionOf(t),
+          metadata: { resourceVersion: String(this.store.currentRv()) },
+          items: this.store.list(t, ns, q.get('labelSelector')),
+        };
       case 'POST':
         return this.store.create(t, ns, parse(body), { manager, strict });
       case 'PUT':
@@ -122,7 +134,15 @@ export class ApiServer {
     }
   }
 
-  private patch(target: Target, contentType: string, body: string, q: URLSearchParams, manager: string | undefined, strict: boolean, res: ServerResponse): Json {
+  private patch(
+    target: Target,
+    contentType: string,
+    body: string,
+    q: URLSearchParams,
+    manager: string | undefined,
+    strict: boolean,
+    res: ServerResponse,
+  ): Json {
     const { type: t, ns, sub } = target;
     const name = need(target.name);
     if (contentType === 'application/apply-patch+yaml') {
@@ -141,7 +161,12 @@ export class ApiServer {
     let next: Json;
     if (contentType === 'application/json-patch+json') next = jsonPatch(live, patch);
     else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') next = mergePatch(live, patch);
-    else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+    else
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
     return this.store.update(t, ns, name, next, { manager, subresource: sub, strict });
   }
 
@@ -162,7 +187,14 @@ export class ApiServer {
     } else {
       from = Number(rvParam);
       if (!this.store.canResumeFrom(from)) {
-        write('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from} (${this.store.currentRv()})` });
+        write('ERROR', {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: `too old resource version: ${from} (${this.store.currentRv()})`,
+        });
         res.end();
         return undefined;
       }

@@ -14,7 +14,7 @@ export function isPlainObject(v: unknown): v is Record<string, Json> {
 
 export function listKey(list: unknown[]): string | undefined {
   if (list.length === 0 || !list.every(isPlainObject)) return undefined;
-  for (const k of ['name', 'type']) if (list.every((i) => typeof (i)[k] === 'string')) return k;
+  for (const k of ['name', 'type']) if (list.every((i) => typeof i[k] === 'string')) return k;
   return undefined;
 }
 
@@ -80,7 +80,12 @@ export function deepEqual(a: Json, b: Json): boolean {
 
 function canon(v: Json): Json {
   if (Array.isArray(v)) return v.map(canon);
-  if (isPlainObject(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])]));
+  if (isPlainObject(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canon(v[k])]),
+    );
   return v;
 }
 

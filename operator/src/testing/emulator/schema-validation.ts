@@ -12,7 +12,7 @@ type Rule = (self: Json, oldSelf: Json | undefined) => boolean;
 
 const durationSeconds = (s: string): number => {
   let total = 0;
-  for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(n) * ({ h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's']);
+  for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(n) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'];
   return total;
 };
 
@@ -37,7 +37,7 @@ export function checkRulesKnown(schema: Json, path = ''): void {
 
 /** Defaults and prunes `value` in place (returns the new value), collecting unknown field paths. */
 export function defaultAndPrune(value: Json, schema: Json, path: string, unknown: string[]): Json {
-  if (!isPlainObject(schema) || schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties) return value;
+  if (!isPlainObject(schema) || (schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties)) return value;
   if (schema.type === 'object' && isPlainObject(value)) {
     const props: Record<string, Json> = schema.properties ?? {};
     for (const [k, sub] of Object.entries(props)) {
@@ -63,13 +63,20 @@ export function defaultAndPrune(value: Json, schema: Json, path: string, unknown
 
 function typeOk(value: Json, type: string | undefined): boolean {
   switch (type) {
-    case 'object': return isPlainObject(value);
-    case 'array': return Array.isArray(value);
-    case 'string': return typeof value === 'string';
-    case 'integer': return Number.isInteger(value);
-    case 'number': return typeof value === 'number';
-    case 'boolean': return typeof value === 'boolean';
-    default: return true;
+    case 'object':
+      return isPlainObject(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number';
+    case 'boolean':
+      return typeof value === 'boolean';
+    default:
+      return true;
   }
 }
 
@@ -83,26 +90,35 @@ export function validate(value: Json, schema: Json, path: string, oldValue: Json
     if (!schema.nullable) bad('FieldValueTypeInvalid', `Invalid value: "null": ${field} in body must be of type ${schema.type}`);
     return;
   }
-  if (!typeOk(value, schema.type)) return bad('FieldValueTypeInvalid', `Invalid value: "${typeof value}": ${field} in body must be of type ${schema.type}: ${show(value)}`);
+  if (!typeOk(value, schema.type))
+    return bad('FieldValueTypeInvalid', `Invalid value: "${typeof value}": ${field} in body must be of type ${schema.type}: ${show(value)}`);
   if (schema.enum && !schema.enum.some((e: Json) => e === value)) {
     bad('FieldValueNotSupported', `Unsupported value: ${show(value)}: supported values: ${schema.enum.map(show).join(', ')}`);
   }
   if (typeof value === 'string') {
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) bad('FieldValueInvalid', `Invalid value: ${show(value)}: ${field} in body should match '${schema.pattern}'`);
-    if (schema.minLength !== undefined && value.length < schema.minLength) bad('FieldValueInvalid', `Invalid value: ${show(value)}: ${field} in body should be at least ${schema.minLength} chars long`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) bad('FieldValueTooLong', `Too long: ${field} may not be more than ${schema.maxLength} bytes`);
+    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
+      bad('FieldValueInvalid', `Invalid value: ${show(value)}: ${field} in body should match '${schema.pattern}'`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      bad('FieldValueInvalid', `Invalid value: ${show(value)}: ${field} in body should be at least ${schema.minLength} chars long`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      bad('FieldValueTooLong', `Too long: ${field} may not be more than ${schema.maxLength} bytes`);
   }
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) bad('FieldValueInvalid', `Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) bad('FieldValueInvalid', `Invalid value: ${value}: ${field} in body should be less than or equal to ${schema.maximum}`);
+    if (schema.minimum !== undefined && value < schema.minimum)
+      bad('FieldValueInvalid', `Invalid value: ${value}: ${field} in body should be greater than or equal to ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum)
+      bad('FieldValueInvalid', `Invalid value: ${value}: ${field} in body should be less than or equal to ${schema.maximum}`);
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) bad('FieldValueInvalid', `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`);
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) bad('FieldValueTooMany', `Too many: ${value.length}: must have at most ${schema.maxItems} items`);
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      bad('FieldValueInvalid', `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      bad('FieldValueTooMany', `Too many: ${value.length}: must have at most ${schema.maxItems} items`);
     value.forEach((v, i) => validate(v, schema.items, `${path}[${i}]`, undefined, out));
     if (schema['x-kubernetes-list-type'] === 'set') {
       value.forEach((v, i) => {
-        if (value.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) < i) out.push({ field: `${field}[${i}]`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${show(v)}` });
+        if (value.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) < i)
+          out.push({ field: `${field}[${i}]`, reason: 'FieldValueDuplicate', message: `Duplicate value: ${show(v)}` });
       });
     }
   }
@@ -111,7 +127,8 @@ export function validate(value: Json, schema: Json, path: string, oldValue: Json
       if (value[r] === undefined) out.push({ field: `${field ? field + '.' : ''}${r}`, reason: 'FieldValueRequired', message: 'Required value' });
     }
     for (const [k, sub] of Object.entries((schema.properties ?? {}) as Record<string, Json>)) validate(value[k], sub, `${path}.${k}`, oldValue?.[k], out);
-    if (isPlainObject(schema.additionalProperties)) for (const [k, v] of Object.entries(value)) if (!schema.properties?.[k]) validate(v, schema.additionalProperties, `${path}.${k}`, undefined, out);
+    if (isPlainObject(schema.additionalProperties))
+      for (const [k, v] of Object.entries(value)) if (!schema.properties?.[k]) validate(v, schema.additionalProperties, `${path}.${k}`, undefined, out);
   }
   for (const v of (schema['x-kubernetes-validations'] ?? []) as Json[]) {
     let ok = false;
@@ -134,7 +151,8 @@ export function admitCustomObject(obj: Json, schema: Json, old: Json | undefined
   const causes: Cause[] = [];
   if (strict) for (const u of unknown) causes.push({ field: u, reason: 'FieldValueInvalid', message: `unknown field "${u}"` });
   for (const part of ['spec', 'status']) validate(obj[part], schema.properties?.[part], part, old?.[part], causes);
-  for (const r of (schema.required ?? []) as string[]) if (obj[r] === undefined) causes.push({ field: r, reason: 'FieldValueRequired', message: 'Required value' });
+  for (const r of (schema.required ?? []) as string[])
+    if (obj[r] === undefined) causes.push({ field: r, reason: 'FieldValueRequired', message: 'Required value' });
   if (causes.length > 0) {
     const name = obj.metadata?.name ?? '';
     const detail = causes.map((c) => `${c.field}: ${c.message}`).join(', ');

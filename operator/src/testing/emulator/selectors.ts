@@ -29,9 +29,7 @@ function parseRequirement(req: string): Requirement {
   if (m) {
     const [, key, op, list] = m;
     const values = new Set(list!.split(',').map((v) => v.trim()));
-    return op === 'in'
-      ? (l) => key! in l && values.has(l[key!]!)
-      : (l) => !(key! in l) || !values.has(l[key!]!);
+    return op === 'in' ? (l) => key! in l && values.has(l[key!]!) : (l) => !(key! in l) || !values.has(l[key!]!);
   }
   m = /^([^\s!=]+)\s*(==|=|!=)\s*(.*)$/.exec(req);
   if (m) {

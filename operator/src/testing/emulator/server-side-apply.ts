@@ -1,16 +1,4 @@
-import {
-  changedPaths,
-  deepEqual,
-  deletePath,
-  fieldsOf,
-  fromFieldsV1,
-  getPath,
-  mergeApplied,
-  pathKey,
-  toFieldsV1,
-  type Json,
-  type Path,
-} from './field-set.js';
+import { changedPaths, deepEqual, deletePath, fieldsOf, fromFieldsV1, getPath, mergeApplied, pathKey, toFieldsV1, type Json, type Path } from './field-set.js';
 import { ApiError } from './errors.js';
 
 /** One entry of metadata.managedFields. */
@@ -44,21 +32,14 @@ function writeManaged(obj: Json, managed: Managed[], apiVersion: string): void {
     }));
 }
 
-const inScope = (p: Path, subresource: string | undefined): boolean =>
-  subresource === 'status' ? p[0] === 'f:status' : p[0] !== 'f:status';
+const inScope = (p: Path, subresource: string | undefined): boolean => (subresource === 'status' ? p[0] === 'f:status' : p[0] !== 'f:status');
 
 /**
  * Server-side apply (application/apply-patch+yaml): `applied` is the manager's whole intent. Fields
  * it owned before and no longer sends are removed unless someone else owns them; fields another
  * manager owns with a different value conflict (409) unless `force`, which takes them over.
  */
-export function serverSideApply(
-  live: Json | undefined,
-  applied: Json,
-  manager: string,
-  force: boolean,
-  subresource?: string,
-): Json {
+export function serverSideApply(live: Json | undefined, applied: Json, manager: string, force: boolean, subresource?: string): Json {
   const base: Json = structuredClone(live ?? { apiVersion: applied.apiVersion, kind: applied.kind, metadata: {} });
   const managed = readManaged(base);
   const newPaths = fieldsOf(applied).filter((p) => inScope(p, subresource));

@@ -124,10 +124,15 @@ export class Store {
     const old = this.get(t, ns, name);
     const rv = body.metadata?.resourceVersion;
     if (rv && rv !== old.metadata.resourceVersion) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.resource}${t.group ? '.' + t.group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ApiError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${t.resource}${t.group ? '.' + t.group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     let obj = structuredClone(body);
-    if (t.status && opts.subresource === 'status') obj = { ...old, status: obj.status, metadata: { ...old.metadata, managedFields: obj.metadata?.managedFields ?? old.metadata.managedFields } };
+    if (t.status && opts.subresource === 'status')
+      obj = { ...old, status: obj.status, metadata: { ...old.metadata, managedFields: obj.metadata?.managedFields ?? old.metadata.managedFields } };
     else if (t.status) obj.status = old.status;
     obj.apiVersion = old.apiVersion;
     obj.kind = old.kind;
@@ -146,7 +151,8 @@ export class Store {
   /** DELETE: with finalizers the object only gets a deletionTimestamp; without, it goes. */
   delete(t: ResourceType, ns: string | undefined, name: string, precondition?: { uid?: string }): Json {
     const old = this.get(t, ns, name);
-    if (precondition?.uid && precondition.uid !== old.metadata.uid) throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${old.metadata.uid}`);
+    if (precondition?.uid && precondition.uid !== old.metadata.uid)
+      throw new ApiError(409, 'Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${old.metadata.uid}`);
     if (old.metadata.finalizers?.length > 0) {
       if (old.metadata.deletionTimestamp) return old;
       old.metadata.deletionTimestamp = now();
@@ -188,7 +194,11 @@ export class Store {
     if (obj.metadata.labels) {
       for (const [k, v] of Object.entries(obj.metadata.labels as Record<string, unknown>)) {
         if (typeof v !== 'string' || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v) || v.length > 63) {
-          throw new ApiError(422, 'Invalid', `${t.kind} "${obj.metadata.name}" is invalid: metadata.labels: Invalid value: "${String(v)}": a valid label value (key ${k}) must be 63 characters or less and alphanumeric with -_.`);
+          throw new ApiError(
+            422,
+            'Invalid',
+            `${t.kind} "${obj.metadata.name}" is invalid: metadata.labels: Invalid value: "${String(v)}": a valid label value (key ${k}) must be 63 characters or less and alphanumeric with -_.`,
+          );
         }
       }
     }

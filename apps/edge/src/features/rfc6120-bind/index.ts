@@ -103,7 +103,10 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
   }
   const old = outcome.replaced;
   if (old && old.sessionId !== stream.sessionId) {
-    ctx.bus.publish(subjects.edgeControl(old.edgeId), encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: old.sessionId, condition: 'conflict', text: 'replaced by a new connection' } }));
+    ctx.bus.publish(
+      subjects.edgeControl(old.edgeId),
+      encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: old.sessionId, condition: 'conflict', text: 'replaced by a new connection' } }),
+    );
   }
   stream.send(iqResult(iq, xml('bind', { xmlns: NS.bind }, xml('jid', {}, full.toString()))));
   stream.boundTo(full);

@@ -84,7 +84,9 @@ describe('SASL failed-login back-off and log', () => {
 
   test('every failure is logged with account, address, mechanism and reason, never the password', async () => {
     const failed = lines.filter((l) => l.event === 'auth-failed');
-    assert.ok(failed.some((l) => l.account === 'carol@example.test' && l.address === '127.0.0.6' && l.mechanism === 'SCRAM-SHA-256' && l.reason === 'not-authorized'));
+    assert.ok(
+      failed.some((l) => l.account === 'carol@example.test' && l.address === '127.0.0.6' && l.mechanism === 'SCRAM-SHA-256' && l.reason === 'not-authorized'),
+    );
     assert.ok(failed.some((l) => l.account === 'erin@example.test' && l.reason === 'account-disabled: locked out'));
     for (const secret of ['guess-0', 'wrong-1', 'erin-secret', 'victim-secret']) {
       assert.ok(!raw.some((line) => line.includes(secret)), `${secret} leaked into the log`);
@@ -112,6 +114,9 @@ describe('the failed-login log under a flood', () => {
     assert.equal(lines.filter((l) => l.event === 'auth-failed').length, 2);
     await h.stop(); // ends the interval early: the summary is written
     await waitFor(() => lines.some((l) => l.event === 'auth-failed-suppressed'), { what: 'the summary line' });
-    assert.deepEqual(lines.filter((l) => l.event === 'auth-failed-suppressed').map((l) => l.suppressed), [4]);
+    assert.deepEqual(
+      lines.filter((l) => l.event === 'auth-failed-suppressed').map((l) => l.suppressed),
+      [4],
+    );
   });
 });

@@ -14,18 +14,26 @@ export const keepaliveFeature: EdgeFeature = {
       ({ stream }) => {
         const { keepaliveIntervalMs, idleTimeoutMs } = config.edge;
         if (keepaliveIntervalMs > 0) {
-          stream.timer(keepaliveIntervalMs, () => {
-            // Never during TLS or SASL negotiation: whitespace there breaks byte accounting (§5.3.3).
-            if (stream.state === 'bound' && Date.now() - stream.lastWriteAt >= keepaliveIntervalMs) {
-              stream.lastWriteAt = Date.now();
-              stream.transport.keepalive();
-            }
-          }, true);
+          stream.timer(
+            keepaliveIntervalMs,
+            () => {
+              // Never during TLS or SASL negotiation: whitespace there breaks byte accounting (§5.3.3).
+              if (stream.state === 'bound' && Date.now() - stream.lastWriteAt >= keepaliveIntervalMs) {
+                stream.lastWriteAt = Date.now();
+                stream.transport.keepalive();
+              }
+            },
+            true,
+          );
         }
         if (idleTimeoutMs > 0) {
-          stream.timer(Math.max(1, Math.floor(idleTimeoutMs / 4)), () => {
-            if (Date.now() - stream.lastReadAt >= idleTimeoutMs) stream.error('connection-timeout', 'no traffic');
-          }, true);
+          stream.timer(
+            Math.max(1, Math.floor(idleTimeoutMs / 4)),
+            () => {
+              if (Date.now() - stream.lastReadAt >= idleTimeoutMs) stream.error('connection-timeout', 'no traffic');
+            },
+            true,
+          );
         }
       },
       { owner: 'keepalive' },

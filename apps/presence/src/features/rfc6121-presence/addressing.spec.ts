@@ -48,7 +48,10 @@ describe('presence routed by the addressing table', () => {
     await muc.declare('muc', 'muc-1', { domains: [`conference.${DOMAIN}`] });
     h.clear();
     await h.send(a, xml('presence', { to: `${room}/al`, id: 'join2' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
-    assert.deepEqual(took.map((t) => [t.stanza.id, t.stanza.from, t.stanza.to]), [['join2', a.jid, `${room}/al`]]);
+    assert.deepEqual(
+      took.map((t) => [t.stanza.id, t.stanza.from, t.stanza.to]),
+      [['join2', a.jid, `${room}/al`]],
+    );
     assert.equal(took[0]!.subject, subjects.serviceIn('muc', partitionOf(room, h.config.bus.partitions)));
     await h.delivered();
     assert.equal(h.for(a).filter((e) => e.attrs.type === 'error').length, 0);

@@ -5,7 +5,14 @@ import { xml, type Element } from '#libs/xml';
 import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const presences = (els: Element[], type?: string) => els.filter((e) => e.name === 'presence' && e.attrs.type === type);
-const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({ jid, subscription, askOut: false, askIn: false, approved: false, groups: [] });
+const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({
+  jid,
+  subscription,
+  askOut: false,
+  askIn: false,
+  approved: false,
+  groups: [],
+});
 
 describe('RFC 6121 §4 presence', () => {
   let h: PresenceHarness;
@@ -41,8 +48,14 @@ describe('RFC 6121 §4 presence', () => {
     const atB = presences(h.for(b1)).find((p) => p.attrs.from === a1.jid);
     assert.equal(atB?.getChildText('status'), 'here');
     assert.equal(atB?.attrs.to, b1.jid);
-    assert.ok(presences(h.for(a1)).some((p) => p.attrs.from === a1.jid), 'echoed to the sender (§4.2.2)');
-    assert.ok(presences(h.for(a1)).some((p) => p.attrs.from === b1.jid), "the probe answer: b's presence (§4.3)");
+    assert.ok(
+      presences(h.for(a1)).some((p) => p.attrs.from === a1.jid),
+      'echoed to the sender (§4.2.2)',
+    );
+    assert.ok(
+      presences(h.for(a1)).some((p) => p.attrs.from === b1.jid),
+      "the probe answer: b's presence (§4.3)",
+    );
     assert.deepEqual(
       h.toRouter.map((f) => [f.session?.kind, f.session?.jid]),
       [['AVAILABLE', a1.jid]],
@@ -58,10 +71,13 @@ describe('RFC 6121 §4 presence', () => {
     assert.equal(h.toRouter.length, 0);
     await h.send(s, xml('presence', {}, xml('priority', {}, '1')));
     await settle();
-    assert.deepEqual(h.toRouter.map((f) => f.session?.kind), ['AVAILABLE']);
+    assert.deepEqual(
+      h.toRouter.map((f) => f.session?.kind),
+      ['AVAILABLE'],
+    );
   });
 
-  test('§4.2.2 a new resource sees the user\'s other resources; §4.4 updates go to everyone again', async () => {
+  test("§4.2.2 a new resource sees the user's other resources; §4.4 updates go to everyone again", async () => {
     const [a, b] = await pair();
     const b1 = await h.login(`${b}/phone`);
     const a1 = await h.login(`${a}/pc`);
@@ -74,7 +90,14 @@ describe('RFC 6121 §4 presence', () => {
     h.clear();
     await h.send(a1, xml('presence', {}, xml('show', {}, 'away')));
     await settle();
-    for (const s of [a1, a2, b1]) assert.equal(presences(h.for(s)).find((p) => p.attrs.from === a1.jid)?.getChildText('show'), 'away', s.jid);
+    for (const s of [a1, a2, b1])
+      assert.equal(
+        presences(h.for(s))
+          .find((p) => p.attrs.from === a1.jid)
+          ?.getChildText('show'),
+        'away',
+        s.jid,
+      );
     assert.equal(h.toRouter.length, 0, 'subsequent presence flushes nothing');
   });
 

@@ -10,11 +10,7 @@ import { pushChange } from './roster-push.js';
  * older one gets an empty result then a push per change since (when that is shorter than the
  * roster); otherwise the whole roster. The requesting session becomes "interested" (§2.1.6).
  */
-export async function rosterGet(
-  ctx: PresenceContext,
-  st: PresenceStanza,
-  query: Element,
-): Promise<IqAnswer> {
+export async function rosterGet(ctx: PresenceContext, st: PresenceStanza, query: Element): Promise<IqAnswer> {
   const owner = st.from.bare().toString();
   const origin = st.env.origin;
   if (origin) await ctx.registry.update(st.from.toString(), origin.sessionId, { interested: true });

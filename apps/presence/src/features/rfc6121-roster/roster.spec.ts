@@ -5,7 +5,11 @@ import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const ROSTER = 'jabber:iq:roster';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-const condition = (el: Element) => el.getChild('error')?.elements().find((c) => c.xmlns === STANZAS)?.name;
+const condition = (el: Element) =>
+  el
+    .getChild('error')
+    ?.elements()
+    .find((c) => c.xmlns === STANZAS)?.name;
 const get = (ver?: string) => xml('iq', { type: 'get', id: 'g' }, xml('query', ver === undefined ? { xmlns: ROSTER } : { xmlns: ROSTER, ver }));
 const set = (...items: Element[]) => xml('iq', { type: 'set', id: 's' }, xml('query', { xmlns: ROSTER }, items));
 
@@ -116,8 +120,8 @@ describe('RFC 6121 §2 roster', () => {
   });
 });
 
-describe('RFC 6121 §2.5, §3.2: a roster change\'s side effects leave before its answer', () => {
-  test('remove: the contact\'s unsubscribe/unsubscribed and every push are acknowledged before the result', async () => {
+describe("RFC 6121 §2.5, §3.2: a roster change's side effects leave before its answer", () => {
+  test("remove: the contact's unsubscribe/unsubscribed and every push are acknowledged before the result", async () => {
     // Deliveries acknowledged by the edge (as delivery-acks makes them): the result may only leave
     // once the side effects were taken, so a client that reacts to the result never sees them later.
     const h = await PresenceHarness.start();

@@ -25,7 +25,9 @@ const S: Record<string, State> = {
   Both: { subscription: 'both', askOut: false, askIn: false },
 };
 const nameOf = (i: RosterItem | undefined) =>
-  Object.entries(S).find(([, s]) => s.subscription === (i?.subscription ?? 'none') && s.askOut === (i?.askOut ?? false) && s.askIn === (i?.askIn ?? false))?.[0];
+  Object.entries(S).find(
+    ([, s]) => s.subscription === (i?.subscription ?? 'none') && s.askOut === (i?.askOut ?? false) && s.askIn === (i?.askIn ?? false),
+  )?.[0];
 
 // [type, before, after, forwarded?] — A.2 (outbound: routed to the contact) and A.3 (inbound: delivered to the user)
 const OUTBOUND: [string, string, string, boolean][] = [
@@ -127,7 +129,10 @@ describe('RFC 6121 Appendix A rows with literal stanzas', () => {
       assert.equal(got.length, delivered ? 1 : 0);
       if (delivered) assert.equal(got[0]!.attrs.from, contact, 'stamped with the bare JID');
       if (type === 'subscribe' && !delivered && from !== 'None + Pending In') {
-        assert.ok(routed.some((e) => e.attrs.type === 'subscribed' && e.attrs.to === contact), 'auto-replied subscribed');
+        assert.ok(
+          routed.some((e) => e.attrs.type === 'subscribed' && e.attrs.to === contact),
+          'auto-replied subscribed',
+        );
       }
     });
   }

@@ -4,7 +4,8 @@ import { xml, type Element } from '#libs/xml';
 import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const ROSTER = 'jabber:iq:roster';
-const pushes = (els: Element[]) => els.filter((e) => e.name === 'iq' && e.attrs.type === 'set').map((e) => e.getChild('query', ROSTER)!.getChild('item')!.attrs);
+const pushes = (els: Element[]) =>
+  els.filter((e) => e.name === 'iq' && e.attrs.type === 'set').map((e) => e.getChild('query', ROSTER)!.getChild('item')!.attrs);
 const presences = (els: Element[], type?: string) => els.filter((e) => e.name === 'presence' && e.attrs.type === type);
 
 describe('RFC 6121 §3 subscription handshake between local users', () => {
@@ -85,7 +86,10 @@ describe('RFC 6121 §3 subscription handshake between local users', () => {
     assert.equal(presences(h.for(e), 'subscribe').length, 0);
     assert.equal((await h.storage.rosters.getItem(erin, frank))?.subscription, 'from');
     assert.equal((await h.storage.rosters.getItem(frank, erin))?.subscription, 'to');
-    assert.ok(presences(h.for(f), undefined).some((p) => p.attrs.from === e.jid), "erin's presence reaches frank");
+    assert.ok(
+      presences(h.for(f), undefined).some((p) => p.attrs.from === e.jid),
+      "erin's presence reaches frank",
+    );
   });
 
   test('§3.1.3 a request to a user that does not exist → unsubscribed', async () => {

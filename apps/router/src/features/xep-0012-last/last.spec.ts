@@ -5,14 +5,21 @@ import { xml } from '#libs/xml';
 import { DOMAIN, RouterHarness, errorCondition } from '../../testing/router-harness.js';
 
 const LAST = 'jabber:iq:last';
-const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({ jid, subscription, askOut: false, askIn: false, approved: false, groups: [] });
+const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({
+  jid,
+  subscription,
+  askOut: false,
+  askIn: false,
+  approved: false,
+  groups: [],
+});
 let h: RouterHarness;
 before(async () => {
   h = await RouterHarness.start();
 });
 after(() => h.close());
 
-test('XEP-0012: server uptime; a contact\'s idle time for subscribers only, 0 while online', async () => {
+test("XEP-0012: server uptime; a contact's idle time for subscribers only, 0 while online", async () => {
   const edge = h.edge();
   const alice = await h.createUser('alice');
   const bob = await h.createUser('bob');

@@ -6,7 +6,14 @@ import { DOMAIN, RouterHarness, errorCondition, type FakeEdge } from '../../test
 
 const INFO = 'http://jabber.org/protocol/disco#info';
 const ITEMS = 'http://jabber.org/protocol/disco#items';
-const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({ jid, subscription, askOut: false, askIn: false, approved: false, groups: [] });
+const item = (jid: string, subscription: RosterItem['subscription']): RosterItem => ({
+  jid,
+  subscription,
+  askOut: false,
+  askIn: false,
+  approved: false,
+  groups: [],
+});
 
 describe('XEP-0030 service discovery', () => {
   let h: RouterHarness;
@@ -17,7 +24,7 @@ describe('XEP-0030 service discovery', () => {
   });
   after(() => h.close());
 
-  test('the server: identity server/im and the features of every loaded feature, presence\'s included', async () => {
+  test("the server: identity server/im and the features of every loaded feature, presence's included", async () => {
     const alice = await h.createUser('alice');
     const a = await edge.bind(`${alice}/pc`);
     await edge.send(a, xml('iq', { to: DOMAIN, type: 'get', id: 'd1' }, xml('query', { xmlns: INFO })));
@@ -28,7 +35,18 @@ describe('XEP-0030 service discovery', () => {
     const q = r!.getChild('query', INFO)!;
     assert.deepEqual(q.getChild('identity')?.attrs, { category: 'server', type: 'im', name: 'Glider' });
     const features = q.getChildren('feature').map((f) => f.attrs.var);
-    for (const f of [INFO, ITEMS, 'urn:xmpp:ping', 'jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'vcard-temp', 'jabber:iq:private', 'msgoffline', 'jabber:iq:roster']) {
+    for (const f of [
+      INFO,
+      ITEMS,
+      'urn:xmpp:ping',
+      'jabber:iq:version',
+      'urn:xmpp:time',
+      'jabber:iq:last',
+      'vcard-temp',
+      'jabber:iq:private',
+      'msgoffline',
+      'jabber:iq:roster',
+    ]) {
       assert.ok(features.includes(f), f);
     }
     await edge.send(a, xml('iq', { to: DOMAIN, type: 'get', id: 'd2' }, xml('query', { xmlns: ITEMS })));
@@ -65,9 +83,12 @@ describe('XEP-0030 service discovery', () => {
     await edge.send(e, xml('iq', { to: DOMAIN, type: 'get', id: 'x1' }, xml('query', { xmlns: 'urn:example:nothing' })));
     await edge.send(e, xml('iq', { to: DOMAIN, type: 'get', id: 'x2' }));
     const got = await edge.waitFor(e, 2);
-    assert.deepEqual(got.map((r) => [r.attrs.id, errorCondition(r)]), [
-      ['x1', 'service-unavailable'],
-      ['x2', 'bad-request'],
-    ]);
+    assert.deepEqual(
+      got.map((r) => [r.attrs.id, errorCondition(r)]),
+      [
+        ['x1', 'service-unavailable'],
+        ['x2', 'bad-request'],
+      ],
+    );
   });
 });

@@ -10,7 +10,7 @@ before(async () => {
 });
 after(() => h.close());
 
-test('XEP-0049: store and read one\'s own elements; others\' are forbidden; jabber:* refused', async () => {
+test("XEP-0049: store and read one's own elements; others' are forbidden; jabber:* refused", async () => {
   const edge = h.edge();
   const alice = await h.createUser('alice');
   const bob = await h.createUser('bob');

@@ -8,7 +8,11 @@ export const VCARD_NS = NS.vcard;
 
 const config = z.strictObject({
   /** Largest vCard stored, serialised (avatars in PHOTO make them big). */
-  maxBytes: z.number().int().min(1).default(128 * 1024),
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(128 * 1024),
 });
 
 /** XEP-0054: anyone reads an account's vCard; only the owner sets it. */
@@ -35,7 +39,8 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
       async ({ own, payload, to }) => {
         if (!own) return new StanzaError('forbidden');
         const serialised = payload.toString();
-        if (Buffer.byteLength(serialised) > cfg.maxBytes) return new StanzaError('not-acceptable', { type: 'modify', text: `vCard larger than ${cfg.maxBytes} bytes` });
+        if (Buffer.byteLength(serialised) > cfg.maxBytes)
+          return new StanzaError('not-acceptable', { type: 'modify', text: `vCard larger than ${cfg.maxBytes} bytes` });
         await ctx.storage.vcards.set(to.toString(), serialised);
         return undefined;
       },
@@ -44,4 +49,3 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
     ),
   ],
 };
-

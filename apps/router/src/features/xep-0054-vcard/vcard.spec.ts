@@ -9,7 +9,7 @@ before(async () => {
 });
 after(() => h.close());
 
-test('XEP-0054: set own, get own and others\', never set another\'s; size limit', async () => {
+test("XEP-0054: set own, get own and others', never set another's; size limit", async () => {
   const edge = h.edge();
   const alice = await h.createUser('alice');
   const bob = await h.createUser('bob');

@@ -51,7 +51,10 @@ export async function flushOffline(ctx: RouterContext, session: SessionInfo, cfg
     while (inFlight.length > 0) await settleOldest();
     if (done.length > 0) await ctx.storage.offline.remove(owner, done);
     if (failed > 0) {
-      ctx.logger.info({ owner, delivered: done.length, kept: failed }, 'offline flush interrupted: the session did not take every message; the rest stay stored');
+      ctx.logger.info(
+        { owner, delivered: done.length, kept: failed },
+        'offline flush interrupted: the session did not take every message; the rest stay stored',
+      );
       return;
     }
     if (batch.length < cfg.flushBatch) return;

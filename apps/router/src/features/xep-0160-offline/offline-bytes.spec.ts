@@ -18,9 +18,13 @@ describe('XEP-0160 offline byte quota', () => {
     const frank = await h.createUser('frank');
     const e = await edge.bind(`${erin}/pc`);
     const body = 'x'.repeat(3000);
-    for (let i = 0; i < 3; i++) assert.deepEqual(await edge.send(e, xml('message', { to: frank, type: 'chat', id: `big${i}` }, xml('body', {}, body))), { taken: true });
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await edge.send(e, xml('message', { to: frank, type: 'chat', id: `big${i}` }, xml('body', {}, body))), { taken: true });
     await waitFor(() => edge.for(e).length === 1, { what: 'the bounce' });
-    assert.deepEqual(edge.for(e).map((el) => [el.attrs.id, errorCondition(el)]), [['big2', 'service-unavailable']]);
+    assert.deepEqual(
+      edge.for(e).map((el) => [el.attrs.id, errorCondition(el)]),
+      [['big2', 'service-unavailable']],
+    );
     assert.equal(await h.storage.offline.count(frank), 2);
     // a small one still fits
     await edge.send(e, xml('message', { to: frank, type: 'chat', id: 'small' }, xml('body', {}, 'hi')));

@@ -4,7 +4,6 @@ import { waitFor } from '#libs/testing';
 import { xml } from '#libs/xml';
 import { RouterHarness, errorCondition } from '../../testing/router-harness.js';
 
-
 describe('XEP-0160 offline messages', () => {
   let h: RouterHarness;
   /** Everything routed so far has reached the fake edges (the acks came first): no fixed sleep. */
@@ -27,7 +26,10 @@ describe('XEP-0160 offline messages', () => {
     const b = await edge.bind(`${bob}/phone`);
     assert.deepEqual(await h.available(b), { taken: true });
     const got = await edge.waitFor(b, 3);
-    assert.deepEqual(got.map((m) => m.getChildText('body')), ['#1', '#2', '#3']);
+    assert.deepEqual(
+      got.map((m) => m.getChildText('body')),
+      ['#1', '#2', '#3'],
+    );
     const delay = got[0]!.getChild('delay', 'urn:xmpp:delay');
     assert.equal(delay?.attrs.from, 'example.com');
     assert.match(delay?.attrs.stamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
@@ -46,7 +48,10 @@ describe('XEP-0160 offline messages', () => {
     await settle();
     assert.equal(await h.storage.offline.count(dave), 5);
     const errors = edge.for(c);
-    assert.deepEqual(errors.map((e) => [e.attrs.id, errorCondition(e)]), [['q5', 'service-unavailable']]);
+    assert.deepEqual(
+      errors.map((e) => [e.attrs.id, errorCondition(e)]),
+      [['q5', 'service-unavailable']],
+    );
   });
 
   test('chat states alone and no-store hints are not stored, nor bounced', async () => {

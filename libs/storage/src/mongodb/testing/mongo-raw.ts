@@ -13,19 +13,11 @@ export async function withRawDb<T>(url: string, database: string, fn: (db: Db) =
 }
 
 /** The contract suite's `corrupt()` hook: damages one record the way a bad hand edit would. */
-export async function corruptMongoRecord<K extends keyof CorruptKeys>(
-  url: string,
-  database: string,
-  kind: K,
-  key: CorruptKeys[K],
-): Promise<void> {
+export async function corruptMongoRecord<K extends keyof CorruptKeys>(url: string, database: string, kind: K, key: CorruptKeys[K]): Promise<void> {
   await withRawDb(url, database, async (db) => {
     if (kind === 'account') {
       const { username, domain } = key as CorruptKeys['account'];
-      const r = await db.collection<{ _id: string }>('accounts').updateOne(
-        { _id: `${username}@${domain}` },
-        { $set: { scram: 'not a credential' } },
-      );
+      const r = await db.collection<{ _id: string }>('accounts').updateOne({ _id: `${username}@${domain}` }, { $set: { scram: 'not a credential' } });
       if (r.matchedCount !== 1) throw new Error(`no account ${username}@${domain} to corrupt`);
       return;
     }

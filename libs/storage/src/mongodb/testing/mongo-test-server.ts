@@ -61,12 +61,7 @@ export async function startMongoTestServer(
       ]
     : [`--listen-addr=127.0.0.1:${port}`];
   if (opts.auth) {
-    listen.push(
-      '--test-enable-new-auth',
-      '--setup-database=admin',
-      `--setup-username=${opts.auth.username}`,
-      `--setup-password=${opts.auth.password}`,
-    );
+    listen.push('--test-enable-new-auth', '--setup-database=admin', `--setup-username=${opts.auth.username}`, `--setup-password=${opts.auth.password}`);
   }
   let child: ChildProcess | undefined;
   let log = '';
@@ -76,15 +71,7 @@ export async function startMongoTestServer(
     log = '';
     const proc = spawn(
       bin,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
-        ...listen,
-        '--telemetry=disable',
-        '--debug-addr=-',
-        '--state-dir=-',
-        '--log-level=WARN',
-      ],
+      ['--handler=sqlite', `--sqlite-url=file:${dir}/`, ...listen, '--telemetry=disable', '--debug-addr=-', '--state-dir=-', '--log-level=WARN'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;

@@ -7,12 +7,7 @@ import type { MongoTestServer } from './mongo-test-server.js';
 export const silentLogger = pino({ level: 'silent' });
 
 /** A MongoStorage on the test server with short timeouts; not opened. */
-export function testStorage(
-  server: MongoTestServer,
-  database: string,
-  overrides: Partial<MongoConfig> = {},
-  logger: Logger = silentLogger,
-): MongoStorage {
+export function testStorage(server: MongoTestServer, database: string, overrides: Partial<MongoConfig> = {}, logger: Logger = silentLogger): MongoStorage {
   const config = testConfig({ url: server.url, database, ...overrides });
   return new MongoStorage(mongoSettings(config), logger);
 }

@@ -1,22 +1,27 @@
-import { HTTP_PORT, declaration, servedPorts } from '../../../api/v1alpha1/components.js';
+import { HTTP_PORT, declaration, internalPorts, servedPorts } from '../../../api/v1alpha1/components.js';
 import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { CONFIG_HASH_ANNOTATION, meta, names, selectorLabels } from '../names.js';
-import { CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR } from './glider-config.js';
+import { ADMIN_TOKEN, CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR } from './glider-config.js';
 
 export interface DeploymentInputs {
   replicas: number;
   configHash: string;
   tlsSecretName: string;
+  /** The cluster's admin token Secret (key `token`), mounted where the admin API is served. */
+  adminTokenSecretName: string;
   image: { repository: string; tag: string };
 }
 
+/** The key of the admin token Secret (admin-token.ts). */
+export const ADMIN_TOKEN_KEY = 'token';
+
 const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 
-/** The ports it serves to clients (components.ts), and health/metrics. */
+/** The ports it serves to clients and in the cluster (components.ts), and health/metrics. */
 function containerPorts(x: XmppCluster, c: ComponentName) {
   return [
-    ...servedPorts(c, x.spec.edgeService.webSocket).map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    ...[...servedPorts(c, x.spec.edgeService.webSocket), ...internalPorts(c)].map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
   ];
 }
@@ -31,19 +36,36 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   const s = x.spec;
   const app = declaration(c).app;
   if (!app) throw new Error(`no Deployment for ${c}: it has no app (components.ts)`);
-  const volumes: Record<string, unknown>[] = [{ name: 'config', configMap: { name: names.config(x) } }, { name: 'tmp', emptyDir: {} }];
+  const volumes: Record<string, unknown>[] = [
+    { name: 'config', configMap: { name: names.config(x) } },
+    { name: 'tmp', emptyDir: {} },
+  ];
   const mounts: Record<string, unknown>[] = [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     { name: 'tmp', mountPath: '/tmp' },
   ];
   volumes.push({ name: 'tls', secret: { secretName: inputs.tlsSecretName } });
   mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+  // Only the pods serving the admin API get its token (read-only; the operator made it once).
+  if (internalPorts(c).some((p) => p.configKey === 'admin.grpcPort')) {
+    volumes.push({
+      name: 'admin-token',
+      secret: { secretName: inputs.adminTokenSecretName, defaultMode: 0o440, items: [{ key: ADMIN_TOKEN_KEY, path: 'token' }] },
+    });
+    mounts.push({ name: 'admin-token', mountPath: dirOf(ADMIN_TOKEN), readOnly: true });
+  }
   if (s.nats.credentialsSecretRef) {
-    volumes.push({ name: 'nats-credentials', secret: { secretName: s.nats.credentialsSecretRef.name, items: [{ key: s.nats.credentialsSecretRef.key, path: 'credentials' }] } });
+    volumes.push({
+      name: 'nats-credentials',
+      secret: { secretName: s.nats.credentialsSecretRef.name, items: [{ key: s.nats.credentialsSecretRef.key, path: 'credentials' }] },
+    });
     mounts.push({ name: 'nats-credentials', mountPath: dirOf(NATS_CREDENTIALS), readOnly: true });
   }
   if (s.mongodb.credentialsSecretRef) {
-    volumes.push({ name: 'mongodb-credentials', secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] } });
+    volumes.push({
+      name: 'mongodb-credentials',
+      secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] },
+    });
     mounts.push({ name: 'mongodb-credentials', mountPath: dirOf(MONGODB_CREDENTIALS), readOnly: true });
   }
   const env: Record<string, unknown>[] = [
@@ -53,7 +75,8 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
-  if (s.mongodb.urlSecretRef) env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
+  if (s.mongodb.urlSecretRef)
+    env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   const edge = c === 'edge';
   return {

@@ -9,6 +9,7 @@ import { xmppClusterSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { deployment } from './deployment.js';
 import { configHash, configMap, gliderConfig } from './glider-config.js';
+import { internalService } from './services.js';
 
 const cluster = (spec: object): XmppCluster => ({
   apiVersion: 'glider.im/v1alpha1',
@@ -28,7 +29,46 @@ describe('desired objects (pure builders)', () => {
     assert.equal(parsed.tls.certFile, '/etc/glider/tls/tls.crt');
     assert.equal(parsed.log.level, 'debug', 'spec.config merged');
     assert.equal(parsed.admin.auth, 'token');
-    assert.match(parsed.admin.tokenFile ?? '', /^\/tmp\//, 'the admin token lives in the writable /tmp volume (read-only root)');
+    // reachable over the pod network, but only with TLS and the cluster's token
+    assert.equal(parsed.admin.host, '0.0.0.0');
+    assert.equal(parsed.admin.tls, true);
+    assert.equal(parsed.admin.tokenFile, '/etc/glider/secrets/admin/token');
+    assert.equal(parsed.admin.caFile, '/etc/glider/tls/ca.crt', 'in-pod gliderctl trusts the operator CA');
+    assert.equal(parsed.admin.tlsServerName, 'chat-admin.glider.svc');
+  });
+
+  it('the admin token Secret is mounted read-only in the router pods only, where admin.tokenFile points', () => {
+    const x = cluster({});
+    const inputs = { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } };
+    const tokenFile = configSchema.parse(gliderConfig(x)).admin.tokenFile!;
+    const router = deployment(x, 'router', x.spec.components.router, inputs).spec.template.spec;
+    const vol = router.volumes.find((v: any) => v.secret?.secretName === 'chat-admin-token') as any;
+    assert.ok(vol, 'router pods mount the admin token Secret');
+    const mount = router.containers[0]!.volumeMounts.find((m: any) => m.name === vol.name) as any;
+    assert.equal(mount.readOnly, true);
+    const item = vol.secret.items[0];
+    assert.equal(`${mount.mountPath}/${item.path}`, tokenFile);
+    assert.equal(item.key, 'token');
+    assert.ok(
+      router.containers[0]!.ports.some((p: any) => p.containerPort === 5582),
+      'the admin port is a container port',
+    );
+    for (const c of ['edge', 'presence'] as const) {
+      const pod = deployment(x, c, x.spec.components[c], inputs).spec.template.spec;
+      assert.ok(!pod.volumes.some((v: any) => v.secret?.secretName === 'chat-admin-token'), `${c} pods do not get the admin token`);
+    }
+  });
+
+  it('the admin Service is ClusterIP on the router pods, whatever edgeService.type says', () => {
+    const svc = internalService(cluster({ edgeService: { type: 'LoadBalancer' } }), 'router')!;
+    assert.equal(svc.metadata.name, 'chat-admin');
+    assert.equal(svc.spec.type, 'ClusterIP');
+    assert.equal(svc.spec.selector['app.kubernetes.io/component'], 'router');
+    assert.deepEqual(
+      svc.spec.ports.map((p) => p.port),
+      [5582],
+    );
+    assert.equal(internalService(cluster({}), 'edge'), undefined);
   });
 
   it('is deterministic: same spec, same config hash; different spec, different hash', () => {
@@ -38,7 +78,13 @@ describe('desired objects (pure builders)', () => {
 
   it('edge pods run non-root, read-only, with secrets as volumes and the drain timeout as grace period', () => {
     const x = cluster({ drainTimeoutSeconds: 45, mongodb: { urlSecretRef: { name: 'mongo', key: 'url' } } });
-    const d = deployment(x, 'edge', x.spec.components.edge, { replicas: 2, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } });
+    const d = deployment(x, 'edge', x.spec.components.edge, {
+      replicas: 2,
+      configHash: 'h',
+      tlsSecretName: 'chat-tls',
+      adminTokenSecretName: 'chat-admin-token',
+      image: { repository: 'r', tag: 't' },
+    });
     const pod = d.spec.template.spec;
     assert.equal(pod.terminationGracePeriodSeconds, 60);
     assert.equal(pod.securityContext.runAsNonRoot, true);
@@ -55,7 +101,13 @@ describe('desired objects (pure builders)', () => {
       const file = join(dir, 'config.yaml');
       writeFileSync(file, configMap(x, gliderConfig(x)).data['config.yaml']);
       for (const c of componentNames.filter(isBuilt)) {
-        const d = deployment(x, c, x.spec.components[c], { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', image: { repository: 'r', tag: 't' } });
+        const d = deployment(x, c, x.spec.components[c], {
+          replicas: 1,
+          configHash: 'h',
+          tlsSecretName: 'chat-tls',
+          adminTokenSecretName: 'chat-admin-token',
+          image: { repository: 'r', tag: 't' },
+        });
         const env: Record<string, string> = {};
         for (const e of d.spec.template.spec.containers[0]!.env as any[]) {
           env[e.name] = e.value ?? (e.valueFrom.fieldRef ? `chat-${c}-abc12` : 'mongodb://u:p@mongo:27017');

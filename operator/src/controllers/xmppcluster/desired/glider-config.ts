@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { ADMIN_PORT, HTTP_PORT, componentNames, declaration } from '../../../api/v1alpha1/components.js';
+import { HTTP_PORT, componentNames, declaration, internalPorts } from '../../../api/v1alpha1/components.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { meta, names } from '../names.js';
 
@@ -8,8 +8,8 @@ export const CONFIG_DIR = '/etc/glider/config';
 export const TLS_DIR = '/etc/glider/tls';
 export const NATS_CREDENTIALS = '/etc/glider/secrets/nats/credentials';
 export const MONGODB_CREDENTIALS = '/etc/glider/secrets/mongodb/credentials';
-/** In the pod's /tmp emptyDir (deployment.ts), made by the process serving the admin API. */
-export const ADMIN_TOKEN = '/tmp/glider/admin-token';
+/** The admin token, from the Secret the operator makes once per cluster (admin-token.ts), on the router pods. */
+export const ADMIN_TOKEN = '/etc/glider/secrets/admin/token';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,9 +23,12 @@ function merge(base: Obj, over: Obj): Obj {
 function listenerKeys(): Obj {
   let out: Obj = {};
   for (const c of componentNames) {
-    for (const p of declaration(c).ports) {
+    for (const p of [...declaration(c).ports, ...internalPorts(c)]) {
       const [first, ...rest] = p.configKey.split('.').reverse();
-      out = merge(out, rest.reduce<Obj>((acc, key) => ({ [key]: acc }), { [first!]: p.port }));
+      out = merge(
+        out,
+        rest.reduce<Obj>((acc, key) => ({ [key]: acc }), { [first!]: p.port }),
+      );
     }
   }
   return out;
@@ -45,17 +48,33 @@ export function gliderConfig(x: XmppCluster): Obj {
     bus: { kind: 'nats', url: s.nats.url, ...(s.nats.credentialsSecretRef ? { credentialsFile: NATS_CREDENTIALS } : {}) },
     storage: {
       kind: 'mongodb',
-      mongodb: { ...(s.mongodb.url ? { url: s.mongodb.url } : {}), database: s.mongodb.database, ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}) },
+      mongodb: {
+        ...(s.mongodb.url ? { url: s.mongodb.url } : {}),
+        database: s.mongodb.database,
+        ...(s.mongodb.credentialsSecretRef ? { credentialsFile: MONGODB_CREDENTIALS } : {}),
+      },
     },
     http: { host: '0.0.0.0', port: HTTP_PORT },
-    // The admin API needs a bearer token (docs/security.md). Each pod makes its own in the writable
-    // /tmp volume on start (the root file system is read-only); `kubectl exec ... gliderctl` in that
-    // pod finds it through the same config. It stays on the pod's loopback until a shared token
-    // Secret and admin.tls are wired here for callers on the pod network.
-    admin: { host: '127.0.0.1', grpcPort: ADMIN_PORT, tokenFile: ADMIN_TOKEN },
+    // The admin API (router pods) is reached over the pod network through the `<cluster>-admin`
+    // Service: TLS with the cluster's server certificate (which covers that Service's names) and the
+    // bearer token from the cluster's admin token Secret, both required (docs/security.md).
+    // `kubectl exec ... gliderctl` in a router pod reads this config: the token, and the CA and
+    // name to check the certificate with (the operator's CA is in the server Secret's ca.crt).
+    admin: {
+      host: '0.0.0.0',
+      tls: true,
+      tokenFile: ADMIN_TOKEN,
+      tlsServerName: adminServiceHost(x),
+      ...(s.tls.source === 'operator' ? { caFile: `${TLS_DIR}/ca.crt` } : {}),
+    },
     features: { federation: s.federation },
   });
   return merge(s.config ?? {}, owned);
+}
+
+/** The admin Service's in-cluster DNS name (it is in the operator's server certificate). */
+export function adminServiceHost(x: XmppCluster): string {
+  return `${names.internalService(x, 'admin')}.${x.metadata.namespace!}.svc`;
 }
 
 export const configHash = (config: Obj): string => createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);

@@ -1,4 +1,4 @@
-import { servedPorts } from '../../../api/v1alpha1/components.js';
+import { declaration, servedPorts } from '../../../api/v1alpha1/components.js';
 import type { ComponentName } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { meta, names, selectorLabels } from '../names.js';
@@ -22,6 +22,32 @@ export function componentService(x: XmppCluster, c: ComponentName) {
       ...(svc.type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Local' }),
       // The WebSocket ports carry the standard Kubernetes app protocols, so gateways treat them right.
       ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+    },
+  };
+}
+
+/**
+ * The ClusterIP Service of a component's in-cluster ports (components.ts `internal`: the router's
+ * admin API as `<cluster>-admin`). Never exposed outside the cluster, whatever `edgeService` says;
+ * what answers there still wants TLS and the admin token. Undefined when it has none.
+ */
+export function internalService(x: XmppCluster, c: ComponentName) {
+  const internal = declaration(c).internal;
+  if (!internal || internal.ports.length === 0) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(x, names.internalService(x, internal.service), c),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(x, c),
+      ports: internal.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.port,
+        protocol: 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
     },
   };
 }
