@@ -15,6 +15,22 @@ test('requestRetrying waits out a moment without responders', async () => {
   await bus.close();
 });
 
+test('requestRetrying says "no responders" when the budget runs out while it waits to retry', async () => {
+  const bus = new InProcessBus();
+  // A stalled event loop (a busy machine) makes the pause before the retry end past the deadline.
+  const stalling = {
+    request: (...args: Parameters<InProcessBus['request']>) => {
+      setImmediate(() => {
+        const until = Date.now() + 80;
+        while (Date.now() < until);
+      });
+      return bus.request(...args);
+    },
+  } as unknown as InProcessBus;
+  await assert.rejects(requestRetrying(stalling, 'svc.none', enc('x'), { timeoutMs: 60, retryDelayMs: 5 }), BusNoRespondersError);
+  await bus.close();
+});
+
 test('requestRetrying gives up with BusNoRespondersError when the budget is spent', async () => {
   const bus = new InProcessBus();
   await assert.rejects(requestRetrying(bus, 'svc.none', enc('x'), { timeoutMs: 60, retryDelayMs: 5 }), BusNoRespondersError);

@@ -16,13 +16,16 @@ export interface RequestRetryingOptions {
 export async function requestRetrying(bus: Bus, subject: string, data: Uint8Array, opts: RequestRetryingOptions): Promise<Uint8Array> {
   const deadline = Date.now() + opts.timeoutMs;
   let delay = opts.retryDelayMs ?? 5;
+  let noResponders: BusNoRespondersError | undefined;
   for (;;) {
     const left = deadline - Date.now();
-    if (left <= 0) throw new BusTimeoutError(`no reply on ${subject} within ${opts.timeoutMs} ms`);
+    // Spent while pausing to retry (a busy machine oversleeps): the last answer was "no responders".
+    if (left <= 0) throw noResponders ?? new BusTimeoutError(`no reply on ${subject} within ${opts.timeoutMs} ms`);
     try {
       return await bus.request(subject, data, { timeoutMs: left });
     } catch (err) {
       if (!(err instanceof BusNoRespondersError) || Date.now() + delay >= deadline) throw err;
+      noResponders = err;
     }
     await sleep(delay);
     delay = Math.min(delay * 2, opts.maxRetryDelayMs ?? 100);
