@@ -10,7 +10,7 @@ import { ServiceDirectory } from './service-directory.js';
 
 const HEARTBEAT_MS = 100;
 const quiet = { error: () => undefined };
-const opts = { localDomains: ['example.com'], partitions: 8, heartbeatMs: HEARTBEAT_MS, logger: quiet };
+const opts = { localDomains: ['example.com'], partitions: 8, heartbeatMs: HEARTBEAT_MS, outageGraceMs: 10_000, logger: quiet };
 const ROSTER = 'jabber:iq:roster';
 const rosterIq: AddressQuery = {
   kind: 'iq',

@@ -8,6 +8,11 @@ export interface ServiceDirectoryOptions {
   partitions: number;
   /** `bus.heartbeatMs`: declarations are written this often and live 3 times as long. */
   heartbeatMs: number;
+  /**
+   * `bus.outageGraceMs`: after this process's bus connection comes back from an outage, a
+   * declaration that expired is kept this long (the services reconnect and declare again first).
+   */
+  outageGraceMs: number;
   logger: BusLogger;
 }
 
@@ -17,6 +22,12 @@ export interface ServiceDirectoryOptions {
  * three, and a clean stop deletes them at once. Every process watches the bucket, and re-lists it
  * each heartbeat (an expiry sends no watch event), so each router's table follows services as
  * they come and go. On the in-process bus the same code gives standalone the same semantics.
+ *
+ * A bus outage (nats-server restarted) stops every heartbeat at once, and the declarations expire
+ * meanwhile. So while this process's own bus is away, and for bus.outageGraceMs after it came
+ * back, an expiry removes nothing it had seen (an explicit delete still does): the services
+ * reconnect and declare again first (docs/reliability.md, "Bus outages"). A stale declaration is
+ * safe: a request to a dead service finds no responders and becomes the RFC error.
  */
 export class ServiceDirectory {
   readonly table: AddressingTable;
@@ -27,6 +38,9 @@ export class ServiceDirectory {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private reportedConflicts = '';
+  private offReconnect: (() => void) | undefined;
+  /** True while expiries are held off after an outage (to log its start and end once). */
+  private holding = false;
 
   constructor(
     private readonly bus: Bus,
@@ -42,6 +56,8 @@ export class ServiceDirectory {
     await this.resync();
     this.timer = setInterval(() => void this.tick(), this.opts.heartbeatMs);
     this.timer.unref();
+    // Back from an outage: declare again at once, not a heartbeat later.
+    this.offReconnect = this.bus.onReconnect(() => void this.tick());
   }
 
   /** Declares what `service` serves from this instance: in the local table at once, on the bus next. */
@@ -70,6 +86,7 @@ export class ServiceDirectory {
   /** Withdraws every declaration of this process and stops following the bucket. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.offReconnect?.();
     this.watch?.stop();
     for (const { d } of [...this.own.values()]) await this.withdraw(d.service, d.instance);
     this.kv = undefined;
@@ -88,15 +105,33 @@ export class ServiceDirectory {
     }
   }
 
-  /** Drops what expired (no watch event for that) and picks up anything the watch missed. */
+  /** Drops what expired (no watch event for that), unless the bus was just away, and picks up anything the watch missed. */
   private async resync(): Promise<void> {
     const live = new Set(await this.kv!.keys());
-    for (const key of this.table.keys()) if (!live.has(key) && !this.own.has(key)) this.forget(key);
+    const expired = this.table.keys().filter((key) => !live.has(key) && !this.own.has(key));
+    if (!this.holdOff(expired)) for (const key of expired) this.forget(key);
     for (const key of live) {
       if (this.seen.has(key) || this.own.has(key)) continue;
       const e = await this.kv!.get(key);
       if (e) this.onEntry(e);
     }
+  }
+
+  /** True while the bus is away or came back less than bus.outageGraceMs ago. */
+  private holdOff(expired: string[]): boolean {
+    const back = this.bus.lastReconnectAt();
+    const hold = this.bus.health() !== undefined || (back !== undefined && performance.now() - back < this.opts.outageGraceMs);
+    if (hold && expired.length > 0 && !this.holding) {
+      this.holding = true;
+      this.opts.logger.info?.(
+        { keys: expired, outageGraceMs: this.opts.outageGraceMs },
+        'bus outage: expired service declarations kept until the services are back',
+      );
+    } else if (!hold && this.holding) {
+      this.holding = false;
+      this.opts.logger.info?.({ outageGraceMs: this.opts.outageGraceMs }, 'service declarations expire again after the bus outage');
+    }
+    return hold;
   }
 
   private onEntry(e: KvEntry): void {

@@ -67,6 +67,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
       localDomains: deps.config.domains,
       partitions: deps.config.bus.partitions,
       heartbeatMs: deps.config.bus.heartbeatMs,
+      outageGraceMs: deps.config.bus.outageGraceMs,
       logger: deps.logger,
     });
   }

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { delimiter, join } from 'node:path';
 import { freePort } from './free-port.js';
 import { tempDir, type TempDir } from './temp-dir.js';
@@ -23,8 +24,11 @@ export interface NatsServer {
   /** The JetStream store directory. */
   storeDir: string;
   stop(): Promise<void>;
-  /** Stops and starts again on the same port and store (for reconnect tests). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts again on the same port and store (for reconnect tests); `downMs` keeps it
+   * down that long (an outage), `signal` SIGKILL makes it a crash.
+   */
+  restart(opts?: { downMs?: number; signal?: 'SIGTERM' | 'SIGKILL' }): Promise<void>;
 }
 
 const live = new Set<ChildProcess>();
@@ -114,12 +118,12 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     );
   };
 
-  const stopIt = async (): Promise<void> => {
+  const stopIt = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null || c.signalCode !== null || !c.pid) return;
     const gone = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    tryKill(c.pid, 'SIGTERM');
+    tryKill(c.pid, signal);
     const t = setTimeout(() => c.pid && tryKill(c.pid, 'SIGKILL'), 5_000);
     await gone;
     clearTimeout(t);
@@ -135,8 +139,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
       dir.remove();
       dirs.delete(dir);
     },
-    restart: async () => {
-      await stopIt();
+    restart: async ({ downMs = 0, signal } = {}) => {
+      await stopIt(signal);
+      if (downMs > 0) await sleep(downMs);
       await spawnIt();
     },
   };

@@ -40,6 +40,7 @@ describe('routing by the addressing table', () => {
       localDomains: h.config.domains,
       partitions: h.config.bus.partitions,
       heartbeatMs: h.config.bus.heartbeatMs,
+      outageGraceMs: h.config.bus.outageGraceMs,
       logger: silent,
     });
     await other.start();

@@ -173,6 +173,7 @@ export class RouterHarness {
       localDomains: this.config.domains,
       partitions: this.config.bus.partitions,
       heartbeatMs: this.config.bus.heartbeatMs,
+      outageGraceMs: this.config.bus.outageGraceMs,
       logger: silent,
     });
   }

@@ -25,7 +25,13 @@ describe('presence routed by the addressing table', () => {
         msg.respond(encodeAck({ taken: true }));
       });
     }
-    muc = new ServiceDirectory(h.bus, { localDomains: [DOMAIN], partitions: h.config.bus.partitions, heartbeatMs: h.config.bus.heartbeatMs, logger: silent });
+    muc = new ServiceDirectory(h.bus, {
+      localDomains: [DOMAIN],
+      partitions: h.config.bus.partitions,
+      heartbeatMs: h.config.bus.heartbeatMs,
+      outageGraceMs: h.config.bus.outageGraceMs,
+      logger: silent,
+    });
     await muc.start();
   });
   after(async () => {
