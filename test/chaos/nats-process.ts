@@ -3,10 +3,7 @@
  * port and store (libs/testing's server stops politely, with SIGTERM; a crash is what we test).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { freePort, waitFor } from '#libs/testing';
+import { accepts, freePort, natsServerBinary, waitFor } from '#libs/testing';
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -82,24 +79,4 @@ export class NatsProcess {
       { timeoutMs: NATS_START_TIMEOUT_MS, intervalMs: 25, what: `nats-server on port ${this.port}` },
     );
   }
-}
-
-/** From PATH; the Debian package puts it in /usr/sbin, which a non-root PATH may lack. */
-function natsServerBinary(): string {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
-  }
-  for (const p of ['/usr/sbin/nats-server', '/usr/local/sbin/nats-server']) if (existsSync(p)) return p;
-  throw new Error('nats-server not found on PATH');
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

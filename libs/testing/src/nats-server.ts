@@ -62,7 +62,7 @@ function tryKill(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** From PATH; the Debian package puts it in /usr/sbin, which a non-root PATH may lack. */
-function natsServerBinary(): string {
+export function natsServerBinary(): string {
   for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
   }
@@ -70,7 +70,8 @@ function natsServerBinary(): string {
   throw new Error('nats-server not found on PATH (install it: scripts/ci/install-nats-server.sh)');
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     s.once('connect', () => {
