@@ -3,21 +3,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
-import { buckets, InProcessBus, keys } from '#libs/bus';
+import { buckets, InProcessBus, keys, NatsBus, type Bus } from '#libs/bus';
 import { socks5Schema, type Socks5Config } from '#libs/config';
-import { waitFor } from '#libs/testing';
+import { startNatsServer, waitFor } from '#libs/testing';
 import { forwardConnect } from './forward.js';
 import { Socks5Proxy } from './socks5-proxy.js';
 import { Rep } from './socks5.codec.js';
 import { streamHash } from './stream-hash.js';
 
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.S5_LOG ?? 'silent' });
 const open: Socks5Proxy[] = [];
 after(async () => {
   for (const p of open) await p.close();
 });
 
-async function proxy(bus: InProcessBus, instance: string, over: Partial<Socks5Config> = {}): Promise<Socks5Proxy> {
+async function proxy(bus: Bus, instance: string, over: Partial<Socks5Config> = {}): Promise<Socks5Proxy> {
   const cfg = socks5Schema.parse({ host: '127.0.0.1', port: 0, ...over });
   const p = new Socks5Proxy(cfg, { bus, instance, heartbeatMs: 1000, requestTimeoutMs: 2000, log });
   await p.start();
@@ -188,4 +188,37 @@ test('cluster: the second connection lands on another replica and is forwarded t
   target.end();
   const [t] = await Promise.all([got, back]);
   assert.deepEqual([t.size, t.sha], [file.length, sha(file)]);
+});
+
+test('cluster on a real nats-server: each replica on its own connection, claims in JetStream KV', async (t) => {
+  const nats = await startNatsServer({ jetstream: true });
+  const quiet = { error: () => undefined };
+  const [b1, b2] = [
+    await NatsBus.connect({ url: nats.url, requestTimeoutMs: 5000 }, quiet),
+    await NatsBus.connect({ url: nats.url, requestTimeoutMs: 5000 }, quiet),
+  ];
+  const replicas: Socks5Proxy[] = [];
+  // One hook, in order: the proxies release their claims while the bus is still there.
+  t.after(async () => {
+    for (const r of replicas) await r.close();
+    await Promise.all([b1.close(), b2.close()]);
+    await nats.stop();
+  });
+  const r1 = await proxy(b1, 'n1');
+  const r2 = await proxy(b2, 'n2');
+  replicas.push(r1, r2);
+  const hash = newHash();
+  const target = await dial(r2.port, hash);
+  const requester = await dial(r1.port, hash);
+  assert.deepEqual([r1.stats().forwarded, r2.stats().streams], [1, 1], 'n2 holds the stream, n1 forwards to it');
+  assert.equal(await r1.activate(newHash(), 'alice@example.com'), 'unknown');
+  assert.equal(await r1.activate(hash, 'alice@example.com'), 'activated');
+  const file = randomBytes(1024 * 1024);
+  const got = drain(target);
+  requester.end(file);
+  target.end();
+  const r = await got;
+  assert.deepEqual([r.size, r.sha], [file.length, sha(file)]);
+  const kv = await b1.kv(buckets.socks5);
+  await waitFor(async () => (await kv.get(keys.socks5Stream(hash))) === undefined, { what: 'the claim released on NATS' });
 });

@@ -89,11 +89,15 @@ export class Socks5Proxy {
     this.deps.log.info({ host: this.cfg.host, port: this.boundPort, peer: `${self.host}:${self.port}` }, 'socks5 proxy listening');
   }
 
+  /** Stops listening, closes every stream and releases this replica's claims; a second call does nothing. */
   async close(): Promise<void> {
-    await this.sub?.unsubscribe();
+    const sub = this.sub;
+    const claims = this.claims;
+    this.sub = undefined;
+    await sub?.unsubscribe();
     await this.listener.close();
     this.table.close();
-    await this.claims?.close();
+    await claims?.close();
   }
 
   /**

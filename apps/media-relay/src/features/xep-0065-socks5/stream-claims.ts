@@ -45,7 +45,12 @@ export class StreamClaims {
       if (!(err instanceof KvConflictError)) throw err;
     }
     const entry = await this.kv.get(key);
-    if (entry) return decodeSocks5Claim(entry.value);
+    if (entry) {
+      const holder = decodeSocks5Claim(entry.value);
+      // Ours already (a second connection, or a claim left by this instance before a restart): keep it fresh.
+      if (this.isSelf(holder)) this.held.add(hash);
+      return holder;
+    }
     // Deleted between our create and get: the stream ended; a new one may take the hash.
     await this.kv.put(key, value);
     this.held.add(hash);
