@@ -131,6 +131,7 @@ test('a transfer past maxBytesPerTransfer is cut with a reset, not ended as if c
   const r = await got;
   assert.ok(r.size <= 256 * 1024, `${r.size} bytes passed`);
   assert.equal(r.clean, false, 'the receiver sees a reset, not a FIN');
+  await waitFor(() => p.totals.ended.get('bytes-limit') === 1, { what: 'the stream counted as cut by the byte limit' });
 });
 
 test('maxTransfersPerUser counts a Requester’s activated transfers', async () => {

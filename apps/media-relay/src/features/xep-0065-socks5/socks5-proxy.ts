@@ -44,6 +44,8 @@ export class Socks5Proxy {
   private sub?: BusSubscription;
   private boundPort = 0;
   private forwards = 0;
+  /** Running totals for glider_media_socks5_* (socks5.metrics.ts). */
+  readonly totals = { bytes: 0, refused: 0, ended: new Map<string, number>() };
 
   constructor(
     private readonly cfg: Socks5Config,
@@ -52,6 +54,8 @@ export class Socks5Proxy {
     this.table = new TransferTable(cfg, {
       closed: (hash, why, bytes) => {
         deps.log.debug({ hash, why, bytes }, 'socks5 stream ended');
+        this.totals.bytes += bytes;
+        this.totals.ended.set(why, (this.totals.ended.get(why) ?? 0) + 1);
         void this.claims?.release(hash).catch((err: unknown) => deps.log.warn({ hash, err: String(err) }, 'socks5: releasing a stream claim failed'));
         void this.claims
           ?.removeUserTransfer(hash)
@@ -169,6 +173,7 @@ export class Socks5Proxy {
 
   private refuse(req: ConnectRequest, reason: string, rep: (typeof Rep)[keyof typeof Rep] = Rep.generalFailure): void {
     this.deps.log.debug({ hash: req.hash, reason }, 'socks5 connect refused');
+    this.totals.refused++;
     req.answer(rep);
   }
 
