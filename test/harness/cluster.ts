@@ -25,6 +25,12 @@ export interface ClusterOptions {
   /** Fixed health/metrics ports by process name (`router-1`, `presence-1`, `edge-1`...); free otherwise. */
   httpPorts?: Record<string, number>;
   host?: string;
+  /**
+   * Media-relay processes (apps/media-relay, `media.enabled`), each its own role like a pod of the
+   * operator's `mediaRelay` component; none when absent. `mediaEnv` is added to theirs only.
+   */
+  mediaRelays?: number;
+  mediaEnv?: Record<string, string>;
   /** Every process in its own process group: a terminal's Ctrl-C reaches only the caller, which stops them in order. */
   detached?: boolean;
 }
@@ -113,6 +119,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       });
     }
     await start('presence', 'presence-1', { GLIDER_PRESENCE__ID: 'presence-1' });
+    for (let i = 1; i <= (opts.mediaRelays ?? 0); i++) {
+      await start('media-relay', `media-relay-${i}`, { GLIDER_MEDIA__ID: `media-relay-${i}`, GLIDER_MEDIA__ENABLED: 'true', ...opts.mediaEnv });
+    }
     const edges = [];
     for (let i = 1; i <= (opts.edges ?? 2); i++) {
       const edge = await edgeEnv(opts.host, opts.edgePorts?.[i - 1]);
