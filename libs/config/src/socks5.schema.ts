@@ -16,8 +16,8 @@ export const socks5Schema = z.strictObject({
   port: port.default(7777),
   /**
    * Host announced to clients in the <streamhost/> (XEP-0065 §4): the name or address clients
-   * reach the listener by (a LoadBalancer's, a node's). Empty: `host` when it is a specific
-   * address, else the first domain.
+   * reach the listener by (a LoadBalancer's, a node's). Empty: `media.publicHost`, else `host`
+   * when it is a specific address, else the XMPP domain the client asked about.
    */
   publicHost: z.string().default(''),
   /** Port announced in the <streamhost/>; 0: `port`. */

@@ -40,10 +40,12 @@ export function relay(a: Socket, b: Socket, earlyA: Buffer, earlyB: Buffer, opts
     }
     onEnd(why, bytes);
   };
-  /** Counts bytes; false when the limit is passed (and the relay is then cut). */
+  /** Counts bytes; false when they would pass the limit (the relay is then cut, and they are not sent). */
   const count = (n: number): boolean => {
-    bytes += n;
-    if (bytes <= opts.maxBytes) return true;
+    if (bytes + n <= opts.maxBytes) {
+      bytes += n;
+      return true;
+    }
     finish('bytes-limit');
     return false;
   };
