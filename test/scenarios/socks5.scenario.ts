@@ -140,6 +140,12 @@ export async function socks5RefusalsScenario(d: Deployment, tag: string, ports: 
 
     const [a, b] = [alice.jid, bob.jid];
     assert.equal(await activate(alice, proxy, 'never-connected', b), 'item-not-found', 'unknown stream');
+    assert.equal(await activate(alice, proxy, 's1', 'not a@valid@jid'), 'jid-malformed');
+    const noSid = await alice.iq(xml('iq', { type: 'set', to: proxy }, xml('query', { xmlns: BS }, xml('activate', {}, b)))).then(
+      () => 'result',
+      (e: unknown) => condition(e),
+    );
+    assert.equal(noSid, 'bad-request', 'an activation without sid');
     const h1 = hashOf('s1', a, b);
     const t1 = await socks5(at(0), h1);
     open.push(t1.socket);
