@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { relay, type RelayEnd } from './relay.js';
 
 /** Two client sockets and the server-side sockets the relay gets, as the proxy has them. */
-async function pairOfConnections(): Promise<{ clients: [Socket, Socket]; server: [Socket, Socket]; close(): void }> {
+async function pairOfConnections(): Promise<{ clients: [Socket, Socket]; server: [Socket, Socket]; close: () => void }> {
   const accepted: Socket[] = [];
   const srv = createServer({ allowHalfOpen: true }, (s) => accepted.push(s));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
