@@ -31,7 +31,7 @@ export const socks5Feature: FeatureDefinition<MediaContext> = {
       log,
     });
     await proxy.start();
-    const unregisterMetrics = registerSocks5Metrics(proxy, ctx.instanceId);
+    const unregisterMetrics = registerSocks5Metrics(proxy);
     const component = ctx.components.add({ label: 'proxy', identity: IDENTITY, discoFeatures: [NS.bytestreams] });
     const local = (req: MediaIqRequest) => ctx.config.domains.includes(req.from.domain);
 

@@ -1,10 +1,12 @@
 import { meter } from '#libs/telemetry';
 import type { Socks5Proxy } from './socks5-proxy.js';
 
-/** glider_media_socks5_* instruments, read from the proxy at collection time. */
-export function registerSocks5Metrics(proxy: Socks5Proxy, instance: string): () => void {
+/**
+ * glider_media_socks5_* instruments, read from the proxy at collection time. No instance label:
+ * Prometheus's `pod` says which replica (docs/observability.md).
+ */
+export function registerSocks5Metrics(proxy: Socks5Proxy): () => void {
   const m = meter('glider-media');
-  const attrs = { media: instance };
   const streams = m.createObservableGauge('glider_media_socks5_streams', { description: 'SOCKS5 streams this replica holds (pending or relaying)' });
   const relaying = m.createObservableGauge('glider_media_socks5_relaying', { description: 'SOCKS5 streams activated and relaying (XEP-0065 §6.3.5)' });
   const forwarded = m.createObservableGauge('glider_media_socks5_forwarded', {
@@ -23,12 +25,12 @@ export function registerSocks5Metrics(proxy: Socks5Proxy, instance: string): () 
   const all = [streams, relaying, forwarded, bytes, ended, refused];
   const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
     const s = proxy.stats();
-    r.observe(streams, s.streams, attrs);
-    r.observe(relaying, s.relaying, attrs);
-    r.observe(forwarded, s.forwarded, attrs);
-    r.observe(bytes, proxy.totals.bytes, attrs);
-    r.observe(refused, proxy.totals.refused, attrs);
-    for (const [why, n] of proxy.totals.ended) r.observe(ended, n, { ...attrs, why });
+    r.observe(streams, s.streams);
+    r.observe(relaying, s.relaying);
+    r.observe(forwarded, s.forwarded);
+    r.observe(bytes, proxy.totals.bytes);
+    r.observe(refused, proxy.totals.refused);
+    for (const [why, n] of proxy.totals.ended) r.observe(ended, n, { why });
   };
   m.addBatchObservableCallback(callback, all);
   return () => m.removeBatchObservableCallback(callback, all);
