@@ -12,7 +12,7 @@ export function registerSocks5Metrics(proxy: Socks5Proxy): () => void {
   const forwarded = m.createObservableGauge('glider_media_socks5_forwarded', {
     description: 'Connections this replica forwards to the replica holding their stream',
   });
-  const bytes = m.createObservableCounter('glider_media_socks5_bytes_total', {
+  const bytes = m.createObservableCounter('glider_media_socks5_relayed_bytes_total', {
     description: 'Bytes relayed by ended SOCKS5 streams, both directions',
     unit: 'By',
   });
