@@ -129,7 +129,11 @@ export class Socks5Proxy {
     if (!this.table.has(hash)) return 'unknown';
     if ((await claims.userTransfers(requester)) >= this.cfg.maxTransfersPerUser) return 'user-limit';
     const r = this.table.activate(hash);
-    if (r === 'activated') await claims.addUserTransfer(requester, hash);
+    // Relaying has started: a failure to count it for the per-user limit must not turn into an error answer.
+    if (r === 'activated')
+      await claims
+        .addUserTransfer(requester, hash)
+        .catch((err: unknown) => this.deps.log.warn({ hash, err: String(err) }, 'socks5: counting a user transfer failed'));
     return r;
   }
 
