@@ -116,9 +116,10 @@ async function activate(c: TestClient, proxy: string, sid: string, target: strin
  * Through the whole server with xmpp.js and raw SOCKS5 sockets: discovery, the streamhost, then
  * every refusal — an unknown stream, activation before both sides connected, activation by a
  * stranger, a third connection, the per-user and per-replica limits, the byte limit. `ports` are
- * the media-relay replicas' SOCKS5 ports: with two, each stream's connections are spread over both.
+ * the media-relay replicas' SOCKS5 ports: with two, each stream's connections are spread over both;
+ * `announcedPort` is what the streamhost query must answer (the replica's, or the Service's).
  */
-export async function socks5RefusalsScenario(d: Deployment, tag: string, ports: number[]): Promise<void> {
+export async function socks5RefusalsScenario(d: Deployment, tag: string, ports: number[], announcedPort = ports[0]!): Promise<void> {
   trustCertificate(d.certPem());
   const proxy = `proxy.${d.domain}`;
   const names = ['alice', 'bob', 'mallory'].map((n) => `${n}-s5-${tag}`);
@@ -136,7 +137,7 @@ export async function socks5RefusalsScenario(d: Deployment, tag: string, ports: 
     const sh = (await alice.iq(xml('iq', { type: 'get', to: proxy }, xml('query', { xmlns: BS })))).getChild('query')!.getChild('streamhost')!;
     assert.equal(sh.attrs.jid, proxy);
     assert.equal(sh.attrs.host, '127.0.0.1');
-    assert.ok(ports.includes(Number(sh.attrs.port)), `announced port ${sh.attrs.port} is a replica's`);
+    assert.equal(sh.attrs.port, String(announcedPort), 'media.socks5.publicPort');
 
     const [a, b] = [alice.jid, bob.jid];
     assert.equal(await activate(alice, proxy, 'never-connected', b), 'item-not-found', 'unknown stream');
