@@ -10,6 +10,8 @@ export interface ListenPort {
 
 /** Roles whose process runs the edge's listeners (the edge app itself, and standalone). */
 const EDGE_ROLES = new Set(['edge', 'standalone']);
+/** Roles whose process runs media-relay's listeners when `media.enabled`. */
+const MEDIA_ROLES = new Set(['media-relay', 'standalone']);
 
 /**
  * Every port a role's process will listen on, from its config: the health/metrics port always, the
@@ -25,6 +27,10 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
     add('edge.directTlsPort', e.host, e.directTlsPort);
     add('edge.wssPort', e.host, e.wssPort);
     if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
+  }
+  if (MEDIA_ROLES.has(role) && config.media.enabled) {
+    const m = config.media;
+    if (m.socks5.enabled) add('media.socks5.port', m.socks5.host, m.socks5.port);
   }
   if (opts.admin) add('admin.grpcPort', config.admin.host, config.admin.grpcPort);
   add('http.port', config.http.host, config.http.port);
