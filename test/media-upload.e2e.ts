@@ -1,7 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '#libs/testing';
+import { goSendxmpp } from './harness/external-clients.js';
 import { addUser } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, trustCertificate, xml, type TestClient, type XmppElement } from './harness/xmpp-client.js';
@@ -70,6 +74,35 @@ describe('media-relay in standalone: upload.<domain> (XEP-0363 discovery)', () =
     assert.equal(got.headers.get('content-type'), 'image/jpeg');
     assert.equal(sha256(Buffer.from(await got.arrayBuffer())), sha256(data));
     assert.equal((await fetch(put, { method: 'PUT', body: data, headers: { 'Content-Type': 'image/jpeg' } })).status, 409, 'a slot is used once');
+  });
+
+  it("go-sendxmpp's upload option (-h) sends a file an xmpp.js user downloads intact", async () => {
+    await addUser(`gus@${d.domain}`, 'gus-password', d.adminPort);
+    await c.send(xml('presence')); // available: go-sendxmpp's message to the bare JID comes here, not to offline storage
+    const dir = mkdtempSync(join(tmpdir(), 'go-sendxmpp-upload-'));
+    const file = join(dir, 'report.bin');
+    const data = randomBytes(1024 * 1024 + 3);
+    writeFileSync(file, data);
+    const e = d.edges[0]!;
+    const r = await goSendxmpp({
+      jid: `gus@${d.domain}`,
+      password: 'gus-password',
+      host: e.host,
+      port: e.c2sPort,
+      directTls: false,
+      certPem: d.certPem(),
+      certDir: dir,
+      to: c.jid.split('/')[0]!,
+      body: '',
+      httpUpload: file,
+    });
+    assert.equal(r.code, 0, `go-sendxmpp failed:\n${r.stdout}\n${r.stderr}`);
+    const msg = await c.waitFor('the upload URL from go-sendxmpp', (s) => s.is('message') && s.attrs.from?.startsWith('gus@') === true);
+    const url = msg.getChild('x', 'jabber:x:oob')?.getChildText('url') ?? msg.getChildText('body')!;
+    assert.match(url, /^https:\/\/localhost:\d+\/upload\/.+\/report\.bin$/);
+    const got = await fetch(url);
+    assert.equal(got.status, 200);
+    assert.equal(sha256(Buffer.from(await got.arrayBuffer())), sha256(data));
   });
 
   it('refuses a slot for a file larger than media.upload.maxFileBytes with file-too-large', async () => {
