@@ -116,7 +116,7 @@ function prune(dir) {
   return removed;
 }
 
-/** /app/node_modules with production dependencies only, installed once per lock file. */
+/** A staged tree holding /app/node_modules with production dependencies only, installed once per lock file. */
 export function prodDependencies(cacheRoot) {
   const lock = readFileSync(join(root, 'package-lock.json'));
   const key = createHash('sha256')
@@ -125,18 +125,20 @@ export function prodDependencies(cacheRoot) {
     .digest('hex')
     .slice(0, 16);
   const dir = join(cacheRoot, `deps-${key}`);
-  if (existsSync(join(dir, '.complete'))) return dir;
+  const tree = join(dir, 'rootfs');
+  const app = join(tree, 'app');
+  if (existsSync(join(dir, 'complete'))) return tree;
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'app'), { recursive: true });
-  copyFileSync(join(root, 'package.json'), join(dir, 'app/package.json'));
-  copyFileSync(join(root, 'package-lock.json'), join(dir, 'app/package-lock.json'));
-  run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: join(dir, 'app'), stdio: ['ignore', 'inherit', 'inherit'] });
-  rmSync(join(dir, 'app/package.json'));
-  rmSync(join(dir, 'app/package-lock.json'));
-  rmSync(join(dir, 'app/node_modules/.package-lock.json'), { force: true });
-  prune(join(dir, 'app/node_modules'));
-  writeFileSync(join(dir, '.complete'), key);
-  return dir;
+  mkdirSync(app, { recursive: true });
+  copyFileSync(join(root, 'package.json'), join(app, 'package.json'));
+  copyFileSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
+  run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, stdio: ['ignore', 'inherit', 'inherit'] });
+  rmSync(join(app, 'package.json'));
+  rmSync(join(app, 'package-lock.json'));
+  rmSync(join(app, 'node_modules/.package-lock.json'), { force: true });
+  prune(join(app, 'node_modules'));
+  writeFileSync(join(dir, 'complete'), key);
+  return tree;
 }
 
 /**
