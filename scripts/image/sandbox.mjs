@@ -114,17 +114,21 @@ export async function run(rootfs, config, { ns, args, env = {}, binds = {}, volu
     gid,
     /** Like `kubectl exec`: a command in the running container's namespaces, root, directory and user. */
     exec(cmd, { input, env: execEnv = {} } = {}) {
-      return execFileSync(
-        which('nsenter'),
-        ['--target', String(pid), '--mount', '--net', '--pid', '--root', '--wd', '--setuid', uid, '--setgid', gid, '--', ...cmd],
-        {
-          encoding: 'utf8',
-          input,
-          env: { ...childEnv, ...env, ...execEnv },
-          timeout: 30_000,
-          stdio: ['pipe', 'pipe', 'pipe'],
-        },
-      );
+      try {
+        return execFileSync(
+          which('nsenter'),
+          ['--target', String(pid), '--mount', '--net', '--pid', '--root', '--wd', '--setuid', uid, '--setgid', gid, '--', ...cmd],
+          {
+            encoding: 'utf8',
+            input,
+            env: { ...childEnv, ...env, ...execEnv },
+            timeout: 30_000,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        );
+      } catch (e) {
+        throw new Error(`exec ${cmd.join(' ')}: ${e.status === null ? `killed (${e.signal})` : `exit ${e.status}`}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+      }
     },
     /** A file of the running container, as the host sees it. */
     file: (path) => readFileSync(`/proc/${pid}/root${path}`, 'utf8'),

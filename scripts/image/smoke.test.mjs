@@ -1,13 +1,15 @@
 // npm run image:smoke (CI, after npm run image): each image archive, unpacked and run as Kubernetes
 // would run it (sandbox.mjs: its entrypoint, user and working directory, read-only root, in its own
 // network, mount and PID namespaces), does its job:
-//   app       standalone serves a real XMPP login on 5222 (STARTTLS verified against the certificate
-//             it made, an account made by the image's own gliderctl like `kubectl exec`, ping and a
-//             message to itself), /healthz/ready answers 200, SIGTERM ends it with 0;
+//   app       standalone, with a certificate from a cluster CA mounted as the operator mounts its
+//             Secret, serves a real XMPP login on 5222 (STARTTLS verified for the domain, an account
+//             made by the image's own gliderctl like `kubectl exec`, ping and a message to itself),
+//             /healthz/ready answers 200, the chart's `helm test` script passes in it (gliderctl over
+//             the admin API with TLS and the token, direct TLS login, message, ping), SIGTERM ends it with 0;
 //   operator  --help prints its usage, and against an API server it reports ready on 8081 and
 //             deploys the app image that `npm run image` built (the default repository and tag).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -99,6 +101,7 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
   describe('app image', () => {
     let image, config, rootfs, ns, ctr, out;
     const domain = 'smoke.example';
+    const adminName = 'smoke-admin.glider.svc';
     before(async () => {
       image = images().app;
       config = checkConfig(image, { ports: ['5222/tcp', '5223/tcp', '9090/tcp'] });
@@ -106,11 +109,34 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
       unpack(image.file, rootfs);
       ns = netns();
       cleanups.push(ns.remove);
-      writeFileSync(join(work, 'config.yaml'), `domains: [${domain}]\ndataDir: /app/data\nhttp:\n  host: 0.0.0.0\n`);
+      // The layout of the operator's TLS Secret (tls.crt, tls.key, ca.crt), from the operator's own PKI.
+      const { createCa, issueServerCertificate } = await import(join(root, 'dist/operator/src/tls/pki.js'));
+      const now = new Date();
+      const ca = await createCa('Glider smoke CA', now, 86_400_000);
+      const server = await issueServerCertificate(ca, [domain, adminName], now, 86_400_000);
+      mkdirSync(join(work, 'tls'));
+      writeFileSync(join(work, 'tls/tls.crt'), server.certPem);
+      writeFileSync(join(work, 'tls/tls.key'), server.keyPem);
+      writeFileSync(join(work, 'tls/ca.crt'), ca.certPem);
+      writeFileSync(
+        join(work, 'config.yaml'),
+        [
+          `domains: [${domain}]`,
+          'dataDir: /app/data',
+          'tls: { certFile: /etc/glider/tls/tls.crt, keyFile: /etc/glider/tls/tls.key }',
+          'admin: { tls: true, caFile: /etc/glider/tls/ca.crt, tlsServerName: ' + adminName + ' }',
+          'http: { host: 0.0.0.0 }',
+          '',
+        ].join('\n'),
+      );
       ctr = await run(rootfs, config, {
         ns,
         env: { GLIDER_CONFIG: '/etc/glider/config.yaml' },
-        binds: { [join(work, 'config.yaml')]: '/etc/glider/config.yaml' },
+        binds: {
+          [join(work, 'config.yaml')]: '/etc/glider/config.yaml',
+          [join(work, 'tls')]: '/etc/glider/tls',
+          [join(root, 'charts/glider/files')]: '/probe',
+        },
         volumes: ['/app/data'],
       });
       cleanups.push(() => process.kill(ctr.pid, 'SIGKILL'));
@@ -125,9 +151,7 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
     });
 
     it('logs in over STARTTLS on 5222 with an account made by the image’s gliderctl, pings, and gets its own message', async () => {
-      const [, certFile] = await out.wait(/"certFile":"([^"]+)"/);
-      const ca = join(work, 'server.crt');
-      writeFileSync(ca, ctr.file(certFile));
+      const ca = join(work, 'tls/ca.crt');
       const jid = `smoke@${domain}`;
       const password = `pw-${process.pid}-${Date.now()}`;
       const added = ctr.exec(['/usr/local/bin/node', 'dist/apps/gliderctl/src/main.js', 'user', 'add', jid], {
@@ -141,6 +165,46 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
       assert.ok(login.ok, JSON.stringify(login));
       assert.deepEqual({ tls: login.tls, ping: login.ping, message: login.message }, { tls: true, ping: 'result', message: true });
       assert.match(login.jid, /^smoke@smoke\.example\/smoke/);
+    });
+
+    it('passes the chart’s helm test script (files/helm-test.mjs) run in it, as the test pod runs it', () => {
+      const log = ctr.exec(['/usr/local/bin/node', '/probe/helm-test.mjs'], {
+        env: {
+          ADMIN_SERVER: '127.0.0.1:5582',
+          ADMIN_TLS_SERVER_NAME: adminName,
+          TOKEN_FILE: '/app/data/admin-token',
+          CA_FILE: '/etc/glider/tls/ca.crt',
+          XMPP_HOST: '127.0.0.1',
+          XMPP_DOMAIN: domain,
+          TEST_TIMEOUT_SECONDS: '30',
+        },
+      });
+      assert.match(log, /created helm-test-[0-9a-f]+@smoke\.example through the admin API/);
+      assert.match(log, /direct TLS to 127\.0\.0\.1:5223, certificate valid for smoke\.example/);
+      assert.match(log, /logged in as helm-test-[0-9a-f]+@smoke\.example \(SCRAM-SHA-256\)/);
+      assert.match(log, /message to helm-test-[0-9a-f]+@smoke\.example\/helm-test delivered back/);
+      assert.match(log, /helm test passed/);
+      const jid = /created (\S+) through/.exec(log)[1];
+      assert.match(log, new RegExp(`deleted ${jid.replaceAll('.', '\\.')}`));
+      // It can fail: with a token that is not the admin token, no account, exit 1 naming the call.
+      assert.throws(
+        () =>
+          ctr.exec(['/usr/local/bin/node', '/probe/helm-test.mjs'], {
+            env: {
+              ADMIN_SERVER: '127.0.0.1:5582',
+              ADMIN_TLS_SERVER_NAME: adminName,
+              TOKEN_FILE: '/etc/glider/config.yaml',
+              CA_FILE: '/etc/glider/tls/ca.crt',
+              XMPP_HOST: '127.0.0.1',
+              XMPP_DOMAIN: domain,
+            },
+          }),
+        /exit 1[\s\S]*FAIL: gliderctl user add helm-test-[0-9a-f]+@smoke\.example against 127\.0\.0\.1:5582/,
+      );
+      const left = ctr.exec(['/usr/local/bin/node', 'dist/apps/gliderctl/src/main.js', 'user', 'list', domain], {
+        env: { GLIDER_CONFIG: '/etc/glider/config.yaml' },
+      });
+      assert.doesNotMatch(left, /helm-test-/, 'the test account is gone');
     });
 
     it('stops on SIGTERM with exit code 0, as on a pod deletion', async () => {
