@@ -119,11 +119,10 @@ function prune(dir) {
 /** A staged tree holding /app/node_modules with production dependencies only, installed once per lock file. */
 export function prodDependencies(cacheRoot) {
   const lock = readFileSync(join(root, 'package-lock.json'));
-  const key = createHash('sha256')
-    .update(lock)
-    .update(readFileSync(join(root, 'package.json')))
-    .digest('hex')
-    .slice(0, 16);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  // Keyed by what decides the install: the lock file and the dependency fields (not the scripts).
+  const deps = JSON.stringify([pkg.dependencies, pkg.optionalDependencies, pkg.overrides]);
+  const key = createHash('sha256').update(lock).update(deps).digest('hex').slice(0, 16);
   const dir = join(cacheRoot, `deps-${key}`);
   const tree = join(dir, 'rootfs');
   const app = join(tree, 'app');
