@@ -29,10 +29,19 @@ const helm = () => process.env.HELM || run('sh', ['-c', 'command -v helm || echo
 
 if (command === 'check') {
   if (!arg) fail('usage: check TAG');
-  const want = { tag: arg.replace(/^v/, ''), 'package.json version': version, 'Chart.yaml version': chartField('version'), 'Chart.yaml appVersion': chartField('appVersion') };
+  const want = {
+    tag: arg.replace(/^v/, ''),
+    'package.json version': version,
+    'Chart.yaml version': chartField('version'),
+    'Chart.yaml appVersion': chartField('appVersion'),
+  };
   const distinct = new Set(Object.values(want));
   if (!arg.startsWith('v') || distinct.size !== 1)
-    fail(`the tag and the versions must agree (v<version>): ${Object.entries(want).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    fail(
+      `the tag and the versions must agree (v<version>): ${Object.entries(want)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   console.log(`v${version}: package.json, Chart.yaml and the tag agree`);
 } else if (command === 'push') {
   const images = JSON.parse(readFileSync(join(root, 'dist/images/images.json'), 'utf8'));

@@ -127,7 +127,9 @@ export function prodDependencies(cacheRoot) {
   const tree = join(dir, 'rootfs');
   const app = join(tree, 'app');
   if (existsSync(join(dir, 'complete'))) return tree;
-  rmSync(dir, { recursive: true, force: true });
+  // One cache entry at a time: the trees of older lock files go.
+  if (existsSync(cacheRoot))
+    for (const old of readdirSync(cacheRoot)) if (old.startsWith('deps-')) rmSync(join(cacheRoot, old), { recursive: true, force: true });
   mkdirSync(app, { recursive: true });
   copyFileSync(join(root, 'package.json'), join(app, 'package.json'));
   copyFileSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
