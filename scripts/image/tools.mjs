@@ -33,7 +33,7 @@ export function ociPack() {
   for (const f of ['go.mod', 'go.sum', 'main.go']) h.update(readFileSync(join(packSrc, f)));
   const dir = join(root, `.ci/.tools/oci-pack-${ggcrVersion()}-${h.digest('hex').slice(0, 12)}`);
   const bin = join(dir, 'oci-pack');
-  if (!existsSync(bin)) go(['build', '-trimpath', '-o', bin, '.'], { cwd: packSrc, env: { ...process.env, CGO_ENABLED: '0' } });
+  if (!existsSync(bin)) go(['build', '-trimpath', '-buildvcs=false', '-o', bin, '.'], { cwd: packSrc, env: { ...process.env, CGO_ENABLED: '0' } });
   return bin;
 }
 

@@ -122,4 +122,26 @@ describe('pod settings per component and the apps ServiceAccount, against the AP
     await refused('toomany', { components: { presence: { podAnnotations: many } } }, /podAnnotations/);
     assert.equal(k.list('xmppclusters', 'glider.im/v1alpha1').filter((x) => x.metadata.namespace === NS && x.metadata.name.startsWith('bad')).length, 0);
   });
+
+  it('a pod label or annotation key Kubernetes would refuse is reported as InvalidPodSettings, and nothing is rolled out', async () => {
+    await k.request(
+      'POST',
+      clustersPath,
+      sampleCluster('keys', { components: { edge: { podLabels: { 'bad key': 'x' }, podAnnotations: { 'Example.COM/x': 'y' } } } }),
+    );
+    const c = await waitFor('InvalidPodSettings', () =>
+      k.cluster('keys')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.reason === 'InvalidPodSettings'),
+    );
+    assert.match(c.message, /components\.edge\.podLabels: "bad key" is not a valid key/);
+    assert.equal(k.get('deployments', 'keys-edge', 'apps/v1'), undefined, 'blocked: no Deployment the API server would refuse');
+    // Fixed: the cluster converges.
+    await k.request(
+      'PATCH',
+      path('keys'),
+      { spec: { components: { edge: { podLabels: { 'bad key': null, tier: 'x' }, podAnnotations: null } } } },
+      'application/merge-patch+json',
+    );
+    const d = await waitFor('Deployment keys-edge', () => k.get('deployments', 'keys-edge', 'apps/v1'));
+    assert.equal(d.spec.template.metadata.labels.tier, 'x');
+  });
 });
