@@ -7,7 +7,7 @@
 // org.opencontainers.image.source label, e.g. the repository URL), SOURCE_DATE_EPOCH (default: the
 // last commit's time). Usage: node scripts/image/build.mjs [app|operator]...
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OWNED, UID, layerTar, prodDependencies, stageApp, stageBase } from './rootfs.mjs';
 import { ociPack, root } from './tools.mjs';
@@ -25,14 +25,19 @@ const git = (...args) => {
 const epoch = process.env.SOURCE_DATE_EPOCH || git('log', '-1', '--format=%ct') || '0';
 const revision = git('rev-parse', 'HEAD');
 
+// Every app with an entry point: one that lands (apps/<app>/src/main.ts) is in the image.
+const APPS = readdirSync(join(root, 'apps'))
+  .filter((a) => existsSync(join(root, 'apps', a, 'src/main.ts')))
+  .sort();
+
 /** The images: what each runs, serves and contains. */
 export const IMAGES = {
   app: {
     file: `glider-${tag}.oci.tar`,
     ref: `${registry}/glider:${tag}`,
     title: 'Glider',
-    description: 'Glider XMPP server: every app (edge, router, presence, standalone, gliderctl); the operator picks one with the command',
-    entries: ['edge', 'router', 'presence', 'standalone', 'gliderctl'].map((a) => `apps/${a}/src/main.js`),
+    description: `Glider XMPP server: every app (${APPS.join(', ')}); the operator picks one with the command`,
+    entries: APPS.map((a) => `apps/${a}/src/main.js`),
     // `docker run IMAGE` starts standalone; the operator's pods run `node dist/apps/<app>/src/main.js`.
     entrypoint: ['/usr/local/bin/node'],
     cmd: ['dist/apps/standalone/src/main.js'],
@@ -101,5 +106,10 @@ if (bad.length > 0) {
   process.exit(2);
 }
 const built = (asked.length > 0 ? asked : Object.keys(IMAGES)).map(build);
-// What was built, for the smoke test and the release workflow (push).
-writeFileSync(join(outDir, 'images.json'), `${JSON.stringify(built, null, 2)}\n`);
+// What was built, for the smoke test and the release workflow (push); building one image keeps the
+// other's entry when its archive (same tag) is still there.
+const index = join(outDir, 'images.json');
+const earlier = existsSync(index) ? JSON.parse(readFileSync(index, 'utf8')) : [];
+const kept = earlier.filter((e) => !built.some((b) => b.which === e.which) && IMAGES[e.which]?.ref === e.ref && existsSync(e.file));
+const all = [...kept, ...built].sort((a, b) => Object.keys(IMAGES).indexOf(a.which) - Object.keys(IMAGES).indexOf(b.which));
+writeFileSync(index, `${JSON.stringify(all, null, 2)}\n`);
