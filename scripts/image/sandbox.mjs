@@ -112,8 +112,11 @@ export async function run(rootfs, config, { ns, args, env = {}, binds = {}, volu
     exited,
     uid,
     gid,
-    /** Like `kubectl exec`: a command in the running container's namespaces, root, directory and user. */
-    exec(cmd, { input, env: execEnv = {} } = {}) {
+    /**
+     * Like `kubectl exec`: a command in the running container's namespaces, root, directory and user,
+     * with the image's env and this container's (or, with imageEnvOnly, the image's alone).
+     */
+    exec(cmd, { input, env: execEnv = {}, imageEnvOnly = false } = {}) {
       try {
         return execFileSync(
           which('nsenter'),
@@ -121,7 +124,8 @@ export async function run(rootfs, config, { ns, args, env = {}, binds = {}, volu
           {
             encoding: 'utf8',
             input,
-            env: { ...childEnv, ...env, ...execEnv },
+            // imageEnvOnly: as another pod of the same image would run it, without this one's env.
+            env: { ...childEnv, ...(imageEnvOnly ? {} : env), ...execEnv },
             timeout: 30_000,
             stdio: ['pipe', 'pipe', 'pipe'],
           },

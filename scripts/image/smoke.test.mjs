@@ -169,6 +169,7 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
 
     it('passes the chart’s helm test script (files/helm-test.mjs) run in it, as the test pod runs it', () => {
       const log = ctr.exec(['/usr/local/bin/node', '/probe/helm-test.mjs'], {
+        imageEnvOnly: true,
         env: {
           ADMIN_SERVER: '127.0.0.1:5582',
           ADMIN_TLS_SERVER_NAME: adminName,
@@ -190,6 +191,7 @@ describe('image smoke test', { skip, timeout: 150_000 }, () => {
       assert.throws(
         () =>
           ctr.exec(['/usr/local/bin/node', '/probe/helm-test.mjs'], {
+            imageEnvOnly: true,
             env: {
               ADMIN_SERVER: '127.0.0.1:5582',
               ADMIN_TLS_SERVER_NAME: adminName,
