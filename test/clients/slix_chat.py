@@ -2,7 +2,8 @@
 """A real slixmpp client for Glider's end-to-end suite.
 
 Logs in (STARTTLS, or direct TLS with --direct-tls), sends initial presence, optionally sends one
-message, optionally waits for one message, prints a JSON line with what happened, and exits 0 on
+message, optionally waits for one message (with --carbons: XEP-0280 enabled before sending, and the
+awaited message may arrive as a received or sent carbon), prints a JSON line with what happened, and exits 0 on
 success, 1 on failure or timeout.
 """
 import argparse
@@ -21,6 +22,10 @@ class Chat(slixmpp.ClientXMPP):
         self.ca_certs = args.ca
         self.add_event_handler("session_start", self.start)
         self.add_event_handler("message", self.on_message)
+        if args.carbons:
+            self.register_plugin("xep_0280")
+            self.add_event_handler("carbon_received", lambda m: self.on_carbon("received", m["carbon_received"]))
+            self.add_event_handler("carbon_sent", lambda m: self.on_carbon("sent", m["carbon_sent"]))
         # failed_auth fires per mechanism (slixmpp then tries the next one); no_auth when none is left.
         self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
 
@@ -32,6 +37,8 @@ class Chat(slixmpp.ClientXMPP):
         self.result["bound"] = str(self.boundjid)
         self.send_presence()
         await self.get_roster()
+        if self.args.carbons:
+            await self.plugin["xep_0280"].enable()
         if self.args.send_to:
             self.send_message(mto=self.args.send_to, mbody=self.args.send_body, mtype="chat")
         if not self.args.expect_body:
@@ -42,6 +49,12 @@ class Chat(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if msg["type"] in ("chat", "normal") and msg["body"] == self.args.expect_body:
             self.result["received"] = {"from": str(msg["from"]), "body": msg["body"]}
+            self.result["ok"] = True
+            self.disconnect()
+
+    def on_carbon(self, direction, inner):
+        if inner["body"] == self.args.expect_body:
+            self.result["received"] = {"carbon": direction, "from": str(inner["from"]), "to": str(inner["to"]), "body": inner["body"]}
             self.result["ok"] = True
             self.disconnect()
 
@@ -57,6 +70,7 @@ def main():
     p.add_argument("--send-to")
     p.add_argument("--send-body", default="hello from slixmpp")
     p.add_argument("--expect-body")
+    p.add_argument("--carbons", action="store_true")
     p.add_argument("--timeout", type=float, default=20)
     args = p.parse_args()
     xmpp = Chat(args)
