@@ -54,6 +54,16 @@ export const authFailuresSchema = z.strictObject({
   logIntervalMs: ms.min(1).default(60_000),
 });
 
+/** XEP-0352 client state indication: what an inactive client's stream holds back (apps/edge xep-0352-csi). */
+export const csiSchema = z.strictObject({
+  /** Offer <csi/> and hold unimportant stanzas while the client says it is inactive. */
+  enabled: z.boolean().default(true),
+  /** Held stanzas per stream; one more flushes them all (in order) and holding starts again. */
+  maxHeldStanzas: z.number().int().min(1).default(256),
+  /** Held bytes per stream (serialised); past it everything held is flushed. */
+  maxHeldBytes: bytes.default(256 * 1024),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -95,6 +105,7 @@ export const edgeSchema = z.strictObject({
   drainTimeoutMs: ms.default(30_000),
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
+  csi: csiSchema.default(csiSchema.parse({})),
 });
 
 export const tlsSchema = z.strictObject({

@@ -81,6 +81,13 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
     return this.el;
   }
 
+  /** Its size in bytes: a delivery's as it came (no parsing), an element's serialised. */
+  get size(): number {
+    const raw = this.raw;
+    if (raw !== undefined) return typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+    return Buffer.byteLength(this.el!.toString());
+  }
+
   replace(el: Element): void {
     this.el = el;
     this.raw = undefined;
