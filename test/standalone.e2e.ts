@@ -8,6 +8,7 @@ import { startStandalone, type Deployment } from './harness/standalone.js';
 import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
 import { carbonsScenario } from './scenarios/carbons.scenario.js';
+import { csiScenario } from './scenarios/csi.scenario.js';
 
 describe('standalone: one process, embedded bus and storage', () => {
   let d: Deployment;
@@ -28,6 +29,10 @@ describe('standalone: one process, embedded bus and storage', () => {
 
   it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp', async () => {
     await carbonsScenario(d, 's');
+  });
+
+  it('XEP-0352 CSI: an inactive xmpp.js client gets presence and chat states held until a message with a body, then <active/>', async () => {
+    await csiScenario(d, 's');
   });
 
   it('gliderctl manages accounts and names what is wrong', async () => {
