@@ -58,6 +58,8 @@ export const buckets = {
   presence: 'glider_presence',
   /** Members and partition claims of media-relay's PartitionedConsumer (apps/media-relay). */
   media: 'glider_media',
+  /** Keys every media-relay replica shares (the XEP-0363 slot signing key). */
+  mediaKeys: 'glider_media_keys',
   /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
   services: 'glider_services',
   /** media-relay's SOCKS5 streams (who holds each) and running transfers per user; entries live 3 heartbeats. */

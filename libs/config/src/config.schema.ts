@@ -196,6 +196,8 @@ export const mediaUploadSchema = z.strictObject({
   fileTtlMs: ms.default(30 * 24 * 3_600_000),
   /** How often expired files are swept. */
   sweepIntervalMs: ms.min(1000).default(3_600_000),
+  /** Longer file names are cut (UTF-8 bytes), keeping whole characters. */
+  maxFilenameBytes: z.number().int().min(16).max(1024).default(255),
   /** A PUT that sends no bytes for this long is aborted (slowloris). */
   idleTimeoutMs: ms.min(100).default(30_000),
   /** Origins allowed by CORS (web clients); '*' = any. */
