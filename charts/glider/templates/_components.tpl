@@ -14,6 +14,13 @@
 {{- define "glider.internalServices" -}}
 the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and the admin token))
 {{- end }}
+{{/* Each port by the libs/config key whose listener serves it. */}}
+{{- define "glider.port.edge.c2sPort" -}}5222{{- end }}
+{{- define "glider.port.edge.directTlsPort" -}}5223{{- end }}
+{{- define "glider.port.edge.wsPort" -}}5280{{- end }}
+{{- define "glider.port.edge.wssPort" -}}5443{{- end }}
+{{- define "glider.port.admin.grpcPort" -}}5582{{- end }}
+{{- define "glider.port.media.upload.port" -}}5281{{- end }}
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { socks5Schema } from './socks5.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -212,7 +213,7 @@ export const mediaSchema = z.strictObject({
   /** The name clients reach media-relay under (upload URLs, SOCKS5 and TURN hosts); default: the XMPP domain. */
   publicHost: z.string().min(1).optional(),
   upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
-  // socks5: media-socks5 adds media.socks5.* here
+  socks5: socks5Schema.default(socks5Schema.parse({})),
   // turn: turn-server adds media.turn.* here
 });
 

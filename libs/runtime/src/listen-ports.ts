@@ -29,9 +29,10 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
     if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
   }
   if (MEDIA_ROLES.has(role) && config.media.enabled) {
-    const u = config.media.upload;
-    if (u.enabled) add('media.upload.port', u.host, u.port);
-    // media.socks5 / media.turn listeners: added here by their features' branches
+    const m = config.media;
+    if (m.upload.enabled) add('media.upload.port', m.upload.host, m.upload.port);
+    if (m.socks5.enabled) add('media.socks5.port', m.socks5.host, m.socks5.port);
+    // media.turn listeners: added here by their feature's branch
   }
   if (opts.admin) add('admin.grpcPort', config.admin.host, config.admin.grpcPort);
   add('http.port', config.http.host, config.http.port);
