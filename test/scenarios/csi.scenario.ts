@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { slixmpp } from '../harness/external-clients.js';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient, type XmppElement } from '../harness/xmpp-client.js';
@@ -9,6 +13,8 @@ const CSI = 'urn:xmpp:csi:0';
  * XEP-0352 with xmpp.js: alice's phone says it is inactive; bob's presence changes and chat state
  * are held for it (its pc, active, sees them at once), collapsed to bob's latest presence, and
  * written — in order — as soon as bob's message with a body comes. Then <active/> flushes at once.
+ * slixmpp's xep_0352 plugin (which sends <inactive/> only when the server offered <csi/>) sees the
+ * same: bob's superseded presence never arrives, his latest does, with the message.
  */
 export async function csiScenario(d: Deployment, tag: string): Promise<void> {
   trustCertificate(d.certPem());
@@ -62,6 +68,31 @@ export async function csiScenario(d: Deployment, tag: string): Promise<void> {
     await pc.waitFor('show chat', (s) => showOf(s) === 'chat');
     await phone.send(xml('active', { xmlns: CSI }));
     await phone.waitFor('show chat after <active/>', (s) => showOf(s) === 'chat');
+
+    const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
+    writeFileSync(join(caDir, 'ca.pem'), d.certPem());
+    const slix = slixmpp(
+      ['--jid', `${alice}/slix`, '--password', 'alice-password', '--port', String(last.c2sPort), '--ca', join(caDir, 'ca.pem'), '--csi-inactive'].concat([
+        '--send-to',
+        `${alice}/pc`,
+        '--send-body',
+        'slix is inactive',
+        '--expect-body',
+        'wake slix',
+      ]),
+    );
+    await pc.waitFor('slixmpp inactive', isMessageWithBody('slix is inactive'));
+    await laptop.send(xml('presence', {}, xml('show', {}, 'away')));
+    await laptop.send(xml('presence', {}, xml('show', {}, 'xa')));
+    await pc.waitFor('show xa', (s) => showOf(s) === 'xa');
+    await laptop.send(xml('message', { to: `${alice}/slix`, type: 'chat' }, xml('body', {}, 'wake slix')));
+    const res = await slix;
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const { events } = JSON.parse(res.stdout.trim().split('\n').pop()!) as { events: string[] };
+    const fromBob = `presence ${bob}/laptop`;
+    assert.ok(!events.includes(`${fromBob} away`), `superseded presence written: ${events.join('; ')}`);
+    const xa = events.indexOf(`${fromBob} xa`);
+    assert.ok(xa >= 0 && xa < events.indexOf('message wake slix'), `latest presence before the message: ${events.join('; ')}`);
   } finally {
     for (const c of clients) await c.stop();
   }
