@@ -25,7 +25,7 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
     await externalClientsScenario(c, 'c');
   });
 
-  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp', async () => {
+  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp (and its XEP-0199 ping answered)', async () => {
     await carbonsScenario(c, 'c');
   });
 

@@ -27,7 +27,7 @@ describe('standalone: one process, embedded bus and storage', () => {
     await externalClientsScenario(d, 's');
   });
 
-  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp', async () => {
+  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp (and its XEP-0199 ping answered)', async () => {
     await carbonsScenario(d, 's');
   });
 

@@ -23,6 +23,8 @@ class Chat(slixmpp.ClientXMPP):
         self.ca_certs = args.ca
         self.add_event_handler("session_start", self.start)
         self.add_event_handler("message", self.on_message)
+        if args.ping:
+            self.register_plugin("xep_0199")
         if args.csi_inactive:
             self.register_plugin("xep_0352")
             self.result["events"] = []
@@ -42,6 +44,10 @@ class Chat(slixmpp.ClientXMPP):
         self.result["bound"] = str(self.boundjid)
         self.send_presence()
         await self.get_roster()
+        if self.args.ping:
+            # XEP-0199 §4.2 client-to-server ping: send_ping raises on an error or no answer (ping() forgives errors).
+            await self.plugin["xep_0199"].send_ping(self.boundjid.domain, timeout=10)
+            self.result["pinged"] = True
         if self.args.carbons:
             await self.plugin["xep_0280"].enable()
         if self.args.csi_inactive:
@@ -90,6 +96,7 @@ def main():
     p.add_argument("--expect-body")
     p.add_argument("--carbons", action="store_true")
     p.add_argument("--csi-inactive", action="store_true")
+    p.add_argument("--ping", action="store_true")
     p.add_argument("--timeout", type=float, default=20)
     args = p.parse_args()
     xmpp = Chat(args)

@@ -74,12 +74,13 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
     await phone.waitFor('the marker', isMessageWithBody('marker'));
     assert.equal(phone.stanzas.filter(isCarbon(alice, 'sent', 'after disable')).length, 0, 'copied after disable');
 
-    // slixmpp: enables carbons (xep_0280), then tells the pc it is ready; bob's message to the pc
+    // slixmpp: pings the server (xep_0199), enables carbons (xep_0280), then tells the pc it is ready; bob's message to the pc
     // reaches it as a received carbon.
     const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
     writeFileSync(join(caDir, 'ca.pem'), d.certPem());
     const slix = slixmpp(
       ['--jid', `${alice}/slix`, '--password', 'alice-password', '--port', String(last.c2sPort), '--ca', join(caDir, 'ca.pem')].concat([
+        '--ping',
         '--carbons',
         '--send-to',
         `${alice}/pc`,
@@ -93,7 +94,8 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
     await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'for slixmpp too')));
     const res = await slix;
     assert.equal(res.code, 0, res.stdout + res.stderr);
-    const got = JSON.parse(res.stdout.trim().split('\n').pop()!) as { received: { carbon: string; from: string; to: string } };
+    const got = JSON.parse(res.stdout.trim().split('\n').pop()!) as { pinged?: boolean; received: { carbon: string; from: string; to: string } };
+    assert.equal(got.pinged, true, "XEP-0199 §4.2: the server answers slixmpp's ping");
     assert.deepEqual(got.received, { carbon: 'received', from: `${bob}/laptop`, to: `${alice}/pc`, body: 'for slixmpp too' });
   } finally {
     for (const c of clients) await c.stop();
