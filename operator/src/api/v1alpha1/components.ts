@@ -39,6 +39,8 @@ export interface ComponentDeclaration {
    * `<cluster>-<service>` with these ports, selecting this component's pods.
    */
   internal?: { service: string; ports: readonly PortDeclaration[] };
+  /** Off unless the spec enables it (`enabled` defaults to false): it needs setup a cluster does not have by default. */
+  optIn?: boolean;
 }
 
 export const COMPONENTS = {
@@ -76,6 +78,8 @@ export const COMPONENTS = {
   mediaRelay: {
     app: 'media-relay',
     summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload',
+    // Clients must reach its ports under a public name the certificate covers (docs/media.md).
+    optIn: true,
     instanceIdEnv: 'GLIDER_MEDIA__ID',
     ports: [
       // XEP-0363: PUT and GET of uploaded files over HTTPS with the cluster certificate (docs/media.md).
