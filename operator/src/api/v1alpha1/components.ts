@@ -41,6 +41,8 @@ export interface ComponentDeclaration {
    * `<cluster>-<service>` with these ports, selecting this component's pods.
    */
   internal?: { service: string; ports: readonly PortDeclaration[] };
+  /** Off unless the spec enables it (`enabled` defaults to false): it needs setup a cluster does not have by default. */
+  optIn?: boolean;
 }
 
 export const COMPONENTS = {
@@ -78,6 +80,8 @@ export const COMPONENTS = {
   mediaRelay: {
     app: 'media-relay',
     summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload',
+    // Clients must reach its ports under a public name the certificate covers (docs/media.md).
+    optIn: true,
     instanceIdEnv: 'GLIDER_MEDIA__ID',
     // XEP-0065: a stream's second connection reaching another replica is forwarded to the replica holding the first (docs/decisions.md).
     podIpEnv: ['GLIDER_MEDIA__SOCKS5__PEER_HOST'],

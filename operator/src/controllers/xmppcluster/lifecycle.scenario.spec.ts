@@ -33,6 +33,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     }
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
     assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
+    assert.equal(k.get('deployments', 'chat-media-relay', 'apps/v1'), undefined, 'mediaRelay is opt-in (components.ts optIn)');
     const svc = k.get('services', 'chat-edge');
     assert.deepEqual(
       svc.spec.ports.map((p: any) => p.port),
