@@ -51,6 +51,8 @@ export const turnSchema = z
     permissionLifetimeSec: sec.default(300),
     /** RFC 8656 §12 (10 minutes). */
     channelLifetimeSec: sec.default(600),
+    /** A port reserved by EVEN-PORT's R bit waits this long for its RESERVATION-TOKEN (RFC 8656 §7.2: about 30 s). */
+    reservationLifetimeSec: sec.default(30),
     /** Allocations one user may hold at once; the next gets 486 Allocation Quota Reached. */
     maxAllocationsPerUser: z.number().int().min(1).default(10),
     /** Allocations this relay holds at once; the next gets 508 Insufficient Capacity. */

@@ -1,17 +1,20 @@
 import { HEADER_BYTES, MAGIC_COOKIE } from './stun-message.codec.js';
 
 /**
- * ChannelData messages (RFC 8656 §12.4): a 4-byte header (channel number 0x4000-0x4FFF, data
- * length) then the data; over TCP and TLS padded to a multiple of 4 (§12.5), over UDP not.
+ * ChannelData messages (RFC 8656 §12.4): a 4-byte header (channel number, data length) then the
+ * data; over TCP and TLS padded to a multiple of 4 (§12.5), over UDP not. RFC 8656 narrowed the
+ * numbers to 0x4000-0x4FFF; RFC 5766 clients still in use (coturn's turnutils_uclient among
+ * them) pick from 0x4000-0x7FFE, so those are accepted too when a client binds them. This
+ * server never picks a number itself.
  */
 export const MIN_CHANNEL = 0x4000;
-export const MAX_CHANNEL = 0x4fff;
+export const MAX_CHANNEL = 0x7ffe;
 
 export function isChannelNumber(n: number): boolean {
   return Number.isInteger(n) && n >= MIN_CHANNEL && n <= MAX_CHANNEL;
 }
 
-/** First two bits 01 (RFC 8656 §12: 0x4000-0x7FFF is ChannelData's space; only 0x4000-0x4FFF are valid). */
+/** First two bits 01: ChannelData's space (RFC 8656 §12). */
 export function looksLikeChannelData(buf: Buffer): boolean {
   return buf.length >= 4 && (buf[0]! & 0xc0) === 0x40;
 }
@@ -25,7 +28,7 @@ export function decodeChannelData(buf: Buffer): { channel: number; data: Buffer 
 }
 
 export function encodeChannelData(channel: number, data: Buffer, pad: boolean): Buffer {
-  if (!isChannelNumber(channel)) throw new RangeError(`channel number 0x${channel.toString(16)} outside 0x4000-0x4FFF`);
+  if (!isChannelNumber(channel)) throw new RangeError(`channel number 0x${channel.toString(16)} outside 0x4000-0x7FFE`);
   if (data.length > 0xffff) throw new RangeError('ChannelData longer than 65535 bytes');
   const padding = pad ? (4 - (data.length % 4)) % 4 : 0;
   const out = Buffer.alloc(4 + data.length + padding);

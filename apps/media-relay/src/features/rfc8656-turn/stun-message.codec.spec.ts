@@ -117,7 +117,7 @@ describe('STUN codec', () => {
     assert.equal(padded.length, 12);
     assert.deepEqual(decodeChannelData(padded), { channel: 0x4001, data: Buffer.from('hello') });
     assert.deepEqual(nextFrame(padded), { kind: 'frame', length: 12 });
-    assert.equal(nextFrame(hex('5000 0001')).kind, 'error');
+    assert.equal(nextFrame(hex('7fff 0001')).kind, 'error');
     assert.equal(nextFrame(hex('8000 0001')).kind, 'error');
     assert.deepEqual(nextFrame(REQUEST.subarray(0, 6)), { kind: 'need' });
     assert.deepEqual(nextFrame(REQUEST), { kind: 'frame', length: REQUEST.length });

@@ -169,6 +169,7 @@ const KNOWN_REQUIRED = new Set<number>([
   Attr.MessageIntegritySha256,
   Attr.PasswordAlgorithm,
   Attr.XorMappedAddress,
+  Attr.ReservationToken,
   Attr.Priority,
   Attr.UseCandidate,
 ]);
