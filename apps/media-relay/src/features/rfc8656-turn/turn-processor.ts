@@ -88,7 +88,11 @@ export class TurnProcessor {
       return this.error(msg, link, 400, 'Bad Request: unknown method');
     }
     const auth = this.o.auth.authenticate(msg, link.remote.address);
-    if (!auth.ok) return this.error(msg, link, auth.code, auth.reason, undefined, [], auth.challenge);
+    if (!auth.ok) {
+      // a first request without credentials is the normal challenge; the rest are refusals
+      if (auth.reason !== 'Unauthorized') this.o.logger.debug({ client: link.fiveTuple, code: auth.code, reason: auth.reason }, 'TURN request refused');
+      return this.error(msg, link, auth.code, auth.reason, undefined, [], auth.challenge);
+    }
     const unknown = unknownRequired(msg);
     if (unknown.length)
       return this.error(msg, link, 420, `Unknown Attribute ${unknown.map((t) => '0x' + t.toString(16)).join(' ')}`, auth, [
