@@ -183,7 +183,7 @@ describe('TURN server (RFC 8656) with a raw client', () => {
       for (let i = 0; i < 500; i++) {
         const junk = randomBytes(1 + (i % 200));
         if (i % 2 && junk.length >= 20) junk.writeUInt32BE(0x2112a442, 4); // STUN-looking: cookie set, rest random
-        s.send(junk, srv.ports.udp!, '127.0.0.1');
+        s.send(junk, srv.ports.udp, '127.0.0.1');
       }
       const c = await TurnTestClient.udp(srv.ports.udp!);
       try {
