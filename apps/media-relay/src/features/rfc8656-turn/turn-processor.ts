@@ -52,6 +52,8 @@ export class TurnProcessor {
   readonly allocations = new Map<string, Allocation>();
   private readonly pending = new Set<string>();
   private closed = false;
+  /** Counters of the allocations already removed (stats() adds the live ones). */
+  readonly removedTotals = { relayedPackets: 0, relayedBytes: 0, droppedPackets: 0, allocations: 0 };
 
   constructor(private readonly o: TurnProcessorOptions) {}
 
@@ -271,6 +273,10 @@ export class TurnProcessor {
     this.allocations.delete(a.client.fiveTuple);
     this.o.quota.release(a.user);
     a.close();
+    this.removedTotals.relayedPackets += a.counters.relayedPackets;
+    this.removedTotals.relayedBytes += a.counters.relayedBytes;
+    this.removedTotals.droppedPackets += a.counters.droppedPackets;
+    this.removedTotals.allocations++;
     this.o.logger.debug({ user: a.user, client: a.client.fiveTuple, ...a.counters }, 'TURN allocation removed');
   }
 

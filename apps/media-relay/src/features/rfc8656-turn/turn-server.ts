@@ -25,7 +25,8 @@ export interface TurnServer {
   ports: { udp?: number; tcp?: number; tls?: number };
   /** The address XOR-RELAYED-ADDRESS announces, and the one relay sockets bind. */
   relayAddress: { announced: string; bound: string };
-  stats(): { allocations: number; relayedBytes: number; relayedPackets: number; droppedPackets: number };
+  /** Live allocations; the others since start (ended allocations included). */
+  stats(): { allocations: number; allocationsEnded: number; relayedBytes: number; relayedPackets: number; droppedPackets: number };
   /** New TLS handshakes use these (certificate rotation); open connections keep theirs. */
   setSecureContext(opts: SecureContextOptions): void;
   close(): Promise<void>;
@@ -119,8 +120,15 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     relayAddress: { announced, bound },
     stats: () => {
       const all = [...processor.allocations.values()];
-      const sum = (k: 'relayedBytes' | 'relayedPackets' | 'droppedPackets'): number => all.reduce((n, a) => n + a.counters[k], 0);
-      return { allocations: all.length, relayedBytes: sum('relayedBytes'), relayedPackets: sum('relayedPackets'), droppedPackets: sum('droppedPackets') };
+      const t = processor.removedTotals;
+      const sum = (k: 'relayedBytes' | 'relayedPackets' | 'droppedPackets'): number => all.reduce((n, a) => n + a.counters[k], t[k]);
+      return {
+        allocations: all.length,
+        allocationsEnded: t.allocations,
+        relayedBytes: sum('relayedBytes'),
+        relayedPackets: sum('relayedPackets'),
+        droppedPackets: sum('droppedPackets'),
+      };
     },
     setSecureContext: (o) => streams.forEach((s) => s.transport.setSecureContext(o)),
     close: async () => {
