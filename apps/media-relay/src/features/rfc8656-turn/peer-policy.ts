@@ -67,9 +67,15 @@ export class PeerPolicy {
 
   /** May data be relayed to this transport address? */
   permitsPeer(ip: string, port: number): boolean {
-    if (!this.permitsAddress(ip)) return false;
-    const addr = canonical(ip);
-    return !((this.own.has(addr) || addr === '0.0.0.0' || addr === '::') && this.opts.isOwnPort(port));
+    return this.permitsAddress(ip) && !this.isOwn(ip, port);
+  }
+
+  /**
+   * One of the relay's own ports on one of its addresses. Cheap (no CIDR match): checked on every
+   * relayed datagram, where the address itself was judged when its permission was installed.
+   */
+  isOwn(ip: string, port: number): boolean {
+    return this.opts.isOwnPort(port) && (this.own.has(ip) || this.own.has(canonical(ip)) || ip === '0.0.0.0' || ip === '::');
   }
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { turnSchema, type TurnConfig } from '#libs/config';
+import { waitFor } from '#libs/testing';
 import { decodeChannelData, encodeChannelData } from './channel-data.codec.js';
 import { issueTurnCredential } from './credentials.js';
 import { encodeChannelNumber, encodeXorAddress, u32, decodeXorAddress, type TransportAddress } from './stun-attributes.js';
@@ -193,6 +194,29 @@ describe('TURN server (RFC 8656) with a raw client', () => {
       }
     } finally {
       s.close();
+    }
+  });
+});
+
+describe('TURN allocation quotas', () => {
+  it('drops what goes over the bandwidth limit and the byte quota, and counts it', async () => {
+    const srv = await server({ allowedPeers: ['127.0.0.1/32'], bandwidthBytesPerSecond: 1000, bandwidthBurstBytes: 2000, maxBytesPerAllocation: 1200 });
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    const peer = await peerSocket();
+    try {
+      const cred = creds();
+      assert.equal((await c.authed(Method.Allocate, [udpTransport], cred)).cls, Class.Success);
+      assert.equal((await bind(c, cred, 0x4001, peer.addr)).cls, Class.Success);
+      for (let i = 0; i < 10; i++) c.send(encodeChannelData(0x4001, Buffer.alloc(500, i), false));
+      await waitFor(() => srv.stats().relayedPackets + srv.stats().droppedPackets === 10, { what: 'all 10 datagrams judged' });
+      // 1200 bytes over the allocation's life: two 500-byte datagrams, the rest dropped
+      assert.deepEqual([srv.stats().relayedPackets, srv.stats().droppedPackets], [2, 8]);
+      assert.equal((await peer.next()).data[0], 0);
+      assert.equal((await peer.next()).data[0], 1);
+    } finally {
+      c.close();
+      peer.socket.close();
+      await srv.close();
     }
   });
 });
