@@ -104,7 +104,13 @@ describe('TURN relay with coturn turnutils clients', () => {
         '400',
         '127.0.0.1',
       ];
-      const r = await run('turnutils_uclient', args);
+      let r = await run('turnutils_uclient', args);
+      // uclient picks a TLS context at random per connection, TLS 1.0 and 1.1 among them, which
+      // this server refuses (TLS 1.2+); a connection that drew one reconnects late and counts its
+      // packets lost. Such a run is repeated (at most twice); a run without that must lose nothing.
+      for (let i = 0; i < 2 && port === 'tls' && /alert protocol version/.test(r.out) && summary(r.out).lost !== 0; i++) {
+        r = await run('turnutils_uclient', args);
+      }
       const s = summary(r.out);
       // -m 2 clients, each with an RTP and an RTCP allocation pair (EVEN-PORT + RESERVATION-TOKEN)
       assert.equal(s.lost, 0, r.out.slice(-2000));

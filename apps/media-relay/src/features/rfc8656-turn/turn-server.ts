@@ -93,6 +93,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
         maxConnections: turn.maxConnections,
         maxConnectionsPerIp: turn.maxConnectionsPerIp,
         idleTimeoutMs: turn.idleTimeoutSec * 1000,
+        maxQueuedBytes: turn.maxQueuedBytesPerConnection,
         hasAllocation: (t) => processor.allocations.has(t),
         onPacket,
         onClose: (t) => processor.clientGone(t),
