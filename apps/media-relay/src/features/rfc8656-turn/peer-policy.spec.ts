@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { PeerPolicy } from './peer-policy.js';
 
 const policy = (allowedPeers: string[] = [], deniedPeers: string[] = []) =>
-  new PeerPolicy({ allowedPeers, deniedPeers, ownAddresses: ['203.0.113.5'], isOwnPort: (p) => p === 3478 || (p >= 49152 && p <= 65535) });
+  new PeerPolicy({ allowedPeers, deniedPeers, ownAddresses: ['203.0.113.5'], isOwnPort: (p) => p === 3478 || p === 5349 });
 
 describe('TURN peer policy', () => {
   it('refuses internal, special and IPv4-mapped forms by default; allows public addresses', () => {
@@ -41,11 +41,11 @@ describe('TURN peer policy', () => {
     assert.equal(p.permitsAddress('8.8.8.8'), false);
   });
 
-  it('refuses its own listening and relay ports on its own addresses, whatever is allowed', () => {
+  it('refuses its own listening ports on its own addresses, whatever is allowed; its relayed ports are fine', () => {
     const p = policy(['0.0.0.0/0']);
-    assert.equal(p.permitsPeer('203.0.113.5', 50000), false);
     assert.equal(p.permitsPeer('203.0.113.5', 3478), false);
-    assert.equal(p.permitsPeer('203.0.113.5', 8080), true);
-    assert.equal(p.permitsPeer('203.0.113.6', 50000), true);
+    assert.equal(p.permitsPeer('203.0.113.5', 5349), false);
+    assert.equal(p.permitsPeer('203.0.113.5', 50000), true, 'another allocation on this relay');
+    assert.equal(p.permitsPeer('203.0.113.6', 3478), true);
   });
 });

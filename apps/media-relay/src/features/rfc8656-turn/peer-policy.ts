@@ -6,8 +6,8 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
  * link-local, private (RFC 1918, ULA), shared CGNAT space, unspecified, multicast, reserved and
  * broadcast. `allowedPeers` opens CIDRs anyway (a lab network, a loopback test peer);
  * `deniedPeers` refuses more and wins over `allowedPeers`. Whatever the config, a peer that is one
- * of the relay's own listening or relay ports on one of its own addresses is refused: relaying to
- * itself loops.
+ * of the relay's own listening ports on one of its own addresses is refused (TURN inside TURN
+ * loops); its relayed addresses are fine peers (two callers on one relay).
  */
 const DEFAULT_DENIED_V4: [string, number][] = [
   ['0.0.0.0', 8], // unspecified, "this network"
@@ -37,7 +37,7 @@ export interface PeerPolicyOptions {
   deniedPeers: string[];
   /** The relay's own IP addresses (listening, relay and public). */
   ownAddresses: string[];
-  /** True for a port the relay itself uses on its own addresses (listeners, the relay range). */
+  /** True for a port the relay listens on for clients (UDP, TCP, TLS). */
   isOwnPort: (port: number) => boolean;
 }
 

@@ -12,8 +12,6 @@ import { errorOf, relayedOf, TurnTestClient } from './testing/turn-test-client.j
 import { startTurnServer, type TurnServer } from './turn-server.js';
 
 const secret = 'spec-secret-spec-secret';
-// Outside Linux's ephemeral ports (32768-60999), where the test peers' sockets land: a peer on one
-// of the relay's own ports is refused whatever allowedPeers says.
 const udpTransport = { type: Attr.RequestedTransport, value: Buffer.from([17, 0, 0, 0]) };
 const creds = (user = 'alice', ttl = 600, now = Date.now()) => issueTurnCredential(secret, user, ttl, now);
 
@@ -136,15 +134,21 @@ describe('TURN server (RFC 8656) with a raw client', () => {
     }
   });
 
-  it('refuses peers on its own relay ports even when their address is allowed (403)', async () => {
-    const c = await TurnTestClient.udp(srv.ports.udp!);
+  it('relays between two allocations on this relay; refuses its own listening port (403)', async () => {
+    const [a, b] = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
     try {
-      const cred = creds('frank');
-      const relayed = relayedOf(await c.authed(Method.Allocate, [udpTransport], cred))!;
-      assert.equal(errorOf(await bind(c, cred, 0x4001, relayed))?.code, 403);
-      assert.equal(errorOf(await bind(c, cred, 0x4002, { family: 4, address: '127.0.0.1', port: srv.ports.udp! }))?.code, 403);
+      const [ca, cb] = [creds('frank'), creds('gus')];
+      const ra = relayedOf(await a.authed(Method.Allocate, [udpTransport], ca))!;
+      const rb = relayedOf(await b.authed(Method.Allocate, [udpTransport], cb))!;
+      assert.equal((await bind(a, ca, 0x4001, rb)).cls, Class.Success);
+      assert.equal((await bind(b, cb, 0x4001, ra)).cls, Class.Success);
+      a.send(encodeChannelData(0x4001, Buffer.from('relay to relay'), false));
+      assert.deepEqual(decodeChannelData(await b.nextData()), { channel: 0x4001, data: Buffer.from('relay to relay') });
+      assert.equal(errorOf(await bind(a, ca, 0x4002, { family: 4, address: '127.0.0.1', port: srv.ports.udp! }))?.code, 403);
+      assert.equal(errorOf(await bind(a, ca, 0x4003, { family: 4, address: '127.0.0.1', port: srv.ports.tcp! }))?.code, 403);
     } finally {
-      c.close();
+      a.close();
+      b.close();
     }
   });
 
