@@ -50,6 +50,14 @@ export class Allocation {
   private readonly toClient: TokenBucket;
   private closed = false;
   private readonly tid = randomBytes(12);
+  /**
+   * A failed send (no route to the peer, EPERM from a firewall) is one lost datagram, as on the
+   * wire: with a callback Node reports it here instead of as the socket's 'error', which would end
+   * the allocation.
+   */
+  private readonly sent = (err: Error | null): void => {
+    if (err) this.counters.droppedPackets++;
+  };
 
   constructor(
     readonly client: ClientLink,
@@ -86,7 +94,7 @@ export class Allocation {
     // the address passed the policy when its permission was installed (CreatePermission, ChannelBind)
     if (this.policy.refusesOwnPort(peer.address, peer.port)) return this.drop('forbidden');
     if (!this.account(data.length) || !this.toPeer.take(data.length)) return this.drop('limited');
-    this.socket.send(data, peer.port, peer.address);
+    this.socket.send(data, peer.port, peer.address, this.sent);
     return 'sent';
   }
 

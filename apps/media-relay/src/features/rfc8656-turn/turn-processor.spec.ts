@@ -280,6 +280,26 @@ describe('TURN lifetimes and capacity', () => {
   });
 });
 
+describe('TURN send failures', () => {
+  it('a datagram the kernel refuses to send is one drop, not the end of the allocation', async () => {
+    const srv = await server(); // relay bound to 127.0.0.1: the kernel refuses to send to 8.8.8.8 from it (EINVAL)
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    try {
+      const cred = creds('d1');
+      assert.equal((await c.authed(Method.Allocate, [udpTransport], cred)).cls, Class.Success);
+      const publicPeer: TransportAddress = { family: 4, address: '8.8.8.8', port: 9 };
+      assert.equal((await permit(c, cred, publicPeer)).cls, Class.Success);
+      c.sendIndication(publicPeer, Buffer.from('unroutable from loopback'));
+      await waitFor(() => srv.stats().droppedPackets === 1, { what: 'the failed send counted' });
+      assert.equal(srv.stats().allocations, 1);
+      assert.equal((await c.authed(Method.Refresh, [], cred)).cls, Class.Success, 'the allocation lives on');
+    } finally {
+      c.close();
+      await srv.close();
+    }
+  });
+});
+
 describe('TURN server refusals', () => {
   it('refuses loopback and RFC 1918 peers by default with 403', async () => {
     const srv = await server();
