@@ -280,6 +280,24 @@ describe('TURN lifetimes and capacity', () => {
   });
 });
 
+describe('TURN over TCP: idle connections', () => {
+  it('closes a connection left silent after its allocation expired', async () => {
+    const srv = await server({ idleTimeoutSec: 1, allocationLifetimeSec: 2, maxAllocationLifetimeSec: 2 });
+    const c = await TurnTestClient.tcp(srv.ports.tcp!, '127.0.0.1', 10_000);
+    try {
+      let closed = false;
+      c.socket.once('close', () => (closed = true));
+      assert.equal((await c.authed(Method.Allocate, [udpTransport], creds('e1'))).cls, Class.Success);
+      // idle at 1 s with the allocation alive; the allocation ends at 2 s; the next idle check closes
+      await waitFor(() => closed, { what: 'the server to close the idle connection', timeoutMs: 10_000 });
+      assert.equal(srv.stats().allocations, 0);
+    } finally {
+      c.close();
+      await srv.close();
+    }
+  });
+});
+
 describe('TURN send failures', () => {
   it('a datagram the kernel refuses to send is one drop, not the end of the allocation', async () => {
     const srv = await server(); // relay bound to 127.0.0.1: the kernel refuses to send to 8.8.8.8 from it (EINVAL)
