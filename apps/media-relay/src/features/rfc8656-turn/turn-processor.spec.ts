@@ -242,6 +242,24 @@ describe('TURN lifetimes and capacity', () => {
     }
   });
 
+  it('EVEN-PORT with the R bit: an even port, and the next one reserved for its RESERVATION-TOKEN (once)', async () => {
+    const srv = await server();
+    const clients = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
+    try {
+      const first = await clients[0]!.authed(Method.Allocate, [udpTransport, { type: Attr.EvenPort, value: Buffer.from([0x80]) }], creds('r1'));
+      const rtp = relayedOf(first)!;
+      assert.equal(rtp.port % 2, 0);
+      const token = getAttr(first, Attr.ReservationToken)!;
+      assert.equal(token.length, 8);
+      const second = await clients[1]!.authed(Method.Allocate, [udpTransport, { type: Attr.ReservationToken, value: token }], creds('r1'));
+      assert.equal(relayedOf(second)!.port, rtp.port + 1);
+      assert.equal(errorOf(await clients[2]!.authed(Method.Allocate, [udpTransport, { type: Attr.ReservationToken, value: token }], creds('r1')))?.code, 508);
+    } finally {
+      clients.forEach((c) => c.close());
+      await srv.close();
+    }
+  });
+
   it('answers 508 past maxAllocations', async () => {
     const srv = await server({ maxAllocations: 1 });
     const [a, b] = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
