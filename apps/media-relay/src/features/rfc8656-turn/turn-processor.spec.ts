@@ -316,6 +316,27 @@ describe('TURN over TCP: idle connections', () => {
   });
 });
 
+describe('TURN peer datagrams', () => {
+  it('drops a datagram too large for a Data indication and keeps serving', async () => {
+    const srv = await server({ allowedPeers: ['127.0.0.1/32'], bandwidthBytesPerSecond: 0 });
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    const peer = await peerSocket();
+    try {
+      const cred = creds('f1');
+      const relayed = relayedOf(await c.authed(Method.Allocate, [udpTransport], cred))!;
+      assert.equal((await permit(c, cred, peer.addr)).cls, Class.Success);
+      peer.socket.send(Buffer.alloc(65_500), relayed.port, '127.0.0.1'); // the most IPv4 UDP carries (65,507)
+      await waitFor(() => srv.stats().droppedPackets === 1, { what: 'the oversized datagram dropped' });
+      peer.socket.send('small', relayed.port, '127.0.0.1');
+      assert.equal(getAttr(decodeStun(await c.nextData())!, Attr.Data)!.toString(), 'small');
+    } finally {
+      c.close();
+      peer.socket.close();
+      await srv.close();
+    }
+  });
+});
+
 describe('TURN send failures', () => {
   it('a datagram the kernel refuses to send is one drop, not the end of the allocation', async () => {
     const srv = await server(); // relay bound to 127.0.0.1: the kernel refuses to send to 8.8.8.8 from it (EINVAL)
