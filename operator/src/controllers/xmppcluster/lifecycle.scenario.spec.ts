@@ -155,7 +155,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
   });
 
-  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload and SOCKS5 ports', async () => {
+  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload, SOCKS5 and TURN ports', async () => {
     const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 2 } } }));
     assert.ok([200, 201].includes(relay.code), JSON.stringify(relay.body));
     const d = await waitFor('the media-relay Deployment', () => k.get('deployments', 'withrelay-media-relay', 'apps/v1'));
@@ -169,9 +169,18 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__SOCKS5__PEER_HOST' && e.valueFrom?.fieldRef?.fieldPath === 'status.podIP'));
     const svc = await waitFor('the media-relay Service', () => k.get('services', 'withrelay-media-relay'));
     assert.deepEqual(
-      svc.spec.ports.map((p: any) => p.port),
-      [5281, 7777],
+      svc.spec.ports.map((p: any) => `${p.port}/${p.protocol}`),
+      ['5281/TCP', '7777/TCP', '3478/UDP', '3478/TCP', '5349/TCP'],
     );
+    // TURN: the shared secret made once and mounted; the relay binds and announces the pod IP (no spec.turn)
+    const turnSecret = await waitFor('the TURN shared secret', () => k.get('secrets', 'withrelay-turn-secret'));
+    assert.ok(
+      Buffer.from(turnSecret.data.secret as string, 'base64')
+        .toString()
+        .trim().length >= 32,
+    );
+    assert.ok(d.spec.template.spec.volumes.some((v: any) => v.secret?.secretName === 'withrelay-turn-secret'));
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__TURN__RELAY_ADDRESS' && e.valueFrom?.fieldRef?.fieldPath === 'status.podIP'));
     const config = parseYaml(k.get('configmaps', 'withrelay-config').data['config.yaml'] as string);
     assert.deepEqual(
       { enabled: config.media.enabled, port: config.media.upload.port, socks5: config.media.socks5.port },
