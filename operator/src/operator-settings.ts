@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 
 /** The operator's own settings, from its Deployment's env (set by the Helm chart). */
 export interface OperatorSettings {
-  watchNamespace: string;
+  /** WATCH_NAMESPACE, a namespace or a comma-separated list; empty: every namespace. */
+  watchNamespaces: string[];
   podNamespace: string;
   identity: string;
   image: { repository: string; tag: string };
@@ -23,7 +24,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     return n;
   };
   return {
-    watchNamespace: env['WATCH_NAMESPACE'] ?? '',
+    watchNamespaces: namespaceList(env['WATCH_NAMESPACE'] ?? ''),
     podNamespace: env['POD_NAMESPACE'] ?? 'default',
     identity: env['POD_NAME'] ?? hostname(),
     image: { repository: env['APP_IMAGE_REPOSITORY'] ?? 'ghcr.io/glider-im/glider', tag: env['APP_IMAGE_TAG'] ?? 'latest' },
@@ -34,4 +35,21 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     healthPort: int('HEALTH_PORT', 8081),
     kubeconfig: env['KUBECONFIG'],
   };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** `a, b` → [a, b]; a name that cannot be a namespace is an error, not a watch that never matches. */
+function namespaceList(value: string): string[] {
+  const names = [
+    ...new Set(
+      value
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = names.find((n) => !DNS_LABEL.test(n));
+  if (bad !== undefined) throw new Error(`WATCH_NAMESPACE: "${bad}" is not a namespace name (comma-separated DNS labels)`);
+  return names;
 }
