@@ -2,8 +2,7 @@ import { hostname } from 'node:os';
 
 /** The operator's own settings, from its Deployment's env (set by the Helm chart). */
 export interface OperatorSettings {
-  /** WATCH_NAMESPACE, a namespace or a comma-separated list; empty: every namespace. */
-  watchNamespaces: string[];
+  watchNamespace: string;
   podNamespace: string;
   identity: string;
   image: { repository: string; tag: string };
@@ -13,6 +12,8 @@ export interface OperatorSettings {
   workers: number;
   healthPort: number;
   kubeconfig?: string;
+  /** WATCH_NAMESPACE as a list (a namespace or a comma-separated list); empty: every namespace. */
+  watchNamespaces: string[];
 }
 
 export function operatorSettings(env: NodeJS.ProcessEnv = process.env): OperatorSettings {
@@ -24,7 +25,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     return n;
   };
   return {
-    watchNamespaces: namespaceList(env['WATCH_NAMESPACE'] ?? ''),
+    watchNamespace: env['WATCH_NAMESPACE'] ?? '',
     podNamespace: env['POD_NAMESPACE'] ?? 'default',
     identity: env['POD_NAME'] ?? hostname(),
     image: { repository: env['APP_IMAGE_REPOSITORY'] ?? 'ghcr.io/glider-im/glider', tag: env['APP_IMAGE_TAG'] ?? 'latest' },
@@ -34,6 +35,7 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     workers: int('WORKERS', 2),
     healthPort: int('HEALTH_PORT', 8081),
     kubeconfig: env['KUBECONFIG'],
+    watchNamespaces: namespaceList(env['WATCH_NAMESPACE'] ?? ''),
   };
 }
 

@@ -2,9 +2,11 @@
 # Builds the Kubernetes control plane the operator suite runs against (kube-apiserver,
 # kube-controller-manager, etcd) from the Go module proxy, the only download site CI reaches:
 # scripts/ci/kube/go.mod pins k8s.io/kubernetes, maps its staging modules to their v0.x releases and
-# pins etcd's server. The binaries are cached in .ci/.tools/kube-<version>/ (or $KUBE_TOOLS_DIR),
-# keyed by the pinned versions, so a machine builds them once. Idempotent; prints how long it took.
-# Usage: scripts/ci/install-kube.sh            (builds if missing, prints the directory)
+# pins etcd's server. The binaries are kept per machine in $GLIDER_TOOLS_CACHE (default
+# ~/.cache/glider/tools)/kube-<versions>/, keyed by the pinned versions, so a machine builds them once
+# (CI runs in a fresh clone), and linked as .ci/.tools/kube-<versions>/, where the tests look.
+# Idempotent; prints how long it took (a build from scratch: see docs/kubernetes.md).
+# Usage: scripts/ci/install-kube.sh            (builds if missing; the last line is the directory)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 mod="$root/scripts/ci/kube"
@@ -15,13 +17,16 @@ began=$(date +%s)
 k8s=$(sed -n 's/^\tk8s.io\/kubernetes \(v[0-9.]*\).*/\1/p' "$mod/go.mod")
 etcd=$(sed -n 's/^require go.etcd.io\/etcd\/server\/v3 \(v[0-9.]*\)$/\1/p; s/^\tgo.etcd.io\/etcd\/server\/v3 \(v[0-9.]*\)$/\1/p' "$mod/go.mod" | head -1)
 [ -n "$k8s" ] && [ -n "$etcd" ] || { echo "install-kube: cannot read the pinned versions from $mod/go.mod" >&2; exit 1; }
-dir="${KUBE_TOOLS_DIR:-$root/.ci/.tools/kube-$k8s-etcd-$etcd}"
+name="kube-$k8s-etcd-$etcd"
+dir="${GLIDER_TOOLS_CACHE:-$HOME/.cache/glider/tools}/$name"
+link="$root/.ci/.tools/$name"
 
 have() { [ -x "$dir/$1" ] && go version -m "$dir/$1" 2>/dev/null | grep -Eq "^[[:space:]]+dep[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"; }
 if have kube-apiserver k8s.io/kubernetes "$k8s" && have kube-controller-manager k8s.io/kubernetes "$k8s" \
   && have etcd go.etcd.io/etcd/server/v3 "$etcd"; then
-  echo "install-kube: kube-apiserver, kube-controller-manager $k8s and etcd $etcd already in $dir (0 s)"
-  echo "$dir"
+  [ "$(readlink -f "$link")" = "$(readlink -f "$dir")" ] || { mkdir -p "$(dirname "$link")"; rm -rf "$link"; ln -s "$dir" "$link"; }
+  echo "install-kube: kube-apiserver, kube-controller-manager $k8s and etcd $etcd already in $dir ($(( $(date +%s) - began )) s)"
+  echo "$link"
   exit 0
 fi
 
@@ -41,6 +46,7 @@ build etcd ./etcd ""
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$stamp"
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$stamp"
 rm -rf "$dir" && mv "$dir.tmp" "$dir"
+mkdir -p "$(dirname "$link")" && rm -rf "$link" && ln -s "$dir" "$link"
 "$dir/etcd" --version | head -1
 echo "install-kube: kube-apiserver, kube-controller-manager $k8s and etcd $etcd built into $dir in $(( $(date +%s) - began )) s"
-echo "$dir"
+echo "$link"
