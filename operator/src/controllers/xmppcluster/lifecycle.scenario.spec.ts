@@ -5,7 +5,10 @@ import { MemoryLoadSource } from '../../autoscaler/load-source.js';
 import { certInfo } from '../../tls/pki.js';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
 
-describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
+/** What the API server requires of a PersistentVolumeClaim (it refuses an empty spec). */
+const pvcSpec = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } };
+
+describe('XmppCluster lifecycle against the harness API server', { timeout: 60_000 }, () => {
   let k: TestCluster;
   before(async () => {
     k = await new TestCluster({ tls: true }).start();
@@ -207,10 +210,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     const r = await k.request('DELETE', `${clustersPath}/chat`);
     assert.equal(r.code, 200);
     await waitFor('cluster gone', () => k.cluster('chat') === undefined);
@@ -225,10 +229,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
     await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
     await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     await k.request('DELETE', `${clustersPath}/wipe`);
     await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
     assert.ok(k.get('persistentvolumeclaims', 'data'), "other clusters' PVCs untouched");
