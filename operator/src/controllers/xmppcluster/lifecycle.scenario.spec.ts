@@ -170,7 +170,10 @@ describe('XmppCluster lifecycle against the harness API server', { timeout: 60_0
     try {
       // kube-apiserver applies a CRD update when its own watch delivers it: until then the old
       // rule may still refuse (the emulator applies it at once).
-      await waitFor('admitted under the older CRD', async () => (await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code === 201);
+      await waitFor(
+        'admitted under the older CRD',
+        async () => (await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code === 201,
+      );
       const degraded = await waitFor('Degraded', () => k.cluster('oldcrd')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
       assert.equal(degraded.reason, 'ComponentNotAvailable');
       assert.match(degraded.message, /components\.muc: Glider has no muc app yet/);
