@@ -21,7 +21,12 @@ name="kube-$k8s-etcd-$etcd"
 dir="${GLIDER_TOOLS_CACHE:-$HOME/.cache/glider/tools}/$name"
 link="$root/.ci/.tools/$name"
 
-have() { [ -x "$dir/$1" ] && go version -m "$dir/$1" 2>/dev/null | grep -Eq "^[[:space:]]+dep[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"; }
+# The binary names the pinned module version (its build info); no pipe into grep -q (pipefail).
+have() {
+  local info
+  [ -x "$dir/$1" ] && info=$(go version -m "$dir/$1" 2>/dev/null) || return 1
+  grep -Eq "^[[:space:]]+(mod|dep)[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)" <<<"$info"
+}
 if have kube-apiserver k8s.io/kubernetes "$k8s" && have kube-controller-manager k8s.io/kubernetes "$k8s" \
   && have etcd go.etcd.io/etcd/server/v3 "$etcd"; then
   [ "$(readlink -f "$link")" = "$(readlink -f "$dir")" ] || { mkdir -p "$(dirname "$link")"; rm -rf "$link"; ln -s "$dir" "$link"; }
@@ -47,6 +52,6 @@ build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$stamp"
 build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager "$stamp"
 rm -rf "$dir" && mv "$dir.tmp" "$dir"
 mkdir -p "$(dirname "$link")" && rm -rf "$link" && ln -s "$dir" "$link"
-"$dir/etcd" --version | head -1
+"$dir/etcd" --version | sed -n 1p
 echo "install-kube: kube-apiserver, kube-controller-manager $k8s and etcd $etcd built into $dir in $(( $(date +%s) - began )) s"
 echo "$link"
