@@ -83,13 +83,15 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     const spec = x.spec.components[c];
     if (!spec?.enabled || !isBuilt(c)) continue;
     const deployName = names.component(x, c);
-    const live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
+    let live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
     const decision = await decideReplicas(ctx, x, c, spec, live?.spec?.replicas, bus);
     if (decision.requeueAfterMs) requeue = Math.min(requeue ?? Infinity, decision.requeueAfterMs);
     desiredNames.add(`Deployment/${deployName}`);
     if (!blocked) {
       const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
-      await apply(
+      // Observed from what the apply returned, not the cache: a template change raises the
+      // generation at once, so the old status no longer counts as rolled out.
+      live = (await apply(
         ctx,
         deployment(x, c, spec, {
           replicas: decision.replicas,
@@ -98,7 +100,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
           adminTokenSecretName: names.adminTokenSecret(x),
           image,
         }),
-      );
+      )) as Deployment;
     }
     if (spec.autoscaling ? spec.autoscaling.minReplicas > 1 : spec.replicas > 1) {
       desiredNames.add(`PodDisruptionBudget/${deployName}`);
@@ -126,8 +128,14 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
 
 function observe(live: Deployment | undefined, desired: number, draining?: { pod: string; since: string }[]): ComponentObservation {
   const st = live?.status;
+  // Rolled out as `kubectl rollout status` sees it: the controller saw this generation, every
+  // replica is of the current template, and the old ReplicaSets' pods are gone (status.replicas
+  // counts them too; before this, a cluster was Ready while the old pods still ran).
   const current =
-    live?.spec?.replicas === desired && (st?.updatedReplicas ?? 0) >= desired && (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
+    live?.spec?.replicas === desired &&
+    (st?.updatedReplicas ?? 0) >= desired &&
+    (st?.replicas ?? 0) <= desired &&
+    (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
   return { desired, replicas: st?.replicas ?? 0, ready: st?.readyReplicas ?? 0, updated: current || desired === 0, ...(draining ? { draining } : {}) };
 }
 

@@ -21,10 +21,10 @@ export class ApiKubelet {
   private readonly busy = new Set<string>();
   private readonly again = new Set<string>();
 
-  /** `request`: a call to the API server with the test's credentials, resolving to the status code. */
+  /** `request`: a call to the API server with the test's credentials. */
   constructor(
     kc: KubeConfig,
-    private readonly request: (method: string, path: string, body: unknown, contentType?: string) => Promise<number>,
+    private readonly request: (method: string, path: string, body: unknown, contentType?: string) => Promise<{ code: number; body: unknown }>,
     private readonly log: Logger,
   ) {
     this.pods = new Cache<Pod>(kc, { apiVersion: 'v1', kind: 'Pod', path: '/api/v1/pods' }, (p) => void this.sync(p), log);
@@ -103,7 +103,7 @@ export class ApiKubelet {
   }
 
   private async raw(method: string, path: string, body: unknown, contentType = 'application/json'): Promise<void> {
-    const code = await this.request(method, path, body, contentType);
-    if (code >= 400) throw Object.assign(new Error(`${method} ${path}: ${code}`), { code });
+    const { code, body: answer } = await this.request(method, path, body, contentType);
+    if (code >= 400) throw Object.assign(new Error(`${method} ${path}: ${code} ${JSON.stringify(answer).slice(0, 300)}`), { code });
   }
 }
