@@ -91,7 +91,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
       const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
       // Observed from what the apply returned, not the cache: a template change raises the
       // generation at once, so the old status no longer counts as rolled out.
-      live = (await apply(
+      live = await apply(
         ctx,
         deployment(x, c, spec, {
           replicas: decision.replicas,
@@ -100,7 +100,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
           adminTokenSecretName: names.adminTokenSecret(x),
           image,
         }),
-      )) as Deployment;
+      );
     }
     if (spec.autoscaling ? spec.autoscaling.minReplicas > 1 : spec.replicas > 1) {
       desiredNames.add(`PodDisruptionBudget/${deployName}`);
@@ -153,7 +153,11 @@ async function finalize(ctx: ControllerContext, x: XmppCluster): Promise<Reconci
   const ns = x.metadata.namespace!;
   if (x.spec.deletePersistentVolumeClaims) {
     const pvcs = await ctx.api.list('v1', 'PersistentVolumeClaim', ns, undefined, undefined, undefined, undefined, `${CLUSTER_LABEL}=${x.metadata.name}`);
-    for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+    // A list's items carry no apiVersion/kind (kube-apiserver leaves them out); delete needs them.
+    for (const pvc of pvcs.items)
+      await ctx.api
+        .delete({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: pvc.metadata })
+        .catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
   }
   ctx.autoscaler.forget(`${ns}/${x.metadata.name}/`);
   await mergePatch(ctx, x as KubernetesObject, {

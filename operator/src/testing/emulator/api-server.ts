@@ -116,7 +116,12 @@ export class ApiServer {
           kind: `${t.kind}List`,
           apiVersion: apiVersionOf(t),
           metadata: { resourceVersion: String(this.store.currentRv()) },
-          items: this.store.list(t, ns, q.get('labelSelector')).filter(parseFieldSelector(q.get('fieldSelector'))),
+          // As kube-apiserver: the items of a built-in type's list carry no apiVersion/kind (the
+          // list does); custom resources' items keep theirs.
+          items: this.store
+            .list(t, ns, q.get('labelSelector'))
+            .filter(parseFieldSelector(q.get('fieldSelector')))
+            .map((o) => (t.schema ? o : withoutTypeMeta(o))),
         };
       case 'POST':
         return this.store.create(t, ns, parse(body), { manager, strict });
@@ -288,4 +293,11 @@ function send(res: ServerResponse, code: number, body: Json): void {
   if (res.headersSent) return void res.end();
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+function withoutTypeMeta(o: Json): Json {
+  const copy = { ...o };
+  delete copy.apiVersion;
+  delete copy.kind;
+  return copy;
 }
