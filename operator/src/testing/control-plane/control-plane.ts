@@ -15,10 +15,20 @@ export interface ControlPlaneOptions {
   keepDir?: boolean;
 }
 
+// etcd, kube-apiserver and kube-controller-manager never outlive the test process: killed by PID
+// when it exits, and when a signal ends it (a test runner's timeout), then it dies of that signal.
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) if (p.pid && p.exitCode === null) process.kill(p.pid, 'SIGKILL');
-});
+const dirs = new Set<TempDir>();
+const killAll = (): void => {
+  for (const p of live) if (p.pid && p.exitCode === null && p.signalCode === null) process.kill(p.pid, 'SIGKILL');
+  for (const d of dirs) d.remove();
+};
+process.once('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig);
+  });
 
 /**
  * A real Kubernetes control plane on loopback for the operator's tests, as controller-runtime's
@@ -48,6 +58,7 @@ export class ControlPlane {
     private readonly opts: ControlPlaneOptions = {},
   ) {
     this.dir = tempDir('glider-kube-');
+    if (!opts.keepDir) dirs.add(this.dir);
   }
 
   async start(): Promise<this> {
@@ -180,6 +191,7 @@ export class ControlPlane {
       live.delete(proc);
     }
     if (!this.opts.keepDir) this.dir.remove();
+    dirs.delete(this.dir);
   }
 
   private spawn(name: string, bin: string, args: string[]): void {
