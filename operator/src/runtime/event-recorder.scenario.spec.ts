@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
-import { NS, TestCluster } from '../testing/harness.js';
+import { MemoryLoadSource } from '../autoscaler/load-source.js';
+import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../testing/harness.js';
 import { EventRecorder, type EventTarget } from './event-recorder.js';
 import { createLogger } from './logger.js';
 
@@ -64,5 +65,23 @@ describe('Events counted as client-go records them (against the harness API serv
     assert.equal(events.length, 1);
     assert.notEqual(events[0].metadata.name, first.metadata.name);
     assert.equal(events[0].count, 1);
+  });
+
+  it('a reconcile that keeps failing on the same problem leaves one Warning Event, counted, not one per pass', async () => {
+    await k.startManager(() => new MemoryLoadSource());
+    const spec = { nats: { url: 'nats://nats:4222', credentialsSecretRef: { name: 'absent', key: 'credentials' } } };
+    assert.equal((await k.request('POST', clustersPath, sampleCluster('stuck', spec))).code, 201);
+    const warnings = () => k.list('events').filter((e) => e.involvedObject.name === 'stuck' && e.type === 'Warning');
+    await waitFor('a SecretNotFound Warning', () => warnings().length > 0);
+    // Each change of the cluster is another reconcile pass that finds the same problem.
+    for (let i = 1; i <= 3; i++) {
+      await k.request('PATCH', `${clustersPath}/stuck`, { metadata: { annotations: { pass: String(i) } } }, 'application/merge-patch+json');
+      await waitFor(`pass ${i} counted`, () => (warnings()[0]?.count ?? 0) > i);
+    }
+    const [w, ...more] = warnings();
+    assert.equal(more.length, 0, JSON.stringify(warnings().map((e) => [e.reason, e.count])));
+    assert.equal(w.reason, 'SecretNotFound');
+    assert.match(w.message, /nats\.credentialsSecretRef: Secret glider\/absent not found/);
+    assert.ok(w.count >= 4, `count ${w.count}`);
   });
 });

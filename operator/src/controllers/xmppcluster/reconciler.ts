@@ -14,6 +14,7 @@ import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
 import { ensureTls } from './tls-source.js';
 import { ensureAdminToken } from './admin-token.js';
+import { recordEvent } from './events.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
 
@@ -121,6 +122,9 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   if (!blocked) await pruneChildren(ctx, x, desiredNames);
   const status = computeStatus(x, observed, problems, tls.cert, ctx.now());
   if (!sameStatus(x.status, status)) await applyStatus(ctx, x, status);
+  // What blocks a rollout is also a Warning Event, every pass it still does: the recorder counts
+  // the repeats on one Event (count, lastTimestamp), so a cluster stuck for hours shows one line.
+  for (const p of problems) if (p.blocking) await recordEvent(ctx, x, 'Warning', p.reason, p.message);
   // Not everything that unblocks a cluster is watched (a CRD installed, NATS back): look again.
   if (status.phase !== 'Ready') requeue = Math.min(requeue ?? Infinity, blocked ? 30_000 : 10_000);
   return requeue === undefined || requeue === Infinity ? {} : { requeueAfterMs: requeue };
