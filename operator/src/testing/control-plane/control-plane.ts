@@ -50,6 +50,8 @@ export class ControlPlane {
   etcdUrl = '';
   caPem = '';
   readonly adminToken = randomBytes(24).toString('hex');
+  /** User `glider-operator`, in no group: only what RBAC grants it (a test binds the chart's rules). */
+  readonly operatorToken = randomBytes(24).toString('hex');
   /** The emulator's surface for the scenarios: `store.compact()` compacts etcd. */
   readonly store = { compact: (): void => this.compactEtcd() };
 
@@ -79,7 +81,8 @@ export class ControlPlane {
     // cluster admins; the operator gets the test's kubeconfig.
     writeFileSync(
       join(d, 'tokens.csv'),
-      `${this.adminToken},glider-test,glider-test,"system:masters"\n${kcmToken},system:kube-controller-manager,kcm,"system:masters"\n`,
+      `${this.adminToken},glider-test,glider-test,"system:masters"\n${kcmToken},system:kube-controller-manager,kcm,"system:masters"\n` +
+        `${this.operatorToken},glider-operator,glider-operator\n`,
     );
 
     const [etcdClient, etcdPeer, apiPort, kcmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -142,9 +145,9 @@ export class ControlPlane {
     return this;
   }
 
-  /** A kubeconfig for the operator: through the proxy, verifying the API server's CA. */
-  kubeconfig(namespace = 'default'): string {
-    return this.kubeconfigFor(this.url, this.adminToken, namespace);
+  /** A kubeconfig for the operator: through the proxy, verifying the API server's CA; a cluster admin unless `token` says otherwise. */
+  kubeconfig(namespace = 'default', token = this.adminToken): string {
+    return this.kubeconfigFor(this.url, token, namespace);
   }
 
   /** Cuts every connection through the proxy: the operator's watches end and must resume. */
