@@ -65,17 +65,20 @@ export class TestCluster {
       await this.request('POST', '/api/v1/namespaces', { metadata: { name: NS } });
       return this;
     }
-    await this.api.start();
     const ok = (r: { code: number; body: Json }, what: string) => {
       if (r.code >= 300) throw new Error(`${what}: ${r.code} ${JSON.stringify(r.body)}`);
     };
-    ok(await this.request('POST', '/api/v1/namespaces', { metadata: { name: NS } }), 'namespace');
-    ok(await this.request('POST', crd, xmppClusterCrd()), 'CRD');
-    await waitFor(
-      'the CRD Established',
-      () => this.getPath(`${crd}/xmppclusters.glider.im`)?.status?.conditions?.some((c: Json) => c.type === 'Established' && c.status === 'True'),
-      30_000,
-    );
+    // The CRD goes in before kube-controller-manager starts, so its garbage collector knows
+    // XmppClusters (and collects their children) from the start.
+    await this.api.start(async () => {
+      ok(await this.request('POST', '/api/v1/namespaces', { metadata: { name: NS } }), 'namespace');
+      ok(await this.request('POST', crd, xmppClusterCrd()), 'CRD');
+      await waitFor(
+        'the CRD Established',
+        () => this.getPath(`${crd}/xmppclusters.glider.im`)?.status?.conditions?.some((c: Json) => c.type === 'Established' && c.status === 'True'),
+        30_000,
+      );
+    });
     // Pods need the namespace's default ServiceAccount, made by kube-controller-manager: once it is
     // there, the controller manager runs.
     await waitFor('kube-controller-manager (default ServiceAccount)', () => this.get('serviceaccounts', 'default'), 60_000);

@@ -63,7 +63,13 @@ export class ControlPlane {
     if (!opts.keepDir) dirs.add(this.dir);
   }
 
-  async start(): Promise<this> {
+  /**
+   * `beforeControllers` runs once the API server is ready and before kube-controller-manager starts:
+   * what it installs (a CRD) is in the controllers' first discovery, so the garbage collector
+   * watches it from the start instead of after its next discovery pass (up to 30 s later; until then
+   * it cannot collect the dependents of such objects).
+   */
+  async start(beforeControllers?: () => Promise<void>): Promise<this> {
     const timeoutMs = this.opts.startTimeoutMs ?? 90_000;
     const d = this.dir.path;
     const now = new Date();
@@ -126,6 +132,7 @@ export class ControlPlane {
     await this.sync.ready();
     await this.waitUntil('kube-apiserver /readyz', () => this.syncRequest('GET', '/readyz').code === 200, timeoutMs);
 
+    await beforeControllers?.();
     writeFileSync(join(d, 'kcm.kubeconfig'), this.kubeconfigFor(this.directUrl, kcmToken, 'kube-system'));
     this.spawn('kube-controller-manager', this.bins.kubeControllerManager, [
       `--kubeconfig=${join(d, 'kcm.kubeconfig')}`,
