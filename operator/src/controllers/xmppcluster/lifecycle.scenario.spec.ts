@@ -6,7 +6,10 @@ import { MemoryLoadSource } from '../../autoscaler/load-source.js';
 import { certInfo } from '../../tls/pki.js';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
 
-describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
+/** What the API server requires of a PersistentVolumeClaim (it refuses an empty spec). */
+const pvcSpec = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } };
+
+describe('XmppCluster lifecycle against the harness API server', { timeout: 60_000 }, () => {
   let k: TestCluster;
   before(async () => {
     k = await new TestCluster({ tls: true }).start();
@@ -198,7 +201,12 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     // The older CRD stays until the cluster is gone: the emulator validates a whole object on every
     // write and does not ratchet unchanged fields as a real API server does.
     try {
-      assert.equal((await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code, 201);
+      // kube-apiserver applies a CRD update when its own watch delivers it: until then the old
+      // rule may still refuse (the emulator applies it at once).
+      await waitFor(
+        'admitted under the older CRD',
+        async () => (await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code === 201,
+      );
       const degraded = await waitFor('Degraded', () => k.cluster('oldcrd')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
       assert.equal(degraded.reason, 'ComponentNotAvailable');
       assert.match(degraded.message, /components\.muc: Glider has no muc app yet/);
@@ -240,10 +248,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     const r = await k.request('DELETE', `${clustersPath}/chat`);
     assert.equal(r.code, 200);
     await waitFor('cluster gone', () => k.cluster('chat') === undefined);
@@ -258,10 +267,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
     await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
     await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     await k.request('DELETE', `${clustersPath}/wipe`);
     await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
     assert.ok(k.get('persistentvolumeclaims', 'data'), "other clusters' PVCs untouched");
