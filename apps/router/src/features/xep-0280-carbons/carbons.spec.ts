@@ -147,6 +147,22 @@ describe('XEP-0280 message carbons', () => {
     assert.deepEqual(edge.for(phone), []);
   });
 
+  test('§6: with no resource to deliver to (stored offline), a carbons-enabled session without presence still gets a copy', async () => {
+    const edge = h.edge(`edge-${++n}`);
+    const alice = await h.createUser(`alice${n}`);
+    const bob = await h.createUser(`bob${n}`);
+    const quiet = await edge.bind(`${alice}/quiet`, { available: false });
+    const laptop = await edge.bind(`${bob}/laptop`);
+    assert.equal((await edge.ask(quiet, xml('iq', { type: 'set' }, xml('enable', { xmlns: CARBONS })))).attrs.type, 'result');
+    edge.clear();
+    assert.deepEqual(await edge.send(laptop, chat(alice, 'while away')), { taken: true });
+    await h.delivered();
+    const [copy] = edge.for(quiet);
+    assert.equal(carbonOf(copy!).direction, 'received');
+    assert.equal(carbonOf(copy!).inner?.getChildText('body'), 'while away');
+    assert.equal(await h.storage.offline.count(alice), 1, 'and the original is stored');
+  });
+
   test('a copy the edge does not take is dropped: the original is delivered, the sender acked, nothing bounced', async () => {
     const { edge, alice, pc, phone, laptop } = await users();
     edge.behave(phone, 'gone');

@@ -22,6 +22,9 @@ export const carbonsFeature: FeatureDefinition<RouterContext> = {
     ctx.iq.register('set', CARBONS_NS, (req) => toggle(ctx, req), { server: true, account: true }, 'carbons'),
     // §6: a copy to each carbons-enabled resource of the recipient that did not get the original.
     ctx.hooks.on('message:local', ({ stanza, sessions }) => received(ctx, stanza, sessions), { owner: 'carbons' }),
+    // §6 too when no resource gets the original (stored offline, or bounced): a carbons-enabled
+    // session without presence or of negative priority still sees it. Runs before offline storage.
+    ctx.hooks.on('message:offline', ({ stanza }) => void received(ctx, stanza, []), { priority: 10, owner: 'carbons' }),
     // §7: a copy to each carbons-enabled resource of the sender except the sending one.
     ctx.hooks.on('message:sent', ({ stanza }) => sent(ctx, stanza), { owner: 'carbons' }),
   ],
