@@ -126,6 +126,11 @@ describe('XEP-0280 message carbons', () => {
     await edge.send(pc, chat(bob, 'sent-private', xml('private', { xmlns: CARBONS })));
     await edge.send(pc, chat(bob, 'sent-no-copy', xml('no-copy', { xmlns: 'urn:xmpp:hints' })));
     await h.delivered();
+    // §8: the recipient gets the private message without <private/>; the no-copy hint stays (XEP-0334 is end-to-end).
+    const atPc = edge.for(pc);
+    assert.equal(atPc.find((m) => m.attrs.id === 'private')?.getChild('private', CARBONS), undefined);
+    assert.equal(atPc.find((m) => m.attrs.id === 'private')?.getChildText('body'), 'private');
+    assert.ok(atPc.find((m) => m.attrs.id === 'no-copy')?.getChild('no-copy', 'urn:xmpp:hints'));
     // headline goes to every non-negative resource (RFC 6121 §8.5.2.1.1), as itself, not as a carbon
     assert.deepEqual(
       edge.for(phone).map((m) => [m.attrs.id, carbonOf(m).direction]),

@@ -46,7 +46,9 @@ async function toggle(ctx: RouterContext, req: IqRequest): Promise<StanzaError |
 }
 
 async function received(ctx: RouterContext, st: RoutedStanza, targets: SessionInfo[]): Promise<void> {
-  if (st.hops > 0 || !eligibleForCarbons(st.element())) return; // copied on the first routing only
+  if (st.hops > 0) return; // copied on the first routing only
+  if (stripPrivate(st)) return;
+  if (!eligibleForCarbons(st.element())) return;
   const bare = st.to.bare().toString();
   const got = new Set(targets.map((s) => s.sessionId));
   // The sender's own session never gets a copy of its message (a user writing to another resource).
@@ -62,6 +64,20 @@ async function sent(ctx: RouterContext, st: RoutedStanza): Promise<void> {
   const origin = st.env.origin!.sessionId;
   const others = (await ctx.registry.ofUser(bare)).filter((s) => s.carbons === true && s.sessionId !== origin);
   copyTo(ctx, st, 'sent', bare, others);
+}
+
+/**
+ * §8: the receiving server SHOULD remove <private/> before delivering to the recipient. Only the
+ * rare private message is re-serialised; its deliveries (and any re-routing) carry the new bytes.
+ * True when the message was private (so it is not copied).
+ */
+function stripPrivate(st: RoutedStanza): boolean {
+  const el = st.element();
+  const marks = el.getChildren('private', NS.carbons);
+  if (marks.length === 0) return false;
+  for (const m of marks) el.remove(m);
+  st.env.xml = Buffer.from(el.toString(), 'utf8');
+  return true;
 }
 
 function copyTo(ctx: RouterContext, st: RoutedStanza, direction: CarbonDirection, bare: string, sessions: SessionInfo[]): void {
