@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
-import type { SessionInfo } from '#libs/sessions';
+import { holdForResumable, type SessionInfo } from '#libs/sessions';
 import type { RouterContext } from '../router.context.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
@@ -48,6 +48,8 @@ async function rerouteAfter(
     failed.add(session.sessionId);
     logFailure(ctx, st, session, outcome);
   }
+  // XEP-0198: a resumable session whose connection is gone (or whose edge died) holds the stanza for its resume.
+  for (const { session } of outcomes) if (await heldForResume(ctx, st, session)) return;
   ctx.stats.rerouted++;
   const next = await reroute({ ...st.env, hops: st.hops + 1 }, failed);
   if (next) await settleDeliveries(ctx, next, reroute);
@@ -58,4 +60,13 @@ function logFailure(ctx: RouterContext, st: RoutedStanza, session: SessionInfo, 
   const fields = { to: st.env.to, stanzaId: st.env.id, kind: st.env.kind, edgeId: session.edgeId, reason: outcome.reason, detail: outcome.detail };
   // A dead or stalled edge fails every stanza routed to it until the sweep: debug, not a flood.
   ctx.logger.debug(fields, 'delivery not acknowledged; routing the stanza again');
+}
+
+async function heldForResume(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): Promise<boolean> {
+  try {
+    return await holdForResumable(ctx.resumable, st.env, session.sessionId);
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message, to: st.env.to }, 'could not hold a stanza for a resumable session; routing it again');
+    return false;
+  }
 }

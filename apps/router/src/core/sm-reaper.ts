@@ -1,0 +1,81 @@
+import { KvConflictError } from '#libs/bus';
+import { endResumable } from '#libs/sessions';
+import type { RouterContext } from '../router.context.js';
+
+/**
+ * A dead edge's XEP-0198 session is not ended by the dead-edge sweep: it is detached (its timer
+ * starts now) and waits for a resume on another edge; stanzas for it are held in its queue
+ * (acked-delivery.ts). True when `sessionId` is such a session (so the sweep leaves its record).
+ */
+export async function detachResumable(ctx: RouterContext, sessionId: string, edgeId: string): Promise<boolean> {
+  const cur = await ctx.resumable.get(sessionId);
+  if (!cur || cur.record.state === 'ending') return false;
+  if (cur.record.state === 'detached' || cur.record.edgeId !== edgeId) return true; // already waiting, or resumed elsewhere
+  const expiresAtMs = Date.now() + cur.record.timeoutSec * 1000;
+  try {
+    await ctx.resumable.update(sessionId, { ...cur.record, state: 'detached', expiresAtMs }, cur.revision);
+    await ctx.resumable.markDetached(sessionId, expiresAtMs);
+    ctx.logger.info({ sid: sessionId, jid: cur.record.jid, edgeId }, 'resumable session of a dead edge detached; it may resume on any edge');
+  } catch (err) {
+    if (!(err instanceof KvConflictError)) throw err; // else: resumed or detached meanwhile
+  }
+  return true;
+}
+
+/**
+ * Ends the detached sessions whose resumption timeout passed (XEP-0198 §5), whichever edge held
+ * them, alive or dead: every router looks every edge.sm.reapIntervalMs at the detached index, and
+ * the record's compare-and-set lets one of them end each session (its queue routed again in order:
+ * another resource, offline storage or an error to the sender; ENDED to presence). A session left
+ * `ending` by a process that died half-way is taken over once its lease is past.
+ */
+export class SmReaper {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly ctx: RouterContext) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.reap(), this.ctx.config.edge.sm.reapIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass; returns how many sessions it ended. */
+  async reap(): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    let ended = 0;
+    try {
+      for (const id of await this.ctx.resumable.detachedIds()) {
+        if (await this.endIfExpired(id)) ended++;
+      }
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message }, 'resumable session reaping failed; next round retries');
+    } finally {
+      this.running = false;
+    }
+    return ended;
+  }
+
+  private endIfExpired(id: string): Promise<boolean> {
+    const { bus, registry, resumable, config, logger } = this.ctx;
+    return endResumable(
+      {
+        bus,
+        registry,
+        store: resumable,
+        partitions: config.bus.partitions,
+        routeTimeoutMs: config.edge.routeTimeoutMs,
+        logger,
+        lastResort: () => Promise.reject(new Error('no router took it back')),
+      },
+      id,
+      'timeout',
+      (r, now) => r.state !== 'attached' && r.expiresAtMs <= now,
+    );
+  }
+}
