@@ -100,6 +100,12 @@ export class SmSession {
     entry.stored = this.track(
       this.deps.store.putItem(this.id, item).then(
         (s) => {
+          if (!out.held) {
+            // The stream closed while this was being stored: its caller got it back (unwritten) and
+            // routes it again, so the stored copy must not be replayed or routed a second time.
+            void this.deps.store.deleteItem(s.key).catch(() => undefined);
+            return;
+          }
           entry.key = s.key;
           out.stored();
         },

@@ -217,3 +217,60 @@ describe('stream management on the edge', () => {
     assert.ok((await again.c.element()).getChild('item-not-found', STANZAS));
   });
 });
+
+describe('stream management limits, and WebSocket', () => {
+  let h: EdgeHarness;
+  const clients: RawClient[] = [];
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, maxUnacked: 3, maxRequestsPerSecond: 5, requestAckEvery: 100 } } });
+    await h.addUser('carol', 'secret');
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await h.stop();
+  });
+  const session = async (mode: 'tls' | 'wss', resource: string): Promise<{ c: RawClient; id: string }> => {
+    const c = await RawClient.connect({ mode, port: mode === 'tls' ? h.edge.ports.directTls : h.edge.ports.wss });
+    clients.push(c);
+    await c.login(DOMAIN, 'carol', 'secret', resource);
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const el = await c.element();
+    assert.equal(el.name, 'enabled');
+    return { c, id: el.attrs.id! };
+  };
+
+  test('a client that never acknowledges is cut with <policy-violation/> past edge.sm.maxUnacked; its queue goes back to the router', async () => {
+    const { c, id } = await session('tls', 'deaf');
+    const before = h.routed.length;
+    for (let i = 0; i < 5; i++) c.send(xml('message', { to: `carol@${DOMAIN}`, type: 'chat', id: `u${i}` }, xml('body', {}, `u${i}`)));
+    assert.equal(await c.streamError(), 'policy-violation');
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
+    // Every echo it was sent (or was about to be) and never acknowledged was routed again (hops 1), once.
+    // Those still being stored when the stream ended go back at once, ahead of the stored queue.
+    const back = h.routed.slice(before).filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE').map((f) => f.stanza!.id);
+    assert.deepEqual(back.slice().sort(), ['u0', 'u1', 'u2', 'u3', 'u4'], String(back));
+  });
+
+  test('an <r/> flood past edge.sm.maxRequestsPerSecond ends the stream with <policy-violation/>', async () => {
+    const { c } = await session('tls', 'flood');
+    for (let i = 0; i < 20; i++) c.send(xml('r', { xmlns: SM }));
+    assert.equal(await c.streamError(), 'policy-violation');
+  });
+
+  test('enable and resume over WebSocket (RFC 7395)', async () => {
+    const { c, id } = await session('wss', 'web');
+    c.send(xml('message', { to: `carol@${DOMAIN}`, type: 'chat', id: 'w1' }, xml('body', {}, 'w1')));
+    assert.equal((await c.element()).attrs.id, 'w1');
+    c.close();
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    const again = await RawClient.connect({ mode: 'wss', port: h.edge.ports.wss });
+    clients.push(again);
+    await again.open(DOMAIN);
+    assert.equal((await again.scram('carol', 'secret', 'SCRAM-SHA-256')).name, 'success');
+    await again.open(DOMAIN);
+    again.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.equal((await again.element()).name, 'resumed');
+    const replayed = await again.element();
+    assert.equal(replayed.attrs.id, 'w1', 'the unacknowledged message is sent again');
+  });
+});
