@@ -18,7 +18,16 @@ const REQUEST_EVERY = 50;
 const RECONNECT_AFTER_MS = 300;
 const MAX_RECONNECTS = 10;
 
+export interface SmClientOptions {
+  resource?: string;
+  /** Send initial presence and wait for its reflection (false: a session that only receives). */
+  presence?: boolean;
+}
+
 export class SmSender {
+  /** Resumes that worked, and fresh logins after the first one (a resume that failed). */
+  resumes = 0;
+  freshLogins = 0;
   /** Stanzas sent since enable and not yet acknowledged by the server, oldest first. */
   private unacked: string[] = [];
   /** Server's acknowledged count (full), our sent count, and the stanzas we handled from the server. */
@@ -41,12 +50,26 @@ export class SmSender {
     private readonly user: string,
     private readonly password: string,
     private readonly onElement: (el: Element) => void,
+    private readonly opts: SmClientOptions,
   ) {}
 
-  static async login(edges: EdgeEndpoint[], domain: string, user: string, password: string, onElement: (el: Element) => void): Promise<SmSender> {
-    const s = new SmSender(edges, domain, user, password, onElement);
-    await s.fresh(0);
+  static async login(
+    edges: EdgeEndpoint[],
+    domain: string,
+    user: string,
+    password: string,
+    onElement: (el: Element) => void,
+    opts: SmClientOptions & { edge?: number } = {},
+  ): Promise<SmSender> {
+    const s = new SmSender(edges, domain, user, password, onElement, opts);
+    await s.fresh(opts.edge ?? 0);
+    s.freshLogins = 0;
     return s;
+  }
+
+  /** The edge (index) of the current connection. */
+  get edgeIndex(): number {
+    return this.edge;
   }
 
   get isEnded(): boolean {
@@ -96,18 +119,21 @@ export class SmSender {
   /** Bind, enable with resumption, initial presence; sends again whatever is unacknowledged. */
   private async fresh(edge: number): Promise<void> {
     const raw = await this.authenticated(edge);
-    const jid = await raw.bind('s');
+    const jid = await raw.bind(this.opts.resource ?? 's');
+    this.freshLogins++;
     raw.send(`<enable xmlns='${SM}' resume='true'/>`);
     const enabled = await raw.element(LOGIN_TIMEOUT_MS);
     if (enabled.name !== 'enabled') throw new Error(`enable refused: ${String(enabled)}`);
     this.id = enabled.attrs.id ?? '';
     this.acked = this.sent = this.inbound = 0;
-    raw.send('<presence/>');
-    for (;;) {
-      const el = await raw.element(LOGIN_TIMEOUT_MS);
-      if (STANZAS.has(el.name)) this.inbound++;
-      if (el.name === 'presence' && el.attrs.from === jid && el.attrs.type === undefined) break;
-      this.onElement(el);
+    if (this.opts.presence !== false) {
+      raw.send('<presence/>');
+      for (;;) {
+        const el = await raw.element(LOGIN_TIMEOUT_MS);
+        if (STANZAS.has(el.name)) this.inbound++;
+        if (el.name === 'presence' && el.attrs.from === jid && el.attrs.type === undefined) break;
+        this.onElement(el);
+      }
     }
     this.attach(raw, edge);
     const again = this.unacked;
@@ -128,6 +154,7 @@ export class SmSender {
       raw.close();
       return false;
     }
+    this.resumes++;
     this.ackUpTo(Number(answer.attrs.h));
     const again = this.unacked;
     this.unacked = [];
