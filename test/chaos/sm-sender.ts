@@ -16,7 +16,7 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
 /** Ask the server for an ack after this many stanzas. */
 const REQUEST_EVERY = 50;
 const RECONNECT_AFTER_MS = 300;
-const MAX_RECONNECTS = 10;
+const MAX_RECONNECTS = 30;
 
 export interface SmClientOptions {
   resource?: string;

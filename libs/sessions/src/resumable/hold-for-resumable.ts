@@ -8,17 +8,18 @@ const ATTEMPTS = 3;
  * XEP-0198 on the router's side: a delivery to a resumable session was not taken (its edge is dead,
  * its connection is gone, its stream is closing). Unless the session is ending, the stanza is held
  * for it: appended to its queue in the store, where the resume replays it (on any edge) or the end
- * of the session routes it again. True when held; false when the caller routes it again as usual
- * (no such session, or it is ending).
+ * of the session routes it again.
  *
  * The append is checked against the record: if the record changed meanwhile (a resume may have
  * read the queue already), the item is withdrawn and the append redone against the new state. A
  * withdrawal that fails means the new owner already took the item: it is held.
  */
-export async function holdForResumable(store: ResumableStore, env: StanzaEnvelope, sessionId: string): Promise<boolean> {
+export async function holdForResumable(store: ResumableStore, env: StanzaEnvelope, sessionId: string, failedEdge: string): Promise<HoldOutcome> {
   for (let i = 0; i < ATTEMPTS; i++) {
     const before = await store.get(sessionId);
-    if (!before || before.record.state === 'ending') return false;
+    if (!before || before.record.state === 'ending') return NOT_HELD;
+    // Resumed on another edge meanwhile: the session is live there (the record is fresher than any registry cache).
+    if (before.record.state === 'attached' && before.record.edgeId !== failedEdge) return { kind: 'moved', edgeId: before.record.edgeId };
     const stored = await store.putItem(sessionId, {
       v: 1,
       x: Buffer.from(env.xml).toString('utf8'),
@@ -29,14 +30,23 @@ export async function holdForResumable(store: ResumableStore, env: StanzaEnvelop
       fr: env.from,
     });
     const after = await store.get(sessionId);
-    if (after && after.revision === before.revision) return true;
+    if (after && after.revision === before.revision) return HELD;
     try {
       await store.deleteItem(stored.key, stored.revision);
     } catch (err) {
-      if (err instanceof KvConflictError) return true;
+      if (err instanceof KvConflictError) return HELD;
       throw err;
     }
-    // withdrawn: the item is gone; with no record any more, the caller routes it again
+    // withdrawn: the item is gone; look at the record again
   }
-  return false;
+  return NOT_HELD;
 }
+
+const HELD: HoldOutcome = { kind: 'held' };
+const NOT_HELD: HoldOutcome = { kind: 'not-held' };
+
+/**
+ * `held`: in the session's queue; `moved`: the session was resumed on edge `edgeId` (the caller
+ * delivers the stanza there); `not-held`: no such session, or it is ending.
+ */
+export type HoldOutcome = { kind: 'held' } | { kind: 'moved'; edgeId: string } | { kind: 'not-held' };

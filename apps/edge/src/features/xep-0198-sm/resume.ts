@@ -44,7 +44,13 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
     return stream.send(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
   }
   const prev = cur.record;
-  const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0 };
+  // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
+  const acked = fromWire(h, prev.acked);
+  const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
+  if (acked > sentBefore) {
+    return stream.send(failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }));
+  }
+  const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
   let revision: number;
   try {
     revision = await deps.store.update(previd, mine, cur.revision);
@@ -52,27 +58,26 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
     if (err instanceof KvConflictError) return stream.send(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
     throw err;
   }
-  let inH = prev.inH;
-  if (prev.state === 'attached') inH = Math.max(inH, (await askRelease(ctx, deps, prev.edgeId, previd))?.inH ?? 0);
-  await deps.store.unmarkDetached(previd).catch(() => undefined);
-  const items = await deps.store.items(previd);
-  const sentBefore = Math.max(prev.sent, ...items.map((i) => i.item.n ?? 0));
-  const acked = fromWire(h, prev.acked);
-  if (acked > sentBefore) {
-    // Not resumed: the session goes back to waiting (a correct client may still resume it).
-    const expiresAtMs = Date.now() + prev.timeoutSec * 1000;
-    await deps.store.update(previd, { ...mine, state: 'detached', inH, expiresAtMs }, revision).catch(() => undefined);
-    await deps.store.markDetached(previd, expiresAtMs).catch(() => undefined);
-    return stream.send(failed('undefined-condition', { h: inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }));
-  }
-  const full = tryParseJid(prev.jid)!;
-  const record: ResumableRecord = { ...mine, inH, acked, sent: acked };
-  const sm = new SmSession(stream, deps, previd, record, revision, true);
+  // The session is here from now on: deliveries are taken (held until the replay is done), so a
+  // router that finds the record names this edge can hand them over at once.
+  const local = tables.byId.get(previd); // a stream of this edge still holding it (a half-open connection)
+  const sm = new SmSession(stream, deps, previd, mine, revision, true);
   sm.startReplay();
   tables.byStream.set(stream, sm);
   tables.byId.set(previd, sm);
-  stream.resumeAs(previd, full);
+  stream.resumeAs(previd, tryParseJid(prev.jid)!);
   stream.resumable = true;
+  let inH = prev.inH;
+  if (local) {
+    local.fence();
+    await local.settled();
+    inH = Math.max(inH, local.inH);
+  } else if (prev.state === 'attached' && prev.edgeId !== ctx.edgeId) {
+    inH = Math.max(inH, (await askRelease(ctx, deps, prev.edgeId, previd))?.inH ?? 0);
+  }
+  sm.setInH(inH);
+  await deps.store.unmarkDetached(previd).catch(() => undefined);
+  const items = await deps.store.items(previd);
   await pointRegistryHere(ctx, stream, prev.jid, previd);
   stream.send(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
   const seen = new Set<string>();

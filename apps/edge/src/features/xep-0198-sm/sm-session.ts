@@ -43,7 +43,7 @@ export class SmSession {
   fenced = false;
   /** The session ends for good (clean close, limit): nothing more is stored. */
   ending = false;
-  private readonly inBase: number;
+  private inBase: number;
   private persisting: Promise<void> = Promise.resolve();
   private persistQueued = false;
   /** An `<r/>` of ours waits for its `<a/>`. */
@@ -66,6 +66,11 @@ export class SmSession {
     this.acked = record.acked;
     this.inBase = stream.stanzasHandled - record.inH;
     this.requests = new TokenBucket(deps.config.maxRequestsPerSecond, deps.config.maxRequestsPerSecond);
+  }
+
+  /** A resume learned the inbound count from the edge that let go of the session. */
+  setInH(inH: number): void {
+    this.inBase = this.stream.stanzasHandled - inH;
   }
 
   /** Stanzas handled from the client since `<enable/>` (full count). */
