@@ -1,6 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { startCluster, type Cluster } from './harness/cluster.js';
+import { repoRoot } from './harness/paths.js';
+import { TcpGate } from './harness/tcp-gate.js';
 import { addUser } from './harness/gliderctl.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient, type XmppElement } from './harness/xmpp-client.js';
 
@@ -29,8 +36,8 @@ function assertDelivered(got: string[], sent: string[]): void {
 }
 
 /**
- * XEP-0198 resumption on a real cluster (nats-server, a router, presence, three edges as processes)
- * with xmpp.js (`@xmpp/stream-management`): the session of an edge that was SIGKILLed or drained
+ * XEP-0198 resumption on a real cluster (nats-server, a router, presence, four edges as processes)
+ * with xmpp.js (`@xmpp/stream-management`) and slixmpp (`xep_0198`, behind a TCP load balancer): the session of an edge that was SIGKILLed or drained
  * resumes on another edge with nothing lost, and a session that is never resumed times out into
  * offline storage, in order.
  */
@@ -39,7 +46,7 @@ describe('stream management: resumption on any edge', () => {
   const clients: TestClient[] = [];
   before(async () => {
     c = await startCluster({
-      edges: 3,
+      edges: 4,
       routers: 1,
       logLevel: 'info',
       env: {
@@ -52,7 +59,7 @@ describe('stream management: resumption on any edge', () => {
       },
     });
     trustCertificate(c.certPem());
-    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
+    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
   });
   after(async () => {
     for (const cl of clients) await cl.stop();
@@ -145,5 +152,46 @@ describe('stream management: resumption on any edge', () => {
     const at = got.map((b) => all.indexOf(b));
     assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), `in order, once: ${got.join(' ')}`);
     assert.equal(wes.stanzas.filter((s) => s.is('message') && s.attrs.type === 'error').length, 0, 'nothing bounced');
+  });
+
+  it('slixmpp (xep_0198) behind a load balancer: its edge is SIGKILLed, it resumes on another with every message', async () => {
+    const xen = await on(1, 'xen', 'pc');
+    let target = c.edges[3]!.c2sPort; // edge-4, until it dies
+    const gate = await TcpGate.start(() => target);
+    const dir = mkdtempSync(join(tmpdir(), 'glider-slix-sm-'));
+    writeFileSync(join(dir, 'ca.pem'), c.certPem());
+    const first = 10;
+    const second = 20;
+    const py = spawn('/usr/bin/python3', [
+      join(repoRoot, 'test/clients/slix_sm.py'),
+      ...['--jid', 'yan@localhost/phone', '--password', 'yan-password', '--port', String(gate.port), '--ca', join(dir, 'ca.pem')],
+      ...['--expect-count', String(first + second), '--timeout', '90'],
+    ]);
+    const lines = createInterface({ input: py.stdout });
+    const results: string[] = [];
+    let stderr = '';
+    py.stderr.on('data', (d) => (stderr += d));
+    const ready = new Promise<void>((resolve, reject) => {
+      lines.on('line', (l) => (l.includes('"ready"') ? resolve() : results.push(l)));
+      py.once('exit', (code) => reject(new Error(`slixmpp exited (${code}) before it was ready: ${stderr.slice(-2000)}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => py.once('exit', resolve));
+    try {
+      await ready;
+      await xen.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      const before = await sendNumbered(xen, 'yan@localhost/phone', 'p', first);
+      target = c.edges[0]!.c2sPort; // the balancer sends new connections to edge-1
+      await c.byRole('edge-4')[0]!.stop('SIGKILL');
+      const during = await sendNumbered(xen, 'yan@localhost/phone', 'q', second);
+      const code = await exited;
+      const out = JSON.parse(results.at(-1) ?? '{}') as { ok?: boolean; bodies?: string[]; resumed?: number; enabled?: number };
+      assert.equal(code, 0, `slixmpp: ${JSON.stringify(out)} ${stderr.slice(-2000)}`);
+      assert.ok((out.resumed ?? 0) >= 1, 'slixmpp resumed its session');
+      assert.equal(out.enabled, 1, 'stream management was never started afresh');
+      assertDelivered(out.bodies ?? [], [...before, ...during]);
+    } finally {
+      py.kill('SIGKILL');
+      await gate.stop();
+    }
   });
 });
