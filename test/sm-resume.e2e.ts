@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { waitFor } from '#libs/testing';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { repoRoot } from './harness/paths.js';
 import { TcpGate } from './harness/tcp-gate.js';
@@ -46,7 +47,7 @@ describe('stream management: resumption on any edge', () => {
   const clients: TestClient[] = [];
   before(async () => {
     c = await startCluster({
-      edges: 4,
+      edges: 5,
       routers: 1,
       logLevel: 'info',
       env: {
@@ -59,7 +60,7 @@ describe('stream management: resumption on any edge', () => {
       },
     });
     trustCertificate(c.certPem());
-    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
+    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan', 'zoe', 'abe']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
   });
   after(async () => {
     for (const cl of clients) await cl.stop();
@@ -193,5 +194,33 @@ describe('stream management: resumption on any edge', () => {
       py.kill('SIGKILL');
       await gate.stop();
     }
+  });
+
+  it('a client back only after the dead-edge sweep still resumes: the router detached its session instead of ending it', async () => {
+    const abe = await on(1, 'abe', 'pc');
+    await abe.send(xml('presence', { to: 'zoe@localhost', type: 'subscribe' }));
+    const zoe = await on(5, 'zoe', 'phone');
+    await zoe.waitFor('subscribe', isPresence('abe@localhost', 'subscribe'));
+    await zoe.send(xml('presence', { to: 'abe@localhost', type: 'subscribed' }));
+    await abe.waitFor('zoe available', isPresence('zoe@localhost', undefined));
+    const id = smOf(zoe).id;
+    const reconnect = (zoe.xmpp as unknown as { reconnect: { stop(): void; reconnect(): Promise<void> } }).reconnect;
+    reconnect.stop(); // this client comes back when the test says so
+    await c.byRole('edge-5')[0]!.stop('SIGKILL');
+    const routerLogs = c.byRole('router-1').map((p) => p.logFile);
+    await waitFor(() => routerLogs.some((f) => readFileSync(f, 'utf8').includes('resumable session of a dead edge detached')), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      what: "the router's dead-edge sweep to detach zoe's session",
+    });
+    const held = await sendNumbered(abe, 'zoe@localhost/phone', 'z', 10);
+    redirect(zoe, 1);
+    const resumed = resumedOnce(zoe);
+    await reconnect.reconnect();
+    await resumed;
+    assert.equal(smOf(zoe).id, id, 'the same session');
+    for (const b of held) await zoe.waitFor(b, isMessageWithBody(b));
+    assertDelivered(chatBodies(zoe), held);
+    assert.ok(!abe.stanzas.some(isPresence('zoe@localhost', 'unavailable')), 'presence never said zoe left');
   });
 });
