@@ -47,6 +47,8 @@ export const subjects = {
   /** Load reports from every component instance, for the operator. */
   load: (component: string, instance: string) => `${PREFIX}.load.${component}.${token(instance)}`,
   loadAll: () => `${PREFIX}.load.>`,
+  /** XEP-0065 activations for the media-relay instance holding a stream's connections. */
+  socks5Activate: (instance: string) => `${PREFIX}.media.socks5.${token(instance)}.activate`,
 };
 
 /** KV buckets and keys. */
@@ -56,10 +58,16 @@ export const buckets = {
   routers: 'glider_routers',
   /** Members and partition claims of the presence service's PartitionedConsumer. */
   presence: 'glider_presence',
+  /** Members and partition claims of media-relay's PartitionedConsumer (apps/media-relay). */
+  media: 'glider_media',
+  /** Keys every media-relay replica shares (the XEP-0363 slot signing key). */
+  mediaKeys: 'glider_media_keys',
   /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
   services: 'glider_services',
   /** XEP-0198 resumable sessions: records, unacknowledged stanzas, the detached index (libs/sessions). */
   resumable: 'glider_sm',
+  /** media-relay's SOCKS5 streams (who holds each) and running transfers per user; entries live 3 heartbeats. */
+  socks5: 'glider_socks5',
 };
 
 export const keys = {
@@ -78,4 +86,9 @@ export const keys = {
   /** Present while the session is detached (what routers scan for expiry). */
   detached: (id: string) => `d.${id}`,
   allDetached: () => 'd.*',
+  /** The instance holding a SOCKS5 stream (its hash is 40 hex digits, a plain token). */
+  socks5Stream: (hash: string) => `s.${hash}`,
+  /** One running transfer of a requester: `u.<bare>.<hash>`; all of theirs match `u.<bare>.*`. */
+  socks5UserTransfer: (bare: string, hash: string) => `u.${token(bare)}.${hash}`,
+  socks5UserTransfers: (bare: string) => `u.${token(bare)}.*`,
 };
