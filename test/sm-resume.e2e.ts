@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { waitFor } from '#libs/testing';
+import { xml as rawXml } from '#libs/xml';
+import { RawClient } from '../apps/edge/src/testing/raw-client.js';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { repoRoot } from './harness/paths.js';
 import { TcpGate } from './harness/tcp-gate.js';
@@ -60,7 +62,7 @@ describe('stream management: resumption on any edge', () => {
       },
     });
     trustCertificate(c.certPem());
-    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan', 'zoe', 'abe']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
+    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan', 'zoe', 'abe', 'bea']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
   });
   after(async () => {
     for (const cl of clients) await cl.stop();
@@ -107,6 +109,43 @@ describe('stream management: resumption on any edge', () => {
     for (const b of afterwards) await rita.waitFor(b, isMessageWithBody(b));
     assertDelivered(chatBodies(rita), [...before, ...during, ...afterwards]);
     assert.equal(sam.stanzas.filter((s) => s.is('message') && s.attrs.type === 'error').length, 0, 'nothing bounced');
+  });
+
+  it('a resume on another edge while the old connection is still open: the old stream ends with <conflict/> and writes nothing more', async () => {
+    const SM = 'urn:xmpp:sm:3';
+    const sam = await on(1, 'sam', 'fence');
+    const open = async (edge: number): Promise<RawClient> => {
+      const e = c.edges[edge - 1]!;
+      const raw = await RawClient.connect({ host: e.host, port: e.c2sPort, mode: 'tcp' });
+      return raw;
+    };
+    const a = await open(1);
+    await a.login('localhost', 'bea', 'bea-password', 'tab');
+    a.send(rawXml('enable', { xmlns: SM, resume: 'true' }));
+    const enabled = await a.element();
+    assert.equal(enabled.name, 'enabled', String(enabled));
+    const previd = enabled.attrs.id!;
+    // A second connection (the phone switched networks; the old TCP connection looks alive) resumes on edge 2.
+    const b = await open(2);
+    await b.open('localhost');
+    await b.starttls();
+    await b.open('localhost');
+    assert.equal((await b.scram('bea', 'bea-password', 'SCRAM-SHA-256')).name, 'success');
+    await b.open('localhost');
+    b.send(rawXml('resume', { xmlns: SM, previd, h: '0' }));
+    const resumed = await b.element();
+    assert.equal(resumed.name, 'resumed', String(resumed));
+    assert.equal(await a.streamError(), 'conflict', 'the old stream was told, on edge 1');
+    await sam.send(xml('message', { to: 'bea@localhost/tab', type: 'chat', id: 'after' }, xml('body', {}, 'after')));
+    let got: string | undefined;
+    while (!got) {
+      const el = await b.element();
+      if (el.name === 'message') got = el.getChildText('body') ?? '';
+      else if (el.name === 'r') b.send(rawXml('a', { xmlns: SM, h: '0' }));
+    }
+    assert.equal(got, 'after', 'the resumed stream on edge 2 receives');
+    a.close();
+    b.close();
   });
 
   it('an edge drained (SIGTERM) closes resumable streams at once; they resume elsewhere with nothing lost', async () => {
