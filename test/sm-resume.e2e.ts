@@ -62,7 +62,8 @@ describe('stream management: resumption on any edge', () => {
       },
     });
     trustCertificate(c.certPem());
-    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan', 'zoe', 'abe', 'bea']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
+    for (const u of ['sam', 'rita', 'tia', 'uma', 'vic', 'wes', 'xen', 'yan', 'zoe', 'abe', 'bea'])
+      await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
   });
   after(async () => {
     for (const cl of clients) await cl.stop();
@@ -190,7 +191,10 @@ describe('stream management: resumption on any edge', () => {
     // maybe) is, then everything sent after the connection was lost: in the order sent, once.
     const all = [...sent, ...held, ...later];
     const at = got.map((b) => all.indexOf(b));
-    assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), `in order, once: ${got.join(' ')}`);
+    assert.ok(
+      at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)),
+      `in order, once: ${got.join(' ')}`,
+    );
     assert.equal(wes.stanzas.filter((s) => s.is('message') && s.attrs.type === 'error').length, 0, 'nothing bounced');
   });
 

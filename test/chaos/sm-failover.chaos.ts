@@ -112,7 +112,12 @@ async function run(fault: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     while (receivers.some((r) => r.edgeIndex !== 0 || r.resumes + r.freshLogins === 0)) {
       if (Date.now() - t0 > BACK_TIMEOUT_MS) {
         const late = receivers.filter((r) => r.edgeIndex !== 0 || r.resumes + r.freshLogins === 0);
-        throw new Error(`${late.length} receivers not back on edge-1 within ${BACK_TIMEOUT_MS} ms, e.g. ${late.slice(0, 3).map((r) => r.notes.join('; ')).join(' | ')}`);
+        throw new Error(
+          `${late.length} receivers not back on edge-1 within ${BACK_TIMEOUT_MS} ms, e.g. ${late
+            .slice(0, 3)
+            .map((r) => r.notes.join('; '))
+            .join(' | ')}`,
+        );
       }
       await sleep(50);
     }

@@ -217,7 +217,8 @@ export class XmppConnection {
       const name = tagName(xml);
       if (name === 'r') return this.send(`<a xmlns='${NS_SM}' h='${this.handled % 2 ** 32}'/>`);
       if (name === 'a') return;
-      if (name === 'enabled') this.handled = 0; // the count starts at <enabled/> (XEP-0198 §4)
+      if (name === 'enabled')
+        this.handled = 0; // the count starts at <enabled/> (XEP-0198 §4)
       else if (name === 'message' || name === 'presence' || name === 'iq') this.handled++;
     }
     if (this.loggedIn) return this.onElement(xml);

@@ -1,14 +1,4 @@
-import {
-  KvConflictError,
-  encodeFrame,
-  partitionOf,
-  requestRetrying,
-  subjects,
-  decodeAck,
-  type Bus,
-  type StanzaEnvelope,
-  type StanzaKind,
-} from '#libs/bus';
+import { KvConflictError, encodeFrame, partitionOf, requestRetrying, subjects, decodeAck, type Bus, type StanzaEnvelope, type StanzaKind } from '#libs/bus';
 import type { SessionRegistry } from '../session-registry.js';
 import type { ResumableRecord, ResumableStore, StoredItem } from './resumable-store.js';
 
@@ -39,12 +29,7 @@ const ENDING_LEASE_MS = 60_000;
  * record as found may be ended. A process that dies half-way leaves `ending` with a lease; a router
  * takes it over when the lease is past and routes what is left (a stanza routed twice, not lost).
  */
-export async function endResumable(
-  deps: EndResumableDeps,
-  id: string,
-  reason: string,
-  accept: (r: ResumableRecord, now: number) => boolean,
-): Promise<boolean> {
+export async function endResumable(deps: EndResumableDeps, id: string, reason: string, accept: (r: ResumableRecord, now: number) => boolean): Promise<boolean> {
   const cur = await deps.store.get(id);
   if (!cur) {
     await deps.store.unmarkDetached(id).catch(() => undefined);
@@ -102,7 +87,10 @@ async function handBack(deps: EndResumableDeps, stored: StoredItem): Promise<boo
     await deps.lastResort(env);
     return true;
   } catch (err) {
-    deps.logger.error({ err: (err as Error).message, to: item.to, stanzaId: item.i }, 'LOST: a stanza of an ended resumable session could be neither routed nor stored');
+    deps.logger.error(
+      { err: (err as Error).message, to: item.to, stanzaId: item.i },
+      'LOST: a stanza of an ended resumable session could be neither routed nor stored',
+    );
     return false;
   }
 }

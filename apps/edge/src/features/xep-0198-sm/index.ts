@@ -103,7 +103,17 @@ async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: 
   const resume = attrs.resume === 'true' || attrs.resume === '1';
   const asked = Number(attrs.max);
   const timeoutSec = Number.isInteger(asked) && asked > 0 ? Math.min(asked, deps.config.resumeTimeoutSec) : deps.config.resumeTimeoutSec;
-  const record: ResumableRecord = { v: 1, jid: stream.jid.toString(), state: 'attached', edgeId: ctx.edgeId, inH: 0, acked: 0, sent: 0, timeoutSec, expiresAtMs: 0 };
+  const record: ResumableRecord = {
+    v: 1,
+    jid: stream.jid.toString(),
+    state: 'attached',
+    edgeId: ctx.edgeId,
+    inH: 0,
+    acked: 0,
+    sent: 0,
+    timeoutSec,
+    expiresAtMs: 0,
+  };
   let revision: number;
   try {
     revision = await deps.store.create(stream.sessionId, record);

@@ -48,7 +48,9 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   const acked = fromWire(h, prev.acked);
   const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
   if (acked > sentBefore) {
-    return stream.send(failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }));
+    return stream.send(
+      failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
+    );
   }
   const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
   let revision: number;

@@ -112,7 +112,10 @@ describe('stream management on the edge', () => {
       else got.push(el);
     }
     assert.equal(ack.attrs.h, '2');
-    assert.deepEqual(got.map((e) => e.attrs.id), ['m1', 'm2']);
+    assert.deepEqual(
+      got.map((e) => e.attrs.id),
+      ['m1', 'm2'],
+    );
     c.send(xml('a', { xmlns: SM, h: '2' }));
     c.send(xml('r', { xmlns: SM }));
     assert.equal((await c.element()).attrs.h, '2');
@@ -247,7 +250,10 @@ describe('stream management limits, and WebSocket', () => {
     await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
     // Every echo it was sent (or was about to be) and never acknowledged was routed again (hops 1), once.
     // Those still being stored when the stream ended go back at once, ahead of the stored queue.
-    const back = h.routed.slice(before).filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE').map((f) => f.stanza!.id);
+    const back = h.routed
+      .slice(before)
+      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+      .map((f) => f.stanza!.id);
     assert.deepEqual(back.slice().sort(), ['u0', 'u1', 'u2', 'u3', 'u4'], String(back));
   });
 
