@@ -1,5 +1,5 @@
 import { KvConflictError } from '#libs/bus';
-import { endResumable } from '#libs/sessions';
+import { endResumable, type ResumableRecord } from '#libs/sessions';
 import type { RouterContext } from '../router.context.js';
 
 /**
@@ -32,8 +32,13 @@ export async function detachResumable(ctx: RouterContext, sessionId: string, edg
 export class SmReaper {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private rounds = 0;
 
-  constructor(private readonly ctx: RouterContext) {}
+  constructor(
+    private readonly ctx: RouterContext,
+    /** Every this many rounds, every record is checked for orphans (see `orphans`). */
+    private readonly fullScanEvery = 12,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.reap(), this.ctx.config.edge.sm.reapIntervalMs);
@@ -53,6 +58,7 @@ export class SmReaper {
       for (const id of await this.ctx.resumable.detachedIds()) {
         if (await this.endIfExpired(id)) ended++;
       }
+      if (this.rounds++ % this.fullScanEvery === 0) ended += await this.orphans();
     } catch (err) {
       this.ctx.logger.warn({ err: (err as Error).message }, 'resumable session reaping failed; next round retries');
     } finally {
@@ -61,7 +67,29 @@ export class SmReaper {
     return ended;
   }
 
+  /**
+   * A record `attached` whose registry record is gone or names another session is an orphan: its
+   * edge died and a fresh login bound the same resource (replacing the registry record) before the
+   * dead-edge sweep saw it. Nobody would ever resume or end it; its queue is routed again now.
+   */
+  private async orphans(): Promise<number> {
+    let ended = 0;
+    for (const id of await this.ctx.resumable.ids()) {
+      const cur = await this.ctx.resumable.get(id);
+      if (!cur || cur.record.state !== 'attached') continue;
+      const session = await this.ctx.registry.get(cur.record.jid);
+      if (session?.sessionId === id) continue;
+      const revision = cur.revision;
+      if (await this.end(id, 'orphaned', (r) => r.state === 'attached', revision)) ended++;
+    }
+    return ended;
+  }
+
   private endIfExpired(id: string): Promise<boolean> {
+    return this.end(id, 'timeout', (r, now) => r.state !== 'attached' && r.expiresAtMs <= now);
+  }
+
+  private end(id: string, reason: string, accept: (r: ResumableRecord, now: number) => boolean, revision?: number): Promise<boolean> {
     const { bus, registry, resumable, config, logger } = this.ctx;
     return endResumable(
       {
@@ -74,8 +102,9 @@ export class SmReaper {
         lastResort: () => Promise.reject(new Error('no router took it back')),
       },
       id,
-      'timeout',
-      (r, now) => r.state !== 'attached' && r.expiresAtMs <= now,
+      reason,
+      accept,
+      revision,
     );
   }
 }

@@ -29,14 +29,21 @@ const ENDING_LEASE_MS = 60_000;
  * record as found may be ended. A process that dies half-way leaves `ending` with a lease; a router
  * takes it over when the lease is past and routes what is left (a stanza routed twice, not lost).
  */
-export async function endResumable(deps: EndResumableDeps, id: string, reason: string, accept: (r: ResumableRecord, now: number) => boolean): Promise<boolean> {
+export async function endResumable(
+  deps: EndResumableDeps,
+  id: string,
+  reason: string,
+  accept: (r: ResumableRecord, now: number) => boolean,
+  /** Only if the record is still at this revision (the caller checked it against something else). */
+  revision?: number,
+): Promise<boolean> {
   const cur = await deps.store.get(id);
   if (!cur) {
     await deps.store.unmarkDetached(id).catch(() => undefined);
     return false;
   }
   const now = Date.now();
-  if (!accept(cur.record, now)) return false;
+  if (!accept(cur.record, now) || (revision !== undefined && cur.revision !== revision)) return false;
   try {
     await deps.store.update(id, { ...cur.record, state: 'ending', expiresAtMs: now + ENDING_LEASE_MS }, cur.revision);
     // Indexed, so that routers finish the job if this process dies half-way.

@@ -134,6 +134,11 @@ export class ResumableStore {
     await (await this.bucket()).delete(keys.detached(id));
   }
 
+  /** Ids of every session with a record (a full scan: run it rarely). */
+  async ids(): Promise<string[]> {
+    return (await (await this.bucket()).keys('s.*')).map((k) => k.slice(2));
+  }
+
   /** Ids of the sessions marked detached (few: only those waiting for a resume). */
   async detachedIds(): Promise<string[]> {
     return (await (await this.bucket()).keys(keys.allDetached())).map((k) => k.slice(2));
