@@ -154,7 +154,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
   });
 
-  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload port', async () => {
+  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload and SOCKS5 ports', async () => {
     const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 2 } } }));
     assert.ok([200, 201].includes(relay.code), JSON.stringify(relay.body));
     const d = await waitFor('the media-relay Deployment', () => k.get('deployments', 'withrelay-media-relay', 'apps/v1'));
@@ -163,13 +163,19 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.deepEqual(container.command, ['node', 'dist/apps/media-relay/src/main.js']);
     assert.ok(container.ports.some((p: any) => p.containerPort === 5281 && p.name === 'https-upload'));
     assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__ID' && e.valueFrom?.fieldRef?.fieldPath === 'metadata.name'));
+    assert.ok(container.ports.some((p: any) => p.containerPort === 7777 && p.name === 'socks5'));
+    // XEP-0065: replicas forward a stream's second connection to each other on the pod network.
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__SOCKS5__PEER_HOST' && e.valueFrom?.fieldRef?.fieldPath === 'status.podIP'));
     const svc = await waitFor('the media-relay Service', () => k.get('services', 'withrelay-media-relay'));
     assert.deepEqual(
       svc.spec.ports.map((p: any) => p.port),
-      [5281],
+      [5281, 7777],
     );
     const config = parseYaml(k.get('configmaps', 'withrelay-config').data['config.yaml'] as string);
-    assert.deepEqual({ enabled: config.media.enabled, port: config.media.upload.port }, { enabled: true, port: 5281 });
+    assert.deepEqual(
+      { enabled: config.media.enabled, port: config.media.upload.port, socks5: config.media.socks5.port },
+      { enabled: true, port: 5281, socks5: 7777 },
+    );
     assert.equal((await k.request('DELETE', `${clustersPath}/withrelay`)).code < 300, true);
   });
 

@@ -76,6 +76,7 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  for (const name of declaration(c).podIpEnv ?? []) env.push({ name, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
   if (s.mongodb.urlSecretRef)
     env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const podSettings = podScheduling(x, c, spec);
