@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { buckets, keys } from '#libs/bus';
 import { ResumableStore, type ResumableRecord, type SessionInfo } from '#libs/sessions';
 import { waitFor } from '#libs/testing';
 import { xml } from '#libs/xml';
@@ -73,9 +74,16 @@ test('an orphan (attached on a dead edge, its resource bound afresh meanwhile) i
   const newEdge = h.edge('edge-new');
   const fresh = await newEdge.bind(`${carol}/tab`); // replaces the registry record
   assert.notEqual(fresh.sessionId, old.sessionId);
+  // The same on a live edge is left alone (its own stream ends the session).
+  const dave = await h.createUser('dave');
+  const live = await resumable(`${dave}/tab`, 'edge-live');
+  const heartbeats = await h.bus.kv(buckets.edges, { ttlMs: 3 * h.config.bus.heartbeatMs });
+  await heartbeats.put(keys.edge('edge-live'), new TextEncoder().encode('1'));
+  await h.edge('edge-live2').bind(`${dave}/tab`);
   const ended = await new SmReaper(h.routers[0]!.runtime, 1).reap();
   assert.equal(ended, 1);
   assert.equal(await store.get(old.sessionId), undefined);
+  assert.equal((await store.get(live.sessionId))?.record.state, 'attached', 'a live edge keeps its session');
   // routed again to carol/tab: the fresh session there takes it
   const got = await newEdge.waitFor(fresh, 1);
   assert.equal(got[0]!.attrs.id, 'o1');

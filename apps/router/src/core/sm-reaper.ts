@@ -1,4 +1,4 @@
-import { KvConflictError } from '#libs/bus';
+import { KvConflictError, buckets, keys } from '#libs/bus';
 import { endResumable, type ResumableRecord } from '#libs/sessions';
 import type { RouterContext } from '../router.context.js';
 
@@ -68,17 +68,20 @@ export class SmReaper {
   }
 
   /**
-   * A record `attached` whose registry record is gone or names another session is an orphan: its
-   * edge died and a fresh login bound the same resource (replacing the registry record) before the
+   * A record `attached` to an edge that is not alive, whose registry record is gone or names
+   * another session, is an orphan: its edge died and a fresh login bound the same resource (replacing the registry record) before the
    * dead-edge sweep saw it. Nobody would ever resume or end it; its queue is routed again now.
    */
   private async orphans(): Promise<number> {
     let ended = 0;
+    const edges = await this.ctx.bus.kv(buckets.edges, { ttlMs: 3 * this.ctx.config.bus.heartbeatMs });
     for (const id of await this.ctx.resumable.ids()) {
       const cur = await this.ctx.resumable.get(id);
       if (!cur || cur.record.state !== 'attached') continue;
       const session = await this.ctx.registry.get(cur.record.jid);
       if (session?.sessionId === id) continue;
+      // Only on a dead edge: a live edge's session is never ended here (a cache a moment behind must not do it).
+      if (await edges.get(keys.edge(cur.record.edgeId))) continue;
       const revision = cur.revision;
       if (await this.end(id, 'orphaned', (r) => r.state === 'attached', revision)) ended++;
     }
