@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { socks5Schema } from './socks5.schema.js';
+import { turnSchema } from './turn.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -214,7 +215,8 @@ export const mediaSchema = z.strictObject({
   publicHost: z.string().min(1).optional(),
   upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
   socks5: socks5Schema.default(socks5Schema.parse({})),
-  // turn: turn-server adds media.turn.* here
+  /** STUN/TURN relay (RFC 8489/8656): libs/config/src/turn.schema.ts. */
+  turn: turnSchema.default(turnSchema.parse({})),
 });
 
 export const registrationSchema = z.strictObject({
