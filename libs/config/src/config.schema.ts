@@ -65,6 +65,26 @@ export const csiSchema = z.strictObject({
   maxHeldBytes: bytes.default(256 * 1024),
 });
 
+/** XEP-0198 stream management (apps/edge/src/features/xep-0198-sm/README.md). */
+export const smSchema = z.strictObject({
+  /** Offer <sm xmlns='urn:xmpp:sm:3'/> in the stream features (the feature answers <enable/> either way). */
+  enabled: z.boolean().default(false),
+  /** How long a detached session waits to be resumed (XEP-0198 §5 'max'); then it ends as if logged out. */
+  resumeTimeoutSec: z.number().int().min(1).max(86_400).default(300),
+  /** Stanzas sent to a client and not yet acknowledged; past it the client is cut with <policy-violation/>. */
+  maxUnacked: z.number().int().min(1).default(1000),
+  /** Bytes of those stanzas; past it the same. */
+  maxUnackedBytes: bytes.default(4 * 1024 * 1024),
+  /** The server asks for an ack (<r/>) once this many stanzas are unacknowledged (and again only after an <a/>). */
+  requestAckEvery: z.number().int().min(1).default(5),
+  /** <r/> a client may send per second (burst the same); past it the stream ends with <policy-violation/>. */
+  maxRequestsPerSecond: z.number().int().min(1).default(100),
+  /** How long a resume waits for the edge that held the session to let go of it (fencing); then it goes on. */
+  takeoverTimeoutMs: ms.min(1).default(3_000),
+  /** How often routers look for detached sessions past their timeout (any router may end one). */
+  reapIntervalMs: ms.min(10).default(5_000),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -107,6 +127,7 @@ export const edgeSchema = z.strictObject({
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
   csi: csiSchema.default(csiSchema.parse({})),
+  sm: smSchema.default(smSchema.parse({})),
 });
 
 export const tlsSchema = z.strictObject({

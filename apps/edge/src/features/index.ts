@@ -9,6 +9,7 @@ import { keepaliveFeature } from './xep-0199-keepalive/index.js';
 import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
 import { csiFeature } from './xep-0352-csi/index.js';
 import { rosterFeaturesFeature } from './rfc6121-roster-features/index.js';
+import { smFeature } from './xep-0198-sm/index.js';
 
 /** The edge's ordered feature list: the only place a new stream feature is added. */
 export const edgeFeatures: AnyFeature<EdgeContext>[] = [
@@ -21,4 +22,5 @@ export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   streamLimitsFeature,
   keepaliveFeature,
   csiFeature,
+  smFeature,
 ];

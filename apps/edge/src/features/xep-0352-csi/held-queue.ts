@@ -39,7 +39,8 @@ export class HeldQueue {
         older.drop('XEP-0352: superseded by a newer presence from the same sender while the client is inactive');
       }
     }
-    const size = out.size;
+    const data = out.bytes(); // a delivery's bytes as they came: no parsing
+    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (this.entries.size + 1 > this.limits.maxHeldStanzas || this.bytes + size > this.limits.maxHeldBytes) {
       this.flush();
       return false;

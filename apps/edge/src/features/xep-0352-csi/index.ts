@@ -58,8 +58,9 @@ export const csiFeature: EdgeFeature = {
             held.flush(); // what was held first, then this one
           else held.hold(out, v.kind === 'collapse' ? v.key : undefined);
         },
-        // Before stream management: a held stanza is counted when it is finally written.
-        { priority: 100, owner: 'csi' },
+        // Before stream management (priority 1000): XEP-0198 numbers and stores a stanza only once CSI
+        // lets it go, so a presence CSI drops for a newer one is never counted in `h`.
+        { priority: 2000, owner: 'csi' },
       ),
       hooks.on('stream-closed', ({ stream }) => void inactive.delete(stream), { owner: 'csi' }),
     ];
