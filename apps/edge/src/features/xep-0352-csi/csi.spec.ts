@@ -153,3 +153,60 @@ describe('XEP-0352 client state indication', () => {
     assert.deepEqual(outcomes, ['kept held', 'kept unwritten']);
   });
 });
+
+describe('XEP-0352 with XEP-0198 stream management', () => {
+  const SM = 'urn:xmpp:sm:3';
+  let h: EdgeHarness;
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 1000, resumeTimeoutSec: 60 } } });
+    await h.addUser('alice', 'secret');
+  });
+  after(async () => h.stop());
+
+  test('SM counts only what CSI lets go: a presence superseded while inactive is never numbered nor replayed on resume', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    const jid = await c.login(DOMAIN, 'alice', 'secret', 'sm');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const enabled = await c.element();
+    assert.equal(enabled.name, 'enabled', String(enabled));
+    const stream = h.edge.ctx.sessions.get((await h.registry.get(jid))!.sessionId)!;
+    let received = 0; // stanzas the client got since <enable/> (its `h`)
+    const readUntil = async (id: string): Promise<string[]> => {
+      c.send(xml('iq', { type: 'get', id }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      const seen: string[] = [];
+      for (;;) {
+        const el = await c.element();
+        if (['message', 'presence', 'iq'].includes(el.name)) received++;
+        seen.push(el.attrs.id ?? `<${el.name}>`);
+        if (el.attrs.id === id) return seen;
+      }
+    };
+    c.send(xml('inactive', { xmlns: CSI }));
+    await readUntil('p0');
+    const outcomes: string[] = [];
+    for (const id of ['bob-1', 'bob-2']) {
+      const raw = `<presence from='bob@${DOMAIN}/x' id='${id}'/>`;
+      const env: StanzaEnvelope = { from: `bob@${DOMAIN}/x`, to: jid, kind: 'PRESENCE', type: '', id, xml: Buffer.from(raw), hops: 0 };
+      stream.deliver(env.xml, (o: Outcome, meta: StanzaMeta) => outcomes.push(`${meta.id} ${o.kind}`), env);
+    }
+    c.send(xml('active', { xmlns: CSI }));
+    assert.deepEqual(await readUntil('p1'), ['bob-2', 'p1']);
+    assert.ok(outcomes.includes('bob-1 dropped'));
+    // The client acknowledges everything it got, drops the connection and resumes: nothing is replayed.
+    c.send(xml('a', { xmlns: SM, h: String(received) }));
+    c.close();
+    const again = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      await again.open(DOMAIN);
+      assert.equal((await again.scram('alice', 'secret', 'SCRAM-SHA-256')).name, 'success');
+      await again.open(DOMAIN);
+      again.send(xml('resume', { xmlns: SM, previd: enabled.attrs.id!, h: String(received) }));
+      const resumed = await again.element();
+      assert.equal(resumed.name, 'resumed', String(resumed));
+      again.send(xml('iq', { type: 'get', id: 'after' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+      assert.equal((await again.element()).attrs.id, 'after', 'no stanza replayed before the answer');
+    } finally {
+      again.close();
+    }
+  });
+});
