@@ -54,7 +54,10 @@ const OFFER = [
 ].join('\r\n');
 
 const onTheWire = (contents: ReturnType<typeof sdpToJingle>) =>
-  parseElement(xml('jingle', { xmlns: JINGLE_NS.jingle, action: 'session-initiate', sid: 's1' }, ...contents).toString(), reparseLimits({ maxStanzaBytes: 1 << 20, maxDepth: 16, maxAttributes: 32, maxAttributeBytes: 4096, maxNameBytes: 256 }));
+  parseElement(
+    xml('jingle', { xmlns: JINGLE_NS.jingle, action: 'session-initiate', sid: 's1' }, ...contents).toString(),
+    reparseLimits({ maxStanzaBytes: 1 << 20, maxDepth: 16, maxAttributes: 32, maxAttributeBytes: 4096, maxNameBytes: 256 }),
+  );
 
 test('SDP → Jingle: XEP-0167 payloads, XEP-0176 transport, XEP-0320 fingerprint, XEP-0343 sctpmap, XEP-0338 group', () => {
   const jingle = onTheWire(sdpToJingle(parseSdp(OFFER), { author: 'initiator' }));
@@ -65,14 +68,23 @@ test('SDP → Jingle: XEP-0167 payloads, XEP-0176 transport, XEP-0320 fingerprin
   assert.equal(desc.attr('media'), 'audio');
   const opus = desc.getChildren('payload-type').find((p) => p.attr('id') === '111')!;
   assert.deepEqual(opus.attrs, { id: '111', name: 'opus', clockrate: '48000', channels: '2' });
-  assert.deepEqual(opus.getChildren('parameter').map((p) => p.attrs), [{ name: 'minptime', value: '10' }, { name: 'useinbandfec', value: '1' }]);
+  assert.deepEqual(
+    opus.getChildren('parameter').map((p) => p.attrs),
+    [
+      { name: 'minptime', value: '10' },
+      { name: 'useinbandfec', value: '1' },
+    ],
+  );
   assert.equal(opus.getChild('rtcp-fb', JINGLE_NS.rtcpFb)?.attr('type'), 'transport-cc');
   assert.ok(desc.getChild('rtcp-mux'));
   assert.equal(desc.getChild('source', JINGLE_NS.ssma)?.attr('ssrc'), '3611643717');
   const t = audio!.getChild('transport', JINGLE_NS.iceUdp)!;
   assert.deepEqual([t.attr('ufrag'), t.attr('pwd')], ['PcRz', 'r3GXHveoam7ilmyTl0yJylMf']);
   const fp = t.getChild('fingerprint', JINGLE_NS.dtls)!;
-  assert.deepEqual([fp.attr('hash'), fp.attr('setup'), fp.text()], ['sha-256', 'actpass', '65:D4:74:C1:BA:6F:0D:53:DE:EC:99:3B:BD:1B:14:8B:F1:1F:ED:39:5B:D6:D2:C1:BA:47:B1:8B:AB:9C:58:67']);
+  assert.deepEqual(
+    [fp.attr('hash'), fp.attr('setup'), fp.text()],
+    ['sha-256', 'actpass', '65:D4:74:C1:BA:6F:0D:53:DE:EC:99:3B:BD:1B:14:8B:F1:1F:ED:39:5B:D6:D2:C1:BA:47:B1:8B:AB:9C:58:67'],
+  );
   const cands = t.getChildren('candidate');
   assert.equal(cands.length, 2, 'the TCP candidate is not ICE-UDP');
   const relay = cands.find((c) => c.attr('type') === 'relay')!;
@@ -107,7 +119,10 @@ test('senders is seen from the session: a sendonly answer is the responder sendi
 });
 
 test('bad input is an SdpError that says what is wrong', () => {
-  assert.throws(() => parseSdp('hello'), (e) => e instanceof SdpError && /v=0/.test(e.message));
+  assert.throws(
+    () => parseSdp('hello'),
+    (e) => e instanceof SdpError && /v=0/.test(e.message),
+  );
   assert.throws(() => parseSdp(OFFER.replace('a=mid:0\r\n', '')), /no a=mid/);
   assert.throws(() => parseSdp(OFFER.replace('a=fingerprint:sha-256 65:D4', 'a=fingerprint:sha-256 zz:D4')), /fingerprint/);
   assert.throws(() => parseSdp(OFFER.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:5 PCMU/8000')), /not on the m-line/);

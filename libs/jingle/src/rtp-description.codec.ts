@@ -14,7 +14,12 @@ import { SdpError, type PayloadType, type RtcpFeedback, type RtpSection } from '
 export function rtpToJingle(kind: 'audio' | 'video', rtp: RtpSection): Element {
   const d = xml('description', { xmlns: JINGLE_NS.rtp, media: kind });
   for (const p of rtp.payloads) {
-    const pt = xml('payload-type', { id: String(p.id), name: p.name, clockrate: String(p.clockrate), ...(p.channels !== undefined ? { channels: String(p.channels) } : {}) });
+    const pt = xml('payload-type', {
+      id: String(p.id),
+      name: p.name,
+      clockrate: String(p.clockrate),
+      ...(p.channels !== undefined ? { channels: String(p.channels) } : {}),
+    });
     for (const x of p.parameters) pt.append(xml('parameter', x.name === undefined ? { value: x.value } : { name: x.name, value: x.value }));
     for (const fb of p.feedback) pt.append(feedback(fb));
     d.append(pt);
@@ -55,7 +60,10 @@ export function rtpFromJingle(d: Element): { kind: 'audio' | 'video'; rtp: RtpSe
       rtp.msid ??= params.find((p) => p.name === 'msid')?.value;
     } else if (child.name === 'parameter' && ns === JINGLE_NS.ssma && child.attr('name') === 'msid') rtp.msid = child.attr('value');
     else if (child.name === 'ssrc-group' && ns === JINGLE_NS.ssma) {
-      rtp.sourceGroups.push({ semantics: child.attr('semantics') ?? '', ssrcs: child.getChildren('source').map((s) => toInt(s.attr('ssrc') ?? '', 'ssrc', 'ssrc-group')) });
+      rtp.sourceGroups.push({
+        semantics: child.attr('semantics') ?? '',
+        ssrcs: child.getChildren('source').map((s) => toInt(s.attr('ssrc') ?? '', 'ssrc', 'ssrc-group')),
+      });
     }
   }
   if (rtp.payloads.length === 0) throw new SdpError('XEP-0167 description without a payload-type');
@@ -67,7 +75,9 @@ function payload(el: Element): PayloadType {
     id: toInt(el.attr('id') ?? '', 'payload-type id', 'payload-type'),
     name: el.attr('name') ?? '',
     clockrate: toInt(el.attr('clockrate') ?? '0', 'clockrate', 'payload-type'),
-    parameters: el.getChildren('parameter').map((x) => (x.attr('name') === undefined ? { value: x.attr('value') ?? '' } : { name: x.attr('name')!, value: x.attr('value') ?? '' })),
+    parameters: el
+      .getChildren('parameter')
+      .map((x) => (x.attr('name') === undefined ? { value: x.attr('value') ?? '' } : { name: x.attr('name')!, value: x.attr('value') ?? '' })),
     feedback: el.getChildren('rtcp-fb', JINGLE_NS.rtcpFb).map(fromFeedback),
   };
   if (el.attr('channels') !== undefined) p.channels = toInt(el.attr('channels')!, 'channels', 'payload-type');

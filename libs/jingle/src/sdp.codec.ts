@@ -96,7 +96,11 @@ function rtpAttribute(rtp: RtpSection, name: string, value: string, line: string
     if (channels !== undefined) p.channels = toInt(channels, 'channels', line);
   } else if (name === 'fmtp') {
     const [id, ...rest] = value.split(' ');
-    for (const part of rest.join(' ').split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of rest
+      .join(' ')
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = part.indexOf('=');
       payload(id!).parameters.push(eq < 0 ? { value: part } : { name: part.slice(0, eq), value: part.slice(eq + 1) });
     }
