@@ -82,7 +82,11 @@ async function directLanes(peer: { ip: string; port: number }, n: number): Promi
 }
 
 /** Runs the loop; `relay` undefined = straight to the peer (the baseline). */
-export async function runRelayLoad(opts: RelayLoadOptions, peer: { ip: string; port: number }, relay?: { server: TurnServer; pid: number }): Promise<RelayLoadResult> {
+export async function runRelayLoad(
+  opts: RelayLoadOptions,
+  peer: { ip: string; port: number },
+  relay?: { server: TurnServer; pid: number },
+): Promise<RelayLoadResult> {
   const lanes = relay ? await relayLanes(relay.server, peer, opts.allocations) : await directLanes(peer, opts.allocations);
   const rtt = new Histogram();
   let roundTrips = 0;
@@ -95,6 +99,7 @@ export async function runRelayLoad(opts: RelayLoadOptions, peer: { ip: string; p
     lanes[i]!.send(frame);
     state[i]!.inflight++;
   };
+  let watchdog: NodeJS.Timeout | undefined;
   const finished = new Promise<void>((resolve) => {
     lanes.forEach((lane, i) => {
       lane.setReceiver((payload) => {
@@ -107,7 +112,7 @@ export async function runRelayLoad(opts: RelayLoadOptions, peer: { ip: string; p
         else if (state.every((s) => s.inflight <= 0)) resolve();
       });
     });
-    const watchdog = setInterval(() => {
+    watchdog = setInterval(() => {
       const now = performance.now();
       state.forEach((st, i) => {
         if (st.inflight > 0 && now - st.lastRecv > STALL_MS) {
@@ -120,7 +125,6 @@ export async function runRelayLoad(opts: RelayLoadOptions, peer: { ip: string; p
       if (!running && state.every((s) => s.inflight <= 0)) resolve();
     }, 50);
     setTimeout(() => (running = false), opts.durationMs);
-    void finished.then(() => clearInterval(watchdog));
   });
   const cpu0 = relay ? treeCpuUs(relay.pid) : 0;
   const t0 = performance.now();
@@ -129,6 +133,7 @@ export async function runRelayLoad(opts: RelayLoadOptions, peer: { ip: string; p
     for (let k = 0; k < opts.window; k++) fire(i);
   });
   await finished;
+  clearInterval(watchdog);
   const seconds = (performance.now() - t0) / 1000;
   const relayCpuUs = relay ? treeCpuUs(relay.pid) - cpu0 : undefined;
   for (const l of lanes) await l.close();

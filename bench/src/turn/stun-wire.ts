@@ -68,7 +68,7 @@ export function decode(buf: Buffer): StunMessage | undefined {
   const len = buf.readUInt16BE(2);
   if (20 + len > buf.length) return undefined;
   const attrs = new Map<number, Buffer>();
-  for (let off = 20; off + 4 <= 20 + len; ) {
+  for (let off = 20; off + 4 <= 20 + len;) {
     const t = buf.readUInt16BE(off);
     const l = buf.readUInt16BE(off + 2);
     if (!attrs.has(t)) attrs.set(t, buf.subarray(off + 4, off + 4 + l));

@@ -1,6 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { ATTR, classOf, decode, encodeRequest, errorCode, longTermKey, METHOD, readXorAddress, u32, xorAddress, type Credentials, type StunMessage } from './stun-wire.js';
+import {
+  ATTR,
+  classOf,
+  decode,
+  encodeRequest,
+  errorCode,
+  longTermKey,
+  METHOD,
+  readXorAddress,
+  u32,
+  xorAddress,
+  type Credentials,
+  type StunMessage,
+} from './stun-wire.js';
 
 export interface TurnServer {
   host: string;
@@ -49,7 +62,8 @@ export class TurnAllocation {
     const password = createHmac('sha1', server.secret).update(username).digest('base64');
     const transport = [ATTR.requestedTransport, u32(17 << 24)] as [number, Buffer];
     const first = await a.request(METHOD.allocate, [transport], timeoutMs);
-    if (classOf(first.type) !== 3 || errorCode(first) !== 401) throw new Error(`Allocate without credentials: expected 401, got ${errorCode(first) ?? 'success'}`);
+    if (classOf(first.type) !== 3 || errorCode(first) !== 401)
+      throw new Error(`Allocate without credentials: expected 401, got ${errorCode(first) ?? 'success'}`);
     const realm = first.attrs.get(ATTR.realm)!.toString();
     a.cred = { username, realm, nonce: Buffer.from(first.attrs.get(ATTR.nonce)!), key: longTermKey(username, realm, password) };
     const ok = await a.request(METHOD.allocate, [transport], timeoutMs);
@@ -59,7 +73,14 @@ export class TurnAllocation {
   }
 
   async bindChannel(channel: number, peer: { ip: string; port: number }, timeoutMs = 5000): Promise<void> {
-    const r = await this.request(METHOD.channelBind, [[ATTR.channelNumber, u32(channel << 16)], [ATTR.xorPeerAddress, xorAddress(peer.ip, peer.port)]], timeoutMs);
+    const r = await this.request(
+      METHOD.channelBind,
+      [
+        [ATTR.channelNumber, u32(channel << 16)],
+        [ATTR.xorPeerAddress, xorAddress(peer.ip, peer.port)],
+      ],
+      timeoutMs,
+    );
     if (classOf(r.type) !== 2) throw new Error(`ChannelBind refused: ${errorCode(r)}`);
   }
 
@@ -79,7 +100,10 @@ export class TurnAllocation {
   private request(method: number, attrs: Array<[number, Buffer]>, timeoutMs: number, retried = false): Promise<StunMessage> {
     const { txid, bytes } = encodeRequest(method, attrs, this.cred);
     return new Promise<StunMessage>((resolve, reject) => {
-      const timer = setTimeout(() => (this.pending.delete(txid.toString('hex')), reject(new Error(`TURN request 0x${method.toString(16)} timed out`))), timeoutMs);
+      const timer = setTimeout(
+        () => (this.pending.delete(txid.toString('hex')), reject(new Error(`TURN request 0x${method.toString(16)} timed out`))),
+        timeoutMs,
+      );
       this.pending.set(txid.toString('hex'), (m) => (clearTimeout(timer), resolve(m)));
       this.socket.send(bytes, this.server.port, this.server.host);
     }).then((m) => {
