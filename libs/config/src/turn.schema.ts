@@ -73,6 +73,12 @@ export const turnSchema = z
     /** TCP/TLS client connections at once, and per source address. */
     maxConnections: z.number().int().min(1).default(10_000),
     maxConnectionsPerIp: z.number().int().min(1).default(100),
+    /** Bytes waiting to be written to one TLS client; past it relayed data is dropped (a relay never queues without bound). */
+    maxQueuedBytesPerConnection: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(1024 * 1024),
     /** A TCP/TLS connection with no allocation and no traffic is closed after this long. */
     idleTimeoutSec: sec.default(60),
     /**

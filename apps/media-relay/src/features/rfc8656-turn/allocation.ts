@@ -84,7 +84,8 @@ export class Allocation {
   sendToPeer(peer: TransportAddress, data: Buffer): PeerSendResult {
     if (this.closed) return 'limited';
     if (!this.permissions.permitted(peer.address)) return this.drop('no-permission');
-    if (!this.policy.permitsPeer(peer.address, peer.port)) return this.drop('forbidden');
+    // the address passed the policy when its permission was installed (CreatePermission, ChannelBind)
+    if (this.policy.isOwn(peer.address, peer.port)) return this.drop('forbidden');
     if (!this.account(data.length) || !this.toPeer.take(data.length)) return this.drop('limited');
     this.socket.send(data, peer.port, peer.address);
     return 'sent';

@@ -6,8 +6,8 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
  * link-local, private (RFC 1918, ULA), shared CGNAT space, unspecified, multicast, reserved and
  * broadcast. `allowedPeers` opens CIDRs anyway (a lab network, a loopback test peer);
  * `deniedPeers` refuses more and wins over `allowedPeers`. Whatever the config, a peer that is one
- * of the relay's own listening or relay ports on one of its own addresses is refused: relaying to
- * itself loops.
+ * of the relay's own listening ports on one of its own addresses is refused (TURN inside TURN
+ * loops); its relayed addresses are fine peers (two callers on one relay).
  */
 const DEFAULT_DENIED_V4: [string, number][] = [
   ['0.0.0.0', 8], // unspecified, "this network"
@@ -37,7 +37,7 @@ export interface PeerPolicyOptions {
   deniedPeers: string[];
   /** The relay's own IP addresses (listening, relay and public). */
   ownAddresses: string[];
-  /** True for a port the relay itself uses on its own addresses (listeners, the relay range). */
+  /** True for a port the relay listens on for clients (UDP, TCP, TLS). */
   isOwnPort: (port: number) => boolean;
 }
 
@@ -67,9 +67,15 @@ export class PeerPolicy {
 
   /** May data be relayed to this transport address? */
   permitsPeer(ip: string, port: number): boolean {
-    if (!this.permitsAddress(ip)) return false;
-    const addr = canonical(ip);
-    return !((this.own.has(addr) || addr === '0.0.0.0' || addr === '::') && this.opts.isOwnPort(port));
+    return this.permitsAddress(ip) && !this.isOwn(ip, port);
+  }
+
+  /**
+   * One of the relay's own ports on one of its addresses. Cheap (no CIDR match): checked on every
+   * relayed datagram, where the address itself was judged when its permission was installed.
+   */
+  isOwn(ip: string, port: number): boolean {
+    return this.opts.isOwnPort(port) && (this.own.has(ip) || this.own.has(canonical(ip)) || ip === '0.0.0.0' || ip === '::');
   }
 }
 

@@ -52,6 +52,8 @@ export class TurnProcessor {
   readonly allocations = new Map<string, Allocation>();
   private readonly pending = new Set<string>();
   private closed = false;
+  /** Counters of the allocations already removed (stats() adds the live ones). */
+  readonly removedTotals = { relayedPackets: 0, relayedBytes: 0, droppedPackets: 0, allocations: 0 };
 
   constructor(private readonly o: TurnProcessorOptions) {}
 
@@ -88,7 +90,11 @@ export class TurnProcessor {
       return this.error(msg, link, 400, 'Bad Request: unknown method');
     }
     const auth = this.o.auth.authenticate(msg, link.remote.address);
-    if (!auth.ok) return this.error(msg, link, auth.code, auth.reason, undefined, [], auth.challenge);
+    if (!auth.ok) {
+      // a first request without credentials is the normal challenge; the rest are refusals
+      if (auth.reason !== 'Unauthorized') this.o.logger.debug({ client: link.fiveTuple, code: auth.code, reason: auth.reason }, 'TURN request refused');
+      return this.error(msg, link, auth.code, auth.reason, undefined, [], auth.challenge);
+    }
     const unknown = unknownRequired(msg);
     if (unknown.length)
       return this.error(msg, link, 420, `Unknown Attribute ${unknown.map((t) => '0x' + t.toString(16)).join(' ')}`, auth, [
@@ -267,6 +273,10 @@ export class TurnProcessor {
     this.allocations.delete(a.client.fiveTuple);
     this.o.quota.release(a.user);
     a.close();
+    this.removedTotals.relayedPackets += a.counters.relayedPackets;
+    this.removedTotals.relayedBytes += a.counters.relayedBytes;
+    this.removedTotals.droppedPackets += a.counters.droppedPackets;
+    this.removedTotals.allocations++;
     this.o.logger.debug({ user: a.user, client: a.client.fiveTuple, ...a.counters }, 'TURN allocation removed');
   }
 

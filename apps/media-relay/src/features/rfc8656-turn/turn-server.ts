@@ -25,7 +25,8 @@ export interface TurnServer {
   ports: { udp?: number; tcp?: number; tls?: number };
   /** The address XOR-RELAYED-ADDRESS announces, and the one relay sockets bind. */
   relayAddress: { announced: string; bound: string };
-  stats(): { allocations: number; relayedBytes: number; relayedPackets: number; droppedPackets: number };
+  /** Live allocations; the others since start (ended allocations included). */
+  stats(): { allocations: number; allocationsEnded: number; relayedBytes: number; relayedPackets: number; droppedPackets: number };
   /** New TLS handshakes use these (certificate rotation); open connections keep theirs. */
   setSecureContext(opts: SecureContextOptions): void;
   close(): Promise<void>;
@@ -51,7 +52,9 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     allowedPeers: turn.allowedPeers,
     deniedPeers: turn.deniedPeers,
     ownAddresses: [...own],
-    isOwnPort: (p) => (p >= turn.relayPortMin && p <= turn.relayPortMax) || p === ports.udp || p === ports.tcp || p === ports.tls,
+    // listener ports only: a peer that is another allocation's relayed address on this relay is
+    // the normal case of two callers behind NATs on one company relay (coturn allows it too)
+    isOwnPort: (p) => p === ports.udp || p === ports.tcp || p === ports.tls,
   });
   const processor = new TurnProcessor({
     auth: new LongTermAuth({ realm: opts.realm, secret: opts.secret, nonceLifetimeSec: turn.nonceLifetimeSec, now }),
@@ -92,6 +95,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
         maxConnections: turn.maxConnections,
         maxConnectionsPerIp: turn.maxConnectionsPerIp,
         idleTimeoutMs: turn.idleTimeoutSec * 1000,
+        maxQueuedBytes: turn.maxQueuedBytesPerConnection,
         hasAllocation: (t) => processor.allocations.has(t),
         onPacket,
         onClose: (t) => processor.clientGone(t),
@@ -119,8 +123,15 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     relayAddress: { announced, bound },
     stats: () => {
       const all = [...processor.allocations.values()];
-      const sum = (k: 'relayedBytes' | 'relayedPackets' | 'droppedPackets'): number => all.reduce((n, a) => n + a.counters[k], 0);
-      return { allocations: all.length, relayedBytes: sum('relayedBytes'), relayedPackets: sum('relayedPackets'), droppedPackets: sum('droppedPackets') };
+      const t = processor.removedTotals;
+      const sum = (k: 'relayedBytes' | 'relayedPackets' | 'droppedPackets'): number => all.reduce((n, a) => n + a.counters[k], t[k]);
+      return {
+        allocations: all.length,
+        allocationsEnded: t.allocations,
+        relayedBytes: sum('relayedBytes'),
+        relayedPackets: sum('relayedPackets'),
+        droppedPackets: sum('droppedPackets'),
+      };
     },
     setSecureContext: (o) => streams.forEach((s) => s.transport.setSecureContext(o)),
     close: async () => {

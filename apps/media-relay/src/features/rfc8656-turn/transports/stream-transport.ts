@@ -11,6 +11,8 @@ export interface StreamTransportOptions {
   maxConnections: number;
   maxConnectionsPerIp: number;
   idleTimeoutMs: number;
+  /** Bytes queued for a TLS client that does not read fast enough; past it, relayed data is dropped. */
+  maxQueuedBytes: number;
   /** True while the connection's 5-tuple holds an allocation (it is then not idle-closed). */
   hasAllocation: (fiveTuple: string) => boolean;
   onPacket: (buf: Buffer, link: ClientLink) => void;
@@ -73,11 +75,10 @@ export class StreamTransport {
       local,
       fiveTuple: `${this.o.kind}|${ip}|${remote.port}|${local.address}|${local.port}`,
       stream: true,
-      // one write per message: over TLS each write is a record, and clients (coturn's among
-      // them) expect a whole message per record
-      send: (chunks) => {
-        if (socket.writable) socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-      },
+      send:
+        this.o.kind === 'tls'
+          ? recordWriter(socket, this.o.maxQueuedBytes)
+          : (chunks) => void (socket.writable && socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))),
     };
     socket.setNoDelay(true);
     socket.setTimeout(this.o.idleTimeoutMs, () => {
@@ -118,4 +119,34 @@ export class StreamTransport {
       this.server = undefined;
     });
   }
+}
+
+/**
+ * One TLS record per message: clients in use (coturn's uclient among them) read a record and
+ * expect one whole STUN or ChannelData message in it, while Node merges writes queued behind a
+ * pending one into one record. So a message is written only when the previous one has been
+ * handed to the kernel. What waits is bounded: a relay drops datagrams rather than queue them.
+ */
+function recordWriter(socket: Socket, maxQueuedBytes: number): (chunks: Buffer[]) => void {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let inFlight = false;
+  const next = (): void => {
+    const buf = queue.shift();
+    if (!buf || !socket.writable) {
+      inFlight = false;
+      return;
+    }
+    queued -= buf.length;
+    inFlight = true;
+    socket.write(buf, () => next());
+  };
+  return (chunks) => {
+    if (!socket.writable) return;
+    const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    if (queued + buf.length > maxQueuedBytes) return;
+    queue.push(buf);
+    queued += buf.length;
+    if (!inFlight) next();
+  };
 }
