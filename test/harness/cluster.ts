@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '#libs/testing';
 import { startClusterNats, type ClusterNats } from './cluster-nats.js';
 import { startGlider, type GliderProcess } from './glider-process.js';
-import { edgeEnv, type Deployment } from './standalone.js';
+import { edgeEnv, turnTestEnv, type Deployment } from './standalone.js';
 import { registerAdminToken } from './gliderctl.js';
 
 export interface ClusterOptions {
@@ -121,7 +121,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     }
     await start('presence', 'presence-1', { GLIDER_PRESENCE__ID: 'presence-1' });
     for (let i = 1; i <= (opts.mediaRelays ?? 0); i++) {
-      await start('media-relay', `media-relay-${i}`, { GLIDER_MEDIA__ID: `media-relay-${i}`, GLIDER_MEDIA__ENABLED: 'true', ...(await opts.mediaEnv?.(i)) });
+      await start('media-relay', `media-relay-${i}`, {
+        GLIDER_MEDIA__ID: `media-relay-${i}`,
+        GLIDER_MEDIA__ENABLED: 'true',
+        ...turnTestEnv,
+        ...(await opts.mediaEnv?.(i)),
+      });
     }
     const edges = [];
     for (let i = 1; i <= (opts.edges ?? 2); i++) {

@@ -45,6 +45,17 @@ export async function edgeEnv(
   };
 }
 
+/**
+ * TURN (media.turn) on loopback with free ports, so parallel tests never fight over 3478/5349; a
+ * test that drives a TURN client sets fixed free ports instead.
+ */
+export const turnTestEnv: Record<string, string> = {
+  GLIDER_MEDIA__TURN__HOST: '127.0.0.1',
+  GLIDER_MEDIA__TURN__UDP_PORT: '0',
+  GLIDER_MEDIA__TURN__TCP_PORT: '0',
+  GLIDER_MEDIA__TURN__TLS_PORT: '0',
+};
+
 /** `standalone` as a user runs it, with its own data dir and free ports. */
 export async function startStandalone(extraEnv: Record<string, string> = {}): Promise<Deployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'glider-standalone-'));
@@ -56,6 +67,7 @@ export async function startStandalone(extraEnv: Record<string, string> = {}): Pr
     GLIDER_HTTP__HOST: '127.0.0.1',
     GLIDER_HTTP__PORT: String(await freePort()),
     GLIDER_LOG__LEVEL: 'debug',
+    ...turnTestEnv,
     ...edge.env,
     ...extraEnv,
   };

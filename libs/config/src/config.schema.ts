@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { turnSchema } from './turn.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -211,7 +212,8 @@ export const mediaSchema = z.strictObject({
   publicHost: z.string().min(1).optional(),
   upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
   // socks5: media-socks5 adds media.socks5.* here
-  // turn: turn-server adds media.turn.* here
+  /** STUN/TURN relay (RFC 8489/8656): libs/config/src/turn.schema.ts. */
+  turn: turnSchema.default(turnSchema.parse({})),
 });
 
 export const registrationSchema = z.strictObject({
