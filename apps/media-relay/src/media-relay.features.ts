@@ -1,5 +1,6 @@
 import type { AnyFeature } from '#libs/xmpp-kit';
 import { turnFeature } from './features/rfc8656-turn/index.js';
+import { extdiscoFeature } from './features/xep-0215-extdisco/index.js';
 import { uploadFeature } from './features/xep-0363-upload/index.js';
 import type { MediaContext } from './media-relay.context.js';
 
@@ -10,5 +11,6 @@ import type { MediaContext } from './media-relay.context.js';
 export const mediaFeatures: AnyFeature<MediaContext>[] = [
   uploadFeature,
   turnFeature,
+  extdiscoFeature,
   // media-socks5: xep-0065-socks5; turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
 ];
