@@ -32,13 +32,13 @@ describe('TURN in standalone with turnutils_uclient', () => {
   let d: Deployment;
   let dir: TempDir;
   let peer: ChildProcess;
-  const ports = { udp: 0, tcp: 0, tls: 0, peer: 0 };
+  const ports = { udp: 0, tcp: 0, tls: 0, peer: 0, http: 0 };
   let secretFile: string;
 
   before(async () => {
     dir = tempDir('glider-turn-');
     secretFile = join(dir.path, 'secrets', 'turn-secret');
-    for (const k of ['udp', 'tcp', 'tls', 'peer'] as const) ports[k] = await freePort();
+    for (const k of ['udp', 'tcp', 'tls', 'peer', 'http'] as const) ports[k] = await freePort();
     peer = spawn('turnutils_peer', ['-L', '127.0.0.1', '-p', String(ports.peer)], { stdio: 'ignore' });
     d = await startStandalone({
       GLIDER_MEDIA__ENABLED: 'true',
@@ -49,6 +49,7 @@ describe('TURN in standalone with turnutils_uclient', () => {
       GLIDER_MEDIA__TURN__RELAY_ADDRESS: '127.0.0.1',
       GLIDER_MEDIA__TURN__ALLOWED_PEERS: '127.0.0.1/32',
       GLIDER_MEDIA__TURN__SHARED_SECRET_FILE: secretFile,
+      GLIDER_HTTP__PORT: String(ports.http),
     });
   });
   after(async () => {
@@ -95,6 +96,19 @@ describe('TURN in standalone with turnutils_uclient', () => {
       assert.match(out, /tot_recv_msgs=20\b/);
     });
   }
+
+  it('counts what it relayed in glider_turn_* metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? -1);
+    assert.ok(
+      value('glider_turn_relayed_bytes_total') > 0,
+      text
+        .split('\n')
+        .filter((l) => l.includes('turn'))
+        .join('\n'),
+    );
+    assert.ok(value('glider_turn_relayed_packets_total') >= 80, 'two runs of 20 echoed datagrams');
+  });
 
   it('refuses another secret (401: the allocation never completes)', async () => {
     const out = await run('turnutils_uclient', [

@@ -85,7 +85,7 @@ export class Allocation {
     if (this.closed) return 'limited';
     if (!this.permissions.permitted(peer.address)) return this.drop('no-permission');
     // the address passed the policy when its permission was installed (CreatePermission, ChannelBind)
-    if (this.policy.isOwn(peer.address, peer.port)) return this.drop('forbidden');
+    if (this.policy.refusesOwnPort(peer.address, peer.port)) return this.drop('forbidden');
     if (!this.account(data.length) || !this.toPeer.take(data.length)) return this.drop('limited');
     this.socket.send(data, peer.port, peer.address);
     return 'sent';

@@ -5,6 +5,7 @@ import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { MediaContext } from '../../media-relay.context.js';
 import { TurnSecret, turnSecretPath } from './credentials.js';
 import { startTurnServer, type TurnServer } from './turn-server.js';
+import { registerTurnMetrics } from './turn.metrics.js';
 
 export { issueTurnCredential, checkTurnUsername, TurnSecret, turnSecretPath, type TurnRestCredential } from './credentials.js';
 export { startTurnServer, type TurnServer, type TurnServerOptions } from './turn-server.js';
@@ -55,9 +56,11 @@ export const turnFeature: FeatureDefinition<MediaContext> = {
       });
     }
     serving.set(ctx, { server, secret, config: turn, realm });
+    const unregisterMetrics = registerTurnMetrics(server, ctx.instanceId);
     return [
       () => {
         serving.delete(ctx);
+        unregisterMetrics();
         watch?.stop();
         void server.close();
       },

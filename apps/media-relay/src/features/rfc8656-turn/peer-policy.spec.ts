@@ -3,7 +3,13 @@ import { describe, it } from 'node:test';
 import { PeerPolicy } from './peer-policy.js';
 
 const policy = (allowedPeers: string[] = [], deniedPeers: string[] = []) =>
-  new PeerPolicy({ allowedPeers, deniedPeers, ownAddresses: ['203.0.113.5'], isOwnPort: (p) => p === 3478 || p === 5349 });
+  new PeerPolicy({
+    allowedPeers,
+    deniedPeers,
+    ownAddresses: ['203.0.113.5', '10.9.9.9'],
+    isListenerPort: (p) => p === 3478 || p === 5349,
+    isRelayPort: (p) => p >= 49152,
+  });
 
 describe('TURN peer policy', () => {
   it('refuses internal, special and IPv4-mapped forms by default; allows public addresses', () => {
@@ -41,11 +47,16 @@ describe('TURN peer policy', () => {
     assert.equal(p.permitsAddress('8.8.8.8'), false);
   });
 
-  it('refuses its own listening ports on its own addresses, whatever is allowed; its relayed ports are fine', () => {
-    const p = policy(['0.0.0.0/0']);
-    assert.equal(p.permitsPeer('203.0.113.5', 3478), false);
-    assert.equal(p.permitsPeer('203.0.113.5', 5349), false);
-    assert.equal(p.permitsPeer('203.0.113.5', 50000), true, 'another allocation on this relay');
-    assert.equal(p.permitsPeer('203.0.113.6', 3478), true);
+  it('own addresses: relay ports are peers (also when private), listener ports never, other ports only when allowed', () => {
+    const p = policy();
+    assert.equal(p.permitsPeer('10.9.9.9', 50000), true, 'another allocation on a relay with a private address');
+    assert.equal(p.permitsPeer('203.0.113.5', 50000), true);
+    assert.equal(p.permitsPeer('10.9.9.9', 5222), false, 'the XMPP server next to the relay');
+    assert.equal(p.permitsPeer('10.9.9.9', 3478), false);
+    const open = policy(['10.9.9.9/32', '0.0.0.0/0']);
+    assert.equal(open.permitsPeer('10.9.9.9', 5222), true, 'explicitly allowed');
+    assert.equal(open.permitsPeer('10.9.9.9', 3478), false, 'TURN inside TURN, whatever the config');
+    assert.equal(open.permitsPeer('203.0.113.6', 3478), true, 'not ours');
+    assert.equal(policy([], ['10.9.9.9/32']).permitsPeer('10.9.9.9', 50000), false, 'deniedPeers wins');
   });
 });

@@ -5,9 +5,13 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
  * server inside a cluster must not become a way into it). Refused by default: loopback,
  * link-local, private (RFC 1918, ULA), shared CGNAT space, unspecified, multicast, reserved and
  * broadcast. `allowedPeers` opens CIDRs anyway (a lab network, a loopback test peer);
- * `deniedPeers` refuses more and wins over `allowedPeers`. Whatever the config, a peer that is one
- * of the relay's own listening ports on one of its own addresses is refused (TURN inside TURN
- * loops); its relayed addresses are fine peers (two callers on one relay).
+ * `deniedPeers` refuses more and wins over `allowedPeers`.
+ *
+ * The relay's own addresses are a case of their own: another caller's relayed address is a peer
+ * in every call between two users behind NATs, and in a company the relay's address is often a
+ * private one, so its relay ports are always fine peers. Its other ports are other services on
+ * the relay's host (the XMPP server, metrics) and are refused unless the address is in
+ * `allowedPeers`; its client listening ports are refused whatever the config (TURN inside TURN).
  */
 const DEFAULT_DENIED_V4: [string, number][] = [
   ['0.0.0.0', 8], // unspecified, "this network"
@@ -37,8 +41,10 @@ export interface PeerPolicyOptions {
   deniedPeers: string[];
   /** The relay's own IP addresses (listening, relay and public). */
   ownAddresses: string[];
-  /** True for a port the relay listens on for clients (UDP, TCP, TLS). */
-  isOwnPort: (port: number) => boolean;
+  /** A port the relay listens on for clients (UDP, TCP, TLS). */
+  isListenerPort: (port: number) => boolean;
+  /** A port of the relay range (relayPortMin..relayPortMax). */
+  isRelayPort: (port: number) => boolean;
 }
 
 export class PeerPolicy {
@@ -61,21 +67,26 @@ export class PeerPolicy {
     const type = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : undefined;
     if (!type) return false;
     if (this.denied.check(addr, type)) return false;
-    if (this.allowed.check(addr, type)) return true;
+    if (this.own.has(addr) || this.allowed.check(addr, type)) return true;
     return !this.defaults.check(addr, type);
   }
 
   /** May data be relayed to this transport address? */
   permitsPeer(ip: string, port: number): boolean {
-    return this.permitsAddress(ip) && !this.isOwn(ip, port);
+    return this.permitsAddress(ip) && !this.refusesOwnPort(ip, port);
   }
 
   /**
-   * One of the relay's own ports on one of its addresses. Cheap (no CIDR match): checked on every
-   * relayed datagram, where the address itself was judged when its permission was installed.
+   * A port of the relay's own host that is not a relay port (see above). Cheap on the hot path (a
+   * set lookup; a CIDR match only for the relay's own addresses): checked on every relayed
+   * datagram, where the address itself was judged when its permission was installed.
    */
-  isOwn(ip: string, port: number): boolean {
-    return this.opts.isOwnPort(port) && (this.own.has(ip) || this.own.has(canonical(ip)) || ip === '0.0.0.0' || ip === '::');
+  refusesOwnPort(ip: string, port: number): boolean {
+    const addr = this.own.has(ip) ? ip : canonical(ip);
+    if (!this.own.has(addr) && addr !== '0.0.0.0' && addr !== '::') return false;
+    if (this.opts.isListenerPort(port)) return true;
+    if (this.opts.isRelayPort(port)) return false;
+    return !this.allowed.check(addr, isIPv4(addr) ? 'ipv4' : 'ipv6');
   }
 }
 

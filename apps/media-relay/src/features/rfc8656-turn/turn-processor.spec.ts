@@ -232,7 +232,9 @@ describe('TURN server refusals', () => {
     try {
       const cred = creds();
       assert.equal((await c.authed(Method.Allocate, [udpTransport], cred)).cls, Class.Success);
-      for (const address of ['127.0.0.1', '10.1.2.3', '192.168.1.1', '172.16.0.1', '169.254.169.254', '0.0.0.0', '224.0.0.1', '100.64.0.1']) {
+      // the relay binds 127.0.0.1 here: that address is its own, so only its relay ports are peers
+      assert.equal(errorOf(await bind(c, cred, 0x4001, { family: 4, address: '127.0.0.1', port: 3480 }))?.code, 403, '127.0.0.1:3480');
+      for (const address of ['127.0.0.2', '10.1.2.3', '192.168.1.1', '172.16.0.1', '169.254.169.254', '0.0.0.0', '224.0.0.1', '100.64.0.1']) {
         assert.equal(errorOf(await permit(c, cred, { family: 4, address, port: 3480 }))?.code, 403, address);
       }
       assert.equal((await permit(c, cred, { family: 4, address: '8.8.8.8', port: 3480 })).cls, Class.Success, 'a public address is fine');

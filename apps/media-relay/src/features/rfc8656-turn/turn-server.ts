@@ -52,9 +52,8 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     allowedPeers: turn.allowedPeers,
     deniedPeers: turn.deniedPeers,
     ownAddresses: [...own],
-    // listener ports only: a peer that is another allocation's relayed address on this relay is
-    // the normal case of two callers behind NATs on one company relay (coturn allows it too)
-    isOwnPort: (p) => p === ports.udp || p === ports.tcp || p === ports.tls,
+    isListenerPort: (p) => p === ports.udp || p === ports.tcp || p === ports.tls,
+    isRelayPort: (p) => p >= turn.relayPortMin && p <= turn.relayPortMax,
   });
   const processor = new TurnProcessor({
     auth: new LongTermAuth({ realm: opts.realm, secret: opts.secret, nonceLifetimeSec: turn.nonceLifetimeSec, now }),
