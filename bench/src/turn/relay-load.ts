@@ -56,7 +56,10 @@ interface Lane {
 async function relayLanes(server: TurnServer, peer: { ip: string; port: number }, n: number): Promise<Lane[]> {
   const lanes: Lane[] = [];
   for (let i = 0; i < n; i++) {
-    const a = await TurnAllocation.open(server, `bench-${i}`);
+    const a = await TurnAllocation.open(server, `bench-${i}`).catch(async (err: unknown) => {
+      for (const l of lanes) await l.close();
+      throw err;
+    });
     await a.bindChannel(CHANNEL, peer);
     lanes.push({ send: (f) => a.sendChannelData(CHANNEL, f), setReceiver: (fn) => (a.onData = fn), close: () => a.close() });
   }

@@ -58,18 +58,27 @@ export class TurnAllocation {
     socket.setRecvBufferSize(4 << 20);
     socket.setSendBufferSize(4 << 20);
     const a = new TurnAllocation(socket, server);
+    try {
+      await a.authenticate(user, timeoutMs);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    return a;
+  }
+
+  private async authenticate(user: string, timeoutMs: number): Promise<void> {
     const username = `${Math.floor(Date.now() / 1000) + 3600}:${user}`;
-    const password = createHmac('sha1', server.secret).update(username).digest('base64');
+    const password = createHmac('sha1', this.server.secret).update(username).digest('base64');
     const transport = [ATTR.requestedTransport, u32(17 << 24)] as [number, Buffer];
-    const first = await a.request(METHOD.allocate, [transport], timeoutMs);
+    const first = await this.request(METHOD.allocate, [transport], timeoutMs);
     if (classOf(first.type) !== 3 || errorCode(first) !== 401)
       throw new Error(`Allocate without credentials: expected 401, got ${errorCode(first) ?? 'success'}`);
     const realm = first.attrs.get(ATTR.realm)!.toString();
-    a.cred = { username, realm, nonce: Buffer.from(first.attrs.get(ATTR.nonce)!), key: longTermKey(username, realm, password) };
-    const ok = await a.request(METHOD.allocate, [transport], timeoutMs);
+    this.cred = { username, realm, nonce: Buffer.from(first.attrs.get(ATTR.nonce)!), key: longTermKey(username, realm, password) };
+    const ok = await this.request(METHOD.allocate, [transport], timeoutMs);
     if (classOf(ok.type) !== 2) throw new Error(`Allocate refused: ${errorCode(ok)}`);
-    a.relayed = readXorAddress(ok.attrs.get(ATTR.xorRelayedAddress)!);
-    return a;
+    this.relayed = readXorAddress(ok.attrs.get(ATTR.xorRelayedAddress)!);
   }
 
   async bindChannel(channel: number, peer: { ip: string; port: number }, timeoutMs = 5000): Promise<void> {
