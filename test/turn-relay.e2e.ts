@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort, tempDir, type TempDir } from '#libs/testing';
+import { startCluster, type Cluster } from './harness/cluster.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 
 /**
@@ -128,5 +129,68 @@ describe('TURN in standalone with turnutils_uclient', () => {
       '127.0.0.1',
     ]);
     assert.match(out, /Cannot complete Allocation/);
+  });
+});
+
+describe('TURN in a cluster: the media-relay role with turnutils_uclient', () => {
+  let cluster: Cluster;
+  let dir: TempDir;
+  let peer: ChildProcess;
+  const ports = { udp: 0, tcp: 0, peer: 0 };
+  let secretFile: string;
+
+  before(async () => {
+    dir = tempDir('glider-turn-cluster-');
+    secretFile = join(dir.path, 'turn-secret');
+    for (const k of ['udp', 'tcp', 'peer'] as const) ports[k] = await freePort();
+    peer = spawn('turnutils_peer', ['-L', '127.0.0.1', '-p', String(ports.peer)], { stdio: 'ignore' });
+    cluster = await startCluster({
+      routers: 1,
+      edges: 1,
+      mediaRelays: 1,
+      mediaEnv: () => ({
+        GLIDER_MEDIA__TURN__UDP_PORT: String(ports.udp),
+        GLIDER_MEDIA__TURN__TCP_PORT: String(ports.tcp),
+        GLIDER_MEDIA__TURN__TRANSPORTS: 'udp,tcp',
+        GLIDER_MEDIA__TURN__RELAY_ADDRESS: '127.0.0.1',
+        GLIDER_MEDIA__TURN__ALLOWED_PEERS: '127.0.0.1/32',
+        GLIDER_MEDIA__TURN__SHARED_SECRET_FILE: secretFile,
+      }),
+    });
+  });
+  after(async () => {
+    peer?.kill();
+    await cluster?.stop();
+    dir?.remove();
+  });
+
+  it('relays over UDP and TCP with the secret the media-relay process made', async () => {
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    for (const [flags, port] of [
+      [[], ports.udp],
+      [['-t'], ports.tcp],
+    ] as const) {
+      const out = await run('turnutils_uclient', [
+        ...flags,
+        '-c',
+        '-p',
+        String(port),
+        '-W',
+        secret,
+        '-u',
+        'carla',
+        '-e',
+        '127.0.0.1',
+        '-r',
+        String(ports.peer),
+        '-n',
+        '20',
+        '-m',
+        '1',
+        '127.0.0.1',
+      ]);
+      assert.equal(lost(out), 0, out.slice(-1500));
+      assert.match(out, /tot_recv_msgs=20\b/);
+    }
   });
 });

@@ -5,6 +5,11 @@
 5222 (c2s, STARTTLS), 5223 (direct TLS)
 {{- if $webSocket }}, 5280 (WebSocket, plain, behind your TLS proxy), 5443 (WebSocket over TLS){{ end }}
 {{- end }}
+{{/* The mediaRelay Service's ports, as the operator makes them. */}}
+{{- define "glider.ports.mediaRelay" -}}
+{{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
+3478 (STUN/TURN over UDP), 3478 (TURN over TCP), 5349 (TURN over TLS)
+{{- end }}
 {{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
 {{- define "glider.internalServices" -}}
 the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and the admin token))

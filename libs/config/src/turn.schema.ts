@@ -73,6 +73,16 @@ export const turnSchema = z
     /** TCP/TLS client connections at once, and per source address. */
     maxConnections: z.number().int().min(1).default(10_000),
     maxConnectionsPerIp: z.number().int().min(1).default(100),
+    /**
+     * SO_RCVBUF/SO_SNDBUF of the UDP listener and of each relay socket: bursts of media outrun a
+     * small buffer (datagrams lost in the kernel). Linux caps it at net.core.rmem_max/wmem_max
+     * (docs/media.md says how to raise those).
+     */
+    udpBufferBytes: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(4 * 1024 * 1024),
     /** Bytes waiting to be written to one TLS client; past it relayed data is dropped (a relay never queues without bound). */
     maxQueuedBytesPerConnection: z
       .number()

@@ -23,6 +23,8 @@ export interface PortDeclaration {
   appProtocol?: string;
   /** Served (and so offered) only with `edgeService.webSocket`. */
   webSocket?: boolean;
+  /** Default TCP; TURN also listens on UDP (libs/runtime ListenPort `protocol: 'udp'`). */
+  protocol?: 'UDP';
 }
 
 export interface ComponentDeclaration {
@@ -40,6 +42,16 @@ export interface ComponentDeclaration {
    */
   internal?: { service: string; ports: readonly PortDeclaration[] };
 }
+
+/**
+ * media-relay's STUN/TURN listeners (apps/media-relay rfc8656-turn, docs/media.md). The relay port
+ * range is not here: it is reached on the node's address with `spec.turn.hostNetwork`.
+ */
+const TURN_PORTS = [
+  { name: 'turn-udp', port: 3478, configKey: 'media.turn.udpPort', description: 'STUN/TURN over UDP', protocol: 'UDP' },
+  { name: 'turn-tcp', port: 3478, configKey: 'media.turn.tcpPort', description: 'TURN over TCP' },
+  { name: 'turns', port: 5349, configKey: 'media.turn.tlsPort', description: 'TURN over TLS' },
+] as const satisfies readonly PortDeclaration[];
 
 export const COMPONENTS = {
   edge: {
@@ -73,7 +85,7 @@ export const COMPONENTS = {
   },
   presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
   muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },
-  mediaRelay: { summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload', ports: [] },
+  mediaRelay: { summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload', ports: [...TURN_PORTS] },
 } as const satisfies Record<string, ComponentDeclaration>;
 
 export type ComponentName = keyof typeof COMPONENTS;

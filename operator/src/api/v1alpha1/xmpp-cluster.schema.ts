@@ -126,6 +126,21 @@ export const federation = z.strictObject({
   deny: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
 });
 
+/** media-relay's TURN relay in Kubernetes (docs/media.md "In Kubernetes"). */
+export const turn = z.strictObject({
+  hostNetwork: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Run media-relay pods on the node network so the relay port range (config media.turn.relayPortMin..Max) is reachable at the node address: needed for callers outside the cluster network; one media-relay pod per node.',
+    ),
+  publicAddress: z
+    .string()
+    .regex(/^[0-9A-Fa-f:.]{2,45}$/, 'an IPv4 or IPv6 address')
+    .optional()
+    .describe('Address the relay announces to callers (a public IP routed to the node); default: the node IP with hostNetwork, else the pod IP.'),
+});
+
 export const xmppClusterSpec = z.strictObject({
   domains: z
     .array(domainName)
@@ -153,6 +168,7 @@ export const xmppClusterSpec = z.strictObject({
     .default({ type: 'LoadBalancer', webSocket: true }),
   tls: tls.default(tls.parse({})),
   federation: federation.default(federation.parse({})),
+  turn: turn.default(turn.parse({})),
   drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
   deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
   config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),

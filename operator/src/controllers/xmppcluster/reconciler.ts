@@ -14,6 +14,7 @@ import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
 import { ensureTls } from './tls-source.js';
 import { ensureAdminToken } from './admin-token.js';
+import { ensureTurnSecret } from './turn-secret.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
 
@@ -65,6 +66,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   const tls = await ensureTls(ctx, x);
   problems.push(...tls.problems);
   problems.push(...(await ensureAdminToken(ctx, x)));
+  if (x.spec.components.mediaRelay.enabled && isBuilt('mediaRelay')) problems.push(...(await ensureTurnSecret(ctx, x)));
   const natsRef = x.spec.nats.credentialsSecretRef;
   const natsCreds = natsRef
     ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key]

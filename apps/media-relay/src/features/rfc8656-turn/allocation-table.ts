@@ -14,6 +14,8 @@ export interface RelayPortRange {
   even: boolean;
   /** EVEN-PORT's R bit: the next port (odd) is bound too, to be reserved (§7.2, §14.9). */
   pair: boolean;
+  /** SO_RCVBUF and SO_SNDBUF (media.turn.udpBufferBytes). */
+  bufferBytes: number;
 }
 
 /** Ports tried at random before trying the range in order from a random start; both bounded. */
@@ -28,19 +30,19 @@ export async function bindRelaySocket(range: RelayPortRange, maxTries: number): 
     let port = range.min + offset;
     if ((range.even || range.pair) && port % 2 === 1) port = port === range.max ? port - 1 : port + 1;
     if (port < range.min || (range.pair && port + 1 > range.max)) continue;
-    const socket = await tryBind(range.address, port);
+    const socket = await tryBind(range.address, port, range.bufferBytes);
     if (!socket) continue;
     if (!range.pair) return { socket };
-    const next = await tryBind(range.address, port + 1);
+    const next = await tryBind(range.address, port + 1, range.bufferBytes);
     if (next) return { socket, next };
     socket.close();
   }
   return undefined;
 }
 
-function tryBind(address: string, port: number): Promise<UdpSocket | undefined> {
+function tryBind(address: string, port: number, bufferBytes: number): Promise<UdpSocket | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: bufferBytes, sendBufferSize: bufferBytes });
     const fail = (): void => {
       try {
         socket.close();

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket as UdpSocket, RemoteInfo } from 'node:dgram';
-import { encodeChannelData } from './channel-data.codec.js';
 import type { PeerPolicy } from './peer-policy.js';
 import { PermissionTable, type PermissionLimits } from './permissions.js';
 import { encodeXorAddress, type TransportAddress } from './stun-attributes.js';
@@ -94,13 +93,14 @@ export class Allocation {
   /** Peer → client: only from peers with a permission (§10.3), as ChannelData when bound. */
   private fromPeer(data: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
-    const address = rinfo.address.replace(/^::ffff:/i, '');
+    const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
     if (!this.permissions.permitted(address)) return void this.drop('no-permission');
     if (!this.account(data.length) || !this.toClient.take(data.length)) return void this.drop('limited');
     const peer: TransportAddress = { family: rinfo.family === 'IPv6' ? 6 : 4, address, port: rinfo.port };
     const channel = this.permissions.channelOf(peer);
     if (channel !== undefined) {
-      const framed = encodeChannelData(channel, Buffer.alloc(0), false);
+      const framed = Buffer.allocUnsafe(4);
+      framed.writeUInt16BE(channel, 0);
       framed.writeUInt16BE(data.length, 2);
       const pad = this.client.stream ? (4 - (data.length % 4)) % 4 : 0;
       this.client.send(pad ? [framed, data, Buffer.alloc(pad)] : [framed, data]);

@@ -56,7 +56,7 @@ export const turnFeature: FeatureDefinition<MediaContext> = {
       });
     }
     serving.set(ctx, { server, secret, config: turn, realm });
-    const unregisterMetrics = registerTurnMetrics(server, ctx.instanceId);
+    const unregisterMetrics = registerTurnMetrics(server);
     return [
       () => {
         serving.delete(ctx);

@@ -82,7 +82,7 @@ export class PeerPolicy {
    * datagram, where the address itself was judged when its permission was installed.
    */
   refusesOwnPort(ip: string, port: number): boolean {
-    const addr = this.own.has(ip) ? ip : canonical(ip);
+    const addr = this.own.has(ip) || !ip.startsWith('::') ? ip : canonical(ip);
     if (!this.own.has(addr) && addr !== '0.0.0.0' && addr !== '::') return false;
     if (this.opts.isListenerPort(port)) return true;
     if (this.opts.isRelayPort(port)) return false;

@@ -225,6 +225,61 @@ describe('TURN allocation quotas', () => {
   });
 });
 
+describe('TURN lifetimes and capacity', () => {
+  it('answers 508 when the relay port range is used up, and frees the port when the allocation is deleted', async () => {
+    const srv = await server({ relayPortMin: 21000, relayPortMax: 21001 });
+    const clients = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
+    try {
+      const cs = [creds('a1'), creds('a2'), creds('a3')];
+      assert.equal((await clients[0]!.authed(Method.Allocate, [udpTransport], cs[0]!)).cls, Class.Success);
+      assert.equal((await clients[1]!.authed(Method.Allocate, [udpTransport], cs[1]!)).cls, Class.Success);
+      assert.equal(errorOf(await clients[2]!.authed(Method.Allocate, [udpTransport], cs[2]!))?.code, 508);
+      assert.equal((await clients[0]!.authed(Method.Refresh, [{ type: Attr.Lifetime, value: u32(0) }], cs[0]!)).cls, Class.Success);
+      assert.equal((await clients[2]!.authed(Method.Allocate, [udpTransport], cs[2]!)).cls, Class.Success, 'the freed port serves again');
+    } finally {
+      clients.forEach((c) => c.close());
+      await srv.close();
+    }
+  });
+
+  it('answers 508 past maxAllocations', async () => {
+    const srv = await server({ maxAllocations: 1 });
+    const [a, b] = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
+    try {
+      assert.equal((await a.authed(Method.Allocate, [udpTransport], creds('b1'))).cls, Class.Success);
+      assert.equal(errorOf(await b.authed(Method.Allocate, [udpTransport], creds('b2')))?.code, 508);
+    } finally {
+      a.close();
+      b.close();
+      await srv.close();
+    }
+  });
+
+  it('an allocation not refreshed expires; a permission not refreshed stops letting data through', async () => {
+    let clock = Date.now();
+    const srv = await server({ allowedPeers: ['127.0.0.1/32'], allocationLifetimeSec: 1, maxAllocationLifetimeSec: 1 }, () => clock);
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    const peer = await peerSocket();
+    try {
+      const cred = creds('c1', 600, clock);
+      const relayed = relayedOf(await c.authed(Method.Allocate, [udpTransport], cred))!;
+      assert.equal((await permit(c, cred, peer.addr)).cls, Class.Success);
+      c.sendIndication(peer.addr, Buffer.from('within 300 s'));
+      assert.equal((await peer.next()).data.toString(), 'within 300 s');
+      clock += 301_000; // permissions last 300 s (RFC 8656 §9)
+      c.sendIndication(peer.addr, Buffer.from('after'));
+      peer.socket.send('from the peer, after', relayed.port, '127.0.0.1');
+      await waitFor(() => srv.stats().droppedPackets === 2, { what: 'both directions dropped without a permission' });
+      await waitFor(() => srv.stats().allocations === 0, { what: 'the 1 s allocation to expire', timeoutMs: 10_000 });
+      assert.equal(srv.stats().allocationsEnded, 1);
+    } finally {
+      c.close();
+      peer.socket.close();
+      await srv.close();
+    }
+  });
+});
+
 describe('TURN server refusals', () => {
   it('refuses loopback and RFC 1918 peers by default with 403', async () => {
     const srv = await server();

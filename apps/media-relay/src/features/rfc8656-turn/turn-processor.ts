@@ -31,6 +31,7 @@ export interface TurnProcessorOptions {
   relayAnnounce: string;
   relayPortMin: number;
   relayPortMax: number;
+  udpBufferBytes: number;
   allocationLifetimeSec: number;
   maxAllocationLifetimeSec: number;
   quota: UserQuota;
@@ -145,6 +146,7 @@ export class TurnProcessor {
           max: this.o.relayPortMax,
           even: evenPort !== undefined,
           pair: ((evenPort?.[0] ?? 0) & 0x80) !== 0,
+          bufferBytes: this.o.udpBufferBytes,
         };
         bound = await bindRelaySocket(range, MAX_BIND_TRIES);
       }

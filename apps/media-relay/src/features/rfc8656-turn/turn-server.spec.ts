@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { turnSchema, type TurnConfig } from '#libs/config';
 import { freePort } from '#libs/testing';
@@ -209,4 +210,28 @@ describe('TURN relay default peer policy with turnutils_uclient', () => {
       assert.match(r.out, /error 403/, r.out.slice(-2000));
     });
   }
+});
+
+describe('TURN over TLS certificate rotation', () => {
+  it('new handshakes get the certificate set with setSecureContext', async () => {
+    const srv = await start({ transports: ['tls'] }, capture());
+    const fingerprint = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = tlsConnect({ host: '127.0.0.1', port: srv.ports.tls!, rejectUnauthorized: false }, () => {
+          resolve(s.getPeerCertificate().fingerprint256);
+          s.destroy();
+        });
+        s.once('error', reject);
+      });
+    try {
+      const before = await fingerprint();
+      const next = await generateSelfSigned(['relay.example.com']);
+      srv.setSecureContext({ key: next.key, cert: next.cert });
+      const after = await fingerprint();
+      assert.notEqual(after, before);
+      assert.equal(after, await fingerprint(), 'and keeps it');
+    } finally {
+      await srv.close();
+    }
+  });
 });

@@ -71,6 +71,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     relayAnnounce: announced,
     relayPortMin: turn.relayPortMin,
     relayPortMax: turn.relayPortMax,
+    udpBufferBytes: turn.udpBufferBytes,
     allocationLifetimeSec: turn.allocationLifetimeSec,
     maxAllocationLifetimeSec: turn.maxAllocationLifetimeSec,
     quota: new UserQuota(turn.maxAllocationsPerUser, turn.maxAllocations),
@@ -80,7 +81,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
   });
   const onPacket = processor.handle.bind(processor);
   const udp = turn.transports.includes('udp')
-    ? new UdpTransport(turn.host, turn.udpPort, onPacket, (err) => logger.warn({ err: err.message }, 'TURN UDP socket error'))
+    ? new UdpTransport(turn.host, turn.udpPort, onPacket, (err) => logger.warn({ err: err.message }, 'TURN UDP socket error'), turn.udpBufferBytes)
     : undefined;
   const streams = (['tcp', 'tls'] as const)
     .filter((k) => turn.transports.includes(k))

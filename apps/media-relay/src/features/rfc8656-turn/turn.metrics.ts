@@ -6,9 +6,8 @@ import type { TurnServer } from './turn-server.js';
  * since start of allocations ended, bytes and datagrams relayed, and datagrams dropped (no
  * permission, refused peer, over a limit). Read from `server.stats()` at collection time.
  */
-export function registerTurnMetrics(server: TurnServer, instanceId: string): () => void {
+export function registerTurnMetrics(server: TurnServer): () => void {
   const m = meter('glider-turn');
-  const attrs = { media: instanceId };
   const allocations = m.createObservableGauge('glider_turn_allocations', { description: 'TURN allocations held now' });
   const ended = m.createObservableCounter('glider_turn_allocations_ended_total', {
     description: 'TURN allocations that ended (expired, deleted, connection closed)',
@@ -18,13 +17,14 @@ export function registerTurnMetrics(server: TurnServer, instanceId: string): () 
   const dropped = m.createObservableCounter('glider_turn_dropped_packets_total', {
     description: 'Datagrams not relayed: no permission, refused peer, bandwidth or byte limit',
   });
-  const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
+  // no instance label: Prometheus's `pod` says which process (docs/observability.md)
+  const callback = (r: { observe(o: unknown, v: number): void }): void => {
     const s = server.stats();
-    r.observe(allocations, s.allocations, attrs);
-    r.observe(ended, s.allocationsEnded, attrs);
-    r.observe(bytes, s.relayedBytes, attrs);
-    r.observe(packets, s.relayedPackets, attrs);
-    r.observe(dropped, s.droppedPackets, attrs);
+    r.observe(allocations, s.allocations);
+    r.observe(ended, s.allocationsEnded);
+    r.observe(bytes, s.relayedBytes);
+    r.observe(packets, s.relayedPackets);
+    r.observe(dropped, s.droppedPackets);
   };
   const all = [allocations, ended, bytes, packets, dropped];
   m.addBatchObservableCallback(callback, all);

@@ -16,12 +16,14 @@ export class UdpTransport {
     private readonly port: number,
     private readonly onPacket: (buf: Buffer, link: ClientLink) => void,
     private readonly onError: (err: Error) => void,
+    /** SO_RCVBUF and SO_SNDBUF (media.turn.udpBufferBytes). */
+    private readonly bufferBytes: number,
     /** Client links kept for reuse; past this the cache starts over (it only saves allocations). */
     private readonly maxCachedLinks = 10_000,
   ) {}
 
   async start(): Promise<number> {
-    const socket = createSocket({ type: this.host.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: this.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: this.bufferBytes, sendBufferSize: this.bufferBytes });
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
