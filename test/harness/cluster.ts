@@ -124,6 +124,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       await start('media-relay', `media-relay-${i}`, {
         GLIDER_MEDIA__ID: `media-relay-${i}`,
         GLIDER_MEDIA__ENABLED: 'true',
+        GLIDER_MEDIA__SOCKS5__PORT: '0',
         ...turnTestEnv,
         ...(await opts.mediaEnv?.(i)),
       });

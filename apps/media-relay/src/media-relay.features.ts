@@ -1,4 +1,5 @@
 import type { AnyFeature } from '#libs/xmpp-kit';
+import { socks5Feature } from './features/xep-0065-socks5/index.js';
 import { turnFeature } from './features/rfc8656-turn/index.js';
 import { extdiscoFeature } from './features/xep-0215-extdisco/index.js';
 import { uploadFeature } from './features/xep-0363-upload/index.js';
@@ -10,7 +11,7 @@ import type { MediaContext } from './media-relay.context.js';
  */
 export const mediaFeatures: AnyFeature<MediaContext>[] = [
   uploadFeature,
+  socks5Feature,
   turnFeature,
   extdiscoFeature,
-  // media-socks5: xep-0065-socks5; turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
 ];

@@ -8,15 +8,24 @@
 {{/* The mediaRelay Service's ports, as the operator makes them. */}}
 {{- define "glider.ports.mediaRelay" -}}
 {{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
-3478 (STUN/TURN over UDP), 3478 (TURN over TCP), 5349 (TURN over TLS)
+5281 (XEP-0363 HTTP file upload and download (HTTPS)), 3478 (STUN/TURN over UDP), 3478 (TURN over TCP), 5349 (TURN over TLS)
 {{- end }}
 {{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
 {{- define "glider.internalServices" -}}
 the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and the admin token))
 {{- end }}
+{{/* Each port by the libs/config key whose listener serves it. */}}
+{{- define "glider.port.edge.c2sPort" -}}5222{{- end }}
+{{- define "glider.port.edge.directTlsPort" -}}5223{{- end }}
+{{- define "glider.port.edge.wsPort" -}}5280{{- end }}
+{{- define "glider.port.edge.wssPort" -}}5443{{- end }}
+{{- define "glider.port.admin.grpcPort" -}}5582{{- end }}
+{{- define "glider.port.media.upload.port" -}}5281{{- end }}
+{{- define "glider.port.media.turn.udpPort" -}}3478{{- end }}
+{{- define "glider.port.media.turn.tcpPort" -}}3478{{- end }}
+{{- define "glider.port.media.turn.tlsPort" -}}5349{{- end }}
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}
 {{- if dig "muc" "enabled" false $components }}{{ fail "cluster.spec.components.muc: Glider has no muc app yet (multi-user chat (XEP-0045): apps/muc is not built), so it cannot be enabled; set components.muc.enabled to false" }}{{ end }}
-{{- if dig "mediaRelay" "enabled" false $components }}{{ fail "cluster.spec.components.mediaRelay: Glider has no media-relay app yet (STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload: apps/media-relay is not built), so it cannot be enabled; set components.mediaRelay.enabled to false" }}{{ end }}
 {{- end }}

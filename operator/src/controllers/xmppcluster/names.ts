@@ -20,6 +20,8 @@ export const names = {
   certificate: (x: XmppCluster) => `${x.metadata.name}-tls`,
   /** The admin API's bearer token, made once by the operator (admin-token.ts). */
   adminTokenSecret: (x: XmppCluster) => `${x.metadata.name}-admin-token`,
+  /** The apps' ServiceAccount (no token mounted), unless spec.serviceAccount.name names one. */
+  serviceAccount: (x: XmppCluster) => `${x.metadata.name}-app`,
   /** The TURN REST API shared secret of media-relay, made once by the operator (turn-secret.ts). */
   turnSecret: (x: XmppCluster) => `${x.metadata.name}-turn-secret`,
   /** A component's ClusterIP Service for in-cluster callers (components.ts `internal`). */

@@ -5,6 +5,7 @@ import { xmppClusterSpec } from '../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import { decode } from './apply.js';
 import { gliderConfig } from './desired/glider-config.js';
+import { deployment } from './desired/deployment.js';
 import { componentService } from './desired/services.js';
 import { TURN_SECRET_KEY, turnSecret } from './turn-secret.js';
 
@@ -20,9 +21,25 @@ describe('media-relay TURN in the operator (docs/media.md "In Kubernetes")', () 
     const svc = componentService(cluster(), 'mediaRelay')!;
     assert.equal(svc.metadata.name, 'chat-media-relay');
     assert.deepEqual(
-      svc.spec.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`),
+      svc.spec.ports.filter((p) => p.name.startsWith('turn')).map((p) => `${p.name} ${p.port}/${p.protocol}`),
       ['turn-udp 3478/UDP', 'turn-tcp 3478/TCP', 'turns 5349/TCP'],
     );
+  });
+
+  it('with spec.turn.hostNetwork: media-relay pods on the node network, binding and announcing the node IP', () => {
+    const inputs = { replicas: 1, configHash: 'h', tlsSecretName: 'chat-tls', adminTokenSecretName: 'chat-admin-token', image: { repository: 'r', tag: 't' } };
+    const x = cluster({ components: { mediaRelay: { enabled: true } }, turn: { hostNetwork: true } });
+    const pod = deployment(x, 'mediaRelay', x.spec.components.mediaRelay, inputs).spec.template.spec as any;
+    assert.equal(pod.hostNetwork, true);
+    assert.equal(pod.dnsPolicy, 'ClusterFirstWithHostNet');
+    const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+    assert.equal(env.GLIDER_MEDIA__TURN__RELAY_ADDRESS, 'status.hostIP');
+    assert.equal(env.GLIDER_MEDIA__TURN__PUBLIC_ADDRESS, 'status.hostIP');
+    const named = cluster({ components: { mediaRelay: { enabled: true } }, turn: { hostNetwork: true, publicAddress: '203.0.113.10' } });
+    const env2 = deployment(named, 'mediaRelay', named.spec.components.mediaRelay, inputs).spec.template.spec.containers[0]!.env.map((e: any) => e.name);
+    assert.ok(!env2.includes('GLIDER_MEDIA__TURN__PUBLIC_ADDRESS'), 'the spec address, from the config file');
+    const edge = deployment(x, 'edge', x.spec.components.edge, inputs).spec.template.spec as any;
+    assert.equal(edge.hostNetwork, undefined, 'only media-relay');
   });
 
   it('points media.turn at the mounted shared secret, and at spec.turn.publicAddress when given', () => {

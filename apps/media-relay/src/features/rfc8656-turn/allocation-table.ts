@@ -98,9 +98,18 @@ export class UserQuota {
 export class Reservations {
   private readonly held = new Map<string, { socket: UdpSocket; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly lifetimeMs: number) {}
+  constructor(
+    private readonly lifetimeMs: number,
+    /** Reserved ports held at once; past it an R bit reserves nothing (a port per request is not free). */
+    private readonly max: number,
+  ) {}
 
-  hold(socket: UdpSocket): Buffer {
+  /** A token for the held socket, or undefined (and the socket closed) when too many are held. */
+  hold(socket: UdpSocket): Buffer | undefined {
+    if (this.held.size >= this.max) {
+      socket.close();
+      return undefined;
+    }
     const token = randomBytes(8);
     const key = token.toString('hex');
     const timer = setTimeout(() => {

@@ -6,6 +6,9 @@ import { encodeXorAddress, type TransportAddress } from './stun-attributes.js';
 import { Attr, Class, encodeStun, Method } from './stun-message.codec.js';
 import { TokenBucket } from './token-bucket.js';
 
+/** Largest DATA a Data indication can carry (STUN length is 16 bits; XOR-PEER-ADDRESS up to 24 bytes with IPv6). */
+const MAX_DATA_INDICATION_BYTES = 0xffff - 64;
+
 /** The client side of an allocation: the 5-tuple its requests came on (RFC 8656 §2.2). */
 export interface ClientLink {
   transport: 'udp' | 'tcp' | 'tls';
@@ -50,6 +53,14 @@ export class Allocation {
   private readonly toClient: TokenBucket;
   private closed = false;
   private readonly tid = randomBytes(12);
+  /**
+   * A failed send (no route to the peer, EPERM from a firewall) is one lost datagram, as on the
+   * wire: with a callback Node reports it here instead of as the socket's 'error', which would end
+   * the allocation.
+   */
+  private readonly sent = (err: Error | null): void => {
+    if (err) this.counters.droppedPackets++;
+  };
 
   constructor(
     readonly client: ClientLink,
@@ -68,7 +79,13 @@ export class Allocation {
     this.permissions = new PermissionTable(limits, now);
     this.toPeer = new TokenBucket(limits.bandwidthBytesPerSecond, limits.bandwidthBurstBytes);
     this.toClient = new TokenBucket(limits.bandwidthBytesPerSecond, limits.bandwidthBurstBytes);
-    socket.on('message', (data, rinfo) => this.fromPeer(data, rinfo));
+    socket.on('message', (data, rinfo) => {
+      try {
+        this.fromPeer(data, rinfo);
+      } catch {
+        this.counters.droppedPackets++; // never let one datagram take the process down
+      }
+    });
   }
 
   /** Sets the time-to-expiry (§7.2, §8); the allocation is deleted when it runs out. */
@@ -86,7 +103,7 @@ export class Allocation {
     // the address passed the policy when its permission was installed (CreatePermission, ChannelBind)
     if (this.policy.refusesOwnPort(peer.address, peer.port)) return this.drop('forbidden');
     if (!this.account(data.length) || !this.toPeer.take(data.length)) return this.drop('limited');
-    this.socket.send(data, peer.port, peer.address);
+    this.socket.send(data, peer.port, peer.address, this.sent);
     return 'sent';
   }
 
@@ -106,6 +123,8 @@ export class Allocation {
       this.client.send(pad ? [framed, data, Buffer.alloc(pad)] : [framed, data]);
       return;
     }
+    // a Data indication adds 28 bytes of header and attributes: a datagram near 64 KiB cannot fit
+    if (data.length > MAX_DATA_INDICATION_BYTES) return void this.drop('limited');
     this.nextTid();
     this.client.send([
       encodeStun(Method.Data, Class.Indication, this.tid, [

@@ -20,6 +20,14 @@ async function server(over: Partial<TurnConfig> = {}, now?: () => number): Promi
   return startTurnServer(cfg, { secret: () => secret, realm: 'example.com', now });
 }
 
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
 async function peerSocket(): Promise<{ socket: UdpSocket; addr: TransportAddress; next(): Promise<{ data: Buffer; port: number }> }> {
   const socket = createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
@@ -227,15 +235,33 @@ describe('TURN allocation quotas', () => {
 
 describe('TURN lifetimes and capacity', () => {
   it('answers 508 when the relay port range is used up, and frees the port when the allocation is deleted', async () => {
-    const srv = await server({ relayPortMin: 21000, relayPortMax: 21001 });
+    const port = await freeUdpPort(); // a range of one port that is free now: other processes share this machine
+    const srv = await server({ relayPortMin: port, relayPortMax: port });
     const clients = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
     try {
       const cs = [creds('a1'), creds('a2'), creds('a3')];
-      assert.equal((await clients[0]!.authed(Method.Allocate, [udpTransport], cs[0]!)).cls, Class.Success);
-      assert.equal((await clients[1]!.authed(Method.Allocate, [udpTransport], cs[1]!)).cls, Class.Success);
-      assert.equal(errorOf(await clients[2]!.authed(Method.Allocate, [udpTransport], cs[2]!))?.code, 508);
+      assert.equal(relayedOf(await clients[0]!.authed(Method.Allocate, [udpTransport], cs[0]!))?.port, port);
+      assert.equal(errorOf(await clients[1]!.authed(Method.Allocate, [udpTransport], cs[1]!))?.code, 508);
       assert.equal((await clients[0]!.authed(Method.Refresh, [{ type: Attr.Lifetime, value: u32(0) }], cs[0]!)).cls, Class.Success);
-      assert.equal((await clients[2]!.authed(Method.Allocate, [udpTransport], cs[2]!)).cls, Class.Success, 'the freed port serves again');
+      assert.equal(relayedOf(await clients[2]!.authed(Method.Allocate, [udpTransport], cs[2]!))?.port, port, 'the freed port serves again');
+    } finally {
+      clients.forEach((c) => c.close());
+      await srv.close();
+    }
+  });
+
+  it('EVEN-PORT with the R bit: an even port, and the next one reserved for its RESERVATION-TOKEN (once)', async () => {
+    const srv = await server();
+    const clients = [await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!), await TurnTestClient.udp(srv.ports.udp!)];
+    try {
+      const first = await clients[0]!.authed(Method.Allocate, [udpTransport, { type: Attr.EvenPort, value: Buffer.from([0x80]) }], creds('r1'));
+      const rtp = relayedOf(first)!;
+      assert.equal(rtp.port % 2, 0);
+      const token = getAttr(first, Attr.ReservationToken)!;
+      assert.equal(token.length, 8);
+      const second = await clients[1]!.authed(Method.Allocate, [udpTransport, { type: Attr.ReservationToken, value: token }], creds('r1'));
+      assert.equal(relayedOf(second)!.port, rtp.port + 1);
+      assert.equal(errorOf(await clients[2]!.authed(Method.Allocate, [udpTransport, { type: Attr.ReservationToken, value: token }], creds('r1')))?.code, 508);
     } finally {
       clients.forEach((c) => c.close());
       await srv.close();
@@ -275,6 +301,65 @@ describe('TURN lifetimes and capacity', () => {
     } finally {
       c.close();
       peer.socket.close();
+      await srv.close();
+    }
+  });
+});
+
+describe('TURN over TCP: idle connections', () => {
+  it('closes a connection left silent after its allocation expired', async () => {
+    const srv = await server({ idleTimeoutSec: 1, allocationLifetimeSec: 2, maxAllocationLifetimeSec: 2 });
+    const c = await TurnTestClient.tcp(srv.ports.tcp!, '127.0.0.1', 10_000);
+    try {
+      let closed = false;
+      c.socket.once('close', () => (closed = true));
+      assert.equal((await c.authed(Method.Allocate, [udpTransport], creds('e1'))).cls, Class.Success);
+      // idle at 1 s with the allocation alive; the allocation ends at 2 s; the next idle check closes
+      await waitFor(() => closed, { what: 'the server to close the idle connection', timeoutMs: 10_000 });
+      assert.equal(srv.stats().allocations, 0);
+    } finally {
+      c.close();
+      await srv.close();
+    }
+  });
+});
+
+describe('TURN peer datagrams', () => {
+  it('drops a datagram too large for a Data indication and keeps serving', async () => {
+    const srv = await server({ allowedPeers: ['127.0.0.1/32'], bandwidthBytesPerSecond: 0 });
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    const peer = await peerSocket();
+    try {
+      const cred = creds('f1');
+      const relayed = relayedOf(await c.authed(Method.Allocate, [udpTransport], cred))!;
+      assert.equal((await permit(c, cred, peer.addr)).cls, Class.Success);
+      peer.socket.send(Buffer.alloc(65_500), relayed.port, '127.0.0.1'); // the most IPv4 UDP carries (65,507)
+      await waitFor(() => srv.stats().droppedPackets === 1, { what: 'the oversized datagram dropped' });
+      peer.socket.send('small', relayed.port, '127.0.0.1');
+      assert.equal(getAttr(decodeStun(await c.nextData())!, Attr.Data)!.toString(), 'small');
+    } finally {
+      c.close();
+      peer.socket.close();
+      await srv.close();
+    }
+  });
+});
+
+describe('TURN send failures', () => {
+  it('a datagram the kernel refuses to send is one drop, not the end of the allocation', async () => {
+    const srv = await server(); // relay bound to 127.0.0.1: the kernel refuses to send to 8.8.8.8 from it (EINVAL)
+    const c = await TurnTestClient.udp(srv.ports.udp!);
+    try {
+      const cred = creds('d1');
+      assert.equal((await c.authed(Method.Allocate, [udpTransport], cred)).cls, Class.Success);
+      const publicPeer: TransportAddress = { family: 4, address: '8.8.8.8', port: 9 };
+      assert.equal((await permit(c, cred, publicPeer)).cls, Class.Success);
+      c.sendIndication(publicPeer, Buffer.from('unroutable from loopback'));
+      await waitFor(() => srv.stats().droppedPackets === 1, { what: 'the failed send counted' });
+      assert.equal(srv.stats().allocations, 1);
+      assert.equal((await c.authed(Method.Refresh, [], cred)).cls, Class.Success, 'the allocation lives on');
+    } finally {
+      c.close();
       await srv.close();
     }
   });

@@ -165,7 +165,8 @@ export class TurnProcessor {
     }
     const socket = bound.socket;
     const extra: OutAttribute[] = [];
-    if (bound.next) extra.push({ type: Attr.ReservationToken, value: this.o.reservations.hold(bound.next) });
+    const reserved = bound.next && this.o.reservations.hold(bound.next);
+    if (reserved) extra.push({ type: Attr.ReservationToken, value: reserved });
     const relayed: TransportAddress = { family: relayFamily === 2 ? 6 : 4, address: this.o.relayAnnounce, port: socket.address().port };
     const alloc = new Allocation(link, auth.username, auth.user, socket, relayed, msg.transactionId, this.o.limits, this.o.policy, this.o.now, (a) =>
       this.remove(a),

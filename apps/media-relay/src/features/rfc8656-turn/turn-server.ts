@@ -75,7 +75,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
     allocationLifetimeSec: turn.allocationLifetimeSec,
     maxAllocationLifetimeSec: turn.maxAllocationLifetimeSec,
     quota: new UserQuota(turn.maxAllocationsPerUser, turn.maxAllocations),
-    reservations: new Reservations(turn.reservationLifetimeSec * 1000),
+    reservations: new Reservations(turn.reservationLifetimeSec * 1000, turn.maxAllocations),
     now,
     logger,
   });

@@ -70,9 +70,13 @@ export function gliderConfig(x: XmppCluster): Obj {
       ...(s.tls.source === 'operator' ? { caFile: `${TLS_DIR}/ca.crt` } : {}),
     },
     features: { federation: s.federation },
-    // media-relay: the shared secret the operator made, and the address the relay announces when
-    // the spec gives one (else the pod's or node's address, from the downward API: deployment.ts)
-    media: { turn: { sharedSecretFile: TURN_SECRET, ...(s.turn.publicAddress ? { publicAddress: s.turn.publicAddress } : {}) } },
+    // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
+    // TURN: the shared secret the operator made, and the address the relay announces when the spec
+    // gives one (else the pod's or node's address, from the downward API: deployment.ts).
+    media: {
+      enabled: s.components.mediaRelay?.enabled ?? false,
+      turn: { sharedSecretFile: TURN_SECRET, ...(s.turn.publicAddress ? { publicAddress: s.turn.publicAddress } : {}) },
+    },
   });
   return merge(s.config ?? {}, owned);
 }

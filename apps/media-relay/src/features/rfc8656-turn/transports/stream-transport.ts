@@ -81,9 +81,14 @@ export class StreamTransport {
           : (chunks) => void (socket.writable && socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))),
     };
     socket.setNoDelay(true);
-    socket.setTimeout(this.o.idleTimeoutMs, () => {
-      if (!this.o.hasAllocation(link.fiveTuple)) socket.destroy();
-    });
+    // Node fires 'timeout' once per idle spell: re-arm it while an allocation holds the connection,
+    // so one left silent after its allocation expired is still closed
+    const onIdle = (): void => {
+      if (this.o.hasAllocation(link.fiveTuple)) socket.setTimeout(this.o.idleTimeoutMs);
+      else socket.destroy();
+    };
+    socket.setTimeout(this.o.idleTimeoutMs);
+    socket.on('timeout', onIdle);
     let buffered: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;

@@ -52,7 +52,8 @@ export class UdpTransport {
       local: this.local!,
       fiveTuple: `udp|${key}|${this.local!.address}|${this.local!.port}`,
       stream: false,
-      send: (chunks) => socket.send(chunks, rinfo.port, rinfo.address),
+      // a callback keeps a failed send a lost datagram instead of a socket 'error'
+      send: (chunks) => socket.send(chunks, rinfo.port, rinfo.address, ignoreSendError),
     };
     this.links.set(key, link);
     return link;
@@ -66,3 +67,5 @@ export class UdpTransport {
     });
   }
 }
+
+const ignoreSendError = (): void => {};
