@@ -9,9 +9,4 @@ import type { MediaContext } from './media-relay.context.js';
  * media-relay's features, in set-up order: adding one is a folder under features/ and one line here.
  * Each decides from config (`media.*`) whether it serves; one that does not registers nothing.
  */
-export const mediaFeatures: AnyFeature<MediaContext>[] = [
-  uploadFeature,
-  socks5Feature,
-  turnFeature,
-  extdiscoFeature,
-];
+export const mediaFeatures: AnyFeature<MediaContext>[] = [uploadFeature, socks5Feature, turnFeature, extdiscoFeature];
