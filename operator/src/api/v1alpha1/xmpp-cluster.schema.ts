@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { componentNames, isBuilt, notBuiltMessage, type ComponentName } from './components.js';
+import { componentNames, declaration, isBuilt, notBuiltMessage, type ComponentName } from './components.js';
 
 /**
  * XmppCluster (glider.im/v1alpha1): the single source of the CRD. The TypeScript types are inferred
@@ -109,7 +109,16 @@ const notBuiltComponent = (c: ComponentName) =>
     })
     .meta({ 'x-kubernetes-validations': [cel('!self.enabled', notBuiltMessage(c)!)] });
 
-const componentSchema = (c: ComponentName) => (isBuilt(c) ? component : notBuiltComponent(c));
+/** A built component that is off unless asked for (components.ts `optIn`): it needs setup first (docs/media.md). */
+const optInComponent = (c: ComponentName) =>
+  component.extend({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(`Off by default: ${declaration(c).summary}; enable it once its public address and firewall are set up (docs/media.md).`),
+  });
+
+const componentSchema = (c: ComponentName) => (!isBuilt(c) ? notBuiltComponent(c) : declaration(c).optIn ? optInComponent(c) : component);
 
 export const components = z.strictObject(
   Object.fromEntries(componentNames.map((c) => [c, componentSchema(c).default(componentSchema(c).parse({}))])) as Record<

@@ -100,6 +100,7 @@ export async function startTurnServer(turn: TurnConfig, opts: TurnServerOptions)
         onPacket,
         onClose: (t) => processor.clientGone(t),
         onError: (err, t) => logger.debug({ err: err.message, client: t }, 'TURN stream closed: unframeable data'),
+        onListenerError: (err) => logger.warn({ err: err.message, transport: kind }, 'TURN listener error'),
       }),
     }));
   const started: { close(): Promise<void> }[] = [];

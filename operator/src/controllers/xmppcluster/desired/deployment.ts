@@ -81,6 +81,7 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  for (const name of declaration(c).podIpEnv ?? []) env.push({ name, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
   const turn = c === 'mediaRelay';
   if (turn) {
     volumes.push({ name: 'turn-secret', secret: { secretName: names.turnSecret(x), defaultMode: 0o440, items: [{ key: TURN_SECRET_KEY, path: 'secret' }] } });

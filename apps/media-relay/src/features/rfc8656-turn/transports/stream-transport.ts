@@ -17,7 +17,9 @@ export interface StreamTransportOptions {
   hasAllocation: (fiveTuple: string) => boolean;
   onPacket: (buf: Buffer, link: ClientLink) => void;
   onClose: (fiveTuple: string) => void;
+  /** A client's stream could not be framed (it is closed). */
   onError: (err: Error, fiveTuple: string) => void;
+  onListenerError: (err: Error) => void;
 }
 
 /** Bytes buffered from one connection before a frame completes: the largest frame is 20 + 65535. */
@@ -49,6 +51,8 @@ export class StreamTransport {
         resolve();
       });
     });
+    // after listening, an 'error' (EMFILE on accept) is logged, never an uncaught exception
+    server.on('error', (err: Error) => this.o.onListenerError(err));
     const addr = server.address();
     return typeof addr === 'object' && addr ? addr.port : 0;
   }
