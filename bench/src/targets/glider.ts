@@ -90,7 +90,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
     }),
   );
   const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : [STANDALONE];
-  const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED }, req.dir);
+  const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
     await waitForPort(adminPort, child, 10_000, join(req.dir, 'stdout.log'));

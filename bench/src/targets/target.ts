@@ -30,6 +30,8 @@ export interface TargetRequest {
   userPrefix: string;
   password: string;
   users: number;
+  /** Extra environment for the server process (Glider: `GLIDER_*` keys, e.g. media-relay for the upload bench). */
+  env?: Record<string, string>;
   /** Run under the V8 profiler where the target supports it (Glider standalone). */
   profile?: boolean;
 }

@@ -2,3 +2,4 @@ export { freePort } from './free-port.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { accepts, natsServerBinary, startNatsServer, type NatsServer, type NatsServerOptions } from './nats-server.js';
+export { coturnBinary, startCoturn, stunBindingAnswered, type Coturn, type CoturnOptions } from './coturn.js';

@@ -28,6 +28,21 @@ test('features set up in order, collect disco features, and stopping undoes thei
   assert.equal(hooks.has('ping'), false);
 });
 
+test('a feature that registers nothing (off) does not advertise its disco features', async () => {
+  const hooks = new Hooks<Vocabulary>(quiet);
+  const off: FeatureDefinition<Hooks<Vocabulary>> = { name: 'off', spec: { xep: 215 }, discoFeatures: ['urn:xmpp:extdisco:2'], setup: () => [] };
+  const on: FeatureDefinition<Hooks<Vocabulary>> = {
+    name: 'on',
+    spec: { xep: 199 },
+    discoFeatures: ['urn:xmpp:ping'],
+    dependsOn: ['off'],
+    setup: (h) => [h.on('ping', () => {})],
+  };
+  const loaded = await loadFeatures(hooks, [off, on]);
+  assert.deepEqual(loaded.names, ['off', 'on'], 'an off feature still counts as loaded for dependsOn');
+  assert.deepEqual(loaded.discoFeatures, ['urn:xmpp:ping']);
+});
+
 test('a bad option fails boot naming the key; a missing dependency is refused', async () => {
   const hooks = new Hooks<Vocabulary>(quiet);
   const f: FeatureDefinition<unknown, { n: number }> = { name: 'f', spec: {}, config: z.object({ n: z.number().int() }), setup: () => [] };

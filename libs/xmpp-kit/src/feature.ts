@@ -16,7 +16,10 @@ export interface FeatureDefinition<Ctx, Cfg = Record<string, never>> {
   config?: ZodType<Cfg>;
   /** Names of features that must be set up first. */
   dependsOn?: string[];
-  /** Registers handlers; returns what it registered so that stopping undoes it. */
+  /**
+   * Registers handlers; returns what it registered so that stopping undoes it. A feature that
+   * returns no registration (off) does not add its `discoFeatures`.
+   */
   setup(ctx: Ctx, config: Cfg): Registration[] | Promise<Registration[]>;
 }
 
@@ -58,9 +61,12 @@ export async function loadFeatures<Ctx>(ctx: Ctx, features: AnyFeature<Ctx>[], o
       }
       cfg = parsed.data;
     }
-    registrations.push(...(await feature.setup(ctx, cfg)));
+    const registered = await feature.setup(ctx, cfg);
+    registrations.push(...registered);
     loaded.push(feature.name);
-    for (const f of feature.discoFeatures ?? []) disco.add(f);
+    // A feature that registered nothing (off by config, or what it serves is not running) serves
+    // nothing, so it advertises nothing: disco must never promise what is not there.
+    if (registered.length > 0) for (const f of feature.discoFeatures ?? []) disco.add(f);
   }
   return {
     names: loaded,
