@@ -5,6 +5,8 @@ import { addUser } from './harness/gliderctl.js';
 import { connect, isPresence, trustCertificate, xml } from './harness/xmpp-client.js';
 import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
+import { carbonsScenario } from './scenarios/carbons.scenario.js';
+import { csiScenario } from './scenarios/csi.scenario.js';
 
 describe('local cluster: nats-server, two edges, two routers, presence', () => {
   let c: Cluster;
@@ -21,6 +23,14 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
 
   it('slixmpp and go-sendxmpp work across edges', async () => {
     await externalClientsScenario(c, 'c');
+  });
+
+  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp (and its XEP-0199 ping answered)', async () => {
+    await carbonsScenario(c, 'c');
+  });
+
+  it('XEP-0352 CSI: an inactive xmpp.js client gets presence and chat states held until a message with a body, then <active/>', async () => {
+    await csiScenario(c, 'c');
   });
 
   it('an edge that dies has its sessions removed and their unavailable presence broadcast', async () => {

@@ -7,6 +7,8 @@ import { repoRoot } from './harness/paths.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
+import { carbonsScenario } from './scenarios/carbons.scenario.js';
+import { csiScenario } from './scenarios/csi.scenario.js';
 
 describe('standalone: one process, embedded bus and storage', () => {
   let d: Deployment;
@@ -23,6 +25,14 @@ describe('standalone: one process, embedded bus and storage', () => {
 
   it('slixmpp and go-sendxmpp log in and chat with an xmpp.js user', async () => {
     await externalClientsScenario(d, 's');
+  });
+
+  it('XEP-0280 carbons: received, sent, private and disable with xmpp.js; a received carbon with slixmpp (and its XEP-0199 ping answered)', async () => {
+    await carbonsScenario(d, 's');
+  });
+
+  it('XEP-0352 CSI: an inactive xmpp.js client gets presence and chat states held until a message with a body, then <active/>', async () => {
+    await csiScenario(d, 's');
   });
 
   it('gliderctl manages accounts and names what is wrong', async () => {

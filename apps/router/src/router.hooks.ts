@@ -9,6 +9,11 @@ export interface RouterHooks {
   /** A message to a local user is about to be delivered to `sessions` (carbons, blocking). */
   'message:local': { stanza: RoutedStanza; sessions: SessionInfo[] };
   /**
+   * A local client session sent a message (first routing, before it goes anywhere): carbons' sent
+   * copies (XEP-0280 §7). Handlers only look; the message is routed whatever they return.
+   */
+  'message:sent': { stanza: RoutedStanza };
+  /**
    * A normal or chat message found no available non-negative resource (RFC 6121 §8.5.2.2.1). A handler
    * that takes it (stores it, or bounces it itself) returns 'stop'; if none does, the router bounces it
    * with <service-unavailable/>.

@@ -155,6 +155,8 @@ export interface SessionRecord {
   boundAtMs: number;
   /** the last broadcast presence stanza */
   lastPresence?: Uint8Array;
+  /** enabled XEP-0280 message carbons (router copies to it) */
+  carbons?: boolean;
 }
 
 /** Periodic load from each edge and router, for the operator's autoscaler. */
@@ -285,6 +287,7 @@ export interface SessionRecordWire {
   interested: boolean;
   boundAtMs: Int64;
   lastPresence?: Uint8Array | null;
+  carbons?: boolean | null;
 }
 
 /** glider.bus.v1.LoadReport as protobufjs decodes it. */
@@ -396,6 +399,7 @@ export function sessionRecordFromWire(m: SessionRecordWire): SessionRecord {
   const out: SessionRecord = { jid: m.jid, priority: m.priority, available: m.available, interested: m.interested, boundAtMs: int64(m.boundAtMs) };
   if (m.session != null) out.session = sessionRefFromWire(m.session);
   if (m.lastPresence != null) out.lastPresence = m.lastPresence;
+  if (m.carbons != null) out.carbons = m.carbons;
   return out;
 }
 

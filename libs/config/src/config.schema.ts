@@ -55,6 +55,16 @@ export const authFailuresSchema = z.strictObject({
   logIntervalMs: ms.min(1).default(60_000),
 });
 
+/** XEP-0352 client state indication: what an inactive client's stream holds back (apps/edge xep-0352-csi). */
+export const csiSchema = z.strictObject({
+  /** Offer <csi/> and hold unimportant stanzas while the client says it is inactive. */
+  enabled: z.boolean().default(true),
+  /** Held stanzas per stream; one more flushes them all (in order) and holding starts again. */
+  maxHeldStanzas: z.number().int().min(1).default(256),
+  /** Held bytes per stream (serialised); past it everything held is flushed. */
+  maxHeldBytes: bytes.default(256 * 1024),
+});
+
 /** XEP-0198 stream management (apps/edge/src/features/xep-0198-sm/README.md). */
 export const smSchema = z.strictObject({
   /** Offer <sm xmlns='urn:xmpp:sm:3'/> in the stream features (the feature answers <enable/> either way). */
@@ -116,6 +126,7 @@ export const edgeSchema = z.strictObject({
   drainTimeoutMs: ms.default(30_000),
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
+  csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
 });
 

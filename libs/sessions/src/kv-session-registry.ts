@@ -35,7 +35,7 @@ interface Cached {
   revision: number;
 }
 
-type Patch = Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence'>>;
+type Patch = Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons'>>;
 
 export function toRecord(s: SessionInfo): SessionRecord {
   const r: SessionRecord = {
@@ -47,6 +47,7 @@ export function toRecord(s: SessionInfo): SessionRecord {
     boundAtMs: s.boundAtMs,
   };
   if (s.lastPresence) r.lastPresence = s.lastPresence;
+  if (s.carbons) r.carbons = true;
   return r;
 }
 
@@ -61,6 +62,7 @@ export function fromRecord(r: SessionRecord): SessionInfo {
     boundAtMs: r.boundAtMs,
   };
   if (r.lastPresence) s.lastPresence = r.lastPresence;
+  if (r.carbons) s.carbons = true;
   return s;
 }
 

@@ -109,6 +109,17 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.equal(r2, undefined);
     });
 
+    test('the carbons flag (XEP-0280) is shared: set on one, seen and cleared on the other', async () => {
+      const bare = user();
+      const s = session(`${bare}/phone`, 's1');
+      await a.bind(s, 'replace');
+      assert.equal((await a.get(s.jid))?.carbons, undefined);
+      assert.equal(await a.update(s.jid, 's1', { carbons: true }), true);
+      await waitFor(async () => (await b.ofUser(bare)).some((x) => x.carbons === true), { what: 'b to see carbons on' });
+      assert.equal(await b.update(s.jid, 's1', { carbons: false }), true);
+      await waitFor(async () => (await a.get(s.jid))?.carbons !== true, { what: 'a to see carbons off' });
+    });
+
     test('concurrent updates all land (CAS retries)', async () => {
       const s = session(`${user()}/r`, 's1');
       await a.bind(s, 'replace');

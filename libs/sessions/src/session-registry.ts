@@ -11,6 +11,8 @@ export interface SessionInfo {
   interested: boolean;
   boundAtMs: number;
   lastPresence?: Uint8Array;
+  /** Enabled XEP-0280 message carbons: routers send it copies of its user's chats. */
+  carbons?: boolean;
 }
 
 /** RFC 6120 §7.7.2.2: what binding an already-bound full JID does. */
@@ -27,7 +29,11 @@ export interface SessionRegistry {
   stop(): Promise<void>;
   bind(session: SessionInfo, rule: ConflictRule): Promise<BindOutcome>;
   /** Changes a live session's fields; false when it is gone or belongs to another session id. */
-  update(jid: string, sessionId: string, patch: Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence'>>): Promise<boolean>;
+  update(
+    jid: string,
+    sessionId: string,
+    patch: Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons'>>,
+  ): Promise<boolean>;
   /** Removes the record if it still belongs to `sessionId`; true when this call removed it. */
   remove(jid: string, sessionId: string): Promise<SessionInfo | undefined>;
   /** From the local cache, falling back to the store on a miss. */

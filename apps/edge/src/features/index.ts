@@ -7,6 +7,7 @@ import { sessionFeature } from './rfc3921-session/index.js';
 import { registerFeature } from './xep-0077-register/index.js';
 import { keepaliveFeature } from './xep-0199-keepalive/index.js';
 import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
+import { csiFeature } from './xep-0352-csi/index.js';
 import { rosterFeaturesFeature } from './rfc6121-roster-features/index.js';
 import { smFeature } from './xep-0198-sm/index.js';
 
@@ -20,5 +21,6 @@ export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   rosterFeaturesFeature,
   streamLimitsFeature,
   keepaliveFeature,
+  csiFeature,
   smFeature,
 ];

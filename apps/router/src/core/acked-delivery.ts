@@ -1,5 +1,6 @@
 import type { DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
 import { holdForResumable, type SessionInfo } from '#libs/sessions';
+import type { Element } from '#libs/xml';
 import type { RouterContext } from '../router.context.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
@@ -12,6 +13,20 @@ export type Reroute = (env: StanzaEnvelope, failed: ReadonlySet<string>) => Prom
  */
 export function deliverAcked(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): void {
   st.deliveries.push({ session, outcome: ctx.delivery.toSession(st.env, session) });
+}
+
+/**
+ * Hands a copy made from `st` (a carbon, XEP-0280) to `session`'s edge. Not the stanza itself: when
+ * the edge does not take it, it is dropped with a debug log (XEP-0280 has no fallback for copies).
+ */
+export function deliverCopy(ctx: RouterContext, st: RoutedStanza, copy: Element, session: SessionInfo): void {
+  const outcome = ctx.delivery.element(copy, session);
+  st.copies.push(
+    outcome.then((o) => {
+      if (!o.ok) ctx.logger.debug({ to: session.jid, stanzaId: st.env.id, reason: o.reason }, 'copy not taken; dropped');
+      return o;
+    }),
+  );
 }
 
 /**

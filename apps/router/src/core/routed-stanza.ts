@@ -21,6 +21,12 @@ export class RoutedStanza {
   private parsed: Element | undefined;
   /** Deliveries awaiting the edge's acknowledgement; the sender's Ack waits for them. */
   readonly deliveries: PendingDelivery[] = [];
+  /**
+   * Copies made from it (XEP-0280 carbons), acknowledged by their edges like deliveries, but a copy
+   * that is not taken is dropped, never routed again; the sender's Ack waits for them too, so the
+   * copies of a session's messages reach the other resources in order.
+   */
+  readonly copies: Promise<DeliveryOutcome>[] = [];
 
   constructor(
     readonly env: StanzaEnvelope,
