@@ -1,12 +1,6 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type CollectionResult,
-  type MetricData,
-  type MetricProducer,
-} from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type CollectionResult, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
 
 /**
  * Counters and histograms for hot paths, with their labels bound once. The OpenTelemetry SDK hashes

@@ -30,7 +30,10 @@ export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): (
   const heapUsed = m.createObservableGauge('nodejs_heap_size_used_bytes', { description: 'V8 heap in use', unit: 'bytes' });
   const external = m.createObservableGauge('nodejs_external_memory_bytes', { description: 'Memory of C++ objects bound to JavaScript objects', unit: 'bytes' });
   const lagP50 = m.createObservableGauge('nodejs_eventloop_lag_p50_seconds', { description: 'Median event-loop delay over the last window', unit: 'seconds' });
-  const lagP99 = m.createObservableGauge('nodejs_eventloop_lag_p99_seconds', { description: '99th percentile event-loop delay over the last window', unit: 'seconds' });
+  const lagP99 = m.createObservableGauge('nodejs_eventloop_lag_p99_seconds', {
+    description: '99th percentile event-loop delay over the last window',
+    unit: 'seconds',
+  });
   const lagMax = m.createObservableGauge('nodejs_eventloop_lag_max_seconds', { description: 'Longest event-loop delay over the last window', unit: 'seconds' });
   const startedAt = Date.now() / 1000 - process.uptime();
 

@@ -14,6 +14,7 @@ import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
+import { stanzasOut } from '../edge.metrics.js';
 import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 
 /**
@@ -65,6 +66,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       stream.deliver(stanza.xml, settle, stanza);
       current = undefined;
       taken = !refusedNow;
+      if (taken) stanzasOut[stanza.kind]?.add();
       span.end();
       if (deferred && taken) return; // answered by settle, once written (it may have been already)
       whenWritten.delete(stanza);
