@@ -32,7 +32,7 @@ export class CoreLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('storage-open', () => this.storageProblem);
     this.opening = this.openStorage();
-    this.unregisterMetrics = registerCoreMetrics(this.bus, this.storage, () => this.storageProblem === undefined);
+    this.unregisterMetrics = registerCoreMetrics(this.bus, this.storage, this.config.storage.kind, () => this.storageProblem === undefined);
     const { server, port } = await startHttpServer(this.health, this.config.http.host, this.config.http.port);
     this.http = server;
     this.logger.info({ port, role: this.options.role }, 'health and metrics on /healthz/live, /healthz/ready, /metrics');

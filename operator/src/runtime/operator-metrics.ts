@@ -51,7 +51,10 @@ const apiErrors = counterFamily(
   'glider_operator_api_errors_total',
   'Kubernetes API calls that failed, by what the operator was doing (reconcile, watch, lease) and HTTP status (none: no answer)',
 );
-const apiErrorCounters = new Map<string, BoundCounter>();
+const apiErrorCounters = new Map<string, BoundCounter>(
+  // bound up front, so the series exist (at 0) before the first error: a rate() over them is 0, not empty
+  (['reconcile', 'watch', 'lease'] as const).map((operation) => [`${operation} none`, apiErrors.bind({ operation, code: 'none' })]),
+);
 /** `code`: the API server's HTTP status, when it answered; statuses and operations are few, so series stay bounded. */
 export function countApiError(operation: 'reconcile' | 'watch' | 'lease', code: unknown): void {
   const status = typeof code === 'number' && code >= 100 && code < 600 ? String(code) : 'none';
