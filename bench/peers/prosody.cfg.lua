@@ -1,13 +1,16 @@
 -- Prosody 0.12 as a benchmark anchor (bench/src/targets/prosody.ts fills the {{…}} fields).
 -- Tuned, not handicapped: no `limits` module (Debian enables a 10 kb/s c2s rate limit), the
--- generational GC, TCP_NODELAY, only the modules a messaging server needs, no s2s listener.
+-- generational GC, Nagle off, only the modules a messaging server needs, no s2s listener.
 run_as_root = true
 pidfile = "{{DIR}}/prosody.pid"
 data_path = "{{DIR}}/data"
 log = { warn = "{{DIR}}/prosody.log" }
 
 gc = { mode = "generational" }
-network_settings = { tcp_nodelay = true, tcp_backlog = 1024 }
+-- Prosody 0.12's server_epoll knows no `tcp_nodelay`: its option is `nagle` (default true), and
+-- `interface:defaultoptions()` sets TCP_NODELAY on accepted sockets only when `nagle == false`
+-- (net/server_epoll.lua in Debian's 0.12.3). `tcp_backlog` is its listen backlog (default 128).
+network_settings = { nagle = false, tcp_backlog = 1024 }
 
 c2s_ports = { {{PORT}} }
 c2s_interfaces = { "127.0.0.1" }

@@ -25,6 +25,13 @@ export interface ClusterOptions {
   /** Fixed health/metrics ports by process name (`router-1`, `presence-1`, `edge-1`...); free otherwise. */
   httpPorts?: Record<string, number>;
   host?: string;
+  /**
+   * Media-relay processes (apps/media-relay, `media.enabled`), each its own role like a pod of the
+   * operator's `mediaRelay` component; none when absent. `mediaEnv(i)` is added to the i-th one's
+   * env only (1-based: its own listener ports when several run on one machine).
+   */
+  mediaRelays?: number;
+  mediaEnv?: (i: number) => Record<string, string> | Promise<Record<string, string>>;
   /** Every process in its own process group: a terminal's Ctrl-C reaches only the caller, which stops them in order. */
   detached?: boolean;
 }
@@ -113,6 +120,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       });
     }
     await start('presence', 'presence-1', { GLIDER_PRESENCE__ID: 'presence-1' });
+    for (let i = 1; i <= (opts.mediaRelays ?? 0); i++) {
+      await start('media-relay', `media-relay-${i}`, { GLIDER_MEDIA__ID: `media-relay-${i}`, GLIDER_MEDIA__ENABLED: 'true', ...(await opts.mediaEnv?.(i)) });
+    }
     const edges = [];
     for (let i = 1; i <= (opts.edges ?? 2); i++) {
       const edge = await edgeEnv(opts.host, opts.edgePorts?.[i - 1]);

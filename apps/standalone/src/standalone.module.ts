@@ -3,10 +3,11 @@ import { AdminModule } from '#libs/admin';
 import { CoreModule } from '#libs/runtime';
 // standalone is the composition root: the one app that imports the others' public modules.
 import { EdgeModule } from '../../edge/src/index.js';
+import { MediaRelayModule } from '../../media-relay/src/index.js';
 import { PresenceModule } from '../../presence/src/index.js';
 import { RouterModule } from '../../router/src/index.js';
 
 @Module({
-  imports: [CoreModule.forRoot({ role: 'standalone' }), RouterModule, PresenceModule, EdgeModule, AdminModule],
+  imports: [CoreModule.forRoot({ role: 'standalone' }), RouterModule, PresenceModule, MediaRelayModule, EdgeModule, AdminModule],
 })
 export class StandaloneModule {}

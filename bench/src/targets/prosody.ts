@@ -58,7 +58,9 @@ export async function startProsody(req: TargetRequest): Promise<StartOutcome> {
       domain: req.domain,
       mucDomain: muc,
       processes: [{ name: 'prosody', pid: child.pid! }],
-      notes: ['Prosody: no mod_limits (Debian: c2s 10kb/s), gc generational, tcp_nodelay, backlog 1024, SCRAM-SHA-256 4096 it., no s2s/offline'],
+      notes: [
+        'Prosody: no mod_limits (Debian: c2s 10kb/s), gc generational, nagle = false (TCP_NODELAY), backlog 1024, SCRAM-SHA-256 4096 it., no s2s/offline',
+      ],
       stop: () => stopProcess(child),
     },
   };

@@ -57,6 +57,11 @@ export class AddressingTable {
     return this.index.discoFeatures;
   }
 
+  /** Domains some live service declared (conference.<domain>, upload.<domain>), sorted: XEP-0030 items of the server. */
+  serviceDomains(): string[] {
+    return [...this.index.domains.keys()].sort();
+  }
+
   /** IQ namespaces some service answers on an account, for its owner or for others (disco#info of an account). */
   accountNamespaces(forOwner: boolean): string[] {
     return [...this.index.accountIq]

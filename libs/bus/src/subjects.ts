@@ -54,6 +54,8 @@ export const buckets = {
   routers: 'glider_routers',
   /** Members and partition claims of the presence service's PartitionedConsumer. */
   presence: 'glider_presence',
+  /** Members and partition claims of media-relay's PartitionedConsumer (apps/media-relay). */
+  media: 'glider_media',
   /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
   services: 'glider_services',
 };

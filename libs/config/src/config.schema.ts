@@ -174,6 +174,46 @@ export const presenceSchema = z.strictObject({
   maxRosterItems: z.number().int().min(1).default(2000),
 });
 
+/** XEP-0363 HTTP File Upload, served by media-relay on upload.<domain> (docs/media.md). */
+export const mediaUploadSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Address the HTTPS upload/download listener binds. */
+  host: z.string().default('0.0.0.0'),
+  /** HTTPS port of PUT and GET (0 = a free port, tests). */
+  port: port.default(5281),
+  /** Serve plain HTTP instead, only behind a TLS-terminating proxy that sets publicUrl. */
+  tls: z.boolean().default(true),
+  /** Base URL clients see (behind an ingress); default https://<media.publicHost or the domain>:<port>. */
+  publicUrl: z.url().optional(),
+  /** Largest file one slot may announce; larger → file-too-large with this size (XEP-0363 §5). */
+  maxFileBytes: bytes.default(100 * 1024 * 1024),
+  /** Bytes one user may keep stored at once; past it → resource-constraint. */
+  quotaBytesPerUser: bytes.default(1024 * 1024 * 1024),
+  /** How long a slot's PUT URL is valid after it was handed out. */
+  slotTtlMs: ms.min(1000).default(300_000),
+  /** Files are deleted this long after upload (0 = kept until deleted by an admin). */
+  fileTtlMs: ms.default(30 * 24 * 3_600_000),
+  /** How often expired files are swept. */
+  sweepIntervalMs: ms.min(1000).default(3_600_000),
+  /** A PUT that sends no bytes for this long is aborted (slowloris). */
+  idleTimeoutMs: ms.min(100).default(30_000),
+  /** Origins allowed by CORS (web clients); '*' = any. */
+  corsOrigins: z.array(z.string().min(1)).default(['*']),
+});
+
+/** media-relay: file upload, SOCKS5 proxy, STUN/TURN (apps/media-relay, docs/media.md). */
+export const mediaSchema = z.strictObject({
+  /** Runs the media-relay service (its components are declared and listed in disco only then). */
+  enabled: z.boolean().default(false),
+  /** Instance id on the bus (default: host name). */
+  id: z.string().min(1).optional(),
+  /** The name clients reach media-relay under (upload URLs, SOCKS5 and TURN hosts); default: the XMPP domain. */
+  publicHost: z.string().min(1).optional(),
+  upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
+  // socks5: media-socks5 adds media.socks5.* here
+  // turn: turn-server adds media.turn.* here
+});
+
 export const registrationSchema = z.strictObject({
   /** XEP-0077 in-band registration: off by default (admin-created accounts). */
   enabled: z.boolean().default(false),
@@ -235,6 +275,7 @@ export const configSchema = z.strictObject({
   router: routerSchema.default(routerSchema.parse({})),
   presence: presenceSchema.default(presenceSchema.parse({})),
   registration: registrationSchema.default(registrationSchema.parse({})),
+  media: mediaSchema.default(mediaSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   telemetry: telemetrySchema.default(telemetrySchema.parse({})),

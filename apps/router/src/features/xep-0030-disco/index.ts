@@ -38,7 +38,11 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
     const items = async (req: IqRequest) => {
       if (req.payload.attrs.node) return new StanzaError('item-not-found');
       if (!req.toServer && !(await mayDiscover(req))) return new StanzaError('service-unavailable');
-      return xml('query', { xmlns: DISCO_ITEMS_NS });
+      const query = xml('query', { xmlns: DISCO_ITEMS_NS });
+      // XEP-0030 §4: the server's items are the services running under it now (a declaration
+      // vanishes with its last instance, so a stopped or disabled service is not listed).
+      if (req.toServer) for (const d of ctx.addressing.serviceDomains()) if (d.endsWith(`.${req.to.domain}`)) query.append(xml('item', { jid: d }));
+      return query;
     };
     return [
       ctx.iq.register('get', DISCO_INFO_NS, info, { server: true, account: true }, 'disco'),

@@ -1,0 +1,4 @@
+import { startTelemetry } from '#libs/telemetry';
+
+await startTelemetry('media-relay');
+await import('./bootstrap.js');

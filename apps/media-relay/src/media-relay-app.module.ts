@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { CoreModule } from '#libs/runtime';
+import { MediaRelayModule } from './media-relay.module.js';
+
+@Module({ imports: [CoreModule.forRoot({ role: 'media-relay' }), MediaRelayModule] })
+export class MediaRelayAppModule {}

@@ -1,0 +1,12 @@
+import type { AnyFeature } from '#libs/xmpp-kit';
+import { uploadFeature } from './features/xep-0363-upload/index.js';
+import type { MediaContext } from './media-relay.context.js';
+
+/**
+ * media-relay's features, in set-up order: adding one is a folder under features/ and one line here.
+ * Each decides from config (`media.*`) whether it serves; one that does not registers nothing.
+ */
+export const mediaFeatures: AnyFeature<MediaContext>[] = [
+  uploadFeature,
+  // media-socks5: xep-0065-socks5; turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
+];
