@@ -179,7 +179,7 @@ describe('Prometheus scraping a Glider cluster and the operator: every dashboard
     assert.equal(await scalar('min(glider_storage_up)'), 1);
     assert.equal(await scalar('count(process_cpu_seconds_total)'), cluster!.processes.length + 1, 'runtime metrics from every process');
     // Prometheus says which process (pod, instance): a metric that says it too is a label per process.
-    for (const label of ['edge', 'router', 'presence', 'otel_scope_name', 'process_pid', 'host_name', 'service_instance_id']) {
+    for (const label of ['edge', 'router', 'presence', 'media', 'otel_scope_name', 'process_pid', 'host_name', 'service_instance_id']) {
       const v = await query(`count by (__name__) ({job="glider", ${label}!=""})`);
       assert.deepEqual(
         v.result.map((r) => r.metric.__name__),
