@@ -11,7 +11,7 @@ import { NS, TestCluster, clustersPath, sampleCluster } from '../operator/src/te
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { addUser } from './harness/gliderctl.js';
 import { repoRoot } from './harness/paths.js';
-import { connect, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+import { CLIENT_STEP_TIMEOUT_MS, connect, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 import { asPrometheusQuery, dashboardQueries, renderChart, ruleGroups, type RuleGroups } from './observability/chart-queries.js';
 import { startPrometheus, type Prometheus, type Target } from './observability/prometheus.js';
 import { metricNames } from './observability/promql-names.js';
@@ -125,17 +125,28 @@ describe('Prometheus scraping a Glider cluster and the operator: every dashboard
       await alice.send(xml('message', { to: 'someone@remote.example', type: 'chat', id: 'm4' }, xml('body', {}, 'far away')));
       await alice.waitFor('remote-server-not-found bounce', (s) => s.is('message') && s.attrs.id === 'm4' && s.attrs.type === 'error');
       // a failed login (its client stopped after, or it would try again)
-      const wrong = xmppClient({ service: `xmpp://${e1!.host}:${e1!.c2sPort}`, domain: 'localhost', username: 'bob', password: 'not-his-password' });
-      wrong.on('error', () => undefined);
-      await assert.rejects(wrong.start(), /not-authorized/);
-      await wrong.stop().catch(() => undefined);
-      // a stream error: not XML at all (RFC 6120 §4.9.3.13 not-well-formed)
-      await new Promise<void>((resolve, reject) => {
-        const s = tcpConnect(e2!.c2sPort, e2!.host, () => s.write('this is not <xml'));
-        s.on('data', () => undefined);
-        s.once('error', reject);
-        s.once('close', () => resolve());
+      const wrong = xmppClient({
+        service: `xmpp://${e1!.host}:${e1!.c2sPort}`,
+        domain: 'localhost',
+        username: 'bob',
+        password: 'not-his-password',
+        timeout: CLIENT_STEP_TIMEOUT_MS,
       });
+      wrong.on('error', () => undefined);
+      try {
+        await assert.rejects(wrong.start(), /not-authorized/);
+      } finally {
+        await wrong.stop().catch(() => undefined);
+      }
+      // a stream error: not XML at all (RFC 6120 §4.9.3.13 not-well-formed)
+      const streamError = await new Promise<string>((resolve) => {
+        let answer = '';
+        const s = tcpConnect(e2!.c2sPort, e2!.host, () => s.write('this is not <xml'));
+        s.on('data', (d) => (answer += String(d)));
+        s.on('error', () => undefined); // the server may reset after its error: the close follows
+        s.once('close', () => resolve(answer));
+      });
+      assert.match(streamError, /<not-well-formed/);
     } finally {
       for (const client of clients) await client.stop();
     }
