@@ -1,4 +1,6 @@
 # syntax=docker/dockerfile:1
+# The released images are built without Docker by `npm run image` (scripts/image, docs/kubernetes.md);
+# this file stays for a local `docker build`.
 # Glider application image: every app is in it (the operator runs each component from the same
 # image with its own command); APP only picks what a plain `docker run` starts.
 #   docker build -f docker/app.Dockerfile --build-arg APP=edge -t glider:dev .

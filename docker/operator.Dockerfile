@@ -1,4 +1,6 @@
 # syntax=docker/dockerfile:1
+# The released images are built without Docker by `npm run image` (scripts/image, docs/kubernetes.md);
+# this file stays for a local `docker build`.
 # Glider operator image.  docker build -f docker/operator.Dockerfile -t glider-operator:dev .
 ARG NODE_IMAGE=node:24-bookworm-slim
 

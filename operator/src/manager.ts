@@ -87,6 +87,7 @@ export class Manager {
         services: owned('v1', 'Service', 'services'),
         configMaps: owned('v1', 'ConfigMap', 'configmaps'),
         pdbs: owned('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+        serviceAccounts: owned('v1', 'ServiceAccount', 'serviceaccounts'),
         secrets: cache('v1', 'Secret', 'secrets', inNamespace),
       },
       loads: new LoadRegistry(opts.loadSourceFactory, opts.loadStaleMs ?? 30_000, (busKey) => {

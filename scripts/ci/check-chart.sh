@@ -109,4 +109,16 @@ grep -q 'glider-admin.\{1,2\} Service: 5582' "$tmp/notes.txt" || { echo "FAIL: N
 if grep -q 5269 "$tmp/notes.txt"; then echo "FAIL: NOTES offer 5269, which nothing serves" >&2; exit 1; fi
 notes --set cluster.spec.edgeService.webSocket=false > "$tmp/notes.txt"
 if grep -Eq "5280|5443" "$tmp/notes.txt"; then echo "FAIL: NOTES offer WebSocket ports with webSocket=false" >&2; exit 1; fi
+echo "== helm test: the app image, the admin Service and token, direct TLS to the edge, no API token"
+"$HELM" template glider "$CHART" -n glider $KUBE "${CLUSTER_SET[@]}" --show-only templates/tests/test-login.yaml > "$tmp/test.yaml"
+app_version=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$CHART/Chart.yaml")
+# npm run image tags both images with package.json's version: the chart's defaults must name them.
+pkg_version=$(node -p "require('./package.json').version")
+[ "$app_version" = "$pkg_version" ] || { echo "FAIL: Chart.yaml appVersion $app_version is not package.json's version $pkg_version (the tag npm run image builds)" >&2; exit 1; }
+for want in "image: ghcr.io/glider-im/glider:${app_version}" 'value: "glider-admin.glider.svc:5582"' 'value: "glider-edge.glider.svc"' 'value: "5223"' \
+  'secretName: glider-admin-token' 'automountServiceAccountToken: false' 'command: \[node, /probe/helm-test.mjs\]'; do
+  grep -q -- "$want" "$tmp/test.yaml" || { echo "FAIL: the helm test pod lacks: $want" >&2; exit 1; }
+done
+"$HELM" template glider "$CHART" -n glider $KUBE "${CLUSTER_SET[@]}" --set cluster.spec.image.repository=r.example/g --set cluster.spec.image.tag=9.9.9 \
+  --show-only templates/tests/test-login.yaml | grep -q 'image: r.example/g:9.9.9' || { echo "FAIL: the helm test pod does not run the cluster's image" >&2; exit 1; }
 echo "chart checks passed"

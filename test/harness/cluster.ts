@@ -121,7 +121,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     }
     await start('presence', 'presence-1', { GLIDER_PRESENCE__ID: 'presence-1' });
     for (let i = 1; i <= (opts.mediaRelays ?? 0); i++) {
-      await start('media-relay', `media-relay-${i}`, { GLIDER_MEDIA__ID: `media-relay-${i}`, GLIDER_MEDIA__ENABLED: 'true', ...(await opts.mediaEnv?.(i)) });
+      await start('media-relay', `media-relay-${i}`, {
+        GLIDER_MEDIA__ID: `media-relay-${i}`,
+        GLIDER_MEDIA__ENABLED: 'true',
+        GLIDER_MEDIA__SOCKS5__PORT: '0',
+        ...(await opts.mediaEnv?.(i)),
+      });
     }
     const edges = [];
     for (let i = 1; i <= (opts.edges ?? 2); i++) {

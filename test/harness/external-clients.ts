@@ -42,11 +42,25 @@ export function goSendxmpp(opts: {
   certDir: string;
   to: string;
   body: string;
+  /** A file go-sendxmpp sends by XEP-0363 (`-h`): it asks the server's upload service for a slot and messages the URL. */
+  httpUpload?: string;
 }): Promise<ExternalResult> {
   const caFile = join(opts.certDir, 'go-sendxmpp-ca.pem');
   writeFileSync(caFile, opts.certPem);
   const [user] = opts.jid.split('@');
-  const args = ['-u', opts.jid, '-p', opts.password, '-j', `${opts.host}:${opts.port}`, '--timeout', '20', ...(opts.directTls ? ['-t'] : []), opts.to];
+  const args = [
+    '-u',
+    opts.jid,
+    '-p',
+    opts.password,
+    '-j',
+    `${opts.host}:${opts.port}`,
+    '--timeout',
+    '20',
+    ...(opts.directTls ? ['-t'] : []),
+    ...(opts.httpUpload ? ['-h', opts.httpUpload] : []),
+    opts.to,
+  ];
   void user;
   return run('go-sendxmpp', args, { SSL_CERT_FILE: caFile }, opts.body + '\n');
 }

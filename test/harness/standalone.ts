@@ -56,6 +56,8 @@ export async function startStandalone(extraEnv: Record<string, string> = {}): Pr
     GLIDER_HTTP__HOST: '127.0.0.1',
     GLIDER_HTTP__PORT: String(await freePort()),
     GLIDER_LOG__LEVEL: 'debug',
+    // media-relay's listeners (when a test enables it) on free ports, like the edge's.
+    GLIDER_MEDIA__SOCKS5__PORT: '0',
     ...edge.env,
     ...extraEnv,
   };

@@ -1,4 +1,5 @@
 import type { AnyFeature } from '#libs/xmpp-kit';
+import { socks5Feature } from './features/xep-0065-socks5/index.js';
 import { uploadFeature } from './features/xep-0363-upload/index.js';
 import type { MediaContext } from './media-relay.context.js';
 
@@ -8,5 +9,6 @@ import type { MediaContext } from './media-relay.context.js';
  */
 export const mediaFeatures: AnyFeature<MediaContext>[] = [
   uploadFeature,
-  // media-socks5: xep-0065-socks5; turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
+  socks5Feature,
+  // turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
 ];

@@ -5,13 +5,24 @@
 5222 (c2s, STARTTLS), 5223 (direct TLS)
 {{- if $webSocket }}, 5280 (WebSocket, plain, behind your TLS proxy), 5443 (WebSocket over TLS){{ end }}
 {{- end }}
+{{/* The mediaRelay Service's ports, as the operator makes them. */}}
+{{- define "glider.ports.mediaRelay" -}}
+{{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
+5281 (XEP-0363 HTTP file upload and download (HTTPS))
+{{- end }}
 {{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
 {{- define "glider.internalServices" -}}
 the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and the admin token))
 {{- end }}
+{{/* Each port by the libs/config key whose listener serves it. */}}
+{{- define "glider.port.edge.c2sPort" -}}5222{{- end }}
+{{- define "glider.port.edge.directTlsPort" -}}5223{{- end }}
+{{- define "glider.port.edge.wsPort" -}}5280{{- end }}
+{{- define "glider.port.edge.wssPort" -}}5443{{- end }}
+{{- define "glider.port.admin.grpcPort" -}}5582{{- end }}
+{{- define "glider.port.media.upload.port" -}}5281{{- end }}
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}
 {{- if dig "muc" "enabled" false $components }}{{ fail "cluster.spec.components.muc: Glider has no muc app yet (multi-user chat (XEP-0045): apps/muc is not built), so it cannot be enabled; set components.muc.enabled to false" }}{{ end }}
-{{- if dig "mediaRelay" "enabled" false $components }}{{ fail "cluster.spec.components.mediaRelay: Glider has no media-relay app yet (STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload: apps/media-relay is not built), so it cannot be enabled; set components.mediaRelay.enabled to false" }}{{ end }}
 {{- end }}

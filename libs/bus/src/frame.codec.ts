@@ -18,6 +18,12 @@ import {
   serviceDeclarationToWire,
   sessionRecordFromWire,
   sessionRecordToWire,
+  socks5ActivationFromWire,
+  socks5ActivationResultFromWire,
+  socks5ActivationResultToWire,
+  socks5ActivationToWire,
+  socks5ClaimFromWire,
+  socks5ClaimToWire,
   type Ack,
   type AckWire,
   type Frame,
@@ -26,6 +32,12 @@ import {
   type ServiceDeclarationWire,
   type SessionRecord,
   type SessionRecordWire,
+  type Socks5Activation,
+  type Socks5ActivationResult,
+  type Socks5ActivationResultWire,
+  type Socks5ActivationWire,
+  type Socks5Claim,
+  type Socks5ClaimWire,
 } from './messages.js';
 
 const PROTO = join('proto', 'glider', 'bus', 'v1', 'bus.proto');
@@ -49,6 +61,9 @@ const T = {
   ack: root.lookupType('glider.bus.v1.Ack'),
   record: root.lookupType('glider.bus.v1.SessionRecord'),
   service: root.lookupType('glider.bus.v1.ServiceDeclaration'),
+  socks5Claim: root.lookupType('glider.bus.v1.Socks5Claim'),
+  socks5Activation: root.lookupType('glider.bus.v1.Socks5Activation'),
+  socks5ActivationResult: root.lookupType('glider.bus.v1.Socks5ActivationResult'),
 };
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -91,4 +106,30 @@ export function encodeServiceDeclaration(d: ServiceDeclaration): Uint8Array {
 /** Fields a newer writer added are ignored; missing ones take their proto3 defaults. */
 export function decodeServiceDeclaration(b: Uint8Array): ServiceDeclaration {
   return serviceDeclarationFromWire(T.service.decode(asBuffer(b)) as unknown as ServiceDeclarationWire);
+}
+
+/** media-relay's SOCKS5 proxy (XEP-0065): the KV value naming the replica that holds a stream. */
+export function encodeSocks5Claim(c: Socks5Claim): Uint8Array {
+  return T.socks5Claim.encode(socks5ClaimToWire(c)).finish();
+}
+
+export function decodeSocks5Claim(b: Uint8Array): Socks5Claim {
+  return socks5ClaimFromWire(T.socks5Claim.decode(asBuffer(b)) as unknown as Socks5ClaimWire);
+}
+
+export function encodeSocks5Activation(a: Socks5Activation): Uint8Array {
+  return T.socks5Activation.encode(socks5ActivationToWire(a)).finish();
+}
+
+export function decodeSocks5Activation(b: Uint8Array): Socks5Activation {
+  return socks5ActivationFromWire(T.socks5Activation.decode(asBuffer(b)) as unknown as Socks5ActivationWire);
+}
+
+export function encodeSocks5ActivationResult(r: Socks5ActivationResult): Uint8Array {
+  return T.socks5ActivationResult.encode(socks5ActivationResultToWire(r)).finish();
+}
+
+/** An outcome a newer writer added decodes as OUTCOME_UNSPECIFIED. */
+export function decodeSocks5ActivationResult(b: Uint8Array): Socks5ActivationResult {
+  return socks5ActivationResultFromWire(T.socks5ActivationResult.decode(asBuffer(b)) as unknown as Socks5ActivationResultWire);
 }

@@ -11,6 +11,12 @@ export {
   decodeSessionRecord,
   encodeServiceDeclaration,
   decodeServiceDeclaration,
+  encodeSocks5Claim,
+  decodeSocks5Claim,
+  encodeSocks5Activation,
+  decodeSocks5Activation,
+  encodeSocks5ActivationResult,
+  decodeSocks5ActivationResult,
   packageRoot,
   busProtoPath,
 } from './frame.codec.js';

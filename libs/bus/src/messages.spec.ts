@@ -4,8 +4,23 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import protobuf from 'protobufjs';
-import { busProtoPath, decodeAck, decodeFrame, decodeSessionRecord, encodeAck, encodeFrame, encodeSessionRecord, packageRoot } from './frame.codec.js';
-import type { Ack, Frame, SessionRecord } from './messages.js';
+import {
+  busProtoPath,
+  decodeAck,
+  decodeFrame,
+  decodeSessionRecord,
+  decodeSocks5Activation,
+  decodeSocks5ActivationResult,
+  decodeSocks5Claim,
+  encodeAck,
+  encodeFrame,
+  encodeSessionRecord,
+  encodeSocks5Activation,
+  encodeSocks5ActivationResult,
+  encodeSocks5Claim,
+  packageRoot,
+} from './frame.codec.js';
+import type { Ack, Frame, SessionRecord, Socks5Activation, Socks5ActivationResult, Socks5Claim } from './messages.js';
 
 interface ProtoGen {
   generate(protoSource: string, protoPath?: string): Promise<string>;
@@ -78,6 +93,12 @@ test('every field of every bus message survives the codec', () => {
   assert.deepEqual(decodeAck(encodeAck(ack)), ack);
   const record = sample(reflection.lookupType('glider.bus.v1.SessionRecord')) as unknown as SessionRecord;
   assert.deepEqual(plain(decodeSessionRecord(encodeSessionRecord(record))), plain(record));
+  const claim = sample(reflection.lookupType('glider.bus.v1.Socks5Claim')) as unknown as Socks5Claim;
+  assert.deepEqual(decodeSocks5Claim(encodeSocks5Claim(claim)), claim);
+  const activation = sample(reflection.lookupType('glider.bus.v1.Socks5Activation')) as unknown as Socks5Activation;
+  assert.deepEqual(decodeSocks5Activation(encodeSocks5Activation(activation)), activation);
+  const result = sample(reflection.lookupType('glider.bus.v1.Socks5ActivationResult')) as unknown as Socks5ActivationResult;
+  assert.deepEqual(decodeSocks5ActivationResult(encodeSocks5ActivationResult(result)), result);
 });
 
 test('optional fields left out stay out, required ones come back as proto3 defaults', () => {

@@ -51,6 +51,27 @@ export const edgeControlKindNames: Readonly<Record<number, EdgeControlKind>> = {
   2: 'DRAIN',
 };
 
+export type Socks5ActivationResultOutcome = 'OUTCOME_UNSPECIFIED' | 'ACTIVATED' | 'UNKNOWN' | 'ONE_SIDE' | 'ALREADY_ACTIVE' | 'USER_LIMIT';
+export const socks5ActivationResultOutcomeNumbers: Readonly<Record<Socks5ActivationResultOutcome, number>> = {
+  OUTCOME_UNSPECIFIED: 0,
+  ACTIVATED: 1,
+  /** no connection with this hash here */
+  UNKNOWN: 2,
+  /** only one party connected */
+  ONE_SIDE: 3,
+  ALREADY_ACTIVE: 4,
+  /** the Requester has media.socks5.maxTransfersPerUser transfers running */
+  USER_LIMIT: 5,
+};
+export const socks5ActivationResultOutcomeNames: Readonly<Record<number, Socks5ActivationResultOutcome>> = {
+  0: 'OUTCOME_UNSPECIFIED',
+  1: 'ACTIVATED',
+  2: 'UNKNOWN',
+  3: 'ONE_SIDE',
+  4: 'ALREADY_ACTIVE',
+  5: 'USER_LIMIT',
+};
+
 /** A stanza in flight: the routing fields beside the raw XML, so forwarding never re-parses. */
 export interface StanzaEnvelope {
   /** stamped by the edge (RFC 6120 §8.1.2.1): a full JID for a client */
@@ -176,6 +197,31 @@ export interface IqClaim {
   ownOnly: boolean;
 }
 
+/**
+ * media-relay's XEP-0065 SOCKS5 proxy: who holds a stream's connections (KV bucket glider_socks5,
+ * key built by libs/bus subjects; refreshed every heartbeat, entries live 3 heartbeats). A replica
+ * receiving a connection for a stream another replica holds forwards it there.
+ */
+export interface Socks5Claim {
+  /** the media-relay instance holding the stream hash */
+  instance: string;
+  /** where other replicas reach its SOCKS5 listener (media.socks5.peerHost) */
+  host: string;
+  port: number;
+}
+
+/** XEP-0065 §6.3.5: activate a stream, sent to the instance holding it (subjects.socks5Activate). */
+export interface Socks5Activation {
+  /** SHA1(SID + Requester JID + Target JID), hex */
+  hash: string;
+  /** the Requester's bare JID, for the per-user limit */
+  requester: string;
+}
+
+export interface Socks5ActivationResult {
+  outcome: Socks5ActivationResultOutcome;
+}
+
 /** glider.bus.v1.StanzaEnvelope as protobufjs decodes it. */
 export interface StanzaEnvelopeWire {
   from: string;
@@ -267,6 +313,24 @@ export interface ServiceDeclarationWire {
 export interface IqClaimWire {
   ns: string;
   ownOnly: boolean;
+}
+
+/** glider.bus.v1.Socks5Claim as protobufjs decodes it. */
+export interface Socks5ClaimWire {
+  instance: string;
+  host: string;
+  port: number;
+}
+
+/** glider.bus.v1.Socks5Activation as protobufjs decodes it. */
+export interface Socks5ActivationWire {
+  hash: string;
+  requester: string;
+}
+
+/** glider.bus.v1.Socks5ActivationResult as protobufjs decodes it. */
+export interface Socks5ActivationResultWire {
+  outcome: number;
 }
 
 export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
@@ -363,6 +427,21 @@ export function iqClaimFromWire(m: IqClaimWire): IqClaim {
   return out;
 }
 
+export function socks5ClaimFromWire(m: Socks5ClaimWire): Socks5Claim {
+  const out: Socks5Claim = { instance: m.instance, host: m.host, port: m.port };
+  return out;
+}
+
+export function socks5ActivationFromWire(m: Socks5ActivationWire): Socks5Activation {
+  const out: Socks5Activation = { hash: m.hash, requester: m.requester };
+  return out;
+}
+
+export function socks5ActivationResultFromWire(m: Socks5ActivationResultWire): Socks5ActivationResult {
+  const out: Socks5ActivationResult = { outcome: socks5ActivationResultOutcomeNames[m.outcome] ?? 'OUTCOME_UNSPECIFIED' };
+  return out;
+}
+
 export function stanzaEnvelopeToWire(v: StanzaEnvelope): StanzaEnvelopeWire {
   return { ...v, kind: stanzaKindNumbers[v.kind] ?? 0 };
 }
@@ -405,4 +484,16 @@ export function serviceDeclarationToWire(v: ServiceDeclaration): ServiceDeclarat
 
 export function iqClaimToWire(v: IqClaim): IqClaimWire {
   return v;
+}
+
+export function socks5ClaimToWire(v: Socks5Claim): Socks5ClaimWire {
+  return v;
+}
+
+export function socks5ActivationToWire(v: Socks5Activation): Socks5ActivationWire {
+  return v;
+}
+
+export function socks5ActivationResultToWire(v: Socks5ActivationResult): Socks5ActivationResultWire {
+  return { ...v, outcome: socks5ActivationResultOutcomeNumbers[v.outcome] ?? 0 };
 }

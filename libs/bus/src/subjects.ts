@@ -45,6 +45,8 @@ export const subjects = {
   /** Load reports from every component instance, for the operator. */
   load: (component: string, instance: string) => `${PREFIX}.load.${component}.${token(instance)}`,
   loadAll: () => `${PREFIX}.load.>`,
+  /** XEP-0065 activations for the media-relay instance holding a stream's connections. */
+  socks5Activate: (instance: string) => `${PREFIX}.media.socks5.${token(instance)}.activate`,
 };
 
 /** KV buckets and keys. */
@@ -56,8 +58,12 @@ export const buckets = {
   presence: 'glider_presence',
   /** Members and partition claims of media-relay's PartitionedConsumer (apps/media-relay). */
   media: 'glider_media',
+  /** Keys every media-relay replica shares (the XEP-0363 slot signing key). */
+  mediaKeys: 'glider_media_keys',
   /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
   services: 'glider_services',
+  /** media-relay's SOCKS5 streams (who holds each) and running transfers per user; entries live 3 heartbeats. */
+  socks5: 'glider_socks5',
 };
 
 export const keys = {
@@ -68,4 +74,9 @@ export const keys = {
   router: (routerId: string) => token(routerId),
   /** One instance's declaration: `<service>.<instance>`; all of a service's match `<service>.*`. */
   service: (service: string, instance: string) => `${token(service)}.${token(instance)}`,
+  /** The instance holding a SOCKS5 stream (its hash is 40 hex digits, a plain token). */
+  socks5Stream: (hash: string) => `s.${hash}`,
+  /** One running transfer of a requester: `u.<bare>.<hash>`; all of theirs match `u.<bare>.*`. */
+  socks5UserTransfer: (bare: string, hash: string) => `u.${token(bare)}.${hash}`,
+  socks5UserTransfers: (bare: string) => `u.${token(bare)}.*`,
 };

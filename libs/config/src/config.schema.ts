@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { socks5Schema } from './socks5.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -195,6 +196,8 @@ export const mediaUploadSchema = z.strictObject({
   fileTtlMs: ms.default(30 * 24 * 3_600_000),
   /** How often expired files are swept. */
   sweepIntervalMs: ms.min(1000).default(3_600_000),
+  /** Longer file names are cut (UTF-8 bytes), keeping whole characters. */
+  maxFilenameBytes: z.number().int().min(16).max(1024).default(255),
   /** A PUT that sends no bytes for this long is aborted (slowloris). */
   idleTimeoutMs: ms.min(100).default(30_000),
   /** Origins allowed by CORS (web clients); '*' = any. */
@@ -210,7 +213,7 @@ export const mediaSchema = z.strictObject({
   /** The name clients reach media-relay under (upload URLs, SOCKS5 and TURN hosts); default: the XMPP domain. */
   publicHost: z.string().min(1).optional(),
   upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
-  // socks5: media-socks5 adds media.socks5.* here
+  socks5: socks5Schema.default(socks5Schema.parse({})),
   // turn: turn-server adds media.turn.* here
 });
 

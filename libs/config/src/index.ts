@@ -2,3 +2,4 @@ export { configSchema, type GliderConfig } from './config.schema.js';
 export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } from './load-config.js';
 export { instanceId } from './instance-id.js';
 export { CONFIG } from './config.tokens.js';
+export { socks5Schema, type Socks5Config } from './socks5.schema.js';

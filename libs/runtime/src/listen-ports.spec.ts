@@ -29,6 +29,18 @@ describe('listen ports checked before anything starts', () => {
     assert.deepEqual(keys('presence', false), ['http.port']);
     const ws = loadConfig({ env: { GLIDER_EDGE__WS_ENABLED: 'true' } });
     assert.ok(listenPorts('edge', ws, { admin: false }).some((p) => p.key === 'edge.wsPort'));
+    assert.ok(!listenPorts('media-relay', cfg, { admin: false }).some((p) => p.key === 'media.upload.port'), 'media.enabled is false by default');
+    const media = loadConfig({ env: { GLIDER_MEDIA__ENABLED: 'true' } });
+    assert.deepEqual(
+      listenPorts('media-relay', media, { admin: false }).map((p) => p.key),
+      ['media.upload.port', 'media.socks5.port', 'http.port'],
+    );
+    assert.ok(listenPorts('standalone', media, { admin: true }).some((p) => p.key === 'media.upload.port'));
+    assert.ok(listenPorts('standalone', media, { admin: true }).some((p) => p.key === 'media.socks5.port'));
+    assert.ok(!listenPorts('edge', media, { admin: false }).some((p) => p.key === 'media.upload.port'));
+    assert.ok(!keys('standalone', true).includes('media.socks5.port'), 'nothing of media-relay while media.enabled is false');
+    const noSocks5 = loadConfig({ env: { GLIDER_MEDIA__ENABLED: 'true', GLIDER_MEDIA__SOCKS5__ENABLED: 'false' } });
+    assert.ok(!listenPorts('media-relay', noSocks5, { admin: false }).some((p) => p.key === 'media.socks5.port'));
     const free = loadConfig({ env: { GLIDER_HTTP__PORT: '0' } });
     assert.ok(!listenPorts('presence', free, { admin: false }).some((p) => p.key === 'http.port'), 'port 0 is a free port, never busy');
   });

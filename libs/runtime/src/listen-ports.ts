@@ -10,11 +10,13 @@ export interface ListenPort {
 
 /** Roles whose process runs the edge's listeners (the edge app itself, and standalone). */
 const EDGE_ROLES = new Set(['edge', 'standalone']);
+/** Roles whose process runs media-relay's listeners when `media.enabled` (apps/media-relay). */
+const MEDIA_ROLES = new Set(['media-relay', 'standalone']);
 
 /**
  * Every port a role's process will listen on, from its config: the health/metrics port always, the
  * admin gRPC port when the app serves the admin API, the client ports where the edge runs (plain
- * WebSocket only when enabled). Port 0 (a free port, for tests) is left out: it cannot be busy.
+ * WebSocket only when enabled), media-relay's when media.enabled. Port 0 (a free port, for tests) is left out: it cannot be busy.
  */
 export function listenPorts(role: string, config: GliderConfig, opts: { admin: boolean }): ListenPort[] {
   const out: ListenPort[] = [];
@@ -25,6 +27,12 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
     add('edge.directTlsPort', e.host, e.directTlsPort);
     add('edge.wssPort', e.host, e.wssPort);
     if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
+  }
+  if (MEDIA_ROLES.has(role) && config.media.enabled) {
+    const m = config.media;
+    if (m.upload.enabled) add('media.upload.port', m.upload.host, m.upload.port);
+    if (m.socks5.enabled) add('media.socks5.port', m.socks5.host, m.socks5.port);
+    // media.turn listeners: added here by their feature's branch
   }
   if (opts.admin) add('admin.grpcPort', config.admin.host, config.admin.grpcPort);
   add('http.port', config.http.host, config.http.port);

@@ -9,6 +9,7 @@ import { xmppClusterSpec } from '../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../api/v1alpha1/types.js';
 import { deployment } from '../controllers/xmppcluster/desired/deployment.js';
 import { configMap, gliderConfig } from '../controllers/xmppcluster/desired/glider-config.js';
+import { serviceAccount } from '../controllers/xmppcluster/desired/service-account.js';
 import { podDisruptionBudget } from '../controllers/xmppcluster/desired/pod-disruption-budget.js';
 import { componentService, internalService } from '../controllers/xmppcluster/desired/services.js';
 import { adminTokenSecret } from '../controllers/xmppcluster/admin-token.js';
@@ -75,7 +76,28 @@ describe('rendered manifest validation', () => {
           domains: ['example.com'],
           nats: { url: 'nats://n:4222', credentialsSecretRef: { name: 'n', key: 'c' } },
           mongodb: { urlSecretRef: { name: 'm', key: 'url' }, credentialsSecretRef: { name: 'm', key: 'c' } },
-          components: { edge: { nodeSelector: { a: 'b' }, tolerations: [{ key: 'k', operator: 'Exists' }], resources: { limits: { memory: '1Gi' } } } },
+          imagePullSecrets: [{ name: 'regcred' }],
+          serviceAccount: { annotations: { 'iam.example.com/role': 'glider' } },
+          components: {
+            edge: {
+              nodeSelector: { a: 'b' },
+              tolerations: [{ key: 'k', operator: 'Exists' }],
+              resources: { limits: { memory: '1Gi' } },
+              affinity: {
+                podAntiAffinity: {
+                  preferredDuringSchedulingIgnoredDuringExecution: [
+                    { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { tier: 'xmpp' } } } },
+                  ],
+                },
+              },
+              topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', matchLabelKeys: ['pod-template-hash'] },
+              ],
+              priorityClassName: 'xmpp-critical',
+              podAnnotations: { 'example.com/team': 'chat' },
+              podLabels: { tier: 'xmpp' },
+            },
+          },
         }),
       };
       const objs = [
@@ -98,6 +120,7 @@ describe('rendered manifest validation', () => {
         internalService(x, 'router')!,
         adminTokenSecret(x),
         podDisruptionBudget(x, 'edge', x.spec.components.edge),
+        serviceAccount(x)!,
       ];
       for (const o of objs) assert.deepEqual(k8s.validate(o as Record<string, unknown>), [], `${o.kind}`);
     },

@@ -86,8 +86,7 @@ export const chartValues = z.strictObject({
   }),
   tests: z.strictObject({
     enabled: z.boolean().default(true),
-    jid: z.string().default(''),
-    passwordSecret: z.strictObject({ name: z.string().default(''), key: z.string().default('password') }),
+    timeoutSeconds: z.number().int().min(10).max(600).default(60),
   }),
 });
 

@@ -6,10 +6,11 @@ import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
 import { rostersContract } from './rosters.contract.js';
+import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
-export { accountsContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, vcardsContract };
+export { accountsContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, uploadsContract, vcardsContract };
 
 /**
  * Every repository contract against one backend. Test-only (imports node:test): backends import it
@@ -24,6 +25,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     vcardsContract(makeStorage);
     privateXmlContract(makeStorage);
     lastActivityContract(makeStorage);
+    uploadsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -8,6 +8,7 @@ import { EmbeddedLastActivityRepository } from './embedded-last-activity.reposit
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
 import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
+import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
 
 export interface EmbeddedStorageOptions {
@@ -26,6 +27,7 @@ export class EmbeddedStorage implements Storage {
   readonly vcards: EmbeddedVcardsRepository;
   readonly privateXml: EmbeddedPrivateXmlRepository;
   readonly lastActivity: EmbeddedLastActivityRepository;
+  readonly uploads: EmbeddedUploadsRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -38,6 +40,7 @@ export class EmbeddedStorage implements Storage {
     this.vcards = new EmbeddedVcardsRepository(this.db);
     this.privateXml = new EmbeddedPrivateXmlRepository(this.db);
     this.lastActivity = new EmbeddedLastActivityRepository(this.db);
+    this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
   }
 
   async open(): Promise<void> {

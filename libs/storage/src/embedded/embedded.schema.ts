@@ -60,4 +60,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE offline_usage (owner TEXT PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;
   INSERT INTO offline_usage (owner, bytes) SELECT owner, SUM(LENGTH(CAST(xml AS BLOB))) FROM offline GROUP BY owner;
   `,
+  `
+  -- XEP-0363 uploads: the record here, the bytes in <dataDir>/uploads/<id>; state 0 writing,
+  -- 1 complete, 2 failed (the id stays claimed: a slot is used once)
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    state INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX uploads_owner ON uploads (owner);
+  CREATE INDEX uploads_expires ON uploads (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

@@ -10,9 +10,18 @@ import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-
 import { MongoRetry } from './mongo-retry.js';
 import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.repository.js';
 import type { MongoSettings } from './mongo-settings.js';
+import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
 
-const ALL_INDEXES: CollectionIndexes[] = [ACCOUNTS_INDEXES, ...ROSTERS_INDEXES, ...OFFLINE_INDEXES, VCARDS_INDEXES, PRIVATE_XML_INDEXES, LAST_ACTIVITY_INDEXES];
+const ALL_INDEXES: CollectionIndexes[] = [
+  ACCOUNTS_INDEXES,
+  ...ROSTERS_INDEXES,
+  ...OFFLINE_INDEXES,
+  VCARDS_INDEXES,
+  PRIVATE_XML_INDEXES,
+  LAST_ACTIVITY_INDEXES,
+  UPLOADS_INDEXES,
+];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
 const WRITABLE = new Set<string>(['Standalone', 'RSPrimary', 'Mongos', 'LoadBalancer']);
@@ -29,6 +38,7 @@ export class MongoStorage implements Storage {
   readonly vcards: MongoVcardsRepository;
   readonly privateXml: MongoPrivateXmlRepository;
   readonly lastActivity: MongoLastActivityRepository;
+  readonly uploads: MongoUploadsRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -53,6 +63,7 @@ export class MongoStorage implements Storage {
     this.vcards = new MongoVcardsRepository(ctx);
     this.privateXml = new MongoPrivateXmlRepository(ctx);
     this.lastActivity = new MongoLastActivityRepository(ctx);
+    this.uploads = new MongoUploadsRepository(ctx);
   }
 
   async open(): Promise<void> {

@@ -3,6 +3,7 @@ import type { LastActivityRepository } from './last-activity.repository.js';
 import type { OfflineRepository } from './offline.repository.js';
 import type { PrivateXmlRepository } from './private-xml.repository.js';
 import type { RostersRepository } from './rosters.repository.js';
+import type { UploadsRepository } from './uploads.repository.js';
 import type { VcardsRepository } from './vcards.repository.js';
 
 /** Every repository a deployment has, from one backend (embedded or MongoDB). */
@@ -13,6 +14,8 @@ export interface Storage {
   readonly vcards: VcardsRepository;
   readonly privateXml: PrivateXmlRepository;
   readonly lastActivity: LastActivityRepository;
+  /** XEP-0363 files (media-relay). */
+  readonly uploads: UploadsRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */

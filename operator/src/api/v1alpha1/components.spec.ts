@@ -23,12 +23,12 @@ describe('components.ts: the one declaration of what can be deployed and offered
       if (app) assert.ok(existsSync(`apps/${app}/src/main.ts`), `${c}: apps/${app}/src/main.ts`);
       else assert.ok(!existsSync(`apps/${slug}/src/main.ts`), `${c}: apps/${slug} exists now: give it its app in components.ts`);
     }
-    assert.deepEqual(componentNames.filter(isBuilt), ['edge', 'router', 'presence']);
+    assert.deepEqual(componentNames.filter(isBuilt), ['edge', 'router', 'presence', 'mediaRelay']);
   });
 
   it('every declared port is a libs/config port key the app listens on, and the app listens on nothing undeclared', () => {
     for (const webSocket of [true, false]) {
-      const config = configSchema.parse(gliderConfig(cluster({ edgeService: { webSocket } })));
+      const config = configSchema.parse(gliderConfig(cluster({ edgeService: { webSocket }, components: { mediaRelay: { enabled: true } } })));
       for (const c of componentNames.filter(isBuilt)) {
         const app = declaration(c).app!;
         const listening = listenPorts(app, config, { admin: app === 'router' });

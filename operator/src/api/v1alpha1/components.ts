@@ -9,7 +9,7 @@
  * - a port is declared only with the libs/config key the app listens on, so a port nothing
  *   serves (s2s 5269 until the edge has an s2s listener) cannot be advertised.
  *
- * When an app lands (apps/muc, apps/media-relay, an s2s listener) its line here is what changes;
+ * When an app lands (apps/muc, an s2s listener) its line here is what changes;
  * components.spec.ts checks every line against the tree and libs/config.
  */
 export interface PortDeclaration {
@@ -73,7 +73,17 @@ export const COMPONENTS = {
   },
   presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
   muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },
-  mediaRelay: { summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload', ports: [] },
+  mediaRelay: {
+    app: 'media-relay',
+    summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload',
+    instanceIdEnv: 'GLIDER_MEDIA__ID',
+    ports: [
+      // XEP-0363: PUT and GET of uploaded files over HTTPS with the cluster certificate (docs/media.md).
+      { name: 'https-upload', port: 5281, configKey: 'media.upload.port', description: 'XEP-0363 HTTP file upload and download (HTTPS)', appProtocol: 'https' },
+      // media-socks5: the XEP-0065 proxy port goes here.
+      // turn-server: the STUN/TURN ports (UDP/TCP 3478, TLS 5349) go here; the relay range is not a Service port (docs/media.md).
+    ],
+  },
 } as const satisfies Record<string, ComponentDeclaration>;
 
 export type ComponentName = keyof typeof COMPONENTS;

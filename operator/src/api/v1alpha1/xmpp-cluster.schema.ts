@@ -35,13 +35,63 @@ export const autoscaling = z
 const resourceList = z.record(z.string(), z.string().regex(/^[0-9.]+[a-zA-Z]*$/));
 export const resources = z.strictObject({ requests: resourceList.optional(), limits: resourceList.optional() });
 
+/** Labels the operator sets on its pods and selects them by: a component's podLabels cannot change them. */
+export const RESERVED_POD_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/managed-by',
+  'glider.im/cluster',
+] as const;
+
+// Kubernetes label values (apimachinery validation: at most 63, alphanumerics with -_. inside).
+const labelValue = z
+  .string()
+  .max(63)
+  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/);
+const dnsSubdomain = z.string().min(1).max(253).regex(new RegExp(dns1123));
+const loose = z.object({}).loose();
+
+export const podLabels = z
+  .record(z.string(), labelValue)
+  .meta({
+    maxProperties: 64,
+    'x-kubernetes-validations': [
+      cel(
+        RESERVED_POD_LABELS.map((l) => `!('${l}' in self)`).join(' && '),
+        `podLabels must not set ${RESERVED_POD_LABELS.join(', ')}: the operator selects its pods by them`,
+      ),
+    ],
+  })
+  .describe('Extra labels on the pods (keys checked by the API server as for any label).');
+
+/** A PodSpec topologySpreadConstraint (core/v1); labelSelector defaults to this component's pods. */
+export const topologySpreadConstraint = z.strictObject({
+  maxSkew: z.number().int().min(1),
+  topologyKey: z.string().min(1).max(317),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  labelSelector: loose.optional().describe("Default: this component's pods (its selector labels)."),
+  minDomains: z.number().int().min(1).optional(),
+  nodeAffinityPolicy: z.enum(['Honor', 'Ignore']).optional(),
+  nodeTaintsPolicy: z.enum(['Honor', 'Ignore']).optional(),
+  matchLabelKeys: z.array(z.string().min(1).max(317)).max(16).optional(),
+});
+
 export const component = z.strictObject({
   enabled: z.boolean().default(true),
   replicas: z.number().int().min(0).max(1000).default(2).describe('Replicas when autoscaling is not set.'),
   autoscaling: autoscaling.optional(),
   resources: resources.optional(),
   nodeSelector: z.record(z.string(), z.string()).optional(),
-  tolerations: z.array(z.object({}).loose()).optional().describe('Pod tolerations, as in a PodSpec.'),
+  tolerations: z.array(loose).optional().describe('Pod tolerations, as in a PodSpec.'),
+  affinity: z
+    .strictObject({ nodeAffinity: loose.optional(), podAffinity: loose.optional(), podAntiAffinity: loose.optional() })
+    .optional()
+    .describe('Pod affinity, as in a PodSpec.'),
+  topologySpreadConstraints: z.array(topologySpreadConstraint).max(8).optional().describe('As in a PodSpec; labelSelector defaults to the component.'),
+  priorityClassName: dnsSubdomain.optional().describe('A PriorityClass for the pods.'),
+  podAnnotations: z.record(z.string(), z.string()).meta({ maxProperties: 64 }).optional().describe('Extra annotations on the pods.'),
+  podLabels: podLabels.optional(),
   podDisruptionBudget: z.strictObject({ maxUnavailable: z.number().int().min(0).default(1) }).optional(),
 });
 
@@ -141,6 +191,30 @@ export const xmppClusterSpec = z.strictObject({
     })
     .optional()
     .describe("Defaults to the operator's own release image."),
+  imagePullSecrets: z
+    .array(z.strictObject({ name: dnsSubdomain }))
+    .max(16)
+    .optional()
+    .describe("Secrets to pull the image with, for every component's pods (one image serves them all)."),
+  serviceAccount: z
+    .strictObject({
+      name: dnsSubdomain.optional().describe('Use this existing ServiceAccount instead of the one the operator makes, <cluster>-app.'),
+      annotations: z
+        .record(z.string(), z.string())
+        .meta({ maxProperties: 64 })
+        .optional()
+        .describe('On the ServiceAccount the operator makes (e.g. workload identity).'),
+    })
+    .meta({
+      'x-kubernetes-validations': [
+        cel(
+          '!has(self.name) || !has(self.annotations)',
+          'serviceAccount.annotations apply only to the ServiceAccount the operator makes; annotate your own (serviceAccount.name) yourself',
+        ),
+      ],
+    })
+    .default({})
+    .describe("The pods' ServiceAccount; Glider's apps never call the Kubernetes API, so no token is mounted."),
   nats,
   mongodb,
   components: components.default(components.parse({})),

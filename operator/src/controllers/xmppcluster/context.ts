@@ -21,6 +21,7 @@ export interface ControllerContext {
     configMaps: Reader;
     services: Reader;
     pdbs: Reader;
+    serviceAccounts: Reader;
   };
   loads: LoadRegistry;
   autoscaler: Autoscaler;

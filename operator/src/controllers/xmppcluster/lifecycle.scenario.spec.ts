@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { xmppClusterCrd } from '../../api/v1alpha1/crd.js';
 import { MemoryLoadSource } from '../../autoscaler/load-source.js';
 import { certInfo } from '../../tls/pki.js';
@@ -151,9 +152,25 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     const r = await k.request('POST', clustersPath, sampleCluster('withmuc', { components: { muc: { enabled: true } } }));
     assert.equal(r.code, 422, JSON.stringify(r.body));
     assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
-    const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 1 } } }));
-    assert.equal(relay.code, 422);
-    assert.match(relay.body.message, /components\.mediaRelay: Glider has no media-relay app yet/);
+  });
+
+  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload port', async () => {
+    const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 2 } } }));
+    assert.ok([200, 201].includes(relay.code), JSON.stringify(relay.body));
+    const d = await waitFor('the media-relay Deployment', () => k.get('deployments', 'withrelay-media-relay', 'apps/v1'));
+    assert.equal(d.spec.replicas, 2);
+    const container = d.spec.template.spec.containers[0];
+    assert.deepEqual(container.command, ['node', 'dist/apps/media-relay/src/main.js']);
+    assert.ok(container.ports.some((p: any) => p.containerPort === 5281 && p.name === 'https-upload'));
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__ID' && e.valueFrom?.fieldRef?.fieldPath === 'metadata.name'));
+    const svc = await waitFor('the media-relay Service', () => k.get('services', 'withrelay-media-relay'));
+    assert.deepEqual(
+      svc.spec.ports.map((p: any) => p.port),
+      [5281],
+    );
+    const config = parseYaml(k.get('configmaps', 'withrelay-config').data['config.yaml'] as string);
+    assert.deepEqual({ enabled: config.media.enabled, port: config.media.upload.port }, { enabled: true, port: 5281 });
+    assert.equal((await k.request('DELETE', `${clustersPath}/withrelay`)).code < 300, true);
   });
 
   it('admitted by an older CRD without that rule, it is a Degraded condition naming it, and nothing is deployed for it', async () => {

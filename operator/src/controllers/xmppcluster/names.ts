@@ -20,6 +20,8 @@ export const names = {
   certificate: (x: XmppCluster) => `${x.metadata.name}-tls`,
   /** The admin API's bearer token, made once by the operator (admin-token.ts). */
   adminTokenSecret: (x: XmppCluster) => `${x.metadata.name}-admin-token`,
+  /** The apps' ServiceAccount (no token mounted), unless spec.serviceAccount.name names one. */
+  serviceAccount: (x: XmppCluster) => `${x.metadata.name}-app`,
   /** A component's ClusterIP Service for in-cluster callers (components.ts `internal`). */
   internalService: (x: XmppCluster, service: string) => `${x.metadata.name}-${service}`,
 };

@@ -9,6 +9,7 @@ export async function pruneChildren(ctx: ControllerContext, x: XmppCluster, desi
     ['v1', 'Service', ctx.caches.services],
     ['v1', 'ConfigMap', ctx.caches.configMaps],
     ['policy/v1', 'PodDisruptionBudget', ctx.caches.pdbs],
+    ['v1', 'ServiceAccount', ctx.caches.serviceAccounts],
   ];
   for (const [apiVersion, kind, reader] of readers) {
     for (const o of reader.list(x.metadata.namespace)) {

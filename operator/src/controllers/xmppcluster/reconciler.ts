@@ -8,6 +8,8 @@ import type { ControllerContext } from './context.js';
 import { deployment } from './desired/deployment.js';
 import { configHash, configMap, gliderConfig } from './desired/glider-config.js';
 import { podDisruptionBudget } from './desired/pod-disruption-budget.js';
+import { podMetadataProblems } from './desired/pod-metadata.js';
+import { serviceAccount } from './desired/service-account.js';
 import { componentService, internalService } from './desired/services.js';
 import { CLUSTER_LABEL, FINALIZER, names } from './names.js';
 import { decideReplicas } from './scaling.js';
@@ -56,6 +58,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     else if (!secret.data?.[ref.key])
       problems.push({ reason: 'SecretKeyNotFound', message: `${what}: Secret ${ns}/${ref.name} has no key "${ref.key}"`, blocking: true });
   }
+  for (const message of podMetadataProblems(x)) problems.push({ reason: 'InvalidPodSettings', message, blocking: true });
   const config = gliderConfig(x);
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) {
@@ -79,6 +82,12 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   const hash = configHash(config);
   if (!blocked) await apply(ctx, configMap(x, config));
   desiredNames.add(`ConfigMap/${names.config(x)}`);
+  // Before the Deployments: a pod naming a ServiceAccount that does not exist is not created.
+  const sa = serviceAccount(x);
+  if (sa) {
+    desiredNames.add(`ServiceAccount/${sa.metadata.name}`);
+    if (!blocked) await apply(ctx, sa);
+  }
   for (const c of componentNames) {
     const spec = x.spec.components[c];
     if (!spec?.enabled || !isBuilt(c)) continue;

@@ -23,6 +23,12 @@ export const celEquivalents: Record<string, Rule> = {
   'duration(self.renewBefore) < duration(self.duration)': (s) => durationSeconds(s.renewBefore) < durationSeconds(s.duration),
   'has(self.url) != has(self.urlSecretRef)': (s) => (s.url !== undefined) !== (s.urlSecretRef !== undefined),
   '!self.enabled': (s) => s.enabled !== true,
+  '!has(self.name) || !has(self.annotations)': (s) => s.name === undefined || s.annotations === undefined,
+  "!('app.kubernetes.io/name' in self) && !('app.kubernetes.io/instance' in self) && !('app.kubernetes.io/component' in self) && !('app.kubernetes.io/managed-by' in self) && !('glider.im/cluster' in self)":
+    (s) =>
+      ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'glider.im/cluster'].every(
+        (l) => !(l in s),
+      ),
 };
 
 export function checkRulesKnown(schema: Json, path = ''): void {
@@ -126,6 +132,8 @@ export function validate(value: Json, schema: Json, path: string, oldValue: Json
     for (const r of (schema.required ?? []) as string[]) {
       if (value[r] === undefined) out.push({ field: `${field ? field + '.' : ''}${r}`, reason: 'FieldValueRequired', message: 'Required value' });
     }
+    if (schema.maxProperties !== undefined && Object.keys(value).length > schema.maxProperties)
+      bad('FieldValueTooMany', `Too many: ${Object.keys(value).length}: must have at most ${schema.maxProperties} items`);
     for (const [k, sub] of Object.entries((schema.properties ?? {}) as Record<string, Json>)) validate(value[k], sub, `${path}.${k}`, oldValue?.[k], out);
     if (isPlainObject(schema.additionalProperties))
       for (const [k, v] of Object.entries(value)) if (!schema.properties?.[k]) validate(v, schema.additionalProperties, `${path}.${k}`, undefined, out);

@@ -2,6 +2,7 @@ import { HTTP_PORT, declaration, internalPorts, servedPorts } from '../../../api
 import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { CONFIG_HASH_ANNOTATION, meta, names, selectorLabels } from '../names.js';
+import { podServiceAccountName } from './service-account.js';
 import { ADMIN_TOKEN, CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR } from './glider-config.js';
 
 export interface DeploymentInputs {
@@ -77,6 +78,7 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
   if (s.mongodb.urlSecretRef)
     env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
+  const podSettings = podScheduling(x, c, spec);
   const probe = (path: string) => ({ httpGet: { path, port: 'http' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   const edge = c === 'edge';
   return {
@@ -89,10 +91,17 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
       selector: { matchLabels: selectorLabels(x, c) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: edge ? 0 : 1, maxSurge: 1 } },
       template: {
-        metadata: { labels: meta(x, '', c).labels, annotations: { [CONFIG_HASH_ANNOTATION]: inputs.configHash } },
+        metadata: {
+          // The spec's labels and annotations first: the operator's own (selector, config hash) win.
+          labels: { ...spec.podLabels, ...meta(x, '', c).labels },
+          annotations: { ...spec.podAnnotations, [CONFIG_HASH_ANNOTATION]: inputs.configHash },
+        },
         spec: {
           terminationGracePeriodSeconds: edge ? s.drainTimeoutSeconds + 15 : 30,
           enableServiceLinks: false,
+          serviceAccountName: podServiceAccountName(x),
+          automountServiceAccountToken: false,
+          ...podSettings,
           securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
@@ -111,10 +120,28 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
             },
           ],
           volumes,
-          ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
-          ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
         },
       },
     },
   };
+}
+
+/**
+ * Where and with what priority the pods run: the component's nodeSelector, tolerations, affinity,
+ * topology spread (a constraint without labelSelector spreads this component's pods), priority
+ * class, and the cluster's image pull Secrets. Only what is set appears.
+ */
+export function podScheduling(x: XmppCluster, c: ComponentName, spec: ComponentSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (spec.nodeSelector) out.nodeSelector = spec.nodeSelector;
+  if (spec.tolerations) out.tolerations = spec.tolerations;
+  if (spec.affinity) out.affinity = spec.affinity;
+  if (spec.topologySpreadConstraints)
+    out.topologySpreadConstraints = spec.topologySpreadConstraints.map((t) => ({
+      ...t,
+      labelSelector: t.labelSelector ?? { matchLabels: selectorLabels(x, c) },
+    }));
+  if (spec.priorityClassName) out.priorityClassName = spec.priorityClassName;
+  if (x.spec.imagePullSecrets) out.imagePullSecrets = x.spec.imagePullSecrets;
+  return out;
 }

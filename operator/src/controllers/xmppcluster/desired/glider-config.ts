@@ -68,6 +68,8 @@ export function gliderConfig(x: XmppCluster): Obj {
       ...(s.tls.source === 'operator' ? { caFile: `${TLS_DIR}/ca.crt` } : {}),
     },
     features: { federation: s.federation },
+    // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
+    media: { enabled: s.components.mediaRelay?.enabled ?? false },
   });
   return merge(s.config ?? {}, owned);
 }
