@@ -14,7 +14,8 @@ else kc.loadFromDefault();
 
 const manager = new Manager({
   kubeConfig: kc,
-  watchNamespace: settings.watchNamespace,
+  watchNamespace: '',
+  watchNamespaces: settings.watchNamespaces,
   leaseNamespace: settings.podNamespace,
   identity: settings.identity,
   image: settings.image,
@@ -49,4 +50,4 @@ const health = new HealthServer({
 });
 await health.listen(settings.healthPort);
 await manager.start();
-log.info({ identity: settings.identity, watchNamespace: settings.watchNamespace || '(all)' }, 'glider operator started');
+log.info({ identity: settings.identity, watchNamespaces: settings.watchNamespaces.join(',') || '(all)' }, 'glider operator started');

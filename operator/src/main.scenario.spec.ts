@@ -10,7 +10,7 @@ import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from './testing
 
 const main = fileURLToPath(new URL('./main.js', import.meta.url));
 
-describe('the operator process, unchanged, against the emulator over TLS (KUBECONFIG with its CA)', { timeout: 60_000 }, () => {
+describe('the operator process, unchanged, against the harness API server over TLS (KUBECONFIG with its CA)', { timeout: 60_000 }, () => {
   let k: TestCluster;
   let proc: ChildProcess | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'glider-op-'));

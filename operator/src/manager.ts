@@ -5,10 +5,11 @@ import type { XmppCluster } from './api/v1alpha1/types.js';
 import { Autoscaler } from './autoscaler/autoscaler.js';
 import { LoadRegistry } from './autoscaler/load-registry.js';
 import type { LoadSourceFactory } from './autoscaler/load-source.js';
-import type { ControllerContext } from './controllers/xmppcluster/context.js';
+import type { ControllerContext, Reader } from './controllers/xmppcluster/context.js';
 import { CLUSTER_LABEL, MANAGED_BY } from './controllers/xmppcluster/names.js';
 import { reconcile } from './controllers/xmppcluster/reconciler.js';
 import { Cache, collectionPath } from './runtime/informer.js';
+import { SecretIndex, type SecretRef } from './runtime/secret-index.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
 import { countApiError, reconcileTimers, registerOperatorMetrics, workQueueMetrics, type OperatorReadings } from './runtime/operator-metrics.js';
@@ -16,8 +17,10 @@ import { WorkQueue } from './runtime/work-queue.js';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
-  /** Namespace to watch; empty for all namespaces. */
+  /** Namespace to watch; empty for all namespaces (unless `watchNamespaces` names some). */
   watchNamespace: string;
+  /** Namespaces to watch (XmppClusters, their children and Secrets); empty or absent: `watchNamespace`. */
+  watchNamespaces?: readonly string[];
   /** Where the leader Lease lives (the operator's own namespace). */
   leaseNamespace: string;
   identity: string;
@@ -45,18 +48,19 @@ export interface ManagerOptions {
  */
 export class Manager {
   private readonly caches: Cache[] = [];
+  private readonly secrets: SecretIndex;
   private readonly ctx: ControllerContext;
   private readonly elector: LeaderElector;
   private queue: WorkQueue | undefined;
   private workers: Promise<void>[] = [];
   private resync: NodeJS.Timeout | undefined;
-  private readonly clusters: Cache<XmppCluster & KubernetesObject>;
+  private readonly clusters: Reader<XmppCluster & KubernetesObject>;
   private readonly counts = { ok: 0, error: 0 };
   private unregisterMetrics: (() => void) | undefined;
 
   constructor(private readonly opts: ManagerOptions) {
     const kc = opts.kubeConfig;
-    const ns = opts.watchNamespace || undefined;
+    const namespaces = opts.watchNamespaces?.length ? [...new Set(opts.watchNamespaces)] : opts.watchNamespace ? [opts.watchNamespace] : [];
     const log = opts.log;
     const enqueue = (key: string | undefined) => key && this.queue?.add(key);
     const byOwner = (o: KubernetesObject) => {
@@ -67,14 +71,23 @@ export class Manager {
           ? `${o.metadata.namespace}/${o.metadata.labels[CLUSTER_LABEL]}`
           : undefined;
     };
-    const inNamespace = (o: KubernetesObject) =>
-      this.clusters.list(o.metadata?.namespace).forEach((x) => enqueue(`${x.metadata.namespace}/${x.metadata.name}`));
+    // One watch per watched namespace (or one for all), read as one cache.
     const cache = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, onChange: (o: T) => void, labelSelector?: string) => {
-      const c = new Cache<T>(kc, { apiVersion, kind, path: collectionPath(apiVersion, plural, ns), namespace: ns, labelSelector }, onChange, log);
-      this.caches.push(c);
-      return c;
+      const per = (namespaces.length > 0 ? namespaces : [undefined]).map((ns) => {
+        const c = new Cache<T>(kc, { apiVersion, kind, path: collectionPath(apiVersion, plural, ns), namespace: ns, labelSelector }, onChange, log);
+        this.caches.push(c);
+        return c;
+      });
+      return per.length === 1 ? per[0]! : readAll(per);
     };
     const managed = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+    this.secrets = new SecretIndex(
+      kc,
+      namespaces,
+      managed,
+      (o, referencedBy) => (referencedBy.length > 0 ? referencedBy.forEach(enqueue) : enqueue(byOwner(o))),
+      log,
+    );
     this.clusters = cache<XmppCluster & KubernetesObject>(API_VERSION, 'XmppCluster', PLURAL, (o) => enqueue(`${o.metadata.namespace}/${o.metadata.name}`));
     const owned = (apiVersion: string, kind: string, plural: string) => cache(apiVersion, kind, plural, (o) => enqueue(byOwner(o)), managed);
     this.ctx = {
@@ -88,7 +101,7 @@ export class Manager {
         configMaps: owned('v1', 'ConfigMap', 'configmaps'),
         pdbs: owned('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
         serviceAccounts: owned('v1', 'ServiceAccount', 'serviceaccounts'),
-        secrets: cache('v1', 'Secret', 'secrets', inNamespace),
+        secrets: this.secrets,
       },
       loads: new LoadRegistry(opts.loadSourceFactory, opts.loadStaleMs ?? 30_000, (busKey) => {
         for (const x of this.clusters.list())
@@ -138,12 +151,17 @@ export class Manager {
 
   /** Every cache has listed once (the replica can lead at once). */
   get hasSynced(): boolean {
-    return this.caches.every((c) => c.hasSynced);
+    return this.caches.every((c) => c.hasSynced) && this.secrets.hasSynced;
+  }
+
+  /** The Secrets watched one by one because an XmppCluster names them (`ns/name`). */
+  get namedSecretWatches(): string[] {
+    return this.secrets.namedWatches;
   }
 
   async start(): Promise<void> {
     this.unregisterMetrics ??= registerOperatorMetrics(() => this.readings(), this.opts.meter);
-    await Promise.all(this.caches.map((c) => c.start()));
+    await Promise.all([...this.caches.map((c) => c.start()), this.secrets.start()]);
     this.elector.start();
   }
 
@@ -153,7 +171,7 @@ export class Manager {
     this.unregisterMetrics = undefined;
     await this.elector.stop(true);
     await this.standDown();
-    await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));
+    await Promise.all([...this.caches.map((c) => c.stop().catch(() => undefined)), this.secrets.stop()]);
     await this.ctx.loads.stop();
   }
 
@@ -163,7 +181,7 @@ export class Manager {
     this.unregisterMetrics = undefined;
     await this.elector.stop(false);
     await this.standDown();
-    await Promise.all(this.caches.map((c) => c.stop().catch(() => undefined)));
+    await Promise.all([...this.caches.map((c) => c.stop().catch(() => undefined)), this.secrets.stop()]);
     await this.ctx.loads.stop();
   }
 
@@ -191,6 +209,9 @@ export class Manager {
       if (key === undefined) return;
       const started = performance.now();
       try {
+        const [ns, name] = key.split('/') as [string, string];
+        const x = this.clusters.get(name, ns);
+        await this.secrets.track(key, x ? namedSecrets(x) : []);
         const result = await reconcile(this.ctx, key);
         reconcileTimers.ok.since(started);
         this.counts.ok++;
@@ -213,4 +234,23 @@ export class Manager {
       }
     }
   }
+}
+
+/** The Secrets an XmppCluster names that the operator does not make: watched by name (SecretIndex). */
+export function namedSecrets(x: XmppCluster & KubernetesObject): SecretRef[] {
+  const namespace = x.metadata.namespace!;
+  const names = [x.spec.nats.credentialsSecretRef?.name, x.spec.mongodb.urlSecretRef?.name, x.spec.mongodb.credentialsSecretRef?.name];
+  // tls.source secret: the user's Secret; certManager: the Secret cert-manager fills. Only the
+  // operator's own CA and certificate (source operator) carry its label.
+  if (x.spec.tls.source === 'secret') names.push(x.spec.tls.secretName);
+  if (x.spec.tls.source === 'certManager') names.push(`${x.metadata.name}-tls`);
+  return [...new Set(names.filter((n): n is string => !!n))].map((name) => ({ namespace, name }));
+}
+
+/** Several namespaces' caches of one type read as one. */
+function readAll<T extends KubernetesObject>(caches: Cache<T>[]): Reader<T> {
+  return {
+    list: (namespace?: string) => caches.flatMap((c) => c.list(namespace)),
+    get: (name: string, namespace?: string) => caches.map((c) => c.get(name, namespace)).find((o) => o !== undefined),
+  };
 }

@@ -13,6 +13,8 @@ export interface OperatorSettings {
   workers: number;
   healthPort: number;
   kubeconfig?: string;
+  /** WATCH_NAMESPACE as a list (a namespace or a comma-separated list); empty: every namespace. */
+  watchNamespaces: string[];
 }
 
 /**
@@ -57,5 +59,23 @@ export function operatorSettings(env: NodeJS.ProcessEnv = process.env): Operator
     workers: int('WORKERS', 2),
     healthPort: int('HEALTH_PORT', 8081),
     kubeconfig: env['KUBECONFIG'],
+    watchNamespaces: namespaceList(env['WATCH_NAMESPACE'] ?? ''),
   };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** `a, b` → [a, b]; a name that cannot be a namespace is an error, not a watch that never matches. */
+function namespaceList(value: string): string[] {
+  const names = [
+    ...new Set(
+      value
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const bad = names.find((n) => !DNS_LABEL.test(n));
+  if (bad !== undefined) throw new Error(`WATCH_NAMESPACE: "${bad}" is not a namespace name (comma-separated DNS labels)`);
+  return names;
 }

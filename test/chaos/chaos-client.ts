@@ -66,6 +66,10 @@ export class ChaosClient {
     if (!this.endedFlag) this.raw.send(xml);
   }
 
+  sendMany(stanzas: string[]): void {
+    this.send(stanzas.join(''));
+  }
+
   pauseReading(): void {
     this.raw.pauseReading();
   }

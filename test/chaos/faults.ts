@@ -9,10 +9,13 @@ import { waitFor } from '#libs/testing';
 import type { ChaosClient } from './chaos-client.js';
 import type { ChaosCluster } from './chaos-cluster.js';
 import type { Receiver } from './receiver.js';
+import type { SmSender } from './sm-sender.js';
 
 export interface FaultContext {
   cluster: ChaosCluster;
   receiver: Receiver;
+  /** Set when the fault's sender uses stream management (`senderSm`). */
+  sender?: SmSender;
   note: (text: string) => void;
 }
 
@@ -24,6 +27,8 @@ export interface Fault {
   padBytes?: number;
   /** How long after its connection ended the receiver comes back, on the other edge. */
   reconnectDelayMs: number;
+  /** The sender uses XEP-0198 and resumes on the other edge when its connection dies. */
+  senderSm?: boolean;
   inject(ctx: FaultContext): Promise<void>;
 }
 
@@ -93,6 +98,9 @@ const receiverEdgeDies = (returnMs: number): Fault => ({
   },
 });
 
+/** How long the sender may take to resume on the other edge. */
+const RESUME_TIMEOUT_MS = 30_000;
+
 export const FAULTS: Fault[] = [
   killAndRestart('the router routing the stream', busiestRouter),
   killAndRestart('presence-1', () => Promise.resolve({ name: 'presence-1' })),
@@ -107,6 +115,20 @@ export const FAULTS: Fault[] = [
   },
   receiverEdgeDies(QUICK_RETURN_MS),
   receiverEdgeDies(SLOW_RETURN_MS),
+  {
+    name: "SIGKILL sender's edge, sender resumes on the other edge (XEP-0198)",
+    reconnectDelayMs: QUICK_RETURN_MS,
+    senderSm: true,
+    async inject({ cluster, sender }) {
+      const back = sender!.backAgain();
+      await cluster.kill('edge-1');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the sender did not come back')), RESUME_TIMEOUT_MS)));
+      await Promise.race([back, late]).finally(() => clearTimeout(timer));
+      // Back as Kubernetes would restart it: the receiver's final login (on edge-1) takes what was stored.
+      await cluster.restart('edge-1');
+    },
+  },
   {
     name: `SIGSTOP receiver's edge ${FREEZE_MS / 1000} s, then SIGCONT`,
     reconnectDelayMs: QUICK_RETURN_MS,

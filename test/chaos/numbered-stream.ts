@@ -5,7 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Element } from '#libs/xml';
-import type { ChaosClient } from './chaos-client.js';
+/** What the stream sends through: a plain client (ChaosClient) or one with stream management (SmSender). */
+export interface Sender {
+  sendMany(stanzas: string[]): void;
+  readonly isEnded: boolean;
+}
 import type { Ledger } from './ledger.js';
 
 export interface StreamOptions {
@@ -58,7 +62,7 @@ export class NumberedStream {
     else this.ledger.record('bounced', seq);
   };
 
-  start(sender: ChaosClient): void {
+  start(sender: Sender): void {
     this.done = this.run(sender);
   }
 
@@ -68,19 +72,19 @@ export class NumberedStream {
     await this.done;
   }
 
-  private async run(sender: ChaosClient): Promise<void> {
+  private async run(sender: Sender): Promise<void> {
     const t0 = Date.now();
     const { rate, maxMessages, maxMs } = this.opts;
     while (!this.stopping && !sender.isEnded) {
       const elapsed = Date.now() - t0;
       if (elapsed >= maxMs) break;
       const due = Math.min(maxMessages, Math.floor((elapsed * rate) / 1000));
-      let batch = '';
+      const batch: string[] = [];
       for (let seq = this.ledger.sentCount; seq < due; seq++) {
-        batch += messageXml(seq, this.opts);
+        batch.push(messageXml(seq, this.opts));
         this.ledger.sentOne(seq);
       }
-      if (batch) sender.send(batch);
+      if (batch.length > 0) sender.sendMany(batch);
       if (this.ledger.sentCount >= maxMessages) break;
       await sleep(TICK_MS);
     }

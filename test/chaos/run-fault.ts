@@ -10,6 +10,7 @@ import type { Fault } from './faults.js';
 import { Ledger, type Counts } from './ledger.js';
 import { NumberedStream } from './numbered-stream.js';
 import { Receiver, settle } from './receiver.js';
+import { SmSender } from './sm-sender.js';
 
 export interface RunSettings {
   /** Messages per second. */
@@ -67,12 +68,14 @@ export async function runFault(fault: Fault, s: RunSettings = DEFAULT_SETTINGS):
       maxMessages: Math.ceil((s.rate * s.maxStreamMs) / 1000),
       maxMs: s.maxStreamMs,
     });
-    const sender = await ChaosClient.login(cluster.edges[0]!, cluster.domain, 'sender', PASSWORD, 's', stream.onSenderElement);
+    const sender = fault.senderSm
+      ? await SmSender.login(cluster.edges, cluster.domain, 'sender', PASSWORD, stream.onSenderElement)
+      : await ChaosClient.login(cluster.edges[0]!, cluster.domain, 'sender', PASSWORD, 's', stream.onSenderElement);
     stream.start(sender);
 
     await sleep(s.warmupMs);
     if (ledger.counts().live === 0) throw new Error(`no message reached the receiver in the ${s.warmupMs} ms before the fault`);
-    await fault.inject({ cluster, receiver, note: (n) => notes.push(n) });
+    await fault.inject({ cluster, receiver, sender: sender instanceof SmSender ? sender : undefined, note: (n) => notes.push(n) });
     await sleep(s.tailMs);
     await stream.stop();
 
@@ -88,6 +91,7 @@ export async function runFault(fault: Fault, s: RunSettings = DEFAULT_SETTINGS):
     if (counts.reordered > 0) notes.push(`reordered: ${counts.reorderedLive} live, ${counts.reordered - counts.reorderedLive} stored`);
     if (counts.deliveredAndBounced > 0) notes.push(`${counts.deliveredAndBounced} delivered and bounced`);
     if (counts.lost > 0) notes.push(`lost e.g. #${counts.lostSample.join(', #')}`);
+    if (sender instanceof SmSender) notes.push(...sender.notes);
     notes.push(...stream.anomalies, ...receiver.anomalies.slice(0, 3));
     keep = counts.lost > 0;
     return { fault: fault.name, counts, notes, seconds: (Date.now() - t0) / 1000, logsKeptIn: keep ? cluster.dataDir : undefined };

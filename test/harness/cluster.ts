@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '#libs/testing';
 import { startClusterNats, type ClusterNats } from './cluster-nats.js';
 import { startGlider, type GliderProcess } from './glider-process.js';
-import { edgeEnv, type Deployment } from './standalone.js';
+import { edgeEnv, turnTestEnv, type Deployment } from './standalone.js';
 import { registerAdminToken } from './gliderctl.js';
 
 export interface ClusterOptions {
@@ -125,6 +125,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         GLIDER_MEDIA__ID: `media-relay-${i}`,
         GLIDER_MEDIA__ENABLED: 'true',
         GLIDER_MEDIA__SOCKS5__PORT: '0',
+        ...turnTestEnv,
         ...(await opts.mediaEnv?.(i)),
       });
     }

@@ -45,6 +45,17 @@ export async function edgeEnv(
   };
 }
 
+/**
+ * TURN (media.turn) on loopback with free ports, so parallel tests never fight over 3478/5349; a
+ * test that drives a TURN client sets fixed free ports instead.
+ */
+export const turnTestEnv: Record<string, string> = {
+  GLIDER_MEDIA__TURN__HOST: '127.0.0.1',
+  GLIDER_MEDIA__TURN__UDP_PORT: '0',
+  GLIDER_MEDIA__TURN__TCP_PORT: '0',
+  GLIDER_MEDIA__TURN__TLS_PORT: '0',
+};
+
 /** `standalone` as a user runs it, with its own data dir and free ports. */
 export async function startStandalone(extraEnv: Record<string, string> = {}): Promise<Deployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'glider-standalone-'));
@@ -58,6 +69,7 @@ export async function startStandalone(extraEnv: Record<string, string> = {}): Pr
     GLIDER_LOG__LEVEL: 'debug',
     // media-relay's listeners (when a test enables it) on free ports, like the edge's.
     GLIDER_MEDIA__SOCKS5__PORT: '0',
+    ...turnTestEnv,
     ...edge.env,
     ...extraEnv,
   };

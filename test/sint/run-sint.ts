@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '#libs/testing';
 import { startCluster } from '../harness/cluster.js';
 import { startStandalone, type Deployment } from '../harness/standalone.js';
 import { parseSintLog, type SintReport } from './sint-report.js';
@@ -37,6 +38,9 @@ const RUN_ENV: Record<string, string> = {
   GLIDER_REGISTRATION__ENABLED: 'true',
   GLIDER_EDGE__LIMITS__AUTH_TIMEOUT_MS: String(RUN_TIMEOUT_MS + 60_000),
   GLIDER_LOG__LEVEL: process.env.SINT_GLIDER_LOG_LEVEL ?? 'info',
+  // XEP-0198 is not offered by default yet (apps/edge/src/features/xep-0198-sm/README.md):
+  // SINT_SM=1 offers it, so that StreamManagementTest runs (and Smack uses it on every connection).
+  ...(process.env.SINT_SM === '1' ? { GLIDER_EDGE__SM__ENABLED: 'true' } : {}),
 };
 
 const { values } = parseArgs({
@@ -84,11 +88,15 @@ async function inNamespace(): Promise<number> {
 const canUseNetns = () => process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 
 async function deploy(target: string, host: string): Promise<Deployment> {
-  if (target === 'standalone') return startStandalone({ ...RUN_ENV, GLIDER_EDGE__HOST: host, GLIDER_EDGE__C2S_PORT: String(C2S_PORT) });
+  // media-relay with XEP-0363 (HttpFileUploadIntegrationTest), its HTTPS listener on a free port.
+  const media = async () => ({ GLIDER_MEDIA__ENABLED: 'true', GLIDER_MEDIA__UPLOAD__PORT: String(await freePort()) });
+  if (target === 'standalone') return startStandalone({ ...RUN_ENV, ...(await media()), GLIDER_EDGE__HOST: host, GLIDER_EDGE__C2S_PORT: String(C2S_PORT) });
   // edge 1 takes 5222 (SINT's); edge 2 runs beside it, on free ports
   return startCluster({
     host,
     env: RUN_ENV,
+    mediaRelays: 1,
+    mediaEnv: media,
     logLevel: RUN_ENV.GLIDER_LOG__LEVEL,
     edgePorts: [{ c2sPort: C2S_PORT, directTlsPort: 5223, wssPort: 5443, wsPort: 5280 }],
   });

@@ -180,6 +180,8 @@ export class EdgeServer {
       this.ctx.logger.info({ connections: this.streams.size }, 'draining');
       this.listeners.stopAccepting();
       void this.report();
+      // XEP-0198: a resumable session is closed at once, kept detached, and resumed on another edge.
+      for (const s of this.streams) if (s.resumable) s.error('system-shutdown', 'this server is shutting down; resume your session');
       const deadline = Date.now() + config.edge.drainTimeoutMs;
       while (this.streams.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(100, config.edge.drainTimeoutMs)));
       for (const s of this.streams) s.error('system-shutdown', 'this server is shutting down; reconnect');

@@ -1,5 +1,6 @@
 import type { AnyFeature } from '#libs/xmpp-kit';
 import { socks5Feature } from './features/xep-0065-socks5/index.js';
+import { turnFeature } from './features/rfc8656-turn/index.js';
 import { uploadFeature } from './features/xep-0363-upload/index.js';
 import type { MediaContext } from './media-relay.context.js';
 
@@ -10,5 +11,6 @@ import type { MediaContext } from './media-relay.context.js';
 export const mediaFeatures: AnyFeature<MediaContext>[] = [
   uploadFeature,
   socks5Feature,
-  // turn-server: rfc8656-turn; turn-webrtc: xep-0215-extdisco
+  turnFeature,
+  // turn-webrtc: xep-0215-extdisco
 ];

@@ -5,6 +5,7 @@ import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
+import type { ResumableStore } from '#libs/sessions';
 import type { IqRequest } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
@@ -32,6 +33,8 @@ export interface RouterContext extends RouterDeps {
   /** This service's name in the addressing table ('router'). */
   readonly serviceName: string;
   readonly delivery: Delivery;
+  /** XEP-0198 resumable sessions' state (held stanzas for detached sessions, expiry). */
+  readonly resumable: ResumableStore;
   readonly startedAt: Date;
   readonly stats: RouterStats;
   /** Disco#info features of everything the server runs now (every live service's declaration). */

@@ -2,6 +2,7 @@ import type { AnyFeature } from '#libs/xmpp-kit';
 import { EdgeSweeper } from './core/edge-sweeper.js';
 import { LoadReporter } from './core/load-reporter.js';
 import { RouterRuntime } from './core/router-runtime.js';
+import { SmReaper } from './core/sm-reaper.js';
 import { registerRouterMetrics } from './router.metrics.js';
 import type { RouterContext, RouterDeps } from './router.context.js';
 import { routerFeatures } from './router.features.js';
@@ -17,6 +18,8 @@ export async function startRouter(deps: RouterDeps, features: AnyFeature<RouterC
   await runtime.start(features);
   const sweeper = new EdgeSweeper(runtime);
   await sweeper.start();
+  const reaper = new SmReaper(runtime);
+  reaper.start();
   const load = new LoadReporter(runtime, () => runtime.stats.routed);
   load.start();
   const unregisterMetrics = registerRouterMetrics(runtime);
@@ -26,6 +29,7 @@ export async function startRouter(deps: RouterDeps, features: AnyFeature<RouterC
       unregisterMetrics();
       load.stop();
       sweeper.stop();
+      reaper.stop();
       await runtime.stop();
     },
   };

@@ -14,6 +14,8 @@ export interface ConnectOptions {
   username: string;
   password: string;
   resource: string;
+  /** XEP-0198: enable stream management (with resumption) after bind, and answer the server's <r/>. */
+  sm?: boolean;
   /** Minimum TLS version; the benchmark runs TLS 1.3. */
   tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
   timeoutMs: number;
@@ -33,6 +35,7 @@ export const PHASES = ['tcp', 'tls', 'sasl', 'bind', 'presence', 'total'] as con
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+const NS_SM = 'urn:xmpp:sm:3';
 
 export class XmppConnection {
   /** Receives every top-level element once logged in. */
@@ -46,6 +49,8 @@ export class XmppConnection {
   private waiter: { resolve: (x: string) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private loggedIn = false;
+  /** Stanzas handled from the server since <enabled/> (XEP-0198 inbound count). */
+  private handled = 0;
   private pending = '';
   private flushScheduled = false;
 
@@ -95,6 +100,11 @@ export class XmppConnection {
     const t3 = performance.now();
     features = await this.openStream();
     await this.bind(features);
+    if (this.opts.sm) {
+      this.socket.write(`<enable xmlns='${NS_SM}' resume='true'/>`);
+      const enabled = await this.until((x) => tagName(x) === 'enabled' || tagName(x) === 'failed');
+      if (tagName(enabled) !== 'enabled') throw new Error(`stream management refused: ${enabled.slice(0, 200)}`);
+    }
     const t4 = performance.now();
     this.socket.write(`<presence/><iq type='get' id='ready' to='${this.opts.domain}'><ping xmlns='urn:xmpp:ping'/></iq>`);
     await this.until((x) => tagName(x) === 'iq' && attr(x, 'id') === 'ready');
@@ -203,6 +213,14 @@ export class XmppConnection {
   }
 
   private deliver(xml: string): void {
+    if (this.opts.sm) {
+      const name = tagName(xml);
+      if (name === 'r') return this.send(`<a xmlns='${NS_SM}' h='${this.handled % 2 ** 32}'/>`);
+      if (name === 'a') return;
+      if (name === 'enabled')
+        this.handled = 0; // the count starts at <enabled/> (XEP-0198 §4)
+      else if (name === 'message' || name === 'presence' || name === 'iq') this.handled++;
+    }
     if (this.loggedIn) return this.onElement(xml);
     const w = this.waiter;
     if (w) {

@@ -33,6 +33,7 @@ export async function connectMany(
           password: target.password,
           resource,
           timeoutMs: target.timeoutMs,
+          sm: target.sm,
         });
         for (const p of PHASES) phases[p]!.recordMs(t[p]);
         result.connected++;

@@ -12,6 +12,8 @@ export interface TargetSpec {
   password: string;
   mucDomain: string;
   timeoutMs: number;
+  /** Clients enable XEP-0198 stream management and answer the server's ack requests. */
+  sm?: boolean;
 }
 
 export interface StreamRun {

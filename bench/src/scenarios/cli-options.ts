@@ -10,6 +10,7 @@ export const SCENARIO_HELP = `  --user-prefix bench   accounts are <prefix>0 …
   --idle ${DEFAULTS.idle}   --rooms ${DEFAULTS.rooms} --occupants ${DEFAULTS.occupants}
   --workers ${DEFAULTS.workers} (generator processes)   --timeout 30000 (ms per login)
   --server-pid [name=]pid   repeatable: server processes whose RSS and CPU are measured
+  --sm                      clients enable XEP-0198 stream management (acks both ways)
   --json                    only the JSON lines`;
 
 export function parseBenchArgs(
@@ -44,6 +45,7 @@ export function parseBenchArgs(
       timeout: { type: 'string', default: '30000' },
       'server-pid': { type: 'string', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
+      sm: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -69,6 +71,7 @@ export function parseBenchArgs(
       password: v.password,
       mucDomain: v['muc-domain'] ?? `conference.${v.domain}`,
       timeoutMs: num(v.timeout, 30000),
+      sm: v.sm,
     },
     scenarios,
     users: num(v.users, DEFAULTS.users),

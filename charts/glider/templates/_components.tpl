@@ -8,7 +8,7 @@
 {{/* The mediaRelay Service's ports, as the operator makes them. */}}
 {{- define "glider.ports.mediaRelay" -}}
 {{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
-5281 (XEP-0363 HTTP file upload and download (HTTPS))
+5281 (XEP-0363 HTTP file upload and download (HTTPS)), 7777 (XEP-0065 SOCKS5 file-transfer proxy (TCP)), 3478 (STUN/TURN over UDP), 3478 (TURN over TCP), 5349 (TURN over TLS)
 {{- end }}
 {{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
 {{- define "glider.internalServices" -}}
@@ -21,6 +21,10 @@ the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and th
 {{- define "glider.port.edge.wssPort" -}}5443{{- end }}
 {{- define "glider.port.admin.grpcPort" -}}5582{{- end }}
 {{- define "glider.port.media.upload.port" -}}5281{{- end }}
+{{- define "glider.port.media.socks5.port" -}}7777{{- end }}
+{{- define "glider.port.media.turn.udpPort" -}}3478{{- end }}
+{{- define "glider.port.media.turn.tcpPort" -}}3478{{- end }}
+{{- define "glider.port.media.turn.tlsPort" -}}5349{{- end }}
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}

@@ -42,6 +42,8 @@ export const subjects = {
   edgeDeliver: (edgeId: string) => `${PREFIX}.edge.${token(edgeId)}.deliver`,
   /** Commands to one edge (close a session, drain). */
   edgeControl: (edgeId: string) => `${PREFIX}.edge.${token(edgeId)}.control`,
+  /** XEP-0198: another edge asks this one to let go of a resumable session it holds (fencing at resume). */
+  edgeSm: (edgeId: string) => `${PREFIX}.edge.${token(edgeId)}.sm`,
   /** Load reports from every component instance, for the operator. */
   load: (component: string, instance: string) => `${PREFIX}.load.${component}.${token(instance)}`,
   loadAll: () => `${PREFIX}.load.>`,
@@ -62,6 +64,8 @@ export const buckets = {
   mediaKeys: 'glider_media_keys',
   /** What each live service instance serves (libs/addressing); entries live 3 heartbeats. */
   services: 'glider_services',
+  /** XEP-0198 resumable sessions: records, unacknowledged stanzas, the detached index (libs/sessions). */
+  resumable: 'glider_sm',
   /** media-relay's SOCKS5 streams (who holds each) and running transfers per user; entries live 3 heartbeats. */
   socks5: 'glider_socks5',
 };
@@ -74,6 +78,14 @@ export const keys = {
   router: (routerId: string) => token(routerId),
   /** One instance's declaration: `<service>.<instance>`; all of a service's match `<service>.*`. */
   service: (service: string, instance: string) => `${token(service)}.${token(instance)}`,
+  /** A resumable session's record (its id is a session id: a UUID, a valid token). */
+  resumable: (id: string) => `s.${id}`,
+  /** One stanza of a resumable session's queue; all of them match `q.<id>.*`. */
+  resumableItem: (id: string, item: string) => `q.${id}.${item}`,
+  resumableItems: (id: string) => `q.${id}.*`,
+  /** Present while the session is detached (what routers scan for expiry). */
+  detached: (id: string) => `d.${id}`,
+  allDetached: () => 'd.*',
   /** The instance holding a SOCKS5 stream (its hash is 40 hex digits, a plain token). */
   socks5Stream: (hash: string) => `s.${hash}`,
   /** One running transfer of a requester: `u.<bare>.<hash>`; all of theirs match `u.<bare>.*`. */

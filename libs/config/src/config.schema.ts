@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { socks5Schema } from './socks5.schema.js';
+import { turnSchema } from './turn.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -54,6 +55,26 @@ export const authFailuresSchema = z.strictObject({
   logIntervalMs: ms.min(1).default(60_000),
 });
 
+/** XEP-0198 stream management (apps/edge/src/features/xep-0198-sm/README.md). */
+export const smSchema = z.strictObject({
+  /** Offer <sm xmlns='urn:xmpp:sm:3'/> in the stream features (the feature answers <enable/> either way). */
+  enabled: z.boolean().default(false),
+  /** How long a detached session waits to be resumed (XEP-0198 §5 'max'); then it ends as if logged out. */
+  resumeTimeoutSec: z.number().int().min(1).max(86_400).default(300),
+  /** Stanzas sent to a client and not yet acknowledged; past it the client is cut with <policy-violation/>. */
+  maxUnacked: z.number().int().min(1).default(1000),
+  /** Bytes of those stanzas; past it the same. */
+  maxUnackedBytes: bytes.default(4 * 1024 * 1024),
+  /** The server asks for an ack (<r/>) once this many stanzas are unacknowledged (and again only after an <a/>). */
+  requestAckEvery: z.number().int().min(1).default(5),
+  /** <r/> a client may send per second (burst the same); past it the stream ends with <policy-violation/>. */
+  maxRequestsPerSecond: z.number().int().min(1).default(100),
+  /** How long a resume waits for the edge that held the session to let go of it (fencing); then it goes on. */
+  takeoverTimeoutMs: ms.min(1).default(3_000),
+  /** How often routers look for detached sessions past their timeout (any router may end one). */
+  reapIntervalMs: ms.min(10).default(5_000),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -95,6 +116,7 @@ export const edgeSchema = z.strictObject({
   drainTimeoutMs: ms.default(30_000),
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
+  sm: smSchema.default(smSchema.parse({})),
 });
 
 export const tlsSchema = z.strictObject({
@@ -214,7 +236,8 @@ export const mediaSchema = z.strictObject({
   publicHost: z.string().min(1).optional(),
   upload: mediaUploadSchema.default(mediaUploadSchema.parse({})),
   socks5: socks5Schema.default(socks5Schema.parse({})),
-  // turn: turn-server adds media.turn.* here
+  /** STUN/TURN relay (RFC 8489/8656): libs/config/src/turn.schema.ts. */
+  turn: turnSchema.default(turnSchema.parse({})),
 });
 
 export const registrationSchema = z.strictObject({

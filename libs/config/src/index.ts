@@ -3,3 +3,4 @@ export { loadConfig, loadConfigOrExit, ConfigError, type LoadConfigOptions } fro
 export { instanceId } from './instance-id.js';
 export { CONFIG } from './config.tokens.js';
 export { socks5Schema, type Socks5Config } from './socks5.schema.js';
+export { turnSchema, type TurnConfig } from './turn.schema.js';

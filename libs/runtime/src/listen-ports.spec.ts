@@ -33,7 +33,7 @@ describe('listen ports checked before anything starts', () => {
     const media = loadConfig({ env: { GLIDER_MEDIA__ENABLED: 'true' } });
     assert.deepEqual(
       listenPorts('media-relay', media, { admin: false }).map((p) => p.key),
-      ['media.upload.port', 'media.socks5.port', 'http.port'],
+      ['media.upload.port', 'media.socks5.port', 'media.turn.udpPort', 'media.turn.tcpPort', 'media.turn.tlsPort', 'http.port'],
     );
     assert.ok(listenPorts('standalone', media, { admin: true }).some((p) => p.key === 'media.upload.port'));
     assert.ok(listenPorts('standalone', media, { admin: true }).some((p) => p.key === 'media.socks5.port'));
@@ -43,6 +43,35 @@ describe('listen ports checked before anything starts', () => {
     assert.ok(!listenPorts('media-relay', noSocks5, { admin: false }).some((p) => p.key === 'media.socks5.port'));
     const free = loadConfig({ env: { GLIDER_HTTP__PORT: '0' } });
     assert.ok(!listenPorts('presence', free, { admin: false }).some((p) => p.key === 'http.port'), 'port 0 is a free port, never busy');
+  });
+
+  it('lists TURN ports where media-relay runs, UDP and TCP 3478 being no clash; a busy UDP port is a problem', async () => {
+    const cfg = loadConfig({ env: { GLIDER_MEDIA__ENABLED: 'true' } });
+    const turn = listenPorts('media-relay', cfg, { admin: false }).filter((p) => p.key.startsWith('media.turn'));
+    assert.deepEqual(
+      turn.map((p) => [p.key, p.port, p.protocol ?? 'tcp']),
+      [
+        ['media.turn.udpPort', 3478, 'udp'],
+        ['media.turn.tcpPort', 3478, 'tcp'],
+        ['media.turn.tlsPort', 5349, 'tcp'],
+      ],
+    );
+    assert.ok(!listenPorts('router', cfg, { admin: false }).some((p) => p.key.startsWith('media.turn')));
+    assert.ok(!listenPorts('standalone', loadConfig({ env: {} }), { admin: false }).some((p) => p.key.startsWith('media.turn')), 'media off');
+    const port = await freePort();
+    const { createSocket } = await import('node:dgram');
+    const held = createSocket('udp4');
+    await new Promise<void>((r) => held.bind(port, '127.0.0.1', r));
+    try {
+      const problems = await listenProblems([
+        { key: 'media.turn.udpPort', host: '127.0.0.1', port, protocol: 'udp' },
+        { key: 'media.turn.tcpPort', host: '127.0.0.1', port },
+      ]);
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(problems[0]!, /\/udp \(media\.turn\.udpPort\) is already in use.*GLIDER_MEDIA__TURN__UDP_PORT/);
+    } finally {
+      held.close();
+    }
   });
 
   it('a busy port is a problem that names the key and its env variable; free ports are none', async () => {

@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import type { GliderConfig } from '#libs/config';
 
@@ -6,6 +7,8 @@ export interface ListenPort {
   key: string;
   host: string;
   port: number;
+  /** Default tcp; TURN listens on UDP too (the same number on both is no clash). */
+  protocol?: 'tcp' | 'udp';
 }
 
 /** Roles whose process runs the edge's listeners (the edge app itself, and standalone). */
@@ -20,7 +23,7 @@ const MEDIA_ROLES = new Set(['media-relay', 'standalone']);
  */
 export function listenPorts(role: string, config: GliderConfig, opts: { admin: boolean }): ListenPort[] {
   const out: ListenPort[] = [];
-  const add = (key: string, host: string, port: number) => port > 0 && out.push({ key, host, port });
+  const add = (key: string, host: string, port: number, protocol?: 'udp') => port > 0 && out.push({ key, host, port, ...(protocol && { protocol }) });
   if (EDGE_ROLES.has(role)) {
     const e = config.edge;
     add('edge.c2sPort', e.host, e.c2sPort);
@@ -32,7 +35,10 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
     const m = config.media;
     if (m.upload.enabled) add('media.upload.port', m.upload.host, m.upload.port);
     if (m.socks5.enabled) add('media.socks5.port', m.socks5.host, m.socks5.port);
-    // media.turn listeners: added here by their feature's branch
+    const turn = m.turn;
+    if (turn.enabled && turn.transports.includes('udp')) add('media.turn.udpPort', turn.host, turn.udpPort, 'udp');
+    if (turn.enabled && turn.transports.includes('tcp')) add('media.turn.tcpPort', turn.host, turn.tcpPort);
+    if (turn.enabled && turn.transports.includes('tls')) add('media.turn.tlsPort', turn.host, turn.tlsPort);
   }
   if (opts.admin) add('admin.grpcPort', config.admin.host, config.admin.grpcPort);
   add('http.port', config.http.host, config.http.port);
@@ -51,15 +57,22 @@ const fix = (key: string): string => `set ${key} in the config file or ${envName
 
 function tryListen(p: ListenPort): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const where = `${p.host}:${p.port} (${p.key})`;
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const where = `${p.host}:${p.port}${p.protocol === 'udp' ? '/udp' : ''} (${p.key})`;
       if (err.code === 'EADDRINUSE') resolve(`${where} is already in use, by another Glider or XMPP server? Choose a free port: ${fix(p.key)}`);
       else if (err.code === 'EACCES') resolve(`${where}: not allowed to listen on port ${p.port} (ports below 1024 need privileges): ${fix(p.key)}`);
       else if (err.code === 'EADDRNOTAVAIL')
         resolve(`${where}: no interface has the address ${p.host}: set ${p.key.replace(/\.\w+$/, '.host')} to an address of this machine`);
       else resolve(`${where}: cannot listen: ${err.message}`);
-    });
+    };
+    if (p.protocol === 'udp') {
+      const socket = createSocket(p.host.includes(':') ? 'udp6' : 'udp4');
+      socket.once('error', onError);
+      socket.bind({ port: p.port, address: p.host, exclusive: true }, () => socket.close(() => resolve(undefined)));
+      return;
+    }
+    const server = createServer();
+    server.once('error', onError);
     server.listen({ port: p.port, host: p.host, exclusive: true }, () => server.close(() => resolve(undefined)));
   });
 }
@@ -72,11 +85,12 @@ function tryListen(p: ListenPort): Promise<string | undefined> {
  */
 export async function listenProblems(ports: ListenPort[]): Promise<string[]> {
   const problems: string[] = [];
-  const seen = new Map<number, string>();
+  const seen = new Map<string, string>();
   for (const p of ports) {
-    const other = seen.get(p.port);
+    const id = `${p.protocol ?? 'tcp'}/${p.port}`;
+    const other = seen.get(id);
     if (other) problems.push(`${p.key} and ${other} are both ${p.port}: ${fix(p.key)}`);
-    else seen.set(p.port, p.key);
+    else seen.set(id, p.key);
   }
   for (const p of ports) {
     const problem = await tryListen(p);

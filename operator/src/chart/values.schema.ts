@@ -32,6 +32,7 @@ export const chartValues = z.strictObject({
   replicaCount: z.number().int().min(1).max(5).default(2),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   watchNamespace: z.string().default(''),
+  watchNamespaces: z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)).default([]),
   leaderElection: z.strictObject({ leaseDurationSeconds: z.number().int().min(5).max(300).default(15) }),
   crds: z.strictObject({ enabled: z.boolean().default(true), keep: z.boolean().default(true) }),
   rbac: z.strictObject({ create: z.boolean().default(true) }),

@@ -1,4 +1,4 @@
-import { KubeConfig, KubernetesObjectApi, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
 import { countApiError } from './operator-metrics.js';
 
@@ -9,6 +9,8 @@ export interface InformerSpec {
   path: string;
   namespace?: string;
   labelSelector?: string;
+  /** e.g. `metadata.name=x`: one object by name, without list/watch of the rest. */
+  fieldSelector?: string;
 }
 
 /**
@@ -30,10 +32,10 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
   ) {
     const api = KubernetesObjectApi.makeApiClient(kc);
     const list = async () => {
-      const l = await api.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector);
+      const l = await api.list<T>(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, spec.fieldSelector, spec.labelSelector);
       return l as never;
     };
-    this.informer = makeInformer<T>(kc, spec.path, list, spec.labelSelector);
+    this.informer = new ListWatch<T>(spec.path, new Watch(kc), list, false, spec.labelSelector, spec.fieldSelector);
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, (o) => onChange(o));
     this.informer.on('connect', () => {
       this.restartDelay = 200;

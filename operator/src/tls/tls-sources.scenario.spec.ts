@@ -33,7 +33,15 @@ describe('TLS from cert-manager or from a user Secret', { timeout: 60_000 }, () 
         group: 'cert-manager.io',
         scope: 'Namespaced',
         names: { kind: 'Certificate', plural: 'certificates' },
-        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            subresources: { status: {} },
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
       },
     });
     await k.request(

@@ -8,6 +8,7 @@ import { registerFeature } from './xep-0077-register/index.js';
 import { keepaliveFeature } from './xep-0199-keepalive/index.js';
 import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
 import { rosterFeaturesFeature } from './rfc6121-roster-features/index.js';
+import { smFeature } from './xep-0198-sm/index.js';
 
 /** The edge's ordered feature list: the only place a new stream feature is added. */
 export const edgeFeatures: AnyFeature<EdgeContext>[] = [
@@ -19,4 +20,5 @@ export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   rosterFeaturesFeature,
   streamLimitsFeature,
   keepaliveFeature,
+  smFeature,
 ];

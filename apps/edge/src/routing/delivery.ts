@@ -34,16 +34,29 @@ import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   /** The delivery in progress, to tell an outcome known at once from one that comes later. */
   let current: StanzaEnvelope | undefined;
+  let currentMsg: BusMessage | undefined;
   let refusedNow = false;
-  /** Deliveries asked to be acknowledged once written (`ackWhenWritten`), until their outcome. */
-  const whenWritten = new Map<StanzaEnvelope, BusMessage>();
+  let deferredNow = false;
+  /**
+   * Deliveries whose answer waits: asked to be acknowledged once written (`ackWhenWritten`), or held
+   * by stream management until stored in the session's resumable queue (`untilStored`).
+   */
+  const deferred = new Map<StanzaEnvelope, BusMessage>();
   const tally = new UnwrittenTally(ctx);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
-    const waiting = whenWritten.get(stanza);
+    if (outcome.kind === 'held' && outcome.untilStored) {
+      // XEP-0198: taken only once durably in the resumable queue (or the stream hands it back).
+      if (stanza === current && currentMsg?.replyExpected) {
+        deferred.set(stanza, currentMsg);
+        deferredNow = true;
+      }
+      return;
+    }
+    const waiting = deferred.get(stanza);
     if (waiting) {
-      // Held (CSI, later SM) counts as taken: the stream keeps it, and settles it unwritten if it must.
-      whenWritten.delete(stanza);
+      if (outcome.kind === 'held') return; // not final: the answer waits for what follows
+      deferred.delete(stanza);
       if (outcome.kind !== 'unwritten') return waiting.respond(ACK_TAKEN);
       if (stanza !== current) return waiting.respond(ACK_SESSION_GONE);
     }
@@ -60,16 +73,18 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (stream && stream.state === 'bound') {
       const span = continueSpan('glider-edge', 'edge.deliver', stanza);
       current = stanza;
+      currentMsg = msg;
       refusedNow = false;
-      const deferred = stanza.ackWhenWritten === true && msg.replyExpected;
-      if (deferred) whenWritten.set(stanza, msg);
+      deferredNow = stanza.ackWhenWritten === true && msg.replyExpected;
+      if (deferredNow) deferred.set(stanza, msg);
       stream.deliver(stanza.xml, settle, stanza);
       current = undefined;
+      currentMsg = undefined;
       taken = !refusedNow;
       if (taken) stanzasOut[stanza.kind]?.add();
       span.end();
-      if (deferred && taken) return; // answered by settle, once written (it may have been already)
-      whenWritten.delete(stanza);
+      if (taken && deferredNow) return; // answered by settle (it may have been already)
+      deferred.delete(stanza);
     }
     if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
     else if (!taken) redirect(ctx, stanza);
@@ -105,7 +120,7 @@ function unwritten(ctx: EdgeContext, tally: UnwrittenTally, stanza: StanzaEnvelo
   redirect(ctx, stanza);
 }
 
-function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
+export function redirect(ctx: EdgeContext, stanza: StanzaEnvelope): void {
   const bare = tryParseJid(stanza.to)?.bare().toString() ?? stanza.to;
   const back: StanzaEnvelope = { ...stanza, xml: Buffer.from(stanza.xml), hops: (stanza.hops ?? 0) + 1 };
   delete back.target;

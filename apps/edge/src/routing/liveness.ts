@@ -87,7 +87,9 @@ export class EdgeLiveness {
           const jid = stream.jid!;
           const entry = await kv.get(keys.session(jid.bare().toString(), jid.resource));
           const record = entry && entry.operation === 'PUT' ? decodeSessionRecord(entry.value) : undefined;
-          if (record?.session?.sessionId === stream.sessionId || stream.state !== 'bound') return;
+          // A resumed session (XEP-0198) keeps its id on another edge: the record must name this edge too.
+          const ours = record?.session?.sessionId === stream.sessionId && record.session.edgeId === this.ctx.edgeId;
+          if (ours || stream.state !== 'bound') return;
           ended++;
           stream.error('reset', 'this session ended while its server was unreachable; reconnect');
         }),

@@ -25,7 +25,8 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  * routing belong to the subclass; the subclass's `State` lists its states (stream-state.ts).
  */
 export abstract class BaseStream<State extends string = BaseStreamState> implements StanzaOutSink {
-  readonly sessionId = randomUUID();
+  /** The session's id (the registry's); a resumed stream (XEP-0198) takes the id of the session it resumes. */
+  sessionId: string = randomUUID();
   state: State | BaseStreamState = 'connected';
   /** The current stream's id: new at every restart (RFC 6120 §4.7.3). */
   streamId = '';
@@ -39,6 +40,8 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** A stream header is due: at the start, and after a restart (RFC 6120 §4.3.3). */
   private expectingHeader = true;
   private cut = false;
+  /** The peer closed the stream itself (its closing tag): a clean end, not a lost connection. */
+  closedByPeer = false;
   /** We closed our side (close or stream error): nothing more the peer sent is handled. */
   private ended = false;
   private readonly framer: XmlFramer;
@@ -166,10 +169,10 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   }
 
   /** @internal StanzaOutSink */
-  settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string): void {
+  settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string, untilStored?: boolean): void {
     if (outcome === 'held') {
       (this.held ??= new Set()).add(out);
-      return out.report({ kind: 'held', by });
+      return out.report(untilStored ? { kind: 'held', by, untilStored } : { kind: 'held', by });
     }
     this.held?.delete(out);
     out.report({ kind: 'dropped', by, reason: reason ?? '' });
@@ -191,13 +194,13 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   }
 
   /** Sends a stream error (RFC 6120 §4.9), preceded by our header if none was sent yet, and closes. */
-  error(condition: StreamErrorCondition, text?: string): void {
+  error(condition: StreamErrorCondition, text?: string, appSpecific?: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     countStreamError(condition);
     if (condition !== 'system-shutdown' && condition !== 'conflict') this.log.info({ condition, text }, 'stream error');
     this.handBack('closing');
     if (!this.headerSent) this.sendHeader(true);
-    this.out.writeNow(streamErrorXml(condition, text, this.transport.framed));
+    this.out.writeNow(streamErrorXml(condition, text, this.transport.framed, appSpecific));
     this.close();
     this.transport.end(); // RFC 6120 §4.9.1.1: after a stream error the connection ends
   }
@@ -302,6 +305,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   }
 
   private onStreamEnd(): void {
+    this.closedByPeer = true;
     // RFC 6120 §4.4: answer the peer's close with ours, then end the connection.
     if (this.state !== 'closing') this.close();
     this.transport.end();

@@ -31,6 +31,17 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   /** A resource was bound; stays true after the connection goes, for stanzas it sent before. */
   private hadResource = false;
   private inPath: StanzaInPath | undefined;
+  /**
+   * Stanzas from the client fully handled: routed (the router took it or it was bounced), answered
+   * or refused. Stream management's inbound `h` (XEP-0198 §4) is counted from it.
+   */
+  stanzasHandled = 0;
+  /**
+   * Stream management holds this session's state outside the process (XEP-0198 resumption): a lost
+   * connection detaches the session instead of ending it, and a drain closes the stream at once so
+   * the client resumes elsewhere.
+   */
+  resumable = false;
 
   constructor(ctx: EdgeContext, transport: Transport) {
     super(ctx, transport, NS.client);
@@ -69,6 +80,16 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     }
     this.ctx.sessions.set(this.sessionId, this);
     void this.ctx.hooks.run('stream-bound', { stream: this });
+  }
+
+  /**
+   * XEP-0198 §5: this stream takes over the session `sessionId` (bound to `full`), resumed from
+   * another connection, maybe on another edge. Like `boundTo`, without a new registry binding (the
+   * caller re-points the session's record here).
+   */
+  resumeAs(sessionId: string, full: Jid): void {
+    this.sessionId = sessionId;
+    this.boundTo(full);
   }
 
   xmlLimits(): XmlLimits {
@@ -114,6 +135,15 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   /** After `stanza-in`: the stanza checks, negotiation features, then the router. */
   private async proceed(el: Element): Promise<void> {
     const stanza = isStanza(el);
+    if (!stanza || !this.hadResource) return this.handle(el, stanza);
+    try {
+      await this.handle(el, stanza);
+    } finally {
+      this.stanzasHandled++;
+    }
+  }
+
+  private async handle(el: Element, stanza: boolean): Promise<void> {
     if (stanza && el.name === 'iq' && !this.validIq(el)) return;
     if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return;
     if (!stanza) return this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`);

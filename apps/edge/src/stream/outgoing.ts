@@ -4,19 +4,35 @@
  * is first reported `held`, and settled later:
  *
  * - `written`: handed to the connection (the socket or WebSocket took the bytes);
+ * - `stored`: a `stanza-out` handler stored it durably outside the process and owns it now
+ *   (stream management's resumable queue);
  * - `dropped`: a `stanza-out` handler dropped it, saying why (`by` names the feature);
  * - `unwritten`: the stream closed, or cut a client that does not read, before writing it. The
  *   caller still owns the stanza and re-routes it (RFC 6121 §8: another resource, offline storage,
  *   or an error to the sender).
  */
-export type Outcome = Written | Held | Dropped | Unwritten;
+export type Outcome = Written | Held | Stored | Dropped | Unwritten;
 
 export interface Written {
   readonly kind: 'written';
 }
-/** Not final: a handler keeps the stanza for now; `written`, `dropped` or `unwritten` follows. */
+/** Not final: a handler keeps the stanza for now; `written`, `stored`, `dropped` or `unwritten` follows. */
 export interface Held {
   readonly kind: 'held';
+  readonly by: string;
+  /**
+   * The holder is storing it where any edge can find it (XEP-0198's resumable queue): the caller
+   * should not count it as taken yet; `stored` (or `unwritten`) follows.
+   */
+  readonly untilStored?: boolean;
+}
+/**
+ * Final: a handler stored the stanza durably outside this process and owns it from now on (stream
+ * management writes it, replays it on another edge after a resume, or hands it to offline storage
+ * when the session times out). The caller is done with it.
+ */
+export interface Stored {
+  readonly kind: 'stored';
   readonly by: string;
 }
 export interface Dropped {

@@ -10,7 +10,7 @@ export interface StanzaOutSink {
   /** Limits for re-reading a serialised stanza that this server made (deliveries). */
   reparseLimits(): XmlLimits;
   /** Settles (and forgets) a stanza dropped or held by a handler. */
-  settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string): void;
+  settleOut(out: HeldStanza, outcome: 'held' | 'dropped', by: string, reason?: string, untilStored?: boolean): void;
   /** A held stanza was released: the stream no longer needs to hand it back at close. */
   unhold(out: HeldStanza): void;
   readonly log: { error(obj: object, msg: string): void };
@@ -50,7 +50,7 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
     /** The bus envelope's fields for a delivery; undefined for a stanza the edge made. */
     readonly meta: StanzaMeta | undefined,
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the caller's meta type, erased here: settle gets back the meta it came with
-    private readonly settle: Settle<any> | undefined,
+    private settle: Settle<any> | undefined,
     private readonly sink: StanzaOutSink,
   ) {
     if (stanza instanceof Uint8Array) this.raw = stanza;
@@ -102,6 +102,35 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
     if (this.status !== 'pending') return;
     this.status = 'held';
     this.sink.settleOut(this, 'held', this.current);
+  }
+
+  /**
+   * Held while the calling handler stores it durably outside the process (XEP-0198): the caller
+   * hears `held` with `untilStored`, and does not count the stanza as taken until `stored()`.
+   */
+  holdToStore(): void {
+    if (this.status !== 'pending') return;
+    this.status = 'held';
+    this.sink.settleOut(this, 'held', this.current, undefined, true);
+  }
+
+  /**
+   * The holder stored it durably: the caller hears `stored` (final) and is done with it; what
+   * becomes of the stanza after (written, replayed elsewhere, handed to offline storage) is the
+   * holder's. Stays held: `release()` still writes it, `drop()` still forgets it.
+   */
+  stored(): void {
+    if (this.status !== 'held' || !this.settle) return;
+    this.report({ kind: 'stored', by: this.current });
+    this.settle = undefined;
+  }
+
+  /** The serialised stanza as it would be written now (no parse for a delivery nobody changed). */
+  bytes(): string | Uint8Array {
+    if (this.raw !== undefined) return this.raw;
+    this.raw = this.sink.serialise(this.el!);
+    this.el = undefined;
+    return this.raw;
   }
 
   /** A held stanza goes on: the handlers after its holder run, then it is written (or queued). */

@@ -48,8 +48,9 @@ export function closingTag(framed: boolean): string {
   return framed ? `<close xmlns='${NS.framing}'/>` : '</stream:stream>';
 }
 
-export function streamErrorXml(condition: StreamErrorCondition, text: string | undefined, framed: boolean): string {
+export function streamErrorXml(condition: StreamErrorCondition, text: string | undefined, framed: boolean, appSpecific = ''): string {
   const decl = framed ? ` xmlns:stream='${NS.stream}'` : '';
   const body = text ? `<text xmlns='${NS.streams}'>${escapeAttr(text)}</text>` : '';
-  return `<stream:error${decl}><${condition} xmlns='${NS.streams}'/>${body}</stream:error>`;
+  // RFC 6120 §4.9.4: an application-specific condition follows the defined one (and the text).
+  return `<stream:error${decl}><${condition} xmlns='${NS.streams}'/>${body}${appSpecific}</stream:error>`;
 }

@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
-import type { SessionInfo } from '#libs/sessions';
+import { holdForResumable, type SessionInfo } from '#libs/sessions';
 import type { RouterContext } from '../router.context.js';
 import type { RoutedStanza } from './routed-stanza.js';
 
@@ -45,8 +45,11 @@ async function rerouteAfter(
 ): Promise<void> {
   const failed = new Set(st.failed);
   for (const { session, outcome } of outcomes) {
-    failed.add(session.sessionId);
     logFailure(ctx, st, session, outcome);
+    // XEP-0198: a resumable session whose connection is gone (or whose edge died) holds the stanza
+    // for its resume; one resumed on another edge meanwhile is routed to again, not skipped.
+    if (await heldForResume(ctx, st, session)) return;
+    failed.add(session.sessionId);
   }
   ctx.stats.rerouted++;
   const next = await reroute({ ...st.env, hops: st.hops + 1 }, failed);
@@ -58,4 +61,26 @@ function logFailure(ctx: RouterContext, st: RoutedStanza, session: SessionInfo, 
   const fields = { to: st.env.to, stanzaId: st.env.id, kind: st.env.kind, edgeId: session.edgeId, reason: outcome.reason, detail: outcome.detail };
   // A dead or stalled edge fails every stanza routed to it until the sweep: debug, not a flood.
   ctx.logger.debug(fields, 'delivery not acknowledged; routing the stanza again');
+}
+
+/** Attempts to follow a session that moves between edges while a stanza chases it. */
+const FOLLOW_MOVES = 3;
+
+/**
+ * True when the session took the stanza after all: held in its queue, or delivered to the edge it
+ * was resumed on meanwhile (the resumable record names it before any registry cache does).
+ */
+async function heldForResume(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): Promise<boolean> {
+  let edgeId = session.edgeId;
+  try {
+    for (let i = 0; i < FOLLOW_MOVES; i++) {
+      const hold = await holdForResumable(ctx.resumable, st.env, session.sessionId, edgeId);
+      if (hold.kind !== 'moved') return hold.kind === 'held';
+      edgeId = hold.edgeId;
+      if ((await ctx.delivery.toSession(st.env, { edgeId, sessionId: session.sessionId })).ok) return true;
+    }
+  } catch (err) {
+    ctx.logger.warn({ err: (err as Error).message, to: st.env.to }, 'could not hold a stanza for a resumable session; routing it again');
+  }
+  return false;
 }

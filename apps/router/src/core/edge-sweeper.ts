@@ -1,5 +1,6 @@
 import { buckets, encodeFrame, untoken, type KvBucket } from '#libs/bus';
 import type { RouterContext } from '../router.context.js';
+import { detachResumable } from './sm-reaper.js';
 
 /**
  * Ends the sessions of dead edges (architecture.md, "Dead edges"): an edge that stopped putting its
@@ -98,7 +99,12 @@ export class EdgeSweeper {
 
   private async endSessionsOf(edgeId: string): Promise<void> {
     const sessions = this.ctx.registry.onEdge(edgeId);
+    let kept = 0;
     for (const s of sessions) {
+      if (await detachResumable(this.ctx, s.sessionId, edgeId)) {
+        kept++;
+        continue;
+      }
       const removed = await this.ctx.registry.remove(s.jid, s.sessionId);
       if (!removed) continue;
       const bare = s.jid.slice(0, s.jid.indexOf('/'));
@@ -110,10 +116,10 @@ export class EdgeSweeper {
       if (presence) this.ctx.bus.publish(presence.subject, frame);
       else this.ctx.logger.warn({ jid: s.jid }, 'no presence service running: the end of a swept session is not broadcast');
     }
-    if (this.ctx.registry.onEdge(edgeId).length === 0) {
+    if (this.ctx.registry.onEdge(edgeId).length <= kept) {
       this.known.delete(edgeId);
       this.missingOnce.delete(edgeId);
-      this.ctx.logger.info({ edgeId, sessions: sessions.length }, 'dead edge swept');
+      this.ctx.logger.info({ edgeId, sessions: sessions.length, detached: kept }, 'dead edge swept');
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   type Frame,
 } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
+import { ResumableStore } from '#libs/sessions';
 import type { Subscription } from '#libs/storage';
 import type { Element } from '#libs/xml';
 import { PartitionedService, type FrameOutcome } from '#libs/runtime';
@@ -34,9 +35,11 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   readonly iq: IqDispatcher<IqRequest>;
   readonly startedAt = new Date();
   readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0, rerouted: 0 };
+  readonly resumable: ResumableStore;
 
   constructor(deps: RouterDeps) {
     super(deps, { name: 'router', membersBucket: buckets.routers });
+    this.resumable = new ResumableStore(deps.bus);
     this.iq = new IqDispatcher<IqRequest>(deps.logger);
   }
 

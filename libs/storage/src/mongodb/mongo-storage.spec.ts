@@ -179,6 +179,17 @@ describe('MongoDB storage (FerretDB or $MONGODB_URL)', () => {
     await storage.open(); // idempotent
   });
 
+  it('a second replica opens the same database: ensuring existing indexes again succeeds', async () => {
+    // FerretDB 1.x closed the connection when one createIndexes call named several existing indexes.
+    const replica = testStorage(server, database);
+    try {
+      await replica.open();
+      assert.equal(await replica.health(), undefined);
+    } finally {
+      await replica.close();
+    }
+  });
+
   it('is what createStorage() returns for storage.kind=mongodb', async () => {
     const config = configSchema.parse({
       storage: { kind: 'mongodb', mongodb: { url: server.url, database: server.database('glider_create') } },

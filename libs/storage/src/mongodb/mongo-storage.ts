@@ -20,7 +20,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   VCARDS_INDEXES,
   PRIVATE_XML_INDEXES,
   LAST_ACTIVITY_INDEXES,
-  UPLOADS_INDEXES,
+  ...UPLOADS_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */

@@ -24,14 +24,14 @@ interface UploadDoc {
   state: State;
 }
 
-/** Usage per owner, and the sweep of expired files. */
-export const UPLOADS_INDEXES: CollectionIndexes = {
-  collection: RECORDS,
-  indexes: [
-    { key: { owner: 1 }, name: 'owner' },
-    { key: { expiresAt: 1 }, name: 'expiresAt', sparse: true },
-  ],
-};
+/**
+ * Usage per owner, and the sweep of expired files: one createIndexes call each, since FerretDB 1.x
+ * drops the connection when one call ensures several indexes that exist already (a second replica's open).
+ */
+export const UPLOADS_INDEXES: CollectionIndexes[] = [
+  { collection: RECORDS, indexes: [{ key: { owner: 1 }, name: 'owner' }] },
+  { collection: RECORDS, indexes: [{ key: { expiresAt: 1 }, name: 'expiresAt' }] },
+];
 
 /**
  * Uploads on MongoDB: the record (claimed first: `_id` is the slot id, so a second PUT of one slot

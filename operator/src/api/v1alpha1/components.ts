@@ -23,6 +23,8 @@ export interface PortDeclaration {
   appProtocol?: string;
   /** Served (and so offered) only with `edgeService.webSocket`. */
   webSocket?: boolean;
+  /** Default TCP; TURN also listens on UDP (libs/runtime ListenPort `protocol: 'udp'`). */
+  protocol?: 'UDP';
 }
 
 export interface ComponentDeclaration {
@@ -32,6 +34,8 @@ export interface ComponentDeclaration {
   summary: string;
   /** Its instance id env variable (libs/config): the pod name, so load reports and DRAIN match pods. */
   instanceIdEnv?: string;
+  /** Env variables (libs/config keys) set to the pod's IP, for what replicas of it dial on each other. */
+  podIpEnv?: readonly string[];
   /** Client-facing ports; a component with some gets a Service `<cluster>-<component>`. */
   ports: readonly PortDeclaration[];
   /**
@@ -39,7 +43,19 @@ export interface ComponentDeclaration {
    * `<cluster>-<service>` with these ports, selecting this component's pods.
    */
   internal?: { service: string; ports: readonly PortDeclaration[] };
+  /** Off unless the spec enables it (`enabled` defaults to false): it needs setup a cluster does not have by default. */
+  optIn?: boolean;
 }
+
+/**
+ * media-relay's STUN/TURN listeners (apps/media-relay rfc8656-turn, docs/media.md). The relay port
+ * range is not here: it is reached on the node's address with `spec.turn.hostNetwork`.
+ */
+const TURN_PORTS = [
+  { name: 'turn-udp', port: 3478, configKey: 'media.turn.udpPort', description: 'STUN/TURN over UDP', protocol: 'UDP' },
+  { name: 'turn-tcp', port: 3478, configKey: 'media.turn.tcpPort', description: 'TURN over TCP' },
+  { name: 'turns', port: 5349, configKey: 'media.turn.tlsPort', description: 'TURN over TLS' },
+] as const satisfies readonly PortDeclaration[];
 
 export const COMPONENTS = {
   edge: {
@@ -76,12 +92,18 @@ export const COMPONENTS = {
   mediaRelay: {
     app: 'media-relay',
     summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload',
+    // Clients must reach its ports under a public name the certificate covers (docs/media.md).
+    optIn: true,
     instanceIdEnv: 'GLIDER_MEDIA__ID',
+    // XEP-0065: a stream's second connection reaching another replica is forwarded to the replica holding the first (docs/decisions.md).
+    podIpEnv: ['GLIDER_MEDIA__SOCKS5__PEER_HOST'],
     ports: [
       // XEP-0363: PUT and GET of uploaded files over HTTPS with the cluster certificate (docs/media.md).
       { name: 'https-upload', port: 5281, configKey: 'media.upload.port', description: 'XEP-0363 HTTP file upload and download (HTTPS)', appProtocol: 'https' },
-      // media-socks5: the XEP-0065 proxy port goes here.
-      // turn-server: the STUN/TURN ports (UDP/TCP 3478, TLS 5349) go here; the relay range is not a Service port (docs/media.md).
+      // XEP-0065 SOCKS5 Bytestreams proxy: clients connect to media.socks5.publicHost/publicPort (docs/media.md).
+      { name: 'socks5', port: 7777, configKey: 'media.socks5.port', description: 'XEP-0065 SOCKS5 file-transfer proxy (TCP)' },
+      // STUN/TURN listeners; the relay range is not a Service port (docs/media.md).
+      ...TURN_PORTS,
     ],
   },
 } as const satisfies Record<string, ComponentDeclaration>;

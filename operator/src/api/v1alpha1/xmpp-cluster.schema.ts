@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { componentNames, isBuilt, notBuiltMessage, type ComponentName } from './components.js';
+import { componentNames, declaration, isBuilt, notBuiltMessage, type ComponentName } from './components.js';
 
 /**
  * XmppCluster (glider.im/v1alpha1): the single source of the CRD. The TypeScript types are inferred
@@ -109,7 +109,16 @@ const notBuiltComponent = (c: ComponentName) =>
     })
     .meta({ 'x-kubernetes-validations': [cel('!self.enabled', notBuiltMessage(c)!)] });
 
-const componentSchema = (c: ComponentName) => (isBuilt(c) ? component : notBuiltComponent(c));
+/** A built component that is off unless asked for (components.ts `optIn`): it needs setup first (docs/media.md). */
+const optInComponent = (c: ComponentName) =>
+  component.extend({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(`Off by default: ${declaration(c).summary}; enable it once its public address and firewall are set up (docs/media.md).`),
+  });
+
+const componentSchema = (c: ComponentName) => (!isBuilt(c) ? notBuiltComponent(c) : declaration(c).optIn ? optInComponent(c) : component);
 
 export const components = z.strictObject(
   Object.fromEntries(componentNames.map((c) => [c, componentSchema(c).default(componentSchema(c).parse({}))])) as Record<
@@ -176,6 +185,21 @@ export const federation = z.strictObject({
   deny: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
 });
 
+/** media-relay's TURN relay in Kubernetes (docs/media.md "In Kubernetes"). */
+export const turn = z.strictObject({
+  hostNetwork: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Run media-relay pods on the node network so the relay port range (config media.turn.relayPortMin..Max) is reachable at the node address: needed for callers outside the cluster network; one media-relay pod per node.',
+    ),
+  publicAddress: z
+    .string()
+    .regex(/^[0-9A-Fa-f:.]{2,45}$/, 'an IPv4 or IPv6 address')
+    .optional()
+    .describe('Address the relay announces to callers (a public IP routed to the node); default: the node IP with hostNetwork, else the pod IP.'),
+});
+
 export const xmppClusterSpec = z.strictObject({
   domains: z
     .array(domainName)
@@ -227,6 +251,7 @@ export const xmppClusterSpec = z.strictObject({
     .default({ type: 'LoadBalancer', webSocket: true }),
   tls: tls.default(tls.parse({})),
   federation: federation.default(federation.parse({})),
+  turn: turn.default(turn.parse({})),
   drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
   deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
   config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),

@@ -20,7 +20,7 @@ function readerOf(objects: KubernetesObject[]): Reader {
   return { list: () => objects, get: (name) => objects.find((o) => o.metadata?.name === name) };
 }
 
-describe('the admin token Secret (ensureAdminToken against the API emulator)', { timeout: 30_000 }, () => {
+describe('the admin token Secret (ensureAdminToken against the harness API server)', { timeout: 30_000 }, () => {
   let k: TestCluster;
   let ctx: (secrets: KubernetesObject[]) => ControllerContext;
   const token = (): string =>

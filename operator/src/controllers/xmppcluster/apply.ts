@@ -5,9 +5,9 @@ import type { XmppCluster } from '../../api/v1alpha1/types.js';
 import type { ControllerContext } from './context.js';
 import { FIELD_MANAGER } from './names.js';
 
-/** Server-side apply of a desired object with the operator's field manager (force: it owns them). */
-export async function apply(ctx: ControllerContext, obj: Record<string, unknown>): Promise<void> {
-  await ctx.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+/** Server-side apply of a desired object with the operator's field manager (force: it owns them); the object as stored. */
+export async function apply(ctx: ControllerContext, obj: Record<string, unknown>): Promise<KubernetesObject> {
+  return ctx.api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
 }
 
 /** The one status write of a pass: server-side apply on the status subresource. */

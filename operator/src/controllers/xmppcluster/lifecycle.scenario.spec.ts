@@ -6,7 +6,10 @@ import { MemoryLoadSource } from '../../autoscaler/load-source.js';
 import { certInfo } from '../../tls/pki.js';
 import { NS, TestCluster, clustersPath, sampleCluster, waitFor } from '../../testing/harness.js';
 
-describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, () => {
+/** What the API server requires of a PersistentVolumeClaim (it refuses an empty spec). */
+const pvcSpec = { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } };
+
+describe('XmppCluster lifecycle against the harness API server', { timeout: 60_000 }, () => {
   let k: TestCluster;
   before(async () => {
     k = await new TestCluster({ tls: true }).start();
@@ -33,6 +36,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     }
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
     assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
+    assert.equal(k.get('deployments', 'chat-media-relay', 'apps/v1'), undefined, 'mediaRelay is opt-in (components.ts optIn)');
     const svc = k.get('services', 'chat-edge');
     assert.deepEqual(
       svc.spec.ports.map((p: any) => p.port),
@@ -154,7 +158,7 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
   });
 
-  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload port', async () => {
+  it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload, SOCKS5 and TURN ports', async () => {
     const relay = await k.request('POST', clustersPath, sampleCluster('withrelay', { components: { mediaRelay: { enabled: true, replicas: 2 } } }));
     assert.ok([200, 201].includes(relay.code), JSON.stringify(relay.body));
     const d = await waitFor('the media-relay Deployment', () => k.get('deployments', 'withrelay-media-relay', 'apps/v1'));
@@ -163,13 +167,28 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     assert.deepEqual(container.command, ['node', 'dist/apps/media-relay/src/main.js']);
     assert.ok(container.ports.some((p: any) => p.containerPort === 5281 && p.name === 'https-upload'));
     assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__ID' && e.valueFrom?.fieldRef?.fieldPath === 'metadata.name'));
+    assert.ok(container.ports.some((p: any) => p.containerPort === 7777 && p.name === 'socks5'));
+    // XEP-0065: replicas forward a stream's second connection to each other on the pod network.
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__SOCKS5__PEER_HOST' && e.valueFrom?.fieldRef?.fieldPath === 'status.podIP'));
     const svc = await waitFor('the media-relay Service', () => k.get('services', 'withrelay-media-relay'));
     assert.deepEqual(
-      svc.spec.ports.map((p: any) => p.port),
-      [5281],
+      svc.spec.ports.map((p: any) => `${p.port}/${p.protocol}`),
+      ['5281/TCP', '7777/TCP', '3478/UDP', '3478/TCP', '5349/TCP'],
     );
+    // TURN: the shared secret made once and mounted; the relay binds and announces the pod IP (no spec.turn)
+    const turnSecret = await waitFor('the TURN shared secret', () => k.get('secrets', 'withrelay-turn-secret'));
+    assert.ok(
+      Buffer.from(turnSecret.data.secret as string, 'base64')
+        .toString()
+        .trim().length >= 32,
+    );
+    assert.ok(d.spec.template.spec.volumes.some((v: any) => v.secret?.secretName === 'withrelay-turn-secret'));
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MEDIA__TURN__RELAY_ADDRESS' && e.valueFrom?.fieldRef?.fieldPath === 'status.podIP'));
     const config = parseYaml(k.get('configmaps', 'withrelay-config').data['config.yaml'] as string);
-    assert.deepEqual({ enabled: config.media.enabled, port: config.media.upload.port }, { enabled: true, port: 5281 });
+    assert.deepEqual(
+      { enabled: config.media.enabled, port: config.media.upload.port, socks5: config.media.socks5.port },
+      { enabled: true, port: 5281, socks5: 7777 },
+    );
     assert.equal((await k.request('DELETE', `${clustersPath}/withrelay`)).code < 300, true);
   });
 
@@ -182,7 +201,12 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
     // The older CRD stays until the cluster is gone: the emulator validates a whole object on every
     // write and does not ratchet unchanged fields as a real API server does.
     try {
-      assert.equal((await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code, 201);
+      // kube-apiserver applies a CRD update when its own watch delivers it: until then the old
+      // rule may still refuse (the emulator applies it at once).
+      await waitFor(
+        'admitted under the older CRD',
+        async () => (await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code === 201,
+      );
       const degraded = await waitFor('Degraded', () => k.cluster('oldcrd')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
       assert.equal(degraded.reason, 'ComponentNotAvailable');
       assert.match(degraded.message, /components\.muc: Glider has no muc app yet/);
@@ -224,10 +248,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   });
 
   it('delete: the finalizer runs, children are garbage-collected, PVCs stay unless asked', async () => {
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'data', labels: { 'glider.im/cluster': 'chat' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     const r = await k.request('DELETE', `${clustersPath}/chat`);
     assert.equal(r.code, 200);
     await waitFor('cluster gone', () => k.cluster('chat') === undefined);
@@ -242,10 +267,11 @@ describe('XmppCluster lifecycle against the API emulator', { timeout: 60_000 }, 
   it('delete with deletePersistentVolumeClaims: the labelled PVCs go too', async () => {
     await k.request('POST', clustersPath, sampleCluster('wipe', { deletePersistentVolumeClaims: true }));
     await waitFor('finalizer', () => k.cluster('wipe')?.metadata?.finalizers?.includes('glider.im/cleanup'));
-    await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
+    const pvc = await k.request('POST', `/api/v1/namespaces/${NS}/persistentvolumeclaims`, {
       metadata: { name: 'wipe-data', labels: { 'glider.im/cluster': 'wipe' } },
-      spec: {},
+      spec: pvcSpec,
     });
+    assert.equal(pvc.code, 201, JSON.stringify(pvc.body));
     await k.request('DELETE', `${clustersPath}/wipe`);
     await waitFor('cluster and PVC gone', () => k.cluster('wipe') === undefined && k.get('persistentvolumeclaims', 'wipe-data') === undefined);
     assert.ok(k.get('persistentvolumeclaims', 'data'), "other clusters' PVCs untouched");

@@ -22,6 +22,8 @@ export const names = {
   adminTokenSecret: (x: XmppCluster) => `${x.metadata.name}-admin-token`,
   /** The apps' ServiceAccount (no token mounted), unless spec.serviceAccount.name names one. */
   serviceAccount: (x: XmppCluster) => `${x.metadata.name}-app`,
+  /** The TURN REST API shared secret of media-relay, made once by the operator (turn-secret.ts). */
+  turnSecret: (x: XmppCluster) => `${x.metadata.name}-turn-secret`,
   /** A component's ClusterIP Service for in-cluster callers (components.ts `internal`). */
   internalService: (x: XmppCluster, service: string) => `${x.metadata.name}-${service}`,
 };

@@ -16,6 +16,8 @@ import { decideReplicas } from './scaling.js';
 import { computeStatus, type ComponentObservation } from './status.js';
 import { ensureTls } from './tls-source.js';
 import { ensureAdminToken } from './admin-token.js';
+import { ensureTurnSecret } from './turn-secret.js';
+import { recordEvent } from './events.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
 
@@ -68,6 +70,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   const tls = await ensureTls(ctx, x);
   problems.push(...tls.problems);
   problems.push(...(await ensureAdminToken(ctx, x)));
+  if (x.spec.components.mediaRelay.enabled && isBuilt('mediaRelay')) problems.push(...(await ensureTurnSecret(ctx, x)));
   const natsRef = x.spec.nats.credentialsSecretRef;
   const natsCreds = natsRef
     ? decode((ctx.caches.secrets.get(natsRef.name, ns) as { data?: Record<string, string> } | undefined)?.data)?.[natsRef.key]
@@ -92,13 +95,15 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
     const spec = x.spec.components[c];
     if (!spec?.enabled || !isBuilt(c)) continue;
     const deployName = names.component(x, c);
-    const live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
+    let live: Deployment | undefined = ctx.caches.deployments.get(deployName, ns);
     const decision = await decideReplicas(ctx, x, c, spec, live?.spec?.replicas, bus);
     if (decision.requeueAfterMs) requeue = Math.min(requeue ?? Infinity, decision.requeueAfterMs);
     desiredNames.add(`Deployment/${deployName}`);
     if (!blocked) {
       const image = { repository: x.spec.image?.repository ?? ctx.image.repository, tag: x.spec.image?.tag ?? ctx.image.tag };
-      await apply(
+      // Observed from what the apply returned, not the cache: a template change raises the
+      // generation at once, so the old status no longer counts as rolled out.
+      live = await apply(
         ctx,
         deployment(x, c, spec, {
           replicas: decision.replicas,
@@ -128,6 +133,9 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   if (!blocked) await pruneChildren(ctx, x, desiredNames);
   const status = computeStatus(x, observed, problems, tls.cert, ctx.now());
   if (!sameStatus(x.status, status)) await applyStatus(ctx, x, status);
+  // What blocks a rollout is also a Warning Event, every pass it still does: the recorder counts
+  // the repeats on one Event (count, lastTimestamp), so a cluster stuck for hours shows one line.
+  for (const p of problems) if (p.blocking) await recordEvent(ctx, x, 'Warning', p.reason, p.message);
   // Not everything that unblocks a cluster is watched (a CRD installed, NATS back): look again.
   if (status.phase !== 'Ready') requeue = Math.min(requeue ?? Infinity, blocked ? 30_000 : 10_000);
   return requeue === undefined || requeue === Infinity ? {} : { requeueAfterMs: requeue };
@@ -135,8 +143,14 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
 
 function observe(live: Deployment | undefined, desired: number, draining?: { pod: string; since: string }[]): ComponentObservation {
   const st = live?.status;
+  // Rolled out as `kubectl rollout status` sees it: the controller saw this generation, every
+  // replica is of the current template, and the old ReplicaSets' pods are gone (status.replicas
+  // counts them too; before this, a cluster was Ready while the old pods still ran).
   const current =
-    live?.spec?.replicas === desired && (st?.updatedReplicas ?? 0) >= desired && (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
+    live?.spec?.replicas === desired &&
+    (st?.updatedReplicas ?? 0) >= desired &&
+    (st?.replicas ?? 0) <= desired &&
+    (st?.observedGeneration ?? 0) >= (live?.metadata?.generation ?? 0);
   return { desired, replicas: st?.replicas ?? 0, ready: st?.readyReplicas ?? 0, updated: current || desired === 0, ...(draining ? { draining } : {}) };
 }
 
@@ -154,7 +168,11 @@ async function finalize(ctx: ControllerContext, x: XmppCluster): Promise<Reconci
   const ns = x.metadata.namespace!;
   if (x.spec.deletePersistentVolumeClaims) {
     const pvcs = await ctx.api.list('v1', 'PersistentVolumeClaim', ns, undefined, undefined, undefined, undefined, `${CLUSTER_LABEL}=${x.metadata.name}`);
-    for (const pvc of pvcs.items) await ctx.api.delete(pvc).catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
+    // A list's items carry no apiVersion/kind (kube-apiserver leaves them out); delete needs them.
+    for (const pvc of pvcs.items)
+      await ctx.api
+        .delete({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: pvc.metadata })
+        .catch((err: Error & { code?: number }) => (err.code === 404 ? undefined : Promise.reject(err)));
   }
   ctx.autoscaler.forget(`${ns}/${x.metadata.name}/`);
   await mergePatch(ctx, x as KubernetesObject, {

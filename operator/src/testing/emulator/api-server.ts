@@ -7,7 +7,7 @@ import { ApiError } from './errors.js';
 import type { Json } from './field-set.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { apiVersionOf, type ResourceType } from './resource-types.js';
-import { parseSelector } from './selectors.js';
+import { parseFieldSelector, parseSelector } from './selectors.js';
 import { serverSideApply } from './server-side-apply.js';
 import { Store, type WatchEvent } from './store.js';
 
@@ -116,7 +116,12 @@ export class ApiServer {
           kind: `${t.kind}List`,
           apiVersion: apiVersionOf(t),
           metadata: { resourceVersion: String(this.store.currentRv()) },
-          items: this.store.list(t, ns, q.get('labelSelector')),
+          // As kube-apiserver: the items of a built-in type's list carry no apiVersion/kind (the
+          // list does); custom resources' items keep theirs.
+          items: this.store
+            .list(t, ns, q.get('labelSelector'))
+            .filter(parseFieldSelector(q.get('fieldSelector')))
+            .map((o) => (t.schema ? o : withoutTypeMeta(o))),
         };
       case 'POST':
         return this.store.create(t, ns, parse(body), { manager, strict });
@@ -172,9 +177,13 @@ export class ApiServer {
 
   private watch(t: ResourceType, ns: string | undefined, q: URLSearchParams, res: ServerResponse): undefined {
     const match = parseSelector(q.get('labelSelector'));
+    const fieldMatch = parseFieldSelector(q.get('fieldSelector'));
     const rvParam = q.get('resourceVersion');
     const fits = (e: WatchEvent): boolean =>
-      e.key === `${t.group}/${t.version}/${t.resource}` && (ns === undefined || e.object.metadata.namespace === ns) && match(e.object.metadata.labels);
+      e.key === `${t.group}/${t.version}/${t.resource}` &&
+      (ns === undefined || e.object.metadata.namespace === ns) &&
+      match(e.object.metadata.labels) &&
+      fieldMatch(e.object);
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const write = (type: string, object: Json): void => {
@@ -182,7 +191,7 @@ export class ApiServer {
     };
     let from: number;
     if (!rvParam || rvParam === '0') {
-      for (const o of this.store.list(t, ns, q.get('labelSelector'))) write('ADDED', o);
+      for (const o of this.store.list(t, ns, q.get('labelSelector')).filter(fieldMatch)) write('ADDED', o);
       from = this.store.currentRv();
     } else {
       from = Number(rvParam);
@@ -284,4 +293,11 @@ function send(res: ServerResponse, code: number, body: Json): void {
   if (res.headersSent) return void res.end();
   res.writeHead(code, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+function withoutTypeMeta(o: Json): Json {
+  const copy = { ...o };
+  delete copy.apiVersion;
+  delete copy.kind;
+  return copy;
 }

@@ -154,7 +154,8 @@ export function admitCustomObject(obj: Json, schema: Json, old: Json | undefined
   const unknown: string[] = [];
   for (const part of ['spec', 'status']) {
     if (obj[part] !== undefined && schema.properties?.[part]) obj[part] = defaultAndPrune(obj[part], schema.properties[part], part, unknown);
-    else if (obj[part] !== undefined && !schema.properties?.[part]) delete obj[part];
+    // A root that preserves unknown fields keeps what it does not describe (as kube-apiserver does).
+    else if (obj[part] !== undefined && !schema.properties?.[part] && schema['x-kubernetes-preserve-unknown-fields'] !== true) delete obj[part];
   }
   const causes: Cause[] = [];
   if (strict) for (const u of unknown) causes.push({ field: u, reason: 'FieldValueInvalid', message: `unknown field "${u}"` });

@@ -1,3 +1,5 @@
+import { ApiError } from './errors.js';
+
 /** Kubernetes label selectors (the string form of `?labelSelector=`): =, ==, !=, in, notin, exists, !exists. */
 export type Labels = Record<string, string> | undefined;
 type Requirement = (labels: Record<string, string>) => boolean;
@@ -42,4 +44,22 @@ function parseRequirement(req: string): Requirement {
   }
   if (/^[^\s!=(),]+$/.test(req)) return (l) => req in l;
   throw new Error(`unable to parse requirement: ${req}`);
+}
+
+/**
+ * `?fieldSelector=`: the fields every resource type supports, metadata.name and metadata.namespace,
+ * with =, == and != (the API server refuses any other field of most types with 400, as this does).
+ */
+export function parseFieldSelector(selector: string | null | undefined): (o: { metadata: { name?: string; namespace?: string } }) => boolean {
+  if (!selector) return () => true;
+  const reqs = selector.split(',').map((req) => {
+    const m = /^\s*(metadata\.name|metadata\.namespace)\s*(==|=|!=)\s*(.*?)\s*$/.exec(req);
+    if (!m) throw new ApiError(400, 'BadRequest', `unable to parse requirement or field label not supported: "${req.trim()}"`);
+    const [, field, op, value] = m;
+    const get = (o: { metadata: { name?: string; namespace?: string } }) => (field === 'metadata.name' ? o.metadata.name : o.metadata.namespace) ?? '';
+    return op === '!='
+      ? (o: { metadata: { name?: string; namespace?: string } }) => get(o) !== value
+      : (o: { metadata: { name?: string; namespace?: string } }) => get(o) === value;
+  });
+  return (o) => reqs.every((r) => r(o));
 }

@@ -206,6 +206,15 @@ export class Store {
 
   private registerCrd(crd: Json): void {
     const spec = crd.spec;
+    // As kube-apiserver (apiextensions.k8s.io/v1): every version needs a structural schema.
+    (spec.versions ?? []).forEach((v: Json, i: number) => {
+      if (!v.schema?.openAPIV3Schema)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `CustomResourceDefinition.apiextensions.k8s.io "${crd.metadata.name}" is invalid: spec.versions[${i}].schema.openAPIV3Schema: Required value: schemas are required`,
+        );
+    });
     for (const v of spec.versions ?? []) {
       this.register({
         group: spec.group,

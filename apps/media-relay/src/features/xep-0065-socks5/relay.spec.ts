@@ -52,7 +52,7 @@ test('a receiver that does not read pauses the sender side: the relay buffers at
   close();
 });
 
-test('bytes either side sent before activation are delivered first, in order', async () => {
+test('bytes either side sent before activation are delivered first, in order', { timeout: 30_000 }, async () => {
   const { clients, server, close } = await pairOfConnections();
   const [a, b] = clients;
   relay(server[0], server[1], Buffer.from('early-a:'), Buffer.from('early-b:'), { maxBytes: 1024, idleTimeoutMs: 30_000 }, () => undefined);
@@ -65,5 +65,16 @@ test('bytes either side sent before activation are delivered first, in order', a
   assert.ok(String((await atA)[0]).startsWith('early-b:'));
   a.destroy();
   b.destroy();
+  close();
+});
+
+test('a side that closed before activation ends the relay at once, resetting the other', { timeout: 30_000 }, async () => {
+  const { clients, server, close } = await pairOfConnections();
+  server[0].destroy();
+  let end: RelayEnd | undefined;
+  const otherClosed = new Promise((resolve) => clients[1].once('close', resolve));
+  relay(server[0], server[1], Buffer.alloc(0), Buffer.alloc(0), { maxBytes: 1024, idleTimeoutMs: 30_000 }, (why) => (end = why));
+  assert.equal(end, 'error');
+  await otherClosed;
   close();
 });

@@ -70,6 +70,8 @@ export function relay(a: Socket, b: Socket, earlyA: Buffer, earlyB: Buffer, opts
   };
   pump(a, b, earlyA);
   pump(b, a, earlyB);
+  // A side that closed while the stream waited for activation will send no 'close' any more.
+  if (a.destroyed || b.destroyed) finish('error');
   if (!ended) {
     a.resume();
     b.resume();

@@ -229,3 +229,24 @@ test('a connection whose stream is held by a replica that is gone is refused wit
   assert.equal(await refusal(p.port, hash), Rep.generalFailure);
   assert.equal(await p.activate(hash, 'alice@example.com'), 'unreachable', 'its activation cannot reach the holder either');
 });
+
+test('through the listener: a SOCKS4 client is closed unanswered, BIND gets REP 7, an IPv4 CONNECT REP 8, each then closed', async () => {
+  const bus = new InProcessBus();
+  const p = await proxy(bus, 'r1');
+  /** Writes `bytes`, collects everything the proxy answers until it closes the connection. */
+  const exchange = (bytes: number[]) =>
+    new Promise<number[]>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: p.port });
+      const got: number[] = [];
+      s.on('data', (c: Buffer) => got.push(...c));
+      s.on('error', () => undefined);
+      s.on('end', () => s.end());
+      s.on('close', () => resolve(got));
+      s.write(Buffer.from(bytes));
+    });
+  assert.deepEqual(await exchange([4, 1, 0, 80, 127, 0, 0, 1, 0]), []);
+  assert.deepEqual((await exchange([5, 1, 0, 5, 2, 0, 3, 1, 0x61, 0, 0])).slice(0, 4), [5, 0, 5, 7]);
+  assert.deepEqual((await exchange([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, 0, 80])).slice(0, 4), [5, 0, 5, 8]);
+  assert.equal(p.stats().streams, 0);
+  assert.equal(p.totals.refused, 0, 'refused before any stream was looked at');
+});

@@ -73,6 +73,8 @@ export class TransferTable {
 
   /** A connection that finished its SOCKS5 CONNECT for `hash`; `socket` is paused. */
   attach(hash: string, socket: Socket, early: Buffer): AttachResult {
+    // Gone while its hash was being claimed: its 'close' has passed, nothing would ever remove it.
+    if (socket.destroyed) return { ok: false, rep: Rep.generalFailure, reason: 'the connection closed during the handshake' };
     const t = this.transfers.get(hash);
     if (!t) {
       if (this.full()) return { ok: false, rep: Rep.notAllowed, reason: `${this.opts.maxTransfers} transfers in progress (media.socks5.maxTransfers)` };

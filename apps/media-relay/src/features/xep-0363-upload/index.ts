@@ -59,7 +59,7 @@ export const uploadFeature: FeatureDefinition<MediaContext> = {
       upload.iq.register('get', UPLOAD_NS, handler, { server: true }, 'upload'),
       upload.remove,
       stopSweeper,
-      registerUploadMetrics(ctx.instanceId, stats),
+      registerUploadMetrics(stats),
       () => {
         watch?.stop();
         void http.close();

@@ -7,12 +7,13 @@ import { configSchema } from '#libs/config';
 import { parseJid } from '#libs/jid';
 import { StanzaError } from '#libs/stanza';
 import { EmbeddedStorage } from '#libs/storage';
-import { tempDir, type TempDir } from '#libs/testing';
+import { tempDir, waitFor, type TempDir } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
 import type { MediaIqRequest } from '../../media-relay.context.js';
 import { slotRequestHandler } from './slot-request.js';
 import { SlotSigner } from './slot-token.js';
 import { startUploadHttp, type UploadHttp } from './upload-http.js';
+import { startUploadSweeper } from './upload-sweeper.js';
 import { UPLOAD_NS, type UploadStats } from './upload.types.js';
 
 const silent = pino({ level: 'silent' });
@@ -165,6 +166,28 @@ describe('XEP-0363 slots and the HTTP side (real listener, embedded storage)', (
     }
     const remote = await ask({ filename: 'x', size: '5' }, 'eve@elsewhere.net/x');
     assert.ok(remote instanceof StanzaError && remote.condition === 'not-allowed');
+  });
+
+  it('deletes a file once media.upload.fileTtlMs has passed (the sweeper), and its URL answers 404', async () => {
+    // Uploaded "fileTtlMs + 1 s ago": its expiry is already past when the sweeper runs.
+    const slot = await slotOf({ filename: 'old.txt', size: '3' });
+    const saved = now;
+    now = Date.now() - settings.fileTtlMs - 1000;
+    try {
+      assert.equal((await call('PUT', slot.put, { 'Content-Length': '3' }, Buffer.from('old'))).status, 201);
+    } finally {
+      now = saved;
+    }
+    assert.equal((await call('GET', slot.get)).status, 200);
+    const stop = startUploadSweeper(storage.uploads, settings.sweepIntervalMs, stats, silent);
+    try {
+      await waitFor(async () => stats.expired >= 1 && (await storage.uploads.get(new URL(slot.get).pathname.split('/')[2]!)) === undefined, {
+        what: 'the expired file swept',
+      });
+    } finally {
+      stop();
+    }
+    assert.equal((await call('GET', slot.get)).status, 404);
   });
 
   it('answers CORS preflights for web clients', async () => {

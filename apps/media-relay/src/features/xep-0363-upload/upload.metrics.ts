@@ -1,10 +1,9 @@
 import { meter } from '#libs/telemetry';
 import type { UploadStats } from './upload.types.js';
 
-/** glider_media_upload_* instruments, read from the feature's counters at collection time. */
-export function registerUploadMetrics(instance: string, stats: UploadStats): () => void {
+/** glider_media_upload_* instruments, read from the feature's counters at collection time (no per-process label: Prometheus's `pod` says which replica). */
+export function registerUploadMetrics(stats: UploadStats): () => void {
   const m = meter('glider-media');
-  const attrs = { media: instance };
   const counters = {
     slots: m.createObservableCounter('glider_media_upload_slots_total', { description: 'XEP-0363 slots handed out' }),
     slotsRefused: m.createObservableCounter('glider_media_upload_slots_refused_total', {
@@ -18,7 +17,7 @@ export function registerUploadMetrics(instance: string, stats: UploadStats): () 
   };
   const list = Object.values(counters);
   const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
-    for (const [k, c] of Object.entries(counters)) r.observe(c, stats[k as keyof UploadStats], attrs);
+    for (const [k, c] of Object.entries(counters)) r.observe(c, stats[k as keyof UploadStats]);
   };
   m.addBatchObservableCallback(callback, list);
   return () => m.removeBatchObservableCallback(callback, list);

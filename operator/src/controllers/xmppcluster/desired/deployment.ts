@@ -3,7 +3,8 @@ import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cl
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { CONFIG_HASH_ANNOTATION, meta, names, selectorLabels } from '../names.js';
 import { podServiceAccountName } from './service-account.js';
-import { ADMIN_TOKEN, CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR } from './glider-config.js';
+import { ADMIN_TOKEN, CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR, TURN_SECRET } from './glider-config.js';
+import { TURN_SECRET_KEY } from '../turn-secret.js';
 
 export interface DeploymentInputs {
   replicas: number;
@@ -22,7 +23,11 @@ const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 /** The ports it serves to clients and in the cluster (components.ts), and health/metrics. */
 function containerPorts(x: XmppCluster, c: ComponentName) {
   return [
-    ...[...servedPorts(c, x.spec.edgeService.webSocket), ...internalPorts(c)].map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    ...[...servedPorts(c, x.spec.edgeService.webSocket), ...internalPorts(c)].map((p) => ({
+      name: p.name,
+      containerPort: p.port,
+      protocol: p.protocol ?? 'TCP',
+    })),
     { name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' },
   ];
 }
@@ -76,6 +81,13 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
   if (idKey) env.push({ name: idKey, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+  for (const name of declaration(c).podIpEnv ?? []) env.push({ name, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
+  const turn = c === 'mediaRelay';
+  if (turn) {
+    volumes.push({ name: 'turn-secret', secret: { secretName: names.turnSecret(x), defaultMode: 0o440, items: [{ key: TURN_SECRET_KEY, path: 'secret' }] } });
+    mounts.push({ name: 'turn-secret', mountPath: dirOf(TURN_SECRET), readOnly: true });
+    env.push(...turnAddressEnv(x));
+  }
   if (s.mongodb.urlSecretRef)
     env.push({ name: 'GLIDER_STORAGE__MONGODB__URL', valueFrom: { secretKeyRef: { name: s.mongodb.urlSecretRef.name, key: s.mongodb.urlSecretRef.key } } });
   const podSettings = podScheduling(x, c, spec);
@@ -120,10 +132,22 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
             },
           ],
           volumes,
+          // the relay range must be reachable at the announced address: the node's (docs/media.md)
+          ...(turn && s.turn.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
         },
       },
     },
   };
+}
+
+/**
+ * Where media-relay's relay sockets bind, and what they announce when `spec.turn.publicAddress`
+ * (in the config file) does not say: the node's address on the host network, else the pod's.
+ */
+function turnAddressEnv(x: XmppCluster): Record<string, unknown>[] {
+  const field = x.spec.turn.hostNetwork ? 'status.hostIP' : 'status.podIP';
+  const fromField = (name: string) => ({ name, valueFrom: { fieldRef: { fieldPath: field } } });
+  return [fromField('GLIDER_MEDIA__TURN__RELAY_ADDRESS'), ...(x.spec.turn.publicAddress ? [] : [fromField('GLIDER_MEDIA__TURN__PUBLIC_ADDRESS')])];
 }
 
 /**

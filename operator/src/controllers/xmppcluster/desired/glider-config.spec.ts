@@ -110,12 +110,23 @@ describe('desired objects (pure builders)', () => {
         });
         const env: Record<string, string> = {};
         for (const e of d.spec.template.spec.containers[0]!.env as any[]) {
-          env[e.name] = e.value ?? (e.valueFrom.fieldRef ? `chat-${c}-abc12` : 'mongodb://u:p@mongo:27017');
+          // the downward API: the pod name, or the pod's / node's IP
+          const field = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
+          env[e.name] = e.value ?? (field ? (field === 'metadata.name' ? `chat-${c}-abc12` : '10.1.2.3') : 'mongodb://u:p@mongo:27017');
         }
         const cfg = loadConfig({ file, env });
         assert.equal(cfg.storage.mongodb.url, 'mongodb://u:p@mongo:27017', c);
         if (c === 'edge') assert.equal(cfg.edge.id, 'chat-edge-abc12', 'edge instance id is the pod name');
         if (c === 'router') assert.equal(cfg.router.id, 'chat-router-abc12');
+        if (c === 'mediaRelay') {
+          // TURN binds and announces the pod IP (no spec.turn), with the operator's shared secret mounted where the config points
+          assert.deepEqual([cfg.media.turn.relayAddress, cfg.media.turn.publicAddress], ['10.1.2.3', '10.1.2.3']);
+          const pod = d.spec.template.spec;
+          const vol = pod.volumes.find((v: any) => v.secret?.secretName === 'chat-turn-secret') as any;
+          const mount = pod.containers[0]!.volumeMounts.find((m: any) => m.name === vol.name) as any;
+          assert.equal(`${mount.mountPath}/${vol.secret.items[0].path}`, cfg.media.turn.sharedSecretFile);
+          assert.equal((pod as any).hostNetwork, undefined);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ export const NATS_CREDENTIALS = '/etc/glider/secrets/nats/credentials';
 export const MONGODB_CREDENTIALS = '/etc/glider/secrets/mongodb/credentials';
 /** The admin token, from the Secret the operator makes once per cluster (admin-token.ts), on the router pods. */
 export const ADMIN_TOKEN = '/etc/glider/secrets/admin/token';
+/** The TURN REST API shared secret (turn-secret.ts), on the media-relay pods. */
+export const TURN_SECRET = '/etc/glider/secrets/turn/secret';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,7 +71,12 @@ export function gliderConfig(x: XmppCluster): Obj {
     },
     features: { federation: s.federation },
     // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
-    media: { enabled: s.components.mediaRelay?.enabled ?? false },
+    // TURN: the shared secret the operator made, and the address the relay announces when the spec
+    // gives one (else the pod's or node's address, from the downward API: deployment.ts).
+    media: {
+      enabled: s.components.mediaRelay?.enabled ?? false,
+      turn: { sharedSecretFile: TURN_SECRET, ...(s.turn.publicAddress ? { publicAddress: s.turn.publicAddress } : {}) },
+    },
   });
   return merge(s.config ?? {}, owned);
 }

@@ -21,7 +21,13 @@ export function componentService(x: XmppCluster, c: ComponentName) {
       selector: selectorLabels(x, c),
       ...(svc.type === 'ClusterIP' ? {} : { externalTrafficPolicy: 'Local' }),
       // The WebSocket ports carry the standard Kubernetes app protocols, so gateways treat them right.
-      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
+      ports: ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.port,
+        protocol: p.protocol ?? 'TCP',
+        ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
+      })),
     },
   };
 }
@@ -45,7 +51,7 @@ export function internalService(x: XmppCluster, c: ComponentName) {
         name: p.name,
         port: p.port,
         targetPort: p.port,
-        protocol: 'TCP',
+        protocol: p.protocol ?? 'TCP',
         ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}),
       })),
     },

@@ -1,0 +1,169 @@
+import { KvConflictError, subjects, type StanzaEnvelope } from '#libs/bus';
+import { endResumable, ResumableStore, type ResumableRecord } from '#libs/sessions';
+import { delayElement } from '#libs/stanza';
+import { parseElement, reparseLimits, xml } from '#libs/xml';
+import type { EdgeContext } from '../../edge.context.js';
+import type { C2sStream } from '../../stream/c2s-stream.machine.js';
+import type { EdgeFeature } from '../edge-feature.js';
+import { resumeSession, type ReleaseAnswer, type SmTables } from './resume.js';
+import { failed, NS_SM } from './sm-nonzas.js';
+import { SmSession, type SmDeps } from './sm-session.js';
+
+/**
+ * XEP-0198 Stream Management v3 (README.md here): acks both ways, and resumption on any edge with
+ * the session's state in the bus KV (`glider_sm`, libs/sessions ResumableStore). Reacts to:
+ * `stream-features` (offers <sm/> after authentication), `negotiate` (<enable/>, <resume/>, <a/>,
+ * <r/>), `stanza-out` (numbers, stores, then writes every stanza for the client), `stream-closed`
+ * (detach, or end for good), and release requests from edges resuming a session held here.
+ */
+export const smFeature: EdgeFeature = {
+  name: 'stream-management',
+  spec: { xep: 198, version: '1.6' },
+  setup: (ctx) => {
+    const config = ctx.config.edge.sm;
+    const store = new ResumableStore(ctx.bus);
+    const tables: SmTables = { byStream: new WeakMap(), byId: new Map() };
+    const deps: SmDeps = { store, config, end: (sm, reason) => endFor(ctx, store, sm, reason) };
+    const release = ctx.bus.subscribe(subjects.edgeSm(ctx.edgeId), async (msg) => {
+      const { id } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { id: string };
+      const sm = tables.byId.get(id);
+      const answer: ReleaseAnswer = { released: sm !== undefined };
+      if (sm) {
+        sm.fence();
+        await sm.settled();
+        answer.inH = sm.inH;
+      }
+      msg.respond(Buffer.from(JSON.stringify(answer)));
+    });
+    return [
+      ctx.hooks.on(
+        'stream-features',
+        ({ stream, features }) => {
+          if (config.enabled && stream.state === 'authenticated') features.append(xml('sm', { xmlns: NS_SM }));
+        },
+        { priority: 35, owner: 'stream-management' },
+      ),
+      ctx.hooks.on(
+        'negotiate',
+        async ({ stream, el }) => {
+          if (el.attrs.xmlns !== NS_SM) return 'continue';
+          const sm = tables.byStream.get(stream);
+          switch (el.name) {
+            case 'enable':
+              await enable(ctx, deps, tables, stream, el.attrs);
+              return 'stop';
+            case 'resume':
+              if (sm) stream.send(failed('unexpected-request', { text: 'this stream is already bound' }));
+              else await resumeSession(ctx, deps, tables, stream, el.attrs);
+              return 'stop';
+            case 'a':
+              if (!sm) return 'continue'; // not enabled: refused as an unsupported element
+              sm.onAck(el.attrs.h);
+              return 'stop';
+            case 'r':
+              if (!sm) return 'continue';
+              sm.onRequest();
+              return 'stop';
+            default:
+              return 'continue';
+          }
+        },
+        { priority: 35, owner: 'stream-management' },
+      ),
+      ctx.hooks.on(
+        'stanza-out',
+        (out) => {
+          tables.byStream.get(out.stream)?.onOut(out);
+        },
+        { priority: 1000, owner: 'stream-management' },
+      ),
+      ctx.hooks.on(
+        'stream-closed',
+        async ({ stream }) => {
+          const sm = tables.byStream.get(stream);
+          if (!sm) return 'continue';
+          tables.byStream.delete(stream);
+          if (tables.byId.get(sm.id) === sm) tables.byId.delete(sm.id);
+          if (sm.fenced) return 'stop'; // resumed elsewhere: the session is not ours to end
+          if (sm.ending || !sm.resume || stream.closedByPeer) await deps.end(sm, sm.ending ? 'limit' : 'closed');
+          else await sm.detach();
+          return 'stop'; // the session's registry record stays (detached) or was removed by the end
+        },
+        { priority: 100, owner: 'stream-management' },
+      ),
+      () => void release.unsubscribe(),
+    ];
+  },
+};
+
+/** XEP-0198 §3: `<enable/>` once bound, once per stream. */
+async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: C2sStream, attrs: Record<string, string>): Promise<void> {
+  if (stream.state !== 'bound' || !stream.jid) return stream.send(failed('unexpected-request', { text: 'enable stream management after binding a resource' }));
+  if (tables.byStream.has(stream)) return stream.send(failed('unexpected-request', { text: 'stream management is already enabled' }));
+  const resume = attrs.resume === 'true' || attrs.resume === '1';
+  const asked = Number(attrs.max);
+  const timeoutSec = Number.isInteger(asked) && asked > 0 ? Math.min(asked, deps.config.resumeTimeoutSec) : deps.config.resumeTimeoutSec;
+  const record: ResumableRecord = {
+    v: 1,
+    jid: stream.jid.toString(),
+    state: 'attached',
+    edgeId: ctx.edgeId,
+    inH: 0,
+    acked: 0,
+    sent: 0,
+    timeoutSec,
+    expiresAtMs: 0,
+  };
+  let revision: number;
+  try {
+    revision = await deps.store.create(stream.sessionId, record);
+  } catch (err) {
+    stream.log.error({ err: (err as Error).message }, 'stream management record not created');
+    return stream.send(failed(err instanceof KvConflictError ? 'unexpected-request' : 'internal-server-error'));
+  }
+  if (stream.state !== 'bound') {
+    await deps.store.delete(stream.sessionId).catch(() => undefined); // closed meanwhile: nothing to resume
+    return;
+  }
+  const sm = new SmSession(stream, deps, stream.sessionId, record, revision, resume);
+  tables.byStream.set(stream, sm);
+  tables.byId.set(sm.id, sm);
+  stream.resumable = resume;
+  const enabled = xml('enabled', { xmlns: NS_SM });
+  if (resume) {
+    enabled.attrs.id = sm.id;
+    enabled.attrs.resume = 'true';
+    enabled.attrs.max = String(timeoutSec);
+  }
+  stream.send(enabled);
+}
+
+/** Ends a session held here for good (clean close, limit, SM without resumption). */
+async function endFor(ctx: EdgeContext, store: ResumableStore, sm: SmSession, reason: string): Promise<void> {
+  await sm.settled();
+  await endResumable(
+    {
+      bus: ctx.bus,
+      registry: ctx.registry,
+      store,
+      partitions: ctx.config.bus.partitions,
+      routeTimeoutMs: ctx.config.edge.routeTimeoutMs,
+      logger: ctx.logger,
+      lastResort: (env) => storeOffline(ctx, env),
+    },
+    sm.id,
+    reason,
+    (r) => r.state === 'attached' && r.edgeId === ctx.edgeId,
+  );
+}
+
+/** No router took a stanza back: a chat or normal message goes to offline storage; anything else cannot be kept. */
+export async function storeOffline(ctx: EdgeContext, env: StanzaEnvelope): Promise<void> {
+  const storable = env.kind === 'MESSAGE' && (env.type === '' || env.type === 'chat' || env.type === 'normal');
+  if (!storable) throw new Error(`a ${env.kind.toLowerCase()} of type '${env.type}' is not stored offline`);
+  const slash = env.to.indexOf('/');
+  const bare = slash < 0 ? env.to : env.to.slice(0, slash);
+  const el = parseElement(Buffer.from(env.xml).toString('utf8'), reparseLimits(ctx.config.edge.limits));
+  el.append(delayElement(bare.slice(bare.indexOf('@') + 1), new Date()));
+  await ctx.storage.offline.push(bare, el.toString(), { messages: ctx.config.router.offlineMaxPerUser, bytes: ctx.config.router.offlineMaxBytesPerUser });
+}

@@ -1,0 +1,266 @@
+import { KvConflictError } from '#libs/bus';
+import type { GliderConfig } from '#libs/config';
+import type { QueueItem, ResumableRecord, ResumableStore } from '#libs/sessions';
+import { TokenBucket } from '../../limits/token-bucket.js';
+import type { C2sStream } from '../../stream/c2s-stream.machine.js';
+import type { StanzaOut } from '../../stream/stanza-out.js';
+import { fromWire, parseH } from './sm-counter.js';
+import { ackElement, handledCountTooHigh, requestElement } from './sm-nonzas.js';
+import { UnackedQueue, type UnackedEntry } from './unacked-queue.js';
+
+export type SmConfig = GliderConfig['edge']['sm'];
+
+/** What a session needs besides its stream. */
+export interface SmDeps {
+  readonly store: ResumableStore;
+  readonly config: SmConfig;
+  /** Ends the session for good: its queue routed again, registry record removed, ENDED. */
+  end(session: SmSession, reason: string): Promise<void>;
+}
+
+/**
+ * One stream's XEP-0198 state once `<enable/>`d (or resumed): the counters of §4, the unacknowledged
+ * queue, and the write path that makes resumption survive the edge:
+ *
+ * 1. a stanza for the client is numbered and held (`stanza-out`), and stored in the session's queue
+ *    in the bus KV (`ResumableStore.putItem`) — the delivery is acknowledged to the router only then
+ *    (`stored`), so an edge SIGKILLed after that loses nothing: another edge replays it;
+ * 2. once stored, and after every stanza before it, it is written to the socket;
+ * 3. the client's `<a h/>` trims it: the record's counters are updated (compare-and-set: a conflict
+ *    means another stream resumed the session, and this one is closed), then the items deleted.
+ *
+ * Inbound `h` is the stream's count of stanzas fully handled (the router took them), made durable
+ * lazily (at `<r/>` answers, acks and detach): what a resume reports is never more than the truth,
+ * so a client re-sends at worst a stanza the server had (a duplicate, never a loss).
+ */
+export class SmSession {
+  readonly queue = new UnackedQueue();
+  /** Full outbound count: the last number given to a stanza. */
+  sent: number;
+  /** The client's last acknowledged full count. */
+  acked: number;
+  /** Another stream took the session over (resumed elsewhere): this one writes and stores nothing more. */
+  fenced = false;
+  /** The session ends for good (clean close, limit): nothing more is stored. */
+  ending = false;
+  private inBase: number;
+  private persisting: Promise<void> = Promise.resolve();
+  private persistQueued = false;
+  /** An `<r/>` of ours waits for its `<a/>`. */
+  private requested = false;
+  /** While a resume replays the queue, new stanzas wait here, held, to be numbered after it. */
+  private waiting: StanzaOut<C2sStream>[] | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly requests: TokenBucket;
+
+  constructor(
+    readonly stream: C2sStream,
+    private readonly deps: SmDeps,
+    readonly id: string,
+    private record: ResumableRecord,
+    private revision: number,
+    /** Whether the client asked for resumption (else the session ends with its connection). */
+    readonly resume: boolean,
+  ) {
+    this.sent = record.sent;
+    this.acked = record.acked;
+    this.inBase = stream.stanzasHandled - record.inH;
+    this.requests = new TokenBucket(deps.config.maxRequestsPerSecond, deps.config.maxRequestsPerSecond);
+  }
+
+  /** A resume learned the inbound count from the edge that let go of the session. */
+  setInH(inH: number): void {
+    this.inBase = this.stream.stanzasHandled - inH;
+  }
+
+  /** Stanzas handled from the client since `<enable/>` (full count). */
+  get inH(): number {
+    return this.stream.stanzasHandled - this.inBase;
+  }
+
+  get timeoutSec(): number {
+    return this.record.timeoutSec;
+  }
+
+  /** `stanza-out`: every stanza for the client is numbered, stored, then written in order. */
+  onOut(out: StanzaOut<C2sStream>): void {
+    if (this.fenced || this.ending) return; // the stream is closing: it settles the stanza unwritten
+    if (this.waiting) {
+      out.holdToStore();
+      this.waiting.push(out);
+      return;
+    }
+    this.number(out);
+    const { maxUnacked, maxUnackedBytes } = this.deps.config;
+    if (this.queue.count > maxUnacked || this.queue.bytes > maxUnackedBytes) this.overLimit();
+  }
+
+  /** Numbers, holds and stores one stanza; it is written once stored, after those before it. */
+  private number(out: StanzaOut<C2sStream>): void {
+    const item = itemOf(out);
+    const n = ++this.sent;
+    item.n = n;
+    if (!out.held) out.holdToStore();
+    const entry: UnackedEntry = { n, size: Buffer.byteLength(item.x), out, storedDone: false, stored: Promise.resolve() };
+    entry.stored = this.track(
+      this.deps.store.putItem(this.id, item).then(
+        (s) => {
+          if (!out.held) {
+            // The stream closed while this was being stored: its caller got it back (unwritten) and
+            // routes it again, so the stored copy must not be replayed or routed a second time.
+            void this.deps.store.deleteItem(s.key).catch(() => undefined);
+            return;
+          }
+          entry.key = s.key;
+          out.stored();
+        },
+        (err: unknown) => {
+          // Written anyway, and acknowledged to the router only once written: not resumable, not lost.
+          this.stream.log.warn({ err: (err as Error).message, n }, 'a stanza could not be stored for resumption; writing it without');
+        },
+      ),
+    ).finally(() => {
+      entry.storedDone = true;
+      this.pump();
+    });
+    this.queue.push(entry);
+  }
+
+  /** Replays stored stanzas first (resume), then what arrived meanwhile. */
+  startReplay(): void {
+    this.waiting ??= [];
+  }
+
+  /** A stanza from the queue, stored already: written as it is, numbered `n`. */
+  replay(n: number, key: string, x: string): void {
+    this.sent = Math.max(this.sent, n);
+    const entry: UnackedEntry = { n, size: Buffer.byteLength(x), key, storedDone: true, stored: Promise.resolve() };
+    this.queue.push(entry);
+    for (const e of this.queue.releasable()) if (e === entry) this.stream.writeStanza(x, undefined, undefined);
+  }
+
+  endReplay(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = undefined;
+    for (const out of waiting) this.number(out);
+    this.pump();
+  }
+
+  /** Writes what is stored, in order; asks for an ack once enough is unacknowledged. */
+  private pump(): void {
+    if (this.waiting) return;
+    for (const e of this.queue.releasable()) {
+      const out = e.out;
+      e.out = undefined;
+      out?.release();
+    }
+    if (!this.requested && this.queue.inFlight >= this.deps.config.requestAckEvery && this.stream.state === 'bound') {
+      this.requested = true;
+      this.stream.send(requestElement());
+    }
+  }
+
+  /** The client's `<a h/>` (XEP-0198 §4). */
+  onAck(hAttr: string | undefined): void {
+    const h = parseH(hAttr);
+    if (h === undefined) return this.stream.error('undefined-condition', "an <a/> needs an 'h' between 0 and 2^32-1");
+    const full = fromWire(h, this.acked);
+    if (full > this.sent) {
+      // XEP-0198 §4: more acknowledged than was sent.
+      return this.stream.error('undefined-condition', 'the client acknowledged more stanzas than were sent', handledCountTooHigh(h, this.sent).toString());
+    }
+    this.requested = false;
+    if (full === this.acked) return;
+    const gone = this.queue.ackUpTo(full);
+    this.acked = full;
+    // The record first (a resume elsewhere must never see fewer sent than the client acknowledged), then the items.
+    const store = this.deps.store;
+    const keys = gone.flatMap((e) => (e.key ? [e.key] : []));
+    this.persist(() => Promise.all(keys.map((k) => store.deleteItem(k).catch(() => undefined))));
+  }
+
+  /** The client's `<r/>`: answered at once (§4); more than edge.sm.maxRequestsPerSecond is a flood. */
+  onRequest(): void {
+    if (this.requests.take(1) > 0) return this.stream.error('policy-violation', 'too many <r/> requests');
+    this.stream.send(ackElement(this.inH));
+    if (!this.persistQueued) this.persist();
+  }
+
+  /** Every store write started so far has settled (before a detach, a release, an end). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.persisting;
+  }
+
+  /**
+   * The connection is gone without a clean close: the session waits for a resume on any edge until
+   * its timeout. The record says so (compare-and-set), and the detached index lets routers find it.
+   */
+  async detach(): Promise<void> {
+    await this.settled();
+    if (this.fenced || this.ending) return;
+    const expiresAtMs = Date.now() + this.record.timeoutSec * 1000;
+    const next: ResumableRecord = { ...this.record, state: 'detached', inH: this.inH, acked: this.acked, sent: this.sent, expiresAtMs };
+    try {
+      this.revision = await this.deps.store.update(this.id, next, this.revision);
+      this.record = next;
+      await this.deps.store.markDetached(this.id, expiresAtMs);
+      this.stream.log.info({ unacked: this.queue.count, timeoutSec: next.timeoutSec }, 'session detached; waiting for a resume');
+    } catch (err) {
+      if (err instanceof KvConflictError) return; // resumed elsewhere meanwhile
+      throw err;
+    }
+  }
+
+  /** Another stream resumed this session: close ours (XEP-0198 leaves the condition open; Prosody and ejabberd say conflict). */
+  fence(text = 'this session was resumed on another connection'): void {
+    this.fenced = true;
+    this.stream.error('conflict', text);
+  }
+
+  private overLimit(): void {
+    this.ending = true;
+    const { count, bytes } = this.queue;
+    this.stream.log.info({ unacked: count, bytes }, 'client does not acknowledge: cut, its session ends');
+    this.stream.error('policy-violation', 'too many unacknowledged stanzas');
+  }
+
+  /** Updates the record's counters (compare-and-set; serialised), then runs `after`. */
+  private persist(after?: () => Promise<unknown>): void {
+    this.persistQueued = true;
+    this.persisting = this.persisting.then(async () => {
+      this.persistQueued = false;
+      if (this.fenced || this.ending) return;
+      const next: ResumableRecord = { ...this.record, inH: this.inH, acked: this.acked, sent: this.sent };
+      try {
+        this.revision = await this.deps.store.update(this.id, next, this.revision);
+        this.record = next;
+      } catch (err) {
+        if (err instanceof KvConflictError) return this.fence();
+        this.stream.log.warn({ err: (err as Error).message }, 'stream management counters not saved; next ack retries');
+        return;
+      }
+      await after?.();
+    });
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.pending.add(p);
+    return p.finally(() => this.pending.delete(p));
+  }
+}
+
+/** The queue item for a stanza: routing fields from the delivery's envelope, or from the element the edge made. */
+function itemOf(out: StanzaOut<C2sStream>): QueueItem {
+  let k: string, t: string, i: string, to: string, fr: string;
+  if (out.meta?.kind) {
+    const m = out.meta;
+    [k, t, i, to, fr] = [m.kind!, m.type ?? '', m.id ?? '', m.to ?? '', m.from ?? ''];
+  } else {
+    const el = out.element();
+    [k, t, i, to, fr] = [el.name.toUpperCase(), el.attrs.type ?? '', el.attrs.id ?? '', el.attrs.to ?? '', el.attrs.from ?? ''];
+  }
+  const bytes = out.bytes();
+  const x = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return { v: 1, x, k, t, i, to, fr };
+}

@@ -1,0 +1,282 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ResumableStore } from '#libs/sessions';
+import { waitFor } from '#libs/testing';
+import { xml, type Element } from '#libs/xml';
+import { DOMAIN, startEdge, type EdgeHarness } from '../../testing/edge-harness.js';
+import { RawClient } from '../../testing/raw-client.js';
+import { fromWire, parseH, toWire, WRAP } from './sm-counter.js';
+
+const SM = 'urn:xmpp:sm:3';
+const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+test('h wraps at 2^32 (XEP-0198 §4) and is read back relative to the last ack', () => {
+  assert.equal(toWire(WRAP + 3), 3);
+  assert.equal(fromWire(3, WRAP - 2), WRAP + 3);
+  assert.equal(fromWire(5, 5), 5);
+  assert.equal(fromWire(7, 5), 7);
+  assert.equal(parseH('4294967295'), WRAP - 1);
+  assert.equal(parseH('4294967296'), undefined);
+  assert.equal(parseH('-1'), undefined);
+  assert.equal(parseH('1e3'), undefined);
+});
+
+/**
+ * XEP-0198 against a real edge (in-process bus, embedded storage; the harness's router echoes a
+ * client's messages back to it, so there are stanzas to count both ways).
+ */
+describe('stream management on the edge', () => {
+  let h: EdgeHarness;
+  const clients: RawClient[] = [];
+  const store = (): ResumableStore => new ResumableStore(h.bus);
+
+  const connect = async (): Promise<RawClient> => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(c);
+    return c;
+  };
+  /** Authenticated (stream restarted), not bound: where <resume/> goes. */
+  const authenticated = async (user = 'alice'): Promise<{ c: RawClient; features: Element }> => {
+    const c = await connect();
+    await c.open(DOMAIN);
+    assert.equal((await c.scram(user, 'secret', 'SCRAM-SHA-256')).name, 'success');
+    return { c, features: await c.open(DOMAIN) };
+  };
+  const enabled = async (resource: string): Promise<{ c: RawClient; id: string }> => {
+    const { c } = await authenticated();
+    await c.bind(resource);
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const el = await c.element();
+    assert.equal(el.name, 'enabled', String(el));
+    return { c, id: el.attrs.id! };
+  };
+  const chat = (id: string): Element => xml('message', { to: `alice@${DOMAIN}`, type: 'chat', id }, xml('body', {}, id));
+  /** Reads until an element that is not an <r/> (answering those), returning it. */
+  const nextNonR = async (c: RawClient, handled: { h: number }): Promise<Element> => {
+    for (;;) {
+      const el = await c.element();
+      if (el.name === 'r' && el.attrs.xmlns === SM) c.send(xml('a', { xmlns: SM, h: String(handled.h) }));
+      else return el;
+    }
+  };
+
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 2, resumeTimeoutSec: 60 } } });
+    await h.addUser('alice', 'secret');
+    await h.addUser('bob', 'secret');
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await h.stop();
+  });
+
+  test('<sm/> is offered after authentication only (§2)', async () => {
+    const c = await connect();
+    const before = await c.open(DOMAIN);
+    assert.equal(before.getChild('sm', SM), undefined);
+    assert.equal((await c.scram('alice', 'secret', 'SCRAM-SHA-256')).name, 'success');
+    const after = await c.open(DOMAIN);
+    assert.ok(after.getChild('sm', SM), String(after));
+  });
+
+  test('enable before bind, and a second enable, get <failed><unexpected-request/></failed> (§3, §6)', async () => {
+    const { c } = await authenticated();
+    c.send(xml('enable', { xmlns: SM }));
+    const early = await c.element();
+    assert.equal(early.name, 'failed');
+    assert.ok(early.getChild('unexpected-request', STANZAS), String(early));
+    await c.bind('early');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const ok = await c.element();
+    assert.equal(ok.name, 'enabled');
+    assert.equal(ok.attrs.resume, 'true');
+    assert.equal(ok.attrs.max, '60');
+    c.send(xml('enable', { xmlns: SM }));
+    const again = await c.element();
+    assert.equal(again.name, 'failed');
+    assert.ok(again.getChild('unexpected-request', STANZAS));
+  });
+
+  test('<r/> is answered with the stanzas handled; the server asks with <r/> and counts what it sent (§4)', async () => {
+    const { c } = await enabled('acks');
+    c.send(chat('m1'));
+    c.send(chat('m2'));
+    c.send(xml('r', { xmlns: SM }));
+    const got: Element[] = [];
+    let ack: Element | undefined;
+    let request = false;
+    while (!ack || got.length < 2 || !request) {
+      const el = await c.element();
+      if (el.name === 'a') ack = el;
+      else if (el.name === 'r') request = true;
+      else got.push(el);
+    }
+    assert.equal(ack.attrs.h, '2');
+    assert.deepEqual(
+      got.map((e) => e.attrs.id),
+      ['m1', 'm2'],
+    );
+    c.send(xml('a', { xmlns: SM, h: '2' }));
+    c.send(xml('r', { xmlns: SM }));
+    assert.equal((await c.element()).attrs.h, '2');
+  });
+
+  test('an <a/> acknowledging more than was sent ends the stream with handled-count-too-high (§4)', async () => {
+    const { c } = await enabled('toohigh');
+    c.send(xml('a', { xmlns: SM, h: '5' }));
+    let err: Element | undefined;
+    while (!err) {
+      const el = await c.element();
+      if (el.name === 'stream:error') err = el;
+    }
+    assert.ok(err.getChild('undefined-condition', 'urn:ietf:params:xml:ns:xmpp-streams'), String(err));
+    const detail = err.getChild('handled-count-too-high', SM);
+    assert.equal(detail?.attrs.h, '5');
+    assert.equal(detail?.attrs['send-count'], '0');
+  });
+
+  test('resume with an unknown id, another user’s id, or before authentication fails (§5, §6)', async () => {
+    const { id } = await enabled('mine');
+    const bob = await authenticated('bob');
+    bob.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    const other = await bob.c.element();
+    assert.equal(other.name, 'failed');
+    assert.ok(other.getChild('item-not-found', STANZAS), String(other));
+    bob.c.send(xml('resume', { xmlns: SM, previd: '00000000-0000-4000-8000-000000000000', h: '0' }));
+    assert.ok((await bob.c.element()).getChild('item-not-found', STANZAS));
+    bob.c.send(xml('resume', { xmlns: SM, previd: id }));
+    assert.ok((await bob.c.element()).getChild('bad-request', STANZAS));
+    // bob's refused attempts left alice's session as it was
+    assert.equal((await store().get(id))?.record.state, 'attached');
+  });
+
+  test('a lost connection detaches the session; a resume replays what was not acknowledged, in order, and counts on (§5)', async () => {
+    const { c, id } = await enabled('phone');
+    const handled = { h: 0 };
+    for (const n of ['a1', 'a2', 'a3']) c.send(chat(n));
+    const seen: string[] = [];
+    while (seen.length < 3) {
+      const el = await nextNonR(c, handled);
+      if (el.name === 'message') seen.push(el.attrs.id!);
+    }
+    assert.deepEqual(seen, ['a1', 'a2', 'a3']);
+    c.send(xml('a', { xmlns: SM, h: '1' })); // only a1 handled
+    c.send(xml('r', { xmlns: SM }));
+    for (;;) if ((await c.element()).name === 'a') break; // our <a/> is in: the server has h=1
+    c.close();
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    assert.ok((await h.registry.get(`alice@${DOMAIN}/phone`))?.sessionId === id, 'the registry keeps a detached session');
+
+    const again = await authenticated();
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '1' }));
+    const resumed = await again.c.element();
+    assert.equal(resumed.name, 'resumed', String(resumed));
+    assert.equal(resumed.attrs.previd, id);
+    assert.equal(resumed.attrs.h, '3', 'the server handled the three messages the client sent');
+    const replayed = [(await again.c.element()).attrs.id, (await again.c.element()).attrs.id];
+    assert.deepEqual(replayed, ['a2', 'a3']);
+    // The count goes on from the client's h: a2, a3 are 2 and 3; the next echo is 4.
+    again.c.send(chat('a4'));
+    const a4 = await nextNonR(again.c, { h: 3 });
+    assert.equal(a4.attrs.id, 'a4');
+    again.c.send(xml('a', { xmlns: SM, h: '4' }));
+    again.c.send(xml('r', { xmlns: SM }));
+    for (;;) {
+      const el = await again.c.element();
+      if (el.name === 'a') {
+        assert.equal(el.attrs.h, '4');
+        break;
+      }
+    }
+    await waitFor(async () => (await store().items(id)).length === 0, { what: 'acknowledged stanzas to leave the queue' });
+    // A second resume of the same id while this one holds it takes it over: the old stream gets <conflict/>.
+    const third = await authenticated();
+    third.c.send(xml('resume', { xmlns: SM, previd: id, h: '4' }));
+    assert.equal((await third.c.element()).name, 'resumed');
+    assert.equal(await again.c.streamError(), 'conflict');
+  });
+
+  test('resume with an h higher than was sent fails with handled-count-too-high; the session still waits', async () => {
+    const { c, id } = await enabled('greedy');
+    c.close();
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    const again = await authenticated();
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '9' }));
+    const f = await again.c.element();
+    assert.equal(f.name, 'failed');
+    assert.equal(f.getChild('handled-count-too-high', SM)?.attrs['send-count'], '0');
+    assert.equal((await store().get(id))?.record.state, 'detached');
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.equal((await again.c.element()).name, 'resumed');
+  });
+
+  test('a clean close ends the session: not resumable, its record gone', async () => {
+    const { c, id } = await enabled('clean');
+    c.send('</stream:stream>');
+    await c.waitClosed();
+    await waitFor(async () => (await store().get(id)) === undefined, { what: 'the record to go' });
+    const again = await authenticated();
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.ok((await again.c.element()).getChild('item-not-found', STANZAS));
+  });
+});
+
+describe('stream management limits, and WebSocket', () => {
+  let h: EdgeHarness;
+  const clients: RawClient[] = [];
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, maxUnacked: 3, maxRequestsPerSecond: 5, requestAckEvery: 100 } } });
+    await h.addUser('carol', 'secret');
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await h.stop();
+  });
+  const session = async (mode: 'tls' | 'wss', resource: string): Promise<{ c: RawClient; id: string }> => {
+    const c = await RawClient.connect({ mode, port: mode === 'tls' ? h.edge.ports.directTls : h.edge.ports.wss });
+    clients.push(c);
+    await c.login(DOMAIN, 'carol', 'secret', resource);
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const el = await c.element();
+    assert.equal(el.name, 'enabled');
+    return { c, id: el.attrs.id! };
+  };
+
+  test('a client that never acknowledges is cut with <policy-violation/> past edge.sm.maxUnacked; its queue goes back to the router', async () => {
+    const { c, id } = await session('tls', 'deaf');
+    const before = h.routed.length;
+    for (let i = 0; i < 5; i++) c.send(xml('message', { to: `carol@${DOMAIN}`, type: 'chat', id: `u${i}` }, xml('body', {}, `u${i}`)));
+    assert.equal(await c.streamError(), 'policy-violation');
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
+    // Every echo it was sent (or was about to be) and never acknowledged was routed again (hops 1), once.
+    // Those still being stored when the stream ended go back at once, ahead of the stored queue.
+    const back = h.routed
+      .slice(before)
+      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+      .map((f) => f.stanza!.id);
+    assert.deepEqual(back.slice().sort(), ['u0', 'u1', 'u2', 'u3', 'u4'], String(back));
+  });
+
+  test('an <r/> flood past edge.sm.maxRequestsPerSecond ends the stream with <policy-violation/>', async () => {
+    const { c } = await session('tls', 'flood');
+    for (let i = 0; i < 20; i++) c.send(xml('r', { xmlns: SM }));
+    assert.equal(await c.streamError(), 'policy-violation');
+  });
+
+  test('enable and resume over WebSocket (RFC 7395)', async () => {
+    const { c, id } = await session('wss', 'web');
+    c.send(xml('message', { to: `carol@${DOMAIN}`, type: 'chat', id: 'w1' }, xml('body', {}, 'w1')));
+    assert.equal((await c.element()).attrs.id, 'w1');
+    c.close();
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    const again = await RawClient.connect({ mode: 'wss', port: h.edge.ports.wss });
+    clients.push(again);
+    await again.open(DOMAIN);
+    assert.equal((await again.scram('carol', 'secret', 'SCRAM-SHA-256')).name, 'success');
+    await again.open(DOMAIN);
+    again.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.equal((await again.element()).name, 'resumed');
+    const replayed = await again.element();
+    assert.equal(replayed.attrs.id, 'w1', 'the unacknowledged message is sent again');
+  });
+});

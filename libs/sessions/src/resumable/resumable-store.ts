@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { buckets, keys, type Bus, type KvBucket } from '#libs/bus';
+
+/**
+ * A XEP-0198 resumable session as every process sees it (bus KV `glider_sm`, docs/decisions.md
+ * "Stream management state outside the edge"). The id is the session's registry id (a UUID), which
+ * is also the `id`/`previd` the client holds. Counters are full counts since `<enable/>`; the
+ * wire's 32-bit `h` is derived from them (apps/edge/src/features/xep-0198-sm/sm-counter.ts).
+ */
+export interface ResumableRecord {
+  /** Format version of this JSON value; readers refuse what they do not know. */
+  v: 1;
+  /** The session's full JID. */
+  jid: string;
+  /**
+   * `attached`: a stream on `edgeId` holds it; `detached`: no connection, waiting for a resume until
+   * `expiresAtMs`; `ending`: someone is handing its queue to the router (lease until `expiresAtMs`).
+   */
+  state: 'attached' | 'detached' | 'ending';
+  /** The edge that holds (or last held) it. */
+  edgeId: string;
+  /** Stanzas handled from the client, as last made durable (never more than the truth). */
+  inH: number;
+  /** The client's last `h` the server recorded. */
+  acked: number;
+  /** Stanzas numbered for the client so far (an item may carry a higher one if its edge died). */
+  sent: number;
+  /** Resumption timeout chosen at `<enable/>` (the `max` we answered). */
+  timeoutSec: number;
+  expiresAtMs: number;
+}
+
+/** One stanza of the queue: sent and not yet acknowledged (`n` set), or held while detached (no `n`). */
+export interface QueueItem {
+  v: 1;
+  /** Its number in the outbound count, once one was given (it was, or may have been, written). */
+  n?: number;
+  /** The serialised stanza. */
+  x: string;
+  /** Routing fields, so the queue can be handed to a router without parsing: kind, type, id, to, from. */
+  k: string;
+  t: string;
+  i: string;
+  to: string;
+  fr: string;
+}
+
+export interface StoredItem {
+  key: string;
+  revision: number;
+  item: QueueItem;
+}
+
+const enc = new TextEncoder();
+/** A session id usable as one KV key token. */
+const ID = /^[-_=a-zA-Z0-9]{1,128}$/;
+const dec = new TextDecoder();
+
+function encode(value: object): Uint8Array {
+  return enc.encode(JSON.stringify(value));
+}
+
+function decodeRecord(bytes: Uint8Array): ResumableRecord | undefined {
+  const r = JSON.parse(dec.decode(bytes)) as Partial<ResumableRecord>;
+  return r.v === 1 ? (r as ResumableRecord) : undefined;
+}
+
+/**
+ * The resumable state of XEP-0198 sessions in one KV bucket, shared by every edge (which writes it)
+ * and router (which holds stanzas for detached sessions and ends expired ones). Records change
+ * only by compare-and-set on their revision: whoever changes one after another process did learns
+ * it from a KvConflictError, which is the fencing between edges.
+ */
+export class ResumableStore {
+  private kv: Promise<KvBucket> | undefined;
+
+  constructor(private readonly bus: Bus) {}
+
+  private bucket(): Promise<KvBucket> {
+    return (this.kv ??= this.bus.kv(buckets.resumable));
+  }
+
+  async get(id: string): Promise<{ record: ResumableRecord; revision: number } | undefined> {
+    if (!ID.test(id)) return undefined; // not a session id this store could hold (edges make UUIDs)
+    const e = await (await this.bucket()).get(keys.resumable(id));
+    if (!e) return undefined;
+    const record = decodeRecord(e.value);
+    return record ? { record, revision: e.revision } : undefined;
+  }
+
+  async create(id: string, record: ResumableRecord): Promise<number> {
+    return (await this.bucket()).create(keys.resumable(id), encode(record));
+  }
+
+  /** Compare-and-set: KvConflictError when another process changed the record since `revision`. */
+  async update(id: string, record: ResumableRecord, revision: number): Promise<number> {
+    return (await this.bucket()).update(keys.resumable(id), encode(record), revision);
+  }
+
+  async delete(id: string): Promise<void> {
+    await (await this.bucket()).delete(keys.resumable(id));
+  }
+
+  /** Appends a stanza; the key is unique, the revision gives the order (one per bucket, increasing). */
+  async putItem(id: string, item: QueueItem, key = keys.resumableItem(id, randomUUID())): Promise<StoredItem> {
+    const revision = await (await this.bucket()).put(key, encode(item));
+    return { key, revision, item };
+  }
+
+  /** The queue in the order its stanzas were stored. */
+  async items(id: string): Promise<StoredItem[]> {
+    const kv = await this.bucket();
+    const found = await Promise.all(
+      (await kv.keys(keys.resumableItems(id))).map(async (key) => {
+        const e = await kv.get(key);
+        if (!e) return undefined;
+        const item = JSON.parse(dec.decode(e.value)) as QueueItem;
+        return item.v === 1 ? { key, revision: e.revision, item } : undefined;
+      }),
+    );
+    return found.filter((x): x is StoredItem => x !== undefined).sort((a, b) => a.revision - b.revision);
+  }
+
+  /** With `revision`, only if the item was not rewritten since (KvConflictError otherwise). */
+  async deleteItem(key: string, revision?: number): Promise<void> {
+    await (await this.bucket()).delete(key, revision);
+  }
+
+  async markDetached(id: string, expiresAtMs: number): Promise<void> {
+    await (await this.bucket()).put(keys.detached(id), enc.encode(String(expiresAtMs)));
+  }
+
+  async unmarkDetached(id: string): Promise<void> {
+    await (await this.bucket()).delete(keys.detached(id));
+  }
+
+  /** Ids of every session with a record (a full scan: run it rarely). */
+  async ids(): Promise<string[]> {
+    return (await (await this.bucket()).keys('s.*')).map((k) => k.slice(2));
+  }
+
+  /** Ids of the sessions marked detached (few: only those waiting for a resume). */
+  async detachedIds(): Promise<string[]> {
+    return (await (await this.bucket()).keys(keys.allDetached())).map((k) => k.slice(2));
+  }
+}
