@@ -57,6 +57,19 @@ describe('the operator process, unchanged, against the harness API server over T
     assert.match(metrics, /^glider_operator_leader(\{[^}]*\})? 1$/m);
     assert.match(metrics, /^glider_operator_xmppclusters(\{[^}]*\})? 1$/m);
     assert.match(metrics, /^glider_operator_queue_depth(\{[^}]*\})? \d+$/m);
+    // Reconcile latency, the work queue's client-go-style metrics, the certificate the operator issued.
+    assert.match(metrics, /^glider_operator_reconcile_duration_seconds_count\{result="ok"\} [1-9]/m);
+    assert.match(metrics, /^glider_operator_workqueue_adds_total [1-9]/m);
+    assert.match(metrics, /^glider_operator_workqueue_queue_duration_seconds_count [1-9]/m);
+    const status = k.cluster('proc')!.status!.certificate!;
+    const expiry = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('glider_operator_certificate_expiry_timestamp_seconds{'))
+      .find((l) => l.includes('certificate="server"') && l.includes('xmppcluster="proc"'))
+      ?.match(/ ([0-9.e+]+)$/);
+    assert.ok(expiry, metrics);
+    assert.equal(Number(expiry[1]) * 1000, Date.parse(status.notAfter), 'the gauge is the notAfter the status reports');
+    assert.match(metrics, /^process_cpu_seconds_total [0-9.e+-]+$/m);
     const exited = new Promise<number | null>((resolve) => proc!.on('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);

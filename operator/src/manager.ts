@@ -12,7 +12,7 @@ import { Cache, collectionPath } from './runtime/informer.js';
 import { SecretIndex, type SecretRef } from './runtime/secret-index.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
-import { registerOperatorMetrics, type OperatorReadings } from './runtime/operator-metrics.js';
+import { countApiError, reconcileTimers, registerOperatorMetrics, workQueueMetrics, type OperatorReadings } from './runtime/operator-metrics.js';
 import { WorkQueue } from './runtime/work-queue.js';
 
 export interface ManagerOptions {
@@ -135,7 +135,18 @@ export class Manager {
 
   /** Reconciles by result, queue depth, leadership, clusters watched: what glider_operator_* report. */
   readings(): OperatorReadings {
-    return { reconciles: { ...this.counts }, queueDepth: this.queue?.length ?? 0, leader: this.isLeader, clusters: this.clusters.list().length };
+    const clusters = this.clusters.list();
+    return {
+      reconciles: { ...this.counts },
+      queueDepth: this.queue?.length ?? 0,
+      leader: this.isLeader,
+      clusters: clusters.length,
+      certificates: clusters.map((x) => {
+        const c = x.status?.certificate;
+        const ms = (iso: string | undefined) => (iso === undefined || Number.isNaN(Date.parse(iso)) ? undefined : Date.parse(iso));
+        return { namespace: x.metadata.namespace ?? '', name: x.metadata.name ?? '', notAfterMs: ms(c?.notAfter), caNotAfterMs: ms(c?.caNotAfter) };
+      }),
+    };
   }
 
   /** Every cache has listed once (the replica can lead at once). */
@@ -175,7 +186,7 @@ export class Manager {
   }
 
   private lead(): void {
-    const queue = new WorkQueue({ baseDelayMs: this.opts.backoffBaseMs ?? 200, maxDelayMs: 60_000 });
+    const queue = new WorkQueue({ baseDelayMs: this.opts.backoffBaseMs ?? 200, maxDelayMs: 60_000, metrics: workQueueMetrics });
     this.queue = queue;
     for (const x of this.clusters.list()) queue.add(`${x.metadata.namespace}/${x.metadata.name}`);
     this.workers = Array.from({ length: this.opts.workers ?? 2 }, () => this.work(queue));
@@ -196,20 +207,24 @@ export class Manager {
     for (;;) {
       const key = await queue.get();
       if (key === undefined) return;
+      const started = performance.now();
       try {
         const [ns, name] = key.split('/') as [string, string];
         const x = this.clusters.get(name, ns);
         await this.secrets.track(key, x ? namedSecrets(x) : []);
         const result = await reconcile(this.ctx, key);
+        reconcileTimers.ok.since(started);
         this.counts.ok++;
         queue.forget(key);
         if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
       } catch (err) {
+        reconcileTimers.error.since(started);
         const e = err as { code?: number; body?: unknown; message?: string };
         if (e.code === 404 && !this.clusters.get(key.split('/')[1]!, key.split('/')[0])) {
           queue.forget(key);
           continue;
         }
+        if (e.code !== undefined) countApiError('reconcile', e.code);
         this.counts.error++;
         const delay = queue.addRateLimited(key);
         const level = e.code === 409 ? 'debug' : 'warn';

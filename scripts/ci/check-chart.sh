@@ -9,6 +9,7 @@ K8S_VERSION="${K8S_VERSION:-v1.33.4}"
 SCHEMA_DIR="${K8S_SCHEMA_DIR:-$HOME/.cache/glider/k8s-openapi/${K8S_VERSION}}"
 HELM="${HELM:-$(command -v helm || echo "$(go env GOPATH)/bin/helm")}"
 CHART=charts/glider
+PROM_CRD_DIR="${PROM_CRD_DIR:-$HOME/.cache/glider/prometheus-operator/${PROM_OPERATOR_VERSION:-v0.85.0}}"
 KUBE="--kube-version ${K8S_VERSION#v}"
 npx tsc -p tsconfig.build.json >/dev/null || true  # emits even with type errors elsewhere in the tree
 tmp=$(mktemp -d)
@@ -34,8 +35,41 @@ for values in default "$CHART/ci/full-values.yaml"; do
   "$HELM" lint --strict "$CHART" "${args[@]}"
   echo "== helm template + OpenAPI validation ($values)"
   "$HELM" template glider "$CHART" -n glider $KUBE "${args[@]}" > "$tmp/out.yaml"
+  # ServiceMonitor, PodMonitor and PrometheusRule are checked against the Prometheus Operator's CRDs
+  for crd in "$PROM_CRD_DIR"/*.yaml; do printf '\n---\n' >> "$tmp/out.yaml"; cat "$crd" >> "$tmp/out.yaml"; done
   node dist/operator/src/chart/validate-manifests.js "$SCHEMA_DIR" "$tmp/out.yaml"
 done
+
+echo "== monitoring: nothing by default; ServiceMonitor, PodMonitor, PrometheusRule and every dashboard in the full example"
+"$HELM" template glider "$CHART" -n glider $KUBE > "$tmp/default.yaml"
+if grep -Eq "^kind: (ServiceMonitor|PodMonitor|PrometheusRule)$|grafana_dashboard" "$tmp/default.yaml"; then
+  echo "FAIL: the default values render a monitoring object" >&2
+  exit 1
+fi
+"$HELM" template glider "$CHART" -n glider $KUBE -f "$CHART/ci/full-values.yaml" > "$tmp/full.yaml"
+node -e "
+  const { parseAllDocuments } = await import('yaml');
+  const fs = await import('node:fs');
+  const docs = parseAllDocuments(fs.readFileSync('$tmp/full.yaml', 'utf8')).map((d) => d.toJSON()).filter(Boolean);
+  const kinds = docs.map((d) => d.kind);
+  for (const k of ['ServiceMonitor', 'PodMonitor', 'PrometheusRule']) if (!kinds.includes(k)) throw new Error(k + ' not rendered');
+  const boards = docs.filter((d) => d.kind === 'ConfigMap' && d.metadata.labels?.grafana_dashboard === '1');
+  const files = fs.readdirSync('$CHART/dashboards').filter((f) => f.endsWith('.json'));
+  if (boards.length !== files.length) throw new Error(boards.length + ' dashboard ConfigMaps for ' + files.length + ' files');
+  const uids = new Set();
+  for (const b of boards) for (const [name, text] of Object.entries(b.data)) {
+    const d = JSON.parse(text);
+    if (!d.uid || uids.has(d.uid)) throw new Error(name + ': missing or duplicate uid ' + d.uid);
+    uids.add(d.uid);
+  }
+  const rule = docs.find((d) => d.kind === 'PrometheusRule');
+  const left = JSON.stringify(rule.spec).match(/__[A-Z0-9_]+__/);
+  if (left) throw new Error('PrometheusRule: placeholder ' + left[0] + ' not replaced');
+  fs.writeFileSync('$tmp/rules.yaml', JSON.stringify(rule.spec));
+  console.log(boards.length + ' dashboards (' + [...uids].join(', ') + '), ' + rule.spec.groups.flatMap((g) => g.rules).length + ' rules');
+"
+PROMTOOL="${PROMTOOL:-$(command -v promtool || true)}"
+if [ -n "$PROMTOOL" ]; then "$PROMTOOL" check rules "$tmp/rules.yaml"; else echo "promtool not found: rules checked by the e2e test only"; fi
 
 echo "== helm template with the operator watching all namespaces and no first cluster"
 "$HELM" template glider "$CHART" -n glider $KUBE --set watchNamespace= --set replicaCount=1 > "$tmp/out.yaml"

@@ -15,4 +15,15 @@ if [ ! -f "$SCHEMA_DIR/api__v1_openapi.json" ]; then
   mkdir -p "$SCHEMA_DIR"
   cp "$dir"/api/openapi-spec/v3/*.json "$SCHEMA_DIR"/
 fi
-echo "helm: $GOBIN/helm; schemas: $SCHEMA_DIR"
+# The Prometheus Operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule): the chart's monitoring
+# objects are validated against them as the API server would (scripts/ci/check-chart.sh).
+PROM_OPERATOR_VERSION="${PROM_OPERATOR_VERSION:-v0.85.0}"
+PROM_CRD_DIR="${PROM_CRD_DIR:-$HOME/.cache/glider/prometheus-operator/${PROM_OPERATOR_VERSION}}"
+if [ ! -f "$PROM_CRD_DIR/monitoring.coreos.com_prometheusrules.yaml" ]; then
+  dir=$(GOFLAGS=-mod=mod go mod download -json "github.com/prometheus-operator/prometheus-operator@${PROM_OPERATOR_VERSION}" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+  mkdir -p "$PROM_CRD_DIR"
+  for kind in servicemonitors podmonitors prometheusrules; do
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_${kind}.yaml" "$PROM_CRD_DIR/"
+  done
+fi
+echo "helm: $GOBIN/helm; schemas: $SCHEMA_DIR; Prometheus Operator CRDs: $PROM_CRD_DIR"

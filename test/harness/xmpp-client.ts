@@ -20,9 +20,16 @@ export function trustCertificate(pem: string): void {
   setDefaultCACertificates([...getCACertificates('default'), pem]);
 }
 
+/**
+ * How long xmpp.js waits for each step of opening (stream header, STARTTLS, features). Its default,
+ * 2 s, is shorter than a TLS handshake takes on a loaded CI machine; a test that waits longer only
+ * loses time when something is wrong.
+ */
+export const CLIENT_STEP_TIMEOUT_MS = 30_000;
+
 /** A real xmpp.js (@xmpp/client) connection: service is xmpp://, xmpps:// or wss://. */
 export async function connect(service: string, username: string, password: string, resource: string, domain = 'localhost'): Promise<TestClient> {
-  const xmpp = xmppClient({ service, domain, username, password, resource });
+  const xmpp = xmppClient({ service, domain, username, password, resource, timeout: CLIENT_STEP_TIMEOUT_MS });
   const stanzas: XmppElement[] = [];
   const waiters = new Set<{ match: (s: XmppElement) => boolean; resolve: (s: XmppElement) => void }>();
   xmpp.on('error', () => {});

@@ -1,10 +1,10 @@
 import { meter } from '#libs/telemetry';
 import type { RouterContext } from './router.context.js';
 
-/** glider_router_* instruments, read from the router's counters at collection time (no hot-path cost). */
+/** glider_router_* instruments, read from the router's counters at collection time (no hot-path cost).
+ * No instance label: Prometheus's pod label says which router. */
 export function registerRouterMetrics(ctx: RouterContext): () => void {
   const m = meter('glider-router');
-  const attrs = { router: ctx.instanceId };
   const routed = m.createObservableCounter('glider_router_stanzas_routed_total', { description: 'Stanzas routed' });
   const bounced = m.createObservableCounter('glider_router_stanzas_bounced_total', { description: 'Stanzas answered with an error' });
   const stored = m.createObservableCounter('glider_router_offline_stored_total', { description: 'Messages stored offline (XEP-0160)' });
@@ -13,11 +13,11 @@ export function registerRouterMetrics(ctx: RouterContext): () => void {
     description: 'Stanzas routed again because no edge acknowledged their delivery',
   });
   const callback = (r: { observe(o: unknown, v: number, a?: Record<string, string>): void }): void => {
-    r.observe(routed, ctx.stats.routed, attrs);
-    r.observe(bounced, ctx.stats.bounced, attrs);
-    r.observe(stored, ctx.stats.offlineStored, attrs);
-    r.observe(delivered, ctx.stats.offlineDelivered, attrs);
-    r.observe(rerouted, ctx.stats.rerouted, attrs);
+    r.observe(routed, ctx.stats.routed);
+    r.observe(bounced, ctx.stats.bounced);
+    r.observe(stored, ctx.stats.offlineStored);
+    r.observe(delivered, ctx.stats.offlineDelivered);
+    r.observe(rerouted, ctx.stats.rerouted);
   };
   const observables = [routed, bounced, stored, delivered, rerouted];
   m.addBatchObservableCallback(callback, observables);

@@ -74,6 +74,8 @@ export interface Bus {
   flush(): Promise<void>;
   /** For readiness: undefined when connected, else why not. */
   health(): string | undefined;
+  /** Requests sent and not yet answered (glider_bus_requests_in_flight). */
+  requestsInFlight?(): number;
   /**
    * Calls `listener` each time the connection comes back after it was lost (never on the
    * in-process bus, which cannot lose it). Returns the function that removes the listener.

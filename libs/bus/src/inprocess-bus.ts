@@ -13,6 +13,7 @@ import {
   type KvOptions,
   type SubscribeOptions,
 } from './bus.js';
+import { busRequestTimers } from './bus-metrics.js';
 import { silentLogger, type BusLogger } from './bus-logger.js';
 import { Dispatcher } from './dispatcher.js';
 import { MemoryKv } from './memory-kv.js';
@@ -40,6 +41,12 @@ function checkSubject(subject: string, wildcards: boolean): void {
 }
 
 export class InProcessBus implements Bus {
+  private inFlight = 0;
+
+  requestsInFlight(): number {
+    return this.inFlight;
+  }
+
   private readonly logger: BusLogger;
   private readonly dispatcher = new Dispatcher();
   private readonly subs = new Set<Sub>();
@@ -66,21 +73,29 @@ export class InProcessBus implements Bus {
     checkSubject(subject, false);
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;
+      const started = performance.now();
+      this.inFlight++;
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
+        this.inFlight--;
+        busRequestTimers.timeout.since(started);
         reject(new BusTimeoutError(`no reply on ${subject} within ${opts.timeoutMs} ms`));
       }, opts.timeoutMs);
       const respond = (reply: Uint8Array): void => {
         if (settled) return;
         settled = true;
+        this.inFlight--;
         clearTimeout(timer);
+        busRequestTimers.ok.since(started);
         resolve(reply);
       };
       const delivered = this.deliver({ subject, data, respond, replyExpected: true });
       if (delivered === 0) {
         settled = true;
+        this.inFlight--;
         clearTimeout(timer);
+        busRequestTimers.noResponders.since(started);
         reject(new BusNoRespondersError(`no responders on ${subject}`));
       }
     });

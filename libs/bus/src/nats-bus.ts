@@ -7,6 +7,7 @@ import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io
 import { Kvm } from '@nats-io/kv';
 import { connect, createInbox, errors, type Msg, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { GliderConfig } from '#libs/config';
+import { busRequestTimers } from './bus-metrics.js';
 import {
   BusNoRespondersError,
   BusTimeoutError,
@@ -54,6 +55,8 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
   resolve(data: Uint8Array): void;
   reject(err: unknown): void;
+  /** performance.now() at publish (glider_bus_request_duration_seconds). */
+  started: number;
 }
 
 export class NatsBus implements Bus {
@@ -130,16 +133,19 @@ export class NatsBus implements Bus {
     const inbox = this.inbox ?? this.openInbox();
     const token = String(++this.lastToken);
     return new Promise<Uint8Array>((resolve, reject) => {
+      const started = performance.now();
       const timer = setTimeout(() => {
         this.pending.delete(token);
+        busRequestTimers.timeout.since(started);
         reject(new BusTimeoutError(`no reply on ${subject} within ${opts.timeoutMs} ms`));
       }, opts.timeoutMs);
-      this.pending.set(token, { subject, timer, resolve, reject });
+      this.pending.set(token, { subject, timer, resolve, reject, started });
       try {
         this.nc.publish(subject, data, { reply: inbox + token });
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(token);
+        busRequestTimers.error.since(started);
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
@@ -159,8 +165,13 @@ export class NatsBus implements Bus {
         if (!req) return; // timed out already
         this.pending.delete(token);
         clearTimeout(req.timer);
-        if (m.data.length === 0 && m.headers?.code === 503) req.reject(new BusNoRespondersError(`no responders on ${req.subject}`));
-        else req.resolve(m.data);
+        if (m.data.length === 0 && m.headers?.code === 503) {
+          busRequestTimers.noResponders.since(req.started);
+          req.reject(new BusNoRespondersError(`no responders on ${req.subject}`));
+        } else {
+          busRequestTimers.ok.since(req.started);
+          req.resolve(m.data);
+        }
       },
     });
     this.inbox = inbox;
@@ -170,6 +181,7 @@ export class NatsBus implements Bus {
   private failPending(err: unknown): void {
     for (const req of this.pending.values()) {
       clearTimeout(req.timer);
+      busRequestTimers.error.since(req.started);
       req.reject(err);
     }
     this.pending.clear();
@@ -226,6 +238,10 @@ export class NatsBus implements Bus {
 
   flush(): Promise<void> {
     return this.nc.flush();
+  }
+
+  requestsInFlight(): number {
+    return this.pending.size;
   }
 
   health(): string | undefined {

@@ -44,6 +44,11 @@ class PartitionWorker {
     public claimRevision: number,
   ) {}
 
+  /** Messages received for this partition and not yet handed to the handler. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
   push(msg: BusMessage): void {
     this.queue.push(msg);
     this.running ??= this.pump();
@@ -115,6 +120,13 @@ export class PartitionedConsumer {
 
   owned(): number[] {
     return [...this.workers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Messages waiting in this member's partitions (glider_bus_partition_backlog_messages). */
+  backlog(): number {
+    let n = 0;
+    for (const w of this.workers.values()) n += w.backlog;
+    return n;
   }
 
   private ticking = false;

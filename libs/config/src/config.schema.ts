@@ -288,6 +288,13 @@ export const telemetrySchema = z.strictObject({
   serviceName: z.string().default('glider'),
   /** OTLP/HTTP endpoint for traces and metrics, e.g. http://otel-collector:4318; none = off. */
   otlpEndpoint: z.url().optional(),
+  /**
+   * nodejs_eventloop_lag_*_seconds report the event loop's delay over the last window of this
+   * length (docs/observability.md); each window starts afresh.
+   */
+  eventLoopLagWindowMs: z.number().int().min(1000).default(10_000),
+  /** Sampling resolution of the event-loop delay monitor (perf_hooks.monitorEventLoopDelay). */
+  eventLoopLagResolutionMs: z.number().int().min(1).max(1000).default(20),
 });
 
 export const logSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { CONFIG, type GliderConfig } from '#libs/config';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { STORAGE, type Storage } from '#libs/storage';
 import { HEALTH, HealthRegistry, LOGGER, startHttpServer, type Logger } from '#libs/telemetry';
+import { registerCoreMetrics } from './core.metrics.js';
 
 /**
  * Opens storage (retrying in the background while it is unreachable, unready meanwhile), serves
@@ -16,6 +17,7 @@ export class CoreLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   private opening: Promise<void> | undefined;
   private stopped = false;
   private storageProblem: string | undefined = 'storage not opened yet';
+  private unregisterMetrics: (() => void) | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: GliderConfig,
@@ -30,6 +32,7 @@ export class CoreLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('storage-open', () => this.storageProblem);
     this.opening = this.openStorage();
+    this.unregisterMetrics = registerCoreMetrics(this.bus, this.storage, this.config.storage.kind, () => this.storageProblem === undefined);
     const { server, port } = await startHttpServer(this.health, this.config.http.host, this.config.http.port);
     this.http = server;
     this.logger.info({ port, role: this.options.role }, 'health and metrics on /healthz/live, /healthz/ready, /metrics');
@@ -53,6 +56,7 @@ export class CoreLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.unregisterMetrics?.();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));
     this.http?.closeAllConnections?.();
     await this.sessions.stop().catch((err) => this.logger.warn({ err }, 'session registry stop failed'));

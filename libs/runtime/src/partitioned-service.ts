@@ -7,6 +7,7 @@ import type { Storage } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import { Hooks, loadFeatures, type AnyFeature, type LoadedFeatures } from '#libs/xmpp-kit';
+import { registerPartitionMetrics } from './partition-metrics.js';
 
 /** What a partitioned service is built from (Nest provides these in the app; tests pass them directly). */
 export interface ServiceDeps {
@@ -48,6 +49,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   protected loaded: LoadedFeatures | undefined;
   /** Frames whose Ack waits for their deliveries, and who waits for none to be left (stop). */
   private settling = 0;
+  private unregisterMetrics: (() => void) | undefined;
   private idle: (() => void) | undefined;
 
   constructor(
@@ -109,11 +111,13 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     // claimed (requestRetrying), where a missing declaration would bounce it with service-unavailable.
     await this.directory.declare(name, this.instanceId, this.serves());
     await this.consumer.start();
+    this.unregisterMetrics = registerPartitionMetrics({ service: name, backlog: () => this.backlog() });
     this.logger.info({ features: this.loaded.names, instance: this.instanceId }, `${this.partitions.name} started`);
   }
 
   /** Withdraws the declaration first, so routers stop addressing this instance, then drains. */
   async stop(): Promise<void> {
+    this.unregisterMetrics?.();
     await this.directory.withdraw(this.partitions.name, this.instanceId);
     await this.consumer?.stop();
     // Frames still settling are answered before the bus closes (each is bounded by its timeouts).
@@ -124,6 +128,11 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
 
   ownedPartitions(): number[] {
     return this.consumer?.owned() ?? [];
+  }
+
+  /** Frames received and waiting for their partition, and frames handled whose Ack awaits deliveries. */
+  backlog(): { waiting: number; settling: number } {
+    return { waiting: this.consumer?.backlog() ?? 0, settling: this.settling };
   }
 
   async userExists(bare: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { Element, xml } from '#libs/xml';
 import { NS } from './namespaces.js';
+import { counterFamily, type BoundCounter } from '#libs/telemetry';
 
 /** RFC 6120 §8.3.3 defined conditions. */
 export type StanzaErrorCondition =
@@ -71,8 +72,21 @@ export function isStanzaErrorCondition(s: string): s is StanzaErrorCondition {
   return Object.hasOwn(DEFAULT_ERROR_TYPE, s);
 }
 
-/** The <error/> child of an error stanza (RFC 6120 §8.3.2). */
+const errorsByCondition = counterFamily(
+  'glider_stanza_errors_total',
+  'Stanza errors this process generated (error replies and bounces), by condition (RFC 6120 §8.3.3)',
+);
+const errorCounters = new Map<string, BoundCounter>();
+/** The conditions are RFC 6120's fixed list, so the series stay bounded; each is bound once. */
+function countStanzaError(condition: StanzaErrorCondition): void {
+  let c = errorCounters.get(condition);
+  if (!c) errorCounters.set(condition, (c = errorsByCondition.bind({ condition })));
+  c.add();
+}
+
+/** The <error/> child of an error stanza (RFC 6120 §8.3.2); counted in glider_stanza_errors_total. */
 export function stanzaError(condition: StanzaErrorCondition, opts: StanzaErrorOptions = {}): Element {
+  countStanzaError(condition);
   const error = xml('error', { type: opts.type ?? DEFAULT_ERROR_TYPE[condition] });
   if (opts.by !== undefined) error.attrs.by = opts.by;
   const cond = xml(condition, { xmlns: NS.stanzas });

@@ -10,5 +10,6 @@ export * from './ports/storage.js';
 export { deleteAccountAndData } from './ports/account-removal.js';
 export { STORAGE } from './storage.tokens.js';
 export { createStorage } from './create-storage.js';
+export { instrumentStorage } from './instrumented-storage.js';
 export { EmbeddedStorage, type EmbeddedStorageOptions } from './embedded/embedded-storage.js';
 export { validateRosterItem, validateScram } from './record-validation.js';

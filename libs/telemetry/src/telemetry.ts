@@ -7,6 +7,8 @@ import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from 
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOffSampler, ParentBasedSampler } from '@opentelemetry/sdk-trace';
 import { loadConfigOrExit } from '#libs/config';
+import { boundMetricsProducer } from './bound-metrics.js';
+import { registerRuntimeMetrics } from './runtime-metrics.js';
 
 export interface Telemetry {
   prometheus: PrometheusExporter;
@@ -39,10 +41,12 @@ export async function startTelemetry(role: string): Promise<Telemetry> {
     'service.name': `${config.telemetry.serviceName}-${role}`,
     'service.namespace': 'glider',
   });
-  const prometheus = new PrometheusExporter({ preventServerStart: true, prefix: '' });
+  const prometheus = prometheusExporter();
   const readers: MetricReader[] = [prometheus];
   if (endpoint) {
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }) }));
+    readers.push(
+      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }), metricProducers: [boundMetricsProducer] }),
+    );
   }
   const sdk = new NodeSDK({
     resource,
@@ -59,14 +63,30 @@ export async function startTelemetry(role: string): Promise<Telemetry> {
   });
   sdk.start();
   onlyUnderSampledParents = !endpoint;
-  current = { prometheus, shutdown: () => sdk.shutdown() };
+  const stopRuntime = registerRuntimeMetrics(meter('glider-runtime'), config.telemetry);
+  current = {
+    prometheus,
+    shutdown: () => {
+      stopRuntime();
+      return sdk.shutdown();
+    },
+  };
   return current;
+}
+
+/**
+ * /metrics in the Prometheus text format: no prefix, no otel_scope_* labels (a metric's name is
+ * unique across scopes here, and a label on every series is only cost), with the bound counters
+ * and histograms (bound-metrics.ts).
+ */
+function prometheusExporter(): PrometheusExporter {
+  return new PrometheusExporter({ preventServerStart: true, prefix: '', withoutScopeInfo: true, metricProducers: [boundMetricsProducer] });
 }
 
 /** For tests and libraries used outside main.ts: a Prometheus exporter without the SDK. */
 export function ensureMetrics(): PrometheusExporter {
   if (current) return current.prometheus;
-  const prometheus = new PrometheusExporter({ preventServerStart: true, prefix: '' });
+  const prometheus = prometheusExporter();
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [prometheus] }));
   current = { prometheus, shutdown: async () => {} };
   return prometheus;

@@ -12,6 +12,16 @@ const image = z.strictObject({
   pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
 });
 const anyObject = z.record(z.string(), z.unknown());
+const stringMap = z.record(z.string(), z.string());
+const promDuration = z.string().regex(/^[0-9]+(ms|s|m|h)$/);
+/** A Prometheus Operator object the chart may render (needs its CRDs in the cluster). */
+const monitor = z.strictObject({
+  enabled: z.boolean().default(false),
+  interval: promDuration.default('30s'),
+  scrapeTimeout: promDuration.default('10s'),
+  /** Extra labels, e.g. the `release` label a Prometheus's serviceMonitorSelector asks for. */
+  labels: stringMap.default({}),
+});
 
 export const chartValues = z.strictObject({
   nameOverride: z.string().default(''),
@@ -47,6 +57,33 @@ export const chartValues = z.strictObject({
       .regex(/^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$/)
       .default('glider'),
     spec: xmppClusterSpec.optional(),
+  }),
+  metrics: z.strictObject({
+    /** The operator's /metrics (port 8081), for the ServiceMonitor or a plain scrape config. */
+    service: z.strictObject({ enabled: z.boolean().default(true), annotations: stringMap.default({}) }),
+    serviceMonitor: monitor,
+    podMonitor: monitor,
+    prometheusRule: z.strictObject({
+      enabled: z.boolean().default(false),
+      labels: stringMap.default({}),
+      thresholds: z.strictObject({
+        routingP99Seconds: z.number().positive().default(1),
+        loginFailureRatio: z.number().gt(0).max(1).default(0.5),
+        loginFailuresPerSecond: z.number().positive().default(1),
+        offlineGrowthPerSecond: z.number().positive().default(1),
+        certificateExpiryDays: z.number().int().min(1).default(14),
+        eventLoopLagSeconds: z.number().positive().default(0.5),
+        restarts: z.number().int().min(1).default(3),
+      }),
+    }),
+    dashboards: z.strictObject({
+      enabled: z.boolean().default(false),
+      /** The Grafana sidecar finds ConfigMaps by this label (kube-prometheus-stack: grafana_dashboard: "1"). */
+      labels: stringMap.default({ grafana_dashboard: '1' }),
+      annotations: stringMap.default({}),
+      /** Where the ConfigMaps go (the sidecar may watch one namespace); the release's when empty. */
+      namespace: z.string().default(''),
+    }),
   }),
   tests: z.strictObject({
     enabled: z.boolean().default(true),

@@ -1,5 +1,6 @@
 import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
+import { countApiError } from './operator-metrics.js';
 
 export interface InformerSpec {
   apiVersion: string;
@@ -41,6 +42,8 @@ export class Cache<T extends KubernetesObject = KubernetesObject> {
     });
     this.informer.on('error', (err: unknown) => {
       if (this.stopped) return;
+      const e = err as { code?: number; statusCode?: number } | undefined;
+      countApiError('watch', e?.code ?? e?.statusCode);
       this.log.warn({ kind: spec.kind, err: String((err as Error | undefined)?.message ?? err) }, 'watch failed; restarting');
       setTimeout(() => {
         if (!this.stopped) void this.informer.start().catch(() => undefined);

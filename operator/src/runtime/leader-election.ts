@@ -1,5 +1,6 @@
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
+import { countApiError } from './operator-metrics.js';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -82,6 +83,7 @@ export class LeaderElector {
     try {
       ok = await this.tryAcquireOrRenew();
     } catch (err) {
+      countApiError('lease', (err as { code?: number }).code);
       this.log.debug({ err: String(err) }, 'lease update failed');
     }
     if (ok) this.lastRenew = Date.now();

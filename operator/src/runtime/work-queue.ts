@@ -1,3 +1,5 @@
+import type { WorkQueueMetrics } from './operator-metrics.js';
+
 /**
  * A rate-limited work queue in the manner of client-go's: a key waits at most once (adds while it
  * waits are merged), is never processed by two workers at once (an add while it runs marks it dirty
@@ -6,11 +8,14 @@
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Counted and timed here when given (operator-metrics.ts). */
+  metrics?: WorkQueueMetrics;
 }
 
 export class WorkQueue {
   private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  /** Key → performance.now() at its add, while it waits. */
+  private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
@@ -27,8 +32,9 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
+    this.queued.set(key, performance.now());
     this.queue.push(key);
+    this.opts.metrics?.adds.add();
     this.waiters.shift()?.();
   }
 
@@ -53,6 +59,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    this.opts.metrics?.retries.add();
     const delay = Math.min((this.opts.baseDelayMs ?? 100) * 2 ** n, this.opts.maxDelayMs ?? 60_000);
     this.addAfter(key, delay);
     return delay;
@@ -73,7 +80,9 @@ export class WorkQueue {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     const key = this.queue.shift()!;
+    const addedAt = this.queued.get(key);
     this.queued.delete(key);
+    if (addedAt !== undefined) this.opts.metrics?.queueDuration.since(addedAt);
     this.processing.add(key);
     return key;
   }

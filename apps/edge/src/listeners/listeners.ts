@@ -9,6 +9,7 @@ import type { Logger } from '#libs/telemetry';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
 import { WebSocketTransport } from '../transport/websocket.transport.js';
+import { tlsHandshakes } from '../edge.metrics.js';
 
 export interface ListenerPorts {
   c2s: number;
@@ -37,7 +38,11 @@ export class Listeners {
   async start(tls: SecureContextOptions): Promise<void> {
     const { edge } = this.config;
     const direct = createTlsServer({ ...tls, ALPNProtocols: ['xmpp-client'] }, (socket) => this.accept(new SocketTransport(socket)));
-    direct.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'direct TLS handshake failed'));
+    direct.on('secureConnection', () => tlsHandshakes.direct.ok.add());
+    direct.on('tlsClientError', (err) => {
+      tlsHandshakes.direct.failed.add();
+      this.logger.debug({ err: err.message }, 'direct TLS handshake failed');
+    });
     this.staple(direct);
     // STARTTLS sockets name the direct-TLS server as theirs: Node asks a socket's server for OCSP staples.
     const c2s = createNetServer((socket) => this.accept(new SocketTransport(socket, direct)));
@@ -45,7 +50,11 @@ export class Listeners {
     this.ports.c2s = await this.listen(c2s, edge.c2sPort);
     this.ports.directTls = await this.listen(direct, edge.directTlsPort);
     const https = createHttpsServer(tls);
-    https.on('tlsClientError', (err) => this.logger.debug({ err: err.message }, 'wss TLS handshake failed'));
+    https.on('secureConnection', () => tlsHandshakes.websocket.ok.add());
+    https.on('tlsClientError', (err) => {
+      tlsHandshakes.websocket.failed.add();
+      this.logger.debug({ err: err.message }, 'wss TLS handshake failed');
+    });
     this.staple(https);
     this.tlsServers.push(https);
     this.ports.wss = await this.listen(https, edge.wssPort, () => this.websocket(https, true));

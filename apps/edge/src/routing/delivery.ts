@@ -14,6 +14,7 @@ import { tryParseJid } from '#libs/jid';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits } from '#libs/xml';
 import type { EdgeContext } from '../edge.context.js';
+import { stanzasOut } from '../edge.metrics.js';
 import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 
 /**
@@ -80,6 +81,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       current = undefined;
       currentMsg = undefined;
       taken = !refusedNow;
+      if (taken) stanzasOut[stanza.kind]?.add();
       span.end();
       if (taken && deferredNow) return; // answered by settle (it may have been already)
       deferred.delete(stanza);

@@ -3,6 +3,7 @@ import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentele
 import { tryParseJid } from '#libs/jid';
 import { tracer } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
+import { routingDuration } from '../edge.metrics.js';
 import type { C2sStream } from '../stream/c2s-stream.machine.js';
 import { errorReply, NS, type StanzaErrorCondition } from '#libs/stanza';
 
@@ -37,6 +38,7 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
   if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
   // RFC 6120 §4.7.4: the stream's language goes with a stanza that states none.
   if (el.attrs['xml:lang'] === undefined && stream.langStated) el.attrs['xml:lang'] = stream.lang;
+  const started = performance.now();
   const span = tracer('glider-edge').startSpan('edge.route', { kind: SpanKind.PRODUCER, attributes: { 'xmpp.stanza': el.name } });
   const carrier: { traceparent?: string; tracestate?: string } = {};
   propagation.inject(trace.setSpan(context.active(), span), carrier);
@@ -47,10 +49,12 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
   return requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
     (reply) => {
       span.end();
+      routingDuration[el.name]?.since(started);
       const ack = decodeAck(reply);
       if (!ack.taken) bounce(stream, el, 'internal-server-error', ack.error);
     },
     (err: unknown) => {
+      routingDuration[el.name]?.since(started); // bounced: the sender waited this long too
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
       span.end();
       stream.log.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a stanza; bounced');

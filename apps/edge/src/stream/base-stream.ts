@@ -4,6 +4,7 @@ import type { Logger } from '#libs/telemetry';
 import { reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import type { HookEntry } from '#libs/xmpp-kit';
 import { CLOSE_GRACE_MS, type EdgeContext } from '../edge.context.js';
+import { countStreamError, stanzasOutByName } from '../edge.metrics.js';
 import type { Transport } from '../transport/transport.js';
 import { InboundFlow } from './inbound-flow.js';
 import { settleSafely, UNWRITTEN, type Settle, type StanzaMeta, type UnwrittenReason } from './outgoing.js';
@@ -130,7 +131,9 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     if (this.state === 'closed' || this.state === 'closing') {
       return settleSafely(settle, UNWRITTEN[this.state === 'closed' ? 'closed' : 'closing'], meta as M, this.log);
     }
+    // A serialised stanza (a router delivery) is counted by kind where it arrives (routing/delivery.ts).
     if (stanza instanceof Uint8Array) this.ctx.stats.stanzasOut++;
+    else stanzasOutByName[stanza.name]?.add();
     const chain = this.stanzaOutChain();
     if (chain === undefined) return this.writeStanza(stanza instanceof Uint8Array ? stanza : this.serialise(stanza), settle, meta as M);
     new StanzaOut<this>(this, stanza, meta, settle, this).run(chain, 0);
@@ -193,6 +196,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** Sends a stream error (RFC 6120 §4.9), preceded by our header if none was sent yet, and closes. */
   error(condition: StreamErrorCondition, text?: string, appSpecific?: string): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    countStreamError(condition);
     if (condition !== 'system-shutdown' && condition !== 'conflict') this.log.info({ condition, text }, 'stream error');
     this.handBack('closing');
     if (!this.headerSent) this.sendHeader(true);

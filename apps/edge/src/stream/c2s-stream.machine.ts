@@ -9,6 +9,7 @@ import { BaseStream } from './base-stream.js';
 import { StanzaIn, type StanzaInPath } from './stanza-in.js';
 import type { StanzaOut } from './stanza-out.js';
 import { checkHeader, responseHeader } from './stream-header.js';
+import { stanzasIn } from '../edge.metrics.js';
 import type { C2sStreamState } from './stream-state.js';
 
 export type { StreamLog } from './stream-log.js';
@@ -148,6 +149,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     if (!stanza) return this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`);
     if (!this.hadResource) return this.error('not-authorized', 'authenticate and bind a resource first');
     this.ctx.stats.stanzasIn++;
+    stanzasIn[el.name]?.add();
     await routeFromClient(this, el);
   }
 

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext, type Server as TlsServer } from 'node:tls';
 import { tlsChannelBindings } from './channel-bindings.js';
 import type { ChannelBindings, Transport } from './transport.js';
+import { tlsHandshakes } from '../edge.metrics.js';
 
 /** A TCP socket (c2s, may upgrade with STARTTLS) or a direct-TLS socket (XEP-0368). */
 export class SocketTransport implements Transport {
@@ -114,6 +115,7 @@ export class SocketTransport implements Transport {
         tls.off('secure', onSecure);
         tls.off('close', onClose);
         tls.off('error', settle);
+        tlsHandshakes.starttls[err ? 'failed' : 'ok'].add();
         if (err) reject(err);
         else resolve();
       };

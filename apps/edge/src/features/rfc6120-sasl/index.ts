@@ -6,6 +6,7 @@ import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
+import { countLogin } from '../../edge.metrics.js';
 
 const configSchema = z.strictObject({
   /** RFC 6120 §6.4.5: retries allowed before the stream is closed (at least 2, at most 5). */
@@ -33,6 +34,8 @@ interface Exchange {
   lockedForMs?: number;
   /** The current attempt found the back-off queue full and was refused without a check. */
   busy?: boolean;
+  /** performance.now() of the current attempt's <auth/> (glider_edge_login_duration_seconds). */
+  startedAt?: number;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -95,6 +98,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   if (el.name === 'auth') {
     const name = el.attrs.mechanism as SaslMechanismName;
     if (!ex.advertised.includes(name)) {
+      countLogin(name, false, undefined);
       logFailure(ctx, stream, { ...ex, account: undefined, name }, 'invalid-mechanism');
       return fail(stream, 'invalid-mechanism');
     }
@@ -108,6 +112,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
       plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')) && !(cfg.toleratePlusMismatch && ex.bindingMismatch),
     });
     ex.name = name;
+    ex.startedAt = performance.now();
     stream.state = 'authenticating';
     // RFC 6120 §6.4.2: no text = no initial response (ask for it with an empty challenge); '=' = empty.
     if (el.text() === '') return stream.send(xml('challenge', { xmlns: NS.sasl }));
@@ -135,6 +140,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
   if (step.kind === 'challenge') return stream.send(xml('challenge', { xmlns: NS.sasl }, b64(step.data)));
   ex.mechanism = undefined;
   if (step.kind === 'success') {
+    countLogin(ex.name, true, ex.startedAt);
     ctx.throttle.succeeded(`${step.username}@${stream.domain}`);
     stream.log.info({ jid: `${step.username}@${stream.domain}` }, 'authenticated');
     stream.send(xml('success', { xmlns: NS.sasl }, step.data ? b64(step.data) : undefined));
@@ -161,6 +167,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
     logFailure(ctx, stream, ex, step.text ? `${step.condition}: ${step.text}` : step.condition);
   }
   fail(stream, step.condition, step.text);
+  countLogin(ex.name, false, ex.startedAt);
   ex.failures++;
   ctx.stats.authFailures++;
   if (ex.failures >= cfg.maxAttempts) stream.error('policy-violation', 'too many failed authentication attempts');

@@ -1,0 +1,81 @@
+import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { histogramFamily, type BoundHistogram } from './bound-metrics.js';
+
+export interface RuntimeMetricsOptions {
+  /** The lag gauges describe the last window of this length. */
+  eventLoopLagWindowMs: number;
+  eventLoopLagResolutionMs: number;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/**
+ * The process's runtime, with the names prom-client gives them (what Node dashboards expect):
+ * CPU seconds, resident memory, start time, V8 heap, event-loop lag over the last window, GC pauses
+ * by kind. No labels: Prometheus adds the pod. Returns the stop function.
+ */
+export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): () => void {
+  const cpuUser = m.createObservableCounter('process_cpu_user_seconds_total', { description: 'User CPU time spent', unit: 'seconds' });
+  const cpuSystem = m.createObservableCounter('process_cpu_system_seconds_total', { description: 'System CPU time spent', unit: 'seconds' });
+  const cpu = m.createObservableCounter('process_cpu_seconds_total', { description: 'User and system CPU time spent', unit: 'seconds' });
+  const rss = m.createObservableGauge('process_resident_memory_bytes', { description: 'Resident set size', unit: 'bytes' });
+  const start = m.createObservableGauge('process_start_time_seconds', { description: 'Start time of the process since the Unix epoch', unit: 'seconds' });
+  const heapTotal = m.createObservableGauge('nodejs_heap_size_total_bytes', { description: 'V8 heap allocated', unit: 'bytes' });
+  const heapUsed = m.createObservableGauge('nodejs_heap_size_used_bytes', { description: 'V8 heap in use', unit: 'bytes' });
+  const external = m.createObservableGauge('nodejs_external_memory_bytes', { description: 'Memory of C++ objects bound to JavaScript objects', unit: 'bytes' });
+  const lagP50 = m.createObservableGauge('nodejs_eventloop_lag_p50_seconds', { description: 'Median event-loop delay over the last window', unit: 'seconds' });
+  const lagP99 = m.createObservableGauge('nodejs_eventloop_lag_p99_seconds', {
+    description: '99th percentile event-loop delay over the last window',
+    unit: 'seconds',
+  });
+  const lagMax = m.createObservableGauge('nodejs_eventloop_lag_max_seconds', { description: 'Longest event-loop delay over the last window', unit: 'seconds' });
+  const startedAt = Date.now() / 1000 - process.uptime();
+
+  const monitor = monitorEventLoopDelay({ resolution: opts.eventLoopLagResolutionMs });
+  monitor.enable();
+  let window = { p50: 0, p99: 0, max: 0 };
+  const roll = (h: ReturnType<typeof monitorEventLoopDelay>) => {
+    // nanoseconds; an empty window (no sample yet) reports 0, not NaN
+    window = h.count > 0 ? { p50: h.percentile(50) / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 } : { p50: 0, p99: 0, max: 0 };
+    h.reset();
+  };
+  const timer = setInterval(() => roll(monitor), opts.eventLoopLagWindowMs);
+  timer.unref();
+
+  const gc = histogramFamily('nodejs_gc_duration_seconds', 'Garbage collection pauses by kind', 'seconds', [0.001, 0.01, 0.1, 1, 2, 5]);
+  const byKind = new Map<number, BoundHistogram>(Object.entries(GC_KINDS).map(([k, kind]) => [Number(k), gc.bind({ kind })]));
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) byKind.get((e as { detail?: { kind?: number } }).detail?.kind ?? -1)?.record(e.duration / 1000);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+
+  const callback = (r: BatchObservableResult): void => {
+    const usage = process.cpuUsage();
+    const mem = process.memoryUsage();
+    r.observe(cpuUser, usage.user / 1e6);
+    r.observe(cpuSystem, usage.system / 1e6);
+    r.observe(cpu, (usage.user + usage.system) / 1e6);
+    r.observe(rss, mem.rss);
+    r.observe(start, startedAt);
+    r.observe(heapTotal, mem.heapTotal);
+    r.observe(heapUsed, mem.heapUsed);
+    r.observe(external, mem.external);
+    r.observe(lagP50, window.p50);
+    r.observe(lagP99, window.p99);
+    r.observe(lagMax, window.max);
+  };
+  const observables: Observable[] = [cpuUser, cpuSystem, cpu, rss, start, heapTotal, heapUsed, external, lagP50, lagP99, lagMax];
+  m.addBatchObservableCallback(callback, observables);
+  return () => {
+    m.removeBatchObservableCallback(callback, observables);
+    clearInterval(timer);
+    monitor.disable();
+    observer.disconnect();
+  };
+}
