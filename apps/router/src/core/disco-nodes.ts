@@ -13,11 +13,22 @@ export interface DiscoNodeProvider {
 }
 
 /**
- * Server disco nodes by owner: the disco feature answers a request with a `node` attribute from
+ * Server disco nodes and extended info forms by owner: the disco feature answers a request with a `node` attribute from
  * the provider that matches it, so features such as ad-hoc commands add nodes without editing disco.
  */
 export class DiscoNodes {
   private readonly providers = new Set<DiscoNodeProvider>();
+  private readonly forms = new Set<(domain: string) => Element | undefined>();
+
+  /** Adds an extended-information form (XEP-0128) to the server's own disco#info, per domain. */
+  registerInfoForm(form: (domain: string) => Element | undefined): Registration {
+    this.forms.add(form);
+    return () => this.forms.delete(form);
+  }
+
+  infoForms(domain: string): Element[] {
+    return [...this.forms].map((f) => f(domain)).filter((x): x is Element => x !== undefined);
+  }
 
   register(provider: DiscoNodeProvider): Registration {
     this.providers.add(provider);

@@ -33,6 +33,7 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       if (req.toServer) {
         query.append(xml('identity', { category: 'server', type: 'im', name: 'Glider' }));
         for (const f of ctx.discoFeatures()) query.append(xml('feature', { var: f }));
+        for (const form of ctx.discoNodes.infoForms(req.to.domain)) query.append(form);
         return query;
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
