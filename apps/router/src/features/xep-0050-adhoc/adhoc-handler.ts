@@ -19,7 +19,16 @@ export class AdhocHandler {
     private readonly sessions: AdhocSessions,
   ) {}
 
+  /** Errors carry the request's node and sessionid back in a <command/> (clients such as slixmpp match on it). */
   async handle(req: IqRequest): Promise<Element | StanzaError> {
+    const answer = await this.answerRequest(req);
+    if (!(answer instanceof StanzaError)) return answer;
+    const { node, sessionid } = req.payload.attrs;
+    const echo = xml('command', { xmlns: NS.commands, ...(node ? { node } : {}), ...(sessionid ? { sessionid } : {}) });
+    return new StanzaError(answer.condition, { ...answer.options, echo });
+  }
+
+  private async answerRequest(req: IqRequest): Promise<Element | StanzaError> {
     const cmd = req.payload;
     const node = cmd.attrs.node;
     const action = cmd.attrs.action ?? 'execute';

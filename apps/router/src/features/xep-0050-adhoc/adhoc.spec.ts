@@ -146,6 +146,8 @@ describe('XEP-0050 ad-hoc commands with XEP-0133 administration', () => {
     const unknown = await edge.ask(admin, command(`${ADMIN}#add-user`, { sessionid: 'deadbeefdeadbeefdeadbeef', action: 'complete' }));
     assert.equal(errorCondition(unknown), 'bad-request');
     assert.equal(adhocCondition(unknown), 'bad-sessionid');
+    // the request's <command/> comes back with the error: clients (slixmpp) match errors to sessions by it
+    assert.deepEqual(unknown.getChild('command', CMD)?.attrs, { xmlns: CMD, node: `${ADMIN}#add-user`, sessionid: 'deadbeefdeadbeefdeadbeef' });
     assert.equal(adhocCondition(await edge.ask(admin, command(`${ADMIN}#add-user`, { action: 'complete' }))), 'bad-sessionid');
 
     const sid = cmdOf(await edge.ask(admin, command(`${ADMIN}#add-user`))).attrs.sessionid!;
