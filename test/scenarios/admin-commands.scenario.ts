@@ -65,6 +65,8 @@ export async function adminCommandsScenario(d: Deployment, tag: string): Promise
   const first = d.edges[0]!;
   const last = d.edges[d.edges.length - 1]!;
   const v = await connect(`xmpp://${first.host}:${first.c2sPort}`, `vic-${tag}`, 'vic-password', 'phone');
+  // once disabled it must stay offline: xmpp.js would otherwise log in again and again, failing
+  v.xmpp.reconnect.stop();
   const closed = new Promise<string>((resolve) => v.xmpp.on('error', (e: { condition?: string }) => e.condition && resolve(e.condition)));
   try {
     await v.send(xml('presence'));
