@@ -300,7 +300,10 @@ describe('admin API with gliderctl', () => {
     });
     try {
       await ctl(server, ['user', 'add', 'gina@localhost'], 'gina-password\n');
-      await sessions!.bind({ jid: 'gina@localhost/a', sessionId: 'ga', edgeId: 'edge-4', available: true, interested: true, boundAtMs: 1, priority: 0 }, 'replace');
+      await sessions!.bind(
+        { jid: 'gina@localhost/a', sessionId: 'ga', edgeId: 'edge-4', available: true, interested: true, boundAtMs: 1, priority: 0 },
+        'replace',
+      );
       const off = await ctl(server, ['user', 'disable', 'Gina@localhost']);
       assert.equal(off.code, 0, off.stderr);
       assert.equal(off.stdout, 'disabled gina@localhost\n');
@@ -308,7 +311,10 @@ describe('admin API with gliderctl', () => {
       const listed = await ctl(server, ['user', 'list', 'localhost']);
       assert.match(listed.stdout, /^gina@localhost \(disabled\)$/m);
       await bus!.flush();
-      assert.deepEqual(controls.map((c) => [c.kind, c.sessionId, c.condition]), [['CLOSE_SESSION', 'ga', 'not-authorized']]);
+      assert.deepEqual(
+        controls.map((c) => [c.kind, c.sessionId, c.condition]),
+        [['CLOSE_SESSION', 'ga', 'not-authorized']],
+      );
       const on = await ctl(server, ['user', 'enable', 'gina@localhost']);
       assert.equal(on.stdout, 'enabled gina@localhost\n');
       assert.ok(await canLogIn(storage, 'gina', 'gina-password'));
@@ -348,7 +354,12 @@ describe('admin API with gliderctl', () => {
       assert.match(empty.stderr, /no text/);
     } finally {
       await sub.unsubscribe();
-      for (const [jid, id] of [['hal@example.com/one', 'h1'], ['hal@example.com/two', 'h2'], ['ivy@example.com/x', 'i1']] as const) await sessions!.remove(jid, id);
+      for (const [jid, id] of [
+        ['hal@example.com/one', 'h1'],
+        ['hal@example.com/two', 'h2'],
+        ['ivy@example.com/x', 'i1'],
+      ] as const)
+        await sessions!.remove(jid, id);
     }
   });
 

@@ -118,9 +118,7 @@ export class AdminOperations {
       list.push(s.jid);
       byUser.set(bare, list);
     }
-    return [...byUser]
-      .map(([jid, resources]) => ({ jid, resources: resources.sort() }))
-      .sort((a, b) => a.jid.localeCompare(b.jid));
+    return [...byUser].map(([jid, resources]) => ({ jid, resources: resources.sort() })).sort((a, b) => a.jid.localeCompare(b.jid));
   }
 
   async userStats(jid: unknown): Promise<UserStats> {
@@ -159,7 +157,12 @@ export class AdminOperations {
       .filter((s) => s.available && s.jid.slice(0, s.jid.indexOf('/')).endsWith(`@${d}`));
     const outcomes = await Promise.all(
       targets.map((s) => {
-        const el = xml('message', { from: d, to: s.jid, type: 'headline' }, message.subject ? xml('subject', {}, message.subject) : undefined, xml('body', {}, message.body));
+        const el = xml(
+          'message',
+          { from: d, to: s.jid, type: 'headline' },
+          message.subject ? xml('subject', {}, message.subject) : undefined,
+          xml('body', {}, message.body),
+        );
         return delivery.element(el, s);
       }),
     );
@@ -173,7 +176,9 @@ export class AdminOperations {
     const storageProblem = (await this.deps.storage.health()) ?? '';
     const domains = storageProblem
       ? this.deps.config.domains.map((domain) => ({ domain, users: 0 }))
-      : await this.storageCall(() => Promise.all(this.deps.config.domains.map(async (domain) => ({ domain, users: await this.deps.storage.accounts.count(domain) }))));
+      : await this.storageCall(() =>
+          Promise.all(this.deps.config.domains.map(async (domain) => ({ domain, users: await this.deps.storage.accounts.count(domain) }))),
+        );
     return { domains, storageProblem };
   }
 
