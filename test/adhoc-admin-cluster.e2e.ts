@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import { startCluster, type Cluster } from './harness/cluster.js';
-import { E2E_ADMIN, adminCommandsScenario } from './scenarios/admin-commands.scenario.js';
+import { ADMIN_SCENARIO_ENV, adminCommandsScenario } from './scenarios/admin-commands.scenario.js';
 
 // its own file: a test process trusts one deployment's self-signed certificate (trustCertificate)
 describe('XEP-0133 administration with slixmpp: cluster (2 edges, 2 routers)', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster({ edges: 2, routers: 2, env: { GLIDER_ADMIN__JIDS: E2E_ADMIN } });
+    c = await startCluster({ edges: 2, routers: 2, env: ADMIN_SCENARIO_ENV });
   });
   after(async () => {
     await c?.stop();

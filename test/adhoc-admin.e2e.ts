@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import { startStandalone, type Deployment } from './harness/standalone.js';
-import { E2E_ADMIN, adminCommandsScenario } from './scenarios/admin-commands.scenario.js';
+import { ADMIN_SCENARIO_ENV, adminCommandsScenario } from './scenarios/admin-commands.scenario.js';
 
 describe('XEP-0133 administration with slixmpp: standalone', () => {
   let d: Deployment;
   before(async () => {
-    d = await startStandalone({ GLIDER_ADMIN__JIDS: E2E_ADMIN });
+    d = await startStandalone(ADMIN_SCENARIO_ENV);
   });
   after(async () => {
     await d?.stop();

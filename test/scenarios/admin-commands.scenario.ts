@@ -13,6 +13,12 @@ import { CLIENT_STEP_TIMEOUT_MS, connect, trustCertificate, xml } from '../harne
 /** The admin the deployment was started with (GLIDER_ADMIN__JIDS). */
 export const E2E_ADMIN = 'boss@localhost';
 
+/** The deployment's env for this scenario: the admin, and XEP-0157 contact addresses (JSON: a record by domain). */
+export const ADMIN_SCENARIO_ENV = {
+  GLIDER_ADMIN__JIDS: E2E_ADMIN,
+  GLIDER_CONTACT_ADDRESSES: JSON.stringify({ localhost: { abuse: ['mailto:abuse@localhost', 'xmpp:abuse@localhost'] } }),
+};
+
 interface StepResult {
   command: string;
   type: string;
@@ -70,6 +76,18 @@ export async function adminCommandsScenario(d: Deployment, tag: string): Promise
   const closed = new Promise<string>((resolve) => v.xmpp.on('error', (e: { condition?: string }) => e.condition && resolve(e.condition)));
   try {
     await v.send(xml('presence'));
+    // XEP-0157: the configured addresses in the server's disco#info
+    const info = await v.iq(xml('iq', { type: 'get', to: d.domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const serverinfo = info
+      .getChild('query')!
+      .getChildren('x')
+      .find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === 'http://jabber.org/network/serverinfo'));
+    const abuse = serverinfo?.getChildren('field').find((f) => f.attrs.var === 'abuse-addresses');
+    assert.deepEqual(
+      abuse?.getChildren('value').map((x) => x.text()),
+      ['mailto:abuse@localhost', 'xmpp:abuse@localhost'],
+      String(info),
+    );
     const steps = [
       ['add-user', { accountjid: newbie, password: 'first-pw', 'password-verify': 'first-pw' }],
       ['change-user-password', { accountjid: newbie, password: 'second-pw' }],
