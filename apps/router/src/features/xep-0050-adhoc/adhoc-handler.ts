@@ -61,6 +61,7 @@ export class AdhocHandler {
       return xml('command', { xmlns: NS.commands, node, sessionid: sid, status: 'canceled' });
     }
     if (action === 'prev' || action === 'next') return adhocError('bad-action', `this command has one stage; "${action}" is not allowed`);
+    // the form the stage answers: start() of a one-form command only builds it (no side effects)
     const first = await command.start(call);
     if (first instanceof StanzaError || first.status !== 'executing') return adhocError('bad-sessionid');
     let values;

@@ -31,6 +31,8 @@ export function adminCommands(ctx: RouterContext): AdhocCommand[] {
     allowed,
     start: async () => ({ status: 'executing', form: { formType: ADMIN_NS, ...form } }),
     submit: async (v, call) => {
+      // who did it: AdminOperations logs what was done to which account
+      ctx.logger.info({ admin: call.from.bare().toString(), command: suffix }, 'admin: XEP-0133 command');
       try {
         return await run(v, call);
       } catch (err) {
