@@ -18,6 +18,8 @@ declare module '@xmpp/client' {
     on(event: string, fn: (...args: any[]) => void): void;
     iqCaller: { request(el: XmlElement, timeout?: number): Promise<XmlElement> };
     jid?: { toString(): string };
+    /** @xmpp/reconnect: logs in again after a disconnect unless stopped. */
+    reconnect: { stop(): void };
   }
   export function client(options: Record<string, unknown>): Client;
   export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: (XmlElement | string)[]): XmlElement;

@@ -29,6 +29,10 @@ export interface AdminApi {
   SetPassword(req: { jid: string; password: string }): Promise<{ jid: string }>;
   Stats(req: Record<string, never>): Promise<{ domains: { domain: string; users: number }[]; storageProblem: string; version: string }>;
   ListSessions(req: { jid: string }): Promise<{ sessions: Session[] }>;
+  DisableUser(req: { jid: string }): Promise<{ jid: string }>;
+  EnableUser(req: { jid: string }): Promise<{ jid: string }>;
+  ListOnline(req: { domain: string }): Promise<{ users: { jid: string; resources: string[] }[] }>;
+  Announce(req: { domain: string; subject: string; body: string }): Promise<{ delivered: number; failed: number }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */
   ready(): Promise<void>;
   close(): void;
@@ -94,6 +98,10 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     SetPassword: call('SetPassword'),
     Stats: call('Stats'),
     ListSessions: call('ListSessions'),
+    DisableUser: call('DisableUser'),
+    EnableUser: call('EnableUser'),
+    ListOnline: call('ListOnline'),
+    Announce: call('Announce'),
     // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
     ready: async () => {
       await call('Stats')({});

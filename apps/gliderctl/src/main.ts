@@ -13,6 +13,10 @@ Commands:
   user list [DOMAIN]                      list accounts (all served domains by default)
   user passwd JID [--password-file FILE]  set a new password
   user sessions JID                       the account's bound resources
+  user disable JID                        refuse the account's logins and close its sessions
+  user enable JID                         let a disabled account log in again
+  online [DOMAIN]                         users with a bound session (all served domains by default)
+  announce DOMAIN TEXT [--subject S]      a headline message to every online user of DOMAIN
   stats                                   served domains, account counts, storage health
 
 Options:
@@ -42,6 +46,7 @@ interface Options {
   ca?: string;
   'tls-server-name'?: string;
   'password-file'?: string;
+  subject?: string;
   help?: boolean;
 }
 
@@ -60,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
         ca: { type: 'string' },
         'tls-server-name': { type: 'string' },
         'password-file': { type: 'string' },
+        subject: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -111,6 +117,17 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
     if (args.length !== n) throw new UsageError(`"${args.slice(0, 2).join(' ')}" takes ${n - 2 === 1 ? 'one argument' : `${n - 2} arguments`}`);
   };
   if (group === 'stats' && args.length === 1) return stats;
+  if (group === 'online') {
+    if (args.length > 2) throw new UsageError('"online" takes at most one DOMAIN');
+    return (api) => listOnline(api, verb);
+  }
+  if (group === 'announce') {
+    if (args.length !== 3) throw new UsageError('"announce" takes DOMAIN and TEXT');
+    return async (api) => {
+      const res = await api.Announce({ domain: verb!, subject: values.subject ?? '', body: arg! });
+      process.stdout.write(`announced to ${res.delivered} sessions${res.failed ? ` (${res.failed} not reached)` : ''}\n`);
+    };
+  }
   if (group !== 'user') throw new UsageError(group ? `unknown command "${group}"` : 'no command given');
   switch (verb) {
     case 'add':
@@ -144,11 +161,18 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
           process.stdout.write(`${s.jid} edge=${s.edgeId} priority=${s.priority} ${s.available ? 'available' : 'unavailable'} since=${since}\n`);
         }
       };
+    case 'disable':
+    case 'enable':
+      exactly(3);
+      return async (api) => {
+        const res = verb === 'disable' ? await api.DisableUser({ jid: arg! }) : await api.EnableUser({ jid: arg! });
+        process.stdout.write(`${verb}d ${res.jid}\n`);
+      };
     case 'list':
       if (extra.length > 0) throw new UsageError('"user list" takes at most one DOMAIN');
       return (api) => listUsers(api, arg);
     default:
-      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd or sessions');
+      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd, sessions, disable or enable');
   }
 }
 
@@ -161,6 +185,13 @@ async function listUsers(api: AdminApi, domain: string | undefined): Promise<voi
       for (const u of page.users) process.stdout.write(`${u.jid}${u.disabled ? ' (disabled)' : ''}\n`);
       pageToken = page.nextPageToken;
     } while (pageToken);
+  }
+}
+
+async function listOnline(api: AdminApi, domain: string | undefined): Promise<void> {
+  const domains = domain ? [domain] : (await api.Stats({})).domains.map((d) => d.domain);
+  for (const d of domains) {
+    for (const u of (await api.ListOnline({ domain: d })).users) process.stdout.write(`${u.jid} ${u.resources.join(' ')}\n`);
   }
 }
 

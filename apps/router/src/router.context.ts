@@ -6,6 +6,7 @@ import type { Element } from '#libs/xml';
 import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
 import type { ResumableStore } from '#libs/sessions';
+import type { DiscoNodes } from './core/disco-nodes.js';
 import type { IqRequest } from './core/iq-dispatcher.js';
 import type { RoutedStanza } from './core/routed-stanza.js';
 import type { RouterHooks } from './router.hooks.js';
@@ -37,6 +38,8 @@ export interface RouterContext extends RouterDeps {
   readonly resumable: ResumableStore;
   readonly startedAt: Date;
   readonly stats: RouterStats;
+  /** Server disco nodes other features answer (XEP-0030 `node`; e.g. XEP-0050's commands). */
+  readonly discoNodes: DiscoNodes;
   /** Disco#info features of everything the server runs now (every live service's declaration). */
   discoFeatures(): string[];
   /** Sends `el` to the sender of `st`: to its own session when known, else by its full JID. */

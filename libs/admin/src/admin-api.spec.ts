@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createMechanism } from '#libs/auth';
 import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
-import { BUS, decodeFrame, InProcessBus, subjects, type EdgeControl } from '#libs/bus';
+import { BUS, decodeFrame, encodeAck, InProcessBus, subjects, type EdgeControl } from '#libs/bus';
 import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
@@ -289,6 +289,77 @@ describe('admin API with gliderctl', () => {
       );
     } finally {
       await sub.unsubscribe();
+    }
+  });
+
+  it('disables a user (no login, sessions closed) and re-enables it', async () => {
+    const controls: EdgeControl[] = [];
+    const sub = bus!.subscribe(subjects.edgeControl('edge-4'), (m) => {
+      const frame = decodeFrame(m.data);
+      if (frame.control) controls.push(frame.control);
+    });
+    try {
+      await ctl(server, ['user', 'add', 'gina@localhost'], 'gina-password\n');
+      await sessions!.bind(
+        { jid: 'gina@localhost/a', sessionId: 'ga', edgeId: 'edge-4', available: true, interested: true, boundAtMs: 1, priority: 0 },
+        'replace',
+      );
+      const off = await ctl(server, ['user', 'disable', 'Gina@localhost']);
+      assert.equal(off.code, 0, off.stderr);
+      assert.equal(off.stdout, 'disabled gina@localhost\n');
+      assert.equal(await canLogIn(storage, 'gina', 'gina-password'), false);
+      const listed = await ctl(server, ['user', 'list', 'localhost']);
+      assert.match(listed.stdout, /^gina@localhost \(disabled\)$/m);
+      await bus!.flush();
+      assert.deepEqual(
+        controls.map((c) => [c.kind, c.sessionId, c.condition]),
+        [['CLOSE_SESSION', 'ga', 'not-authorized']],
+      );
+      const on = await ctl(server, ['user', 'enable', 'gina@localhost']);
+      assert.equal(on.stdout, 'enabled gina@localhost\n');
+      assert.ok(await canLogIn(storage, 'gina', 'gina-password'));
+      const unknown = await ctl(server, ['user', 'disable', 'nobody@localhost']);
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.stderr, 'gliderctl: user nobody@localhost does not exist\n');
+    } finally {
+      await sub.unsubscribe();
+      await sessions!.remove('gina@localhost/a', 'ga');
+    }
+  });
+
+  it('lists online users and announces to their available sessions', async () => {
+    const got: string[] = [];
+    // a stand-in edge that takes every delivery (the router's own specs cover a real edge)
+    const sub = bus!.subscribe(subjects.edgeDeliver('edge-5'), (m) => {
+      const st = decodeFrame(m.data).stanza!;
+      got.push(`${st.target?.sessionId} ${Buffer.from(st.xml).toString()}`);
+      m.respond(encodeAck({ taken: true }));
+    });
+    const base = { edgeId: 'edge-5', interested: true, boundAtMs: 1, priority: 0 };
+    try {
+      await sessions!.bind({ ...base, jid: 'hal@example.com/one', sessionId: 'h1', available: true }, 'replace');
+      await sessions!.bind({ ...base, jid: 'hal@example.com/two', sessionId: 'h2', available: false }, 'replace');
+      await sessions!.bind({ ...base, jid: 'ivy@example.com/x', sessionId: 'i1', available: true }, 'replace');
+      const online = await ctl(server, ['online', 'example.com']);
+      assert.equal(online.code, 0, online.stderr);
+      assert.equal(online.stdout, 'hal@example.com hal@example.com/one hal@example.com/two\nivy@example.com ivy@example.com/x\n');
+      const sent = await ctl(server, ['announce', 'example.com', 'Maintenance at 22:00', '--subject', 'Heads up']);
+      assert.equal(sent.code, 0, sent.stderr);
+      assert.equal(sent.stdout, 'announced to 2 sessions\n');
+      assert.deepEqual(got.map((g) => g.split(' ')[0]).sort(), ['h1', 'i1'], 'only available sessions');
+      assert.match(got[0]!, /type="headline"/);
+      assert.match(got[0]!, /<subject>Heads up<\/subject><body>Maintenance at 22:00<\/body>/);
+      const empty = await ctl(server, ['announce', 'example.com', '  ']);
+      assert.equal(empty.code, 1);
+      assert.match(empty.stderr, /no text/);
+    } finally {
+      await sub.unsubscribe();
+      for (const [jid, id] of [
+        ['hal@example.com/one', 'h1'],
+        ['hal@example.com/two', 'h2'],
+        ['ivy@example.com/x', 'i1'],
+      ] as const)
+        await sessions!.remove(jid, id);
     }
   });
 

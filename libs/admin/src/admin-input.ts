@@ -1,13 +1,8 @@
 import { normalizeUsername, passwordProblem } from '#libs/auth';
-import { status } from '@grpc/grpc-js';
-import { RpcException } from '@nestjs/microservices';
+import { invalid } from './admin-error.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
-
-export function invalid(message: string): RpcException {
-  return new RpcException({ code: status.INVALID_ARGUMENT, message });
-}
 
 export interface AccountName {
   username: string;

@@ -1,13 +1,14 @@
-import { makeScramCredentials } from '#libs/auth';
 import { CONFIG, type GliderConfig } from '#libs/config';
-import { STORAGE, StorageConflictError, StorageUnavailableError, deleteAccountAndData, type Storage } from '#libs/storage';
+import { STORAGE, StorageUnavailableError, type Storage } from '#libs/storage';
 import { BUS, type Bus } from '#libs/bus';
-import { SESSION_REGISTRY, closeSessionsOf, type SessionRegistry } from '#libs/sessions';
+import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
 import { status } from '@grpc/grpc-js';
 import { Controller, Inject, Optional, UseGuards } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { accountName, decodePageToken, encodePageToken, pageSize, password, servedDomain } from './admin-input.js';
+import { AdminError, type AdminErrorKind } from './admin-error.js';
+import { accountName, decodePageToken, encodePageToken, pageSize, servedDomain } from './admin-input.js';
+import { AdminOperations } from './admin-operations.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { gliderVersion } from './admin-proto.js';
 
@@ -33,42 +34,48 @@ export class AdminController {
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(SESSION_REGISTRY) private readonly sessions?: SessionRegistry,
     @Optional() @Inject(BUS) private readonly bus?: Bus,
-  ) {}
+  ) {
+    this.ops = new AdminOperations({ config, storage, logger, sessions, bus });
+  }
+
+  private readonly ops: AdminOperations;
 
   @GrpcMethod('Admin', 'AddUser')
   async addUser(req: PasswordRequest): Promise<{ jid: string }> {
-    const name = accountName(req.jid, this.config.domains);
-    const pw = password(req.password);
-    return this.guard(async () => {
-      const scram = await makeScramCredentials(pw);
-      try {
-        await this.storage.accounts.create({ username: name.username, domain: name.domain, scram, createdAt: new Date(), disabled: false });
-      } catch (err) {
-        if (err instanceof StorageConflictError) throw new RpcException({ code: status.ALREADY_EXISTS, message: `user ${name.bare} already exists` });
-        throw err;
-      }
-      this.logger.info({ jid: name.bare }, 'admin: account created');
-      return { jid: name.bare };
-    });
+    return this.guard(async () => ({ jid: (await this.ops.addUser(req.jid, req.password)).bare }));
   }
 
   @GrpcMethod('Admin', 'DeleteUser')
   async deleteUser(req: JidRequest): Promise<{ jid: string }> {
-    const name = accountName(req.jid, this.config.domains);
-    return this.guard(async () => {
-      if (!(await deleteAccountAndData(this.storage, name.username, name.domain))) throw notFound(name.bare);
-      const closed = await this.closeSessions(name.bare, 'not-authorized', 'account deleted');
-      this.logger.info({ jid: name.bare, closed }, 'admin: account deleted');
-      return { jid: name.bare };
-    });
+    return this.guard(async () => ({ jid: (await this.ops.deleteUser(req.jid)).bare }));
+  }
+
+  @GrpcMethod('Admin', 'DisableUser')
+  async disableUser(req: JidRequest): Promise<{ jid: string }> {
+    return this.guard(async () => ({ jid: (await this.ops.setDisabled(req.jid, true)).bare }));
+  }
+
+  @GrpcMethod('Admin', 'EnableUser')
+  async enableUser(req: JidRequest): Promise<{ jid: string }> {
+    return this.guard(async () => ({ jid: (await this.ops.setDisabled(req.jid, false)).bare }));
+  }
+
+  @GrpcMethod('Admin', 'ListOnline')
+  async listOnline(req: { domain?: string }) {
+    return this.guard(async () => ({ users: this.ops.onlineUsers(req.domain) }));
+  }
+
+  @GrpcMethod('Admin', 'Announce')
+  async announce(req: { domain?: string; subject?: string; body?: string }) {
+    return this.guard(() => this.ops.announce(req.domain, { body: req.body ?? '', ...(req.subject ? { subject: req.subject } : {}) }));
   }
 
   @GrpcMethod('Admin', 'ListUsers')
   async listUsers(req: ListUsersRequest) {
-    const domain = servedDomain(req.domain, this.config.domains);
-    const limit = pageSize(req.pageSize);
-    const after = decodePageToken(req.pageToken);
     return this.guard(async () => {
+      const domain = servedDomain(req.domain, this.config.domains);
+      const limit = pageSize(req.pageSize);
+      const after = decodePageToken(req.pageToken);
       const [accounts, total] = await Promise.all([
         this.storage.accounts.list(domain, { limit, ...(after !== undefined ? { after } : {}) }),
         this.storage.accounts.count(domain),
@@ -84,35 +91,20 @@ export class AdminController {
 
   @GrpcMethod('Admin', 'SetPassword')
   async setPassword(req: PasswordRequest): Promise<{ jid: string }> {
-    const name = accountName(req.jid, this.config.domains);
-    const pw = password(req.password);
-    return this.guard(async () => {
-      const scram = await makeScramCredentials(pw);
-      if (!(await this.storage.accounts.setCredentials(name.username, name.domain, scram))) throw notFound(name.bare);
-      // like Prosody: sessions authenticated with the old password end (RFC 6120 §4.9.3.16 reset)
-      const closed = await this.closeSessions(name.bare, 'reset', 'password changed');
-      this.logger.info({ jid: name.bare, closed }, 'admin: password changed');
-      return { jid: name.bare };
-    });
+    return this.guard(async () => ({ jid: (await this.ops.setPassword(req.jid, req.password)).bare }));
   }
 
   @GrpcMethod('Admin', 'Stats')
   async stats() {
-    return this.guard(async () => {
-      const storageProblem = (await this.storage.health()) ?? '';
-      const domains = storageProblem
-        ? this.config.domains.map((domain) => ({ domain, users: 0 }))
-        : await Promise.all(this.config.domains.map(async (domain) => ({ domain, users: await this.storage.accounts.count(domain) })));
-      return { domains, storageProblem, version: gliderVersion() };
-    });
+    return this.guard(async () => ({ ...(await this.ops.stats()), version: gliderVersion() }));
   }
 
   @GrpcMethod('Admin', 'ListSessions')
   async listSessions(req: JidRequest) {
-    const name = accountName(req.jid, this.config.domains);
     const registry = this.sessions;
     if (!registry) throw new RpcException({ code: status.UNAVAILABLE, message: 'this process has no session registry' });
     return this.guard(async () => {
+      const name = accountName(req.jid, this.config.domains);
       const sessions = await registry.ofUser(name.bare);
       return {
         sessions: sessions
@@ -122,18 +114,13 @@ export class AdminController {
     });
   }
 
-  /** Asks each session's edge to close its stream with a stream error; returns how many were asked. */
-  private async closeSessions(bare: string, condition: string, text: string): Promise<number> {
-    if (!this.sessions || !this.bus) return 0;
-    return closeSessionsOf(this.bus, this.sessions, bare, condition, text);
-  }
-
   /** Storage errors as gRPC statuses; anything unexpected is logged and becomes INTERNAL. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof RpcException) throw err;
+      if (err instanceof AdminError) throw new RpcException({ code: GRPC_STATUS[err.kind], message: err.message });
       if (err instanceof StorageUnavailableError) {
         throw new RpcException({ code: status.UNAVAILABLE, message: `storage unavailable: ${err.message}` });
       }
@@ -143,6 +130,9 @@ export class AdminController {
   }
 }
 
-function notFound(bare: string): RpcException {
-  return new RpcException({ code: status.NOT_FOUND, message: `user ${bare} does not exist` });
-}
+const GRPC_STATUS: Record<AdminErrorKind, status> = {
+  invalid: status.INVALID_ARGUMENT,
+  exists: status.ALREADY_EXISTS,
+  'not-found': status.NOT_FOUND,
+  unavailable: status.UNAVAILABLE,
+};

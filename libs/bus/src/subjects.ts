@@ -68,6 +68,8 @@ export const buckets = {
   resumable: 'glider_sm',
   /** media-relay's SOCKS5 streams (who holds each) and running transfers per user; entries live 3 heartbeats. */
   socks5: 'glider_socks5',
+  /** XEP-0050 ad-hoc command sessions (any router continues a session another one started). */
+  adhoc: 'glider_adhoc',
 };
 
 export const keys = {

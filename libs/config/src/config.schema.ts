@@ -201,6 +201,10 @@ export const routerSchema = z.strictObject({
   offlineMaxPerUser: z.number().int().min(0).default(1000),
   /** Bytes (UTF-8 XML) of one user's offline messages together; past it, messages bounce (XEP-0160). */
   offlineMaxBytesPerUser: bytes.default(16 * 1024 * 1024),
+  /** XEP-0050: an ad-hoc command session unanswered this long ends (then <session-expired/>). */
+  adhocSessionTimeoutMs: ms.min(1000).default(600_000),
+  /** XEP-0050: open ad-hoc command sessions one requester may have at once (resource-constraint past it). */
+  adhocMaxSessionsPerUser: z.number().int().min(1).default(10),
 });
 
 export const presenceSchema = z.strictObject({
@@ -272,6 +276,23 @@ export const adminSchema = z.strictObject({
    * address (admin.tls; e.g. the admin Service's name in a Kubernetes pod); default: the host dialled.
    */
   tlsServerName: z.string().min(1).optional(),
+  /**
+   * Bare JIDs of the XMPP service administrators (XEP-0133 ad-hoc commands on the server's
+   * domain; docs/security.md). Empty: nobody administers over XMPP, only through gliderctl.
+   */
+  jids: z.array(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, 'a bare JID user@domain')).default([]),
+});
+
+/** XEP-0157 contact addresses of one domain: URIs (mailto:, xmpp:, https:) per role. */
+const uri = z.string().regex(/^[a-z][a-z0-9+.-]*:\S+$/i, 'a URI such as mailto:abuse@example.com or xmpp:admin@example.com');
+export const contactAddressesSchema = z.strictObject({
+  abuse: z.array(uri).default([]),
+  admin: z.array(uri).default([]),
+  feedback: z.array(uri).default([]),
+  sales: z.array(uri).default([]),
+  security: z.array(uri).default([]),
+  status: z.array(uri).default([]),
+  support: z.array(uri).default([]),
 });
 
 export const httpSchema = z.strictObject({
@@ -314,6 +335,8 @@ export const configSchema = z.strictObject({
   registration: registrationSchema.default(registrationSchema.parse({})),
   media: mediaSchema.default(mediaSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
+  /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
+  contactAddresses: z.record(domainName, contactAddressesSchema).default({}),
   http: httpSchema.default(httpSchema.parse({})),
   telemetry: telemetrySchema.default(telemetrySchema.parse({})),
   log: logSchema.default(logSchema.parse({})),

@@ -207,6 +207,10 @@ export class KvSessionRegistry implements SessionRegistry {
     return ks ? [...ks].map((k) => this.cache.get(k)!.info) : [];
   }
 
+  all(): SessionInfo[] {
+    return [...this.cache.values()].map((c) => c.info);
+  }
+
   edges(): string[] {
     return [...this.byEdge.keys()];
   }

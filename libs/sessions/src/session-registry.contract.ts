@@ -153,6 +153,9 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       );
       assert.deepEqual(a.onEdge('no-such-edge'), []);
       assert.ok(a.edges().includes(edge));
+      // all(): every session the cache holds, the other registry's included (admin online lists)
+      assert.ok(a.all().some((s) => s.jid === s2.jid && s.sessionId === 'x2'));
+      assert.ok(!a.all().some((s) => s.sessionId === 'x1'), 'a removed session is not listed');
       await b.remove(s2.jid, 'x2');
       await waitFor(() => !a.edges().includes(edge), { what: 'a to forget the edge without sessions' });
     });

@@ -41,6 +41,8 @@ export interface SessionRegistry {
   ofUser(bareJid: string): Promise<SessionInfo[]>;
   /** Sessions held by an edge, from the cache (for dead-edge clean-up). */
   onEdge(edgeId: string): SessionInfo[];
+  /** Every session this registry knows, from the cache (admin lists of online users; XEP-0133 §4.21). */
+  all(): SessionInfo[];
   /** Every edge holding at least one session, from the cache (dead-edge sweeps without a store scan). */
   edges(): string[];
 }

@@ -12,3 +12,4 @@ export { errorReply, iqResult } from './replies.js';
 export { streamError, type StreamErrorCondition } from './stream-error.js';
 export { stanzaKind, type StanzaKind } from './stanza-kind.js';
 export { delayElement } from './delay.js';
+export { dataForm, readSubmittedForm, FormError, type FormDefinition, type FormField, type FieldType, type FormValues } from './data-form.js';

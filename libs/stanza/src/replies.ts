@@ -24,6 +24,7 @@ export function errorReply(stanza: Element, condition: StanzaErrorCondition | St
   if (stanza.name === 'iq' && type === 'result') return undefined;
   const reply = replyTo(stanza, 'error');
   if (stanza.name === 'message') for (const child of stanza.children) reply.append(typeof child === 'string' ? child : child.clone());
+  else if (typeof condition !== 'string' && condition.echo) reply.append(condition.echo);
   reply.append(typeof condition === 'string' ? stanzaError(condition, opts) : condition.toElement());
   return reply;
 }

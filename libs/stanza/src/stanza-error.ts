@@ -66,6 +66,11 @@ export interface StanzaErrorOptions {
   uri?: string;
   /** An application-specific condition element (§8.3.2), e.g. <blocked xmlns='urn:xmpp:blocking:errors'/>. */
   appCondition?: Element;
+  /**
+   * Sent back before <error/> in the reply (RFC 6120 §8.3.1: the original payload MAY be
+   * included), e.g. XEP-0050's <command/> with its sessionid, which clients match errors by.
+   */
+  echo?: Element;
 }
 
 export function isStanzaErrorCondition(s: string): s is StanzaErrorCondition {
@@ -108,6 +113,7 @@ export class StanzaError extends Error {
   readonly by: string | undefined;
   readonly uri: string | undefined;
   readonly appCondition: Element | undefined;
+  readonly echo: Element | undefined;
 
   constructor(condition: StanzaErrorCondition, opts: StanzaErrorOptions = {}) {
     super(opts.text ?? condition);
@@ -118,6 +124,7 @@ export class StanzaError extends Error {
     this.by = opts.by;
     this.uri = opts.uri;
     this.appCondition = opts.appCondition;
+    this.echo = opts.echo;
   }
 
   get options(): StanzaErrorOptions {

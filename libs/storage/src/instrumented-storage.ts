@@ -13,7 +13,7 @@ import type { VcardsRepository } from './ports/vcards.repository.js';
  * not listed here is a compile error, so no operation goes unmeasured).
  */
 const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R], true> } = {
-  accounts: { create: true, get: true, setCredentials: true, delete: true, list: true, count: true },
+  accounts: { create: true, get: true, setCredentials: true, setDisabled: true, delete: true, list: true, count: true },
   rosters: { get: true, getItem: true, modify: true, changesSince: true, deleteAll: true },
   offline: { push: true, list: true, remove: true, count: true, deleteAll: true },
   vcards: { get: true, set: true, delete: true },

@@ -25,6 +25,7 @@ import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
 import { route } from './routing.js';
 import { settleDeliveries } from './acked-delivery.js';
+import { DiscoNodes } from './disco-nodes.js';
 
 /**
  * The router of one process: owns a share of the `routerIn` partitions, routes each partition's
@@ -36,6 +37,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   readonly startedAt = new Date();
   readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0, rerouted: 0 };
   readonly resumable: ResumableStore;
+  readonly discoNodes = new DiscoNodes();
 
   constructor(deps: RouterDeps) {
     super(deps, { name: 'router', membersBucket: buckets.routers });

@@ -37,6 +37,16 @@ export function accountsContract(makeStorage: MakeStorage): void {
       assert.equal((await storage().accounts.get(a.username, a.domain))?.disabled, true);
     });
 
+    it('disables and re-enables an account, and says when there is none', async () => {
+      const a = account(unique('erin'), 'localhost');
+      await storage().accounts.create(a);
+      assert.equal(await storage().accounts.setDisabled(a.username, a.domain, true), true);
+      assert.equal((await storage().accounts.get(a.username, a.domain))?.disabled, true);
+      assert.equal(await storage().accounts.setDisabled(a.username, a.domain, false), true);
+      assert.equal((await storage().accounts.get(a.username, a.domain))?.disabled, false);
+      assert.equal(await storage().accounts.setDisabled(unique('nobody'), a.domain, true), false);
+    });
+
     it('deletes once', async () => {
       const a = account(unique('dave'), 'localhost');
       await storage().accounts.create(a);

@@ -41,6 +41,11 @@ export class EmbeddedAccountsRepository implements AccountsRepository {
     return r.changes > 0;
   }
 
+  async setDisabled(username: string, domain: string, disabled: boolean): Promise<boolean> {
+    const r = this.db.read((db) => db.prepare('UPDATE accounts SET disabled = ? WHERE domain = ? AND username = ?').run(disabled ? 1 : 0, domain, username));
+    return r.changes > 0;
+  }
+
   async delete(username: string, domain: string): Promise<boolean> {
     const r = this.db.read((db) => db.prepare('DELETE FROM accounts WHERE domain = ? AND username = ?').run(domain, username));
     return r.changes > 0;

@@ -71,6 +71,13 @@ export class MongoAccountsRepository implements AccountsRepository {
     return r.matchedCount > 0;
   }
 
+  async setDisabled(username: string, domain: string, disabled: boolean): Promise<boolean> {
+    const id = key(username, domain);
+    // idempotent: a retry after a lost reply sets the same value
+    const r = await this.ctx.retry.run(`set disabled of ${id}`, () => this.col.updateOne({ _id: id }, { $set: { disabled } }));
+    return r.matchedCount > 0;
+  }
+
   async delete(username: string, domain: string): Promise<boolean> {
     const id = key(username, domain);
     return this.ctx.retry.run(`delete account ${id}`, async (attempt) => {

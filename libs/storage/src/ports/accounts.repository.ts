@@ -20,6 +20,8 @@ export interface AccountsRepository {
   /** Throws StorageRecordError when the record exists but cannot be read. */
   get(username: string, domain: string): Promise<Account | undefined>;
   setCredentials(username: string, domain: string, scram: Account['scram']): Promise<boolean>;
+  /** Sets the flag that refuses logins (RFC 6120 §6.5.1 account-disabled); false when there is no such account. */
+  setDisabled(username: string, domain: string, disabled: boolean): Promise<boolean>;
   delete(username: string, domain: string): Promise<boolean>;
   /** Ordered by username, those after `after`; `limit` defaults to 100. Unreadable records are skipped. */
   list(domain: string, opts?: { after?: string; limit?: number }): Promise<Account[]>;

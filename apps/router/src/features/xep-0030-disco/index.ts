@@ -22,12 +22,18 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       const sub = await ctx.subscriptionOf(to.toString(), from.bare().toString());
       return sub === 'from' || sub === 'both';
     };
+    const fromNode = (req: IqRequest, kind: 'info' | 'items') => {
+      const node = req.payload.attrs.node!;
+      const provider = req.toServer ? ctx.discoNodes.find(node) : undefined;
+      return provider ? provider[kind](node, req) : new StanzaError('item-not-found');
+    };
     const info = async (req: IqRequest) => {
-      if (req.payload.attrs.node) return new StanzaError('item-not-found');
+      if (req.payload.attrs.node) return fromNode(req, 'info');
       const query = new Element('query', { xmlns: DISCO_INFO_NS });
       if (req.toServer) {
         query.append(xml('identity', { category: 'server', type: 'im', name: 'Glider' }));
         for (const f of ctx.discoFeatures()) query.append(xml('feature', { var: f }));
+        for (const form of ctx.discoNodes.infoForms(req.to.domain)) query.append(form);
         return query;
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
@@ -36,7 +42,7 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       return query;
     };
     const items = async (req: IqRequest) => {
-      if (req.payload.attrs.node) return new StanzaError('item-not-found');
+      if (req.payload.attrs.node) return fromNode(req, 'items');
       if (!req.toServer && !(await mayDiscover(req))) return new StanzaError('service-unavailable');
       const query = xml('query', { xmlns: DISCO_ITEMS_NS });
       // XEP-0030 §4: the server's items are the services running under it now (a declaration
