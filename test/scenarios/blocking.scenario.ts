@@ -71,6 +71,12 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     await laptop.waitFor('alice/pc available', presenceFrom(`${alice}/pc`, undefined));
     await laptop.waitFor('alice/phone available', presenceFrom(`${alice}/phone`, undefined));
 
+    // Every router on the way now holds alice's (empty) list in its cache: the block must reach it.
+    await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'before the block')));
+    await pc.waitFor('bob’s message before the block', isMessageWithBody('before the block'));
+    await pc.send(xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'alice before the block')));
+    await laptop.waitFor('alice’s message before the block', isMessageWithBody('alice before the block'));
+
     // §3.3 block: result, push to the other resource (and the requester), bob sees alice go offline.
     assert.equal((await pc.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: BLOCKING }, xml('item', { jid: bob }))))).attrs.type, 'result');
     await phone.waitFor('the block push', isPush('block', [bob]));
