@@ -29,7 +29,10 @@ async function iqError(c: TestClient, payload: XmppElement): Promise<string> {
 
 async function list(c: TestClient): Promise<string[]> {
   const r = await c.iq(xml('iq', { type: 'get' }, xml('blocklist', { xmlns: BLOCKING })));
-  return r.getChild('blocklist', BLOCKING)!.getChildren('item').map((i) => i.attrs.jid as string);
+  return r
+    .getChild('blocklist', BLOCKING)!
+    .getChildren('item')
+    .map((i) => i.attrs.jid as string);
 }
 
 /**
@@ -59,7 +62,13 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     const laptop = await on(last, bob, 'bob-password', 'laptop');
     // disco#info of the server advertises the feature (§3.1)
     const info = await pc.iq(xml('iq', { type: 'get', to: d.domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
-    assert.ok(info.getChild('query')!.getChildren('feature').some((f) => f.attrs.var === BLOCKING), 'urn:xmpp:blocking in disco#info');
+    assert.ok(
+      info
+        .getChild('query')!
+        .getChildren('feature')
+        .some((f) => f.attrs.var === BLOCKING),
+      'urn:xmpp:blocking in disco#info',
+    );
     // §3.2: both resources ask for the list (so both get pushes); empty at first.
     assert.deepEqual(await list(pc), []);
     assert.deepEqual(await list(phone), []);
@@ -124,7 +133,18 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     // slixmpp's xep_0191 plugin: block, list, unblock.
     const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
     writeFileSync(join(caDir, 'ca.pem'), d.certPem());
-    const res = await slixmppScript('slix_block.py', ['--jid', `${bob}/slix`, '--password', 'bob-password', '--port', String(first.c2sPort), '--ca', join(caDir, 'ca.pem'), '--block', 'troll@spam.example']);
+    const res = await slixmppScript('slix_block.py', [
+      '--jid',
+      `${bob}/slix`,
+      '--password',
+      'bob-password',
+      '--port',
+      String(first.c2sPort),
+      '--ca',
+      join(caDir, 'ca.pem'),
+      '--block',
+      'troll@spam.example',
+    ]);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const got = JSON.parse(res.stdout.trim().split('\n').pop()!) as { before: string[]; blocked: string[]; after: string[] };
     assert.deepEqual(got, { ok: true, before: [], blocked: ['troll@spam.example'], after: [] });

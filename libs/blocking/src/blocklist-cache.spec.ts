@@ -6,7 +6,17 @@ import { EmbeddedStorage } from '#libs/storage';
 import { startNatsServer, tempDir, waitFor, type NatsServer, type TempDir } from '#libs/testing';
 import { BlocklistCache } from './blocklist-cache.js';
 
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {}, child() { return quiet; } } as never;
+const quiet = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  fatal() {},
+  child() {
+    return quiet;
+  },
+} as never;
 
 /** Two processes (caches) over one store and one bus: a change on one is seen by the other. */
 function scenario(name: string, openBus: () => Promise<{ a: Bus; b: Bus; close(): Promise<void> }>) {
@@ -24,7 +34,8 @@ function scenario(name: string, openBus: () => Promise<{ a: Bus; b: Bus; close()
     });
 
     test('a change on one process reaches the other one’s cache', async () => {
-      const { a, b, close } = await openBus();
+      const buses = await openBus();
+      const { a, b } = buses;
       const opts = { ttlMs: 3_600_000, maxEntries: 100 };
       const one = new BlocklistCache(storage.blocklist, a, opts);
       const two = new BlocklistCache(storage.blocklist, b, opts);
@@ -44,7 +55,7 @@ function scenario(name: string, openBus: () => Promise<{ a: Bus; b: Bus; close()
       } finally {
         await one.stop();
         await two.stop();
-        await close();
+        await buses.close();
       }
     });
   });

@@ -41,7 +41,13 @@ export function blocklistContract(makeStorage: MakeStorage): void {
       const one = storage();
       const two = await makeStorage();
       try {
-        await one.accounts.create({ username: user, domain: 'localhost', scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() }, createdAt: new Date(), disabled: false });
+        await one.accounts.create({
+          username: user,
+          domain: 'localhost',
+          scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() },
+          createdAt: new Date(),
+          disabled: false,
+        });
         await one.blocklist.add(o, ['spam@example.org'], 10);
         assert.deepEqual(await two.blocklist.list(o), ['spam@example.org']);
         assert.equal(await deleteAccountAndData(two, user, 'localhost'), true);
@@ -52,4 +58,3 @@ export function blocklistContract(makeStorage: MakeStorage): void {
     });
   });
 }
-

@@ -33,7 +33,10 @@ export class MongoBlocklistRepository implements BlocklistRepository {
 
   async list(owner: string): Promise<string[]> {
     const docs = await this.ctx.retry.run(`list blocklist of ${owner}`, () =>
-      this.col.find({ owner }, { projection: { jid: 1 } }).sort({ seq: 1, _id: 1 }).toArray(),
+      this.col
+        .find({ owner }, { projection: { jid: 1 } })
+        .sort({ seq: 1, _id: 1 })
+        .toArray(),
     );
     return docs.map((d) => d.jid);
   }

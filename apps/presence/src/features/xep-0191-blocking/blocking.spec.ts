@@ -10,7 +10,8 @@ const items = (...jids: string[]) => jids.map((jid) => xml('item', { jid }));
 const iq = (type: 'get' | 'set', id: string, payload: Element) => xml('iq', { type, id }, payload);
 const condition = (el: Element | undefined) => el?.getChild('error')?.elements()[0]?.name;
 const both = (jid: string): RosterItem => ({ jid, subscription: 'both', askOut: false, askIn: false, approved: false, groups: [] });
-const presencesFrom = (els: Element[], from: string, type?: string) => els.filter((e) => e.name === 'presence' && e.attrs.from === from && e.attrs.type === type);
+const presencesFrom = (els: Element[], from: string, type?: string) =>
+  els.filter((e) => e.name === 'presence' && e.attrs.from === from && e.attrs.type === type);
 
 describe('XEP-0191 blocking (presence service)', () => {
   let h: PresenceHarness;
@@ -47,7 +48,10 @@ describe('XEP-0191 blocking (presence service)', () => {
     for (const s of [pc, phone]) {
       const push = h.for(s).find((e) => e.attrs.type === 'set' && e.getChild('block', B));
       assert.deepEqual(
-        push?.getChild('block', B)?.elements().map((i) => i.attrs.jid),
+        push
+          ?.getChild('block', B)
+          ?.elements()
+          .map((i) => i.attrs.jid),
         [bob, 'spam.example'],
         `push to ${s.jid} (normalized, no repeats)`,
       );
@@ -56,7 +60,13 @@ describe('XEP-0191 blocking (presence service)', () => {
     assert.equal(h.for(bot).length, 0);
     await h.send(bot, iq('get', 'l3', xml('blocklist', { xmlns: B })));
     await settle();
-    assert.deepEqual(answer(bot, 'l3')?.getChild('blocklist', B)?.elements().map((i) => i.attrs.jid), [bob, 'spam.example']);
+    assert.deepEqual(
+      answer(bot, 'l3')
+        ?.getChild('blocklist', B)
+        ?.elements()
+        .map((i) => i.attrs.jid),
+      [bob, 'spam.example'],
+    );
   });
 
   test('bad input: empty block, malformed JID, an item without jid, a foreign child, the wrong payload; nothing stored', async () => {

@@ -25,7 +25,8 @@ export const blockingFeature: FeatureDefinition<PresenceContext, BlockingConfig>
     const commands = new BlocklistCommands(ctx, cache, cfg);
     const local = (j: Jid) => j.local !== '' && ctx.config.domains.includes(j.domain);
     /** Whether the account of `owner` (a local JID) blocks `peer`; one's own resources never are. */
-    const blocks = async (owner: Jid, peer: Jid) => local(owner) && owner.bare().toString() !== peer.bare().toString() && cache.blocks(owner.bare().toString(), peer);
+    const blocks = async (owner: Jid, peer: Jid) =>
+      local(owner) && owner.bare().toString() !== peer.bare().toString() && cache.blocks(owner.bare().toString(), peer);
     return [
       ctx.iq.register('get', NS.blocking, (req) => commands.get(req), { account: 'own' }, 'blocking'),
       ctx.iq.register('set', NS.blocking, (req) => commands.set(req), { account: 'own' }, 'blocking'),

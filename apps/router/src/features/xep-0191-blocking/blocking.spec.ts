@@ -30,7 +30,8 @@ test('§3.5 inbound: a blocked sender’s message and IQ get learn <service-unav
   for (const id of ['m1', 'm2', 'q1']) {
     const err = edge.for(b).find((e) => e.attrs.id === id);
     assert.equal(err?.attrs.type, 'error', id);
-    assert.equal(errorCondition(err!), 'service-unavailable', id);
+    assert.ok(err, id);
+    assert.equal(errorCondition(err), 'service-unavailable', id);
     assert.equal(err?.getChild('error')?.getChild('blocked', NS.blockingErrors), undefined, 'the block is not revealed');
   }
   assert.equal(edge.for(b).filter((e) => e.attrs.id === 'r1').length, 0);
@@ -54,5 +55,11 @@ test('§3.5 outbound: to a blocked JID → <not-acceptable/> with <blocked/>; th
     assert.ok(err?.getChild('error')?.getChild('blocked', NS.blockingErrors), id);
   }
   assert.equal(edge.for(c).length, 0);
-  assert.equal(edge.for(a2).find((e) => e.attrs.id === 'o3')?.getChildText('body'), 'to my phone');
+  assert.equal(
+    edge
+      .for(a2)
+      .find((e) => e.attrs.id === 'o3')
+      ?.getChildText('body'),
+    'to my phone',
+  );
 });

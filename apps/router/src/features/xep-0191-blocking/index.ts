@@ -20,7 +20,8 @@ export const blockingFeature: FeatureDefinition<RouterContext, BlockingConfig> =
     const cache = new BlocklistCache(ctx.storage.blocklist, ctx.bus, { ttlMs: cfg.cacheTtlMs, maxEntries: cfg.cacheMaxEntries });
     cache.start();
     const local = (j: Jid) => j.local !== '' && ctx.config.domains.includes(j.domain);
-    const blocks = async (owner: Jid, peer: Jid) => local(owner) && owner.bare().toString() !== peer.bare().toString() && cache.blocks(owner.bare().toString(), peer);
+    const blocks = async (owner: Jid, peer: Jid) =>
+      local(owner) && owner.bare().toString() !== peer.bare().toString() && cache.blocks(owner.bare().toString(), peer);
     return [ctx.hooks.on('stanza:routing', ({ stanza }) => filter(ctx, stanza, blocks), { owner: 'blocking', priority: 100 }), () => void cache.stop()];
   },
 };
