@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { NS } from '#libs/stanza';
 import type { RosterItem } from '#libs/storage';
+import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
 import { PresenceHarness } from '../../testing/presence-harness.js';
 
@@ -127,5 +128,38 @@ describe('XEP-0191 blocking (presence service)', () => {
     await h.send(a1, iq('set', 'unb', xml('unblock', { xmlns: B })));
     await settle();
     assert.equal(presencesFrom(h.for(b1), a1.jid)[0]?.getChildText('status'), 'alice again', 'bob sees alice again (§3.4)');
+  });
+});
+
+describe('XEP-0191 off (features.blocking.enabled: false)', () => {
+  let h: PresenceHarness;
+  before(async () => {
+    h = await PresenceHarness.start({ features: { blocking: { enabled: false } } });
+  });
+  after(() => h.close());
+
+  test('claims no blocking IQ and advertises nothing (disco never promises what is not there)', async () => {
+    const claims = h.presence.runtime.iq.claims().account.map((c) => c.ns);
+    assert.ok(claims.includes(NS.roster), 'the roster is still there');
+    assert.ok(!claims.includes(B));
+    // once presence's declaration is in the table (the roster's feature shows it), blocking is not in it
+    await waitFor(() => h.presence.runtime.addressing.discoFeatures().includes(NS.roster), { what: 'presence declared' });
+    assert.ok(!h.presence.runtime.addressing.discoFeatures().includes(B));
+  });
+});
+
+describe('XEP-0191 on: claimed as an own-account IQ and advertised', () => {
+  let h: PresenceHarness;
+  before(async () => {
+    h = await PresenceHarness.start();
+  });
+  after(() => h.close());
+
+  test('the addressing table learns urn:xmpp:blocking (own account only)', async () => {
+    assert.deepEqual(
+      h.presence.runtime.iq.claims().account.find((c) => c.ns === B),
+      { ns: B, ownOnly: true },
+    );
+    await waitFor(() => h.presence.runtime.addressing.discoFeatures().includes(B), { what: 'the declaration with the disco feature' });
   });
 });
