@@ -3,6 +3,7 @@ import { startCluster, type Cluster } from './harness/cluster.js';
 import { startMongoServer, type MongoServer } from './harness/mongodb.js';
 import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
+import { blockingScenario } from './scenarios/blocking.scenario.js';
 
 // The same scenarios as cluster.e2e.ts, with every process on MongoDB storage: FerretDB (a real
 // MongoDB-wire server) started here, or the server in $MONGODB_URL.
@@ -28,5 +29,9 @@ describe('local cluster on MongoDB storage', () => {
 
   it('slixmpp and go-sendxmpp work across edges', async () => {
     await externalClientsScenario(c, 'm');
+  });
+
+  it('XEP-0191 blocking with the lists in MongoDB: block, pushes, bounces, presence, unblock (xmpp.js, slixmpp)', async () => {
+    await blockingScenario(c, 'm');
   });
 });

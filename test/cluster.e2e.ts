@@ -7,6 +7,7 @@ import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
 import { carbonsScenario } from './scenarios/carbons.scenario.js';
 import { csiScenario } from './scenarios/csi.scenario.js';
+import { blockingScenario } from './scenarios/blocking.scenario.js';
 
 describe('local cluster: nats-server, two edges, two routers, presence', () => {
   let c: Cluster;
@@ -31,6 +32,10 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
 
   it('XEP-0352 CSI: an inactive xmpp.js client gets presence and chat states held until a message with a body, then <active/>', async () => {
     await csiScenario(c, 'c');
+  });
+
+  it('XEP-0191 blocking: block, push to a second resource, bounces both ways, presence, bad input, unblock, unblock-all (xmpp.js); block/list/unblock (slixmpp)', async () => {
+    await blockingScenario(c, 'c');
   });
 
   it('an edge that dies has its sessions removed and their unavailable presence broadcast', async () => {

@@ -9,6 +9,7 @@ import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
 import { carbonsScenario } from './scenarios/carbons.scenario.js';
 import { csiScenario } from './scenarios/csi.scenario.js';
+import { blockingScenario } from './scenarios/blocking.scenario.js';
 
 describe('standalone: one process, embedded bus and storage', () => {
   let d: Deployment;
@@ -33,6 +34,10 @@ describe('standalone: one process, embedded bus and storage', () => {
 
   it('XEP-0352 CSI: an inactive xmpp.js client gets presence and chat states held until a message with a body, then <active/>', async () => {
     await csiScenario(d, 's');
+  });
+
+  it('XEP-0191 blocking: block, push to a second resource, bounces both ways, presence, bad input, unblock, unblock-all (xmpp.js); block/list/unblock (slixmpp)', async () => {
+    await blockingScenario(d, 's');
   });
 
   it('gliderctl manages accounts and names what is wrong', async () => {

@@ -31,6 +31,11 @@ export function slixmpp(args: string[]): Promise<ExternalResult> {
   return run('/usr/bin/python3', [join(repoRoot, 'test/clients/slix_chat.py'), ...args], {});
 }
 
+/** Another slixmpp script of test/clients (same interpreter as `slixmpp`). */
+export function slixmppScript(script: string, args: string[]): Promise<ExternalResult> {
+  return run('/usr/bin/python3', [join(repoRoot, 'test/clients', script), ...args], {});
+}
+
 /** go-sendxmpp sends stdin as one message to the recipients; trusts only the server's certificate. */
 export function goSendxmpp(opts: {
   jid: string;

@@ -1,4 +1,5 @@
 import type { AddressingTable } from '#libs/addressing';
+import type { Jid } from '#libs/jid';
 import type { ServiceDeps } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
 import type { RosterChange, RosterItem } from '#libs/storage';
@@ -48,6 +49,8 @@ export interface PresenceContext extends PresenceDeps {
    * client's own stanza being routed, and is dropped (debug log) when the server made it.
    */
   route(el: Element, sent?: PresenceStanza): Promise<void>;
+  /** False when a 'presence:filter' handler drops presence from `from` to `to` (XEP-0191). */
+  mayPass(from: Jid, to: Jid): Promise<boolean>;
   /** Writes `el` to every available resource of a local bare JID, `to` set to each full JID. */
   toAvailableResources(bare: string, el: Element, except?: string): Promise<SessionInfo[]>;
   /** Sends `el` to the session that sent `st` (resolves once handed on). */

@@ -1,4 +1,5 @@
 import type { SessionEvent } from '#libs/bus';
+import type { Jid } from '#libs/jid';
 import type { RosterChange } from '#libs/storage';
 import type { PresenceStanza } from './core/presence-stanza.js';
 
@@ -10,6 +11,11 @@ export interface PresenceHooks {
   'presence:inbound': { stanza: PresenceStanza };
   /** A roster item changed (stored): features push it (RFC 6121 §2.1.6). */
   'roster:changed': { owner: string; change: RosterChange };
+  /**
+   * Presence from `from` to `to` is about to be routed or delivered (ctx.route, probe answers). A
+   * handler that returns 'stop' drops it silently: XEP-0191 blocking (§3.5: presence never errors).
+   */
+  'presence:filter': { from: Jid; to: Jid };
   /** A session ended (stream closed or its edge died). */
   'session:ended': { event: SessionEvent };
 }

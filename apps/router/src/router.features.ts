@@ -7,6 +7,7 @@ import { versionFeature } from './features/xep-0092-version/index.js';
 import { offlineFeature } from './features/xep-0160-offline/index.js';
 import { pingFeature } from './features/xep-0199-ping/index.js';
 import { timeFeature } from './features/xep-0202-time/index.js';
+import { blockingFeature } from './features/xep-0191-blocking/index.js';
 import { carbonsFeature } from './features/xep-0280-carbons/index.js';
 import { registerFeature } from './features/xep-0077-register/index.js';
 import { adhocFeature } from './features/xep-0050-adhoc/index.js';
@@ -27,4 +28,5 @@ export const routerFeatures: AnyFeature<RouterContext>[] = [
   carbonsFeature,
   adhocFeature,
   contactAddressesFeature,
+  blockingFeature,
 ];

@@ -6,6 +6,11 @@ import type { RoutedStanza } from './core/routed-stanza.js';
  * through the IQ dispatcher keyed by (type, payload namespace), see libs/xmpp-kit IqDispatcher.
  */
 export interface RouterHooks {
+  /**
+   * A message or IQ on its first routing, before anything else looks at it (carbons, the table). A
+   * handler that returns 'stop' has taken it (bounced or dropped it): XEP-0191 blocking.
+   */
+  'stanza:routing': { stanza: RoutedStanza };
   /** A message to a local user is about to be delivered to `sessions` (carbons, blocking). */
   'message:local': { stanza: RoutedStanza; sessions: SessionInfo[] };
   /**

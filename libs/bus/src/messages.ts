@@ -157,6 +157,8 @@ export interface SessionRecord {
   lastPresence?: Uint8Array;
   /** enabled XEP-0280 message carbons (router copies to it) */
   carbons?: boolean;
+  /** requested the XEP-0191 blocklist (gets block/unblock pushes) */
+  blocklist?: boolean;
 }
 
 /** Periodic load from each edge and router, for the operator's autoscaler. */
@@ -288,6 +290,7 @@ export interface SessionRecordWire {
   boundAtMs: Int64;
   lastPresence?: Uint8Array | null;
   carbons?: boolean | null;
+  blocklist?: boolean | null;
 }
 
 /** glider.bus.v1.LoadReport as protobufjs decodes it. */
@@ -400,6 +403,7 @@ export function sessionRecordFromWire(m: SessionRecordWire): SessionRecord {
   if (m.session != null) out.session = sessionRefFromWire(m.session);
   if (m.lastPresence != null) out.lastPresence = m.lastPresence;
   if (m.carbons != null) out.carbons = m.carbons;
+  if (m.blocklist != null) out.blocklist = m.blocklist;
   return out;
 }
 

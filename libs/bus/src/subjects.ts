@@ -49,6 +49,8 @@ export const subjects = {
   loadAll: () => `${PREFIX}.load.>`,
   /** XEP-0065 activations for the media-relay instance holding a stream's connections. */
   socks5Activate: (instance: string) => `${PREFIX}.media.socks5.${token(instance)}.activate`,
+  /** XEP-0191: an account's blocklist changed (payload: the bare JID); every cache drops it. */
+  blocklistChanged: () => `${PREFIX}.blocking.changed`,
 };
 
 /** KV buckets and keys. */

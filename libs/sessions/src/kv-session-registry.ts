@@ -35,7 +35,7 @@ interface Cached {
   revision: number;
 }
 
-type Patch = Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons'>>;
+type Patch = Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons' | 'blocklist'>>;
 
 export function toRecord(s: SessionInfo): SessionRecord {
   const r: SessionRecord = {
@@ -48,6 +48,7 @@ export function toRecord(s: SessionInfo): SessionRecord {
   };
   if (s.lastPresence) r.lastPresence = s.lastPresence;
   if (s.carbons) r.carbons = true;
+  if (s.blocklist) r.blocklist = true;
   return r;
 }
 
@@ -63,6 +64,7 @@ export function fromRecord(r: SessionRecord): SessionInfo {
   };
   if (r.lastPresence) s.lastPresence = r.lastPresence;
   if (r.carbons) s.carbons = true;
+  if (r.blocklist) s.blocklist = true;
   return s;
 }
 

@@ -120,6 +120,15 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       await waitFor(async () => (await a.get(s.jid))?.carbons !== true, { what: 'a to see carbons off' });
     });
 
+    test('the blocklist flag (XEP-0191 pushes) is shared: set on one, seen on the other', async () => {
+      const bare = user();
+      const s = session(`${bare}/phone`, 's1');
+      await a.bind(s, 'replace');
+      assert.equal((await a.get(s.jid))?.blocklist, undefined);
+      assert.equal(await a.update(s.jid, 's1', { blocklist: true }), true);
+      await waitFor(async () => (await b.ofUser(bare)).some((x) => x.blocklist === true), { what: 'b to see the blocklist flag' });
+    });
+
     test('concurrent updates all land (CAS retries)', async () => {
       const s = session(`${user()}/r`, 's1');
       await a.bind(s, 'replace');

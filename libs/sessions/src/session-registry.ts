@@ -13,6 +13,8 @@ export interface SessionInfo {
   lastPresence?: Uint8Array;
   /** Enabled XEP-0280 message carbons: routers send it copies of its user's chats. */
   carbons?: boolean;
+  /** Requested the XEP-0191 blocklist: gets block and unblock pushes (XEP-0191 §3.3, §3.4). */
+  blocklist?: boolean;
 }
 
 /** RFC 6120 §7.7.2.2: what binding an already-bound full JID does. */
@@ -32,7 +34,7 @@ export interface SessionRegistry {
   update(
     jid: string,
     sessionId: string,
-    patch: Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons'>>,
+    patch: Partial<Pick<SessionInfo, 'priority' | 'available' | 'interested' | 'lastPresence' | 'carbons' | 'blocklist'>>,
   ): Promise<boolean>;
   /** Removes the record if it still belongs to `sessionId`; true when this call removed it. */
   remove(jid: string, sessionId: string): Promise<SessionInfo | undefined>;

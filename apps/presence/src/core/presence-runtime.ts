@@ -12,7 +12,7 @@ import {
   type SessionEvent,
   type StanzaEnvelope,
 } from '#libs/bus';
-import { tryParseJid } from '#libs/jid';
+import { tryParseJid, type Jid } from '#libs/jid';
 import { PartitionedService } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
 import { StanzaError, errorReply } from '#libs/stanza';
@@ -49,6 +49,7 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
     const to = tryParseJid(el.attrs.to ?? '');
     const from = tryParseJid(el.attrs.from ?? '');
     if (!to || !from) return;
+    if (!(await this.mayPass(from, to))) return;
     const address = this.addressing.resolve({ kind: 'presence', type: el.attrs.type ?? '', from, to, phase: 'deliver' });
     if (address.kind === 'service' && address.service === this.serviceName) {
       // No extra hop: inbound processing for a local account runs here at once (roster writes are atomic).
@@ -60,6 +61,10 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
       const bounce = errorReply(sent.element(), new StanzaError(address.condition, { text: address.text }));
       if (bounce) await this.reply(sent, bounce);
     } else this.logger.debug({ to: el.attrs.to, type: el.attrs.type, address: address.kind }, 'server-made presence not sent');
+  }
+
+  async mayPass(from: Jid, to: Jid): Promise<boolean> {
+    return !this.hooks.has('presence:filter') || (await this.hooks.run('presence:filter', { from, to })) !== 'stop';
   }
 
   async toAvailableResources(bare: string, el: Element, except?: string): Promise<SessionInfo[]> {

@@ -32,6 +32,7 @@ export async function route(st: RoutedStanza, ctx: RouterContext, forward: Servi
   // resource is silently ignored (RFC 6121 §8.5.3.2.2); subscription state is in the roster already.
   if (st.name === 'presence' && st.hops > 0) return;
   if (!st.name) return void ctx.logger.warn({ stanzaId: st.env.id, kind: st.env.kind }, 'stanza of a kind this version does not know dropped');
+  if (st.name !== 'presence' && st.hops === 0 && ctx.hooks.has('stanza:routing') && (await ctx.hooks.run('stanza:routing', { stanza: st })) === 'stop') return;
   if (st.name === 'message' && st.env.origin && st.hops === 0 && ctx.hooks.has('message:sent')) await ctx.hooks.run('message:sent', { stanza: st });
   const to = ctx.addressing.resolve(addressQuery(st));
   switch (to.kind) {

@@ -1,5 +1,6 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
+import { blocklistContract } from './blocklist.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
@@ -10,7 +11,17 @@ import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
-export { accountsContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, uploadsContract, vcardsContract };
+export {
+  accountsContract,
+  blocklistContract,
+  durabilityContract,
+  lastActivityContract,
+  offlineContract,
+  privateXmlContract,
+  rostersContract,
+  uploadsContract,
+  vcardsContract,
+};
 
 /**
  * Every repository contract against one backend. Test-only (imports node:test): backends import it
@@ -26,6 +37,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     privateXmlContract(makeStorage);
     lastActivityContract(makeStorage);
     uploadsContract(makeStorage);
+    blocklistContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

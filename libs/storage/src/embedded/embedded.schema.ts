@@ -76,4 +76,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX uploads_owner ON uploads (owner);
   CREATE INDEX uploads_expires ON uploads (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  `
+  -- XEP-0191 blocklists: seq keeps the order of blocking within an owner's list
+  CREATE TABLE blocklist (
+    owner TEXT NOT NULL,
+    jid TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (owner, jid)
+  ) WITHOUT ROWID;
+  `,
 ];

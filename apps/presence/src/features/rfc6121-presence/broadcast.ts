@@ -106,6 +106,7 @@ async function showOtherResources(ctx: PresenceContext, user: string, session: S
 
 async function sendLast(ctx: PresenceContext, from: SessionInfo, to: SessionInfo): Promise<void> {
   if (!from.available || !from.lastPresence) return;
+  if (!(await ctx.mayPass(parseJid(from.jid), parseJid(to.jid)))) return; // a blocklist says no (XEP-0191)
   const el = ctx.parseXml(Buffer.from(from.lastPresence).toString('utf8'));
   el.attrs.from = from.jid;
   el.attrs.to = to.jid;

@@ -1,0 +1,93 @@
+import { subjects, type Bus, type BusSubscription } from '#libs/bus';
+import type { Jid } from '#libs/jid';
+import type { BlocklistRepository } from '#libs/storage';
+import { BlocklistMatcher } from './blocklist-matcher.js';
+
+interface Entry {
+  matcher: BlocklistMatcher;
+  at: number;
+}
+
+export interface BlocklistCacheOptions {
+  ttlMs: number;
+  maxEntries: number;
+  now?: () => number;
+}
+
+/**
+ * Every process that filters stanzas (routers, presence) keeps the blocklists it reads. A change
+ * (`changed(owner)`) drops the entry here at once and tells every other process over the bus
+ * (`subjects.blocklistChanged`), so the next stanza reads the list again. A lost message can only
+ * leave an entry stale for `ttlMs`; a bus reconnect clears everything.
+ */
+export class BlocklistCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Bumped on every invalidation: a read that started before one does not fill the cache. */
+  private epoch = 0;
+  private sub: BusSubscription | undefined;
+  private offReconnect: (() => void) | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly repo: BlocklistRepository,
+    private readonly bus: Bus,
+    private readonly opts: BlocklistCacheOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    this.sub = this.bus.subscribe(subjects.blocklistChanged(), (msg) => this.invalidate(Buffer.from(msg.data).toString('utf8')));
+    this.offReconnect = this.bus.onReconnect(() => this.clear());
+  }
+
+  async stop(): Promise<void> {
+    this.offReconnect?.();
+    await this.sub?.unsubscribe();
+    this.clear();
+  }
+
+  /** `owner`'s list (a bare JID), from the cache or the store. */
+  async of(owner: string): Promise<BlocklistMatcher> {
+    const hit = this.entries.get(owner);
+    if (hit && this.now() - hit.at <= this.opts.ttlMs) {
+      // LRU: re-insert so the oldest-used entry is first
+      this.entries.delete(owner);
+      this.entries.set(owner, hit);
+      return hit.matcher;
+    }
+    const epoch = this.epoch;
+    const items = await this.repo.list(owner);
+    const matcher = items.length === 0 ? BlocklistMatcher.EMPTY : new BlocklistMatcher(items);
+    if (this.epoch === epoch) this.put(owner, matcher);
+    return matcher;
+  }
+
+  /** Whether `owner` (a bare JID) blocks `peer`. */
+  async blocks(owner: string, peer: Jid): Promise<boolean> {
+    return (await this.of(owner)).blocks(peer);
+  }
+
+  /** After `owner`'s list was stored: forget it here and on every other process. */
+  async changed(owner: string): Promise<void> {
+    this.invalidate(owner);
+    this.bus.publish(subjects.blocklistChanged(), Buffer.from(owner, 'utf8'));
+    await this.bus.flush();
+  }
+
+  private invalidate(owner: string): void {
+    this.entries.delete(owner);
+    this.epoch++;
+  }
+
+  private clear(): void {
+    this.entries.clear();
+    this.epoch++;
+  }
+
+  private put(owner: string, matcher: BlocklistMatcher): void {
+    this.entries.delete(owner);
+    this.entries.set(owner, { matcher, at: this.now() });
+    while (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
