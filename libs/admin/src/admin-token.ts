@@ -1,7 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { GliderConfig } from '#libs/config';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureSecretFile, type GliderConfig } from '#libs/config';
 
 /**
  * The admin API's bearer token (docs/security.md): a file holding one line, `admin.tokenFile`, by
@@ -14,18 +14,7 @@ export function adminTokenPath(config: Pick<GliderConfig, 'admin' | 'dataDir'>):
 
 /** Reads the token, making the file first when there is none (two processes racing agree: 'wx'). */
 export function ensureAdminToken(path: string): string {
-  try {
-    return readAdminToken(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return readAdminToken(path);
+  return ensureSecretFile(path, readAdminToken);
 }
 
 export function readAdminToken(path: string): string {

@@ -1,6 +1,7 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureSecretFile } from '#libs/config';
 
 /**
  * TURN REST API credentials (draft-uberti-behave-turn-rest-00 §2.2, the scheme coturn calls
@@ -78,18 +79,7 @@ export function turnSecretPath(opts: { dataDir: string; sharedSecretFile?: strin
  * processes racing agree ('wx').
  */
 export function ensureTurnSecret(path: string): string {
-  try {
-    return readTurnSecret(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  return readTurnSecret(path);
+  return ensureSecretFile(path, readTurnSecret);
 }
 
 export function readTurnSecret(path: string): string {
