@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { archiveSchema } from './archive.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
 
@@ -313,6 +314,8 @@ export const configSchema = z.strictObject({
   presence: presenceSchema.default(presenceSchema.parse({})),
   registration: registrationSchema.default(registrationSchema.parse({})),
   media: mediaSchema.default(mediaSchema.parse({})),
+  /** XEP-0313 message archive: libs/config/src/archive.schema.ts. */
+  archive: archiveSchema.default(archiveSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   telemetry: telemetrySchema.default(telemetrySchema.parse({})),

@@ -4,3 +4,4 @@ export { instanceId } from './instance-id.js';
 export { CONFIG } from './config.tokens.js';
 export { socks5Schema, type Socks5Config } from './socks5.schema.js';
 export { turnSchema, type TurnConfig } from './turn.schema.js';
+export { archiveSchema, type ArchiveConfig } from './archive.schema.js';

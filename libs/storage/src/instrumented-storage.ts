@@ -1,4 +1,5 @@
 import { counterFamily, histogramFamily, type BoundCounter, type BoundHistogram } from '#libs/telemetry';
+import type { ArchiveRepository } from './ports/archive.repository.js';
 import type { AccountsRepository } from './ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from './ports/errors.js';
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
@@ -19,6 +20,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   vcards: { get: true, set: true, delete: true },
   privateXml: { get: true, set: true, deleteAll: true },
   lastActivity: { get: true, set: true, delete: true },
+  archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
 };
 
 interface RepositoryPorts {
@@ -28,6 +30,7 @@ interface RepositoryPorts {
   vcards: VcardsRepository;
   privateXml: PrivateXmlRepository;
   lastActivity: LastActivityRepository;
+  archive: ArchiveRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

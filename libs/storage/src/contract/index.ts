@@ -1,5 +1,6 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
+import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
@@ -10,7 +11,7 @@ import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
-export { accountsContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, uploadsContract, vcardsContract };
+export { accountsContract, archiveContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, uploadsContract, vcardsContract };
 
 /**
  * Every repository contract against one backend. Test-only (imports node:test): backends import it
@@ -26,6 +27,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     privateXmlContract(makeStorage);
     lastActivityContract(makeStorage);
     uploadsContract(makeStorage);
+    archiveContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

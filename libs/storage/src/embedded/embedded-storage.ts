@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '#libs/telemetry';
 import type { StorageRecordError } from '../ports/errors.js';
 import type { Storage } from '../ports/storage.js';
+import { EmbeddedArchiveRepository } from './embedded-archive.repository.js';
 import { EmbeddedAccountsRepository } from './embedded-accounts.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
@@ -28,6 +29,7 @@ export class EmbeddedStorage implements Storage {
   readonly privateXml: EmbeddedPrivateXmlRepository;
   readonly lastActivity: EmbeddedLastActivityRepository;
   readonly uploads: EmbeddedUploadsRepository;
+  readonly archive: EmbeddedArchiveRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -41,6 +43,7 @@ export class EmbeddedStorage implements Storage {
     this.privateXml = new EmbeddedPrivateXmlRepository(this.db);
     this.lastActivity = new EmbeddedLastActivityRepository(this.db);
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
+    this.archive = new EmbeddedArchiveRepository(this.db);
   }
 
   async open(): Promise<void> {

@@ -2,6 +2,7 @@ import { MongoClient, MongoServerError, type TopologyDescriptionChangedEvent } f
 import type { Logger } from '#libs/telemetry';
 import { StorageUnavailableError } from '../ports/errors.js';
 import type { Storage } from '../ports/storage.js';
+import { ARCHIVE_INDEXES, MongoArchiveRepository } from './mongo-archive.repository.js';
 import { ACCOUNTS_INDEXES, MongoAccountsRepository } from './mongo-accounts.repository.js';
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
@@ -21,6 +22,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   PRIVATE_XML_INDEXES,
   LAST_ACTIVITY_INDEXES,
   ...UPLOADS_INDEXES,
+  ...ARCHIVE_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -39,6 +41,7 @@ export class MongoStorage implements Storage {
   readonly privateXml: MongoPrivateXmlRepository;
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
+  readonly archive: MongoArchiveRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -64,6 +67,7 @@ export class MongoStorage implements Storage {
     this.privateXml = new MongoPrivateXmlRepository(ctx);
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
+    this.archive = new MongoArchiveRepository(ctx);
   }
 
   async open(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ArchiveRepository } from './archive.repository.js';
 import type { AccountsRepository } from './accounts.repository.js';
 import type { LastActivityRepository } from './last-activity.repository.js';
 import type { OfflineRepository } from './offline.repository.js';
@@ -16,6 +17,8 @@ export interface Storage {
   readonly lastActivity: LastActivityRepository;
   /** XEP-0363 files (media-relay). */
   readonly uploads: UploadsRepository;
+  /** XEP-0313 message archives (users now, MUC rooms later). */
+  readonly archive: ArchiveRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */
