@@ -63,8 +63,9 @@ export class EmbeddedArchiveRepository implements ArchiveRepository {
         args.push(filter.beforeId);
       }
       if (filter.ids) {
-        where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
-        args.push(...filter.ids);
+        // one parameter whatever the number of ids: the SQL text stays one cached statement
+        where.push('id IN (SELECT value FROM json_each(?))');
+        args.push(JSON.stringify(filter.ids));
       }
       const base = where.join(' AND ');
       const count = Number((db.prepare(`SELECT COUNT(*) AS n FROM archive WHERE ${base}`).get(...args) as { n: number }).n);
