@@ -9,6 +9,7 @@ import { pingFeature } from './features/xep-0199-ping/index.js';
 import { timeFeature } from './features/xep-0202-time/index.js';
 import { carbonsFeature } from './features/xep-0280-carbons/index.js';
 import { registerFeature } from './features/xep-0077-register/index.js';
+import { mamFeature } from './features/xep-0313-mam/index.js';
 import type { RouterContext } from './router.context.js';
 
 /** The router's features, in set-up order: adding a XEP means adding it here. */
@@ -23,4 +24,5 @@ export const routerFeatures: AnyFeature<RouterContext>[] = [
   offlineFeature,
   registerFeature,
   carbonsFeature,
+  mamFeature,
 ];

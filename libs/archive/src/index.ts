@@ -1,0 +1,2 @@
+export { stampStanzaId, stripStanzaIds, stanzaIdBy } from './stanza-id.js';
+export { isArchivable } from './archivable.js';
