@@ -26,7 +26,7 @@ export const archiveSchema = z.strictObject({
   retentionDays: days.default(0),
   /** Per-domain override of `retentionDays`, e.g. `{ "example.com": 365 }`. */
   retentionDaysByDomain: z.record(z.string().min(1), days).default({}),
-  /** How often the retention sweeper runs (one router at a time in a cluster). */
+  /** How often the retention sweeper runs (every router runs it; the deletes are idempotent). */
   sweepIntervalMs: z.number().int().min(1000).default(3_600_000),
 });
 

@@ -6,6 +6,7 @@ import { archiveReceived, archiveSent } from './archiver.js';
 import { handlePrefs } from './prefs.js';
 import { describeArchive, queryArchive } from './query.js';
 import { QueryRateLimit } from './rate-limit.js';
+import { startRetentionSweeper } from './retention.js';
 
 /** Runs before carbons (10) and offline storage (0): their copies carry the recipient's stanza-id. */
 const BEFORE_COPIES = 100;
@@ -24,6 +25,7 @@ export const mamFeature: FeatureDefinition<RouterContext> = {
     if (!cfg.enabled) return [];
     const limit = new QueryRateLimit(cfg.maxQueriesPerMinute);
     return [
+      startRetentionSweeper(ctx.storage, cfg, ctx.config.domains, ctx.logger),
       ctx.iq.register(
         'set',
         NS.mam,
