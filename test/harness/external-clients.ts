@@ -31,6 +31,11 @@ export function slixmpp(args: string[]): Promise<ExternalResult> {
   return run('/usr/bin/python3', [join(repoRoot, 'test/clients/slix_chat.py'), ...args], {});
 }
 
+/** test/clients/slix_mam.py: slixmpp's xep_0313 walking its own archive (same interpreter rule). */
+export function slixmppMam(args: string[]): Promise<ExternalResult> {
+  return run('/usr/bin/python3', [join(repoRoot, 'test/clients/slix_mam.py'), ...args], {});
+}
+
 /** go-sendxmpp sends stdin as one message to the recipients; trusts only the server's certificate. */
 export function goSendxmpp(opts: {
   jid: string;

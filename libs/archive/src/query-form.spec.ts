@@ -87,13 +87,14 @@ describe('XEP-0313 results', () => {
   };
 
   it('wraps an archived stanza in result/forwarded/delay with the query id', () => {
-    const el = resultMessage('romeo@montague.lit', 'romeo@montague.lit/orchard', 'q1', m, xml('message', { xmlns: 'jabber:client' }, xml('body', {}, 'hi')));
+    const el = resultMessage('romeo@montague.lit', 'romeo@montague.lit/orchard', 'q1', m, xml('message', {}, xml('body', {}, 'hi')));
     assert.deepEqual([el.attrs.from, el.attrs.to], ['romeo@montague.lit', 'romeo@montague.lit/orchard']);
     const result = el.getChild('result', MAM)!;
     assert.deepEqual([result.attrs.queryid, result.attrs.id], ['q1', '01ABC']);
     const fwd = result.getChild('forwarded', 'urn:xmpp:forward:0')!;
     assert.equal(fwd.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp, '2010-07-10T23:08:25.000Z');
     assert.equal(fwd.getChild('message')?.getChildText('body'), 'hi');
+    assert.equal(fwd.getChild('message')?.attrs.xmlns, 'jabber:client', 'XEP-0297: not inheriting the forward namespace');
   });
 
   it('builds fin with complete, first/last as sent and the count; an empty page has only the count', () => {

@@ -7,6 +7,9 @@ import { xml, type Element } from '#libs/xml';
  * <forwarded xmlns='urn:xmpp:forward:0'><delay stamp/>the archived stanza</forwarded></result></message>`.
  */
 export function resultMessage(archive: string, to: string, queryId: string | undefined, m: ArchivedMessage, stanza: Element): Element {
+  // XEP-0297 §3: the forwarded stanza keeps its own namespace; without it it would inherit
+  // urn:xmpp:forward:0 and clients would not see a message (stored XML may omit the stream default)
+  stanza.attrs.xmlns ??= NS.client;
   return xml(
     'message',
     { from: archive, to },
