@@ -11,7 +11,17 @@ import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
-export { accountsContract, archiveContract, durabilityContract, lastActivityContract, offlineContract, privateXmlContract, rostersContract, uploadsContract, vcardsContract };
+export {
+  accountsContract,
+  archiveContract,
+  durabilityContract,
+  lastActivityContract,
+  offlineContract,
+  privateXmlContract,
+  rostersContract,
+  uploadsContract,
+  vcardsContract,
+};
 
 /**
  * Every repository contract against one backend. Test-only (imports node:test): backends import it
