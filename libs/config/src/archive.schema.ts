@@ -22,6 +22,18 @@ export const archiveSchema = z.strictObject({
   maxQueriesPerMinute: z.number().int().min(1).default(60),
   /** Most JIDs in one preferences list (`always` or `never`); past it → `not-acceptable`. */
   maxPrefsJids: z.number().int().min(1).default(1000),
+  /**
+   * How long a message to a local user may wait for its recipient's preferences (read before
+   * delivery, to know whether to stamp a stanza-id); past it the message is delivered unarchived.
+   * Keeps a slow or unreachable store from delaying delivery (storage retries for much longer).
+   */
+  prefsReadTimeoutMs: z.number().int().min(1).default(500),
+  /**
+   * How long the sender's Ack waits for an archive write (keeping one session's messages archived
+   * in order); past it the Ack goes and the write goes on alone, so a slow store does not hold the
+   * sender's next messages for its whole retry budget.
+   */
+  writeWaitMs: z.number().int().min(1).default(2_000),
   /** Messages older than this many days are deleted (0 = kept until the account goes). */
   retentionDays: days.default(0),
   /** Per-domain override of `retentionDays`, e.g. `{ "example.com": 365 }`. */

@@ -4,7 +4,7 @@ import { newArchiveId, type ArchivedMessage } from '#libs/storage';
 import type { RoutedStanza } from '../../core/routed-stanza.js';
 import type { RouterContext } from '../../router.context.js';
 import { archiveMetrics } from './mam.metrics.js';
-import { archivesWith } from './policy.js';
+import { archivesWithin } from './policy.js';
 
 /** A user archive keeps 1:1 messages (XEP-0313 §5.1.1); groupchat goes to the room's archive. */
 const USER_TYPES = ['chat', 'normal'] as const;
@@ -24,20 +24,20 @@ export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: Rout
     if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
     return undefined;
   }
-  return archivesWith(ctx.storage, cfg, owner, st.from.bare().toString()).then(
+  return archivesWithin(ctx.storage, cfg, owner, st.from.bare().toString()).then(
     (keep) => {
       if (keep) {
         const id = newArchiveId();
         stampStanzaId(el, owner, id);
         changed = true;
-        append(ctx, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: el.toString() });
+        append(ctx, cfg, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: el.toString() });
       }
       if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
     },
     (err: unknown) => {
       // preferences unreadable: deliver unarchived rather than delay or lose the message
       archiveMetrics.failed.add();
-      ctx.logger.warn({ owner, stanzaId: st.env.id, err: (err as Error).message }, 'archive preferences unreadable; message not archived');
+      ctx.logger.warn({ owner, stanzaId: st.env.id, err: (err as Error).message }, 'archive preferences unreadable or late; message not archived');
       if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
     },
   );
@@ -55,32 +55,34 @@ export async function archiveSent(ctx: RouterContext, cfg: ArchiveConfig, st: Ro
   const el = st.element();
   if (!isArchivable(el, USER_TYPES)) return;
   try {
-    if (!(await archivesWith(ctx.storage, cfg, owner, peer))) return;
+    if (!(await archivesWithin(ctx.storage, cfg, owner, peer))) return;
   } catch (err) {
     archiveMetrics.failed.add();
-    ctx.logger.warn({ owner, stanzaId: st.env.id, err: (err as Error).message }, 'archive preferences unreadable; message not archived');
+    ctx.logger.warn({ owner, stanzaId: st.env.id, err: (err as Error).message }, 'archive preferences unreadable or late; message not archived');
     return;
   }
   const copy = el.clone();
   stripStanzaIds(copy, owner);
   const id = newArchiveId();
   stampStanzaId(copy, owner, id);
-  append(ctx, st, { owner, id, with: st.to.toString(), timestamp: new Date(), direction: 'out', xml: copy.toString() });
+  append(ctx, cfg, st, { owner, id, with: st.to.toString(), timestamp: new Date(), direction: 'out', xml: copy.toString() });
 }
 
 /**
- * The append runs beside the delivery; the sender's Ack waits for it. A store that stays down past
+ * The append runs beside the delivery; the sender's Ack waits for it (at most `archive.writeWaitMs`). A store that stays down past
  * its retry budget loses the archive record, never the message: counted and logged (the stamped id
  * then names nothing, and a query for it answers item-not-found).
  */
-function append(ctx: RouterContext, st: RoutedStanza, m: ArchivedMessage): void {
-  st.writes.push(
-    ctx.storage.archive.append(m).then(
-      () => archiveMetrics.archived.add(),
-      (err: unknown) => {
-        archiveMetrics.failed.add();
-        ctx.logger.warn({ owner: m.owner, stanzaId: st.env.id, err: (err as Error).message }, 'message delivered but not archived');
-      },
-    ),
+function append(ctx: RouterContext, cfg: ArchiveConfig, st: RoutedStanza, m: ArchivedMessage): void {
+  const write = ctx.storage.archive.append(m).then(
+    () => archiveMetrics.archived.add(),
+    (err: unknown) => {
+      archiveMetrics.failed.add();
+      ctx.logger.warn({ owner: m.owner, stanzaId: st.env.id, err: (err as Error).message }, 'message delivered but not archived');
+    },
   );
+  // the Ack waits at most archive.writeWaitMs; a slower write goes on alone (and may still land)
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, cfg.writeWaitMs)));
+  st.writes.push(Promise.race([write, bounded]).finally(() => clearTimeout(timer)));
 }

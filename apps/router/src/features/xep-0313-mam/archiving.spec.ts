@@ -13,7 +13,7 @@ describe('XEP-0313 archiving with XEP-0359 stanza-ids', () => {
   let h: RouterHarness;
   let n = 0;
   before(async () => {
-    h = await RouterHarness.start({ config: { archive: { enabled: true } } });
+    h = await RouterHarness.start({ config: { archive: { enabled: true, prefsReadTimeoutMs: 50, writeWaitMs: 50 } } });
   });
   after(() => h.close());
 
@@ -125,6 +125,32 @@ describe('XEP-0313 archiving with XEP-0359 stanza-ids', () => {
     await edge.send(pc, chat(bob, 'always-alice'));
     await h.delivered();
     assert.equal((await page(bob)).count, 1);
+  });
+
+  test('a store that hangs delays neither the delivery (prefs read bounded) nor the Ack (write wait bounded)', async () => {
+    const { edge, alice, bob, pc, laptop } = await pair();
+    const archive = h.storage.archive;
+    const [getPrefs, append] = [archive.getPrefs.bind(archive), archive.append.bind(archive)];
+    const never = new Promise<never>(() => {});
+    archive.getPrefs = (owner) => (owner === bob ? never : getPrefs(owner));
+    archive.append = () => never;
+    try {
+      // the store answers nothing at all: the delivery goes unstamped after prefsReadTimeoutMs,
+      // the Ack after writeWaitMs (both 50 ms here), and the next message follows
+      assert.deepEqual(await edge.send(pc, chat(bob, 'hung-1')), { taken: true });
+      assert.deepEqual(await edge.send(pc, chat(bob, 'hung-2')), { taken: true });
+      await h.delivered();
+    } finally {
+      archive.getPrefs = getPrefs;
+      archive.append = append;
+    }
+    const got = edge.for(laptop);
+    assert.deepEqual(
+      got.map((m) => m.getChildText('body')),
+      ['hung-1', 'hung-2'],
+    );
+    assert.deepEqual(sids(got[0]), [], 'not stamped: the archive could not say it keeps it');
+    assert.ok(alice);
   });
 
   test('a store that fails loses the archive record, never the message', async () => {

@@ -6,6 +6,20 @@ import type { ArchivePrefs, Storage } from '#libs/storage';
  * wins over `always`, which wins over the default; `roster` archives contacts in the owner's
  * roster only. Owners who never set preferences get `archive.defaultPolicy`.
  */
+/** Thrown when the preferences did not come in `archive.prefsReadTimeoutMs`. */
+export class PrefsTimeoutError extends Error {
+  override readonly name = 'PrefsTimeoutError';
+}
+
+/** `archivesWith`, bounded by `archive.prefsReadTimeoutMs` (the message waits for it). */
+export function archivesWithin(storage: Storage, cfg: ArchiveConfig, owner: string, peer: string): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PrefsTimeoutError(`archive preferences of ${owner} took over ${cfg.prefsReadTimeoutMs} ms`)), cfg.prefsReadTimeoutMs);
+  });
+  return Promise.race([archivesWith(storage, cfg, owner, peer), late]).finally(() => clearTimeout(timer));
+}
+
 export async function archivesWith(storage: Storage, cfg: ArchiveConfig, owner: string, peer: string): Promise<boolean> {
   const prefs: ArchivePrefs = (await storage.archive.getPrefs(owner)) ?? { default: cfg.defaultPolicy, always: [], never: [] };
   if (prefs.never.includes(peer)) return false;
