@@ -12,7 +12,13 @@ const RSM = 'http://jabber.org/protocol/rsm';
 const SID = 'urn:xmpp:sid:0';
 
 /** The deployment's environment that turns the archive on (off by default: archive.enabled). */
-export const mamEnv: Record<string, string> = { GLIDER_ARCHIVE__ENABLED: 'true' };
+export const mamEnv: Record<string, string> = {
+  GLIDER_ARCHIVE__ENABLED: 'true',
+  // The scenario asserts that every message is archived: on a loaded CI machine a bounded
+  // preferences read must not give up on it (the bounds themselves: archiving.spec.ts).
+  GLIDER_ARCHIVE__PREFS_READ_TIMEOUT_MS: '15000',
+  GLIDER_ARCHIVE__WRITE_WAIT_MS: '15000',
+};
 
 /**
  * XEP-0313 with real clients: xmpp.js alice sends bob 6 chats and carol 3; bob's copies carry his

@@ -27,7 +27,7 @@ export const archiveSchema = z.strictObject({
    * delivery, to know whether to stamp a stanza-id); past it the message is delivered unarchived.
    * Keeps a slow or unreachable store from delaying delivery (storage retries for much longer).
    */
-  prefsReadTimeoutMs: z.number().int().min(1).default(500),
+  prefsReadTimeoutMs: z.number().int().min(1).default(2_000),
   /**
    * How long the sender's Ack waits for an archive write (keeping one session's messages archived
    * in order); past it the Ack goes and the write goes on alone, so a slow store does not hold the
