@@ -22,7 +22,7 @@ export async function startRouter(deps: RouterDeps, features: AnyFeature<RouterC
   reaper.start();
   const load = new LoadReporter(runtime, () => runtime.stats.routed);
   load.start();
-  const unregisterMetrics = registerRouterMetrics(runtime);
+  const unregisterMetrics = registerRouterMetrics(runtime, reaper);
   return {
     runtime,
     async stop() {

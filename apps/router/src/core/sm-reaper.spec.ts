@@ -43,11 +43,19 @@ test('a delivery the session does not take is held in its queue (not offline); a
   assert.equal(await h.storage.offline.count(alice), 0, 'not sent to offline storage');
 
   const reaper = new SmReaper(h.routers[0]!.runtime);
+  assert.equal(reaper.detached, undefined, 'nothing known before the first pass');
   assert.equal(await reaper.reap(), 0, 'not expired: an attached session is not ended');
+  assert.equal(reaper.detached, 0, 'an attached session is not detached');
+  const waiting = (await store.get(phone.sessionId))!;
+  await store.update(phone.sessionId, { ...waiting.record, state: 'detached', expiresAtMs: Date.now() + 60_000 }, waiting.revision);
+  await store.markDetached(phone.sessionId, Date.now() + 60_000);
+  assert.equal(await reaper.reap(), 0, 'detached, not yet expired');
+  assert.equal(reaper.detached, 1, 'glider_sm_detached_sessions counts it');
   const cur = (await store.get(phone.sessionId))!;
   await store.update(phone.sessionId, { ...cur.record, state: 'detached', expiresAtMs: Date.now() - 1 }, cur.revision);
   await store.markDetached(phone.sessionId, Date.now() - 1);
   assert.equal(await reaper.reap(), 1);
+  assert.equal(reaper.detached, 0, 'ended: no longer counted');
   const stored = await h.storage.offline.list(alice);
   assert.deepEqual(
     stored.map((m) => /id="(m\d)"/.exec(m.xml)?.[1]),

@@ -33,6 +33,12 @@ export class SmReaper {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private rounds = 0;
+  /**
+   * Detached sessions (waiting for a resume, cluster-wide) left in the index after the last pass;
+   * undefined before the first pass and after a pass that could not list them. Every router sees
+   * the same index, so `glider_sm_detached_sessions` is read with max(), not sum().
+   */
+  detached: number | undefined;
 
   constructor(
     private readonly ctx: RouterContext,
@@ -55,9 +61,14 @@ export class SmReaper {
     this.running = true;
     let ended = 0;
     try {
-      for (const id of await this.ctx.resumable.detachedIds()) {
-        if (await this.endIfExpired(id)) ended++;
+      this.detached = undefined;
+      const ids = await this.ctx.resumable.detachedIds();
+      let endedNow = 0;
+      for (const id of ids) {
+        if (await this.endIfExpired(id)) endedNow++;
       }
+      this.detached = ids.length - endedNow;
+      ended += endedNow;
       if (this.rounds++ % this.fullScanEvery === 0) ended += await this.orphans();
     } catch (err) {
       this.ctx.logger.warn({ err: (err as Error).message }, 'resumable session reaping failed; next round retries');
