@@ -36,6 +36,11 @@ export function slixmppScript(script: string, args: string[]): Promise<ExternalR
   return run('/usr/bin/python3', [join(repoRoot, 'test/clients', script), ...args], {});
 }
 
+/** test/clients/slix_mam.py: slixmpp's xep_0313 walking its own archive (same interpreter rule). */
+export function slixmppMam(args: string[]): Promise<ExternalResult> {
+  return run('/usr/bin/python3', [join(repoRoot, 'test/clients/slix_mam.py'), ...args], {});
+}
+
 /** go-sendxmpp sends stdin as one message to the recipients; trusts only the server's certificate. */
 export function goSendxmpp(opts: {
   jid: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { archiveSchema } from './archive.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
 
@@ -334,6 +335,8 @@ export const configSchema = z.strictObject({
   presence: presenceSchema.default(presenceSchema.parse({})),
   registration: registrationSchema.default(registrationSchema.parse({})),
   media: mediaSchema.default(mediaSchema.parse({})),
+  /** XEP-0313 message archive: libs/config/src/archive.schema.ts. */
+  archive: archiveSchema.default(archiveSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
   contactAddresses: z.record(domainName, contactAddressesSchema).default({}),

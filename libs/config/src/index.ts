@@ -5,3 +5,4 @@ export { CONFIG } from './config.tokens.js';
 export { socks5Schema, type Socks5Config } from './socks5.schema.js';
 export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
+export { archiveSchema, type ArchiveConfig } from './archive.schema.js';

@@ -1,5 +1,6 @@
 import { counterFamily, histogramFamily, type BoundCounter, type BoundHistogram } from '#libs/telemetry';
 import type { BlocklistRepository } from './ports/blocklist.repository.js';
+import type { ArchiveRepository } from './ports/archive.repository.js';
 import type { AccountsRepository } from './ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from './ports/errors.js';
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
@@ -21,6 +22,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   privateXml: { get: true, set: true, deleteAll: true },
   lastActivity: { get: true, set: true, delete: true },
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
+  archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
 };
 
 interface RepositoryPorts {
@@ -31,6 +33,7 @@ interface RepositoryPorts {
   privateXml: PrivateXmlRepository;
   lastActivity: LastActivityRepository;
   blocklist: BlocklistRepository;
+  archive: ArchiveRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

@@ -27,6 +27,12 @@ export class RoutedStanza {
    * copies of a session's messages reach the other resources in order.
    */
   readonly copies: Promise<DeliveryOutcome>[] = [];
+  /**
+   * Writes made for it beside its delivery (XEP-0313 archive appends): they never hold up the
+   * delivery, but the sender's Ack waits for them, so a session's messages are archived in order.
+   * They never reject (their failures are logged and counted where they are made).
+   */
+  readonly writes: Promise<void>[] = [];
 
   constructor(
     readonly env: StanzaEnvelope,

@@ -92,7 +92,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   protected async onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome> {
     if (frame.stanza) {
       const st = await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
-      if (st && (st.deliveries.length > 0 || st.copies.length > 0)) return { settled: this.settled(st) };
+      if (st && (st.deliveries.length > 0 || st.copies.length > 0 || st.writes.length > 0)) return { settled: this.settled(st) };
     } else if (frame.session) await this.onSession(frame.session);
     else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
   }
@@ -100,8 +100,8 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   /** Resolves once every delivery `st` made was acknowledged, or the stanza was routed again. */
   settled(st: RoutedStanza): Promise<void> {
     const delivered = settleDeliveries(this, st, (env, failed) => this.route(env, failed));
-    if (st.copies.length === 0) return delivered;
-    return Promise.all([delivered, ...st.copies]).then(() => undefined);
+    if (st.copies.length === 0 && st.writes.length === 0) return delivered;
+    return Promise.all([delivered, ...st.copies, ...st.writes]).then(() => undefined);
   }
 
   /**

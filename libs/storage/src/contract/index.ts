@@ -1,6 +1,7 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
+import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
@@ -14,6 +15,7 @@ export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js'
 export {
   accountsContract,
   blocklistContract,
+  archiveContract,
   durabilityContract,
   lastActivityContract,
   offlineContract,
@@ -38,6 +40,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     lastActivityContract(makeStorage);
     uploadsContract(makeStorage);
     blocklistContract(makeStorage);
+    archiveContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

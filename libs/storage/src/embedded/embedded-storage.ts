@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '#libs/telemetry';
 import type { StorageRecordError } from '../ports/errors.js';
 import type { Storage } from '../ports/storage.js';
+import { EmbeddedArchiveRepository } from './embedded-archive.repository.js';
 import { EmbeddedAccountsRepository } from './embedded-accounts.repository.js';
 import { EmbeddedBlocklistRepository } from './embedded-blocklist.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
@@ -30,6 +31,7 @@ export class EmbeddedStorage implements Storage {
   readonly lastActivity: EmbeddedLastActivityRepository;
   readonly uploads: EmbeddedUploadsRepository;
   readonly blocklist: EmbeddedBlocklistRepository;
+  readonly archive: EmbeddedArchiveRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -44,6 +46,7 @@ export class EmbeddedStorage implements Storage {
     this.lastActivity = new EmbeddedLastActivityRepository(this.db);
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
+    this.archive = new EmbeddedArchiveRepository(this.db);
   }
 
   async open(): Promise<void> {

@@ -85,4 +85,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner, jid)
   ) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0313 archive (docs/storage.md): id is the sortable archive id (= XEP-0359 stanza-id), so
+  -- (owner, id) orders a page; with_bare/with_full serve the §4.1.1 filters, (owner, ts) start/end,
+  -- (domain, ts) the retention sweep
+  CREATE TABLE archive (
+    owner TEXT NOT NULL,
+    id TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    with_bare TEXT NOT NULL,
+    with_full TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    xml TEXT NOT NULL,
+    PRIMARY KEY (owner, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX archive_with_bare ON archive (owner, with_bare, id);
+  CREATE INDEX archive_with_full ON archive (owner, with_full, id);
+  CREATE INDEX archive_ts ON archive (owner, ts);
+  CREATE INDEX archive_retention ON archive (domain, ts);
+  CREATE TABLE archive_prefs (owner TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -2,6 +2,7 @@ import { MongoClient, MongoServerError, type TopologyDescriptionChangedEvent } f
 import type { Logger } from '#libs/telemetry';
 import { StorageUnavailableError } from '../ports/errors.js';
 import type { Storage } from '../ports/storage.js';
+import { ARCHIVE_INDEXES, MongoArchiveRepository } from './mongo-archive.repository.js';
 import { ACCOUNTS_INDEXES, MongoAccountsRepository } from './mongo-accounts.repository.js';
 import { BLOCKLIST_INDEXES, MongoBlocklistRepository } from './mongo-blocklist.repository.js';
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
@@ -23,6 +24,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   LAST_ACTIVITY_INDEXES,
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
+  ...ARCHIVE_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -42,6 +44,7 @@ export class MongoStorage implements Storage {
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
+  readonly archive: MongoArchiveRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -68,6 +71,7 @@ export class MongoStorage implements Storage {
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
+    this.archive = new MongoArchiveRepository(ctx);
   }
 
   async open(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { BlocklistRepository } from './blocklist.repository.js';
+import type { ArchiveRepository } from './archive.repository.js';
 import type { AccountsRepository } from './accounts.repository.js';
 import type { LastActivityRepository } from './last-activity.repository.js';
 import type { OfflineRepository } from './offline.repository.js';
@@ -19,6 +20,8 @@ export interface Storage {
   readonly uploads: UploadsRepository;
   /** XEP-0191 blocked JIDs per account. */
   readonly blocklist: BlocklistRepository;
+  /** XEP-0313 message archives (users now, MUC rooms later). */
+  readonly archive: ArchiveRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */
