@@ -21,8 +21,8 @@ export interface S2sSide {
   next(): Promise<Element>;
 }
 
-export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings): S2sSide {
-  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' } });
+export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings, s2s: Record<string, unknown> = {}): S2sSide {
+  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' }, s2s });
   const secure = createSecureContext({ ...serverTlsPolicy(), cert: cert.cert, key: cert.key });
   const anchors = parsePemBundle(trustPem);
   const waiters: ((el: Element) => void)[] = [];
