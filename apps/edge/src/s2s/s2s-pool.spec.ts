@@ -60,7 +60,7 @@ test('stanzas queue while the connection opens, arrive in order, and later ones 
   // the receiver collects ids until five came
   const arrived: string[] = [];
   const all = new Promise<void>((resolve) => {
-    const orig = b.ctx.onRemoteStanza;
+    const orig = b.ctx.onRemoteStanza.bind(b.ctx);
     b.ctx.onRemoteStanza = (el, pair) => {
       arrived.push(el.attrs.id!);
       void orig(el, pair);
