@@ -24,6 +24,12 @@ export interface RouterHooks {
    * with <service-unavailable/>.
    */
   'message:offline': { stanza: RoutedStanza; owner: string };
+  /**
+   * A message for a local account was kept for later, not delivered: held for a detached XEP-0198
+   * session ('held', `session` is it) or stored offline ('offline'). Handlers only look, and must
+   * not wait on the network (XEP-0357 push notifications start their publish and return).
+   */
+  'message:waiting': { stanza: RoutedStanza; owner: string; where: 'held' | 'offline' };
   /** A session sent initial presence with priority >= 0 (Frame{session AVAILABLE} from presence). */
   'session:available': { jid: string; session: SessionInfo };
 }
