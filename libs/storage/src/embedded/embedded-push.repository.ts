@@ -15,7 +15,8 @@ export class EmbeddedPushRepository implements PushRepository {
 
   async list(owner: string): Promise<PushRegistration[]> {
     const rows = this.db.read(
-      (db) => db.prepare('SELECT service, node, publish_options, enabled_at FROM push_registrations WHERE owner = ? ORDER BY seq').all(owner) as unknown as Row[],
+      (db) =>
+        db.prepare('SELECT service, node, publish_options, enabled_at FROM push_registrations WHERE owner = ? ORDER BY seq').all(owner) as unknown as Row[],
     );
     return rows.map((r) => ({
       service: r.service,

@@ -30,7 +30,11 @@ export async function pushCommand(ctx: RouterContext, cfg: PushConfig, req: IqRe
   const options = publishOptions(el.getChild('x', NS.xdata), cfg);
   if (options instanceof StanzaError) return options;
   try {
-    await ctx.storage.push.enable(owner, { service, node, ...(options ? { publishOptions: options } : {}), enabledAt: new Date() }, cfg.maxRegistrationsPerAccount);
+    await ctx.storage.push.enable(
+      owner,
+      { service, node, ...(options ? { publishOptions: options } : {}), enabledAt: new Date() },
+      cfg.maxRegistrationsPerAccount,
+    );
   } catch (err) {
     if (err instanceof StorageLimitError)
       return new StanzaError('resource-constraint', { text: `at most ${cfg.maxRegistrationsPerAccount} push registrations per account` });
@@ -53,7 +57,8 @@ function serviceJid(attr: string | undefined): string | StanzaError {
 /** §5: the optional publish-options form, kept as XML and passed on with every publish (§7). */
 function publishOptions(x: ReturnType<IqRequest['payload']['getChild']>, cfg: PushConfig): string | undefined | StanzaError {
   if (!x) return undefined;
-  if (formType(x) !== PUBLISH_OPTIONS_FORM) return new StanzaError('bad-request', { text: `the form in <enable/> must have FORM_TYPE ${PUBLISH_OPTIONS_FORM}` });
+  if (formType(x) !== PUBLISH_OPTIONS_FORM)
+    return new StanzaError('bad-request', { text: `the form in <enable/> must have FORM_TYPE ${PUBLISH_OPTIONS_FORM}` });
   const text = x.toString();
   if (Buffer.byteLength(text, 'utf8') > cfg.maxPublishOptionsBytes)
     return new StanzaError('not-acceptable', { text: `publish options larger than ${cfg.maxPublishOptionsBytes} bytes` });

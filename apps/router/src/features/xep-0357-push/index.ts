@@ -24,6 +24,7 @@ export const pushFeature: FeatureDefinition<RouterContext, PushConfig> = {
       // §3.1: the feature shows on the account (disco#info of the bare JID), for its owner
       ctx.iq.register('set', PUSH_NS, (req) => pushCommand(ctx, cfg, req), { account: 'own' }, 'push'),
       ctx.hooks.on('message:waiting', (arg) => publisher.onWaiting(arg), { owner: 'push' }),
+      ctx.hooks.on('session:detached', (arg) => publisher.onDetached(arg), { owner: 'push' }),
       // before blocking (100): an answer to our own publish is ours whoever the account blocked
       ctx.hooks.on('stanza:routing', ({ stanza }) => publisher.takeAnswer(stanza), { owner: 'push', priority: 200 }),
       () => void publisher.stop(),

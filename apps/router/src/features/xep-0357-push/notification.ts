@@ -45,5 +45,8 @@ export function publishIq(owner: string, reg: PushRegistration, id: string, summ
 
 /** The FORM_TYPE of a data form (XEP-0068), or undefined. */
 export function formType(x: Element): string | undefined {
-  return x.getChildren('field').find((f) => f.attrs.var === 'FORM_TYPE')?.getChildText('value');
+  return x
+    .getChildren('field')
+    .find((f) => f.attrs.var === 'FORM_TYPE')
+    ?.getChildText('value');
 }

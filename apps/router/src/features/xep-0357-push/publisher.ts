@@ -72,6 +72,36 @@ export class PushPublisher {
   }
 
   /**
+   * `session:detached`: the messages the client had not acknowledged when its connection went (they
+   * were written to a socket that was already dead, the usual case of a phone losing its network)
+   * make one notification: their count, the last one's sender (and body). Returns at once.
+   */
+  onDetached({ jid, sessionId }: RouterHooks['session:detached']): void {
+    const owner = jid.slice(0, jid.indexOf('/'));
+    void this.unacknowledged(sessionId)
+      .then((waking) => {
+        const last = waking.at(-1);
+        if (!last) return;
+        return this.notifyAll(owner, { ...this.summaryOf(last.el, last.from), messageCount: waking.length });
+      })
+      .catch((err: unknown) => {
+        this.ctx.logger.warn({ err: (err as Error).message, jid, sid: sessionId }, 'push notifications for a detached session not sent');
+        this.count('unreachable');
+      });
+  }
+
+  /** The unacknowledged messages of a detached session's queue that warrant a push, in order. */
+  private async unacknowledged(sessionId: string): Promise<{ el: Element; from: string }[]> {
+    const out: { el: Element; from: string }[] = [];
+    for (const { item } of await this.ctx.resumable.items(sessionId)) {
+      if (item.n === undefined || item.k !== 'MESSAGE') continue; // held ones were notified when held
+      const el = this.ctx.parseXml(item.x);
+      if (worthPushing(el)) out.push({ el, from: item.fr });
+    }
+    return out;
+  }
+
+  /**
    * `stanza:routing`: an IQ result or error to an account, with an id this router family made, is
    * the answer to a publish: handed to the instance that sent it. Anything else goes on.
    */
@@ -85,10 +115,14 @@ export class PushPublisher {
   }
 
   private summary(message: Element, stanza: RoutedStanza): Summary {
+    return this.summaryOf(message, stanza.from.toString());
+  }
+
+  private summaryOf(message: Element, sender: string): Summary {
     const body = this.cfg.includeBody ? message.getChildText('body') : undefined;
     return {
       messageCount: 1,
-      sender: stanza.from.toString(),
+      sender,
       ...(body !== undefined ? { body: [...body].slice(0, this.cfg.maxBodyChars).join('') } : {}),
     };
   }
@@ -111,7 +145,10 @@ export class PushPublisher {
     // error to the account, which nobody routes to a bare JID: learn it here instead.
     const address = this.ctx.addressing.resolve({ kind: 'iq', type: 'set', from, to, ns: NS.pubsub, phase: 'deliver' });
     if (address.kind === 'bounce' || address.kind === 'drop') {
-      this.ctx.logger.warn({ ...log, why: address.kind === 'bounce' ? address.condition : address.why }, 'push notification not sent: the app server cannot be reached');
+      this.ctx.logger.warn(
+        { ...log, why: address.kind === 'bounce' ? address.condition : address.why },
+        'push notification not sent: the app server cannot be reached',
+      );
       return this.count('unreachable');
     }
     const id = `${ID_PREFIX}${this.instanceToken}.${randomUUID()}`;
@@ -144,7 +181,10 @@ export class PushPublisher {
   private onTimeout(id: string): void {
     const p = this.settle(id);
     if (!p) return;
-    this.ctx.logger.warn({ jid: p.owner, service: p.reg.service, node: p.reg.node, timeoutMs: this.cfg.publishTimeoutMs }, 'push notification unanswered by the app server');
+    this.ctx.logger.warn(
+      { jid: p.owner, service: p.reg.service, node: p.reg.node, timeoutMs: this.cfg.publishTimeoutMs },
+      'push notification unanswered by the app server',
+    );
     this.count('timeout');
   }
 
@@ -168,7 +208,8 @@ export class PushPublisher {
     const error = iq.getChild('error');
     const condition = error?.elements().find((c) => c.xmlns === NS.stanzas && isStanzaErrorCondition(c.name))?.name ?? 'undefined-condition';
     const log = { jid: p.owner, service: p.reg.service, node: p.reg.node, condition, errorType: error?.attrs.type };
-    if (error?.attrs.type === 'wait' || TRANSIENT.has(condition)) return void this.ctx.logger.warn(log, 'push notification failed; transient, the registration stays');
+    if (error?.attrs.type === 'wait' || TRANSIENT.has(condition))
+      return void this.ctx.logger.warn(log, 'push notification failed; transient, the registration stays');
     try {
       await this.ctx.storage.push.disable(p.owner, p.reg.service, p.reg.node);
       this.count('disabled');

@@ -12,7 +12,10 @@ export const pushMetrics = {
   timeout: notifications.bind({ outcome: 'timeout' }),
   unreachable: notifications.bind({ outcome: 'unreachable' }),
   refused: notifications.bind({ outcome: 'refused' }),
-  disabled: counterFamily('glider_push_registrations_disabled_total', 'XEP-0357 registrations removed because their app server answered a publish with an error (§7.1)').bind(),
+  disabled: counterFamily(
+    'glider_push_registrations_disabled_total',
+    'XEP-0357 registrations removed because their app server answered a publish with an error (§7.1)',
+  ).bind(),
 };
 
 export type PushOutcome = 'published' | 'error' | 'timeout' | 'unreachable' | 'refused';

@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { decodeAck, encodeFrame, partitionOf, subjects } from '#libs/bus';
 import { ResumableStore, type SessionInfo } from '#libs/sessions';
 import { NS } from '#libs/stanza';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
+import { detachResumable } from '../../core/sm-reaper.js';
 import { RouterHarness, errorCondition, type FakeEdge } from '../../testing/router-harness.js';
 import { PUSH_NS, SUMMARY_FORM, PUBLISH_OPTIONS_FORM } from './notification.js';
 import { pushMetrics } from './push.metrics.js';
 
-const chat = (to: string, id: string, body?: string) => xml('message', { to, id, type: 'chat' }, body !== undefined ? xml('body', {}, body) : xml('active', { xmlns: NS.chatStates }));
-const enable = (service: string, node?: string, form?: Element) => xml('iq', { type: 'set' }, xml('enable', { xmlns: PUSH_NS, jid: service, ...(node ? { node } : {}) }, form));
+const chat = (to: string, id: string, body?: string) =>
+  xml('message', { to, id, type: 'chat' }, body !== undefined ? xml('body', {}, body) : xml('active', { xmlns: NS.chatStates }));
+const enable = (service: string, node?: string, form?: Element) =>
+  xml('iq', { type: 'set' }, xml('enable', { xmlns: PUSH_NS, jid: service, ...(node ? { node } : {}) }, form));
 const disable = (service: string, node?: string) => xml('iq', { type: 'set' }, xml('disable', { xmlns: PUSH_NS, jid: service, ...(node ? { node } : {}) }));
 const secretForm = (secret: string) =>
   xml(
@@ -20,7 +24,8 @@ const secretForm = (secret: string) =>
     xml('field', { var: 'secret' }, xml('value', {}, secret)),
   );
 const fields = (form: Element | undefined) => Object.fromEntries((form?.getChildren('field') ?? []).map((f) => [f.attrs.var, f.getChildText('value')]));
-const publishes = (edge: FakeEdge, app: SessionInfo) => edge.for(app).filter((e) => e.name === 'iq' && e.attrs.type === 'set' && e.getChild('pubsub', NS.pubsub));
+const publishes = (edge: FakeEdge, app: SessionInfo) =>
+  edge.for(app).filter((e) => e.name === 'iq' && e.attrs.type === 'set' && e.getChild('pubsub', NS.pubsub));
 const count = (o: keyof typeof pushMetrics) => pushMetrics[o].value;
 
 async function discoFeatures(edge: FakeEdge, s: SessionInfo, to: string): Promise<string[]> {
@@ -46,7 +51,9 @@ describe('push off (the default)', () => {
 
 describe('push on', () => {
   let h: RouterHarness;
-  before(async () => (h = await RouterHarness.start({ config: { features: { push: { enabled: true, maxRegistrationsPerAccount: 2, publishTimeoutMs: 300 } } } })));
+  before(
+    async () => (h = await RouterHarness.start({ config: { features: { push: { enabled: true, maxRegistrationsPerAccount: 2, publishTimeoutMs: 300 } } } })),
+  );
   after(() => h.close());
 
   test('§3.1: the owner sees urn:xmpp:push:0 on the account; §5/§6 enable and disable; bad input gets the right error', async () => {
@@ -122,9 +129,27 @@ describe('push on', () => {
     const pusher = await h.createUser('pusher-held');
     const app = await edge.bind(`${pusher}/app`);
     const b = await edge.bind(`${bob}/pc`);
-    const phone: SessionInfo = { jid: `${alice}/phone`, edgeId: 'edge-sm-push', sessionId: randomUUID(), priority: 0, available: true, interested: false, boundAtMs: Date.now() };
+    const phone: SessionInfo = {
+      jid: `${alice}/phone`,
+      edgeId: 'edge-sm-push',
+      sessionId: randomUUID(),
+      priority: 0,
+      available: true,
+      interested: false,
+      boundAtMs: Date.now(),
+    };
     await h.registry.bind(phone, 'replace');
-    await store.create(phone.sessionId, { v: 1, jid: phone.jid, state: 'detached', edgeId: phone.edgeId, inH: 0, acked: 0, sent: 0, timeoutSec: 60, expiresAtMs: Date.now() + 60_000 });
+    await store.create(phone.sessionId, {
+      v: 1,
+      jid: phone.jid,
+      state: 'detached',
+      edgeId: phone.edgeId,
+      inH: 0,
+      acked: 0,
+      sent: 0,
+      timeoutSec: 60,
+      expiresAtMs: Date.now() + 60_000,
+    });
     edge.behave(phone, 'gone'); // the connection is gone: the edge refuses, the router holds
     await h.storage.push.enable(alice, { service: app.jid, node: 'held-node', enabledAt: new Date() }, 5);
     assert.ok((await edge.send(b, chat(phone.jid, 'h1', 'are you there?'))).taken);
@@ -138,6 +163,54 @@ describe('push on', () => {
     const iq = publishes(edge, app)[0]!;
     assert.equal(iq.getChild('pubsub', NS.pubsub)?.getChild('publish')?.attrs.node, 'held-node');
     await edge.send(app, xml('iq', { type: 'result', to: alice, id: iq.attrs.id! }));
+  });
+
+  test('§7: a session detached with messages it had not acknowledged (edge DETACHED, or its edge died) makes one notification with their count', async () => {
+    const store = new ResumableStore(h.bus);
+    const edge = h.edge('edge-det');
+    const alice = await h.createUser('alice-det');
+    const bob = await h.createUser('bob-det');
+    const pusher = await h.createUser('pusher-det');
+    const app = await edge.bind(`${pusher}/app`);
+    await h.storage.push.enable(alice, { service: app.jid, node: 'det-node', enabledAt: new Date() }, 5);
+    const detachedWith = async (resource: string, edgeId: string, state: 'attached' | 'detached') => {
+      const jid = `${alice}/${resource}`;
+      const sessionId = randomUUID();
+      await h.registry.bind({ jid, edgeId, sessionId, priority: 0, available: true, interested: false, boundAtMs: Date.now() }, 'replace');
+      await store.create(sessionId, { v: 1, jid, state, edgeId, inH: 0, acked: 0, sent: 3, timeoutSec: 60, expiresAtMs: Date.now() + 60_000 });
+      const item = (n: number, payload: Element) => ({
+        v: 1 as const,
+        n,
+        x: xml('message', { from: `${bob}/pc`, to: jid, type: 'chat', id: `u${n}` }, payload).toString(),
+        k: 'MESSAGE',
+        t: 'chat',
+        i: `u${n}`,
+        to: jid,
+        fr: `${bob}/pc`,
+      });
+      await store.putItem(sessionId, item(1, xml('body', {}, 'one')));
+      await store.putItem(sessionId, item(2, xml('composing', { xmlns: NS.chatStates })));
+      await store.putItem(sessionId, item(3, xml('body', {}, 'three')));
+      return { jid, sessionId };
+    };
+    // the edge says so
+    const phone = await detachedWith('phone', 'edge-det', 'detached');
+    const frame = encodeFrame({ session: { kind: 'DETACHED', jid: phone.jid, session: { edgeId: 'edge-det', sessionId: phone.sessionId } } });
+    assert.ok(decodeAck(await h.bus.request(subjects.routerIn(partitionOf(alice, h.config.bus.partitions)), frame, { timeoutMs: 5000 })).taken);
+    await waitFor(() => publishes(edge, app).length >= 1, { what: 'the publish' });
+    const form = (iq: Element) =>
+      fields(iq.getChild('pubsub', NS.pubsub)?.getChild('publish')?.getChild('item')?.getChild('notification', PUSH_NS)?.getChild('x', NS.xdata));
+    assert.deepEqual(
+      form(publishes(edge, app)[0]!),
+      { FORM_TYPE: SUMMARY_FORM, 'message-count': '2', 'last-message-sender': `${bob}/pc` },
+      'the chat state alone does not count',
+    );
+    // its edge died: the dead-edge sweep detaches it, and the same happens
+    const tab = await detachedWith('tab', 'edge-dead-det', 'attached');
+    assert.equal(await detachResumable(h.routers[0]!.runtime, tab.sessionId, 'edge-dead-det'), true);
+    await waitFor(() => publishes(edge, app).length >= 2, { what: 'the second publish' });
+    assert.equal(form(publishes(edge, app)[1]!)['message-count'], '2');
+    for (const iq of publishes(edge, app)) await edge.send(app, xml('iq', { type: 'result', to: alice, id: iq.attrs.id! }));
   });
 
   test('§7.1: an error answer disables the JID and node; a wait error or no answer leaves it (logged and counted)', async () => {
@@ -154,7 +227,9 @@ describe('push on', () => {
     const disabled = count('disabled');
     await edge.send(b, chat(alice, 'e1', 'one'));
     await waitFor(() => publishes(edge, app).length >= 2, { what: 'two publishes' });
-    const [gone, busy] = ['gone-node', 'busy-node'].map((n) => publishes(edge, app).find((iq) => iq.getChild('pubsub', NS.pubsub)?.getChild('publish')?.attrs.node === n)!);
+    const [gone, busy] = ['gone-node', 'busy-node'].map((n) =>
+      publishes(edge, app).find((iq) => iq.getChild('pubsub', NS.pubsub)?.getChild('publish')?.attrs.node === n)!,
+    );
     const err = (id: string, type: string, condition: string) =>
       xml('iq', { type: 'error', to: alice, id }, xml('error', { type }, xml(condition, { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })));
     // an answer from someone else than the push service changes nothing (it would disable busy-node)
