@@ -12,7 +12,7 @@ describe('push notifications: standalone', () => {
     await d?.stop();
   });
 
-  it('XEP-0357 with xmpp.js: enable with publish options, a publish for a detached (SM) session and one for an offline account, disable', async () => {
+  it('XEP-0357 with xmpp.js: enable with publish options, a publish for a detached (SM) session and one for an offline account, disable; slixmpp as the App Server', async () => {
     await pushScenario(d, 's');
   });
 });

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { slixmppScript } from '../harness/external-clients.js';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient, type XmppElement } from '../harness/xmpp-client.js';
@@ -93,13 +97,14 @@ function killSocket(c: TestClient): void {
  * makes the server publish the summary form (no body) with the publish options (§7), and so does a
  * message that arrives while it is detached (held for the resume); a second account that logged
  * out cleanly is offline and gets a publish for a message stored offline, which it then receives at
- * its next login. `<disable/>` (§6) stops the publishes.
+ * its next login. `<disable/>` (§6) stops the publishes. Last, slixmpp plays the App Server for a
+ * third account that logged out.
  */
 export async function pushScenario(d: Deployment, tag: string): Promise<void> {
   trustCertificate(d.certPem());
-  const users = ['alice', 'bob', 'carol', 'pusher'].map((u) => `${u}-push-${tag}`);
+  const users = ['alice', 'bob', 'carol', 'dave', 'pusher', 'slixapp'].map((u) => `${u}-push-${tag}`);
   for (const u of users) await addUser(`${u}@${d.domain}`, `${u}-password`, d.adminPort);
-  const [alice, bob, carol, pusher] = users.map((u) => `${u}@${d.domain}`) as [string, string, string, string];
+  const [alice, bob, carol, dave, pusher, slixapp] = users.map((u) => `${u}@${d.domain}`) as [string, string, string, string, string, string];
   const first = d.edges[0]!;
   const last = d.edges[d.edges.length - 1]!;
   const clients: TestClient[] = [];
@@ -176,6 +181,36 @@ export async function pushScenario(d: Deployment, tag: string): Promise<void> {
     await sender.send(xml('message', { to: carol, type: 'chat', id: 'off-2' }, xml('body', {}, 'again')));
     await server.waitFor(`carol-2-${tag}`, 1);
     assert.equal(server.publishes.filter((p) => p.node === `carol-${tag}`).length, 1, 'nothing more to the disabled node');
+
+    // slixmpp as the App Server (another XML stack reading our publish): dave enables push to it
+    // with publish options, logs out, and a message to him is published there.
+    const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
+    writeFileSync(join(caDir, 'ca.pem'), d.certPem());
+    const slixJid = `${slixapp}/app`;
+    const slix = slixmppScript('slix_push_app.py', [
+      ...['--jid', slixJid, '--password', `slixapp-push-${tag}-password`, '--port', String(first.c2sPort), '--ca', join(caDir, 'ca.pem')],
+      ...['--ready-to', sender.jid, '--expect', '1'],
+    ]);
+    await sender.waitFor(
+      'the slixmpp App Server to be online',
+      (s) => s.is('message') && s.attrs.from === slixJid && s.getChildText('body') === 'ready',
+      30_000,
+    );
+    const davePhone = await on(last, dave, 'phone');
+    await davePhone.iq(xml('iq', { type: 'set' }, xml('enable', { xmlns: PUSH, jid: slixJid, node: `dave-${tag}` }, secretForm('d4ve'))));
+    await davePhone.stop();
+    await sender.send(xml('message', { to: dave, type: 'chat', id: 'slix-1' }, xml('body', {}, 'to dave')));
+    const res = await slix;
+    assert.equal(res.code, 0, res.stdout + res.stderr);
+    const report = JSON.parse(res.stdout.trim().split('\n').pop()!) as { publishes: Publish[] };
+    assert.deepEqual(report.publishes, [
+      {
+        from: dave,
+        node: `dave-${tag}`,
+        summary: { FORM_TYPE: 'urn:xmpp:push:summary', 'message-count': '1', 'last-message-sender': sender.jid },
+        options: { FORM_TYPE: PUBLISH_OPTIONS, secret: 'd4ve' },
+      },
+    ]);
     assert.equal(sender.stanzas.filter((s) => s.is('message') && s.attrs.type === 'error').length, 0, 'nothing bounced');
   } finally {
     for (const c of clients) await c.stop();
