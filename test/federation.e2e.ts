@@ -7,7 +7,7 @@ import { makeFederationPki, xmppServerSans } from '#libs/federation';
 import { freePort } from '#libs/testing';
 import { gliderctl } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
-import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 /**
  * Two Glider standalones federating on loopback (issue 13): a.test and b.test, certificates from
@@ -64,6 +64,22 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
     const result = await alice.iq(xml('iq', { to: 'b.test', type: 'get', id: 'disco1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.equal(result.attrs.from, 'b.test');
     assert.ok(result.getChild('query', 'http://jabber.org/protocol/disco#info'));
+  });
+
+  it('presence subscription both ways across the federation, then available presence flows', async () => {
+    const [alice, bob] = clients as [TestClient, TestClient];
+    // RFC 6121 §3.1.3: a subscription request reaches available resources (or waits offline)
+    await alice.send(xml('presence'));
+    await bob.send(xml('presence'));
+    await alice.send(xml('presence', { to: 'bob@b.test', type: 'subscribe' }));
+    await bob.waitFor('subscribe from alice over s2s', isPresence('alice@a.test', 'subscribe'));
+    await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
+    await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribe' }));
+    await alice.waitFor('subscribed from bob over s2s', isPresence('bob@b.test', 'subscribed'));
+    await alice.waitFor('subscribe from bob over s2s', isPresence('bob@b.test', 'subscribe'));
+    await alice.send(xml('presence', { to: 'bob@b.test', type: 'subscribed' }));
+    await alice.waitFor("bob's available presence over s2s", isPresence('bob@b.test', undefined));
+    await bob.waitFor("alice's available presence over s2s", isPresence('alice@a.test', undefined));
   });
 
   it('a domain outside the allowlist: the stanza bounces with remote-server-not-found', async () => {

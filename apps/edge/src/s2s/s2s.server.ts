@@ -143,10 +143,12 @@ export class S2sServer {
       await this.bounceToSender(el, 'remote-server-not-found', 'only local senders federate');
       return;
     }
+    this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
     this.pool.send(el, from, to);
   }
 
   private async fromRemote(el: Element): Promise<void> {
+    this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, from: el.attrs.from }, 'stanza from a remote domain');
     let taken = false;
     try {
       taken = await toRouter(this.deps.bus, this.deps.config, el);
