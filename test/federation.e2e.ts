@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
-import { freePort } from '#libs/testing';
+import { freePort, waitFor } from '#libs/testing';
 import { gliderctl } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
@@ -19,13 +19,17 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
   let a: Deployment;
   let b: Deployment;
   const clients: TestClient[] = [];
+  /** b.test's policy is a file (s2s.policyFile), changed by the last test without a restart. */
+  const policyFile = join(dir, 'b-policy.json');
 
   before(async () => {
     trustCertificate(pki.caPem);
     const [portA, portB] = [await freePort(), await freePort()];
+    writeFileSync(policyFile, JSON.stringify({ mode: 'allowlist', allow: ['a.test'] }));
     const side = async (domain: string, other: string, port: number, otherPort: number, eku: string) => {
       const cert = pki.issue(domain, { eku, san: [...xmppServerSans(domain), 'DNS:localhost'] });
       return startStandalone({
+        ...(domain === 'b.test' ? { GLIDER_S2S__POLICY_FILE: policyFile, GLIDER_S2S__POLICY_POLL_MS: '200' } : {}),
         GLIDER_DOMAINS: JSON.stringify([domain]),
         GLIDER_TLS__CERT_FILE: cert.chainFile,
         GLIDER_TLS__KEY_FILE: cert.keyFile,
@@ -87,5 +91,20 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
     await alice.send(xml('message', { to: 'carol@c.test', type: 'chat', id: 'f3' }, xml('body', {}, 'to a stranger')));
     const err = await alice.waitFor('bounce', (s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'f3');
     assert.ok(err.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+  });
+
+  it("b.test drops a.test from its policy file: no restart, its streams close, and alice's next message bounces", async () => {
+    const [alice, bob] = clients as [TestClient, TestClient];
+    writeFileSync(join(dir, 'b-policy.next.json'), JSON.stringify({ mode: 'allowlist', allow: [] }));
+    renameSync(join(dir, 'b-policy.next.json'), policyFile);
+    const bLog = b.processes[0]!.logFile;
+    await waitFor(() => readFileSync(bLog, 'utf8').includes('federation policy changed'), { what: 'b.test applied the new policy', timeoutMs: 15_000 });
+    await alice.send(xml('message', { to: 'bob@b.test/phone', type: 'chat', id: 'f4' }, xml('body', {}, 'after the policy change')));
+    const err = await alice.waitFor('bounce after the policy change', (s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'f4');
+    assert.ok(err.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    assert.equal(
+      bob.stanzas.some((s) => s.is('message') && s.attrs.id === 'f4'),
+      false,
+    );
   });
 });

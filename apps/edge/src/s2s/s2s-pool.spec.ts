@@ -130,3 +130,20 @@ test('a server that accepts but never answers: the stanza bounces with remote-se
   p.send(msg(1), 'a.test', 'b.test');
   assert.deepEqual(await bounced, { id: 'm1', condition: 'remote-server-timeout' });
 });
+
+test('XEP-0368 direct TLS: s2s.routes with directTls dials TLS first (no STARTTLS) and authenticates with EXTERNAL', async () => {
+  const bCert = pki.issue('b.test', { eku: 'serverAuth' });
+  const b = s2sSide('b.test', bCert, pki.caPem, allow('a.test'));
+  const listener = await listenS2s(b, { directTls: { cert: bCert } });
+  closers.push(() => listener.server.close());
+  const a = s2sSide('a.test', pki.issue('a.test', { eku: 'serverAuth' }), pki.caPem, allow('b.test'), {
+    routes: { 'b.test': { host: '127.0.0.1', port: listener.port, directTls: true } },
+  });
+  const { pool: p, bounces } = pool(a);
+  const arrived = b.next();
+  p.send(msg(1), 'a.test', 'b.test');
+  assert.equal((await arrived).attrs.id, 'm1');
+  assert.equal(listener.streams[0]!.transport.kind, 'tls');
+  assert.equal(p.streams()[0]!.transport.kind, 'tls');
+  assert.deepEqual(bounces, []);
+});
