@@ -16,6 +16,8 @@ import { dial, targetsOf } from './s2s-dial.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sPool } from './s2s-pool.js';
 import { bounceOf, toRouter } from './s2s-routing.js';
+import { countRefusal, s2sStanzasIn, s2sStanzasOut } from './s2s.metrics.js';
+import { ConnectionCounter } from '../limits/connection-counter.js';
 
 /** The service name remote domains resolve to in the addressing table (libs/addressing). */
 export const S2S_SERVICE = 's2s';
@@ -45,11 +47,15 @@ export class S2sServer {
   private readonly pool: S2sPool;
   private readonly servers: (NetServer | TlsServer)[] = [];
   private consumer: PartitionedConsumer | undefined;
+  /** edge.limits.maxConnectionsPerIp applies to peers as to clients (a peer needs few: one stream per domain pair). */
+  private readonly counter: ConnectionCounter;
+  private accepting = true;
   private directory: ServiceDirectory | undefined;
 
   constructor(private readonly deps: S2sServerDeps) {
     const { config, logger } = deps;
     const log = logger.child({ component: 's2s' });
+    this.counter = new ConnectionCounter(config.edge.limits.maxConnectionsPerIp);
     this.policy = new PolicySource(config.s2s, {
       onError: (err) => log.error({ err: err.message }, 'federation policy file not applied; the previous policy stays'),
     });
@@ -63,7 +69,10 @@ export class S2sServer {
       policy: () => this.policy.current(),
       anchors: () => anchors,
       onRemoteStanza: (el) => this.fromRemote(el),
-      refused: (direction, remote, why) => log.info({ direction, remote, why }, 'federation refused'),
+      refused: (direction, remote, why) => {
+        countRefusal(direction, why);
+        log.info({ direction, remote, why }, 'federation refused');
+      },
     };
     this.pool = new S2sPool(this.ctx, {
       targets: (remote) => targetsOf(remote, config.s2s),
@@ -112,6 +121,7 @@ export class S2sServer {
   }
 
   async stop(): Promise<void> {
+    this.accepting = false;
     await this.directory?.stop();
     await this.consumer?.stop();
     for (const s of this.servers) s.close();
@@ -121,9 +131,15 @@ export class S2sServer {
   }
 
   private accept(transport: Transport): void {
+    const ip = transport.remoteAddress;
     const stream = new S2sInStream(this.ctx, transport);
+    if (!this.accepting) return stream.error('system-shutdown', 'this server is shutting down');
+    if (!this.counter.acquire(ip)) return stream.error('policy-violation', 'too many connections from your address');
     this.inbound.add(stream);
-    stream.onClosed(() => this.inbound.delete(stream));
+    stream.onClosed(() => {
+      this.inbound.delete(stream);
+      this.counter.release(ip);
+    });
   }
 
   /** A stanza the router sent to the `s2s` service: out to its domain, the Ack at once (the pool owns it now, bounces included). */
@@ -144,11 +160,13 @@ export class S2sServer {
       return;
     }
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
+    s2sStanzasOut.add();
     this.pool.send(el, from, to);
   }
 
   private async fromRemote(el: Element): Promise<void> {
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, from: el.attrs.from }, 'stanza from a remote domain');
+    s2sStanzasIn.add();
     let taken = false;
     try {
       taken = await toRouter(this.deps.bus, this.deps.config, el);
