@@ -7,6 +7,7 @@ import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type B
 import type { GliderConfig } from '#libs/config';
 import { canonicalDomain, parsePemBundle, PolicySource } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
+import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element } from '#libs/xml';
 import { SocketTransport } from '../transport/socket.transport.js';
@@ -159,6 +160,8 @@ export class S2sServer {
       await this.bounceToSender(el, 'remote-server-not-found', 'only local senders federate');
       return;
     }
+    // the content namespace is the stream's (RFC 6120 §4.8.3): jabber:server on the way out
+    if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
     s2sStanzasOut.add();
     this.pool.send(el, from, to);
@@ -166,6 +169,8 @@ export class S2sServer {
 
   private async fromRemote(el: Element): Promise<void> {
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, from: el.attrs.from }, 'stanza from a remote domain');
+    // a peer may state jabber:server on the stanza; clients must get it in jabber:client (their stream's)
+    if (el.attrs.xmlns === NS.server) delete el.attrs.xmlns;
     s2sStanzasIn.add();
     let taken = false;
     try {
