@@ -66,7 +66,9 @@ export class PubSubEngine {
   /** §8.1: create (with §8.1.3 configuration). PEP: only the account (XEP-0163 §3). */
   async create(service: string, node: string, actor: string, values?: Map<string, string[]>): Promise<PubSubNode | StanzaError> {
     if (this.kind === 'pep' && actor !== service) return new StanzaError('forbidden', { text: "only the account creates nodes on its PEP service" });
-    if (!node) return pubsubError('not-acceptable', 'nodeid-required', 'instant nodes are not supported');
+    // §8.1.2 instant nodes: the service names the node (not on PEP, whose nodes are namespaces).
+    if (!node && this.kind === 'pep') return pubsubError('not-acceptable', 'nodeid-required', 'a PEP node is named by its namespace');
+    node ||= randomUUID();
     const config = applyConfig(this.defaults(), values ?? new Map(), this.limits);
     if (config instanceof StanzaError) return config;
     let existed = false;

@@ -58,6 +58,15 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
     assert.equal(outcome(await ask(a, iq('set', 'x', owner(xml('delete', { node })), HOST))), 'result');
   });
 
+  test('§8.1.2 instant nodes: the service names the node and says so; PEP refuses them', async () => {
+    const a = await h.login(`${alice}/pc`);
+    const res = await ask(a, iq('set', 'i1', pubsub(xml('create')), HOST));
+    const name = res?.getChild('pubsub', NS.pubsub)?.getChild('create')?.attrs.node;
+    assert.ok(name, res?.toString());
+    assert.ok(await h.storage.pubsub.node(HOST, name));
+    assert.equal(outcome(await ask(a, iq('set', 'i2', pubsub(xml('create'))))), 'not-acceptable/nodeid-required');
+  });
+
   test('subscribe, notifications to subscribers, affiliations: a publisher may publish, others may not, only owners delete', async () => {
     const a = await h.login(`${alice}/pc`);
     const b = await h.login(`${bob}/pc`);
