@@ -22,3 +22,4 @@ export { capsOf, isVerifiableHash, verificationString, verifyCaps, type CapsRef 
 export { CapsCache } from './caps/caps-cache.js';
 export { CapsResolver } from './caps/caps-resolver.js';
 export { pubsubDiscoFeatures } from './disco.js';
+export { PepDisco } from './pep-disco.js';

@@ -15,9 +15,10 @@ import { answerPep } from './pep-iq.js';
 export const pubsubFeature: FeatureDefinition<PresenceContext, PubSubConfig> = {
   name: 'pubsub',
   spec: { xep: 163, version: '1.2' },
-  // PEP's features are an account's (XEP-0163 §6.1), declared through ctx.accountDisco; the
-  // generic service answers its own disco#info on pubsub.<domain>.
-  discoFeatures: [],
+  // PEP's features are an account's (XEP-0163 §6.1, declared through ctx.accountDisco with the
+  // identity pubsub/pep); the server lists them too, where Smack's OMEMO and OX look for PubSub.
+  // The generic service answers its own disco#info on pubsub.<domain>.
+  discoFeatures: pubsubDiscoFeatures('pep'),
   config: pubsubConfigSchema,
   dependsOn: ['presence'],
   setup: (ctx, cfg) => {
