@@ -124,7 +124,7 @@ describe('XEP-0030 service discovery', () => {
   });
 
   test('an unknown namespace to the server → service-unavailable; an IQ without one payload → bad-request', async () => {
-    const erin = await h.createUser('pepowner');
+    const erin = await h.createUser('erin');
     const e = await edge.bind(`${erin}/pc`);
     await edge.send(e, xml('iq', { to: DOMAIN, type: 'get', id: 'x1' }, xml('query', { xmlns: 'urn:example:nothing' })));
     await edge.send(e, xml('iq', { to: DOMAIN, type: 'get', id: 'x2' }));
