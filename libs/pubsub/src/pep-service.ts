@@ -184,6 +184,7 @@ export class PepService {
     const owner = e.service;
     const node = e.node.record.node;
     const msg = eventMessage(owner, eventElement(e), randomUUID());
+    if (e.kind === 'last') return this.recipients.send(e.to, msg);
     const sent = new Set<string>();
     const roster = await this.deps.storage.rosters.get(owner);
     const contacts = roster.items.filter((i) => i.subscription === 'from' || i.subscription === 'both').map((i) => i.jid);

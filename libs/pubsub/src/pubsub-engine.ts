@@ -21,7 +21,9 @@ export type PubSubEvent =
   | { kind: 'published'; service: string; node: PubSubNode; item: PubSubItem }
   | { kind: 'retracted'; service: string; node: PubSubNode; id: string }
   | { kind: 'purged'; service: string; node: PubSubNode }
-  | { kind: 'deleted'; service: string; node: PubSubNode };
+  | { kind: 'deleted'; service: string; node: PubSubNode }
+  /** §6.1.7: the last item, to a new subscriber only. */
+  | { kind: 'last'; service: string; node: PubSubNode; item: PubSubItem; to: string };
 
 export interface PublishRequest {
   id?: string | undefined;
@@ -185,6 +187,13 @@ export class PubSubEngine {
       this.maxNodes,
     );
     if (full) return new StanzaError('policy-violation', { text: `a node takes at most ${this.cfg.maxSubscriptionsPerNode} subscriptions` });
+    if (n.config.sendLastPublishedItem !== 'never') {
+      const [last] = await this.repo.items(service, node, { max: 1 });
+      if (last) {
+        const item = { id: last.id, payload: last.payload ? this.parse(last.payload) : undefined, publisher: last.publisher, publishedAt: last.publishedAt };
+        await this.emit({ kind: 'last', service, node: n, item, to: jid });
+      }
+    }
     return { subid };
   }
 
