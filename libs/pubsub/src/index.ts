@@ -1,4 +1,4 @@
-export { pubsubConfigSchema, type PubSubConfig } from './pubsub.config.js';
+export { pubsubConfigSchema, readPubSubConfig, type PubSubConfig } from './pubsub.config.js';
 export { pubsubError, type PubSubCondition } from './pubsub-errors.js';
 export {
   ACCESS_MODELS,

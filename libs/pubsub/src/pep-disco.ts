@@ -3,7 +3,7 @@ import { NS, StanzaError } from '#libs/stanza';
 import type { Storage } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
 import { mayRead } from './access.js';
-import { pubsubConfigSchema } from './pubsub.config.js';
+import { readPubSubConfig } from './pubsub.config.js';
 import { nodeOf } from './pubsub-node.js';
 
 /**
@@ -19,7 +19,7 @@ export class PepDisco {
     private readonly storage: Storage,
     config: GliderConfig,
   ) {
-    const cfg = pubsubConfigSchema.parse(config.features.pubsub ?? {});
+    const cfg = readPubSubConfig(config.features);
     this.defaultMaxItems = cfg.defaultMaxItems;
     this.maxItemsPerNode = cfg.maxItemsPerNode;
   }

@@ -61,7 +61,10 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
   test('§6.1.7 send_last_published_item on_sub: a new subscriber gets the last item; never: nothing', async () => {
     const a = await h.login(`${alice}/pc`);
     const b = await h.login(`${bob}/pc`);
-    for (const [node, when] of [[`last${n}`, 'on_sub'], [`none${n}`, 'never']] as const) {
+    for (const [node, when] of [
+      [`last${n}`, 'on_sub'],
+      [`none${n}`, 'never'],
+    ] as const) {
       const create = pubsub(xml('create', { node }), xml('configure', {}, form(CONFIG, { 'pubsub#send_last_published_item': when })));
       assert.equal(outcome(await ask(a, iq('set', `c-${when}`, create, HOST))), 'result');
       await ask(a, iq('set', `p-${when}`, pubsub(xml('publish', { node }, xml('item', { id: 'first' }, xml('x', { xmlns: 'urn:test' })))), HOST));

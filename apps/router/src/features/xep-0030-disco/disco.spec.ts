@@ -106,9 +106,17 @@ describe('XEP-0030 service discovery', () => {
       return (await edge.waitFor(s, n))[n - 1]!;
     };
     const info = await ask(e, 'p1', xml('query', { xmlns: INFO }), 1);
-    const identities = info.getChild('query', INFO)!.getChildren('identity').map((i) => `${i.attrs.category}/${i.attrs.type}`);
+    const identities = info
+      .getChild('query', INFO)!
+      .getChildren('identity')
+      .map((i) => `${i.attrs.category}/${i.attrs.type}`);
     assert.deepEqual(identities, ['account/registered', 'pubsub/pep']);
-    assert.ok(info.getChild('query', INFO)!.getChildren('feature').some((x) => x.attrs.var === 'http://jabber.org/protocol/pubsub#publish'));
+    assert.ok(
+      info
+        .getChild('query', INFO)!
+        .getChildren('feature')
+        .some((x) => x.attrs.var === 'http://jabber.org/protocol/pubsub#publish'),
+    );
     const open = await ask(f, 'p2', xml('query', { xmlns: INFO, node: 'urn:open' }), 1);
     assert.equal(open.getChild('query', INFO)?.getChild('identity')?.attrs.type, 'leaf');
     assert.equal(errorCondition(await ask(f, 'p3', xml('query', { xmlns: INFO, node: 'urn:private' }), 2)), 'item-not-found');

@@ -30,7 +30,9 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       const node = req.payload.attrs.node!;
       if (!req.toServer && pepRuns()) {
         if (kind === 'info') return pep.info(req.to.toString(), node, req.from.bare().toString());
-        return pep.info(req.to.toString(), node, req.from.bare().toString()).then((r) => (r instanceof StanzaError ? r : xml('query', { xmlns: DISCO_ITEMS_NS, node })));
+        return pep
+          .info(req.to.toString(), node, req.from.bare().toString())
+          .then((r) => (r instanceof StanzaError ? r : xml('query', { xmlns: DISCO_ITEMS_NS, node })));
       }
       const provider = req.toServer ? ctx.discoNodes.find(node) : undefined;
       return provider ? provider[kind](node, req) : new StanzaError('item-not-found');
