@@ -6,6 +6,7 @@ import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUna
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
 import type { OfflineRepository } from './ports/offline.repository.js';
 import type { PushRepository } from './ports/push.repository.js';
+import type { PubSubRepository } from './ports/pubsub.repository.js';
 import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
@@ -25,6 +26,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
   push: { list: true, enable: true, disable: true, deleteAll: true },
+  pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
 };
 
 interface RepositoryPorts {
@@ -37,6 +39,7 @@ interface RepositoryPorts {
   blocklist: BlocklistRepository;
   archive: ArchiveRepository;
   push: PushRepository;
+  pubsub: PubSubRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

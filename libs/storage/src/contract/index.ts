@@ -8,6 +8,7 @@ import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
 import { pushContract } from './push.contract.js';
+import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
@@ -22,6 +23,7 @@ export {
   offlineContract,
   privateXmlContract,
   pushContract,
+  pubsubContract,
   rostersContract,
   uploadsContract,
   vcardsContract,
@@ -44,6 +46,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
     pushContract(makeStorage);
+    pubsubContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

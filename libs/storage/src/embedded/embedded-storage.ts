@@ -9,6 +9,7 @@ import { EmbeddedPushRepository } from './embedded-push.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
+import { EmbeddedPubSubRepository } from './embedded-pubsub.repository.js';
 import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
@@ -34,6 +35,7 @@ export class EmbeddedStorage implements Storage {
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
   readonly push: EmbeddedPushRepository;
+  readonly pubsub: EmbeddedPubSubRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -50,6 +52,7 @@ export class EmbeddedStorage implements Storage {
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
     this.push = new EmbeddedPushRepository(this.db);
+    this.pubsub = new EmbeddedPubSubRepository(this.db);
   }
 
   async open(): Promise<void> {

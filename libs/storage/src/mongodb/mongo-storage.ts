@@ -8,6 +8,7 @@ import { BLOCKLIST_INDEXES, MongoBlocklistRepository } from './mongo-blocklist.r
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
 import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
+import { MongoPubSubRepository, PUBSUB_INDEXES } from './mongo-pubsub.repository.js';
 import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
 import { MongoPushRepository, PUSH_INDEXES } from './mongo-push.repository.js';
 import { MongoRetry } from './mongo-retry.js';
@@ -27,6 +28,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
   PUSH_INDEXES,
+  ...PUBSUB_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -48,6 +50,7 @@ export class MongoStorage implements Storage {
   readonly blocklist: MongoBlocklistRepository;
   readonly archive: MongoArchiveRepository;
   readonly push: MongoPushRepository;
+  readonly pubsub: MongoPubSubRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -76,6 +79,7 @@ export class MongoStorage implements Storage {
     this.blocklist = new MongoBlocklistRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
     this.push = new MongoPushRepository(ctx);
+    this.pubsub = new MongoPubSubRepository(ctx);
   }
 
   async open(): Promise<void> {

@@ -4,6 +4,7 @@ import type { AccountsRepository } from './accounts.repository.js';
 import type { LastActivityRepository } from './last-activity.repository.js';
 import type { OfflineRepository } from './offline.repository.js';
 import type { PushRepository } from './push.repository.js';
+import type { PubSubRepository } from './pubsub.repository.js';
 import type { PrivateXmlRepository } from './private-xml.repository.js';
 import type { RostersRepository } from './rosters.repository.js';
 import type { UploadsRepository } from './uploads.repository.js';
@@ -25,6 +26,8 @@ export interface Storage {
   readonly archive: ArchiveRepository;
   /** XEP-0357 push registrations per account. */
   readonly push: PushRepository;
+  /** XEP-0060 / XEP-0163 PubSub nodes and items (PEP on every account, pubsub.<domain>). */
+  readonly pubsub: PubSubRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */
