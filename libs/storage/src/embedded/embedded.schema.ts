@@ -106,4 +106,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX archive_retention ON archive (domain, ts);
   CREATE TABLE archive_prefs (owner TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0484 FAST tokens (sasl2 branch): one row per account and client (user-agent id); data holds
+  -- the 'current' and 'next' slots as JSON (hashed keys, never tokens); updated_at orders eviction
+  CREATE TABLE fast_tokens (
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account, client)
+  ) WITHOUT ROWID;
+  `,
 ];

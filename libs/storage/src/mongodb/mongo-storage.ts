@@ -14,6 +14,7 @@ import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.reposit
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+import { FAST_TOKENS_INDEXES, MongoFastTokensRepository } from './mongo-fast-tokens.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
   ACCOUNTS_INDEXES,
@@ -25,6 +26,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
+  FAST_TOKENS_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -44,6 +46,7 @@ export class MongoStorage implements Storage {
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
+  readonly fastTokens: MongoFastTokensRepository;
   readonly archive: MongoArchiveRepository;
 
   private readonly client: MongoClient;
@@ -71,6 +74,7 @@ export class MongoStorage implements Storage {
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
+    this.fastTokens = new MongoFastTokensRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
   }
 
