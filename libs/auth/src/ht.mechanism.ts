@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hmac } from './scram-credentials.js';
 import { safeEqual } from './scram.mechanism.js';
-import { failure, type ChannelBindingType, type SaslMechanism, type SaslStep } from './sasl.types.js';
+import { failure, type ChannelBindingType, type SaslFailureCondition, type SaslMechanism, type SaslStep } from './sasl.types.js';
 import { normalizeUsername } from './username.js';
 
 /**
@@ -48,10 +48,10 @@ export interface HtContext<Ref> {
   /** The tokens the named user's client may be using with this mechanism (expired ones left out). */
   candidates(username: string): Promise<HtCandidate<Ref>[]>;
   /**
-   * The token `ref` matched: record its use (replay counter, rotation). False when the use must be
-   * refused (a replayed count, or the token went meanwhile).
+   * The token `ref` matched: record its use (replay counter, rotation), or say why it is refused
+   * (expired: `credentials-expired` per XEP-0484 §rules-servers; a replayed count; revoked meanwhile).
    */
-  used(username: string, ref: Ref): Promise<boolean>;
+  used(username: string, ref: Ref): Promise<true | { condition: SaslFailureCondition; text: string }>;
   /** Channel bindings the connection offers. */
   channelBindings?: Partial<Record<ChannelBindingType, Buffer>>;
 }
@@ -97,7 +97,8 @@ export class HtMechanism<Ref> implements SaslMechanism {
       if (safeEqual(hmac('SHA-256', c.key, Buffer.concat([Buffer.from('Initiator'), cb])), proof) && !match) match = c;
     }
     if (!match) return failure('not-authorized');
-    if (!(await this.ctx.used(username, match.ref))) return failure('not-authorized', 'token replayed or revoked');
+    const verdict = await this.ctx.used(username, match.ref);
+    if (verdict !== true) return failure(verdict.condition, verdict.text);
     return { kind: 'success', username, data: hmac('SHA-256', match.key, Buffer.concat([Buffer.from('Responder'), cb])) };
   }
 }
