@@ -88,6 +88,18 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.notEqual(third.getChildText('authorization-identifier'), full, 'another client gets another resource');
   });
 
+  test('over WebSocket (RFC 7395) too: SASL2 with Bind2, then features and stanzas on the same framed stream', async () => {
+    const c = await RawClient.connect({ mode: 'wss', port: h.edge.ports.wss });
+    clients.push(c);
+    const features = await c.open(DOMAIN);
+    assert.ok(features.getChild('authentication', NS_SASL2), String(features));
+    const success = await scram2(c, 'alice', 'secret', [userAgent(randomUUID()), bind('Web')], 'tls-server-end-point');
+    assert.match(success.getChildText('authorization-identifier')!, new RegExp(`^alice@${DOMAIN}/Web/`));
+    assert.equal((await c.element()).name, 'stream:features');
+    c.send(chat('w1'));
+    assert.equal((await c.element()).attrs.id, 'w1');
+  });
+
   test('inline resume (XEP-0198 in SASL2): the session and its unacknowledged stanzas come back; Bind2 is skipped', async () => {
     const ua = randomUUID();
     const { c } = await connect();
