@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { encodeFrame, subjects } from '#libs/bus';
 import { ResumableStore } from '#libs/sessions';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
@@ -51,6 +52,21 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.ok(cb.includes('tls-exporter') || cb.includes('tls-server-end-point'), String(features));
   });
 
+  test('off by default: no <authentication/>, and <authenticate/> is not understood', async () => {
+    const plain = await startEdge();
+    try {
+      const c = await RawClient.connect({ mode: 'tls', port: plain.edge.ports.directTls });
+      clients.push(c);
+      const features = await c.open(DOMAIN);
+      assert.equal(features.getChild('authentication', NS_SASL2), undefined, String(features));
+      assert.ok(features.getChild('mechanisms', SASL));
+      c.send(xml('authenticate', { xmlns: NS_SASL2, mechanism: 'PLAIN' }, xml('initial-response', {}, 'AGFsaWNlAHNlY3JldA==')));
+      assert.equal(await c.streamError(), 'unsupported-stanza-type');
+    } finally {
+      await plain.stop();
+    }
+  });
+
   test('success without Bind2: bare authorization-identifier, then the new features without a restart; legacy bind works', async () => {
     const { c } = await connect();
     const success = await scram2(c, 'alice', 'secret', [userAgent(randomUUID())], 'tls-exporter');
@@ -98,6 +114,25 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.equal((await c.element()).name, 'stream:features');
     c.send(chat('w1'));
     assert.equal((await c.element()).attrs.id, 'w1');
+  });
+
+  test('Bind2 <inactive/> (XEP-0352): the session starts inactive: presence is collapsed until a message flushes it', async () => {
+    const { c } = await connect();
+    const success = await scram2(c, 'alice', 'secret', [userAgent(randomUUID()), bind('Idle', xml('inactive', { xmlns: CSI }))]);
+    const full = success.getChildText('authorization-identifier')!;
+    await c.element(); // features
+    const record = (await h.registry.get(full))!;
+    const deliver = (kind: 'PRESENCE' | 'MESSAGE', id: string, xmlText: string) =>
+      h.bus.publish(
+        subjects.edgeDeliver(h.edge.edgeId),
+        encodeFrame({
+          stanza: { from: `bob@${DOMAIN}/x`, to: full, kind, type: kind === 'MESSAGE' ? 'chat' : '', id, xml: Buffer.from(xmlText), target: { edgeId: h.edge.edgeId, sessionId: record.sessionId }, hops: 0 },
+        }),
+      );
+    deliver('PRESENCE', 'p1', `<presence from="bob@${DOMAIN}/x" to="${full}" id="p1"><show>away</show></presence>`);
+    deliver('PRESENCE', 'p2', `<presence from="bob@${DOMAIN}/x" to="${full}" id="p2"><show>dnd</show></presence>`);
+    deliver('MESSAGE', 'm3', `<message from="bob@${DOMAIN}/x" to="${full}" type="chat" id="m3"><body>hi</body></message>`);
+    assert.deepEqual([(await c.element()).attrs.id, (await c.element()).attrs.id], ['p2', 'm3'], 'p1 was held and replaced by p2');
   });
 
   test('inline resume (XEP-0198 in SASL2): the session and its unacknowledged stanzas come back; Bind2 is skipped', async () => {
