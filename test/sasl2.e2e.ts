@@ -73,7 +73,7 @@ describe('SASL2, Bind2 and FAST with xmpp.js', () => {
       userAgent: xml('user-agent', { id: opts.ua ?? randomUUID() }, xml('software', {}, 'glider-e2e')),
       credentials: { username: user, password: opts.password ?? `${user}-password`, ...(opts.token ? { token: opts.token } : {}) },
       timeout: CLIENT_STEP_TIMEOUT_MS,
-    } as never);
+    });
     const waiters = new Set<{ match: (s: XmlElement) => boolean; resolve: (s: XmlElement) => void }>();
     const rec: Recorded = {
       xmpp,

@@ -189,7 +189,9 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
       if (extra.length > 0) throw new UsageError('"user list" takes at most one DOMAIN');
       return (api) => listUsers(api, arg);
     default:
-      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd, sessions, disable, enable, tokens or revoke-tokens');
+      throw new UsageError(
+        verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd, sessions, disable, enable, tokens or revoke-tokens',
+      );
   }
 }
 

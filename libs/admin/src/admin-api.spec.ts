@@ -342,7 +342,10 @@ describe('admin API with gliderctl', () => {
     assert.ok(!listed.stdout.includes('a2V5'), 'no key is shown');
     const one = await ctl(server, ['user', 'revoke-tokens', 'hana@localhost', 'phone-id']);
     assert.equal(one.stdout, 'revoked the FAST tokens of 1 client(s) of hana@localhost\n');
-    assert.deepEqual((await storage.fastTokens.list('hana@localhost')).map((c) => c.client), ['laptop-id']);
+    assert.deepEqual(
+      (await storage.fastTokens.list('hana@localhost')).map((c) => c.client),
+      ['laptop-id'],
+    );
     await ctl(server, ['user', 'passwd', 'hana@localhost'], 'hana-new-password\n');
     assert.deepEqual(await storage.fastTokens.list('hana@localhost'), [], 'a new password revokes every token');
     await storage.fastTokens.issue('hana@localhost', 'tablet-id', slot('a2V5Mw=='), 10, new Date(3_000));

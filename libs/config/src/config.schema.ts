@@ -91,7 +91,11 @@ export const fastSchema = z.strictObject({
   /** Offer FAST inside SASL2 (HT-SHA-256-NONE, and -EXPR/-ENDP where the connection can bind). */
   enabled: z.boolean().default(true),
   /** How long a token is valid from when it is issued (XEP-0484 §rules-servers: the deployment's inactive-device policy). */
-  tokenTtlSec: z.number().int().min(60).default(14 * 86_400),
+  tokenTtlSec: z
+    .number()
+    .int()
+    .min(60)
+    .default(14 * 86_400),
   /** A login with a token older than this gets a new one in <success/> (rotation, XEP-0484 §token-rotation). */
   rotateAfterSec: z.number().int().min(0).default(86_400),
   /** Clients (user-agent ids) holding tokens per account; one more evicts the least recently used. */

@@ -11,7 +11,13 @@ export const NS_FAST = 'urn:xmpp:fast:0';
  * (<user-agent/>, <bind/>, <resume/>, <request-token/>) and the initial response, the challenge,
  * the response; returns <success/> (its server signature checked) or <failure/>.
  */
-export async function scram2(c: RawClient, user: string, password: string, extras: Element[] = [], cb?: 'tls-exporter' | 'tls-server-end-point'): Promise<Element> {
+export async function scram2(
+  c: RawClient,
+  user: string,
+  password: string,
+  extras: Element[] = [],
+  cb?: 'tls-exporter' | 'tls-server-end-point',
+): Promise<Element> {
   const mechanism = cb ? 'SCRAM-SHA-256-PLUS' : 'SCRAM-SHA-256';
   const gs2 = cb ? `p=${cb},,` : 'n,,';
   const first = `n=${user},r=${randomBytes(18).toString('base64')}`;
@@ -40,12 +46,27 @@ export async function scram2(c: RawClient, user: string, password: string, extra
 
 /** XEP-0484 with an HT-SHA-256-* mechanism (draft-schmaus-kitten-sasl-ht): one message; returns <success/> or <failure/>. */
 export async function ht(c: RawClient, user: string, token: string, mechanism: string, extras: Element[] = []): Promise<Element> {
-  const cb = mechanism.endsWith('-EXPR') ? c.bindingData('tls-exporter') : mechanism.endsWith('-ENDP') ? c.bindingData('tls-server-end-point') : Buffer.alloc(0);
-  const proof = createHmac('sha256', token).update(Buffer.concat([Buffer.from('Initiator'), cb])).digest();
-  c.send(xml('authenticate', { xmlns: NS_SASL2, mechanism }, xml('initial-response', {}, Buffer.concat([Buffer.from(`${user}\0`), proof]).toString('base64')), ...extras));
+  const cb = mechanism.endsWith('-EXPR')
+    ? c.bindingData('tls-exporter')
+    : mechanism.endsWith('-ENDP')
+      ? c.bindingData('tls-server-end-point')
+      : Buffer.alloc(0);
+  const proof = createHmac('sha256', token)
+    .update(Buffer.concat([Buffer.from('Initiator'), cb]))
+    .digest();
+  c.send(
+    xml(
+      'authenticate',
+      { xmlns: NS_SASL2, mechanism },
+      xml('initial-response', {}, Buffer.concat([Buffer.from(`${user}\0`), proof]).toString('base64')),
+      ...extras,
+    ),
+  );
   const outcome = await c.element();
   if (outcome.name === 'success') {
-    const expected = createHmac('sha256', token).update(Buffer.concat([Buffer.from('Responder'), cb])).digest('base64');
+    const expected = createHmac('sha256', token)
+      .update(Buffer.concat([Buffer.from('Responder'), cb]))
+      .digest('base64');
     if (outcome.getChildText('additional-data') !== expected) throw new Error(`HT server proof mismatch: ${outcome.toString()}`);
   }
   return outcome;

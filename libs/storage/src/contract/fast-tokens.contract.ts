@@ -60,7 +60,10 @@ export function fastTokensContract(makeStorage: MakeStorage): void {
       await t.issue(a, 'mid', slot('k2'), 2, new Date(2_000));
       await t.use(a, 'old', 'next', 'k1', undefined, new Date(3_000)); // old is now the most recent
       await t.issue(a, 'new', slot('k3'), 2, new Date(4_000));
-      assert.deepEqual((await t.list(a)).map((c) => c.client), ['old', 'new']);
+      assert.deepEqual(
+        (await t.list(a)).map((c) => c.client),
+        ['old', 'new'],
+      );
     });
 
     it('revokes one client or all, and goes with the account (seen by another replica)', async () => {
@@ -78,7 +81,13 @@ export function fastTokensContract(makeStorage: MakeStorage): void {
         assert.equal(await one.fastTokens.use(a, 'c1', 'next', 'k1', undefined, new Date()), false);
         assert.equal(await two.fastTokens.revoke(a), 2);
         await one.fastTokens.issue(a, 'c4', slot('k4'), 10, new Date());
-        await one.accounts.create({ username: user, domain: 'localhost', scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() }, createdAt: new Date(), disabled: false });
+        await one.accounts.create({
+          username: user,
+          domain: 'localhost',
+          scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() },
+          createdAt: new Date(),
+          disabled: false,
+        });
         assert.equal(await deleteAccountAndData(two, user, 'localhost'), true);
         assert.deepEqual(await one.fastTokens.list(a), []);
       } finally {

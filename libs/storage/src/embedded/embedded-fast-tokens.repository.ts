@@ -66,7 +66,10 @@ export class EmbeddedFastTokensRepository implements FastTokensRepository {
 
   async revoke(account: string, client?: string): Promise<number> {
     return this.db.write((db) => {
-      const r = client === undefined ? db.prepare('DELETE FROM fast_tokens WHERE account = ?').run(account) : db.prepare('DELETE FROM fast_tokens WHERE account = ? AND client = ?').run(account, client);
+      const r =
+        client === undefined
+          ? db.prepare('DELETE FROM fast_tokens WHERE account = ?').run(account)
+          : db.prepare('DELETE FROM fast_tokens WHERE account = ? AND client = ?').run(account, client);
       return Number(r.changes);
     });
   }

@@ -6,9 +6,7 @@ import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { publishSessionEvent } from './session-events.js';
 
 /** What binding a resource gave: the full JID, or the RFC 6120 §7.6.2 error (none when the stream closed meanwhile). */
-export type BindOutcome =
-  | { ok: true; full: Jid }
-  | { ok: false; condition?: StanzaErrorCondition; type?: 'cancel' | 'modify' | 'wait'; text?: string };
+export type BindOutcome = { ok: true; full: Jid } | { ok: false; condition?: StanzaErrorCondition; type?: 'cancel' | 'modify' | 'wait'; text?: string };
 
 /** Streams with a resource bound here (RFC 6120 bind or XEP-0386 Bind2): stream-closed removes their record. */
 export const boundResources = new WeakMap<C2sStream, Jid>();
@@ -87,4 +85,3 @@ function refuseOverCap(ctx: EdgeContext, stream: C2sStream): BindOutcome {
   stream.log.info({ jid: stream.jid?.toString(), max: ctx.config.edge.maxSessionsPerAccount }, 'bind refused: too many sessions');
   return { ok: false, condition: 'resource-constraint', type: 'wait', text: `at most ${ctx.config.edge.maxSessionsPerAccount} sessions per account` };
 }
-

@@ -9,7 +9,10 @@ import { jid } from '#libs/jid';
  */
 export function bind2Resource(bare: string, tag: string | undefined, userAgentId: string | undefined, maxTag: number): string {
   const id = userAgentId
-    ? createHash('sha256').update(`${bare}\0${tag ?? ''}\0${userAgentId}`).digest('base64url').slice(0, 12)
+    ? createHash('sha256')
+        .update(`${bare}\0${tag ?? ''}\0${userAgentId}`)
+        .digest('base64url')
+        .slice(0, 12)
     : randomBytes(9).toString('base64url');
   const clean = [...(tag ?? '').trim()].slice(0, maxTag).join('');
   if (!clean) return id;

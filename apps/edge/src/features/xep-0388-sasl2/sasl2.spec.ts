@@ -46,9 +46,16 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.deepEqual(mechs, ['SCRAM-SHA-256-PLUS', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']);
     const inline = auth.getChild('inline', NS_SASL2)!;
     assert.ok(inline.getChild('sm', SM));
-    const vars = inline.getChild('bind', NS_BIND2)!.getChild('inline', NS_BIND2)!.getChildren('feature').map((f) => f.attrs.var);
+    const vars = inline
+      .getChild('bind', NS_BIND2)!
+      .getChild('inline', NS_BIND2)!
+      .getChildren('feature')
+      .map((f) => f.attrs.var);
     assert.deepEqual(vars.sort(), [CARBONS, CSI, SM].sort());
-    const cb = features.getChild('sasl-channel-binding', 'urn:xmpp:sasl-cb:0')!.getChildren('channel-binding').map((b) => b.attrs.type);
+    const cb = features
+      .getChild('sasl-channel-binding', 'urn:xmpp:sasl-cb:0')!
+      .getChildren('channel-binding')
+      .map((b) => b.attrs.type);
     assert.ok(cb.includes('tls-exporter') || cb.includes('tls-server-end-point'), String(features));
   });
 
@@ -82,7 +89,10 @@ describe('SASL2 and Bind2 on the edge', () => {
   test('Bind2: <tag>/<id> stable per user-agent id (the old session is replaced), inline SM enable and carbons', async () => {
     const ua = randomUUID();
     const { c } = await connect();
-    const success = await scram2(c, 'alice', 'secret', [userAgent(ua), bind('Phone', xml('enable', { xmlns: CARBONS }), xml('enable', { xmlns: SM, resume: 'true' }))]);
+    const success = await scram2(c, 'alice', 'secret', [
+      userAgent(ua),
+      bind('Phone', xml('enable', { xmlns: CARBONS }), xml('enable', { xmlns: SM, resume: 'true' })),
+    ]);
     assert.equal(success.name, 'success', String(success));
     const full = success.getChildText('authorization-identifier')!;
     assert.match(full, new RegExp(`^alice@${DOMAIN}/Phone/[A-Za-z0-9_-]{12}$`));
@@ -126,7 +136,16 @@ describe('SASL2 and Bind2 on the edge', () => {
       h.bus.publish(
         subjects.edgeDeliver(h.edge.edgeId),
         encodeFrame({
-          stanza: { from: `bob@${DOMAIN}/x`, to: full, kind, type: kind === 'MESSAGE' ? 'chat' : '', id, xml: Buffer.from(xmlText), target: { edgeId: h.edge.edgeId, sessionId: record.sessionId }, hops: 0 },
+          stanza: {
+            from: `bob@${DOMAIN}/x`,
+            to: full,
+            kind,
+            type: kind === 'MESSAGE' ? 'chat' : '',
+            id,
+            xml: Buffer.from(xmlText),
+            target: { edgeId: h.edge.edgeId, sessionId: record.sessionId },
+            hops: 0,
+          },
         }),
       );
     deliver('PRESENCE', 'p1', `<presence from="bob@${DOMAIN}/x" to="${full}" id="p1"><show>away</show></presence>`);

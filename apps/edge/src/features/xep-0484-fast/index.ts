@@ -98,7 +98,7 @@ function htMechanism(ctx: EdgeContext, ask: EdgeHooks['sasl2-mechanism'], logins
     },
     used: async (username, ref) => {
       if (ref.expiresAt <= new Date()) return { condition: 'credentials-expired', text: 'the token has expired' };
-      if (Number.isNaN(count)) return { condition: 'malformed-request', text: "<fast count/> must be a positive integer" };
+      if (Number.isNaN(count)) return { condition: 'malformed-request', text: '<fast count/> must be a positive integer' };
       const ok = await ctx.storage.fastTokens.use(`${username}@${stream.domain}`, userAgent!.id!, ref.slot, ref.key, count, new Date());
       if (!ok) return { condition: 'not-authorized', text: count === undefined ? 'the token was revoked or replaced' : 'the count was used before (replay)' };
       logins.set(stream, { slot: ref.slot, issuedAt: ref.issuedAt });
@@ -136,7 +136,13 @@ async function onSuccess(ctx: EdgeContext, arg: EdgeHooks['sasl2-success'], logi
   const { token, key } = newToken();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + cfg.tokenTtlSec * 1000);
-  await ctx.storage.fastTokens.issue(account, client, { key: key.toString('base64'), mechanism, issuedAt: now, expiresAt, count: 0 }, cfg.maxClientsPerAccount, now);
+  await ctx.storage.fastTokens.issue(
+    account,
+    client,
+    { key: key.toString('base64'), mechanism, issuedAt: now, expiresAt, count: 0 },
+    cfg.maxClientsPerAccount,
+    now,
+  );
   success.append(tokenElement(token, expiresAt));
 }
 
