@@ -77,7 +77,7 @@ function htMechanism(ctx: EdgeContext, ask: EdgeHooks['sasl2-mechanism'], logins
   const name = ask.name as HtMechanismName;
   const fast = request.getChild('fast', NS_FAST);
   const countAttr = fast?.attrs.count;
-  const count = countAttr === undefined ? undefined : /^[1-9][0-9]{0,15}$/.test(countAttr) ? Number(countAttr) : NaN;
+  const count = countAttr === undefined ? undefined : /^[1-9][0-9]{0,14}$/.test(countAttr) ? Number(countAttr) : NaN;
   return new HtMechanism(name, {
     domain: stream.domain,
     channelBindings: stream.transport.channelBindings(),
