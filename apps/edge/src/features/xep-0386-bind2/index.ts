@@ -1,3 +1,4 @@
+import { metadataElement } from '#libs/archive';
 import { NS } from '#libs/stanza';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
@@ -77,6 +78,14 @@ async function bind2(ctx: EdgeContext, arg: EdgeHooks['sasl2-success']): Promise
   }
   bound(ctx, stream, outcome.full);
   const boundEl: Element = xml('bound', { xmlns: NS.bind2 });
+  // §bind-request SHOULD: the archive's state at the moment of binding, for the client's MAM catch-up.
+  if (ctx.config.archive.enabled) {
+    try {
+      boundEl.append(metadataElement(await ctx.storage.archive.bounds(stream.jid!.bare().toString())));
+    } catch (err) {
+      stream.log.warn({ err: (err as Error).message }, 'Bind2: archive bounds unavailable; <bound/> without <metadata/>');
+    }
+  }
   await ctx.hooks.run('bind2-bound', { stream, request: bind, bound: boundEl });
   success.append(boundEl);
   return 'continue';

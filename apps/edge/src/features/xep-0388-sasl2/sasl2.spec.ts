@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { encodeFrame, subjects } from '#libs/bus';
 import { ResumableStore } from '#libs/sessions';
+import { newArchiveId } from '#libs/storage';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, startEdge, type EdgeHarness } from '../../testing/edge-harness.js';
@@ -30,7 +31,7 @@ describe('SASL2 and Bind2 on the edge', () => {
   const chat = (id: string): Element => xml('message', { to: `alice@${DOMAIN}`, type: 'chat', id }, xml('body', {}, id));
 
   before(async () => {
-    h = await startEdge({ edge: { sasl2: { enabled: true }, sm: { enabled: true, requestAckEvery: 100, resumeTimeoutSec: 60 } } });
+    h = await startEdge({ archive: { enabled: true }, edge: { sasl2: { enabled: true }, sm: { enabled: true, requestAckEvery: 100, resumeTimeoutSec: 60 } } });
     await h.addUser('alice', 'secret');
   });
   after(async () => {
@@ -86,8 +87,10 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.equal(await c.bind('legacy'), `alice@${DOMAIN}/legacy`);
   });
 
-  test('Bind2: <tag>/<id> stable per user-agent id (the old session is replaced), inline SM enable and carbons', async () => {
+  test('Bind2: <tag>/<id> stable per user-agent id (the old session is replaced), inline SM enable and carbons, MAM metadata', async () => {
     const ua = randomUUID();
+    const archived = { owner: `alice@${DOMAIN}`, id: newArchiveId(), with: `bob@${DOMAIN}`, timestamp: new Date(1_700_000_000_000), direction: 'in' as const };
+    await h.storage.archive.append({ ...archived, xml: '<message><body>old</body></message>' });
     const { c } = await connect();
     const success = await scram2(c, 'alice', 'secret', [
       userAgent(ua),
@@ -98,6 +101,9 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.match(full, new RegExp(`^alice@${DOMAIN}/Phone/[A-Za-z0-9_-]{12}$`));
     assert.ok(!full.includes(ua), 'the user-agent id is not shown');
     const enabled = success.getChild('bound', NS_BIND2)!.getChild('enabled', SM)!;
+    const metadata = success.getChild('bound', NS_BIND2)!.getChild('metadata', 'urn:xmpp:mam:2')!;
+    assert.equal(metadata.getChild('end')?.attrs.id, archived.id, String(success));
+    assert.equal(metadata.getChild('end')?.attrs.timestamp, '2023-11-14T22:13:20.000Z');
     assert.equal(enabled.attrs.resume, 'true');
     assert.equal((await c.element()).name, 'stream:features');
     assert.equal((await h.registry.get(full))?.carbons, true);
