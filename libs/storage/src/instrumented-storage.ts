@@ -11,6 +11,7 @@ import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
 import type { VcardsRepository } from './ports/vcards.repository.js';
+import type { FastTokensRepository } from './ports/fast-tokens.repository.js';
 
 /**
  * Every repository method a port declares (a Record over its keys: a method added to a port and
@@ -27,6 +28,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
   push: { list: true, enable: true, disable: true, deleteAll: true },
   pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
+  fastTokens: { get: true, issue: true, use: true, revoke: true, list: true, deleteAll: true },
 };
 
 interface RepositoryPorts {
@@ -40,6 +42,7 @@ interface RepositoryPorts {
   archive: ArchiveRepository;
   push: PushRepository;
   pubsub: PubSubRepository;
+  fastTokens: FastTokensRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

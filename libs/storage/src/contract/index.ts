@@ -1,6 +1,7 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
+import { fastTokensContract } from './fast-tokens.contract.js';
 import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
@@ -17,6 +18,7 @@ export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js'
 export {
   accountsContract,
   blocklistContract,
+  fastTokensContract,
   archiveContract,
   durabilityContract,
   lastActivityContract,
@@ -47,6 +49,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     archiveContract(makeStorage);
     pushContract(makeStorage);
     pubsubContract(makeStorage);
+    fastTokensContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

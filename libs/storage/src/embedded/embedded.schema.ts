@@ -141,4 +141,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX pubsub_items_seq ON pubsub_items (service, node, seq);
   `,
+  `
+  -- XEP-0484 FAST tokens: one row per account and client (user-agent id); data holds
+  -- the 'current' and 'next' slots as JSON (hashed keys, never tokens); updated_at orders eviction
+  CREATE TABLE fast_tokens (
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account, client)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -16,6 +16,7 @@ import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.reposit
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+import { FAST_TOKENS_INDEXES, MongoFastTokensRepository } from './mongo-fast-tokens.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
   ACCOUNTS_INDEXES,
@@ -29,6 +30,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...ARCHIVE_INDEXES,
   PUSH_INDEXES,
   ...PUBSUB_INDEXES,
+  FAST_TOKENS_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -48,6 +50,7 @@ export class MongoStorage implements Storage {
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
+  readonly fastTokens: MongoFastTokensRepository;
   readonly archive: MongoArchiveRepository;
   readonly push: MongoPushRepository;
   readonly pubsub: MongoPubSubRepository;
@@ -77,6 +80,7 @@ export class MongoStorage implements Storage {
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
+    this.fastTokens = new MongoFastTokensRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
     this.push = new MongoPushRepository(ctx);
     this.pubsub = new MongoPubSubRepository(ctx);
