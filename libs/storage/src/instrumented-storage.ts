@@ -9,6 +9,7 @@ import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
 import type { VcardsRepository } from './ports/vcards.repository.js';
+import type { MucRoomsRepository } from './ports/muc-rooms.repository.js';
 
 /**
  * Every repository method a port declares (a Record over its keys: a method added to a port and
@@ -23,6 +24,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   lastActivity: { get: true, set: true, delete: true },
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
+  mucRooms: { get: true, create: true, put: true, delete: true, list: true, countOwnedBy: true },
 };
 
 interface RepositoryPorts {
@@ -34,6 +36,7 @@ interface RepositoryPorts {
   lastActivity: LastActivityRepository;
   blocklist: BlocklistRepository;
   archive: ArchiveRepository;
+  mucRooms: MucRoomsRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

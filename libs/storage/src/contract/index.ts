@@ -10,6 +10,7 @@ import { privateXmlContract } from './private-xml.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
+import { mucRoomsContract } from './muc-rooms.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
 export {
@@ -23,6 +24,7 @@ export {
   rostersContract,
   uploadsContract,
   vcardsContract,
+  mucRoomsContract,
 };
 
 /**
@@ -41,6 +43,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     uploadsContract(makeStorage);
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
+    mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -12,6 +12,7 @@ import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
+import { EmbeddedMucRoomsRepository } from './embedded-muc-rooms.repository.js';
 
 export interface EmbeddedStorageOptions {
   /** Directory of `glider.db` (created when missing). */
@@ -32,6 +33,7 @@ export class EmbeddedStorage implements Storage {
   readonly uploads: EmbeddedUploadsRepository;
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
+  readonly mucRooms: EmbeddedMucRoomsRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -47,6 +49,7 @@ export class EmbeddedStorage implements Storage {
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
+    this.mucRooms = new EmbeddedMucRoomsRepository(this.db);
   }
 
   async open(): Promise<void> {

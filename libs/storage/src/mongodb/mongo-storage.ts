@@ -14,6 +14,7 @@ import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.reposit
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+import { MongoMucRoomsRepository, MUC_ROOMS_INDEXES } from './mongo-muc-rooms.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
   ACCOUNTS_INDEXES,
@@ -25,6 +26,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
+  MUC_ROOMS_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -45,6 +47,7 @@ export class MongoStorage implements Storage {
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
   readonly archive: MongoArchiveRepository;
+  readonly mucRooms: MongoMucRoomsRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -72,6 +75,7 @@ export class MongoStorage implements Storage {
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
+    this.mucRooms = new MongoMucRoomsRepository(ctx);
   }
 
   async open(): Promise<void> {
@@ -107,10 +111,14 @@ export class MongoStorage implements Storage {
     const db = this.client.db(this.settings.database);
     for (const { collection, indexes } of ALL_INDEXES) {
       if (indexes.length === 0) continue;
-      try {
-        await db.collection(collection).createIndexes(indexes);
-      } catch (err) {
-        throw new IndexError(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+      // One index per call: FerretDB 1.x drops the connection when one createIndexes call re-creates
+      // several indexes, one of them over an array field, on a collection that has documents.
+      for (const index of indexes) {
+        try {
+          await db.collection(collection).createIndexes([index]);
+        } catch (err) {
+          throw new IndexError(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+        }
       }
     }
   }

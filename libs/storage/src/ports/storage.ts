@@ -7,6 +7,7 @@ import type { PrivateXmlRepository } from './private-xml.repository.js';
 import type { RostersRepository } from './rosters.repository.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { VcardsRepository } from './vcards.repository.js';
+import type { MucRoomsRepository } from './muc-rooms.repository.js';
 
 /** Every repository a deployment has, from one backend (embedded or MongoDB). */
 export interface Storage {
@@ -22,6 +23,8 @@ export interface Storage {
   readonly blocklist: BlocklistRepository;
   /** XEP-0313 message archives (users now, MUC rooms later). */
   readonly archive: ArchiveRepository;
+  /** XEP-0045 rooms: configuration, affiliations, subject (apps/muc). */
+  readonly mucRooms: MucRoomsRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */
