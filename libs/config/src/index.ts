@@ -6,3 +6,4 @@ export { socks5Schema, type Socks5Config } from './socks5.schema.js';
 export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
 export { archiveSchema, type ArchiveConfig } from './archive.schema.js';
+export { mucSchema, type MucConfig } from './muc.schema.js';

@@ -46,7 +46,11 @@ export function mucRoomsContract(makeStorage: MakeStorage): void {
       const changed: MucRoomRecord = {
         ...first,
         config: { ...first.config, name: 'Renamed', password: 's3cret', whois: 'anyone' },
-        affiliations: [...first.affiliations, { jid: 'bad@localhost', affiliation: 'outcast', reason: 'spam' }, { jid: 'm@localhost', affiliation: 'member', nick: 'Em' }],
+        affiliations: [
+          ...first.affiliations,
+          { jid: 'bad@localhost', affiliation: 'outcast', reason: 'spam' },
+          { jid: 'm@localhost', affiliation: 'member', nick: 'Em' },
+        ],
         subject: { text: 'Today', nick: 'owner', at: new Date('2026-01-03T00:00:00.000Z') },
         locked: true,
       };
@@ -94,7 +98,13 @@ export function mucRoomsContract(makeStorage: MakeStorage): void {
         const y = room(`y@${service}`, { owner });
         await one.mucRooms.create(y);
         assert.equal(await two.mucRooms.countOwnedBy(owner), 2);
-        await two.mucRooms.put({ ...y, affiliations: [{ jid: 'else@localhost', affiliation: 'owner' }, { jid: owner, affiliation: 'admin' }] });
+        await two.mucRooms.put({
+          ...y,
+          affiliations: [
+            { jid: 'else@localhost', affiliation: 'owner' },
+            { jid: owner, affiliation: 'admin' },
+          ],
+        });
         assert.equal(await one.mucRooms.countOwnedBy(owner), 1);
         await one.mucRooms.delete(`x@${service}`);
         assert.equal(await two.mucRooms.countOwnedBy(owner), 0);

@@ -41,5 +41,5 @@ export function encodeMucRoom(room: MucRoomRecord): string {
 
 /** Parses a stored room; throws (zod's reason) when it does not have the expected shape. */
 export function decodeMucRoom(data: unknown): MucRoomRecord {
-  return mucRoomShape.parse(typeof data === 'string' ? JSON.parse(data) : data) as MucRoomRecord;
+  return mucRoomShape.parse(typeof data === 'string' ? JSON.parse(data) : data);
 }
