@@ -86,10 +86,13 @@ export function leave(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant,
   const farewell = occupantPresence(ctx, room, occ, { viewer: occ, self: true, unavailable: true, statuses });
   copyStatus(st, farewell);
   if (statuses.length === 0 || !statuses.includes(STATUS.error)) st.out.send(farewell, jid);
-  occ.sessions = occ.sessions.filter((s) => s.jid !== jid);
-  room.changedLive();
-  if (!last) return;
+  if (!last) {
+    occ.sessions = occ.sessions.filter((s) => s.jid !== jid);
+    room.changedLive();
+    return;
+  }
   room.live.occupants = room.live.occupants.filter((o) => o !== occ);
+  room.changedLive();
   toEveryone(room, (to, viewer) => {
     const el = occupantPresence(ctx, room, occ, { viewer, self: false, unavailable: true, statuses });
     copyStatus(st, el);
