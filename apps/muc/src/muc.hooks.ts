@@ -20,8 +20,12 @@ export interface MucHooks {
   'room-presence': MucStanza;
   /** Message to the room's bare JID: groupchat, subject, invitations and declines (§7.4, §7.8, §8.1). */
   'room-message': MucStanza;
+  /** An IQ to room@service/nick that no occupant IQ handler answers (and every result or error): relayed (§7.5). */
+  'occupant-iq': MucStanza;
   /** Message to room@service/nick: a private message (§7.5). */
   'occupant-message': MucStanza;
+  /** A groupchat message the room has broadcast (XEP-0313 archives it): its stanza-id and time. */
+  'room-groupchat': { room: Room; occupant: Occupant; el: Element; id: string; at: number };
   /** Every occupant presence and groupchat message the room sends out, before it is copied per recipient. */
   'occupant-stanza': OccupantStanzaArg;
 }

@@ -39,6 +39,10 @@ export const mucSchema = z.strictObject({
   maxJoinsPerMinute: count.default(60),
   /** Groupchat and private messages one occupant may send per minute; past it → `resource-constraint` (wait). */
   maxMessagesPerMinute: count.default(300),
+  /** Room archives (XEP-0313 on rooms whose muc#roomconfig_enablelogging is on); off: none kept or advertised. */
+  archiveRooms: z.boolean().default(true),
+  /** muc#roomconfig_enablelogging of a new room (Conversations, Dino and Gajim read a room's history from its archive). */
+  defaultEnableLogging: z.boolean().default(true),
   /** Items of the public room list (disco#items) per page without an RSM `<max/>`, and the cap on it (XEP-0059). */
   maxRoomListPage: count.default(100),
 });

@@ -127,6 +127,13 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
   }
 
   private async onIq(st: MucStanza): Promise<void> {
+    const type = st.el.attrs.type;
+    if (st.to.local && st.to.resource) {
+      const ns = st.el.elements()[0]?.attrs.xmlns;
+      const handled = (type === 'get' || type === 'set') && this.occupantIq.find(type, ns, 'server');
+      if (!handled && (await this.hooks.run('occupant-iq', st)) === 'stop') return;
+    }
+    if (type === 'result' || type === 'error') return;
     const dispatcher = !st.to.local ? this.serviceIq : st.to.resource ? this.occupantIq : this.roomIq;
     const req = (payload: Element): MucIqRequest => ({ ...st, iq: st.el, payload });
     // A handler may create or load a room (touched) through the request object it got.

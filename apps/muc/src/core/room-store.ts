@@ -90,7 +90,7 @@ export class RoomStore {
       allowPm: 'anyone',
       allowInvites: false,
       changeSubject: false,
-      enableLogging: false,
+      enableLogging: this.muc.archiveRooms && this.muc.defaultEnableLogging,
     };
   }
 
@@ -122,6 +122,8 @@ export class RoomStore {
   private async remove(jid: string): Promise<void> {
     this.cache.delete(jid);
     await this.storage.mucRooms.delete(jid);
+    // a room that is gone takes its archive (XEP-0313) with it: a new room of that name starts empty
+    await this.storage.archive.deleteAll(jid);
     await this.kv!.delete(keys.mucRoom(jid)).catch((err: unknown) => this.logger.warn({ err, room: jid }, 'room live state not deleted'));
   }
 

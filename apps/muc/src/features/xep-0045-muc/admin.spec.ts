@@ -104,7 +104,7 @@ describe('XEP-0045 affiliations, roles, configuration, destroy', () => {
     await h.send(zoe, join('ops', 'zoe'));
     assert.equal(errorOf(h.take(zoe)[0]), 'not-authorized');
     await h.send(zoe, join('ops', 'zoe', '<password>pw</password>'));
-    assert.deepEqual(statuses(h.take(zoe).at(-2)!), [110], 'in, with the password (3 of 3 places taken)');
+    assert.deepEqual(statuses(h.take(zoe).at(-2)!), [110, 170], 'in, with the password (3 of 3 places taken)');
     const yan = await h.login('yan@example.com/y');
     await h.send(yan, join('ops', 'yan', '<password>pw</password>'));
     assert.equal(errorOf(h.take(yan)[0]), 'service-unavailable', 'muc.maxOccupantsPerRoom is 3');

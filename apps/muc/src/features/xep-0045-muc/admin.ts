@@ -109,9 +109,9 @@ function mayApply(room: Room, c: Change, me: Occupant | undefined, mine: MucAffi
     if (c.role === 'moderator' || c.target.role === 'moderator') {
       if (affiliationRank(mine) < affiliationRank('admin')) return notAllowed('only admins grant or revoke moderation (§9.6)');
     }
-    // §8.2/§8.4: nobody kicks or silences an admin or owner, nor someone above themselves.
-    if ((c.role === 'none' || c.role === 'visitor') && affiliationRank(theirs) >= affiliationRank('admin'))
-      return notAllowed('admins and owners cannot be kicked or silenced (§8.2)');
+    // §8.2/§8.4/§9.7: nobody kicks, silences or demotes an admin or owner, nor someone above themselves.
+    if (c.role !== 'moderator' && affiliationRank(theirs) >= affiliationRank('admin'))
+      return notAllowed('admins and owners keep their moderator role (§8.2, §9.7)');
     if (c.role === 'none' && affiliationRank(theirs) > affiliationRank(mine)) return notAllowed('you cannot kick someone above you (§8.2)');
     return undefined;
   }

@@ -50,7 +50,8 @@ export function roomFeatureList(ctx: MucContext, room: Room): string[] {
     c.moderated ? 'muc_moderated' : 'muc_unmoderated',
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
-    ...ctx.roomFeatures(),
+    // the archive's feature only where the room keeps one (muc#roomconfig_enablelogging)
+    ...ctx.roomFeatures().filter((f) => f !== NS.mam || c.enableLogging),
   ].sort();
 }
 
@@ -85,10 +86,12 @@ export function roomInfo(ctx: MucContext, req: MucIqRequest): IqAnswer {
   return q;
 }
 
-/** §6.5: a room's items; occupants are not listed to outsiders (their presence is the way in). */
+/** §6.5: a public room lists its occupants' room JIDs (never real JIDs); a hidden one only to its occupants. */
 export function roomItems(req: MucIqRequest): IqAnswer {
   const room = req.room;
   if (!room || room.record.locked) return new StanzaError('item-not-found', { text: 'no such room' });
   if (req.payload.attrs.node) return new StanzaError('item-not-found');
-  return xml('query', { xmlns: NS.discoItems });
+  const q = xml('query', { xmlns: NS.discoItems });
+  if (room.config.public || room.bySession(req.from.toString())) for (const o of room.live.occupants) q.append(xml('item', { jid: room.occupantJid(o) }));
+  return q;
 }

@@ -25,7 +25,7 @@ describe('XEP-0045 entering, talking, leaving', () => {
     const created = h.take(alice);
     const self = created.find((e) => e.name === 'presence')!;
     assert.equal(self.attrs.from, `team@${SERVICE}/Alice`);
-    assert.deepEqual(statuses(self), [110, 201]);
+    assert.deepEqual(statuses(self), [110, 170, 201]);
     const item = self.getChild('x', USER)!.getChild('item')!;
     assert.equal(item.attrs.affiliation, 'owner');
     assert.equal(item.attrs.role, 'moderator');
@@ -47,7 +47,7 @@ describe('XEP-0045 entering, talking, leaving', () => {
       e.name === 'presence' ? `p:${e.attrs.from!.split('/')[1]}` : e.getChild('subject') ? 'subject' : `m:${e.getChildText('body')}`,
     );
     assert.deepEqual(kinds, ['p:Alice', 'p:Bob', 'm:first', 'subject'], 'others, self, history, subject (§7.2.3–§7.2.15)');
-    assert.deepEqual(statuses(got[1]!), [110]);
+    assert.deepEqual(statuses(got[1]!), [110, 170], '170: the room is archived (muc.defaultEnableLogging)');
     assert.equal(got[0]!.getChild('x', USER)!.getChild('item')!.attrs.jid, undefined, 'semi-anonymous: participants do not see real JIDs');
     assert.ok(got[2]!.getChild('delay', 'urn:xmpp:delay'), 'history carries a delay');
     const toAlice = h.take(alice);
@@ -99,7 +99,7 @@ describe('XEP-0045 entering, talking, leaving', () => {
     const dave = await h.login('dave@example.com/d');
     const erin = await h.login('erin@example.com/e');
     await h.send(dave, `<presence to="tmp@${SERVICE}/dave"/>`); // no <x/>: an instant room (§10.1.3)
-    assert.deepEqual(statuses(h.take(dave)[0]!), [110, 201]);
+    assert.deepEqual(statuses(h.take(dave)[0]!), [110, 170, 201]);
     await h.send(erin, `<presence to="tmp@${SERVICE}/erin"/>`);
     h.take(erin);
     h.take(dave);

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { stampStanzaId, stripStanzaIds } from '#libs/archive';
 import { NS, StanzaError, errorReply } from '#libs/stanza';
 import { newArchiveId } from '#libs/storage';
-import { xml } from '#libs/xml';
+import { xml, type Element } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
 import type { RateLimit } from '../../core/rate-limit.js';
 import type { Occupant } from '../../core/room-state.js';
@@ -55,12 +55,13 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   } else if (occ.role === 'visitor' || occ.role === 'none') {
     return refuse(new StanzaError('forbidden', { type: 'auth', text: 'visitors have no voice in this moderated room (§7.4)' }));
   }
-  broadcast(ctx, st, room, occ, !subject || st.el.getChild('body') !== undefined);
+  const sent = broadcast(ctx, st, room, occ, !subject || st.el.getChild('body') !== undefined);
+  if (sent) await ctx.hooks.run('room-groupchat', { room, occupant: occ, ...sent });
   return 'stop';
 }
 
 /** §7.4: the message from the occupant's room JID to every session in the room, the sender's too. */
-function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, keep: boolean): void {
+function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, keep: boolean): { el: Element; id: string; at: number } | undefined {
   const el = st.el.clone();
   delete el.attrs.to;
   delete el.attrs.xmlns;
@@ -68,10 +69,12 @@ function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, ke
   stripStanzaIds(el, room.jid);
   for (const child of el.getChildren('occupant-id', 'urn:xmpp:occupant-id:0')) el.remove(child);
   const at = Date.now();
-  stampStanzaId(el, room.jid, newArchiveId(at));
+  const id = newArchiveId(at);
+  stampStanzaId(el, room.jid, id);
   ctx.hooks.handlers('occupant-stanza')?.forEach((h) => void h.handler({ synchronousHook: true, room, occupant: occ, el }));
   if (keep) remember(ctx, room, el, at);
   for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid);
+  return keep ? { el, id, at } : undefined;
 }
 
 /** A message from the room itself to every session (config changes, §10.2 status 104). */

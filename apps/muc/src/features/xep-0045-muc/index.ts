@@ -8,6 +8,7 @@ import { onRoomMessage } from './groupchat.js';
 import { getConfig, setOwner } from './owner.js';
 import { onRoomPresence } from './presence.js';
 import { onOccupantMessage } from './private-messages.js';
+import { onOccupantIq } from './iq-relay.js';
 
 /**
  * XEP-0045 Multi-User Chat 1.35: entering and leaving rooms, nick changes, groupchat with history,
@@ -28,6 +29,7 @@ export const mucFeature: FeatureDefinition<MucContext> = {
       ctx.hooks.on('room-presence', (st) => onRoomPresence(ctx, st, joins), { owner }),
       ctx.hooks.on('room-message', (st) => onRoomMessage(ctx, st, messages), { owner }),
       ctx.hooks.on('occupant-message', (st) => onOccupantMessage(ctx, st, messages), { owner }),
+      ctx.hooks.on('occupant-iq', (st) => onOccupantIq(ctx, st), { owner }),
       ctx.serviceIq.register('get', NS.discoInfo, (req) => serviceInfo(req), server, owner),
       ctx.serviceIq.register('get', NS.discoItems, (req) => serviceItems(ctx, req), server, owner),
       ctx.roomIq.register('get', NS.discoInfo, (req) => roomInfo(ctx, req), server, owner),

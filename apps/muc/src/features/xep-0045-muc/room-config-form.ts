@@ -78,7 +78,10 @@ export interface SubmittedConfig {
 
 /** Reads a submitted form (XEP-0004 types checked by readSubmittedForm) into the room's new config. */
 export function readConfig(x: Element, room: Room, muc: MucConfig): SubmittedConfig {
-  const v: FormValues = readSubmittedForm(x, configFormDefinition(room, muc));
+  // maxusers is offered as a list, but any count up to the service's limit is taken (§10.2 leaves it open)
+  const def = configFormDefinition(room, muc);
+  const reading = { ...def, fields: def.fields.map((f) => (f.var === 'muc#roomconfig_maxusers' ? { ...f, type: 'text-single' as const, options: [] } : f)) };
+  const v: FormValues = readSubmittedForm(x, reading);
   const one = (name: string) => v.get(name)?.[0];
   const flag = (name: string, current: boolean) => (one(name) === undefined ? current : one(name) === 'true');
   const c = room.config;
@@ -90,6 +93,9 @@ export function readConfig(x: Element, room: Room, muc: MucConfig): SubmittedCon
     historyLength = Number(history);
   }
   const max = one('muc#roomconfig_maxusers');
+  if (max !== undefined && max !== 'none' && (!/^\d+$/.test(max) || Number(max) > muc.maxOccupantsPerRoom)) {
+    throw new ConfigValueError(`muc#roomconfig_maxusers is none or a count up to ${muc.maxOccupantsPerRoom}`);
+  }
   const protectedRoom = flag('muc#roomconfig_passwordprotectedroom', c.password !== '');
   const password = one('muc#roomconfig_roomsecret') ?? c.password;
   if (protectedRoom && !password) throw new ConfigValueError('a password-protected room needs muc#roomconfig_roomsecret');
