@@ -13,6 +13,7 @@ import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
+import { mucRoomsContract } from './muc-rooms.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
 export {
@@ -29,6 +30,7 @@ export {
   rostersContract,
   uploadsContract,
   vcardsContract,
+  mucRoomsContract,
 };
 
 /**
@@ -50,6 +52,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     pushContract(makeStorage);
     pubsubContract(makeStorage);
     fastTokensContract(makeStorage);
+    mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -152,4 +152,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (account, client)
   ) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0045 rooms (apps/muc, docs/storage.md): the record as JSON; service/public serve the
+  -- room list (disco#items), muc_room_owners the per-user room limit
+  CREATE TABLE muc_rooms (
+    jid TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    public INTEGER NOT NULL,
+    data TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX muc_rooms_service ON muc_rooms (service, public, jid);
+  CREATE TABLE muc_room_owners (owner TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (owner, room)) WITHOUT ROWID;
+  CREATE INDEX muc_room_owners_room ON muc_room_owners (room);
+  `,
 ];
