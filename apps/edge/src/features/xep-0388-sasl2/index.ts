@@ -1,9 +1,9 @@
-import type { SaslMechanismName } from '#libs/auth';
+import type { SaslMechanism, SaslMechanismName } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
-import type { UserAgent } from '../../edge.hooks.js';
+import type { EdgeHooks, UserAgent } from '../../edge.hooks.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { EdgeFeature } from '../edge-feature.js';
 import { offeredMechanisms } from '../rfc6120-sasl/index.js';
@@ -75,10 +75,10 @@ async function handle(
     agents.set(stream, attempt);
     const wire = wireOf(ctx, stream, attempt);
     const name = el.attrs.mechanism ?? '';
-    let mechanism;
+    let mechanism: SaslMechanism | undefined;
     if ((ctx.config.edge.saslMechanisms as string[]).includes(name)) mechanism = passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName);
     else if (ex.advertised.includes(name)) {
-      const ask = { stream, request: el, name, userAgent, mechanism: undefined as undefined | import('#libs/auth').SaslMechanism };
+      const ask: EdgeHooks['sasl2-mechanism'] = { stream, request: el, name, userAgent };
       await ctx.hooks.run('sasl2-mechanism', ask);
       mechanism = ask.mechanism;
     }
