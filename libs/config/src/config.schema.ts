@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
 import { s2sSchema } from './s2s.schema.js';
+import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
 
@@ -370,6 +371,8 @@ export const configSchema = z.strictObject({
   archive: archiveSchema.default(archiveSchema.parse({})),
   /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
   s2s: s2sSchema.default(s2sSchema.parse({})),
+  /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
+  muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
   contactAddresses: z.record(domainName, contactAddressesSchema).default({}),

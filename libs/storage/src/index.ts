@@ -9,6 +9,8 @@ export * from './ports/blocklist.repository.js';
 export * from './ports/fast-tokens.repository.js';
 export * from './ports/archive.repository.js';
 export * from './ports/push.repository.js';
+export * from './ports/pubsub.repository.js';
+export * from './ports/muc-rooms.repository.js';
 export { newArchiveId, archiveIdTime, isArchiveId } from './ports/archive-id.js';
 export * from './ports/errors.js';
 export * from './ports/storage.js';

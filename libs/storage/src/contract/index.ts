@@ -9,9 +9,11 @@ import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
 import { pushContract } from './push.contract.js';
+import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
+import { mucRoomsContract } from './muc-rooms.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
 export {
@@ -24,9 +26,11 @@ export {
   offlineContract,
   privateXmlContract,
   pushContract,
+  pubsubContract,
   rostersContract,
   uploadsContract,
   vcardsContract,
+  mucRoomsContract,
 };
 
 /**
@@ -46,7 +50,9 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
     pushContract(makeStorage);
+    pubsubContract(makeStorage);
     fastTokensContract(makeStorage);
+    mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }
