@@ -27,6 +27,8 @@ export const sasl2Feature: EdgeFeature<SaslConfig> = {
   setup: (ctx, cfg) => {
     if (!ctx.config.edge.sasl2.enabled) return [];
     const agents = new WeakMap<C2sStream, { request: Element; userAgent?: UserAgent }>();
+    /** Streams with a SASL2 exchange under way (from <authenticate/> to <success/> or <failure/>). */
+    const running = new WeakSet<C2sStream>();
     return [
       ctx.hooks.on(
         'stream-features',
@@ -46,9 +48,22 @@ export const sasl2Feature: EdgeFeature<SaslConfig> = {
       ),
       ctx.hooks.on(
         'negotiate',
+        ({ stream, el }) => {
+          if (el.attrs.xmlns === NS.sasl2 || stream.state !== 'authenticating' || !running.has(stream)) return 'continue';
+          // §during: only <response/> or <abort/> while an exchange runs; anything else disconnects.
+          stream.error('policy-violation', `<${el.name}/> during a SASL2 exchange`);
+          return 'stop';
+        },
+        // before RFC 6120 SASL (50) and everything else that could claim the element
+        { priority: 1000, owner: 'sasl2' },
+      ),
+      ctx.hooks.on(
+        'negotiate',
         async ({ stream, el }) => {
           if (el.attrs.xmlns !== NS.sasl2) return 'continue';
+          if (el.name === 'authenticate' && stream.state === 'secured') running.add(stream);
           await handle(ctx, cfg, stream, el, agents);
+          if (stream.state !== 'authenticating') running.delete(stream);
           return 'stop';
         },
         { priority: 45, owner: 'sasl2' },
