@@ -1,0 +1,96 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeFederationPki, xmppServerSans } from '#libs/federation';
+import { gliderctl } from './harness/gliderctl.js';
+import { prosodyInstalled, startProsody, type ProsodyPeer } from './harness/prosody.js';
+import { startStandalone, type Deployment } from './harness/standalone.js';
+import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+
+/**
+ * Glider (a.test) federating with a real Prosody (p.test, Debian 0.12) on loopback (issue 13):
+ * certificates from one test CA, SASL EXTERNAL both ways (Prosody's dialback off,
+ * s2s_secure_auth on), Glider reaching Prosody by `s2s.routes`, Prosody reaching Glider through
+ * its own hosts file and port 5269 (test/harness/prosody.ts).
+ */
+describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !prosodyInstalled() && 'prosody not installed (.ci/run installs it)' }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glider-fed-prosody-'));
+  const pki = makeFederationPki(dir);
+  let glider: Deployment;
+  let prosody: ProsodyPeer;
+  const clients: TestClient[] = [];
+
+  before(async () => {
+    trustCertificate(pki.caPem);
+    // serverAuth only on both sides (public CAs stopped issuing clientAuth in 2026): each side accepts the other's for EXTERNAL
+    const p = pki.issue('p.test', { eku: 'serverAuth', san: xmppServerSans('p.test') });
+    prosody = await startProsody({
+      dir: join(dir, 'prosody'),
+      domain: 'p.test',
+      certFile: p.chainFile,
+      keyFile: p.keyFile,
+      caFile: pki.caFile,
+      hosts: { 'a.test': '127.0.0.1' },
+      users: { bob: 'bob-secret-22' },
+    });
+    const a = pki.issue('a.test', { eku: 'serverAuth', san: [...xmppServerSans('a.test'), 'DNS:localhost'] });
+    glider = await startStandalone({
+      GLIDER_DOMAINS: JSON.stringify(['a.test']),
+      GLIDER_TLS__CERT_FILE: a.chainFile,
+      GLIDER_TLS__KEY_FILE: a.keyFile,
+      GLIDER_TLS__OCSP_STAPLING: 'false',
+      GLIDER_S2S__ENABLED: 'true',
+      GLIDER_S2S__PORT: '5269',
+      GLIDER_S2S__DIRECT_TLS_PORT: '0',
+      GLIDER_S2S__TRUST_FILE: pki.caFile,
+      GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['p.test'] }),
+      GLIDER_S2S__ROUTES: JSON.stringify({ 'p.test': { host: '127.0.0.1', port: prosody.s2sPort } }),
+    });
+    assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
+  });
+  after(async () => {
+    for (const c of clients) await c.stop().catch(() => undefined);
+    await glider?.stop();
+    await prosody?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('alice@a.test and bob@p.test chat both ways', async () => {
+    const e = glider.edges[0]!;
+    const alice = await connect(`xmpp://${e.host}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
+    const bob = await connect(`xmpp://127.0.0.1:${prosody.c2sPort}`, 'bob', 'bob-secret-22', 'phone', 'p.test');
+    clients.push(alice, bob);
+    await alice.send(xml('message', { to: 'bob@p.test/phone', type: 'chat', id: 'p1' }, xml('body', {}, 'hello Prosody')));
+    const got = await bob.waitFor('alice message via Prosody', isMessageWithBody('hello Prosody'));
+    assert.equal(got.attrs.from, 'alice@a.test/laptop');
+    await bob.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'p2' }, xml('body', {}, 'hello Glider')));
+    const back = await alice.waitFor('bob reply from Prosody', isMessageWithBody('hello Glider'));
+    assert.equal(back.attrs.from, 'bob@p.test/phone');
+  });
+
+  it('IQ version and disco#info across, both ways', async () => {
+    const [alice, bob] = clients as [TestClient, TestClient];
+    const v = await alice.iq(xml('iq', { to: 'p.test', type: 'get', id: 'v1' }, xml('query', { xmlns: 'jabber:iq:version' })));
+    assert.match(v.getChild('query', 'jabber:iq:version')?.getChildText('name') ?? '', /prosody/i);
+    const d = await bob.iq(xml('iq', { to: 'a.test', type: 'get', id: 'd1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.equal(d.attrs.from, 'a.test');
+    assert.ok(d.getChild('query', 'http://jabber.org/protocol/disco#info')?.getChildren('feature').length);
+  });
+
+  it('presence subscription both ways, then available presence flows', async () => {
+    const [alice, bob] = clients as [TestClient, TestClient];
+    await alice.send(xml('presence'));
+    await bob.send(xml('presence'));
+    await alice.send(xml('presence', { to: 'bob@p.test', type: 'subscribe' }));
+    await bob.waitFor('subscribe from alice', isPresence('alice@a.test', 'subscribe'));
+    await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
+    await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribe' }));
+    await alice.waitFor('subscribed from bob', isPresence('bob@p.test', 'subscribed'));
+    await alice.waitFor('subscribe from bob', isPresence('bob@p.test', 'subscribe'));
+    await alice.send(xml('presence', { to: 'bob@p.test', type: 'subscribed' }));
+    await alice.waitFor("bob's available presence", isPresence('bob@p.test', undefined));
+    await bob.waitFor("alice's available presence", isPresence('alice@a.test', undefined));
+  });
+});
