@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
@@ -20,6 +20,8 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
   const pki = makeFederationPki(dir);
   let glider: Deployment;
   let prosody: ProsodyPeer;
+  /** u.test: a Prosody whose certificate comes from a CA Glider does not trust. */
+  let untrusted: ProsodyPeer;
   const clients: TestClient[] = [];
 
   before(async () => {
@@ -35,6 +37,17 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       hosts: { 'a.test': '127.0.0.1' },
       users: { bob: 'bob-secret-22' },
     });
+    const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')));
+    const u = otherCa.issue('u.test', { eku: 'serverAuth', san: xmppServerSans('u.test') });
+    untrusted = await startProsody({
+      dir: join(dir, 'prosody-u'),
+      domain: 'u.test',
+      certFile: u.chainFile,
+      keyFile: u.keyFile,
+      caFile: otherCa.caFile,
+      hosts: { 'a.test': '127.0.0.1' },
+      users: { carol: 'carol-secret-3' },
+    });
     const a = pki.issue('a.test', { eku: 'serverAuth', san: [...xmppServerSans('a.test'), 'DNS:localhost'] });
     glider = await startStandalone({
       GLIDER_DOMAINS: JSON.stringify(['a.test']),
@@ -45,8 +58,11 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       GLIDER_S2S__PORT: '5269',
       GLIDER_S2S__DIRECT_TLS_PORT: '0',
       GLIDER_S2S__TRUST_FILE: pki.caFile,
-      GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['p.test'] }),
-      GLIDER_S2S__ROUTES: JSON.stringify({ 'p.test': { host: '127.0.0.1', port: prosody.s2sPort } }),
+      GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['p.test', 'u.test'] }),
+      GLIDER_S2S__ROUTES: JSON.stringify({
+        'p.test': { host: '127.0.0.1', port: prosody.s2sPort },
+        'u.test': { host: '127.0.0.1', port: untrusted.s2sPort },
+      }),
     });
     assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
   });
@@ -54,6 +70,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     for (const c of clients) await c.stop().catch(() => undefined);
     await glider?.stop();
     await prosody?.stop();
+    await untrusted?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -92,5 +109,14 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     await alice.send(xml('presence', { to: 'bob@p.test', type: 'subscribed' }));
     await alice.waitFor("bob's available presence", isPresence('bob@p.test', undefined));
     await bob.waitFor("alice's available presence", isPresence('alice@a.test', undefined));
+  });
+
+  it('a peer whose certificate Glider does not trust is refused (no dialback): the stanza bounces, nothing reaches it', async () => {
+    const alice = clients[0]!;
+    await alice.send(xml('message', { to: 'carol@u.test', type: 'chat', id: 'u1' }, xml('body', {}, 'to an untrusted peer')));
+    const err = await alice.waitFor('bounce from the untrusted peer', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'u1');
+    assert.equal(err.attrs.from, 'carol@u.test');
+    assert.ok(err.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
+    assert.ok(!readFileSync(untrusted.logFile, 'utf8').includes('to an untrusted peer'));
   });
 });
