@@ -22,6 +22,8 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
   let prosody: ProsodyPeer;
   /** u.test: a Prosody whose certificate comes from a CA Glider does not trust. */
   let untrusted: ProsodyPeer;
+  /** x.test: trusted certificate, but not on Glider's allowlist. */
+  let stranger: ProsodyPeer;
   const clients: TestClient[] = [];
 
   before(async () => {
@@ -36,6 +38,16 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       caFile: pki.caFile,
       hosts: { 'a.test': '127.0.0.1' },
       users: { bob: 'bob-secret-22' },
+    });
+    const x = pki.issue('x.test', { eku: 'serverAuth', san: xmppServerSans('x.test') });
+    stranger = await startProsody({
+      dir: join(dir, 'prosody-x'),
+      domain: 'x.test',
+      certFile: x.chainFile,
+      keyFile: x.keyFile,
+      caFile: pki.caFile,
+      hosts: { 'a.test': '127.0.0.1' },
+      users: { dave: 'dave-secret-4' },
     });
     const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')));
     const u = otherCa.issue('u.test', { eku: 'serverAuth', san: xmppServerSans('u.test') });
@@ -71,6 +83,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     await glider?.stop();
     await prosody?.stop();
     await untrusted?.stop();
+    await stranger?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,5 +131,18 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     assert.equal(err.attrs.from, 'carol@u.test');
     assert.ok(err.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
     assert.ok(!readFileSync(untrusted.logFile, 'utf8').includes('to an untrusted peer'));
+  });
+
+  it('policy both ways: x.test (trusted, not on the allowlist) cannot reach alice, and alice cannot reach x.test', async () => {
+    const alice = clients[0]!;
+    const dave = await connect(`xmpp://127.0.0.1:${stranger.c2sPort}`, 'dave', 'dave-secret-4', 'desk', 'x.test');
+    clients.push(dave);
+    await dave.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'x1' }, xml('body', {}, 'from a stranger')));
+    const err = await dave.waitFor('Prosody bounces what Glider refused', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'x1');
+    assert.equal(err.attrs.from, 'alice@a.test/laptop');
+    assert.equal(alice.stanzas.some((st) => st.is('message') && st.attrs.id === 'x1'), false);
+    await alice.send(xml('message', { to: 'dave@x.test', type: 'chat', id: 'x2' }, xml('body', {}, 'to a stranger')));
+    const out = await alice.waitFor('outbound refused by policy', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'x2');
+    assert.ok(out.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
   });
 });
