@@ -1,8 +1,7 @@
 import type { FeatureDefinition, HookResult } from '#libs/xmpp-kit';
 import type { PresenceContext } from '../../presence.context.js';
-import { stampPresence, storedAvatarHash, wantsStamp } from './presence-stamp.js';
+import { stampPresence, storedAvatarHash, wantsStamp } from '#libs/avatars';
 
-export { avatarHash, photoOf, type VcardPhoto } from './vcard-photo.js';
 
 /**
  * XEP-0153 vCard-based avatars, server side: the hash of the avatar in the user's stored vCard goes

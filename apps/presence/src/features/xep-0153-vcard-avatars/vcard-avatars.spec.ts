@@ -5,7 +5,7 @@ import type { RosterItem } from '#libs/storage';
 import { parseElement, xml, type Element } from '#libs/xml';
 import { configSchema } from '#libs/config';
 import { PresenceHarness } from '../../testing/presence-harness.js';
-import { photoOf } from './vcard-photo.js';
+import { photoOf } from '#libs/avatars';
 
 const LIMITS = configSchema.parse({}).edge.limits;
 const IMAGE = Buffer.from('\x89PNG\r\n\x1a\n-not-really-an-image-but-bytes', 'binary');
