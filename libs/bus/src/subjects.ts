@@ -72,6 +72,8 @@ export const buckets = {
   socks5: 'glider_socks5',
   /** XEP-0050 ad-hoc command sessions (any router continues a session another one started). */
   adhoc: 'glider_adhoc',
+  /** XEP-0115 verified caps hashes → features (libs/pubsub CapsCache); content-addressed, never stale. */
+  caps: 'glider_caps',
 };
 
 export const keys = {

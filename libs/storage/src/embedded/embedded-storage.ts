@@ -8,6 +8,7 @@ import { EmbeddedBlocklistRepository } from './embedded-blocklist.repository.js'
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
+import { EmbeddedPubSubRepository } from './embedded-pubsub.repository.js';
 import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
@@ -32,6 +33,7 @@ export class EmbeddedStorage implements Storage {
   readonly uploads: EmbeddedUploadsRepository;
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
+  readonly pubsub: EmbeddedPubSubRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -47,6 +49,7 @@ export class EmbeddedStorage implements Storage {
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
+    this.pubsub = new EmbeddedPubSubRepository(this.db);
   }
 
   async open(): Promise<void> {

@@ -106,4 +106,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX archive_retention ON archive (domain, ts);
   CREATE TABLE archive_prefs (owner TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0060 / XEP-0163 PubSub (docs/storage.md): service is an account's bare JID (PEP) or
+  -- pubsub.<domain>; a node's config, affiliations and subscriptions are JSON in its row; seq orders
+  -- items (a republished id takes a new seq: it is the newest)
+  CREATE TABLE pubsub_nodes (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (service, node)
+  ) WITHOUT ROWID;
+  CREATE TABLE pubsub_items (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    publisher TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (service, node, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX pubsub_items_seq ON pubsub_items (service, node, seq);
+  `,
 ];

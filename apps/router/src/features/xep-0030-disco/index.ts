@@ -38,7 +38,10 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
       query.append(xml('identity', { category: 'account', type: 'registered' }));
-      for (const f of ctx.addressing.accountNamespaces(req.own)) query.append(xml('feature', { var: f }));
+      // XEP-0163 §6.1: what services add to an account (PEP: identity pubsub/pep and its features).
+      const extra = ctx.addressing.accountDisco();
+      for (const i of extra.identities) query.append(xml('identity', i));
+      for (const f of new Set([...ctx.addressing.accountNamespaces(req.own), ...extra.features])) query.append(xml('feature', { var: f }));
       return query;
     };
     const items = async (req: IqRequest) => {
