@@ -72,7 +72,10 @@ export async function vcardAvatarScenario(d: Deployment, tag: string): Promise<v
     await a.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: VCARD }, xml('FN', {}, 'Alice'), photo)));
     const mark = b.stanzas.length;
     await a.send(xml('presence', {}, xml('status', {}, 'with avatar')));
-    const seen = await b.waitFor('alice’s presence after the vCard', (s) => b.stanzas.indexOf(s) >= mark && s.is('presence') && s.getChildText('status') === 'with avatar');
+    const seen = await b.waitFor(
+      'alice’s presence after the vCard',
+      (s) => b.stanzas.indexOf(s) >= mark && s.is('presence') && s.getChildText('status') === 'with avatar',
+    );
     assert.equal(photoOf(seen), sha1(image), 'the server put the hash into a presence that had none');
 
     const watched = await slixAvatar(d, ['--jid', `${bob}/slix`, '--password', 'bob-password', '--mode', 'watch', '--contact', alice]);

@@ -54,8 +54,14 @@ test('XEP-0402 items → XEP-0048 storage keeps the URL bookmarks of the stored 
 });
 
 test('planSync: new and changed bookmarks are published, missing ones retracted, unchanged ones left alone', () => {
-  const now = fromLegacy(parse(`<storage xmlns="storage:bookmarks"><conference jid="a@c" name="A"/><conference jid="b@c" name="B"/><conference jid="c@c"/></storage>`));
-  const wanted = fromLegacy(parse(`<storage xmlns="storage:bookmarks"><conference jid="a@c" name="A"/><conference jid="b@c" name="B2" autojoin="true"/><conference jid="d@c"/></storage>`));
+  const now = fromLegacy(
+    parse(`<storage xmlns="storage:bookmarks"><conference jid="a@c" name="A"/><conference jid="b@c" name="B"/><conference jid="c@c"/></storage>`),
+  );
+  const wanted = fromLegacy(
+    parse(
+      `<storage xmlns="storage:bookmarks"><conference jid="a@c" name="A"/><conference jid="b@c" name="B2" autojoin="true"/><conference jid="d@c"/></storage>`,
+    ),
+  );
   const plan = planSync(now, wanted);
   assert.deepEqual(
     plan.publish.map((b) => b.jid),

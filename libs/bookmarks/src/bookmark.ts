@@ -35,7 +35,11 @@ function fromConference(jid: string, c: Element): Bookmark {
 export function fromItem(id: string, payload: Element): Bookmark | undefined {
   if (!id || !payload.is('conference', BOOKMARKS_NODE)) return undefined;
   const b = fromConference(id, payload);
-  b.extensions = payload.getChild('extensions')?.elements().map((e) => e.clone()) ?? [];
+  b.extensions =
+    payload
+      .getChild('extensions')
+      ?.elements()
+      .map((e) => e.clone()) ?? [];
   return b;
 }
 
@@ -60,7 +64,10 @@ export function fromLegacy(storage: Element): Bookmark[] {
     if (!jid || seen.has(jid)) continue;
     seen.add(jid);
     const b = fromConference(jid, c);
-    b.extensions = c.elements().filter((e) => !KNOWN.has(e.name) || e.attrs.xmlns !== undefined).map((e) => e.clone());
+    b.extensions = c
+      .elements()
+      .filter((e) => !KNOWN.has(e.name) || e.attrs.xmlns !== undefined)
+      .map((e) => e.clone());
     out.push(b);
   }
   return out;

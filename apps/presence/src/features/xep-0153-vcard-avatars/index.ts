@@ -2,7 +2,6 @@ import type { FeatureDefinition, HookResult } from '#libs/xmpp-kit';
 import type { PresenceContext } from '../../presence.context.js';
 import { stampPresence, storedAvatarHash, wantsStamp } from '#libs/avatars';
 
-
 /**
  * XEP-0153 vCard-based avatars, server side: the hash of the avatar in the user's stored vCard goes
  * into every available presence a session sends, broadcast or directed (a MUC join too), as
