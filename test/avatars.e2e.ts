@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import { startStandalone, type Deployment } from './harness/standalone.js';
-import { vcardAvatarScenario } from './scenarios/avatars.scenario.js';
+import { avatarConversionScenario, vcardAvatarScenario } from './scenarios/avatars.scenario.js';
 
 describe('Avatars: standalone (embedded storage)', () => {
   let d: Deployment;
@@ -13,5 +13,9 @@ describe('Avatars: standalone (embedded storage)', () => {
 
   it('XEP-0153/XEP-0398 §4: the vCard photo hash in presence (xmpp.js, slixmpp xep_0153 and xep_0054)', async () => {
     await vcardAvatarScenario(d, 's');
+  });
+
+  it('XEP-0398 both ways: slixmpp xep_0084 publish → vCard PHOTO and presence hash; xmpp.js vCard set → XEP-0084 nodes', async () => {
+    await avatarConversionScenario(d, 's');
   });
 });

@@ -86,3 +86,70 @@ export async function vcardAvatarScenario(d: Deployment, tag: string): Promise<v
     for (const c of clients) await c.stop();
   }
 }
+
+const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const itemsOf = async (c: TestClient, owner: string, node: string) =>
+  (await c.iq(xml('iq', { type: 'get', to: owner }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node })))))
+    .getChild('pubsub')!
+    .getChild('items')!
+    .getChildren('item');
+
+/**
+ * XEP-0398 with real clients, both ways: slixmpp's xep_0084 publishes alice's avatar (data, then
+ * metadata) and xmpp.js reads it back from her vCard (PHOTO with the same SHA-1) and from her next
+ * presence; xmpp.js sets a vCard with another photo and bob reads alice's avatar nodes (XEP-0084
+ * data and metadata, the metadata naming the new hash). The account advertises the conversion.
+ */
+export async function avatarConversionScenario(d: Deployment, tag: string): Promise<void> {
+  trustCertificate(d.certPem());
+  const clients: TestClient[] = [];
+  try {
+    const { alice, a, b } = await friends(d, `conv-${tag}`, clients);
+    const info = await a.iq(xml('iq', { type: 'get', to: alice }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.ok(
+      info
+        .getChild('query')!
+        .getChildren('feature')
+        .some((f) => f.attrs.var === 'urn:xmpp:pep-vcard-conversion:0'),
+      info.toString(),
+    );
+
+    // PEP → vCard (§3.1): slixmpp publishes a XEP-0084 avatar.
+    const image = fakePng(`pep-${tag}`);
+    const dir = mkdtempSync(join(tmpdir(), 'glider-avatar-'));
+    writeFileSync(join(dir, 'avatar.png'), image);
+    const published = await slixAvatar(d, ['--jid', `${alice}/slix`, '--password', 'alice-password', '--mode', 'publish', '--image', join(dir, 'avatar.png')]);
+    assert.deepEqual(published, { ok: true, hash: sha1(image) });
+    const vcard = (await b.iq(xml('iq', { type: 'get', to: alice }, xml('vCard', { xmlns: VCARD })))).getChild('vCard', VCARD)!;
+    assert.equal(vcard.getChild('PHOTO')?.getChildText('TYPE'), 'image/png');
+    assert.equal(sha1(Buffer.from(vcard.getChild('PHOTO')!.getChildText('BINVAL')!, 'base64')), sha1(image));
+    assert.ok(!vcard.getChild('FN'), 'no other field was invented');
+    const mark = b.stanzas.length;
+    await a.send(xml('presence', {}, xml('status', {}, 'new avatar')));
+    const seen = await b.waitFor(
+      'alice’s presence after the PEP avatar',
+      (s) => b.stanzas.indexOf(s) >= mark && s.is('presence') && s.getChildText('status') === 'new avatar',
+    );
+    assert.equal(photoOf(seen), sha1(image));
+
+    // vCard → PEP (§3.2): xmpp.js stores a vCard with another photo; bob reads alice's avatar nodes.
+    const second = fakePng(`vcard-${tag}`);
+    const photo = xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, second.toString('base64')));
+    await a.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: VCARD }, xml('FN', {}, 'Alice'), photo)));
+    const [meta] = await itemsOf(b, alice, 'urn:xmpp:avatar:metadata');
+    const infoEl = meta?.getChild('metadata', 'urn:xmpp:avatar:metadata')?.getChild('info');
+    assert.equal(meta?.attrs.id, sha1(second));
+    assert.deepEqual(infoEl?.attrs, { bytes: String(second.length), id: sha1(second), type: 'image/png', width: '48', height: '48' });
+    const data = await b.iq(
+      xml(
+        'iq',
+        { type: 'get', to: alice },
+        xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: 'urn:xmpp:avatar:data' }, xml('item', { id: sha1(second) }))),
+      ),
+    );
+    const base64 = data.getChild('pubsub')!.getChild('items')!.getChild('item')!.getChildText('data', 'urn:xmpp:avatar:data')!;
+    assert.equal(sha1(Buffer.from(base64, 'base64')), sha1(second));
+  } finally {
+    for (const c of clients) await c.stop();
+  }
+}
