@@ -167,6 +167,22 @@ export async function pepDataScenario(d: Deployment, tag: string): Promise<void>
     // A publish with other options than the node's is refused (XEP-0223 precondition).
     assert.equal(await condition(pc, publish(MDS, bob, displayed(), { ...PRIVATE_NODE, 'pubsub#access_model': 'open' })), 'conflict');
 
+    // XEP-0490 §4.5 server assist: the marker goes to carol without the stanza-id; the node follows.
+    assert.ok(features.includes('urn:xmpp:mds:server-assist:0'), info.toString());
+    await c.send(xml('presence'));
+    await pc.send(
+      xml(
+        'message',
+        { to: carol, type: 'chat', id: `assist-${tag}` },
+        xml('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id: 'm1' }),
+        xml('displayed', { xmlns: MDS }, xml('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: alice, id: `assist-sid-${tag}` })),
+      ),
+    );
+    const marker = await c.waitFor('the chat marker', (s) => s.is('message') && s.attrs.id === `assist-${tag}`);
+    assert.ok(marker.getChild('displayed', 'urn:xmpp:chat-markers:0'));
+    assert.ok(!marker.getChild('displayed', MDS), 'the stanza-id is not leaked to the recipient');
+    await phone.waitFor('the MDS notification from server assist', (s) => eventFor(MDS, carol)(s) && s.toString().includes(`assist-sid-${tag}`));
+
     // XEP-0292 vCard4 and XEP-0384 OMEMO on open nodes: carol (no subscription) reads them.
     await pc.iq(
       publish(VCARD4, 'current', xml('vcard', { xmlns: 'urn:ietf:params:xml:ns:vcard-4.0' }, xml('fn', {}, xml('text', {}, 'Alice'))), {
