@@ -39,7 +39,7 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
     await blockingScenario(c, 'c');
   });
 
-  it('XEP-0163 PEP across edges: xmpp.js publishes, slixmpp gets the last item through verified caps (shared caps cache in the bus KV) and publishes back', async () => {
+  it('XEP-0163 PEP across edges: xmpp.js publishes, slixmpp gets the last item through verified caps (caps cache in the bus KV on nats-server) and publishes back', async () => {
     await pepScenario(c, 'c');
   });
 

@@ -20,7 +20,9 @@ function capsVer(features: string[]): string {
 }
 
 const tuneEvent = (from: string, title: string) => (s: XmppElement) =>
-  s.is('message') && s.attrs.from === from && s.getChild('event', EVENT)?.getChild('items')?.getChild('item')?.getChild('tune', TUNE)?.getChildText('title') === title;
+  s.is('message') &&
+  s.attrs.from === from &&
+  s.getChild('event', EVENT)?.getChild('items')?.getChild('item')?.getChild('tune', TUNE)?.getChildText('title') === title;
 
 async function iqCondition(c: TestClient, stanza: XmppElement): Promise<string> {
   try {
@@ -72,18 +74,30 @@ export async function pepScenario(d: Deployment, tag: string): Promise<void> {
     // XEP-0163 §6.1: the account shows identity pubsub/pep and publish-options
     const info = await pc.iq(xml('iq', { type: 'get', to: alice }, xml('query', { xmlns: DISCO })));
     const q = info.getChild('query')!;
-    assert.ok(q.getChildren('identity').some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'pep'), info.toString());
+    assert.ok(
+      q.getChildren('identity').some((i) => i.attrs.category === 'pubsub' && i.attrs.type === 'pep'),
+      info.toString(),
+    );
     assert.ok(q.getChildren('feature').some((f) => f.attrs.var === `${PUBSUB}#publish-options`));
 
     const publish = (title: string) =>
-      xml('iq', { type: 'set' }, xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: TUNE }, xml('item', { id: 'current' }, xml('tune', { xmlns: TUNE }, xml('title', {}, title))))));
+      xml(
+        'iq',
+        { type: 'set' },
+        xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: TUNE }, xml('item', { id: 'current' }, xml('tune', { xmlns: TUNE }, xml('title', {}, title))))),
+      );
     await pc.iq(publish('Alpha'));
 
     // alice announces caps with tune+notify and answers the server's disco#info about them
     const features = [DISCO, TUNE, `${TUNE}+notify`];
     const ver = capsVer(features);
     pc.xmpp.iqCallee.get(DISCO, 'query', (ctx) =>
-      xml('query', { xmlns: DISCO, node: ctx.element.attrs.node }, xml('identity', { category: 'client', type: 'pc', name: 'xmpp.js' }), ...features.map((f) => xml('feature', { var: f }))),
+      xml(
+        'query',
+        { xmlns: DISCO, node: ctx.element.attrs.node },
+        xml('identity', { category: 'client', type: 'pc', name: 'xmpp.js' }),
+        ...features.map((f) => xml('feature', { var: f })),
+      ),
     );
     await pc.send(xml('presence', {}, xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://github.com/xmppjs/xmpp.js', ver })));
     // her own last item comes back to her once the server knows her caps (§4.3.1: the owner too)
@@ -92,13 +106,34 @@ export async function pepScenario(d: Deployment, tag: string): Promise<void> {
     // the other user may read but not publish (XEP-0163 §3)
     const items = await setup.iq(xml('iq', { type: 'get', to: alice }, xml('pubsub', { xmlns: PUBSUB }, xml('items', { node: TUNE }))));
     assert.equal(items.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChild('tune', TUNE)?.getChildText('title'), 'Alpha');
-    assert.equal(await iqCondition(setup, xml('iq', { type: 'set', to: alice }, xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: TUNE }, xml('item', {}, xml('tune', { xmlns: TUNE })))))), 'forbidden');
+    assert.equal(
+      await iqCondition(
+        setup,
+        xml('iq', { type: 'set', to: alice }, xml('pubsub', { xmlns: PUBSUB }, xml('publish', { node: TUNE }, xml('item', {}, xml('tune', { xmlns: TUNE }))))),
+      ),
+      'forbidden',
+    );
     await setup.stop();
 
     // slixmpp: gets alice's last tune on login (caps learned from it), then publishes its own
     const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
     writeFileSync(join(caDir, 'ca.pem'), d.certPem());
-    const slix = slixmppScript('slix_pep.py', ['--jid', `${bob}/slix`, '--password', 'bob-password', '--port', String(last.c2sPort), '--ca', join(caDir, 'ca.pem'), '--peer', alice, '--expect', 'Alpha', '--publish', 'Beta']);
+    const slix = slixmppScript('slix_pep.py', [
+      '--jid',
+      `${bob}/slix`,
+      '--password',
+      'bob-password',
+      '--port',
+      String(last.c2sPort),
+      '--ca',
+      join(caDir, 'ca.pem'),
+      '--peer',
+      alice,
+      '--expect',
+      'Alpha',
+      '--publish',
+      'Beta',
+    ]);
     await pc.waitFor('bob’s tune from slixmpp', tuneEvent(bob, 'Beta'), 40_000);
     const res = await slix;
     assert.equal(res.code, 0, res.stdout + res.stderr);

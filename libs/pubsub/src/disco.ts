@@ -32,6 +32,9 @@ const COMMON = [
 /** PEP adds XEP-0163 §4: auto-create, +notify filtering, presence-based delivery and the last item. */
 const PEP_ONLY = ['auto-create', 'auto-subscribe', 'filtered-notifications', 'last-published', 'presence-notifications', 'presence-subscribe'];
 
+/** The generic service also names nodes itself (§8.1.2). */
+const SERVICE_ONLY = ['instant-nodes'];
+
 export function pubsubDiscoFeatures(kind: 'pep' | 'service'): string[] {
-  return [P, ...COMMON.map((f) => `${P}#${f}`), ...(kind === 'pep' ? PEP_ONLY.map((f) => `${P}#${f}`) : [])].sort();
+  return [P, ...COMMON.map((f) => `${P}#${f}`), ...(kind === 'pep' ? PEP_ONLY : SERVICE_ONLY).map((f) => `${P}#${f}`)].sort();
 }

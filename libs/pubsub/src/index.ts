@@ -1,4 +1,4 @@
-export { pubsubConfigSchema, type PubSubConfig } from './pubsub.config.js';
+export { pubsubConfigSchema, readPubSubConfig, type PubSubConfig } from './pubsub.config.js';
 export { pubsubError, type PubSubCondition } from './pubsub-errors.js';
 export {
   ACCESS_MODELS,
@@ -22,3 +22,4 @@ export { capsOf, isVerifiableHash, verificationString, verifyCaps, type CapsRef 
 export { CapsCache } from './caps/caps-cache.js';
 export { CapsResolver } from './caps/caps-resolver.js';
 export { pubsubDiscoFeatures } from './disco.js';
+export { PepDisco } from './pep-disco.js';

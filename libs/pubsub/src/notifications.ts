@@ -6,7 +6,7 @@ import type { PubSubEvent, PubSubItem } from './pubsub-engine.js';
 export function eventElement(e: PubSubEvent): Element {
   const node = e.node.record.node;
   const event = xml('event', { xmlns: NS.pubsubEvent });
-  if (e.kind === 'published') event.append(xml('items', { node }, itemElement(e.item, e.node.config.deliverPayloads)));
+  if (e.kind === 'published' || e.kind === 'last') event.append(xml('items', { node }, itemElement(e.item, e.node.config.deliverPayloads)));
   else if (e.kind === 'retracted') event.append(xml('items', { node }, xml('retract', { id: e.id })));
   else if (e.kind === 'purged') event.append(xml('purge', { node }));
   else event.append(xml('delete', { node }));

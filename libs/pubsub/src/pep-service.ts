@@ -12,7 +12,7 @@ import { CapsResolver } from './caps/caps-resolver.js';
 import { CapsCache } from './caps/caps-cache.js';
 import type { NodeConfig } from './node-config.js';
 import { eventElement, eventMessage } from './notifications.js';
-import { pubsubConfigSchema, type PubSubConfig } from './pubsub.config.js';
+import { readPubSubConfig, type PubSubConfig } from './pubsub.config.js';
 import { PubSubEngine, type PubSubEvent, type PubSubItem } from './pubsub-engine.js';
 import type { PubSubNode } from './pubsub-node.js';
 import { Recipients, type SessionAt } from './recipients.js';
@@ -54,7 +54,7 @@ export class PepService {
   private readonly parse: (xml: string) => Element;
 
   constructor(private readonly deps: PepDeps) {
-    this.cfg = pubsubConfigSchema.parse(deps.config.features.pubsub ?? {});
+    this.cfg = readPubSubConfig(deps.config.features);
     const limits = reparseLimits(deps.config.edge.limits);
     this.parse = (x) => parseElement(x, limits);
     this.engine = new PubSubEngine(deps.storage.pubsub, deps.storage.rosters, this.cfg, 'pep', (e) => this.onEvent(e), this.parse);
@@ -146,7 +146,12 @@ export class PepService {
       if ((await mayRead(this.deps.storage.rosters, n, 'pep', bare)) !== true) continue;
       const [last] = await this.deps.storage.pubsub.items(owner, n.record.node, { max: 1 });
       if (!last) continue;
-      const item: PubSubItem = { id: last.id, payload: last.payload ? this.parse(last.payload) : undefined, publisher: last.publisher, publishedAt: last.publishedAt };
+      const item: PubSubItem = {
+        id: last.id,
+        payload: last.payload ? this.parse(last.payload) : undefined,
+        publisher: last.publisher,
+        publishedAt: last.publishedAt,
+      };
       const event = eventElement({ kind: 'published', service: owner, node: n, item });
       await this.recipients.toSession(session, eventMessage(owner, event, randomUUID()));
     }
@@ -184,6 +189,7 @@ export class PepService {
     const owner = e.service;
     const node = e.node.record.node;
     const msg = eventMessage(owner, eventElement(e), randomUUID());
+    if (e.kind === 'last') return this.recipients.send(e.to, msg);
     const sent = new Set<string>();
     const roster = await this.deps.storage.rosters.get(owner);
     const contacts = roster.items.filter((i) => i.subscription === 'from' || i.subscription === 'both').map((i) => i.jid);

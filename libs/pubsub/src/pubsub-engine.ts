@@ -21,7 +21,9 @@ export type PubSubEvent =
   | { kind: 'published'; service: string; node: PubSubNode; item: PubSubItem }
   | { kind: 'retracted'; service: string; node: PubSubNode; id: string }
   | { kind: 'purged'; service: string; node: PubSubNode }
-  | { kind: 'deleted'; service: string; node: PubSubNode };
+  | { kind: 'deleted'; service: string; node: PubSubNode }
+  /** §6.1.7: the last item, to a new subscriber only. */
+  | { kind: 'last'; service: string; node: PubSubNode; item: PubSubItem; to: string };
 
 export interface PublishRequest {
   id?: string | undefined;
@@ -65,9 +67,11 @@ export class PubSubEngine {
 
   /** §8.1: create (with §8.1.3 configuration). PEP: only the account (XEP-0163 §3). */
   async create(service: string, node: string, actor: string, values?: Map<string, string[]>): Promise<PubSubNode | StanzaError> {
-    if (this.kind === 'pep' && actor !== service) return new StanzaError('forbidden', { text: "only the account creates nodes on its PEP service" });
-    if (!node) return pubsubError('not-acceptable', 'nodeid-required', 'instant nodes are not supported');
-    const config = applyConfig(this.defaults(), values ?? new Map(), this.limits);
+    if (this.kind === 'pep' && actor !== service) return new StanzaError('forbidden', { text: 'only the account creates nodes on its PEP service' });
+    // §8.1.2 instant nodes: the service names the node (not on PEP, whose nodes are namespaces).
+    if (!node && this.kind === 'pep') return pubsubError('not-acceptable', 'nodeid-required', 'a PEP node is named by its namespace');
+    node ||= randomUUID();
+    const config = applyConfig(this.defaults(), values ?? new Map<string, string[]>(), this.limits);
     if (config instanceof StanzaError) return config;
     let existed = false;
     const created = await this.guard(() =>
@@ -103,7 +107,8 @@ export class PubSubEngine {
     if (!n) {
       if (this.kind !== 'pep') return itemNotFound(node);
       const created = await this.create(service, node, actor, req.options);
-      if (created instanceof StanzaError) return created.condition === 'not-acceptable' ? pubsubError('conflict', 'precondition-not-met', created.text) : created;
+      if (created instanceof StanzaError)
+        return created.condition === 'not-acceptable' ? pubsubError('conflict', 'precondition-not-met', created.text) : created;
       n = created;
     } else if (req.options) {
       const unmet = checkPreconditions(n.config, req.options, this.limits);
@@ -116,7 +121,8 @@ export class PubSubEngine {
     if (!persistent && !withPayload && req.payload) return pubsubError('bad-request', 'item-forbidden', 'a transient notification-only node takes no payload');
     if ((persistent || withPayload) && !req.payload) return pubsubError('bad-request', 'item-required', 'this node needs an item with a payload');
     const payload = req.payload?.toString() ?? '';
-    if (Buffer.byteLength(payload, 'utf8') > this.cfg.maxItemBytes) return pubsubError('not-acceptable', 'payload-too-big', `an item holds at most ${this.cfg.maxItemBytes} bytes`);
+    if (Buffer.byteLength(payload, 'utf8') > this.cfg.maxItemBytes)
+      return pubsubError('not-acceptable', 'payload-too-big', `an item holds at most ${this.cfg.maxItemBytes} bytes`);
     const item: PubSubItemRecord = { id: req.id || randomUUID(), payload, publisher: actor, publishedAt: new Date() };
     if (persistent) await this.repo.publish(service, node, item, n.config.maxItems);
     await this.emit({ kind: 'published', service, node: n, item: { ...item, payload: req.payload } });
@@ -183,6 +189,13 @@ export class PubSubEngine {
       this.maxNodes,
     );
     if (full) return new StanzaError('policy-violation', { text: `a node takes at most ${this.cfg.maxSubscriptionsPerNode} subscriptions` });
+    if (n.config.sendLastPublishedItem !== 'never') {
+      const [last] = await this.repo.items(service, node, { max: 1 });
+      if (last) {
+        const item = { id: last.id, payload: last.payload ? this.parse(last.payload) : undefined, publisher: last.publisher, publishedAt: last.publishedAt };
+        await this.emit({ kind: 'last', service, node: n, item, to: jid });
+      }
+    }
     return { subid };
   }
 
@@ -217,8 +230,9 @@ export class PubSubEngine {
       (cur) => {
         if (!cur) return undefined;
         const affiliations = { ...cur.affiliations };
-        for (const [j, a] of changes) if (a === 'none') delete affiliations[j];
-        else affiliations[j] = a;
+        for (const [j, a] of changes)
+          if (a === 'none') delete affiliations[j];
+          else affiliations[j] = a;
         return { ...cur, affiliations };
       },
       this.maxNodes,

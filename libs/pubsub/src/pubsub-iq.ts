@@ -85,7 +85,10 @@ async function create(engine: PubSubEngine, service: string, actor: PubSubActor,
     if (v instanceof StanzaError) return v;
     values = v;
   }
-  return unit(await engine.create(service, op.attrs.node ?? '', actor.bare, values));
+  const created = await engine.create(service, op.attrs.node ?? '', actor.bare, values);
+  if (created instanceof StanzaError) return created;
+  // §8.1.2: an instant node's name goes back in the result
+  return op.attrs.node ? undefined : xml('pubsub', { xmlns: NS.pubsub }, xml('create', { node: created.record.node }));
 }
 
 async function items(engine: PubSubEngine, service: string, actor: PubSubActor, op: Element): Promise<Answer> {

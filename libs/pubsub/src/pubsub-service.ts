@@ -28,6 +28,7 @@ export class PubSubDomainService {
   private async notify(e: PubSubEvent): Promise<void> {
     if (!e.node.config.deliverNotifications) return;
     const msg = eventMessage(e.service, eventElement(e), randomUUID());
+    if (e.kind === 'last') return this.recipients.send(e.to, msg);
     for (const [jid, sub] of Object.entries(e.node.record.subscriptions)) {
       if (sub.state !== 'subscribed') continue;
       try {

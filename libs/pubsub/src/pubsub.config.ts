@@ -11,7 +11,10 @@ export const pubsubConfigSchema = z.strictObject({
    * The generic service's host under each local domain (`pubsub.example.com`). XEP-0115 queries
    * about unknown caps are sent from it too, so the answers find their way back.
    */
-  subdomain: z.string().regex(/^[a-z0-9-]+$/).default('pubsub'),
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('pubsub'),
   /** Items one node keeps at most: `pubsub#max_items` above it → <not-acceptable/>, 'max' means this. */
   maxItemsPerNode: z.number().int().min(1).default(256),
   /** A node's max_items when its config names none (PEP nodes keep 1 unless asked, like most servers). */
@@ -33,3 +36,11 @@ export const pubsubConfigSchema = z.strictObject({
 });
 
 export type PubSubConfig = z.infer<typeof pubsubConfigSchema>;
+
+/** `features.pubsub` of the whole config, validated; a bad value names its key (as loadFeatures does). */
+export function readPubSubConfig(features: Record<string, unknown>): PubSubConfig {
+  const parsed = pubsubConfigSchema.safeParse(features.pubsub ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(`features.pubsub.${issue.path.join('.')}: ${issue.message}`);
+}

@@ -8,7 +8,12 @@ import type { PresenceHarness } from './presence-harness.js';
 
 /** A client's disco#info answer for `features`, and the XEP-0115 ver it hashes to. */
 export function clientCaps(features: string[]): { query: Element; ver: string } {
-  const query = xml('query', { xmlns: NS.discoInfo }, xml('identity', { category: 'client', type: 'pc', name: 'test' }), ...features.map((f) => xml('feature', { var: f })));
+  const query = xml(
+    'query',
+    { xmlns: NS.discoInfo },
+    xml('identity', { category: 'client', type: 'pc', name: 'test' }),
+    ...features.map((f) => xml('feature', { var: f })),
+  );
   const ver = createHash('sha1').update(verificationString(query)!, 'utf8').digest('base64');
   return { query, ver };
 }
@@ -23,8 +28,18 @@ export async function presenceWithCaps(h: PresenceHarness, s: SessionInfo, featu
   await h.send(s, xml('presence', {}, xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'https://glider.test', ver })));
   const pep = h.presence.runtime.pep;
   if ((await pep.caps.features('sha-1', ver)) || !answer) return ver;
-  await waitFor(() => h.for(s).slice(before).some((e) => e.name === 'iq' && e.getChild('query', NS.discoInfo)), { what: 'disco#info query', timeoutMs: 5000 });
-  const ask = h.for(s).slice(before).find((e) => e.name === 'iq' && e.getChild('query', NS.discoInfo))!;
+  await waitFor(
+    () =>
+      h
+        .for(s)
+        .slice(before)
+        .some((e) => e.name === 'iq' && e.getChild('query', NS.discoInfo)),
+    { what: 'disco#info query', timeoutMs: 5000 },
+  );
+  const ask = h
+    .for(s)
+    .slice(before)
+    .find((e) => e.name === 'iq' && e.getChild('query', NS.discoInfo))!;
   const node = ask.getChild('query', NS.discoInfo)!.attrs.node!;
   const reply = xml('iq', { type: 'result', id: ask.attrs.id!, to: ask.attrs.from! }, xml('query', { xmlns: NS.discoInfo, node }, ...query.elements()));
   await h.send(s, reply);
@@ -56,5 +71,12 @@ export function outcome(el: Element | undefined): string {
 }
 
 export function events(els: Element[], node: string): Element[] {
-  return els.filter((e) => e.name === 'message' && e.getChild('event', NS.pubsubEvent)?.getChildren('items').some((i) => i.attrs.node === node));
+  return els.filter(
+    (e) =>
+      e.name === 'message' &&
+      e
+        .getChild('event', NS.pubsubEvent)
+        ?.getChildren('items')
+        .some((i) => i.attrs.node === node),
+  );
 }

@@ -51,7 +51,10 @@ describe('XEP-0115 §5 verification', () => {
     assert.equal(verifyCaps(parse(SIMPLE), 'md5', 'QgayPKawpkPSDYmwT/WM94uAlu0='), false);
     const dup = SIMPLE.replace('</query>', "<feature var='http://jabber.org/protocol/muc'/></query>");
     assert.equal(verificationString(parse(dup)), undefined);
-    const twoForms = COMPLEX.replace('</query>', "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field></x></query>");
+    const twoForms = COMPLEX.replace(
+      '</query>',
+      "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field></x></query>",
+    );
     assert.equal(verificationString(parse(twoForms)), undefined);
   });
 

@@ -31,7 +31,9 @@ export function isVerifiableHash(hash: string | undefined): hash is string {
  * a hidden single value).
  */
 export function verificationString(query: Element): string | undefined {
-  const identities = query.getChildren('identity').map((i) => `${i.attrs.category ?? ''}/${i.attrs.type ?? ''}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}`);
+  const identities = query
+    .getChildren('identity')
+    .map((i) => `${i.attrs.category ?? ''}/${i.attrs.type ?? ''}/${i.attrs['xml:lang'] ?? ''}/${i.attrs.name ?? ''}`);
   const features = query.getChildren('feature').map((f) => f.attrs.var ?? '');
   if (new Set(identities).size !== identities.length || new Set(features).size !== features.length) return undefined;
   let s = '';
@@ -48,7 +50,11 @@ export function verificationString(query: Element): string | undefined {
     const rest = fields.filter((f) => f.attrs.var !== 'FORM_TYPE').sort((a, b) => octets(a.attrs.var ?? '', b.attrs.var ?? ''));
     for (const f of rest) {
       text += `${f.attrs.var ?? ''}<`;
-      for (const v of f.getChildren('value').map((e) => e.text()).sort(octets)) text += `${v}<`;
+      for (const v of f
+        .getChildren('value')
+        .map((e) => e.text())
+        .sort(octets))
+        text += `${v}<`;
     }
     forms.push({ type, text });
   }

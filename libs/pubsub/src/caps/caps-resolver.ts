@@ -45,7 +45,9 @@ export class CapsResolver {
    */
   async onAnswer(iq: Element): Promise<{ jid: string; features: string[] } | undefined> {
     const [, encoded] = (iq.attrs.id ?? '').split('-');
-    const [hash, ver] = Buffer.from(encoded ?? '', 'base64url').toString('utf8').split('\n');
+    const [hash, ver] = Buffer.from(encoded ?? '', 'base64url')
+      .toString('utf8')
+      .split('\n');
     if (!hash || !ver) return undefined;
     this.asking.delete(`${hash} ${ver}`);
     const query = iq.getChild('query', NS.discoInfo);

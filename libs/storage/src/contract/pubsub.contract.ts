@@ -37,7 +37,12 @@ export function pubsubContract(makeStorage: MakeStorage): void {
       const changed = await p.modifyNode(
         s,
         'urn:xmpp:avatar:data',
-        (cur) => cur && { ...cur, subscriptions: { 'bob@example.org/phone': { subid: 's1', state: 'subscribed' } }, affiliations: { ...cur.affiliations, 'x.y@z.org': 'member' } },
+        (cur) =>
+          cur && {
+            ...cur,
+            subscriptions: { 'bob@example.org/phone': { subid: 's1', state: 'subscribed' } },
+            affiliations: { ...cur.affiliations, 'x.y@z.org': 'member' },
+          },
         10,
       );
       assert.equal(changed?.affiliations['x.y@z.org'], 'member');
@@ -125,7 +130,13 @@ export function pubsubContract(makeStorage: MakeStorage): void {
       const one = storage();
       const two = await makeStorage();
       try {
-        await one.accounts.create({ username: user, domain: 'localhost', scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() }, createdAt: new Date(), disabled: false });
+        await one.accounts.create({
+          username: user,
+          domain: 'localhost',
+          scram: { 'SHA-1': fakeScram(), 'SHA-256': fakeScram() },
+          createdAt: new Date(),
+          disabled: false,
+        });
         await one.pubsub.modifyNode(s, 'n', () => record(s, 'n'), 10);
         await one.pubsub.publish(s, 'n', item('a'), 10);
         await one.pubsub.modifyNode(other, 'n', () => record(other, 'n'), 10);

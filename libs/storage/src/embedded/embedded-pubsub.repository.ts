@@ -18,7 +18,9 @@ export class EmbeddedPubSubRepository implements PubSubRepository {
   constructor(private readonly db: EmbeddedDatabase) {}
 
   async node(service: string, node: string): Promise<PubSubNodeRecord | undefined> {
-    const row = this.db.read((db) => db.prepare('SELECT node, data FROM pubsub_nodes WHERE service = ? AND node = ?').get(service, node) as NodeRow | undefined);
+    const row = this.db.read(
+      (db) => db.prepare('SELECT node, data FROM pubsub_nodes WHERE service = ? AND node = ?').get(service, node) as NodeRow | undefined,
+    );
     return row && decodeNode(service, row);
   }
 
@@ -66,9 +68,9 @@ export class EmbeddedPubSubRepository implements PubSubRepository {
         item.publishedAt.getTime(),
         item.payload,
       );
-      const old = db
-        .prepare('SELECT id FROM pubsub_items WHERE service = ? AND node = ? ORDER BY seq DESC LIMIT -1 OFFSET ?')
-        .all(service, node, maxItems) as { id: string }[];
+      const old = db.prepare('SELECT id FROM pubsub_items WHERE service = ? AND node = ? ORDER BY seq DESC LIMIT -1 OFFSET ?').all(service, node, maxItems) as {
+        id: string;
+      }[];
       const del = db.prepare('DELETE FROM pubsub_items WHERE service = ? AND node = ? AND id = ?');
       for (const r of old) del.run(service, node, r.id);
       return old.map((r) => r.id);
@@ -119,7 +121,15 @@ function encodeNode(r: PubSubNodeRecord): string {
 function decodeNode(service: string, row: NodeRow): PubSubNodeRecord {
   try {
     const d = JSON.parse(row.data) as Omit<PubSubNodeRecord, 'createdAt' | 'service' | 'node'> & { createdAt: number };
-    return { service, node: row.node, creator: d.creator, createdAt: new Date(d.createdAt), config: d.config, affiliations: d.affiliations, subscriptions: d.subscriptions };
+    return {
+      service,
+      node: row.node,
+      creator: d.creator,
+      createdAt: new Date(d.createdAt),
+      config: d.config,
+      affiliations: d.affiliations,
+      subscriptions: d.subscriptions,
+    };
   } catch (err) {
     throw new StorageRecordError(`pubsub node ${service} ${row.node} is unreadable`, { cause: err });
   }

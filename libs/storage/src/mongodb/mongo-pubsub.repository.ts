@@ -122,7 +122,11 @@ export class MongoPubSubRepository implements PubSubRepository {
     };
     await this.ctx.retry.run(`publish to ${service}`, () => this.itemsCol.replaceOne({ _id: doc._id }, doc, { upsert: true }));
     const old = await this.ctx.retry.run(`trim ${service}`, () =>
-      this.itemsCol.find({ service, node }, { projection: { id: 1 } }).sort({ seq: -1 }).skip(maxItems).toArray(),
+      this.itemsCol
+        .find({ service, node }, { projection: { id: 1 } })
+        .sort({ seq: -1 })
+        .skip(maxItems)
+        .toArray(),
     );
     if (old.length > 0) await this.ctx.retry.run(`trim ${service}`, () => this.itemsCol.deleteMany({ _id: { $in: old.map((d) => d._id) } }));
     return old.map((d) => d.id);

@@ -77,4 +77,3 @@ async function discoItems(service: PubSubDomainService, r: HostRequest): Promise
   for (const n of await service.engine.nodes(r.host)) query.append(xml('item', { jid: r.host, node: n.record.node }));
   return query;
 }
-

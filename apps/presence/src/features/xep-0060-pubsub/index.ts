@@ -7,17 +7,18 @@ import { serveDomain } from './domain-service.js';
 import { answerPep } from './pep-iq.js';
 
 /**
- * XEP-0060 PubSub v1.26 and XEP-0163 PEP v1.2 (with XEP-0223 v1.1 publish-options, XEP-0222 v1.0
- * persistent storage defaults, XEP-0115 v1.6 caps for +notify), owned by the presence service as
+ * XEP-0060 PubSub v1.24.1 and XEP-0163 PEP v1.2.2 (with XEP-0223 v1.1.1 publish-options, XEP-0222 v1.0.1
+ * persistent storage defaults, XEP-0115 v1.6.0 caps for +notify), owned by the presence service as
  * DESIGN.md says: PEP IQs to any local account's bare JID, the generic service on
  * `<subdomain>.<domain>`, last items when a contact becomes available. `features.pubsub.*`.
  */
 export const pubsubFeature: FeatureDefinition<PresenceContext, PubSubConfig> = {
   name: 'pubsub',
-  spec: { xep: 163, version: '1.2' },
-  // PEP's features are an account's (XEP-0163 §6.1), declared through ctx.accountDisco; the
-  // generic service answers its own disco#info on pubsub.<domain>.
-  discoFeatures: [],
+  spec: { xep: 163, version: '1.2.2' },
+  // PEP's features are an account's (XEP-0163 §6.1, declared through ctx.accountDisco with the
+  // identity pubsub/pep); the server lists them too, where Smack's OMEMO and OX look for PubSub.
+  // The generic service answers its own disco#info on pubsub.<domain>.
+  discoFeatures: pubsubDiscoFeatures('pep'),
   config: pubsubConfigSchema,
   dependsOn: ['presence'],
   setup: (ctx, cfg) => {

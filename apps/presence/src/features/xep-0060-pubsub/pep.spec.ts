@@ -56,7 +56,10 @@ describe('XEP-0163 PEP (presence service)', () => {
     const ev = events(h.for(bobs), TUNE)[0]!;
     assert.equal(ev.attrs.from, alice);
     assert.equal(ev.attrs.to, bobs.jid);
-    assert.equal(ev.getChild('event', NS.pubsubEvent)?.getChild('items')?.getChild('item')?.getChild('tune', TUNE)?.getChildText('title'), 'Heart of the Sunrise');
+    assert.equal(
+      ev.getChild('event', NS.pubsubEvent)?.getChild('items')?.getChild('item')?.getChild('tune', TUNE)?.getChildText('title'),
+      'Heart of the Sunrise',
+    );
     assert.equal(events(h.for(bobNoNotify), TUNE).length, 0, 'no +notify, no event');
     assert.equal(events(h.for(carols), TUNE).length, 0, 'no presence subscription, no event (access model presence)');
     // §4.3.2: retrieve, newest first
@@ -83,7 +86,10 @@ describe('XEP-0163 PEP (presence service)', () => {
     await waitFor(() => events(h.for(bobs), TUNE).length === 1, { what: 'last item', timeoutMs: 5000 });
     assert.equal(events(h.for(bobs), TUNE)[0]!.getChild('event', NS.pubsubEvent)?.getChild('items')?.getChild('item')?.attrs.id, 'b');
     // the same caps again (a status change): nothing sent twice
-    await h.send(bobs, xml('presence', {}, xml('show', {}, 'away'), xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'https://glider.test', ver: await verOf(bobs) })));
+    await h.send(
+      bobs,
+      xml('presence', {}, xml('show', {}, 'away'), xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'https://glider.test', ver: await verOf(bobs) })),
+    );
     await h.delivered();
     assert.equal(events(h.for(bobs), TUNE).length, 1);
   });
@@ -93,18 +99,21 @@ describe('XEP-0163 PEP (presence service)', () => {
     return /ver="([^"]+)"/.exec(Buffer.from(last ?? new Uint8Array()).toString())?.[1] ?? '';
   };
 
-  test("a disco#info answer that does not hash to the ver is not cached (XEP-0115 §5.4)", async () => {
+  test('a disco#info answer that does not hash to the ver is not cached (XEP-0115 §5.4)', async () => {
     const s = await h.bind(`${bob}/pc`);
     await h.send(s, xml('presence', {}, xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'n', ver: 'bm90IGEgcmVhbCBoYXNoIGF0IGFsbA==' })));
     await waitFor(() => h.for(s).some((e) => e.getChild('query', NS.discoInfo)), { what: 'query', timeoutMs: 5000 });
     const q = h.for(s).find((e) => e.getChild('query', NS.discoInfo))!;
     assert.equal(q.attrs.from, 'pubsub.example.com');
-    await h.send(s, xml('iq', { type: 'result', id: q.attrs.id!, to: q.attrs.from! }, xml('query', { xmlns: NS.discoInfo }, xml('feature', { var: `${TUNE}+notify` }))));
+    await h.send(
+      s,
+      xml('iq', { type: 'result', id: q.attrs.id!, to: q.attrs.from }, xml('query', { xmlns: NS.discoInfo }, xml('feature', { var: `${TUNE}+notify` }))),
+    );
     await h.delivered();
     assert.equal(await h.presence.runtime.pep.caps.features('sha-1', 'bm90IGEgcmVhbCBoYXNoIGF0IGFsbA=='), undefined);
   });
 
-  test('publishing to another account is forbidden; retract, purge and delete are the owner\'s', async () => {
+  test("publishing to another account is forbidden; retract, purge and delete are the owner's", async () => {
     const a = await h.login(`${alice}/pc`);
     const b = await h.login(`${bob}/pc`);
     assert.equal(outcome(await ask(b, iq('set', 'x1', publish(TUNE, 'i'), alice))), 'forbidden');
@@ -171,7 +180,18 @@ describe('XEP-0163 PEP (presence service)', () => {
     assert.equal(outcome(await ask(a, iq('set', 'l6', publish('n4', '1')))), 'resource-constraint/max-nodes-exceeded');
     const openNode = publish('n3', '2');
     await ask(a, iq('set', 'l7', openNode));
-    await ask(a, iq('set', 'cfg', xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node: 'n3' }, form('http://jabber.org/protocol/pubsub#node_config', { 'pubsub#access_model': 'open' })))));
+    await ask(
+      a,
+      iq(
+        'set',
+        'cfg',
+        xml(
+          'pubsub',
+          { xmlns: NS.pubsubOwner },
+          xml('configure', { node: 'n3' }, form('http://jabber.org/protocol/pubsub#node_config', { 'pubsub#access_model': 'open' })),
+        ),
+      ),
+    );
     assert.equal(outcome(await ask(b, iq('set', 's1', pubsub(xml('subscribe', { node: 'n3', jid: b.jid })), alice))), 'result');
     assert.equal(outcome(await ask(c, iq('set', 's2', pubsub(xml('subscribe', { node: 'n3', jid: c.jid })), alice))), 'policy-violation');
     assert.equal(outcome(await ask(c, iq('set', 's3', pubsub(xml('subscribe', { node: 'n3', jid: b.jid })), alice))), 'bad-request/invalid-jid');
@@ -182,7 +202,11 @@ describe('XEP-0163 PEP (presence service)', () => {
     const two = pubsub(xml('publish', { node: TUNE }, xml('item', { id: '1' }, tune('a'), tune('b'))));
     assert.equal(outcome(await ask(a, iq('set', 'm1', two))), 'bad-request/invalid-payload');
     await ask(a, iq('set', 'm2', publish(TUNE, '1')));
-    const cfg = xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node: TUNE }, form('http://jabber.org/protocol/pubsub#node_config', { 'pubsub#colour': 'red' })));
+    const cfg = xml(
+      'pubsub',
+      { xmlns: NS.pubsubOwner },
+      xml('configure', { node: TUNE }, form('http://jabber.org/protocol/pubsub#node_config', { 'pubsub#colour': 'red' })),
+    );
     assert.equal(outcome(await ask(a, iq('set', 'm3', cfg))), 'not-acceptable/invalid-options');
     assert.equal(outcome(await ask(a, iq('set', 'm4', pubsub(xml('publish', {}, xml('item', {}, tune('a'))))))), 'bad-request/nodeid-required');
     assert.equal(outcome(await ask(a, iq('get', 'm5', pubsub(xml('items', { node: TUNE, max_items: 'many' }))))), 'bad-request');

@@ -58,6 +58,32 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
     assert.equal(outcome(await ask(a, iq('set', 'x', owner(xml('delete', { node })), HOST))), 'result');
   });
 
+  test('§6.1.7 send_last_published_item on_sub: a new subscriber gets the last item; never: nothing', async () => {
+    const a = await h.login(`${alice}/pc`);
+    const b = await h.login(`${bob}/pc`);
+    for (const [node, when] of [
+      [`last${n}`, 'on_sub'],
+      [`none${n}`, 'never'],
+    ] as const) {
+      const create = pubsub(xml('create', { node }), xml('configure', {}, form(CONFIG, { 'pubsub#send_last_published_item': when })));
+      assert.equal(outcome(await ask(a, iq('set', `c-${when}`, create, HOST))), 'result');
+      await ask(a, iq('set', `p-${when}`, pubsub(xml('publish', { node }, xml('item', { id: 'first' }, xml('x', { xmlns: 'urn:test' })))), HOST));
+      await ask(b, iq('set', `s-${when}`, pubsub(xml('subscribe', { node, jid: b.jid })), HOST));
+    }
+    await h.delivered();
+    assert.equal(events(h.for(b), `last${n}`).length, 1);
+    assert.equal(events(h.for(b), `none${n}`).length, 0);
+  });
+
+  test('§8.1.2 instant nodes: the service names the node and says so; PEP refuses them', async () => {
+    const a = await h.login(`${alice}/pc`);
+    const res = await ask(a, iq('set', 'i1', pubsub(xml('create')), HOST));
+    const name = res?.getChild('pubsub', NS.pubsub)?.getChild('create')?.attrs.node;
+    assert.ok(name, res?.toString());
+    assert.ok(await h.storage.pubsub.node(HOST, name));
+    assert.equal(outcome(await ask(a, iq('set', 'i2', pubsub(xml('create'))))), 'not-acceptable/nodeid-required');
+  });
+
   test('subscribe, notifications to subscribers, affiliations: a publisher may publish, others may not, only owners delete', async () => {
     const a = await h.login(`${alice}/pc`);
     const b = await h.login(`${bob}/pc`);
