@@ -7,6 +7,7 @@ import { slixmppScript } from '../harness/external-clients.js';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
 import { connect, trustCertificate, xml, type TestClient, type XmppElement } from '../harness/xmpp-client.js';
+import { announceCaps } from './pep-data.scenario.js';
 
 const VCARD = 'vcard-temp';
 const UPDATE = 'vcard-temp:x:update';
@@ -132,10 +133,19 @@ export async function avatarConversionScenario(d: Deployment, tag: string): Prom
     );
     assert.equal(photoOf(seen), sha1(image));
 
-    // vCard → PEP (§3.2): xmpp.js stores a vCard with another photo; bob reads alice's avatar nodes.
+    // vCard → PEP (§3.2): xmpp.js stores a vCard with another photo; bob, whose caps want avatar
+    // metadata, is notified (§3.2: SHOULD notify) and reads alice's avatar nodes.
+    await announceCaps(b, ['urn:xmpp:avatar:metadata+notify']);
     const second = fakePng(`vcard-${tag}`);
     const photo = xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, second.toString('base64')));
     await a.iq(xml('iq', { type: 'set' }, xml('vCard', { xmlns: VCARD }, xml('FN', {}, 'Alice'), photo)));
+    await b.waitFor(
+      'the metadata notification',
+      (s) =>
+        s.is('message') &&
+        s.attrs.from === alice &&
+        s.getChild('event', 'http://jabber.org/protocol/pubsub#event')?.getChild('items')?.getChild('item')?.attrs.id === sha1(second),
+    );
     const [meta] = await itemsOf(b, alice, 'urn:xmpp:avatar:metadata');
     const infoEl = meta?.getChild('metadata', 'urn:xmpp:avatar:metadata')?.getChild('info');
     assert.equal(meta?.attrs.id, sha1(second));

@@ -63,7 +63,7 @@ async function condition(c: TestClient, stanza: XmppElement): Promise<string> {
 }
 
 /** Announces XEP-0115 caps with `features` and answers the server's disco#info about them. */
-async function announceCaps(c: TestClient, features: string[]): Promise<void> {
+export async function announceCaps(c: TestClient, features: string[]): Promise<void> {
   const all = [DISCO, ...features];
   const ver = createHash('sha1')
     .update(`client/pc//xmpp.js<${[...all].sort().join('<')}<`, 'utf8')
