@@ -47,6 +47,13 @@ test('XEP-0398 §3.2: a vCard set with a PHOTO publishes data then metadata; sam
   await edge.ask(a, xml('iq', { type: 'set' }, vcardWith(image).append(xml('NICKNAME', {}, 'al'))));
   assert.deepEqual((await items(alice, AVATAR_METADATA_NODE))[0]?.publishedAt, before);
 
+  // A PHOTO that is only a link, or not base64: the avatar stays as it is.
+  const link = xml('vCard', { xmlns: 'vcard-temp' }, xml('PHOTO', {}, xml('EXTVAL', {}, 'https://example.com/a.png')));
+  await edge.ask(a, xml('iq', { type: 'set' }, link));
+  const broken = xml('vCard', { xmlns: 'vcard-temp' }, xml('PHOTO', {}, xml('TYPE', {}, 'image/png'), xml('BINVAL', {}, '%%%')));
+  assert.equal((await edge.ask(a, xml('iq', { type: 'set' }, broken))).attrs.type, 'result', 'stored as sent, no error');
+  assert.equal((await items(alice, AVATAR_METADATA_NODE))[0]?.id, id);
+
   // A vCard without PHOTO: empty metadata (XEP-0084 §4.5, avatar disabled).
   await edge.ask(a, xml('iq', { type: 'set' }, vcardWith(undefined)));
   assert.deepEqual(readMetadata((await items(alice, AVATAR_METADATA_NODE))[0]!.payload!), { kind: 'disabled' });

@@ -11,7 +11,7 @@ export type PepOutcome = 'published' | 'disabled' | 'unchanged';
  * 'urn:xmpp:avatar:data' node (item id = its SHA-1), then one info for it to
  * 'urn:xmpp:avatar:metadata', which notifies the subscribers. Nothing is published when the metadata
  * already names that image (a client re-saving its vCard for another field). A vCard without a
- * photo, where the metadata named one, disables the avatar (XEP-0084 §4.5: empty metadata).
+ * PHOTO element, where the metadata named one, disables the avatar (XEP-0084 §4.5: empty metadata).
  * Returns a StanzaError when PEP refused a publish.
  */
 export async function vcardToPep(pep: PepService, owner: string, vcard: Element): Promise<PepOutcome | StanzaError> {
@@ -19,7 +19,9 @@ export async function vcardToPep(pep: PepService, owner: string, vcard: Element)
   const current = await pep.items(owner, AVATAR_METADATA_NODE, { max: 1 });
   const meta = current instanceof StanzaError || !current[0]?.payload ? undefined : readMetadata(current[0].payload);
   if (!photo) {
-    if (meta?.kind !== 'inline') return 'unchanged';
+    // A PHOTO the server cannot use (only an EXTVAL link, or not base64) says nothing about the
+    // avatar: only a vCard without any PHOTO takes it away.
+    if (meta?.kind !== 'inline' || vcard.getChild('PHOTO')) return 'unchanged';
     const off = await pep.publish(owner, AVATAR_METADATA_NODE, { payload: xml('metadata', { xmlns: AVATAR_METADATA_NODE }) });
     return off instanceof StanzaError ? off : 'disabled';
   }
