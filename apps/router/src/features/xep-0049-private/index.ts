@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { LEGACY_BOOKMARKS_NS } from '#libs/bookmarks';
-import { PepService } from '#libs/pubsub';
 import { NS, StanzaError } from '#libs/stanza';
 import { Element } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
+import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
 import { legacySet, legacyView } from './bookmarks-compat.js';
 
@@ -31,8 +31,7 @@ export const privateFeature: FeatureDefinition<RouterContext, z.infer<typeof con
   discoFeatures: [PRIVATE_NS],
   config,
   setup: (ctx, cfg) => {
-    const service = cfg.bookmarksCompat ? new PepService(ctx) : undefined;
-    const pep = service?.cfg.enabled ? service : undefined; // features.pubsub.enabled=false: legacy storage only
+    const pep = cfg.bookmarksCompat ? routerPep(ctx) : undefined; // none while features.pubsub.enabled is off
     const children = (payload: Element) => payload.elements();
     const check = (own: boolean, items: Element[]) => {
       if (!own) return new StanzaError('forbidden');

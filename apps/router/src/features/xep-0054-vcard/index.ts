@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { PepService } from '#libs/pubsub';
 import { NS, StanzaError } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
+import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
 import { vcardToPep } from './vcard-to-pep.js';
 
@@ -31,8 +31,7 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
   config,
   setup: (ctx, cfg) => {
     // The router's own handle on PEP (libs/pubsub keeps its state in storage and the bus KV).
-    const service = cfg.toPep ? new PepService(ctx) : undefined;
-    const pep = service?.cfg.enabled ? service : undefined; // features.pubsub.enabled=false: no PEP to copy to
+    const pep = cfg.toPep ? routerPep(ctx) : undefined; // none while features.pubsub.enabled is off
     return [
       ctx.iq.register(
         'get',

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { PepService } from '#libs/pubsub';
+import type { PepService } from '#libs/pubsub';
 import { StanzaError } from '#libs/stanza';
 import type { Element } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import type { RoutedStanza } from '../../core/routed-stanza.js';
+import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
 
 export const MDS_NODE = 'urn:xmpp:mds:displayed:0';
@@ -38,8 +39,8 @@ export const mdsFeature: FeatureDefinition<RouterContext, z.infer<typeof config>
   config,
   setup: (ctx, cfg) => {
     if (!cfg.serverAssist) return [];
-    const pep = new PepService(ctx);
-    if (!pep.cfg.enabled) return []; // no PEP, no node to update: not advertised
+    const pep = routerPep(ctx);
+    if (!pep) return []; // no PEP, no node to update: not advertised
     ctx.accountDisco.features.add(MDS_SERVER_ASSIST);
     return [
       ctx.hooks.on('message:sent', ({ stanza }) => void assist(ctx, pep, stanza), { priority: BEFORE_ARCHIVE, owner: 'mds' }),
