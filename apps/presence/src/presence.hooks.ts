@@ -1,6 +1,6 @@
 import type { SessionEvent } from '#libs/bus';
 import type { Jid } from '#libs/jid';
-import type { PepPublished } from '#libs/pubsub';
+import type { PepPublished, PepRetracted } from '#libs/pubsub';
 import type { RosterChange } from '#libs/storage';
 import type { PresenceStanza } from './core/presence-stanza.js';
 
@@ -19,6 +19,8 @@ export interface PresenceHooks {
   'presence:filter': { from: Jid; to: Jid };
   /** An item was published to a local account's PEP node in this process (XEP-0398 and the like react). */
   'pep:published': PepPublished;
+  /** An item was retracted from a local account's PEP node in this process (notified or not). */
+  'pep:retracted': PepRetracted;
   /** A session ended (stream closed or its edge died). */
   'session:ended': { event: SessionEvent };
 }

@@ -16,7 +16,7 @@ export { PubSubEngine, type PubSubEvent, type PubSubItem, type PublishRequest } 
 export { answerPubSub, type PubSubActor } from './pubsub-iq.js';
 export { eventElement, eventMessage, itemElement } from './notifications.js';
 export { Recipients } from './recipients.js';
-export { PepService, type PepDeps, type PepListener, type PepPublished } from './pep-service.js';
+export { PepService, type PepDeps, type PepListener, type PepPublished, type PepRetractListener, type PepRetracted } from './pep-service.js';
 export { PubSubDomainService } from './pubsub-service.js';
 export { capsOf, isVerifiableHash, verificationString, verifyCaps, type CapsRef } from './caps/caps-hash.js';
 export { CapsCache } from './caps/caps-cache.js';

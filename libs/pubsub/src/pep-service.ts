@@ -37,6 +37,15 @@ export interface PepPublished {
 
 export type PepListener = (e: PepPublished) => void | Promise<void>;
 
+/** What `pep:retracted` listeners get: an item retracted from a local account's node. */
+export interface PepRetracted {
+  owner: string;
+  node: string;
+  id: string;
+}
+
+export type PepRetractListener = (e: PepRetracted) => void | Promise<void>;
+
 /**
  * PEP (XEP-0163 v1.2): a PubSub service on every account's bare JID. The presence service answers
  * clients' IQs through it; other code (XEP-0398, XEP-0411 conversions) calls it directly to publish
@@ -51,6 +60,7 @@ export class PepService {
   readonly recipients: Recipients;
   readonly resolver: CapsResolver;
   private readonly listeners = new Set<PepListener>();
+  private readonly retractListeners = new Set<PepRetractListener>();
   private readonly parse: (xml: string) => Element;
 
   constructor(private readonly deps: PepDeps) {
@@ -134,6 +144,12 @@ export class PepService {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called after every retraction on this process (clients' and server-side, notified or not). Returns the undo. */
+  onRetracted(listener: PepRetractListener): () => void {
+    this.retractListeners.add(listener);
+    return () => this.retractListeners.delete(listener);
+  }
+
   /**
    * XEP-0163 §4.3.1 / XEP-0060 §6.1.7: `session` (a contact of `owner`, or the owner) is available
    * with `features`: the last item of each node it wants (`+notify`), may read, and that sends it
@@ -172,15 +188,21 @@ export class PepService {
 
   private async onEvent(e: PubSubEvent): Promise<void> {
     const owner = e.service;
-    if (e.node.config.deliverNotifications) await this.notify(e);
+    const node = e.node.record.node;
+    // a retraction reaches the listeners even when notify_retract is off (they keep copies in sync)
+    if (e.node.config.deliverNotifications && (e.kind !== 'retracted' || e.notify)) await this.notify(e);
     if (e.kind === 'published') {
-      for (const l of this.listeners) {
-        try {
-          await l({ owner, node: e.node.record.node, item: e.item, publisher: e.item.publisher });
-        } catch (err) {
-          this.deps.logger.warn({ err: (err as Error).message, node: e.node.record.node }, 'a pep:published listener failed');
-        }
-      }
+      for (const l of this.listeners) await this.guarded('pep:published', node, () => l({ owner, node, item: e.item, publisher: e.item.publisher }));
+    } else if (e.kind === 'retracted') {
+      for (const l of this.retractListeners) await this.guarded('pep:retracted', node, () => l({ owner, node, id: e.id }));
+    }
+  }
+
+  private async guarded(what: string, node: string, call: () => void | Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message, node }, `a ${what} listener failed`);
     }
   }
 

@@ -19,7 +19,8 @@ export interface PubSubItem {
 /** What happened on a node, for the notifier (XEP-0060 §7.1.2, §7.2.2, §8.4.2, §8.5.3). */
 export type PubSubEvent =
   | { kind: 'published'; service: string; node: PubSubNode; item: PubSubItem }
-  | { kind: 'retracted'; service: string; node: PubSubNode; id: string }
+  /** `notify`: subscribers are told (notify_retract and the request asked); listeners hear it either way. */
+  | { kind: 'retracted'; service: string; node: PubSubNode; id: string; notify: boolean }
   | { kind: 'purged'; service: string; node: PubSubNode }
   | { kind: 'deleted'; service: string; node: PubSubNode }
   /** §6.1.7: the last item, to a new subscriber only. */
@@ -136,7 +137,7 @@ export class PubSubEngine {
     if (!mayPublish(n, this.kind, actor)) return new StanzaError('forbidden', { text: 'not a publisher of this node' });
     if (!n.config.persistItems) return pubsubError('feature-not-implemented', 'unsupported', 'the node keeps no items', 'persistent-items');
     if (!(await this.repo.retract(service, node, id))) return new StanzaError('item-not-found', { text: `no item ${id}` });
-    if (notify && n.config.notifyRetract) await this.emit({ kind: 'retracted', service, node: n, id });
+    await this.emit({ kind: 'retracted', service, node: n, id, notify: notify && n.config.notifyRetract });
     return true;
   }
 

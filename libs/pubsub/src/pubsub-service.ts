@@ -26,7 +26,7 @@ export class PubSubDomainService {
   }
 
   private async notify(e: PubSubEvent): Promise<void> {
-    if (!e.node.config.deliverNotifications) return;
+    if (!e.node.config.deliverNotifications || (e.kind === 'retracted' && !e.notify)) return;
     const msg = eventMessage(e.service, eventElement(e), randomUUID());
     if (e.kind === 'last') return this.recipients.send(e.to, msg);
     for (const [jid, sub] of Object.entries(e.node.record.subscriptions)) {

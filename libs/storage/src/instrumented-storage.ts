@@ -5,6 +5,7 @@ import type { AccountsRepository } from './ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from './ports/errors.js';
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
 import type { OfflineRepository } from './ports/offline.repository.js';
+import type { PushRepository } from './ports/push.repository.js';
 import type { PubSubRepository } from './ports/pubsub.repository.js';
 import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
@@ -24,6 +25,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   lastActivity: { get: true, set: true, delete: true },
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
+  push: { list: true, enable: true, disable: true, deleteAll: true },
   pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
 };
 
@@ -36,6 +38,7 @@ interface RepositoryPorts {
   lastActivity: LastActivityRepository;
   blocklist: BlocklistRepository;
   archive: ArchiveRepository;
+  push: PushRepository;
   pubsub: PubSubRepository;
 }
 

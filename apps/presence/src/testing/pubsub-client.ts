@@ -34,7 +34,7 @@ export async function presenceWithCaps(h: PresenceHarness, s: SessionInfo, featu
         .for(s)
         .slice(before)
         .some((e) => e.name === 'iq' && e.getChild('query', NS.discoInfo)),
-    { what: 'disco#info query', timeoutMs: 5000 },
+    { what: 'disco#info query', timeoutMs: 20_000 },
   );
   const ask = h
     .for(s)

@@ -7,6 +7,7 @@ import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
+import { pushContract } from './push.contract.js';
 import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
@@ -21,6 +22,7 @@ export {
   lastActivityContract,
   offlineContract,
   privateXmlContract,
+  pushContract,
   pubsubContract,
   rostersContract,
   uploadsContract,
@@ -43,6 +45,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     uploadsContract(makeStorage);
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
+    pushContract(makeStorage);
     pubsubContract(makeStorage);
     durabilityContract(makeStorage);
   });

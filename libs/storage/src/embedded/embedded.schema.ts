@@ -107,6 +107,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE archive_prefs (owner TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
   `,
   `
+  -- XEP-0357 push registrations: one row per (owner, service, node); seq keeps the order of enabling,
+  -- publish_options the client's publish-options form (XML) or NULL
+  CREATE TABLE push_registrations (
+    owner TEXT NOT NULL,
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    publish_options TEXT,
+    enabled_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (owner, service, node)
+  ) WITHOUT ROWID;
+  `,
+  `
   -- XEP-0060 / XEP-0163 PubSub (docs/storage.md): service is an account's bare JID (PEP) or
   -- pubsub.<domain>; a node's config, affiliations and subscriptions are JSON in its row; seq orders
   -- items (a republished id takes a new seq: it is the newest)

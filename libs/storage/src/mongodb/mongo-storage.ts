@@ -10,6 +10,7 @@ import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last
 import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
 import { MongoPubSubRepository, PUBSUB_INDEXES } from './mongo-pubsub.repository.js';
 import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
+import { MongoPushRepository, PUSH_INDEXES } from './mongo-push.repository.js';
 import { MongoRetry } from './mongo-retry.js';
 import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.repository.js';
 import type { MongoSettings } from './mongo-settings.js';
@@ -26,6 +27,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
+  PUSH_INDEXES,
   ...PUBSUB_INDEXES,
 ];
 
@@ -47,6 +49,7 @@ export class MongoStorage implements Storage {
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
   readonly archive: MongoArchiveRepository;
+  readonly push: MongoPushRepository;
   readonly pubsub: MongoPubSubRepository;
 
   private readonly client: MongoClient;
@@ -75,6 +78,7 @@ export class MongoStorage implements Storage {
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
+    this.push = new MongoPushRepository(ctx);
     this.pubsub = new MongoPubSubRepository(ctx);
   }
 

@@ -38,6 +38,7 @@ export const pubsubFeature: FeatureDefinition<PresenceContext, PubSubConfig> = {
     for (const domain of ctx.config.domains) regs.push(serveDomain(ctx, `${cfg.subdomain}.${domain}`, service));
     regs.push(...watchCaps(ctx, cfg));
     regs.push(ctx.pep.onPublished((e) => ctx.hooks.run('pep:published', e).then(() => undefined)));
+    regs.push(ctx.pep.onRetracted((e) => ctx.hooks.run('pep:retracted', e).then(() => undefined)));
     return regs;
   },
 };

@@ -52,7 +52,7 @@ describe('XEP-0163 PEP (presence service)', () => {
     const res = await ask(pub, iq('set', 'p1', publish(TUNE, 'song1', tune('Heart of the Sunrise'))));
     assert.equal(outcome(res), 'result');
     assert.equal(res?.getChild('pubsub', NS.pubsub)?.getChild('publish')?.getChild('item')?.attrs.id, 'song1');
-    await waitFor(() => events(h.for(bobs), TUNE).length === 1 && events(h.for(own), TUNE).length === 1, { what: 'notifications', timeoutMs: 5000 });
+    await waitFor(() => events(h.for(bobs), TUNE).length === 1 && events(h.for(own), TUNE).length === 1, { what: 'notifications', timeoutMs: 20_000 });
     const ev = events(h.for(bobs), TUNE)[0]!;
     assert.equal(ev.attrs.from, alice);
     assert.equal(ev.attrs.to, bobs.jid);
@@ -83,7 +83,7 @@ describe('XEP-0163 PEP (presence service)', () => {
     await h.delivered();
     assert.equal(events(h.for(bobs), TUNE).length, 0);
     await presenceWithCaps(h, bobs, [TUNE, `${TUNE}+notify`]);
-    await waitFor(() => events(h.for(bobs), TUNE).length === 1, { what: 'last item', timeoutMs: 5000 });
+    await waitFor(() => events(h.for(bobs), TUNE).length === 1, { what: 'last item', timeoutMs: 20_000 });
     assert.equal(events(h.for(bobs), TUNE)[0]!.getChild('event', NS.pubsubEvent)?.getChild('items')?.getChild('item')?.attrs.id, 'b');
     // the same caps again (a status change): nothing sent twice
     await h.send(
@@ -102,7 +102,7 @@ describe('XEP-0163 PEP (presence service)', () => {
   test('a disco#info answer that does not hash to the ver is not cached (XEP-0115 §5.4)', async () => {
     const s = await h.bind(`${bob}/pc`);
     await h.send(s, xml('presence', {}, xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'n', ver: 'bm90IGEgcmVhbCBoYXNoIGF0IGFsbA==' })));
-    await waitFor(() => h.for(s).some((e) => e.getChild('query', NS.discoInfo)), { what: 'query', timeoutMs: 5000 });
+    await waitFor(() => h.for(s).some((e) => e.getChild('query', NS.discoInfo)), { what: 'query', timeoutMs: 20_000 });
     const q = h.for(s).find((e) => e.getChild('query', NS.discoInfo))!;
     assert.equal(q.attrs.from, 'pubsub.example.com');
     await h.send(
@@ -231,8 +231,16 @@ describe('XEP-0163 PEP (presence service)', () => {
     assert.equal((await pep.node(alice, 'urn:xmpp:avatar:metadata'))?.accessModel, 'open');
     const items = await pep.items(alice, 'urn:xmpp:avatar:metadata');
     assert.ok(Array.isArray(items) && items[0]?.payload?.is('metadata', 'urn:xmpp:avatar:metadata'));
-    await waitFor(() => events(h.for(bobs), 'urn:xmpp:avatar:metadata').length === 1, { what: 'event', timeoutMs: 5000 });
-    assert.deepEqual(heard, [`${alice} urn:xmpp:avatar:metadata abc`]);
+    assert.deepEqual(heard, [`${alice} urn:xmpp:avatar:metadata abc`], 'heard before publish returns');
+    await waitFor(() => events(h.for(bobs), 'urn:xmpp:avatar:metadata').length === 1, { what: 'event', timeoutMs: 20_000 });
     undo();
+    const retracted: string[] = [];
+    const undoRetract = h.presence.runtime.hooks.on('pep:retracted', (e) => void retracted.push(`${e.owner} ${e.node} ${e.id}`));
+    assert.equal(await pep.retract(alice, 'urn:xmpp:avatar:metadata', 'abc', { notify: false }), true);
+    assert.deepEqual(retracted, [`${alice} urn:xmpp:avatar:metadata abc`], 'heard though nobody was notified');
+    await h.delivered();
+    const retractEvents = h.for(bobs).filter((e) => e.getChild('event', NS.pubsubEvent)?.getChild('items')?.getChild('retract'));
+    assert.equal(retractEvents.length, 0, 'notify: false');
+    undoRetract();
   });
 });

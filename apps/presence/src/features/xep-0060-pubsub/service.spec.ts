@@ -32,7 +32,7 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
   });
 
   test('is declared as a domain; disco#info says pubsub/service with the served features', async () => {
-    await waitFor(() => h.presence.runtime.addressing.serviceDomains().includes(HOST), { what: 'declaration', timeoutMs: 5000 });
+    await waitFor(() => h.presence.runtime.addressing.serviceDomains().includes(HOST), { what: 'declaration', timeoutMs: 20_000 });
     const a = await h.login(`${alice}/pc`);
     const info = await ask(a, iq('get', 'd1', xml('query', { xmlns: NS.discoInfo }), HOST));
     const q = info?.getChild('query', NS.discoInfo);
@@ -94,7 +94,7 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
     const sub = await ask(b, iq('set', 's', pubsub(xml('subscribe', { node, jid: b.jid })), HOST));
     assert.equal(sub?.getChild('pubsub', NS.pubsub)?.getChild('subscription')?.attrs.subscription, 'subscribed');
     await ask(a, iq('set', 'p1', item('one'), HOST));
-    await waitFor(() => events(h.for(b), node).length === 1, { what: 'event', timeoutMs: 5000 });
+    await waitFor(() => events(h.for(b), node).length === 1, { what: 'event', timeoutMs: 20_000 });
     assert.equal(events(h.for(b), node)[0]!.attrs.from, HOST);
     const affs = owner(xml('affiliations', { node }, xml('affiliation', { jid: bob, affiliation: 'publisher' })));
     assert.equal(outcome(await ask(a, iq('set', 'a1', affs, HOST))), 'result');
