@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""XEP-0048 bookmarks in private XML storage (XEP-0049) with slixmpp's xep_0048, for Glider's e2e suite.
+"""XEP-0048 bookmarks with slixmpp's xep_0048, for Glider's e2e suite: in private XML storage
+(XEP-0049, --method private) or in the PEP node storage:bookmarks (XEP-0223, --method pep).
 
 --mode set   stores one conference (--room, --name, autojoin) and one URL bookmark, replacing the list.
 --mode get   reads the list back.
@@ -21,7 +22,8 @@ class Marks(slixmpp.ClientXMPP):
         self.args = args
         self.result = {"ok": False}
         self.ca_certs = args.ca
-        self.register_plugin("xep_0048", pconfig={"storage_method": "xep_0049"})
+        method = "xep_0223" if args.method == "pep" else "xep_0049"
+        self.register_plugin("xep_0048", pconfig={"storage_method": method})
         self.add_event_handler("session_start", self.start)
         self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
 
@@ -37,7 +39,7 @@ class Marks(slixmpp.ClientXMPP):
                 marks.add_url("https://example.com/", name="Example")
                 await self.plugin["xep_0048"].set_bookmarks(marks, timeout=10)
             iq = await self.plugin["xep_0048"].get_bookmarks(timeout=10)
-            got = iq["private"]["bookmarks"]
+            got = iq["pubsub"]["items"]["item"]["bookmarks"] if self.args.method == "pep" else iq["private"]["bookmarks"]
             self.result["rooms"] = sorted([str(c["jid"]), c["name"], bool(c["autojoin"])] for c in got["conferences"])
             self.result["urls"] = sorted(u["url"] for u in got["urls"])
             self.result["ok"] = True
@@ -54,6 +56,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--ca", required=True)
     p.add_argument("--mode", choices=["set", "get"], required=True)
+    p.add_argument("--method", choices=["private", "pep"], default="private")
     p.add_argument("--room", default="")
     p.add_argument("--name", default="")
     p.add_argument("--timeout", type=float, default=30)

@@ -150,6 +150,32 @@ export async function pepDataScenario(d: Deployment, tag: string): Promise<void>
       ],
       urls: ['https://example.com/'],
     });
+    // #compat-pep and XEP-0411: slixmpp's xep_0048 over PEP (storage:bookmarks) sees the same list,
+    // and a list it publishes there replaces the XEP-0402 items, which the private XML view follows.
+    assert.ok(features.includes(`${BOOKMARKS}#compat-pep`) && features.includes('urn:xmpp:bookmarks-conversion:0'), info.toString());
+    const overPep = await slixBookmarks(d, ['--jid', `${alice}/slixpep`, '--password', 'password', '--mode', 'get', '--method', 'pep']);
+    assert.deepEqual(overPep.rooms, back.rooms);
+    const room3 = `room3-${tag}@conference.${d.domain}`;
+    const replaced = await slixBookmarks(d, [
+      '--jid',
+      `${alice}/slixpep`,
+      '--password',
+      'password',
+      '--mode',
+      'set',
+      '--method',
+      'pep',
+      '--room',
+      room3,
+      '--name',
+      'Room three',
+    ]);
+    assert.equal(replaced.ok, true, replaced.error);
+    await phone.waitFor('the XEP-0402 notification of the legacy PEP bookmark', eventFor(BOOKMARKS, room3));
+    assert.deepEqual(itemIds(await pc.iq(items(alice, BOOKMARKS))), [room3]);
+    const viaPrivate = await slixBookmarks(d, ['--jid', `${alice}/slix`, '--password', 'password', '--mode', 'get']);
+    assert.deepEqual(viaPrivate.rooms, [[room3, 'Room three', true]]);
+
     // XEP-0060 §6.5.9.8: not on the whitelist → <not-allowed/> (with <closed-node/>).
     assert.equal(await condition(b, items(alice, BOOKMARKS)), 'not-allowed', 'a contact cannot read whitelist bookmarks');
 

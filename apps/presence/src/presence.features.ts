@@ -6,6 +6,7 @@ import { blockingFeature } from './features/xep-0191-blocking/index.js';
 import { vcardAvatarsFeature } from './features/xep-0153-vcard-avatars/index.js';
 import { pubsubFeature } from './features/xep-0060-pubsub/index.js';
 import { avatarConversionFeature } from './features/xep-0398-avatar-conversion/index.js';
+import { bookmarksPepFeature } from './features/xep-0402-bookmarks-pep/index.js';
 import type { PresenceContext } from './presence.context.js';
 
 /** The presence service's features, in set-up order: adding one means adding it here. */
@@ -17,4 +18,5 @@ export const presenceFeatures: AnyFeature<PresenceContext>[] = [
   pubsubFeature,
   vcardAvatarsFeature,
   avatarConversionFeature,
+  bookmarksPepFeature,
 ];

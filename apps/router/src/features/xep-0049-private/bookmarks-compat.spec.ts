@@ -101,3 +101,30 @@ test('other private XML is untouched by the conversion; bad input is refused as 
   assert.equal(await h.storage.pubsub.node(carol, BOOKMARKS_NODE), undefined);
   assert.equal(errorCondition(await edge.ask(c, xml('iq', { type: 'set' }, query()))), 'bad-request');
 });
+
+test('with #compat-pep the legacy PEP item follows private-XML writes; XEP-0411 is advertised; an open XEP-0402 node is refused', async () => {
+  const edge = h.edge();
+  const dave = await h.createUser('dave');
+  const d = await edge.bind(`${dave}/pc`);
+  const features = h.routers[0]!.runtime.accountDisco.features;
+  assert.ok(features.has('urn:xmpp:bookmarks:1#compat') && features.has('urn:xmpp:bookmarks-conversion:0'));
+  await edge.ask(d, xml('iq', { type: 'set' }, query(storage(conference('r@conf.example.com', 'R')))));
+  const legacy = await pep.items(dave, 'storage:bookmarks');
+  assert.ok(!(legacy instanceof StanzaError));
+  assert.equal(legacy[0]?.payload?.getChild('conference')?.attrs.jid, 'r@conf.example.com');
+
+  const erin = await h.createUser('erin');
+  const e = await edge.bind(`${erin}/pc`);
+  await pep.publish(
+    erin,
+    BOOKMARKS_NODE,
+    { id: 'o@conf.example.com', payload: toItemPayload({ jid: 'o@conf.example.com', autojoin: false, extensions: [] }) },
+    { publishOptions: { 'pubsub#access_model': 'open' } },
+  );
+  const refused = await edge.ask(e, xml('iq', { type: 'set' }, query(storage(conference('p@conf.example.com', 'P')))));
+  assert.equal(errorCondition(refused), 'conflict', 'never silently: the legacy client learns its list was not taken');
+  assert.deepEqual(
+    (await items(erin)).map((i) => i.id),
+    ['o@conf.example.com'],
+  );
+});

@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { LEGACY_BOOKMARKS_NS } from '#libs/bookmarks';
+import { LEGACY_BOOKMARKS_NS, bookmarksCompatPepConfigSchema, legacySet, legacyView, mirrorToLegacyPep } from '#libs/bookmarks';
 import { NS, StanzaError } from '#libs/stanza';
 import { Element } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
 import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
-import { legacySet, legacyView } from './bookmarks-compat.js';
 
 export const PRIVATE_NS = NS.private;
 /** XEP-0402 1.1.4 §5.3: private XML bookmarks and PEP native bookmarks are one list. */
 export const BOOKMARKS_COMPAT = 'urn:xmpp:bookmarks:1#compat';
+/** XEP-0411 1.1.0 §2: private XML ⇄ the XEP-0048 PEP node, here through the XEP-0402 items. */
+export const BOOKMARKS_CONVERSION = 'urn:xmpp:bookmarks-conversion:0';
 
 /** XEP-0049 §3: namespaces that can never be stored. */
 const REFUSED = new Set<string>([NS.client, NS.server, PRIVATE_NS]);
@@ -32,6 +33,9 @@ export const privateFeature: FeatureDefinition<RouterContext, z.infer<typeof con
   config,
   setup: (ctx, cfg) => {
     const pep = cfg.bookmarksCompat ? routerPep(ctx) : undefined; // none while features.pubsub.enabled is off
+    // presence's #compat-pep (same key): the router's own writes must reach the legacy PEP item too.
+    // A bad value fails presence's boot with the key named (its feature owns the schema); here the default holds.
+    const compatPep = pep !== undefined && (bookmarksCompatPepConfigSchema.safeParse(ctx.config.features.bookmarksCompatPep ?? {}).data?.enabled ?? true);
     const children = (payload: Element) => payload.elements();
     const check = (own: boolean, items: Element[]) => {
       if (!own) return new StanzaError('forbidden');
@@ -77,7 +81,7 @@ export const privateFeature: FeatureDefinition<RouterContext, z.infer<typeof con
           const owner = to.toString();
           for (const item of items) {
             if (pep && isBookmarks(item)) {
-              const failed = await legacySet(pep, owner, item);
+              const failed = (await legacySet(pep, owner, item)) ?? (compatPep ? await mirrorToLegacyPep(pep, owner) : undefined);
               if (failed) return failed;
             }
             // Stored as sent too: what XEP-0402 cannot hold (URL bookmarks) is read back from here.
@@ -90,8 +94,11 @@ export const privateFeature: FeatureDefinition<RouterContext, z.infer<typeof con
       ),
     ];
     if (pep) {
-      ctx.accountDisco.features.add(BOOKMARKS_COMPAT);
-      registrations.push(() => void ctx.accountDisco.features.delete(BOOKMARKS_COMPAT));
+      const advertised = compatPep ? [BOOKMARKS_COMPAT, BOOKMARKS_CONVERSION] : [BOOKMARKS_COMPAT];
+      for (const f of advertised) ctx.accountDisco.features.add(f);
+      registrations.push(() => {
+        for (const f of advertised) ctx.accountDisco.features.delete(f);
+      });
     }
     return registrations;
   },
