@@ -124,3 +124,35 @@ describe('XEP-0060 generic service on pubsub.<domain> (presence service)', () =>
     assert.equal(outcome(await ask(a, iq('set', 'd1', owner(xml('delete', { node })), HOST))), 'result');
   });
 });
+
+describe('XEP-0060 service limits', () => {
+  let h: PresenceHarness;
+  before(async () => {
+    h = await PresenceHarness.start({ features: { pubsub: { maxNodesPerService: 2, maxItemsPerRetrieve: 2, maxItemsPerNode: 10 } } });
+  });
+  after(() => h.close());
+
+  test('nodes per service → resource-constraint/max-nodes-exceeded; a retrieve answers at most maxItemsPerRetrieve, newest first', async () => {
+    const a = await h.login(`${await h.createUser('lim')}/pc`);
+    const ask = async (el: ReturnType<typeof iq>) => {
+      await h.send(a, el);
+      await h.delivered();
+      return h.for(a).find((e) => e.name === 'iq' && e.attrs.id === el.attrs.id);
+    };
+    const create = (node: string) => pubsub(xml('create', { node }), xml('configure', {}, form(CONFIG, { 'pubsub#max_items': '10' })));
+    assert.equal(outcome(await ask(iq('set', 'n1', create('one'), HOST))), 'result');
+    assert.equal(outcome(await ask(iq('set', 'n2', create('two'), HOST))), 'result');
+    assert.equal(outcome(await ask(iq('set', 'n3', create('three'), HOST))), 'resource-constraint/max-nodes-exceeded');
+    for (const id of ['a', 'b', 'c'])
+      await ask(iq('set', `p${id}`, pubsub(xml('publish', { node: 'one' }, xml('item', { id }, xml('x', { xmlns: 'urn:test' })))), HOST));
+    const items = await ask(iq('get', 'g', pubsub(xml('items', { node: 'one', max_items: '5' })), HOST));
+    assert.deepEqual(
+      items
+        ?.getChild('pubsub', NS.pubsub)
+        ?.getChild('items')
+        ?.getChildren('item')
+        .map((x) => x.attrs.id),
+      ['c', 'b'],
+    );
+  });
+});
