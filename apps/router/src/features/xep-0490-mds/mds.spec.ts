@@ -68,3 +68,24 @@ test('features.mds.serverAssist=false: nothing stripped, nothing published, not 
     await off.close();
   }
 });
+
+test('§6.2: the element is stripped before the message is archived (XEP-0313), on both sides', async () => {
+  const arch = await RouterHarness.start({ config: { archive: { enabled: true } } });
+  try {
+    const edge = arch.edge();
+    const frank = await arch.createUser('frank');
+    const gina = await arch.createUser('gina');
+    const f = await edge.bind(`${frank}/pc`);
+    const g = await edge.bind(`${gina}/pc`, { available: true });
+    await edge.send(f, xml('message', { to: gina, type: 'chat', id: 'a1' }, xml('body', {}, 'seen it'), displayed(frank, 'sid-a')));
+    await edge.waitFor(g, 1);
+    for (const owner of [frank, gina]) {
+      const page = await arch.storage.archive.query(owner, {}, { max: 10 });
+      assert.equal(page.messages.length, 1, `${owner} archived it`);
+      assert.ok(!page.messages[0]!.xml.includes(MDS), `${owner}'s archived copy has no MDS element`);
+      assert.ok(page.messages[0]!.xml.includes('seen it'));
+    }
+  } finally {
+    await arch.close();
+  }
+});
