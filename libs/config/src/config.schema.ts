@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
+import { directorySchema } from './directory.schema.js';
 import { s2sSchema } from './s2s.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
@@ -340,6 +341,8 @@ export const configSchema = z.strictObject({
   archive: archiveSchema.default(archiveSchema.parse({})),
   /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
   s2s: s2sSchema.default(s2sSchema.parse({})),
+  /** Directory sign-on (LDAP / Active Directory) per domain: libs/config/src/directory.schema.ts, docs/directory.md. */
+  directory: directorySchema.default(directorySchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
   contactAddresses: z.record(domainName, contactAddressesSchema).default({}),

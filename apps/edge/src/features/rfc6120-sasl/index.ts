@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createMechanism, type SaslMechanism, type SaslMechanismName, type SaslStep } from '#libs/auth';
+import { createMechanism, type PasswordBackend, type SaslMechanism, type SaslMechanismName, type SaslStep } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
@@ -63,8 +63,10 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
         'stream-features',
         ({ stream, features }) => {
           if (stream.state !== 'secured') return;
-          const bindings = Object.keys(stream.transport.channelBindings());
-          const offered = ctx.config.edge.saslMechanisms.filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
+          const passwords = ctx.passwords(stream.domain);
+          // A directory domain: only mechanisms that carry the password to be checked there (PLAIN, inside TLS).
+          const bindings = passwords ? [] : Object.keys(stream.transport.channelBindings());
+          const offered = passwords ? [...passwords.mechanisms] : ctx.config.edge.saslMechanisms.filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
           exchangeOf(stream).advertised = offered;
           features.append(xml('mechanisms', { xmlns: NS.sasl }, ...offered.map((m) => xml('mechanism', {}, m))));
           if (bindings.length > 0) {
@@ -110,6 +112,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, ex: 
       lookup: (username) => gatedLookup(ctx, stream, ex, username),
       channelBindings: stream.transport.channelBindings(),
       plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')) && !(cfg.toleratePlusMismatch && ex.bindingMismatch),
+      passwords: gatedPasswords(ctx, stream, ex),
     });
     ex.name = name;
     ex.startedAt = performance.now();
@@ -189,6 +192,20 @@ async function gatedLookup(ctx: EdgeContext, stream: C2sStream, ex: Exchange, us
   }
   if (admission.waitMs > 0) await ctx.delay(admission.waitMs, 'gate');
   return ctx.storage.accounts.get(username, stream.domain);
+}
+
+/** The domain's password backend, asked only when the back-off gate let the attempt through. */
+function gatedPasswords(ctx: EdgeContext, stream: C2sStream, ex: Exchange): PasswordBackend | undefined {
+  const backend = ctx.passwords(stream.domain);
+  if (!backend) return undefined;
+  return {
+    mechanisms: backend.mechanisms,
+    verify: (username, password) => {
+      // Locked or queue full: answered by handle() without the directory being asked.
+      if (ex.lockedForMs !== undefined || ex.busy) return Promise.resolve({ kind: 'invalid' });
+      return backend.verify(username, password);
+    },
+  };
 }
 
 function logFailure(ctx: EdgeContext, stream: C2sStream, ex: Exchange, reason: string): void {
