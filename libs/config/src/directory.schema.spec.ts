@@ -11,7 +11,7 @@ test('directory ldap config: defaults, and each refusal names its problem', () =
   const problem = (v: Record<string, unknown>): string => {
     const r = ldapSchema.safeParse(v);
     assert.equal(r.success, false, JSON.stringify(v));
-    return r.error!.issues.map((i) => i.message).join('; ');
+    return r.error.issues.map((i) => i.message).join('; ');
   };
   assert.match(problem({ ...base, startTls: false }), /plain LDAP/);
   assert.match(problem({ ...base, url: 'ldaps://ldap.example.test' }), /startTls is for ldap/);
