@@ -1,6 +1,7 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
+import { fastTokensContract } from './fast-tokens.contract.js';
 import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
@@ -12,11 +13,13 @@ import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
+import { mucRoomsContract } from './muc-rooms.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
 export {
   accountsContract,
   blocklistContract,
+  fastTokensContract,
   archiveContract,
   durabilityContract,
   lastActivityContract,
@@ -27,6 +30,7 @@ export {
   rostersContract,
   uploadsContract,
   vcardsContract,
+  mucRoomsContract,
 };
 
 /**
@@ -47,6 +51,8 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     archiveContract(makeStorage);
     pushContract(makeStorage);
     pubsubContract(makeStorage);
+    fastTokensContract(makeStorage);
+    mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -14,6 +14,8 @@ import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
+import { EmbeddedFastTokensRepository } from './embedded-fast-tokens.repository.js';
+import { EmbeddedMucRoomsRepository } from './embedded-muc-rooms.repository.js';
 
 export interface EmbeddedStorageOptions {
   /** Directory of `glider.db` (created when missing). */
@@ -36,6 +38,8 @@ export class EmbeddedStorage implements Storage {
   readonly archive: EmbeddedArchiveRepository;
   readonly push: EmbeddedPushRepository;
   readonly pubsub: EmbeddedPubSubRepository;
+  readonly fastTokens: EmbeddedFastTokensRepository;
+  readonly mucRooms: EmbeddedMucRoomsRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -53,6 +57,8 @@ export class EmbeddedStorage implements Storage {
     this.archive = new EmbeddedArchiveRepository(this.db);
     this.push = new EmbeddedPushRepository(this.db);
     this.pubsub = new EmbeddedPubSubRepository(this.db);
+    this.fastTokens = new EmbeddedFastTokensRepository(this.db);
+    this.mucRooms = new EmbeddedMucRoomsRepository(this.db);
   }
 
   async open(): Promise<void> {
