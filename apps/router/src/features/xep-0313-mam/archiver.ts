@@ -46,7 +46,8 @@ export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: Rout
 /**
  * The sender's side (a local client sent it, first routing): archived in the sender's archive with
  * its own stanza-id by the sender. The live message is not changed (the recipient must not see an
- * id of the sender's archive). A message to one's own account is archived once, on receipt.
+ * id of the sender's archive); the sender's other resources see it in their sent carbons
+ * (`RoutedStanza.senderCopy`). A message to one's own account is archived once, on receipt.
  */
 export async function archiveSent(ctx: RouterContext, cfg: ArchiveConfig, st: RoutedStanza): Promise<void> {
   const owner = st.from.bare().toString();
@@ -65,6 +66,7 @@ export async function archiveSent(ctx: RouterContext, cfg: ArchiveConfig, st: Ro
   stripStanzaIds(copy, owner);
   const id = newArchiveId();
   stampStanzaId(copy, owner, id);
+  st.senderCopy = copy; // the sent carbons carry the sender's id (XEP-0313 §3.5: SHOULD, in the forwarded message)
   append(ctx, cfg, st, { owner, id, with: st.to.toString(), timestamp: new Date(), direction: 'out', xml: copy.toString() });
 }
 
