@@ -146,6 +146,22 @@ describe('XEP-0313 query rate', () => {
     }
   });
 
+  test('past archive.maxPrefsJids JIDs in a preferences list the set is not-acceptable and nothing changes', async () => {
+    const h = await RouterHarness.start({ config: { archive: { enabled: true, maxPrefsJids: 2 } } });
+    try {
+      const edge = h.edge();
+      const owner = await h.createUser('prefs-limit');
+      const pc = await edge.bind(`${owner}/pc`);
+      const jids = (...j: string[]) => j.map((x) => xml('jid', {}, x));
+      const prefs = (...never: string[]) => xml('iq', { type: 'set' }, xml('prefs', { xmlns: MAM, default: 'always' }, xml('always'), xml('never', {}, ...jids(...never))));
+      assert.equal((await edge.ask(pc, prefs('a@x', 'b@x'))).attrs.type, 'result', 'at the limit');
+      assert.equal(errorCondition(await edge.ask(pc, prefs('a@x', 'b@x', 'c@x'))), 'not-acceptable');
+      assert.deepEqual((await h.storage.archive.getPrefs(owner))?.never, ['a@x', 'b@x']);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('with archive.enabled off nothing is answered or advertised', async () => {
     const h = await RouterHarness.start();
     try {
