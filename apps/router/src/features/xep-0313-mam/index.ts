@@ -13,8 +13,8 @@ const BEFORE_COPIES = 100;
 
 /**
  * XEP-0313 Message Archive Management v1.1 (`urn:xmpp:mam:2`) with XEP-0359 stanza-ids, for user
- * archives (README.md: what is done, what is next). On when `archive.enabled` (then advertised on
- * the account, XEP-0313 §7: `urn:xmpp:mam:2` and `#extended`).
+ * archives (README.md: what is done, what is next). On when `archive.enabled` (the default; then
+ * advertised on the account, XEP-0313 §7: `urn:xmpp:mam:2` and `#extended`).
  */
 export const mamFeature: FeatureDefinition<RouterContext> = {
   name: 'mam',

@@ -163,7 +163,7 @@ describe('XEP-0313 query rate', () => {
   });
 
   test('with archive.enabled off nothing is answered or advertised', async () => {
-    const h = await RouterHarness.start();
+    const h = await RouterHarness.start({ config: { archive: { enabled: false } } });
     try {
       const edge = h.edge();
       const pc = await edge.bind(`${await h.createUser('nomam')}/pc`);
@@ -175,6 +175,25 @@ describe('XEP-0313 query rate', () => {
           ?.getChildren('feature')
           .some((f) => f.attrs.var === MAM),
       );
+      const bob = await h.createUser('nomam-bob');
+      const laptop = await edge.bind(`${bob}/laptop`);
+      await edge.send(pc, xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'unarchived')));
+      await h.delivered();
+      const [got] = edge.for(laptop);
+      assert.equal(got?.getChildText('body'), 'unarchived');
+      assert.equal(got?.getChild('stanza-id', 'urn:xmpp:sid:0'), undefined, 'nothing stamped');
+      assert.equal((await h.storage.archive.query(bob, {}, { max: 1 })).count, 0, 'nothing archived');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('archive.enabled is on by default', async () => {
+    const h = await RouterHarness.start();
+    try {
+      const edge = h.edge();
+      const pc = await edge.bind(`${await h.createUser('default-mam')}/pc`);
+      assert.equal((await edge.ask(pc, xml('iq', { type: 'set' }, xml('query', { xmlns: MAM })))).attrs.type, 'result');
     } finally {
       await h.close();
     }
