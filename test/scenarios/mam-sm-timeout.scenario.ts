@@ -71,7 +71,9 @@ export async function mamSmTimeoutScenario(d: Deployment, tag: string): Promise<
     assert.equal(answer.attrs.type, 'result', String(answer));
     const set = answer.getChild('fin', MAM)?.getChild('set', RSM);
     assert.equal(set?.getChildText('count'), String(bodies.length), 'archived once each, not again when given back or stored offline');
-    const archivedIds = b.stanzas.filter((s) => s.is('message') && s.getChild('result', MAM)?.attrs.queryid === 'once').map((s) => s.getChild('result', MAM)!.attrs.id);
+    const archivedIds = b.stanzas
+      .filter((s) => s.is('message') && s.getChild('result', MAM)?.attrs.queryid === 'once')
+      .map((s) => s.getChild('result', MAM)!.attrs.id);
     assert.deepEqual(
       archivedIds,
       bodies.map((x) => seen.get(x)),

@@ -114,9 +114,7 @@ export class IqDispatcher<R> {
     }
     return {
       server: [...server].sort(),
-      account: [...account]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([ns, c]) => ({ ns, ownOnly: c.ownOnly, features: [...c.features].sort() })),
+      account: [...account].sort(([a], [b]) => a.localeCompare(b)).map(([ns, c]) => ({ ns, ownOnly: c.ownOnly, features: [...c.features].sort() })),
     };
   }
 

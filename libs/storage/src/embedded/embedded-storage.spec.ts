@@ -57,7 +57,8 @@ describe('embedded storage specifics', () => {
       db.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (${step})`);
       const row = db.prepare('INSERT INTO archive (owner, id, domain, with_bare, with_full, ts, direction, xml) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const ids = [newArchiveId(1000), newArchiveId(2000), newArchiveId(3000)];
-      for (const [i, id] of ids.entries()) row.run('o@localhost', id, 'localhost', 'p@localhost', 'p@localhost/r', 1000 * (i + 1), 'in', `<message><body>${i}</body></message>`);
+      for (const [i, id] of ids.entries())
+        row.run('o@localhost', id, 'localhost', 'p@localhost', 'p@localhost/r', 1000 * (i + 1), 'in', `<message><body>${i}</body></message>`);
       db.close();
       const storage = new EmbeddedStorage({ dataDir: dir });
       await storage.open();

@@ -1,4 +1,4 @@
-import { MongoBulkWriteError, MongoServerError, type Collection, type Document, type OptionalUnlessRequiredId } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError, type Collection, type Document, type OptionalUnlessRequiredId, type WriteError } from 'mongodb';
 import type { MongoContext } from './mongo-context.js';
 import { DUPLICATE_KEY } from './mongo-retry.js';
 
@@ -58,7 +58,7 @@ export class BatchedInserts<T extends Document> {
       return new Map();
     } catch (err) {
       if (!(err instanceof MongoBulkWriteError)) throw err;
-      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const errors: WriteError[] = Array.isArray(err.writeErrors) ? (err.writeErrors as WriteError[]) : [err.writeErrors as WriteError];
       if (errors.length === 0) throw err; // no per-document errors (write concern, connection): all again
       const refused = new Map<number, unknown>();
       for (const e of errors) if (e.code !== DUPLICATE_KEY) refused.set(e.index, new MongoServerError({ message: e.errmsg ?? 'write error', code: e.code }));

@@ -18,7 +18,7 @@ const USER_TYPES = ['chat', 'normal'] as const;
 export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: RoutedStanza, owner: string): Promise<void> | undefined {
   if (st.hops > 0) return undefined; // routed again: stamped (and archived) the first time
   const el = st.element();
-  let changed = stripStanzaIds(el, owner);
+  const changed = stripStanzaIds(el, owner);
   const archivable = isArchivable(el, USER_TYPES);
   if (!archivable) {
     if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
@@ -26,13 +26,15 @@ export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: Rout
   }
   return archivesWithin(ctx.storage, cfg, owner, st.from.bare().toString()).then(
     (keep) => {
-      if (keep) {
-        const id = newArchiveId();
-        stampStanzaId(el, owner, id);
-        changed = true;
-        append(ctx, cfg, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: el.toString() });
+      if (!keep) {
+        if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
+        return;
       }
-      if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
+      const id = newArchiveId();
+      stampStanzaId(el, owner, id);
+      const text = el.toString(); // once: the archived record and the delivered bytes are the same
+      append(ctx, cfg, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: text });
+      st.env.xml = Buffer.from(text, 'utf8');
     },
     (err: unknown) => {
       // preferences unreadable: deliver unarchived rather than delay or lose the message

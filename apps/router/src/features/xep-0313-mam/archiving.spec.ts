@@ -134,11 +134,7 @@ describe('XEP-0313 archiving with XEP-0359 stanza-ids', () => {
     edge.clear();
     await edge.send(pc, chat(bob, 'unarchived'));
     await h.delivered();
-    const plain = edge
-      .for(phone)[0]
-      ?.getChild('sent', CARBONS)
-      ?.getChild('forwarded', 'urn:xmpp:forward:0')
-      ?.getChild('message');
+    const plain = edge.for(phone)[0]?.getChild('sent', CARBONS)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message');
     assert.equal(plain?.getChildText('body'), 'unarchived');
     assert.deepEqual(sids(plain), []);
   });

@@ -153,7 +153,8 @@ describe('XEP-0313 query rate', () => {
       const owner = await h.createUser('prefs-limit');
       const pc = await edge.bind(`${owner}/pc`);
       const jids = (...j: string[]) => j.map((x) => xml('jid', {}, x));
-      const prefs = (...never: string[]) => xml('iq', { type: 'set' }, xml('prefs', { xmlns: MAM, default: 'always' }, xml('always'), xml('never', {}, ...jids(...never))));
+      const prefs = (...never: string[]) =>
+        xml('iq', { type: 'set' }, xml('prefs', { xmlns: MAM, default: 'always' }, xml('always'), xml('never', {}, ...jids(...never))));
       assert.equal((await edge.ask(pc, prefs('a@x', 'b@x'))).attrs.type, 'result', 'at the limit');
       assert.equal(errorCondition(await edge.ask(pc, prefs('a@x', 'b@x', 'c@x'))), 'not-acceptable');
       assert.deepEqual((await h.storage.archive.getPrefs(owner))?.never, ['a@x', 'b@x']);
