@@ -41,6 +41,9 @@ const RUN_ENV: Record<string, string> = {
   // XEP-0198 is not offered by default yet (apps/edge/src/features/xep-0198-sm/README.md):
   // SINT_SM=1 offers it, so that StreamManagementTest runs (and Smack uses it on every connection).
   ...(process.env.SINT_SM === '1' ? { GLIDER_EDGE__SM__ENABLED: 'true' } : {}),
+  // The muc service is off by default too (apps/muc/README.md): SINT_MUC=1 runs it (standalone
+  // in-process, the cluster one muc process), so that the MUC classes run.
+  ...(process.env.SINT_MUC === '1' ? { GLIDER_MUC__ENABLED: 'true' } : {}),
 };
 
 const { values } = parseArgs({
@@ -97,6 +100,7 @@ async function deploy(target: string, host: string): Promise<Deployment> {
     env: RUN_ENV,
     mediaRelays: 1,
     mediaEnv: media,
+    mucs: process.env.SINT_MUC === '1' ? 1 : 0,
     logLevel: RUN_ENV.GLIDER_LOG__LEVEL,
     edgePorts: [{ c2sPort: C2S_PORT, directTlsPort: 5223, wssPort: 5443, wsPort: 5280 }],
   });

@@ -21,6 +21,8 @@ export function declaration(service: string, instance: string, serves: Serves): 
     accountIq: (serves.accountIq ?? []).map((c) => ({ ns: c.ns, ownOnly: c.ownOnly, features: [...(c.features ?? [])] })),
     serverIq: [...(serves.serverIq ?? [])],
     discoFeatures: [...(serves.discoFeatures ?? [])],
+    accountDiscoFeatures: [...(serves.accountDiscoFeatures ?? [])],
+    accountIdentities: [...(serves.accountIdentities ?? [])],
   };
   const problem = invalid(d);
   if (problem) throw new Error(`service declaration of ${service}/${instance}: ${problem}`);
@@ -34,5 +36,6 @@ export function invalid(d: ServiceDeclaration): string | undefined {
   if (d.domains.some((x) => !x || x.includes('@') || x.includes('/'))) return 'a domain must be a bare domain name';
   if (d.accountIq.some((c) => !c.ns) || d.serverIq.some((ns) => !ns)) return 'an IQ claim without a namespace';
   if (d.accountIq.some((c) => (c.features ?? []).some((f) => !f))) return 'an empty disco feature in an IQ claim';
+  if (d.accountIdentities.some((i) => !/^[^/]+\/[^/]+$/.test(i))) return 'an account identity is "category/type"';
   return undefined;
 }

@@ -23,7 +23,7 @@ interface Row {
   xml: string;
 }
 
-/** The archive on the embedded store (table `archive`, schema steps 5 and 7). */
+/** The archive on the embedded store (table `archive`, schema steps 5 and 10). */
 export class EmbeddedArchiveRepository implements ArchiveRepository {
   /** Appends of one event-loop turn share a transaction (every message makes two). */
   private readonly appends: WriteBatcher<ArchivedMessage>;
