@@ -231,6 +231,20 @@ export async function pepDataScenario(d: Deployment, tag: string): Promise<void>
     for (const node of [`${axolotl}.devicelist`, `${axolotl}.bundles:1234`, 'urn:xmpp:omemo:2:devices'])
       assert.deepEqual(itemIds(await c.iq(items(alice, node))), ['current'], node);
     assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:omemo:2:bundles'))), ['1234']);
+    // XEP-0084 as Conversations publishes it: data then metadata, both with access_model open.
+    const png = Buffer.from('\x89PNG\r\n\x1a\n-avatar-of-alice', 'binary');
+    const hash = createHash('sha1').update(png).digest('hex');
+    await pc.iq(publish('urn:xmpp:avatar:data', hash, xml('data', { xmlns: 'urn:xmpp:avatar:data' }, png.toString('base64')), open));
+    await pc.iq(
+      publish(
+        'urn:xmpp:avatar:metadata',
+        hash,
+        xml('metadata', { xmlns: 'urn:xmpp:avatar:metadata' }, xml('info', { id: hash, bytes: String(png.length), type: 'image/png' })),
+        open,
+      ),
+    );
+    assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:avatar:metadata'))), [hash]);
+    assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:avatar:data'))), [hash]);
     // carol cannot publish there (XEP-0163 §3: only the owner publishes).
     assert.equal(
       await condition(
