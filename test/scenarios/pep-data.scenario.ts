@@ -62,7 +62,7 @@ async function condition(c: TestClient, stanza: XmppElement): Promise<string> {
   }
 }
 
-/** Announces XEP-0115 caps with `features` and answers the server's disco#info about them. */
+/** Announces XEP-0115 caps with `features` (a set new to the server) and answers the server's disco#info about them. */
 export async function announceCaps(c: TestClient, features: string[]): Promise<void> {
   const all = [DISCO, ...features];
   const ver = createHash('sha1')
@@ -77,6 +77,11 @@ export async function announceCaps(c: TestClient, features: string[]): Promise<v
     ),
   );
   await c.send(xml('presence', {}, xml('c', { xmlns: 'http://jabber.org/protocol/caps', hash: 'sha-1', node: 'https://github.com/xmppjs/xmpp.js', ver })));
+  // A hash new to the server is asked about (XEP-0115 §6.3): after the question, notifications follow.
+  await c.waitFor(
+    'the server’s caps query',
+    (s) => s.is('iq') && s.attrs.type === 'get' && s.getChild('query', DISCO)?.attrs.node?.endsWith(`#${ver}`) === true,
+  );
 }
 
 async function slixBookmarks(d: Deployment, args: string[]): Promise<{ ok: boolean; rooms?: [string, string, boolean][]; urls?: string[]; error?: string }> {
@@ -196,6 +201,8 @@ export async function pepDataScenario(d: Deployment, tag: string): Promise<void>
     // XEP-0490 §4.5 server assist: the marker goes to carol without the stanza-id; the node follows.
     assert.ok(features.includes('urn:xmpp:mds:server-assist:0'), info.toString());
     await c.send(xml('presence'));
+    // Available once the server echoes it (RFC 6121 §4.2.2): a chat sent earlier would be stored offline.
+    await c.waitFor('carol’s own presence', (s) => s.is('presence') && s.attrs.from === c.jid && !s.attrs.type);
     await pc.send(
       xml(
         'message',
@@ -231,6 +238,20 @@ export async function pepDataScenario(d: Deployment, tag: string): Promise<void>
     for (const node of [`${axolotl}.devicelist`, `${axolotl}.bundles:1234`, 'urn:xmpp:omemo:2:devices'])
       assert.deepEqual(itemIds(await c.iq(items(alice, node))), ['current'], node);
     assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:omemo:2:bundles'))), ['1234']);
+    // XEP-0084 as Conversations publishes it: data then metadata, both with access_model open.
+    const png = Buffer.from('\x89PNG\r\n\x1a\n-avatar-of-alice', 'binary');
+    const hash = createHash('sha1').update(png).digest('hex');
+    await pc.iq(publish('urn:xmpp:avatar:data', hash, xml('data', { xmlns: 'urn:xmpp:avatar:data' }, png.toString('base64')), open));
+    await pc.iq(
+      publish(
+        'urn:xmpp:avatar:metadata',
+        hash,
+        xml('metadata', { xmlns: 'urn:xmpp:avatar:metadata' }, xml('info', { id: hash, bytes: String(png.length), type: 'image/png' })),
+        open,
+      ),
+    );
+    assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:avatar:metadata'))), [hash]);
+    assert.deepEqual(itemIds(await c.iq(items(alice, 'urn:xmpp:avatar:data'))), [hash]);
     // carol cannot publish there (XEP-0163 §3: only the owner publishes).
     assert.equal(
       await condition(
