@@ -20,7 +20,7 @@ export const stanzaKindNames: Readonly<Record<number, StanzaKind>> = {
   3: 'IQ',
 };
 
-export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE';
+export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE' | 'DETACHED';
 export const sessionEventKindNumbers: Readonly<Record<SessionEventKind, number>> = {
   KIND_UNSPECIFIED: 0,
   /** resource bound; not yet available */
@@ -29,12 +29,15 @@ export const sessionEventKindNumbers: Readonly<Record<SessionEventKind, number>>
   ENDED: 2,
   /** initial presence with priority >= 0 sent: the router flushes offline storage */
   AVAILABLE: 3,
+  /** XEP-0198: a resumable session lost its connection with stanzas unacknowledged (to the router: XEP-0357 push) */
+  DETACHED: 4,
 };
 export const sessionEventKindNames: Readonly<Record<number, SessionEventKind>> = {
   0: 'KIND_UNSPECIFIED',
   1: 'BOUND',
   2: 'ENDED',
   3: 'AVAILABLE',
+  4: 'DETACHED',
 };
 
 export type EdgeControlKind = 'KIND_UNSPECIFIED' | 'CLOSE_SESSION' | 'DRAIN';
@@ -193,6 +196,10 @@ export interface ServiceDeclaration {
   serverIq: string[];
   /** added to the server's disco#info (XEP-0030) */
   discoFeatures: string[];
+  /** added to a local account's disco#info (XEP-0163 PEP features) */
+  accountDiscoFeatures: string[];
+  /** "category/type" identities of a local account (pubsub/pep) */
+  accountIdentities: string[];
 }
 
 export interface IqClaim {
@@ -313,6 +320,8 @@ export interface ServiceDeclarationWire {
   accountIq?: IqClaimWire[] | null;
   serverIq?: string[];
   discoFeatures?: string[];
+  accountDiscoFeatures?: string[];
+  accountIdentities?: string[];
 }
 
 /** glider.bus.v1.IqClaim as protobufjs decodes it. */
@@ -426,6 +435,8 @@ export function serviceDeclarationFromWire(m: ServiceDeclarationWire): ServiceDe
     accountIq: m.accountIq ? m.accountIq.map((x) => iqClaimFromWire(x)) : [],
     serverIq: m.serverIq ? [...m.serverIq] : [],
     discoFeatures: m.discoFeatures ? [...m.discoFeatures] : [],
+    accountDiscoFeatures: m.accountDiscoFeatures ? [...m.accountDiscoFeatures] : [],
+    accountIdentities: m.accountIdentities ? [...m.accountIdentities] : [],
   };
   return out;
 }

@@ -51,6 +51,8 @@ export const subjects = {
   socks5Activate: (instance: string) => `${PREFIX}.media.socks5.${token(instance)}.activate`,
   /** XEP-0191: an account's blocklist changed (payload: the bare JID); every cache drops it. */
   blocklistChanged: () => `${PREFIX}.blocking.changed`,
+  /** XEP-0357: an app server's answer to a push publish, for the router instance that sent it (a Frame with the stanza). */
+  pushAnswers: (instance: string) => `${PREFIX}.push.${token(instance)}.answers`,
 };
 
 /** KV buckets and keys. */
@@ -72,6 +74,8 @@ export const buckets = {
   socks5: 'glider_socks5',
   /** XEP-0050 ad-hoc command sessions (any router continues a session another one started). */
   adhoc: 'glider_adhoc',
+  /** XEP-0115 verified caps hashes → features (libs/pubsub CapsCache); content-addressed, never stale. */
+  caps: 'glider_caps',
   /** Members and partition claims of the muc service's PartitionedConsumer (apps/muc). */
   muc: 'glider_muc',
   /** XEP-0045 rooms' live state (occupants, roles, recent history), one key per room: a new owner takes it over. */

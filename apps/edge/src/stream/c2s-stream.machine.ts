@@ -24,6 +24,7 @@ const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
  * (routing/outbound.ts), and what goes out passes `stanza-out` (base-stream.ts).
  */
 export class C2sStream extends BaseStream<C2sStreamState> {
+  declare readonly ctx: EdgeContext;
   domain = '';
   /** Bare after SASL, full after bind. */
   jid: Jid | undefined;
@@ -66,6 +67,25 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     this.jid = jid;
     this.state = 'authenticated';
     this.restart();
+  }
+
+  /** XEP-0388 SASL2 success: authenticated without a stream restart. */
+  authenticatedInline(jid: Jid): void {
+    this.jid = jid;
+    this.state = 'authenticated';
+  }
+
+  /** XEP-0388 failure after the mechanism succeeded (Bind2 refused): the stream is unauthenticated again. */
+  unauthenticated(): void {
+    this.jid = undefined;
+    this.state = 'secured';
+  }
+
+  /** XEP-0388: <stream:features/> of the authenticated stream right after <success/> (no restart). */
+  async sendFeatures(): Promise<void> {
+    const features = xml('stream:features');
+    await this.ctx.hooks.run('stream-features', { stream: this, features });
+    this.send(features);
   }
 
   /** Resource bound (RFC 6120 §7): stanzas flow from now on. */
@@ -120,9 +140,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     if (check.error) return this.error(check.error, check.text);
     if (this.jid && check.domain !== this.jid.domain) return this.error('host-unknown', 'the restarted stream names another domain');
     this.sendHeader();
-    const features = xml('stream:features');
-    await this.ctx.hooks.run('stream-features', { stream: this, features });
-    this.send(features);
+    await this.sendFeatures();
   }
 
   protected onElement(el: Element): void | Promise<void> {

@@ -1,12 +1,15 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
+import { fastTokensContract } from './fast-tokens.contract.js';
 import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
+import { pushContract } from './push.contract.js';
+import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
@@ -16,11 +19,14 @@ export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js'
 export {
   accountsContract,
   blocklistContract,
+  fastTokensContract,
   archiveContract,
   durabilityContract,
   lastActivityContract,
   offlineContract,
   privateXmlContract,
+  pushContract,
+  pubsubContract,
   rostersContract,
   uploadsContract,
   vcardsContract,
@@ -43,6 +49,9 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     uploadsContract(makeStorage);
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
+    pushContract(makeStorage);
+    pubsubContract(makeStorage);
+    fastTokensContract(makeStorage);
     mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });

@@ -5,13 +5,16 @@ import type { Storage } from '../ports/storage.js';
 import { EmbeddedArchiveRepository } from './embedded-archive.repository.js';
 import { EmbeddedAccountsRepository } from './embedded-accounts.repository.js';
 import { EmbeddedBlocklistRepository } from './embedded-blocklist.repository.js';
+import { EmbeddedPushRepository } from './embedded-push.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
+import { EmbeddedPubSubRepository } from './embedded-pubsub.repository.js';
 import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
+import { EmbeddedFastTokensRepository } from './embedded-fast-tokens.repository.js';
 import { EmbeddedMucRoomsRepository } from './embedded-muc-rooms.repository.js';
 
 export interface EmbeddedStorageOptions {
@@ -33,6 +36,9 @@ export class EmbeddedStorage implements Storage {
   readonly uploads: EmbeddedUploadsRepository;
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
+  readonly push: EmbeddedPushRepository;
+  readonly pubsub: EmbeddedPubSubRepository;
+  readonly fastTokens: EmbeddedFastTokensRepository;
   readonly mucRooms: EmbeddedMucRoomsRepository;
   private readonly db: EmbeddedDatabase;
 
@@ -49,6 +55,9 @@ export class EmbeddedStorage implements Storage {
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
+    this.push = new EmbeddedPushRepository(this.db);
+    this.pubsub = new EmbeddedPubSubRepository(this.db);
+    this.fastTokens = new EmbeddedFastTokensRepository(this.db);
     this.mucRooms = new EmbeddedMucRoomsRepository(this.db);
   }
 

@@ -8,12 +8,15 @@ import { BLOCKLIST_INDEXES, MongoBlocklistRepository } from './mongo-blocklist.r
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
 import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
+import { MongoPubSubRepository, PUBSUB_INDEXES } from './mongo-pubsub.repository.js';
 import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
+import { MongoPushRepository, PUSH_INDEXES } from './mongo-push.repository.js';
 import { MongoRetry } from './mongo-retry.js';
 import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.repository.js';
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+import { FAST_TOKENS_INDEXES, MongoFastTokensRepository } from './mongo-fast-tokens.repository.js';
 import { MongoMucRoomsRepository, MUC_ROOMS_INDEXES } from './mongo-muc-rooms.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
@@ -26,6 +29,9 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
+  PUSH_INDEXES,
+  ...PUBSUB_INDEXES,
+  FAST_TOKENS_INDEXES,
   MUC_ROOMS_INDEXES,
 ];
 
@@ -46,7 +52,10 @@ export class MongoStorage implements Storage {
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
+  readonly fastTokens: MongoFastTokensRepository;
   readonly archive: MongoArchiveRepository;
+  readonly push: MongoPushRepository;
+  readonly pubsub: MongoPubSubRepository;
   readonly mucRooms: MongoMucRoomsRepository;
 
   private readonly client: MongoClient;
@@ -74,7 +83,10 @@ export class MongoStorage implements Storage {
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
+    this.fastTokens = new MongoFastTokensRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
+    this.push = new MongoPushRepository(ctx);
+    this.pubsub = new MongoPubSubRepository(ctx);
     this.mucRooms = new MongoMucRoomsRepository(ctx);
   }
 
