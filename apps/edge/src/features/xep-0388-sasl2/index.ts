@@ -1,9 +1,9 @@
-import type { SaslMechanismName } from '#libs/auth';
+import type { SaslMechanism, SaslMechanismName } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
-import type { UserAgent } from '../../edge.hooks.js';
+import type { EdgeHooks, UserAgent } from '../../edge.hooks.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { EdgeFeature } from '../edge-feature.js';
 import { offeredMechanisms } from '../rfc6120-sasl/index.js';
@@ -37,6 +37,8 @@ export const sasl2Feature: EdgeFeature<SaslConfig> = {
   setup: (ctx, cfg) => {
     if (!ctx.config.edge.sasl2.enabled) return [];
     const agents = new WeakMap<C2sStream, { request: Element; userAgent?: UserAgent }>();
+    /** Streams with a SASL2 exchange under way (from <authenticate/> to <success/> or <failure/>). */
+    const running = new WeakSet<C2sStream>();
     return [
       ctx.hooks.on(
         'stream-features',
@@ -56,9 +58,22 @@ export const sasl2Feature: EdgeFeature<SaslConfig> = {
       ),
       ctx.hooks.on(
         'negotiate',
+        ({ stream, el }) => {
+          if (el.attrs.xmlns === NS.sasl2 || stream.state !== 'authenticating' || !running.has(stream)) return 'continue';
+          // §during: only <response/> or <abort/> while an exchange runs; anything else disconnects.
+          stream.error('policy-violation', `<${el.name}/> during a SASL2 exchange`);
+          return 'stop';
+        },
+        // before RFC 6120 SASL (50) and everything else that could claim the element
+        { priority: 1000, owner: 'sasl2' },
+      ),
+      ctx.hooks.on(
+        'negotiate',
         async ({ stream, el }) => {
           if (el.attrs.xmlns !== NS.sasl2) return 'continue';
+          if (el.name === 'authenticate' && stream.state === 'secured') running.add(stream);
           await handle(ctx, cfg, stream, el, agents);
+          if (stream.state !== 'authenticating') running.delete(stream);
           return 'stop';
         },
         { priority: 45, owner: 'sasl2' },
@@ -85,10 +100,10 @@ async function handle(
     agents.set(stream, attempt);
     const wire = wireOf(ctx, stream, attempt);
     const name = el.attrs.mechanism ?? '';
-    let mechanism;
+    let mechanism: SaslMechanism | undefined;
     if ((allowedMechanisms(ctx, stream) as readonly string[]).includes(name)) mechanism = passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName);
     else if (ex.advertised.includes(name)) {
-      const ask = { stream, request: el, name, userAgent, mechanism: undefined as undefined | import('#libs/auth').SaslMechanism };
+      const ask: EdgeHooks['sasl2-mechanism'] = { stream, request: el, name, userAgent };
       await ctx.hooks.run('sasl2-mechanism', ask);
       mechanism = ask.mechanism;
     }

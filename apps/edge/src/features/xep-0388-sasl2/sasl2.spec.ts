@@ -214,6 +214,12 @@ describe('SASL2 and Bind2 on the edge', () => {
     unknown.c.send(xml('abort', { xmlns: NS_SASL2 }));
     assert.ok((await unknown.c.element()).getChild('aborted', SASL));
 
+    const chatty = await connect();
+    chatty.c.send(xml('authenticate', { xmlns: NS_SASL2, mechanism: 'SCRAM-SHA-256' }));
+    assert.equal((await chatty.c.element()).name, 'challenge', 'no initial response: an empty challenge asks for it');
+    chatty.c.send(xml('auth', { xmlns: SASL, mechanism: 'PLAIN' }, 'AGFsaWNlAHNlY3JldA=='));
+    assert.equal(await chatty.c.streamError(), 'policy-violation', 'XEP-0388 §during: nothing but <response/> or <abort/>');
+
     const early = await connect();
     early.c.send(bind('X'));
     assert.equal(await early.c.streamError(), 'not-authorized');
