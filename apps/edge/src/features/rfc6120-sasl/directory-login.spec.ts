@@ -33,7 +33,11 @@ describe('c2s login against an LDAP directory', () => {
   before(async () => {
     dir = await startTestDirectory();
     // registration on: a directory domain still never offers it.
-    h = await startEdge({ registration: { enabled: true }, directory: { domains: { [DOMAIN]: { ldap: dir.ldapConfig() } } } });
+    h = await startEdge({
+      edge: { sasl2: { enabled: true } },
+      registration: { enabled: true },
+      directory: { domains: { [DOMAIN]: { ldap: dir.ldapConfig() } } },
+    });
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -45,6 +49,12 @@ describe('c2s login against an LDAP directory', () => {
     const { mechanisms, features } = await secured();
     assert.deepEqual(mechanisms, ['PLAIN']);
     assert.equal(features.getChild('sasl-channel-binding'), undefined);
+    const sasl2 = features.getChild('authentication', 'urn:xmpp:sasl:2');
+    assert.deepEqual(
+      sasl2?.getChildren('mechanism').map((m) => m.text()),
+      ['PLAIN'],
+      'XEP-0388 offers the same',
+    );
   });
 
   test('in-band registration is neither offered nor answered on a directory domain', async () => {
