@@ -130,6 +130,30 @@ describe('LdapAuthenticator against slapd', () => {
     }
   });
 
+  test('every pooled connection busy past acquireTimeoutMs: unavailable, and the waiting login does not hang', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const tarpit: Server = createServer((s) => void sockets.add(s));
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const port = (tarpit.address() as { port: number }).port;
+    try {
+      const a = auth({
+        url: `ldap://127.0.0.1:${port}`,
+        tls: { caFile: dir.caFile, serverName: 'localhost' },
+        poolSize: 1,
+        acquireTimeoutMs: 1,
+        operationTimeoutMs: 2_000,
+      });
+      const first = a.verify('alice', USERS.alice.password);
+      const second = await a.verify('bob', USERS.bob.password);
+      assert.equal(second.kind, 'unavailable');
+      assert.match((second as { reason: string }).reason, /no free directory connection/);
+      assert.equal((await first).kind, 'unavailable');
+    } finally {
+      for (const s of sockets) s.destroy();
+      tarpit.close();
+    }
+  });
+
   test('directory down: unavailable and a health problem; back up: the probe clears it', async () => {
     const a = auth();
     assert.deepEqual(await a.verify('alice', USERS.alice.password), { kind: 'valid' });

@@ -32,7 +32,12 @@ describe('c2s login against an LDAP directory', () => {
 
   before(async () => {
     dir = await startTestDirectory();
-    h = await startEdge({ directory: { domains: { [DOMAIN]: { ldap: dir.ldapConfig() } } } });
+    // registration on: a directory domain still never offers it.
+    h = await startEdge({
+      edge: { sasl2: { enabled: true } },
+      registration: { enabled: true },
+      directory: { domains: { [DOMAIN]: { ldap: dir.ldapConfig() } } },
+    });
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -44,6 +49,22 @@ describe('c2s login against an LDAP directory', () => {
     const { mechanisms, features } = await secured();
     assert.deepEqual(mechanisms, ['PLAIN']);
     assert.equal(features.getChild('sasl-channel-binding'), undefined);
+    const sasl2 = features.getChild('authentication', 'urn:xmpp:sasl:2');
+    assert.deepEqual(
+      sasl2?.getChildren('mechanism').map((m) => m.text()),
+      ['PLAIN'],
+      'XEP-0388 offers the same',
+    );
+  });
+
+  test('in-band registration is neither offered nor answered on a directory domain', async () => {
+    const { c, features } = await secured();
+    assert.equal(features.getChild('register'), undefined);
+    c.send(xml('iq', { type: 'set', id: 'r1' }, xml('query', { xmlns: 'jabber:iq:register' }, xml('username', {}, 'mallory'), xml('password', {}, 'pw'))));
+    const answer = await c.element();
+    assert.equal(answer.attrs.type, 'error');
+    assert.ok(answer.getChild('error')!.getChild('service-unavailable'));
+    assert.equal(await h.storage.accounts.get('mallory', DOMAIN), undefined);
   });
 
   test('a directory user signs in, gets an account record, binds and sends', async () => {
