@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
+import { directorySchema } from './directory.schema.js';
 import { s2sSchema } from './s2s.schema.js';
 import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
@@ -158,6 +159,11 @@ export const edgeSchema = z.strictObject({
   drainTimeoutMs: ms.default(30_000),
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
+  /**
+   * How long a stream we closed (our closing tag or a stream error sent) waits for the peer's closing
+   * tag, and for the peer to read what is still queued, before the connection is dropped.
+   */
+  closeGraceMs: ms.default(5_000),
   csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
   sasl2: sasl2Schema.default(sasl2Schema.parse({})),
@@ -371,6 +377,8 @@ export const configSchema = z.strictObject({
   archive: archiveSchema.default(archiveSchema.parse({})),
   /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
   s2s: s2sSchema.default(s2sSchema.parse({})),
+  /** Directory sign-on (LDAP / Active Directory) per domain: libs/config/src/directory.schema.ts, docs/directory.md. */
+  directory: directorySchema.default(directorySchema.parse({})),
   /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
   muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
