@@ -44,6 +44,13 @@ export class MemoryKv implements KvBucket {
   /** Live (PUT) keys by their first token, so keys('<token>.…') does not scan the whole bucket. */
   private readonly byFirstToken = new Map<string, Set<string>>();
   private readonly watchers = new Set<Watcher>();
+  /**
+   * Delete markers in the order they were written, dropped from the front once past their lifetime
+   * (at later writes): one timer per marker cost more than the marker (XEP-0198 deletes one per
+   * acknowledged stanza).
+   */
+  private readonly markers: { key: string; slot: Slot; dropAtMs: number }[] = [];
+  private markersHead = 0;
 
   constructor(
     readonly name: string,
@@ -141,24 +148,43 @@ export class MemoryKv implements KvBucket {
   private write(key: string, value: Uint8Array, operation: KvEntry['operation']): number {
     const old = this.slots.get(key);
     if (old) clearTimeout(old.timer);
-    // A copy, as a network store would keep: the caller may reuse its buffer.
-    const slot: Slot = { value: value.length ? Uint8Array.from(value) : EMPTY, revision: ++this.seq, operation, atMs: Date.now() };
-    let ttl = this.opts.ttlMs ?? 0;
-    if (operation !== 'PUT') ttl = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
-    if (ttl > 0) {
+    const now = Date.now();
+    // A copy, as a network store would keep: the caller may reuse its buffer (slice is a memcpy).
+    const slot: Slot = { value: value.length ? value.slice() : EMPTY, revision: ++this.seq, operation, atMs: now };
+    const ttl = this.opts.ttlMs ?? 0;
+    if (operation !== 'PUT') {
+      const lifetime = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
+      this.markers.push({ key, slot, dropAtMs: now + lifetime });
+    } else if (ttl > 0) {
       slot.timer = setTimeout(() => {
         if (this.slots.get(key) !== slot) return;
         this.slots.delete(key);
-        if (operation === 'PUT') this.unindex(key);
+        this.unindex(key);
       }, ttl);
       slot.timer.unref();
     }
     this.slots.set(key, slot);
     if (operation === 'PUT') this.index(key);
     else this.unindex(key);
-    const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
-    for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
+    this.dropOldMarkers(now);
+    if (this.watchers.size > 0) {
+      const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
+      for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
+    }
     return slot.revision;
+  }
+
+  /** Delete markers past their lifetime go (lifetimes only differ by bucket, so the front is the oldest). */
+  private dropOldMarkers(now: number): void {
+    const q = this.markers;
+    while (this.markersHead < q.length && q[this.markersHead]!.dropAtMs <= now) {
+      const m = q[this.markersHead++]!;
+      if (this.slots.get(m.key) === m.slot) this.slots.delete(m.key);
+    }
+    if (this.markersHead > 1024 && this.markersHead * 2 > q.length) {
+      q.splice(0, this.markersHead);
+      this.markersHead = 0;
+    }
   }
 
   private index(key: string): void {

@@ -22,7 +22,7 @@ export async function holdForResumable(store: ResumableStore, env: StanzaEnvelop
     if (before.record.state === 'attached' && before.record.edgeId !== failedEdge) return { kind: 'moved', edgeId: before.record.edgeId };
     const stored = await store.putItem(sessionId, {
       v: 1,
-      x: Buffer.from(env.xml).toString('utf8'),
+      x: env.xml,
       k: env.kind,
       t: env.type,
       i: env.id,

@@ -75,7 +75,7 @@ export const smFeature: EdgeFeature = {
         (out) => {
           tables.byStream.get(out.stream)?.onOut(out);
         },
-        { priority: 1000, owner: 'stream-management' },
+        { priority: 1000, owner: 'stream-management', optIn: true }, // streams with SM only (interceptOut at enable/resume)
       ),
       ctx.hooks.on(
         'stream-closed',
@@ -128,6 +128,7 @@ async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: 
   const sm = new SmSession(stream, deps, stream.sessionId, record, revision, resume);
   tables.byStream.set(stream, sm);
   tables.byId.set(sm.id, sm);
+  stream.interceptOut(true);
   stream.resumable = resume;
   const enabled = xml('enabled', { xmlns: NS_SM });
   if (resume) {

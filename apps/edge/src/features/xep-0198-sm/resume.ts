@@ -67,6 +67,7 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   sm.startReplay();
   tables.byStream.set(stream, sm);
   tables.byId.set(previd, sm);
+  stream.interceptOut(true);
   stream.resumeAs(previd, tryParseJid(prev.jid)!);
   stream.resumable = true;
   let inH = prev.inH;

@@ -50,7 +50,9 @@ export class SmSession {
   private requested = false;
   /** While a resume replays the queue, new stanzas wait here, held, to be numbered after it. */
   private waiting: StanzaOut<C2sStream>[] | undefined;
-  private readonly pending = new Set<Promise<void>>();
+  /** Stores started and not settled yet; `idle` wakes `settled()` callers when it is back to 0. */
+  private storing = 0;
+  private readonly idle: (() => void)[] = [];
   private readonly requests: TokenBucket;
 
   constructor(
@@ -101,29 +103,34 @@ export class SmSession {
     const n = ++this.sent;
     item.n = n;
     if (!out.held) out.holdToStore();
-    const entry: UnackedEntry = { n, size: Buffer.byteLength(item.x), out, storedDone: false, stored: Promise.resolve() };
-    entry.stored = this.track(
-      this.deps.store.putItem(this.id, item).then(
-        (s) => {
-          if (!out.held) {
-            // The stream closed while this was being stored: its caller got it back (unwritten) and
-            // routes it again, so the stored copy must not be replayed or routed a second time.
-            void this.deps.store.deleteItem(s.key).catch(() => undefined);
-            return;
-          }
+    const entry: UnackedEntry = { n, size: byteSize(item.x), out, storedDone: false };
+    this.queue.push(entry);
+    this.storing++;
+    // One `then` per stanza (this is the per-stanza path: docs/performance.md).
+    this.deps.store.putItem(this.id, item).then(
+      (s) => {
+        if (!out.held) {
+          // The stream closed while this was being stored: its caller got it back (unwritten) and
+          // routes it again, so the stored copy must not be replayed or routed a second time.
+          void this.deps.store.deleteItem(s.key).catch(() => undefined);
+        } else {
           entry.key = s.key;
           out.stored();
-        },
-        (err: unknown) => {
-          // Written anyway, and acknowledged to the router only once written: not resumable, not lost.
-          this.stream.log.warn({ err: (err as Error).message, n }, 'a stanza could not be stored for resumption; writing it without');
-        },
-      ),
-    ).finally(() => {
-      entry.storedDone = true;
-      this.pump();
-    });
-    this.queue.push(entry);
+        }
+        this.storeSettled(entry);
+      },
+      (err: unknown) => {
+        // Written anyway, and acknowledged to the router only once written: not resumable, not lost.
+        this.stream.log.warn({ err: (err as Error).message, n }, 'a stanza could not be stored for resumption; writing it without');
+        this.storeSettled(entry);
+      },
+    );
+  }
+
+  private storeSettled(entry: UnackedEntry): void {
+    entry.storedDone = true;
+    if (--this.storing === 0 && this.idle.length > 0) for (const wake of this.idle.splice(0)) wake();
+    this.pump();
   }
 
   /** Replays stored stanzas first (resume), then what arrived meanwhile. */
@@ -132,9 +139,9 @@ export class SmSession {
   }
 
   /** A stanza from the queue, stored already: written as it is, numbered `n`. */
-  replay(n: number, key: string, x: string): void {
+  replay(n: number, key: string, x: string | Uint8Array): void {
     this.sent = Math.max(this.sent, n);
-    const entry: UnackedEntry = { n, size: Buffer.byteLength(x), key, storedDone: true, stored: Promise.resolve() };
+    const entry: UnackedEntry = { n, size: byteSize(x), key, storedDone: true };
     this.queue.push(entry);
     for (const e of this.queue.releasable()) if (e === entry) this.stream.writeStanza(x, undefined, undefined);
   }
@@ -188,7 +195,7 @@ export class SmSession {
 
   /** Every store write started so far has settled (before a detach, a release, an end). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.storing > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.persisting;
   }
 
@@ -244,10 +251,6 @@ export class SmSession {
     });
   }
 
-  private track(p: Promise<void>): Promise<void> {
-    this.pending.add(p);
-    return p.finally(() => this.pending.delete(p));
-  }
 }
 
 /** The queue item for a stanza: routing fields from the delivery's envelope, or from the element the edge made. */
@@ -260,7 +263,9 @@ function itemOf(out: StanzaOut<C2sStream>): QueueItem {
     const el = out.element();
     [k, t, i, to, fr] = [el.name.toUpperCase(), el.attrs.type ?? '', el.attrs.id ?? '', el.attrs.to ?? '', el.attrs.from ?? ''];
   }
-  const bytes = out.bytes();
-  const x = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return { v: 1, x, k, t, i, to, fr };
+  return { v: 1, x: out.bytes(), k, t, i, to, fr };
+}
+
+function byteSize(x: string | Uint8Array): number {
+  return typeof x === 'string' ? Buffer.byteLength(x) : x.byteLength;
 }

@@ -8,8 +8,7 @@ export interface UnackedEntry {
   size: number;
   /** Its key in the resumable store, once stored. */
   key?: string;
-  /** Settles once the store has it (or failed to take it). */
-  stored: Promise<void>;
+  /** The store has it (or failed to take it). */
   storedDone: boolean;
   /** The held stanza, until it is released to the socket. */
   out?: StanzaOut<C2sStream>;

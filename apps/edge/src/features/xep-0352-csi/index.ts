@@ -38,11 +38,15 @@ export const csiFeature: EdgeFeature = {
             return 'stop';
           }
           if (el.name === 'inactive') {
-            if (!inactive.has(stream)) inactive.set(stream, new HeldQueue(csi));
+            if (!inactive.has(stream)) {
+              inactive.set(stream, new HeldQueue(csi));
+              stream.interceptOut(true);
+            }
           } else {
             const held = inactive.get(stream);
             inactive.delete(stream);
             held?.flush();
+            if (held) stream.interceptOut(false);
           }
           return 'stop'; // no reply to either (§3.2)
         },
@@ -60,7 +64,7 @@ export const csiFeature: EdgeFeature = {
         },
         // Before stream management (priority 1000): XEP-0198 numbers and stores a stanza only once CSI
         // lets it go, so a presence CSI drops for a newer one is never counted in `h`.
-        { priority: 2000, owner: 'csi' },
+        { priority: 2000, owner: 'csi', optIn: true },
       ),
       hooks.on('stream-closed', ({ stream }) => void inactive.delete(stream), { owner: 'csi' }),
     ];
