@@ -28,6 +28,18 @@ export interface ResumableRecord {
   /** Resumption timeout chosen at `<enable/>` (the `max` we answered). */
   timeoutSec: number;
   expiresAtMs: number;
+  /**
+   * The session's XEP-0280 carbons and XEP-0191 blocklist-push flags, copied from its registry
+   * record when it detaches (by its edge, or by the dead-edge sweep): a resume restores them when
+   * that record is gone or belongs to another session by then.
+   */
+  carbons?: boolean;
+  blocklist?: boolean;
+}
+
+/** The flags a resumable record keeps of a session's registry record (absent when off). */
+export function sessionFlags(info: { carbons?: boolean; blocklist?: boolean } | undefined): Pick<ResumableRecord, 'carbons' | 'blocklist'> {
+  return { ...(info?.carbons ? { carbons: true } : {}), ...(info?.blocklist ? { blocklist: true } : {}) };
 }
 
 /** One stanza of the queue: sent and not yet acknowledged (`n` set), or held while detached (no `n`). */

@@ -23,7 +23,7 @@ export const smFeature: EdgeFeature = {
     const config = ctx.config.edge.sm;
     const store = new ResumableStore(ctx.bus);
     const tables: SmTables = { byStream: new WeakMap(), byId: new Map() };
-    const deps: SmDeps = { store, config, end: (sm, reason) => endFor(ctx, store, sm, reason) };
+    const deps: SmDeps = { store, config, registry: ctx.registry, end: (sm, reason) => endFor(ctx, store, sm, reason) };
     const release = ctx.bus.subscribe(subjects.edgeSm(ctx.edgeId), async (msg) => {
       const { id } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { id: string };
       const sm = tables.byId.get(id);

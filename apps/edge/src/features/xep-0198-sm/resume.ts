@@ -1,6 +1,6 @@
 import { BusNoRespondersError, BusTimeoutError, KvConflictError, encodeFrame, subjects } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
-import { bareOf, type ResumableRecord } from '#libs/sessions';
+import { bareOf, sessionFlags, type ResumableRecord, type SessionInfo } from '#libs/sessions';
 import { xml } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
@@ -81,7 +81,7 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   sm.setInH(inH);
   await deps.store.unmarkDetached(previd).catch(() => undefined);
   const items = await deps.store.items(previd);
-  await pointRegistryHere(ctx, stream, prev.jid, previd);
+  await pointRegistryHere(ctx, stream, prev, previd);
   stream.send(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
   const seen = new Set<string>();
   for (let round = 0; round < 2; round++) {
@@ -116,13 +116,18 @@ async function askRelease(ctx: EdgeContext, deps: SmDeps, edgeId: string, id: st
   }
 }
 
-/** The registry record now names this edge (presence fields kept); a session that took the resource meanwhile is closed. */
-async function pointRegistryHere(ctx: EdgeContext, stream: C2sStream, jid: string, id: string): Promise<void> {
+/**
+ * The registry record now names this edge (presence fields kept); a session that took the resource
+ * meanwhile is closed. If the record is gone or another session's, it is made again with the
+ * carbons and blocklist flags the resumable record kept (presence is not: the client sends it again).
+ */
+async function pointRegistryHere(ctx: EdgeContext, stream: C2sStream, prev: ResumableRecord, id: string): Promise<void> {
+  const jid = prev.jid;
   const existing = await ctx.registry.get(jid);
-  const info =
+  const info: SessionInfo =
     existing?.sessionId === id
       ? { ...existing, edgeId: ctx.edgeId }
-      : { jid, edgeId: ctx.edgeId, sessionId: id, priority: 0, available: false, interested: false, boundAtMs: Date.now() };
+      : { jid, edgeId: ctx.edgeId, sessionId: id, priority: 0, available: false, interested: false, boundAtMs: Date.now(), ...sessionFlags(prev) };
   const outcome = await ctx.registry.bind(info, 'replace');
   const other = outcome.replaced;
   if (other && other.sessionId !== id) {

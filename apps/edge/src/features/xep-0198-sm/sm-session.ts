@@ -1,6 +1,6 @@
 import { KvConflictError } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
-import type { QueueItem, ResumableRecord, ResumableStore } from '#libs/sessions';
+import { sessionFlags, type QueueItem, type ResumableRecord, type ResumableStore, type SessionRegistry } from '#libs/sessions';
 import { TokenBucket } from '../../limits/token-bucket.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { StanzaOut } from '../../stream/stanza-out.js';
@@ -14,6 +14,8 @@ export type SmConfig = GliderConfig['edge']['sm'];
 export interface SmDeps {
   readonly store: ResumableStore;
   readonly config: SmConfig;
+  /** The session registry (its cached record's carbons/blocklist flags are kept at a detach). */
+  readonly registry: Pick<SessionRegistry, 'get'>;
   /** Ends the session for good: its queue routed again, registry record removed, ENDED. */
   end(session: SmSession, reason: string): Promise<void>;
 }
@@ -206,8 +208,10 @@ export class SmSession {
   async detach(): Promise<void> {
     await this.settled();
     if (this.fenced || this.ending) return;
+    const info = await this.deps.registry.get(this.record.jid).catch(() => undefined);
+    const flags = info?.sessionId === this.id ? sessionFlags(info) : { carbons: this.record.carbons, blocklist: this.record.blocklist };
     const expiresAtMs = Date.now() + this.record.timeoutSec * 1000;
-    const next: ResumableRecord = { ...this.record, state: 'detached', inH: this.inH, acked: this.acked, sent: this.sent, expiresAtMs };
+    const next: ResumableRecord = { ...this.record, state: 'detached', inH: this.inH, acked: this.acked, sent: this.sent, expiresAtMs, ...flags };
     try {
       this.revision = await this.deps.store.update(this.id, next, this.revision);
       this.record = next;

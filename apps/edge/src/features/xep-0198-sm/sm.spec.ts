@@ -210,6 +210,33 @@ describe('stream management on the edge', () => {
     assert.equal((await again.c.element()).name, 'resumed');
   });
 
+  test('carbons and the blocklist flag survive a resume, also one after the registry record went (XEP-0280, XEP-0191)', async () => {
+    const jid = `alice@${DOMAIN}/flags`;
+    const { c, id } = await enabled('flags');
+    // What the router (carbons enable) and presence (blocklist get) set on the session.
+    assert.equal(await h.registry.update(jid, id, { carbons: true, blocklist: true }), true);
+    await waitFor(async () => (await h.edge.ctx.registry.get(jid))?.blocklist === true, { what: 'the edge to see the flags' });
+    const resume = async (): Promise<void> => {
+      await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+      const again = await authenticated();
+      again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+      assert.equal((await again.c.element()).name, 'resumed');
+      await waitFor(async () => (await h.registry.get(jid))?.edgeId === h.edge.edgeId, { what: 'the registry to name the edge' });
+      const info = await h.registry.get(jid);
+      assert.equal(info?.sessionId, id);
+      assert.equal(info?.carbons, true, 'carbons still enabled');
+      assert.equal(info?.blocklist, true, 'still gets blocklist pushes');
+      await waitFor(async () => (await h.edge.ctx.registry.get(jid))?.carbons === true, { what: 'the edge to see the flags' });
+      again.c.close();
+    };
+    c.close();
+    await resume(); // the registry record was kept while detached
+    // Gone while detached (e.g. the resource was bound afresh meanwhile, and that session closed).
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    assert.ok(await h.registry.remove(jid, id));
+    await resume();
+  });
+
   test('a clean close ends the session: not resumable, its record gone', async () => {
     const { c, id } = await enabled('clean');
     c.send('</stream:stream>');
