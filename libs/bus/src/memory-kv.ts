@@ -38,11 +38,38 @@ function firstToken(subject: string): string {
   return dot < 0 ? subject : subject.slice(0, dot);
 }
 
+/** `a.b` of a key `a.b.c…` (three tokens or more), else undefined. */
+function firstTwo(key: string): string | undefined {
+  const d1 = key.indexOf('.');
+  const d2 = d1 < 0 ? -1 : key.indexOf('.', d1 + 1);
+  return d2 < 0 ? undefined : key.slice(0, d2);
+}
+
+/** `a.b` of a filter `a.b.<anything>` whose first two tokens are literal, else undefined. */
+function literalTwo(filter: string): string | undefined {
+  const two = firstTwo(filter);
+  return two === undefined || two.includes('*') || two.includes('>') ? undefined : two;
+}
+
+function add(index: Map<string, Set<string>>, token: string, key: string): void {
+  const set = index.get(token);
+  if (set) set.add(key);
+  else index.set(token, new Set([key]));
+}
+
+function remove(index: Map<string, Set<string>>, token: string, key: string): void {
+  const set = index.get(token);
+  if (!set?.delete(key)) return;
+  if (set.size === 0) index.delete(token);
+}
+
 export class MemoryKv implements KvBucket {
   private seq = 0;
   private readonly slots = new Map<string, Slot>();
   /** Live (PUT) keys by their first token, so keys('<token>.…') does not scan the whole bucket. */
   private readonly byFirstToken = new Map<string, Set<string>>();
+  /** Live keys of three tokens or more by their first two (`q.<session>.…`: one session's queue without a bucket scan). */
+  private readonly byTwoTokens = new Map<string, Set<string>>();
   private readonly watchers = new Set<Watcher>();
   /**
    * Delete markers in the order they were written, dropped from the front once past their lifetime
@@ -93,6 +120,11 @@ export class MemoryKv implements KvBucket {
   async keys(filter = '>'): Promise<string[]> {
     const out: string[] = [];
     const first = firstToken(filter);
+    const two = literalTwo(filter);
+    if (two !== undefined) {
+      for (const key of this.byTwoTokens.get(two) ?? []) if (subjectMatches(filter, key)) out.push(key);
+      return out;
+    }
     if (first !== '*' && first !== '>') {
       // A literal first token: only keys under it can match (a session lookup of one user).
       for (const key of this.byFirstToken.get(first) ?? []) if (subjectMatches(filter, key)) out.push(key);
@@ -130,6 +162,19 @@ export class MemoryKv implements KvBucket {
       }
     }
     return n;
+  }
+
+  async purgeUpTo(filter: string, revision: number): Promise<void> {
+    const two = literalTwo(filter);
+    const first = firstToken(filter);
+    const candidates = two !== undefined ? this.byTwoTokens.get(two) : first !== '*' && first !== '>' ? this.byFirstToken.get(first) : new Set(this.slots.keys());
+    for (const key of [...(candidates ?? [])]) {
+      const s = this.slots.get(key);
+      if (!s || s.revision > revision || !subjectMatches(filter, key)) continue;
+      clearTimeout(s.timer);
+      this.slots.delete(key);
+      this.unindex(key);
+    }
   }
 
   /** Stops TTL timers (bus close). */
@@ -188,17 +233,15 @@ export class MemoryKv implements KvBucket {
   }
 
   private index(key: string): void {
-    const first = firstToken(key);
-    const set = this.byFirstToken.get(first);
-    if (set) set.add(key);
-    else this.byFirstToken.set(first, new Set([key]));
+    add(this.byFirstToken, firstToken(key), key);
+    const two = firstTwo(key);
+    if (two !== undefined) add(this.byTwoTokens, two, key);
   }
 
   private unindex(key: string): void {
-    const first = firstToken(key);
-    const set = this.byFirstToken.get(first);
-    if (!set?.delete(key)) return;
-    if (set.size === 0) this.byFirstToken.delete(first);
+    remove(this.byFirstToken, firstToken(key), key);
+    const two = firstTwo(key);
+    if (two !== undefined) remove(this.byTwoTokens, two, key);
   }
 
   private notify(w: Watcher, e: KvEntry): void {

@@ -58,7 +58,9 @@ export async function endResumable(
   const items = await deps.store.items(id);
   let rerouted = 0;
   for (const item of items) {
-    if (await handBack(deps, item)) rerouted++;
+    // Acknowledged by the client (its record says so) and not trimmed yet: delivered, not redone.
+    const acked = item.item.n !== undefined && item.item.n <= cur.record.acked;
+    if (!acked && (await handBack(deps, item))) rerouted++;
     await deps.store.deleteItem(item.key).catch(() => undefined);
   }
   if (removed) {

@@ -151,11 +151,17 @@ export class ResumableStore {
     return put.then((revision) => ({ key, revision, item }));
   }
 
-  /** The queue in the order its stanzas were stored. */
+  /** Holds a stanza for a detached session (a router): apart from the numbered queue (keys.resumableHeldItem). */
+  putHeldItem(id: string, item: QueueItem): Promise<StoredItem> {
+    return this.putItem(id, item, keys.resumableHeldItem(id, randomUUID()));
+  }
+
+  /** The queue in the order its stanzas were stored: numbered and held items together. */
   async items(id: string): Promise<StoredItem[]> {
     const kv = await this.bucket();
+    const names = [...(await kv.keys(keys.resumableItems(id))), ...(await kv.keys(keys.resumableHeldItems(id)))];
     const found = await Promise.all(
-      (await kv.keys(keys.resumableItems(id))).map(async (key) => {
+      names.map(async (key) => {
         const e = await kv.get(key);
         if (!e) return undefined;
         const item = decodeItem(e.value);
@@ -168,6 +174,16 @@ export class ResumableStore {
   /** With `revision`, only if the item was not rewritten since (KvConflictError otherwise). */
   deleteItem(key: string, revision?: number): Promise<void> {
     return this.open ? this.open.delete(key, revision) : this.bucket().then((kv) => kv.delete(key, revision));
+  }
+
+  /**
+   * Drops the session's queue items written at or before `revision` in one operation (no delete
+   * marker per item): the edge trims what an `<a h/>` acknowledged, which is a prefix in store order
+   * (one edge appends a session's stanzas in order on one connection).
+   */
+  trim(id: string, revision: number): Promise<void> {
+    const filter = keys.resumableItems(id);
+    return this.open ? this.open.purgeUpTo(filter, revision) : this.bucket().then((kv) => kv.purgeUpTo(filter, revision));
   }
 
   async markDetached(id: string, expiresAtMs: number): Promise<void> {

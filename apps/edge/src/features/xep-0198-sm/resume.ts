@@ -87,7 +87,7 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   for (let round = 0; round < 2; round++) {
     // A second look finds what a router appended while the first was replayed.
     const list = round === 0 ? items : await deps.store.items(previd);
-    for (const { key, item } of list) {
+    for (const { key, item, revision } of list) {
       if (seen.has(key)) continue;
       seen.add(key);
       if (item.n !== undefined && item.n <= acked) {
@@ -96,8 +96,17 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
       }
       const n = sm.sent + 1;
       // Numbered again in replay order, so the count stays the client's even if a number was skipped.
-      if (item.n !== n) await deps.store.putItem(previd, { ...item, n }, key);
-      sm.replay(n, key, item.x);
+      let [k, rev] = [key, revision];
+      if (item.n !== n) {
+        // A held item joins the numbered queue (trimmed by acks); a crash in between replays it twice, never loses it.
+        k = key.startsWith('h.') ? `q.${key.slice(2)}` : key;
+        rev = (await deps.store.putItem(previd, { ...item, n }, k)).revision;
+        if (k !== key) {
+          seen.add(k); // the second round finds it under its new key
+          void deps.store.deleteItem(key).catch(() => undefined);
+        }
+      }
+      sm.replay(n, k, rev, item.x);
     }
   }
   sm.endReplay();

@@ -48,6 +48,8 @@ export class SmSession {
   private inBase: number;
   private persisting: Promise<void> = Promise.resolve();
   private persistQueued = false;
+  /** Acknowledged entries whose stored items are not trimmed yet (edge.sm.trimBatch). */
+  private untrimmed: UnackedEntry[] = [];
   /** An `<r/>` of ours waits for its `<a/>`. */
   private requested = false;
   /** While a resume replays the queue, new stanzas wait here, held, to be numbered after it. */
@@ -117,6 +119,7 @@ export class SmSession {
           void this.deps.store.deleteItem(s.key).catch(() => undefined);
         } else {
           entry.key = s.key;
+          entry.revision = s.revision;
           out.stored();
         }
         this.storeSettled(entry);
@@ -141,9 +144,9 @@ export class SmSession {
   }
 
   /** A stanza from the queue, stored already: written as it is, numbered `n`. */
-  replay(n: number, key: string, x: string | Uint8Array): void {
+  replay(n: number, key: string, revision: number, x: string | Uint8Array): void {
     this.sent = Math.max(this.sent, n);
-    const entry: UnackedEntry = { n, size: byteSize(x), key, storedDone: true };
+    const entry: UnackedEntry = { n, size: byteSize(x), key, revision, storedDone: true };
     this.queue.push(entry);
     for (const e of this.queue.releasable()) if (e === entry) this.stream.writeStanza(x, undefined, undefined);
   }
@@ -180,12 +183,33 @@ export class SmSession {
     }
     this.requested = false;
     if (full === this.acked) return;
-    const gone = this.queue.ackUpTo(full);
+    for (const e of this.queue.ackUpTo(full)) if (e.key) this.untrimmed.push(e);
     this.acked = full;
-    // The record first (a resume elsewhere must never see fewer sent than the client acknowledged), then the items.
+    // The record first (a resume elsewhere must never see fewer sent than the client acknowledged),
+    // then the items, in batches of edge.sm.trimBatch: an item the record's `acked` covers is never
+    // replayed (resume) nor routed again (end), so it may stay a while (docs/performance.md).
+    if (this.untrimmed.length < this.deps.config.trimBatch) return this.persist();
+    const batch = this.untrimmed.splice(0);
+    this.persist(() => this.trim(batch));
+  }
+
+  /**
+   * Drops acknowledged items from the store: one purge up to the last one's revision when every
+   * item still queued comes after it in store order (always, unless a resume re-stored items out of
+   * order), else one delete per item.
+   */
+  private trim(gone: UnackedEntry[]): Promise<unknown> {
     const store = this.deps.store;
+    let upTo = 0;
+    for (const e of gone) if (e.revision !== undefined && e.revision > upTo) upTo = e.revision;
+    const next = this.queue.first()?.revision;
+    if (upTo > 0 && (next === undefined || next > upTo)) {
+      return store.trim(this.id, upTo).catch((err: unknown) => {
+        this.stream.log.warn({ err: (err as Error).message }, 'acknowledged stanzas not trimmed; a resume deletes them');
+      });
+    }
     const keys = gone.flatMap((e) => (e.key ? [e.key] : []));
-    this.persist(() => Promise.all(keys.map((k) => store.deleteItem(k).catch(() => undefined))));
+    return Promise.all(keys.map((k) => store.deleteItem(k).catch(() => undefined)));
   }
 
   /** The client's `<r/>`: answered at once (§4); more than edge.sm.maxRequestsPerSecond is a flood. */

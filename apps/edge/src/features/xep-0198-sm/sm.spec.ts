@@ -61,7 +61,7 @@ describe('stream management on the edge', () => {
   };
 
   before(async () => {
-    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 2, resumeTimeoutSec: 60 } } });
+    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 2, resumeTimeoutSec: 60, trimBatch: 1 } } });
     await h.addUser('alice', 'secret');
     await h.addUser('bob', 'secret');
   });
@@ -387,5 +387,28 @@ describe('stream management: the unacknowledged queue is bounded in bytes too', 
       .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
       .map((f) => f.stanza!.id);
     assert.deepEqual(back.slice().sort(), ['b0', 'b1', 'b2'], String(back));
+  });
+
+  test('acknowledged stanzas wait for edge.sm.trimBatch to leave the store, and are never routed again meanwhile', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(c);
+    await c.login(DOMAIN, 'dave', 'secret', 'acker');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const id = (await c.element()).attrs.id!;
+    for (const n of ['k1', 'k2', 'k3']) c.send(xml('message', { to: `dave@${DOMAIN}/acker`, type: 'chat', id: n }, xml('body', {}, n)));
+    const seen: string[] = [];
+    while (seen.length < 3) seen.push((await c.element()).attrs.id!);
+    assert.deepEqual(seen, ['k1', 'k2', 'k3']);
+    c.send(xml('a', { xmlns: SM, h: '2' }));
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id))?.record.acked === 2, { what: 'the ack to be recorded' });
+    assert.equal((await new ResumableStore(h.bus).items(id)).length, 3, 'fewer than trimBatch (32) acknowledged: all still stored');
+    const before = h.routed.length;
+    c.send('</stream:stream>');
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
+    const back = h.routed
+      .slice(before)
+      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+      .map((f) => f.stanza!.id);
+    assert.deepEqual(back, ['k3'], 'only what the client had not acknowledged goes back to the router');
   });
 });
