@@ -13,6 +13,7 @@ import { registerFeature } from './features/xep-0077-register/index.js';
 import { adhocFeature } from './features/xep-0050-adhoc/index.js';
 import { contactAddressesFeature } from './features/xep-0157-contact/index.js';
 import { mamFeature } from './features/xep-0313-mam/index.js';
+import { pushFeature } from './features/xep-0357-push/index.js';
 import type { RouterContext } from './router.context.js';
 
 /** The router's features, in set-up order: adding a XEP means adding it here. */
@@ -31,4 +32,5 @@ export const routerFeatures: AnyFeature<RouterContext>[] = [
   contactAddressesFeature,
   blockingFeature,
   mamFeature,
+  pushFeature,
 ];

@@ -24,6 +24,18 @@ export interface RouterHooks {
    * with <service-unavailable/>.
    */
   'message:offline': { stanza: RoutedStanza; owner: string };
+  /**
+   * A message for a local account was kept for later, not delivered: held for a detached XEP-0198
+   * session ('held', `session` is it) or stored offline ('offline'). Handlers only look, and must
+   * not wait on the network (XEP-0357 push notifications start their publish and return).
+   */
+  'message:waiting': { stanza: RoutedStanza; owner: string; where: 'held' | 'offline' };
+  /**
+   * A XEP-0198 session lost its connection (its edge said so, or its edge died) and waits for a
+   * resume; its queue (`ctx.resumable.items`) may hold stanzas the client had not acknowledged.
+   * Handlers only look, and must not wait on the network (XEP-0357 push).
+   */
+  'session:detached': { jid: string; sessionId: string };
   /** A session sent initial presence with priority >= 0 (Frame{session AVAILABLE} from presence). */
   'session:available': { jid: string; session: SessionInfo };
 }

@@ -20,7 +20,7 @@ export const stanzaKindNames: Readonly<Record<number, StanzaKind>> = {
   3: 'IQ',
 };
 
-export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE';
+export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE' | 'DETACHED';
 export const sessionEventKindNumbers: Readonly<Record<SessionEventKind, number>> = {
   KIND_UNSPECIFIED: 0,
   /** resource bound; not yet available */
@@ -29,12 +29,15 @@ export const sessionEventKindNumbers: Readonly<Record<SessionEventKind, number>>
   ENDED: 2,
   /** initial presence with priority >= 0 sent: the router flushes offline storage */
   AVAILABLE: 3,
+  /** XEP-0198: a resumable session lost its connection with stanzas unacknowledged (to the router: XEP-0357 push) */
+  DETACHED: 4,
 };
 export const sessionEventKindNames: Readonly<Record<number, SessionEventKind>> = {
   0: 'KIND_UNSPECIFIED',
   1: 'BOUND',
   2: 'ENDED',
   3: 'AVAILABLE',
+  4: 'DETACHED',
 };
 
 export type EdgeControlKind = 'KIND_UNSPECIFIED' | 'CLOSE_SESSION' | 'DRAIN';

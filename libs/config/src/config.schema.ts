@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
+import { s2sSchema } from './s2s.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
 
@@ -342,6 +343,8 @@ export const configSchema = z.strictObject({
   media: mediaSchema.default(mediaSchema.parse({})),
   /** XEP-0313 message archive: libs/config/src/archive.schema.ts. */
   archive: archiveSchema.default(archiveSchema.parse({})),
+  /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
+  s2s: s2sSchema.default(s2sSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
   contactAddresses: z.record(domainName, contactAddressesSchema).default({}),

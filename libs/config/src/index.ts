@@ -6,3 +6,4 @@ export { socks5Schema, type Socks5Config } from './socks5.schema.js';
 export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
 export { archiveSchema, type ArchiveConfig } from './archive.schema.js';
+export { s2sSchema, s2sPolicySchema, s2sRouteSchema, type S2sConfig, type S2sPolicyConfig } from './s2s.schema.js';

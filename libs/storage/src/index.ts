@@ -7,6 +7,7 @@ export * from './ports/last-activity.repository.js';
 export * from './ports/uploads.repository.js';
 export * from './ports/blocklist.repository.js';
 export * from './ports/archive.repository.js';
+export * from './ports/push.repository.js';
 export { newArchiveId, archiveIdTime, isArchiveId } from './ports/archive-id.js';
 export * from './ports/errors.js';
 export * from './ports/storage.js';

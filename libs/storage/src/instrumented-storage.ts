@@ -5,6 +5,7 @@ import type { AccountsRepository } from './ports/accounts.repository.js';
 import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUnavailableError } from './ports/errors.js';
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
 import type { OfflineRepository } from './ports/offline.repository.js';
+import type { PushRepository } from './ports/push.repository.js';
 import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
@@ -23,6 +24,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   lastActivity: { get: true, set: true, delete: true },
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
+  push: { list: true, enable: true, disable: true, deleteAll: true },
 };
 
 interface RepositoryPorts {
@@ -34,6 +36,7 @@ interface RepositoryPorts {
   lastActivity: LastActivityRepository;
   blocklist: BlocklistRepository;
   archive: ArchiveRepository;
+  push: PushRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

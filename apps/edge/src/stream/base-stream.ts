@@ -3,9 +3,9 @@ import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import type { HookEntry } from '#libs/xmpp-kit';
-import { CLOSE_GRACE_MS, type EdgeContext } from '../edge.context.js';
+import { CLOSE_GRACE_MS, type StreamContext } from '../edge.context.js';
 import { countStreamError, stanzasOutByName } from '../edge.metrics.js';
-import type { Transport } from '../transport/transport.js';
+import type { TlsUpgrade, Transport } from '../transport/transport.js';
 import { InboundFlow } from './inbound-flow.js';
 import { settleSafely, UNWRITTEN, type Settle, type StanzaMeta, type UnwrittenReason } from './outgoing.js';
 import { OutQueue } from './out-queue.js';
@@ -54,7 +54,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   private readonly logs: StreamLogger;
 
   constructor(
-    readonly ctx: EdgeContext,
+    readonly ctx: StreamContext,
     readonly transport: Transport,
     private readonly contentNs: string,
   ) {
@@ -240,10 +240,10 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   }
 
   /** TLS on the same connection (STARTTLS, RFC 6120 §5.4.3.3); a new stream follows. False if the handshake failed. */
-  protected async upgradeTls(): Promise<boolean> {
+  protected async upgradeTls(upgrade?: TlsUpgrade): Promise<boolean> {
     this.restart();
     try {
-      await this.transport.startTls(this.ctx.secureContext());
+      await this.transport.startTls(this.ctx.secureContext(), upgrade);
       return true;
     } catch (err) {
       this.log.info({ err: (err as Error).message }, 'TLS handshake failed');

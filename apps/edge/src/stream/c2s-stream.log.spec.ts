@@ -19,6 +19,7 @@ function fakeTransport(kind: 'tcp' | 'tls'): Transport & { kind: 'tcp' | 'tls' }
     canStartTls: kind === 'tcp',
     tlsVersion: () => undefined,
     channelBindings: () => ({}),
+    peerCertificates: () => [],
     onData: () => {},
     onClose: () => {},
     write: () => true,

@@ -24,6 +24,7 @@ const IQ_TYPES = new Set(['get', 'set', 'result', 'error']);
  * (routing/outbound.ts), and what goes out passes `stanza-out` (base-stream.ts).
  */
 export class C2sStream extends BaseStream<C2sStreamState> {
+  declare readonly ctx: EdgeContext;
   domain = '';
   /** Bare after SASL, full after bind. */
   jid: Jid | undefined;

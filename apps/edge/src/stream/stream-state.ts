@@ -37,6 +37,19 @@ export interface C2sStreamStates extends BaseStreamStates {
 }
 export type C2sStreamState = keyof C2sStreamStates;
 
+/**
+ * A server-to-server stream's states, either direction (RFC 6120 §4-§6, apps/edge/src/s2s): TLS is
+ * required before authentication, and stanzas flow only once the peer's domain is authenticated.
+ */
+export interface S2sStreamStates extends BaseStreamStates {
+  'tls-negotiating': 'STARTTLS under way (RFC 6120 §5)';
+  secured: 'TLS in place: the peer certificate is checked, SASL EXTERNAL next (RFC 6120 §6, XEP-0178)';
+  authenticating: 'our <auth/> is sent (outbound)';
+  authenticated: 'SASL succeeded: the restarted stream follows';
+  ready: 'the peer domain is authenticated: stanzas flow';
+}
+export type S2sStreamState = keyof S2sStreamStates;
+
 /** Kept for existing imports: the c2s stream's states. */
 export type StreamState = C2sStreamState;
 

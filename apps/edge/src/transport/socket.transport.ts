@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext, type Server as TlsServer } from 'node:tls';
+import { connect as connectTls, TLSSocket, type SecureContext, type Server as TlsServer } from 'node:tls';
 import { tlsChannelBindings } from './channel-bindings.js';
-import type { ChannelBindings, Transport } from './transport.js';
+import type { ChannelBindings, TlsUpgrade, Transport } from './transport.js';
 import { tlsHandshakes } from '../edge.metrics.js';
 
 /** A TCP socket (c2s, may upgrade with STARTTLS) or a direct-TLS socket (XEP-0368). */
@@ -98,13 +99,38 @@ export class SocketTransport implements Transport {
     this.socket.destroy();
   }
 
-  /** RFC 6120 §5.4.3.3: TLS starts right after our <proceed/>; the old socket keeps no listeners. */
-  startTls(context: SecureContext): Promise<void> {
+  peerCertificates(): X509Certificate[] {
+    if (!(this.socket instanceof TLSSocket)) return [];
+    const out: X509Certificate[] = [];
+    const seen = new Set<string>();
+    for (let c = this.socket.getPeerCertificate(true); c?.raw && out.length < 16; c = c.issuerCertificate) {
+      if (seen.has(c.fingerprint256)) break; // a self-signed root is its own issuer
+      seen.add(c.fingerprint256);
+      out.push(new X509Certificate(c.raw));
+    }
+    return out;
+  }
+
+  /**
+   * RFC 6120 §5.4.3.3: TLS starts right after <proceed/> (ours as the server, the peer's as the
+   * client, outbound s2s); the old socket keeps no listeners. Peer certificates are never rejected
+   * by OpenSSL here: the s2s stream checks them itself (libs/federation).
+   */
+  startTls(context: SecureContext, upgrade: TlsUpgrade = { role: 'server' }): Promise<void> {
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('close');
     plain.removeAllListeners('drain');
-    const tls = new TLSSocket(plain, { isServer: true, secureContext: context, server: this.tlsServer });
+    const tls =
+      upgrade.role === 'server'
+        ? new TLSSocket(plain, {
+            isServer: true,
+            secureContext: context,
+            server: this.tlsServer,
+            requestCert: upgrade.requestCert ?? false,
+            rejectUnauthorized: false,
+          })
+        : connectTls({ socket: plain, secureContext: context, servername: upgrade.servername, rejectUnauthorized: false });
     this.socket = tls;
     this.attach(tls);
     // The handshake listeners go once it settles: left on the socket, the unfired 'close'/'error'
@@ -113,6 +139,7 @@ export class SocketTransport implements Transport {
     return new Promise((resolve, reject) => {
       const settle = (err?: Error): void => {
         tls.off('secure', onSecure);
+        tls.off('secureConnect', onSecure);
         tls.off('close', onClose);
         tls.off('error', settle);
         tlsHandshakes.starttls[err ? 'failed' : 'ok'].add();
@@ -121,7 +148,7 @@ export class SocketTransport implements Transport {
       };
       const onSecure = (): void => settle();
       const onClose = (): void => settle(new Error('closed during the TLS handshake'));
-      tls.on('secure', onSecure);
+      tls.on(upgrade.role === 'server' ? 'secure' : 'secureConnect', onSecure);
       tls.on('close', onClose);
       tls.on('error', settle);
     });

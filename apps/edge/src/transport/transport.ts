@@ -1,6 +1,13 @@
+import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 
 export type ChannelBindings = Partial<Record<'tls-exporter' | 'tls-server-end-point', Buffer>>;
+
+/**
+ * How STARTTLS runs: as the TLS server (c2s, inbound s2s; `requestCert` asks the peer for its
+ * certificate, checked by the stream rather than OpenSSL) or as the TLS client (outbound s2s).
+ */
+export type TlsUpgrade = { role: 'server'; requestCert?: boolean } | { role: 'client'; servername: string };
 
 export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -36,7 +43,9 @@ export interface Transport {
   bufferedBytes(): number;
   /** RFC 6120 §4.6.1 whitespace ping; a WebSocket ping frame on RFC 7395. */
   keepalive(): void;
-  startTls(context: SecureContext): Promise<void>;
+  startTls(context: SecureContext, upgrade?: TlsUpgrade): Promise<void>;
+  /** The peer's certificate chain as sent, leaf first (empty without TLS or without a certificate). */
+  peerCertificates(): X509Certificate[];
   pause(): void;
   resume(): void;
   /** Flushes and closes. */

@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
@@ -87,6 +88,10 @@ export class WebSocketTransport implements Transport {
   keepalive(): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
   }
+  peerCertificates(): X509Certificate[] {
+    return [];
+  }
+
   startTls(): Promise<void> {
     return Promise.reject(new Error('no STARTTLS on WebSocket'));
   }

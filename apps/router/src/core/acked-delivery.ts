@@ -63,7 +63,11 @@ async function rerouteAfter(
     logFailure(ctx, st, session, outcome);
     // XEP-0198: a resumable session whose connection is gone (or whose edge died) holds the stanza
     // for its resume; one resumed on another edge meanwhile is routed to again, not skipped.
-    if (await heldForResume(ctx, st, session)) return;
+    const taken = await heldForResume(ctx, st, session);
+    if (taken === 'held' && st.name === 'message' && ctx.hooks.has('message:waiting')) {
+      await ctx.hooks.run('message:waiting', { stanza: st, owner: bareOf(session.jid), where: 'held' });
+    }
+    if (taken) return;
     failed.add(session.sessionId);
   }
   ctx.stats.rerouted++;
@@ -81,21 +85,26 @@ function logFailure(ctx: RouterContext, st: RoutedStanza, session: SessionInfo, 
 /** Attempts to follow a session that moves between edges while a stanza chases it. */
 const FOLLOW_MOVES = 3;
 
+const bareOf = (jid: string) => {
+  const slash = jid.indexOf('/');
+  return slash < 0 ? jid : jid.slice(0, slash);
+};
+
 /**
- * True when the session took the stanza after all: held in its queue, or delivered to the edge it
- * was resumed on meanwhile (the resumable record names it before any registry cache does).
+ * Whether the session took the stanza after all: `held` in its queue, or `moved`: delivered to the
+ * edge it was resumed on meanwhile (the resumable record names it before any registry cache does).
  */
-async function heldForResume(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): Promise<boolean> {
+async function heldForResume(ctx: RouterContext, st: RoutedStanza, session: SessionInfo): Promise<'held' | 'moved' | undefined> {
   let edgeId = session.edgeId;
   try {
     for (let i = 0; i < FOLLOW_MOVES; i++) {
       const hold = await holdForResumable(ctx.resumable, st.env, session.sessionId, edgeId);
-      if (hold.kind !== 'moved') return hold.kind === 'held';
+      if (hold.kind !== 'moved') return hold.kind === 'held' ? 'held' : undefined;
       edgeId = hold.edgeId;
-      if ((await ctx.delivery.toSession(st.env, { edgeId, sessionId: session.sessionId })).ok) return true;
+      if ((await ctx.delivery.toSession(st.env, { edgeId, sessionId: session.sessionId })).ok) return 'moved';
     }
   } catch (err) {
     ctx.logger.warn({ err: (err as Error).message, to: st.env.to }, 'could not hold a stanza for a resumable session; routing it again');
   }
-  return false;
+  return undefined;
 }

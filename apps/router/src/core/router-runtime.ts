@@ -132,6 +132,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   }
 
   private async onSession(ev: SessionEvent): Promise<void> {
+    if (ev.kind === 'DETACHED' && ev.session) return void (await this.hooks.run('session:detached', { jid: ev.jid, sessionId: ev.session.sessionId }));
     if (ev.kind !== 'AVAILABLE' || !ev.session) return;
     const session = await this.registry.get(ev.jid);
     if (!session || session.sessionId !== ev.session.sessionId) return; // gone meanwhile

@@ -18,6 +18,7 @@ export async function detachResumable(ctx: RouterContext, sessionId: string, edg
     await ctx.resumable.update(sessionId, { ...cur.record, state: 'detached', expiresAtMs, ...flags }, cur.revision);
     await ctx.resumable.markDetached(sessionId, expiresAtMs);
     ctx.logger.info({ sid: sessionId, jid: cur.record.jid, edgeId }, 'resumable session of a dead edge detached; it may resume on any edge');
+    if (ctx.hooks.has('session:detached')) await ctx.hooks.run('session:detached', { jid: cur.record.jid, sessionId });
   } catch (err) {
     if (!(err instanceof KvConflictError)) throw err; // else: resumed or detached meanwhile
   }

@@ -7,6 +7,7 @@ import { durabilityContract } from './durability.contract.js';
 import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
+import { pushContract } from './push.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
@@ -20,6 +21,7 @@ export {
   lastActivityContract,
   offlineContract,
   privateXmlContract,
+  pushContract,
   rostersContract,
   uploadsContract,
   vcardsContract,
@@ -41,6 +43,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     uploadsContract(makeStorage);
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
+    pushContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -5,6 +5,7 @@ import type { Storage } from '../ports/storage.js';
 import { EmbeddedArchiveRepository } from './embedded-archive.repository.js';
 import { EmbeddedAccountsRepository } from './embedded-accounts.repository.js';
 import { EmbeddedBlocklistRepository } from './embedded-blocklist.repository.js';
+import { EmbeddedPushRepository } from './embedded-push.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
@@ -32,6 +33,7 @@ export class EmbeddedStorage implements Storage {
   readonly uploads: EmbeddedUploadsRepository;
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
+  readonly push: EmbeddedPushRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -47,6 +49,7 @@ export class EmbeddedStorage implements Storage {
     this.uploads = new EmbeddedUploadsRepository(this.db, opts.dataDir);
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
+    this.push = new EmbeddedPushRepository(this.db);
   }
 
   async open(): Promise<void> {

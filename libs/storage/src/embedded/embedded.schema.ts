@@ -106,4 +106,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX archive_retention ON archive (domain, ts);
   CREATE TABLE archive_prefs (owner TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0357 push registrations: one row per (owner, service, node); seq keeps the order of enabling,
+  -- publish_options the client's publish-options form (XML) or NULL
+  CREATE TABLE push_registrations (
+    owner TEXT NOT NULL,
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    publish_options TEXT,
+    enabled_at INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (owner, service, node)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -9,6 +9,7 @@ import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
 import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
 import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
+import { MongoPushRepository, PUSH_INDEXES } from './mongo-push.repository.js';
 import { MongoRetry } from './mongo-retry.js';
 import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.repository.js';
 import type { MongoSettings } from './mongo-settings.js';
@@ -25,6 +26,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   ...UPLOADS_INDEXES,
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
+  PUSH_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -45,6 +47,7 @@ export class MongoStorage implements Storage {
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
   readonly archive: MongoArchiveRepository;
+  readonly push: MongoPushRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -72,6 +75,7 @@ export class MongoStorage implements Storage {
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
+    this.push = new MongoPushRepository(ctx);
   }
 
   async open(): Promise<void> {

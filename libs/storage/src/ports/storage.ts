@@ -3,6 +3,7 @@ import type { ArchiveRepository } from './archive.repository.js';
 import type { AccountsRepository } from './accounts.repository.js';
 import type { LastActivityRepository } from './last-activity.repository.js';
 import type { OfflineRepository } from './offline.repository.js';
+import type { PushRepository } from './push.repository.js';
 import type { PrivateXmlRepository } from './private-xml.repository.js';
 import type { RostersRepository } from './rosters.repository.js';
 import type { UploadsRepository } from './uploads.repository.js';
@@ -22,6 +23,8 @@ export interface Storage {
   readonly blocklist: BlocklistRepository;
   /** XEP-0313 message archives (users now, MUC rooms later). */
   readonly archive: ArchiveRepository;
+  /** XEP-0357 push registrations per account. */
+  readonly push: PushRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */
   open(): Promise<void>;
   /** For `/healthz/ready`: undefined when healthy, else why not. */

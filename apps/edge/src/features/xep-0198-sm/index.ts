@@ -1,4 +1,4 @@
-import { KvConflictError, subjects, type StanzaEnvelope } from '#libs/bus';
+import { KvConflictError, encodeFrame, partitionOf, subjects, type StanzaEnvelope } from '#libs/bus';
 import { endResumable, ResumableStore, type ResumableRecord } from '#libs/sessions';
 import { delayElement } from '#libs/stanza';
 import { parseElement, reparseLimits, xml } from '#libs/xml';
@@ -23,7 +23,13 @@ export const smFeature: EdgeFeature = {
     const config = ctx.config.edge.sm;
     const store = new ResumableStore(ctx.bus);
     const tables: SmTables = { byStream: new WeakMap(), byId: new Map() };
-    const deps: SmDeps = { store, config, registry: ctx.registry, end: (sm, reason) => endFor(ctx, store, sm, reason) };
+    const deps: SmDeps = {
+      store,
+      config,
+      registry: ctx.registry,
+      end: (sm, reason) => endFor(ctx, store, sm, reason),
+      detached: (jid, id) => tellDetached(ctx, jid, id),
+    };
     const release = ctx.bus.subscribe(subjects.edgeSm(ctx.edgeId), async (msg) => {
       const { id } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { id: string };
       const sm = tables.byId.get(id);
@@ -156,6 +162,22 @@ async function endFor(ctx: EdgeContext, store: ResumableStore, sm: SmSession, re
     reason,
     (r) => r.state === 'attached' && r.edgeId === ctx.edgeId,
   );
+}
+
+/**
+ * SessionEvent DETACHED to the router of the account's partition: what the client had not
+ * acknowledged waits in the queue, and the router may push a notification for it (XEP-0357). A
+ * router that does not take it leaves the queue as it is (it is still resumed or routed again at
+ * the end); the warning says that no notification went out.
+ */
+function tellDetached(ctx: EdgeContext, jid: string, sessionId: string): void {
+  const bare = jid.slice(0, jid.indexOf('/'));
+  const frame = encodeFrame({ session: { kind: 'DETACHED', jid, session: { edgeId: ctx.edgeId, sessionId } } });
+  ctx.bus
+    .request(subjects.routerIn(partitionOf(bare, ctx.config.bus.partitions)), frame, { timeoutMs: ctx.config.edge.routeTimeoutMs })
+    .catch((err: unknown) => {
+      ctx.logger.warn({ err: (err as Error).message, jid, sid: sessionId }, 'no router heard that a session detached with unacknowledged stanzas');
+    });
 }
 
 /** No router took a stanza back: a chat or normal message goes to offline storage; anything else cannot be kept. */

@@ -18,6 +18,11 @@ export interface SmDeps {
   readonly registry: Pick<SessionRegistry, 'get'>;
   /** Ends the session for good: its queue routed again, registry record removed, ENDED. */
   end(session: SmSession, reason: string): Promise<void>;
+  /**
+   * The session was detached with stanzas the client had not acknowledged: the router hears it
+   * (SessionEvent DETACHED) so that XEP-0357 push can tell the app. Never throws.
+   */
+  detached(jid: string, sessionId: string): void;
 }
 
 /**
@@ -241,6 +246,7 @@ export class SmSession {
       this.record = next;
       await this.deps.store.markDetached(this.id, expiresAtMs);
       this.stream.log.info({ unacked: this.queue.count, timeoutSec: next.timeoutSec }, 'session detached; waiting for a resume');
+      if (this.queue.count > 0) this.deps.detached(this.record.jid, this.id);
     } catch (err) {
       if (err instanceof KvConflictError) return; // resumed elsewhere meanwhile
       throw err;

@@ -166,6 +166,13 @@ describe('stream management on the edge', () => {
     c.close();
     await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
     assert.ok((await h.registry.get(`alice@${DOMAIN}/phone`))?.sessionId === id, 'the registry keeps a detached session');
+    // a2 and a3 were not acknowledged: the router hears it (XEP-0357 push tells the app)
+    await waitFor(
+      () => h.routed.some((f) => f.session?.kind === 'DETACHED' && f.session.session?.sessionId === id && f.session.jid === `alice@${DOMAIN}/phone`),
+      {
+        what: 'DETACHED to the router',
+      },
+    );
 
     const again = await authenticated();
     again.c.send(xml('resume', { xmlns: SM, previd: id, h: '1' }));

@@ -17,6 +17,7 @@ export async function storeOffline(ctx: RouterContext, { stanza, owner }: Router
   try {
     await ctx.storage.offline.push(owner, el.toString(), { messages: max, bytes: ctx.config.router.offlineMaxBytesPerUser });
     ctx.stats.offlineStored++;
+    if (ctx.hooks.has('message:waiting')) await ctx.hooks.run('message:waiting', { stanza, owner, where: 'offline' });
   } catch (err) {
     if (err instanceof StorageLimitError) {
       await ctx.bounce(stanza, new StanzaError('service-unavailable', { type: 'cancel', text: 'offline storage full' })); // XEP-0160 §3

@@ -1,0 +1,138 @@
+import { canonicalDomain } from '#libs/federation';
+import { tryParseJid } from '#libs/jid';
+import { NS } from '#libs/stanza';
+import { xml, type Element, type XmlLimits } from '#libs/xml';
+import { BaseStream } from '../stream/base-stream.js';
+import type { S2sStreamState } from '../stream/stream-state.js';
+import type { Transport } from '../transport/transport.js';
+import { verifyPeer, type PeerVerdict } from './peer-auth.js';
+import { checkS2sHeader, s2sHeader } from './s2s-header.js';
+import type { S2sContext } from './s2s-context.js';
+
+const STANZAS = new Set(['message', 'presence', 'iq']);
+
+/**
+ * An inbound server-to-server stream (RFC 6120 §4-§6 as the receiving server): STARTTLS is
+ * required, then the peer authenticates its domain with SASL EXTERNAL on a certificate we validate
+ * ourselves (XEP-0178; libs/federation, serverAuth-only EKU accepted), then its stanzas flow, each
+ * checked: `from` in the authenticated domain (`invalid-from`), `to` one of ours (`host-unknown`).
+ * The federation policy is asked at the header, so a refused domain learns nothing else
+ * (`policy-violation`). Limits are the c2s ones (edge.limits). Dialback (XEP-0220) is not offered
+ * yet: a peer whose certificate does not validate gets `not-authorized`.
+ */
+export class S2sInStream extends BaseStream<S2sStreamState> {
+  declare readonly ctx: S2sContext;
+  local = '';
+  remote = '';
+  private peer: PeerVerdict | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: S2sContext, transport: Transport) {
+    super(ctx, transport, NS.server);
+    this.state = transport.secure ? 'secured' : 'connected';
+    this.authTimer = this.timer(ctx.config.edge.limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
+    const idle = ctx.config.s2s.idleTimeoutMs;
+    this.timer(
+      Math.max(1000, Math.floor(idle / 4)),
+      () => {
+        if (Date.now() - Math.max(this.lastReadAt, this.lastWriteAt) >= idle) this.close();
+      },
+      true,
+    );
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  xmlLimits(): XmlLimits {
+    const l = this.ctx.config.edge.limits;
+    return {
+      maxStanzaBytes: this.state === 'ready' || this.state === 'authenticated' ? l.maxStanzaBytes : l.maxStanzaBytesPreAuth,
+      maxDepth: l.maxDepth,
+      maxAttributes: l.maxAttributes,
+      maxAttributeBytes: l.maxAttributeBytes,
+      maxNameBytes: l.maxNameBytes,
+    };
+  }
+
+  protected headerXml(id: string): string {
+    return s2sHeader({ from: this.local || this.ctx.config.domains[0]!, to: this.remote, id });
+  }
+
+  protected stanzaOutChain(): undefined {
+    return undefined; // nothing is written to an inbound s2s stream but negotiation and errors
+  }
+
+  protected connectionGone(): void {}
+
+  protected onStreamStart(name: string, attrs: Record<string, string>): void {
+    const check = checkS2sHeader(name, attrs, this.ctx.config.domains);
+    if (check.local) this.local = check.local;
+    if (check.error) return this.error(check.error, check.text);
+    if (this.remote && check.remote !== this.remote) return this.error('invalid-from', 'the restarted stream names another domain');
+    this.remote = check.remote!;
+    this.bindLog({ remote: this.remote });
+    const decision = this.ctx.policy().decide(this.remote);
+    if (!decision.allowed) {
+      this.ctx.refused?.('in', this.remote, decision.why);
+      return this.error('policy-violation', `federation with ${this.remote} is not allowed here`);
+    }
+    this.sendHeader();
+    const features = xml('stream:features');
+    if (!this.transport.secure) {
+      features.append(xml('starttls', { xmlns: NS.tls }, xml('required')));
+    } else if (this.state === 'secured') {
+      this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
+      if (this.peer.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
+    } else if (this.state === 'authenticated') {
+      this.state = 'ready';
+      if (this.authTimer) this.clearTimer(this.authTimer);
+    }
+    this.send(features);
+    if (this.peer && !this.peer.ok && this.state === 'secured') {
+      this.ctx.refused?.('in', this.remote, this.peer.reason);
+      this.error('not-authorized', `${this.peer.reason}; dialback is not offered`);
+    }
+  }
+
+  protected async onElement(el: Element): Promise<void> {
+    if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
+    if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) return this.startTls();
+    if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
+    if (!STANZAS.has(el.name) || (el.attrs.xmlns !== undefined && el.attrs.xmlns !== NS.server)) {
+      return this.error('unsupported-stanza-type', `<${el.name}/> is not handled on a server-to-server stream`);
+    }
+    if (this.state !== 'ready') return this.error('not-authorized', 'authenticate the domain first');
+    const from = tryParseJid(el.attrs.from ?? '');
+    const to = tryParseJid(el.attrs.to ?? '');
+    // RFC 6120 §4.9.3.9 / §8.1.2.1: the sender must be in the domain this stream authenticated.
+    if (!from || canonicalDomain(from.domain) !== this.remote) return this.error('invalid-from', `stanzas on this stream come from ${this.remote}`);
+    if (!to || !this.ctx.config.domains.includes(canonicalDomain(to.domain) ?? ''))
+      return this.error('host-unknown', `${to?.domain ?? "a stanza without 'to'"} is not served here`);
+    this.ctx.stats.stanzasIn++;
+    await this.ctx.onRemoteStanza(el, { local: this.local, remote: this.remote });
+  }
+
+  private async startTls(): Promise<void> {
+    if (this.transport.secure || this.state !== 'connected') return this.error('policy-violation', 'TLS is already in place');
+    this.send(xml('proceed', { xmlns: NS.tls }));
+    this.state = 'tls-negotiating';
+    if (!(await this.upgradeTls({ role: 'server', requestCert: true }))) return;
+    this.state = 'secured';
+  }
+
+  /** RFC 6120 §6.4, XEP-0178 §2: EXTERNAL, with an authorization identity equal to the stream's `from` or none. */
+  private auth(el: Element): void {
+    if (this.state !== 'secured' || !this.peer?.ok) return this.error('not-authorized', 'SASL EXTERNAL needs TLS and a valid certificate');
+    const failure = (condition: string, text: string): void => this.send(xml('failure', { xmlns: NS.sasl }, xml(condition), xml('text', {}, text)));
+    if (el.attrs.mechanism !== 'EXTERNAL') return failure('invalid-mechanism', 'only EXTERNAL is offered');
+    const body = el.text().trim();
+    const authzid = body === '' || body === '=' ? '' : Buffer.from(body, 'base64').toString('utf8');
+    if (authzid !== '' && canonicalDomain(authzid) !== this.remote) return failure('invalid-authzid', `the stream is from ${this.remote}`);
+    this.send(xml('success', { xmlns: NS.sasl }));
+    this.state = 'authenticated';
+    this.log.info({ by: this.peer.by }, 'peer domain authenticated (SASL EXTERNAL)');
+    this.restart();
+  }
+}

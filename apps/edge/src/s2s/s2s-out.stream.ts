@@ -1,0 +1,149 @@
+import { NS } from '#libs/stanza';
+import { xml, type Element, type XmlLimits } from '#libs/xml';
+import { BaseStream } from '../stream/base-stream.js';
+import type { S2sStreamState } from '../stream/stream-state.js';
+import type { Transport } from '../transport/transport.js';
+import { verifyPeer } from './peer-auth.js';
+import { checkS2sHeader, s2sHeader } from './s2s-header.js';
+import type { S2sContext } from './s2s-context.js';
+
+/**
+ * An outbound server-to-server stream (RFC 6120 §4-§6 as the initiating server) for one
+ * (local, remote) domain pair: our header first, STARTTLS (required: a peer without it is left),
+ * the receiving server's certificate validated for the remote domain (libs/federation), then SASL
+ * EXTERNAL with our domain as authorization identity (XEP-0178), then stanzas one way. `ready`
+ * settles once: resolved when stanzas may flow, rejected with the reason otherwise.
+ */
+export class S2sOutStream extends BaseStream<S2sStreamState> {
+  declare readonly ctx: S2sContext;
+  /** The receiving server's stream id (dialback keys are made from it, XEP-0185). */
+  remoteStreamId = '';
+  readonly ready: Promise<void>;
+  /** The condition of the stream error the peer sent, if it sent one (RFC 6120 §4.9.3). */
+  peerError: string | undefined;
+  private settleReady!: (err?: Error) => void;
+  private settled = false;
+
+  constructor(
+    ctx: S2sContext,
+    transport: Transport,
+    readonly local: string,
+    readonly remote: string,
+  ) {
+    super(ctx, transport, NS.server);
+    this.state = transport.secure ? 'secured' : 'connected';
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = (err) => {
+        if (this.settled) return;
+        this.settled = true;
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    this.ready.catch(() => {}); // the owner awaits it; an unobserved failure is not a crash
+    this.bindLog({ remote, local });
+    this.timer(ctx.config.s2s.connectTimeoutMs, () => {
+      if (this.state !== 'ready') this.fail('remote-server-timeout', 'the connection did not become ready in time');
+    });
+    this.onClosed(() => this.settleReady(new S2sConnectError('remote-server-not-found', 'the connection closed before it was ready')));
+    this.sendHeader();
+  }
+
+  xmlLimits(): XmlLimits {
+    const l = this.ctx.config.edge.limits;
+    return {
+      maxStanzaBytes: l.maxStanzaBytesPreAuth,
+      maxDepth: l.maxDepth,
+      maxAttributes: l.maxAttributes,
+      maxAttributeBytes: l.maxAttributeBytes,
+      maxNameBytes: l.maxNameBytes,
+    };
+  }
+
+  protected headerXml(): string {
+    return s2sHeader({ from: this.local, to: this.remote });
+  }
+
+  protected stanzaOutChain(): undefined {
+    return undefined;
+  }
+
+  protected connectionGone(): void {}
+
+  protected onStreamStart(name: string, attrs: Record<string, string>): void {
+    const check = checkS2sHeader(name, attrs, this.ctx.config.domains, { remote: this.remote });
+    if (check.error) return this.fail('remote-server-not-found', check.text ?? check.error, check.error);
+    this.remoteStreamId = check.id ?? '';
+  }
+
+  protected async onElement(el: Element): Promise<void> {
+    if (el.name === 'stream:features') return this.onFeatures(el);
+    if (el.name === 'stream:error') {
+      this.peerError = el.elements().find((c) => c.attrs.xmlns === NS.streams)?.name ?? 'undefined-condition';
+      return this.fail('remote-server-not-found', `${this.remote} ended the stream: ${this.peerError}`);
+    }
+    if (el.name === 'proceed' && el.attrs.xmlns === NS.tls && this.state === 'tls-negotiating') return this.tls();
+    if (el.name === 'success' && el.attrs.xmlns === NS.sasl && this.state === 'authenticating') {
+      this.state = 'authenticated';
+      this.restart();
+      return this.sendHeader();
+    }
+    if (el.name === 'failure' && (el.attrs.xmlns === NS.sasl || el.attrs.xmlns === NS.tls)) {
+      return this.fail('remote-server-not-found', `${this.remote} refused us: ${el.elements()[0]?.name ?? 'failure'}`);
+    }
+    // RFC 6120 §4.9.3: an outbound stream carries our stanzas only (no XEP-0288 yet).
+    this.error('unsupported-stanza-type', `<${el.name}/> is not expected on this stream`);
+  }
+
+  private onFeatures(features: Element): void {
+    if (this.state === 'authenticated') {
+      this.state = 'ready';
+      this.log.info({}, 'outbound stream ready');
+      return this.settleReady();
+    }
+    if (!this.transport.secure) {
+      if (!features.getChild('starttls', NS.tls)) return this.fail('remote-server-not-found', `${this.remote} offers no TLS`, 'policy-violation');
+      this.state = 'tls-negotiating';
+      return this.send(xml('starttls', { xmlns: NS.tls }));
+    }
+    const peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
+    if (!peer.ok) {
+      this.ctx.refused?.('out', this.remote, peer.reason);
+      return this.fail('remote-server-not-found', `${this.remote}: ${peer.reason}`, 'policy-violation');
+    }
+    const mechanisms =
+      features
+        .getChild('mechanisms', NS.sasl)
+        ?.getChildren('mechanism')
+        .map((m) => m.text().trim()) ?? [];
+    if (!mechanisms.includes('EXTERNAL'))
+      return this.fail('remote-server-not-found', `${this.remote} does not accept our certificate (no SASL EXTERNAL; dialback is not implemented yet)`);
+    this.state = 'authenticating';
+    this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, Buffer.from(this.local).toString('base64')));
+  }
+
+  private async tls(): Promise<void> {
+    if (!(await this.upgradeTls({ role: 'client', servername: this.remote })))
+      return this.settleReady(new S2sConnectError('remote-server-not-found', 'TLS handshake failed'));
+    this.state = 'secured';
+    this.sendHeader();
+  }
+
+  /** Gives up: `ready` rejects with the stanza error condition queued stanzas bounce with. */
+  private fail(condition: S2sConnectError['condition'], text: string, streamError?: Parameters<BaseStream['error']>[0]): void {
+    this.log.info({ condition, text }, 'outbound s2s stream failed');
+    this.settleReady(new S2sConnectError(condition, text));
+    if (streamError) this.error(streamError, text);
+    else this.close();
+  }
+}
+
+/** Why an outbound stream never became ready, as the stanza error its queued stanzas get (RFC 6120 §8.3.3). */
+export class S2sConnectError extends Error {
+  constructor(
+    readonly condition: 'remote-server-not-found' | 'remote-server-timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}

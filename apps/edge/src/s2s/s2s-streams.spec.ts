@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { makeFederationPki } from '#libs/federation';
+import { xml } from '#libs/xml';
+import { S2sConnectError } from './s2s-out.stream.js';
+import { connectS2s, listenS2s, s2sSide } from './testing/s2s-pair.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'glider-s2s-'));
+const strangerDir = mkdtempSync(join(tmpdir(), 'glider-s2s-x-'));
+const pki = makeFederationPki(dir);
+const stranger = makeFederationPki(strangerDir, 'Untrusted CA');
+const closers: (() => void)[] = [];
+after(() => {
+  for (const c of closers) c();
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(strangerDir, { recursive: true, force: true });
+});
+const allow = (...domains: string[]) => ({ mode: 'allowlist' as const, allow: domains, deny: [] });
+
+async function listen(side: ReturnType<typeof s2sSide>) {
+  const l = await listenS2s(side);
+  closers.push(() => l.server.close());
+  return l;
+}
+
+test('STARTTLS then SASL EXTERNAL with serverAuth-only certificates both ways; a message crosses with its addresses', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test', { eku: 'serverAuth' }), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test', { eku: 'serverAuth' }), pki.caPem, allow('a.test'));
+  const { port, streams } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  closers.push(() => out.close());
+  await out.ready;
+  assert.equal(out.state, 'ready');
+  assert.ok(out.remoteStreamId.length > 0);
+  const arrived = b.next();
+  out.deliver(xml('message', { from: 'alice@a.test/phone', to: 'bob@b.test', type: 'chat', id: 'm1' }, xml('body', {}, 'hello across')));
+  const el = await arrived;
+  assert.equal(el.attrs.from, 'alice@a.test/phone');
+  assert.equal(el.attrs.to, 'bob@b.test');
+  assert.equal(el.getChildText('body'), 'hello across');
+  assert.deepEqual({ local: b.received[0]!.local, remote: b.received[0]!.remote }, { local: 'b.test', remote: 'a.test' });
+  assert.equal(streams[0]!.state, 'ready');
+  assert.equal(streams[0]!.transport.tlsVersion()?.startsWith('TLSv1.'), true);
+});
+
+test('a peer whose certificate comes from an untrusted CA is refused (no dialback offered)', async () => {
+  const a = s2sSide('a.test', stranger.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  // b offers no mechanism after TLS (then ends the stream with <not-authorized/>): a gives up on the features
+  await assert.rejects(out.ready, (err: S2sConnectError) => err.condition === 'remote-server-not-found' && /no SASL EXTERNAL/.test(err.message));
+  assert.deepEqual(b.refusals, ['in a.test: no path to a trusted issuer']);
+  assert.equal(b.received.length, 0);
+});
+
+test('the initiating server refuses a receiving server whose certificate names another domain', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('impostor.test'), pki.caPem, allow('a.test'));
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await assert.rejects(out.ready, /does not name b.test/);
+  assert.deepEqual(a.refusals, ['out b.test: the certificate does not name b.test']);
+});
+
+test('policy: a domain not on the allowlist gets <policy-violation/> at its stream header', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('partner.test'));
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await assert.rejects(out.ready);
+  assert.equal(out.peerError, 'policy-violation');
+  assert.deepEqual(b.refusals, ['in a.test: not-on-allowlist']);
+});
+
+test('a stanza from another domain than the authenticated one ends the stream with <invalid-from/>', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const { port, streams } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await out.ready;
+  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  out.deliver(xml('message', { from: 'mallory@c.test', to: 'bob@b.test' }, xml('body', {}, 'spoofed')));
+  await ended;
+  assert.equal(out.peerError, 'invalid-from');
+  assert.equal(b.received.length, 0);
+  assert.notEqual(streams[0]!.state, 'ready');
+});
+
+test('a stanza to a domain the receiving server does not serve ends the stream with <host-unknown/>', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await out.ready;
+  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  out.deliver(xml('message', { from: 'alice@a.test', to: 'carol@elsewhere.test' }, xml('body', {}, 'relay me')));
+  await ended;
+  assert.equal(out.peerError, 'host-unknown');
+  assert.equal(b.received.length, 0);
+});

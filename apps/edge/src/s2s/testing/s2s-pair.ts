@@ -1,0 +1,68 @@
+import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import { pino } from 'pino';
+import { configSchema } from '#libs/config';
+import { DomainPolicy, parsePemBundle, type IssuedCertificate, type PolicySettings } from '#libs/federation';
+import { serverTlsPolicy } from '#libs/tls';
+import type { Element } from '#libs/xml';
+import { SocketTransport } from '../../transport/socket.transport.js';
+import type { S2sContext } from '../s2s-context.js';
+import { S2sInStream } from '../s2s-in.stream.js';
+import { S2sOutStream } from '../s2s-out.stream.js';
+
+/** One side of a test federation: its context, what it received, what it refused. */
+export interface S2sSide {
+  domain: string;
+  ctx: S2sContext;
+  received: { el: Element; local: string; remote: string }[];
+  refusals: string[];
+  policy: DomainPolicy;
+  /** Resolves with the next stanza received. */
+  next(): Promise<Element>;
+}
+
+export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings): S2sSide {
+  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' } });
+  const secure = createSecureContext({ ...serverTlsPolicy(), cert: cert.cert, key: cert.key });
+  const anchors = parsePemBundle(trustPem);
+  const waiters: ((el: Element) => void)[] = [];
+  const side: S2sSide = {
+    domain,
+    received: [],
+    refusals: [],
+    policy: new DomainPolicy(policy),
+    next: () => new Promise((resolve) => waiters.push(resolve)),
+    ctx: {
+      config,
+      logger: pino({ level: process.env.EDGE_TEST_LOG ?? 'silent' }),
+      stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
+      secureContext: () => secure,
+      policy: () => side.policy,
+      anchors: () => anchors,
+      onRemoteStanza: (el, pair) => {
+        side.received.push({ el, ...pair });
+        waiters.shift()?.(el);
+      },
+      refused: (direction, remote, why) => side.refusals.push(`${direction} ${remote}: ${why}`),
+    },
+  };
+  return side;
+}
+
+/** A listener that runs inbound s2s streams for `side`, on a free loopback port. */
+export async function listenS2s(side: S2sSide): Promise<{ port: number; server: Server; streams: S2sInStream[] }> {
+  const streams: S2sInStream[] = [];
+  const server = createServer((socket) => streams.push(new S2sInStream(side.ctx, new SocketTransport(socket))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, server, streams };
+}
+
+/** An outbound stream from `side` to `remote` at 127.0.0.1:port. */
+export async function connectS2s(side: S2sSide, remote: string, port: number): Promise<S2sOutStream> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return new S2sOutStream(side.ctx, new SocketTransport(socket), side.domain, remote);
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * `s2s`: federation with other XMPP servers (issue 13, docs/federation.md, libs/federation).
+ * Its own file so other branches' config additions never touch these lines.
+ */
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(0);
+/** A domain, or `*.domain` for its subdomains (not itself). */
+const domainPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^(\*\.)?[^\s*@/]+$/, 'a domain such as partner.example, or *.partner.example for its subdomains');
+
+export const s2sPolicySchema = z.strictObject({
+  /**
+   * `allowlist`: only the domains in `allow` (a company talks to named partners); `open`: every
+   * domain; `closed`: none. The deny list applies on top of `open` and `allowlist`.
+   */
+  mode: z.enum(['open', 'allowlist', 'closed']).default('allowlist'),
+  allow: z.array(domainPattern).default([]),
+  deny: z.array(domainPattern).default([]),
+});
+
+/** How to reach one remote domain without DNS (private links, tests): host and port, STARTTLS or direct TLS. */
+export const s2sRouteSchema = z.strictObject({
+  host: z.string().min(1),
+  port: port.min(1).default(5269),
+  /** XEP-0368: TLS from the first byte (usually port 5270). */
+  directTls: z.boolean().default(false),
+});
+
+export const s2sSchema = z.strictObject({
+  /** Federation on: listen on `port`/`directTlsPort` and send to remote domains. Off: remote stanzas bounce. */
+  enabled: z.boolean().default(false),
+  /** RFC 6120 s2s with STARTTLS (required before anything else). */
+  port: port.default(5269),
+  /** XEP-0368 direct TLS for s2s; 0 = not offered. */
+  directTlsPort: port.default(5270),
+  policy: s2sPolicySchema.default(s2sPolicySchema.parse({})),
+  /**
+   * A JSON file `{ "mode", "allow", "deny" }` that replaces `policy` and is re-read when it changes
+   * (a mounted ConfigMap): the policy changes without a restart.
+   */
+  policyFile: z.string().min(1).optional(),
+  /** How often the policy file is checked besides file-system events (network mounts miss some). */
+  policyPollMs: ms.min(100).default(10_000),
+  /** PEM bundle of the CAs trusted for peer certificates; absent: Node's bundled public roots. */
+  trustFile: z.string().min(1).optional(),
+  /**
+   * XEP-0220 dialback when a peer's certificate cannot be validated (only over TLS, XEP-0344 §3).
+   * Off: such a peer is refused.
+   */
+  dialback: z.boolean().default(true),
+  /** XEP-0185 secret shared by every edge (a mounted Secret); absent: `${dataDir}/s2s/dialback.secret`, made on first start. */
+  dialbackSecretFile: z.string().min(1).optional(),
+  /** Per remote domain, where to connect instead of DNS SRV lookups. */
+  routes: z.record(z.string().min(1), s2sRouteSchema).default({}),
+  /** One connection attempt (TCP, TLS and authentication) to one address. */
+  connectTimeoutMs: ms.min(1).default(15_000),
+  /** SRV and address lookups for one domain. */
+  dnsTimeoutMs: ms.min(1).default(5_000),
+  /**
+   * A stanza waits at most this long for its connection; then it bounces with
+   * `remote-server-timeout` (RFC 6120 §8.3.3.15).
+   */
+  queueTimeoutMs: ms.min(1).default(30_000),
+  /** Stanzas queued per remote domain while connecting; past it new ones bounce with `resource-constraint`. */
+  maxQueuedStanzas: z.number().int().min(1).default(1_000),
+  /** Close an s2s stream (either direction) with no stanza for this long (RFC 6120 §4.4). */
+  idleTimeoutMs: ms.min(1).default(600_000),
+  /** After a failed connection, stanzas for that domain bounce at once for this long (no reconnect storm). */
+  retryBackoffMs: ms.default(10_000),
+});
+
+export type S2sConfig = z.infer<typeof s2sSchema>;
+export type S2sPolicyConfig = z.infer<typeof s2sPolicySchema>;
