@@ -38,9 +38,9 @@ const RUN_ENV: Record<string, string> = {
   GLIDER_REGISTRATION__ENABLED: 'true',
   GLIDER_EDGE__LIMITS__AUTH_TIMEOUT_MS: String(RUN_TIMEOUT_MS + 60_000),
   GLIDER_LOG__LEVEL: process.env.SINT_GLIDER_LOG_LEVEL ?? 'info',
-  // XEP-0198 is not offered by default yet (apps/edge/src/features/xep-0198-sm/README.md):
-  // SINT_SM=1 offers it, so that StreamManagementTest runs (and Smack uses it on every connection).
-  ...(process.env.SINT_SM === '1' ? { GLIDER_EDGE__SM__ENABLED: 'true' } : {}),
+  // XEP-0198 is offered by default (Smack uses it on every connection, StreamManagementTest runs);
+  // SINT_SM=0 runs without it, as clients without stream management see Glider.
+  ...(process.env.SINT_SM === '0' ? { GLIDER_EDGE__SM__ENABLED: 'false' } : {}),
   // The XEP-0313 archive is off by default too (apps/router/src/features/xep-0313-mam/README.md):
   // SINT_MAM=1 turns it on, so that MamIntegrationTest runs.
   ...(process.env.SINT_MAM === '1' ? { GLIDER_ARCHIVE__ENABLED: 'true' } : {}),
