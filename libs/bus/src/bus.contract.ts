@@ -200,6 +200,14 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.equal(dec((await kv.get('gone'))!.value), 'again');
     });
 
+    test('KV: a put keeps its own copy: the caller may reuse its buffer at once', async () => {
+      const kv = await bus.kv(unique('copy'));
+      const buf = Buffer.from('first');
+      await kv.put('k', buf);
+      buf.write('XXXXX');
+      assert.equal(dec((await kv.get('k'))!.value), 'first');
+    });
+
     test('KV: purgeUpTo removes what matches and was written up to a revision, and nothing else', async () => {
       const kv = await bus.kv(unique('trim'));
       const r1 = await kv.put('q.s1.a', enc('1'));

@@ -194,8 +194,9 @@ export class MemoryKv implements KvBucket {
     const old = this.slots.get(key);
     if (old) clearTimeout(old.timer);
     const now = Date.now();
-    // A copy, as a network store would keep: the caller may reuse its buffer (slice is a memcpy).
-    const slot: Slot = { value: value.length ? value.slice() : EMPTY, revision: ++this.seq, operation, atMs: now };
+    // A copy, as a network store would keep: the caller may reuse its buffer. `new Uint8Array(view)`
+    // is one memcpy (Uint8Array.from iterates; a Buffer's slice() would not copy at all).
+    const slot: Slot = { value: value.length ? new Uint8Array(value) : EMPTY, revision: ++this.seq, operation, atMs: now };
     const ttl = this.opts.ttlMs ?? 0;
     if (operation !== 'PUT') {
       const lifetime = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
