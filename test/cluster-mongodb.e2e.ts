@@ -4,6 +4,7 @@ import { startMongoServer, type MongoServer } from './harness/mongodb.js';
 import { chatScenario } from './scenarios/chat.scenario.js';
 import { externalClientsScenario } from './scenarios/external-clients.scenario.js';
 import { blockingScenario } from './scenarios/blocking.scenario.js';
+import { pepScenario } from './scenarios/pep.scenario.js';
 
 // The same scenarios as cluster.e2e.ts, with every process on MongoDB storage: FerretDB (a real
 // MongoDB-wire server) started here, or the server in $MONGODB_URL.
@@ -33,5 +34,9 @@ describe('local cluster on MongoDB storage', () => {
 
   it('XEP-0191 blocking with the lists in MongoDB: block, pushes, bounces, presence, unblock (xmpp.js, slixmpp)', async () => {
     await blockingScenario(c, 'm');
+  });
+
+  it('XEP-0163 PEP with nodes in MongoDB: publish, last item through verified caps, notification (xmpp.js, slixmpp)', async () => {
+    await pepScenario(c, 'm');
   });
 });

@@ -8,6 +8,7 @@ import { externalClientsScenario } from './scenarios/external-clients.scenario.j
 import { carbonsScenario } from './scenarios/carbons.scenario.js';
 import { csiScenario } from './scenarios/csi.scenario.js';
 import { blockingScenario } from './scenarios/blocking.scenario.js';
+import { pepScenario } from './scenarios/pep.scenario.js';
 
 describe('local cluster: nats-server, two edges, two routers, presence', () => {
   let c: Cluster;
@@ -36,6 +37,10 @@ describe('local cluster: nats-server, two edges, two routers, presence', () => {
 
   it('XEP-0191 blocking: block, push to a second resource, bounces both ways, presence, bad input, unblock, unblock-all (xmpp.js); block/list/unblock (slixmpp)', async () => {
     await blockingScenario(c, 'c');
+  });
+
+  it('XEP-0163 PEP across edges: xmpp.js publishes, slixmpp gets the last item through verified caps (caps cache in the bus KV on nats-server) and publishes back', async () => {
+    await pepScenario(c, 'c');
   });
 
   it('an edge that dies has its sessions removed and their unavailable presence broadcast (clients without stream management)', async () => {

@@ -10,6 +10,7 @@ import { externalClientsScenario } from './scenarios/external-clients.scenario.j
 import { carbonsScenario } from './scenarios/carbons.scenario.js';
 import { csiScenario } from './scenarios/csi.scenario.js';
 import { blockingScenario } from './scenarios/blocking.scenario.js';
+import { pepScenario } from './scenarios/pep.scenario.js';
 
 describe('standalone: one process, embedded bus and storage', () => {
   let d: Deployment;
@@ -38,6 +39,10 @@ describe('standalone: one process, embedded bus and storage', () => {
 
   it('XEP-0191 blocking: block, push to a second resource, bounces both ways, presence, bad input, unblock, unblock-all (xmpp.js); block/list/unblock (slixmpp)', async () => {
     await blockingScenario(d, 's');
+  });
+
+  it('XEP-0163 PEP: xmpp.js publishes, slixmpp gets the last item through verified caps and publishes back (XEP-0115 +notify)', async () => {
+    await pepScenario(d, 's');
   });
 
   it('gliderctl manages accounts and names what is wrong', async () => {

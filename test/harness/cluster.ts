@@ -32,6 +32,8 @@ export interface ClusterOptions {
    */
   mediaRelays?: number;
   mediaEnv?: (i: number) => Record<string, string> | Promise<Record<string, string>>;
+  /** muc processes (apps/muc, `muc.enabled`), each its own role; none when absent. */
+  mucs?: number;
   /** Every process in its own process group: a terminal's Ctrl-C reaches only the caller, which stops them in order. */
   detached?: boolean;
 }
@@ -128,6 +130,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         ...turnTestEnv,
         ...(await opts.mediaEnv?.(i)),
       });
+    }
+    for (let i = 1; i <= (opts.mucs ?? 0); i++) {
+      await start('muc', `muc-${i}`, { GLIDER_MUC__ID: `muc-${i}`, GLIDER_MUC__ENABLED: 'true' });
     }
     const edges = [];
     for (let i = 1; i <= (opts.edges ?? 2); i++) {

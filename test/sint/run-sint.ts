@@ -44,6 +44,9 @@ const RUN_ENV: Record<string, string> = {
   // The XEP-0313 archive is off by default too (apps/router/src/features/xep-0313-mam/README.md):
   // SINT_MAM=1 turns it on, so that MamIntegrationTest runs.
   ...(process.env.SINT_MAM === '1' ? { GLIDER_ARCHIVE__ENABLED: 'true' } : {}),
+  // The muc service is off by default too (apps/muc/README.md): SINT_MUC=1 runs it (standalone
+  // in-process, the cluster one muc process), so that the MUC classes run.
+  ...(process.env.SINT_MUC === '1' ? { GLIDER_MUC__ENABLED: 'true' } : {}),
 };
 
 const { values } = parseArgs({
@@ -100,6 +103,7 @@ async function deploy(target: string, host: string): Promise<Deployment> {
     env: RUN_ENV,
     mediaRelays: 1,
     mediaEnv: media,
+    mucs: process.env.SINT_MUC === '1' ? 1 : 0,
     logLevel: RUN_ENV.GLIDER_LOG__LEVEL,
     edgePorts: [{ c2sPort: C2S_PORT, directTlsPort: 5223, wssPort: 5443, wsPort: 5280 }],
   });

@@ -17,6 +17,8 @@ declare module '@xmpp/client' {
     send(el: XmlElement): Promise<void>;
     on(event: string, fn: (...args: any[]) => void): void;
     iqCaller: { request(el: XmlElement, timeout?: number): Promise<XmlElement> };
+    /** @xmpp/iq callee: answers IQ gets/sets by payload (ns, name). */
+    iqCallee: { get(ns: string, name: string, handler: (ctx: { element: XmlElement; stanza: XmlElement }) => XmlElement | Promise<XmlElement>): void };
     jid?: { toString(): string };
     /** @xmpp/reconnect: logs in again after a disconnect unless stopped. */
     reconnect: { stop(): void };

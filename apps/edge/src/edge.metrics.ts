@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import type { SaslMechanismName } from '#libs/auth';
+import { HT_MECHANISMS, type HtMechanismName, type SaslMechanismName } from '#libs/auth';
 import type { StanzaKind } from '#libs/bus';
 import { counterFamily, histogramFamily, meter, SLOW_BUCKETS_SECONDS, type BoundCounter, type BoundHistogram } from '#libs/telemetry';
 import type { EdgeServer } from './edge.server.js';
@@ -36,7 +36,15 @@ const routing = histogramFamily(
 );
 export const routingDuration: Readonly<Record<string, BoundHistogram>> = Object.fromEntries(KINDS.map((kind) => [kind, routing.bind({ kind })]));
 
-const MECHANISMS: readonly SaslMechanismName[] = ['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256', 'SCRAM-SHA-256-PLUS'];
+const MECHANISMS: readonly (SaslMechanismName | HtMechanismName)[] = [
+  'PLAIN',
+  'SCRAM-SHA-1',
+  'SCRAM-SHA-1-PLUS',
+  'SCRAM-SHA-256',
+  'SCRAM-SHA-256-PLUS',
+  // XEP-0484 FAST token logins (SASL2)
+  ...HT_MECHANISMS,
+];
 const logins = counterFamily('glider_edge_logins_total', 'SASL authentication attempts by mechanism and result (success, failure)');
 const loginDuration = histogramFamily(
   'glider_edge_login_duration_seconds',

@@ -16,6 +16,7 @@ import { ConnectionCounter } from './limits/connection-counter.js';
 import { Listeners, type ListenerPorts } from './listeners/listeners.js';
 import { deliverer } from './routing/delivery.js';
 import { EdgeLiveness } from './routing/liveness.js';
+import { S2sServer } from './s2s/s2s.server.js';
 import { C2sStream } from './stream/c2s-stream.machine.js';
 import type { StreamErrorCondition } from './stream/stream-state.js';
 import type { Transport } from './transport/transport.js';
@@ -57,6 +58,8 @@ export class EdgeServer {
   private lastReportAt = Date.now();
   private readonly onSighup = (): void => void this.reloadCertificate();
   private unregisterMetrics: (() => void) | undefined;
+  /** Federation (s2s.enabled): inbound listeners and this edge's share of outbound domains. */
+  s2s: S2sServer | undefined;
 
   constructor(private readonly deps: EdgeDeps) {
     const { config, logger } = deps;
@@ -112,6 +115,10 @@ export class EdgeServer {
     this.offReconnect = bus.onReconnect(() => void this.beat(true));
     this.heartbeat.unref();
     await this.listeners.start(this.tlsOptions(this.cert));
+    if (config.s2s.enabled) {
+      this.s2s = new S2sServer({ config, logger: this.ctx.logger, bus, edgeId: this.edgeId, secureContext: () => this.secure! });
+      await this.s2s.start(this.tlsOptions(this.cert));
+    }
     if (config.tls.watch) {
       this.watch = watchCertificate(this.cert, (pair) => this.applyCertificate(pair), {
         onError: (err) => this.ctx.logger.warn({ err: err.message }, 'certificate watch problem'),
@@ -137,6 +144,7 @@ export class EdgeServer {
     const opts = this.tlsOptions(next);
     const context = createSecureContext(opts); // throws on a bad pair before anything changes
     this.listeners.setSecureContext(opts);
+    this.s2s?.setSecureContext(opts);
     this.secure = context;
     this.cert = next;
     this.ctx.logger.info({ certFile: next.certFile }, 'TLS certificate reloaded');
@@ -195,6 +203,7 @@ export class EdgeServer {
   async stop(): Promise<void> {
     process.off('SIGHUP', this.onSighup);
     await this.drain();
+    await this.s2s?.stop();
     await Promise.allSettled([...this.ctx.pending]);
     this.watch?.stop();
     clearInterval(this.heartbeat);

@@ -33,6 +33,8 @@ export interface AdminApi {
   EnableUser(req: { jid: string }): Promise<{ jid: string }>;
   ListOnline(req: { domain: string }): Promise<{ users: { jid: string; resources: string[] }[] }>;
   Announce(req: { domain: string; subject: string; body: string }): Promise<{ delivered: number; failed: number }>;
+  ListFastTokens(req: { jid: string }): Promise<{ clients: { client: string; mechanism: string; expiresAtMs: number; lastActiveMs: number }[] }>;
+  RevokeFastTokens(req: { jid: string; client: string }): Promise<{ jid: string; revoked: number }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */
   ready(): Promise<void>;
   close(): void;
@@ -102,6 +104,8 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     EnableUser: call('EnableUser'),
     ListOnline: call('ListOnline'),
     Announce: call('Announce'),
+    ListFastTokens: call('ListFastTokens'),
+    RevokeFastTokens: call('RevokeFastTokens'),
     // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
     ready: async () => {
       await call('Stats')({});

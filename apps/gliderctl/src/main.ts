@@ -15,6 +15,8 @@ Commands:
   user sessions JID                       the account's bound resources
   user disable JID                        refuse the account's logins and close its sessions
   user enable JID                         let a disabled account log in again
+  user tokens JID                         clients holding XEP-0484 FAST tokens (ids, expiry; never tokens)
+  user revoke-tokens JID [CLIENT]         invalidate the FAST tokens of one client (user-agent id) or all
   online [DOMAIN]                         users with a bound session (all served domains by default)
   announce DOMAIN TEXT [--subject S]      a headline message to every online user of DOMAIN
   stats                                   served domains, account counts, storage health
@@ -168,11 +170,28 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
         const res = verb === 'disable' ? await api.DisableUser({ jid: arg! }) : await api.EnableUser({ jid: arg! });
         process.stdout.write(`${verb}d ${res.jid}\n`);
       };
+    case 'tokens':
+      exactly(3);
+      return async (api) => {
+        for (const c of (await api.ListFastTokens({ jid: arg! })).clients) {
+          const expires = new Date(c.expiresAtMs).toISOString();
+          process.stdout.write(`${c.client} ${c.mechanism} expires=${expires} active=${new Date(c.lastActiveMs).toISOString()}\n`);
+        }
+      };
+    case 'revoke-tokens':
+      if (extra.length > 1) throw new UsageError('"user revoke-tokens" takes a JID and at most one CLIENT');
+      if (!arg) throw new UsageError('"user revoke-tokens" needs a JID');
+      return async (api) => {
+        const res = await api.RevokeFastTokens({ jid: arg, client: extra[0] ?? '' });
+        process.stdout.write(`revoked the FAST tokens of ${res.revoked} client(s) of ${res.jid}\n`);
+      };
     case 'list':
       if (extra.length > 0) throw new UsageError('"user list" takes at most one DOMAIN');
       return (api) => listUsers(api, arg);
     default:
-      throw new UsageError(verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd, sessions, disable or enable');
+      throw new UsageError(
+        verb ? `unknown user command "${verb}"` : 'user needs a command: add, del, list, passwd, sessions, disable, enable, tokens or revoke-tokens',
+      );
   }
 }
 

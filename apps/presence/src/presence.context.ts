@@ -4,7 +4,8 @@ import type { ServiceDeps } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
 import type { RosterChange, RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import type { Hooks, IqDispatcher } from '#libs/xmpp-kit';
+import type { PepService } from '#libs/pubsub';
+import type { Hooks, IqDispatcher, Registration } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
 import type { DirectedPresence } from './core/directed-presence.js';
 import type { PresenceStanza } from './core/presence-stanza.js';
@@ -39,6 +40,15 @@ export interface PresenceContext extends PresenceDeps {
   readonly iq: IqDispatcher<PresenceIqRequest>;
   /** Where a stanza goes (libs/addressing); presence never checks a domain itself. */
   readonly addressing: AddressingTable;
+  /** PEP (XEP-0163) on every account: what the PEP feature and others (avatars, bookmarks) publish through. */
+  readonly pep: PepService;
+  /** Identities ("category/type") and features a local account shows in disco#info (declared in the table). */
+  readonly accountDisco: { features: Set<string>; identities: Set<string> };
+  /**
+   * Serves a whole host (pubsub.<domain>): declared in the addressing table, every stanza to it (or
+   * to a JID at it without a local part) comes to `handler`. Call during setup.
+   */
+  serveDomain(domain: string, handler: (st: PresenceStanza) => Promise<void>): Registration;
   /** This service's name in the addressing table ('presence'). */
   readonly serviceName: string;
   parseXml(text: string): Element;

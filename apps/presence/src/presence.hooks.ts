@@ -1,5 +1,6 @@
 import type { SessionEvent } from '#libs/bus';
 import type { Jid } from '#libs/jid';
+import type { PepPublished, PepRetracted } from '#libs/pubsub';
 import type { RosterChange } from '#libs/storage';
 import type { PresenceStanza } from './core/presence-stanza.js';
 
@@ -16,6 +17,10 @@ export interface PresenceHooks {
    * handler that returns 'stop' drops it silently: XEP-0191 blocking (§3.5: presence never errors).
    */
   'presence:filter': { from: Jid; to: Jid };
+  /** An item was published to a local account's PEP node in this process (XEP-0398 and the like react). */
+  'pep:published': PepPublished;
+  /** An item was retracted from a local account's PEP node in this process (notified or not). */
+  'pep:retracted': PepRetracted;
   /** A session ended (stream closed or its edge died). */
   'session:ended': { event: SessionEvent };
 }

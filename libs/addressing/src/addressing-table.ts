@@ -57,6 +57,12 @@ export class AddressingTable {
     return this.index.discoFeatures;
   }
 
+  /** What a local account shows in disco#info besides its IQ namespaces (XEP-0163: pubsub/pep and its features). */
+  accountDisco(): { identities: { category: string; type: string }[]; features: string[] } {
+    const identities = this.index.accountIdentities.map((i) => ({ category: i.slice(0, i.indexOf('/')), type: i.slice(i.indexOf('/') + 1) }));
+    return { identities, features: this.index.accountDiscoFeatures };
+  }
+
   /** Domains some live service declared (conference.<domain>, upload.<domain>), sorted: XEP-0030 items of the server. */
   serviceDomains(): string[] {
     return [...this.index.domains.keys()].sort();

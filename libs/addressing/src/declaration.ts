@@ -18,6 +18,8 @@ export function declaration(service: string, instance: string, serves: Serves): 
     accountIq: [...(serves.accountIq ?? [])],
     serverIq: [...(serves.serverIq ?? [])],
     discoFeatures: [...(serves.discoFeatures ?? [])],
+    accountDiscoFeatures: [...(serves.accountDiscoFeatures ?? [])],
+    accountIdentities: [...(serves.accountIdentities ?? [])],
   };
   const problem = invalid(d);
   if (problem) throw new Error(`service declaration of ${service}/${instance}: ${problem}`);
@@ -30,5 +32,6 @@ export function invalid(d: ServiceDeclaration): string | undefined {
   if (!d.instance) return 'no instance id';
   if (d.domains.some((x) => !x || x.includes('@') || x.includes('/'))) return 'a domain must be a bare domain name';
   if (d.accountIq.some((c) => !c.ns) || d.serverIq.some((ns) => !ns)) return 'an IQ claim without a namespace';
+  if (d.accountIdentities.some((i) => !/^[^/]+\/[^/]+$/.test(i))) return 'an account identity is "category/type"';
   return undefined;
 }

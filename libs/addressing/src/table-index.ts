@@ -12,11 +12,16 @@ export class TableIndex {
   readonly serverIq = new Map<string, string>();
   readonly accountIq = new Map<string, { service: string; ownOnly: boolean }>();
   readonly discoFeatures: string[];
+  /** Features and `category/type` identities a local account shows in disco#info (PEP: pubsub/pep). */
+  readonly accountDiscoFeatures: string[];
+  readonly accountIdentities: string[];
   readonly conflicts: string[] = [];
 
   constructor(declarations: ServiceDeclaration[]) {
     const sorted = [...declarations].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
     const disco = new Set<string>();
+    const accountDisco = new Set<string>();
+    const identities = new Set<string>();
     for (const d of sorted) {
       if (d.accountPresence) this.presence = this.claim(this.presence, d.service, 'account presence');
       if (d.remoteDomains) this.remote = this.claim(this.remote, d.service, 'remote domains');
@@ -24,8 +29,12 @@ export class TableIndex {
       for (const ns of d.serverIq) this.serverIq.set(ns, this.claim(this.serverIq.get(ns), d.service, `server iq ${ns}`));
       for (const c of d.accountIq) this.addAccountIq(d.service, c.ns, c.ownOnly);
       for (const f of d.discoFeatures) disco.add(f);
+      for (const f of d.accountDiscoFeatures) accountDisco.add(f);
+      for (const i of d.accountIdentities) identities.add(i);
     }
     this.discoFeatures = [...disco].sort();
+    this.accountDiscoFeatures = [...accountDisco].sort();
+    this.accountIdentities = [...identities].sort();
   }
 
   private claim(current: string | undefined, service: string, what: string): string {

@@ -327,6 +327,35 @@ describe('admin API with gliderctl', () => {
     }
   });
 
+  it('lists and revokes FAST tokens (XEP-0484) per client or all, and a password change revokes them', async () => {
+    await ctl(server, ['user', 'add', 'hana@localhost'], 'hana-password\n');
+    const slot = (key: string) => ({ key, mechanism: 'HT-SHA-256-NONE', issuedAt: new Date(1_000), expiresAt: new Date(2_000_000_000_000), count: 0 });
+    await storage.fastTokens.issue('hana@localhost', 'phone-id', slot('a2V5MQ=='), 10, new Date(1_000));
+    await storage.fastTokens.issue('hana@localhost', 'laptop-id', slot('a2V5Mg=='), 10, new Date(2_000));
+    const listed = await ctl(server, ['user', 'tokens', 'hana@localhost']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(
+      listed.stdout,
+      'phone-id HT-SHA-256-NONE expires=2033-05-18T03:33:20.000Z active=1970-01-01T00:00:01.000Z\n' +
+        'laptop-id HT-SHA-256-NONE expires=2033-05-18T03:33:20.000Z active=1970-01-01T00:00:02.000Z\n',
+    );
+    assert.ok(!listed.stdout.includes('a2V5'), 'no key is shown');
+    const one = await ctl(server, ['user', 'revoke-tokens', 'hana@localhost', 'phone-id']);
+    assert.equal(one.stdout, 'revoked the FAST tokens of 1 client(s) of hana@localhost\n');
+    assert.deepEqual(
+      (await storage.fastTokens.list('hana@localhost')).map((c) => c.client),
+      ['laptop-id'],
+    );
+    await ctl(server, ['user', 'passwd', 'hana@localhost'], 'hana-new-password\n');
+    assert.deepEqual(await storage.fastTokens.list('hana@localhost'), [], 'a new password revokes every token');
+    await storage.fastTokens.issue('hana@localhost', 'tablet-id', slot('a2V5Mw=='), 10, new Date(3_000));
+    const all = await ctl(server, ['user', 'revoke-tokens', 'hana@localhost']);
+    assert.equal(all.stdout, 'revoked the FAST tokens of 1 client(s) of hana@localhost\n');
+    const unknown = await ctl(server, ['user', 'tokens', 'nobody@localhost']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'gliderctl: user nobody@localhost does not exist\n');
+  });
+
   it('lists online users and announces to their available sessions', async () => {
     const got: string[] = [];
     // a stand-in edge that takes every delivery (the router's own specs cover a real edge)

@@ -86,6 +86,8 @@ export class AdminOperations {
     return this.storageCall(async () => {
       const scram = await makeScramCredentials(secret);
       if (!(await this.deps.storage.accounts.setCredentials(name.username, name.domain, scram))) throw notFound(name.bare);
+      // XEP-0484 tokens were issued on the old password's strength: they go with it
+      await this.deps.storage.fastTokens.revoke(name.bare);
       // like Prosody: sessions authenticated with the old password end (RFC 6120 §4.9.3.16 reset)
       const closed = await this.closeSessions(name.bare, 'reset', 'password changed');
       this.deps.logger.info({ jid: name.bare, closed }, 'admin: password changed');
@@ -104,6 +106,29 @@ export class AdminOperations {
       const closed = disabled ? await this.closeSessions(name.bare, 'not-authorized', 'account disabled') : 0;
       this.deps.logger.info({ jid: name.bare, closed }, disabled ? 'admin: account disabled' : 'admin: account re-enabled');
       return name;
+    });
+  }
+
+  /** The account's clients holding XEP-0484 FAST tokens: ids, mechanism, expiry; never a token or its key. */
+  async fastTokens(jid: unknown): Promise<{ client: string; mechanism: string; expiresAtMs: number; lastActiveMs: number }[]> {
+    const name = this.account(jid);
+    return this.storageCall(async () => {
+      if (!(await this.deps.storage.accounts.get(name.username, name.domain))) throw notFound(name.bare);
+      return (await this.deps.storage.fastTokens.list(name.bare)).map((c) => {
+        const newest = c.next ?? c.current;
+        return { client: c.client, mechanism: newest?.mechanism ?? '', expiresAtMs: newest?.expiresAt.getTime() ?? 0, lastActiveMs: c.updatedAt.getTime() };
+      });
+    });
+  }
+
+  /** Invalidates one client's FAST tokens (by user-agent id) or all of the account's; no new login with them succeeds. */
+  async revokeFastTokens(jid: unknown, client: string | undefined): Promise<{ name: AccountName; revoked: number }> {
+    const name = this.account(jid);
+    return this.storageCall(async () => {
+      if (!(await this.deps.storage.accounts.get(name.username, name.domain))) throw notFound(name.bare);
+      const revoked = await this.deps.storage.fastTokens.revoke(name.bare, client);
+      this.deps.logger.info({ jid: name.bare, client, revoked }, 'admin: FAST tokens revoked');
+      return { name, revoked };
     });
   }
 

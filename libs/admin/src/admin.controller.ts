@@ -60,6 +60,19 @@ export class AdminController {
     return this.guard(async () => ({ jid: (await this.ops.setDisabled(req.jid, false)).bare }));
   }
 
+  @GrpcMethod('Admin', 'ListFastTokens')
+  async listFastTokens(req: JidRequest) {
+    return this.guard(async () => ({ clients: await this.ops.fastTokens(req.jid) }));
+  }
+
+  @GrpcMethod('Admin', 'RevokeFastTokens')
+  async revokeFastTokens(req: JidRequest & { client?: string }) {
+    return this.guard(async () => {
+      const { name, revoked } = await this.ops.revokeFastTokens(req.jid, req.client || undefined);
+      return { jid: name.bare, revoked };
+    });
+  }
+
   @GrpcMethod('Admin', 'ListOnline')
   async listOnline(req: { domain?: string }) {
     return this.guard(async () => ({ users: this.ops.onlineUsers(req.domain) }));

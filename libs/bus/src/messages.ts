@@ -196,6 +196,10 @@ export interface ServiceDeclaration {
   serverIq: string[];
   /** added to the server's disco#info (XEP-0030) */
   discoFeatures: string[];
+  /** added to a local account's disco#info (XEP-0163 PEP features) */
+  accountDiscoFeatures: string[];
+  /** "category/type" identities of a local account (pubsub/pep) */
+  accountIdentities: string[];
 }
 
 export interface IqClaim {
@@ -316,6 +320,8 @@ export interface ServiceDeclarationWire {
   accountIq?: IqClaimWire[] | null;
   serverIq?: string[];
   discoFeatures?: string[];
+  accountDiscoFeatures?: string[];
+  accountIdentities?: string[];
 }
 
 /** glider.bus.v1.IqClaim as protobufjs decodes it. */
@@ -429,6 +435,8 @@ export function serviceDeclarationFromWire(m: ServiceDeclarationWire): ServiceDe
     accountIq: m.accountIq ? m.accountIq.map((x) => iqClaimFromWire(x)) : [],
     serverIq: m.serverIq ? [...m.serverIq] : [],
     discoFeatures: m.discoFeatures ? [...m.discoFeatures] : [],
+    accountDiscoFeatures: m.accountDiscoFeatures ? [...m.accountDiscoFeatures] : [],
+    accountIdentities: m.accountIdentities ? [...m.accountIdentities] : [],
   };
   return out;
 }

@@ -74,6 +74,12 @@ export const buckets = {
   socks5: 'glider_socks5',
   /** XEP-0050 ad-hoc command sessions (any router continues a session another one started). */
   adhoc: 'glider_adhoc',
+  /** XEP-0115 verified caps hashes → features (libs/pubsub CapsCache); content-addressed, never stale. */
+  caps: 'glider_caps',
+  /** Members and partition claims of the muc service's PartitionedConsumer (apps/muc). */
+  muc: 'glider_muc',
+  /** XEP-0045 rooms' live state (occupants, roles, recent history), one key per room: a new owner takes it over. */
+  mucRooms: 'glider_muc_rooms',
 };
 
 export const keys = {
@@ -104,4 +110,6 @@ export const keys = {
   /** One running transfer of a requester: `u.<bare>.<hash>`; all of theirs match `u.<bare>.*`. */
   socks5UserTransfer: (bare: string, hash: string) => `u.${token(bare)}.${hash}`,
   socks5UserTransfers: (bare: string) => `u.${token(bare)}.*`,
+  /** One room's live state in buckets.mucRooms. */
+  mucRoom: (roomJid: string) => token(roomJid),
 };

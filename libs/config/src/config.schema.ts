@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
 import { s2sSchema } from './s2s.schema.js';
+import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
 
@@ -92,6 +93,35 @@ export const smSchema = z.strictObject({
   reapIntervalMs: ms.min(10).default(5_000),
 });
 
+/** XEP-0484 FAST tokens (apps/edge/src/features/xep-0484-fast/README.md). */
+export const fastSchema = z.strictObject({
+  /** Offer FAST inside SASL2 (HT-SHA-256-NONE, and -EXPR/-ENDP where the connection can bind). */
+  enabled: z.boolean().default(true),
+  /** How long a token is valid from when it is issued (XEP-0484 §rules-servers: the deployment's inactive-device policy). */
+  tokenTtlSec: z
+    .number()
+    .int()
+    .min(60)
+    .default(14 * 86_400),
+  /** A login with a token older than this gets a new one in <success/> (rotation, XEP-0484 §token-rotation). */
+  rotateAfterSec: z.number().int().min(0).default(86_400),
+  /** Clients (user-agent ids) holding tokens per account; one more evicts the least recently used. */
+  maxClientsPerAccount: z.number().int().min(1).default(20),
+});
+
+/** XEP-0388 SASL2 with XEP-0386 Bind2 (apps/edge/src/features/xep-0388-sasl2/README.md). */
+export const sasl2Schema = z.strictObject({
+  /**
+   * Offer <authentication xmlns='urn:xmpp:sasl:2'/> beside RFC 6120 SASL. Off by default until the
+   * whole suite runs with it: xmpp.js prefers SASL2 when offered, and Bind2 makes the resource
+   * `<tag>/<id>`, not the exact one the tests ask for.
+   */
+  enabled: z.boolean().default(false),
+  /** Longest Bind2 <tag/> kept in the resource (characters); a longer one is cut. */
+  maxTagLength: z.number().int().min(1).max(256).default(64),
+  fast: fastSchema.default(fastSchema.parse({})),
+});
+
 export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
@@ -135,6 +165,7 @@ export const edgeSchema = z.strictObject({
   routeTimeoutMs: ms.default(5_000),
   csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
+  sasl2: sasl2Schema.default(sasl2Schema.parse({})),
 });
 
 export const tlsSchema = z.strictObject({
@@ -345,6 +376,8 @@ export const configSchema = z.strictObject({
   archive: archiveSchema.default(archiveSchema.parse({})),
   /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
   s2s: s2sSchema.default(s2sSchema.parse({})),
+  /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
+  muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),
   /** XEP-0157 contact addresses in each domain's disco#info, keyed by domain; none when unset. */
   contactAddresses: z.record(domainName, contactAddressesSchema).default({}),

@@ -50,3 +50,23 @@ export function enforceResourcepart(input: string): string {
   if (bad) throw new Error(`resourcepart: ${bad}`);
   return s;
 }
+
+const NON_ASCII_SPACE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
+
+/**
+ * Nickname profile (RFC 8266 §2.3) enforcement: non-ASCII spaces to SPACE, leading and trailing
+ * spaces stripped and runs of spaces collapsed (the additional mapping rule), NFKC, FreeformClass
+ * characters only, not empty. Case is kept: that is how the name is shown. Throws the reason.
+ */
+export function enforceNickname(input: string): string {
+  const s = input.replace(NON_ASCII_SPACE, ' ').replace(/ {2,}/g, ' ').trim().normalize('NFKC');
+  if (s === '') throw new Error('empty nickname');
+  const bad = classViolation(codePoints(s), true);
+  if (bad) throw new Error(`nickname: ${bad}`);
+  return s;
+}
+
+/** Nickname profile comparison (RFC 8266 §2.4): two nicknames are the same when these are equal. */
+export function nicknameKey(input: string): string {
+  return enforceNickname(input).toLowerCase().normalize('NFKC');
+}

@@ -6,10 +6,13 @@ import { StorageConflictError, StorageLimitError, StorageRecordError, StorageUna
 import type { LastActivityRepository } from './ports/last-activity.repository.js';
 import type { OfflineRepository } from './ports/offline.repository.js';
 import type { PushRepository } from './ports/push.repository.js';
+import type { PubSubRepository } from './ports/pubsub.repository.js';
 import type { PrivateXmlRepository } from './ports/private-xml.repository.js';
 import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
 import type { VcardsRepository } from './ports/vcards.repository.js';
+import type { FastTokensRepository } from './ports/fast-tokens.repository.js';
+import type { MucRoomsRepository } from './ports/muc-rooms.repository.js';
 
 /**
  * Every repository method a port declares (a Record over its keys: a method added to a port and
@@ -25,6 +28,9 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
   archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
   push: { list: true, enable: true, disable: true, deleteAll: true },
+  pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
+  fastTokens: { get: true, issue: true, use: true, revoke: true, list: true, deleteAll: true },
+  mucRooms: { get: true, create: true, put: true, delete: true, list: true, countOwnedBy: true },
 };
 
 interface RepositoryPorts {
@@ -37,6 +43,9 @@ interface RepositoryPorts {
   blocklist: BlocklistRepository;
   archive: ArchiveRepository;
   push: PushRepository;
+  pubsub: PubSubRepository;
+  fastTokens: FastTokensRepository;
+  mucRooms: MucRoomsRepository;
 }
 
 /** What the caller asked for that the store refused as the port says it may: not a failure of the store. */

@@ -10,13 +10,19 @@ import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
 import { csiFeature } from './xep-0352-csi/index.js';
 import { rosterFeaturesFeature } from './rfc6121-roster-features/index.js';
 import { smFeature } from './xep-0198-sm/index.js';
+import { sasl2Feature } from './xep-0388-sasl2/index.js';
+import { bind2Feature } from './xep-0386-bind2/index.js';
+import { fastFeature } from './xep-0484-fast/index.js';
 
 /** The edge's ordered feature list: the only place a new stream feature is added. */
 export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   starttlsFeature,
   saslFeature,
+  sasl2Feature,
+  fastFeature,
   registerFeature,
   bindFeature,
+  bind2Feature,
   sessionFeature,
   rosterFeaturesFeature,
   streamLimitsFeature,

@@ -46,6 +46,15 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
       if (this.state !== 'ready') this.fail('remote-server-timeout', 'the connection did not become ready in time');
     });
     this.onClosed(() => this.settleReady(new S2sConnectError('remote-server-not-found', 'the connection closed before it was ready')));
+    // RFC 6120 §4.4: an idle stream is closed (s2s.idleTimeoutMs); the pool opens a new one on demand.
+    const idle = ctx.config.s2s.idleTimeoutMs;
+    this.timer(
+      Math.max(1000, Math.floor(idle / 4)),
+      () => {
+        if (this.state === 'ready' && Date.now() - this.lastWriteAt >= idle) this.close();
+      },
+      true,
+    );
     this.sendHeader();
   }
 

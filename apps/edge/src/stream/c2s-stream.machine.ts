@@ -75,6 +75,25 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     this.restart();
   }
 
+  /** XEP-0388 SASL2 success: authenticated without a stream restart. */
+  authenticatedInline(jid: Jid): void {
+    this.jid = jid;
+    this.state = 'authenticated';
+  }
+
+  /** XEP-0388 failure after the mechanism succeeded (Bind2 refused): the stream is unauthenticated again. */
+  unauthenticated(): void {
+    this.jid = undefined;
+    this.state = 'secured';
+  }
+
+  /** XEP-0388: <stream:features/> of the authenticated stream right after <success/> (no restart). */
+  async sendFeatures(): Promise<void> {
+    const features = xml('stream:features');
+    await this.ctx.hooks.run('stream-features', { stream: this, features });
+    this.send(features);
+  }
+
   /** Resource bound (RFC 6120 §7): stanzas flow from now on. */
   boundTo(full: Jid): void {
     this.jid = full;
@@ -132,9 +151,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     if (check.error) return this.error(check.error, check.text);
     if (this.jid && check.domain !== this.jid.domain) return this.error('host-unknown', 'the restarted stream names another domain');
     this.sendHeader();
-    const features = xml('stream:features');
-    await this.ctx.hooks.run('stream-features', { stream: this, features });
-    this.send(features);
+    await this.sendFeatures();
   }
 
   protected onElement(el: Element): void | Promise<void> {

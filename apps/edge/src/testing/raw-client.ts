@@ -242,7 +242,7 @@ export class RawClient {
     else this.socket?.destroy();
   }
 
-  private bindingData(type: 'tls-exporter' | 'tls-server-end-point'): Buffer {
+  bindingData(type: 'tls-exporter' | 'tls-server-end-point'): Buffer {
     const tls = this.tls!;
     if (type === 'tls-exporter') return tls.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
     return serverEndPointBinding(tls.getPeerCertificate().raw);

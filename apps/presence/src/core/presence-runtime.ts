@@ -18,7 +18,8 @@ import type { SessionInfo } from '#libs/sessions';
 import { StanzaError, errorReply } from '#libs/stanza';
 import type { RosterChange, RosterItem } from '#libs/storage';
 import type { Element } from '#libs/xml';
-import { IqDispatcher } from '#libs/xmpp-kit';
+import { PepService } from '#libs/pubsub';
+import { IqDispatcher, type Registration } from '#libs/xmpp-kit';
 import type { PresenceContext, PresenceDeps, PresenceIqRequest, PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
 import { DirectedPresence } from './directed-presence.js';
@@ -34,15 +35,32 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
   readonly directed = new DirectedPresence();
   readonly stats: PresenceStats = { stanzas: 0, rosterPushes: 0 };
   readonly iq: IqDispatcher<PresenceIqRequest>;
+  readonly pep: PepService;
+  readonly accountDisco = { features: new Set<string>(), identities: new Set<string>() };
+  private readonly domainHandlers = new Map<string, (st: PresenceStanza) => Promise<void>>();
 
   constructor(deps: PresenceDeps) {
     super(deps, { name: 'presence', membersBucket: buckets.presence });
     this.iq = new IqDispatcher<PresenceIqRequest>(deps.logger);
+    this.pep = new PepService({ ...deps, delivery: this.delivery });
   }
 
-  /** The presence of local accounts, and the account IQs its features registered (the roster). */
+  /** The presence of local accounts, the account IQs its features registered (the roster, PEP), the domains they serve. */
   protected serves(): Serves {
-    return { accountPresence: true, accountIq: this.iq.claims().account, discoFeatures: this.loaded?.discoFeatures ?? [] };
+    return {
+      accountPresence: true,
+      accountIq: this.iq.claims().account,
+      discoFeatures: this.loaded?.discoFeatures ?? [],
+      domains: [...this.domainHandlers.keys()],
+      accountDiscoFeatures: [...this.accountDisco.features].sort(),
+      accountIdentities: [...this.accountDisco.identities].sort(),
+    };
+  }
+
+  serveDomain(domain: string, handler: (st: PresenceStanza) => Promise<void>): Registration {
+    if (this.domainHandlers.has(domain)) throw new Error(`domain ${domain} is already served`);
+    this.domainHandlers.set(domain, handler);
+    return () => void this.domainHandlers.delete(domain);
   }
 
   async route(el: Element, sent?: PresenceStanza): Promise<void> {
@@ -117,6 +135,8 @@ export class PresenceRuntime extends PartitionedService<PresenceHooks> implement
     const to = env.to ? tryParseJid(env.to) : undefined;
     if (!from || (env.to && !to)) return;
     const st = new PresenceStanza(env, from, to, (x) => this.parse(x));
+    const domain = to ? this.domainHandlers.get(to.domain) : undefined;
+    if (domain) return domain(st); // a service host a feature serves (pubsub.<domain>)
     if (env.kind === 'IQ') return this.onIq(st);
     if (env.kind !== 'PRESENCE') return;
     // From a local session: the sender's side (roster, directed list), whose hooks route it on.

@@ -61,6 +61,13 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
       await this.delivery.toSession(envelopeOf(el), origin);
       return;
     }
+    // An answer to a remote sender (federation) goes out through the addressing table like any
+    // stanza to another domain; only a local full JID is a session here.
+    const to = tryParseJid(el.attrs.to ?? '');
+    if (to && !this.config.domains.includes(to.domain)) {
+      await this.route(envelopeOf(el));
+      return;
+    }
     await this.sendToResource(el);
   }
 

@@ -1,6 +1,7 @@
 import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
+import { fastTokensContract } from './fast-tokens.contract.js';
 import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
@@ -8,23 +9,28 @@ import { lastActivityContract } from './last-activity.contract.js';
 import { offlineContract } from './offline.contract.js';
 import { privateXmlContract } from './private-xml.contract.js';
 import { pushContract } from './push.contract.js';
+import { pubsubContract } from './pubsub.contract.js';
 import { rostersContract } from './rosters.contract.js';
 import { uploadsContract } from './uploads.contract.js';
 import { vcardsContract } from './vcards.contract.js';
+import { mucRoomsContract } from './muc-rooms.contract.js';
 
 export type { CorruptKeys, MakeStorage, TestStorage } from './contract.types.js';
 export {
   accountsContract,
   blocklistContract,
+  fastTokensContract,
   archiveContract,
   durabilityContract,
   lastActivityContract,
   offlineContract,
   privateXmlContract,
   pushContract,
+  pubsubContract,
   rostersContract,
   uploadsContract,
   vcardsContract,
+  mucRoomsContract,
 };
 
 /**
@@ -44,6 +50,9 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     blocklistContract(makeStorage);
     archiveContract(makeStorage);
     pushContract(makeStorage);
+    pubsubContract(makeStorage);
+    fastTokensContract(makeStorage);
+    mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });
 }

@@ -9,10 +9,13 @@ import { EmbeddedPushRepository } from './embedded-push.repository.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { EmbeddedLastActivityRepository } from './embedded-last-activity.repository.js';
 import { EmbeddedOfflineRepository } from './embedded-offline.repository.js';
+import { EmbeddedPubSubRepository } from './embedded-pubsub.repository.js';
 import { EmbeddedPrivateXmlRepository } from './embedded-private-xml.repository.js';
 import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
+import { EmbeddedFastTokensRepository } from './embedded-fast-tokens.repository.js';
+import { EmbeddedMucRoomsRepository } from './embedded-muc-rooms.repository.js';
 
 export interface EmbeddedStorageOptions {
   /** Directory of `glider.db` (created when missing). */
@@ -34,6 +37,9 @@ export class EmbeddedStorage implements Storage {
   readonly blocklist: EmbeddedBlocklistRepository;
   readonly archive: EmbeddedArchiveRepository;
   readonly push: EmbeddedPushRepository;
+  readonly pubsub: EmbeddedPubSubRepository;
+  readonly fastTokens: EmbeddedFastTokensRepository;
+  readonly mucRooms: EmbeddedMucRoomsRepository;
   private readonly db: EmbeddedDatabase;
 
   constructor(private readonly opts: EmbeddedStorageOptions) {
@@ -50,6 +56,9 @@ export class EmbeddedStorage implements Storage {
     this.blocklist = new EmbeddedBlocklistRepository(this.db);
     this.archive = new EmbeddedArchiveRepository(this.db);
     this.push = new EmbeddedPushRepository(this.db);
+    this.pubsub = new EmbeddedPubSubRepository(this.db);
+    this.fastTokens = new EmbeddedFastTokensRepository(this.db);
+    this.mucRooms = new EmbeddedMucRoomsRepository(this.db);
   }
 
   async open(): Promise<void> {

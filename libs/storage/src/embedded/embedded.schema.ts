@@ -119,4 +119,50 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (owner, service, node)
   ) WITHOUT ROWID;
   `,
+  `
+  -- XEP-0060 / XEP-0163 PubSub (docs/storage.md): service is an account's bare JID (PEP) or
+  -- pubsub.<domain>; a node's config, affiliations and subscriptions are JSON in its row; seq orders
+  -- items (a republished id takes a new seq: it is the newest)
+  CREATE TABLE pubsub_nodes (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (service, node)
+  ) WITHOUT ROWID;
+  CREATE TABLE pubsub_items (
+    service TEXT NOT NULL,
+    node TEXT NOT NULL,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    publisher TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (service, node, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX pubsub_items_seq ON pubsub_items (service, node, seq);
+  `,
+  `
+  -- XEP-0484 FAST tokens: one row per account and client (user-agent id); data holds
+  -- the 'current' and 'next' slots as JSON (hashed keys, never tokens); updated_at orders eviction
+  CREATE TABLE fast_tokens (
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account, client)
+  ) WITHOUT ROWID;
+  `,
+  `
+  -- XEP-0045 rooms (apps/muc, docs/storage.md): the record as JSON; service/public serve the
+  -- room list (disco#items), muc_room_owners the per-user room limit
+  CREATE TABLE muc_rooms (
+    jid TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    public INTEGER NOT NULL,
+    data TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX muc_rooms_service ON muc_rooms (service, public, jid);
+  CREATE TABLE muc_room_owners (owner TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (owner, room)) WITHOUT ROWID;
+  CREATE INDEX muc_room_owners_room ON muc_room_owners (room);
+  `,
 ];

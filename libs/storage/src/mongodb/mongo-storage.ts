@@ -8,6 +8,7 @@ import { BLOCKLIST_INDEXES, MongoBlocklistRepository } from './mongo-blocklist.r
 import type { CollectionIndexes, MongoContext } from './mongo-context.js';
 import { LAST_ACTIVITY_INDEXES, MongoLastActivityRepository } from './mongo-last-activity.repository.js';
 import { MongoOfflineRepository, OFFLINE_INDEXES } from './mongo-offline.repository.js';
+import { MongoPubSubRepository, PUBSUB_INDEXES } from './mongo-pubsub.repository.js';
 import { MongoPrivateXmlRepository, PRIVATE_XML_INDEXES } from './mongo-private-xml.repository.js';
 import { MongoPushRepository, PUSH_INDEXES } from './mongo-push.repository.js';
 import { MongoRetry } from './mongo-retry.js';
@@ -15,6 +16,8 @@ import { MongoRostersRepository, ROSTERS_INDEXES } from './mongo-rosters.reposit
 import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
+import { FAST_TOKENS_INDEXES, MongoFastTokensRepository } from './mongo-fast-tokens.repository.js';
+import { MongoMucRoomsRepository, MUC_ROOMS_INDEXES } from './mongo-muc-rooms.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
   ACCOUNTS_INDEXES,
@@ -27,6 +30,9 @@ const ALL_INDEXES: CollectionIndexes[] = [
   BLOCKLIST_INDEXES,
   ...ARCHIVE_INDEXES,
   PUSH_INDEXES,
+  ...PUBSUB_INDEXES,
+  FAST_TOKENS_INDEXES,
+  MUC_ROOMS_INDEXES,
 ];
 
 /** Server types that take writes; a replica set with only secondaries is not ready. */
@@ -46,8 +52,11 @@ export class MongoStorage implements Storage {
   readonly lastActivity: MongoLastActivityRepository;
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
+  readonly fastTokens: MongoFastTokensRepository;
   readonly archive: MongoArchiveRepository;
   readonly push: MongoPushRepository;
+  readonly pubsub: MongoPubSubRepository;
+  readonly mucRooms: MongoMucRoomsRepository;
 
   private readonly client: MongoClient;
   private opened = false;
@@ -74,8 +83,11 @@ export class MongoStorage implements Storage {
     this.lastActivity = new MongoLastActivityRepository(ctx);
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
+    this.fastTokens = new MongoFastTokensRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
     this.push = new MongoPushRepository(ctx);
+    this.pubsub = new MongoPubSubRepository(ctx);
+    this.mucRooms = new MongoMucRoomsRepository(ctx);
   }
 
   async open(): Promise<void> {
@@ -111,10 +123,14 @@ export class MongoStorage implements Storage {
     const db = this.client.db(this.settings.database);
     for (const { collection, indexes } of ALL_INDEXES) {
       if (indexes.length === 0) continue;
-      try {
-        await db.collection(collection).createIndexes(indexes);
-      } catch (err) {
-        throw new IndexError(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+      // One index per call: FerretDB 1.x drops the connection when one createIndexes call re-creates
+      // several indexes, one of them over an array field, on a collection that has documents.
+      for (const index of indexes) {
+        try {
+          await db.collection(collection).createIndexes([index]);
+        } catch (err) {
+          throw new IndexError(`cannot create indexes on ${collection}: ${(err as Error).message}`, { cause: err });
+        }
       }
     }
   }

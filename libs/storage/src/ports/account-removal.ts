@@ -2,7 +2,8 @@ import type { Storage } from './storage.js';
 
 /**
  * Deletes an account and everything stored for it (roster, offline messages, vCard, private XML,
- * last activity, uploaded files, blocklist, message archive and its preferences, push registrations). The account record goes first, so no new login can start while the rest is
+ * last activity, uploaded files, blocklist, message archive and its preferences, push registrations,
+ * PEP nodes and items, FAST tokens). The account record goes first, so no new login can start while the rest is
  * removed. Returns false when there was no such account (then nothing else is touched).
  * The one place that knows every per-account aggregate: a new repository adds its line here, and
  * both the admin API (DeleteUser) and XEP-0077 <remove/> follow.
@@ -20,6 +21,8 @@ export async function deleteAccountAndData(storage: Storage, username: string, d
     storage.blocklist.deleteAll(bare),
     storage.archive.deleteAll(bare),
     storage.push.deleteAll(bare),
+    storage.pubsub.deleteService(bare),
+    storage.fastTokens.deleteAll(bare),
   ]);
   return true;
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeFrame, subjects } from '#libs/bus';
-import { jid, type Jid } from '#libs/jid';
+import type { Jid } from '#libs/jid';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import { errorReply, iqResult } from '#libs/stanza';
@@ -8,6 +7,7 @@ import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
 import { publishSessionEvent } from './session-events.js';
+import { bindResource, bound, boundResources } from './bind-resource.js';
 
 /**
  * RFC 6120 §7 resource binding through the session registry: a server-made resource when none is
@@ -20,7 +20,6 @@ export const bindFeature: EdgeFeature = {
   name: 'bind',
   spec: { rfc: 6120, section: '7' },
   setup: (ctx) => {
-    const bound = new WeakMap<C2sStream, Jid>();
     return [
       ctx.hooks.on(
         'stream-features',
@@ -38,8 +37,7 @@ export const bindFeature: EdgeFeature = {
             reply(stream, errorReply(el, stream.state === 'bound' ? 'not-allowed' : 'bad-request', { type: 'cancel' }));
             return 'stop';
           }
-          const full = await bind(ctx, stream, el, payload);
-          if (full) bound.set(stream, full);
+          await bind(ctx, stream, el, payload);
           return 'stop';
         },
         { priority: 40, owner: 'bind' },
@@ -47,9 +45,9 @@ export const bindFeature: EdgeFeature = {
       ctx.hooks.on(
         'stream-closed',
         async ({ stream }) => {
-          const full = bound.get(stream);
+          const full = boundResources.get(stream);
           if (!full) return;
-          bound.delete(stream);
+          boundResources.delete(stream);
           const removed = await ctx.registry.remove(full.toString(), stream.sessionId);
           if (!removed) return; // replaced, or swept as a dead edge's: someone else said ENDED
           publishSessionEvent(ctx, full.bare().toString(), {
@@ -66,75 +64,14 @@ export const bindFeature: EdgeFeature = {
 };
 
 async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: Element): Promise<Jid | undefined> {
-  const asked = payload.getChildText('resource')?.trim();
-  let full: Jid;
-  try {
-    full = jid(stream.jid!.local, stream.jid!.domain, asked || randomBytes(8).toString('hex'));
-  } catch {
-    reply(stream, errorReply(iq, 'bad-request', { type: 'modify', text: 'the resource is not a valid resourcepart' }));
-    return undefined;
-  }
-  let outcome;
-  try {
-    if (await overCap(ctx, full)) return refuseOverCap(ctx, stream, iq);
-    outcome = await ctx.registry.bind(
-      { jid: full.toString(), edgeId: ctx.edgeId, sessionId: stream.sessionId, priority: 0, available: false, interested: false, boundAtMs: Date.now() },
-      ctx.config.edge.resourceConflict,
-    );
-  } catch (err) {
-    stream.log.error({ err, jid: full.toString() }, 'session registry bind failed');
-    reply(stream, errorReply(iq, 'internal-server-error', { type: 'wait' }));
-    return undefined;
-  }
-  if (stream.state !== 'authenticated') {
-    // Closed while binding: take the record back so it does not outlive the connection.
-    if (outcome.ok) await ctx.registry.remove(full.toString(), stream.sessionId).catch(() => undefined);
-    return undefined;
-  }
+  const outcome = await bindResource(ctx, stream, payload.getChildText('resource')?.trim() || randomBytes(8).toString('hex'));
   if (!outcome.ok) {
-    reply(stream, errorReply(iq, 'conflict', { type: 'cancel' }));
+    if (outcome.condition) reply(stream, errorReply(iq, outcome.condition, { type: outcome.type, text: outcome.text }));
     return undefined;
   }
-  if (await overCap(ctx, full, stream.sessionId)) {
-    // Another edge bound at the same moment and both got past the first check: the later loses.
-    await ctx.registry.remove(full.toString(), stream.sessionId).catch(() => undefined);
-    if (stream.state === 'authenticated') refuseOverCap(ctx, stream, iq);
-    return undefined;
-  }
-  const old = outcome.replaced;
-  if (old && old.sessionId !== stream.sessionId) {
-    ctx.bus.publish(
-      subjects.edgeControl(old.edgeId),
-      encodeFrame({ control: { kind: 'CLOSE_SESSION', sessionId: old.sessionId, condition: 'conflict', text: 'replaced by a new connection' } }),
-    );
-  }
-  stream.send(iqResult(iq, xml('bind', { xmlns: NS.bind }, xml('jid', {}, full.toString()))));
-  stream.boundTo(full);
-  stream.log.info({ jid: full.toString() }, 'bound');
-  publishSessionEvent(ctx, full.bare().toString(), { kind: 'BOUND', jid: full.toString(), session: { edgeId: ctx.edgeId, sessionId: stream.sessionId } });
-  return full;
-}
-
-/**
- * edge.maxSessionsPerAccount: before binding, whether the account already holds the maximum of
- * other resources (rebinding a bound resource replaces it, so it does not count); after binding
- * (`own` set), whether this session is past the maximum in bind order (concurrent binds: the latest
- * lose; across edges only as exact as the registry's watched cache, docs/security.md).
- */
-async function overCap(ctx: EdgeContext, full: Jid, own?: string): Promise<boolean> {
-  const max = ctx.config.edge.maxSessionsPerAccount;
-  const sessions = await ctx.registry.ofUser(full.bare().toString());
-  if (own === undefined) return sessions.filter((s) => s.jid !== full.toString()).length >= max;
-  if (sessions.length <= max) return false;
-  const order = [...sessions].sort((a, b) => a.boundAtMs - b.boundAtMs || a.sessionId.localeCompare(b.sessionId));
-  return order.findIndex((s) => s.sessionId === own) >= max;
-}
-
-/** RFC 6120 §7.6.2.1: the account reached its limit of simultaneously connected resources. */
-function refuseOverCap(ctx: EdgeContext, stream: C2sStream, iq: Element): undefined {
-  stream.log.info({ jid: stream.jid?.toString(), max: ctx.config.edge.maxSessionsPerAccount }, 'bind refused: too many sessions');
-  reply(stream, errorReply(iq, 'resource-constraint', { type: 'wait', text: `at most ${ctx.config.edge.maxSessionsPerAccount} sessions per account` }));
-  return undefined;
+  stream.send(iqResult(iq, xml('bind', { xmlns: NS.bind }, xml('jid', {}, outcome.full.toString()))));
+  bound(ctx, stream, outcome.full);
+  return outcome.full;
 }
 
 function reply(stream: C2sStream, el: Element | undefined): void {

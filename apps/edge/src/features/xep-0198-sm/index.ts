@@ -1,7 +1,7 @@
 import { KvConflictError, encodeFrame, partitionOf, subjects, type StanzaEnvelope } from '#libs/bus';
 import { endResumable, ResumableStore, type ResumableRecord } from '#libs/sessions';
 import { delayElement } from '#libs/stanza';
-import { parseElement, reparseLimits, xml } from '#libs/xml';
+import { parseElement, reparseLimits, xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { EdgeFeature } from '../edge-feature.js';
@@ -97,15 +97,59 @@ export const smFeature: EdgeFeature = {
         },
         { priority: 100, owner: 'stream-management' },
       ),
+      ...inlineHandlers(ctx, deps, tables),
       () => void release.unsubscribe(),
     ];
   },
 };
 
+/**
+ * XEP-0198 inside XEP-0388 SASL2 (`<resume/>` in <authenticate/>, answered in <success/>) and
+ * XEP-0386 Bind2 (`<enable/>` in <bind/>, answered in <bound/>): the same resume and enable as on
+ * the stream, so a session resumes on any edge through SASL2 too. Offered only with edge.sm.enabled.
+ */
+function inlineHandlers(ctx: EdgeContext, deps: SmDeps, tables: SmTables) {
+  const offer = deps.config.enabled;
+  return [
+    ctx.hooks.on('sasl2-inline', ({ inline }) => void (offer && inline.append(xml('sm', { xmlns: NS_SM }))), { priority: 300, owner: 'stream-management' }),
+    ctx.hooks.on('bind2-inline', ({ inline }) => void (offer && inline.append(xml('feature', { var: NS_SM }))), { priority: 300, owner: 'stream-management' }),
+    ctx.hooks.on(
+      'sasl2-success',
+      async (arg) => {
+        const resume = arg.request.getChild('resume', NS_SM);
+        if (!resume || arg.answered()) return;
+        await resumeSession(ctx, deps, tables, arg.stream, resume.attrs, (el) => {
+          arg.success.append(el);
+          // Resumed: <success/> goes now, before the replay (XEP-0388 inline; Bind2 is skipped).
+          // Failed: the <failed/> rides in <success/> and Bind2 makes a new session (XEP-0386 note).
+          if (el.name === 'resumed') return arg.answer();
+        });
+      },
+      { priority: 300, owner: 'stream-management' },
+    ),
+    ctx.hooks.on(
+      'bind2-bound',
+      async ({ stream, request, bound }) => {
+        const el = request.getChild('enable', NS_SM);
+        if (el) await enable(ctx, deps, tables, stream, el.attrs, (answer) => bound.append(answer));
+      },
+      { priority: 300, owner: 'stream-management' },
+    ),
+  ];
+}
+
 /** XEP-0198 §3: `<enable/>` once bound, once per stream. */
-async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: C2sStream, attrs: Record<string, string>): Promise<void> {
-  if (stream.state !== 'bound' || !stream.jid) return stream.send(failed('unexpected-request', { text: 'enable stream management after binding a resource' }));
-  if (tables.byStream.has(stream)) return stream.send(failed('unexpected-request', { text: 'stream management is already enabled' }));
+async function enable(
+  ctx: EdgeContext,
+  deps: SmDeps,
+  tables: SmTables,
+  stream: C2sStream,
+  attrs: Record<string, string>,
+  /** Where <enabled/> or <failed/> goes: the stream, or Bind2's <bound/> (XEP-0386 inline). */
+  answer: (el: Element) => void = (el) => stream.send(el),
+): Promise<void> {
+  if (stream.state !== 'bound' || !stream.jid) return answer(failed('unexpected-request', { text: 'enable stream management after binding a resource' }));
+  if (tables.byStream.has(stream)) return answer(failed('unexpected-request', { text: 'stream management is already enabled' }));
   const resume = attrs.resume === 'true' || attrs.resume === '1';
   const asked = Number(attrs.max);
   const timeoutSec = Number.isInteger(asked) && asked > 0 ? Math.min(asked, deps.config.resumeTimeoutSec) : deps.config.resumeTimeoutSec;
@@ -125,7 +169,7 @@ async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: 
     revision = await deps.store.create(stream.sessionId, record);
   } catch (err) {
     stream.log.error({ err: (err as Error).message }, 'stream management record not created');
-    return stream.send(failed(err instanceof KvConflictError ? 'unexpected-request' : 'internal-server-error'));
+    return answer(failed(err instanceof KvConflictError ? 'unexpected-request' : 'internal-server-error'));
   }
   if (stream.state !== 'bound') {
     await deps.store.delete(stream.sessionId).catch(() => undefined); // closed meanwhile: nothing to resume
@@ -142,7 +186,7 @@ async function enable(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: 
     enabled.attrs.resume = 'true';
     enabled.attrs.max = String(timeoutSec);
   }
-  stream.send(enabled);
+  answer(enabled);
 }
 
 /** Ends a session held here for good (clean close, limit, SM without resumption). */

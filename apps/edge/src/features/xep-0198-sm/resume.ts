@@ -1,7 +1,7 @@
 import { BusNoRespondersError, BusTimeoutError, KvConflictError, encodeFrame, subjects } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import { bareOf, sessionFlags, type ResumableRecord, type SessionInfo } from '#libs/sessions';
-import { xml } from '#libs/xml';
+import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { fromWire, parseH, toWire } from './sm-counter.js';
@@ -31,24 +31,32 @@ export interface ReleaseAnswer {
  * and the queue replayed in the order it was stored: unacknowledged stanzas, then those held while
  * detached, then what arrived during the resume.
  */
-export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTables, stream: C2sStream, attrs: Record<string, string>): Promise<void> {
+export async function resumeSession(
+  ctx: EdgeContext,
+  deps: SmDeps,
+  tables: SmTables,
+  stream: C2sStream,
+  attrs: Record<string, string>,
+  /** Where <resumed/> or <failed/> goes: the stream, or SASL2's <success/> (XEP-0388 inline; it is written before the replay). */
+  answer: (el: Element) => void | Promise<void> = (el) => stream.send(el),
+): Promise<void> {
   if (stream.state !== 'authenticated' || !stream.jid) {
-    return stream.send(failed('unexpected-request', { text: 'resume after authentication and before binding a resource' }));
+    return answer(failed('unexpected-request', { text: 'resume after authentication and before binding a resource' }));
   }
   const previd = attrs.previd ?? '';
   const h = parseH(attrs.h);
-  if (h === undefined) return stream.send(failed('bad-request', { text: "<resume/> needs an 'h' between 0 and 2^32-1" }));
+  if (h === undefined) return answer(failed('bad-request', { text: "<resume/> needs an 'h' between 0 and 2^32-1" }));
   const cur = SESSION_ID.test(previd) ? await deps.store.get(previd) : undefined;
   // Another user's session id is as unknown as an expired one (nothing said about it).
   if (!cur || cur.record.state === 'ending' || bareOf(cur.record.jid) !== stream.jid.bare().toString()) {
-    return stream.send(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
+    return answer(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
   }
   const prev = cur.record;
   // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
   const acked = fromWire(h, prev.acked);
   const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
   if (acked > sentBefore) {
-    return stream.send(
+    return answer(
       failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
     );
   }
@@ -57,7 +65,7 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   try {
     revision = await deps.store.update(previd, mine, cur.revision);
   } catch (err) {
-    if (err instanceof KvConflictError) return stream.send(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
+    if (err instanceof KvConflictError) return answer(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
     throw err;
   }
   // The session is here from now on: deliveries are taken (held until the replay is done), so a
@@ -82,7 +90,7 @@ export async function resumeSession(ctx: EdgeContext, deps: SmDeps, tables: SmTa
   await deps.store.unmarkDetached(previd).catch(() => undefined);
   const items = await deps.store.items(previd);
   await pointRegistryHere(ctx, stream, prev, previd);
-  stream.send(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
+  await answer(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
   const seen = new Set<string>();
   for (let round = 0; round < 2; round++) {
     // A second look finds what a router appended while the first was replayed.

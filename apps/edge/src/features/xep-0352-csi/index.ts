@@ -66,6 +66,15 @@ export const csiFeature: EdgeFeature = {
         // lets it go, so a presence CSI drops for a newer one is never counted in `h`.
         { priority: 2000, owner: 'csi', optIn: true },
       ),
+      // XEP-0386 Bind2: offered inline; <inactive/> in <bind/> starts the session inactive (no answer).
+      hooks.on('bind2-inline', ({ inline }) => void inline.append(xml('feature', { var: CSI_NS })), { priority: 50, owner: 'csi' }),
+      hooks.on(
+        'bind2-bound',
+        ({ stream, request }) => {
+          if (request.getChild('inactive', CSI_NS) && !inactive.has(stream)) inactive.set(stream, new HeldQueue(csi));
+        },
+        { priority: 50, owner: 'csi' },
+      ),
       hooks.on('stream-closed', ({ stream }) => void inactive.delete(stream), { owner: 'csi' }),
     ];
   },

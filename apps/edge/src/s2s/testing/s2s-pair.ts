@@ -1,5 +1,5 @@
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { pino } from 'pino';
 import { configSchema } from '#libs/config';
 import { DomainPolicy, parsePemBundle, type IssuedCertificate, type PolicySettings } from '#libs/federation';
@@ -21,8 +21,8 @@ export interface S2sSide {
   next(): Promise<Element>;
 }
 
-export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings): S2sSide {
-  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' } });
+export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings, s2s: Record<string, unknown> = {}): S2sSide {
+  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' }, s2s });
   const secure = createSecureContext({ ...serverTlsPolicy(), cert: cert.cert, key: cert.key });
   const anchors = parsePemBundle(trustPem);
   const waiters: ((el: Element) => void)[] = [];
@@ -49,10 +49,26 @@ export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: strin
   return side;
 }
 
-/** A listener that runs inbound s2s streams for `side`, on a free loopback port. */
-export async function listenS2s(side: S2sSide): Promise<{ port: number; server: Server; streams: S2sInStream[] }> {
+/** A listener that runs inbound s2s streams for `side`, on a free loopback port; `directTls`: XEP-0368 (TLS first, a client certificate asked for). */
+export async function listenS2s(
+  side: S2sSide,
+  opts: { directTls?: { cert: IssuedCertificate } } = {},
+): Promise<{ port: number; server: Server; streams: S2sInStream[] }> {
   const streams: S2sInStream[] = [];
-  const server = createServer((socket) => streams.push(new S2sInStream(side.ctx, new SocketTransport(socket))));
+  const accept = (socket: import('node:net').Socket) => streams.push(new S2sInStream(side.ctx, new SocketTransport(socket)));
+  const server = opts.directTls
+    ? createTlsServer(
+        {
+          ...serverTlsPolicy(),
+          cert: opts.directTls.cert.cert,
+          key: opts.directTls.cert.key,
+          requestCert: true,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['xmpp-server'],
+        },
+        accept,
+      )
+    : createServer(accept);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, server, streams };
 }

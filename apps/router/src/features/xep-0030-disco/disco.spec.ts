@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RosterItem } from '#libs/storage';
+import type { PubSubNodeRecord, RosterItem } from '#libs/storage';
+import { waitFor } from '#libs/testing';
 import { xml } from '#libs/xml';
 import { DOMAIN, RouterHarness, errorCondition, type FakeEdge } from '../../testing/router-harness.js';
 
@@ -75,6 +76,59 @@ describe('XEP-0030 service discovery', () => {
     }
     assert.equal(own!.attrs.from, bob);
     assert.equal(errorCondition(stranger!), 'service-unavailable');
+  });
+
+  test('PEP (XEP-0163 §6.1, XEP-0060 §5.2/§5.3): identity pubsub/pep while declared, node info by access model, nodes listed to the owner', async () => {
+    const erin = await h.createUser('pepowner');
+    const frank = await h.createUser('pepguest');
+    const record = (node: string, access: string): PubSubNodeRecord => ({
+      service: erin,
+      node,
+      creator: erin,
+      createdAt: new Date(),
+      config: { 'pubsub#access_model': [access] },
+      affiliations: {},
+      subscriptions: {},
+    });
+    await h.storage.pubsub.modifyNode(erin, 'urn:open', () => record('urn:open', 'open'), 10);
+    await h.storage.pubsub.modifyNode(erin, 'urn:private', () => record('urn:private', 'presence'), 10);
+    await h.presenceDirectory.declare('presence', 'presence-fake', {
+      accountPresence: true,
+      accountIq: [{ ns: 'jabber:iq:roster', ownOnly: true }],
+      accountIdentities: ['pubsub/pep'],
+      accountDiscoFeatures: ['http://jabber.org/protocol/pubsub#publish'],
+    });
+    await waitFor(() => h.routers[0]!.runtime.addressing.accountDisco().identities.length === 1, { what: 'declaration', timeoutMs: 5000 });
+    const e = await edge.bind(`${erin}/pc`);
+    const f = await edge.bind(`${frank}/pc`);
+    const ask = async (s: typeof e, id: string, payload: ReturnType<typeof xml>, n: number) => {
+      await edge.send(s, xml('iq', { to: erin, type: 'get', id }, payload));
+      return (await edge.waitFor(s, n))[n - 1]!;
+    };
+    const info = await ask(e, 'p1', xml('query', { xmlns: INFO }), 1);
+    const identities = info
+      .getChild('query', INFO)!
+      .getChildren('identity')
+      .map((i) => `${i.attrs.category}/${i.attrs.type}`);
+    assert.deepEqual(identities, ['account/registered', 'pubsub/pep']);
+    assert.ok(
+      info
+        .getChild('query', INFO)!
+        .getChildren('feature')
+        .some((x) => x.attrs.var === 'http://jabber.org/protocol/pubsub#publish'),
+    );
+    const open = await ask(f, 'p2', xml('query', { xmlns: INFO, node: 'urn:open' }), 1);
+    assert.equal(open.getChild('query', INFO)?.getChild('identity')?.attrs.type, 'leaf');
+    assert.equal(errorCondition(await ask(f, 'p3', xml('query', { xmlns: INFO, node: 'urn:private' }), 2)), 'item-not-found');
+    assert.equal(errorCondition(await ask(f, 'p4', xml('query', { xmlns: INFO, node: 'urn:none' }), 3)), 'item-not-found');
+    const items = await ask(e, 'p5', xml('query', { xmlns: ITEMS }), 2);
+    assert.deepEqual(
+      items
+        .getChild('query', ITEMS)
+        ?.getChildren('item')
+        .map((i) => i.attrs.node),
+      ['urn:open', 'urn:private'],
+    );
   });
 
   test('an unknown namespace to the server → service-unavailable; an IQ without one payload → bad-request', async () => {

@@ -1,3 +1,4 @@
+import { PepDisco } from '#libs/pubsub';
 import { NS, StanzaError } from '#libs/stanza';
 import { Element, xml } from '#libs/xml';
 import type { FeatureDefinition } from '#libs/xmpp-kit';
@@ -22,8 +23,17 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       const sub = await ctx.subscriptionOf(to.toString(), from.bare().toString());
       return sub === 'from' || sub === 'both';
     };
+    // XEP-0163 on accounts: nodes are PEP nodes while a service declares identity pubsub/pep.
+    const pep = new PepDisco(ctx.storage, ctx.config);
+    const pepRuns = () => ctx.addressing.accountDisco().identities.some((i) => i.category === 'pubsub' && i.type === 'pep');
     const fromNode = (req: IqRequest, kind: 'info' | 'items') => {
       const node = req.payload.attrs.node!;
+      if (!req.toServer && pepRuns()) {
+        if (kind === 'info') return pep.info(req.to.toString(), node, req.from.bare().toString());
+        return pep
+          .info(req.to.toString(), node, req.from.bare().toString())
+          .then((r) => (r instanceof StanzaError ? r : xml('query', { xmlns: DISCO_ITEMS_NS, node })));
+      }
       const provider = req.toServer ? ctx.discoNodes.find(node) : undefined;
       return provider ? provider[kind](node, req) : new StanzaError('item-not-found');
     };
@@ -38,7 +48,10 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       }
       if (!(await mayDiscover(req))) return new StanzaError('service-unavailable');
       query.append(xml('identity', { category: 'account', type: 'registered' }));
-      for (const f of ctx.addressing.accountNamespaces(req.own)) query.append(xml('feature', { var: f }));
+      // XEP-0163 §6.1: what services add to an account (PEP: identity pubsub/pep and its features).
+      const extra = ctx.addressing.accountDisco();
+      for (const i of extra.identities) query.append(xml('identity', i));
+      for (const f of new Set([...ctx.addressing.accountNamespaces(req.own), ...extra.features])) query.append(xml('feature', { var: f }));
       return query;
     };
     const items = async (req: IqRequest) => {
@@ -47,7 +60,11 @@ export const discoFeature: FeatureDefinition<RouterContext> = {
       const query = xml('query', { xmlns: DISCO_ITEMS_NS });
       // XEP-0030 §4: the server's items are the services running under it now (a declaration
       // vanishes with its last instance, so a stopped or disabled service is not listed).
-      if (req.toServer) for (const d of ctx.addressing.serviceDomains()) if (d.endsWith(`.${req.to.domain}`)) query.append(xml('item', { jid: d }));
+      if (req.toServer) {
+        for (const d of ctx.addressing.serviceDomains()) if (d.endsWith(`.${req.to.domain}`)) query.append(xml('item', { jid: d }));
+      } else if (req.own && pepRuns()) {
+        for (const item of await pep.items(req.to.toString())) query.append(item);
+      }
       return query;
     };
     return [

@@ -64,10 +64,12 @@ describe('XEP-0077 account management after login', () => {
     assert.equal(q.getChildText('password'), '');
   });
 
-  test('§3.3 password change: stored as new SCRAM hashes only; the other sessions end with <reset/>, the asking one stays', async () => {
+  test('§3.3 password change: stored as new SCRAM hashes only; the other sessions end with <reset/>, the asking one stays; FAST tokens go', async () => {
     const bob = await h.createUser('bob');
     const pc = await edge.bind(`${bob}/pc`);
     const phone = await edge.bind(`${bob}/phone`);
+    const token = { key: 'a2V5', mechanism: 'HT-SHA-256-NONE', issuedAt: new Date(), expiresAt: new Date(Date.now() + 60_000), count: 0 };
+    await h.storage.fastTokens.issue(`bob@${DOMAIN}`, 'phone-client', token, 10, new Date());
     const before = log.length;
     const r = await edge.ask(
       pc,
@@ -80,6 +82,7 @@ describe('XEP-0077 account management after login', () => {
     assert.ok(!JSON.stringify(account).includes('n3w secret'));
     const closes = log.slice(before).filter((e) => e.kind === 'close');
     assert.deepEqual(closes, [{ kind: 'close', sessionId: phone.sessionId, condition: 'reset' }]);
+    assert.deepEqual(await h.storage.fastTokens.list(`bob@${DOMAIN}`), [], 'XEP-0484 tokens issued on the old password are revoked');
   });
 
   test("refused changes keep the password: empty, someone else's username, someone else's account, <remove/> with more", async () => {

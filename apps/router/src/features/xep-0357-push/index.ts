@@ -3,12 +3,13 @@ import type { RouterContext } from '../../router.context.js';
 import { pushCommand } from './enable.js';
 import { PUSH_NS } from './notification.js';
 import { pushConfigSchema, type PushConfig } from './push.config.js';
+import { remoteDisable } from './remote-disable.js';
 import { PushPublisher } from './publisher.js';
 
 /**
  * XEP-0357 Push Notifications v0.4.1, the user's server side (README.md): `<enable/>`/`<disable/>`
  * on the account (§5, §6), and a publish to every enabled push service when a message waits for
- * the account, held for a detached XEP-0198 session or stored offline (§7). Off by default
+ * the account, held for a detached XEP-0198 session or stored offline (§7); §8 remote disabling. Off by default
  * (`features.push.enabled`); off, nothing is registered and urn:xmpp:push:0 is not advertised.
  */
 export const pushFeature: FeatureDefinition<RouterContext, PushConfig> = {
@@ -27,6 +28,7 @@ export const pushFeature: FeatureDefinition<RouterContext, PushConfig> = {
       ctx.hooks.on('session:detached', (arg) => publisher.onDetached(arg), { owner: 'push' }),
       // before blocking (100): an answer to our own publish is ours whoever the account blocked
       ctx.hooks.on('stanza:routing', ({ stanza }) => publisher.takeAnswer(stanza), { owner: 'push', priority: 200 }),
+      ctx.hooks.on('stanza:routing', ({ stanza }) => remoteDisable(ctx, stanza), { owner: 'push', priority: 150 }),
       () => void publisher.stop(),
     ];
   },

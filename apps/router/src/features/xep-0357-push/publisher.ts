@@ -78,16 +78,17 @@ export class PushPublisher {
    */
   onDetached({ jid, sessionId }: RouterHooks['session:detached']): void {
     const owner = jid.slice(0, jid.indexOf('/'));
-    void this.unacknowledged(sessionId)
-      .then((waking) => {
-        const last = waking.at(-1);
-        if (!last) return;
-        return this.notifyAll(owner, { ...this.summaryOf(last.el, last.from), messageCount: waking.length });
-      })
-      .catch((err: unknown) => {
-        this.ctx.logger.warn({ err: (err as Error).message, jid, sid: sessionId }, 'push notifications for a detached session not sent');
-        this.count('unreachable');
-      });
+    const notify = async () => {
+      const regs = await this.ctx.storage.push.list(owner);
+      if (regs.length === 0) return; // most accounts: the queue is not read
+      const waking = await this.unacknowledged(sessionId);
+      const last = waking.at(-1);
+      if (last) await this.publishAll(owner, regs, { ...this.summaryOf(last.el, last.from), messageCount: waking.length });
+    };
+    void notify().catch((err: unknown) => {
+      this.ctx.logger.warn({ err: (err as Error).message, jid, sid: sessionId }, 'push notifications for a detached session not sent');
+      this.count('unreachable');
+    });
   }
 
   /** The unacknowledged messages of a detached session's queue that warrant a push, in order. */
@@ -130,7 +131,10 @@ export class PushPublisher {
   }
 
   private async notifyAll(owner: string, summary: Summary): Promise<void> {
-    const regs = await this.ctx.storage.push.list(owner);
+    await this.publishAll(owner, await this.ctx.storage.push.list(owner), summary);
+  }
+
+  private async publishAll(owner: string, regs: PushRegistration[], summary: Summary): Promise<void> {
     for (const reg of regs) await this.publish(owner, reg, summary);
   }
 

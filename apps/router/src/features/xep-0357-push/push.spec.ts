@@ -249,6 +249,33 @@ describe('push on', () => {
     assert.equal((await h.storage.push.list(alice)).length, 1);
   });
 
+  test('§8: the push service withdrawing the account’s affiliation removes that registration; the same from anyone else is an ordinary message', async () => {
+    const edge = h.edge();
+    const alice = await h.createUser('alice-rd');
+    const bob = await h.createUser('bob-rd');
+    const pusher = await h.createUser('pusher-rd');
+    const app = await edge.bind(`${pusher}/app`);
+    const b = await edge.bind(`${bob}/pc`);
+    const a = await edge.bind(`${alice}/pc`);
+    const at = new Date();
+    await h.storage.push.enable(alice, { service: app.jid, node: 'n1', enabledAt: at }, 5);
+    await h.storage.push.enable(alice, { service: app.jid, node: 'n2', enabledAt: at }, 5);
+    const withdraw = (node: string) =>
+      xml('message', { to: alice, id: `w-${node}` }, xml('pubsub', { xmlns: NS.pubsub, node }, xml('affiliation', { jid: alice, affiliation: 'none' })));
+    await edge.send(b, withdraw('n1')); // not the push service: delivered like any message, nothing removed
+    await edge.send(app, withdraw('n1'));
+    await h.delivered();
+    assert.deepEqual(
+      (await h.storage.push.list(alice)).map((r) => r.node),
+      ['n2'],
+    );
+    assert.deepEqual(
+      edge.for(a).map((e) => e.attrs.from),
+      [b.jid],
+      'the service’s own notice is taken by the server',
+    );
+  });
+
   test('an app server on a domain nothing routes to yet (no s2s) is counted unreachable, the message stays stored', async () => {
     const edge = h.edge();
     const alice = await h.createUser('alice-remote');

@@ -1,0 +1,167 @@
+import type { ConnectTarget } from '#libs/federation';
+import type { StanzaErrorCondition } from '#libs/stanza';
+import type { Element } from '#libs/xml';
+import type { Transport } from '../transport/transport.js';
+import type { S2sContext } from './s2s-context.js';
+import { S2sConnectError, S2sOutStream } from './s2s-out.stream.js';
+
+/** How the pool reaches the network; the edge passes s2s-dial.ts, tests the same with `s2s.routes`. */
+export interface S2sPoolIo {
+  targets(remote: string): Promise<ConnectTarget[] | 'no-service'>;
+  dial(target: ConnectTarget, remote: string): Promise<Transport>;
+  /** A stanza that will not be sent: the caller answers its sender with this error (never silently lost). */
+  bounce(el: Element, condition: StanzaErrorCondition, text: string): void;
+}
+
+interface Queued {
+  el: Element;
+  timer: NodeJS.Timeout;
+}
+
+/** One (local, remote) domain pair: its stream when there is one, and what waits for it. */
+interface Link {
+  local: string;
+  remote: string;
+  stream: S2sOutStream | undefined;
+  connecting: boolean;
+  queue: Queued[];
+  /** After a failed attempt, stanzas bounce at once until then (s2s.retryBackoffMs). */
+  failedUntil: number;
+  failure: { condition: StanzaErrorCondition; text: string } | undefined;
+}
+
+/**
+ * Outbound federation for this edge: one connection per (local, remote) domain pair, reused
+ * (RFC 6120 §4.1 s2s streams are one-way; XEP-0288 is not used). Stanzas wait while it connects,
+ * at most `s2s.maxQueuedStanzas` per pair and `s2s.queueTimeoutMs` each; when connecting fails they
+ * bounce with `remote-server-not-found` or `remote-server-timeout` (RFC 6120 §8.3.3), never
+ * silently. A domain the policy refuses gets nothing (`remote-server-not-found`), and a policy
+ * change closes the streams of domains no longer allowed.
+ */
+export class S2sPool {
+  private readonly links = new Map<string, Link>();
+
+  constructor(
+    private readonly ctx: S2sContext,
+    private readonly io: S2sPoolIo,
+  ) {}
+
+  send(el: Element, local: string, remote: string): void {
+    const decision = this.ctx.policy().decide(remote);
+    if (!decision.allowed) {
+      this.ctx.refused?.('out', remote, decision.why);
+      return this.io.bounce(el, 'remote-server-not-found', `${remote} cannot be reached from here`);
+    }
+    const link = this.link(local, remote);
+    if (link.stream?.state === 'ready') return this.write(link, el);
+    if (!link.connecting && link.failure && Date.now() < link.failedUntil) return this.io.bounce(el, link.failure.condition, link.failure.text);
+    const s2s = this.ctx.config.s2s;
+    if (link.queue.length >= s2s.maxQueuedStanzas) return this.io.bounce(el, 'resource-constraint', `too many stanzas wait for ${remote}`);
+    const queued: Queued = {
+      el,
+      timer: setTimeout(() => {
+        link.queue = link.queue.filter((q) => q !== queued);
+        this.io.bounce(el, 'remote-server-timeout', `${remote} could not be reached in time`);
+      }, s2s.queueTimeoutMs),
+    };
+    queued.timer.unref();
+    link.queue.push(queued);
+    if (!link.connecting) void this.connect(link);
+  }
+
+  /** The open outbound streams, for metrics and tests. */
+  streams(): S2sOutStream[] {
+    return [...this.links.values()].flatMap((l) => (l.stream ? [l.stream] : []));
+  }
+
+  /** After a policy change: streams to domains no longer allowed close (their queued stanzas bounce). */
+  enforcePolicy(): void {
+    const policy = this.ctx.policy();
+    for (const link of this.links.values()) {
+      if (policy.allows(link.remote)) continue;
+      this.ctx.refused?.('out', link.remote, 'policy changed');
+      link.stream?.close();
+      this.fail(link, 'remote-server-not-found', `${link.remote} cannot be reached from here`);
+    }
+  }
+
+  /** Closes every stream; what still waits bounces (the edge is stopping). */
+  stop(): void {
+    for (const link of this.links.values()) {
+      link.stream?.close();
+      this.fail(link, 'remote-server-timeout', 'the server is shutting down');
+    }
+    this.links.clear();
+  }
+
+  private link(local: string, remote: string): Link {
+    const key = `${local} ${remote}`;
+    let link = this.links.get(key);
+    if (!link) {
+      link = { local, remote, stream: undefined, connecting: false, queue: [], failedUntil: 0, failure: undefined };
+      this.links.set(key, link);
+    }
+    return link;
+  }
+
+  private write(link: Link, el: Element): void {
+    link.stream!.deliver(el, (outcome) => {
+      // The connection went before the bytes left: send it again on a new one (order is kept per pair).
+      if (outcome.kind === 'unwritten') this.send(el, link.local, link.remote);
+    });
+  }
+
+  private async connect(link: Link): Promise<void> {
+    link.connecting = true;
+    let last = new S2sConnectError('remote-server-not-found', `${link.remote} cannot be reached`);
+    try {
+      const targets = await this.io.targets(link.remote);
+      if (targets === 'no-service') throw new S2sConnectError('remote-server-not-found', `${link.remote} offers no XMPP service`);
+      for (const target of targets) {
+        try {
+          const stream = new S2sOutStream(this.ctx, await this.io.dial(target, link.remote), link.local, link.remote);
+          link.stream = stream;
+          stream.onClosed(() => this.gone(link, stream));
+          await stream.ready;
+          link.connecting = false;
+          link.failure = undefined;
+          return this.flush(link);
+        } catch (err) {
+          last = err instanceof S2sConnectError ? err : new S2sConnectError('remote-server-not-found', (err as Error).message);
+          this.ctx.logger.info({ remote: link.remote, host: target.host, port: target.port, err: last.message }, 's2s connection attempt failed');
+        }
+      }
+    } catch (err) {
+      last = err instanceof S2sConnectError ? err : new S2sConnectError('remote-server-not-found', (err as Error).message);
+    }
+    link.connecting = false;
+    link.stream = undefined;
+    link.failedUntil = Date.now() + this.ctx.config.s2s.retryBackoffMs;
+    this.fail(link, last.condition, last.message);
+  }
+
+  private flush(link: Link): void {
+    const queue = link.queue;
+    link.queue = [];
+    for (const q of queue) {
+      clearTimeout(q.timer);
+      this.write(link, q.el);
+    }
+  }
+
+  private fail(link: Link, condition: StanzaErrorCondition, text: string): void {
+    link.failure = { condition, text };
+    const queue = link.queue;
+    link.queue = [];
+    for (const q of queue) {
+      clearTimeout(q.timer);
+      this.io.bounce(q.el, condition, text);
+    }
+  }
+
+  private gone(link: Link, stream: S2sOutStream): void {
+    if (link.stream !== stream) return;
+    link.stream = undefined;
+    if (link.queue.length > 0 && !link.connecting) void this.connect(link);
+  }
+}

@@ -1,0 +1,195 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer, rootCertificates, type SecureContext, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
+import { ServiceDirectory } from '#libs/addressing';
+import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
+import type { GliderConfig } from '#libs/config';
+import { canonicalDomain, parsePemBundle, PolicySource } from '#libs/federation';
+import { tryParseJid } from '#libs/jid';
+import type { Logger } from '#libs/telemetry';
+import { parseElement, reparseLimits, type Element } from '#libs/xml';
+import { SocketTransport } from '../transport/socket.transport.js';
+import type { Transport } from '../transport/transport.js';
+import type { S2sContext } from './s2s-context.js';
+import { dial, targetsOf } from './s2s-dial.js';
+import { S2sInStream } from './s2s-in.stream.js';
+import { S2sPool } from './s2s-pool.js';
+import { bounceOf, toRouter } from './s2s-routing.js';
+
+/** The service name remote domains resolve to in the addressing table (libs/addressing). */
+export const S2S_SERVICE = 's2s';
+/** Members and partition claims of the edges sending to remote domains. */
+export const S2S_MEMBERS_BUCKET = 'glider_s2s';
+
+export interface S2sServerDeps {
+  config: GliderConfig;
+  logger: Logger;
+  bus: Bus;
+  edgeId: string;
+  secureContext: () => SecureContext;
+}
+
+/**
+ * Federation on one edge (`s2s.enabled`): inbound streams on `s2s.port` (STARTTLS) and
+ * `s2s.directTlsPort` (XEP-0368), whose stanzas go to the router; and a share of outbound
+ * federation — the `s2s` service declared with `remoteDomains` in the addressing table, its
+ * partitions (keyed by remote domain) spread over the edges like the routers' (PartitionedConsumer),
+ * so each remote domain has one sending edge at a time, which keeps one connection per domain pair.
+ */
+export class S2sServer {
+  readonly ports = { s2s: 0, directTls: 0 };
+  readonly inbound = new Set<S2sInStream>();
+  readonly policy: PolicySource;
+  private readonly ctx: S2sContext;
+  private readonly pool: S2sPool;
+  private readonly servers: (NetServer | TlsServer)[] = [];
+  private consumer: PartitionedConsumer | undefined;
+  private directory: ServiceDirectory | undefined;
+
+  constructor(private readonly deps: S2sServerDeps) {
+    const { config, logger } = deps;
+    const log = logger.child({ component: 's2s' });
+    this.policy = new PolicySource(config.s2s, {
+      onError: (err) => log.error({ err: err.message }, 'federation policy file not applied; the previous policy stays'),
+    });
+    const anchors = config.s2s.trustFile ? parsePemBundle(readFileSync(config.s2s.trustFile, 'utf8')) : rootCertificates.map((pem) => new X509Certificate(pem));
+    if (anchors.length === 0) throw new Error(`s2s.trustFile ${config.s2s.trustFile}: no certificate in it`);
+    this.ctx = {
+      config,
+      logger: log,
+      stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
+      secureContext: deps.secureContext,
+      policy: () => this.policy.current(),
+      anchors: () => anchors,
+      onRemoteStanza: (el) => this.fromRemote(el),
+      refused: (direction, remote, why) => log.info({ direction, remote, why }, 'federation refused'),
+    };
+    this.pool = new S2sPool(this.ctx, {
+      targets: (remote) => targetsOf(remote, config.s2s),
+      dial: (target, remote) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
+      bounce: (el, condition, text) => void this.bounceToSender(el, condition, text),
+    });
+  }
+
+  async start(tls: SecureContextOptions): Promise<void> {
+    const { config, bus, edgeId } = this.deps;
+    await this.policy.start();
+    this.policy.onChange(() => this.enforcePolicy());
+    const plain = createNetServer((socket) => this.accept(new SocketTransport(socket)));
+    this.ports.s2s = await this.listen(plain, config.s2s.port);
+    if (config.s2s.directTlsPort > 0) {
+      const direct = createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['xmpp-server'] }, (socket) =>
+        this.accept(new SocketTransport(socket)),
+      );
+      this.ports.directTls = await this.listen(direct, config.s2s.directTlsPort);
+    }
+    this.consumer = new PartitionedConsumer(bus, {
+      id: edgeId,
+      partitions: config.bus.partitions,
+      subject: (p) => subjects.serviceIn(S2S_SERVICE, p),
+      membersBucket: S2S_MEMBERS_BUCKET,
+      heartbeatMs: config.bus.heartbeatMs,
+      handler: (_p, msg) => this.toRemote(msg),
+      logger: this.ctx.logger,
+    });
+    await this.consumer.start();
+    this.directory = new ServiceDirectory(bus, {
+      localDomains: config.domains,
+      partitions: config.bus.partitions,
+      heartbeatMs: config.bus.heartbeatMs,
+      outageGraceMs: config.bus.outageGraceMs,
+      logger: this.ctx.logger,
+    });
+    await this.directory.start();
+    await this.directory.declare(S2S_SERVICE, edgeId, { remoteDomains: true });
+    this.ctx.logger.info({ ports: this.ports }, 'federation listening');
+  }
+
+  /** New handshakes on the direct-TLS port get the new certificate. */
+  setSecureContext(tls: SecureContextOptions): void {
+    for (const s of this.servers) if ('setSecureContext' in s) s.setSecureContext(tls);
+  }
+
+  async stop(): Promise<void> {
+    await this.directory?.stop();
+    await this.consumer?.stop();
+    for (const s of this.servers) s.close();
+    for (const s of this.inbound) s.close();
+    this.pool.stop();
+    this.policy.stop();
+  }
+
+  private accept(transport: Transport): void {
+    const stream = new S2sInStream(this.ctx, transport);
+    this.inbound.add(stream);
+    stream.onClosed(() => this.inbound.delete(stream));
+  }
+
+  /** A stanza the router sent to the `s2s` service: out to its domain, the Ack at once (the pool owns it now, bounces included). */
+  private async toRemote(msg: BusMessage): Promise<void> {
+    const env = decodeFrame(msg.data).stanza;
+    let el: Element | undefined;
+    try {
+      el = env ? parseElement(Buffer.from(env.xml).toString('utf8'), reparseLimits(this.deps.config.edge.limits)) : undefined;
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message }, 'unparsable stanza for a remote domain dropped');
+    }
+    if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+    if (!el) return;
+    const from = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
+    const to = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
+    if (!from || !to || !this.deps.config.domains.includes(from)) {
+      await this.bounceToSender(el, 'remote-server-not-found', 'only local senders federate');
+      return;
+    }
+    this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
+    this.pool.send(el, from, to);
+  }
+
+  private async fromRemote(el: Element): Promise<void> {
+    this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, from: el.attrs.from }, 'stanza from a remote domain');
+    let taken = false;
+    try {
+      taken = await toRouter(this.deps.bus, this.deps.config, el);
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a remote stanza');
+    }
+    if (taken) return;
+    // no silent loss: the remote sender hears of it over our outbound stream
+    const reply = bounceOf(el, 'internal-server-error', 'the server could not route it');
+    const from = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
+    const to = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
+    if (reply && from && to) this.pool.send(reply, from, to);
+  }
+
+  private async bounceToSender(el: Element, condition: Parameters<typeof bounceOf>[1], text: string): Promise<void> {
+    const reply = bounceOf(el, condition, text);
+    if (!reply) return;
+    try {
+      if (!(await toRouter(this.deps.bus, this.deps.config, reply))) throw new Error('not taken');
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message, stanzaId: el.attrs.id, condition }, 'bounce to a local sender not routed');
+    }
+  }
+
+  /** Issue 13: a domain no longer allowed loses its streams, both ways, at once. */
+  private enforcePolicy(): void {
+    const policy = this.policy.current();
+    this.ctx.logger.info({ mode: policy.settings.mode }, 'federation policy changed');
+    this.pool.enforcePolicy();
+    for (const s of this.inbound) if (s.remote && !policy.allows(s.remote)) s.error('policy-violation', `federation with ${s.remote} is no longer allowed`);
+  }
+
+  private listen(server: NetServer, port: number): Promise<number> {
+    server.on('error', (err) => this.ctx.logger.error({ err }, 's2s listener error'));
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.deps.config.edge.host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { nicknameKey } from '#libs/jid';
+import type { MucAffiliation, MucAffiliationEntry, MucRoomRecord } from '#libs/storage';
+import type { LiveState, Occupant, RoomView } from './room-state.js';
+
+/**
+ * One room while a frame is handled: the stored record and the live state, the lookups the XEP's
+ * rules need, and which of the two changed (the store writes only those).
+ */
+export class Room implements RoomView {
+  recordChanged = false;
+  liveChanged = false;
+  /** Set by destroy (§10.9) or when a temporary room empties: the store deletes it. */
+  gone = false;
+  /** Set when this frame created the room (status 201). */
+  created = false;
+
+  constructor(
+    readonly jid: string,
+    public record: MucRoomRecord,
+    public live: LiveState,
+  ) {}
+
+  get config(): MucRoomRecord['config'] {
+    return this.record.config;
+  }
+
+  affiliationOf(bare: string): MucAffiliation | 'none' {
+    return this.entryOf(bare)?.affiliation ?? 'none';
+  }
+
+  entryOf(bare: string): MucAffiliationEntry | undefined {
+    // XEP-0045 §5.2: an affiliation may name a whole domain; the user's own entry wins.
+    const domain = bare.slice(bare.indexOf('@') + 1);
+    return this.record.affiliations.find((a) => a.jid === bare) ?? this.record.affiliations.find((a) => a.jid === domain);
+  }
+
+  setAffiliation(bare: string, affiliation: MucAffiliation | 'none', reason?: string): void {
+    const rest = this.record.affiliations.filter((a) => a.jid !== bare);
+    const kept = this.record.affiliations.find((a) => a.jid === bare);
+    if (affiliation !== 'none') {
+      const entry: MucAffiliationEntry = { jid: bare, affiliation };
+      if (kept?.nick && affiliation !== 'outcast') entry.nick = kept.nick;
+      if (reason) entry.reason = reason;
+      rest.push(entry);
+    }
+    this.record = { ...this.record, affiliations: rest };
+    this.recordChanged = true;
+  }
+
+  withAffiliation(affiliation: MucAffiliation): MucAffiliationEntry[] {
+    return this.record.affiliations.filter((a) => a.affiliation === affiliation);
+  }
+
+  byNick(nick: string): Occupant | undefined {
+    let key: string;
+    try {
+      key = nicknameKey(nick);
+    } catch {
+      return undefined;
+    }
+    return this.live.occupants.find((o) => o.key === key);
+  }
+
+  /** The occupant one of whose sessions is `fullJid`. */
+  bySession(fullJid: string): Occupant | undefined {
+    return this.live.occupants.find((o) => o.sessions.some((s) => s.jid === fullJid));
+  }
+
+  byBare(bare: string): Occupant | undefined {
+    return this.live.occupants.find((o) => o.bare === bare);
+  }
+
+  /** The room JID of an occupant: room@service/nick. */
+  occupantJid(o: Occupant | string): string {
+    return `${this.jid}/${typeof o === 'string' ? o : o.nick}`;
+  }
+
+  /** Whether `viewer` may see occupants' real JIDs (muc#roomconfig_whois, XEP-0045 §7.2.3/§7.2.4). */
+  realJidsVisibleTo(viewer: Occupant | undefined): boolean {
+    return this.config.whois === 'anyone' || viewer?.role === 'moderator';
+  }
+
+  changedLive(): void {
+    this.liveChanged = true;
+  }
+
+  changedRecord(): void {
+    this.recordChanged = true;
+  }
+}

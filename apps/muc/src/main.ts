@@ -1,0 +1,4 @@
+import { startTelemetry } from '#libs/telemetry';
+
+await startTelemetry('muc');
+await import('./bootstrap.js');

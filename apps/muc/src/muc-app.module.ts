@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { CoreModule } from '#libs/runtime';
+import { MucModule } from './muc.module.js';
+
+@Module({ imports: [CoreModule.forRoot({ role: 'muc' }), MucModule] })
+export class MucAppModule {}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/**
+ * `muc`: the XEP-0045 group chat service (apps/muc). Its own file so other branches' config
+ * additions never touch these lines. Every limit is answered with the XEP-0045 error named beside it.
+ */
+const count = z.number().int().min(1);
+
+export const mucSchema = z.strictObject({
+  /**
+   * Runs the muc service: declares `<subdomain>.<domain>` for each local domain and lists it in the
+   * server's disco#items only then. Off by default until the service is complete (apps/muc README).
+   */
+  enabled: z.boolean().default(false),
+  /** Instance id on the bus (default: host name). */
+  id: z.string().min(1).optional(),
+  /** First label of the service's domains: `conference` serves conference.<each local domain>. */
+  subdomain: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a DNS label')
+    .default('conference'),
+  /** Who may create rooms: any local user, or only `admin.jids` (others get `not-allowed`, §10.1.1). */
+  roomCreation: z.enum(['anyone', 'admins']).default('anyone'),
+  /** Rooms one user may own; creating one more → `not-allowed` (XEP-0045 §10.1.1). */
+  maxRoomsPerUser: count.default(100),
+  /** Occupants of one room at most, whatever its muc#roomconfig_maxusers; past it → `service-unavailable` (§7.2.10). */
+  maxOccupantsPerRoom: count.default(1000),
+  /** Nickname length in UTF-8 bytes; longer → `not-acceptable` (XEP-0045 §7.2.1, RFC 8266). */
+  maxNickBytes: count.default(128),
+  /** Groupchat or private message size (serialized bytes); larger → `not-acceptable` (§7.4). */
+  maxMessageBytes: count.default(16_384),
+  /** Default of a new room's history length (muc#maxhistoryfetch). */
+  defaultHistoryLength: z.number().int().min(0).default(20),
+  /** Ceiling on a room's history length; an owner's larger value → `not-acceptable` (§10.2). */
+  maxHistoryLength: z.number().int().min(0).default(100),
+  /** Bytes of recent history kept per room in the live state (the oldest go first past it). */
+  maxHistoryBytes: count.default(256 * 1024),
+  /** Joins (and nick changes) one user may make per minute across the service; past it → `resource-constraint` (wait). */
+  maxJoinsPerMinute: count.default(60),
+  /** Groupchat and private messages one occupant may send per minute; past it → `resource-constraint` (wait). */
+  maxMessagesPerMinute: count.default(300),
+  /** Room archives (XEP-0313 on rooms whose muc#roomconfig_enablelogging is on); off: none kept or advertised. */
+  archiveRooms: z.boolean().default(true),
+  /** muc#roomconfig_enablelogging of a new room (Conversations, Dino and Gajim read a room's history from its archive). */
+  defaultEnableLogging: z.boolean().default(true),
+  /** Items of the public room list (disco#items) per page without an RSM `<max/>`, and the cap on it (XEP-0059). */
+  maxRoomListPage: count.default(100),
+});
+
+export type MucConfig = z.infer<typeof mucSchema>;
