@@ -71,7 +71,10 @@ export const csiFeature: EdgeFeature = {
       hooks.on(
         'bind2-bound',
         ({ stream, request }) => {
-          if (request.getChild('inactive', CSI_NS) && !inactive.has(stream)) inactive.set(stream, new HeldQueue(csi));
+          if (request.getChild('inactive', CSI_NS) && !inactive.has(stream)) {
+            inactive.set(stream, new HeldQueue(csi));
+            stream.interceptOut(true); // its stanza-out handler is opt-in per stream
+          }
         },
         { priority: 50, owner: 'csi' },
       ),
