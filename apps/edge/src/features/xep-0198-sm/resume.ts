@@ -8,6 +8,9 @@ import { fromWire, parseH, toWire } from './sm-counter.js';
 import { failed, NS_SM } from './sm-nonzas.js';
 import { SmSession, type SmDeps } from './sm-session.js';
 
+/** Tries to take a session's record when it moves on meanwhile (compare-and-set conflicts). */
+const RESUME_ATTEMPTS = 3;
+
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What a resume registers: the session by stream, and by id (for release requests). */
@@ -46,28 +49,38 @@ export async function resumeSession(
   const previd = attrs.previd ?? '';
   const h = parseH(attrs.h);
   if (h === undefined) return answer(failed('bad-request', { text: "<resume/> needs an 'h' between 0 and 2^32-1" }));
-  const cur = SESSION_ID.test(previd) ? await deps.store.get(previd) : undefined;
-  // Another user's session id is as unknown as an expired one (nothing said about it).
-  if (!cur || cur.record.state === 'ending' || bareOf(cur.record.jid) !== stream.jid.bare().toString()) {
-    return answer(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
-  }
-  const prev = cur.record;
-  // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
-  const acked = fromWire(h, prev.acked);
-  const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
-  if (acked > sentBefore) {
-    return answer(
-      failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
-    );
+  let cur = SESSION_ID.test(previd) ? await deps.store.get(previd) : undefined;
+  let prev: ResumableRecord;
+  let acked: number;
+  let revision: number;
+  // The record may move on between reading and taking it: the dead-edge sweep detaching it (the
+  // usual case right after an edge died), a detach, another resume. Read again and retry a few
+  // times; what is ended or another user's is refused as unknown.
+  for (let attempt = 1; ; attempt++) {
+    // Another user's session id is as unknown as an expired one (nothing said about it).
+    if (!cur || cur.record.state === 'ending' || bareOf(cur.record.jid) !== stream.jid.bare().toString()) {
+      return answer(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
+    }
+    prev = cur.record;
+    // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
+    acked = fromWire(h, prev.acked);
+    const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
+    if (acked > sentBefore) {
+      return answer(
+        failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
+      );
+    }
+    const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
+    try {
+      revision = await deps.store.update(previd, mine, cur.revision);
+      break;
+    } catch (err) {
+      if (!(err instanceof KvConflictError)) throw err;
+      if (attempt >= RESUME_ATTEMPTS) return answer(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
+      cur = await deps.store.get(previd);
+    }
   }
   const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
-  let revision: number;
-  try {
-    revision = await deps.store.update(previd, mine, cur.revision);
-  } catch (err) {
-    if (err instanceof KvConflictError) return answer(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
-    throw err;
-  }
   // The session is here from now on: deliveries are taken (held until the replay is done), so a
   // router that finds the record names this edge can hand them over at once.
   const local = tables.byId.get(previd); // a stream of this edge still holding it (a half-open connection)
