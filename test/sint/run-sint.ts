@@ -41,9 +41,6 @@ const RUN_ENV: Record<string, string> = {
   // XEP-0198 is offered by default (Smack uses it on every connection, StreamManagementTest runs);
   // SINT_SM=0 runs without it, as clients without stream management see Glider.
   ...(process.env.SINT_SM === '0' ? { GLIDER_EDGE__SM__ENABLED: 'false' } : {}),
-  // The XEP-0313 archive is off by default too (apps/router/src/features/xep-0313-mam/README.md):
-  // SINT_MAM=1 turns it on, so that MamIntegrationTest runs.
-  ...(process.env.SINT_MAM === '1' ? { GLIDER_ARCHIVE__ENABLED: 'true' } : {}),
   // The muc service is off by default too (apps/muc/README.md): SINT_MUC=1 runs it (standalone
   // in-process, the cluster one muc process), so that the MUC classes run.
   ...(process.env.SINT_MUC === '1' ? { GLIDER_MUC__ENABLED: 'true' } : {}),
