@@ -28,8 +28,16 @@ export function trustCertificate(pem: string): void {
 export const CLIENT_STEP_TIMEOUT_MS = 30_000;
 
 /** A real xmpp.js (@xmpp/client) connection: service is xmpp://, xmpps:// or wss://. */
-export async function connect(service: string, username: string, password: string, resource: string, domain = 'localhost'): Promise<TestClient> {
+export async function connect(
+  service: string,
+  username: string,
+  password: string,
+  resource: string,
+  domain = 'localhost',
+  opts: { sm?: boolean } = {},
+): Promise<TestClient> {
   const xmpp = xmppClient({ service, domain, username, password, resource, timeout: CLIENT_STEP_TIMEOUT_MS });
+  if (opts.sm === false) withoutStreamManagement(xmpp);
   const stanzas: XmppElement[] = [];
   const waiters = new Set<{ match: (s: XmppElement) => boolean; resolve: (s: XmppElement) => void }>();
   xmpp.on('error', () => {});
@@ -70,3 +78,20 @@ export async function connect(service: string, username: string, password: strin
 export const isMessageWithBody = (body: string) => (s: XmppElement) => s.is('message') && s.getChildText('body') === body;
 export const isPresence = (from: string, type?: string) => (s: XmppElement) =>
   s.is('presence') && (s.attrs.from === from || (s.attrs.from?.startsWith(from + '/') ?? false)) && s.attrs.type === type;
+
+/**
+ * A client that does not use XEP-0198 although the server offers it (xmpp.js enables it whenever
+ * offered and has no option against it): <sm/> is taken out of the stream features before its
+ * middleware reads them. For tests of what happens to sessions without stream management.
+ */
+function withoutStreamManagement(xmpp: Client): void {
+  const entity = xmpp as unknown as { emit: (event: string | symbol, ...args: unknown[]) => boolean };
+  const emit = entity.emit.bind(entity);
+  entity.emit = (event, ...args) => {
+    const el = args[0] as XmppElement | undefined;
+    if (event === 'element' && el?.name === 'stream:features') {
+      el.children = el.children.filter((c) => typeof c === 'string' || !(c.name === 'sm' && c.attrs.xmlns === 'urn:xmpp:sm:3'));
+    }
+    return emit(event, ...args);
+  };
+}

@@ -38,9 +38,9 @@ const RUN_ENV: Record<string, string> = {
   GLIDER_REGISTRATION__ENABLED: 'true',
   GLIDER_EDGE__LIMITS__AUTH_TIMEOUT_MS: String(RUN_TIMEOUT_MS + 60_000),
   GLIDER_LOG__LEVEL: process.env.SINT_GLIDER_LOG_LEVEL ?? 'info',
-  // XEP-0198 is not offered by default yet (apps/edge/src/features/xep-0198-sm/README.md):
-  // SINT_SM=1 offers it, so that StreamManagementTest runs (and Smack uses it on every connection).
-  ...(process.env.SINT_SM === '1' ? { GLIDER_EDGE__SM__ENABLED: 'true' } : {}),
+  // XEP-0198 is offered by default (Smack uses it on every connection, StreamManagementTest runs);
+  // SINT_SM=0 runs without it, as clients without stream management see Glider.
+  ...(process.env.SINT_SM === '0' ? { GLIDER_EDGE__SM__ENABLED: 'false' } : {}),
   // The muc service is off by default too (apps/muc/README.md): SINT_MUC=1 runs it (standalone
   // in-process, the cluster one muc process), so that the MUC classes run.
   ...(process.env.SINT_MUC === '1' ? { GLIDER_MUC__ENABLED: 'true' } : {}),

@@ -43,6 +43,8 @@ export class XmppConnection {
   onClose: () => void = () => {};
   jid = '';
   mechanism = '';
+  /** XEP-0198: the id of the resumable session (<enabled id/>), once enabled. */
+  smId = '';
   private socket: Socket | TLSSocket;
   private readonly splitter: Splitter;
   private readonly queue: string[] = [];
@@ -84,6 +86,52 @@ export class XmppConnection {
     }
   }
 
+  /**
+   * XEP-0198 §5: a new connection (TLS, SASL) resumes session `previd`, reporting `h` stanzas
+   * handled; resolves once <resumed/> came (what the server replays then reaches `onElement`), and
+   * rejects with the server's answer on <failed/>. The inbound count goes on from `h`.
+   */
+  static async resume(opts: ConnectOptions, previd: string, h: number, onElement: (xml: string) => void): Promise<XmppConnection> {
+    const socket = netConnect({ host: opts.host, port: opts.port });
+    socket.setNoDelay(true);
+    const conn = new XmppConnection(socket, { ...opts, sm: true });
+    const timer = setTimeout(() => conn.fail(new Error(`resume timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    try {
+      await conn.event(conn.socket, 'connect');
+      conn.listen(conn.socket, false);
+      await conn.openStream();
+      conn.socket.write(`<starttls xmlns='${NS_TLS}'/>`);
+      if (!(await conn.next()).startsWith('<proceed')) throw new Error('STARTTLS refused');
+      await conn.startTls();
+      await conn.authenticate(await conn.openStream());
+      await conn.openStream();
+      conn.handled = h;
+      conn.socket.write(`<resume xmlns='${NS_SM}' previd='${previd}' h='${h % 2 ** 32}'/>`);
+      const answer = await conn.until((x) => tagName(x) === 'resumed' || tagName(x) === 'failed');
+      if (tagName(answer) !== 'resumed') throw new Error(`resume refused: ${answer.slice(0, 200)}`);
+      conn.smId = previd;
+      conn.onElement = onElement;
+      conn.loggedIn = true;
+      for (const x of conn.queue.splice(0)) conn.onElement(x);
+      return conn;
+    } catch (err) {
+      conn.socket.destroy();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** XEP-0198: stanzas handled from the server since <enabled/> (what a resume reports). */
+  get handledCount(): number {
+    return this.handled;
+  }
+
+  /** Ends the connection without a closing tag (as a lost network would). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   private async negotiate(t0: number): Promise<LoginPhases> {
     await this.event(this.socket, 'connect');
     const t1 = performance.now();
@@ -104,6 +152,7 @@ export class XmppConnection {
       this.socket.write(`<enable xmlns='${NS_SM}' resume='true'/>`);
       const enabled = await this.until((x) => tagName(x) === 'enabled' || tagName(x) === 'failed');
       if (tagName(enabled) !== 'enabled') throw new Error(`stream management refused: ${enabled.slice(0, 200)}`);
+      this.smId = attr(enabled, 'id') ?? '';
     }
     const t4 = performance.now();
     this.socket.write(`<presence/><iq type='get' id='ready' to='${this.opts.domain}'><ping xmlns='urn:xmpp:ping'/></iq>`);

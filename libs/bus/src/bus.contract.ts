@@ -200,6 +200,31 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       assert.equal(dec((await kv.get('gone'))!.value), 'again');
     });
 
+    test('KV: a put keeps its own copy: the caller may reuse its buffer at once', async () => {
+      const kv = await bus.kv(unique('copy'));
+      const buf = Buffer.from('first');
+      await kv.put('k', buf);
+      buf.write('XXXXX');
+      assert.equal(dec((await kv.get('k'))!.value), 'first');
+    });
+
+    test('KV: purgeUpTo removes what matches and was written up to a revision, and nothing else', async () => {
+      const kv = await bus.kv(unique('trim'));
+      const r1 = await kv.put('q.s1.a', enc('1'));
+      const r2 = await kv.put('q.s1.b', enc('2'));
+      await kv.put('q.s2.a', enc('other session'));
+      await kv.put('q.s1.c', enc('3'));
+      await kv.put('s.s1', enc('record'));
+      await kv.purgeUpTo('q.s1.*', r2);
+      assert.deepEqual((await kv.keys('q.s1.*')).sort(), ['q.s1.c']);
+      assert.equal(await kv.get('q.s1.a'), undefined);
+      assert.deepEqual((await kv.keys()).sort(), ['q.s1.c', 'q.s2.a', 's.s1']);
+      await kv.purgeUpTo('q.s1.*', r1); // already gone: nothing happens
+      assert.deepEqual((await kv.keys('q.s1.*')).sort(), ['q.s1.c']);
+      await kv.put('q.s1.a', enc('again'));
+      assert.equal(dec((await kv.get('q.s1.a'))!.value), 'again');
+    });
+
     test('KV: keys(filter) with * and >', async () => {
       const kv = await bus.kv(unique('keys'));
       for (const k of ['u1.r1', 'u1.r2', 'u2.r1', 'u2.r1.x']) await kv.put(k, enc(k));

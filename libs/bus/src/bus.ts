@@ -57,6 +57,13 @@ export interface KvBucket {
    * scans the whole bucket, so run it rarely and from one place). Returns how many it dropped.
    */
   purgeDeletes(olderThanMs: number): Promise<number>;
+  /**
+   * Removes every entry matching `filter` whose last write is at or before `revision`, leaving no
+   * delete markers and telling no watcher (JetStream: one stream purge with a subject filter and a
+   * sequence). One call instead of a delete per key: XEP-0198 trims a session's acknowledged
+   * stanzas with it (libs/sessions ResumableStore.trim).
+   */
+  purgeUpTo(filter: string, revision: number): Promise<void>;
 }
 
 export interface KvOptions {

@@ -38,12 +38,46 @@ function firstToken(subject: string): string {
   return dot < 0 ? subject : subject.slice(0, dot);
 }
 
+/** `a.b` of a key `a.b.c…` (three tokens or more), else undefined. */
+function firstTwo(key: string): string | undefined {
+  const d1 = key.indexOf('.');
+  const d2 = d1 < 0 ? -1 : key.indexOf('.', d1 + 1);
+  return d2 < 0 ? undefined : key.slice(0, d2);
+}
+
+/** `a.b` of a filter `a.b.<anything>` whose first two tokens are literal, else undefined. */
+function literalTwo(filter: string): string | undefined {
+  const two = firstTwo(filter);
+  return two === undefined || two.includes('*') || two.includes('>') ? undefined : two;
+}
+
+function add(index: Map<string, Set<string>>, token: string, key: string): void {
+  const set = index.get(token);
+  if (set) set.add(key);
+  else index.set(token, new Set([key]));
+}
+
+function remove(index: Map<string, Set<string>>, token: string, key: string): void {
+  const set = index.get(token);
+  if (!set?.delete(key)) return;
+  if (set.size === 0) index.delete(token);
+}
+
 export class MemoryKv implements KvBucket {
   private seq = 0;
   private readonly slots = new Map<string, Slot>();
   /** Live (PUT) keys by their first token, so keys('<token>.…') does not scan the whole bucket. */
   private readonly byFirstToken = new Map<string, Set<string>>();
+  /** Live keys of three tokens or more by their first two (`q.<session>.…`: one session's queue without a bucket scan). */
+  private readonly byTwoTokens = new Map<string, Set<string>>();
   private readonly watchers = new Set<Watcher>();
+  /**
+   * Delete markers in the order they were written, dropped from the front once past their lifetime
+   * (at later writes): one timer per marker cost more than the marker (XEP-0198 deletes one per
+   * acknowledged stanza).
+   */
+  private readonly markers: { key: string; slot: Slot; dropAtMs: number }[] = [];
+  private markersHead = 0;
 
   constructor(
     readonly name: string,
@@ -86,6 +120,11 @@ export class MemoryKv implements KvBucket {
   async keys(filter = '>'): Promise<string[]> {
     const out: string[] = [];
     const first = firstToken(filter);
+    const two = literalTwo(filter);
+    if (two !== undefined) {
+      for (const key of this.byTwoTokens.get(two) ?? []) if (subjectMatches(filter, key)) out.push(key);
+      return out;
+    }
     if (first !== '*' && first !== '>') {
       // A literal first token: only keys under it can match (a session lookup of one user).
       for (const key of this.byFirstToken.get(first) ?? []) if (subjectMatches(filter, key)) out.push(key);
@@ -125,6 +164,19 @@ export class MemoryKv implements KvBucket {
     return n;
   }
 
+  async purgeUpTo(filter: string, revision: number): Promise<void> {
+    const two = literalTwo(filter);
+    const first = firstToken(filter);
+    const candidates = two !== undefined ? this.byTwoTokens.get(two) : first !== '*' && first !== '>' ? this.byFirstToken.get(first) : new Set(this.slots.keys());
+    for (const key of [...(candidates ?? [])]) {
+      const s = this.slots.get(key);
+      if (!s || s.revision > revision || !subjectMatches(filter, key)) continue;
+      clearTimeout(s.timer);
+      this.slots.delete(key);
+      this.unindex(key);
+    }
+  }
+
   /** Stops TTL timers (bus close). */
   dispose(): void {
     for (const s of this.slots.values()) clearTimeout(s.timer);
@@ -141,38 +193,56 @@ export class MemoryKv implements KvBucket {
   private write(key: string, value: Uint8Array, operation: KvEntry['operation']): number {
     const old = this.slots.get(key);
     if (old) clearTimeout(old.timer);
-    // A copy, as a network store would keep: the caller may reuse its buffer.
-    const slot: Slot = { value: value.length ? Uint8Array.from(value) : EMPTY, revision: ++this.seq, operation, atMs: Date.now() };
-    let ttl = this.opts.ttlMs ?? 0;
-    if (operation !== 'PUT') ttl = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
-    if (ttl > 0) {
+    const now = Date.now();
+    // A copy, as a network store would keep: the caller may reuse its buffer. `new Uint8Array(view)`
+    // is one memcpy (Uint8Array.from iterates; a Buffer's slice() would not copy at all).
+    const slot: Slot = { value: value.length ? new Uint8Array(value) : EMPTY, revision: ++this.seq, operation, atMs: now };
+    const ttl = this.opts.ttlMs ?? 0;
+    if (operation !== 'PUT') {
+      const lifetime = ttl > 0 ? Math.min(ttl, DELETE_MARKER_LIFETIME_MS) : DELETE_MARKER_LIFETIME_MS;
+      this.markers.push({ key, slot, dropAtMs: now + lifetime });
+    } else if (ttl > 0) {
       slot.timer = setTimeout(() => {
         if (this.slots.get(key) !== slot) return;
         this.slots.delete(key);
-        if (operation === 'PUT') this.unindex(key);
+        this.unindex(key);
       }, ttl);
       slot.timer.unref();
     }
     this.slots.set(key, slot);
     if (operation === 'PUT') this.index(key);
     else this.unindex(key);
-    const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
-    for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
+    this.dropOldMarkers(now);
+    if (this.watchers.size > 0) {
+      const e: KvEntry = { key, value: slot.value, revision: slot.revision, operation };
+      for (const w of this.watchers) if (subjectMatches(w.filter, key)) this.dispatcher.push(() => this.notify(w, e));
+    }
     return slot.revision;
   }
 
+  /** Delete markers past their lifetime go (lifetimes only differ by bucket, so the front is the oldest). */
+  private dropOldMarkers(now: number): void {
+    const q = this.markers;
+    while (this.markersHead < q.length && q[this.markersHead]!.dropAtMs <= now) {
+      const m = q[this.markersHead++]!;
+      if (this.slots.get(m.key) === m.slot) this.slots.delete(m.key);
+    }
+    if (this.markersHead > 1024 && this.markersHead * 2 > q.length) {
+      q.splice(0, this.markersHead);
+      this.markersHead = 0;
+    }
+  }
+
   private index(key: string): void {
-    const first = firstToken(key);
-    const set = this.byFirstToken.get(first);
-    if (set) set.add(key);
-    else this.byFirstToken.set(first, new Set([key]));
+    add(this.byFirstToken, firstToken(key), key);
+    const two = firstTwo(key);
+    if (two !== undefined) add(this.byTwoTokens, two, key);
   }
 
   private unindex(key: string): void {
-    const first = firstToken(key);
-    const set = this.byFirstToken.get(first);
-    if (!set?.delete(key)) return;
-    if (set.size === 0) this.byFirstToken.delete(first);
+    remove(this.byFirstToken, firstToken(key), key);
+    const two = firstTwo(key);
+    if (two !== undefined) remove(this.byTwoTokens, two, key);
   }
 
   private notify(w: Watcher, e: KvEntry): void {

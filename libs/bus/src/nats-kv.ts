@@ -62,6 +62,11 @@ export class NatsKv implements KvBucket {
     return r.purged;
   }
 
+  async purgeUpTo(filter: string, revision: number): Promise<void> {
+    if (revision <= 0) return;
+    await this.jsm.streams.purge(`KV_${this.name}`, { filter: `$KV.${this.name}.${filter}`, seq: revision + 1 });
+  }
+
   /**
    * The live keys matching `filter`. Not the client's `kv.keys()`: that iterates a consumer until its
    * pending count reaches zero, and when entries expire (TTL buckets) or are replaced (history 1)

@@ -95,6 +95,13 @@ export const keys = {
   /** One stanza of a resumable session's queue; all of them match `q.<id>.*`. */
   resumableItem: (id: string, item: string) => `q.${id}.${item}`,
   resumableItems: (id: string) => `q.${id}.*`,
+  /**
+   * A stanza a router held for a detached session (`h.<id>.<item>`), apart from the numbered queue
+   * so that the edge's trim of acknowledged items (a purge of `q.<id>.*` up to a revision) never
+   * reaches one it has not replayed yet.
+   */
+  resumableHeldItem: (id: string, item: string) => `h.${id}.${item}`,
+  resumableHeldItems: (id: string) => `h.${id}.*`,
   /** Present while the session is detached (what routers scan for expiry). */
   detached: (id: string) => `d.${id}`,
   allDetached: () => 'd.*',

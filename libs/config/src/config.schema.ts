@@ -71,8 +71,8 @@ export const csiSchema = z.strictObject({
 
 /** XEP-0198 stream management (apps/edge/src/features/xep-0198-sm/README.md). */
 export const smSchema = z.strictObject({
-  /** Offer <sm xmlns='urn:xmpp:sm:3'/> in the stream features (the feature answers <enable/> either way). */
-  enabled: z.boolean().default(false),
+  /** Offer <sm xmlns='urn:xmpp:sm:3'/> in the stream features (the feature answers <enable/> either way). On by default: phones need it (issue 10). */
+  enabled: z.boolean().default(true),
   /** How long a detached session waits to be resumed (XEP-0198 §5 'max'); then it ends as if logged out. */
   resumeTimeoutSec: z.number().int().min(1).max(86_400).default(300),
   /** Stanzas sent to a client and not yet acknowledged; past it the client is cut with <policy-violation/>. */
@@ -80,7 +80,12 @@ export const smSchema = z.strictObject({
   /** Bytes of those stanzas; past it the same. */
   maxUnackedBytes: bytes.default(4 * 1024 * 1024),
   /** The server asks for an ack (<r/>) once this many stanzas are unacknowledged (and again only after an <a/>). */
-  requestAckEvery: z.number().int().min(1).default(5),
+  requestAckEvery: z.number().int().min(1).default(10),
+  /**
+   * Acknowledged stanzas whose stored copies are removed together (one purge): fewer store writes
+   * per stanza; the record's acked count keeps them from being replayed or routed again meanwhile.
+   */
+  trimBatch: z.number().int().min(1).default(32),
   /** <r/> a client may send per second (burst the same); past it the stream ends with <policy-violation/>. */
   maxRequestsPerSecond: z.number().int().min(1).default(100),
   /** How long a resume waits for the edge that held the session to let go of it (fencing); then it goes on. */

@@ -29,26 +29,32 @@ export interface HookEntry<A> {
   readonly handler: HookHandler<A>;
   readonly priority: number;
   readonly owner: string;
+  /** Runs only where the app asks for the opted-in chain (`handlers(name, true)`), e.g. streams a feature is active on. */
+  readonly optIn?: boolean;
 }
 type Entry<A> = HookEntry<A>;
 
 export class Hooks<V extends object> {
   // Each chain holds the entries of one hook name: `on` and `run` pair V[K] with its own key.
   private readonly chains = new Map<keyof V, Entry<never>[]>();
+  /** Per name, the chain without its opt-in handlers (made on first ask, dropped on every change). */
+  private readonly always = new Map<keyof V, Entry<never>[]>();
 
   constructor(private readonly log: HookLogger) {}
 
-  on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string } = {}): Registration {
-    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous' };
+  on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string; optIn?: boolean } = {}): Registration {
+    const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous', ...(opts.optIn ? { optIn: true } : {}) };
     const chain = this.chains.get(name) ?? [];
     chain.push(entry);
     chain.sort((a, b) => b.priority - a.priority);
     this.chains.set(name, chain);
+    this.always.delete(name);
     return () => {
       const current = this.chains.get(name);
       if (!current) return;
       const i = current.indexOf(entry);
       if (i >= 0) current.splice(i, 1);
+      this.always.delete(name);
     };
   }
 
@@ -65,8 +71,16 @@ export class Hooks<V extends object> {
    * edge runs `stanza-out` synchronously and resumes a held stanza's chain after its holder). The
    * array is live: copy it before keeping it past the current tick.
    */
-  handlers<K extends keyof V>(name: K): readonly HookEntry<V[K]>[] | undefined {
-    const chain = this.chain(name);
+  handlers<K extends keyof V>(name: K, withOptIn = true): readonly HookEntry<V[K]>[] | undefined {
+    let chain = this.chain(name);
+    if (!withOptIn && chain) {
+      let plain = this.always.get(name) as Entry<V[K]>[] | undefined;
+      if (!plain) {
+        plain = chain.filter((e) => !e.optIn);
+        this.always.set(name, plain as Entry<never>[]);
+      }
+      chain = plain;
+    }
     return chain && chain.length > 0 ? chain : undefined;
   }
 

@@ -43,6 +43,12 @@ export class C2sStream extends BaseStream<C2sStreamState> {
    * the client resumes elsewhere.
    */
   resumable = false;
+  /**
+   * Features that need this stream's outgoing stanzas (their `stanza-out` handlers are registered
+   * `optIn`: stream management once enabled, CSI while inactive). Without any, a delivery skips
+   * those handlers and no StanzaOut is made for it.
+   */
+  private interceptors = 0;
 
   constructor(ctx: EdgeContext, transport: Transport) {
     super(ctx, transport, NS.client);
@@ -128,8 +134,13 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     return responseHeader({ id, from: this.domain || this.ctx.config.domains[0]!, lang: this.lang, framed: this.transport.framed });
   }
 
+  /** A feature starts (`true`) or stops (`false`) needing this stream's outgoing stanzas (its opt-in `stanza-out` handler). */
+  interceptOut(on: boolean): void {
+    this.interceptors = Math.max(0, this.interceptors + (on ? 1 : -1));
+  }
+
   protected stanzaOutChain(): readonly HookEntry<StanzaOut<this>>[] | undefined {
-    return this.ctx.hooks.handlers('stanza-out') as readonly HookEntry<StanzaOut<this>>[] | undefined;
+    return this.ctx.hooks.handlers('stanza-out', this.interceptors > 0) as readonly HookEntry<StanzaOut<this>>[] | undefined;
   }
 
   protected async onStreamStart(name: string, attrs: Record<string, string>): Promise<void> {

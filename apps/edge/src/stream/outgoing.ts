@@ -71,6 +71,8 @@ export interface StanzaMeta {
   readonly id?: string;
   readonly to?: string;
   readonly from?: string;
+  /** A delivery its sender wants acknowledged once written, not before (an offline flush paces itself on it). */
+  readonly ackWhenWritten?: boolean;
 }
 
 export const WRITTEN: Written = Object.freeze({ kind: 'written' });

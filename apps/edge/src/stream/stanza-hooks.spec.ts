@@ -71,6 +71,23 @@ describe('stanza-in and stanza-out hooks', () => {
     );
   });
 
+  test('an opt-in stanza-out handler runs only for streams that asked for it (interceptOut), e.g. with stream management', async () => {
+    const seen: string[] = [];
+    registrations.push(h.edge.ctx.hooks.on('stanza-out', (out) => void seen.push(out.meta?.id ?? ''), { owner: 'sm-like', optIn: true }));
+    const plain = await bound('plain');
+    const opted = await bound('opted');
+    opted.stream.interceptOut(true);
+    h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza: envelope(plain.stream, plain.jid, 'not-seen') }));
+    h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza: envelope(opted.stream, opted.jid, 'seen') }));
+    assert.equal((await plain.c.element()).attrs.id, 'not-seen');
+    assert.equal((await opted.c.element()).attrs.id, 'seen');
+    assert.deepEqual(seen, ['seen']);
+    opted.stream.interceptOut(false);
+    h.bus.publish(subjects.edgeDeliver(h.edge.edgeId), encodeFrame({ stanza: envelope(opted.stream, opted.jid, 'after') }));
+    assert.equal((await opted.c.element()).attrs.id, 'after');
+    assert.deepEqual(seen, ['seen'], 'not once the stream stopped asking');
+  });
+
   test('stanza-out sees deliveries, the edge replies and the errors it makes; a delivery is named without parsing', async () => {
     const seen: string[] = [];
     registrations.push(

@@ -121,6 +121,8 @@ export class StanzaOut<S = unknown> implements HeldStanza, SyncHookArg {
    */
   stored(): void {
     if (this.status !== 'held' || !this.settle) return;
+    // Asked to be acknowledged once written (an offline flush paces itself on that): it still is.
+    if (this.meta?.ackWhenWritten) return;
     this.report({ kind: 'stored', by: this.current });
     this.settle = undefined;
   }

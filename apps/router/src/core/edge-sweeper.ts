@@ -101,7 +101,7 @@ export class EdgeSweeper {
     const sessions = this.ctx.registry.onEdge(edgeId);
     let kept = 0;
     for (const s of sessions) {
-      if (await detachResumable(this.ctx, s.sessionId, edgeId)) {
+      if (await detachResumable(this.ctx, s.sessionId, edgeId, s)) {
         kept++;
         continue;
       }

@@ -1,5 +1,5 @@
 import { KvConflictError, buckets, keys } from '#libs/bus';
-import { endResumable, type ResumableRecord } from '#libs/sessions';
+import { endResumable, sessionFlags, type ResumableRecord, type SessionInfo } from '#libs/sessions';
 import type { RouterContext } from '../router.context.js';
 
 /**
@@ -7,13 +7,15 @@ import type { RouterContext } from '../router.context.js';
  * starts now) and waits for a resume on another edge; stanzas for it are held in its queue
  * (acked-delivery.ts). True when `sessionId` is such a session (so the sweep leaves its record).
  */
-export async function detachResumable(ctx: RouterContext, sessionId: string, edgeId: string): Promise<boolean> {
+export async function detachResumable(ctx: RouterContext, sessionId: string, edgeId: string, session?: SessionInfo): Promise<boolean> {
   const cur = await ctx.resumable.get(sessionId);
   if (!cur || cur.record.state === 'ending') return false;
   if (cur.record.state === 'detached' || cur.record.edgeId !== edgeId) return true; // already waiting, or resumed elsewhere
   const expiresAtMs = Date.now() + cur.record.timeoutSec * 1000;
   try {
-    await ctx.resumable.update(sessionId, { ...cur.record, state: 'detached', expiresAtMs }, cur.revision);
+    // The registry record's carbons/blocklist flags go with it (a resume may find that record gone).
+    const flags = session?.sessionId === sessionId ? sessionFlags(session) : {};
+    await ctx.resumable.update(sessionId, { ...cur.record, state: 'detached', expiresAtMs, ...flags }, cur.revision);
     await ctx.resumable.markDetached(sessionId, expiresAtMs);
     ctx.logger.info({ sid: sessionId, jid: cur.record.jid, edgeId }, 'resumable session of a dead edge detached; it may resume on any edge');
     if (ctx.hooks.has('session:detached')) await ctx.hooks.run('session:detached', { jid: cur.record.jid, sessionId });

@@ -20,9 +20,9 @@ export async function holdForResumable(store: ResumableStore, env: StanzaEnvelop
     if (!before || before.record.state === 'ending') return NOT_HELD;
     // Resumed on another edge meanwhile: the session is live there (the record is fresher than any registry cache).
     if (before.record.state === 'attached' && before.record.edgeId !== failedEdge) return { kind: 'moved', edgeId: before.record.edgeId };
-    const stored = await store.putItem(sessionId, {
+    const stored = await store.putHeldItem(sessionId, {
       v: 1,
-      x: Buffer.from(env.xml).toString('utf8'),
+      x: env.xml,
       k: env.kind,
       t: env.type,
       i: env.id,

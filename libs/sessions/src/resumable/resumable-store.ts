@@ -28,6 +28,18 @@ export interface ResumableRecord {
   /** Resumption timeout chosen at `<enable/>` (the `max` we answered). */
   timeoutSec: number;
   expiresAtMs: number;
+  /**
+   * The session's XEP-0280 carbons and XEP-0191 blocklist-push flags, copied from its registry
+   * record when it detaches (by its edge, or by the dead-edge sweep): a resume restores them when
+   * that record is gone or belongs to another session by then.
+   */
+  carbons?: boolean;
+  blocklist?: boolean;
+}
+
+/** The flags a resumable record keeps of a session's registry record (absent when off). */
+export function sessionFlags(info: { carbons?: boolean; blocklist?: boolean } | undefined): Pick<ResumableRecord, 'carbons' | 'blocklist'> {
+  return { ...(info?.carbons ? { carbons: true } : {}), ...(info?.blocklist ? { blocklist: true } : {}) };
 }
 
 /** One stanza of the queue: sent and not yet acknowledged (`n` set), or held while detached (no `n`). */
@@ -35,8 +47,8 @@ export interface QueueItem {
   v: 1;
   /** Its number in the outbound count, once one was given (it was, or may have been, written). */
   n?: number;
-  /** The serialised stanza. */
-  x: string;
+  /** The serialised stanza (UTF-8 bytes as stored; a string is accepted when putting). */
+  x: string | Uint8Array;
   /** Routing fields, so the queue can be handed to a router without parsing: kind, type, id, to, from. */
   k: string;
   t: string;
@@ -66,6 +78,35 @@ function decodeRecord(bytes: Uint8Array): ResumableRecord | undefined {
 }
 
 /**
+ * A queue item's bytes: format 2 is byte 0x02, the routing fields as JSON behind a 32-bit length,
+ * then the stanza's bytes as they were (no escaping nor UTF-16 round trip: an item is written per
+ * stanza sent, docs/performance.md). Format 1 (a JSON object, `{…`) is still read.
+ */
+const ITEM_V2 = 2;
+
+export function encodeItem(item: QueueItem): Uint8Array {
+  const head = enc.encode(JSON.stringify({ n: item.n, k: item.k, t: item.t, i: item.i, to: item.to, fr: item.fr }));
+  const x = typeof item.x === 'string' ? Buffer.from(item.x, 'utf8') : item.x;
+  const out = Buffer.allocUnsafe(5 + head.byteLength + x.byteLength);
+  out[0] = ITEM_V2;
+  out.writeUInt32BE(head.byteLength, 1);
+  out.set(head, 5);
+  out.set(x, 5 + head.byteLength);
+  return out;
+}
+
+export function decodeItem(bytes: Uint8Array): QueueItem | undefined {
+  if (bytes[0] === ITEM_V2 && bytes.byteLength >= 5) {
+    const len = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32BE(1);
+    const head = JSON.parse(dec.decode(bytes.subarray(5, 5 + len))) as Omit<QueueItem, 'v' | 'x'>;
+    return { v: 1, ...head, x: bytes.subarray(5 + len) };
+  }
+  if (bytes[0] !== 0x7b) return undefined; // neither format: not ours
+  const item = JSON.parse(dec.decode(bytes)) as QueueItem;
+  return item.v === 1 ? item : undefined;
+}
+
+/**
  * The resumable state of XEP-0198 sessions in one KV bucket, shared by every edge (which writes it)
  * and router (which holds stanzas for detached sessions and ends expired ones). Records change
  * only by compare-and-set on their revision: whoever changes one after another process did learns
@@ -73,11 +114,13 @@ function decodeRecord(bytes: Uint8Array): ResumableRecord | undefined {
  */
 export class ResumableStore {
   private kv: Promise<KvBucket> | undefined;
+  /** The bucket once open: the per-stanza calls (putItem, deleteItem) then skip a promise hop. */
+  private open: KvBucket | undefined;
 
   constructor(private readonly bus: Bus) {}
 
   private bucket(): Promise<KvBucket> {
-    return (this.kv ??= this.bus.kv(buckets.resumable));
+    return (this.kv ??= this.bus.kv(buckets.resumable).then((kv) => (this.open = kv)));
   }
 
   async get(id: string): Promise<{ record: ResumableRecord; revision: number } | undefined> {
@@ -102,28 +145,45 @@ export class ResumableStore {
   }
 
   /** Appends a stanza; the key is unique, the revision gives the order (one per bucket, increasing). */
-  async putItem(id: string, item: QueueItem, key = keys.resumableItem(id, randomUUID())): Promise<StoredItem> {
-    const revision = await (await this.bucket()).put(key, encode(item));
-    return { key, revision, item };
+  putItem(id: string, item: QueueItem, key = keys.resumableItem(id, randomUUID())): Promise<StoredItem> {
+    const bytes = encodeItem(item);
+    const put = this.open ? this.open.put(key, bytes) : this.bucket().then((kv) => kv.put(key, bytes));
+    return put.then((revision) => ({ key, revision, item }));
   }
 
-  /** The queue in the order its stanzas were stored. */
+  /** Holds a stanza for a detached session (a router): apart from the numbered queue (keys.resumableHeldItem). */
+  putHeldItem(id: string, item: QueueItem): Promise<StoredItem> {
+    return this.putItem(id, item, keys.resumableHeldItem(id, randomUUID()));
+  }
+
+  /** The queue in the order its stanzas were stored: numbered and held items together. */
   async items(id: string): Promise<StoredItem[]> {
     const kv = await this.bucket();
+    const names = [...(await kv.keys(keys.resumableItems(id))), ...(await kv.keys(keys.resumableHeldItems(id)))];
     const found = await Promise.all(
-      (await kv.keys(keys.resumableItems(id))).map(async (key) => {
+      names.map(async (key) => {
         const e = await kv.get(key);
         if (!e) return undefined;
-        const item = JSON.parse(dec.decode(e.value)) as QueueItem;
-        return item.v === 1 ? { key, revision: e.revision, item } : undefined;
+        const item = decodeItem(e.value);
+        return item ? { key, revision: e.revision, item } : undefined;
       }),
     );
     return found.filter((x): x is StoredItem => x !== undefined).sort((a, b) => a.revision - b.revision);
   }
 
   /** With `revision`, only if the item was not rewritten since (KvConflictError otherwise). */
-  async deleteItem(key: string, revision?: number): Promise<void> {
-    await (await this.bucket()).delete(key, revision);
+  deleteItem(key: string, revision?: number): Promise<void> {
+    return this.open ? this.open.delete(key, revision) : this.bucket().then((kv) => kv.delete(key, revision));
+  }
+
+  /**
+   * Drops the session's queue items written at or before `revision` in one operation (no delete
+   * marker per item): the edge trims what an `<a h/>` acknowledged, which is a prefix in store order
+   * (one edge appends a session's stanzas in order on one connection).
+   */
+  trim(id: string, revision: number): Promise<void> {
+    const filter = keys.resumableItems(id);
+    return this.open ? this.open.purgeUpTo(filter, revision) : this.bucket().then((kv) => kv.purgeUpTo(filter, revision));
   }
 
   async markDetached(id: string, expiresAtMs: number): Promise<void> {

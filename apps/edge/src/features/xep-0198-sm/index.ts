@@ -23,7 +23,13 @@ export const smFeature: EdgeFeature = {
     const config = ctx.config.edge.sm;
     const store = new ResumableStore(ctx.bus);
     const tables: SmTables = { byStream: new WeakMap(), byId: new Map() };
-    const deps: SmDeps = { store, config, end: (sm, reason) => endFor(ctx, store, sm, reason), detached: (jid, id) => tellDetached(ctx, jid, id) };
+    const deps: SmDeps = {
+      store,
+      config,
+      registry: ctx.registry,
+      end: (sm, reason) => endFor(ctx, store, sm, reason),
+      detached: (jid, id) => tellDetached(ctx, jid, id),
+    };
     const release = ctx.bus.subscribe(subjects.edgeSm(ctx.edgeId), async (msg) => {
       const { id } = JSON.parse(Buffer.from(msg.data).toString('utf8')) as { id: string };
       const sm = tables.byId.get(id);
@@ -75,7 +81,7 @@ export const smFeature: EdgeFeature = {
         (out) => {
           tables.byStream.get(out.stream)?.onOut(out);
         },
-        { priority: 1000, owner: 'stream-management' },
+        { priority: 1000, owner: 'stream-management', optIn: true }, // streams with SM only (interceptOut at enable/resume)
       ),
       ctx.hooks.on(
         'stream-closed',
@@ -172,6 +178,7 @@ async function enable(
   const sm = new SmSession(stream, deps, stream.sessionId, record, revision, resume);
   tables.byStream.set(stream, sm);
   tables.byId.set(sm.id, sm);
+  stream.interceptOut(true);
   stream.resumable = resume;
   const enabled = xml('enabled', { xmlns: NS_SM });
   if (resume) {

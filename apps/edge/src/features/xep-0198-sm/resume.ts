@@ -1,12 +1,15 @@
 import { BusNoRespondersError, BusTimeoutError, KvConflictError, encodeFrame, subjects } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
-import { bareOf, type ResumableRecord } from '#libs/sessions';
+import { bareOf, sessionFlags, type ResumableRecord, type SessionInfo } from '#libs/sessions';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { fromWire, parseH, toWire } from './sm-counter.js';
 import { failed, NS_SM } from './sm-nonzas.js';
 import { SmSession, type SmDeps } from './sm-session.js';
+
+/** Tries to take a session's record when it moves on meanwhile (compare-and-set conflicts). */
+const RESUME_ATTEMPTS = 3;
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -46,28 +49,38 @@ export async function resumeSession(
   const previd = attrs.previd ?? '';
   const h = parseH(attrs.h);
   if (h === undefined) return answer(failed('bad-request', { text: "<resume/> needs an 'h' between 0 and 2^32-1" }));
-  const cur = SESSION_ID.test(previd) ? await deps.store.get(previd) : undefined;
-  // Another user's session id is as unknown as an expired one (nothing said about it).
-  if (!cur || cur.record.state === 'ending' || bareOf(cur.record.jid) !== stream.jid.bare().toString()) {
-    return answer(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
-  }
-  const prev = cur.record;
-  // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
-  const acked = fromWire(h, prev.acked);
-  const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
-  if (acked > sentBefore) {
-    return answer(
-      failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
-    );
+  let cur = SESSION_ID.test(previd) ? await deps.store.get(previd) : undefined;
+  let prev: ResumableRecord;
+  let acked: number;
+  let revision: number;
+  // The record may move on between reading and taking it: the dead-edge sweep detaching it (the
+  // usual case right after an edge died), a detach, another resume. Read again and retry a few
+  // times; what is ended or another user's is refused as unknown.
+  for (let attempt = 1; ; attempt++) {
+    // Another user's session id is as unknown as an expired one (nothing said about it).
+    if (!cur || cur.record.state === 'ending' || bareOf(cur.record.jid) !== stream.jid.bare().toString()) {
+      return answer(failed('item-not-found', { text: 'no session to resume (unknown, or timed out)' }));
+    }
+    prev = cur.record;
+    // §5 / handled-count-too-high is decided before anything changes: the queue only grows.
+    acked = fromWire(h, prev.acked);
+    const sentBefore = Math.max(prev.sent, ...(await deps.store.items(previd)).map((i) => i.item.n ?? 0));
+    if (acked > sentBefore) {
+      return answer(
+        failed('undefined-condition', { h: prev.inH, tooHigh: { h, sent: sentBefore }, text: 'the client acknowledged more stanzas than were sent' }),
+      );
+    }
+    const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
+    try {
+      revision = await deps.store.update(previd, mine, cur.revision);
+      break;
+    } catch (err) {
+      if (!(err instanceof KvConflictError)) throw err;
+      if (attempt >= RESUME_ATTEMPTS) return answer(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
+      cur = await deps.store.get(previd);
+    }
   }
   const mine: ResumableRecord = { ...prev, state: 'attached', edgeId: ctx.edgeId, expiresAtMs: 0, acked, sent: acked };
-  let revision: number;
-  try {
-    revision = await deps.store.update(previd, mine, cur.revision);
-  } catch (err) {
-    if (err instanceof KvConflictError) return answer(failed('item-not-found', { text: 'the session was resumed or ended meanwhile' }));
-    throw err;
-  }
   // The session is here from now on: deliveries are taken (held until the replay is done), so a
   // router that finds the record names this edge can hand them over at once.
   const local = tables.byId.get(previd); // a stream of this edge still holding it (a half-open connection)
@@ -75,6 +88,7 @@ export async function resumeSession(
   sm.startReplay();
   tables.byStream.set(stream, sm);
   tables.byId.set(previd, sm);
+  stream.interceptOut(true);
   stream.resumeAs(previd, tryParseJid(prev.jid)!);
   stream.resumable = true;
   let inH = prev.inH;
@@ -88,13 +102,13 @@ export async function resumeSession(
   sm.setInH(inH);
   await deps.store.unmarkDetached(previd).catch(() => undefined);
   const items = await deps.store.items(previd);
-  await pointRegistryHere(ctx, stream, prev.jid, previd);
+  await pointRegistryHere(ctx, stream, prev, previd);
   await answer(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
   const seen = new Set<string>();
   for (let round = 0; round < 2; round++) {
     // A second look finds what a router appended while the first was replayed.
     const list = round === 0 ? items : await deps.store.items(previd);
-    for (const { key, item } of list) {
+    for (const { key, item, revision } of list) {
       if (seen.has(key)) continue;
       seen.add(key);
       if (item.n !== undefined && item.n <= acked) {
@@ -103,8 +117,17 @@ export async function resumeSession(
       }
       const n = sm.sent + 1;
       // Numbered again in replay order, so the count stays the client's even if a number was skipped.
-      if (item.n !== n) await deps.store.putItem(previd, { ...item, n }, key);
-      sm.replay(n, key, item.x);
+      let [k, rev] = [key, revision];
+      if (item.n !== n) {
+        // A held item joins the numbered queue (trimmed by acks); a crash in between replays it twice, never loses it.
+        k = key.startsWith('h.') ? `q.${key.slice(2)}` : key;
+        rev = (await deps.store.putItem(previd, { ...item, n }, k)).revision;
+        if (k !== key) {
+          seen.add(k); // the second round finds it under its new key
+          void deps.store.deleteItem(key).catch(() => undefined);
+        }
+      }
+      sm.replay(n, k, rev, item.x);
     }
   }
   sm.endReplay();
@@ -123,13 +146,18 @@ async function askRelease(ctx: EdgeContext, deps: SmDeps, edgeId: string, id: st
   }
 }
 
-/** The registry record now names this edge (presence fields kept); a session that took the resource meanwhile is closed. */
-async function pointRegistryHere(ctx: EdgeContext, stream: C2sStream, jid: string, id: string): Promise<void> {
+/**
+ * The registry record now names this edge (presence fields kept); a session that took the resource
+ * meanwhile is closed. If the record is gone or another session's, it is made again with the
+ * carbons and blocklist flags the resumable record kept (presence is not: the client sends it again).
+ */
+async function pointRegistryHere(ctx: EdgeContext, stream: C2sStream, prev: ResumableRecord, id: string): Promise<void> {
+  const jid = prev.jid;
   const existing = await ctx.registry.get(jid);
-  const info =
+  const info: SessionInfo =
     existing?.sessionId === id
       ? { ...existing, edgeId: ctx.edgeId }
-      : { jid, edgeId: ctx.edgeId, sessionId: id, priority: 0, available: false, interested: false, boundAtMs: Date.now() };
+      : { jid, edgeId: ctx.edgeId, sessionId: id, priority: 0, available: false, interested: false, boundAtMs: Date.now(), ...sessionFlags(prev) };
   const outcome = await ctx.registry.bind(info, 'replace');
   const other = outcome.replaced;
   if (other && other.sessionId !== id) {

@@ -1,6 +1,6 @@
 import { KvConflictError } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
-import type { QueueItem, ResumableRecord, ResumableStore } from '#libs/sessions';
+import { sessionFlags, type QueueItem, type ResumableRecord, type ResumableStore, type SessionRegistry } from '#libs/sessions';
 import { TokenBucket } from '../../limits/token-bucket.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { StanzaOut } from '../../stream/stanza-out.js';
@@ -14,6 +14,8 @@ export type SmConfig = GliderConfig['edge']['sm'];
 export interface SmDeps {
   readonly store: ResumableStore;
   readonly config: SmConfig;
+  /** The session registry (its cached record's carbons/blocklist flags are kept at a detach). */
+  readonly registry: Pick<SessionRegistry, 'get'>;
   /** Ends the session for good: its queue routed again, registry record removed, ENDED. */
   end(session: SmSession, reason: string): Promise<void>;
   /**
@@ -51,11 +53,15 @@ export class SmSession {
   private inBase: number;
   private persisting: Promise<void> = Promise.resolve();
   private persistQueued = false;
+  /** Acknowledged entries whose stored items are not trimmed yet (edge.sm.trimBatch). */
+  private untrimmed: UnackedEntry[] = [];
   /** An `<r/>` of ours waits for its `<a/>`. */
   private requested = false;
   /** While a resume replays the queue, new stanzas wait here, held, to be numbered after it. */
   private waiting: StanzaOut<C2sStream>[] | undefined;
-  private readonly pending = new Set<Promise<void>>();
+  /** Stores started and not settled yet; `idle` wakes `settled()` callers when it is back to 0. */
+  private storing = 0;
+  private readonly idle: (() => void)[] = [];
   private readonly requests: TokenBucket;
 
   constructor(
@@ -106,29 +112,35 @@ export class SmSession {
     const n = ++this.sent;
     item.n = n;
     if (!out.held) out.holdToStore();
-    const entry: UnackedEntry = { n, size: Buffer.byteLength(item.x), out, storedDone: false, stored: Promise.resolve() };
-    entry.stored = this.track(
-      this.deps.store.putItem(this.id, item).then(
-        (s) => {
-          if (!out.held) {
-            // The stream closed while this was being stored: its caller got it back (unwritten) and
-            // routes it again, so the stored copy must not be replayed or routed a second time.
-            void this.deps.store.deleteItem(s.key).catch(() => undefined);
-            return;
-          }
-          entry.key = s.key;
-          out.stored();
-        },
-        (err: unknown) => {
-          // Written anyway, and acknowledged to the router only once written: not resumable, not lost.
-          this.stream.log.warn({ err: (err as Error).message, n }, 'a stanza could not be stored for resumption; writing it without');
-        },
-      ),
-    ).finally(() => {
-      entry.storedDone = true;
-      this.pump();
-    });
+    const entry: UnackedEntry = { n, size: byteSize(item.x), out, storedDone: false };
     this.queue.push(entry);
+    this.storing++;
+    // One `then` per stanza (this is the per-stanza path: docs/performance.md).
+    this.deps.store.putItem(this.id, item).then(
+      (s) => {
+        if (!out.held) {
+          // The stream closed while this was being stored: its caller got it back (unwritten) and
+          // routes it again, so the stored copy must not be replayed or routed a second time.
+          void this.deps.store.deleteItem(s.key).catch(() => undefined);
+        } else {
+          entry.key = s.key;
+          entry.revision = s.revision;
+          out.stored();
+        }
+        this.storeSettled(entry);
+      },
+      (err: unknown) => {
+        // Written anyway, and acknowledged to the router only once written: not resumable, not lost.
+        this.stream.log.warn({ err: (err as Error).message, n }, 'a stanza could not be stored for resumption; writing it without');
+        this.storeSettled(entry);
+      },
+    );
+  }
+
+  private storeSettled(entry: UnackedEntry): void {
+    entry.storedDone = true;
+    if (--this.storing === 0 && this.idle.length > 0) for (const wake of this.idle.splice(0)) wake();
+    this.pump();
   }
 
   /** Replays stored stanzas first (resume), then what arrived meanwhile. */
@@ -137,9 +149,9 @@ export class SmSession {
   }
 
   /** A stanza from the queue, stored already: written as it is, numbered `n`. */
-  replay(n: number, key: string, x: string): void {
+  replay(n: number, key: string, revision: number, x: string | Uint8Array): void {
     this.sent = Math.max(this.sent, n);
-    const entry: UnackedEntry = { n, size: Buffer.byteLength(x), key, storedDone: true, stored: Promise.resolve() };
+    const entry: UnackedEntry = { n, size: byteSize(x), key, revision, storedDone: true };
     this.queue.push(entry);
     for (const e of this.queue.releasable()) if (e === entry) this.stream.writeStanza(x, undefined, undefined);
   }
@@ -176,12 +188,33 @@ export class SmSession {
     }
     this.requested = false;
     if (full === this.acked) return;
-    const gone = this.queue.ackUpTo(full);
+    for (const e of this.queue.ackUpTo(full)) if (e.key) this.untrimmed.push(e);
     this.acked = full;
-    // The record first (a resume elsewhere must never see fewer sent than the client acknowledged), then the items.
+    // The record first (a resume elsewhere must never see fewer sent than the client acknowledged),
+    // then the items, in batches of edge.sm.trimBatch: an item the record's `acked` covers is never
+    // replayed (resume) nor routed again (end), so it may stay a while (docs/performance.md).
+    if (this.untrimmed.length < this.deps.config.trimBatch) return this.persist();
+    const batch = this.untrimmed.splice(0);
+    this.persist(() => this.trim(batch));
+  }
+
+  /**
+   * Drops acknowledged items from the store: one purge up to the last one's revision when every
+   * item still queued comes after it in store order (always, unless a resume re-stored items out of
+   * order), else one delete per item.
+   */
+  private trim(gone: UnackedEntry[]): Promise<unknown> {
     const store = this.deps.store;
+    let upTo = 0;
+    for (const e of gone) if (e.revision !== undefined && e.revision > upTo) upTo = e.revision;
+    const next = this.queue.first()?.revision;
+    if (upTo > 0 && (next === undefined || next > upTo)) {
+      return store.trim(this.id, upTo).catch((err: unknown) => {
+        this.stream.log.warn({ err: (err as Error).message }, 'acknowledged stanzas not trimmed; a resume deletes them');
+      });
+    }
     const keys = gone.flatMap((e) => (e.key ? [e.key] : []));
-    this.persist(() => Promise.all(keys.map((k) => store.deleteItem(k).catch(() => undefined))));
+    return Promise.all(keys.map((k) => store.deleteItem(k).catch(() => undefined)));
   }
 
   /** The client's `<r/>`: answered at once (§4); more than edge.sm.maxRequestsPerSecond is a flood. */
@@ -193,7 +226,7 @@ export class SmSession {
 
   /** Every store write started so far has settled (before a detach, a release, an end). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.storing > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.persisting;
   }
 
@@ -204,8 +237,10 @@ export class SmSession {
   async detach(): Promise<void> {
     await this.settled();
     if (this.fenced || this.ending) return;
+    const info = await this.deps.registry.get(this.record.jid).catch(() => undefined);
+    const flags = info?.sessionId === this.id ? sessionFlags(info) : { carbons: this.record.carbons, blocklist: this.record.blocklist };
     const expiresAtMs = Date.now() + this.record.timeoutSec * 1000;
-    const next: ResumableRecord = { ...this.record, state: 'detached', inH: this.inH, acked: this.acked, sent: this.sent, expiresAtMs };
+    const next: ResumableRecord = { ...this.record, state: 'detached', inH: this.inH, acked: this.acked, sent: this.sent, expiresAtMs, ...flags };
     try {
       this.revision = await this.deps.store.update(this.id, next, this.revision);
       this.record = next;
@@ -250,10 +285,6 @@ export class SmSession {
     });
   }
 
-  private track(p: Promise<void>): Promise<void> {
-    this.pending.add(p);
-    return p.finally(() => this.pending.delete(p));
-  }
 }
 
 /** The queue item for a stanza: routing fields from the delivery's envelope, or from the element the edge made. */
@@ -266,7 +297,9 @@ function itemOf(out: StanzaOut<C2sStream>): QueueItem {
     const el = out.element();
     [k, t, i, to, fr] = [el.name.toUpperCase(), el.attrs.type ?? '', el.attrs.id ?? '', el.attrs.to ?? '', el.attrs.from ?? ''];
   }
-  const bytes = out.bytes();
-  const x = typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return { v: 1, x, k, t, i, to, fr };
+  return { v: 1, x: out.bytes(), k, t, i, to, fr };
+}
+
+function byteSize(x: string | Uint8Array): number {
+  return typeof x === 'string' ? Buffer.byteLength(x) : x.byteLength;
 }

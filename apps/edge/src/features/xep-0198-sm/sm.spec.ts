@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ResumableStore } from '#libs/sessions';
+import { endResumable, ResumableStore } from '#libs/sessions';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
 import { DOMAIN, startEdge, type EdgeHarness } from '../../testing/edge-harness.js';
@@ -61,7 +61,7 @@ describe('stream management on the edge', () => {
   };
 
   before(async () => {
-    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 2, resumeTimeoutSec: 60 } } });
+    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 2, resumeTimeoutSec: 60, trimBatch: 1 } } });
     await h.addUser('alice', 'secret');
     await h.addUser('bob', 'secret');
   });
@@ -217,6 +217,74 @@ describe('stream management on the edge', () => {
     assert.equal((await again.c.element()).name, 'resumed');
   });
 
+  test('carbons and the blocklist flag survive a resume, also one after the registry record went (XEP-0280, XEP-0191)', async () => {
+    const jid = `alice@${DOMAIN}/flags`;
+    const { c, id } = await enabled('flags');
+    // What the router (carbons enable) and presence (blocklist get) set on the session.
+    assert.equal(await h.registry.update(jid, id, { carbons: true, blocklist: true }), true);
+    await waitFor(async () => (await h.edge.ctx.registry.get(jid))?.blocklist === true, { what: 'the edge to see the flags' });
+    const resume = async (): Promise<void> => {
+      await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+      const again = await authenticated();
+      again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+      assert.equal((await again.c.element()).name, 'resumed');
+      await waitFor(async () => (await h.registry.get(jid))?.edgeId === h.edge.edgeId, { what: 'the registry to name the edge' });
+      const info = await h.registry.get(jid);
+      assert.equal(info?.sessionId, id);
+      assert.equal(info?.carbons, true, 'carbons still enabled');
+      assert.equal(info?.blocklist, true, 'still gets blocklist pushes');
+      await waitFor(async () => (await h.edge.ctx.registry.get(jid))?.carbons === true, { what: 'the edge to see the flags' });
+      again.c.close();
+    };
+    c.close();
+    await resume(); // the registry record was kept while detached
+    // Gone while detached (e.g. the resource was bound afresh meanwhile, and that session closed).
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    assert.ok(await h.registry.remove(jid, id));
+    await resume();
+  });
+
+  test('resume on a bound stream fails with unexpected-request; the session stays (§5)', async () => {
+    const { c, id } = await enabled('bound');
+    c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    const f = await c.element();
+    assert.equal(f.name, 'failed');
+    assert.ok(f.getChild('unexpected-request', STANZAS), String(f));
+    assert.equal((await store().get(id))?.record.state, 'attached');
+  });
+
+  test('resume of an expired session fails with item-not-found (§5: max honoured, then the session ended)', async () => {
+    const { c: first } = await authenticated();
+    await first.bind('expiring');
+    first.send(xml('enable', { xmlns: SM, resume: 'true', max: '1' }));
+    const en = await first.element();
+    assert.equal(en.attrs.max, '1', 'the client asked for 1 s');
+    const id = en.attrs.id!;
+    first.close();
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    const { expiresAtMs } = (await store().get(id))!.record;
+    await waitFor(() => Date.now() > expiresAtMs, { what: 'the resumption timeout to pass' });
+    // What any router's reaper does once the timeout passed (apps/router sm-reaper.ts).
+    const ended = await endResumable(
+      {
+        bus: h.bus,
+        registry: h.registry,
+        store: store(),
+        partitions: h.edge.ctx.config.bus.partitions,
+        routeTimeoutMs: 1000,
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+        lastResort: async () => undefined,
+      },
+      id,
+      'timeout',
+      (r, now) => r.state === 'detached' && r.expiresAtMs <= now,
+    );
+    assert.equal(ended, true);
+    const again = await authenticated();
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.ok((await again.c.element()).getChild('item-not-found', STANZAS));
+  });
+
   test('a clean close ends the session: not resumable, its record gone', async () => {
     const { c, id } = await enabled('clean');
     c.send('</stream:stream>');
@@ -270,6 +338,16 @@ describe('stream management limits, and WebSocket', () => {
     assert.equal(await c.streamError(), 'policy-violation');
   });
 
+  test('<a/> and <r/> on a stream without stream management are refused as unsupported-stanza-type', async () => {
+    for (const name of ['r', 'a']) {
+      const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+      clients.push(c);
+      await c.login(DOMAIN, 'carol', 'secret', `no-sm-${name}`);
+      c.send(xml(name, { xmlns: SM, ...(name === 'a' ? { h: '0' } : {}) }));
+      assert.equal(await c.streamError(), 'unsupported-stanza-type');
+    }
+  });
+
   test('enable and resume over WebSocket (RFC 7395)', async () => {
     const { c, id } = await session('wss', 'web');
     c.send(xml('message', { to: `carol@${DOMAIN}`, type: 'chat', id: 'w1' }, xml('body', {}, 'w1')));
@@ -285,5 +363,59 @@ describe('stream management limits, and WebSocket', () => {
     assert.equal((await again.element()).name, 'resumed');
     const replayed = await again.element();
     assert.equal(replayed.attrs.id, 'w1', 'the unacknowledged message is sent again');
+  });
+});
+
+describe('stream management: the unacknowledged queue is bounded in bytes too', () => {
+  let h: EdgeHarness;
+  const clients: RawClient[] = [];
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, maxUnacked: 1000, maxUnackedBytes: 2048, requestAckEvery: 1000 } } });
+    await h.addUser('dave', 'secret');
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await h.stop();
+  });
+
+  test('a client that never acknowledges is cut with <policy-violation/> past edge.sm.maxUnackedBytes, well under maxUnacked; its queue goes back to the router', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(c);
+    await c.login(DOMAIN, 'dave', 'secret', 'big');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const id = (await c.element()).attrs.id!;
+    const before = h.routed.length;
+    const body = 'x'.repeat(900);
+    for (let i = 0; i < 3; i++) c.send(xml('message', { to: `dave@${DOMAIN}`, type: 'chat', id: `b${i}` }, xml('body', {}, body)));
+    assert.equal(await c.streamError(), 'policy-violation');
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
+    const back = h.routed
+      .slice(before)
+      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+      .map((f) => f.stanza!.id);
+    assert.deepEqual(back.slice().sort(), ['b0', 'b1', 'b2'], String(back));
+  });
+
+  test('acknowledged stanzas wait for edge.sm.trimBatch to leave the store, and are never routed again meanwhile', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(c);
+    await c.login(DOMAIN, 'dave', 'secret', 'acker');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const id = (await c.element()).attrs.id!;
+    for (const n of ['k1', 'k2', 'k3']) c.send(xml('message', { to: `dave@${DOMAIN}/acker`, type: 'chat', id: n }, xml('body', {}, n)));
+    const seen: string[] = [];
+    while (seen.length < 3) seen.push((await c.element()).attrs.id!);
+    assert.deepEqual(seen, ['k1', 'k2', 'k3']);
+    c.send(xml('a', { xmlns: SM, h: '2' }));
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id))?.record.acked === 2, { what: 'the ack to be recorded' });
+    assert.equal((await new ResumableStore(h.bus).items(id)).length, 3, 'fewer than trimBatch (32) acknowledged: all still stored');
+    const before = h.routed.length;
+    c.send('</stream:stream>');
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
+    const back = h.routed
+      .slice(before)
+      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+      .map((f) => f.stanza!.id);
+    assert.deepEqual(back, ['k3'], 'only what the client had not acknowledged goes back to the router');
   });
 });

@@ -8,8 +8,9 @@ export interface UnackedEntry {
   size: number;
   /** Its key in the resumable store, once stored. */
   key?: string;
-  /** Settles once the store has it (or failed to take it). */
-  stored: Promise<void>;
+  /** Its revision in the store (the store's order), once stored. */
+  revision?: number;
+  /** The store has it (or failed to take it). */
   storedDone: boolean;
   /** The held stanza, until it is released to the socket. */
   out?: StanzaOut<C2sStream>;
@@ -62,6 +63,11 @@ export class UnackedQueue {
       this.head = 0;
     }
     return out;
+  }
+
+  /** The first entry not acknowledged. */
+  first(): UnackedEntry | undefined {
+    return this.items[this.head];
   }
 
   /** Everything not acknowledged. */

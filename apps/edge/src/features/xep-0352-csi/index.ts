@@ -38,11 +38,15 @@ export const csiFeature: EdgeFeature = {
             return 'stop';
           }
           if (el.name === 'inactive') {
-            if (!inactive.has(stream)) inactive.set(stream, new HeldQueue(csi));
+            if (!inactive.has(stream)) {
+              inactive.set(stream, new HeldQueue(csi));
+              stream.interceptOut(true);
+            }
           } else {
             const held = inactive.get(stream);
             inactive.delete(stream);
             held?.flush();
+            if (held) stream.interceptOut(false);
           }
           return 'stop'; // no reply to either (§3.2)
         },
@@ -60,14 +64,17 @@ export const csiFeature: EdgeFeature = {
         },
         // Before stream management (priority 1000): XEP-0198 numbers and stores a stanza only once CSI
         // lets it go, so a presence CSI drops for a newer one is never counted in `h`.
-        { priority: 2000, owner: 'csi' },
+        { priority: 2000, owner: 'csi', optIn: true },
       ),
       // XEP-0386 Bind2: offered inline; <inactive/> in <bind/> starts the session inactive (no answer).
       hooks.on('bind2-inline', ({ inline }) => void inline.append(xml('feature', { var: CSI_NS })), { priority: 50, owner: 'csi' }),
       hooks.on(
         'bind2-bound',
         ({ stream, request }) => {
-          if (request.getChild('inactive', CSI_NS) && !inactive.has(stream)) inactive.set(stream, new HeldQueue(csi));
+          if (request.getChild('inactive', CSI_NS) && !inactive.has(stream)) {
+            inactive.set(stream, new HeldQueue(csi));
+            stream.interceptOut(true); // its stanza-out handler is opt-in per stream
+          }
         },
         { priority: 50, owner: 'csi' },
       ),

@@ -94,9 +94,11 @@ export class PushPublisher {
   /** The unacknowledged messages of a detached session's queue that warrant a push, in order. */
   private async unacknowledged(sessionId: string): Promise<{ el: Element; from: string }[]> {
     const out: { el: Element; from: string }[] = [];
+    // Items the client acknowledged may still be stored until a trim (edge.sm.trimBatch): the record's `acked` says which.
+    const acked = (await this.ctx.resumable.get(sessionId))?.record.acked ?? 0;
     for (const { item } of await this.ctx.resumable.items(sessionId)) {
-      if (item.n === undefined || item.k !== 'MESSAGE') continue; // held ones were notified when held
-      const el = this.ctx.parseXml(item.x);
+      if (item.n === undefined || item.n <= acked || item.k !== 'MESSAGE') continue; // held ones were notified when held
+      const el = this.ctx.parseXml(typeof item.x === 'string' ? item.x : Buffer.from(item.x).toString('utf8'));
       if (worthPushing(el)) out.push({ el, from: item.fr });
     }
     return out;
