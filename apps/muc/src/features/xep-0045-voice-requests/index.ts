@@ -42,9 +42,7 @@ export const voiceRequestsFeature: FeatureDefinition<MucContext> = {
 function requestFormIn(el: Element): Element | undefined {
   const type = el.attrs.type ?? 'normal';
   if (type === 'groupchat' || type === 'error') return undefined;
-  return el
-    .getChildren('x', NS.xdata)
-    .find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === MUC_REQUEST));
+  return el.getChildren('x', NS.xdata).find((x) => x.getChildren('field').some((f) => f.attrs.var === 'FORM_TYPE' && f.getChildText('value') === MUC_REQUEST));
 }
 
 function onVoiceForm(ctx: MucContext, st: MucStanza): HookResult {
