@@ -1,5 +1,6 @@
 import type { AnyFeature } from '#libs/xmpp-kit';
 import { mucFeature } from './features/xep-0045-muc/index.js';
+import { moderationFeature, retractionFeature } from './features/xep-0424-0425-retraction/index.js';
 import { registrationFeature } from './features/xep-0045-registration/index.js';
 import { voiceRequestsFeature } from './features/xep-0045-voice-requests/index.js';
 import { roomArchiveFeature } from './features/xep-0313-room-archive/index.js';
@@ -15,4 +16,6 @@ export const mucFeatures: AnyFeature<MucContext>[] = [
   roomArchiveFeature,
   selfPingFeature,
   occupantIdFeature,
+  retractionFeature,
+  moderationFeature,
 ];
