@@ -80,6 +80,8 @@ function onVoiceForm(ctx: MucContext, st: MucStanza): HookResult {
   // §7.13: a request. Only a visitor lacks voice; in an unmoderated room nobody does.
   if (values.get('muc#role')?.[0] !== 'participant') return refuse(new StanzaError('bad-request', { text: 'muc#role must be participant (§7.13)' }));
   if (!room.config.moderated) return refuse(new StanzaError('not-allowed', { text: 'this room is not moderated: everyone has voice (§7.13)' }));
+  if (room.config.allowVoiceRequests === false)
+    return refuse(new StanzaError('not-allowed', { text: 'voice requests are off in this room (muc#roomconfig_allowvoicerequests)' }));
   if (occ.role !== 'visitor') return refuse(new StanzaError('not-acceptable', { text: 'you have voice already (§7.13)' }));
   const form = dataForm('form', requestForm({ jid: st.from.toString(), nick: occ.nick }));
   const moderators = room.live.occupants.filter((o) => o.role === 'moderator');

@@ -82,6 +82,29 @@ describe('XEP-0045 §7.13/§8.6 voice requests', () => {
     assert.equal(h.take(olga).length, 0);
   });
 
+  it('an owner can turn voice requests off (muc#roomconfig_allowvoicerequests): not-allowed', async () => {
+    const cid = await h.login('cid@example.com/c');
+    await h.send(cid, join('cid'));
+    h.received.length = 0;
+    await h.send(
+      olga,
+      `<iq type="set" id="c" to="mod@${SERVICE}"><query xmlns="${MUC}#owner"><x xmlns="jabber:x:data" type="submit">` +
+        `<field var="FORM_TYPE"><value>${MUC}#roomconfig</value></field><field var="muc#roomconfig_allowvoicerequests"><value>0</value></field></x></query></iq>`,
+    );
+    h.received.length = 0;
+    await h.send(cid, form({ 'muc#role': 'participant' }));
+    assert.equal(errorOf(h.take(cid)[0]), 'not-allowed');
+    assert.equal(h.take(olga).length, 0, 'no request reached the moderator');
+    await h.send(olga, `<iq type="get" id="g" to="mod@${SERVICE}"><query xmlns="${MUC}#owner"/></iq>`);
+    const field = h
+      .take(olga)[0]!
+      .getChild('query')!
+      .getChild('x', 'jabber:x:data')!
+      .getChildren('field')
+      .find((f) => f.attrs.var === 'muc#roomconfig_allowvoicerequests');
+    assert.equal(field?.getChildText('value'), '0');
+  });
+
   it('in an unmoderated room there is no voice to ask for (not-allowed)', async () => {
     await h.send(pat, `<presence to="open@${SERVICE}/pat"/>`);
     h.take(pat);
