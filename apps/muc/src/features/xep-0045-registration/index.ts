@@ -5,6 +5,7 @@ import type { FeatureDefinition, IqAnswer } from '#libs/xmpp-kit';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucIqRequest } from '../../muc.context.js';
 import { checkNick, nickTaken } from '../xep-0045-muc/enter.js';
+import { occupantPresence, toEveryone } from '../xep-0045-muc/presence-out.js';
 
 export const MUC_REGISTER = 'http://jabber.org/protocol/muc#register';
 
@@ -91,9 +92,20 @@ function register(ctx: MucContext, req: MucIqRequest): IqAnswer {
   if (checked instanceof StanzaError) return checked;
   // §7.10: a nick another user reserved (or is in the room under) → conflict.
   if (nickTaken(room, checked.key, bare)) return new StanzaError('conflict', { text: 'that nickname is reserved or in use (§7.10)' });
-  if (affiliation === 'none') room.setAffiliation(bare, 'member');
+  // the nick lives in the user's own entry (one affiliated only through their domain, §5.2, gets one)
+  if (!ownEntry(room, bare)) room.setAffiliation(bare, affiliation === 'none' ? 'member' : affiliation);
   setNick(room, bare, checked.nick);
+  if (affiliation === 'none') announceMembership(ctx, req, room, bare);
   return undefined;
+}
+
+/** §9.3: an occupant who became a member is shown so (a visitor in a moderated room gains voice, §5.1.2). */
+function announceMembership(ctx: MucContext, req: MucIqRequest, room: Room, bare: string): void {
+  const occ = room.byBare(bare);
+  if (!occ) return;
+  if (occ.role === 'visitor') occ.role = 'participant';
+  room.changedLive();
+  toEveryone(room, (to, viewer) => req.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ }), to));
 }
 
 function unregister(room: Room, bare: string): IqAnswer {

@@ -101,6 +101,19 @@ describe('XEP-0045 §7.10 registration with a room, §7.12 reserved nick', () =>
     assert.equal(errorOf(await ask(ben, submit('benny'))), 'forbidden');
   });
 
+  it('a visitor in a moderated room who registers becomes a member with voice, shown to everyone', async () => {
+    const mod = `quiet@${SERVICE}`;
+    await h.send(olga, `<presence to="${mod}/olga"><x xmlns="${MUC}"/></presence>`);
+    await h.send(olga, config({ 'muc#roomconfig_moderatedroom': '1' }).replace(ROOM, mod));
+    const dan = await h.login('dan@example.com/d');
+    await h.send(dan, `<presence to="${mod}/dan"/>`);
+    h.received.length = 0;
+    assert.equal((await ask(dan, submit('dan').replace(ROOM, mod)))!.attrs.type, 'result');
+    const seen = h.take(olga).find((e) => e.name === 'presence' && e.attrs.from === `${mod}/dan`)!;
+    const item = seen.getChild('x', `${MUC}#user`)!.getChild('item')!;
+    assert.deepEqual([item.attrs.affiliation, item.attrs.role], ['member', 'participant']);
+  });
+
   it('<remove/> gives the nick back; nothing to remove is item-not-found', async () => {
     const remove = `<iq type="set" id="x" to="${ROOM}"><query xmlns="${REG}"><remove/></query></iq>`;
     assert.equal(errorOf(await ask(cid, remove)), 'item-not-found');
