@@ -26,7 +26,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   privateXml: { get: true, set: true, deleteAll: true },
   lastActivity: { get: true, set: true, delete: true },
   blocklist: { list: true, add: true, remove: true, deleteAll: true },
-  archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true },
+  archive: { append: true, query: true, bounds: true, getPrefs: true, setPrefs: true, deleteAll: true, deleteOlderThan: true, replaceXml: true },
   push: { list: true, enable: true, disable: true, deleteAll: true },
   pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
   fastTokens: { get: true, issue: true, use: true, revoke: true, list: true, deleteAll: true },

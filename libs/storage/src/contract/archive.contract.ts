@@ -178,6 +178,20 @@ export function archiveContract(makeStorage: MakeStorage): void {
       assert.equal((await a.query(other, {}, { max: 10 })).count, 4);
     });
 
+    it("replaces one record's stanza (tombstones), keeping its id, time and place; unknown ids are false", async () => {
+      const a = storage().archive;
+      const o = `${unique('mam')}@example.org`;
+      const all = await fill(a, o, 3);
+      assert.equal(await a.replaceXml(o, all[1]!.id, '<message><retracted xmlns="urn:xmpp:message-retract:1"/></message>'), true);
+      assert.equal(await a.replaceXml(o, 'no-such-id', '<message/>'), false);
+      assert.equal(await a.replaceXml(`${unique('mam')}@example.org`, all[1]!.id, '<message/>'), false, "another owner's id");
+      const page = await a.query(o, {}, { max: 10 });
+      assert.deepEqual(ids(page.messages), ids(all));
+      assert.equal(page.messages[1]!.xml, '<message><retracted xmlns="urn:xmpp:message-retract:1"/></message>');
+      assert.equal(page.messages[1]!.timestamp.getTime(), all[1]!.timestamp.getTime());
+      assert.equal(page.messages[0]!.xml, all[0]!.xml);
+    });
+
     it('gives ids that sort in creation order, within one millisecond too', () => {
       const made = Array.from({ length: 50 }, () => newArchiveId(T0));
       assert.deepEqual([...made].sort(), made);

@@ -142,6 +142,10 @@ export class EmbeddedArchiveRepository implements ArchiveRepository {
   async deleteOlderThan(domain: string, before: Date): Promise<number> {
     return this.db.write((db) => Number(db.prepare('DELETE FROM archive WHERE domain = ? AND ts < ?').run(domain, before.getTime()).changes));
   }
+
+  async replaceXml(owner: string, id: string, xml: string): Promise<boolean> {
+    return this.db.write((db) => Number(db.prepare('UPDATE archive SET xml = ? WHERE owner = ? AND id = ?').run(xml, owner, id).changes) > 0);
+  }
 }
 
 function toMessage(owner: string, r: Row): ArchivedMessage {

@@ -168,6 +168,12 @@ export class MongoArchiveRepository implements ArchiveRepository {
     const r = await this.ctx.retry.run(`archive retention of ${domain}`, () => this.col.deleteMany({ domain, ts: { $lt: before } }));
     return r.deletedCount;
   }
+
+  async replaceXml(owner: string, id: string, xml: string): Promise<boolean> {
+    // idempotent: a retried update sets the same value
+    const r = await this.ctx.retry.run(`archive replace ${id} of ${owner}`, () => this.col.updateOne({ owner, id }, { $set: { xml } }));
+    return r.matchedCount > 0;
+  }
 }
 
 function toMessage(d: z.infer<typeof messageCodec.shape>): ArchivedMessage {

@@ -86,6 +86,11 @@ export interface ArchiveRepository {
   deleteAll(owner: string): Promise<number>;
   /** Retention: removes the records of owners in `domain` older than `before`; returns how many. */
   deleteOlderThan(domain: string, before: Date): Promise<number>;
+  /**
+   * Replaces the stored stanza of one record (XEP-0424/0425 tombstones: id, time and `with` stay);
+   * false when the owner has no record with that id.
+   */
+  replaceXml(owner: string, id: string, xml: string): Promise<boolean>;
 }
 
 /** The domain part of an owner's bare JID (`user@domain` or a room `room@conference.domain`). */

@@ -19,6 +19,7 @@ export const mucRoomShape = z.object({
     allowInvites: z.boolean(),
     changeSubject: z.boolean(),
     enableLogging: z.boolean(),
+    allowVoiceRequests: z.boolean().optional(),
   }),
   affiliations: z.array(
     z.object({

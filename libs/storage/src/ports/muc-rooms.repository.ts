@@ -36,6 +36,8 @@ export interface MucRoomConfig {
   changeSubject: boolean;
   /** Room archive (XEP-0313 on the room), muc#roomconfig_enablelogging. */
   enableLogging: boolean;
+  /** muc#roomconfig_allowvoicerequests (XEP-0045 §7.13); absent (rooms stored before it) = true. */
+  allowVoiceRequests?: boolean;
 }
 
 export interface MucRoomRecord {

@@ -57,6 +57,7 @@ export function configFormDefinition(room: Room, muc: MucConfig): FormDefinition
       { var: 'muc#roomconfig_allowinvites', type: 'boolean', label: 'Occupants may invite', values: bool(c.allowInvites) },
       { var: 'muc#roomconfig_changesubject', type: 'boolean', label: 'Occupants may change the subject', values: bool(c.changeSubject) },
       { var: 'muc#roomconfig_enablelogging', type: 'boolean', label: 'Archive the room (XEP-0313)', values: bool(c.enableLogging) },
+      { var: 'muc#roomconfig_allowvoicerequests', type: 'boolean', label: 'Visitors may ask for voice', values: bool(c.allowVoiceRequests !== false) },
       { var: 'muc#roomconfig_roomowners', type: 'jid-multi', label: 'Owners', values: room.withAffiliation('owner').map((a) => a.jid) },
       { var: 'muc#roomconfig_roomadmins', type: 'jid-multi', label: 'Admins', values: room.withAffiliation('admin').map((a) => a.jid) },
     ],
@@ -114,6 +115,7 @@ export function readConfig(x: Element, room: Room, muc: MucConfig): SubmittedCon
     allowInvites: flag('muc#roomconfig_allowinvites', c.allowInvites),
     changeSubject: flag('muc#roomconfig_changesubject', c.changeSubject),
     enableLogging: flag('muc#roomconfig_enablelogging', c.enableLogging),
+    allowVoiceRequests: flag('muc#roomconfig_allowvoicerequests', c.allowVoiceRequests !== false),
   };
   const out: SubmittedConfig = { config };
   const owners = v.get('muc#roomconfig_roomowners');
