@@ -48,8 +48,10 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   const key = resendKey(st.el, occ);
   const taken = key ? alreadyTaken(room, key) : undefined;
   if (taken) {
-    // a resend of a message the room took already (resend.ts): its reflection again, to the sender only
-    st.out.send(occupantMessage(ctx, st, room, occ, taken.id), st.from.toString());
+    // a resend of a message the room took already (resend.ts): sent again to everyone with its first
+    // stanza-id as the delivery key, so edges write it only to the sessions that missed it
+    const el = occupantMessage(ctx, st, room, occ, taken.id);
+    for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, taken.id));
     return 'stop';
   }
   if (!messages.take(`${room.jid} ${occ.key}`))
@@ -75,8 +77,13 @@ function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, ke
   const id = newArchiveId(at);
   const el = occupantMessage(ctx, st, room, occ, id);
   if (keep) remember(ctx, room, el, at);
-  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid);
+  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, id));
   return keep ? { el, id, at } : undefined;
+}
+
+/** A room message's delivery key (StanzaEnvelope.dedupe_key): the room and the stanza-id it gave the message. */
+function deliveryKey(room: Room, id: string): string {
+  return `${room.jid} ${id}`;
 }
 
 /** The occupant's message as the room sends it: from its room JID, stamped with the stanza-id `id`. */
