@@ -20,6 +20,8 @@ export interface ChaosClusterOptions {
   logLevel?: string;
   /** A nats-server already started (the cluster stops it with the rest); a new one when absent. */
   nats?: NatsProcess;
+  /** muc replicas (apps/muc, `muc.enabled`), named muc-1..n; none when absent. */
+  mucs?: number;
 }
 
 interface Member {
@@ -78,6 +80,9 @@ export class ChaosCluster {
       const edge = await edgeEnv();
       await this.add('edge', `edge-${i}`, { ...common, GLIDER_EDGE__ID: `edge-${i}`, ...edge.env });
       this.edges.push(edge.endpoint);
+    }
+    for (let i = 1; i <= (opts.mucs ?? 0); i++) {
+      await this.add('muc', `muc-${i}`, { ...common, GLIDER_MUC__ID: `muc-${i}`, GLIDER_MUC__ENABLED: 'true' });
     }
   }
 

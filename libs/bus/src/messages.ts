@@ -101,6 +101,12 @@ export interface StanzaEnvelope {
    * then and paces itself to the reader (the offline flush; docs/reliability.md).
    */
   ackWhenWritten?: boolean;
+  /**
+   * The edge writes a stanza with this key to one session at most once (it remembers a session's last
+   * edge.deliveryDedupeWindow keys) and acknowledges a repeat as taken: a muc room sends a message
+   * again to everyone when its sender resends it after a failover, and only those who missed it get it.
+   */
+  dedupeKey?: string;
 }
 
 export interface SessionRef {
@@ -252,6 +258,7 @@ export interface StanzaEnvelopeWire {
   target?: SessionRefWire | null;
   hops?: number | null;
   ackWhenWritten?: boolean | null;
+  dedupeKey?: string | null;
 }
 
 /** glider.bus.v1.SessionRef as protobufjs decodes it. */
@@ -362,6 +369,7 @@ export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
   if (m.target != null) out.target = sessionRefFromWire(m.target);
   if (m.hops != null) out.hops = m.hops;
   if (m.ackWhenWritten != null) out.ackWhenWritten = m.ackWhenWritten;
+  if (m.dedupeKey != null) out.dedupeKey = m.dedupeKey;
   return out;
 }
 

@@ -169,6 +169,11 @@ export const edgeSchema = z.strictObject({
    * tag, and for the peer to read what is still queued, before the connection is dropped.
    */
   closeGraceMs: ms.default(5_000),
+  /**
+   * Delivery keys (StanzaEnvelope.dedupe_key) remembered per session: a delivery whose key one of
+   * them is, is acknowledged and not written again (a muc room's resend after a failover).
+   */
+  deliveryDedupeWindow: z.number().int().min(0).default(256),
   csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
   sasl2: sasl2Schema.default(sasl2Schema.parse({})),

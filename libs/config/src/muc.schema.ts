@@ -45,6 +45,12 @@ export const mucSchema = z.strictObject({
   defaultEnableLogging: z.boolean().default(true),
   /** Items of the public room list (disco#items) per page without an RSM `<max/>`, and the cap on it (XEP-0059). */
   maxRoomListPage: count.default(100),
+  /**
+   * Groupchat messages per room remembered by sender and origin-id (XEP-0359), so a client's resend
+   * of a message the room already took (its replica died before answering, the router bounced it)
+   * is reflected to the sender again instead of broadcast twice. 0: no de-duplication.
+   */
+  resendWindow: z.number().int().min(0).default(64),
 });
 
 export type MucConfig = z.infer<typeof mucSchema>;

@@ -51,6 +51,25 @@ describe('edge deliveries', () => {
     }
   });
 
+  test('a delivery key is written to a session once: a repeat is acknowledged and not written (a muc resend)', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const jid = await c.login(DOMAIN, 'alice', 'secret', 'dedupe');
+      const { sessionId } = (await h.registry.get(jid))!;
+      const target = { edgeId: h.edge.edgeId, sessionId };
+      const delivery = new Delivery(h.bus, 2_000);
+      const keyed = (id: string, key: string) => ({ ...message(jid, id, 'room'), dedupeKey: key });
+      assert.deepEqual(await delivery.toSession(keyed('k1', 'room@muc 1'), target), { ok: true });
+      assert.deepEqual(await delivery.toSession(keyed('k1-again', 'room@muc 1'), target), { ok: true }, 'taken');
+      assert.deepEqual(await delivery.toSession(keyed('k2', 'room@muc 2'), target), { ok: true });
+      assert.deepEqual(await delivery.toSession(message(jid, 'plain', 'no key'), target), { ok: true });
+      const ids = [(await c.element()).attrs.id, (await c.element()).attrs.id, (await c.element()).attrs.id];
+      assert.deepEqual(ids, ['k1', 'k2', 'plain'], 'the repeat of key 1 was not written');
+    } finally {
+      c.close();
+    }
+  });
+
   test('a client that stops reading is cut; what its connection never wrote goes back to the router, nothing is lost', async () => {
     const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
     const jid = await c.login(DOMAIN, 'alice', 'secret', 'slow');

@@ -43,6 +43,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
    */
   const deferred = new Map<StanzaEnvelope, BusMessage>();
   const tally = new UnwrittenTally(ctx);
+  const written = new DeliveryKeys(ctx.config.edge.deliveryDedupeWindow);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
     if (outcome.kind === 'held' && outcome.untilStored) {
@@ -70,6 +71,11 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (!stanza) return;
     const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
     let taken = false;
+    if (stream && stream.state === 'bound' && stanza.dedupeKey && !written.first(stream, stanza.dedupeKey)) {
+      // written to this session already (a muc's resend after a failover): taken, not written twice
+      if (msg.replyExpected) msg.respond(ACK_TAKEN);
+      return;
+    }
     if (stream && stream.state === 'bound') {
       const span = continueSpan('glider-edge', 'edge.deliver', stanza);
       current = stanza;
@@ -89,6 +95,28 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
     else if (!taken) redirect(ctx, stanza);
   };
+}
+
+/**
+ * The last `window` delivery keys (StanzaEnvelope.dedupeKey) each stream took, held with the stream
+ * object (weakly: an ended stream's keys go with it). A key is remembered when first seen.
+ */
+class DeliveryKeys {
+  private readonly byStream = new WeakMap<object, { set: Set<string>; order: string[] }>();
+
+  constructor(private readonly window: number) {}
+
+  /** True the first time `key` comes for `stream` (and remembers it); false for a repeat. */
+  first(stream: object, key: string): boolean {
+    if (this.window === 0) return true;
+    let keys = this.byStream.get(stream);
+    if (!keys) this.byStream.set(stream, (keys = { set: new Set(), order: [] }));
+    if (keys.set.has(key)) return false;
+    keys.set.add(key);
+    keys.order.push(key);
+    if (keys.order.length > this.window) keys.set.delete(keys.order.shift()!);
+    return true;
+  }
 }
 
 const ACK_TAKEN = encodeAck({ taken: true });

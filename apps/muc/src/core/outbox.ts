@@ -6,6 +6,8 @@ import type { Element } from '#libs/xml';
 interface Item {
   to: string;
   el: Element;
+  /** Edges write a stanza with this key to a session at most once (StanzaEnvelope.dedupe_key). */
+  dedupeKey?: string;
 }
 
 /**
@@ -17,10 +19,10 @@ interface Item {
 export class Outbox {
   private readonly items: Item[] = [];
 
-  /** Queues `el` for the real full JID `to` (sets its `to`). */
-  send(el: Element, to: string): void {
+  /** Queues `el` for the real full JID `to` (sets its `to`); with a `dedupeKey`, a session gets it once. */
+  send(el: Element, to: string, dedupeKey?: string): void {
     el.attrs.to = to;
-    this.items.push({ to, el });
+    this.items.push(dedupeKey ? { to, el, dedupeKey } : { to, el });
   }
 
   get size(): number {
@@ -35,7 +37,10 @@ export class Outbox {
     const sessions = await Promise.all(this.items.map((i) => registry.get(i.to)));
     const outcomes: Promise<DeliveryOutcome | undefined>[] = this.items.map((item, n) => {
       const s = sessions[n];
-      return s ? delivery.toSession(envelopeOf(item.el), s) : Promise.resolve(undefined);
+      if (!s) return Promise.resolve(undefined);
+      const env = envelopeOf(item.el);
+      if (item.dedupeKey) env.dedupeKey = item.dedupeKey;
+      return delivery.toSession(env, s);
     });
     const settled = Promise.all(outcomes).then((all) => {
       const gone = new Set<string>();

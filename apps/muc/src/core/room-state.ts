@@ -39,6 +39,18 @@ export interface HistoryEntry {
 export interface LiveState {
   occupants: Occupant[];
   history: HistoryEntry[];
+  /** The latest groupchat messages that carried an origin-id, to know a resend (xep-0045-muc/resend.ts); absent in older values. */
+  recent?: RecentMessage[];
+}
+
+/** A groupchat message the room took, by its sender and origin-id (XEP-0359 §4), with the stanza-id it got. */
+export interface RecentMessage {
+  /** `<real bare JID> <origin-id>`. */
+  key: string;
+  /** The stanza-id (XEP-0359) the room gave it. */
+  id: string;
+  /** ms since the epoch when the room took it. */
+  at: number;
 }
 
 export function emptyLiveState(): LiveState {

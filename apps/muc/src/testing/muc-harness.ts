@@ -25,7 +25,7 @@ export class MucHarness {
   readonly storage: Storage;
   readonly registry: SessionRegistry;
   muc!: Muc;
-  readonly received: { sessionId: string; el: Element }[] = [];
+  readonly received: { sessionId: string; el: Element; dedupeKey?: string }[] = [];
   readonly toRouter: Frame[] = [];
   /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
   readonly vanished = new Set<string>();
@@ -54,7 +54,7 @@ export class MucHarness {
       const s = decodeFrame(msg.data).stanza;
       if (!s?.target) return;
       const live = h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
-      if (live) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) });
+      if (live) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS), ...(s.dedupeKey ? { dedupeKey: s.dedupeKey } : {}) });
       if (msg.replyExpected) msg.respond(encodeAck(live ? { taken: true } : { taken: false, error: 'session-gone' }));
     });
     for (let p = 0; p < h.config.bus.partitions; p++) {
@@ -106,9 +106,14 @@ export class MucHarness {
 
   /** What `session` received since the last `take`, removed from the log. */
   take(session: SessionInfo): Element[] {
+    return this.takeDeliveries(session).map((m) => m.el);
+  }
+
+  /** Like `take`, with each delivery's key (StanzaEnvelope.dedupeKey: a real edge writes a key to a session once). */
+  takeDeliveries(session: SessionInfo): { el: Element; dedupeKey?: string }[] {
     const mine = this.received.filter((r) => r.sessionId === session.sessionId);
     for (const m of mine) this.received.splice(this.received.indexOf(m), 1);
-    return mine.map((m) => m.el);
+    return mine;
   }
 
   async waitFor(cond: () => boolean, what: string): Promise<void> {

@@ -9,6 +9,7 @@ import type { Occupant } from '../../core/room-state.js';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { remember } from './history.js';
+import { alreadyTaken, rememberTaken, resendKey } from './resend.js';
 import { invite, decline } from './invitations.js';
 import { leave } from './presence.js';
 import { STATUS } from './presence-out.js';
@@ -44,6 +45,15 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   if (!occ) return refuse(new StanzaError('not-acceptable', { text: 'only occupants may send to the room (§7.4)' }));
   if (Buffer.byteLength(st.el.toString()) > ctx.muc.maxMessageBytes)
     return refuse(new StanzaError('not-acceptable', { text: `messages are at most ${ctx.muc.maxMessageBytes} bytes` }));
+  const key = resendKey(st.el, occ);
+  const taken = key ? alreadyTaken(room, key) : undefined;
+  if (taken) {
+    // a resend of a message the room took already (resend.ts): sent again to everyone with its first
+    // stanza-id as the delivery key, so edges write it only to the sessions that missed it
+    const el = occupantMessage(ctx, st, room, occ, taken.id);
+    for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, taken.id));
+    return 'stop';
+  }
   if (!messages.take(`${room.jid} ${occ.key}`))
     return refuse(new StanzaError('resource-constraint', { type: 'wait', text: `at most ${ctx.muc.maxMessagesPerMinute} messages a minute` }));
   const subject = st.el.getChild('subject');
@@ -56,25 +66,37 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
     return refuse(new StanzaError('forbidden', { type: 'auth', text: 'visitors have no voice in this moderated room (§7.4)' }));
   }
   const sent = broadcast(ctx, st, room, occ, !subject || st.el.getChild('body') !== undefined);
+  if (key && sent) rememberTaken(ctx, room, key, sent.id, sent.at);
   if (sent) await ctx.hooks.run('room-groupchat', { room, occupant: occ, ...sent });
   return 'stop';
 }
 
 /** §7.4: the message from the occupant's room JID to every session in the room, the sender's too. */
 function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, keep: boolean): { el: Element; id: string; at: number } | undefined {
+  const at = Date.now();
+  const id = newArchiveId(at);
+  const el = occupantMessage(ctx, st, room, occ, id);
+  if (keep) remember(ctx, room, el, at);
+  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, id));
+  return keep ? { el, id, at } : undefined;
+}
+
+/** A room message's delivery key (StanzaEnvelope.dedupe_key): the room and the stanza-id it gave the message. */
+function deliveryKey(room: Room, id: string): string {
+  return `${room.jid} ${id}`;
+}
+
+/** The occupant's message as the room sends it: from its room JID, stamped with the stanza-id `id`. */
+function occupantMessage(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, id: string): Element {
   const el = st.el.clone();
   delete el.attrs.to;
   delete el.attrs.xmlns;
   el.attrs.from = room.occupantJid(occ);
   stripStanzaIds(el, room.jid);
   for (const child of el.getChildren('occupant-id', 'urn:xmpp:occupant-id:0')) el.remove(child);
-  const at = Date.now();
-  const id = newArchiveId(at);
   stampStanzaId(el, room.jid, id);
   ctx.hooks.handlers('occupant-stanza')?.forEach((h) => void h.handler({ synchronousHook: true, room, occupant: occ, el }));
-  if (keep) remember(ctx, room, el, at);
-  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid);
-  return keep ? { el, id, at } : undefined;
+  return el;
 }
 
 /** A message from the room itself to every session (config changes, §10.2 status 104). */
