@@ -8,6 +8,7 @@ import type { PepService } from '#libs/pubsub';
 import type { Hooks, IqDispatcher, Registration } from '#libs/xmpp-kit';
 import type { Delivery } from '#libs/bus';
 import type { DirectedPresence } from './core/directed-presence.js';
+import type { SharedContacts } from './core/shared-contacts.js';
 import type { PresenceStanza } from './core/presence-stanza.js';
 import type { PresenceHooks } from './presence.hooks.js';
 
@@ -33,6 +34,8 @@ export interface PresenceContext extends PresenceDeps {
   readonly stats: PresenceStats;
   readonly delivery: Delivery;
   readonly directed: DirectedPresence;
+  /** Contacts from directory groups (shared rosters), merged into roster reads, never stored. */
+  readonly sharedRoster: SharedContacts;
   /**
    * Account IQs, one line each: `ctx.iq.register('get', ns, handler, { account: 'own' })`. They are
    * declared in the addressing table, so the router sends them here.
@@ -70,4 +73,6 @@ export interface PresenceContext extends PresenceDeps {
   /** Tells the router of the user's partition that `session` is available (offline flush). */
   announceAvailable(session: SessionInfo): void;
   userExists(bare: string): Promise<boolean>;
+  /** The presenceIn partitions this replica owns now (partitionOf(bare JID)). */
+  ownedPartitions(): number[];
 }

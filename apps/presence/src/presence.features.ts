@@ -7,6 +7,7 @@ import { vcardAvatarsFeature } from './features/xep-0153-vcard-avatars/index.js'
 import { pubsubFeature } from './features/xep-0060-pubsub/index.js';
 import { avatarConversionFeature } from './features/xep-0398-avatar-conversion/index.js';
 import { bookmarksPepFeature } from './features/xep-0402-bookmarks-pep/index.js';
+import { directorySharedRosterFeature } from './features/directory-shared-roster/index.js';
 import type { PresenceContext } from './presence.context.js';
 
 /** The presence service's features, in set-up order: adding one means adding it here. */
@@ -19,4 +20,5 @@ export const presenceFeatures: AnyFeature<PresenceContext>[] = [
   vcardAvatarsFeature,
   avatarConversionFeature,
   bookmarksPepFeature,
+  directorySharedRosterFeature,
 ];

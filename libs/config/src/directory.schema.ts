@@ -70,9 +70,33 @@ export const ldapSchema = z
   })
   .refine((l) => !(l.url.startsWith('ldaps://') && l.startTls), { error: 'startTls is for ldap:// URLs; ldaps:// is TLS already' });
 
+/**
+ * Shared rosters from directory groups (like ejabberd's mod_shared_roster_ldap): members of each
+ * group found under `groupBase` by `groupFilter` see each other, grouped by the group's name,
+ * subscription `both` implied. Read with the service account over the `ldap` connection pool.
+ */
+export const sharedRosterSchema = z.strictObject({
+  groupBase: z.string().min(1),
+  groupFilter: filter.default('(objectClass=groupOfNames)'),
+  /** Attribute of a group entry naming its members (DNs for groupOfNames, uids for posixGroup's memberUid). */
+  memberAttribute: z.string().min(1).default('member'),
+  /** Members are DNs whose RDN value (uid=alice,...) is the username; false: the value is the username itself (memberUid). */
+  memberIsDn: z.boolean().default(true),
+  /** Attribute whose value is the group's name in rosters (RFC 6121 <group/>). */
+  groupNameAttribute: z.string().min(1).default('cn'),
+  /** Read again this often; `gliderctl`/admin API refresh on demand. */
+  refreshIntervalMs: ms.min(1_000).default(300_000),
+  /** At most this many groups are read (LDAP size limit); a directory with more gets the first this many and a warning. */
+  maxGroups: z.number().int().min(1).default(2_000),
+  /** Groups with more members than this are skipped with a warning (each member would get every other one). */
+  maxMembersPerGroup: z.number().int().min(1).default(5_000),
+});
+
 export const directoryDomainSchema = z.strictObject({
   /** LDAP / Active Directory sign-on for this domain: SASL PLAIN (inside TLS) checked by a bind. */
   ldap: ldapSchema,
+  /** Shared roster from directory groups; absent = none. */
+  sharedRoster: sharedRosterSchema.optional(),
 });
 
 export const directorySchema = z.strictObject({
@@ -82,3 +106,4 @@ export const directorySchema = z.strictObject({
 
 export type DirectoryConfig = z.infer<typeof directorySchema>;
 export type LdapConfig = z.infer<typeof ldapSchema>;
+export type SharedRosterConfig = z.infer<typeof sharedRosterSchema>;

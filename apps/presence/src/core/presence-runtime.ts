@@ -23,6 +23,7 @@ import { IqDispatcher, type Registration } from '#libs/xmpp-kit';
 import type { PresenceContext, PresenceDeps, PresenceIqRequest, PresenceStats } from '../presence.context.js';
 import type { PresenceHooks } from '../presence.hooks.js';
 import { DirectedPresence } from './directed-presence.js';
+import { SharedContacts } from './shared-contacts.js';
 import { PresenceStanza } from './presence-stanza.js';
 
 /**
@@ -33,6 +34,7 @@ import { PresenceStanza } from './presence-stanza.js';
  */
 export class PresenceRuntime extends PartitionedService<PresenceHooks> implements PresenceContext {
   readonly directed = new DirectedPresence();
+  readonly sharedRoster = new SharedContacts();
   readonly stats: PresenceStats = { stanzas: 0, rosterPushes: 0 };
   readonly iq: IqDispatcher<PresenceIqRequest>;
   readonly pep: PepService;

@@ -35,7 +35,8 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
   const initial = !before.available;
   const session: SessionInfo = { ...before, available: true, priority, lastPresence: bytes };
   // One read of the roster serves the broadcast, the probes and the pending requests below.
-  const roster = (await ctx.storage.rosters.get(user)).items;
+  const stored = (await ctx.storage.rosters.get(user)).items;
+  const roster = ctx.sharedRoster.merge(user, stored);
 
   for (const contact of subscribersIn(roster)) await ctx.route(el.clone().setAttr('to', contact));
   await ctx.toAvailableResources(user, el); // §4.2.2: all the user's resources, this one included
@@ -43,7 +44,7 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
   if (initial) {
     await probeSubscriptions(ctx, user, subscriptionsIn(roster), session);
     await showOtherResources(ctx, user, session);
-    await redeliverPendingRequests(ctx, roster, session);
+    await redeliverPendingRequests(ctx, stored, session);
   }
   if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
 }
@@ -94,7 +95,7 @@ async function probeSubscriptions(ctx: PresenceContext, user: string, contacts: 
       continue;
     }
     const item = await ctx.storage.rosters.getItem(contact, user);
-    if (item?.subscription !== 'from' && item?.subscription !== 'both') continue;
+    if (item?.subscription !== 'from' && item?.subscription !== 'both' && !ctx.sharedRoster.shares(contact, user)) continue;
     for (const s of await ctx.registry.ofUser(contact)) await sendLast(ctx, s, session);
   }
 }

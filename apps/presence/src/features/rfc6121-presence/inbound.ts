@@ -31,7 +31,7 @@ async function answerProbe(ctx: PresenceContext, st: PresenceStanza): Promise<Ho
   const user = st.to!.bare().toString();
   const prober = st.from.bare().toString();
   const item = await ctx.storage.rosters.getItem(user, prober);
-  if (item?.subscription !== 'from' && item?.subscription !== 'both') {
+  if (item?.subscription !== 'from' && item?.subscription !== 'both' && !ctx.sharedRoster.shares(user, prober)) {
     await ctx.route(xml('presence', { from: user, to: prober, type: 'unsubscribed' }));
     return 'stop';
   }

@@ -16,7 +16,9 @@ export async function rosterGet(ctx: PresenceContext, st: PresenceStanza, query:
   if (origin) await ctx.registry.update(st.from.toString(), origin.sessionId, { interested: true });
   const ver = query.attrs.ver;
   const roster = await ctx.storage.rosters.get(owner);
-  if (ver !== undefined && /^\d+$/.test(ver)) {
+  // Shared (directory) contacts are not in the stored versions: an owner who has any always gets the whole roster.
+  const shared = ctx.sharedRoster.itemsOf(owner).length > 0;
+  if (!shared && ver !== undefined && /^\d+$/.test(ver)) {
     const since = Number(ver);
     if (since === roster.version) return undefined;
     const changes = since < roster.version ? await ctx.storage.rosters.changesSince(owner, since) : undefined;
@@ -28,7 +30,10 @@ export async function rosterGet(ctx: PresenceContext, st: PresenceStanza, query:
       });
     }
   }
-  const items = roster.items.filter((i) => !isHidden(i)).map((i) => itemElement(i));
+  const items = ctx.sharedRoster
+    .merge(owner, roster.items)
+    .filter((i) => !isHidden(i))
+    .map((i) => itemElement(i));
   // §2.6.3: `ver` only for a client that uses versioning.
   return rosterQuery(ver !== undefined ? roster.version : undefined, items);
 }
