@@ -1,5 +1,5 @@
 import type { SecureContext } from 'node:tls';
-import type { PasswordBackend } from '#libs/auth';
+import type { PasswordBackend, TokenBackend } from '#libs/auth';
 import type { Bus } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import type { SessionRegistry } from '#libs/sessions';
@@ -25,6 +25,8 @@ export interface EdgeContext {
   readonly throttle: AuthThrottle;
   /** Where a domain's passwords are checked when not against stored SCRAM keys (a directory); undefined = local. */
   passwords(domain: string): PasswordBackend | undefined;
+  /** The domain's single sign-on token checker (SASL OAUTHBEARER, sso.domains.<domain>.oidc); undefined = none. */
+  tokens(domain: string): TokenBackend | undefined;
   /** Failed logins, rate-limited (edge.authFailures.log*). */
   readonly failedLogins: FailedLoginLog;
   /** The TLS context new handshakes use (replaced on certificate rotation). */

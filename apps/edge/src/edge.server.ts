@@ -88,6 +88,7 @@ export class EdgeServer {
         maxEntries: config.edge.authFailures.maxTracked,
       }),
       passwords: (domain) => directories.passwords(domain),
+      tokens: (domain) => directories.tokens(domain),
       failedLogins: new FailedLoginLog(log, { maxLines: config.edge.authFailures.logLinesPerInterval, intervalMs: config.edge.authFailures.logIntervalMs }),
       secureContext: () => this.secure!,
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),

@@ -5,3 +5,5 @@ export { saslPrep, normalizeUsername, normalizeBareJid } from './username.js';
 export { MAX_PASSWORD_BYTES, passwordProblem } from './password-policy.js';
 export type { PasswordBackend, PasswordVerdict } from './password-backend.js';
 export { HtMechanism, HT_MECHANISMS, HT_BINDING, newToken, tokenKey, type HtMechanismName, type HtContext, type HtCandidate } from './ht.mechanism.js';
+export type { TokenBackend, TokenVerdict } from './token-backend.js';
+export { OAuthBearerMechanism, type OAuthBearerContext } from './oauthbearer.mechanism.js';

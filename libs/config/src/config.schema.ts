@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
 import { directorySchema } from './directory.schema.js';
+import { ssoSchema } from './sso.schema.js';
 import { s2sSchema } from './s2s.schema.js';
 import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
@@ -389,6 +390,8 @@ export const configSchema = z.strictObject({
   s2s: s2sSchema.default(s2sSchema.parse({})),
   /** Directory sign-on (LDAP / Active Directory) per domain: libs/config/src/directory.schema.ts, docs/directory.md. */
   directory: directorySchema.default(directorySchema.parse({})),
+  /** Single sign-on (OIDC access tokens over SASL OAUTHBEARER) per domain: libs/config/src/sso.schema.ts, docs/directory.md. */
+  sso: ssoSchema.default(ssoSchema.parse({})),
   /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
   muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { makeScramCredentials, type PasswordBackend, type PasswordVerdict } from '#libs/auth';
+import { makeScramCredentials, type PasswordBackend, type PasswordVerdict, type TokenBackend, type TokenVerdict } from '#libs/auth';
 import type { GliderConfig } from '#libs/config';
 import type { Storage } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import { LdapAuthenticator } from './ldap-authenticator.js';
+import { OidcVerifier } from './oidc-verifier.js';
 
 /**
  * The directories of a process, one per domain that has `directory.domains.<domain>.ldap`.
@@ -11,6 +12,7 @@ import { LdapAuthenticator } from './ldap-authenticator.js';
  */
 export class Directories {
   private readonly byDomain = new Map<string, { ldap: LdapAuthenticator; backend: PasswordBackend }>();
+  private readonly tokensByDomain = new Map<string, TokenBackend>();
 
   constructor(config: GliderConfig, storage: Storage, logger: Logger) {
     for (const [domain, entry] of Object.entries(config.directory.domains)) {
@@ -18,6 +20,16 @@ export class Directories {
       const ldap = new LdapAuthenticator(entry.ldap, logger.child({ component: 'directory', domain }));
       this.byDomain.set(domain, { ldap, backend: provisioning(ldap, storage, domain, logger) });
     }
+    for (const [domain, entry] of Object.entries(config.sso.domains)) {
+      if (!config.domains.includes(domain)) throw new Error(`sso.domains.${domain}: not one of the served domains (${config.domains.join(', ')})`);
+      const oidc = new OidcVerifier(entry.oidc, domain, logger.child({ component: 'sso', domain }));
+      this.tokensByDomain.set(domain, entry.oidc.createAccounts ? tokenProvisioning(oidc, storage, domain, logger) : oidc);
+    }
+  }
+
+  /** The domain's OAUTHBEARER token checker (sso.domains.<domain>.oidc); undefined = no single sign-on. */
+  tokens(domain: string): TokenBackend | undefined {
+    return this.tokensByDomain.get(domain);
   }
 
   passwords(domain: string): PasswordBackend | undefined {
@@ -51,17 +63,33 @@ function provisioning(ldap: LdapAuthenticator, storage: Storage, domain: string,
     mechanisms: ldap.mechanisms,
     async verify(username: string, password: string): Promise<PasswordVerdict> {
       const verdict = await ldap.verify(username, password);
-      if (verdict.kind !== 'valid') return verdict;
-      if (await storage.accounts.get(username, domain)) return verdict;
-      const scram = await makeScramCredentials(randomBytes(32).toString('base64'));
-      try {
-        await storage.accounts.create({ username, domain, scram, createdAt: new Date(), disabled: false });
-        logger.info({ jid: `${username}@${domain}` }, 'directory user signed in for the first time: account record made');
-      } catch (err) {
-        // Two first logins at once: the other one made it.
-        if ((err as Error).name !== 'StorageConflictError') throw err;
-      }
+      if (verdict.kind === 'valid') await ensureAccount(storage, username, domain, logger, 'directory');
       return verdict;
     },
   };
+}
+
+/** The same for a single sign-on user (sso.domains.<domain>.oidc.createAccounts): a valid token's user gets a record. */
+function tokenProvisioning(oidc: OidcVerifier, storage: Storage, domain: string, logger: Logger): TokenBackend {
+  return {
+    openidConfiguration: oidc.openidConfiguration,
+    ...(oidc.scope ? { scope: oidc.scope } : {}),
+    async verify(token: string): Promise<TokenVerdict> {
+      const verdict = await oidc.verify(token);
+      if (verdict.kind === 'valid') await ensureAccount(storage, verdict.username, domain, logger, 'single sign-on');
+      return verdict;
+    },
+  };
+}
+
+async function ensureAccount(storage: Storage, username: string, domain: string, logger: Logger, via: string): Promise<void> {
+  if (await storage.accounts.get(username, domain)) return;
+  const scram = await makeScramCredentials(randomBytes(32).toString('base64'));
+  try {
+    await storage.accounts.create({ username, domain, scram, createdAt: new Date(), disabled: false });
+    logger.info({ jid: `${username}@${domain}` }, `${via} user signed in for the first time: account record made`);
+  } catch (err) {
+    // Two first logins at once: the other one made it.
+    if ((err as Error).name !== 'StorageConflictError') throw err;
+  }
 }

@@ -1,5 +1,6 @@
 export { Directories } from './directories.js';
 export { LdapAuthenticator } from './ldap-authenticator.js';
+export { OidcVerifier } from './oidc-verifier.js';
 export { DirectoryUnavailableError } from './ldap-pool.js';
 export { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
 export { readDirectoryGroups, rdnValue, type DirectoryGroup, type GroupsRead } from './directory-groups.js';

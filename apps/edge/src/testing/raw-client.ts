@@ -215,6 +215,22 @@ export class RawClient {
     return outcome;
   }
 
+  /** Any mechanism: <auth/> with `initial` (base64, '=' when empty); the server's answer (challenge, success, failure). */
+  async auth(mechanism: string, initial: Buffer): Promise<Element> {
+    this.send(xml('auth', { xmlns: NS_SASL, mechanism }, initial.length === 0 ? '=' : initial.toString('base64')));
+    const outcome = await this.element();
+    if (outcome.name === 'success') this.resetParser();
+    return outcome;
+  }
+
+  /** A <response/> to a challenge; the server's next answer. */
+  async respond(data: Buffer): Promise<Element> {
+    this.send(xml('response', { xmlns: NS_SASL }, data.length === 0 ? '=' : data.toString('base64')));
+    const outcome = await this.element();
+    if (outcome.name === 'success') this.resetParser();
+    return outcome;
+  }
+
   async bind(resource?: string): Promise<string> {
     const bind = xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' }, resource ? xml('resource', {}, resource) : undefined);
     this.send(xml('iq', { type: 'set', id: 'bind1' }, bind));

@@ -1,4 +1,4 @@
-import type { SaslMechanismName } from '#libs/auth';
+import { OAuthBearerMechanism, type SaslMechanism, type SaslMechanismName } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
@@ -11,6 +11,7 @@ import {
   b64,
   begin,
   exchangeOf,
+  gatedLookup,
   passwordMechanism,
   saslConfigSchema,
   step,
@@ -58,10 +59,30 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
   ],
 };
 
-/** The password mechanisms of the domain (allowedMechanisms) this connection can run (-PLUS needs channel binding). */
-export function offeredMechanisms(ctx: EdgeContext, stream: C2sStream): SaslMechanismName[] {
+/**
+ * The password mechanisms of the domain (allowedMechanisms) this connection can run (-PLUS needs
+ * channel binding), then OAUTHBEARER (RFC 7628) where the domain has single sign-on, inside TLS
+ * only (§5: a bearer token must not cross an unencrypted link).
+ */
+export function offeredMechanisms(ctx: EdgeContext, stream: C2sStream): string[] {
   const bindings = Object.keys(stream.transport.channelBindings());
-  return allowedMechanisms(ctx, stream).filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
+  const offered: string[] = allowedMechanisms(ctx, stream).filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
+  if (ctx.tokens(stream.domain) && stream.transport.secure) offered.push(OAUTHBEARER);
+  return offered;
+}
+
+export const OAUTHBEARER = 'OAUTHBEARER';
+
+/** A fresh exchange for an offered mechanism name; undefined = not one this domain has. */
+export function mechanismFor(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, name: string): SaslMechanism | undefined {
+  const ex = exchangeOf(stream);
+  if (name === OAUTHBEARER) {
+    const tokens = ctx.tokens(stream.domain);
+    if (!tokens || !stream.transport.secure) return undefined;
+    return new OAuthBearerMechanism({ domain: stream.domain, tokens, lookup: (username) => gatedLookup(ctx, stream, ex, username) });
+  }
+  const known = (allowedMechanisms(ctx, stream) as readonly string[]).includes(name);
+  return known ? passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName) : undefined;
 }
 
 async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, el: Element): Promise<void> {
@@ -73,8 +94,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, el: 
   if (el.name === 'abort') return abort(stream, ex, wire);
   if (el.name === 'auth') {
     const name = el.attrs.mechanism ?? '';
-    const known = (allowedMechanisms(ctx, stream) as readonly string[]).includes(name);
-    const mechanism = known ? passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName) : undefined;
+    const mechanism = mechanismFor(ctx, cfg, stream, name);
     // RFC 6120 §6.4.2: no text = no initial response; '=' = an empty one.
     return begin(ctx, cfg, stream, ex, name, mechanism, el.text(), wire);
   }

@@ -1,4 +1,4 @@
-import type { SaslMechanism, SaslMechanismName } from '#libs/auth';
+import type { SaslMechanism } from '#libs/auth';
 import { jid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import { xml, type Element } from '#libs/xml';
@@ -6,18 +6,8 @@ import type { EdgeContext } from '../../edge.context.js';
 import type { EdgeHooks, UserAgent } from '../../edge.hooks.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { EdgeFeature } from '../edge-feature.js';
-import { offeredMechanisms } from '../rfc6120-sasl/index.js';
-import {
-  abort,
-  allowedMechanisms,
-  begin,
-  exchangeOf,
-  passwordMechanism,
-  saslConfigSchema,
-  step,
-  type SaslConfig,
-  type SaslWire,
-} from '../rfc6120-sasl/sasl-exchange.js';
+import { mechanismFor, offeredMechanisms } from '../rfc6120-sasl/index.js';
+import { abort, begin, exchangeOf, saslConfigSchema, step, type SaslConfig, type SaslWire } from '../rfc6120-sasl/sasl-exchange.js';
 import { parseUserAgent } from './user-agent.js';
 
 /**
@@ -100,9 +90,9 @@ async function handle(
     agents.set(stream, attempt);
     const wire = wireOf(ctx, stream, attempt);
     const name = el.attrs.mechanism ?? '';
-    let mechanism: SaslMechanism | undefined;
-    if ((allowedMechanisms(ctx, stream) as readonly string[]).includes(name)) mechanism = passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName);
-    else if (ex.advertised.includes(name)) {
+    // Password mechanisms and OAUTHBEARER (RFC 7628) as on RFC 6120 SASL; FAST's HT-* through the hook.
+    let mechanism: SaslMechanism | undefined = mechanismFor(ctx, cfg, stream, name);
+    if (!mechanism && ex.advertised.includes(name)) {
       const ask: EdgeHooks['sasl2-mechanism'] = { stream, request: el, name, userAgent };
       await ctx.hooks.run('sasl2-mechanism', ask);
       mechanism = ask.mechanism;
