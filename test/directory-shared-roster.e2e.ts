@@ -21,7 +21,11 @@ const deployments: [string, (env: Record<string, string>) => Promise<Deployment>
 
 const rosterItems = (r: XmppElement): string[] =>
   (r.getChild('query', 'jabber:iq:roster')?.getChildren('item') ?? []).map(
-    (i) => `${i.attrs.jid}:${i.attrs.subscription}:${i.getChildren('group').map((g) => g.text()).join('|')}`,
+    (i) =>
+      `${i.attrs.jid}:${i.attrs.subscription}:${i
+        .getChildren('group')
+        .map((g) => g.text())
+        .join('|')}`,
   );
 
 for (const [kind, start] of deployments)
@@ -57,7 +61,9 @@ for (const [kind, start] of deployments)
       assert.deepEqual(rosterItems(roster), ['bob@localhost:both:engineering']);
       await alice.send(xml('presence'));
       const bob = await login('bob', 1);
-      assert.deepEqual(rosterItems(await bob.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })))), ['alice@localhost:both:engineering']);
+      assert.deepEqual(rosterItems(await bob.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })))), [
+        'alice@localhost:both:engineering',
+      ]);
       await bob.send(xml('presence'));
       await alice.waitFor('bob’s presence', isPresence('bob@localhost'));
       await bob.waitFor('alice’s presence (the login probe answered)', isPresence('alice@localhost'));

@@ -142,7 +142,10 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     await dave.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'x1' }, xml('body', {}, 'from a stranger')));
     const err = await dave.waitFor('Prosody bounces what Glider refused', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'x1');
     assert.equal(err.attrs.from, 'alice@a.test/laptop');
-    assert.equal(alice.stanzas.some((st) => st.is('message') && st.attrs.id === 'x1'), false);
+    assert.equal(
+      alice.stanzas.some((st) => st.is('message') && st.attrs.id === 'x1'),
+      false,
+    );
     await alice.send(xml('message', { to: 'dave@x.test', type: 'chat', id: 'x2' }, xml('body', {}, 'to a stranger')));
     const out = await alice.waitFor('outbound refused by policy', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'x2');
     assert.ok(out.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
@@ -154,61 +157,65 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
  * serverAuth-only certificates from the test CA; ejabberd reaches Glider through its own inetrc
  * and port 5269 (test/harness/ejabberd.ts).
  */
-describe('federation with ejabberd (a.test ↔ e.test), SASL EXTERNAL', { skip: !ejabberdInstalled() && 'ejabberd not installed or not root (.ci/run installs it)' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'glider-fed-ejabberd-'));
-  const pki = makeFederationPki(dir);
-  let glider: Deployment;
-  let ejabberd: EjabberdPeer;
-  const clients: TestClient[] = [];
+describe(
+  'federation with ejabberd (a.test ↔ e.test), SASL EXTERNAL',
+  { skip: !ejabberdInstalled() && 'ejabberd not installed or not root (.ci/run installs it)' },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-fed-ejabberd-'));
+    const pki = makeFederationPki(dir);
+    let glider: Deployment;
+    let ejabberd: EjabberdPeer;
+    const clients: TestClient[] = [];
 
-  before(async () => {
-    trustCertificate(pki.caPem);
-    const e = pki.issue('e.test', { eku: 'serverAuth', san: xmppServerSans('e.test') });
-    const pemFile = join(dir, 'e.test.pem');
-    writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
-    ejabberd = await startEjabberd({ domain: 'e.test', pemFile, caFile: pki.caFile, hosts: { 'a.test': '127.0.0.1' }, users: { erin: 'erin-secret-5' } });
-    // ejabberd 23.01 refuses a serverAuth-only client certificate for EXTERNAL ("unsupported
-    // certificate purpose"), the interop problem issue 13 describes; Glider's side keeps clientAuth
-    // here, e.test's is serverAuth only (Glider accepts it).
-    // ejabberd 23.01 crashes (xmpp_stream_pkix:get_cert_domains, badarg in ++) on a client
-    // certificate with an SRV-ID otherName, so Glider's certificate here has DNS names only.
-    const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
-    glider = await startStandalone({
-      GLIDER_DOMAINS: JSON.stringify(['a.test']),
-      GLIDER_TLS__CERT_FILE: a.chainFile,
-      GLIDER_TLS__KEY_FILE: a.keyFile,
-      GLIDER_TLS__OCSP_STAPLING: 'false',
-      GLIDER_S2S__ENABLED: 'true',
-      GLIDER_S2S__PORT: '5269',
-      GLIDER_S2S__DIRECT_TLS_PORT: '0',
-      GLIDER_S2S__TRUST_FILE: pki.caFile,
-      GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'] }),
-      GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
+    before(async () => {
+      trustCertificate(pki.caPem);
+      const e = pki.issue('e.test', { eku: 'serverAuth', san: xmppServerSans('e.test') });
+      const pemFile = join(dir, 'e.test.pem');
+      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
+      ejabberd = await startEjabberd({ domain: 'e.test', pemFile, caFile: pki.caFile, hosts: { 'a.test': '127.0.0.1' }, users: { erin: 'erin-secret-5' } });
+      // ejabberd 23.01 refuses a serverAuth-only client certificate for EXTERNAL ("unsupported
+      // certificate purpose"), the interop problem issue 13 describes; Glider's side keeps clientAuth
+      // here, e.test's is serverAuth only (Glider accepts it).
+      // ejabberd 23.01 crashes (xmpp_stream_pkix:get_cert_domains, badarg in ++) on a client
+      // certificate with an SRV-ID otherName, so Glider's certificate here has DNS names only.
+      const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
+      glider = await startStandalone({
+        GLIDER_DOMAINS: JSON.stringify(['a.test']),
+        GLIDER_TLS__CERT_FILE: a.chainFile,
+        GLIDER_TLS__KEY_FILE: a.keyFile,
+        GLIDER_TLS__OCSP_STAPLING: 'false',
+        GLIDER_S2S__ENABLED: 'true',
+        GLIDER_S2S__PORT: '5269',
+        GLIDER_S2S__DIRECT_TLS_PORT: '0',
+        GLIDER_S2S__TRUST_FILE: pki.caFile,
+        GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'] }),
+        GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
+      });
+      assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
     });
-    assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
-  });
-  after(async () => {
-    for (const c of clients) await c.stop().catch(() => undefined);
-    await glider?.stop();
-    await ejabberd?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      for (const c of clients) await c.stop().catch(() => undefined);
+      await glider?.stop();
+      await ejabberd?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  // Only Glider → ejabberd for now: ejabberd's own outbound stream to a.test fails its DNS lookup
-  // ("enoname": its resolver does not read the inetrc hosts line), so its replies cannot come back
-  // yet (docs/federation.md "not yet").
-  it("alice@a.test's message reaches erin@e.test: ejabberd accepts Glider's SASL EXTERNAL", async () => {
-    const g = glider.edges[0]!;
-    const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
-    const erin = await connect(`xmpp://127.0.0.1:${ejabberd.c2sPort}`, 'erin', 'erin-secret-5', 'tablet', 'e.test');
-    clients.push(alice, erin);
-    await alice.send(xml('message', { to: 'erin@e.test/tablet', type: 'chat', id: 'e1' }, xml('body', {}, 'hello ejabberd')));
-    const got = await erin.waitFor('alice message via ejabberd', isMessageWithBody('hello ejabberd'));
-    assert.equal(got.attrs.from, 'alice@a.test/laptop');
-    // ejabberd's logger writes asynchronously: wait for the line rather than read once
-    await waitFor(() => /Accepted inbound s2s EXTERNAL authentication a\.test -> e\.test/.test(readFileSync(ejabberd.logFile, 'utf8')), {
-      what: 'ejabberd logged the EXTERNAL authentication of a.test',
-      timeoutMs: 15_000,
+    // Only Glider → ejabberd for now: ejabberd's own outbound stream to a.test fails its DNS lookup
+    // ("enoname": its resolver does not read the inetrc hosts line), so its replies cannot come back
+    // yet (docs/federation.md "not yet").
+    it("alice@a.test's message reaches erin@e.test: ejabberd accepts Glider's SASL EXTERNAL", async () => {
+      const g = glider.edges[0]!;
+      const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
+      const erin = await connect(`xmpp://127.0.0.1:${ejabberd.c2sPort}`, 'erin', 'erin-secret-5', 'tablet', 'e.test');
+      clients.push(alice, erin);
+      await alice.send(xml('message', { to: 'erin@e.test/tablet', type: 'chat', id: 'e1' }, xml('body', {}, 'hello ejabberd')));
+      const got = await erin.waitFor('alice message via ejabberd', isMessageWithBody('hello ejabberd'));
+      assert.equal(got.attrs.from, 'alice@a.test/laptop');
+      // ejabberd's logger writes asynchronously: wait for the line rather than read once
+      await waitFor(() => /Accepted inbound s2s EXTERNAL authentication a\.test -> e\.test/.test(readFileSync(ejabberd.logFile, 'utf8')), {
+        what: 'ejabberd logged the EXTERNAL authentication of a.test',
+        timeoutMs: 15_000,
+      });
     });
-  });
-});
+  },
+);

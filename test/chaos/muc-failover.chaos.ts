@@ -124,12 +124,13 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
       const sent: number[][] = rooms.map(() => []);
       let resent = 0;
       let seq = 0;
-      let killedAt: number[] | undefined;
+      // killed.at[r]: what room r had sent when the replica was killed (set once, read by the loops)
+      const killed: { at?: number[] } = {};
       const roomLoop = async (r: number): Promise<void> => {
         const room = rooms[r]!;
         const u = users[r % OCCUPANTS]!;
         const t0 = Date.now();
-        while (killedAt === undefined || sent[r]!.length < killedAt[r]! + AFTER_FAULT) {
+        while (killed.at === undefined || sent[r]!.length < killed.at[r]! + AFTER_FAULT) {
           assert.ok(Date.now() - t0 < 240_000, `${room}: the stream never got past the fault`);
           const n = seq++;
           const stanza = `<message to='${room}' type='groupchat' id='m${n}'><body>n${n}</body><origin-id xmlns='${SID}' id='o${n}'/></message>`;
@@ -159,7 +160,7 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
         'messages flow in every room before the fault',
       );
       const t0 = Date.now();
-      killedAt = sent.map((s) => s.length);
+      killed.at = sent.map((s) => s.length);
       await cluster.kill('muc-1', 'SIGKILL');
       await Promise.all(loops);
       const streamMs = Date.now() - t0;
@@ -191,7 +192,14 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
       );
       keep = lost + dup + reordered + left > 0;
       assert.deepEqual(samples, [], `each occupant gets each room's messages once, in order (logs in ${cluster.dataDir})`);
-      assert.equal(left, 0, `nobody leaves a room: ${users.flatMap((u) => u.left).slice(0, 2).join(' ')}`);
+      assert.equal(
+        left,
+        0,
+        `nobody leaves a room: ${users
+          .flatMap((u) => u.left)
+          .slice(0, 2)
+          .join(' ')}`,
+      );
     } catch (err) {
       keep = true;
       throw err;

@@ -39,7 +39,12 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
   mkdirSync(join(o.dir, 'data'), { recursive: true });
   mkdirSync(join(o.dir, 'certs'), { recursive: true });
   const hostsFile = join(o.dir, 'hosts');
-  writeFileSync(hostsFile, Object.entries(o.hosts).map(([d, ip]) => `${ip} ${d}\n`).join(''));
+  writeFileSync(
+    hostsFile,
+    Object.entries(o.hosts)
+      .map(([d, ip]) => `${ip} ${d}\n`)
+      .join(''),
+  );
   const logFile = join(o.dir, 'prosody.log');
   const q = JSON.stringify;
   const cfg = join(o.dir, 'prosody.cfg.lua');
@@ -78,7 +83,7 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
   }
   const child: ChildProcess = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => readLog(logFile).includes('Activated service \'s2s\'') || child.exitCode !== null, {
+  await waitFor(() => readLog(logFile).includes("Activated service 's2s'") || child.exitCode !== null, {
     what: 'prosody listening',
     timeoutMs: 30_000,
   });

@@ -12,7 +12,7 @@ const MODERATE = 'urn:xmpp:message-moderate:1';
 
 const field = (v: string, value: string) => xml('field', { var: v }, xml('value', {}, value));
 const submit = (formType: string, ...fields: XmppElement[]) => xml('x', { xmlns: XDATA, type: 'submit' }, field('FORM_TYPE', formType), ...fields);
-const roleOf = (s: XmppElement) => s.getChild('x', USER)?.getChild('item')?.attrs.role as string | undefined;
+const roleOf = (s: XmppElement) => s.getChild('x', USER)?.getChild('item')?.attrs.role;
 
 /**
  * The issue-12 room features with xmpp.js over the real server: alice makes a moderated room; bob

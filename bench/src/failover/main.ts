@@ -75,7 +75,14 @@ function pct(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'glider-bench-failover-'));
-  const started = await startGliderCluster({ dir, domain: DOMAIN, userPrefix: 'fo', password: PASSWORD, users: N + S, env: { GLIDER_EDGE__SM__ENABLED: 'true' } });
+  const started = await startGliderCluster({
+    dir,
+    domain: DOMAIN,
+    userPrefix: 'fo',
+    password: PASSWORD,
+    users: N + S,
+    env: { GLIDER_EDGE__SM__ENABLED: 'true' },
+  });
   if (!started.ok) throw new Error(`cluster did not start: ${started.reason}`);
   const t = started.target;
   const stopAll = async (): Promise<void> => {
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
       sm: true,
       timeoutMs: 60_000,
     });
-    const receivers: Receiver[] = new Array(N);
+    const receivers: Receiver[] = new Array<Receiver>(N);
     const onElement = (r: Receiver) => (x: string) => {
       if (tagName(x) !== 'message') return;
       const n = Number(attr(x, 'id'));
@@ -204,7 +211,9 @@ async function main(): Promise<void> {
     };
     if (v.json) console.log(JSON.stringify(result));
     else {
-      log(`\n${times.length} of ${N} sessions resumed on edge-2; the last ${result.all_resumed_ms} ms after the kill (p50 ${result.resume_p50_ms} ms, p99 ${result.resume_p99_ms} ms)`);
+      log(
+        `\n${times.length} of ${N} sessions resumed on edge-2; the last ${result.all_resumed_ms} ms after the kill (p50 ${result.resume_p50_ms} ms, p99 ${result.resume_p99_ms} ms)`,
+      );
       log(`messages: ${sent} sent, ${received} received, ${lost} lost, ${dup} received twice`);
       for (const f of failed.slice(0, 5)) log(`  fo${f.i} did not resume: ${f.failed}`);
       console.log(JSON.stringify(result));

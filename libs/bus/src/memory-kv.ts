@@ -167,7 +167,8 @@ export class MemoryKv implements KvBucket {
   async purgeUpTo(filter: string, revision: number): Promise<void> {
     const two = literalTwo(filter);
     const first = firstToken(filter);
-    const candidates = two !== undefined ? this.byTwoTokens.get(two) : first !== '*' && first !== '>' ? this.byFirstToken.get(first) : new Set(this.slots.keys());
+    const candidates =
+      two !== undefined ? this.byTwoTokens.get(two) : first !== '*' && first !== '>' ? this.byFirstToken.get(first) : new Set(this.slots.keys());
     for (const key of [...(candidates ?? [])]) {
       const s = this.slots.get(key);
       if (!s || s.revision > revision || !subjectMatches(filter, key)) continue;

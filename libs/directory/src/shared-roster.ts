@@ -27,7 +27,7 @@ export class SharedRoster {
     for (const g of groups)
       for (const m of g.members) {
         let contacts = this.byMember.get(m);
-        if (!contacts) this.byMember.set(m, (contacts = new Map()));
+        if (!contacts) this.byMember.set(m, (contacts = new Map<string, Set<string>>()));
         for (const other of g.members) {
           if (other === m) continue;
           let names = contacts.get(other);

@@ -77,7 +77,7 @@ export class Hooks<V extends object> {
       let plain = this.always.get(name) as Entry<V[K]>[] | undefined;
       if (!plain) {
         plain = chain.filter((e) => !e.optIn);
-        this.always.set(name, plain as Entry<never>[]);
+        this.always.set(name, plain);
       }
       chain = plain;
     }

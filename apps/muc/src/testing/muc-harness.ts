@@ -54,7 +54,12 @@ export class MucHarness {
       const s = decodeFrame(msg.data).stanza;
       if (!s?.target) return;
       const live = h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
-      if (live) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS), ...(s.dedupeKey ? { dedupeKey: s.dedupeKey } : {}) });
+      if (live)
+        h.received.push({
+          sessionId: s.target.sessionId,
+          el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS),
+          ...(s.dedupeKey ? { dedupeKey: s.dedupeKey } : {}),
+        });
       if (msg.replyExpected) msg.respond(encodeAck(live ? { taken: true } : { taken: false, error: 'session-gone' }));
     });
     for (let p = 0; p < h.config.bus.partitions; p++) {

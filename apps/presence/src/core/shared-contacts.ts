@@ -34,7 +34,7 @@ export class SharedContacts {
     if (!source || !local) return [];
     return source.current
       .contactsOf(local)
-      .map((c) => ({ jid: `${c.username}@${domain}`, subscription: 'both', askOut: false, askIn: false, approved: false, groups: c.groups }) as RosterItem);
+      .map((c) => ({ jid: `${c.username}@${domain}`, subscription: 'both', askOut: false, askIn: false, approved: false, groups: c.groups }));
   }
 
   /** Whether two bare JIDs of one domain share a directory group. */
@@ -54,7 +54,7 @@ export class SharedContacts {
       const s = byJid.get(i.jid);
       if (!s) return i;
       byJid.delete(i.jid);
-      return { ...i, subscription: 'both', askOut: false, groups: [...new Set([...i.groups, ...s.groups])] } as RosterItem;
+      return { ...i, subscription: 'both', askOut: false, groups: [...new Set([...i.groups, ...s.groups])] };
     });
     return [...out, ...byJid.values()];
   }

@@ -81,7 +81,15 @@ async function handBack(deps: EndResumableDeps, stored: StoredItem): Promise<boo
   const { item } = stored;
   // Presence to a gone session is not redone (RFC 6121 §8.5.3.2.2); the roster holds subscriptions.
   if (item.k === 'PRESENCE') return false;
-  const env: StanzaEnvelope = { from: item.fr, to: item.to, kind: item.k as StanzaKind, type: item.t, id: item.i, xml: typeof item.x === 'string' ? Buffer.from(item.x, 'utf8') : item.x, hops: 1 };
+  const env: StanzaEnvelope = {
+    from: item.fr,
+    to: item.to,
+    kind: item.k as StanzaKind,
+    type: item.t,
+    id: item.i,
+    xml: typeof item.x === 'string' ? Buffer.from(item.x, 'utf8') : item.x,
+    hops: 1,
+  };
   const slash = item.to.indexOf('/');
   const bare = slash < 0 ? item.to : item.to.slice(0, slash);
   try {

@@ -27,7 +27,11 @@ describe('components.ts: the one declaration of what can be deployed and offered
   });
 
   it('every declared port is a libs/config port key the app listens on, and the app listens on nothing undeclared', () => {
-    for (const [webSocket, federation] of [[true, true], [false, false], [true, false]] as const) {
+    for (const [webSocket, federation] of [
+      [true, true],
+      [false, false],
+      [true, false],
+    ] as const) {
       const config = configSchema.parse(
         gliderConfig(cluster({ edgeService: { webSocket }, federation: { enabled: federation }, components: { mediaRelay: { enabled: true } } })),
       );
@@ -48,7 +52,10 @@ describe('components.ts: the one declaration of what can be deployed and offered
   });
 
   it('offers the s2s ports exactly when federation is enabled (the edge listens on them only then)', () => {
-    const s2s = (federation: boolean) => servedPorts('edge', { webSocket: true, federation }).filter((p) => p.federation).map((p) => p.port);
+    const s2s = (federation: boolean) =>
+      servedPorts('edge', { webSocket: true, federation })
+        .filter((p) => p.federation)
+        .map((p) => p.port);
     assert.deepEqual(s2s(true), [5269, 5270]);
     assert.deepEqual(s2s(false), []);
     const off = configSchema.parse(gliderConfig(cluster({})));

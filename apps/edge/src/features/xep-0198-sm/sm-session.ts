@@ -284,7 +284,6 @@ export class SmSession {
       await after?.();
     });
   }
-
 }
 
 /** The queue item for a stanza: routing fields from the delivery's envelope, or from the element the edge made. */

@@ -67,7 +67,7 @@ function describe(req: MucIqRequest): IqAnswer {
   }
   if (room.config.membersOnly && room.affiliationOf(req.from.bare().toString()) === 'none')
     return new StanzaError('registration-required', { text: 'members only: an admin adds members to this room (§7.2.7, §9.3)' });
-  q.append(xml('instructions', {}, REGISTER_FORM.instructions!));
+  q.append(xml('instructions', {}, REGISTER_FORM.instructions));
   q.append(dataForm('form', REGISTER_FORM));
   return q;
 }

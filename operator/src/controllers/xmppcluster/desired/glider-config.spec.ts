@@ -50,7 +50,10 @@ describe('desired objects (pure builders)', () => {
     assert.equal(configSchema.parse(gliderConfig(cluster({ federation: { enabled: true, mode: 'open' } }))).s2s.policy.mode, 'open');
     const ports = (x: XmppCluster) => componentService(x, 'edge')!.spec.ports.map((p) => p.port);
     assert.ok(!ports(cluster({})).includes(5269));
-    assert.deepEqual(ports(cluster(spec)).filter((p) => p >= 5269 && p <= 5270), [5269, 5270]);
+    assert.deepEqual(
+      ports(cluster(spec)).filter((p) => p >= 5269 && p <= 5270),
+      [5269, 5270],
+    );
     assert.throws(() => cluster({ federation: { mode: 'denyList' } }), 'the old denyList mode is refused (open + deny says it)');
     assert.throws(() => cluster({ federation: { allow: ['Partner..example'] } }));
   });
