@@ -89,11 +89,17 @@ export const smFeature: EdgeFeature = {
           const sm = tables.byStream.get(stream);
           if (!sm) return 'continue';
           tables.byStream.delete(stream);
-          if (tables.byId.get(sm.id) === sm) tables.byId.delete(sm.id);
-          if (sm.fenced) return 'stop'; // resumed elsewhere: the session is not ours to end
-          if (sm.ending || !sm.resume || stream.closedByPeer) await deps.end(sm, sm.ending ? 'limit' : 'closed');
-          else await sm.detach();
-          return 'stop'; // the session's registry record stays (detached) or was removed by the end
+          try {
+            if (sm.fenced) return 'stop'; // resumed elsewhere: the session is not ours to end
+            if (sm.ending || !sm.resume || stream.closedByPeer) await deps.end(sm, sm.ending ? 'limit' : 'closed');
+            else await sm.detach();
+            return 'stop'; // the session's registry record stays (detached) or was removed by the end
+          } finally {
+            // Findable by id until detached: a resume elsewhere meanwhile asks this edge to let go and
+            // learns the exact inbound count (else it reports the last saved one and the client
+            // re-sends stanzas the server had: duplicates, seen in SINT's StreamManagementTest).
+            if (tables.byId.get(sm.id) === sm) tables.byId.delete(sm.id);
+          }
         },
         { priority: 100, owner: 'stream-management' },
       ),
