@@ -25,9 +25,10 @@ export async function mucFeaturesScenario(d: Deployment, tag: string): Promise<v
   const users = ['alice', 'bob', 'carol'].map((u) => `${u}-mucf-${tag}@${d.domain}`) as [string, string, string];
   for (const u of users) await addUser(u, 'muc-password', d.adminPort);
   const room = `mod-${tag}@conference.${d.domain}`;
-  const edge = d.edges[0]!;
   const clients: TestClient[] = [];
   const on = async (user: string) => {
+    // users spread over the edges (a cluster's deliveries cross edges)
+    const edge = d.edges[clients.length % d.edges.length]!;
     const c = await connect(`xmpp://${edge.host}:${edge.c2sPort}`, user.split('@')[0]!, 'muc-password', 'e2e', d.domain);
     clients.push(c);
     await c.send(xml('presence'));
