@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { slixmppScript } from '../harness/external-clients.js';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient, type XmppElement } from '../harness/xmpp-client.js';
@@ -17,17 +21,18 @@ const roleOf = (s: XmppElement) => s.getChild('x', USER)?.getChild('item')?.attr
 /**
  * The issue-12 room features with xmpp.js over the real server: alice makes a moderated room; bob
  * registers a nick (§7.10) and is then a member with voice; carol enters as a visitor, asks for voice
- * (§7.13), alice approves (§8.6); bob retracts his own message (XEP-0424); alice moderates carol's
+ * (§7.13), alice approves (§8.6); slixmpp's xep_0045 (dave) does the same with request_voice; bob retracts his own message (XEP-0424); alice moderates carol's
  * (XEP-0425); the room archive holds tombstones.
  */
 export async function mucFeaturesScenario(d: Deployment, tag: string): Promise<void> {
   trustCertificate(d.certPem());
-  const users = ['alice', 'bob', 'carol'].map((u) => `${u}-mucf-${tag}@${d.domain}`) as [string, string, string];
+  const users = ['alice', 'bob', 'carol', 'dave'].map((u) => `${u}-mucf-${tag}@${d.domain}`) as [string, string, string, string];
   for (const u of users) await addUser(u, 'muc-password', d.adminPort);
   const room = `mod-${tag}@conference.${d.domain}`;
-  const edge = d.edges[0]!;
   const clients: TestClient[] = [];
   const on = async (user: string) => {
+    // users spread over the edges (a cluster's deliveries cross edges)
+    const edge = d.edges[clients.length % d.edges.length]!;
     const c = await connect(`xmpp://${edge.host}:${edge.c2sPort}`, user.split('@')[0]!, 'muc-password', 'e2e', d.domain);
     clients.push(c);
     await c.send(xml('presence'));
@@ -68,6 +73,46 @@ export async function mucFeaturesScenario(d: Deployment, tag: string): Promise<v
       ),
     );
     await c.waitFor('carol has voice', (s) => s.is('presence') && s.attrs.from === `${room}/carol` && roleOf(s) === 'participant');
+
+    // slixmpp's xep_0045 request_voice: dave asks, alice approves what reaches her, dave speaks
+    const caDir = mkdtempSync(join(tmpdir(), 'glider-ca-'));
+    writeFileSync(join(caDir, 'ca.pem'), d.certPem());
+    const slixEdge = d.edges[d.edges.length - 1]!;
+    const slix = slixmppScript('slix_voice.py', [
+      ...[
+        '--jid',
+        `${users[3]}/slix`,
+        '--password',
+        'muc-password',
+        '--host',
+        slixEdge.host,
+        '--port',
+        String(slixEdge.c2sPort),
+        '--ca',
+        join(caDir, 'ca.pem'),
+      ],
+      ...['--room', room, '--nick', 'dave', '--send-body', 'hello with voice'],
+    ]);
+    const slixFailed = slix.then((r) => (r.code === 0 ? new Promise<never>(() => {}) : Promise.reject(new Error(`slixmpp: ${r.stdout}${r.stderr}`))));
+    const davesRequest = (s: XmppElement) =>
+      s.is('message') &&
+      s.attrs.from === room &&
+      s
+        .getChild('x', XDATA)
+        ?.getChildren('field')
+        .some((f: XmppElement) => f.attrs.var === 'muc#roomnick' && f.getChildText('value') === 'dave') === true;
+    await Promise.race([a.waitFor("dave's voice request", davesRequest, 30_000), slixFailed]);
+    await a.send(
+      xml(
+        'message',
+        { to: room },
+        submit(`${MUC}#request`, field('muc#role', 'participant'), field('muc#roomnick', 'dave'), field('muc#request_allow', 'true')),
+      ),
+    );
+    await Promise.race([a.waitFor('dave speaks', isMessageWithBody('hello with voice'), 30_000), slixFailed]);
+    const res = await slix;
+    assert.equal(res.code, 0, `slixmpp: ${res.stdout}${res.stderr}`);
+    assert.deepEqual((JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { steps: string[] }).steps, ['joined as visitor', 'asked', 'voiced']);
 
     await b.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'typo here')));
     const bobs = await c.waitFor("bob's message", isMessageWithBody('typo here'));
