@@ -67,7 +67,9 @@ export class SharedRosterSource {
     const next = new SharedRoster(read.groups);
     const changes = next.diff(this.roster);
     this.roster = next;
-    if (changes.length) for (const l of this.listeners) await Promise.resolve(l(changes)).catch((err: Error) => this.logger.warn({ err: err.message }, 'shared roster listener failed'));
+    if (changes.length)
+      for (const l of this.listeners)
+        await Promise.resolve(l(changes)).catch((err: Error) => this.logger.warn({ err: err.message }, 'shared roster listener failed'));
     return { groups: read.groups.length, members: next.memberCount, changes: changes.length, truncated: read.truncated, skipped: read.skipped.length };
   }
 }

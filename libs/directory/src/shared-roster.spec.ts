@@ -27,7 +27,10 @@ describe('SharedRoster (pure)', () => {
   test('diff: joiner, leaver and a group rename each become a change per affected owner', () => {
     const before = new SharedRoster([{ dn: 'g', name: 'G', members: ['a', 'b'] }]);
     const after = new SharedRoster([{ dn: 'g', name: 'H', members: ['a', 'c'] }]);
-    const changes = after.diff(before).map((c) => `${c.owner}:${c.contact}:${c.groups.join('|')}`).sort();
+    const changes = after
+      .diff(before)
+      .map((c) => `${c.owner}:${c.contact}:${c.groups.join('|')}`)
+      .sort();
     assert.deepEqual(changes, ['a:b:', 'a:c:H', 'b:a:', 'c:a:H']);
     assert.deepEqual(after.diff(after), []);
   });
@@ -88,7 +91,8 @@ describe('SharedRosterSource against slapd', () => {
   test('a directory with 1,000 groups: read in pages up to maxGroups, the rest left out and said so', async () => {
     const entries = Array.from(
       { length: 1_000 },
-      (_, i) => `dn: cn=team${i},${GROUPS}\nobjectClass: groupOfNames\ncn: team${i}\nmember: uid=alice,${PEOPLE}\nmember: uid=${i % 2 ? 'bob' : 'carol'},${PEOPLE}\n`,
+      (_, i) =>
+        `dn: cn=team${i},${GROUPS}\nobjectClass: groupOfNames\ncn: team${i}\nmember: uid=alice,${PEOPLE}\nmember: uid=${i % 2 ? 'bob' : 'carol'},${PEOPLE}\n`,
     );
     await dir.slapd.add(entries.join('\n'));
     const all = source();

@@ -6,7 +6,13 @@ import { DOMAIN, PresenceHarness } from '../../testing/presence-harness.js';
 
 const ROSTER = 'jabber:iq:roster';
 const items = (el: Element | undefined) =>
-  (el?.getChild('query', ROSTER)?.elements() ?? []).map((i) => `${i.attrs.jid}:${i.attrs.subscription}:${i.getChildren('group').map((g) => g.text()).join('|')}`);
+  (el?.getChild('query', ROSTER)?.elements() ?? []).map(
+    (i) =>
+      `${i.attrs.jid}:${i.attrs.subscription}:${i
+        .getChildren('group')
+        .map((g) => g.text())
+        .join('|')}`,
+  );
 
 /** Shared rosters from directory groups against a real slapd, through the presence service (RFC 6121 §2.1.3, §2.1.6, §4). */
 describe('directory shared roster in the presence service', () => {
@@ -53,9 +59,15 @@ describe('directory shared roster in the presence service', () => {
     const b = await h.login(`${bob}/pc`);
     await h.delivered();
     const toAlice = h.for(a).filter((e) => e.name === 'presence');
-    assert.ok(toAlice.some((p) => p.attrs.from === `${bob}/pc` && p.attrs.type === undefined), "alice sees bob's available presence");
+    assert.ok(
+      toAlice.some((p) => p.attrs.from === `${bob}/pc` && p.attrs.type === undefined),
+      "alice sees bob's available presence",
+    );
     const toBob = h.for(b).filter((e) => e.name === 'presence');
-    assert.ok(toBob.some((p) => p.attrs.from === `${alice}/pc`), "bob's login probe is answered with alice's presence");
+    assert.ok(
+      toBob.some((p) => p.attrs.from === `${alice}/pc`),
+      "bob's login probe is answered with alice's presence",
+    );
     await h.end(b);
     await h.delivered();
     assert.ok(h.for(a).some((p) => p.name === 'presence' && p.attrs.from === `${bob}/pc` && p.attrs.type === 'unavailable'));
@@ -77,13 +89,22 @@ describe('directory shared roster in the presence service', () => {
     await dir.slapd.modify(`dn: cn=sales,${GROUPS}\nchangetype: modify\ndelete: member\nmember: uid=alice,${PEOPLE}\n`);
     await h.presence.runtime.sharedRoster.refresh(DOMAIN);
     await h.delivered();
-    assert.deepEqual(h.for(a).filter((e) => e.name === 'iq' && e.attrs.type === 'set').map(items), [[`${carol}:remove:`]]);
+    assert.deepEqual(
+      h
+        .for(a)
+        .filter((e) => e.name === 'iq' && e.attrs.type === 'set')
+        .map(items),
+      [[`${carol}:remove:`]],
+    );
     await h.end(a);
   });
 
   test('a contact also in the stored roster keeps its stored item, gaining the shared group and both', async () => {
     const s = await h.bind(`${alice}/phone`);
-    await h.send(s, xml('iq', { type: 'set', id: 's' }, xml('query', { xmlns: ROSTER }, xml('item', { jid: bob, name: 'Bobby' }, xml('group', {}, 'Friends')))));
+    await h.send(
+      s,
+      xml('iq', { type: 'set', id: 's' }, xml('query', { xmlns: ROSTER }, xml('item', { jid: bob, name: 'Bobby' }, xml('group', {}, 'Friends')))),
+    );
     await h.send(s, xml('iq', { type: 'get', id: 'g' }, xml('query', { xmlns: ROSTER })));
     await h.delivered();
     const r = h.for(s).find((e) => e.attrs.id === 'g');

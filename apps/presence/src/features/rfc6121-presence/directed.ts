@@ -14,7 +14,8 @@ export async function onDirected(ctx: PresenceContext, st: PresenceStanza): Prom
   const to = st.to!.toString();
   if (type === 'available') {
     const item = await ctx.storage.rosters.getItem(st.from.bare().toString(), st.to!.bare().toString());
-    const subscribed = item?.subscription === 'from' || item?.subscription === 'both' || ctx.sharedRoster.shares(st.from.bare().toString(), st.to!.bare().toString());
+    const subscribed =
+      item?.subscription === 'from' || item?.subscription === 'both' || ctx.sharedRoster.shares(st.from.bare().toString(), st.to!.bare().toString());
     if (!subscribed) ctx.directed.add(from, to);
   } else if (type === 'unavailable') ctx.directed.remove(from, to);
   await ctx.route(st.element(), st);
