@@ -35,6 +35,9 @@ export interface AdminApi {
   Announce(req: { domain: string; subject: string; body: string }): Promise<{ delivered: number; failed: number }>;
   ListFastTokens(req: { jid: string }): Promise<{ clients: { client: string; mechanism: string; expiresAtMs: number; lastActiveMs: number }[] }>;
   RevokeFastTokens(req: { jid: string; client: string }): Promise<{ jid: string; revoked: number }>;
+  RefreshSharedRoster(req: { domain: string }): Promise<{
+    domains: { domain: string; groups: number; members: number; changes: number; truncated: boolean; skipped: number }[];
+  }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */
   ready(): Promise<void>;
   close(): void;
@@ -106,6 +109,7 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     Announce: call('Announce'),
     ListFastTokens: call('ListFastTokens'),
     RevokeFastTokens: call('RevokeFastTokens'),
+    RefreshSharedRoster: call('RefreshSharedRoster'),
     // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
     ready: async () => {
       await call('Stats')({});

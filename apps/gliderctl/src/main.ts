@@ -20,6 +20,7 @@ Commands:
   online [DOMAIN]                         users with a bound session (all served domains by default)
   announce DOMAIN TEXT [--subject S]      a headline message to every online user of DOMAIN
   stats                                   served domains, account counts, storage health
+  directory refresh [DOMAIN]              read the shared roster's directory groups now (pushes changes)
 
 Options:
   --server HOST:PORT   admin API address (default: admin.host:admin.grpcPort from the Glider config,
@@ -128,6 +129,17 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
     return async (api) => {
       const res = await api.Announce({ domain: verb!, subject: values.subject ?? '', body: arg! });
       process.stdout.write(`announced to ${res.delivered} sessions${res.failed ? ` (${res.failed} not reached)` : ''}\n`);
+    };
+  }
+  if (group === 'directory') {
+    if (verb !== 'refresh' || args.length > 3) throw new UsageError('"directory" has one command: refresh [DOMAIN]');
+    return async (api) => {
+      const res = await api.RefreshSharedRoster({ domain: arg ?? '' });
+      for (const r of res.domains)
+        process.stdout.write(
+          `${r.domain}: ${r.groups} groups, ${r.members} members, ${r.changes} changes pushed` +
+            `${r.truncated ? ' (more groups than sharedRoster.maxGroups: the rest left out)' : ''}${r.skipped ? ` (${r.skipped} groups over maxMembersPerGroup skipped)` : ''}\n`,
+        );
     };
   }
   if (group !== 'user') throw new UsageError(group ? `unknown command "${group}"` : 'no command given');

@@ -1,5 +1,5 @@
 import { makeScramCredentials } from '#libs/auth';
-import { Delivery, type Bus } from '#libs/bus';
+import { BusNoRespondersError, BusTimeoutError, Delivery, subjects, type Bus } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { closeSessionsOf, type SessionInfo, type SessionRegistry } from '#libs/sessions';
 import { StorageConflictError, StorageUnavailableError, deleteAccountAndData, type Storage } from '#libs/storage';
@@ -31,6 +31,16 @@ export interface UserStats {
   rosterItems: number;
   offlineMessages: number;
   sessions: SessionInfo[];
+}
+
+/** What one on-demand shared roster read found (docs/directory.md). */
+export interface SharedRosterRefresh {
+  domain: string;
+  groups: number;
+  members: number;
+  changes: number;
+  truncated: boolean;
+  skipped: number;
 }
 
 export interface AnnounceOutcome {
@@ -194,6 +204,31 @@ export class AdminOperations {
     const delivered = outcomes.filter((o) => o.ok).length;
     this.deps.logger.info({ domain: d, delivered, failed: outcomes.length - delivered }, 'admin: announcement sent');
     return { delivered, failed: outcomes.length - delivered };
+  }
+
+  /**
+   * Reads the directory groups of a domain's shared roster now (or of every domain that has one),
+   * in every presence replica; joiners and leavers are pushed as after a periodic refresh.
+   */
+  async refreshSharedRoster(domain: unknown): Promise<SharedRosterRefresh[]> {
+    const d = domain === undefined || domain === '' ? undefined : servedDomain(domain, this.deps.config.domains);
+    const configured = Object.entries(this.deps.config.directory.domains).filter(([name, e]) => e.sharedRoster && (d === undefined || name === d));
+    if (configured.length === 0) throw new AdminError('invalid', d ? `${d} has no directory.domains.${d}.sharedRoster` : 'no domain has a shared roster');
+    const bus = this.deps.bus;
+    if (!bus) throw new AdminError('unavailable', 'this process has no bus to reach the presence service through');
+    const timeoutMs = Math.max(...configured.map(([, e]) => e.sharedRoster!.refreshTimeoutMs));
+    let reply: Uint8Array;
+    try {
+      reply = await bus.request(subjects.directoryRefresh(), Buffer.from(d ?? ''), { timeoutMs });
+    } catch (err) {
+      if (err instanceof BusNoRespondersError) throw new AdminError('unavailable', 'no presence service is running');
+      if (err instanceof BusTimeoutError) throw new AdminError('unavailable', `the presence service did not answer within ${timeoutMs} ms`);
+      throw err;
+    }
+    const answer = JSON.parse(Buffer.from(reply).toString('utf8')) as { error?: string; results?: Record<string, Omit<SharedRosterRefresh, 'domain'>> };
+    if (answer.error !== undefined || !answer.results) throw new AdminError('unavailable', `the directory could not be read: ${answer.error ?? 'no answer'}`);
+    this.deps.logger.info({ domain: d, results: answer.results }, 'admin: shared roster refreshed');
+    return Object.entries(answer.results).map(([name, r]) => ({ domain: name, ...r }));
   }
 
   /** Accounts per served domain; `storageProblem` when storage is unhealthy (counts are 0 then). */

@@ -73,6 +73,11 @@ export class AdminController {
     });
   }
 
+  @GrpcMethod('Admin', 'RefreshSharedRoster')
+  async refreshSharedRoster(req: { domain?: string }) {
+    return this.guard(async () => ({ domains: await this.ops.refreshSharedRoster(req.domain) }));
+  }
+
   @GrpcMethod('Admin', 'ListOnline')
   async listOnline(req: { domain?: string }) {
     return this.guard(async () => ({ users: this.ops.onlineUsers(req.domain) }));

@@ -51,6 +51,8 @@ export const subjects = {
   socks5Activate: (instance: string) => `${PREFIX}.media.socks5.${token(instance)}.activate`,
   /** XEP-0191: an account's blocklist changed (payload: the bare JID); every cache drops it. */
   blocklistChanged: () => `${PREFIX}.blocking.changed`,
+  /** Shared rosters (docs/directory.md): every presence replica reads its directory groups now (payload: a domain, or empty = all); each answers JSON. */
+  directoryRefresh: () => `${PREFIX}.directory.refresh`,
   /** XEP-0357: an app server's answer to a push publish, for the router instance that sent it (a Frame with the stanza). */
   pushAnswers: (instance: string) => `${PREFIX}.push.${token(instance)}.answers`,
 };

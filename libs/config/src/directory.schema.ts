@@ -86,6 +86,8 @@ export const sharedRosterSchema = z.strictObject({
   groupNameAttribute: z.string().min(1).default('cn'),
   /** Read again this often; `gliderctl`/admin API refresh on demand. */
   refreshIntervalMs: ms.min(1_000).default(300_000),
+  /** An on-demand refresh (gliderctl directory refresh / the admin API) waits this long for the presence service's answer. */
+  refreshTimeoutMs: ms.min(100).default(30_000),
   /** At most this many groups are read (LDAP size limit); a directory with more gets the first this many and a warning. */
   maxGroups: z.number().int().min(1).default(2_000),
   /** Groups with more members than this are skipped with a warning (each member would get every other one). */

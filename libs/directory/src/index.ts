@@ -13,3 +13,4 @@ export {
   PEOPLE as TEST_DIRECTORY_PEOPLE,
   type TestDirectory,
 } from './testing/test-directory.js';
+export { searchDirectoryUsers, DEFAULT_SEARCH_FIELDS, type FoundUser, type UserQuery } from './user-search.js';

@@ -3,6 +3,7 @@ import { SharedRosterSource, type SharedRosterChange } from '#libs/directory';
 import type { FeatureDefinition, Registration } from '#libs/xmpp-kit';
 import type { PresenceContext } from '../../presence.context.js';
 import { pushShared } from './push-shared.js';
+import { answerRefreshRequests } from './refresh-on-demand.js';
 
 /**
  * Shared rosters from directory groups (issue 15; ejabberd's mod_shared_roster_ldap): for each
@@ -26,6 +27,7 @@ export const directorySharedRosterFeature: FeatureDefinition<PresenceContext> = 
       registrations.push(() => void source.close());
       await source.start();
     }
+    if (registrations.length) registrations.push(answerRefreshRequests(ctx));
     return registrations;
   },
 };
