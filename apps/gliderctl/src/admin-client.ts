@@ -35,6 +35,9 @@ export interface AdminApi {
   Announce(req: { domain: string; subject: string; body: string }): Promise<{ delivered: number; failed: number }>;
   ListFastTokens(req: { jid: string }): Promise<{ clients: { client: string; mechanism: string; expiresAtMs: number; lastActiveMs: number }[] }>;
   RevokeFastTokens(req: { jid: string; client: string }): Promise<{ jid: string; revoked: number }>;
+  CreateInvite(req: { target: string; group: string; uses: number; expires: string }): Promise<{ invite: InviteMessage; token: string; uri: string }>;
+  ListInvites(req: { domain: string }): Promise<{ invites: InviteMessage[] }>;
+  RevokeInvite(req: { id: string }): Promise<{ id: string }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */
   ready(): Promise<void>;
   close(): void;
@@ -106,6 +109,9 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     Announce: call('Announce'),
     ListFastTokens: call('ListFastTokens'),
     RevokeFastTokens: call('RevokeFastTokens'),
+    CreateInvite: call('CreateInvite'),
+    ListInvites: call('ListInvites'),
+    RevokeInvite: call('RevokeInvite'),
     // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
     ready: async () => {
       await call('Stats')({});
@@ -128,4 +134,15 @@ function toCallError(err: ServiceError, timeoutMs: number, conn: AdminConnection
   }
   if (err.code === status.DEADLINE_EXCEEDED) return new AdminCallError(`no answer within ${timeoutMs} ms`, true);
   return new AdminCallError(err.details || err.message, false);
+}
+
+export interface InviteMessage {
+  id: string;
+  domain: string;
+  inviter: string;
+  group: string;
+  usesLeft: number;
+  maxUses: number;
+  createdAtMs: number;
+  expiresAtMs: number;
 }

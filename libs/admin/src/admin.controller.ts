@@ -1,5 +1,5 @@
 import { CONFIG, type GliderConfig } from '#libs/config';
-import { STORAGE, StorageUnavailableError, type Storage } from '#libs/storage';
+import { STORAGE, StorageUnavailableError, type Invite, type Storage } from '#libs/storage';
 import { BUS, type Bus } from '#libs/bus';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
@@ -71,6 +71,28 @@ export class AdminController {
       const { name, revoked } = await this.ops.revokeFastTokens(req.jid, req.client || undefined);
       return { jid: name.bare, revoked };
     });
+  }
+
+  @GrpcMethod('Admin', 'CreateInvite')
+  async createInvite(req: { target?: string; group?: string; uses?: number; expires?: string }) {
+    return this.guard(async () => {
+      const created = await this.ops.invites.create(req.target, {
+        ...(req.group ? { group: req.group } : {}),
+        ...(req.uses ? { uses: req.uses } : {}),
+        ...(req.expires ? { expires: req.expires } : {}),
+      });
+      return { invite: inviteMessage(created.invite), token: created.token, uri: created.uri };
+    });
+  }
+
+  @GrpcMethod('Admin', 'ListInvites')
+  async listInvites(req: { domain?: string }) {
+    return this.guard(async () => ({ invites: (await this.ops.invites.list(req.domain)).map(inviteMessage) }));
+  }
+
+  @GrpcMethod('Admin', 'RevokeInvite')
+  async revokeInvite(req: { id?: string }) {
+    return this.guard(async () => ({ id: await this.ops.invites.revoke(req.id) }));
   }
 
   @GrpcMethod('Admin', 'ListOnline')
@@ -149,3 +171,16 @@ const GRPC_STATUS: Record<AdminErrorKind, status> = {
   'not-found': status.NOT_FOUND,
   unavailable: status.UNAVAILABLE,
 };
+
+function inviteMessage(i: Invite) {
+  return {
+    id: i.id,
+    domain: i.domain,
+    inviter: i.inviter ?? '',
+    group: i.group ?? '',
+    usesLeft: i.usesLeft,
+    maxUses: i.maxUses,
+    createdAtMs: i.createdAt.getTime(),
+    expiresAtMs: i.expiresAt.getTime(),
+  };
+}
