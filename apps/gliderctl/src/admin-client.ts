@@ -35,7 +35,12 @@ export interface AdminApi {
   Announce(req: { domain: string; subject: string; body: string }): Promise<{ delivered: number; failed: number }>;
   ListFastTokens(req: { jid: string }): Promise<{ clients: { client: string; mechanism: string; expiresAtMs: number; lastActiveMs: number }[] }>;
   RevokeFastTokens(req: { jid: string; client: string }): Promise<{ jid: string; revoked: number }>;
-  CreateInvite(req: { target: string; group: string; uses: number; expires: string }): Promise<{ invite: InviteMessage; token: string; uri: string }>;
+  CreateInvite(req: {
+    target: string;
+    group: string;
+    uses: number;
+    expires: string;
+  }): Promise<{ invite: InviteMessage; token: string; uri: string; link: string }>;
   ListInvites(req: { domain: string }): Promise<{ invites: InviteMessage[] }>;
   RevokeInvite(req: { id: string }): Promise<{ id: string }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */

@@ -18,7 +18,7 @@ Commands:
   user tokens JID                         clients holding XEP-0484 FAST tokens (ids, expiry; never tokens)
   user revoke-tokens JID [CLIENT]         invalidate the FAST tokens of one client (user-agent id) or all
   invite create [JID|DOMAIN] [--group G] [--uses N] [--expires 7d]
-                                          an invitation (XEP-0401): prints its xmpp: URI; with a JID the
+                                          an invitation (XEP-0401): prints its xmpp: URI and https link; with a JID the
                                           newcomer and that user become contacts (XEP-0379)
   invite list [DOMAIN]                    invites (id, uses left, expiry; never tokens)
   invite revoke ID                        delete an invite: its link stops working
@@ -295,7 +295,7 @@ function inviteCommand(verb: string | undefined, arg: string | undefined, extra:
       if (!Number.isInteger(uses) || (values.uses !== undefined && uses < 1)) throw new UsageError('--uses takes a whole number ≥ 1');
       return async (api) => {
         const res = await api.CreateInvite({ target: arg ?? '', group: values.group ?? '', uses, expires: values.expires ?? '' });
-        process.stdout.write(`${res.uri}\n`);
+        process.stdout.write(`${res.uri}\n${res.link}\n`);
         process.stdout.write(`id=${res.invite.id} uses=${res.invite.maxUses} expires=${new Date(res.invite.expiresAtMs).toISOString()}\n`);
       };
     }

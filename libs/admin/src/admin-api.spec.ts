@@ -360,7 +360,8 @@ describe('admin API with gliderctl', () => {
     await ctl(server, ['user', 'add', 'ines@localhost'], 'ines-password\n');
     const made = await ctl(server, ['invite', 'create', 'ines@localhost', '--group', 'Friends', '--uses', '3', '--expires', '7d']);
     assert.equal(made.code, 0, made.stderr);
-    const [uri, meta] = made.stdout.trim().split('\n');
+    const [uri, link, meta] = made.stdout.trim().split('\n');
+    assert.equal(link, `https://localhost:5443/invite#${encodeURIComponent(uri!)}`);
     const m = /^xmpp:ines@localhost\?roster;preauth=([A-Za-z0-9_-]{22});ibr=y$/.exec(uri!);
     assert.ok(m, uri);
     const id = inviteTokenId(m[1]!);

@@ -11,6 +11,8 @@ export interface CreatedInvite {
   token: string;
   /** XEP-0401 §4 / XEP-0379 §3 URI: xmpp:<inviter>?roster;preauth=T;ibr=y or xmpp:<domain>?register;preauth=T. */
   uri: string;
+  /** https landing page for people without a client yet: <base>/invite#<uri> (the token stays in the fragment). */
+  link: string;
   invite: Invite;
 }
 
@@ -61,7 +63,8 @@ export class InviteOperations {
       await this.deps.storage.invites.create(invite);
       this.deps.logger.info({ id: invite.id, domain, inviter: invite.inviter, uses, expiresAt: invite.expiresAt }, 'admin: invite created');
       const uri = invite.inviter ? `xmpp:${invite.inviter}?roster;preauth=${token};ibr=y` : `xmpp:${domain}?register;preauth=${token}`;
-      return { id: invite.id, token, uri, invite };
+      const base = (this.deps.config.invites.landingBaseUrl ?? `https://${domain}:${this.deps.config.edge.wssPort}`).replace(/\/$/, '');
+      return { id: invite.id, token, uri, link: `${base}/invite#${encodeURIComponent(uri)}`, invite };
     });
   }
 

@@ -81,7 +81,7 @@ export class AdminController {
         ...(req.uses ? { uses: req.uses } : {}),
         ...(req.expires ? { expires: req.expires } : {}),
       });
-      return { invite: inviteMessage(created.invite), token: created.token, uri: created.uri };
+      return { invite: inviteMessage(created.invite), token: created.token, uri: created.uri, link: created.link };
     });
   }
 

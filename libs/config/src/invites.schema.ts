@@ -25,5 +25,10 @@ export const invitesSchema = z.strictObject({
     .int()
     .min(60)
     .default(90 * 86_400),
+  /**
+   * Base of the https landing page link (the edge serves it at /invite on its HTTPS WebSocket
+   * listener); default https://<domain>:<edge.wssPort>. Set it behind an ingress.
+   */
+  landingBaseUrl: z.url().optional(),
 });
 export type InvitesConfig = z.infer<typeof invitesSchema>;
