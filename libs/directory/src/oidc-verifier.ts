@@ -45,12 +45,7 @@ export class OidcVerifier implements TokenBackend {
     } catch (err) {
       return this.refusal(err as Error);
     }
-    if (
-      this.cfg.requiredScope &&
-      !String(payload.scope ?? '')
-        .split(' ')
-        .includes(this.cfg.requiredScope)
-    ) {
+    if (this.cfg.requiredScope && !(typeof payload.scope === 'string' ? payload.scope : '').split(' ').includes(this.cfg.requiredScope)) {
       return { kind: 'invalid', reason: `token lacks scope ${this.cfg.requiredScope}` };
     }
     const claim = payload[this.cfg.usernameClaim];

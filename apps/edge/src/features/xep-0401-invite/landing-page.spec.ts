@@ -48,7 +48,7 @@ describe('invitation landing page (headless Chromium)', () => {
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       const res = await page.goto(link);
       assert.equal(res?.status(), 200);
-      assert.match(res!.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+      assert.match(res.headers()['content-security-policy'] ?? '', /default-src 'none'/);
       await page.locator('#invite').waitFor({ state: 'visible' });
       assert.equal(await page.locator('#who').textContent(), `romeo@${DOMAIN} invites you to chat on ${DOMAIN}.`);
       assert.equal(await page.locator('#open').getAttribute('href'), uri);
