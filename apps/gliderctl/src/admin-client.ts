@@ -38,6 +38,14 @@ export interface AdminApi {
   RefreshSharedRoster(req: { domain: string }): Promise<{
     domains: { domain: string; groups: number; members: number; changes: number; truncated: boolean; skipped: number }[];
   }>;
+  CreateInvite(req: {
+    target: string;
+    group: string;
+    uses: number;
+    expires: string;
+  }): Promise<{ invite: InviteMessage; token: string; uri: string; link: string }>;
+  ListInvites(req: { domain: string }): Promise<{ invites: InviteMessage[] }>;
+  RevokeInvite(req: { id: string }): Promise<{ id: string }>;
   /** Resolves once connected, so a password is not asked for when the server is down anyway. */
   ready(): Promise<void>;
   close(): void;
@@ -110,6 +118,9 @@ export function connectAdmin(server: string, timeoutMs: number, conn: AdminConne
     ListFastTokens: call('ListFastTokens'),
     RevokeFastTokens: call('RevokeFastTokens'),
     RefreshSharedRoster: call('RefreshSharedRoster'),
+    CreateInvite: call('CreateInvite'),
+    ListInvites: call('ListInvites'),
+    RevokeInvite: call('RevokeInvite'),
     // a cheap call: without waitForReady it fails at once, with the reason, when nothing listens
     ready: async () => {
       await call('Stats')({});
@@ -132,4 +143,15 @@ function toCallError(err: ServiceError, timeoutMs: number, conn: AdminConnection
   }
   if (err.code === status.DEADLINE_EXCEEDED) return new AdminCallError(`no answer within ${timeoutMs} ms`, true);
   return new AdminCallError(err.details || err.message, false);
+}
+
+export interface InviteMessage {
+  id: string;
+  domain: string;
+  inviter: string;
+  group: string;
+  usesLeft: number;
+  maxUses: number;
+  createdAtMs: number;
+  expiresAtMs: number;
 }

@@ -17,6 +17,11 @@ Commands:
   user enable JID                         let a disabled account log in again
   user tokens JID                         clients holding XEP-0484 FAST tokens (ids, expiry; never tokens)
   user revoke-tokens JID [CLIENT]         invalidate the FAST tokens of one client (user-agent id) or all
+  invite create [JID|DOMAIN] [--group G] [--uses N] [--expires 7d]
+                                          an invitation (XEP-0401): prints its xmpp: URI and https link; with a JID the
+                                          newcomer and that user become contacts (XEP-0379)
+  invite list [DOMAIN]                    invites (id, uses left, expiry; never tokens)
+  invite revoke ID                        delete an invite: its link stops working
   online [DOMAIN]                         users with a bound session (all served domains by default)
   announce DOMAIN TEXT [--subject S]      a headline message to every online user of DOMAIN
   stats                                   served domains, account counts, storage health
@@ -49,6 +54,9 @@ interface Options {
   ca?: string;
   'tls-server-name'?: string;
   'password-file'?: string;
+  group?: string;
+  uses?: string;
+  expires?: string;
   subject?: string;
   help?: boolean;
 }
@@ -69,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
         'tls-server-name': { type: 'string' },
         'password-file': { type: 'string' },
         subject: { type: 'string' },
+        group: { type: 'string' },
+        uses: { type: 'string' },
+        expires: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -142,6 +153,7 @@ function command(args: string[], values: Options): (api: AdminApi) => Promise<vo
         );
     };
   }
+  if (group === 'invite') return inviteCommand(verb, arg, extra, values);
   if (group !== 'user') throw new UsageError(group ? `unknown command "${group}"` : 'no command given');
   switch (verb) {
     case 'add':
@@ -286,3 +298,33 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+function inviteCommand(verb: string | undefined, arg: string | undefined, extra: string[], values: Options): (api: AdminApi) => Promise<void> {
+  if (extra.length > 0) throw new UsageError(`"invite ${verb}" takes at most one argument`);
+  switch (verb) {
+    case 'create': {
+      const uses = values.uses === undefined ? 0 : Number(values.uses);
+      if (!Number.isInteger(uses) || (values.uses !== undefined && uses < 1)) throw new UsageError('--uses takes a whole number ≥ 1');
+      return async (api) => {
+        const res = await api.CreateInvite({ target: arg ?? '', group: values.group ?? '', uses, expires: values.expires ?? '' });
+        process.stdout.write(`${res.uri}\n${res.link}\n`);
+        process.stdout.write(`id=${res.invite.id} uses=${res.invite.maxUses} expires=${new Date(res.invite.expiresAtMs).toISOString()}\n`);
+      };
+    }
+    case 'list':
+      return async (api) => {
+        for (const i of (await api.ListInvites({ domain: arg ?? '' })).invites) {
+          const who = i.inviter ? ` inviter=${i.inviter}` : '';
+          const grp = i.group ? ` group=${JSON.stringify(i.group)}` : '';
+          process.stdout.write(`${i.id} ${i.domain}${who}${grp} uses=${i.usesLeft}/${i.maxUses} expires=${new Date(i.expiresAtMs).toISOString()}\n`);
+        }
+      };
+    case 'revoke':
+      if (!arg) throw new UsageError('"invite revoke" needs an ID (see invite list)');
+      return async (api) => {
+        process.stdout.write(`revoked invite ${(await api.RevokeInvite({ id: arg })).id}\n`);
+      };
+    default:
+      throw new UsageError(verb ? `unknown invite command "${verb}"` : 'invite needs a command: create, list or revoke');
+  }
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createMechanism } from '#libs/auth';
+import { createMechanism, inviteTokenId } from '#libs/auth';
 import { CONFIG, loadConfig, type GliderConfig } from '#libs/config';
 import { BUS, decodeFrame, encodeAck, InProcessBus, subjects, type EdgeControl } from '#libs/bus';
 import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
@@ -354,6 +354,39 @@ describe('admin API with gliderctl', () => {
     const unknown = await ctl(server, ['user', 'tokens', 'nobody@localhost']);
     assert.equal(unknown.code, 1);
     assert.equal(unknown.stderr, 'gliderctl: user nobody@localhost does not exist\n');
+  });
+
+  it('creates, lists and revokes invites (XEP-0401 / XEP-0379); the token is shown once, stored only hashed', async () => {
+    await ctl(server, ['user', 'add', 'ines@localhost'], 'ines-password\n');
+    const made = await ctl(server, ['invite', 'create', 'ines@localhost', '--group', 'Friends', '--uses', '3', '--expires', '7d']);
+    assert.equal(made.code, 0, made.stderr);
+    const [uri, link, meta] = made.stdout.trim().split('\n');
+    assert.equal(link, `https://localhost:5443/invite#${encodeURIComponent(uri!)}`);
+    const m = /^xmpp:ines@localhost\?roster;preauth=([A-Za-z0-9_-]{22});ibr=y$/.exec(uri!);
+    assert.ok(m, uri);
+    const id = inviteTokenId(m[1]!);
+    assert.match(meta!, new RegExp(`^id=${id} uses=3 expires=`));
+    const stored = (await storage.invites.get(id))!;
+    assert.deepEqual({ inviter: stored.inviter, group: stored.group, usesLeft: stored.usesLeft }, { inviter: 'ines@localhost', group: 'Friends', usesLeft: 3 });
+    assert.equal(stored.expiresAt.getTime() - stored.createdAt.getTime(), 7 * 86_400_000);
+    const plain = await ctl(server, ['invite', 'create', 'localhost']);
+    assert.match(plain.stdout, /^xmpp:localhost\?register;preauth=[A-Za-z0-9_-]{22}\n/);
+    const listed = await ctl(server, ['invite', 'list', 'localhost']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(listed.stdout.includes(`${id} localhost inviter=ines@localhost group="Friends" uses=3/3 expires=`), listed.stdout);
+    assert.ok(!listed.stdout.includes(m[1]!), 'no token is listed');
+    const revoked = await ctl(server, ['invite', 'revoke', id]);
+    assert.equal(revoked.stdout, `revoked invite ${id}\n`);
+    assert.equal(await storage.invites.get(id), undefined);
+    const again = await ctl(server, ['invite', 'revoke', id]);
+    assert.equal(again.code, 1);
+    assert.equal(again.stderr, `gliderctl: invite ${id} does not exist\n`);
+    const bad = await ctl(server, ['invite', 'create', '--expires', 'soon']);
+    assert.equal(bad.stderr, 'gliderctl: expiry "soon" is not a duration like 7d, 12h, 30m\n');
+    const nobody = await ctl(server, ['invite', 'create', 'nobody@localhost']);
+    assert.equal(nobody.stderr, 'gliderctl: user nobody@localhost does not exist\n');
+    const tooMany = await ctl(server, ['invite', 'create', '--uses', '100000']);
+    assert.equal(tooMany.stderr, 'gliderctl: uses must be 1..1000\n');
   });
 
   it('lists online users and announces to their available sessions', async () => {

@@ -7,6 +7,7 @@ import type { Logger } from '#libs/telemetry';
 import { xml } from '#libs/xml';
 import { AdminError } from './admin-error.js';
 import { accountName, password, servedDomain, type AccountName } from './admin-input.js';
+import { InviteOperations } from './admin-invites.js';
 
 export interface AdminOperationsDeps {
   config: GliderConfig;
@@ -56,7 +57,12 @@ export interface AnnounceOutcome {
  * so both check input the same way and both close sessions the same way. Errors are AdminError.
  */
 export class AdminOperations {
-  constructor(private readonly deps: AdminOperationsDeps) {}
+  /** Invitations (XEP-0401 / XEP-0379): create, list, revoke (admin-invites.ts). */
+  readonly invites: InviteOperations;
+
+  constructor(private readonly deps: AdminOperationsDeps) {
+    this.invites = new InviteOperations(deps);
+  }
 
   /** A bare JID of a served domain, normalised (RFC 7622); AdminError('invalid') otherwise. */
   account(jid: unknown): AccountName {

@@ -1,5 +1,5 @@
 import { CONFIG, type GliderConfig } from '#libs/config';
-import { STORAGE, StorageUnavailableError, type Storage } from '#libs/storage';
+import { STORAGE, StorageUnavailableError, type Invite, type Storage } from '#libs/storage';
 import { BUS, type Bus } from '#libs/bus';
 import { SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { LOGGER, type Logger } from '#libs/telemetry';
@@ -78,6 +78,28 @@ export class AdminController {
     return this.guard(async () => ({ domains: await this.ops.refreshSharedRoster(req.domain) }));
   }
 
+  @GrpcMethod('Admin', 'CreateInvite')
+  async createInvite(req: { target?: string; group?: string; uses?: number; expires?: string }) {
+    return this.guard(async () => {
+      const created = await this.ops.invites.create(req.target, {
+        ...(req.group ? { group: req.group } : {}),
+        ...(req.uses ? { uses: req.uses } : {}),
+        ...(req.expires ? { expires: req.expires } : {}),
+      });
+      return { invite: inviteMessage(created.invite), token: created.token, uri: created.uri, link: created.link };
+    });
+  }
+
+  @GrpcMethod('Admin', 'ListInvites')
+  async listInvites(req: { domain?: string }) {
+    return this.guard(async () => ({ invites: (await this.ops.invites.list(req.domain)).map(inviteMessage) }));
+  }
+
+  @GrpcMethod('Admin', 'RevokeInvite')
+  async revokeInvite(req: { id?: string }) {
+    return this.guard(async () => ({ id: await this.ops.invites.revoke(req.id) }));
+  }
+
   @GrpcMethod('Admin', 'ListOnline')
   async listOnline(req: { domain?: string }) {
     return this.guard(async () => ({ users: this.ops.onlineUsers(req.domain) }));
@@ -154,3 +176,16 @@ const GRPC_STATUS: Record<AdminErrorKind, status> = {
   'not-found': status.NOT_FOUND,
   unavailable: status.UNAVAILABLE,
 };
+
+function inviteMessage(i: Invite) {
+  return {
+    id: i.id,
+    domain: i.domain,
+    inviter: i.inviter ?? '',
+    group: i.group ?? '',
+    usesLeft: i.usesLeft,
+    maxUses: i.maxUses,
+    createdAtMs: i.createdAt.getTime(),
+    expiresAtMs: i.expiresAt.getTime(),
+  };
+}

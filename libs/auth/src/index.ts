@@ -7,3 +7,4 @@ export type { PasswordBackend, PasswordVerdict } from './password-backend.js';
 export { HtMechanism, HT_MECHANISMS, HT_BINDING, newToken, tokenKey, type HtMechanismName, type HtContext, type HtCandidate } from './ht.mechanism.js';
 export type { TokenBackend, TokenVerdict } from './token-backend.js';
 export { OAuthBearerMechanism, type OAuthBearerContext } from './oauthbearer.mechanism.js';
+export { newInviteToken, inviteTokenId } from './invite-token.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
 import { directorySchema } from './directory.schema.js';
 import { ssoSchema } from './sso.schema.js';
+import { invitesSchema } from './invites.schema.js';
 import { s2sSchema } from './s2s.schema.js';
 import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
@@ -392,6 +393,8 @@ export const configSchema = z.strictObject({
   directory: directorySchema.default(directorySchema.parse({})),
   /** Single sign-on (OIDC access tokens over SASL OAUTHBEARER) per domain: libs/config/src/sso.schema.ts, docs/directory.md. */
   sso: ssoSchema.default(ssoSchema.parse({})),
+  /** Invitations (XEP-0401 / XEP-0445 / XEP-0379): libs/config/src/invites.schema.ts, docs/directory.md. */
+  invites: invitesSchema.default(invitesSchema.parse({})),
   /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
   muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),

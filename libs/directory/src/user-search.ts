@@ -80,6 +80,7 @@ export async function searchDirectoryUsers(
 }
 
 function first(v: unknown): string | undefined {
-  const x = Array.isArray(v) ? v[0] : v;
-  return x === undefined ? undefined : String(x);
+  const x: unknown = Array.isArray(v) ? (v as unknown[])[0] : v;
+  if (x === undefined) return undefined;
+  return Buffer.isBuffer(x) ? x.toString('utf8') : typeof x === 'string' ? x : JSON.stringify(x);
 }

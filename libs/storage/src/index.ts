@@ -7,6 +7,7 @@ export * from './ports/last-activity.repository.js';
 export * from './ports/uploads.repository.js';
 export * from './ports/blocklist.repository.js';
 export * from './ports/fast-tokens.repository.js';
+export * from './ports/invites.repository.js';
 export * from './ports/archive.repository.js';
 export * from './ports/push.repository.js';
 export * from './ports/pubsub.repository.js';

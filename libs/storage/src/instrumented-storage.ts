@@ -12,6 +12,7 @@ import type { RostersRepository } from './ports/rosters.repository.js';
 import type { Storage } from './ports/storage.js';
 import type { VcardsRepository } from './ports/vcards.repository.js';
 import type { FastTokensRepository } from './ports/fast-tokens.repository.js';
+import type { InvitesRepository } from './ports/invites.repository.js';
 import type { MucRoomsRepository } from './ports/muc-rooms.repository.js';
 
 /**
@@ -30,6 +31,7 @@ const OPERATIONS: { [R in keyof RepositoryPorts]: Record<keyof RepositoryPorts[R
   push: { list: true, enable: true, disable: true, deleteAll: true },
   pubsub: { node: true, nodes: true, modifyNode: true, deleteNode: true, publish: true, items: true, retract: true, purge: true, deleteService: true },
   fastTokens: { get: true, issue: true, use: true, revoke: true, list: true, deleteAll: true },
+  invites: { create: true, get: true, use: true, release: true, list: true, revoke: true, deleteByInviter: true },
   mucRooms: { get: true, create: true, put: true, delete: true, list: true, countOwnedBy: true },
 };
 
@@ -45,6 +47,7 @@ interface RepositoryPorts {
   push: PushRepository;
   pubsub: PubSubRepository;
   fastTokens: FastTokensRepository;
+  invites: InvitesRepository;
   mucRooms: MucRoomsRepository;
 }
 

@@ -5,6 +5,7 @@ import { starttlsFeature } from './rfc6120-starttls/index.js';
 import { bindFeature } from './rfc6120-bind/index.js';
 import { sessionFeature } from './rfc3921-session/index.js';
 import { registerFeature } from './xep-0077-register/index.js';
+import { inviteFeature } from './xep-0401-invite/index.js';
 import { keepaliveFeature } from './xep-0199-keepalive/index.js';
 import { streamLimitsFeature } from './xep-0478-stream-limits/index.js';
 import { csiFeature } from './xep-0352-csi/index.js';
@@ -21,6 +22,7 @@ export const edgeFeatures: AnyFeature<EdgeContext>[] = [
   sasl2Feature,
   fastFeature,
   registerFeature,
+  inviteFeature,
   bindFeature,
   bind2Feature,
   sessionFeature,

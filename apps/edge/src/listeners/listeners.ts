@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { WebSocketServer } from 'ws';
+import { landingPage } from '../features/xep-0401-invite/landing-page.js';
 import type { GliderConfig } from '#libs/config';
 import { OcspStapler } from '#libs/tls';
 import type { Logger } from '#libs/telemetry';
@@ -57,6 +58,11 @@ export class Listeners {
     });
     this.staple(https);
     this.tlsServers.push(https);
+    // Plain HTTPS requests: the invitation landing page (features/xep-0401-invite) when invites are on; else 404.
+    https.on('request', (req, res) => {
+      if (this.config.invites.enabled && landingPage(req, res)) return;
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
     this.ports.wss = await this.listen(https, edge.wssPort, () => this.websocket(https, true));
     if (edge.wsEnabled) {
       const http = createHttpServer();

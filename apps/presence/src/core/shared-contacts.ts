@@ -54,7 +54,7 @@ export class SharedContacts {
       const s = byJid.get(i.jid);
       if (!s) return i;
       byJid.delete(i.jid);
-      return { ...i, subscription: 'both', askOut: false, groups: [...new Set([...i.groups, ...s.groups])] };
+      return { ...i, subscription: 'both' as const, askOut: false, groups: [...new Set([...i.groups, ...s.groups])] };
     });
     return [...out, ...byJid.values()];
   }

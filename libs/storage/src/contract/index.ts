@@ -2,6 +2,7 @@ import { after, describe } from 'node:test';
 import { accountsContract } from './accounts.contract.js';
 import { blocklistContract } from './blocklist.contract.js';
 import { fastTokensContract } from './fast-tokens.contract.js';
+import { invitesContract } from './invites.contract.js';
 import { archiveContract } from './archive.contract.js';
 import type { MakeStorage } from './contract.types.js';
 import { durabilityContract } from './durability.contract.js';
@@ -20,6 +21,7 @@ export {
   accountsContract,
   blocklistContract,
   fastTokensContract,
+  invitesContract,
   archiveContract,
   durabilityContract,
   lastActivityContract,
@@ -52,6 +54,7 @@ export function runStorageContract(name: string, makeStorage: MakeStorage, clean
     pushContract(makeStorage);
     pubsubContract(makeStorage);
     fastTokensContract(makeStorage);
+    invitesContract(makeStorage);
     mucRoomsContract(makeStorage);
     durabilityContract(makeStorage);
   });

@@ -15,6 +15,7 @@ import { EmbeddedRostersRepository } from './embedded-rosters.repository.js';
 import { EmbeddedUploadsRepository } from './embedded-uploads.repository.js';
 import { EmbeddedVcardsRepository } from './embedded-vcards.repository.js';
 import { EmbeddedFastTokensRepository } from './embedded-fast-tokens.repository.js';
+import { EmbeddedInvitesRepository } from './embedded-invites.repository.js';
 import { EmbeddedMucRoomsRepository } from './embedded-muc-rooms.repository.js';
 
 export interface EmbeddedStorageOptions {
@@ -39,6 +40,7 @@ export class EmbeddedStorage implements Storage {
   readonly push: EmbeddedPushRepository;
   readonly pubsub: EmbeddedPubSubRepository;
   readonly fastTokens: EmbeddedFastTokensRepository;
+  readonly invites: EmbeddedInvitesRepository;
   readonly mucRooms: EmbeddedMucRoomsRepository;
   private readonly db: EmbeddedDatabase;
 
@@ -58,6 +60,7 @@ export class EmbeddedStorage implements Storage {
     this.push = new EmbeddedPushRepository(this.db);
     this.pubsub = new EmbeddedPubSubRepository(this.db);
     this.fastTokens = new EmbeddedFastTokensRepository(this.db);
+    this.invites = new EmbeddedInvitesRepository(this.db);
     this.mucRooms = new EmbeddedMucRoomsRepository(this.db);
   }
 

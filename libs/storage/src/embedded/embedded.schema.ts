@@ -190,4 +190,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX archive_ts ON archive (owner, ts);
   CREATE INDEX archive_retention ON archive (domain, ts);
   `,
+  `
+  -- XEP-0401 / XEP-0379 invitations (libs/admin invites, docs/directory.md): id = hex SHA-256 of
+  -- the token (never the token); uses_left counts down in the transaction that registers
+  CREATE TABLE invites (
+    id TEXT PRIMARY KEY,
+    domain TEXT NOT NULL,
+    inviter TEXT,
+    grp TEXT,
+    uses_left INTEGER NOT NULL,
+    max_uses INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX invites_domain ON invites (domain, created_at);
+  CREATE INDEX invites_inviter ON invites (inviter);
+  `,
 ];

@@ -17,6 +17,7 @@ import type { MongoSettings } from './mongo-settings.js';
 import { MongoUploadsRepository, UPLOADS_INDEXES } from './mongo-uploads.repository.js';
 import { MongoVcardsRepository, VCARDS_INDEXES } from './mongo-vcards.repository.js';
 import { FAST_TOKENS_INDEXES, MongoFastTokensRepository } from './mongo-fast-tokens.repository.js';
+import { INVITES_INDEXES, MongoInvitesRepository } from './mongo-invites.repository.js';
 import { MongoMucRoomsRepository, MUC_ROOMS_INDEXES } from './mongo-muc-rooms.repository.js';
 
 const ALL_INDEXES: CollectionIndexes[] = [
@@ -32,6 +33,7 @@ const ALL_INDEXES: CollectionIndexes[] = [
   PUSH_INDEXES,
   ...PUBSUB_INDEXES,
   FAST_TOKENS_INDEXES,
+  ...INVITES_INDEXES,
   MUC_ROOMS_INDEXES,
 ];
 
@@ -53,6 +55,7 @@ export class MongoStorage implements Storage {
   readonly uploads: MongoUploadsRepository;
   readonly blocklist: MongoBlocklistRepository;
   readonly fastTokens: MongoFastTokensRepository;
+  readonly invites: MongoInvitesRepository;
   readonly archive: MongoArchiveRepository;
   readonly push: MongoPushRepository;
   readonly pubsub: MongoPubSubRepository;
@@ -84,6 +87,7 @@ export class MongoStorage implements Storage {
     this.uploads = new MongoUploadsRepository(ctx);
     this.blocklist = new MongoBlocklistRepository(ctx);
     this.fastTokens = new MongoFastTokensRepository(ctx);
+    this.invites = new MongoInvitesRepository(ctx);
     this.archive = new MongoArchiveRepository(ctx);
     this.push = new MongoPushRepository(ctx);
     this.pubsub = new MongoPubSubRepository(ctx);

@@ -23,6 +23,7 @@ export async function deleteAccountAndData(storage: Storage, username: string, d
     storage.push.deleteAll(bare),
     storage.pubsub.deleteService(bare),
     storage.fastTokens.deleteAll(bare),
+    storage.invites.deleteByInviter(bare),
   ]);
   return true;
 }

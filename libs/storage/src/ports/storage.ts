@@ -10,6 +10,7 @@ import type { RostersRepository } from './rosters.repository.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { VcardsRepository } from './vcards.repository.js';
 import type { FastTokensRepository } from './fast-tokens.repository.js';
+import type { InvitesRepository } from './invites.repository.js';
 import type { MucRoomsRepository } from './muc-rooms.repository.js';
 
 /** Every repository a deployment has, from one backend (embedded or MongoDB). */
@@ -32,6 +33,7 @@ export interface Storage {
   readonly pubsub: PubSubRepository;
   /** XEP-0484 FAST tokens per account and client (stored hashed). */
   readonly fastTokens: FastTokensRepository;
+  readonly invites: InvitesRepository;
   /** XEP-0045 rooms: configuration, affiliations, subject (apps/muc). */
   readonly mucRooms: MucRoomsRepository;
   /** Ensures schema and indexes; resolves when the store is usable. */

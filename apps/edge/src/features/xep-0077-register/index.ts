@@ -7,10 +7,12 @@ import { errorReply, iqResult } from '#libs/stanza';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
+import { befriend, invitesOn, preauthOf } from '../xep-0401-invite/index.js';
 
 /**
  * XEP-0077 in-band registration on the c2s stream, before authentication and after TLS. Off unless
- * registration.enabled: then not advertised and answered with <service-unavailable/>.
+ * registration.enabled: then not advertised and answered with <service-unavailable/> — except on a
+ * stream that presented an accepted invite token first (XEP-0445, features/xep-0401-invite).
  */
 export const registerFeature: EdgeFeature = {
   name: 'register',
@@ -43,7 +45,8 @@ function registrationOpen(ctx: EdgeContext, stream: C2sStream): boolean {
 }
 
 async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: Element): Promise<Element | undefined> {
-  if (!registrationOpen(ctx, stream)) return errorReply(iq, 'service-unavailable', { type: 'cancel' });
+  const preauth = invitesOn(ctx, stream) ? preauthOf(stream) : undefined;
+  if (!registrationOpen(ctx, stream) && !preauth) return errorReply(iq, 'service-unavailable', { type: 'cancel' });
   if (iq.attrs.type === 'get') {
     return iqResult(iq, xml('query', { xmlns: NS.register }, xml('instructions', {}, 'Choose a username and password.'), xml('username'), xml('password')));
   }
@@ -60,13 +63,28 @@ async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: E
   } catch {
     return errorReply(iq, 'not-acceptable', { type: 'modify', text: 'not a valid username' });
   }
+  // An invite's use is taken now (checked against the time of the preauth: XEP-0445 §preauth-ibr) and
+  // given back if the account cannot be made; a second registration on a used-up invite is refused.
+  let invite;
+  if (preauth) {
+    const use = await ctx.storage.invites.use(preauth.id, preauth.at);
+    if (use.kind !== 'ok') {
+      const text =
+        use.kind === 'used-up' ? 'the invite has already been used' : use.kind === 'expired' ? 'the invite has expired' : 'the invite token is invalid';
+      return errorReply(iq, 'not-allowed', { type: 'cancel', text });
+    }
+    invite = use.invite;
+  }
   try {
     await ctx.storage.accounts.create({ username, domain: stream.domain, scram: await makeScramCredentials(password), createdAt: new Date(), disabled: false });
   } catch (err) {
+    if (invite) await ctx.storage.invites.release(invite.id);
     if (err instanceof StorageConflictError) return errorReply(iq, 'conflict', { type: 'cancel' });
     stream.log.error({ err }, 'registration failed');
     return errorReply(iq, 'internal-server-error', { type: 'wait' });
   }
-  stream.log.info({ jid: `${username}@${stream.domain}` }, 'registered an account (XEP-0077)');
+  const bare = `${username}@${stream.domain}`;
+  if (invite) await befriend(ctx.storage, invite, bare);
+  stream.log.info({ jid: bare, invite: invite?.id.slice(0, 12) }, 'registered an account (XEP-0077)');
   return iqResult(iq);
 }
