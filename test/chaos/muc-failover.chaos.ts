@@ -191,7 +191,14 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
       );
       keep = lost + dup + reordered + left > 0;
       assert.deepEqual(samples, [], `each occupant gets each room's messages once, in order (logs in ${cluster.dataDir})`);
-      assert.equal(left, 0, `nobody leaves a room: ${users.flatMap((u) => u.left).slice(0, 2).join(' ')}`);
+      assert.equal(
+        left,
+        0,
+        `nobody leaves a room: ${users
+          .flatMap((u) => u.left)
+          .slice(0, 2)
+          .join(' ')}`,
+      );
     } catch (err) {
       keep = true;
       throw err;

@@ -5,7 +5,8 @@ import { MucHarness, SERVICE } from '../../testing/muc-harness.js';
 const ROOM = `again@${SERVICE}`;
 const say = (body: string, origin?: string) =>
   `<message to="${ROOM}" type="groupchat" id="x1"><body>${body}</body>${origin ? `<origin-id xmlns="urn:xmpp:sid:0" id="${origin}"/>` : ''}</message>`;
-const stanzaId = (el: { getChild(n: string, ns: string): { attrs: Record<string, string> } | undefined }) => el.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id;
+const stanzaId = (el: { getChild(n: string, ns: string): { attrs: Record<string, string> } | undefined }) =>
+  el.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id;
 
 describe('a resent groupchat message (same sender, same origin-id) goes out again under its first delivery key', () => {
   let h: MucHarness;
@@ -20,7 +21,10 @@ describe('a resent groupchat message (same sender, same origin-id) goes out agai
     const ann = await h.login('ann@example.com/a');
     const bob = await h.login('bob@example.com/b');
     await h.send(ann, `<presence to="${ROOM}/ann"/>`);
-    await h.send(ann, `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`);
+    await h.send(
+      ann,
+      `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+    );
     await h.send(bob, `<presence to="${ROOM}/bob"/>`);
     h.take(ann);
     h.take(bob);
