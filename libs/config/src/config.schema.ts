@@ -160,6 +160,11 @@ export const edgeSchema = z.strictObject({
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
   /**
+   * How long a stream we closed (our closing tag or a stream error sent) waits for the peer's closing
+   * tag, and for the peer to read what is still queued, before the connection is dropped.
+   */
+  closeGraceMs: ms.default(5_000),
+  /**
    * Delivery keys (StanzaEnvelope.dedupe_key) remembered per session: a delivery whose key one of
    * them is, is acknowledged and not written again (a muc room's resend after a failover).
    */
