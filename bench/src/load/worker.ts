@@ -59,6 +59,9 @@ async function handle(cmd: Command): Promise<unknown> {
   }
 }
 
+/** Join time allowed per occupant of a room (a 1,000-occupant room: 60 s). */
+const JOIN_MS_PER_OCCUPANT = 60;
+
 async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unknown> {
   const s = cmd.occupants;
   const logins = cmd.rooms.flatMap((room) => Array.from({ length: s }, (_, k) => ({ user: room * s + k, resource: 'muc' })));
@@ -72,7 +75,9 @@ async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unkn
       const members = conns.slice(ri * s, ri * s + s);
       if (members.some((m) => !m)) return;
       const jid = `bench${room}@${cmd.target.mucDomain}`;
-      const timeoutMs = Math.min(cmd.target.timeoutMs, 10_000);
+      // Every join is announced to everyone already in (XEP-0045 §7.2.3): seating S occupants at once
+      // is ~S²/2 presence deliveries, so a large room gets JOIN_MS_PER_OCCUPANT per occupant.
+      const timeoutMs = Math.max(Math.min(cmd.target.timeoutMs, 10_000), s * JOIN_MS_PER_OCCUPANT);
       try {
         await joinRoom(members[0]!, jid, 'o0', timeoutMs);
         await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, timeoutMs)));

@@ -31,7 +31,9 @@ const UNTHROTTLED = {
   GLIDER_EDGE__LIMITS__READ_BURST_BYTES: String(1 << 30),
   GLIDER_LOG__LEVEL: 'warn',
 };
-const NOTES = ['Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only'];
+const NOTES = [
+  'Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only; standalone muc on (rate limits lifted, no history, no room archive, like the peers)',
+];
 
 function missing(paths: string[]): string | undefined {
   const gone = paths.filter((p) => !existsSync(p));
@@ -87,6 +89,15 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       tls: { certFile: cert, keyFile: key, minVersion: 'TLSv1.3', watch: false },
       admin: { host: '127.0.0.1', grpcPort: adminPort },
       http: { host: '127.0.0.1', port: 0 },
+      // MUC as the peers run it (bench/peers: no room history, no room archive), its rate limits lifted
+      muc: {
+        enabled: true,
+        maxMessagesPerMinute: 1_000_000,
+        maxJoinsPerMinute: 1_000_000,
+        maxOccupantsPerRoom: 10_000,
+        defaultHistoryLength: 0,
+        defaultEnableLogging: false,
+      },
     }),
   );
   const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : [STANDALONE];

@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Element } from '#libs/xml';
 import { BusNoRespondersError, BusTimeoutError, type Bus } from './bus.js';
-import { decodeAck, encodeAck, encodeFrame } from './frame.codec.js';
+import { decodeAck, decodeBatchAck, encodeAck, encodeFrame } from './frame.codec.js';
 import type { StanzaEnvelope } from './messages.js';
 import { envelopeOf } from './stanza-envelope.js';
 import { subjects } from './subjects.js';
@@ -77,6 +77,37 @@ export class Delivery {
       return Promise.resolve(failure(err));
     }
     return request.then(ackOutcome, failure);
+  }
+
+  /**
+   * Several stanzas for sessions on one edge (`edgeId`), in one request (a DeliveryBatch frame): the
+   * edge handles each as its own delivery and answers one Ack per stanza, so the outcomes are the
+   * single deliveries' ones, in order; a request that fails (no edge, timeout) fails every item.
+   * Never rejects. Only for edges that know batches (apps/edge since bus.proto DeliveryBatch).
+   */
+  toSessionsOnEdge(
+    edgeId: string,
+    items: readonly { env: StanzaEnvelope; sessionId: string }[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<DeliveryOutcome[]> {
+    const trace: { traceparent?: string; tracestate?: string } = {};
+    propagation.inject(context.active(), trace);
+    const stanzas = items.map(({ env, sessionId }) => ({ ...env, ...trace, target: { edgeId, sessionId } }));
+    let request: Promise<Uint8Array>;
+    try {
+      request = this.bus.request(subjects.edgeDeliver(edgeId), encodeFrame({ batch: { stanzas } }), { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs });
+    } catch (err) {
+      return Promise.resolve(items.map(() => failure(err)));
+    }
+    return request.then(
+      (reply) => {
+        const { acks } = decodeBatchAck(reply);
+        if (acks.length !== items.length)
+          return items.map(() => ({ ok: false, reason: 'bus', detail: `${acks.length} acks for ${items.length} stanzas` }) as const);
+        return acks.map((a) => (a.taken ? DELIVERED : { ok: false, reason: 'refused', detail: a.error }));
+      },
+      (err: unknown) => items.map(() => failure(err)),
+    );
   }
 
   element(el: Element, s: SessionTarget): Promise<DeliveryOutcome> {

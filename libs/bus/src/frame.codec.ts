@@ -10,6 +10,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import {
+  batchAckFromWire,
+  batchAckToWire,
+  type BatchAck,
+  type BatchAckWire,
   ackFromWire,
   ackToWire,
   frameFromWire,
@@ -59,6 +63,7 @@ const root = protobuf.loadSync(busProtoPath());
 const T = {
   frame: root.lookupType('glider.bus.v1.Frame'),
   ack: root.lookupType('glider.bus.v1.Ack'),
+  batchAck: root.lookupType('glider.bus.v1.BatchAck'),
   record: root.lookupType('glider.bus.v1.SessionRecord'),
   service: root.lookupType('glider.bus.v1.ServiceDeclaration'),
   socks5Claim: root.lookupType('glider.bus.v1.Socks5Claim'),
@@ -84,6 +89,15 @@ export function encodeAck(a: Ack): Uint8Array {
 
 export function decodeAck(b: Uint8Array): Ack {
   return ackFromWire(T.ack.decode(asBuffer(b)) as unknown as AckWire);
+}
+
+/** The answer to a DeliveryBatch frame: one Ack per stanza, in order. */
+export function encodeBatchAck(a: BatchAck): Uint8Array {
+  return T.batchAck.encode(batchAckToWire(a)).finish();
+}
+
+export function decodeBatchAck(b: Uint8Array): BatchAck {
+  return batchAckFromWire(T.batchAck.decode(asBuffer(b)) as unknown as BatchAckWire);
 }
 
 export function encodeSessionRecord(r: SessionRecord): Uint8Array {

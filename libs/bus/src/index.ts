@@ -7,6 +7,8 @@ export {
   decodeFrame,
   encodeAck,
   decodeAck,
+  encodeBatchAck,
+  decodeBatchAck,
   encodeSessionRecord,
   decodeSessionRecord,
   encodeServiceDeclaration,

@@ -135,11 +135,25 @@ export interface EdgeControl {
 
 /** Every bus message is a Frame, so one subject can carry several kinds and grow additively. */
 export interface Frame {
-  // oneof `body`: at most one of `stanza`, `session`, `control`, `load` is set
+  // oneof `body`: at most one of `stanza`, `session`, `control`, `load`, `batch` is set
   stanza?: StanzaEnvelope;
   session?: SessionEvent;
   control?: EdgeControl;
   load?: LoadReport;
+  batch?: DeliveryBatch;
+}
+
+/**
+ * Stanzas for sessions on one edge in one request (a muc room's fan-out), written in this order.
+ * Each is handled as its own delivery would be (target, dedupe_key); the answer is a BatchAck.
+ */
+export interface DeliveryBatch {
+  stanzas: StanzaEnvelope[];
+}
+
+/** The answer to a DeliveryBatch: one Ack per stanza, in the batch's order. */
+export interface BatchAck {
+  acks: Ack[];
 }
 
 /**
@@ -286,11 +300,22 @@ export interface EdgeControlWire {
 
 /** glider.bus.v1.Frame as protobufjs decodes it. */
 export interface FrameWire {
-  body?: 'stanza' | 'session' | 'control' | 'load';
+  body?: 'stanza' | 'session' | 'control' | 'load' | 'batch';
   stanza?: StanzaEnvelopeWire | null;
   session?: SessionEventWire | null;
   control?: EdgeControlWire | null;
   load?: LoadReportWire | null;
+  batch?: DeliveryBatchWire | null;
+}
+
+/** glider.bus.v1.DeliveryBatch as protobufjs decodes it. */
+export interface DeliveryBatchWire {
+  stanzas?: StanzaEnvelopeWire[] | null;
+}
+
+/** glider.bus.v1.BatchAck as protobufjs decodes it. */
+export interface BatchAckWire {
+  acks?: AckWire[] | null;
 }
 
 /** glider.bus.v1.Ack as protobufjs decodes it. */
@@ -409,9 +434,22 @@ export function frameFromWire(m: FrameWire): Frame {
     case 'load':
       out.load = loadReportFromWire(m.load!);
       break;
+    case 'batch':
+      out.batch = deliveryBatchFromWire(m.batch!);
+      break;
     default:
       break; // none set, or one a newer writer added (ignored: changes are additive)
   }
+  return out;
+}
+
+export function deliveryBatchFromWire(m: DeliveryBatchWire): DeliveryBatch {
+  const out: DeliveryBatch = { stanzas: m.stanzas ? m.stanzas.map((x) => stanzaEnvelopeFromWire(x)) : [] };
+  return out;
+}
+
+export function batchAckFromWire(m: BatchAckWire): BatchAck {
+  const out: BatchAck = { acks: m.acks ? m.acks.map((x) => ackFromWire(x)) : [] };
   return out;
 }
 
@@ -496,7 +534,16 @@ export function frameToWire(v: Frame): FrameWire {
   if (v.session) return { session: sessionEventToWire(v.session) };
   if (v.control) return { control: edgeControlToWire(v.control) };
   if (v.load) return { load: v.load };
+  if (v.batch) return { batch: deliveryBatchToWire(v.batch) };
   return {};
+}
+
+export function deliveryBatchToWire(v: DeliveryBatch): DeliveryBatchWire {
+  return { ...v, stanzas: v.stanzas.map((x) => stanzaEnvelopeToWire(x)) };
+}
+
+export function batchAckToWire(v: BatchAck): BatchAckWire {
+  return v;
 }
 
 export function ackToWire(v: Ack): AckWire {

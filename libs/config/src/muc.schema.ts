@@ -51,6 +51,12 @@ export const mucSchema = z.strictObject({
    * is reflected to the sender again instead of broadcast twice. 0: no de-duplication.
    */
   resendWindow: z.number().int().min(0).default(64),
+  /**
+   * Per-edge fan-out: a room's stanzas for sessions on one edge go in one bus request of at most this
+   * many (bus.proto DeliveryBatch, one Ack each). 1: one request per session (what edges older than
+   * DeliveryBatch understand: keep 1 during a rolling upgrade from them).
+   */
+  fanoutBatchMax: count.default(256),
 });
 
 export type MucConfig = z.infer<typeof mucSchema>;

@@ -70,6 +70,41 @@ describe('edge deliveries', () => {
     }
   });
 
+  test('a DeliveryBatch: each stanza delivered as its own, in order, one Ack each (session-gone for a session not here)', async () => {
+    const a = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    const b = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const ja = await a.login(DOMAIN, 'alice', 'secret', 'batch-a');
+      const jb = await b.login(DOMAIN, 'alice', 'secret', 'batch-b');
+      const sa = (await h.registry.get(ja))!.sessionId;
+      const sb = (await h.registry.get(jb))!.sessionId;
+      const delivery = new Delivery(h.bus, 2_000);
+      const outcomes = await delivery.toSessionsOnEdge(h.edge.edgeId, [
+        { env: message(ja, 'a1', 'one'), sessionId: sa },
+        { env: message(jb, 'b1', 'one'), sessionId: sb },
+        { env: message(ja, 'x', 'nobody'), sessionId: 'no-such-session' },
+        { env: message(ja, 'a2', 'two'), sessionId: sa },
+        { env: { ...message(jb, 'b1-again', 'one'), dedupeKey: 'k' }, sessionId: sb },
+        { env: { ...message(jb, 'b1-twice', 'one'), dedupeKey: 'k' }, sessionId: sb },
+      ]);
+      assert.deepEqual(outcomes, [
+        { ok: true },
+        { ok: true },
+        { ok: false, reason: 'refused', detail: SESSION_GONE },
+        { ok: true },
+        { ok: true },
+        { ok: true },
+      ]);
+      assert.deepEqual([(await a.element()).attrs.id, (await a.element()).attrs.id], ['a1', 'a2']);
+      assert.deepEqual([(await b.element()).attrs.id, (await b.element()).attrs.id], ['b1', 'b1-again']);
+      const none = await delivery.toSessionsOnEdge('no-such-edge', [{ env: message(ja, 'y', 'x'), sessionId: sa }], { timeoutMs: 500 });
+      assert.equal(none[0]!.ok, false, 'a batch nobody takes fails each item');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('a client that stops reading is cut; what its connection never wrote goes back to the router, nothing is lost', async () => {
     const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
     const jid = await c.login(DOMAIN, 'alice', 'secret', 'slow');

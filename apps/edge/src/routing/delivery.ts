@@ -1,12 +1,15 @@
 import {
   continueSpan,
+  decodeAck,
   decodeFrame,
   encodeAck,
+  encodeBatchAck,
   encodeFrame,
   partitionOf,
   requestRetrying,
   subjects,
   SESSION_GONE,
+  type Ack,
   type BusMessage,
   type StanzaEnvelope,
 } from '#libs/bus';
@@ -34,14 +37,14 @@ import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
 export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   /** The delivery in progress, to tell an outcome known at once from one that comes later. */
   let current: StanzaEnvelope | undefined;
-  let currentMsg: BusMessage | undefined;
+  let currentMsg: Responder | undefined;
   let refusedNow = false;
   let deferredNow = false;
   /**
    * Deliveries whose answer waits: asked to be acknowledged once written (`ackWhenWritten`), or held
    * by stream management until stored in the session's resumable queue (`untilStored`).
    */
-  const deferred = new Map<StanzaEnvelope, BusMessage>();
+  const deferred = new Map<StanzaEnvelope, Responder>();
   const tally = new UnwrittenTally(ctx);
   const written = new DeliveryKeys(ctx.config.edge.deliveryDedupeWindow);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
@@ -65,10 +68,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (stanza === current) refusedNow = true;
     else unwritten(ctx, tally, stanza, outcome.reason);
   };
-  return (msg) => {
-    const frame = decodeFrame(msg.data);
-    const stanza = frame.stanza;
-    if (!stanza) return;
+  const one = (stanza: StanzaEnvelope, msg: Responder): void => {
     const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
     let taken = false;
     if (stream && stream.state === 'bound' && stanza.dedupeKey && !written.first(stream, stanza.dedupeKey)) {
@@ -95,6 +95,38 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
     else if (!taken) redirect(ctx, stanza);
   };
+  return (msg) => {
+    const frame = decodeFrame(msg.data);
+    if (frame.stanza) return one(frame.stanza, msg);
+    if (frame.batch) batch(frame.batch.stanzas, msg, one);
+  };
+}
+
+/** Who answers one delivery: the bus request itself, or its slot in a batch's answer. */
+interface Responder {
+  readonly replyExpected: boolean;
+  respond(data: Uint8Array): void;
+}
+
+/**
+ * A DeliveryBatch (a muc room's fan-out to this edge): each stanza handled as its own delivery, in
+ * order, and one answer with an Ack per stanza once each has its own (most at once; those held
+ * until stored by XEP-0198 when stored: never paced by a client that does not read).
+ */
+function batch(stanzas: StanzaEnvelope[], msg: BusMessage, one: (stanza: StanzaEnvelope, r: Responder) => void): void {
+  const acks: (Ack | undefined)[] = new Array<Ack | undefined>(stanzas.length);
+  let open = stanzas.length;
+  if (open === 0) return msg.replyExpected ? msg.respond(encodeBatchAck({ acks: [] })) : undefined;
+  stanzas.forEach((stanza, i) => {
+    one(stanza, {
+      replyExpected: msg.replyExpected,
+      respond: (data) => {
+        if (acks[i]) return;
+        acks[i] = data === ACK_TAKEN ? TAKEN : decodeAck(data);
+        if (--open === 0) msg.respond(encodeBatchAck({ acks: acks as Ack[] }));
+      },
+    });
+  });
 }
 
 /**
@@ -119,7 +151,8 @@ class DeliveryKeys {
   }
 }
 
-const ACK_TAKEN = encodeAck({ taken: true });
+const TAKEN: Ack = { taken: true };
+const ACK_TAKEN = encodeAck(TAKEN);
 const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
 
 /** What streams did not write, logged once per burst (a cut or a drain settles many at once). */

@@ -109,7 +109,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     if (saved) await this.rooms.save(saved);
     if (out.size === 0) return;
     this.stats.deliveries += out.size;
-    const { settled } = await out.flush(this.registry, this.delivery);
+    const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax);
     return { settled: settled.then((gone) => this.sessionsGone(to, gone)) };
   }
 

@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryOutcome } from '#libs/bus';
+import type { Delivery, DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
 import { SESSION_GONE, envelopeOf } from '#libs/bus';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Element } from '#libs/xml';
@@ -29,19 +29,51 @@ export class Outbox {
     return this.items.length;
   }
 
+  private envelope(n: number): StanzaEnvelope {
+    const item = this.items[n]!;
+    const env = envelopeOf(item.el);
+    if (item.dedupeKey) env.dedupeKey = item.dedupeKey;
+    return env;
+  }
+
   stanzas(): readonly Item[] {
     return this.items;
   }
 
-  async flush(registry: SessionRegistry, delivery: Delivery): Promise<{ settled: Promise<string[]> }> {
+  /**
+   * With `batchMax` > 1, the stanzas for sessions on one edge go in one request per `batchMax`
+   * (a DeliveryBatch: per-edge fan-out, one Ack per stanza), in order; 1 sends one request per session.
+   */
+  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1): Promise<{ settled: Promise<string[]> }> {
     const sessions = await Promise.all(this.items.map((i) => registry.get(i.to)));
-    const outcomes: Promise<DeliveryOutcome | undefined>[] = this.items.map((item, n) => {
+    const outcomes: Promise<DeliveryOutcome | undefined>[] = new Array<Promise<DeliveryOutcome | undefined>>(this.items.length);
+    const byEdge = new Map<string, number[]>();
+    this.items.forEach((_, n) => {
       const s = sessions[n];
-      if (!s) return Promise.resolve(undefined);
-      const env = envelopeOf(item.el);
-      if (item.dedupeKey) env.dedupeKey = item.dedupeKey;
-      return delivery.toSession(env, s);
+      if (!s) outcomes[n] = Promise.resolve(undefined);
+      else if (batchMax <= 1) outcomes[n] = delivery.toSession(this.envelope(n), s);
+      else {
+        const mine = byEdge.get(s.edgeId);
+        if (mine) mine.push(n);
+        else byEdge.set(s.edgeId, [n]);
+      }
     });
+    for (const [edgeId, all] of byEdge) {
+      for (let from = 0; from < all.length; from += batchMax) {
+        const chunk = all.slice(from, from + batchMax);
+        if (chunk.length === 1) {
+          outcomes[chunk[0]!] = delivery.toSession(this.envelope(chunk[0]!), sessions[chunk[0]!]!);
+          continue;
+        }
+        const sent = delivery.toSessionsOnEdge(
+          edgeId,
+          chunk.map((n) => ({ env: this.envelope(n), sessionId: sessions[n]!.sessionId })),
+        );
+        chunk.forEach((n, k) => {
+          outcomes[n] = sent.then((o) => o[k]);
+        });
+      }
+    }
     const settled = Promise.all(outcomes).then((all) => {
       const gone = new Set<string>();
       // Gone only on the edge's word (session-gone) or a dead edge: a session missing from this

@@ -1,5 +1,19 @@
 import { pino } from 'pino';
-import { InProcessBus, decodeAck, decodeFrame, encodeAck, encodeFrame, envelopeOf, partitionOf, subjects, type Ack, type Bus, type Frame } from '#libs/bus';
+import {
+  InProcessBus,
+  decodeAck,
+  decodeFrame,
+  encodeAck,
+  encodeBatchAck,
+  encodeFrame,
+  envelopeOf,
+  partitionOf,
+  subjects,
+  type Ack,
+  type Bus,
+  type Frame,
+  type StanzaEnvelope,
+} from '#libs/bus';
 import { configSchema, type GliderConfig } from '#libs/config';
 import { createSessionRegistry, type SessionInfo, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, type Storage } from '#libs/storage';
@@ -27,6 +41,8 @@ export class MucHarness {
   muc!: Muc;
   readonly received: { sessionId: string; el: Element; dedupeKey?: string }[] = [];
   readonly toRouter: Frame[] = [];
+  /** Sizes of the DeliveryBatch requests the fake edge got (per-edge fan-out). */
+  readonly batches: number[] = [];
   /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
   readonly vanished = new Set<string>();
   private counter = 0;
@@ -50,17 +66,28 @@ export class MucHarness {
     const h = new MucHarness(overrides);
     await h.storage.open();
     await h.registry.start();
+    // A fake edge: single deliveries and DeliveryBatch frames (per-edge fan-out), each stanza taken or session-gone.
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
-      const s = decodeFrame(msg.data).stanza;
-      if (!s?.target) return;
-      const live = h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
-      if (live)
-        h.received.push({
-          sessionId: s.target.sessionId,
-          el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS),
-          ...(s.dedupeKey ? { dedupeKey: s.dedupeKey } : {}),
-        });
-      if (msg.replyExpected) msg.respond(encodeAck(live ? { taken: true } : { taken: false, error: 'session-gone' }));
+      const frame = decodeFrame(msg.data);
+      const take = (s: StanzaEnvelope): Ack => {
+        const live = !!s.target && h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
+        if (live)
+          h.received.push({
+            sessionId: s.target!.sessionId,
+            el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS),
+            ...(s.dedupeKey ? { dedupeKey: s.dedupeKey } : {}),
+          });
+        return live ? { taken: true } : { taken: false, error: 'session-gone' };
+      };
+      if (frame.batch) {
+        h.batches.push(frame.batch.stanzas.length);
+        const acks = frame.batch.stanzas.map(take);
+        if (msg.replyExpected) msg.respond(encodeBatchAck({ acks }));
+        return;
+      }
+      if (!frame.stanza?.target) return;
+      const ack = take(frame.stanza);
+      if (msg.replyExpected) msg.respond(encodeAck(ack));
     });
     for (let p = 0; p < h.config.bus.partitions; p++) {
       h.bus.subscribe(subjects.routerIn(p), (msg) => {

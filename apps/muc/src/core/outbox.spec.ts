@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MucHarness, SERVICE } from '../testing/muc-harness.js';
+
+const ROOM = `fan@${SERVICE}`;
+
+/** Per-edge fan-out (issue 12): a room's stanzas to sessions on one edge go in DeliveryBatch requests of muc.fanoutBatchMax. */
+describe('muc fan-out: one bus request per edge and batch, not one per occupant', () => {
+  let h: MucHarness;
+  before(async () => {
+    h = await MucHarness.start({ muc: { fanoutBatchMax: 4 } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('a message to 6 occupants on one edge: batches of 4 and 2, everyone gets it once, a gone session is taken out (333)', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, (_, i) => h.login(`u${i}@example.com/r`)));
+    for (const [i, u] of users.entries()) {
+      await h.send(u, `<presence to="${ROOM}/u${i}"/>`);
+      if (i === 0)
+        await h.send(
+          u,
+          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+        );
+    }
+    for (const u of users) h.take(u);
+    h.batches.length = 0;
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>to all</body></message>`);
+    assert.deepEqual(h.batches, [4, 2]);
+    for (const u of users)
+      assert.deepEqual(
+        h.take(u).map((e) => e.getChildText('body')),
+        ['to all'],
+      );
+
+    h.vanished.add(users[5]!.sessionId);
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>again</body></message>`);
+    await h.waitFor(
+      () => h.received.some((r) => r.el.name === 'presence' && r.el.attrs.type === 'unavailable' && r.el.attrs.from === `${ROOM}/u5`),
+      'u5 taken out',
+    );
+    assert.equal(h.take(users[1]!).filter((e) => e.getChildText('body') === 'again').length, 1);
+  });
+});
