@@ -5,6 +5,11 @@ export { xml };
 export type XmppElement = XmlElement;
 
 export interface TestClient {
+  /**
+   * The full JID the server bound, as xmpp.js reports it after `online`. Address this client by it,
+   * never by `<user>@<domain>/<resource>`: xmpp.js logs in with SASL2 when offered (on by default),
+   * and Bind2 makes the resource `<resource>/<id>` (XEP-0386 §5, the client's tag as a prefix).
+   */
   jid: string;
   xmpp: Client;
   stanzas: XmppElement[];
