@@ -67,11 +67,32 @@ export async function connect(service: string, username: string, password: strin
     send: (s) => xmpp.send(s),
     iq: (s) => xmpp.iqCaller.request(s, 15_000),
     async stop() {
+      stopReconnecting(xmpp);
       await xmpp.stop().catch(() => {});
     },
   };
 }
 
+/**
+ * A client being stopped must not come back: xmpp.js's reconnect module re-opens a stream that ended
+ * (a stream error, a refused SASL2 login) one second later, and one in flight when stop() runs keeps
+ * retrying, and keeps the test process alive, forever.
+ */
+export function stopReconnecting(xmpp: Client): void {
+  (xmpp as unknown as { reconnect?: { stop(): void } }).reconnect?.stop();
+}
+
 export const isMessageWithBody = (body: string) => (s: XmppElement) => s.is('message') && s.getChildText('body') === body;
 export const isPresence = (from: string, type?: string) => (s: XmppElement) =>
   s.is('presence') && (s.attrs.from === from || (s.attrs.from?.startsWith(from + '/') ?? false)) && s.attrs.type === type;
+
+/**
+ * The client is bound to a full JID of `bare` for the resource it asked for: exactly it (RFC 6120
+ * bind), or, after SASL2 with Bind2, `<resource>/<id>` with a server-generated id (XEP-0386
+ * §identifiers: the client's tag as-is, then '/', then the server's part).
+ */
+export function assertBound(client: TestClient, bare: string, resource: string): void {
+  const prefix = `${bare}/${resource}`;
+  const ok = client.jid === prefix || (client.jid.startsWith(`${prefix}/`) && client.jid.length > prefix.length + 1);
+  if (!ok) throw new Error(`expected a full JID ${prefix} or ${prefix}/<id>, bound: ${client.jid}`);
+}
