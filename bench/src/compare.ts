@@ -6,11 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderArchiveCost } from './report/archive-cost.js';
 import { renderClusterCpu, renderComparison, renderPerCore } from './report/compare-table.js';
 import { jsonLine, renderCpuPerUnit, renderTable } from './report/table.js';
 import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
 import { usersNeeded } from './scenarios/options.js';
 import type { ScenarioResult } from './scenarios/result.js';
+import { expandArchiveRuns } from './scenarios/archive-runs.js';
 import { runScenarios } from './scenarios/run-scenarios.js';
 import { startEjabberd } from './targets/ejabberd.js';
 import { startGliderCluster, startGliderStandalone } from './targets/glider.js';
@@ -24,8 +26,10 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
   'glider-cluster': startGliderCluster,
 };
 
-const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [scenario options]
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [scenario options]
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
+  --archive   run each Glider target once per value with archive.enabled off / on (XEP-0313), labelled
+              <target>/mam-off, <target>/mam-on, and print what archiving costs; default: the server's default
 ${SCENARIO_HELP}`;
 
 let running: RunningTarget | undefined;
@@ -35,16 +39,19 @@ async function main(): Promise<void> {
     targets: { type: 'string', default: Object.keys(STARTERS).join(',') },
     'keep-dirs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    archive: { type: 'string' },
   });
   const names = String(values.targets).split(',');
   for (const n of names) if (!STARTERS[n]) throw new Error(`unknown target ${n}`);
+  const runs = expandArchiveRuns(names, values.archive as string | undefined);
   const users = Math.max(opts.users, usersNeeded(opts));
   const results: ScenarioResult[] = [];
   const notes: string[] = [];
-  for (const name of names) {
+  for (const { target: name, label, env } of runs) {
     const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
     const started = Date.now();
     const outcome = await STARTERS[name]!({
+      env,
       dir,
       domain: opts.target.domain,
       userPrefix: opts.target.userPrefix,
@@ -72,7 +79,7 @@ async function main(): Promise<void> {
           ...opts,
           onIdleConnected: t.heapReport ? async (n) => void (heap = (await t.heapReport!(n)) || heap) : undefined,
           users,
-          label: t.label,
+          label: label ?? t.label,
           target: { ...opts.target, host: t.host, port: t.port, altPorts: t.altPorts, domain: t.domain, mucDomain: t.mucDomain },
           serverProcesses: t.processes,
         },
@@ -102,6 +109,8 @@ async function main(): Promise<void> {
   if (perCore) console.log(`${perCore}\n`);
   const cluster = renderClusterCpu(results);
   if (cluster) console.log(`${cluster}\n`);
+  const archive = renderArchiveCost(results);
+  if (archive) console.log(`${archive}\n`);
   for (const n of new Set(notes)) console.log(`note: ${n}`);
   if (results.some((r) => r.generator.saturated)) console.log('note: a generator process was near a full core: raise --workers');
 }

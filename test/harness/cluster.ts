@@ -10,6 +10,8 @@ import { registerAdminToken } from './gliderctl.js';
 export interface ClusterOptions {
   edges?: number;
   routers?: number;
+  /** Presence processes (each owns a share of the partitions); 1 when absent. */
+  presences?: number;
   /** A running nats-server; started (and stopped last) here when absent. */
   natsUrl?: string;
   /** Extra GLIDER_* settings for every process (e.g. storage on MongoDB). */
@@ -121,7 +123,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         GLIDER_ADMIN__GRPC_PORT: String(i === 1 ? adminPort : await freePort()),
       });
     }
-    await start('presence', 'presence-1', { GLIDER_PRESENCE__ID: 'presence-1' });
+    for (let i = 1; i <= (opts.presences ?? 1); i++) await start('presence', `presence-${i}`, { GLIDER_PRESENCE__ID: `presence-${i}` });
     for (let i = 1; i <= (opts.mediaRelays ?? 0); i++) {
       await start('media-relay', `media-relay-${i}`, {
         GLIDER_MEDIA__ID: `media-relay-${i}`,

@@ -11,7 +11,7 @@ const MAM = 'urn:xmpp:mam:2';
 const RSM = 'http://jabber.org/protocol/rsm';
 const SID = 'urn:xmpp:sid:0';
 
-/** The deployment's environment that turns the archive on (off by default: archive.enabled). */
+/** The deployment's environment for the archive scenario (on by default; said here so the scenario does not depend on it). */
 export const mamEnv: Record<string, string> = {
   GLIDER_ARCHIVE__ENABLED: 'true',
   // The scenario asserts that every message is archived: on a loaded CI machine a bounded

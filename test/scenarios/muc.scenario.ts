@@ -44,7 +44,7 @@ export async function mucScenario(d: Deployment, tag: string): Promise<void> {
     const a = await on(first, alice);
     await a.send(xml('presence', { to: `${room}/Alice` }, xml('x', { xmlns: MUC })));
     const created = await a.waitFor('alice in the new room', selfPresence(`${room}/Alice`));
-    assert.deepEqual(codes(created).sort(), ['110', '201']);
+    assert.deepEqual(codes(created).sort(), ['110', '170', '201'], '170: rooms are archived by default (muc.defaultEnableLogging)');
     const cfg = await a.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: OWNER }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
     assert.equal(cfg.attrs.type, 'result');
     await a.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: ADMIN }, xml('item', { jid: bob, affiliation: 'admin' }))));
@@ -85,6 +85,9 @@ export async function mucScenario(d: Deployment, tag: string): Promise<void> {
       ['hello from slixmpp', 'hello from xmpp.js'],
     );
     assert.ok(history.every((s) => s.getChild('delay', 'urn:xmpp:delay')?.attrs.from === room));
+    // the room archive (XEP-0313 on the room) holds both messages under the ids the occupants got
+    const mam = await c.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'urn:xmpp:mam:2', queryid: 'r1' })));
+    assert.equal(mam.getChild('fin', 'urn:xmpp:mam:2')?.getChild('set', 'http://jabber.org/protocol/rsm')?.getChildText('count'), '2');
     const ping = await c.iq(xml('iq', { type: 'get', to: `${room}/carol` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
     assert.equal(ping.attrs.type, 'result');
     await a.iq(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: ADMIN }, xml('item', { nick: 'carol', role: 'none' }))));

@@ -41,9 +41,6 @@ const RUN_ENV: Record<string, string> = {
   // XEP-0198 is not offered by default yet (apps/edge/src/features/xep-0198-sm/README.md):
   // SINT_SM=1 offers it, so that StreamManagementTest runs (and Smack uses it on every connection).
   ...(process.env.SINT_SM === '1' ? { GLIDER_EDGE__SM__ENABLED: 'true' } : {}),
-  // The XEP-0313 archive is off by default too (apps/router/src/features/xep-0313-mam/README.md):
-  // SINT_MAM=1 turns it on, so that MamIntegrationTest runs.
-  ...(process.env.SINT_MAM === '1' ? { GLIDER_ARCHIVE__ENABLED: 'true' } : {}),
   // The muc service is off by default too (apps/muc/README.md): SINT_MUC=1 runs it (standalone
   // in-process, the cluster one muc process), so that the MUC classes run.
   ...(process.env.SINT_MUC === '1' ? { GLIDER_MUC__ENABLED: 'true' } : {}),

@@ -1,4 +1,5 @@
 import type { SecureContext } from 'node:tls';
+import type { PasswordBackend } from '#libs/auth';
 import type { Bus } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import type { SessionRegistry } from '#libs/sessions';
@@ -22,6 +23,8 @@ export interface EdgeContext {
   /** Bound sessions on this edge, by session id (delivery and control look them up). */
   readonly sessions: Map<string, C2sStream>;
   readonly throttle: AuthThrottle;
+  /** Where a domain's passwords are checked when not against stored SCRAM keys (a directory); undefined = local. */
+  passwords(domain: string): PasswordBackend | undefined;
   /** Failed logins, rate-limited (edge.authFailures.log*). */
   readonly failedLogins: FailedLoginLog;
   /** The TLS context new handshakes use (replaced on certificate rotation). */

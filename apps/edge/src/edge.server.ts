@@ -1,6 +1,7 @@
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { buckets, decodeFrame, encodeFrame, keys, subjects, type Bus, type BusSubscription, type EdgeControl, type KvBucket } from '#libs/bus';
 import { instanceId, type GliderConfig } from '#libs/config';
+import { Directories } from '#libs/directory';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Storage } from '#libs/storage';
 import type { HealthRegistry, Logger } from '#libs/telemetry';
@@ -58,6 +59,8 @@ export class EdgeServer {
   private lastReportAt = Date.now();
   private readonly onSighup = (): void => void this.reloadCertificate();
   private unregisterMetrics: (() => void) | undefined;
+  private unregisterDirectoryHealth: (() => void) | undefined;
+  private readonly directories: Directories;
   /** Federation (s2s.enabled): inbound listeners and this edge's share of outbound domains. */
   s2s: S2sServer | undefined;
 
@@ -66,6 +69,7 @@ export class EdgeServer {
     this.edgeId = instanceId(config.edge.id, 'edge');
     const log = logger.child({ component: 'edge', edgeId: this.edgeId });
     this.counter = new ConnectionCounter(config.edge.limits.maxConnectionsPerIp);
+    const directories = (this.directories = new Directories(config, deps.storage, log));
     this.ctx = {
       config,
       edgeId: this.edgeId,
@@ -83,6 +87,7 @@ export class EdgeServer {
         lockoutMs: config.edge.authFailures.lockoutMs,
         maxEntries: config.edge.authFailures.maxTracked,
       }),
+      passwords: (domain) => directories.passwords(domain),
       failedLogins: new FailedLoginLog(log, { maxLines: config.edge.authFailures.logLinesPerInterval, intervalMs: config.edge.authFailures.logIntervalMs }),
       secureContext: () => this.secure!,
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
@@ -126,6 +131,10 @@ export class EdgeServer {
     }
     process.on('SIGHUP', this.onSighup);
     this.deps.health?.register('edge', () => (this.draining ? 'draining' : undefined));
+    if (this.directories.size > 0) {
+      // Shown, not critical: local-account domains and existing sessions are fine (docs/directory.md).
+      this.unregisterDirectoryHealth = this.deps.health?.register('directory', () => directoryProblem(this.directories), { critical: false });
+    }
     this.unregisterMetrics = registerEdgeMetrics(this);
   }
 
@@ -214,6 +223,8 @@ export class EdgeServer {
     this.features?.stop();
     this.ctx.failedLogins.flush();
     this.unregisterMetrics?.();
+    this.unregisterDirectoryHealth?.();
+    await this.directories.close();
   }
 
   /** The heartbeat (and fencing after a lapse: routing/liveness.ts), then the load report. */
@@ -246,4 +257,9 @@ export class EdgeServer {
       this.ctx.logger.warn({ err: (err as Error).message }, 'load report failed');
     }
   }
+}
+
+function directoryProblem(directories: Directories): string | undefined {
+  const problems = Object.entries(directories.problems());
+  return problems.length === 0 ? undefined : problems.map(([domain, why]) => `${domain}: ${why}`).join('; ');
 }

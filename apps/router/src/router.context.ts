@@ -40,6 +40,8 @@ export interface RouterContext extends RouterDeps {
   readonly stats: RouterStats;
   /** Server disco nodes other features answer (XEP-0030 `node`; e.g. XEP-0050's commands). */
   readonly discoNodes: DiscoNodes;
+  /** Features a local account shows in disco#info (XEP-0402 #compat), declared in the table. */
+  readonly accountDisco: { features: Set<string> };
   /** Disco#info features of everything the server runs now (every live service's declaration). */
   discoFeatures(): string[];
   /** Sends `el` to the sender of `st`: to its own session when known, else by its full JID. */

@@ -14,6 +14,7 @@ import { adhocFeature } from './features/xep-0050-adhoc/index.js';
 import { contactAddressesFeature } from './features/xep-0157-contact/index.js';
 import { mamFeature } from './features/xep-0313-mam/index.js';
 import { pushFeature } from './features/xep-0357-push/index.js';
+import { mdsFeature } from './features/xep-0490-mds/index.js';
 import type { RouterContext } from './router.context.js';
 
 /** The router's features, in set-up order: adding a XEP means adding it here. */
@@ -33,4 +34,5 @@ export const routerFeatures: AnyFeature<RouterContext>[] = [
   blockingFeature,
   mamFeature,
   pushFeature,
+  mdsFeature,
 ];

@@ -192,7 +192,7 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
   if (gap) return { ok: false, reason: gap };
   const base = await freeBase();
   mkdirSync(join(req.dir, 'data'), { recursive: true });
-  const child = spawnNode([CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data')], UNTHROTTLED, req.dir);
+  const child = spawnNode([CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data')], { ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 10000, child, 30_000, join(req.dir, 'stdout.log'));

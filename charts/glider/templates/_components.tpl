@@ -28,5 +28,4 @@ the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and th
 {{/* Fails when the first cluster enables a component this release has no app for. */}}
 {{- define "glider.checkComponents" -}}
 {{- $components := dig "components" dict (.Values.cluster.spec | default dict) -}}
-{{- if dig "muc" "enabled" false $components }}{{ fail "cluster.spec.components.muc: Glider has no muc app yet (multi-user chat (XEP-0045): apps/muc is not built), so it cannot be enabled; set components.muc.enabled to false" }}{{ end }}
 {{- end }}

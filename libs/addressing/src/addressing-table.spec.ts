@@ -64,6 +64,36 @@ test('account IQs: own-only claims serve the owner only; nobody serving → serv
   assert.equal(noPayload.kind === 'bounce' && noPayload.condition, 'bad-request');
 });
 
+test("an account's disco features: a claim's own features beside its namespace, for those who may use it, common to every instance", () => {
+  const MAM = 'urn:xmpp:mam:2';
+  const t = table();
+  t.set(
+    'router',
+    declaration('router', 'r1', {
+      accountIq: [
+        { ns: MAM, ownOnly: true, features: [`${MAM}#extended`] },
+        { ns: 'vcard-temp', ownOnly: false },
+      ],
+    }),
+  );
+  assert.deepEqual(t.accountNamespaces(true), [ROSTER, MAM, `${MAM}#extended`, 'vcard-temp']);
+  assert.deepEqual(t.accountNamespaces(false), ['vcard-temp'], 'an own-only claim shows neither its namespace nor its features to others');
+  // an instance without the feature (an older version during a rolling upgrade): not promised
+  t.set(
+    'router-2',
+    declaration('router', 'r2', {
+      accountIq: [
+        { ns: MAM, ownOnly: true },
+        { ns: 'vcard-temp', ownOnly: false },
+      ],
+    }),
+  );
+  assert.deepEqual(t.accountNamespaces(true), [ROSTER, MAM, 'vcard-temp']);
+  t.delete('router-2');
+  assert.deepEqual(t.accountNamespaces(true), [ROSTER, MAM, `${MAM}#extended`, 'vcard-temp']);
+  assert.throws(() => declaration('router', 'r3', { accountIq: [{ ns: MAM, ownOnly: true, features: [''] }] }), /empty disco feature/);
+});
+
 test('the server: declared namespaces, else service-unavailable; messages per RFC 6120 §10.3', () => {
   const t = table();
   const ping = t.resolve(q('iq', 'alice@example.com/pc', 'example.com', { ns: 'urn:xmpp:ping' }));

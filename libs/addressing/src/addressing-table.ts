@@ -68,12 +68,19 @@ export class AddressingTable {
     return [...this.index.domains.keys()].sort();
   }
 
-  /** IQ namespaces some service answers on an account, for its owner or for others (disco#info of an account). */
+  /**
+   * The disco#info features of an account (XEP-0030), for its owner or for others: the IQ
+   * namespaces some service answers there, and the features each claim names beside its namespace
+   * (`urn:xmpp:mam:2#extended`, XEP-0313 §7).
+   */
   accountNamespaces(forOwner: boolean): string[] {
-    return [...this.index.accountIq]
-      .filter(([, c]) => forOwner || !c.ownOnly)
-      .map(([ns]) => ns)
-      .sort();
+    const out = new Set<string>();
+    for (const [ns, c] of this.index.accountIq) {
+      if (!forOwner && c.ownOnly) continue;
+      out.add(ns);
+      for (const f of c.features) out.add(f);
+    }
+    return [...out].sort();
   }
 
   /** The service holding a local account's presence (session events go there), if one runs. */

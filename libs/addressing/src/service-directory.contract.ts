@@ -64,11 +64,12 @@ export function runDirectoryContract(name: string, fixture: () => Promise<Direct
     test('a process that started later learns what is already declared', async () => {
       const presence = new ServiceDirectory(await f.connect(), opts);
       await presence.start();
-      await presence.declare('presence', 'p2', { accountIq: [{ ns: ROSTER, ownOnly: true }] });
+      await presence.declare('presence', 'p2', { accountIq: [{ ns: ROSTER, ownOnly: true, features: [`${ROSTER}#example`] }] });
       const router = new ServiceDirectory(await f.connect(), opts);
       try {
         await router.start();
         assert.equal(served(router), true, 'known as soon as start() resolves');
+        assert.deepEqual(router.table.accountNamespaces(true), [ROSTER, `${ROSTER}#example`], "a claim's features cross the bus");
       } finally {
         await router.stop();
         await presence.stop();

@@ -10,7 +10,7 @@ export class TableIndex {
   remote: string | undefined;
   readonly domains = new Map<string, string>();
   readonly serverIq = new Map<string, string>();
-  readonly accountIq = new Map<string, { service: string; ownOnly: boolean }>();
+  readonly accountIq = new Map<string, { service: string; ownOnly: boolean; features: string[] }>();
   readonly discoFeatures: string[];
   /** Features and `category/type` identities a local account shows in disco#info (PEP: pubsub/pep). */
   readonly accountDiscoFeatures: string[];
@@ -27,7 +27,7 @@ export class TableIndex {
       if (d.remoteDomains) this.remote = this.claim(this.remote, d.service, 'remote domains');
       for (const domain of d.domains) this.domains.set(domain, this.claim(this.domains.get(domain), d.service, `domain ${domain}`));
       for (const ns of d.serverIq) this.serverIq.set(ns, this.claim(this.serverIq.get(ns), d.service, `server iq ${ns}`));
-      for (const c of d.accountIq) this.addAccountIq(d.service, c.ns, c.ownOnly);
+      for (const c of d.accountIq) this.addAccountIq(d.service, c.ns, c.ownOnly, c.features ?? []);
       for (const f of d.discoFeatures) disco.add(f);
       for (const f of d.accountDiscoFeatures) accountDisco.add(f);
       for (const i of d.accountIdentities) identities.add(i);
@@ -43,11 +43,14 @@ export class TableIndex {
     return current;
   }
 
-  private addAccountIq(service: string, ns: string, ownOnly: boolean): void {
+  private addAccountIq(service: string, ns: string, ownOnly: boolean, features: string[]): void {
     const current = this.accountIq.get(ns);
-    if (!current) this.accountIq.set(ns, { service, ownOnly });
-    else if (current.service === service)
-      current.ownOnly &&= ownOnly; // instances merge: the widest scope
-    else this.claim(current.service, service, `account iq ${ns}`);
+    if (!current) this.accountIq.set(ns, { service, ownOnly, features: [...features] });
+    else if (current.service === service) {
+      // instances merge: the widest scope, and only the features every instance has (an instance
+      // of an older version must not be promised what it does not do, XEP-0030)
+      current.ownOnly &&= ownOnly;
+      current.features = current.features.filter((f) => features.includes(f));
+    } else this.claim(current.service, service, `account iq ${ns}`);
   }
 }

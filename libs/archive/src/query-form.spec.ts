@@ -60,7 +60,9 @@ describe('XEP-0313 query form and XEP-0059 set', () => {
     assert.equal(refused(query([field('start', 'yesterday')])), 'bad-request');
     assert.equal(refused(query([field('start', '2010-06-07')])), 'bad-request');
     assert.equal(refused(query([field('start', '2011-01-01T00:00:00Z'), field('end', '2010-01-01T00:00:00Z')])), 'bad-request');
-    assert.equal(refused(query([field('colour', 'red')])), 'bad-request');
+    assert.equal(refused(query([field('colour', 'red')])), 'feature-not-implemented', '§4.1.5: a field the server does not recognise');
+    assert.equal(refused(query([field('include-groupchat', '')])), 'feature-not-implemented', 'not advertised, so not accepted empty either');
+    assert.equal(refused(query([xml('field', {}, xml('value', {}, 'x'))])), 'bad-request', 'a field without var');
     assert.equal(refused(query([field('with', 'a@b', 'c@d')])), 'bad-request');
     assert.equal(
       refused(xml('query', { xmlns: MAM }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }, field('FORM_TYPE', 'urn:xmpp:mam:1')))),

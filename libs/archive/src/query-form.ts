@@ -29,7 +29,8 @@ const bad = (text: string) => new StanzaError('bad-request', { text });
 /**
  * Reads a query: its data form (XEP-0313 §4.1: FORM_TYPE, with, start, end, and the #extended
  * before-id/after-id/ids) and its XEP-0059 `<set/>`. Returns the query or the StanzaError to answer:
- * `bad-request` for a malformed form or an unknown field, `feature-not-implemented` for RSM `<index/>`.
+ * `bad-request` for a malformed form, `feature-not-implemented` for a field it does not know (§4.1.5)
+ * and for RSM `<index/>`.
  */
 export function parseArchiveQuery(query: Element, limits: PageLimits): ArchiveQuery | StanzaError {
   const filter: ArchiveFilter = {};
@@ -83,12 +84,16 @@ function readField(field: Element, filter: ArchiveFilter, limits: PageLimits): S
       filter.beforeId = one;
       return undefined;
     default:
-      return bad(`unknown field ${name ?? '(no var)'}`);
+      return unknown(name);
   }
 }
 
 const FIELDS = new Set(['with', 'start', 'end', 'after-id', 'before-id']);
-const known = (name: string | undefined) => (name !== undefined && FIELDS.has(name) ? undefined : bad(`unknown field ${name ?? '(no var)'}`));
+const known = (name: string | undefined) => (name !== undefined && FIELDS.has(name) ? undefined : unknown(name));
+
+/** §4.1.5: a field the server does not know is feature-not-implemented; a field without a name is malformed. */
+const unknown = (name: string | undefined) =>
+  name === undefined ? bad('a form field without var') : new StanzaError('feature-not-implemented', { text: `unknown field ${name}` });
 
 /** XEP-0059 §2: `<max/>` (cut to the server cap), `<after/>`, `<before/>` (empty = the last page). */
 function readSet(set: Element | undefined, limits: PageLimits): ArchivePaging | StanzaError {

@@ -1,6 +1,8 @@
 import { fakeCredential } from './fake-credential.js';
 import { keysFromSalted, saltedPassword } from './scram-credentials.js';
 import { safeEqual } from './scram.mechanism.js';
+import type { Account } from '#libs/storage';
+import type { PasswordBackend } from './password-backend.js';
 import { failure, type SaslContext, type SaslMechanism, type SaslStep } from './sasl.types.js';
 import { normalizeBareJid, normalizeUsername } from './username.js';
 
@@ -37,6 +39,7 @@ export class PlainMechanism implements SaslMechanism {
     if (authzid !== '' && normalizeBareJid(authzid) !== `${username}@${this.ctx.domain}`) return failure('invalid-authzid');
 
     const account = await this.ctx.lookup(username);
+    if (this.ctx.passwords) return this.external(this.ctx.passwords, username, password, account);
     const credential = account?.scram['SHA-256'] ?? fakeCredential('SHA-256', username);
     const salted = await saltedPassword('SHA-256', password, Buffer.from(credential.salt, 'base64'), credential.iterations);
     const { storedKey } = keysFromSalted('SHA-256', salted);
@@ -44,5 +47,22 @@ export class PlainMechanism implements SaslMechanism {
     if (!valid) return failure('not-authorized');
     if (account.disabled) return failure('account-disabled');
     return { kind: 'success', username };
+  }
+
+  private async external(backend: PasswordBackend, username: string, password: string, account: Account | undefined): Promise<SaslStep> {
+    const verdict = await backend.verify(username, password);
+    switch (verdict.kind) {
+      case 'valid':
+        // An administrator's local switch (gliderctl user disable) holds for directory users too.
+        return account?.disabled ? failure('account-disabled') : { kind: 'success', username };
+      case 'invalid':
+        return failure('not-authorized');
+      case 'disabled':
+        return failure('account-disabled');
+      case 'expired':
+        return failure('credentials-expired');
+      case 'unavailable':
+        return failure('temporary-auth-failure', 'the directory cannot be reached; try again later');
+    }
   }
 }

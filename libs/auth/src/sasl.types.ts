@@ -1,4 +1,5 @@
 import type { Account } from '#libs/storage';
+import type { PasswordBackend } from './password-backend.js';
 
 /** RFC 6120 §6.5 SASL failure conditions. */
 export type SaslFailureCondition =
@@ -40,6 +41,11 @@ export interface SaslContext {
   channelBindings?: Partial<Record<ChannelBindingType, Buffer>>;
   /** Whether -PLUS mechanisms were advertised, for the downgrade check of SCRAM's gs2 'y' flag. */
   plusAdvertised: boolean;
+  /**
+   * Set for a domain whose passwords another source checks (a directory): PLAIN asks it instead of
+   * the stored SCRAM key, after `lookup` (which gates the attempt and reports a local account).
+   */
+  passwords?: PasswordBackend;
 }
 
 export type SaslMechanismName = 'SCRAM-SHA-1' | 'SCRAM-SHA-256' | 'SCRAM-SHA-1-PLUS' | 'SCRAM-SHA-256-PLUS' | 'PLAIN';

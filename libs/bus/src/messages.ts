@@ -206,6 +206,11 @@ export interface IqClaim {
   ns: string;
   /** only on the sender's own account (the roster: RFC 6121 §2.1.3) */
   ownOnly: boolean;
+  /**
+   * More disco#info features that come with the namespace (XEP-0030 §3.1), listed on the account
+   * to whoever may use it, e.g. urn:xmpp:mam:2#extended beside urn:xmpp:mam:2 (XEP-0313 §7).
+   */
+  features: string[];
 }
 
 /**
@@ -328,6 +333,7 @@ export interface ServiceDeclarationWire {
 export interface IqClaimWire {
   ns: string;
   ownOnly: boolean;
+  features?: string[];
 }
 
 /** glider.bus.v1.Socks5Claim as protobufjs decodes it. */
@@ -442,7 +448,7 @@ export function serviceDeclarationFromWire(m: ServiceDeclarationWire): ServiceDe
 }
 
 export function iqClaimFromWire(m: IqClaimWire): IqClaim {
-  const out: IqClaim = { ns: m.ns, ownOnly: m.ownOnly };
+  const out: IqClaim = { ns: m.ns, ownOnly: m.ownOnly, features: m.features ? [...m.features] : [] };
   return out;
 }
 

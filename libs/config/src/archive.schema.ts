@@ -8,10 +8,11 @@ const days = z.number().int().min(0);
 
 export const archiveSchema = z.strictObject({
   /**
-   * Archives messages and answers `urn:xmpp:mam:2` queries (and advertises it) only when on.
-   * Off by default until the feature is complete (feature README: state).
+   * Archives messages and answers `urn:xmpp:mam:2` queries (and advertises it) only when on. On by
+   * default (XEP-0479 lists MAM for an IM server; what it costs: docs/performance.md, "Message
+   * archive"); off, nothing is archived, stamped, answered or advertised.
    */
-  enabled: z.boolean().default(false),
+  enabled: z.boolean().default(true),
   /** XEP-0313 §6 default for users who never set preferences: always, roster (contacts only) or never. */
   defaultPolicy: z.enum(['always', 'roster', 'never']).default('always'),
   /** Page size when a query gives no RSM `<max/>` (XEP-0059 §2.1). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { archiveSchema } from './archive.schema.js';
+import { directorySchema } from './directory.schema.js';
 import { s2sSchema } from './s2s.schema.js';
 import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
@@ -370,6 +371,8 @@ export const configSchema = z.strictObject({
   archive: archiveSchema.default(archiveSchema.parse({})),
   /** Federation (server-to-server): libs/config/src/s2s.schema.ts, docs/federation.md. */
   s2s: s2sSchema.default(s2sSchema.parse({})),
+  /** Directory sign-on (LDAP / Active Directory) per domain: libs/config/src/directory.schema.ts, docs/directory.md. */
+  directory: directorySchema.default(directorySchema.parse({})),
   /** XEP-0045 group chat: libs/config/src/muc.schema.ts. */
   muc: mucSchema.default(mucSchema.parse({})),
   admin: adminSchema.default(adminSchema.parse({})),

@@ -7,4 +7,5 @@ export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
 export { archiveSchema, type ArchiveConfig } from './archive.schema.js';
 export { s2sSchema, s2sPolicySchema, s2sRouteSchema, type S2sConfig, type S2sPolicyConfig } from './s2s.schema.js';
+export { directorySchema, ldapSchema, type DirectoryConfig, type LdapConfig } from './directory.schema.js';
 export { mucSchema, type MucConfig } from './muc.schema.js';

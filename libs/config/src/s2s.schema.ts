@@ -50,10 +50,10 @@ export const s2sSchema = z.strictObject({
   trustFile: z.string().min(1).optional(),
   /**
    * XEP-0220 dialback when a peer's certificate cannot be validated (only over TLS, XEP-0344 §3).
-   * Off: such a peer is refused.
+   * Reserved: dialback is not implemented yet, so such a peer is refused whatever this says.
    */
   dialback: z.boolean().default(true),
-  /** XEP-0185 secret shared by every edge (a mounted Secret); absent: `${dataDir}/s2s/dialback.secret`, made on first start. */
+  /** XEP-0185 secret shared by every edge (a mounted Secret), for dialback (reserved, see `dialback`). */
   dialbackSecretFile: z.string().min(1).optional(),
   /** Per remote domain, where to connect instead of DNS SRV lookups. */
   routes: z.record(z.string().min(1), s2sRouteSchema).default({}),

@@ -5,7 +5,7 @@
 export type HealthCheck = () => string | undefined | Promise<string | undefined>;
 
 export class HealthRegistry {
-  private readonly checks = new Map<string, HealthCheck>();
+  private readonly checks = new Map<string, { check: HealthCheck; critical: boolean }>();
   private draining = false;
   private started = false;
 
@@ -14,8 +14,13 @@ export class HealthRegistry {
     this.started = true;
   }
 
-  register(name: string, check: HealthCheck): () => void {
-    this.checks.set(name, check);
+  /**
+   * `critical: false` shows the check's problem on /healthz/ready without making the process unready:
+   * for a dependency only some requests need (one domain's directory), where taking the whole
+   * instance out of its Service would refuse everyone else too.
+   */
+  register(name: string, check: HealthCheck, opts: { critical?: boolean } = {}): () => void {
+    this.checks.set(name, { check, critical: opts.critical ?? true });
     return () => this.checks.delete(name);
   }
 
@@ -29,7 +34,7 @@ export class HealthRegistry {
     let ready = !this.draining && this.started;
     if (!this.started) checks.startup = 'starting';
     if (this.draining) checks.drain = 'draining';
-    for (const [name, check] of this.checks) {
+    for (const [name, { check, critical }] of this.checks) {
       let problem: string | undefined;
       try {
         problem = await check();
@@ -37,7 +42,7 @@ export class HealthRegistry {
         problem = `check failed: ${(err as Error).message}`;
       }
       checks[name] = problem ?? 'ok';
-      if (problem) ready = false;
+      if (problem && critical) ready = false;
     }
     return { ready, checks };
   }

@@ -3,3 +3,4 @@ export { waitFor, type WaitForOptions } from './wait-for.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { accepts, natsServerBinary, startNatsServer, type NatsServer, type NatsServerOptions } from './nats-server.js';
 export { coturnBinary, startCoturn, stunBindingAnswered, type Coturn, type CoturnOptions } from './coturn.js';
+export { slapdBinary, startSlapd, type Slapd, type SlapdOptions } from './slapd.js';

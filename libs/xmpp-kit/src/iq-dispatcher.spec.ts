@@ -99,8 +99,8 @@ test('scopes: server and account are separate; the same key twice in one scope i
   assert.deepEqual(d.claims(), {
     server: ['urn:x'],
     account: [
-      { ns: 'urn:x', ownOnly: true },
-      { ns: 'urn:y', ownOnly: false },
+      { ns: 'urn:x', ownOnly: true, features: [] },
+      { ns: 'urn:y', ownOnly: false, features: [] },
     ],
   });
   assert.deepEqual(d.namespaces('account'), ['urn:x', 'urn:y']);
@@ -130,4 +130,15 @@ test('resultThen: the result leaves first, then the work after it; a failure the
     ['result', 'result'],
   );
   assert.equal(logged.length, 1);
+});
+
+test('an account claim carries the disco features its registrations name, merged over get and set', () => {
+  const { d } = setup();
+  d.register('get', 'urn:mam', () => undefined, { account: 'own', features: ['urn:mam#extended'] }, 'mam');
+  d.register('set', 'urn:mam', () => undefined, { account: 'own', features: ['urn:mam#extended', 'urn:mam#more'] }, 'mam');
+  d.register('get', 'urn:srv', () => undefined, { server: true, features: ['urn:srv#not-on-accounts'] }, 'srv');
+  assert.deepEqual(d.claims(), {
+    server: ['urn:srv'],
+    account: [{ ns: 'urn:mam', ownOnly: true, features: ['urn:mam#extended', 'urn:mam#more'] }],
+  });
 });

@@ -29,6 +29,11 @@ const isResultThen = (a: IqAnswer): a is IqResultThen => typeof a === 'object' &
 export interface IqScope {
   server?: boolean;
   account?: boolean | 'own';
+  /**
+   * More disco#info features that come with this namespace on an account (XEP-0030 §3.1), listed
+   * with it to whoever may use it: `urn:xmpp:mam:2#extended` beside `urn:xmpp:mam:2` (XEP-0313 §7).
+   */
+  features?: string[];
 }
 
 export type IqWhere = 'server' | 'account';
@@ -38,7 +43,7 @@ export type IqHandler<R> = (req: R) => IqAnswer | Promise<IqAnswer>;
 /** The namespaces a dispatcher answers, as the addressing table wants them declared. */
 export interface IqClaims {
   server: string[];
-  account: { ns: string; ownOnly: boolean }[];
+  account: { ns: string; ownOnly: boolean; features: string[] }[];
 }
 
 export interface IqDispatchLogger {
@@ -95,15 +100,22 @@ export class IqDispatcher<R> {
   /** What to declare in the addressing table. */
   claims(): IqClaims {
     const server = new Set<string>();
-    const account = new Map<string, boolean>();
+    const account = new Map<string, { ownOnly: boolean; features: Set<string> }>();
     for (const [key, list] of this.entries) {
       const ns = key.slice(key.indexOf(' ') + 1);
       for (const e of list) {
         if (e.scope.server) server.add(ns);
-        if (e.scope.account) account.set(ns, (account.get(ns) ?? true) && e.scope.account === 'own');
+        if (!e.scope.account) continue;
+        const c = account.get(ns) ?? { ownOnly: true, features: new Set<string>() };
+        c.ownOnly &&= e.scope.account === 'own';
+        for (const f of e.scope.features ?? []) c.features.add(f);
+        account.set(ns, c);
       }
     }
-    return { server: [...server].sort(), account: [...account].sort().map(([ns, ownOnly]) => ({ ns, ownOnly })) };
+    return {
+      server: [...server].sort(),
+      account: [...account].sort(([a], [b]) => a.localeCompare(b)).map(([ns, c]) => ({ ns, ownOnly: c.ownOnly, features: [...c.features].sort() })),
+    };
   }
 
   /**

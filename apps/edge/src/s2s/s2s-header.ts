@@ -44,7 +44,8 @@ export function checkS2sHeader(name: string, attrs: Record<string, string>, loca
 export function s2sHeader(opts: { from: string; to: string; id?: string }): string {
   const id = opts.id === undefined ? '' : ` id='${escapeAttr(opts.id)}'`;
   return (
-    `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}' xmlns:db='${NS.dialback}'` +
+    // no xmlns:db: peers read its declaration as dialback support (XEP-0220 §2.1), which we do not offer yet
+    `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}'` +
     ` from='${escapeAttr(opts.from)}' to='${escapeAttr(opts.to)}'${id} version='1.0'>`
   );
 }

@@ -7,6 +7,7 @@ import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type B
 import type { GliderConfig } from '#libs/config';
 import { canonicalDomain, parsePemBundle, PolicySource } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
+import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element } from '#libs/xml';
 import { SocketTransport } from '../transport/socket.transport.js';
@@ -16,6 +17,8 @@ import { dial, targetsOf } from './s2s-dial.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sPool } from './s2s-pool.js';
 import { bounceOf, toRouter } from './s2s-routing.js';
+import { countRefusal, s2sStanzasIn, s2sStanzasOut } from './s2s.metrics.js';
+import { ConnectionCounter } from '../limits/connection-counter.js';
 
 /** The service name remote domains resolve to in the addressing table (libs/addressing). */
 export const S2S_SERVICE = 's2s';
@@ -45,11 +48,15 @@ export class S2sServer {
   private readonly pool: S2sPool;
   private readonly servers: (NetServer | TlsServer)[] = [];
   private consumer: PartitionedConsumer | undefined;
+  /** edge.limits.maxConnectionsPerIp applies to peers as to clients (a peer needs few: one stream per domain pair). */
+  private readonly counter: ConnectionCounter;
+  private accepting = true;
   private directory: ServiceDirectory | undefined;
 
   constructor(private readonly deps: S2sServerDeps) {
     const { config, logger } = deps;
     const log = logger.child({ component: 's2s' });
+    this.counter = new ConnectionCounter(config.edge.limits.maxConnectionsPerIp);
     this.policy = new PolicySource(config.s2s, {
       onError: (err) => log.error({ err: err.message }, 'federation policy file not applied; the previous policy stays'),
     });
@@ -63,7 +70,10 @@ export class S2sServer {
       policy: () => this.policy.current(),
       anchors: () => anchors,
       onRemoteStanza: (el) => this.fromRemote(el),
-      refused: (direction, remote, why) => log.info({ direction, remote, why }, 'federation refused'),
+      refused: (direction, remote, why) => {
+        countRefusal(direction, why);
+        log.info({ direction, remote, why }, 'federation refused');
+      },
     };
     this.pool = new S2sPool(this.ctx, {
       targets: (remote) => targetsOf(remote, config.s2s),
@@ -112,6 +122,7 @@ export class S2sServer {
   }
 
   async stop(): Promise<void> {
+    this.accepting = false;
     await this.directory?.stop();
     await this.consumer?.stop();
     for (const s of this.servers) s.close();
@@ -121,9 +132,15 @@ export class S2sServer {
   }
 
   private accept(transport: Transport): void {
+    const ip = transport.remoteAddress;
     const stream = new S2sInStream(this.ctx, transport);
+    if (!this.accepting) return stream.error('system-shutdown', 'this server is shutting down');
+    if (!this.counter.acquire(ip)) return stream.error('policy-violation', 'too many connections from your address');
     this.inbound.add(stream);
-    stream.onClosed(() => this.inbound.delete(stream));
+    stream.onClosed(() => {
+      this.inbound.delete(stream);
+      this.counter.release(ip);
+    });
   }
 
   /** A stanza the router sent to the `s2s` service: out to its domain, the Ack at once (the pool owns it now, bounces included). */
@@ -143,12 +160,18 @@ export class S2sServer {
       await this.bounceToSender(el, 'remote-server-not-found', 'only local senders federate');
       return;
     }
+    // the content namespace is the stream's (RFC 6120 §4.8.3): jabber:server on the way out
+    if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
+    s2sStanzasOut.add();
     this.pool.send(el, from, to);
   }
 
   private async fromRemote(el: Element): Promise<void> {
     this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, from: el.attrs.from }, 'stanza from a remote domain');
+    // a peer may state jabber:server on the stanza; clients must get it in jabber:client (their stream's)
+    if (el.attrs.xmlns === NS.server) delete el.attrs.xmlns;
+    s2sStanzasIn.add();
     let taken = false;
     try {
       taken = await toRouter(this.deps.bus, this.deps.config, el);

@@ -161,6 +161,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
    */
   private sessionsGone(room: Jid, gone: string[]): void {
     for (const jid of gone) {
+      this.logger.info({ room: room.bare().toString(), jid }, 'occupant session gone: removing it from the room (status 333)');
       const leave = xml(
         'presence',
         { from: jid, to: `${room.bare().toString()}/_`, type: 'unavailable' },

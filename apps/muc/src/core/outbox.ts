@@ -1,5 +1,5 @@
 import type { Delivery, DeliveryOutcome } from '#libs/bus';
-import { envelopeOf } from '#libs/bus';
+import { SESSION_GONE, envelopeOf } from '#libs/bus';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Element } from '#libs/xml';
 
@@ -39,8 +39,10 @@ export class Outbox {
     });
     const settled = Promise.all(outcomes).then((all) => {
       const gone = new Set<string>();
+      // Gone only on the edge's word (session-gone) or a dead edge: a session missing from this
+      // replica's registry view may be a moment behind, and presence tells the room when one ends.
       all.forEach((o, n) => {
-        if (!o || (!o.ok && o.reason !== 'timeout' && o.reason !== 'bus')) gone.add(this.items[n]!.to);
+        if (o && !o.ok && (o.reason === 'no-edge' || (o.reason === 'refused' && o.detail === SESSION_GONE))) gone.add(this.items[n]!.to);
       });
       return [...gone];
     });

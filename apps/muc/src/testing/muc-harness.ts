@@ -27,6 +27,8 @@ export class MucHarness {
   muc!: Muc;
   readonly received: { sessionId: string; el: Element }[] = [];
   readonly toRouter: Frame[] = [];
+  /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
+  readonly vanished = new Set<string>();
   private counter = 0;
   readonly edgeId = 'edge-1';
 
@@ -51,7 +53,7 @@ export class MucHarness {
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
       const s = decodeFrame(msg.data).stanza;
       if (!s?.target) return;
-      const live = h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId);
+      const live = h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
       if (live) h.received.push({ sessionId: s.target.sessionId, el: parseElement(Buffer.from(s.xml).toString('utf8'), LIMITS) });
       if (msg.replyExpected) msg.respond(encodeAck(live ? { taken: true } : { taken: false, error: 'session-gone' }));
     });

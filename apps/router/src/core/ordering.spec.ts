@@ -20,6 +20,7 @@ test("two routers share the partitions and keep each sender's order over 1,000 p
   assert.equal(new Set(owned.flat()).size, h.config.bus.partitions, 'each partition has one owner');
 
   const edge = h.edge();
+  await edge.keepAlive(); // longer than a dead-edge sweep on a loaded machine
   const bob = await h.createUser('bob');
   const b = await edge.bind(`${bob}/pc`);
   const senders = [];
@@ -49,6 +50,7 @@ test('per-sender order holds while a router joins mid-stream', async () => {
   const h2 = await RouterHarness.start({ routers: 1 });
   try {
     const edge = h2.edge();
+    await edge.keepAlive();
     const bob = await h2.createUser('bob');
     const b = await edge.bind(`${bob}/pc`);
     const senders = [];

@@ -33,6 +33,12 @@ export class RoutedStanza {
    * They never reject (their failures are logged and counted where they are made).
    */
   readonly writes: Promise<void>[] = [];
+  /**
+   * The message as its sender's archive keeps it (with the sender's XEP-0359 `<stanza-id/>`), set
+   * by the archive before the sent carbons (XEP-0280 §7) are made from it, so the sender's other
+   * resources learn the id their own archive has for it. Undefined: copies are of the message.
+   */
+  senderCopy: Element | undefined;
 
   constructor(
     readonly env: StanzaEnvelope,

@@ -38,6 +38,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   readonly stats: RouterStats = { routed: 0, bounced: 0, offlineStored: 0, offlineDelivered: 0, rerouted: 0 };
   readonly resumable: ResumableStore;
   readonly discoNodes = new DiscoNodes();
+  readonly accountDisco = { features: new Set<string>() };
 
   constructor(deps: RouterDeps) {
     super(deps, { name: 'router', membersBucket: buckets.routers });
@@ -48,7 +49,12 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   /** Every router answers the IQs its features registered, on the server and on accounts. */
   protected serves(): Serves {
     const claims = this.iq.claims();
-    return { serverIq: claims.server, accountIq: claims.account, discoFeatures: this.loaded?.discoFeatures ?? [] };
+    return {
+      serverIq: claims.server,
+      accountIq: claims.account,
+      discoFeatures: this.loaded?.discoFeatures ?? [],
+      accountDiscoFeatures: [...this.accountDisco.features].sort(),
+    };
   }
 
   discoFeatures(): string[] {

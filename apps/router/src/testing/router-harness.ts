@@ -14,6 +14,8 @@ import {
   type Frame,
   SESSION_GONE,
   type StanzaKind,
+  buckets,
+  keys,
   requestRetrying,
 } from '#libs/bus';
 import { configSchema, type GliderConfig } from '#libs/config';
@@ -54,6 +56,7 @@ export class FakeEdge {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly behaviour = new Map<string, SessionBehaviour>();
   private readonly sub: BusSubscription;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly h: RouterHarness,
@@ -79,7 +82,21 @@ export class FakeEdge {
 
   /** The edge process is gone: nobody subscribes to its subject any more (its sessions stay in the registry). */
   async die(): Promise<void> {
+    clearInterval(this.heartbeat);
     await this.sub.unsubscribe();
+  }
+
+  /**
+   * Heartbeats in `glider_edges` as a live edge does, until `die()`: without it the routers' dead-edge
+   * sweep (core/edge-sweeper.ts) ends this edge's sessions within a second or two — fine for short
+   * tests, not for one that runs longer (a loaded machine, a slower feature on the path).
+   */
+  async keepAlive(): Promise<void> {
+    const edges = await this.h.bus.kv(buckets.edges, { ttlMs: 3 * this.h.config.bus.heartbeatMs });
+    const beat = async () => void (await edges.put(keys.edge(this.id), new TextEncoder().encode('1')));
+    await beat();
+    this.heartbeat = setInterval(() => void beat().catch(() => undefined), this.h.config.bus.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   /** Binds `jid` (full) on this edge; available sessions have sent initial presence. */

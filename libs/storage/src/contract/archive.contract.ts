@@ -116,6 +116,23 @@ export function archiveContract(makeStorage: MakeStorage): void {
       assert.equal(b.last?.timestamp.getTime(), all[2]!.timestamp.getTime());
     });
 
+    it('appends made at once (two owners, a repeated record among them) all land, each once', async () => {
+      const a = storage().archive;
+      const [o1, o2] = [owner(), owner()];
+      const ms: ArchivedMessage[] = Array.from({ length: 30 }, (_, i) => ({
+        owner: i % 2 ? o1 : o2,
+        id: newArchiveId(T0 + i),
+        with: 'romeo@example.net/orchard',
+        timestamp: new Date(T0 + i),
+        direction: 'in',
+        xml: `<message xmlns="jabber:client"><body>${i}</body></message>`,
+      }));
+      await Promise.all([...ms, ms[3]!, ms[4]!].map((m) => a.append(m)));
+      const p1 = await a.query(o1, {}, { max: 50 });
+      assert.deepEqual(ids(p1.messages), ids(ms.filter((m) => m.owner === o1)));
+      assert.equal((await a.query(o2, {}, { max: 50 })).count, 15);
+    });
+
     it('keeps preferences, validates them, and deletes them with the archive', async () => {
       const a = storage().archive;
       const o = owner();

@@ -13,6 +13,7 @@ import {
 } from '../ports/archive.repository.js';
 import { validateArchivePrefs } from '../ports/archive-prefs.js';
 import type { EmbeddedDatabase } from './embedded-database.js';
+import { WriteBatcher } from './write-batcher.js';
 
 interface Row {
   id: string;
@@ -22,16 +23,21 @@ interface Row {
   xml: string;
 }
 
-/** The archive on the embedded store (table `archive`, schema step 5). */
+/** The archive on the embedded store (table `archive`, schema steps 5 and 10). */
 export class EmbeddedArchiveRepository implements ArchiveRepository {
-  constructor(private readonly db: EmbeddedDatabase) {}
+  /** Appends of one event-loop turn share a transaction (every message makes two). */
+  private readonly appends: WriteBatcher<ArchivedMessage>;
 
-  async append(m: ArchivedMessage): Promise<void> {
-    this.db.write((db) =>
-      db
+  constructor(private readonly db: EmbeddedDatabase) {
+    this.appends = new WriteBatcher(db, (d, m) =>
+      d
         .prepare('INSERT INTO archive (owner, id, domain, with_bare, with_full, ts, direction, xml) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
         .run(m.owner, m.id, ownerDomain(m.owner), bareOf(m.with), m.with, m.timestamp.getTime(), m.direction, m.xml),
     );
+  }
+
+  append(m: ArchivedMessage): Promise<void> {
+    return this.appends.write(m);
   }
 
   async query(owner: string, filter: ArchiveFilter, paging: ArchivePaging): Promise<ArchivePage> {
@@ -43,8 +49,13 @@ export class EmbeddedArchiveRepository implements ArchiveRepository {
       const where = ['owner = ?'];
       const args: SQLInputValue[] = [owner];
       if (filter.with !== undefined) {
-        where.push(filter.with.includes('/') ? 'with_full = ?' : 'with_bare = ?');
-        args.push(filter.with);
+        // a full JID: the bare JID's index, then that resource only (the archive has no index of its own for it)
+        where.push('with_bare = ?');
+        args.push(bareOf(filter.with));
+        if (filter.with.includes('/')) {
+          where.push('with_full = ?');
+          args.push(filter.with);
+        }
       }
       if (filter.start) {
         where.push('ts >= ?');

@@ -13,6 +13,15 @@ export interface EmbeddedDatabaseOptions {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
+/**
+ * WAL pages before a commit checkpoints them into the database file (SQLite's default: 1,000).
+ * A checkpoint rewrites every page the WAL holds and syncs the file: with archive appends (two per
+ * message, each touching several index pages) the default checkpointed every few hundred messages,
+ * and one in four archive CPU µs went to fsync (docs/performance.md, "Message archive"). 4,000 pages
+ * (16 MiB of WAL at most between checkpoints) writes pages changed often once per checkpoint.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4_000;
+
 /** Distinct SQL texts kept prepared per connection; the repositories use a few dozen, all constant. */
 export const STATEMENT_CACHE_MAX = 256;
 
@@ -42,6 +51,7 @@ export class EmbeddedDatabase {
         db = new DatabaseSync(this.opts.file, { timeout: timeoutMs });
         db.exec('PRAGMA journal_mode = WAL');
         db.exec('PRAGMA synchronous = NORMAL');
+        db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
         migrate(db);
         cachePreparedStatements(db);
         this.db = db;

@@ -10,6 +10,7 @@ import { EmbeddedDatabase, STATEMENT_CACHE_MAX } from './embedded-database.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { corruptEmbeddedRecord } from './embedded.test-hooks.js';
 import { MIGRATIONS } from './embedded.schema.js';
+import { newArchiveId } from '../ports/archive-id.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
 
@@ -40,6 +41,34 @@ describe('embedded storage specifics', () => {
       const size = Buffer.byteLength(old);
       await assert.rejects(storage.offline.push('o@localhost', old, { messages: 10, bytes: 2 * size - 1 }), StorageLimitError);
       await storage.offline.push('o@localhost', old, { messages: 10, bytes: 2 * size });
+      await storage.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the archive moved to a rowid table keeps its records, their order and one record per (owner, id)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-embedded-'));
+    try {
+      const step = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE archive_rows'));
+      assert.ok(step > 0);
+      const db = new DatabaseSync(join(dir, 'glider.db'));
+      for (const m of MIGRATIONS.slice(0, step)) db.exec(m);
+      db.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (${step})`);
+      const row = db.prepare('INSERT INTO archive (owner, id, domain, with_bare, with_full, ts, direction, xml) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const ids = [newArchiveId(1000), newArchiveId(2000), newArchiveId(3000)];
+      for (const [i, id] of ids.entries())
+        row.run('o@localhost', id, 'localhost', 'p@localhost', 'p@localhost/r', 1000 * (i + 1), 'in', `<message><body>${i}</body></message>`);
+      db.close();
+      const storage = new EmbeddedStorage({ dataDir: dir });
+      await storage.open();
+      const page = await storage.archive.query('o@localhost', { with: 'p@localhost/r' }, { max: 10 });
+      assert.deepEqual(
+        page.messages.map((m) => [m.id, m.xml]),
+        ids.map((id, i) => [id, `<message><body>${i}</body></message>`]),
+      );
+      await storage.archive.append({ ...page.messages[1]!, xml: '<message><body>again</body></message>' });
+      assert.equal((await storage.archive.query('o@localhost', {}, { max: 10 })).count, 3, 'still unique per (owner, id)');
       await storage.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -165,4 +165,29 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE muc_room_owners (owner TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (owner, room)) WITHOUT ROWID;
   CREATE INDEX muc_room_owners_room ON muc_room_owners (room);
   `,
+  `
+  -- XEP-0313 archive, cheaper appends (two per message; docs/performance.md, "Message archive"):
+  -- a rowid table, so a batch of appends from many owners adds rows at the table's end instead of
+  -- into as many leaf pages of an (owner, id) tree holding whole messages; (owner, id) is a unique
+  -- index (pages, idempotent appends). No (owner, with_full, id) index: a full-JID 'with' (rare)
+  -- is served by archive_with_bare plus a filter. Each index costs every append a page or more.
+  CREATE TABLE archive_rows (
+    owner TEXT NOT NULL,
+    id TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    with_bare TEXT NOT NULL,
+    with_full TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    xml TEXT NOT NULL
+  );
+  INSERT INTO archive_rows (owner, id, domain, with_bare, with_full, ts, direction, xml)
+    SELECT owner, id, domain, with_bare, with_full, ts, direction, xml FROM archive ORDER BY id;
+  DROP TABLE archive;
+  ALTER TABLE archive_rows RENAME TO archive;
+  CREATE UNIQUE INDEX archive_owner_id ON archive (owner, id);
+  CREATE INDEX archive_with_bare ON archive (owner, with_bare, id);
+  CREATE INDEX archive_ts ON archive (owner, ts);
+  CREATE INDEX archive_retention ON archive (domain, ts);
+  `,
 ];

@@ -15,7 +15,7 @@ import {
 import { validateArchivePrefs } from '../ports/archive-prefs.js';
 import { replaceOrInsert, type CollectionIndexes, type MongoContext } from './mongo-context.js';
 import { decodeEach, decodeRecord, SCHEMA_FIELD, type RecordCodec } from './mongo-record.js';
-import { isDuplicateKey } from './mongo-retry.js';
+import { BatchedInserts } from './mongo-batched-inserts.js';
 
 const ARCHIVE = 'archive';
 const PREFS = 'archive_prefs';
@@ -66,7 +66,11 @@ export const ARCHIVE_INDEXES: CollectionIndexes[] = [
 
 /** The archive on MongoDB: collection `archive`, preferences in `archive_prefs` (docs/storage.md). */
 export class MongoArchiveRepository implements ArchiveRepository {
-  constructor(private readonly ctx: MongoContext) {}
+  private readonly appends: BatchedInserts<ArchiveDoc>;
+
+  constructor(private readonly ctx: MongoContext) {
+    this.appends = new BatchedInserts(ctx, () => this.col, 'archive appends');
+  }
 
   private get col() {
     return this.ctx.db.collection<ArchiveDoc>(ARCHIVE);
@@ -88,13 +92,8 @@ export class MongoArchiveRepository implements ArchiveRepository {
       direction: m.direction,
       xml: m.xml,
     };
-    await this.ctx.retry.run(`archive ${m.id} for ${m.owner}`, async () => {
-      try {
-        await this.col.insertOne({ ...doc });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // an earlier attempt landed: stored once
-      }
-    });
+    // with the other appends of this turn, one insertMany (every message makes two)
+    await this.appends.insert(doc);
   }
 
   async query(owner: string, filter: ArchiveFilter, paging: ArchivePaging): Promise<ArchivePage> {

@@ -23,7 +23,7 @@ describe('components.ts: the one declaration of what can be deployed and offered
       if (app) assert.ok(existsSync(`apps/${app}/src/main.ts`), `${c}: apps/${app}/src/main.ts`);
       else assert.ok(!existsSync(`apps/${slug}/src/main.ts`), `${c}: apps/${slug} exists now: give it its app in components.ts`);
     }
-    assert.deepEqual(componentNames.filter(isBuilt), ['edge', 'router', 'presence', 'mediaRelay']);
+    assert.deepEqual(componentNames.filter(isBuilt), ['edge', 'router', 'presence', 'muc', 'mediaRelay']);
   });
 
   it('every declared port is a libs/config port key the app listens on, and the app listens on nothing undeclared', () => {

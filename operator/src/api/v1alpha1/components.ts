@@ -88,7 +88,14 @@ export const COMPONENTS = {
     },
   },
   presence: { app: 'presence', summary: 'rosters, subscriptions, presence', instanceIdEnv: 'GLIDER_PRESENCE__ID', ports: [] },
-  muc: { summary: 'multi-user chat (XEP-0045)', ports: [] },
+  muc: {
+    app: 'muc',
+    summary: 'multi-user chat (XEP-0045)',
+    // Off until enabled, like muc.enabled: apps/muc is still growing (its README's State).
+    optIn: true,
+    instanceIdEnv: 'GLIDER_MUC__ID',
+    ports: [],
+  },
   mediaRelay: {
     app: 'media-relay',
     summary: 'STUN/TURN, the SOCKS5 file-transfer proxy, HTTP upload',

@@ -35,7 +35,7 @@ describe('XmppCluster lifecycle against the harness API server', { timeout: 60_0
       assert.deepEqual(d.spec.template.spec.containers[0].command, ['node', `dist/apps/${c}/src/main.js`]);
     }
     assert.equal(k.get('deployments', 'chat-router', 'apps/v1').spec.replicas, 3);
-    assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined);
+    assert.equal(k.get('deployments', 'chat-muc', 'apps/v1'), undefined, 'muc is opt-in (components.ts optIn)');
     assert.equal(k.get('deployments', 'chat-media-relay', 'apps/v1'), undefined, 'mediaRelay is opt-in (components.ts optIn)');
     const svc = k.get('services', 'chat-edge');
     assert.deepEqual(
@@ -152,10 +152,17 @@ describe('XmppCluster lifecycle against the harness API server', { timeout: 60_0
     assert.match(range.body.message, /minReplicas must not exceed maxReplicas/);
   });
 
-  it('a component that has no app is refused by the API server, naming it', async () => {
-    const r = await k.request('POST', clustersPath, sampleCluster('withmuc', { components: { muc: { enabled: true } } }));
-    assert.equal(r.code, 422, JSON.stringify(r.body));
-    assert.match(r.body.message, /spec\.components\.muc: .*components\.muc: Glider has no muc app yet .*set components\.muc\.enabled to false/);
+  it('muc: opt-in, its own Deployment with muc.enabled in the config', async () => {
+    const r = await k.request('POST', clustersPath, sampleCluster('withmuc', { components: { muc: { enabled: true, replicas: 2 } } }));
+    assert.ok([200, 201].includes(r.code), JSON.stringify(r.body));
+    const d = await waitFor('the muc Deployment', () => k.get('deployments', 'withmuc-muc', 'apps/v1'));
+    assert.equal(d.spec.replicas, 2);
+    const container = d.spec.template.spec.containers[0];
+    assert.deepEqual(container.command, ['node', 'dist/apps/muc/src/main.js']);
+    assert.ok(container.env.some((e: any) => e.name === 'GLIDER_MUC__ID' && e.valueFrom?.fieldRef?.fieldPath === 'metadata.name'));
+    const config = parseYaml(k.get('configmaps', 'withmuc-config').data['config.yaml'] as string);
+    assert.equal(config.muc.enabled, true);
+    assert.equal((await k.request('DELETE', `${clustersPath}/withmuc`)).code < 300, true);
   });
 
   it('mediaRelay: its own Deployment with media.enabled, and a Service with the HTTP upload, SOCKS5 and TURN ports', async () => {
@@ -190,35 +197,6 @@ describe('XmppCluster lifecycle against the harness API server', { timeout: 60_0
       { enabled: true, port: 5281, socks5: 7777 },
     );
     assert.equal((await k.request('DELETE', `${clustersPath}/withrelay`)).code < 300, true);
-  });
-
-  it('admitted by an older CRD without that rule, it is a Degraded condition naming it, and nothing is deployed for it', async () => {
-    const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/xmppclusters.glider.im';
-    const current = (await k.request('GET', crdPath)).body;
-    const older = structuredClone(current);
-    delete older.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.components.properties.muc['x-kubernetes-validations'];
-    assert.equal((await k.request('PUT', crdPath, older)).code, 200);
-    // The older CRD stays until the cluster is gone: the emulator validates a whole object on every
-    // write and does not ratchet unchanged fields as a real API server does.
-    try {
-      // kube-apiserver applies a CRD update when its own watch delivers it: until then the old
-      // rule may still refuse (the emulator applies it at once).
-      await waitFor(
-        'admitted under the older CRD',
-        async () => (await k.request('POST', clustersPath, sampleCluster('oldcrd', { components: { muc: { enabled: true } } }))).code === 201,
-      );
-      const degraded = await waitFor('Degraded', () => k.cluster('oldcrd')?.status?.conditions?.find((c: any) => c.type === 'Degraded' && c.status === 'True'));
-      assert.equal(degraded.reason, 'ComponentNotAvailable');
-      assert.match(degraded.message, /components\.muc: Glider has no muc app yet/);
-      await waitFor('the built components deployed', () => ['edge', 'router', 'presence'].every((c) => k.get('deployments', `oldcrd-${c}`, 'apps/v1')));
-      assert.equal(k.get('deployments', 'oldcrd-muc', 'apps/v1'), undefined);
-      assert.equal(k.cluster('oldcrd').status.readyComponents.split('/')[1], '3', 'only built components count');
-    } finally {
-      await k.request('DELETE', `${clustersPath}/oldcrd`);
-      await waitFor('oldcrd gone', () => k.cluster('oldcrd') === undefined);
-      const now = (await k.request('GET', crdPath)).body;
-      assert.equal((await k.request('PUT', crdPath, { ...current, metadata: now.metadata })).code, 200);
-    }
   });
 
   it('a missing Secret shows in Degraded with its name, and clears when the Secret appears', async () => {

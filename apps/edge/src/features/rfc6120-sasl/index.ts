@@ -5,7 +5,18 @@ import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { NS } from '#libs/stanza';
 import type { EdgeFeature } from '../edge-feature.js';
-import { abort, b64, begin, exchangeOf, passwordMechanism, saslConfigSchema, step, type SaslConfig, type SaslWire } from './sasl-exchange.js';
+import {
+  abort,
+  allowedMechanisms,
+  b64,
+  begin,
+  exchangeOf,
+  passwordMechanism,
+  saslConfigSchema,
+  step,
+  type SaslConfig,
+  type SaslWire,
+} from './sasl-exchange.js';
 
 /**
  * RFC 6120 §6 SASL with the mechanisms of edge.saslMechanisms this connection can run: -PLUS only
@@ -27,7 +38,8 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
         const offered = offeredMechanisms(ctx, stream);
         exchangeOf(stream).advertised = offered;
         features.append(xml('mechanisms', { xmlns: NS.sasl }, ...offered.map((m) => xml('mechanism', {}, m))));
-        const bindings = Object.keys(stream.transport.channelBindings());
+        // XEP-0440 only where SCRAM-PLUS can run (not on a directory domain).
+        const bindings = offered.some((m) => m.endsWith('-PLUS')) ? Object.keys(stream.transport.channelBindings()) : [];
         if (bindings.length > 0) {
           features.append(xml('sasl-channel-binding', { xmlns: NS.channelBinding }, ...bindings.map((type) => xml('channel-binding', { type }))));
         }
@@ -46,10 +58,10 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
   ],
 };
 
-/** The password mechanisms of edge.saslMechanisms this connection can run (-PLUS needs channel binding). */
+/** The password mechanisms of the domain (allowedMechanisms) this connection can run (-PLUS needs channel binding). */
 export function offeredMechanisms(ctx: EdgeContext, stream: C2sStream): SaslMechanismName[] {
   const bindings = Object.keys(stream.transport.channelBindings());
-  return ctx.config.edge.saslMechanisms.filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
+  return allowedMechanisms(ctx, stream).filter((m) => !m.endsWith('-PLUS') || bindings.length > 0);
 }
 
 async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, el: Element): Promise<void> {
@@ -61,7 +73,7 @@ async function handle(ctx: EdgeContext, cfg: SaslConfig, stream: C2sStream, el: 
   if (el.name === 'abort') return abort(stream, ex, wire);
   if (el.name === 'auth') {
     const name = el.attrs.mechanism ?? '';
-    const known = (ctx.config.edge.saslMechanisms as string[]).includes(name);
+    const known = (allowedMechanisms(ctx, stream) as readonly string[]).includes(name);
     const mechanism = known ? passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName) : undefined;
     // RFC 6120 §6.4.2: no text = no initial response; '=' = an empty one.
     return begin(ctx, cfg, stream, ex, name, mechanism, el.text(), wire);

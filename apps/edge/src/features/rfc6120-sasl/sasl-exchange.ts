@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createMechanism, type SaslMechanism, type SaslMechanismName, type SaslStep } from '#libs/auth';
+import { createMechanism, type PasswordBackend, type SaslMechanism, type SaslMechanismName, type SaslStep } from '#libs/auth';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { countLogin } from '../../edge.metrics.js';
@@ -58,7 +58,30 @@ export function passwordMechanism(ctx: EdgeContext, cfg: SaslConfig, stream: C2s
     lookup: (username) => gatedLookup(ctx, stream, ex, username),
     channelBindings: stream.transport.channelBindings(),
     plusAdvertised: ex.advertised.some((m) => m.endsWith('-PLUS')) && !(cfg.toleratePlusMismatch && ex.bindingMismatch),
+    passwords: gatedPasswords(ctx, stream, ex),
   });
+}
+
+/**
+ * The password mechanisms this stream's domain allows: a directory domain (libs/directory) only
+ * those that carry the password to be checked there (PLAIN, inside TLS); else edge.saslMechanisms.
+ */
+export function allowedMechanisms(ctx: EdgeContext, stream: C2sStream): readonly SaslMechanismName[] {
+  return ctx.passwords(stream.domain)?.mechanisms ?? ctx.config.edge.saslMechanisms;
+}
+
+/** The domain's password backend, asked only when the back-off gate let the attempt through. */
+function gatedPasswords(ctx: EdgeContext, stream: C2sStream, ex: Exchange): PasswordBackend | undefined {
+  const backend = ctx.passwords(stream.domain);
+  if (!backend) return undefined;
+  return {
+    mechanisms: backend.mechanisms,
+    verify: (username, password) => {
+      // Locked or queue full: answered by the exchange without the directory being asked.
+      if (ex.lockedForMs !== undefined || ex.busy) return Promise.resolve({ kind: 'invalid' });
+      return backend.verify(username, password);
+    },
+  };
 }
 
 /** An attempt starts: `mechanism` undefined = the name was not offered (<invalid-mechanism/>). */

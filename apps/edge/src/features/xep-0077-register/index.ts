@@ -19,7 +19,7 @@ export const registerFeature: EdgeFeature = {
     ctx.hooks.on(
       'stream-features',
       ({ stream, features }) => {
-        if (ctx.config.registration.enabled && stream.state === 'secured') features.append(xml('register', { xmlns: NS.registerFeature }));
+        if (registrationOpen(ctx, stream) && stream.state === 'secured') features.append(xml('register', { xmlns: NS.registerFeature }));
       },
       { priority: 45, owner: 'register' },
     ),
@@ -37,8 +37,13 @@ export const registerFeature: EdgeFeature = {
   ],
 };
 
+/** A directory domain's accounts come from the directory (docs/directory.md), never from in-band registration. */
+function registrationOpen(ctx: EdgeContext, stream: C2sStream): boolean {
+  return ctx.config.registration.enabled && ctx.passwords(stream.domain) === undefined;
+}
+
 async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: Element): Promise<Element | undefined> {
-  if (!ctx.config.registration.enabled) return errorReply(iq, 'service-unavailable', { type: 'cancel' });
+  if (!registrationOpen(ctx, stream)) return errorReply(iq, 'service-unavailable', { type: 'cancel' });
   if (iq.attrs.type === 'get') {
     return iqResult(iq, xml('query', { xmlns: NS.register }, xml('instructions', {}, 'Choose a username and password.'), xml('username'), xml('password')));
   }

@@ -7,7 +7,17 @@ import type { EdgeHooks, UserAgent } from '../../edge.hooks.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import type { EdgeFeature } from '../edge-feature.js';
 import { offeredMechanisms } from '../rfc6120-sasl/index.js';
-import { abort, begin, exchangeOf, passwordMechanism, saslConfigSchema, step, type SaslConfig, type SaslWire } from '../rfc6120-sasl/sasl-exchange.js';
+import {
+  abort,
+  allowedMechanisms,
+  begin,
+  exchangeOf,
+  passwordMechanism,
+  saslConfigSchema,
+  step,
+  type SaslConfig,
+  type SaslWire,
+} from '../rfc6120-sasl/sasl-exchange.js';
 import { parseUserAgent } from './user-agent.js';
 
 /**
@@ -91,7 +101,7 @@ async function handle(
     const wire = wireOf(ctx, stream, attempt);
     const name = el.attrs.mechanism ?? '';
     let mechanism: SaslMechanism | undefined;
-    if ((ctx.config.edge.saslMechanisms as string[]).includes(name)) mechanism = passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName);
+    if ((allowedMechanisms(ctx, stream) as readonly string[]).includes(name)) mechanism = passwordMechanism(ctx, cfg, stream, ex, name as SaslMechanismName);
     else if (ex.advertised.includes(name)) {
       const ask: EdgeHooks['sasl2-mechanism'] = { stream, request: el, name, userAgent };
       await ctx.hooks.run('sasl2-mechanism', ask);

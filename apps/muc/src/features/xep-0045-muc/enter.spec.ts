@@ -95,6 +95,22 @@ describe('XEP-0045 entering, talking, leaving', () => {
     assert.equal(told[0]!.getChildText('status'), 'bye');
   });
 
+  it('an occupant whose session the edge reports gone is taken out of the room with 333', async () => {
+    const alice = (await h.registry.get('alice@example.com/a'))!;
+    const fay = await h.login('fay@example.com/f');
+    await h.send(fay, join('team', 'fay'));
+    h.take(fay);
+    h.take(alice);
+    h.vanished.add(fay.sessionId);
+    await h.send(alice, `<message to="team@${SERVICE}" type="groupchat"><body>anyone?</body></message>`);
+    await h.waitFor(
+      () => h.received.some((r) => r.sessionId === alice.sessionId && r.el.attrs.from === `team@${SERVICE}/fay` && r.el.attrs.type === 'unavailable'),
+      'fay gone',
+    );
+    const gone = h.take(alice).find((e) => e.attrs.type === 'unavailable')!;
+    assert.deepEqual(statuses(gone), [333]);
+  });
+
   it('a temporary room goes with its last occupant; the live state moves to another replica with its occupants', async () => {
     const dave = await h.login('dave@example.com/d');
     const erin = await h.login('erin@example.com/e');

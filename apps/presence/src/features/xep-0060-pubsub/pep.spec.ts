@@ -145,6 +145,62 @@ describe('XEP-0163 PEP (presence service)', () => {
     assert.equal(outcome(await ask(c, iq('get', 'g5', pubsub(xml('items', { node: 'n-open' })), alice))), 'result');
   });
 
+  test('roster access by group, whitelist members, outcasts; own affiliations and subscriptions (advertised features)', async () => {
+    await h.storage.rosters.modify(alice, bob, () => ({ ...both(bob), groups: ['friends'] }));
+    const a = await h.login(`${alice}/pc`);
+    const b = await h.login(`${bob}/pc`);
+    const c = await h.login(`${carol}/pc`);
+    const NODE_CONFIG = 'http://jabber.org/protocol/pubsub#node_config';
+    const create = (node: string, values: Record<string, string>) => pubsub(xml('create', { node }), xml('configure', {}, form(NODE_CONFIG, values)));
+    const read = (s: typeof a, id: string, node: string) => ask(s, iq('get', id, pubsub(xml('items', { node })), alice));
+    const setAff = (id: string, node: string, jid: string, affiliation: string) =>
+      ask(a, iq('set', id, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('affiliations', { node }, xml('affiliation', { jid, affiliation })))));
+    assert.equal(
+      outcome(await ask(a, iq('set', 'c1', create('n-roster', { 'pubsub#access_model': 'roster', 'pubsub#roster_groups_allowed': 'friends' })))),
+      'result',
+    );
+    await ask(a, iq('set', 'p1', publish('n-roster', '1')));
+    assert.equal(outcome(await read(b, 'r1', 'n-roster')), 'result');
+    assert.equal(outcome(await read(c, 'r2', 'n-roster')), 'not-authorized/not-in-roster-group');
+    await ask(a, iq('set', 'c2', create('n-white', { 'pubsub#access_model': 'whitelist' })));
+    await ask(a, iq('set', 'p2', publish('n-white', '1')));
+    assert.equal(outcome(await read(c, 'r3', 'n-white')), 'not-allowed/closed-node');
+    assert.equal(outcome(await setAff('a1', 'n-white', carol, 'member')), 'result');
+    assert.equal(outcome(await read(c, 'r4', 'n-white')), 'result');
+    await ask(a, iq('set', 'c3', create('n-open', { 'pubsub#access_model': 'open' })));
+    await ask(a, iq('set', 'p3', publish('n-open', '1')));
+    assert.equal(outcome(await setAff('a2', 'n-open', bob, 'outcast')), 'result');
+    assert.equal(outcome(await read(b, 'r5', 'n-open')), 'forbidden');
+    assert.equal(outcome(await ask(c, iq('set', 's1', pubsub(xml('subscribe', { node: 'n-open', jid: c.jid })), alice))), 'result');
+    const subs = await ask(c, iq('get', 's2', pubsub(xml('subscriptions')), alice));
+    assert.deepEqual(
+      subs
+        ?.getChild('pubsub', NS.pubsub)
+        ?.getChild('subscriptions')
+        ?.getChildren('subscription')
+        .map((x) => `${x.attrs.node} ${x.attrs.jid} ${x.attrs.subscription}`),
+      [`n-open ${c.jid} subscribed`],
+    );
+    const affs = await ask(a, iq('get', 'f1', pubsub(xml('affiliations'))));
+    assert.deepEqual(
+      affs
+        ?.getChild('pubsub', NS.pubsub)
+        ?.getChild('affiliations')
+        ?.getChildren('affiliation')
+        .map((x) => `${x.attrs.node}=${x.attrs.affiliation}`),
+      ['n-open=owner', 'n-roster=owner', 'n-white=owner'],
+    );
+    const carolAffs = await ask(c, iq('get', 'f2', pubsub(xml('affiliations')), alice));
+    assert.deepEqual(
+      carolAffs
+        ?.getChild('pubsub', NS.pubsub)
+        ?.getChild('affiliations')
+        ?.getChildren('affiliation')
+        .map((x) => `${x.attrs.node}=${x.attrs.affiliation}`),
+      ['n-white=member'],
+    );
+  });
+
   test('XEP-0223: publish-options that the node does not meet → conflict/precondition-not-met, nothing stored', async () => {
     const a = await h.login(`${alice}/pc`);
     await ask(a, iq('set', 'p1', publish(TUNE, '1')));

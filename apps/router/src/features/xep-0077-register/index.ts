@@ -70,5 +70,7 @@ async function manage(ctx: RouterContext, cfg: RegisterConfig, req: IqRequest) {
     return removeAccount(ctx, req, account);
   }
   if (!cfg.passwordChange) return new StanzaError('not-allowed', { text: 'passwords cannot be changed in band here' });
+  // Its passwords live in the company directory (docs/directory.md); the local SCRAM keys are never checked.
+  if (ctx.config.directory.domains[account.domain]) return new StanzaError('not-allowed', { text: 'change your password in the company directory' });
   return changePassword(ctx, req, account);
 }

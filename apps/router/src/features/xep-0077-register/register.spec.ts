@@ -183,3 +183,25 @@ describe('XEP-0077 account management switched off', () => {
     assert.deepEqual(await h.storage.accounts.get('alice', DOMAIN), stored);
   });
 });
+
+describe('XEP-0077 on a directory domain (docs/directory.md)', () => {
+  let h: RouterHarness;
+  before(async () => {
+    const ldap = { url: 'ldaps://ldap.example.test', userDnPattern: 'uid={username},ou=people,dc=example,dc=test' };
+    h = await RouterHarness.start({ config: { directory: { domains: { [DOMAIN]: { ldap } } } } });
+  });
+  after(() => h.close());
+
+  test("a password change answers <not-allowed/>: the password is the directory's", async () => {
+    const edge = h.edge();
+    const alice = await h.createUser('alice');
+    const a = await edge.bind(`${alice}/pc`);
+    const stored = (await h.storage.accounts.get('alice', DOMAIN))!;
+    const change = await edge.ask(
+      a,
+      xml('iq', { to: DOMAIN, type: 'set' }, xml('query', { xmlns: REGISTER }, xml('username', {}, 'alice'), xml('password', {}, 'x'))),
+    );
+    assert.equal(errorCondition(change), 'not-allowed');
+    assert.deepEqual(await h.storage.accounts.get('alice', DOMAIN), stored);
+  });
+});

@@ -63,7 +63,8 @@ async function sent(ctx: RouterContext, st: RoutedStanza): Promise<void> {
   if (st.to.bare().toString() === bare || !eligibleForCarbons(st.element())) return;
   const origin = st.env.origin!.sessionId;
   const others = (await ctx.registry.ofUser(bare)).filter((s) => s.carbons === true && s.sessionId !== origin);
-  copyTo(ctx, st, 'sent', bare, others);
+  // the message as the sender's archive has it (XEP-0313 §3.5: its stanza-id), when it is archived
+  copyTo(ctx, st, 'sent', bare, others, st.senderCopy);
 }
 
 /**
@@ -80,6 +81,6 @@ function stripPrivate(st: RoutedStanza): boolean {
   return true;
 }
 
-function copyTo(ctx: RouterContext, st: RoutedStanza, direction: CarbonDirection, bare: string, sessions: SessionInfo[]): void {
-  for (const s of sessions) deliverCopy(ctx, st, carbonCopy(direction, st.element(), st.env, bare, s.jid), s);
+function copyTo(ctx: RouterContext, st: RoutedStanza, direction: CarbonDirection, bare: string, sessions: SessionInfo[], original = st.element()): void {
+  for (const s of sessions) deliverCopy(ctx, st, carbonCopy(direction, original, st.env, bare, s.jid), s);
 }

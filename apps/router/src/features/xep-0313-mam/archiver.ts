@@ -18,7 +18,7 @@ const USER_TYPES = ['chat', 'normal'] as const;
 export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: RoutedStanza, owner: string): Promise<void> | undefined {
   if (st.hops > 0) return undefined; // routed again: stamped (and archived) the first time
   const el = st.element();
-  let changed = stripStanzaIds(el, owner);
+  const changed = stripStanzaIds(el, owner);
   const archivable = isArchivable(el, USER_TYPES);
   if (!archivable) {
     if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
@@ -26,13 +26,15 @@ export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: Rout
   }
   return archivesWithin(ctx.storage, cfg, owner, st.from.bare().toString()).then(
     (keep) => {
-      if (keep) {
-        const id = newArchiveId();
-        stampStanzaId(el, owner, id);
-        changed = true;
-        append(ctx, cfg, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: el.toString() });
+      if (!keep) {
+        if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
+        return;
       }
-      if (changed) st.env.xml = Buffer.from(el.toString(), 'utf8');
+      const id = newArchiveId();
+      stampStanzaId(el, owner, id);
+      const text = el.toString(); // once: the archived record and the delivered bytes are the same
+      append(ctx, cfg, st, { owner, id, with: st.from.toString(), timestamp: new Date(), direction: 'in', xml: text });
+      st.env.xml = Buffer.from(text, 'utf8');
     },
     (err: unknown) => {
       // preferences unreadable: deliver unarchived rather than delay or lose the message
@@ -46,7 +48,8 @@ export function archiveReceived(ctx: RouterContext, cfg: ArchiveConfig, st: Rout
 /**
  * The sender's side (a local client sent it, first routing): archived in the sender's archive with
  * its own stanza-id by the sender. The live message is not changed (the recipient must not see an
- * id of the sender's archive). A message to one's own account is archived once, on receipt.
+ * id of the sender's archive); the sender's other resources see it in their sent carbons
+ * (`RoutedStanza.senderCopy`). A message to one's own account is archived once, on receipt.
  */
 export async function archiveSent(ctx: RouterContext, cfg: ArchiveConfig, st: RoutedStanza): Promise<void> {
   const owner = st.from.bare().toString();
@@ -65,6 +68,7 @@ export async function archiveSent(ctx: RouterContext, cfg: ArchiveConfig, st: Ro
   stripStanzaIds(copy, owner);
   const id = newArchiveId();
   stampStanzaId(copy, owner, id);
+  st.senderCopy = copy; // the sent carbons carry the sender's id (XEP-0313 §3.5: SHOULD, in the forwarded message)
   append(ctx, cfg, st, { owner, id, with: st.to.toString(), timestamp: new Date(), direction: 'out', xml: copy.toString() });
 }
 

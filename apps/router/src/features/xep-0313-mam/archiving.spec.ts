@@ -113,6 +113,32 @@ describe('XEP-0313 archiving with XEP-0359 stanza-ids', () => {
     assert.ok(bob);
   });
 
+  test("§3.5: the sender's other resources get the sender's archive id inside the sent carbon, the recipient never", async () => {
+    const { edge, alice, bob, pc, phone, laptop } = await pair();
+    assert.equal((await edge.ask(phone, xml('iq', { type: 'set' }, xml('enable', { xmlns: CARBONS })))).attrs.type, 'result');
+    edge.clear();
+    await edge.send(pc, chat(bob, 'from-pc'));
+    await h.delivered();
+    const [copy] = edge.for(phone);
+    const inner = copy?.getChild('sent', CARBONS)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message');
+    assert.equal(inner?.getChildText('body'), 'from-pc');
+    const [mine] = (await page(alice)).messages;
+    assert.deepEqual(sids(inner), [{ by: alice, id: mine!.id }], "the id alice's archive has for it");
+    assert.deepEqual(
+      sids(edge.for(laptop)[0]).map((x) => x.by),
+      [bob],
+      "bob sees his own archive's id only",
+    );
+    // not kept in the sender's archive (§6 never): the carbon carries no id of it
+    await h.storage.archive.setPrefs(alice, { default: 'always', always: [], never: [bob] });
+    edge.clear();
+    await edge.send(pc, chat(bob, 'unarchived'));
+    await h.delivered();
+    const plain = edge.for(phone)[0]?.getChild('sent', CARBONS)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message');
+    assert.equal(plain?.getChildText('body'), 'unarchived');
+    assert.deepEqual(sids(plain), []);
+  });
+
   test('§6 preferences: never and roster keep messages out; always lists win over the default', async () => {
     const { edge, alice, bob, pc } = await pair();
     await h.storage.archive.setPrefs(bob, { default: 'roster', always: [], never: [] });

@@ -13,8 +13,8 @@ const BEFORE_COPIES = 100;
 
 /**
  * XEP-0313 Message Archive Management v1.1 (`urn:xmpp:mam:2`) with XEP-0359 stanza-ids, for user
- * archives (README.md: what is done, what is next). On when `archive.enabled` (then advertised on
- * the account, XEP-0313 §7: `urn:xmpp:mam:2` and `#extended`).
+ * archives (README.md: what is done, what is next). On when `archive.enabled` (the default; then
+ * advertised on the account, XEP-0313 §7: `urn:xmpp:mam:2` and `#extended`).
  */
 export const mamFeature: FeatureDefinition<RouterContext> = {
   name: 'mam',
@@ -30,14 +30,14 @@ export const mamFeature: FeatureDefinition<RouterContext> = {
         'set',
         NS.mam,
         (req) => (req.payload.name === 'prefs' ? handlePrefs(ctx, cfg, req) : queryArchive(ctx, cfg, limit, req)),
-        { account: 'own' },
+        { account: 'own', features: [MAM_EXTENDED] },
         'mam',
       ),
       ctx.iq.register(
         'get',
         NS.mam,
         (req) => (req.payload.name === 'prefs' ? handlePrefs(ctx, cfg, req) : describeArchive(ctx, req)),
-        { account: 'own' },
+        { account: 'own', features: [MAM_EXTENDED] },
         'mam',
       ),
       ctx.hooks.on('message:sent', ({ stanza }) => archiveSent(ctx, cfg, stanza), { priority: BEFORE_COPIES, owner: 'mam' }),

@@ -92,7 +92,7 @@ describe('XEP-0313 queries on the own archive', () => {
     );
   });
 
-  test("another user's archive is not reachable; disco on the server and the account advertises mam:2", async () => {
+  test("another user's archive is not reachable; disco on the server and the account advertises mam:2 and #extended", async () => {
     const { edge, pc, bob } = await history(1);
     const other = await edge.ask(pc, xml('iq', { type: 'set', to: bob }, xml('query', { xmlns: MAM })));
     assert.equal(other.attrs.type, 'error');
@@ -102,13 +102,14 @@ describe('XEP-0313 queries on the own archive', () => {
       ?.getChildren('feature')
       .map((f) => f.attrs.var);
     assert.ok(features?.includes(MAM) && features.includes(`${MAM}#extended`));
+    // §7: the archiving JID (the account) advertises mam:2 and, with the extended queries, #extended
     const own = await edge.ask(pc, xml('iq', { type: 'get' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
-    assert.ok(
-      own
-        .getChild('query')
-        ?.getChildren('feature')
-        .some((f) => f.attrs.var === MAM),
-    );
+    const onAccount = own
+      .getChild('query')
+      ?.getChildren('feature')
+      .map((f) => f.attrs.var);
+    assert.ok(onAccount?.includes(MAM), 'mam:2 on the account');
+    assert.ok(onAccount?.includes(`${MAM}#extended`), '#extended on the account');
   });
 
   test('§6 prefs: get gives the configured default, set stores and echoes bare JIDs', async () => {
@@ -145,8 +146,25 @@ describe('XEP-0313 query rate', () => {
     }
   });
 
+  test('past archive.maxPrefsJids JIDs in a preferences list the set is not-acceptable and nothing changes', async () => {
+    const h = await RouterHarness.start({ config: { archive: { enabled: true, maxPrefsJids: 2 } } });
+    try {
+      const edge = h.edge();
+      const owner = await h.createUser('prefs-limit');
+      const pc = await edge.bind(`${owner}/pc`);
+      const jids = (...j: string[]) => j.map((x) => xml('jid', {}, x));
+      const prefs = (...never: string[]) =>
+        xml('iq', { type: 'set' }, xml('prefs', { xmlns: MAM, default: 'always' }, xml('always'), xml('never', {}, ...jids(...never))));
+      assert.equal((await edge.ask(pc, prefs('a@x', 'b@x'))).attrs.type, 'result', 'at the limit');
+      assert.equal(errorCondition(await edge.ask(pc, prefs('a@x', 'b@x', 'c@x'))), 'not-acceptable');
+      assert.deepEqual((await h.storage.archive.getPrefs(owner))?.never, ['a@x', 'b@x']);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('with archive.enabled off nothing is answered or advertised', async () => {
-    const h = await RouterHarness.start();
+    const h = await RouterHarness.start({ config: { archive: { enabled: false } } });
     try {
       const edge = h.edge();
       const pc = await edge.bind(`${await h.createUser('nomam')}/pc`);
@@ -158,6 +176,25 @@ describe('XEP-0313 query rate', () => {
           ?.getChildren('feature')
           .some((f) => f.attrs.var === MAM),
       );
+      const bob = await h.createUser('nomam-bob');
+      const laptop = await edge.bind(`${bob}/laptop`);
+      await edge.send(pc, xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'unarchived')));
+      await h.delivered();
+      const [got] = edge.for(laptop);
+      assert.equal(got?.getChildText('body'), 'unarchived');
+      assert.equal(got?.getChild('stanza-id', 'urn:xmpp:sid:0'), undefined, 'nothing stamped');
+      assert.equal((await h.storage.archive.query(bob, {}, { max: 1 })).count, 0, 'nothing archived');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('archive.enabled is on by default', async () => {
+    const h = await RouterHarness.start();
+    try {
+      const edge = h.edge();
+      const pc = await edge.bind(`${await h.createUser('default-mam')}/pc`);
+      assert.equal((await edge.ask(pc, xml('iq', { type: 'set' }, xml('query', { xmlns: MAM })))).attrs.type, 'result');
     } finally {
       await h.close();
     }

@@ -73,6 +73,8 @@ export function gliderConfig(x: XmppCluster): Obj {
     // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
     // TURN: the shared secret the operator made, and the address the relay announces when the spec
     // gives one (else the pod's or node's address, from the downward API: deployment.ts).
+    // Only the muc role acts on it (apps/muc): rooms on conference.<domain> while the component runs.
+    muc: { enabled: s.components.muc?.enabled ?? false },
     media: {
       enabled: s.components.mediaRelay?.enabled ?? false,
       turn: { sharedSecretFile: TURN_SECRET, ...(s.turn.publicAddress ? { publicAddress: s.turn.publicAddress } : {}) },

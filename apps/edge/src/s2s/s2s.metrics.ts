@@ -1,0 +1,29 @@
+import { counterFamily, type BoundCounter } from '#libs/telemetry';
+
+/*
+ * glider_s2s_* (docs/observability.md): federation refusals and stanzas, labels bound once and
+ * bounded (a refusal's free-text reason is folded into a few classes).
+ */
+
+const POLICY_REASONS = new Set(['denied', 'not-on-allowlist', 'federation-closed', 'bad-domain', 'policy changed']);
+const refusals = counterFamily(
+  'glider_s2s_refused_total',
+  'Federation refused, by direction (in: a peer connecting to us, out: we to a peer) and reason (policy, certificate, ...)',
+);
+const bound = new Map<string, BoundCounter>();
+
+/** `why`: a policy decision (libs/federation DomainPolicy) or a certificate verdict's text. */
+export function countRefusal(direction: 'in' | 'out', why: string): void {
+  const reason = POLICY_REASONS.has(why) ? why.replace(' ', '-') : 'certificate';
+  const key = `${direction} ${reason}`;
+  let c = bound.get(key);
+  if (!c) bound.set(key, (c = refusals.bind({ direction, reason })));
+  c.add();
+}
+
+const stanzas = counterFamily(
+  'glider_s2s_stanzas_total',
+  'Stanzas over federation, by direction (in: from peers to the router, out: handed to an outbound stream)',
+);
+export const s2sStanzasIn = stanzas.bind({ direction: 'in' });
+export const s2sStanzasOut = stanzas.bind({ direction: 'out' });
