@@ -42,6 +42,3 @@ export interface EdgeContext {
 
 /** What the stream core (stream/base-stream.ts) needs: c2s streams get the whole EdgeContext, s2s ones a smaller one. */
 export type StreamContext = Pick<EdgeContext, 'config' | 'logger' | 'stats' | 'secureContext'>;
-
-/** Timing the config does not name: how long a closing stream waits for the peer's close. */
-export const CLOSE_GRACE_MS = 5_000;

@@ -2,12 +2,15 @@
 {{/* The edge Service's ports, as the operator makes them. */}}
 {{- define "glider.ports.edge" -}}
 {{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
+{{- $federation := dig "federation" "enabled" false (.Values.cluster.spec | default dict) -}}
 5222 (c2s, STARTTLS), 5223 (direct TLS)
 {{- if $webSocket }}, 5280 (WebSocket, plain, behind your TLS proxy), 5443 (WebSocket over TLS){{ end }}
+{{- if $federation }}, 5269 (federation (s2s), STARTTLS), 5270 (federation over direct TLS (XEP-0368)){{ end }}
 {{- end }}
 {{/* The mediaRelay Service's ports, as the operator makes them. */}}
 {{- define "glider.ports.mediaRelay" -}}
 {{- $webSocket := dig "edgeService" "webSocket" true (.Values.cluster.spec | default dict) -}}
+{{- $federation := dig "federation" "enabled" false (.Values.cluster.spec | default dict) -}}
 5281 (XEP-0363 HTTP file upload and download (HTTPS)), 7777 (XEP-0065 SOCKS5 file-transfer proxy (TCP)), 3478 (STUN/TURN over UDP), 3478 (TURN over TCP), 5349 (TURN over TLS)
 {{- end }}
 {{/* The in-cluster (ClusterIP) Services of the first cluster and their ports, as the operator makes them. */}}
@@ -19,6 +22,8 @@ the "{{ .Values.cluster.name }}-admin" Service: 5582 (admin gRPC API (TLS and th
 {{- define "glider.port.edge.directTlsPort" -}}5223{{- end }}
 {{- define "glider.port.edge.wsPort" -}}5280{{- end }}
 {{- define "glider.port.edge.wssPort" -}}5443{{- end }}
+{{- define "glider.port.s2s.port" -}}5269{{- end }}
+{{- define "glider.port.s2s.directTlsPort" -}}5270{{- end }}
 {{- define "glider.port.admin.grpcPort" -}}5582{{- end }}
 {{- define "glider.port.media.upload.port" -}}5281{{- end }}
 {{- define "glider.port.media.socks5.port" -}}7777{{- end }}

@@ -158,6 +158,11 @@ export const edgeSchema = z.strictObject({
   drainTimeoutMs: ms.default(30_000),
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
+  /**
+   * How long a stream we closed (our closing tag or a stream error sent) waits for the peer's closing
+   * tag, and for the peer to read what is still queued, before the connection is dropped.
+   */
+  closeGraceMs: ms.default(5_000),
   csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
   sasl2: sasl2Schema.default(sasl2Schema.parse({})),

@@ -30,6 +30,11 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
     add('edge.directTlsPort', e.host, e.directTlsPort);
     add('edge.wssPort', e.host, e.wssPort);
     if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
+    // Federation (apps/edge s2s.server.ts) listens on the edge's host only when enabled.
+    if (config.s2s.enabled) {
+      add('s2s.port', e.host, config.s2s.port);
+      add('s2s.directTlsPort', e.host, config.s2s.directTlsPort);
+    }
   }
   if (MEDIA_ROLES.has(role) && config.media.enabled) {
     const m = config.media;

@@ -1,4 +1,4 @@
-import { componentNames, declaration, notBuiltMessage, type ComponentName } from '../api/v1alpha1/components.js';
+import { componentNames, declaration, notBuiltMessage, type ComponentName, type PortDeclaration } from '../api/v1alpha1/components.js';
 
 /**
  * The chart's view of components.ts, as Helm named templates (charts/glider/templates/_components.tpl),
@@ -10,17 +10,17 @@ export function componentsTemplate(): string {
   const spec = '(.Values.cluster.spec | default dict)';
   const withPorts = componentNames.filter((c) => declaration(c).ports.length > 0);
   const portsOf = (c: ComponentName): string[] => {
-    const always = declaration(c)
-      .ports.filter((p) => !p.webSocket)
-      .map((p) => `${p.port} (${p.description})`);
-    const ws = declaration(c)
-      .ports.filter((p) => p.webSocket)
-      .map((p) => `${p.port} (${p.description})`);
+    const listed = (ps: readonly PortDeclaration[]) => ps.map((p) => `${p.port} (${p.description})`).join(', ');
+    const always = declaration(c).ports.filter((p) => !p.webSocket && !p.federation);
+    const ws = declaration(c).ports.filter((p) => p.webSocket);
+    const s2s = declaration(c).ports.filter((p) => p.federation);
     return [
       `{{- define "glider.ports.${c}" -}}`,
       `{{- $webSocket := dig "edgeService" "webSocket" true ${spec} -}}`,
-      always.join(', '),
-      ...(ws.length ? [`{{- if $webSocket }}, ${ws.join(', ')}{{ end }}`] : []),
+      `{{- $federation := dig "federation" "enabled" false ${spec} -}}`,
+      listed(always),
+      ...(ws.length ? [`{{- if $webSocket }}, ${listed(ws)}{{ end }}`] : []),
+      ...(s2s.length ? [`{{- if $federation }}, ${listed(s2s)}{{ end }}`] : []),
       '{{- end }}',
     ];
   };

@@ -3,7 +3,7 @@ import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { reparseLimits, type Element, type XmlLimits } from '#libs/xml';
 import type { HookEntry } from '#libs/xmpp-kit';
-import { CLOSE_GRACE_MS, type StreamContext } from '../edge.context.js';
+import type { StreamContext } from '../edge.context.js';
 import { countStreamError, stanzasOutByName } from '../edge.metrics.js';
 import type { TlsUpgrade, Transport } from '../transport/transport.js';
 import { InboundFlow } from './inbound-flow.js';
@@ -215,7 +215,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     this.state = 'closing';
     this.transport.resume();
     if (this.transport.framed) this.transport.end();
-    this.timer(CLOSE_GRACE_MS, () => this.transport.destroy());
+    this.timer(this.ctx.config.edge.closeGraceMs, () => this.transport.destroy());
   }
 
   /** What waits to be written, and what handlers hold, goes back to its callers `unwritten`. */

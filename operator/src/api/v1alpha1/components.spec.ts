@@ -27,12 +27,14 @@ describe('components.ts: the one declaration of what can be deployed and offered
   });
 
   it('every declared port is a libs/config port key the app listens on, and the app listens on nothing undeclared', () => {
-    for (const webSocket of [true, false]) {
-      const config = configSchema.parse(gliderConfig(cluster({ edgeService: { webSocket }, components: { mediaRelay: { enabled: true } } })));
+    for (const [webSocket, federation] of [[true, true], [false, false], [true, false]] as const) {
+      const config = configSchema.parse(
+        gliderConfig(cluster({ edgeService: { webSocket }, federation: { enabled: federation }, components: { mediaRelay: { enabled: true } } })),
+      );
       for (const c of componentNames.filter(isBuilt)) {
         const app = declaration(c).app!;
         const listening = listenPorts(app, config, { admin: app === 'router' });
-        const served = [...servedPorts(c, webSocket), ...internalPorts(c)];
+        const served = [...servedPorts(c, { webSocket, federation }), ...internalPorts(c)];
         for (const p of served) {
           assert.ok(
             listening.some((l) => l.key === p.configKey && l.port === p.port),
@@ -45,8 +47,12 @@ describe('components.ts: the one declaration of what can be deployed and offered
     }
   });
 
-  it('offers no s2s port: nothing in Glider listens for servers yet', () => {
-    const all = componentNames.flatMap((c) => declaration(c).ports);
-    assert.ok(!all.some((p) => p.port === 5269 || p.name === 'xmpp-server'));
+  it('offers the s2s ports exactly when federation is enabled (the edge listens on them only then)', () => {
+    const s2s = (federation: boolean) => servedPorts('edge', { webSocket: true, federation }).filter((p) => p.federation).map((p) => p.port);
+    assert.deepEqual(s2s(true), [5269, 5270]);
+    assert.deepEqual(s2s(false), []);
+    const off = configSchema.parse(gliderConfig(cluster({})));
+    assert.equal(off.s2s.enabled, false, 'the CRD defaults to what the config defaults to: federation off');
+    assert.ok(!listenPorts('edge', off, { admin: false }).some((l) => l.key.startsWith('s2s.')));
   });
 });

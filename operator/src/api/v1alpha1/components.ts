@@ -7,7 +7,7 @@
  * - a component with an `app` runs `dist/apps/<app>/src/main.js`; one without is not built yet,
  *   and asking for it is refused (a CRD rule, the chart, and a Degraded condition naming it);
  * - a port is declared only with the libs/config key the app listens on, so a port nothing
- *   serves (s2s 5269 until the edge has an s2s listener) cannot be advertised.
+ *   serves cannot be advertised; the s2s ports only with `spec.federation.enabled` (s2s.enabled).
  *
  * When an app lands (apps/muc, an s2s listener) its line here is what changes;
  * components.spec.ts checks every line against the tree and libs/config.
@@ -23,6 +23,8 @@ export interface PortDeclaration {
   appProtocol?: string;
   /** Served (and so offered) only with `edgeService.webSocket`. */
   webSocket?: boolean;
+  /** Served (and so offered) only with `federation.enabled` (libs/config `s2s.enabled`). */
+  federation?: boolean;
   /** Default TCP; TURN also listens on UDP (libs/runtime ListenPort `protocol: 'udp'`). */
   protocol?: 'UDP';
 }
@@ -74,6 +76,9 @@ export const COMPONENTS = {
         webSocket: true,
       },
       { name: 'wss', port: 5443, configKey: 'edge.wssPort', description: 'WebSocket over TLS', appProtocol: 'kubernetes.io/wss', webSocket: true },
+      // Federation (RFC 6120 s2s, XEP-0368 direct TLS), docs/federation.md.
+      { name: 'xmpp-server', port: 5269, configKey: 's2s.port', description: 'federation (s2s), STARTTLS', federation: true },
+      { name: 'xmpps-server', port: 5270, configKey: 's2s.directTlsPort', description: 'federation over direct TLS (XEP-0368)', federation: true },
     ],
   },
   router: {
@@ -130,9 +135,9 @@ export function notBuiltMessage(c: ComponentName): string | undefined {
   return `components.${c}: Glider has no ${slug} app yet (${declaration(c).summary}: apps/${slug} is not built), so it cannot be enabled; set components.${c}.enabled to false`;
 }
 
-/** The ports `c` serves (and offers) with this WebSocket setting. */
-export function servedPorts(c: ComponentName, webSocket: boolean): PortDeclaration[] {
-  return declaration(c).ports.filter((p) => webSocket || !p.webSocket);
+/** The ports `c` serves (and offers) with these WebSocket and federation settings. */
+export function servedPorts(c: ComponentName, on: { webSocket: boolean; federation: boolean }): PortDeclaration[] {
+  return declaration(c).ports.filter((p) => (on.webSocket || !p.webSocket) && (on.federation || !p.federation));
 }
 
 /** The ports `c` serves to callers inside the cluster (its `internal` Service). */

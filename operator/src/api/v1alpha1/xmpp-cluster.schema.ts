@@ -16,6 +16,13 @@ const duration = z
   .describe('A duration such as 2160h, 30m or 90s.');
 
 export const domainName = z.string().min(1).max(253).regex(new RegExp(dns1123)).describe('A lower-case DNS name, e.g. example.com.');
+/** A federation policy entry: a domain, or `*.domain` for its subdomains (libs/config s2s.policy). */
+const domainPattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(new RegExp(`^(\\*\\.)?${dns1123.slice(1)}`))
+  .describe('A lower-case DNS name, or *.name for its subdomains (not itself).');
 
 export const secretKeyRef = z.strictObject({
   name: z.string().min(1).max(253).describe('Secret in the XmppCluster namespace.'),
@@ -178,11 +185,18 @@ export const mongodb = z
   })
   .meta({ 'x-kubernetes-validations': [cel('has(self.url) != has(self.urlSecretRef)', 'set exactly one of mongodb.url and mongodb.urlSecretRef')] });
 
+/**
+ * Federation (libs/config `s2s`, docs/federation.md): off by default like the config; when on, the
+ * edges listen on 5269/5270 (the edge Service offers them) and talk to the domains the policy allows.
+ */
 export const federation = z.strictObject({
-  enabled: z.boolean().default(true),
-  mode: z.enum(['allowList', 'denyList']).default('allowList').describe('allowList: only the listed domains; denyList: all but the listed.'),
-  allow: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
-  deny: z.array(domainName).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
+  enabled: z.boolean().default(false).describe('Federate with other XMPP servers (s2s.enabled); the edge Service offers 5269 and 5270.'),
+  mode: z
+    .enum(['allowList', 'open', 'closed'])
+    .default('allowList')
+    .describe('allowList: only the domains in allow; open: every domain; closed: none. deny applies on top of allowList and open.'),
+  allow: z.array(domainPattern).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
+  deny: z.array(domainPattern).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
 });
 
 /** media-relay's TURN relay in Kubernetes (docs/media.md "In Kubernetes"). */

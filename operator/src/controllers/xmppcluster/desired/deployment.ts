@@ -23,7 +23,7 @@ const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/'));
 /** The ports it serves to clients and in the cluster (components.ts), and health/metrics. */
 function containerPorts(x: XmppCluster, c: ComponentName) {
   return [
-    ...[...servedPorts(c, x.spec.edgeService.webSocket), ...internalPorts(c)].map((p) => ({
+    ...[...servedPorts(c, { webSocket: x.spec.edgeService.webSocket, federation: x.spec.federation.enabled }), ...internalPorts(c)].map((p) => ({
       name: p.name,
       containerPort: p.port,
       protocol: p.protocol ?? 'TCP',

@@ -9,7 +9,7 @@ import { xmppClusterSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { deployment } from './deployment.js';
 import { configHash, configMap, gliderConfig } from './glider-config.js';
-import { internalService } from './services.js';
+import { componentService, internalService } from './services.js';
 
 const cluster = (spec: object): XmppCluster => ({
   apiVersion: 'glider.im/v1alpha1',
@@ -35,6 +35,24 @@ describe('desired objects (pure builders)', () => {
     assert.equal(parsed.admin.tokenFile, '/etc/glider/secrets/admin/token');
     assert.equal(parsed.admin.caFile, '/etc/glider/tls/ca.crt', 'in-pod gliderctl trusts the operator CA');
     assert.equal(parsed.admin.tlsServerName, 'chat-admin.glider.svc');
+  });
+
+  it('the CRD federation block becomes s2s.enabled and s2s.policy; the edge Service offers 5269/5270 only then', () => {
+    const off = configSchema.parse(gliderConfig(cluster({})));
+    assert.equal(off.s2s.enabled, false);
+    assert.equal(off.s2s.policy.mode, 'allowlist');
+    assert.ok(!('federation' in off.features), 'no more features.federation');
+    const spec = { federation: { enabled: true, mode: 'allowList', allow: ['partner.example', '*.corp.example'], deny: ['old.corp.example'] } };
+    const on = configSchema.parse(gliderConfig(cluster({ ...spec, config: { s2s: { trustFile: '/etc/glider/ca/peers.pem' } } })));
+    assert.equal(on.s2s.enabled, true);
+    assert.deepEqual(on.s2s.policy, { mode: 'allowlist', allow: ['partner.example', '*.corp.example'], deny: ['old.corp.example'] });
+    assert.equal(on.s2s.trustFile, '/etc/glider/ca/peers.pem', 'the rest of s2s still comes from spec.config');
+    assert.equal(configSchema.parse(gliderConfig(cluster({ federation: { enabled: true, mode: 'open' } }))).s2s.policy.mode, 'open');
+    const ports = (x: XmppCluster) => componentService(x, 'edge')!.spec.ports.map((p) => p.port);
+    assert.ok(!ports(cluster({})).includes(5269));
+    assert.deepEqual(ports(cluster(spec)).filter((p) => p >= 5269 && p <= 5270), [5269, 5270]);
+    assert.throws(() => cluster({ federation: { mode: 'denyList' } }), 'the old denyList mode is refused (open + deny says it)');
+    assert.throws(() => cluster({ federation: { allow: ['Partner..example'] } }));
   });
 
   it('the admin token Secret is mounted read-only in the router pods only, where admin.tokenFile points', () => {

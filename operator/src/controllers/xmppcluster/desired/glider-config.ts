@@ -13,6 +13,9 @@ export const ADMIN_TOKEN = '/etc/glider/secrets/admin/token';
 /** The TURN REST API shared secret (turn-secret.ts), on the media-relay pods. */
 export const TURN_SECRET = '/etc/glider/secrets/turn/secret';
 
+/** The CRD's policy modes by libs/config's names (s2sPolicySchema). */
+const POLICY_MODE = { allowList: 'allowlist', open: 'open', closed: 'closed' } as const;
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 function merge(base: Obj, over: Obj): Obj {
@@ -69,7 +72,12 @@ export function gliderConfig(x: XmppCluster): Obj {
       tlsServerName: adminServiceHost(x),
       ...(s.tls.source === 'operator' ? { caFile: `${TLS_DIR}/ca.crt` } : {}),
     },
-    features: { federation: s.federation },
+    // libs/config s2s: the CRD's federation block is the policy (docs/federation.md); the rest of
+    // s2s (routes, trustFile, timeouts) may come from spec.config.
+    s2s: {
+      enabled: s.federation.enabled,
+      policy: { mode: POLICY_MODE[s.federation.mode], allow: s.federation.allow, deny: s.federation.deny },
+    },
     // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
     // TURN: the shared secret the operator made, and the address the relay announces when the spec
     // gives one (else the pod's or node's address, from the downward API: deployment.ts).

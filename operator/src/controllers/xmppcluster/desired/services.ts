@@ -5,12 +5,12 @@ import { meta, names, selectorLabels } from '../names.js';
 
 /**
  * The Service of a component with client-facing ports (the edge: c2s with STARTTLS, direct TLS
- * and, if `edgeService.webSocket`, WebSocket). Its ports are exactly those the component's app
+ * and, if `edgeService.webSocket`, WebSocket; with `federation.enabled`, s2s 5269/5270). Its ports are exactly those the component's app
  * serves (components.ts), so it offers nothing that does not answer. Undefined when it has none.
  */
 export function componentService(x: XmppCluster, c: ComponentName) {
   const svc = x.spec.edgeService;
-  const ports = servedPorts(c, svc.webSocket);
+  const ports = servedPorts(c, { webSocket: svc.webSocket, federation: x.spec.federation.enabled });
   if (ports.length === 0) return undefined;
   return {
     apiVersion: 'v1',

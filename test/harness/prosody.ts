@@ -1,0 +1,105 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, waitFor } from '#libs/testing';
+
+/**
+ * A Debian Prosody (0.12) as a federation peer for tests (issue 13), in its own directory, on
+ * loopback, bounded and stopped by its PID. Prosody has no static s2s route option: it finds the
+ * Glider domain through its resolver (libunbound) reading `hosts` from our own hosts file
+ * (Prosody's `unbound = { hoststxt = ... }`, net/unbound.lua), then port 5269 (RFC 6120 §3.2.1
+ * fallback when there is no SRV record), so the Glider side must listen on 5269 there.
+ */
+export interface ProsodyPeer {
+  domain: string;
+  c2sPort: number;
+  s2sPort: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export interface ProsodyOptions {
+  dir: string;
+  domain: string;
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** Other domains and the loopback address they resolve to (Prosody's hosts file). */
+  hosts: Record<string, string>;
+  users: Record<string, string>;
+  /** Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). */
+  dialback?: boolean;
+}
+
+/** `prosody --version` waits on its console, so look for the Debian binary instead. */
+export const prosodyInstalled = (): boolean => ['/usr/bin/prosody', '/usr/bin/prosodyctl'].every((f) => existsSync(f));
+
+export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
+  const [c2sPort, s2sPort] = [await freePort(), await freePort()];
+  mkdirSync(join(o.dir, 'data'), { recursive: true });
+  mkdirSync(join(o.dir, 'certs'), { recursive: true });
+  const hostsFile = join(o.dir, 'hosts');
+  writeFileSync(hostsFile, Object.entries(o.hosts).map(([d, ip]) => `${ip} ${d}\n`).join(''));
+  const logFile = join(o.dir, 'prosody.log');
+  const q = JSON.stringify;
+  const cfg = join(o.dir, 'prosody.cfg.lua');
+  writeFileSync(
+    cfg,
+    [
+      'run_as_root = true',
+      `pidfile = ${q(join(o.dir, 'prosody.pid'))}`,
+      `data_path = ${q(join(o.dir, 'data'))}`,
+      `certificates = ${q(join(o.dir, 'certs'))}`,
+      `log = { debug = ${q(logFile)} }`,
+      'interfaces = { "127.0.0.1" }',
+      `c2s_ports = { ${c2sPort} }`,
+      `s2s_ports = { ${s2sPort} }`,
+      'c2s_direct_tls_ports = {}',
+      's2s_direct_tls_ports = {}',
+      'http_ports = {}',
+      'https_ports = {}',
+      'modules_enabled = { "roster", "saslauth", "tls", "disco", "version", "ping", "posix" }',
+      o.dialback ? 'modules_disabled = {}' : 'modules_disabled = { "dialback" }',
+      's2s_secure_auth = true',
+      's2s_require_encryption = true',
+      'c2s_require_encryption = true',
+      'authentication = "internal_hashed"',
+      'storage = "internal"',
+      `unbound = { hoststxt = ${q(hostsFile)} }`,
+      `ssl = { cafile = ${q(o.caFile)} }`,
+      `VirtualHost ${q(o.domain)}`,
+      `  ssl = { certificate = ${q(o.certFile)}, key = ${q(o.keyFile)}, cafile = ${q(o.caFile)} }`,
+      '',
+    ].join('\n'),
+  );
+  for (const [user, password] of Object.entries(o.users)) {
+    const r = spawnSync('prosodyctl', ['--config', cfg, 'register', user, o.domain, password], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`prosodyctl register ${user}: ${r.stderr || r.stdout}`);
+  }
+  const child: ChildProcess = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await waitFor(() => readLog(logFile).includes('Activated service \'s2s\'') || child.exitCode !== null, {
+    what: 'prosody listening',
+    timeoutMs: 30_000,
+  });
+  if (child.exitCode !== null) throw new Error(`prosody exited: ${readLog(logFile).slice(-2000)}`);
+  return {
+    domain: o.domain,
+    c2sPort,
+    s2sPort,
+    logFile,
+    async stop() {
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+    },
+  };
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
