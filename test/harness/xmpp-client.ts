@@ -47,7 +47,12 @@ export async function connect(service: string, username: string, password: strin
       }
     }
   });
-  const address = await xmpp.start();
+  // A login that fails (TLS, SASL) must not leave the client reconnecting behind the test's back.
+  const address = await xmpp.start().catch(async (err: unknown) => {
+    stopReconnecting(xmpp);
+    await xmpp.stop().catch(() => {});
+    throw err;
+  });
   return {
     jid: address.toString(),
     xmpp,
