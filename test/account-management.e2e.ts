@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { addUser, gliderctl } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { client as xmppClient } from '@xmpp/client';
-import { connect, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+import { connect, isPresence, stopReconnecting, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 const REGISTER = 'jabber:iq:register';
 const ROSTER = 'jabber:iq:roster';
@@ -23,6 +23,7 @@ async function refused(service: string, username: string, password: string): Pro
   } catch {
     return true;
   } finally {
+    stopReconnecting(x);
     await x.stop().catch(() => {});
   }
 }

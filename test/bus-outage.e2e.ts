@@ -114,9 +114,9 @@ describe('a nats-server restart within bus.outageGraceMs', () => {
     gate.reopen();
     await heartbeats(['edge-1', 'edge-2'], BEATS_AFTER);
 
-    await ben.send(xml('message', { to: 'amy@localhost/pc', type: 'chat' }, xml('body', {}, 'after the restart')));
+    await ben.send(xml('message', { to: amy.jid, type: 'chat' }, xml('body', {}, 'after the restart')));
     await amy.waitFor('a message after the restart', isMessageWithBody('after the restart'), 30_000);
-    await amy.send(xml('message', { to: 'ben@localhost/pc', type: 'chat' }, xml('body', {}, 'and back')));
+    await amy.send(xml('message', { to: ben.jid, type: 'chat' }, xml('body', {}, 'and back')));
     await ben.waitFor('the answer', isMessageWithBody('and back'), 30_000);
     assert.deepEqual(streamEvents, [], 'no stream ended');
     for (const [who, cl, other] of [

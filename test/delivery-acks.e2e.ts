@@ -49,11 +49,11 @@ describe('delivery acknowledgements and fencing on a cluster', () => {
 
   it('messages to a receiver whose edge was SIGKILLed are stored and delivered at its next login, none lost', async () => {
     const ivy = await on(1, 'ivy', 'pc');
-    await on(2, 'jack', 'pc');
+    const jackPc = await on(2, 'jack', 'pc');
     await c.byRole('edge-2')[0]!.stop('SIGKILL');
     // Sent at once, while the router still lists jack's session on the dead edge.
     const ids = Array.from({ length: 20 }, (_, i) => `n${i}`);
-    for (const id of ids) await ivy.send(xml('message', { to: 'jack@localhost/pc', type: 'chat', id }, xml('body', {}, id)));
+    for (const id of ids) await ivy.send(xml('message', { to: jackPc.jid, type: 'chat', id }, xml('body', {}, id)));
     // The edge sends ivy's next stanza only once the router acknowledged the previous one, and the
     // router acknowledges a message once it is delivered, stored or bounced: when this ping is
     // answered, all 20 are settled.

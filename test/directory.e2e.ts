@@ -7,7 +7,7 @@ import { tempDir, waitFor } from '#libs/testing';
 import { startCluster } from './harness/cluster.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { client as xmppClient } from '@xmpp/client';
-import { CLIENT_STEP_TIMEOUT_MS, connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+import { CLIENT_STEP_TIMEOUT_MS, connect, isMessageWithBody, stopReconnecting, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 /**
  * Directory sign-on end to end (issue 15 §1, docs/directory.md): `standalone`, then a cluster (two
@@ -43,6 +43,7 @@ for (const [kind, start] of deployments)
       } catch (err) {
         return (err as { condition?: string }).condition ?? String(err);
       } finally {
+        stopReconnecting(xmpp);
         await xmpp.stop().catch(() => {});
       }
     };

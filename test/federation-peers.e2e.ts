@@ -94,12 +94,12 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     const alice = await connect(`xmpp://${e.host}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
     const bob = await connect(`xmpp://127.0.0.1:${prosody.c2sPort}`, 'bob', 'bob-secret-22', 'phone', 'p.test');
     clients.push(alice, bob);
-    await alice.send(xml('message', { to: 'bob@p.test/phone', type: 'chat', id: 'p1' }, xml('body', {}, 'hello Prosody')));
+    await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'p1' }, xml('body', {}, 'hello Prosody')));
     const got = await bob.waitFor('alice message via Prosody', isMessageWithBody('hello Prosody'));
-    assert.equal(got.attrs.from, 'alice@a.test/laptop');
-    await bob.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'p2' }, xml('body', {}, 'hello Glider')));
+    assert.equal(got.attrs.from, alice.jid);
+    await bob.send(xml('message', { to: alice.jid, type: 'chat', id: 'p2' }, xml('body', {}, 'hello Glider')));
     const back = await alice.waitFor('bob reply from Prosody', isMessageWithBody('hello Glider'));
-    assert.equal(back.attrs.from, 'bob@p.test/phone');
+    assert.equal(back.attrs.from, bob.jid);
   });
 
   it('IQ version and disco#info across, both ways', async () => {
@@ -139,9 +139,9 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
     const alice = clients[0]!;
     const dave = await connect(`xmpp://127.0.0.1:${stranger.c2sPort}`, 'dave', 'dave-secret-4', 'desk', 'x.test');
     clients.push(dave);
-    await dave.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'x1' }, xml('body', {}, 'from a stranger')));
+    await dave.send(xml('message', { to: alice.jid, type: 'chat', id: 'x1' }, xml('body', {}, 'from a stranger')));
     const err = await dave.waitFor('Prosody bounces what Glider refused', (st) => st.is('message') && st.attrs.type === 'error' && st.attrs.id === 'x1');
-    assert.equal(err.attrs.from, 'alice@a.test/laptop');
+    assert.equal(err.attrs.from, alice.jid);
     assert.equal(
       alice.stanzas.some((st) => st.is('message') && st.attrs.id === 'x1'),
       false,
@@ -208,9 +208,9 @@ describe(
       const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
       const erin = await connect(`xmpp://127.0.0.1:${ejabberd.c2sPort}`, 'erin', 'erin-secret-5', 'tablet', 'e.test');
       clients.push(alice, erin);
-      await alice.send(xml('message', { to: 'erin@e.test/tablet', type: 'chat', id: 'e1' }, xml('body', {}, 'hello ejabberd')));
+      await alice.send(xml('message', { to: erin.jid, type: 'chat', id: 'e1' }, xml('body', {}, 'hello ejabberd')));
       const got = await erin.waitFor('alice message via ejabberd', isMessageWithBody('hello ejabberd'));
-      assert.equal(got.attrs.from, 'alice@a.test/laptop');
+      assert.equal(got.attrs.from, alice.jid);
       // ejabberd's logger writes asynchronously: wait for the line rather than read once
       await waitFor(() => /Accepted inbound s2s EXTERNAL authentication a\.test -> e\.test/.test(readFileSync(ejabberd.logFile, 'utf8')), {
         what: 'ejabberd logged the EXTERNAL authentication of a.test',

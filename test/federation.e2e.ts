@@ -58,12 +58,12 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
     const alice = await connect(`xmpp://${ea.host}:${ea.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
     const bob = await connect(`xmpp://${eb.host}:${eb.c2sPort}`, 'bob', 'bob-secret-22', 'phone', 'b.test');
     clients.push(alice, bob);
-    await alice.send(xml('message', { to: 'bob@b.test/phone', type: 'chat', id: 'f1' }, xml('body', {}, 'hello from a.test')));
+    await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'f1' }, xml('body', {}, 'hello from a.test')));
     const got = await bob.waitFor('alice message over s2s', isMessageWithBody('hello from a.test'));
-    assert.equal(got.attrs.from, 'alice@a.test/laptop');
-    await bob.send(xml('message', { to: 'alice@a.test/laptop', type: 'chat', id: 'f2' }, xml('body', {}, 'hello back from b.test')));
+    assert.equal(got.attrs.from, alice.jid);
+    await bob.send(xml('message', { to: alice.jid, type: 'chat', id: 'f2' }, xml('body', {}, 'hello back from b.test')));
     const back = await alice.waitFor('bob reply over s2s', isMessageWithBody('hello back from b.test'));
-    assert.equal(back.attrs.from, 'bob@b.test/phone');
+    assert.equal(back.attrs.from, bob.jid);
     // an IQ to the remote server itself: answered by b.test's router, the result routed back over s2s
     const result = await alice.iq(xml('iq', { to: 'b.test', type: 'get', id: 'disco1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
     assert.equal(result.attrs.from, 'b.test');
@@ -99,7 +99,7 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
     renameSync(join(dir, 'b-policy.next.json'), policyFile);
     const bLog = b.processes[0]!.logFile;
     await waitFor(() => readFileSync(bLog, 'utf8').includes('federation policy changed'), { what: 'b.test applied the new policy', timeoutMs: 15_000 });
-    await alice.send(xml('message', { to: 'bob@b.test/phone', type: 'chat', id: 'f4' }, xml('body', {}, 'after the policy change')));
+    await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'f4' }, xml('body', {}, 'after the policy change')));
     const err = await alice.waitFor('bounce after the policy change', (s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'f4');
     assert.ok(err.getChild('error')?.getChild('remote-server-not-found', 'urn:ietf:params:xml:ns:xmpp-stanzas'));
     assert.equal(

@@ -11,7 +11,7 @@ import { NS, TestCluster, clustersPath, sampleCluster } from '../operator/src/te
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { addUser } from './harness/gliderctl.js';
 import { repoRoot } from './harness/paths.js';
-import { CLIENT_STEP_TIMEOUT_MS, connect, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
+import { CLIENT_STEP_TIMEOUT_MS, connect, stopReconnecting, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 import { asPrometheusQuery, dashboardQueries, renderChart, ruleGroups, type RuleGroups } from './observability/chart-queries.js';
 import { startPrometheus, type Prometheus, type Target } from './observability/prometheus.js';
 import { metricNames } from './observability/promql-names.js';
@@ -136,6 +136,7 @@ describe('Prometheus scraping a Glider cluster and the operator: every dashboard
       try {
         await assert.rejects(wrong.start(), /not-authorized/);
       } finally {
+        stopReconnecting(wrong);
         await wrong.stop().catch(() => undefined);
       }
       // a stream error: not XML at all (RFC 6120 §4.9.3.13 not-well-formed)

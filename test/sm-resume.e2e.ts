@@ -98,15 +98,15 @@ describe('stream management: resumption on any edge', () => {
     const sam = await on(1, 'sam', 'pc');
     const rita = await on(3, 'rita', 'phone');
     const id = smOf(rita).id;
-    const before = await sendNumbered(sam, 'rita@localhost/phone', 'k', 10);
+    const before = await sendNumbered(sam, rita.jid, 'k', 10);
     for (const b of before) await rita.waitFor(b, isMessageWithBody(b));
     const resumed = resumedOnce(rita);
     redirect(rita, 2);
     await c.byRole('edge-3')[0]!.stop('SIGKILL');
-    const during = await sendNumbered(sam, 'rita@localhost/phone', 'd', 20);
+    const during = await sendNumbered(sam, rita.jid, 'd', 20);
     await resumed;
     assert.equal(smOf(rita).id, id, 'the same session, resumed (not a new one)');
-    const afterwards = await sendNumbered(sam, 'rita@localhost/phone', 'a', 5);
+    const afterwards = await sendNumbered(sam, rita.jid, 'a', 5);
     for (const b of afterwards) await rita.waitFor(b, isMessageWithBody(b));
     assertDelivered(chatBodies(rita), [...before, ...during, ...afterwards]);
     assert.equal(sam.stanzas.filter((s) => s.is('message') && s.attrs.type === 'error').length, 0, 'nothing bounced');
@@ -155,9 +155,9 @@ describe('stream management: resumption on any edge', () => {
     const id = smOf(vic).id;
     const resumed = resumedOnce(vic);
     redirect(vic, 1);
-    const first = await sendNumbered(uma, 'vic@localhost/phone', 'x', 10);
+    const first = await sendNumbered(uma, vic.jid, 'x', 10);
     const stopping = c.byRole('edge-2')[0]!.stop('SIGTERM');
-    const second = await sendNumbered(uma, 'vic@localhost/phone', 'y', 10);
+    const second = await sendNumbered(uma, vic.jid, 'y', 10);
     await resumed;
     assert.equal(smOf(vic).id, id, 'the same session, resumed');
     await stopping;
@@ -172,14 +172,14 @@ describe('stream management: resumption on any edge', () => {
     await tia.waitFor('subscribe', isPresence('wes@localhost', 'subscribe'));
     await tia.send(xml('presence', { to: 'wes@localhost', type: 'subscribed' }));
     await wes.waitFor('tia available', isPresence('tia@localhost', undefined));
-    const sent = await sendNumbered(wes, 'tia@localhost/phone', 't', 5);
+    const sent = await sendNumbered(wes, tia.jid, 't', 5);
     for (const b of sent) await tia.waitFor(b, isMessageWithBody(b));
     // The connection is lost and the client never comes back (no reconnect, no close).
     (tia.xmpp as unknown as { reconnect: { stop(): void } }).reconnect.stop();
-    const held = await sendNumbered(wes, 'tia@localhost/phone', 'h', 5);
+    const held = await sendNumbered(wes, tia.jid, 'h', 5);
     const socket = (tia.xmpp as unknown as { socket: { socket?: { destroy(): void }; destroy?(): void } }).socket;
     (socket.socket ?? (socket as { destroy(): void })).destroy();
-    const later = await sendNumbered(wes, 'tia@localhost/phone', 'l', 5);
+    const later = await sendNumbered(wes, tia.jid, 'l', 5);
     // The session lives on (detached) until its timeout; then presence hears it ended.
     await wes.waitFor('tia unavailable after the timeout', isPresence('tia@localhost', 'unavailable'), 30_000);
     const back = await connect(service(1), 'tia', 'tia-password', 'laptop');
@@ -256,7 +256,7 @@ describe('stream management: resumption on any edge', () => {
       intervalMs: 100,
       what: "the router's dead-edge sweep to detach zoe's session",
     });
-    const held = await sendNumbered(abe, 'zoe@localhost/phone', 'z', 10);
+    const held = await sendNumbered(abe, zoe.jid, 'z', 10);
     redirect(zoe, 1);
     const resumed = resumedOnce(zoe);
     await reconnect.reconnect();

@@ -60,7 +60,7 @@ describe('tracing', () => {
     const t = await connect(`xmpp://${e1!.host}:${e1!.c2sPort}`, 'tina', 'tina-password', 'pc');
     const u = await connect(`xmpp://${e2!.host}:${e2!.c2sPort}`, 'umar', 'umar-password', 'pc');
     try {
-      await t.send(xml('message', { to: 'umar@localhost/pc', type: 'chat', id: 'traced-1' }, xml('body', {}, 'follow me')));
+      await t.send(xml('message', { to: u.jid, type: 'chat', id: 'traced-1' }, xml('body', {}, 'follow me')));
       await u.waitFor('the traced message', isMessageWithBody('follow me'));
       const chain = () => {
         for (const route of collector.spans.filter((s) => s.name === 'edge.route')) {

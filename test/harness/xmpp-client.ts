@@ -5,6 +5,11 @@ export { xml };
 export type XmppElement = XmlElement;
 
 export interface TestClient {
+  /**
+   * The full JID the server bound, as xmpp.js reports it after `online`. Address this client by it,
+   * never by `<user>@<domain>/<resource>`: xmpp.js logs in with SASL2 when offered (on by default),
+   * and Bind2 makes the resource `<resource>/<id>` (XEP-0386 §5, the client's tag as a prefix).
+   */
   jid: string;
   xmpp: Client;
   stanzas: XmppElement[];
@@ -50,7 +55,12 @@ export async function connect(
       }
     }
   });
-  const address = await xmpp.start();
+  // A login that fails (TLS, SASL) must not leave the client reconnecting behind the test's back.
+  const address = await xmpp.start().catch(async (err: unknown) => {
+    stopReconnecting(xmpp);
+    await xmpp.stop().catch(() => {});
+    throw err;
+  });
   return {
     jid: address.toString(),
     xmpp,
@@ -70,9 +80,19 @@ export async function connect(
     send: (s) => xmpp.send(s),
     iq: (s) => xmpp.iqCaller.request(s, 15_000),
     async stop() {
+      stopReconnecting(xmpp);
       await xmpp.stop().catch(() => {});
     },
   };
+}
+
+/**
+ * A client being stopped must not come back: xmpp.js's reconnect module re-opens a stream that ended
+ * (a stream error, a refused SASL2 login) one second later, and one in flight when stop() runs keeps
+ * retrying, and keeps the test process alive, forever.
+ */
+export function stopReconnecting(xmpp: Client): void {
+  (xmpp as unknown as { reconnect?: { stop(): void } }).reconnect?.stop();
 }
 
 export const isMessageWithBody = (body: string) => (s: XmppElement) => s.is('message') && s.getChildText('body') === body;
@@ -81,8 +101,9 @@ export const isPresence = (from: string, type?: string) => (s: XmppElement) =>
 
 /**
  * A client that does not use XEP-0198 although the server offers it (xmpp.js enables it whenever
- * offered and has no option against it): <sm/> is taken out of the stream features before its
- * middleware reads them. For tests of what happens to sessions without stream management.
+ * offered and has no option against it): <sm/> is taken out of the stream features, and out of
+ * SASL2's and Bind2's inline lists (XEP-0388 §2.3, XEP-0386: xmpp.js enables SM inline there too),
+ * before its middleware reads them. For tests of what happens to sessions without stream management.
  */
 function withoutStreamManagement(xmpp: Client): void {
   const entity = xmpp as unknown as { emit: (event: string | symbol, ...args: unknown[]) => boolean };
@@ -90,8 +111,26 @@ function withoutStreamManagement(xmpp: Client): void {
   entity.emit = (event, ...args) => {
     const el = args[0] as XmppElement | undefined;
     if (event === 'element' && el?.name === 'stream:features') {
-      el.children = el.children.filter((c) => typeof c === 'string' || !(c.name === 'sm' && c.attrs.xmlns === 'urn:xmpp:sm:3'));
+      const strip = (parent: XmppElement): void => {
+        parent.children = parent.children.filter(
+          (c) =>
+            typeof c === 'string' || !((c.name === 'sm' && c.attrs.xmlns === 'urn:xmpp:sm:3') || (c.name === 'feature' && c.attrs.var === 'urn:xmpp:sm:3')),
+        );
+        for (const c of parent.children) if (typeof c !== 'string') strip(c);
+      };
+      strip(el);
     }
     return emit(event, ...args);
   };
+}
+
+/**
+ * The client is bound to a full JID of `bare` for the resource it asked for: exactly it (RFC 6120
+ * bind), or, after SASL2 with Bind2, `<resource>/<id>` with a server-generated id (XEP-0386
+ * §identifiers: the client's tag as-is, then '/', then the server's part).
+ */
+export function assertBound(client: TestClient, bare: string, resource: string): void {
+  const prefix = `${bare}/${resource}`;
+  const ok = client.jid === prefix || (client.jid.startsWith(`${prefix}/`) && client.jid.length > prefix.length + 1);
+  if (!ok) throw new Error(`expected a full JID ${prefix} or ${prefix}/<id>, bound: ${client.jid}`);
 }

@@ -8,7 +8,7 @@ import { addUser, gliderctl } from '../harness/gliderctl.js';
 import { repoRoot } from '../harness/paths.js';
 import type { Deployment } from '../harness/standalone.js';
 import { client as xmppClient } from '@xmpp/client';
-import { CLIENT_STEP_TIMEOUT_MS, connect, trustCertificate, xml } from '../harness/xmpp-client.js';
+import { CLIENT_STEP_TIMEOUT_MS, connect, stopReconnecting, trustCertificate, xml } from '../harness/xmpp-client.js';
 
 /** The admin the deployment was started with (GLIDER_ADMIN__JIDS). */
 export const E2E_ADMIN = 'boss@localhost';
@@ -142,6 +142,7 @@ export async function adminCommandsScenario(d: Deployment, tag: string): Promise
   try {
     await assert.rejects(again.start(), /account-disabled/);
   } finally {
+    stopReconnecting(again);
     await again.stop().catch(() => undefined);
   }
   const listed = await gliderctl(['user', 'list', d.domain], { adminPort: d.adminPort });

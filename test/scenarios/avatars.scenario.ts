@@ -45,7 +45,7 @@ async function friends(d: Deployment, tag: string, clients: TestClient[]): Promi
   await a.send(xml('presence', { to: bob, type: 'subscribe' }));
   await b.waitFor('alice asks', (s) => s.is('presence') && s.attrs.type === 'subscribe');
   await b.send(xml('presence', { to: alice, type: 'subscribed' }));
-  await a.waitFor('bob available', (s) => s.is('presence') && s.attrs.from === `${bob}/pc` && !s.attrs.type);
+  await a.waitFor('bob available', (s) => s.is('presence') && s.attrs.from === b.jid && !s.attrs.type);
   return { alice, bob, a, b };
 }
 

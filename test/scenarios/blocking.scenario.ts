@@ -77,11 +77,11 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     await laptop.send(xml('presence', { to: alice, type: 'subscribe' }));
     await pc.waitFor('bob’s subscription request', presenceFrom(bob, 'subscribe'));
     await pc.send(xml('presence', { to: bob, type: 'subscribed' }));
-    await laptop.waitFor('alice/pc available', presenceFrom(`${alice}/pc`, undefined));
-    await laptop.waitFor('alice/phone available', presenceFrom(`${alice}/phone`, undefined));
+    await laptop.waitFor('alice/pc available', presenceFrom(pc.jid, undefined));
+    await laptop.waitFor('alice/phone available', presenceFrom(phone.jid, undefined));
 
     // Every router on the way now holds alice's (empty) list in its cache: the block must reach it.
-    await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'before the block')));
+    await laptop.send(xml('message', { to: pc.jid, type: 'chat' }, xml('body', {}, 'before the block')));
     await pc.waitFor('bob’s message before the block', isMessageWithBody('before the block'));
     await pc.send(xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'alice before the block')));
     await laptop.waitFor('alice’s message before the block', isMessageWithBody('alice before the block'));
@@ -90,8 +90,8 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     assert.equal((await pc.iq(xml('iq', { type: 'set' }, xml('block', { xmlns: BLOCKING }, xml('item', { jid: bob }))))).attrs.type, 'result');
     await phone.waitFor('the block push', isPush('block', [bob]));
     await pc.waitFor('the block push on the requester', isPush('block', [bob]));
-    await laptop.waitFor('alice/pc unavailable', presenceFrom(`${alice}/pc`, 'unavailable'));
-    await laptop.waitFor('alice/phone unavailable', presenceFrom(`${alice}/phone`, 'unavailable'));
+    await laptop.waitFor('alice/pc unavailable', presenceFrom(pc.jid, 'unavailable'));
+    await laptop.waitFor('alice/phone unavailable', presenceFrom(phone.jid, 'unavailable'));
     assert.deepEqual(await list(phone), [bob]);
 
     // §3.5 inbound: bob's message is not delivered; bob learns <service-unavailable/> (the block is not revealed).
@@ -100,7 +100,7 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     assert.equal(errorOf(bounced)?.name, 'service-unavailable');
     assert.equal(bounced.getChild('error')!.getChild('blocked', 'urn:xmpp:blocking:errors'), undefined);
     // an IQ get from bob to alice's resource: <service-unavailable/> too
-    assert.equal(await versionError(laptop, `${alice}/pc`), 'service-unavailable');
+    assert.equal(await versionError(laptop, pc.jid), 'service-unavailable');
     // §3.5 outbound: alice's message to bob is refused with <not-acceptable/> and <blocked/>.
     await pc.send(xml('message', { to: bob, type: 'chat', id: 'to-blocked' }, xml('body', {}, 'to a blocked contact')));
     const refused = await pc.waitFor('the refusal', (s) => s.is('message') && s.attrs.type === 'error' && s.attrs.id === 'to-blocked');
@@ -118,8 +118,8 @@ export async function blockingScenario(d: Deployment, tag: string): Promise<void
     assert.equal((await pc.iq(xml('iq', { type: 'set' }, xml('unblock', { xmlns: BLOCKING }, xml('item', { jid: bob }))))).attrs.type, 'result');
     await phone.waitFor('the unblock push', isPush('unblock', [bob]));
     const before = laptop.stanzas.length;
-    await laptop.waitFor('alice available again', (s) => laptop.stanzas.indexOf(s) >= before && presenceFrom(`${alice}/phone`, undefined)(s));
-    await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'after unblock')));
+    await laptop.waitFor('alice available again', (s) => laptop.stanzas.indexOf(s) >= before && presenceFrom(phone.jid, undefined)(s));
+    await laptop.send(xml('message', { to: pc.jid, type: 'chat' }, xml('body', {}, 'after unblock')));
     await pc.waitFor('bob’s message after the unblock', isMessageWithBody('after unblock'));
     assert.equal(pc.stanzas.filter(isMessageWithBody('while blocked')).length + phone.stanzas.filter(isMessageWithBody('while blocked')).length, 0);
 

@@ -52,11 +52,11 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
     }
 
     // §6 received: bob → alice/pc; the phone gets the copy.
-    await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'to the pc')));
+    await laptop.send(xml('message', { to: pc.jid, type: 'chat' }, xml('body', {}, 'to the pc')));
     await pc.waitFor('the original', isMessageWithBody('to the pc'));
     const rc = await phone.waitFor('a received carbon', isCarbon(alice, 'received', 'to the pc'));
-    assert.equal(rc.attrs.to, `${alice}/phone`);
-    assert.equal(carbon(rc, alice)!.inner.attrs.from, `${bob}/laptop`);
+    assert.equal(rc.attrs.to, phone.jid);
+    assert.equal(carbon(rc, alice)!.inner.attrs.from, laptop.jid);
 
     // §7 sent, and §8 private: the private one is never copied; the next message's copy proves it.
     await pc.send(xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'secret'), xml('private', { xmlns: CARBONS })));
@@ -70,7 +70,7 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
     // §5 disable: the phone gets no copy any more; the pc's direct message to it comes after.
     assert.equal((await phone.iq(xml('iq', { type: 'set' }, xml('disable', { xmlns: CARBONS })))).attrs.type, 'result');
     await pc.send(xml('message', { to: bob, type: 'chat' }, xml('body', {}, 'after disable')));
-    await pc.send(xml('message', { to: `${alice}/phone`, type: 'chat' }, xml('body', {}, 'marker')));
+    await pc.send(xml('message', { to: phone.jid, type: 'chat' }, xml('body', {}, 'marker')));
     await phone.waitFor('the marker', isMessageWithBody('marker'));
     assert.equal(phone.stanzas.filter(isCarbon(alice, 'sent', 'after disable')).length, 0, 'copied after disable');
 
@@ -83,7 +83,7 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
         '--ping',
         '--carbons',
         '--send-to',
-        `${alice}/pc`,
+        pc.jid,
         '--send-body',
         'slix ready',
         '--expect-body',
@@ -91,12 +91,12 @@ export async function carbonsScenario(d: Deployment, tag: string): Promise<void>
       ]),
     );
     await pc.waitFor('slixmpp ready', isMessageWithBody('slix ready'));
-    await laptop.send(xml('message', { to: `${alice}/pc`, type: 'chat' }, xml('body', {}, 'for slixmpp too')));
+    await laptop.send(xml('message', { to: pc.jid, type: 'chat' }, xml('body', {}, 'for slixmpp too')));
     const res = await slix;
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const got = JSON.parse(res.stdout.trim().split('\n').pop()!) as { pinged?: boolean; received: { carbon: string; from: string; to: string } };
     assert.equal(got.pinged, true, "XEP-0199 §4.2: the server answers slixmpp's ping");
-    assert.deepEqual(got.received, { carbon: 'received', from: `${bob}/laptop`, to: `${alice}/pc`, body: 'for slixmpp too' });
+    assert.deepEqual(got.received, { carbon: 'received', from: laptop.jid, to: pc.jid, body: 'for slixmpp too' });
   } finally {
     for (const c of clients) await c.stop();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
-import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from '../harness/xmpp-client.js';
+import { assertBound, connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from '../harness/xmpp-client.js';
 
 const ROSTER = 'jabber:iq:roster';
 
@@ -27,7 +27,8 @@ export async function chatScenario(d: Deployment, tag: string): Promise<void> {
     clients.push(a);
     const b = await connect(`xmpps://${eb.host}:${eb.directTlsPort}`, bob, 'bob-secret-22', 'phone');
     clients.push(b);
-    assert.equal(a.jid, `${aliceJid}/laptop`);
+    assertBound(a, aliceJid, 'laptop');
+    assertBound(b, bobJid, 'phone');
 
     // Roster add with a push to the interested resource (RFC 6121 §2.1.6, §2.3), then the
     // subscription handshake both ways (§3).
@@ -52,10 +53,10 @@ export async function chatScenario(d: Deployment, tag: string): Promise<void> {
     // Messages both ways.
     await a.send(xml('message', { to: bobJid, type: 'chat', id: 'm1' }, xml('body', {}, 'hello bob')));
     const m1 = await b.waitFor('message from alice', isMessageWithBody('hello bob'));
-    assert.equal(m1.attrs.from, `${aliceJid}/laptop`);
+    assert.equal(m1.attrs.from, a.jid);
     await b.send(xml('message', { to: m1.attrs.from, type: 'chat', id: 'm2' }, xml('body', {}, 'hello alice')));
     const m2 = await a.waitFor('message from bob', isMessageWithBody('hello alice'));
-    assert.equal(m2.attrs.from, `${bobJid}/phone`);
+    assert.equal(m2.attrs.from, b.jid);
 
     // Offline: Bob leaves; Alice sees it, writes, and Bob gets it at his next login (XEP-0160).
     await b.stop();
@@ -66,7 +67,7 @@ export async function chatScenario(d: Deployment, tag: string): Promise<void> {
     clients.push(b2);
     await b2.send(xml('presence'));
     const m3 = await b2.waitFor('offline message', isMessageWithBody('while you were away'));
-    assert.equal(m3.attrs.from, `${aliceJid}/laptop`);
+    assert.equal(m3.attrs.from, a.jid);
     assert.ok(m3.getChild('delay', 'urn:xmpp:delay'), 'an offline message carries its delay stamp');
 
     const roster = await a.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: ROSTER })));

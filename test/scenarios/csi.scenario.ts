@@ -42,7 +42,7 @@ export async function csiScenario(d: Deployment, tag: string): Promise<void> {
     await laptop.send(xml('presence', { to: alice, type: 'subscribe' }));
     await pc.waitFor('subscribe', isPresence(bob, 'subscribe'));
     await pc.send(xml('presence', { to: bob, type: 'subscribed' }));
-    await phone.waitFor("bob's presence", (s) => s.is('presence') && s.attrs.from === `${bob}/laptop` && !s.attrs.type);
+    await phone.waitFor("bob's presence", (s) => s.is('presence') && s.attrs.from === laptop.jid && !s.attrs.type);
 
     await phone.send(xml('inactive', { xmlns: CSI }));
     // In-order processing (§4.1): once this is answered, the phone is inactive.
@@ -51,12 +51,12 @@ export async function csiScenario(d: Deployment, tag: string): Promise<void> {
     const shows = ['away', 'xa', 'dnd'];
     for (const show of shows) await laptop.send(xml('presence', {}, xml('show', {}, show)));
     await laptop.send(xml('message', { to: alice, type: 'chat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
-    const showOf = (s: XmppElement) => (s.is('presence') && s.attrs.from === `${bob}/laptop` ? s.getChildText('show') : undefined);
+    const showOf = (s: XmppElement) => (s.is('presence') && s.attrs.from === laptop.jid ? s.getChildText('show') : undefined);
     await pc.waitFor('the composing state (the active pc gets everything)', (s) => s.is('message') && !!s.getChild('composing'));
     assert.ok(pc.stanzas.some((s) => showOf(s) === 'dnd'));
     assert.deepEqual(phone.stanzas.slice(mark).map(String), [], 'the inactive phone got nothing yet');
 
-    await laptop.send(xml('message', { to: `${alice}/phone`, type: 'chat' }, xml('body', {}, 'wake up')));
+    await laptop.send(xml('message', { to: phone.jid, type: 'chat' }, xml('body', {}, 'wake up')));
     await phone.waitFor('the message with a body', isMessageWithBody('wake up'));
     const got = phone.stanzas.slice(mark);
     const summary = got.map((s) => (s.is('presence') ? `presence ${showOf(s)}` : s.getChild('composing') ? 'composing' : `message ${s.getChildText('body')}`));
@@ -74,7 +74,7 @@ export async function csiScenario(d: Deployment, tag: string): Promise<void> {
     const slix = slixmpp(
       ['--jid', `${alice}/slix`, '--password', 'alice-password', '--port', String(last.c2sPort), '--ca', join(caDir, 'ca.pem'), '--csi-inactive'].concat([
         '--send-to',
-        `${alice}/pc`,
+        pc.jid,
         '--send-body',
         'slix is inactive',
         '--expect-body',
@@ -89,7 +89,7 @@ export async function csiScenario(d: Deployment, tag: string): Promise<void> {
     const res = await slix;
     assert.equal(res.code, 0, res.stdout + res.stderr);
     const { events } = JSON.parse(res.stdout.trim().split('\n').pop()!) as { events: string[] };
-    const fromBob = `presence ${bob}/laptop`;
+    const fromBob = `presence ${laptop.jid}`;
     assert.ok(!events.includes(`${fromBob} away`), `superseded presence written: ${events.join('; ')}`);
     const xa = events.indexOf(`${fromBob} xa`);
     assert.ok(xa >= 0 && xa < events.indexOf('message wake slix'), `latest presence before the message: ${events.join('; ')}`);

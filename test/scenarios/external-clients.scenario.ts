@@ -39,7 +39,7 @@ export async function externalClientsScenario(d: Deployment, tag: string): Promi
       '--ca',
       caFile,
       '--send-to',
-      `${carol}/desk`,
+      c.jid,
       '--send-body',
       'hi from slixmpp',
     ]);
@@ -69,7 +69,7 @@ export async function externalClientsScenario(d: Deployment, tag: string): Promi
     }
     const r = await waiting;
     assert.equal(r.code, 0, `slixmpp did not receive: ${r.stdout} ${r.stderr}`);
-    assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).received.from, `${carol}/desk`);
+    assert.equal(JSON.parse(r.stdout.trim().split('\n').at(-1)!).received.from, c.jid);
 
     // go-sendxmpp over STARTTLS and over direct TLS.
     for (const directTls of [false, true]) {

@@ -141,7 +141,7 @@ export async function pushScenario(d: Deployment, tag: string): Promise<void> {
     // Detached (XEP-0198): a message reaches the phone, which has not acknowledged it yet (xmpp.js
     // answers the server's <r/>, sent every edge.sm.requestAckEvery stanzas), and the socket dies.
     // The edge detaches the session with that message unacknowledged: the router publishes.
-    await sender.send(xml('message', { to: `${alice}/phone`, type: 'chat', id: 'unacked' }, xml('body', {}, 'Wherefore art thou?')));
+    await sender.send(xml('message', { to: phone.jid, type: 'chat', id: 'unacked' }, xml('body', {}, 'Wherefore art thou?')));
     await phone.waitFor('the message', isMessageWithBody('Wherefore art thou?'));
     killSocket(phone);
     const [atDetach] = await server.waitFor(`phone-${tag}`, 1);
@@ -153,7 +153,7 @@ export async function pushScenario(d: Deployment, tag: string): Promise<void> {
     });
     // Detached for sure now (the edge told the router after recording it): the next message is held
     // for the resume, and published.
-    await sender.send(xml('message', { to: `${alice}/phone`, type: 'chat', id: 'held' }, xml('body', {}, 'Romeo?')));
+    await sender.send(xml('message', { to: phone.jid, type: 'chat', id: 'held' }, xml('body', {}, 'Romeo?')));
     const [, held] = await server.waitFor(`phone-${tag}`, 2);
     assert.equal(held!.summary['message-count'], '1');
     assert.equal(held!.summary['last-message-body'], undefined, 'no body unless configured');

@@ -5,7 +5,7 @@ import { client as xmppClient, xml, type Client, type XmlElement } from '@xmpp/c
 import { startCluster, type Cluster } from '../harness/cluster.js';
 import { startMongoServer, type MongoServer } from '../harness/mongodb.js';
 import { addUser, gliderctl } from '../harness/gliderctl.js';
-import { CLIENT_STEP_TIMEOUT_MS, trustCertificate } from '../harness/xmpp-client.js';
+import { CLIENT_STEP_TIMEOUT_MS, stopReconnecting, trustCertificate } from '../harness/xmpp-client.js';
 
 const SASL2 = 'urn:xmpp:sasl:2';
 const SM = 'urn:xmpp:sm:3';
@@ -70,7 +70,10 @@ export function sasl2Scenario(storage: 'embedded' | 'mongodb'): void {
       for (const u of ['ann', 'ben', 'cat', 'dan']) await addUser(`${u}@localhost`, `${u}-password`, c.adminPort);
     });
     after(async () => {
-      for (const cl of clients) await cl.xmpp.stop().catch(() => {});
+      for (const cl of clients) {
+        stopReconnecting(cl.xmpp);
+        await cl.xmpp.stop().catch(() => {});
+      }
       await c?.stop();
       await mongo?.stop();
     });

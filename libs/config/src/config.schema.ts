@@ -115,11 +115,10 @@ export const fastSchema = z.strictObject({
 /** XEP-0388 SASL2 with XEP-0386 Bind2 (apps/edge/src/features/xep-0388-sasl2/README.md). */
 export const sasl2Schema = z.strictObject({
   /**
-   * Offer <authentication xmlns='urn:xmpp:sasl:2'/> beside RFC 6120 SASL. Off by default until the
-   * whole suite runs with it: xmpp.js prefers SASL2 when offered, and Bind2 makes the resource
-   * `<tag>/<id>`, not the exact one the tests ask for.
+   * Offer <authentication xmlns='urn:xmpp:sasl:2'/> beside RFC 6120 SASL (on: Conversations and Monal
+   * log in with SASL2, Bind2 and FAST only when offered). Clients that do not know SASL2 use RFC 6120.
    */
-  enabled: z.boolean().default(false),
+  enabled: z.boolean().default(true),
   /** Longest Bind2 <tag/> kept in the resource (characters); a longer one is cut. */
   maxTagLength: z.number().int().min(1).max(256).default(64),
   fast: fastSchema.default(fastSchema.parse({})),

@@ -13,6 +13,9 @@ test('defaults give a working standalone config', () => {
   assert.equal(c.bus.kind, 'inprocess');
   assert.equal(c.registration.enabled, false);
   assert.equal(c.edge.limits.maxStanzaBytes, 262144);
+  // XEP-0388/0386/0484: Conversations and Monal use SASL2, Bind2 and FAST only when offered.
+  assert.equal(c.edge.sasl2.enabled, true);
+  assert.equal(c.edge.sasl2.fast.enabled, true);
 });
 
 test('env overrides name settings by section and key', () => {

@@ -60,8 +60,20 @@ describe('SASL2 and Bind2 on the edge', () => {
     assert.ok(cb.includes('tls-exporter') || cb.includes('tls-server-end-point'), String(features));
   });
 
-  test('off by default: no <authentication/>, and <authenticate/> is not understood', async () => {
-    const plain = await startEdge();
+  test('on by default, FAST inline; with enabled: false no <authentication/>, and <authenticate/> is not understood', async () => {
+    const byDefault = await startEdge();
+    try {
+      const c = await RawClient.connect({ mode: 'tls', port: byDefault.edge.ports.directTls });
+      clients.push(c);
+      const features = await c.open(DOMAIN);
+      const auth = features.getChild('authentication', NS_SASL2);
+      assert.ok(auth?.getChild('inline', NS_SASL2)?.getChild('bind', NS_BIND2), String(features));
+      assert.ok(auth!.getChild('inline', NS_SASL2)!.getChild('fast', 'urn:xmpp:fast:0'), String(features));
+      assert.ok(features.getChild('mechanisms', SASL), 'RFC 6120 SASL stays beside it');
+    } finally {
+      await byDefault.stop();
+    }
+    const plain = await startEdge({ edge: { sasl2: { enabled: false } } });
     try {
       const c = await RawClient.connect({ mode: 'tls', port: plain.edge.ports.directTls });
       clients.push(c);
