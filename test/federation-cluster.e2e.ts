@@ -86,8 +86,7 @@ describe('federation: a standalone (a.test) and a NATS cluster with two edges (b
     clients.push(alice, bob);
     await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'c1' }, xml('body', {}, 'hello cluster')));
     assert.equal((await bob.waitFor('alice over s2s into the cluster', isMessageWithBody('hello cluster'))).attrs.from, alice.jid);
-    for (let i = 0; i < 5; i++)
-      await bob.send(xml('message', { to: alice.jid, type: 'chat', id: `c2-${i}` }, xml('body', {}, `from the cluster ${i}`)));
+    for (let i = 0; i < 5; i++) await bob.send(xml('message', { to: alice.jid, type: 'chat', id: `c2-${i}` }, xml('body', {}, `from the cluster ${i}`)));
     for (let i = 0; i < 5; i++) await alice.waitFor(`bob's message ${i} from the cluster`, isMessageWithBody(`from the cluster ${i}`));
     const order = alice.stanzas.filter((s) => s.is('message') && s.attrs.id?.startsWith('c2-')).map((s) => s.attrs.id);
     assert.deepEqual(order, ['c2-0', 'c2-1', 'c2-2', 'c2-3', 'c2-4']);
