@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { setDefaultCACertificates, getCACertificates } from 'node:tls';
 import { client as xmppClient, xml, type Client, type XmlElement } from '@xmpp/client';
 
@@ -20,9 +21,19 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
-/** Trust the server's certificate the way a user would import it, for this test process. */
+const baseCAs = getCACertificates('default');
+/** The certificates a test trusted, by subject: a later deployment's self-signed one replaces an earlier one's. */
+const trusted = new Map<string, string>();
+
+/**
+ * Trust the server's certificate the way a user would import it, for this test process. Two trusted
+ * self-signed certificates with one subject (a standalone, then a cluster, both `localhost`) would
+ * make OpenSSL check the second against the first (issuer looked up by name) and refuse it as
+ * DEPTH_ZERO_SELF_SIGNED_CERT, so the newest certificate of a subject is the one trusted.
+ */
 export function trustCertificate(pem: string): void {
-  setDefaultCACertificates([...getCACertificates('default'), pem]);
+  trusted.set(new X509Certificate(pem).subject, pem);
+  setDefaultCACertificates([...baseCAs, ...trusted.values()]);
 }
 
 /**
