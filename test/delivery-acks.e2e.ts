@@ -49,7 +49,10 @@ describe('delivery acknowledgements and fencing on a cluster', () => {
 
   it('messages to a receiver whose edge was SIGKILLed are stored and delivered at its next login, none lost', async () => {
     const ivy = await on(1, 'ivy', 'pc');
-    const jackPc = await on(2, 'jack', 'pc');
+    // A receiver without stream management: its session ends with its edge and what was sent to it is
+    // stored offline. With stream management the session is held for resumption instead
+    // (sm-resume.e2e.ts, the chaos suite's SM rows).
+    const jackPc = await on(2, 'jack', 'pc', { sm: false });
     await c.byRole('edge-2')[0]!.stop('SIGKILL');
     // Sent at once, while the router still lists jack's session on the dead edge.
     const ids = Array.from({ length: 20 }, (_, i) => `n${i}`);

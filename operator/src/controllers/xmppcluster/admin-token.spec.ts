@@ -30,6 +30,15 @@ describe('the admin token Secret (ensureAdminToken against the harness API serve
   before(async () => {
     k = await new TestCluster().start();
     const api = KubernetesObjectApi.makeApiClient(k.kubeConfig());
+    // The Secret's owner must exist: on a real control plane the garbage collector deletes a Secret
+    // whose ownerReference names no object (it did, between create and read, under CI load).
+    const owner = await api.create({
+      apiVersion: cluster.apiVersion,
+      kind: cluster.kind,
+      metadata: { name: cluster.metadata.name, namespace: NS },
+      spec: cluster.spec,
+    } as KubernetesObject);
+    cluster.metadata.uid = owner.metadata!.uid!;
     ctx = (secrets) => ({ api, caches: { secrets: readerOf(secrets) }, log: createLogger('silent'), now: () => new Date() }) as unknown as ControllerContext;
   });
   after(async () => k.stop());
@@ -38,7 +47,7 @@ describe('the admin token Secret (ensureAdminToken against the harness API serve
     assert.deepEqual(await ensureAdminToken(ctx([]), cluster), []);
     const first = token();
     assert.match(first, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
-    assert.equal(k.get('secrets', 'chat-admin-token').metadata.ownerReferences[0].uid, 'u1');
+    assert.equal(k.get('secrets', 'chat-admin-token').metadata.ownerReferences[0].uid, cluster.metadata.uid);
     assert.deepEqual(await ensureAdminToken(ctx([]), cluster), [], 'AlreadyExists is fine');
     assert.equal(token(), first, 'never replaced');
     assert.deepEqual(await ensureAdminToken(ctx([k.get('secrets', 'chat-admin-token')]), cluster), []);

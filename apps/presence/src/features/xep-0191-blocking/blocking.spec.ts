@@ -158,7 +158,7 @@ describe('XEP-0191 on: claimed as an own-account IQ and advertised', () => {
   test('the addressing table learns urn:xmpp:blocking (own account only)', async () => {
     assert.deepEqual(
       h.presence.runtime.iq.claims().account.find((c) => c.ns === B),
-      { ns: B, ownOnly: true },
+      { ns: B, ownOnly: true, features: [] },
     );
     await waitFor(() => h.presence.runtime.addressing.discoFeatures().includes(B), { what: 'the declaration with the disco feature' });
   });
