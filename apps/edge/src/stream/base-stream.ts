@@ -304,6 +304,15 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     );
   }
 
+  /**
+   * What the peer sent before now is handled or skipped (stream/inbound-flow.ts). A stanza the
+   * router is still taking when the connection drops is counted once it is taken: XEP-0198's inbound
+   * count reported at a resume must include it, or the client sends it again (a duplicate).
+   */
+  inboundSettled(): Promise<void> {
+    return this.inbound.idle();
+  }
+
   private onStreamEnd(): void {
     this.closedByPeer = true;
     // RFC 6120 §4.4: answer the peer's close with ours, then end the connection.

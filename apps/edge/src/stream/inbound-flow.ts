@@ -49,6 +49,17 @@ export class InboundFlow {
       });
   }
 
+  /**
+   * Every element queued so far has been handled or skipped (and those their handlers queued in
+   * turn). Never call it from the stream's own handlers: they are part of what it waits for.
+   */
+  async idle(): Promise<void> {
+    for (let q = this.queue; ; q = this.queue) {
+      await q;
+      if (q === this.queue) return;
+    }
+  }
+
   private setPaused(reason: 'rate' | 'queue', paused: boolean): void {
     if (paused === this.pausedFor.has(reason)) return;
     if (paused) this.pausedFor.add(reason);

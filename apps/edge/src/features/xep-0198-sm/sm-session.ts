@@ -224,8 +224,13 @@ export class SmSession {
     if (!this.persistQueued) this.persist();
   }
 
-  /** Every store write started so far has settled (before a detach, a release, an end). */
+  /**
+   * Every stanza the client sent so far is handled (the inbound count final, unless the stream is
+   * still open) and every store write started so far has settled: before a detach, a release, an
+   * end. Not from the stream's own inbound handlers (it waits for them).
+   */
   async settled(): Promise<void> {
+    await this.stream.inboundSettled();
     while (this.storing > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.persisting;
   }

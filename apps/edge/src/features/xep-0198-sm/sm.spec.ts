@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { encodeAck, subjects, type BusSubscription } from '#libs/bus';
 import { endResumable, ResumableStore } from '#libs/sessions';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
@@ -417,5 +418,58 @@ describe('stream management: the unacknowledged queue is bounded in bytes too', 
       .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
       .map((f) => f.stanza!.id);
     assert.deepEqual(back, ['k3'], 'only what the client had not acknowledged goes back to the router');
+  });
+});
+
+/**
+ * The race SINT's StreamManagementTest hit on the cluster: the connection drops while the router is
+ * still taking a stanza the client sent. The session detaches only once that stanza is handled, so
+ * the resume reports it in `h` and the client does not send it again (a duplicate).
+ */
+describe('stream management: a stanza still being routed when the connection drops is counted', () => {
+  let h: EdgeHarness;
+  const clients: RawClient[] = [];
+  const held: (() => void)[] = [];
+  let sub: BusSubscription;
+
+  before(async () => {
+    h = await startEdge({ edge: { sm: { enabled: true, requestAckEvery: 1000 } } }, { router: false });
+    await h.addUser('erin', 'secret');
+    // A slow router: it takes each stanza only when the test says so.
+    sub = h.bus.subscribe(subjects.routerIn(0).replace(/0$/, '*'), (msg) => {
+      if (msg.replyExpected) held.push(() => msg.respond(encodeAck({ taken: true })));
+    });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await sub.unsubscribe();
+    await h.stop();
+  });
+
+  test('the detach waits for the router to take it; the resume reports h=1', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(c);
+    await c.login(DOMAIN, 'erin', 'secret', 'phone');
+    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+    const id = (await c.element()).attrs.id!;
+    c.send(xml('message', { to: `someone@${DOMAIN}`, type: 'chat', id: 'slow' }, xml('body', {}, 'slow')));
+    await waitFor(() => held.length === 1, { what: 'the router to get the message' });
+    c.close(); // no closing tag: a lost connection
+    // The edge saw the connection go (its stream-closed hooks ran) while the stanza is not taken:
+    // the session must not detach yet, with h=0.
+    await waitFor(() => h.edge.streams.size === 0, { what: 'the edge to see the connection go' });
+    assert.equal((await new ResumableStore(h.bus).get(id))?.record.state, 'attached');
+    held.shift()!();
+    await waitFor(async () => (await new ResumableStore(h.bus).get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    assert.equal((await new ResumableStore(h.bus).get(id))?.record.inH, 1, 'the detached record counts the message');
+    const again = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(again);
+    await again.open(DOMAIN);
+    assert.equal((await again.scram('erin', 'secret', 'SCRAM-SHA-256')).name, 'success');
+    await again.open(DOMAIN);
+    again.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    const resumed = await again.element();
+    assert.equal(resumed.name, 'resumed', String(resumed));
+    assert.equal(resumed.attrs.h, '1');
   });
 });
