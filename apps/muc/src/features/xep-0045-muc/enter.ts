@@ -3,7 +3,7 @@ import { enforceNickname, nicknameKey } from '#libs/jid';
 import { NS, StanzaError, errorReply } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { RateLimit } from '../../core/rate-limit.js';
-import { defaultRole, type Occupant } from '../../core/room-state.js';
+import { defaultRole, newOccupantId, type Occupant } from '../../core/room-state.js';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { readHistoryRequest, sendHistory } from './history.js';
@@ -71,10 +71,18 @@ export async function enter(ctx: MucContext, st: MucStanza, joins: RateLimit): P
     return refuse(new StanzaError('service-unavailable', { type: 'wait', text: 'the room is full (§7.2.10)' }));
   }
   const session = { jid: st.from.toString(), presence: storablePresence(st.el) };
-  const occ: Occupant = existing ?? { nick: checked.nick, key: checked.key, bare, role: defaultRole(affiliation, room.config.moderated), sessions: [] };
+  const occ: Occupant = existing ?? {
+    id: newOccupantId(),
+    seat: 0,
+    nick: checked.nick,
+    key: checked.key,
+    bare,
+    role: defaultRole(affiliation, room.config.moderated),
+    sessions: [],
+  };
   occ.sessions = [...occ.sessions.filter((s) => s.jid !== session.jid), session];
-  if (!existing) room.live.occupants.push(occ);
-  room.changedLive();
+  if (existing) room.changedOccupant(occ);
+  else room.addOccupant(occ);
   announceEntry(ctx, st, room, occ, { nickModified: checked.nick !== st.to.resource, joinedBefore: existing !== undefined });
   sendHistory(ctx, room, session.jid, readHistoryRequest(mucX?.getChild('history')), (el, to) => st.out.send(el, to));
   const subject = xml('message', { from: room.record.subject ? room.occupantJid(room.record.subject.nick) : room.jid, type: 'groupchat' });

@@ -49,7 +49,7 @@ function update(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant): void
   const session = occ.sessions.find((s) => s.jid === jid)!;
   session.presence = storablePresence(st.el);
   occ.sessions = [...occ.sessions.filter((s) => s !== session), session];
-  room.changedLive();
+  room.changedOccupant(occ);
   toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ }), to));
 }
 
@@ -71,7 +71,7 @@ function changeNick(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, j
   occ.key = checked.key;
   const jid = st.from.toString();
   for (const s of occ.sessions) if (s.jid === jid) s.presence = storablePresence(st.el);
-  room.changedLive();
+  room.changedOccupant(occ);
   const codes = checked.nick !== st.to.resource ? [STATUS.nickModified] : [];
   toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ, statuses: viewer === occ ? codes : [] }), to));
 }
@@ -88,11 +88,10 @@ export function leave(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant,
   if (statuses.length === 0 || !statuses.includes(STATUS.error)) st.out.send(farewell, jid);
   if (!last) {
     occ.sessions = occ.sessions.filter((s) => s.jid !== jid);
-    room.changedLive();
+    room.changedOccupant(occ);
     return;
   }
-  room.live.occupants = room.live.occupants.filter((o) => o !== occ);
-  room.changedLive();
+  room.removeOccupant(occ);
   toEveryone(room, (to, viewer) => {
     const el = occupantPresence(ctx, room, occ, { viewer, self: false, unavailable: true, statuses });
     copyStatus(st, el);
@@ -120,6 +119,5 @@ export function removeOccupant(
   item: { actor?: string; reason?: string } = {},
 ): void {
   toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ, unavailable: true, statuses, item }), to));
-  room.live.occupants = room.live.occupants.filter((o) => o !== occ);
-  room.changedLive();
+  room.removeOccupant(occ);
 }
