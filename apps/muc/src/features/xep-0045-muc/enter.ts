@@ -7,7 +7,7 @@ import { defaultRole, newOccupantId, type Occupant } from '../../core/room-state
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { readHistoryRequest, sendHistory } from './history.js';
-import { STATUS, occupantPresence, storablePresence, toEveryone } from './presence-out.js';
+import { STATUS, occupantPresence, presenceToEveryone, storablePresence } from './presence-out.js';
 
 /** A nickname checked against RFC 8266 and the length limit, or the XEP-0045 error for it. */
 export function checkNick(ctx: MucContext, requested: string): { nick: string; key: string } | StanzaError {
@@ -114,10 +114,6 @@ function announceEntry(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant
   if (room.created) selfCodes.push(STATUS.created);
   if (opts.nickModified) selfCodes.push(STATUS.nickModified);
   if (room.config.enableLogging) selfCodes.push(STATUS.logging);
-  toEveryone(room, (to, viewer) => {
-    const isSelf = viewer === occ;
-    // A second session of an occupant changes nothing the others see but its presence.
-    if (isSelf && to !== self && opts.joinedBefore) return;
-    st.out.send(occupantPresence(ctx, room, occ, { viewer, self: isSelf, statuses: isSelf ? selfCodes : [] }), to);
-  });
+  // A second session of an occupant changes nothing the others see but its presence.
+  presenceToEveryone(ctx, st.out, room, occ, { selfStatuses: selfCodes }, (to, viewer) => viewer === occ && to !== self && opts.joinedBefore);
 }

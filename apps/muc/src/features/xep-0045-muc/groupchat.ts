@@ -50,8 +50,7 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   if (taken) {
     // a resend of a message the room took already (resend.ts): sent again to everyone with its first
     // stanza-id as the delivery key, so edges write it only to the sessions that missed it
-    const el = occupantMessage(ctx, st, room, occ, taken.id);
-    for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, taken.id));
+    st.out.sendToAll(occupantMessage(ctx, st, room, occ, taken.id), sessionsOf(room), deliveryKey(room, taken.id));
     return 'stop';
   }
   if (!messages.take(`${room.jid} ${occ.key}`))
@@ -78,8 +77,13 @@ function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, ke
   const el = occupantMessage(ctx, st, room, occ, id);
   const seq = keep ? room.nextSeq() : 0;
   if (keep) remember(ctx, room, el.toString(), at, seq);
-  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, id));
+  st.out.sendToAll(el, sessionsOf(room), deliveryKey(room, id));
   return keep ? { el, id, at, seq } : undefined;
+}
+
+/** Every session in the room (real full JIDs), in seating order. */
+function* sessionsOf(room: Room): Iterable<string> {
+  for (const o of room.live.occupants) for (const s of o.sessions) yield s.jid;
 }
 
 /** A room message's delivery key (StanzaEnvelope.dedupe_key): the room and the stanza-id it gave the message. */

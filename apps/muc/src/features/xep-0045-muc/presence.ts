@@ -5,7 +5,7 @@ import type { Occupant } from '../../core/room-state.js';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { checkNick, enter, nickTaken } from './enter.js';
-import { STATUS, occupantPresence, storablePresence, toEveryone } from './presence-out.js';
+import { STATUS, occupantPresence, presenceToEveryone, storablePresence, toEveryone } from './presence-out.js';
 
 /**
  * Presence to room@service/nick (XEP-0045 §7): from a session that is not in the room it enters;
@@ -50,7 +50,7 @@ function update(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant): void
   session.presence = storablePresence(st.el);
   occ.sessions = [...occ.sessions.filter((s) => s !== session), session];
   room.changedOccupant(occ);
-  toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ }), to));
+  presenceToEveryone(ctx, st.out, room, occ, {});
 }
 
 /** §7.6: unavailable with 303 and the new nick, then available under the new nick. */
@@ -92,11 +92,7 @@ export function leave(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant,
     return;
   }
   room.removeOccupant(occ);
-  toEveryone(room, (to, viewer) => {
-    const el = occupantPresence(ctx, room, occ, { viewer, self: false, unavailable: true, statuses });
-    copyStatus(st, el);
-    st.out.send(el, to);
-  });
+  presenceToEveryone(ctx, st.out, room, occ, { unavailable: true, statuses }, undefined, (el) => copyStatus(st, el));
   if (room.live.occupants.length === 0 && !room.config.persistent) room.gone = true;
 }
 
