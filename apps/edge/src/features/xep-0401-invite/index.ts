@@ -111,7 +111,11 @@ export async function befriend(ctx: EdgeContext, invite: Invite, newcomer: strin
 
 async function pushToInviter(ctx: EdgeContext, inviter: string, change: RosterChange): Promise<void> {
   const { item } = change;
-  const el = xml('item', { jid: item.jid, subscription: item.subscription, ...(item.name ? { name: item.name } : {}) }, ...item.groups.map((g) => xml('group', {}, g)));
+  const el = xml(
+    'item',
+    { jid: item.jid, subscription: item.subscription, ...(item.name ? { name: item.name } : {}) },
+    ...item.groups.map((g) => xml('group', {}, g)),
+  );
   const delivery = new Delivery(ctx.bus, ctx.config.bus.deliveryAckTimeoutMs);
   for (const s of (await ctx.registry.ofUser(inviter)).filter((r) => r.interested)) {
     const push = xml('iq', { type: 'set', id: `push-${randomUUID()}`, to: s.jid }, xml('query', { xmlns: NS.roster, ver: String(change.version) }, el));

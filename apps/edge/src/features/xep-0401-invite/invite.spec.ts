@@ -106,7 +106,11 @@ describe('registration with an invite (XEP-0401, XEP-0445, XEP-0379)', () => {
       xml(
         'iq',
         { type: 'set', id: push.attrs.id!, to: full },
-        xml('query', { xmlns: 'jabber:iq:roster', ver: String(version) }, xml('item', { jid: `peter@${DOMAIN}`, subscription: 'both' }, xml('group', {}, 'Capulet'))),
+        xml(
+          'query',
+          { xmlns: 'jabber:iq:roster', ver: String(version) },
+          xml('item', { jid: `peter@${DOMAIN}`, subscription: 'both' }, xml('group', {}, 'Capulet')),
+        ),
       ).toString(),
     );
   });
