@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { partitionOf } from '#libs/bus';
 import { startTestDirectory, TEST_DIRECTORY_GROUPS as GROUPS, TEST_DIRECTORY_PEOPLE as PEOPLE, type TestDirectory } from '#libs/directory';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
@@ -205,6 +207,44 @@ describe('XEP-0055 user search in the presence service', () => {
       await dir.slapd.start();
     }
     await waitFor(async () => jids(await ask(alice, HOST, 'set', submit({ user: 'bob' }))).length === 1, { what: 'search works again', timeoutMs: 20_000 });
+  });
+});
+
+describe('XEP-0055 against a directory that never answers', () => {
+  test('remote-server-timeout within the ldap timeouts, and presence of the same partition is not held up meanwhile', async () => {
+    const sockets = new Set<Socket>();
+    const tarpit: Server = createServer((s) => void sockets.add(s));
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const port = (tarpit.address() as { port: number }).port;
+    const h = await PresenceHarness.start({
+      directory: {
+        domains: {
+          [DOMAIN]: {
+            ldap: { url: `ldap://127.0.0.1:${port}`, startTls: true, userBase: 'ou=people,dc=x', operationTimeoutMs: 1_500, connectTimeoutMs: 1_500 },
+          },
+        },
+      },
+      features: { search: { enabled: true } },
+    });
+    try {
+      // A user whose roster IQs go to the same partition as the search host.
+      const partitions = h.config.bus.partitions;
+      const local = Array.from({ length: 200 }, (_, i) => `u${i}`).find((u) => partitionOf(`${u}@${DOMAIN}`, partitions) === partitionOf(HOST, partitions))!;
+      await h.createUser(local);
+      const s = await h.bind(`${local}@${DOMAIN}/pc`);
+      await h.send(s, xml('iq', { type: 'set', id: 'search', to: HOST }, submit({ user: 'bob' })));
+      await h.send(s, xml('iq', { type: 'get', id: 'roster' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      await waitFor(() => h.for(s).some((e) => e.attrs.id === 'search'), { what: 'the search answer', timeoutMs: 10_000 });
+      const order = h.for(s).map((e) => e.attrs.id);
+      assert.deepEqual(order, ['roster', 'search'], 'the roster get, sent after the search, was answered first');
+      const answer = h.for(s).find((e) => e.attrs.id === 'search')!;
+      assert.equal(condition(answer), 'remote-server-timeout');
+      assert.equal(answer.getChild('error')!.attrs.type, 'wait');
+    } finally {
+      await h.close();
+      for (const sock of sockets) sock.destroy();
+      tarpit.close();
+    }
   });
 });
 
