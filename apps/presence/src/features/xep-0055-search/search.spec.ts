@@ -132,6 +132,25 @@ describe('XEP-0055 user search in the presence service', () => {
       items.map((i) => [i.attrs.jid, i.getChildText('first'), i.getChildText('email')]),
       [[`bob@${DOMAIN}`, 'Bob', 'bob@example.test']],
     );
+    // A client echoing the query it got, instructions and empty fields included, with an RSM <set/> (not offered: ignored).
+    const echo = xml(
+      'query',
+      { xmlns: SEARCH },
+      xml('instructions', {}, 'Fill in one or more fields'),
+      xml('first'),
+      xml('last', {}, 'Builder'),
+      xml('nick'),
+      xml('email'),
+      xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '5')),
+    );
+    const echoed = await ask(alice, HOST, 'set', echo);
+    assert.deepEqual(
+      echoed
+        .getChild('query', SEARCH)!
+        .getChildren('item')
+        .map((i) => i.attrs.jid),
+      [`bob@${DOMAIN}`],
+    );
     const none = await ask(alice, HOST, 'set', xml('query', { xmlns: SEARCH }, xml('last', {}, 'Nobody')));
     assert.equal(none.attrs.type, 'result');
     assert.equal(none.getChild('query', SEARCH)!.elements().length, 0);
