@@ -243,7 +243,7 @@ describe('XEP-0055 against a directory that never answers', () => {
           },
         },
       },
-      features: { search: { enabled: true } },
+      features: { search: { enabled: true, maxConcurrent: 1 } },
     });
     try {
       // A user whose roster IQs go to the same partition as the search host.
@@ -253,9 +253,12 @@ describe('XEP-0055 against a directory that never answers', () => {
       const s = await h.bind(`${local}@${DOMAIN}/pc`);
       await h.send(s, xml('iq', { type: 'set', id: 'search', to: HOST }, submit({ user: 'bob' })));
       await h.send(s, xml('iq', { type: 'get', id: 'roster' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      // maxConcurrent 1: a second search while the first waits is refused at once.
+      await h.send(s, xml('iq', { type: 'set', id: 'second', to: `search.${DOMAIN}` }, submit({ user: 'carol' })));
       await waitFor(() => h.for(s).some((e) => e.attrs.id === 'search'), { what: 'the search answer', timeoutMs: 10_000 });
       const order = h.for(s).map((e) => e.attrs.id);
-      assert.deepEqual(order, ['roster', 'search'], 'the roster get, sent after the search, was answered first');
+      assert.deepEqual(order, ['roster', 'second', 'search'], 'the roster get and the second search, sent after the search, were answered first');
+      assert.equal(condition(h.for(s).find((e) => e.attrs.id === 'second')!), 'resource-constraint');
       const answer = h.for(s).find((e) => e.attrs.id === 'search')!;
       assert.equal(condition(answer), 'remote-server-timeout');
       assert.equal(answer.getChild('error')!.attrs.type, 'wait');
