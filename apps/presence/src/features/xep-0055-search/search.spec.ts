@@ -189,6 +189,10 @@ describe('XEP-0055 user search in the presence service', () => {
       uids.map((u) => `dn: uid=${u},${PEOPLE}\nobjectClass: inetOrgPerson\nuid: ${u}\ncn: Many ${u}\nsn: Many\nmail: ${u}@example.test\n`).join('\n'),
     );
     await dir.slapd.modify(`dn: cn=xmpp,${GROUPS}\nchangetype: modify\nadd: member\n${uids.map((u) => `member: uid=${u},${PEOPLE}`).join('\n')}\n`);
+    // A uid that is no XMPP local part is not listed.
+    await dir.slapd.add(`dn: uid=many space,${PEOPLE}\nobjectClass: inetOrgPerson\nuid: many space\ncn: Many Space\nsn: Manyspace\n`);
+    await dir.slapd.modify(`dn: cn=xmpp,${GROUPS}\nchangetype: modify\nadd: member\nmember: uid=many space,${PEOPLE}\n`);
+    assert.deepEqual(jids(await ask(alice, HOST, 'set', submit({ last: 'manyspace' }))), []);
     const r = await ask(alice, HOST, 'set', submit({ last: 'many' }));
     assert.equal(jids(r).length, 3);
     assert.match(r.getChild('query', SEARCH)!.getChild('x', XDATA)!.getChildText('instructions') ?? '', /first 3/);
