@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { directorySchema } from '#libs/config';
 import { DirectoryUsers } from './directory-users.js';
@@ -79,6 +80,30 @@ describe('DirectoryUsers against slapd', () => {
       }
     } finally {
       await u.close();
+    }
+  });
+
+  test('a silent directory is asked once per probeIntervalMs: the next read fails at once, without a new connection', async () => {
+    const sockets = new Set<Socket>();
+    let accepted = 0;
+    const tarpit: Server = createServer((s) => {
+      accepted++;
+      sockets.add(s);
+    });
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const port = (tarpit.address() as { port: number }).port;
+    const u = users(dir.ldapConfig({ url: `ldap://127.0.0.1:${port}`, operationTimeoutMs: 300, connectTimeoutMs: 300, probeIntervalMs: 60_000 }));
+    try {
+      await assert.rejects(u.profile('alice', 'example.com'), { name: 'DirectoryUnavailableError' });
+      const asked = accepted;
+      assert.ok(asked >= 1);
+      await assert.rejects(u.profile('bob', 'example.com'), /not asked again/);
+      await assert.rejects(u.search('example.com', { user: 'bob' }, 10), /not asked again/);
+      assert.equal(accepted, asked, 'no new connection while the directory counts as down');
+    } finally {
+      await u.close();
+      for (const s of sockets) s.destroy();
+      tarpit.close();
     }
   });
 
