@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { vcardWithPhoto } from '#libs/avatars';
 import { DirectoryUnavailableError, DirectoryUsers, type DirectoryProfile } from '#libs/directory';
 import type { Jid } from '#libs/jid';
 import { NS, StanzaError } from '#libs/stanza';
@@ -6,7 +7,6 @@ import { xml } from '#libs/xml';
 import type { FeatureDefinition, Registration } from '#libs/xmpp-kit';
 import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
-import { vcardWithPhoto } from '#libs/avatars';
 import { syncDirectoryPhotos } from './directory-photo-sync.js';
 import { userPart, withDirectoryFields } from './directory-vcard.js';
 import { vcardToPep } from './vcard-to-pep.js';
