@@ -39,6 +39,7 @@ export const searchFeature: FeatureDefinition<PresenceContext, SearchConfig> = {
   setup: (ctx, cfg) => {
     if (!cfg.enabled) return [];
     const regs: Registration[] = [];
+    const slots = { running: 0 };
     const directory = Object.keys(ctx.config.directory.domains).length > 0 ? new DirectoryUsers(ctx.config.directory) : undefined;
     if (directory) regs.push(() => void directory.close());
     for (const domain of ctx.config.domains) {
@@ -52,7 +53,7 @@ export const searchFeature: FeatureDefinition<PresenceContext, SearchConfig> = {
         }
         backend = directoryBackend(directory, domain, fields);
       } else backend = localBackend(ctx.storage, domain, { pageSize: cfg.localPageSize, scanLimit: cfg.localScanLimit });
-      regs.push(serveSearch(ctx, `${cfg.subdomain}.${domain}`, domain, backend, cfg));
+      regs.push(serveSearch(ctx, `${cfg.subdomain}.${domain}`, domain, backend, cfg, slots));
     }
     return regs;
   },

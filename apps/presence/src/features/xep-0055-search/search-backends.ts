@@ -1,4 +1,5 @@
 import type { DirectoryUsers } from '#libs/directory';
+import { tryParseJid } from '#libs/jid';
 import type { Storage } from '#libs/storage';
 import type { SearchHit } from './search-form.js';
 
@@ -16,7 +17,9 @@ export function directoryBackend(users: DirectoryUsers, domain: string, fields: 
     fields: Object.keys(fields),
     async search(query, max) {
       const { users: found, truncated } = await users.search(domain, query, max);
-      return { hits: found.map((u) => ({ jid: `${u.username}@${domain}`, fields: u.fields })), truncated };
+      // A directory name that is no XMPP local part (a space, an @) could never sign on: not listed.
+      const hits = found.filter((u) => tryParseJid(`${u.username}@${domain}`)?.local === u.username);
+      return { hits: hits.map((u) => ({ jid: `${u.username}@${domain}`, fields: u.fields })), truncated };
     },
   };
 }
