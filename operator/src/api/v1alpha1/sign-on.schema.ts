@@ -83,9 +83,47 @@ export const sharedRosterSpec = z.strictObject({
   maxMembersPerGroup: z.number().int().min(1).max(1_000_000).optional(),
 });
 
+/** An LDAP attribute name (or OID), e.g. mail. */
+const attribute = z
+  .string()
+  .max(128)
+  .regex(/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/);
+
+/** XEP-0055 search over the directory (config directory.domains.<d>.search; served with features.search). */
+export const directorySearchSpec = z.strictObject({
+  fields: z.record(z.string().min(1).max(64), attribute).meta({ maxProperties: 32 }).optional().describe('Form field var → LDAP attribute.'),
+  usernameAttribute: attribute.optional(),
+});
+
+/** vCards from directory attributes (config directory.domains.<d>.vcard); read-only where they come from the directory. */
+export const directoryVcardSpec = z.strictObject({
+  attributes: z
+    .strictObject(
+      Object.fromEntries(
+        ['fn', 'given', 'family', 'nickname', 'email', 'tel', 'org', 'orgUnit', 'title', 'role', 'photo'].map((f) => [f, attribute.optional()]),
+      ),
+    )
+    .optional(),
+  cacheTtlMs: ms(1_000).optional(),
+  cacheMaxEntries: z.number().int().min(1).max(10_000_000).optional(),
+  maxPhotoBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(16 * 1024 * 1024)
+    .optional(),
+});
+
 export const directorySpec = z
   .strictObject({
-    domains: byDomain(z.strictObject({ ldap: ldapSpec, sharedRoster: sharedRosterSpec.optional() })),
+    domains: byDomain(
+      z.strictObject({
+        ldap: ldapSpec,
+        sharedRoster: sharedRosterSpec.optional(),
+        search: directorySearchSpec.optional(),
+        vcard: directoryVcardSpec.optional(),
+      }),
+    ),
   })
   .describe('LDAP / Active Directory sign-on and shared rosters per domain (config directory.*, docs/directory.md).');
 

@@ -52,6 +52,16 @@ describe('directory, sso and invites from the XmppCluster spec (same keys as lib
     assert.deepEqual([parsed.invites.enabled, parsed.invites.maxUses, parsed.invites.landingBaseUrl], [true, 50, 'https://chat.example.com']);
   });
 
+  it('sharedRoster, search and vcard pass through under the same keys (no Secrets in them)', () => {
+    const extra = { search: { fields: { user: 'sAMAccountName' }, usernameAttribute: 'sAMAccountName' }, vcard: { attributes: { photo: 'thumbnailPhoto' } } };
+    const spec = structuredClone(signOn);
+    Object.assign(spec.directory.domains['example.com'], extra);
+    const domain = (gliderConfig(cluster(spec)) as { directory: { domains: Record<string, Record<string, unknown>> } }).directory.domains['example.com']!;
+    assert.deepEqual(domain.search, extra.search);
+    assert.deepEqual(domain.vcard, extra.vcard);
+    assert.deepEqual(domain.sharedRoster, { groupBase: 'ou=groups,dc=example,dc=com', maxGroups: 500 });
+  });
+
   it('the ConfigMap names the files, never a Secret key or the Secret refs themselves', () => {
     const yaml = configMap(cluster(signOn), gliderConfig(cluster(signOn))).data['config.yaml'];
     assert.match(yaml, /bindPasswordFile: \/etc\/glider\/secrets\/directory\/example.com\/bind-password/);

@@ -25,13 +25,14 @@ export function signOnConfig(x: XmppCluster): Obj {
   const out: Obj = {};
   if (s.directory) {
     const domains: Obj = {};
-    for (const [domain, { ldap, sharedRoster }] of Object.entries(s.directory.domains)) {
+    for (const [domain, { ldap, ...others }] of Object.entries(s.directory.domains)) {
       const { bindPasswordSecretRef, tls, ...rest } = ldap;
       const { caSecretRef, ...tlsRest } = tls ?? {};
       const config: Obj = { ...rest };
       if (bindPasswordSecretRef) config.bindPasswordFile = `${DIRECTORY_SECRETS}/${domain}/${BIND_PASSWORD}`;
       if (tls) config.tls = { ...tlsRest, ...(caSecretRef ? { caFile: `${DIRECTORY_SECRETS}/${domain}/${CA}` } : {}) };
-      domains[domain] = { ldap: config, ...(sharedRoster ? { sharedRoster } : {}) };
+      // sharedRoster, search, vcard: no Secrets in them, the same keys as the config
+      domains[domain] = { ldap: config, ...others };
     }
     out.directory = { domains };
   }
