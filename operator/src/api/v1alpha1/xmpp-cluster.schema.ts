@@ -215,67 +215,68 @@ export const turn = z.strictObject({
     .describe('Address the relay announces to callers (a public IP routed to the node); default: the node IP with hostNetwork, else the pod IP.'),
 });
 
-export const xmppClusterSpec = z
-  .strictObject({
-    domains: z
-      .array(domainName)
-      .min(1)
-      .max(100)
-      .meta({ 'x-kubernetes-list-type': 'set' })
-      .describe('XMPP domains served (no duplicates); the first is the primary.'),
-    image: z
-      .strictObject({
-        repository: z.string().min(1).optional(),
-        tag: z.string().min(1).optional(),
-        pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
-      })
-      .optional()
-      .describe("Defaults to the operator's own release image."),
-    imagePullSecrets: z
-      .array(z.strictObject({ name: dnsSubdomain }))
-      .max(16)
-      .optional()
-      .describe("Secrets to pull the image with, for every component's pods (one image serves them all)."),
-    serviceAccount: z
-      .strictObject({
-        name: dnsSubdomain.optional().describe('Use this existing ServiceAccount instead of the one the operator makes, <cluster>-app.'),
-        annotations: z
-          .record(z.string(), z.string())
-          .meta({ maxProperties: 64 })
-          .optional()
-          .describe('On the ServiceAccount the operator makes (e.g. workload identity).'),
-      })
-      .meta({
-        'x-kubernetes-validations': [
-          cel(
-            '!has(self.name) || !has(self.annotations)',
-            'serviceAccount.annotations apply only to the ServiceAccount the operator makes; annotate your own (serviceAccount.name) yourself',
-          ),
-        ],
-      })
-      .default({})
-      .describe("The pods' ServiceAccount; Glider's apps never call the Kubernetes API, so no token is mounted."),
-    nats,
-    mongodb,
-    components: components.default(components.parse({})),
-    edgeService: z
-      .strictObject({
-        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
-        annotations: z.record(z.string(), z.string()).optional(),
-        webSocket: z.boolean().default(true).describe('Expose the RFC 7395 WebSocket ports (5280 plain for a TLS proxy, 5443 TLS).'),
-      })
-      .default({ type: 'LoadBalancer', webSocket: true }),
-    tls: tls.default(tls.parse({})),
-    federation: federation.default(federation.parse({})),
-    turn: turn.default(turn.parse({})),
-    directory: directorySpec.optional(),
-    sso: ssoSpec.optional(),
-    invites: invitesSpec.optional(),
-    drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
-    deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
-    config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
-  })
-  .meta({ 'x-kubernetes-validations': signOnValidations });
+const specFields = z.strictObject({
+  domains: z
+    .array(domainName)
+    .min(1)
+    .max(100)
+    .meta({ 'x-kubernetes-list-type': 'set' })
+    .describe('XMPP domains served (no duplicates); the first is the primary.'),
+  image: z
+    .strictObject({
+      repository: z.string().min(1).optional(),
+      tag: z.string().min(1).optional(),
+      pullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+    })
+    .optional()
+    .describe("Defaults to the operator's own release image."),
+  imagePullSecrets: z
+    .array(z.strictObject({ name: dnsSubdomain }))
+    .max(16)
+    .optional()
+    .describe("Secrets to pull the image with, for every component's pods (one image serves them all)."),
+  serviceAccount: z
+    .strictObject({
+      name: dnsSubdomain.optional().describe('Use this existing ServiceAccount instead of the one the operator makes, <cluster>-app.'),
+      annotations: z
+        .record(z.string(), z.string())
+        .meta({ maxProperties: 64 })
+        .optional()
+        .describe('On the ServiceAccount the operator makes (e.g. workload identity).'),
+    })
+    .meta({
+      'x-kubernetes-validations': [
+        cel(
+          '!has(self.name) || !has(self.annotations)',
+          'serviceAccount.annotations apply only to the ServiceAccount the operator makes; annotate your own (serviceAccount.name) yourself',
+        ),
+      ],
+    })
+    .default({})
+    .describe("The pods' ServiceAccount; Glider's apps never call the Kubernetes API, so no token is mounted."),
+  nats,
+  mongodb,
+  components: components.default(components.parse({})),
+  edgeService: z
+    .strictObject({
+      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer'),
+      annotations: z.record(z.string(), z.string()).optional(),
+      webSocket: z.boolean().default(true).describe('Expose the RFC 7395 WebSocket ports (5280 plain for a TLS proxy, 5443 TLS).'),
+    })
+    .default({ type: 'LoadBalancer', webSocket: true }),
+  tls: tls.default(tls.parse({})),
+  federation: federation.default(federation.parse({})),
+  turn: turn.default(turn.parse({})),
+  directory: directorySpec.optional(),
+  sso: ssoSpec.optional(),
+  invites: invitesSpec.optional(),
+  drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
+  deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
+  config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
+});
+
+/** Rules across fields: the sign-on blocks name served domains (sign-on.schema.ts). */
+export const xmppClusterSpec = specFields.meta({ 'x-kubernetes-validations': signOnValidations });
 
 export const condition = z.strictObject({
   type: z.string(),
