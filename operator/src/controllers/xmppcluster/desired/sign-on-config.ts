@@ -8,7 +8,8 @@ const CA = 'ca.crt';
 
 /**
  * The components that talk to the directory and so get its Secrets: the edge (sign-on), presence
- * (shared rosters) and the router (user search). The others never see the bind password.
+ * (shared rosters, XEP-0055 search) and the router (vCards from directory attributes). The others
+ * never see the bind password.
  */
 export const DIRECTORY_COMPONENTS: readonly ComponentName[] = ['edge', 'router', 'presence'];
 
