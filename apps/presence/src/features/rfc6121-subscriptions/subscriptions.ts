@@ -114,6 +114,15 @@ export async function onInbound(ctx: PresenceContext, st: PresenceStanza): Promi
   return 'stop';
 }
 
+/**
+ * The user asks `contact` for a subscription without a client doing it (XEP-0379 §3.4's answer,
+ * sent by the server on the user's behalf): the outbound subscribe transition, then the request.
+ */
+export async function subscribeOnBehalf(ctx: PresenceContext, user: string, contact: string): Promise<void> {
+  const { t } = await apply(ctx, user, contact, (s) => outbound(s, 'subscribe'), true);
+  if (t.forward) await ctx.route(xml('presence', { from: user, to: contact, type: 'subscribe' }));
+}
+
 /** The current presence of each of the user's available resources, to a new subscriber. */
 async function sendPresenceOf(ctx: PresenceContext, user: string, contact: string): Promise<void> {
   for (const s of await ctx.registry.ofUser(user)) {
