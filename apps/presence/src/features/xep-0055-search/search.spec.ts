@@ -204,7 +204,20 @@ describe('XEP-0055 user search in the presence service', () => {
     assert.match(local.getChild('query', SEARCH)!.getChild('x', XDATA)!.getChildText('instructions') ?? '', /first 3/);
   });
 
-  test('local accounts: only a user field; substring of the username; disabled accounts left out', async () => {
+  test('local accounts: the username and the stored vCard (first, last, nick, email, fn); disabled accounts left out', async () => {
+    const vcard = (...c: Element[]) => xml('vCard', { xmlns: 'vcard-temp' }, ...c).toString();
+    await h.storage.vcards.set(
+      `anna@${LOCAL}`,
+      vcard(
+        xml('FN', {}, 'Anna Karenina'),
+        xml('N', {}, xml('FAMILY', {}, 'Karenina'), xml('GIVEN', {}, 'Anna')),
+        xml('EMAIL', {}, xml('USERID', {}, 'anna@rail.test')),
+      ),
+    );
+    await h.storage.vcards.set(`annabel@${LOCAL}`, vcard(xml('FN', {}, 'Annabel Lee'), xml('NICKNAME', {}, 'belle')));
+    await h.storage.vcards.set(`zed-disabled@${LOCAL}`, vcard(xml('FN', {}, 'Zed Karenin')));
+    await h.storage.vcards.set(`bob@${LOCAL}`, 'not xml at all');
+    const ask2 = (p: Element) => ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', p);
     const form = await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'get', xml('query', { xmlns: SEARCH }));
     const q = form.getChild('query', SEARCH)!;
     assert.deepEqual(
@@ -212,12 +225,22 @@ describe('XEP-0055 user search in the presence service', () => {
         .getChild('x', XDATA)!
         .getChildren('field')
         .map((f) => f.attrs.var),
-      ['FORM_TYPE', 'user'],
+      ['FORM_TYPE', 'user', 'first', 'last', 'nick', 'email', 'fn'],
     );
-    assert.equal(q.getChild('first'), undefined, 'no legacy field: local accounts have only a username');
-    assert.deepEqual(jids(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ user: 'NNA' }))), [`anna@${LOCAL}`, `annabel@${LOCAL}`]);
-    assert.deepEqual(jids(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ user: 'zed' }))), []);
-    assert.equal(condition(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ email: 'x' }))), 'bad-request');
+    assert.deepEqual(jids(await ask2(submit({ user: 'NNA' }))), [`anna@${LOCAL}`, `annabel@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ user: 'zed' }))), [], 'disabled');
+    assert.deepEqual(jids(await ask2(submit({ fn: 'karen' }))), [`anna@${LOCAL}`], 'zed-disabled’s vCard matches too, but he is disabled');
+    assert.deepEqual(jids(await ask2(submit({ email: 'rail.test', last: 'KAR' }))), [`anna@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ nick: 'belle', user: 'anna' }))), [`annabel@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ nick: 'belle', user: 'bob' }))), [], 'every filled field must match; an unreadable vCard matches nothing');
+    const legacy = await ask2(xml('query', { xmlns: SEARCH }, xml('first', {}, 'anna')));
+    assert.deepEqual(
+      legacy
+        .getChild('query', SEARCH)!
+        .getChildren('item')
+        .map((i) => [i.attrs.jid, i.getChildText('first'), i.getChildText('email')]),
+      [[`anna@${LOCAL}`, 'Anna', 'anna@rail.test']],
+    );
   });
 
   test('directory down: remote-server-timeout (wait), answered within the timeouts; back once it is up', async () => {
