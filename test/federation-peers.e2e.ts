@@ -1,10 +1,12 @@
+// e2e: serial — the Prosody half needs Glider on the fixed port 5269 (Prosody has no s2s route option)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
-import { waitFor } from '#libs/testing';
+import { freePort, waitFor } from '#libs/testing';
+import { startDnsServer, type DnsServer } from './harness/dns-server.js';
 import { gliderctl } from './harness/gliderctl.js';
 import { ejabberdInstalled, startEjabberd, type EjabberdPeer } from './harness/ejabberd.js';
 import { prosodyInstalled, startProsody, type ProsodyPeer } from './harness/prosody.js';
@@ -15,7 +17,9 @@ import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type Tes
  * Glider (a.test) federating with a real Prosody (p.test, Debian 0.12) on loopback (issue 13):
  * certificates from one test CA, SASL EXTERNAL both ways (Prosody's dialback off,
  * s2s_secure_auth on), Glider reaching Prosody by `s2s.routes`, Prosody reaching Glider through
- * its own hosts file and port 5269 (test/harness/prosody.ts).
+ * its own hosts file and port 5269 (test/harness/prosody.ts). Not an SRV record on a free port as
+ * for ejabberd below: libunbound answers every name under `test.` itself (RFC 6761 local zone),
+ * so Prosody never asks a test DNS server about `_xmpp-server._tcp.a.test`.
  */
 describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !prosodyInstalled() && 'prosody not installed (.ci/run installs it)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'glider-fed-prosody-'));
@@ -153,9 +157,10 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
 });
 
 /**
- * Glider (a.test) federating with a real ejabberd (e.test, Debian 23.01): SASL EXTERNAL with
- * serverAuth-only certificates from the test CA; ejabberd reaches Glider through its own inetrc
- * and port 5269 (test/harness/ejabberd.ts).
+ * Glider (a.test) federating with a real ejabberd (e.test, Debian 23.01), both ways: SASL EXTERNAL
+ * with certificates from the test CA. Glider reaches ejabberd by `s2s.routes`; ejabberd reaches
+ * Glider the way servers do, by DNS: a test DNS server (test/harness/dns-server.ts) publishes
+ * `_xmpp-server._tcp.a.test` → a.test on Glider's free s2s port, and a.test's A record.
  */
 describe(
   'federation with ejabberd (a.test ↔ e.test), SASL EXTERNAL',
@@ -165,14 +170,24 @@ describe(
     const pki = makeFederationPki(dir);
     let glider: Deployment;
     let ejabberd: EjabberdPeer;
+    let dns: DnsServer;
     const clients: TestClient[] = [];
 
     before(async () => {
       trustCertificate(pki.caPem);
+      const gliderS2s = await freePort();
+      dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
       const e = pki.issue('e.test', { eku: 'serverAuth', san: xmppServerSans('e.test') });
       const pemFile = join(dir, 'e.test.pem');
       writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
-      ejabberd = await startEjabberd({ domain: 'e.test', pemFile, caFile: pki.caFile, hosts: { 'a.test': '127.0.0.1' }, users: { erin: 'erin-secret-5' } });
+      ejabberd = await startEjabberd({
+        domain: 'e.test',
+        pemFile,
+        caFile: pki.caFile,
+        nameserver: dns,
+        hosts: { 'a.test': '127.0.0.1' },
+        users: { erin: 'erin-secret-5' },
+      });
       // ejabberd 23.01 refuses a serverAuth-only client certificate for EXTERNAL ("unsupported
       // certificate purpose"), the interop problem issue 13 describes; Glider's side keeps clientAuth
       // here, e.test's is serverAuth only (Glider accepts it).
@@ -185,7 +200,7 @@ describe(
         GLIDER_TLS__KEY_FILE: a.keyFile,
         GLIDER_TLS__OCSP_STAPLING: 'false',
         GLIDER_S2S__ENABLED: 'true',
-        GLIDER_S2S__PORT: '5269',
+        GLIDER_S2S__PORT: String(gliderS2s),
         GLIDER_S2S__DIRECT_TLS_PORT: '0',
         GLIDER_S2S__TRUST_FILE: pki.caFile,
         GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'] }),
@@ -197,12 +212,10 @@ describe(
       for (const c of clients) await c.stop().catch(() => undefined);
       await glider?.stop();
       await ejabberd?.stop();
+      await dns?.stop();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    // Only Glider → ejabberd for now: ejabberd's own outbound stream to a.test fails its DNS lookup
-    // ("enoname": its resolver does not read the inetrc hosts line), so its replies cannot come back
-    // yet (docs/federation.md "not yet").
     it("alice@a.test's message reaches erin@e.test: ejabberd accepts Glider's SASL EXTERNAL", async () => {
       const g = glider.edges[0]!;
       const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
@@ -216,6 +229,40 @@ describe(
         what: 'ejabberd logged the EXTERNAL authentication of a.test',
         timeoutMs: 15_000,
       });
+    });
+
+    it('erin@e.test answers: ejabberd finds a.test by its SRV record and Glider accepts its SASL EXTERNAL', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      await erin.send(xml('message', { to: alice.jid, type: 'chat', id: 'e2' }, xml('body', {}, 'hello Glider from ejabberd')));
+      const got = await alice.waitFor("erin's message via ejabberd's own outbound stream", isMessageWithBody('hello Glider from ejabberd'));
+      assert.equal(got.attrs.from, erin.jid);
+      assert.ok(dns.asked.includes('SRV _xmpp-server._tcp.a.test'), `ejabberd asked ${dns.asked.join(', ')}`);
+    });
+
+    it('IQ version and disco#info across, both ways', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      const v = await alice.iq(xml('iq', { to: 'e.test', type: 'get', id: 'ev1' }, xml('query', { xmlns: 'jabber:iq:version' })));
+      assert.match(v.getChild('query', 'jabber:iq:version')?.getChildText('name') ?? '', /ejabberd/i);
+      const d = await erin.iq(xml('iq', { to: 'a.test', type: 'get', id: 'ed1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+      assert.equal(d.attrs.from, 'a.test');
+      assert.ok(d.getChild('query', 'http://jabber.org/protocol/disco#info')?.getChildren('feature').length);
+      const gv = await erin.iq(xml('iq', { to: 'a.test', type: 'get', id: 'ev2' }, xml('query', { xmlns: 'jabber:iq:version' })));
+      assert.ok(gv.getChild('query', 'jabber:iq:version')?.getChildText('name'), 'Glider names itself to ejabberd');
+    });
+
+    it('presence subscription both ways, then available presence flows', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      await alice.send(xml('presence'));
+      await erin.send(xml('presence'));
+      await alice.send(xml('presence', { to: 'erin@e.test', type: 'subscribe' }));
+      await erin.waitFor('subscribe from alice', isPresence('alice@a.test', 'subscribe'));
+      await erin.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
+      await erin.send(xml('presence', { to: 'alice@a.test', type: 'subscribe' }));
+      await alice.waitFor('subscribed from erin', isPresence('erin@e.test', 'subscribed'));
+      await alice.waitFor('subscribe from erin', isPresence('erin@e.test', 'subscribe'));
+      await alice.send(xml('presence', { to: 'erin@e.test', type: 'subscribed' }));
+      await alice.waitFor("erin's available presence", isPresence('erin@e.test', undefined));
+      await erin.waitFor("alice's available presence", isPresence('alice@a.test', undefined));
     });
   },
 );
