@@ -1,6 +1,6 @@
-// e2e: serial — the Prosody half needs Glider on the fixed port 5269 (Prosody has no s2s route option)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,32 @@ import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 /**
+ * A 127.0.0.x (x from 3; 127.0.0.2 is federation-dialback.e2e's) on which nothing listens on
+ * `port`: all of 127/8 is loopback on Linux. Tried by binding it, from a random start.
+ */
+async function ownLoopbackAddress(port: number): Promise<string> {
+  const start = 3 + Math.floor(Math.random() * 250);
+  for (let i = 0; i < 252; i++) {
+    const host = `127.0.0.${3 + ((start - 3 + i) % 252)}`;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, host, () => probe.close(() => resolve(true)));
+    });
+    if (free) return host;
+  }
+  throw new Error(`no 127.0.0.x with port ${port} free`);
+}
+
+/**
  * Glider (a.test) federating with a real Prosody (p.test, Debian 0.12) on loopback (issue 13):
  * certificates from one test CA, SASL EXTERNAL both ways (Prosody's dialback off,
  * s2s_secure_auth on), Glider reaching Prosody by `s2s.routes`, Prosody reaching Glider through
- * its own hosts file and port 5269 (test/harness/prosody.ts). Not an SRV record on a free port as
- * for ejabberd below: libunbound answers every name under `test.` itself (RFC 6761 local zone),
- * so Prosody never asks a test DNS server about `_xmpp-server._tcp.a.test`.
+ * its own hosts file and port 5269 (test/harness/prosody.ts) — on a loopback address of this
+ * test's own (127.0.0.x, `ownLoopbackAddress`), so other tests' 5269 is never in the way. Not an
+ * SRV record on a free port as for ejabberd below: libunbound answers every name under `test.`
+ * itself (RFC 6761 local zone), so Prosody never asks a test DNS server about
+ * `_xmpp-server._tcp.a.test`.
  */
 describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !prosodyInstalled() && 'prosody not installed (.ci/run installs it)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'glider-fed-prosody-'));
@@ -32,8 +52,12 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
   let stranger: ProsodyPeer;
   const clients: TestClient[] = [];
 
+  /** Glider's own loopback address here: Prosody finds a.test on port 5269 of it (see above). */
+  let gliderHost: string;
+
   before(async () => {
     trustCertificate(pki.caPem);
+    gliderHost = await ownLoopbackAddress(5269);
     // serverAuth only on both sides (public CAs stopped issuing clientAuth in 2026): each side accepts the other's for EXTERNAL
     const p = pki.issue('p.test', { eku: 'serverAuth', san: xmppServerSans('p.test') });
     prosody = await startProsody({
@@ -42,7 +66,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: p.chainFile,
       keyFile: p.keyFile,
       caFile: pki.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { bob: 'bob-secret-22' },
     });
     const x = pki.issue('x.test', { eku: 'serverAuth', san: xmppServerSans('x.test') });
@@ -52,7 +76,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: x.chainFile,
       keyFile: x.keyFile,
       caFile: pki.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { dave: 'dave-secret-4' },
     });
     const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')));
@@ -63,7 +87,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: u.chainFile,
       keyFile: u.keyFile,
       caFile: otherCa.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { carol: 'carol-secret-3' },
     });
     const a = pki.issue('a.test', { eku: 'serverAuth', san: [...xmppServerSans('a.test'), 'DNS:localhost'] });
@@ -73,6 +97,8 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       GLIDER_TLS__KEY_FILE: a.keyFile,
       GLIDER_TLS__OCSP_STAPLING: 'false',
       GLIDER_S2S__ENABLED: 'true',
+      // every listener of this Glider on its own address, so 5269 is ours whatever else runs
+      GLIDER_EDGE__HOST: gliderHost,
       GLIDER_S2S__PORT: '5269',
       GLIDER_S2S__DIRECT_TLS_PORT: '0',
       GLIDER_S2S__TRUST_FILE: pki.caFile,
@@ -95,7 +121,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
 
   it('alice@a.test and bob@p.test chat both ways', async () => {
     const e = glider.edges[0]!;
-    const alice = await connect(`xmpp://${e.host}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
+    const alice = await connect(`xmpp://${gliderHost}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
     const bob = await connect(`xmpp://127.0.0.1:${prosody.c2sPort}`, 'bob', 'bob-secret-22', 'phone', 'p.test');
     clients.push(alice, bob);
     await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'p1' }, xml('body', {}, 'hello Prosody')));
