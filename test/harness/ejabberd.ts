@@ -21,6 +21,8 @@ export interface EjabberdPeer {
   c2sPort: number;
   s2sPort: number;
   logFile: string;
+  /** The process it was started as (its tree holds the Erlang VM; the s2s benchmark reads its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -33,12 +35,14 @@ export interface EjabberdOptions {
   /** The DNS server ejabberd's outbound s2s asks (SRV, then A), alone: the system's are not asked. */
   nameserver?: { host: string; port: number };
   users: Record<string, string>;
+  /** Its s2s port (a free one when absent). */
+  s2sPort?: number;
 }
 
 export const ejabberdInstalled = (): boolean => existsSync('/usr/sbin/ejabberdctl') && userInfo().uid === 0;
 
 export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
-  const [c2sPort, s2sPort] = [await freePort(), await freePort()];
+  const [c2sPort, s2sPort] = [await freePort(), o.s2sPort ?? (await freePort())];
   // its own directory under the system tmp (the ejabberd user cannot enter a test's 0700 directory)
   const dir = mkdtempSync(join(tmpdir(), 'glider-ejabberd-'));
   o = { ...o, pemFile: copyIn(o.pemFile, dir, 'server.pem'), caFile: copyIn(o.caFile, dir, 'ca.pem') };
@@ -98,6 +102,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
     c2sPort,
     s2sPort,
     logFile,
+    pid: child.pid!,
     async stop() {
       spawnSync('ejabberdctl', [...base, 'stop'], { timeout: 30_000, env, stdio: 'ignore' });
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);
