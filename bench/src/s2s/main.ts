@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const pki = makeFederationPki(dir);
   const results: Result[] = [];
-  const wanted = new Set(args.targets!.split(','));
+  const wanted = new Set(args.targets.split(','));
   const starters: [string, () => Promise<Pair>, string | undefined][] = [
     ['glider', () => gliderPair(pki), undefined],
     ['prosody', () => prosodyPair(pki, dir), prosodyInstalled() ? undefined : 'prosody not installed'],
