@@ -6,43 +6,27 @@ Logs in, lists the server's commands (disco#items of the commands node), then ru
 fill the returned form, complete. Prints one JSON line: {"commands": [...], "results": [{"type",
 "status", "notes", "fields"}, ...]}. Exits 0 when it logged in and every step got an answer.
 """
-import argparse
 import asyncio
 import json
-import sys
 
-import slixmpp
+from slix_base import ResultClient, main, parser
 
 ADMIN = "http://jabber.org/protocol/admin"
 
 
-class Admin(slixmpp.ClientXMPP):
+class Admin(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.result = {"ok": False, "commands": None, "results": []}
-        self.ca_certs = args.ca
+        super().__init__(args, commands=None, results=[])
         for p in ("xep_0004", "xep_0030", "xep_0050", "xep_0133"):
             self.register_plugin(p)
-        self.add_event_handler("session_start", self.start)
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
 
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
+    async def run(self):
+        items = await self.plugin["xep_0133"].get_commands(timeout=15)
+        self.result["commands"] = sorted(n.replace(ADMIN + "#", "") for (_, n, _) in items["disco_items"]["items"])
+        for name, fill in json.loads(self.args.steps):
+            self.result["results"].append(await self.command(name, fill))
 
-    async def start(self, _event):
-        try:
-            items = await self.plugin["xep_0133"].get_commands(timeout=15)
-            self.result["commands"] = sorted(n.replace(ADMIN + "#", "") for (_, n, _) in items["disco_items"]["items"])
-            for name, fill in json.loads(self.args.steps):
-                self.result["results"].append(await self.run(name, fill))
-            self.result["ok"] = True
-        except Exception as e:  # noqa: BLE001 - reported in the JSON line
-            self.result["error"] = repr(e)
-        self.disconnect()
-
-    async def run(self, name, fill):
+    async def command(self, name, fill):
         done = asyncio.get_running_loop().create_future()
 
         def on_next(iq, session):
@@ -76,26 +60,7 @@ class Admin(slixmpp.ClientXMPP):
         return out
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--steps", default="[]")
-    p.add_argument("--timeout", type=float, default=60)
-    args = p.parse_args()
-    xmpp = Admin(args)
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
-
-
 if __name__ == "__main__":
-    main()
+    p = parser(timeout=60)
+    p.add_argument("--steps", default="[]")
+    main(Admin, p)

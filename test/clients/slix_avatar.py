@@ -7,31 +7,19 @@
 --mode vcard-get reads --contact's vCard (xep_0054) and reports the SHA-1 of its PHOTO.
 Prints one JSON line {"ok", "hash"} and exits 0 on success, 1 on failure or timeout.
 """
-import argparse
 import asyncio
 import hashlib
-import json
-import sys
 
-import slixmpp
+from slix_base import ResultClient, main, parser
 
 
-class Avatar(slixmpp.ClientXMPP):
+class Avatar(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.result = {"ok": False}
-        self.ca_certs = args.ca
+        super().__init__(args)
         for plugin in ("xep_0030", "xep_0054", "xep_0060", "xep_0084", "xep_0153", "xep_0163"):
             self.register_plugin(plugin)
-        self.add_event_handler("session_start", self.start)
         self.add_event_handler("vcard_avatar_update", self.on_hash)
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
         self.hashed = asyncio.Event()
-
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
 
     def on_hash(self, pres):
         photo = pres["vcard_temp_update"]["photo"]
@@ -39,50 +27,26 @@ class Avatar(slixmpp.ClientXMPP):
             self.result["hash"] = photo
             self.hashed.set()
 
-    async def start(self, _event):
-        try:
-            if self.args.mode == "watch":
-                self.send_presence()
-                await asyncio.wait_for(self.hashed.wait(), 15)
-            elif self.args.mode == "publish":
-                with open(self.args.image, "rb") as f:
-                    data = f.read()
-                await self.plugin["xep_0084"].publish_avatar(data, timeout=10)
-                info = {"id": self.plugin["xep_0084"].generate_id(data), "type": "image/png", "bytes": len(data)}
-                await self.plugin["xep_0084"].publish_avatar_metadata([info], timeout=10)
-                self.result["hash"] = info["id"]
-            elif self.args.mode == "vcard-get":
-                iq = await self.plugin["xep_0054"].get_vcard(self.args.contact, local=False, cached=False, timeout=10)
-                binval = iq["vcard_temp"]["PHOTO"]["BINVAL"]
-                self.result["hash"] = hashlib.sha1(binval).hexdigest() if binval else ""
-            self.result["ok"] = True
-        except Exception as err:  # an IqError, IqTimeout or a missing event: reported, exit 1
-            self.result["error"] = repr(err)
-        self.disconnect()
-
-
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--mode", choices=["watch", "publish", "vcard-get"], required=True)
-    p.add_argument("--contact", default="")
-    p.add_argument("--image", default="")
-    p.add_argument("--timeout", type=float, default=30)
-    args = p.parse_args()
-    xmpp = Avatar(args)
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
+    async def run(self):
+        if self.args.mode == "watch":
+            self.send_presence()
+            await asyncio.wait_for(self.hashed.wait(), 15)
+        elif self.args.mode == "publish":
+            with open(self.args.image, "rb") as f:
+                data = f.read()
+            await self.plugin["xep_0084"].publish_avatar(data, timeout=10)
+            info = {"id": self.plugin["xep_0084"].generate_id(data), "type": "image/png", "bytes": len(data)}
+            await self.plugin["xep_0084"].publish_avatar_metadata([info], timeout=10)
+            self.result["hash"] = info["id"]
+        elif self.args.mode == "vcard-get":
+            iq = await self.plugin["xep_0054"].get_vcard(self.args.contact, local=False, cached=False, timeout=10)
+            binval = iq["vcard_temp"]["PHOTO"]["BINVAL"]
+            self.result["hash"] = hashlib.sha1(binval).hexdigest() if binval else ""
 
 
 if __name__ == "__main__":
-    main()
+    p = parser(timeout=30)
+    p.add_argument("--mode", choices=["watch", "publish", "vcard-get"], required=True)
+    p.add_argument("--contact", default="")
+    p.add_argument("--image", default="")
+    main(Avatar, p)

@@ -7,21 +7,14 @@ awaited message may arrive as a received or sent carbon; with --csi-inactive: XE
 sent once the server offered CSI, and what arrives after it listed in "events"), prints a JSON line with what happened, and exits 0 on
 success, 1 on failure or timeout.
 """
-import argparse
 import asyncio
-import json
-import sys
 
-import slixmpp
+from slix_base import ResultClient, main, parser
 
 
-class Chat(slixmpp.ClientXMPP):
+class Chat(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.result = {"ok": False, "received": None, "bound": None}
-        self.ca_certs = args.ca
-        self.add_event_handler("session_start", self.start)
+        super().__init__(args, received=None, bound=None)
         self.add_event_handler("message", self.on_message)
         if args.ping:
             self.register_plugin("xep_0199")
@@ -33,12 +26,6 @@ class Chat(slixmpp.ClientXMPP):
             self.register_plugin("xep_0280")
             self.add_event_handler("carbon_received", lambda m: self.on_carbon("received", m["carbon_received"]))
             self.add_event_handler("carbon_sent", lambda m: self.on_carbon("sent", m["carbon_sent"]))
-        # failed_auth fires per mechanism (slixmpp then tries the next one); no_auth when none is left.
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
-
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
 
     async def start(self, _event):
         self.result["bound"] = str(self.boundjid)
@@ -83,13 +70,8 @@ class Chat(slixmpp.ClientXMPP):
             self.disconnect()
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
+if __name__ == "__main__":
+    p = parser(timeout=20)
     p.add_argument("--direct-tls", action="store_true")
     p.add_argument("--send-to")
     p.add_argument("--send-body", default="hello from slixmpp")
@@ -97,18 +79,4 @@ def main():
     p.add_argument("--carbons", action="store_true")
     p.add_argument("--csi-inactive", action="store_true")
     p.add_argument("--ping", action="store_true")
-    p.add_argument("--timeout", type=float, default=20)
-    args = p.parse_args()
-    xmpp = Chat(args)
-    xmpp.connect((args.host, args.port), use_ssl=args.direct_tls, force_starttls=not args.direct_tls)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
-
-
-if __name__ == "__main__":
-    main()
+    main(Chat, p)

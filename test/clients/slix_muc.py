@@ -6,31 +6,21 @@ Logs in, joins --room as --nick (join_muc_wait), sends --send-body to the room, 
 under the new nick with status 110), kicks --kick (set_role none) when given, leaves, and prints a
 JSON line with what happened. Exits 0 on success, 1 on failure or timeout.
 """
-import argparse
 import asyncio
-import json
-import sys
 
 import slixmpp
 
+from slix_base import ResultClient, main, parser
 
-class MucClient(slixmpp.ClientXMPP):
+
+class MucClient(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.ca_certs = args.ca
-        self.result = {"ok": False, "steps": []}
+        super().__init__(args, steps=[])
         self.register_plugin("xep_0045")
-        self.add_event_handler("session_start", self.start)
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
         self.expected = asyncio.get_event_loop().create_future()
         self.renamed = asyncio.get_event_loop().create_future()
         self.add_event_handler("groupchat_message", self.on_groupchat)
         self.add_event_handler("muc::%s::presence" % args.room, self.on_presence)
-
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
 
     def on_groupchat(self, msg):
         if msg["body"] == self.args.expect_body and msg["mucnick"] != self.args.nick and not self.expected.done():
@@ -40,14 +30,6 @@ class MucClient(slixmpp.ClientXMPP):
         codes = {s for s in pres["muc"]["status_codes"]}
         if pres["from"].resource == self.args.new_nick and 110 in codes and pres["type"] != "unavailable" and not self.renamed.done():
             self.renamed.set_result(True)
-
-    async def start(self, _event):
-        try:
-            await self.run()
-            self.result["ok"] = True
-        except Exception as e:  # report what failed, whatever it was
-            self.result["error"] = "%s: %s" % (type(e).__name__, e)
-        self.disconnect()
 
     async def run(self):
         muc = self.plugin["xep_0045"]
@@ -68,31 +50,12 @@ class MucClient(slixmpp.ClientXMPP):
         await asyncio.sleep(0.2)
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
+if __name__ == "__main__":
+    p = parser(timeout=40)
     p.add_argument("--room", required=True)
     p.add_argument("--nick", required=True)
     p.add_argument("--new-nick", required=True)
     p.add_argument("--send-body", required=True)
     p.add_argument("--expect-body", required=True)
     p.add_argument("--kick")
-    p.add_argument("--timeout", type=float, default=40)
-    args = p.parse_args()
-    xmpp = MucClient(args)
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
-
-
-if __name__ == "__main__":
-    main()
+    main(MucClient, p)

@@ -7,14 +7,10 @@ publish IQ-set with a result (XEP-0060 section 7.1.2) and records its node, the 
 prints a JSON line {"ok", "publishes": [{"from", "node", "summary", "options"}]} and exits 0; on a
 timeout it prints what it got and exits 1.
 """
-import argparse
-import asyncio
-import json
-import sys
-
-import slixmpp
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
+
+from slix_base import ResultClient, main, parser
 
 PUBSUB = "http://jabber.org/protocol/pubsub"
 PUSH = "urn:xmpp:push:0"
@@ -31,19 +27,10 @@ def fields(x):
     return out
 
 
-class PushApp(slixmpp.ClientXMPP):
+class PushApp(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.result = {"ok": False, "publishes": []}
-        self.ca_certs = args.ca
-        self.add_event_handler("session_start", self.start)
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
+        super().__init__(args, publishes=[])
         self.register_handler(Callback("push publish", MatchXPath("{jabber:client}iq/{%s}pubsub" % PUBSUB), self.on_pubsub))
-
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
 
     async def start(self, _event):
         self.send_message(mto=self.args.ready_to, mbody="ready", mtype="chat")
@@ -70,27 +57,8 @@ class PushApp(slixmpp.ClientXMPP):
             self.disconnect()
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
+if __name__ == "__main__":
+    p = parser(timeout=60)
     p.add_argument("--ready-to", required=True)
     p.add_argument("--expect", type=int, default=1)
-    p.add_argument("--timeout", type=float, default=60)
-    args = p.parse_args()
-    xmpp = PushApp(args)
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
-
-
-if __name__ == "__main__":
-    main()
+    main(PushApp, p)

@@ -10,26 +10,21 @@ xep_0065 offers no direct (peer-to-peer) streamhost, so every byte crosses the p
 Prints one JSON line: sizes and SHA-256 of what was sent and received, the proxy used, and its
 announced host/port; exits 0 when the receiver got exactly what was sent.
 """
-import argparse
 import asyncio
 import hashlib
-import json
 import os
-import sys
 
-import slixmpp
+from slix_base import ResultClient, emit, parser
 
 
-class Client(slixmpp.ClientXMPP):
-    def __init__(self, jid, password, ca):
-        super().__init__(jid, password)
-        self.ca_certs = ca
+class Client(ResultClient):
+    def __init__(self, args, jid):
+        super().__init__(args, jid=jid)
         self.register_plugin("xep_0030")
         self.register_plugin("xep_0065", {"auto_accept": True})
         self.ready = asyncio.get_event_loop().create_future()
-        self.add_event_handler("session_start", self.on_start)
 
-    async def on_start(self, _event):
+    async def start(self, _event):
         self.send_presence()
         await self.get_roster()
         if not self.ready.done():
@@ -38,8 +33,8 @@ class Client(slixmpp.ClientXMPP):
 
 async def run(args):
     result = {"ok": False}
-    sender = Client(args.sender, args.password, args.ca)
-    receiver = Client(args.receiver, args.password, args.ca)
+    sender = Client(args, args.sender)
+    receiver = Client(args, args.receiver)
     got = hashlib.sha256()
     received = {"size": 0}
     done = asyncio.get_event_loop().create_future()
@@ -77,23 +72,17 @@ async def run(args):
 
 
 def main():
-    p = argparse.ArgumentParser()
+    p = parser(timeout=60, jid=False)
     p.add_argument("--sender", required=True)
     p.add_argument("--receiver", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
     p.add_argument("--size", type=int, default=10 * 1024 * 1024)
-    p.add_argument("--timeout", type=float, default=60)
     args = p.parse_args()
     loop = asyncio.get_event_loop()
     try:
         result = loop.run_until_complete(asyncio.wait_for(run(args), args.timeout))
     except Exception as e:  # a timeout or a protocol error: reported, exit 1
         result = {"ok": False, "error": f"{type(e).__name__}: {e}"}
-    print(json.dumps(result))
-    sys.exit(0 if result["ok"] else 1)
+    emit(result)
 
 
 if __name__ == "__main__":

@@ -5,42 +5,24 @@ Logs in, joins --room as --nick (a visitor in a moderated room), sends the muc#r
 request_voice, waits until its own presence shows the role participant (a moderator approved,
 §8.6), then sends --send-body to the room and leaves. Prints a JSON line; exits 0 on success.
 """
-import argparse
 import asyncio
-import json
-import sys
 
 import slixmpp
 
+from slix_base import ResultClient, main, parser
 
-class VoiceClient(slixmpp.ClientXMPP):
+
+class VoiceClient(ResultClient):
     def __init__(self, args):
-        super().__init__(args.jid, args.password)
-        self.args = args
-        self.ca_certs = args.ca
-        self.result = {"ok": False, "steps": []}
+        super().__init__(args, steps=[])
         self.register_plugin("xep_0045")
-        self.add_event_handler("session_start", self.start)
-        self.add_event_handler("no_auth", lambda _: self.fail("no mechanism authenticated"))
         self.voiced = asyncio.get_event_loop().create_future()
         self.add_event_handler("muc::%s::presence" % args.room, self.on_presence)
-
-    def fail(self, why):
-        self.result["error"] = why
-        self.disconnect()
 
     def on_presence(self, pres):
         codes = {s for s in pres["muc"]["status_codes"]}
         if pres["from"].resource == self.args.nick and 110 in codes and pres["muc"]["role"] == "participant" and not self.voiced.done():
             self.voiced.set_result(True)
-
-    async def start(self, _event):
-        try:
-            await self.run()
-            self.result["ok"] = True
-        except Exception as e:  # report what failed, whatever it was
-            self.result["error"] = "%s: %s" % (type(e).__name__, e)
-        self.disconnect()
 
     async def run(self):
         muc = self.plugin["xep_0045"]
@@ -57,28 +39,9 @@ class VoiceClient(slixmpp.ClientXMPP):
         await asyncio.sleep(0.2)
 
 
-def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--jid", required=True)
-    p.add_argument("--password", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
+if __name__ == "__main__":
+    p = parser(timeout=40)
     p.add_argument("--room", required=True)
     p.add_argument("--nick", required=True)
     p.add_argument("--send-body", required=True)
-    p.add_argument("--timeout", type=float, default=40)
-    args = p.parse_args()
-    xmpp = VoiceClient(args)
-    xmpp.connect((args.host, args.port), force_starttls=True)
-    loop = asyncio.get_event_loop()
-    try:
-        loop.run_until_complete(asyncio.wait_for(xmpp.disconnected, args.timeout))
-    except asyncio.TimeoutError:
-        xmpp.result["error"] = xmpp.result.get("error") or "timeout"
-    print(json.dumps(xmpp.result))
-    sys.exit(0 if xmpp.result["ok"] else 1)
-
-
-if __name__ == "__main__":
-    main()
+    main(VoiceClient, p)
