@@ -87,6 +87,14 @@ function roomsOverTwo(n: number, domain: string): string[] {
   return Array.from({ length: n }, (_, i) => (i % 2 === 0 ? one[i >> 1] : two[i >> 1])!);
 }
 
+/** "max X s, median Y s" of the rooms' times to serve again (ms). */
+function servedAgain(ms: (number | undefined)[]): string {
+  const known = ms.filter((m): m is number => m !== undefined).sort((a, b) => a - b);
+  if (known.length === 0) return 'never';
+  const s = (m: number) => `${(m / 1000).toFixed(1)} s`;
+  return `max ${s(known.at(-1)!)}, median ${s(known[known.length >> 1]!)}`;
+}
+
 describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () => {
   it('loses, doubles and reorders nothing, and keeps everyone joined', { timeout: 300_000 }, async () => {
     const cluster = await ChaosCluster.start({
@@ -125,7 +133,9 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
       let resent = 0;
       let seq = 0;
       // killed.at[r]: what room r had sent when the replica was killed (set once, read by the loops)
-      const killed: { at?: number[] } = {};
+      const killed: { at?: number[]; t0?: number } = {};
+      // served[r]: ms from the kill until room r reflected a message first sent after it (the room serves again)
+      const served: (number | undefined)[] = rooms.map(() => undefined);
       const roomLoop = async (r: number): Promise<void> => {
         const room = rooms[r]!;
         const u = users[r % OCCUPANTS]!;
@@ -144,9 +154,13 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
                 (el.getChildText('body') === `n${n}` || (el.attrs.type === 'error' && el.attrs.id === `m${n}`)),
               ANSWER_TIMEOUT_MS,
             );
+            const sentAt = Date.now();
             u.client.send(stanza);
             const el = await answer;
-            if (el.attrs.type !== 'error') break;
+            if (el.attrs.type !== 'error') {
+              if (killed.t0 !== undefined && sentAt >= killed.t0 && served[r] === undefined) served[r] = Date.now() - killed.t0;
+              break;
+            }
             resent++;
           }
           sent[r]!.push(n);
@@ -160,6 +174,7 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
         'messages flow in every room before the fault',
       );
       const t0 = Date.now();
+      killed.t0 = t0;
       killed.at = sent.map((s) => s.length);
       await cluster.kill('muc-1', 'SIGKILL');
       await Promise.all(loops);
@@ -188,7 +203,8 @@ describe('muc failover: 20 rooms × 10 occupants, a muc replica SIGKILLed', () =
       console.log(
         `SIGKILL muc-1 under ${ROOMS} rooms × ${OCCUPANTS} occupants: accepted ${total}, deliveries ${total * OCCUPANTS}, ` +
           `resent after a bounce ${resent}, dup ${dup}, reordered ${reordered}, LOST ${lost}, unavailable ${left}; ` +
-          `every room ${AFTER_FAULT} messages past the fault ${(streamMs / 1000).toFixed(1)} s after it`,
+          `every room ${AFTER_FAULT} messages past the fault ${(streamMs / 1000).toFixed(1)} s after it; ` +
+          `the killed replica's rooms served again ${servedAgain(served.filter((_, r) => r % 2 === 0))} after the kill, the survivor's ${servedAgain(served.filter((_, r) => r % 2 === 1))}`,
       );
       keep = lost + dup + reordered + left > 0;
       assert.deepEqual(samples, [], `each occupant gets each room's messages once, in order (logs in ${cluster.dataDir})`);

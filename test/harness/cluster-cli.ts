@@ -12,6 +12,7 @@ export const USAGE = `npm run cluster -- [options]
                        admin gRPC N+360; health/metrics N+3869..N+3873 (default 5222; 0 = free ports)
   --nats-url URL       use a running nats-server instead of starting one
   --drain-timeout-ms N how long edges wait for clients to leave when stopping (default 2000)
+  --mucs N             muc replicas (group chat, apps/muc; default 0: none, muc.enabled off)
 Settings: GLIDER_* env variables reach every process (e.g. GLIDER_STORAGE__KIND=mongodb).`;
 
 /** Health/metrics ports by process name, from the base port (free ports when it is 0). */
@@ -75,6 +76,7 @@ export async function cluster(argv: string[]): Promise<void> {
         'data-dir': { type: 'string', default: 'data/cluster' },
         'base-port': { type: 'string', default: '5222' },
         'drain-timeout-ms': { type: 'string', default: '2000' },
+        mucs: { type: 'string', default: '0' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -108,6 +110,11 @@ export async function cluster(argv: string[]): Promise<void> {
       process.exit(2);
     }
   }
+  const mucs = Number(values.mucs);
+  if (!Number.isInteger(mucs) || mucs < 0 || mucs > 8) {
+    process.stderr.write(`cluster: --mucs must be a whole number from 0 to 8, got ${values.mucs}\n`);
+    process.exit(2);
+  }
   const dataDir = resolve(values['data-dir']);
   const edgePorts =
     base === 0
@@ -140,7 +147,9 @@ export async function cluster(argv: string[]): Promise<void> {
     httpPorts: httpPorts(base),
     logLevel: 'info',
     detached: true,
-    env: { GLIDER_EDGE__DRAIN_TIMEOUT_MS: String(drain), ...passThrough() },
+    // muc replicas: every process knows the service is on (the router lists it in disco#items)
+    mucs,
+    env: { GLIDER_EDGE__DRAIN_TIMEOUT_MS: String(drain), ...(mucs > 0 ? { GLIDER_MUC__ENABLED: 'true' } : {}), ...passThrough() },
   });
   up.cluster = c;
   if (stopping) {

@@ -28,7 +28,7 @@ export type Command =
   | { op: 'login'; target: TargetSpec; from: number; count: number; users: number; concurrency: number }
   | { op: 'idle'; target: TargetSpec; users: number[]; concurrency: number }
   | { op: 'msgSetup'; target: TargetSpec; pairs: number[]; concurrency: number }
-  | { op: 'mucSetup'; target: TargetSpec; rooms: number[]; occupants: number; concurrency: number }
+  | { op: 'mucSetup'; target: TargetSpec; rooms: number[]; occupants: number; concurrency: number; joinWave: number; joinMsPerOccupant: number }
   | ({ op: 'msgRun' | 'mucRun' } & StreamRun)
   | { op: 'closeAll' }
   | { op: 'cacheExport' }

@@ -59,9 +59,6 @@ async function handle(cmd: Command): Promise<unknown> {
   }
 }
 
-/** Join time allowed per occupant of a room (a 1,000-occupant room: 60 s). */
-const JOIN_MS_PER_OCCUPANT = 60;
-
 async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unknown> {
   const s = cmd.occupants;
   const logins = cmd.rooms.flatMap((room) => Array.from({ length: s }, (_, k) => ({ user: room * s + k, resource: 'muc' })));
@@ -76,11 +73,14 @@ async function mucSetup(cmd: Extract<Command, { op: 'mucSetup' }>): Promise<unkn
       if (members.some((m) => !m)) return;
       const jid = `bench${room}@${cmd.target.mucDomain}`;
       // Every join is announced to everyone already in (XEP-0045 §7.2.3): seating S occupants at once
-      // is ~S²/2 presence deliveries, so a large room gets JOIN_MS_PER_OCCUPANT per occupant.
-      const timeoutMs = Math.max(Math.min(cmd.target.timeoutMs, 10_000), s * JOIN_MS_PER_OCCUPANT);
+      // is ~S²/2 presence deliveries, so a large room gets joinMsPerOccupant per occupant, and may
+      // be seated in waves of joinWave (each wave once the previous one is in).
+      const timeoutMs = Math.max(Math.min(cmd.target.timeoutMs, 10_000), s * cmd.joinMsPerOccupant);
+      const wave = cmd.joinWave > 0 ? cmd.joinWave : s;
       try {
         await joinRoom(members[0]!, jid, 'o0', timeoutMs);
-        await Promise.all(members.slice(1).map((m, k) => joinRoom(m, jid, `o${k + 1}`, timeoutMs)));
+        for (let from = 1; from < s; from += wave)
+          await Promise.all(members.slice(from, from + wave).map((m, k) => joinRoom(m, jid, `o${from + k}`, timeoutMs)));
         flows.push({ sender: members[0]!, receivers: members, pacer: members[0]!, to: jid, type: 'groupchat' });
       } catch (err) {
         joinErrors.push(String((err as Error).message));

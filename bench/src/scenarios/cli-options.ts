@@ -8,6 +8,7 @@ export const SCENARIO_HELP = `  --user-prefix bench   accounts are <prefix>0 …
   --logins ${DEFAULTS.logins} --login-concurrency ${DEFAULTS.loginConcurrency}
   --pairs ${DEFAULTS.pairs} --window ${DEFAULTS.window} --duration ${DEFAULTS.durationS} (s) --warmup ${DEFAULTS.warmupS} (s) --body-bytes ${DEFAULTS.bodyBytes}
   --idle ${DEFAULTS.idle}   --rooms ${DEFAULTS.rooms} --occupants ${DEFAULTS.occupants}
+  --join-wave ${DEFAULTS.joinWave} (muc: occupants joining at once, 0 = all)   --join-ms-per-occupant ${DEFAULTS.joinMsPerOccupant}
   --workers ${DEFAULTS.workers} (generator processes)   --timeout 30000 (ms per login)
   --server-pid [name=]pid   repeatable: server processes whose RSS and CPU are measured
   --sm                      clients enable XEP-0198 stream management (acks both ways)
@@ -41,6 +42,8 @@ export function parseBenchArgs(
       idle: { type: 'string' },
       rooms: { type: 'string' },
       occupants: { type: 'string' },
+      'join-wave': { type: 'string' },
+      'join-ms-per-occupant': { type: 'string' },
       workers: { type: 'string' },
       timeout: { type: 'string', default: '30000' },
       'server-pid': { type: 'string', multiple: true, default: [] },
@@ -85,6 +88,8 @@ export function parseBenchArgs(
     idle: num(v.idle, DEFAULTS.idle),
     rooms: num(v.rooms, DEFAULTS.rooms),
     occupants: num(v.occupants, DEFAULTS.occupants),
+    joinWave: num(v['join-wave'], DEFAULTS.joinWave),
+    joinMsPerOccupant: num(v['join-ms-per-occupant'], DEFAULTS.joinMsPerOccupant),
     workers: num(v.workers, DEFAULTS.workers),
     serverProcesses: v['server-pid'].map((s, i) => {
       const [name, pid] = s.includes('=') ? s.split('=') : [`server${i}`, s];

@@ -19,6 +19,10 @@ export interface BenchOptions {
   idle: number;
   rooms: number;
   occupants: number;
+  /** muc: occupants joining a room at once (the next wave once these are in); 0: all at once. */
+  joinWave: number;
+  /** muc: join time allowed per occupant already in the room (a join is announced to each, §7.2.3). */
+  joinMsPerOccupant: number;
   workers: number;
   serverProcesses: ServerProcess[];
   /** Called before the idle connections open (0) and while they are open (compare --profile takes heap snapshots). */
@@ -38,6 +42,8 @@ export const DEFAULTS: Omit<BenchOptions, 'label' | 'target' | 'serverProcesses'
   idle: 2000,
   rooms: 10,
   occupants: 10,
+  joinWave: 0,
+  joinMsPerOccupant: 60,
   workers: 2,
 };
 

@@ -118,7 +118,15 @@ async function runStream(gen: Generator, o: BenchOptions, kind: 'msg' | 'muc'): 
       ? null
       : kind === 'msg'
         ? ({ op: 'msgSetup', target: o.target, pairs: part, concurrency: 20 } as const)
-        : ({ op: 'mucSetup', target: o.target, rooms: part, occupants: o.occupants, concurrency: 20 } as const),
+        : ({
+            op: 'mucSetup',
+            target: o.target,
+            rooms: part,
+            occupants: o.occupants,
+            concurrency: 20,
+            joinWave: o.joinWave,
+            joinMsPerOccupant: o.joinMsPerOccupant,
+          } as const),
   );
   const setup = mergeConnect(await gen.each<ConnectResult>(setupCmds));
   const run = {

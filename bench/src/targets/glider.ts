@@ -31,6 +31,15 @@ const UNTHROTTLED = {
   GLIDER_EDGE__LIMITS__READ_BURST_BYTES: String(1 << 30),
   GLIDER_LOG__LEVEL: 'warn',
 };
+/** The cluster's two muc replicas run MUC as standalone does (below): rate limits lifted, no history, no room archive. */
+const CLUSTER_MUC = {
+  GLIDER_MUC__ENABLED: 'true',
+  GLIDER_MUC__MAX_MESSAGES_PER_MINUTE: '1000000',
+  GLIDER_MUC__MAX_JOINS_PER_MINUTE: '1000000',
+  GLIDER_MUC__MAX_OCCUPANTS_PER_ROOM: '10000',
+  GLIDER_MUC__DEFAULT_HISTORY_LENGTH: '0',
+  GLIDER_MUC__DEFAULT_ENABLE_LOGGING: 'false',
+};
 const NOTES = [
   'Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only; standalone muc on (rate limits lifted, no history, no room archive, like the peers)',
 ];
@@ -203,7 +212,11 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
   if (gap) return { ok: false, reason: gap };
   const base = await freeBase();
   mkdirSync(join(req.dir, 'data'), { recursive: true });
-  const child = spawnNode([CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data')], { ...UNTHROTTLED, ...req.env }, req.dir);
+  const child = spawnNode(
+    [CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data'), '--mucs', '2'],
+    { ...UNTHROTTLED, ...CLUSTER_MUC, ...req.env },
+    req.dir,
+  );
   try {
     await waitForPort(base, child, 60_000, join(req.dir, 'stdout.log'));
     await waitForPort(base + 10000, child, 30_000, join(req.dir, 'stdout.log'));

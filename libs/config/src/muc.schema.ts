@@ -57,6 +57,13 @@ export const mucSchema = z.strictObject({
    * DeliveryBatch understand: keep 1 during a rolling upgrade from them).
    */
   fanoutBatchMax: count.default(256),
+  /**
+   * Heartbeat of the muc replicas' partition group (members bucket `glider_muc`): a replica that
+   * dies is given up, and its rooms taken over, 3 to 4 heartbeats later (libs/bus
+   * PartitionedConsumer). Shorter than `bus.heartbeatMs` (2 s: 6–8 s) so a room serves again within
+   * issue 12's 5 s; each replica refreshes its partition claims this often.
+   */
+  heartbeatMs: z.number().int().min(100).default(1_000),
 });
 
 export type MucConfig = z.infer<typeof mucSchema>;

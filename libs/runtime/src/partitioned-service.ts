@@ -54,8 +54,11 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
 
   constructor(
     deps: ServiceDeps,
-    /** `name` is the service's name in the addressing table and its subjects' token. */
-    private readonly partitions: { name: string; membersBucket: string },
+    /**
+     * `name` is the service's name in the addressing table and its subjects' token; `heartbeatMs`
+     * (default `bus.heartbeatMs`) paces its partition group: a dead member is given up after 3 to 4.
+     */
+    private readonly partitions: { name: string; membersBucket: string; heartbeatMs?: number },
   ) {
     this.config = deps.config;
     this.logger = deps.logger;
@@ -103,7 +106,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
       partitions: this.config.bus.partitions,
       subject: (p) => subjects.serviceIn(name, p),
       membersBucket: this.partitions.membersBucket,
-      heartbeatMs: this.config.bus.heartbeatMs,
+      heartbeatMs: this.partitions.heartbeatMs ?? this.config.bus.heartbeatMs,
       handler: (_p, msg) => this.onMessage(msg),
       logger: this.logger,
     });

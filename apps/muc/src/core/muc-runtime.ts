@@ -35,7 +35,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
   private evictTimer?: NodeJS.Timeout;
 
   constructor(deps: MucDeps) {
-    super(deps, { name: 'muc', membersBucket: buckets.muc });
+    super(deps, { name: 'muc', membersBucket: buckets.muc, heartbeatMs: deps.config.muc.heartbeatMs });
     this.muc = deps.config.muc;
     this.rooms = new RoomStore(deps.bus, deps.storage, this.muc, deps.config.bus.partitions, deps.logger);
     this.serviceIq = new IqDispatcher<MucIqRequest>(deps.logger);
@@ -47,7 +47,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
   override async start(features: AnyFeature<this>[]): Promise<void> {
     await this.rooms.start();
     await super.start(features);
-    this.evictTimer = setInterval(() => this.rooms.evict(new Set(this.ownedPartitions())), this.config.bus.heartbeatMs);
+    this.evictTimer = setInterval(() => this.rooms.evict(new Set(this.ownedPartitions())), this.muc.heartbeatMs);
     this.evictTimer.unref();
   }
 

@@ -211,8 +211,9 @@ export class RoomStore {
     const c: Cached = cached ?? { record: room.record, live: room.live, headRevision: 0, gen: 0, revisions: new Map() };
     c.record = room.record;
     c.live = room.live;
-    if (room.liveChanged || room.created) {
-      const ops = this.opsOf(room);
+    const ops = room.liveChanged ? this.opsOf(room) : [];
+    // nothing to keep (e.g. a message in a room without history and without an origin-id): no commit
+    if (ops.length > 0 || room.created) {
       const gen = c.gen + 1;
       const head: LiveHead = { v: LIVE_VERSION, gen, seq: room.live.seq, ops };
       const value = json(head);

@@ -65,12 +65,22 @@ export function occupantPresence(
   return base;
 }
 
+/**
+ * Each occupant's presence as last parsed: a newcomer to a room of N gets N presences, so seating N
+ * parsed ~N²/2 stored presences; a copy of a parsed one is cheaper.
+ */
+const parsed = new WeakMap<Occupant, { text: string; el: Element }>();
+
 /** The occupant's newest session's own presence, without anything the room adds. */
 function lastPresence(ctx: MucContext, occ: Occupant): Element {
   const text = occ.sessions.at(-1)?.presence;
   if (!text) return xml('presence');
+  const known = parsed.get(occ);
+  if (known?.text === text) return known.el.clone();
   try {
-    return ctx.parseXml(text);
+    const el = ctx.parseXml(text);
+    parsed.set(occ, { text, el: el.clone() });
+    return el;
   } catch {
     return xml('presence');
   }
