@@ -27,6 +27,8 @@ export class PortBusHost {
   private readonly replies = new Map<number, { respond: (d: Uint8Array) => void; at: number }>();
   private readonly sweep: NodeJS.Timeout;
   private readonly buckets = new Map<string, KvBucket>();
+  /** Unsubscribes still draining: a close is answered only after them (their answers go first). */
+  private readonly draining = new Set<Promise<unknown>>();
   private nextReply = 1;
   private closed = false;
 
@@ -53,6 +55,7 @@ export class PortBusHost {
     const subs = [...this.subs.values()];
     this.subs.clear();
     await Promise.all(subs.map((s) => s.unsubscribe().catch(() => undefined)));
+    await Promise.all(this.draining);
     this.replies.clear();
     if (closeCall !== undefined) this.out.send({ t: 'res', c: closeCall });
     this.out.close();
@@ -79,7 +82,9 @@ export class PortBusHost {
       case 'unsub': {
         const sub = this.subs.get(m.id);
         this.subs.delete(m.id);
-        this.answer(m.c, sub?.unsubscribe());
+        const done = this.answer(m.c, sub?.unsubscribe());
+        this.draining.add(done);
+        void done.finally(() => this.draining.delete(done));
         return;
       }
       case 'reply': {
@@ -89,23 +94,23 @@ export class PortBusHost {
         return;
       }
       case 'flush':
-        this.answer(m.c, this.bus.flush());
+        void this.answer(m.c, this.bus.flush());
         return;
       case 'kvopen':
-        this.answer(
+        void this.answer(
           m.c,
           this.bus.kv(m.b, m.o).then((kv) => void this.buckets.set(m.b, kv)),
         );
         return;
       case 'kv':
         if (!KV_OPS.has(m.op)) return this.out.send({ t: 'res', c: m.c, e: { name: 'Error', message: `unknown KV operation ${m.op}` } });
-        this.answer(
+        void this.answer(
           m.c,
           this.bucket(m.b).then((kv) => (kv[m.op] as (...a: unknown[]) => Promise<unknown>).apply(kv, m.a)),
         );
         return;
       case 'watch':
-        this.answer(m.c, this.watch(m.w, m.b, m.f));
+        void this.answer(m.c, this.watch(m.w, m.b, m.f));
         return;
       case 'unwatch':
         this.watches.get(m.w)?.stop();
@@ -140,9 +145,12 @@ export class PortBusHost {
   }
 
   /** Sends the call's result (or its error, by class name) once `p` settles; KV entries are copied. */
-  private answer(c: number, p: Promise<unknown> | undefined): void {
-    if (!p) return this.out.send({ t: 'res', c });
-    p.then(
+  private answer(c: number, p: Promise<unknown> | undefined): Promise<void> {
+    if (!p) {
+      this.out.send({ t: 'res', c });
+      return Promise.resolve();
+    }
+    return p.then(
       (v) => this.out.send({ t: 'res', c, v: v instanceof Uint8Array ? exact(v) : isEntry(v) ? { ...v, value: exact(v.value) } : v }),
       (err) => this.out.send({ t: 'res', c, e: wire(err) }),
     );

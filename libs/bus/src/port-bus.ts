@@ -32,6 +32,7 @@ const revive = (e: WireError): Error => new (ERRORS[e.name] ?? Error)(e.message)
 const noReply = (): void => undefined;
 
 interface Pending {
+  what: string;
   resolve(v: unknown): void;
   reject(e: Error): void;
 }
@@ -57,8 +58,7 @@ export class PortBus implements Bus {
     });
     port.on('close', () => {
       this.lost = true;
-      for (const p of this.pending.values()) p.reject(new Error('bus port closed'));
-      this.pending.clear();
+      this.settlePending();
     });
   }
 
@@ -142,6 +142,7 @@ export class PortBus implements Bus {
     }
     this.closed = true;
     this.out.close();
+    this.settlePending();
     this.handlers.clear();
     this.watchers.clear();
     this.port.close();
@@ -174,10 +175,20 @@ export class PortBus implements Bus {
     if (this.closed) return Promise.reject(new Error('bus is closed'));
     if (this.lost) return Promise.reject(new Error('bus port closed'));
     const c = this.nextId++;
+    const msg = make(c);
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(c, { resolve: resolve, reject });
-      this.out.send(make(c));
+      this.pending.set(c, { what: msg.t === 'kv' ? `kv ${msg.b} ${msg.op}` : msg.t, resolve: resolve, reject });
+      this.out.send(msg);
     });
+  }
+
+  /** The port is gone: unsubscribes are done (nothing more can arrive), every other call fails. */
+  private settlePending(): void {
+    for (const p of this.pending.values()) {
+      if (p.what === 'unsub') p.resolve(undefined);
+      else p.reject(new Error(`bus port closed (${p.what})`));
+    }
+    this.pending.clear();
   }
 
   private handle(m: ToWorker): void {

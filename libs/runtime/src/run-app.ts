@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplicationContext, Type } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { loadConfigOrExit, type GliderConfig } from '#libs/config';
 import { HEALTH, rootLogger, type HealthRegistry } from '#libs/telemetry';
@@ -13,7 +13,7 @@ import { listenPorts, listenProblems } from './listen-ports.js';
  * Nest with shutdown hooks. `grpc` turns the app into a gRPC microservice (the admin API) as well.
  */
 export async function runApp(
-  module: Type<unknown>,
+  module: Type<unknown> | DynamicModule,
   opts: { role: string; grpc?: (config: GliderConfig) => MicroserviceOptions },
 ): Promise<INestApplicationContext> {
   const config = loadConfigOrExit(opts.role);
