@@ -3,7 +3,11 @@
  * the ports, the primary keeps router, presence and storage. Real xmpp.js clients, real process.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { generateSelfSigned } from '#libs/tls';
 import { after, before, describe, it } from 'node:test';
 import { freePort, waitFor } from '#libs/testing';
 import { addUser } from './harness/gliderctl.js';
@@ -18,6 +22,16 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: res.status, body: await res.text() };
 }
 
+function fingerprintOf(e: { host: string; directTlsPort: number }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: e.host, port: e.directTlsPort, rejectUnauthorized: false, ALPNProtocols: ['xmpp-client'] }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.destroy();
+    });
+    s.on('error', reject);
+  });
+}
+
 /** glider_edge_sessions of one worker on the primary's /metrics. */
 function sessionsOf(metrics: string, worker: string): number {
   const line = metrics.split('\n').find((l) => l.startsWith(`glider_edge_sessions{worker="${worker}"`));
@@ -29,7 +43,13 @@ describe('standalone with two edge worker threads', () => {
   let httpPort: number;
   before(async () => {
     httpPort = await freePort();
-    d = await startStandalone({ GLIDER_STANDALONE__WORKERS: '2', GLIDER_HTTP__PORT: String(httpPort), GLIDER_EDGE__DRAIN_TIMEOUT_MS: '2000' });
+    d = await startStandalone({
+      GLIDER_STANDALONE__WORKERS: '2',
+      GLIDER_HTTP__PORT: String(httpPort),
+      GLIDER_EDGE__DRAIN_TIMEOUT_MS: '2000',
+      // the SIGHUP test below must see SIGHUP reload the files, not the file watch
+      GLIDER_TLS__WATCH: 'false',
+    });
   });
   after(async () => {
     await d?.stop();
@@ -89,6 +109,19 @@ describe('standalone with two edge worker threads', () => {
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
     }
+  });
+
+  it('SIGHUP reloads the certificate in every worker', async () => {
+    const next = await generateSelfSigned([d.domain]);
+    const dir = join(dirname(d.processes[0]!.logFile), 'tls');
+    writeFileSync(join(dir, 'self-signed.key'), next.key);
+    writeFileSync(join(dir, 'self-signed.crt'), next.cert);
+    const want = new X509Certificate(next.cert).fingerprint256;
+    process.kill(d.processes[0]!.pid, 'SIGHUP');
+    // 16 handshakes all see the new certificate: with SO_REUSEPORT, odds of 2 in 65,536 that one worker got them all
+    await waitFor(async () => (await Promise.all(Array.from({ length: CLIENTS }, () => fingerprintOf(d.edges[0]!)))).every((fp) => fp === want), {
+      what: 'the new certificate on every handshake',
+    });
   });
 
   it('SIGTERM drains every worker: connected clients get <system-shutdown/>, and the shutdown logs no error', async () => {

@@ -57,6 +57,10 @@ try {
         // Nest's shutdown hooks: EdgeService drains, then the bus port and the database close.
         stopping ??= app.close().finally(() => port.close());
         return;
+      case 'sighup':
+        // the edge listens for SIGHUP on `process`, which in a worker is the thread's own emitter
+        process.emit('SIGHUP', 'SIGHUP');
+        return;
       case 'health':
         void health.readiness().then((r) => send({ t: 'health', c: m.c, ready: r.ready, checks: r.checks }));
         return;

@@ -4,7 +4,8 @@
  * in-process bus; the first binds the configured ports (0 = free ones) and the others join the
  * same ports with SO_REUSEPORT. /healthz/ready lists every worker; /metrics adds each worker's
  * series with its `worker` label. On shutdown every worker drains at once (before router and
- * presence stop, so the sessions' last stanzas and ENDED still go through). A worker that dies is
+ * presence stop, so the sessions' last stanzas and ENDED still go through); SIGHUP is passed on to
+ * every worker (certificate reload). A worker that dies is
  * replaced under a new edge id after `standalone.workerRestartDelayMs`: its sessions end (or wait
  * for resumption) through the routers' dead-edge sweep, as an edge process's would.
  */
@@ -56,12 +57,14 @@ export class EdgeWorkers implements OnApplicationBootstrap, BeforeApplicationShu
       await this.start(slot);
     }
     this.removeMetrics = addMetricsSource(() => this.workerMetrics());
+    process.on('SIGHUP', this.onSighup);
     this.logger.info({ workers: this.count, ports: this.ports }, 'edge workers listening');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.removeMetrics?.();
+    process.off('SIGHUP', this.onSighup);
     await Promise.all(
       this.slots.map((s) => {
         s.worker?.postMessage({ t: 'stop' } satisfies ToEdgeWorker);
@@ -69,6 +72,11 @@ export class EdgeWorkers implements OnApplicationBootstrap, BeforeApplicationShu
       }),
     );
   }
+
+  /** SIGHUP (reload the TLS certificate) reaches only this thread: pass it to every worker's edge. */
+  private readonly onSighup = (): void => {
+    for (const s of this.slots) if (s.ready) s.worker?.postMessage({ t: 'sighup' } satisfies ToEdgeWorker);
+  };
 
   private start(slot: Slot): Promise<void> {
     slot.generation++;

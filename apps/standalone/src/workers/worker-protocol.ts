@@ -19,7 +19,8 @@ export interface BoundPorts {
   s2sDirectTlsPort?: number;
 }
 
-export type ToEdgeWorker = { t: 'stop' } | { t: 'health'; c: number } | { t: 'metrics'; c: number };
+/** `sighup`: signals reach only the main thread; the primary passes SIGHUP (reload the certificate) on. */
+export type ToEdgeWorker = { t: 'stop' } | { t: 'sighup' } | { t: 'health'; c: number } | { t: 'metrics'; c: number };
 
 export type FromEdgeWorker =
   | { t: 'ready'; ports: BoundPorts }
