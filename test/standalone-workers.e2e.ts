@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { generateSelfSigned } from '#libs/tls';
+import { xml as rawXml } from '#libs/xml';
+import { RawClient } from '../apps/edge/src/testing/raw-client.js';
 import { after, before, describe, it } from 'node:test';
 import { freePort, waitFor } from '#libs/testing';
 import { addUser } from './harness/gliderctl.js';
@@ -108,6 +110,68 @@ describe('standalone with two edge worker threads', () => {
       }
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
+    }
+  });
+
+  it('XEP-0198: a session resumes on the other worker; the old stream ends with <conflict/>, the new one receives', async () => {
+    const SM = 'urn:xmpp:sm:3';
+    trustCertificate(d.certPem());
+    const e = d.edges[0]!;
+    await addUser(`hop@${d.domain}`, 'hop-secret-1', d.adminPort);
+    await addUser(`hopper@${d.domain}`, 'hopper-secret-1', d.adminPort);
+    const connectionsPer = async (): Promise<[number, number]> => {
+      const m = (await get(httpPort, '/metrics')).body;
+      const of = (w: string) =>
+        Number(
+          m
+            .split('\n')
+            .find((l) => l.startsWith(`glider_edge_connections{worker="${w}"`))
+            ?.split(' ')
+            .pop() ?? NaN,
+        );
+      return [of('1'), of('2')];
+    };
+    const sender = await connect(`xmpp://${e.host}:${e.c2sPort}`, 'hopper', 'hopper-secret-1', 'pc');
+    const base = await connectionsPer();
+    const a = await RawClient.connect({ host: e.host, port: e.c2sPort, mode: 'tcp' });
+    const raws = [a];
+    try {
+      await a.login(d.domain, 'hop', 'hop-secret-1', 'tab');
+      a.send(rawXml('enable', { xmlns: SM, resume: 'true' }));
+      const enabled = await a.element();
+      assert.equal(enabled.name, 'enabled', String(enabled));
+      const withA = await connectionsPer();
+      const workerOfA = withA[0] > base[0] ? 0 : 1;
+      // A second connection on the other worker (the kernel picks; each try is a coin toss)
+      let b: RawClient | undefined;
+      for (let attempt = 0; attempt < 30 && !b; attempt++) {
+        const c = await RawClient.connect({ host: e.host, port: e.c2sPort, mode: 'tcp' });
+        raws.push(c);
+        await c.open(d.domain);
+        const now = await connectionsPer();
+        if (now[1 - workerOfA]! > withA[1 - workerOfA]!) b = c;
+        else c.close();
+      }
+      assert.ok(b, 'a connection on the other worker within 30 tries');
+      await b.starttls();
+      await b.open(d.domain);
+      assert.equal((await b.scram('hop', 'hop-secret-1', 'SCRAM-SHA-256')).name, 'success');
+      await b.open(d.domain);
+      b.send(rawXml('resume', { xmlns: SM, previd: enabled.attrs.id!, h: '0' }));
+      const resumed = await b.element();
+      assert.equal(resumed.name, 'resumed', String(resumed));
+      assert.equal(await a.streamError(), 'conflict', 'the old stream was told, on its worker');
+      await sender.send(xml('message', { to: `hop@${d.domain}/tab`, type: 'chat' }, xml('body', {}, 'after the hop')));
+      let got: string | undefined;
+      while (got === undefined) {
+        const el = await b.element();
+        if (el.name === 'message') got = el.getChildText('body') ?? '';
+        else if (el.name === 'r') b.send(rawXml('a', { xmlns: SM, h: '0' }));
+      }
+      assert.equal(got, 'after the hop');
+    } finally {
+      for (const r of raws) r.close();
+      await sender.stop();
     }
   });
 
