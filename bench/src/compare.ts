@@ -13,6 +13,7 @@ import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
 import { usersNeeded } from './scenarios/options.js';
 import type { ScenarioResult } from './scenarios/result.js';
 import { expandArchiveRuns } from './scenarios/archive-runs.js';
+import { expandWorkerRuns } from './scenarios/worker-runs.js';
 import { runScenarios } from './scenarios/run-scenarios.js';
 import { startEjabberd } from './targets/ejabberd.js';
 import { startGliderCluster, startGliderStandalone } from './targets/glider.js';
@@ -26,10 +27,12 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
   'glider-cluster': startGliderCluster,
 };
 
-const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [scenario options]
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
   --archive   run each Glider target once per value with archive.enabled off / on (XEP-0313), labelled
               <target>/mam-off, <target>/mam-on, and print what archiving costs; default: the server's default
+  --standalone-workers  run Glider standalone once per standalone.workers value (1, N, auto: edge worker threads),
+              labelled glider/w<value>; default: the server's default
 ${SCENARIO_HELP}`;
 
 let running: RunningTarget | undefined;
@@ -40,10 +43,11 @@ async function main(): Promise<void> {
     'keep-dirs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     archive: { type: 'string' },
+    'standalone-workers': { type: 'string' },
   });
   const names = String(values.targets).split(',');
   for (const n of names) if (!STARTERS[n]) throw new Error(`unknown target ${n}`);
-  const runs = expandArchiveRuns(names, values.archive as string | undefined);
+  const runs = expandWorkerRuns(expandArchiveRuns(names, values.archive as string | undefined), values['standalone-workers'] as string | undefined);
   const users = Math.max(opts.users, usersNeeded(opts));
   const results: ScenarioResult[] = [];
   const notes: string[] = [];

@@ -25,6 +25,8 @@ export {
 export type { BusLogger } from './bus-logger.js';
 export { subjectMatches } from './subject-match.js';
 export { InProcessBus, type InProcessBusOptions } from './inprocess-bus.js';
+export { PortBus } from './port-bus.js';
+export { PortBusHost } from './port-bus-host.js';
 export { createBus } from './create-bus.js';
 export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitioned-consumer.js';
 export { ownerOf, partitionsOwnedBy } from './rendezvous.js';

@@ -33,7 +33,7 @@ interface Sub {
 const MATCH_CACHE_MAX = 10_000;
 const noReply = (): void => undefined;
 
-function checkSubject(subject: string, wildcards: boolean): void {
+export function checkSubject(subject: string, wildcards: boolean): void {
   if (!subject || /\s/.test(subject) || subject.startsWith('.') || subject.endsWith('.') || subject.includes('..')) {
     throw new Error(`invalid subject "${subject}"`);
   }

@@ -7,6 +7,7 @@ import { s2sSchema } from './s2s.schema.js';
 import { mucSchema } from './muc.schema.js';
 import { socks5Schema } from './socks5.schema.js';
 import { turnSchema } from './turn.schema.js';
+import { standaloneSchema } from './standalone.schema.js';
 
 /**
  * Every Glider setting, with its default. The same keys are the Helm values and the XmppCluster
@@ -128,6 +129,11 @@ export const edgeSchema = z.strictObject({
   /** Instance id on the bus; defaults to the host name (the pod name on Kubernetes). */
   id: z.string().min(1).optional(),
   host: z.string().default('0.0.0.0'),
+  /**
+   * Listen with SO_REUSEPORT (Linux: the kernel spreads new connections over every socket bound
+   * to the port). Set by `standalone` for its edge worker threads; off otherwise.
+   */
+  reusePort: z.boolean().default(false),
   /** RFC 6120 c2s with STARTTLS (required). */
   c2sPort: port.default(5222),
   /** XEP-0368 direct TLS. */
@@ -402,6 +408,8 @@ export const configSchema = z.strictObject({
   http: httpSchema.default(httpSchema.parse({})),
   telemetry: telemetrySchema.default(telemetrySchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
+  /** `standalone` on every core (edge worker threads): libs/config/src/standalone.schema.ts. */
+  standalone: standaloneSchema.default(standaloneSchema.parse({})),
   /** Per-feature options, keyed by feature name (each feature validates its own). */
   features: z.record(z.string(), z.unknown()).default({}),
 });

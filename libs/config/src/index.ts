@@ -22,3 +22,5 @@ export {
 export { invitesSchema, type InvitesConfig } from './invites.schema.js';
 export { ssoSchema, oidcSchema, type SsoConfig, type OidcConfig } from './sso.schema.js';
 export { mucSchema, type MucConfig } from './muc.schema.js';
+export { standaloneSchema, type StandaloneConfig } from './standalone.schema.js';
+export { availableCores } from './available-cores.js';

@@ -26,13 +26,14 @@ export class CoreLifecycle implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(BUS) private readonly bus: Bus,
     @Inject(STORAGE) private readonly storage: Storage,
     @Inject(SESSION_REGISTRY) private readonly sessions: SessionRegistry,
-    @Inject('GLIDER_CORE_OPTIONS') private readonly options: { role: string },
+    @Inject('GLIDER_CORE_OPTIONS') private readonly options: { role: string; http?: boolean },
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('storage-open', () => this.storageProblem);
     this.opening = this.openStorage();
     this.unregisterMetrics = registerCoreMetrics(this.bus, this.storage, this.config.storage.kind, () => this.storageProblem === undefined);
+    if (this.options.http === false) return;
     const { server, port } = await startHttpServer(this.health, this.config.http.host, this.config.http.port);
     this.http = server;
     this.logger.info({ port, role: this.options.role }, 'health and metrics on /healthz/live, /healthz/ready, /metrics');

@@ -9,8 +9,12 @@ import { CoreLifecycle } from './core.lifecycle.js';
 export interface CoreOptions {
   /** edge | router | presence | standalone: names the service in logs and telemetry. */
   role: string;
-  /** Applied over file and env (tests). */
+  /** Applied over file and env (tests, standalone's edge workers). */
   overrides?: Record<string, unknown>;
+  /** The bus to use instead of `config.bus` (standalone's edge workers: a PortBus to the primary). */
+  bus?: () => Bus;
+  /** Serve /healthz and /metrics (default true; an edge worker's are served by its primary). */
+  http?: boolean;
 }
 
 /**
@@ -36,7 +40,7 @@ export class CoreModule {
           provide: BUS,
           inject: [CONFIG, LOGGER, HEALTH],
           useFactory: async (config: GliderConfig, logger: Logger, health: HealthRegistry) => {
-            const bus = await createBus(config.bus, logger.child({ component: 'bus' }));
+            const bus = options.bus ? options.bus() : await createBus(config.bus, logger.child({ component: 'bus' }));
             health.register('bus', () => bus.health());
             return bus;
           },

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext, Type } from '@nestjs/common';
+import { ShutdownSignal, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { loadConfigOrExit, type GliderConfig } from '#libs/config';
 import { HEALTH, rootLogger, type HealthRegistry } from '#libs/telemetry';
@@ -13,7 +13,7 @@ import { listenPorts, listenProblems } from './listen-ports.js';
  * Nest with shutdown hooks. `grpc` turns the app into a gRPC microservice (the admin API) as well.
  */
 export async function runApp(
-  module: Type<unknown>,
+  module: Type<unknown> | DynamicModule,
   opts: { role: string; grpc?: (config: GliderConfig) => MicroserviceOptions },
 ): Promise<INestApplicationContext> {
   const config = loadConfigOrExit(opts.role);
@@ -34,7 +34,16 @@ export async function runApp(
   const app = opts.grpc
     ? await NestFactory.createMicroservice<MicroserviceOptions>(module, { ...opts.grpc(config), logger: nestLogger })
     : await NestFactory.createApplicationContext(module, { logger: nestLogger });
-  app.enableShutdownHooks();
+  // Every signal Nest knows shuts down, except SIGHUP: an edge reloads its certificate on it
+  // (docs/observability.md). Nest's default list has SIGHUP too, which made a reload end the process.
+  // A process where nothing else listens for SIGHUP still shuts down on it, as before.
+  app.enableShutdownHooks(Object.values(ShutdownSignal).filter((s) => s !== ShutdownSignal.SIGHUP));
+  const onSighup = (): void => {
+    if (process.listenerCount('SIGHUP') > 1) return;
+    process.off('SIGHUP', onSighup);
+    void app.close().then(() => process.kill(process.pid, 'SIGHUP'));
+  };
+  process.on('SIGHUP', onSighup);
   if ('listen' in app && typeof (app as { listen?: unknown }).listen === 'function') {
     await (app as unknown as { listen(): Promise<void> }).listen();
   } else {

@@ -15,3 +15,4 @@ export {
   type HistogramFamily,
 } from './bound-metrics.js';
 export { registerRuntimeMetrics, type RuntimeMetricsOptions } from './runtime-metrics.js';
+export { addMetricsSource, metricsText, mergedMetricsText, mergeMetrics, type LabelledMetrics } from './metrics-merge.js';

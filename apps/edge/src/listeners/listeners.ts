@@ -113,7 +113,7 @@ export class Listeners {
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.config.edge.host, () => {
+      server.listen({ port, host: this.config.edge.host, reusePort: this.config.edge.reusePort }, () => {
         server.off('error', reject);
         resolve((server.address() as AddressInfo).port);
       });

@@ -272,7 +272,7 @@ export class S2sServer {
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.deps.config.edge.host, () => {
+      server.listen({ port, host: this.deps.config.edge.host, reusePort: this.deps.config.edge.reusePort }, () => {
         server.off('error', reject);
         resolve((server.address() as AddressInfo).port);
       });
