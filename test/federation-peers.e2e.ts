@@ -1,3 +1,4 @@
+// e2e: serial — Glider takes port 5269 here (the peers reach it there), so scripts/test.mjs never runs this file beside another such file.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';

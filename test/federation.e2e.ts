@@ -42,7 +42,14 @@ describe('federation: two Glider standalones (a.test ↔ b.test) over s2s with S
         GLIDER_S2S__ROUTES: JSON.stringify({ [other]: { host: '127.0.0.1', port: otherPort } }),
       });
     };
-    [a, b] = await Promise.all([side('a.test', 'b.test', portA, portB, 'serverAuth,clientAuth'), side('b.test', 'a.test', portB, portA, 'serverAuth')]);
+    // Both start at once; when one fails the other is still stopped by after() (with Promise.all
+    // it was never assigned, kept running, and the file never ended).
+    const started = await Promise.allSettled([
+      side('a.test', 'b.test', portA, portB, 'serverAuth,clientAuth'),
+      side('b.test', 'a.test', portB, portA, 'serverAuth'),
+    ]);
+    [a, b] = started.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as [Deployment, Deployment];
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
     assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: a.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
     assert.equal((await gliderctl(['user', 'add', 'bob@b.test'], { adminPort: b.adminPort, stdin: 'bob-secret-22\n' })).code, 0);
   });

@@ -129,6 +129,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         GLIDER_MEDIA__ID: `media-relay-${i}`,
         GLIDER_MEDIA__ENABLED: 'true',
         GLIDER_MEDIA__SOCKS5__PORT: '0',
+        // its HTTPS upload listener on a free port (the default, 5281, is one another test may hold)
+        GLIDER_MEDIA__UPLOAD__PORT: String(await freePort()),
         ...turnTestEnv,
         ...(await opts.mediaEnv?.(i)),
       });

@@ -53,6 +53,7 @@ export async function connect(
   opts: { sm?: boolean } = {},
 ): Promise<TestClient> {
   const xmpp = xmppClient({ service, domain, username, password, resource, timeout: CLIENT_STEP_TIMEOUT_MS });
+  listenBeforeOpening(xmpp);
   if (opts.sm === false) withoutStreamManagement(xmpp);
   const stanzas: XmppElement[] = [];
   const waiters = new Set<{ match: (s: XmppElement) => boolean; resolve: (s: XmppElement) => void }>();
@@ -94,6 +95,56 @@ export async function connect(
       stopReconnecting(xmpp);
       await xmpp.stop().catch(() => {});
     },
+  };
+}
+
+/** What Connection.open() of xmpp.js 0.14 (@xmpp/connection) uses of the connection. */
+interface Opening {
+  timeout: number;
+  root: XmppElement;
+  Parser: new () => unknown;
+  open(options: { domain: string; lang?: string }): Promise<XmppElement>;
+  _status(status: string): void;
+  _attachParser(parser: unknown): void;
+  headerElement(): XmppElement;
+  header(el: XmppElement): string;
+  write(s: string): Promise<void>;
+  once(event: string, listener: (v: unknown) => void): void;
+  off(event: string, listener: (v: unknown) => void): void;
+}
+
+/**
+ * xmpp.js 0.14's Connection.open() writes its stream header, waits for the write's callback, and
+ * only then listens for the server's header ('open'). On a busy machine the server's header can be
+ * parsed first, and open() then waits for an 'open' that has passed: the client authenticates and
+ * binds, and start() still fails with a TimeoutError (seen on direct TLS under load average 20:
+ * the server logged the session bound, the test failed 30 s later). The same open(), listening
+ * before it writes; it also runs for every stream restart (STARTTLS, SASL).
+ */
+export function listenBeforeOpening(xmpp: Client): void {
+  const c = xmpp as unknown as Opening;
+  c.open = async function (this: Opening, { domain, lang }) {
+    this._status('opening');
+    const header = this.headerElement();
+    header.attrs.to = domain;
+    (header.attrs as Record<string, string | undefined>)['xml:lang'] = lang;
+    this.root = header;
+    this._attachParser(new this.Parser());
+    const opened = new Promise<XmppElement>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('open', onOpen);
+        this.off('error', onError);
+      };
+      const onOpen = (el: unknown): void => (done(), resolve(el as XmppElement));
+      const onError = (err: unknown): void => (done(), reject(err instanceof Error ? err : new Error(String(err))));
+      const timer = setTimeout(() => (done(), reject(new Error(`no stream header from the server in ${this.timeout} ms`))), this.timeout);
+      this.once('open', onOpen);
+      this.once('error', onError);
+    });
+    opened.catch(() => {}); // awaited below; a failed write must not leave it unhandled meanwhile
+    await this.write(this.header(header));
+    return opened;
   };
 }
 

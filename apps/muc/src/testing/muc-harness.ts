@@ -8,6 +8,7 @@ import {
   encodeFrame,
   envelopeOf,
   partitionOf,
+  requestRetrying,
   subjects,
   type Ack,
   type Bus,
@@ -133,7 +134,8 @@ export class MucHarness {
     const bare = to.split('/')[0]!;
     const frame = encodeFrame({ stanza: { ...envelopeOf(el), origin: { edgeId: session.edgeId, sessionId: session.sessionId } } });
     const subject = subjects.serviceIn('muc', partitionOf(bare, this.config.bus.partitions));
-    return decodeAck(await this.bus.request(subject, frame, { timeoutMs: 5000 }));
+    // as a router sends: a partition between owners (a claim lapsing on a busy machine) is retried, not refused
+    return decodeAck(await requestRetrying(this.bus, subject, frame, { timeoutMs: 5000 }));
   }
 
   /** What `session` received since the last `take`, removed from the log. */

@@ -6,6 +6,7 @@ import {
   encodeAck,
   encodeFrame,
   partitionOf,
+  requestRetrying,
   subjects,
   type Ack,
   type Bus,
@@ -193,6 +194,7 @@ export class PresenceHarness {
 
   private async request(frame: Uint8Array, partitionKey: string): Promise<Ack> {
     const subject = subjects.presenceIn(partitionOf(partitionKey, this.config.bus.partitions));
-    return decodeAck(await this.bus.request(subject, frame, { timeoutMs: 5000 }));
+    // as a router sends: a partition between owners (a claim lapsing on a busy machine) is retried, not refused
+    return decodeAck(await requestRetrying(this.bus, subject, frame, { timeoutMs: 5000 }));
   }
 }

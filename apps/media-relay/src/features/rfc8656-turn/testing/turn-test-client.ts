@@ -70,8 +70,13 @@ export class TurnTestClient {
 
   private receive(b: Buffer): void {
     const m = decodeStun(b);
-    const w = m && this.waiting.get(m.transactionId.toString('hex'));
-    if (m && w && (m.cls === Class.Success || m.cls === Class.Error)) return w(m);
+    if (m && (m.cls === Class.Success || m.cls === Class.Error)) {
+      // A response goes to its transaction. One for no transaction waiting is the server's second
+      // answer to a retransmitted request (UDP, RTO passed on a busy machine) and is discarded
+      // (RFC 8489 §6.3); queued, it came out of nextData() in place of the data awaited.
+      this.waiting.get(m.transactionId.toString('hex'))?.(m);
+      return;
+    }
     this.inbox.push(b);
     this.inboxWaiter?.();
   }
