@@ -8,6 +8,7 @@ import { pubsubFeature } from './features/xep-0060-pubsub/index.js';
 import { avatarConversionFeature } from './features/xep-0398-avatar-conversion/index.js';
 import { bookmarksPepFeature } from './features/xep-0402-bookmarks-pep/index.js';
 import { directorySharedRosterFeature } from './features/directory-shared-roster/index.js';
+import { searchFeature } from './features/xep-0055-search/index.js';
 import { preauthSubscriptionFeature } from './features/xep-0379-preauth/index.js';
 import type { PresenceContext } from './presence.context.js';
 
@@ -22,5 +23,6 @@ export const presenceFeatures: AnyFeature<PresenceContext>[] = [
   avatarConversionFeature,
   bookmarksPepFeature,
   directorySharedRosterFeature,
+  searchFeature,
   preauthSubscriptionFeature,
 ];
