@@ -60,6 +60,9 @@ describe('directory, sso and invites from the XmppCluster spec (same keys as lib
     assert.deepEqual(domain.search, extra.search);
     assert.deepEqual(domain.vcard, extra.vcard);
     assert.deepEqual(domain.sharedRoster, { groupBase: 'ou=groups,dc=example,dc=com', maxGroups: 500 });
+    const parsed = configSchema.parse(gliderConfig(cluster(spec))).directory.domains['example.com']!;
+    assert.equal(parsed.search.usernameAttribute, 'sAMAccountName', 'libs/config takes them');
+    assert.equal(parsed.vcard?.attributes.photo, 'thumbnailPhoto');
   });
 
   it('the ConfigMap names the files, never a Secret key or the Secret refs themselves', () => {
