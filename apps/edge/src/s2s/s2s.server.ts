@@ -1,17 +1,18 @@
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, rootCertificates, type SecureContext, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { ServiceDirectory } from '#libs/addressing';
-import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
+import { decodeFrame, encodeAck, KvConflictError, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
-import { canonicalDomain, parsePemBundle, PolicySource } from '#libs/federation';
+import { canonicalDomain, parsePemBundle, PolicySource, type ConnectTarget } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element } from '#libs/xml';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
+import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import type { S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
 import { S2sInStream } from './s2s-in.stream.js';
@@ -24,6 +25,8 @@ import { ConnectionCounter } from '../limits/connection-counter.js';
 export const S2S_SERVICE = 's2s';
 /** Members and partition claims of the edges sending to remote domains. */
 export const S2S_MEMBERS_BUCKET = 'glider_s2s';
+/** The XEP-0185 secret every edge shares when `s2s.dialbackSecretFile` is not set. */
+export const S2S_DIALBACK_BUCKET = 'glider_s2s_dialback';
 
 export interface S2sServerDeps {
   config: GliderConfig;
@@ -52,6 +55,7 @@ export class S2sServer {
   private readonly counter: ConnectionCounter;
   private accepting = true;
   private directory: ServiceDirectory | undefined;
+  private dialbackSecret = '';
 
   constructor(private readonly deps: S2sServerDeps) {
     const { config, logger } = deps;
@@ -75,16 +79,21 @@ export class S2sServer {
         log.info({ direction, remote, why }, 'federation refused');
       },
     };
-    this.pool = new S2sPool(this.ctx, {
-      targets: (remote) => targetsOf(remote, config.s2s),
-      dial: (target, remote) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
-      bounce: (el, condition, text) => void this.bounceToSender(el, condition, text),
-    });
+    const io = {
+      targets: (remote: string) => targetsOf(remote, config.s2s),
+      dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
+    };
+    this.ctx.dialback = {
+      secret: () => this.dialbackSecret,
+      verify: (req) => askAuthoritativeServer(this.ctx, io, req),
+    };
+    this.pool = new S2sPool(this.ctx, { ...io, bounce: (el, condition, text) => void this.bounceToSender(el, condition, text) });
   }
 
   async start(tls: SecureContextOptions): Promise<void> {
     const { config, bus, edgeId } = this.deps;
     await this.policy.start();
+    this.dialbackSecret = await this.loadDialbackSecret();
     this.policy.onChange(() => this.enforcePolicy());
     const plain = createNetServer((socket) => this.accept(new SocketTransport(socket)));
     this.ports.s2s = await this.listen(plain, config.s2s.port);
@@ -114,6 +123,29 @@ export class S2sServer {
     await this.directory.start();
     await this.directory.declare(S2S_SERVICE, edgeId, { remoteDomains: true });
     this.ctx.logger.info({ ports: this.ports }, 'federation listening');
+  }
+
+  /**
+   * XEP-0185 §3: the secret must be the same on every machine that may answer a `<db:verify/>` for
+   * our domains, i.e. every edge. `s2s.dialbackSecretFile` (a mounted Secret) when set; else one
+   * random secret in the bus KV, made by whichever edge comes first.
+   */
+  private async loadDialbackSecret(): Promise<string> {
+    const file = this.deps.config.s2s.dialbackSecretFile;
+    if (file) {
+      const secret = readFileSync(file, 'utf8').trim();
+      if (!secret) throw new Error(`s2s.dialbackSecretFile ${file} is empty`);
+      return secret;
+    }
+    const kv = await this.deps.bus.kv(S2S_DIALBACK_BUCKET);
+    try {
+      await kv.create('secret', new TextEncoder().encode(randomBytes(32).toString('hex')));
+    } catch (err) {
+      if (!(err instanceof KvConflictError)) throw err;
+    }
+    const entry = await kv.get('secret');
+    if (!entry) throw new Error(`bus KV ${S2S_DIALBACK_BUCKET}: the dialback secret vanished`);
+    return new TextDecoder().decode(entry.value);
   }
 
   /** New handshakes on the direct-TLS port get the new certificate. */
@@ -201,7 +233,10 @@ export class S2sServer {
     const policy = this.policy.current();
     this.ctx.logger.info({ mode: policy.settings.mode }, 'federation policy changed');
     this.pool.enforcePolicy();
-    for (const s of this.inbound) if (s.remote && !policy.allows(s.remote)) s.error('policy-violation', `federation with ${s.remote} is no longer allowed`);
+    for (const s of this.inbound) {
+      const refused = s.remoteDomains().find((d) => !policy.allows(d));
+      if (refused) s.error('policy-violation', `federation with ${refused} is no longer allowed`);
+    }
   }
 
   private listen(server: NetServer, port: number): Promise<number> {
