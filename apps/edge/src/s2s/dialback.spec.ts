@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { dialbackKey, makeFederationPki, xmppServerSans } from '#libs/federation';
+import { dialbackKey, DomainPolicy, makeFederationPki, xmppServerSans } from '#libs/federation';
 import { xml, type Element } from '#libs/xml';
 import { dial, targetsOf } from './s2s-dial.js';
 import { S2sConnectError } from './s2s-out.stream.js';
@@ -58,6 +58,10 @@ test('untrusted certificates both ways, dialback on: the receiving server asks t
   assert.equal((await arrived).attrs.id, 'd1');
   assert.equal(ports.b.streams[0]!.state, 'ready');
   assert.deepEqual(ports.b.streams[0]!.remoteDomains(), ['a.test']);
+  // dialback switched off in the policy: this stream no longer stands (s2s.server.ts closes it), on both sides
+  assert.equal(ports.b.streams[0]!.refusedBy(new DomainPolicy(policy(false, 'a.test'))), 'a.test');
+  assert.equal(ports.b.streams[0]!.refusedBy(new DomainPolicy(policy(true, 'a.test'))), undefined);
+  assert.equal(out.reliesOnDialback, true);
 });
 
 test('an impostor without the secret: the authoritative server says invalid, the stream ends, nothing is taken', async () => {
@@ -124,6 +128,8 @@ test('a certificate valid for the piggybacked domain: accepted without dialing b
   await out.ready; // SASL EXTERNAL
   await out.authorize('chat.a.test');
   assert.deepEqual(b.verifications, []);
+  // authenticated by certificates only: switching dialback off leaves the stream alone
+  assert.equal(ports.b.streams[0]!.refusedBy(new DomainPolicy(policy(false, 'a.test', 'chat.a.test'))), undefined);
 });
 
 test('the authoritative server answers <db:verify/>: valid for its own key, invalid for another, an error for a domain it does not serve', async () => {

@@ -1,4 +1,4 @@
-import { canonicalDomain } from '#libs/federation';
+import { canonicalDomain, type DomainPolicy } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import { xml, type Element, type XmlLimits } from '#libs/xml';
@@ -34,6 +34,8 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   private readonly pairs = new Set<string>();
   /** Remote domains with an authenticated pair: the `from` a stanza may carry. */
   private readonly remotes = new Set<string>();
+  /** Remote domains authenticated by their Authoritative Server (not by certificate): dialback switched off ends them. */
+  private readonly byDialback = new Set<string>();
   /** Dialback is on for this deployment (the policy at the stream's start): our header and features say so. */
   private dialbackOn = false;
   private readonly dialback: DialbackIn;
@@ -68,6 +70,11 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   /** The remote domains authenticated on this stream (one with SASL; dialback may add more, XEP-0220 §2.6). */
   remoteDomains(): string[] {
     return this.remotes.size > 0 ? [...this.remotes] : this.remote ? [this.remote] : [];
+  }
+
+  /** A domain of this stream the policy no longer lets in (refused, or dialback switched off for it), if any. */
+  refusedBy(policy: DomainPolicy): string | undefined {
+    return this.remoteDomains().find((d) => !policy.allows(d) || (this.byDialback.has(d) && !policy.dialbackFor(d)));
   }
 
   get ready(): boolean {
@@ -179,6 +186,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   private authorize(local: string, remote: string, by: string): void {
     this.pairs.add(`${local} ${remote}`);
     this.remotes.add(remote);
+    if (by === 'dialback') this.byDialback.add(remote);
     this.log.info({ local, remote, by }, 'peer domain authenticated (dialback)');
     if (this.state !== 'secured') return;
     // no stream restart after dialback (XEP-0220 §2.2.1): the stanza limits of an authenticated peer apply now

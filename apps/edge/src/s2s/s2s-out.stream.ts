@@ -36,6 +36,8 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   private readonly awaiting = new Map<string, (err?: S2sConnectError) => void>();
   /** Our domains the receiving server accepts stanzas from on this stream. */
   private readonly senders = new Set<string>();
+  /** The stream stands on dialback (the peer's certificate did not validate, or a domain of ours used dialback). */
+  reliesOnDialback = false;
   /** The receiving server signalled dialback with error handling (§2.4.2): multiplexing is allowed. */
   dialbackErrors = false;
 
@@ -123,6 +125,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   }
 
   private requestDialback(local: string): Promise<void> {
+    this.reliesOnDialback = true;
     const pending = new Promise<void>((resolve, reject) => this.awaiting.set(local, (err) => (err ? reject(err) : resolve())));
     const key = dialbackKey(this.ctx.dialback!.secret(), this.remote, local, this.remoteStreamId);
     this.send(dialbackRequest('result', local, this.remote, key));
@@ -182,6 +185,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     const peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
     const dialback = this.dialbackOn() && peerOffersDialback(this.headerAttrs, features);
     this.dialbackErrors = dialback && features.getChild('dialback', NS.dialbackFeature) !== undefined;
+    if (!peer.ok) this.reliesOnDialback = true;
     if (!peer.ok && !dialback) {
       this.ctx.refused?.('out', this.remote, peer.reason);
       return this.fail('remote-server-not-found', `${this.remote}: ${peer.reason}`, 'policy-violation');

@@ -78,6 +78,11 @@ export class S2sPool {
   enforcePolicy(): void {
     const policy = this.ctx.policy();
     for (const link of this.links.values()) {
+      if (link.stream?.reliesOnDialback && !policy.dialbackFor(link.remote)) {
+        // dialback switched off: the stream closes; the next stanza connects again and needs a valid certificate
+        this.ctx.refused?.('out', link.remote, 'dialback switched off');
+        link.stream.close();
+      }
       if (policy.allows(link.remote)) continue;
       this.ctx.refused?.('out', link.remote, 'policy changed');
       link.stream?.close();

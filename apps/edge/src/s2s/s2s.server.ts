@@ -234,8 +234,8 @@ export class S2sServer {
     this.ctx.logger.info({ mode: policy.settings.mode }, 'federation policy changed');
     this.pool.enforcePolicy();
     for (const s of this.inbound) {
-      const refused = s.remoteDomains().find((d) => !policy.allows(d));
-      if (refused) s.error('policy-violation', `federation with ${refused} is no longer allowed`);
+      const refused = s.refusedBy(policy);
+      if (refused) s.error('policy-violation', `federation with ${refused} is no longer allowed (or not without a valid certificate)`);
     }
   }
 
