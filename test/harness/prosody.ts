@@ -27,7 +27,11 @@ export interface ProsodyOptions {
   /** Other domains and the loopback address they resolve to (Prosody's hosts file). */
   hosts: Record<string, string>;
   users: Record<string, string>;
-  /** Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). */
+  /**
+   * Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). On:
+   * mod_dialback is loaded and s2s_secure_auth is off, so a peer whose certificate Prosody does not
+   * trust authenticates by XEP-0220 dialback (still over TLS: s2s_require_encryption).
+   */
   dialback?: boolean;
 }
 
@@ -63,9 +67,9 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
       's2s_direct_tls_ports = {}',
       'http_ports = {}',
       'https_ports = {}',
-      'modules_enabled = { "roster", "saslauth", "tls", "disco", "version", "ping", "posix" }',
+      `modules_enabled = { "roster", "saslauth", "tls", "disco", "version", "ping", "posix"${o.dialback ? ', "dialback"' : ''} }`,
       o.dialback ? 'modules_disabled = {}' : 'modules_disabled = { "dialback" }',
-      's2s_secure_auth = true',
+      `s2s_secure_auth = ${o.dialback ? 'false' : 'true'}`,
       's2s_require_encryption = true',
       'c2s_require_encryption = true',
       'authentication = "internal_hashed"',
