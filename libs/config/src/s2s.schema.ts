@@ -57,8 +57,8 @@ export const s2sSchema = z.strictObject({
   trustFile: z.string().min(1).optional(),
   /**
    * XEP-0185 secret for dialback keys (`policy.dialback`), shared by every edge (a mounted Secret).
-   * Absent: a random secret kept in the bus KV bucket `glider_s2s_dialback`, which every edge of the
-   * deployment reads.
+   * Absent: derived from our TLS private key, which every edge of the deployment holds
+   * (apps/edge/src/s2s/dialback-secret.ts).
    */
   dialbackSecretFile: z.string().min(1).optional(),
   /** Per remote domain, where to connect instead of DNS SRV lookups. */

@@ -99,8 +99,8 @@ export class DialbackIn {
       h.send(dialbackAnswer('verify', { from: db.to, to: db.from, id: db.id, type, condition, text }));
     if (!h.secure()) return reply('error', 'policy-violation', 'dialback only over TLS (XEP-0344)');
     if (!db.to || !h.ctx.config.domains.includes(db.to)) return reply('error', 'item-not-found', `${db.to || "'to'"} is not served here`);
-    const secret = h.ctx.dialback?.secret();
-    const valid = secret !== undefined && db.from !== '' && db.id !== '' && dialbackKeyValid(secret, db.from, db.to, db.id, db.key);
+    const secrets = h.ctx.dialback?.secrets() ?? [];
+    const valid = db.from !== '' && db.id !== '' && secrets.some((secret) => dialbackKeyValid(secret, db.from, db.to, db.id, db.key));
     if (!valid) h.log().info({ receiving: db.from, originating: db.to }, 'asked to verify a dialback key that is not ours');
     reply(valid ? 'valid' : 'invalid');
   }

@@ -6,8 +6,8 @@ import type { VerifyOutcome } from './dialback.codec.js';
 
 /** XEP-0220 as the Receiving and the Authoritative Server (s2s.server.ts; tests bring their own). */
 export interface DialbackDeps {
-  /** The XEP-0185 secret every edge of this deployment shares (s2s.dialbackSecretFile or the bus KV). */
-  secret(): string;
+  /** The XEP-0185 secrets every edge of this deployment shares (dialback-secret.ts): new keys use the first. */
+  secrets(): string[];
   /** Step 2-3: asks the Authoritative Server of `sender` about `key`, over a connection of its own. */
   verify(req: { sender: string; target: string; id: string; key: string }): Promise<VerifyOutcome>;
 }

@@ -127,7 +127,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   private requestDialback(local: string): Promise<void> {
     this.reliesOnDialback = true;
     const pending = new Promise<void>((resolve, reject) => this.awaiting.set(local, (err) => (err ? reject(err) : resolve())));
-    const key = dialbackKey(this.ctx.dialback!.secret(), this.remote, local, this.remoteStreamId);
+    const key = dialbackKey(this.ctx.dialback!.secrets()[0] ?? '', this.remote, local, this.remoteStreamId);
     this.send(dialbackRequest('result', local, this.remote, key));
     return pending;
   }

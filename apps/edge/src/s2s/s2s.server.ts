@@ -1,9 +1,9 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, rootCertificates, type SecureContext, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { ServiceDirectory } from '#libs/addressing';
-import { decodeFrame, encodeAck, KvConflictError, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
+import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { canonicalDomain, parsePemBundle, PolicySource, type ConnectTarget } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
@@ -12,6 +12,7 @@ import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element } from '#libs/xml';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
+import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import type { S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
@@ -25,8 +26,6 @@ import { ConnectionCounter } from '../limits/connection-counter.js';
 export const S2S_SERVICE = 's2s';
 /** Members and partition claims of the edges sending to remote domains. */
 export const S2S_MEMBERS_BUCKET = 'glider_s2s';
-/** The XEP-0185 secret every edge shares when `s2s.dialbackSecretFile` is not set. */
-export const S2S_DIALBACK_BUCKET = 'glider_s2s_dialback';
 
 export interface S2sServerDeps {
   config: GliderConfig;
@@ -55,7 +54,7 @@ export class S2sServer {
   private readonly counter: ConnectionCounter;
   private accepting = true;
   private directory: ServiceDirectory | undefined;
-  private dialbackSecret = '';
+  private dialbackSecret: DialbackSecret | undefined;
 
   constructor(private readonly deps: S2sServerDeps) {
     const { config, logger } = deps;
@@ -84,7 +83,7 @@ export class S2sServer {
       dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
     };
     this.ctx.dialback = {
-      secret: () => this.dialbackSecret,
+      secrets: () => this.dialbackSecret?.all() ?? [],
       verify: (req) => askAuthoritativeServer(this.ctx, io, req),
     };
     this.pool = new S2sPool(this.ctx, { ...io, bounce: (el, condition, text) => void this.bounceToSender(el, condition, text) });
@@ -93,7 +92,7 @@ export class S2sServer {
   async start(tls: SecureContextOptions): Promise<void> {
     const { config, bus, edgeId } = this.deps;
     await this.policy.start();
-    this.dialbackSecret = await this.loadDialbackSecret();
+    this.dialbackSecret = new DialbackSecret(config.s2s.dialbackSecretFile, tlsKey(tls));
     this.policy.onChange(() => this.enforcePolicy());
     const plain = createNetServer((socket) => this.accept(new SocketTransport(socket)));
     this.ports.s2s = await this.listen(plain, config.s2s.port);
@@ -125,31 +124,9 @@ export class S2sServer {
     this.ctx.logger.info({ ports: this.ports }, 'federation listening');
   }
 
-  /**
-   * XEP-0185 §3: the secret must be the same on every machine that may answer a `<db:verify/>` for
-   * our domains, i.e. every edge. `s2s.dialbackSecretFile` (a mounted Secret) when set; else one
-   * random secret in the bus KV, made by whichever edge comes first.
-   */
-  private async loadDialbackSecret(): Promise<string> {
-    const file = this.deps.config.s2s.dialbackSecretFile;
-    if (file) {
-      const secret = readFileSync(file, 'utf8').trim();
-      if (!secret) throw new Error(`s2s.dialbackSecretFile ${file} is empty`);
-      return secret;
-    }
-    const kv = await this.deps.bus.kv(S2S_DIALBACK_BUCKET);
-    try {
-      await kv.create('secret', new TextEncoder().encode(randomBytes(32).toString('hex')));
-    } catch (err) {
-      if (!(err instanceof KvConflictError)) throw err;
-    }
-    const entry = await kv.get('secret');
-    if (!entry) throw new Error(`bus KV ${S2S_DIALBACK_BUCKET}: the dialback secret vanished`);
-    return new TextDecoder().decode(entry.value);
-  }
-
   /** New handshakes on the direct-TLS port get the new certificate. */
   setSecureContext(tls: SecureContextOptions): void {
+    this.dialbackSecret?.rotate(tlsKey(tls));
     for (const s of this.servers) if ('setSecureContext' in s) s.setSecureContext(tls);
   }
 
@@ -250,4 +227,12 @@ export class S2sServer {
       });
     });
   }
+}
+
+/** The PEM private key of our certificate (the dialback secret is derived from it when no file is set). */
+function tlsKey(tls: SecureContextOptions): string | Buffer {
+  const key = Array.isArray(tls.key) ? tls.key[0] : tls.key;
+  const pem = key !== undefined && typeof key === 'object' && 'pem' in key ? key.pem : key;
+  if (pem === undefined) throw new Error('s2s: no TLS private key to derive the dialback secret from (set s2s.dialbackSecretFile)');
+  return pem;
 }

@@ -63,7 +63,7 @@ export function s2sSide(
       },
       refused: (direction, remote, why) => side.refusals.push(`${direction} ${remote}: ${why}`),
       dialback: {
-        secret: () => side.secret,
+        secrets: () => [side.secret],
         verify: (req) => {
           side.verifications.push({ sender: req.sender, target: req.target });
           return askAuthoritativeServer(side.ctx, verifyIo(side), req);
