@@ -1,3 +1,4 @@
+// e2e: serial — Glider's s2s listens on 127.0.0.2:5269 (Prosody finds a.test through its hosts file, on 5269)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
