@@ -61,6 +61,11 @@ export const s2sSchema = z.strictObject({
    * (apps/edge/src/s2s/dialback-secret.ts).
    */
   dialbackSecretFile: z.string().min(1).optional(),
+  /**
+   * Dialback requests (`<db:result/>`) one inbound stream may have under verification at once; past
+   * it a request gets a `policy-violation` dialback error (each one makes us dial its domain).
+   */
+  dialbackMaxPending: z.number().int().min(1).default(16),
   /** Per remote domain, where to connect instead of DNS SRV lookups. */
   routes: z.record(z.string().min(1), s2sRouteSchema).default({}),
   /** One connection attempt (TCP, TLS and authentication) to one address. */

@@ -68,6 +68,8 @@ export class DialbackIn {
       h.ctx.refused?.('in', db.from, 'certificate not valid, dialback off');
       return reply('error', 'not-authorized', `${db.from} must present a valid certificate here`);
     }
+    if (this.pending.size >= h.ctx.config.s2s.dialbackMaxPending)
+      return reply('error', 'policy-violation', 'too many dialback requests under verification on this stream');
     this.pending.add(pair);
     const id = h.streamId();
     void dialback

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -149,6 +149,30 @@ test('the authoritative server answers <db:verify/>: valid for its own key, inva
   assert.equal(typeof unknown === 'object' && unknown.error, 'remote-server-not-found');
   const unreachable = await verify({ sender: 'nowhere.test', target: 'b.test', id: 'stream-1', key });
   assert.equal(typeof unreachable === 'object' && unreachable.error, 'remote-server-not-found');
+});
+
+test('limits: an authoritative server that never answers times the request out (§2.1.1 timeout); past dialbackMaxPending a request is refused at once', async () => {
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket)); // accepts, never speaks
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    for (const so of sockets) so.destroy();
+    silent.close();
+  });
+  const more = { domains: ['chat.a.test', 'other.a.test'] };
+  const a = s2sSide('a.test', stranger.issue('a.test'), pki.caPem, policy(true, 'b.test'), { connectTimeoutMs: 3000 }, more);
+  const b = s2sSide('b.test', stranger.issue('b.test'), pki.caPem, policy(true, 'a.test', 'chat.a.test', 'other.a.test'), { dialbackMaxPending: 1 });
+  const ports = await pair(a, b);
+  b.routes.set('chat.a.test', (silent.address() as AddressInfo).port);
+  const out = await connectS2s(a, 'b.test', ports.b.port);
+  closers.push(() => out.close());
+  await out.ready;
+  const stuck = out.authorize('chat.a.test'); // b dials the silent server for it
+  await assert.rejects(out.authorize('other.a.test'), /policy-violation/);
+  await assert.rejects(stuck, (err: S2sConnectError) => err.condition === 'remote-server-timeout' && /in time/.test(err.message));
+  const arrived = b.next();
+  out.deliver(msg('alice@a.test/p', 'd9'));
+  assert.equal((await arrived).attrs.id, 'd9', 'the verified pair goes on');
 });
 
 test('the pool piggybacks a second sender domain on the stream it has (one connection for two pairs)', async () => {

@@ -126,7 +126,21 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
 
   private requestDialback(local: string): Promise<void> {
     this.reliesOnDialback = true;
-    const pending = new Promise<void>((resolve, reject) => this.awaiting.set(local, (err) => (err ? reject(err) : resolve())));
+    // §2.1.1: "the Initiating Server MAY impose a timeout on dialback operations" (s2s.connectTimeoutMs)
+    const pending = new Promise<void>((resolve, reject) => {
+      const timer = this.timer(this.ctx.config.s2s.connectTimeoutMs, () => {
+        this.awaiting.delete(local);
+        reject(new S2sConnectError('remote-server-timeout', `${this.remote} gave no dialback verdict in time`));
+      });
+      this.awaiting.set(local, (err) => {
+        this.clearTimer(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    this.onClosed(() =>
+      this.awaiting.get(local)?.(new S2sConnectError('remote-server-timeout', `${this.remote} closed the stream before its dialback verdict`)),
+    );
     const key = dialbackKey(this.ctx.dialback!.secrets()[0] ?? '', this.remote, local, this.remoteStreamId);
     this.send(dialbackRequest('result', local, this.remote, key));
     return pending;
