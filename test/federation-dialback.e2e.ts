@@ -1,4 +1,3 @@
-// e2e: serial — Glider's s2s listens on 127.0.0.2:5269 (Prosody finds a.test through its hosts file, on 5269)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,8 +17,8 @@ const readLog = (file: string): string => readFileSync(file, 'utf8');
  * XEP-0220 dialback with a real Prosody (Debian 0.12, mod_dialback, s2s_secure_auth off): Glider
  * (a.test) and Prosody (d.test) hold certificates from CAs the other does not trust, so only
  * dialback (over TLS, XEP-0344) can authenticate either way. Prosody finds a.test through its hosts
- * file on port 5269 (test/harness/prosody.ts); this Glider listens on 127.0.0.2 so that it never
- * meets the one in federation-peers.e2e.ts on 127.0.0.1:5269.
+ * file on port 5269 (test/harness/prosody.ts); this Glider listens on 127.0.0.2, an address of this
+ * file's own (federation-peers.e2e.ts probes from 127.0.0.3 up), so no other test's 5269 is in its way.
  */
 describe(
   'dialback with Prosody (a.test ↔ d.test), certificates not trusted either way',

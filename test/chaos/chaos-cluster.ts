@@ -22,6 +22,8 @@ export interface ChaosClusterOptions {
   nats?: NatsProcess;
   /** muc replicas (apps/muc, `muc.enabled`), named muc-1..n; none when absent. */
   mucs?: number;
+  /** The cluster's XMPP domain (`domains`); `localhost` when absent. */
+  domain?: string;
 }
 
 interface Member {
@@ -32,7 +34,7 @@ interface Member {
 }
 
 export class ChaosCluster {
-  readonly domain = 'localhost';
+  domain = 'localhost';
   readonly edges: EdgeEndpoint[] = [];
   private readonly members = new Map<string, Member>();
   private readonly stopped = new Set<number>();
@@ -59,12 +61,14 @@ export class ChaosCluster {
 
   private async boot(opts: ChaosClusterOptions): Promise<void> {
     this.memberEnv = opts.memberEnv ?? {};
+    if (opts.domain) this.domain = opts.domain;
     const common = {
       GLIDER_DATA_DIR: this.dataDir,
       GLIDER_BUS__KIND: 'nats',
       GLIDER_BUS__URL: this.nats.url,
       GLIDER_HTTP__HOST: '127.0.0.1',
       GLIDER_LOG__LEVEL: opts.logLevel ?? 'info',
+      ...(opts.domain ? { GLIDER_DOMAINS: JSON.stringify([opts.domain]) } : {}),
       ...opts.env,
     };
     this.adminPort = await freePort();

@@ -8,6 +8,7 @@ import { pubsubFeature } from './features/xep-0060-pubsub/index.js';
 import { avatarConversionFeature } from './features/xep-0398-avatar-conversion/index.js';
 import { bookmarksPepFeature } from './features/xep-0402-bookmarks-pep/index.js';
 import { directorySharedRosterFeature } from './features/directory-shared-roster/index.js';
+import { searchFeature } from './features/xep-0055-search/index.js';
 import type { PresenceContext } from './presence.context.js';
 
 /** The presence service's features, in set-up order: adding one means adding it here. */
@@ -21,4 +22,5 @@ export const presenceFeatures: AnyFeature<PresenceContext>[] = [
   avatarConversionFeature,
   bookmarksPepFeature,
   directorySharedRosterFeature,
+  searchFeature,
 ];

@@ -42,7 +42,7 @@ export class InviteOperations {
     const uses = opts.uses ?? cfg.defaultUses;
     if (!Number.isInteger(uses) || uses < 1 || uses > cfg.maxUses) throw invalid(`uses must be 1..${cfg.maxUses}`);
     const lifetime = opts.expires ? parseDuration(opts.expires) : cfg.defaultExpirySec;
-    if (lifetime < 60 || lifetime > cfg.maxExpirySec) throw invalid(`expiry must be between 1m and ${cfg.maxExpirySec}s`);
+    if (lifetime < cfg.minExpirySec || lifetime > cfg.maxExpirySec) throw invalid(`expiry must be between ${cfg.minExpirySec}s and ${cfg.maxExpirySec}s`);
     const group = opts.group?.trim();
     if (group !== undefined && (group === '' || group.length > 256)) throw invalid('group must be 1..256 characters');
     const token = newInviteToken();

@@ -26,6 +26,17 @@ export interface PartitionedConsumerOptions {
   heartbeatMs: number;
   handler: (partition: number, msg: BusMessage) => Promise<void>;
   logger: BusLogger;
+  /**
+   * Runs once a partition is claimed, before any of its messages is handled (they wait behind it):
+   * a new owner takes over state the previous one left (the edge's durable s2s queue).
+   */
+  onAcquired?: (partition: number) => Promise<void>;
+  /**
+   * Runs when a partition is let go, after its received messages were handled and before the claim
+   * is deleted: the next owner starts only once it resolved. Also run when the claim was lost (the
+   * others took us for dead and a new owner may already serve the partition).
+   */
+  onReleased?: (partition: number) => Promise<void>;
 }
 
 const claimKey = (p: number): string => `claim.${p}`;
@@ -54,13 +65,25 @@ class PartitionWorker {
     this.running ??= this.pump();
   }
 
+  /** Runs `first` before any message (messages pushed meanwhile wait behind it). */
+  begin(first: () => Promise<void>): void {
+    this.running = this.pump(first);
+  }
+
   /** Resolves when every message received so far has been handled. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
   }
 
-  private async pump(): Promise<void> {
+  private async pump(first?: () => Promise<void>): Promise<void> {
     try {
+      if (first) {
+        try {
+          await first();
+        } catch (err) {
+          this.opts.logger.error({ err, partition: this.partition }, 'partition take-over step threw');
+        }
+      }
       for (let msg = this.queue.shift(); msg; msg = this.queue.shift()) {
         try {
           await this.opts.handler(this.partition, msg);
@@ -235,6 +258,8 @@ export class PartitionedConsumer {
       return;
     }
     const w = new PartitionWorker(p, this.opts, revision);
+    const onAcquired = this.opts.onAcquired;
+    if (onAcquired) w.begin(() => onAcquired(p));
     const subject = this.opts.subject(p);
     w.sub = this.bus.subscribe(subject, (msg) => w.push(msg), { queue: subject });
     this.workers.set(p, w);
@@ -270,6 +295,13 @@ export class PartitionedConsumer {
     this.workers.delete(p);
     await w.sub?.unsubscribe();
     await w.idle();
+    if (this.opts.onReleased) {
+      try {
+        await this.opts.onReleased(p);
+      } catch (err) {
+        this.opts.logger.error({ err, partition: p }, 'partition hand-over step threw');
+      }
+    }
     if (deleteClaim) await this.deleteClaim(p, w.claimRevision);
     this.opts.logger.debug?.({ partition: p, member: this.opts.id }, 'partition released');
   }

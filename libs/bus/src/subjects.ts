@@ -82,6 +82,8 @@ export const buckets = {
   muc: 'glider_muc',
   /** XEP-0045 rooms' live state (occupants, roles, recent history), one key per room: a new owner takes it over. */
   mucRooms: 'glider_muc_rooms',
+  /** Stanzas an edge accepted for remote domains and has not written yet (apps/edge s2s-out-queue.ts): a new owner sends them. */
+  s2sOut: 'glider_s2s_out',
 };
 
 export const keys = {
@@ -114,4 +116,11 @@ export const keys = {
   socks5UserTransfers: (bare: string) => `u.${token(bare)}.*`,
   /** One room's live state in buckets.mucRooms. */
   mucRoom: (roomJid: string) => token(roomJid),
+  /** One stanza waiting for a (local, remote) domain pair, put by `edge` as its `n`th; ordered by revision. */
+  s2sOutItem: (partition: number, local: string, remote: string, edge: string, n: number) =>
+    `o.${partition}.${token(local)}.${token(remote)}.${token(edge)}.${n}`,
+  /** Everything waiting for one domain pair (`s2sOutItem`s). */
+  s2sOutPair: (partition: number, local: string, remote: string) => `o.${partition}.${token(local)}.${token(remote)}.>`,
+  /** Everything waiting in one partition of the `s2s` service. */
+  s2sOutPartition: (partition: number) => `o.${partition}.>`,
 };

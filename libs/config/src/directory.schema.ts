@@ -94,11 +94,77 @@ export const sharedRosterSchema = z.strictObject({
   maxMembersPerGroup: z.number().int().min(1).default(5_000),
 });
 
+/** An LDAP attribute name (or OID), e.g. mail, jpegPhoto. */
+const attribute = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/, 'an LDAP attribute name such as mail');
+
+/**
+ * XEP-0055 user search over the directory (the presence service's `features.search` serves it on
+ * search.<domain>): which form field searches which attribute. Results stay within `userFilter`,
+ * `loginFilter` and outside `disabledFilter`: only people who can sign on are found.
+ */
+export const directorySearchSchema = z.strictObject({
+  /** Form field var → attribute; each a substring match (RFC 4515-escaped). XEP-0055 §6.2 names first, last, nick, email. */
+  fields: z
+    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a form field name (lower case)'), attribute)
+    .default({ user: 'uid', first: 'givenName', last: 'sn', nick: 'displayName', email: 'mail', fn: 'cn' }),
+  /** The attribute holding the XMPP username (AD: sAMAccountName). */
+  usernameAttribute: attribute.default('uid'),
+});
+
+/**
+ * vCards (XEP-0054 vcard-temp) filled from the user's directory entry: each vCard field named here
+ * comes from that attribute and is read-only for the user (docs/directory.md, "vCards").
+ * Absent = vCards are the users' own, as for local accounts.
+ */
+export const directoryVcardSchema = z.strictObject({
+  attributes: z
+    .strictObject({
+      fn: attribute.optional(),
+      given: attribute.optional(),
+      family: attribute.optional(),
+      nickname: attribute.optional(),
+      email: attribute.optional(),
+      tel: attribute.optional(),
+      org: attribute.optional(),
+      orgUnit: attribute.optional(),
+      title: attribute.optional(),
+      role: attribute.optional(),
+      /** A JPEG or PNG (inetOrgPerson jpegPhoto; AD thumbnailPhoto). */
+      photo: attribute.optional(),
+    })
+    .default({
+      fn: 'cn',
+      given: 'givenName',
+      family: 'sn',
+      nickname: 'displayName',
+      email: 'mail',
+      tel: 'telephoneNumber',
+      org: 'o',
+      orgUnit: 'ou',
+      title: 'title',
+      photo: 'jpegPhoto',
+    }),
+  /** A user's directory fields are read again after this long; a stale copy answers while the directory is down. */
+  cacheTtlMs: ms.min(1_000).default(300_000),
+  /** Users whose fields are kept in memory per process (least recently read dropped first). */
+  cacheMaxEntries: z.number().int().min(1).default(10_000),
+  /** A directory photo larger than this is left out of the vCard (stanza and vCard size limits). */
+  maxPhotoBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 1024),
+});
+
 export const directoryDomainSchema = z.strictObject({
   /** LDAP / Active Directory sign-on for this domain: SASL PLAIN (inside TLS) checked by a bind. */
   ldap: ldapSchema,
   /** Shared roster from directory groups; absent = none. */
   sharedRoster: sharedRosterSchema.optional(),
+  /** XEP-0055 search fields over this directory; the defaults serve inetOrgPerson. */
+  search: directorySearchSchema.default(directorySearchSchema.parse({})),
+  /** vCards from directory attributes; absent = none. */
+  vcard: directoryVcardSchema.optional(),
 });
 
 export const directorySchema = z.strictObject({
@@ -109,3 +175,5 @@ export const directorySchema = z.strictObject({
 export type DirectoryConfig = z.infer<typeof directorySchema>;
 export type LdapConfig = z.infer<typeof ldapSchema>;
 export type SharedRosterConfig = z.infer<typeof sharedRosterSchema>;
+export type DirectorySearchConfig = z.infer<typeof directorySearchSchema>;
+export type DirectoryVcardConfig = z.infer<typeof directoryVcardSchema>;

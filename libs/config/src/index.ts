@@ -7,7 +7,18 @@ export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
 export { archiveSchema, type ArchiveConfig } from './archive.schema.js';
 export { s2sSchema, s2sPolicySchema, s2sRouteSchema, type S2sConfig, type S2sPolicyConfig } from './s2s.schema.js';
-export { directorySchema, ldapSchema, sharedRosterSchema, type DirectoryConfig, type LdapConfig, type SharedRosterConfig } from './directory.schema.js';
+export {
+  directorySchema,
+  directorySearchSchema,
+  directoryVcardSchema,
+  ldapSchema,
+  sharedRosterSchema,
+  type DirectoryConfig,
+  type DirectorySearchConfig,
+  type DirectoryVcardConfig,
+  type LdapConfig,
+  type SharedRosterConfig,
+} from './directory.schema.js';
 export { invitesSchema, type InvitesConfig } from './invites.schema.js';
 export { ssoSchema, oidcSchema, type SsoConfig, type OidcConfig } from './sso.schema.js';
 export { mucSchema, type MucConfig } from './muc.schema.js';

@@ -19,6 +19,11 @@ export const invitesSchema = z.strictObject({
     .int()
     .min(60)
     .default(7 * 86_400),
+  /**
+   * Shortest --expires accepted, in seconds (1 minute): a link that dies before it can be passed on
+   * is a mistake; tests lower it to see expiry through a real client.
+   */
+  minExpirySec: z.number().int().min(1).default(60),
   /** Longest --expires accepted, in seconds (90 days). */
   maxExpirySec: z
     .number()

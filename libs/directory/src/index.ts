@@ -1,7 +1,7 @@
 export { Directories } from './directories.js';
 export { LdapAuthenticator } from './ldap-authenticator.js';
 export { OidcVerifier } from './oidc-verifier.js';
-export { DirectoryUnavailableError } from './ldap-pool.js';
+export { DirectoryRefusedError, DirectoryUnavailableError } from './ldap-pool.js';
 export { escapeDnValue, escapeFilterValue } from './ldap-escape.js';
 export { readDirectoryGroups, rdnValue, type DirectoryGroup, type GroupsRead } from './directory-groups.js';
 export { SharedRoster, type SharedContact, type SharedRosterChange } from './shared-roster.js';
@@ -14,3 +14,5 @@ export {
   type TestDirectory,
 } from './testing/test-directory.js';
 export { searchDirectoryUsers, DEFAULT_SEARCH_FIELDS, type FoundUser, type UserQuery } from './user-search.js';
+export { DirectoryUsers } from './directory-users.js';
+export { readDirectoryProfile, type DirectoryProfile, type ProfileField } from './directory-profile.js';

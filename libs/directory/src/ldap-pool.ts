@@ -8,6 +8,11 @@ export class DirectoryUnavailableError extends Error {
   override readonly name = 'DirectoryUnavailableError';
 }
 
+/** The directory answered an operation with an LDAP error result (e.g. unwillingToPerform, a size limit). */
+export class DirectoryRefusedError extends Error {
+  override readonly name = 'DirectoryRefusedError';
+}
+
 /**
  * One pooled connection. Binds change who it is, so it remembers: a search wanting the service
  * account rebinds first. ldapts reconnects by itself after the server closed the socket, but a

@@ -31,14 +31,20 @@ export const DEFAULT_SEARCH_FIELDS: Record<string, string> = {
 /**
  * Searches the users of one directory (as the service account, under `userBase`, within
  * `userFilter` with `{username}` as `*`): substring filters built with RFC 4515 escaping, so the
- * text typed can never change the filter, and at most `maxResults` entries (`truncated` says there
+ * text typed can never change the filter (nor escape `onlySignOn`'s login and disabled filters), and at most `maxResults` entries (`truncated` says there
  * were more).
  */
 export async function searchDirectoryUsers(
   pool: LdapPool,
   ldap: LdapConfig,
   query: UserQuery,
-  opts: { fields?: Record<string, string>; maxResults: number; usernameAttribute?: string },
+  opts: {
+    fields?: Record<string, string>;
+    maxResults: number;
+    usernameAttribute?: string;
+    /** Only entries that can sign on: `loginFilter` matches and `disabledFilter` does not. */
+    onlySignOn?: boolean;
+  },
 ): Promise<{ users: FoundUser[]; truncated: boolean }> {
   const mapping = opts.fields ?? DEFAULT_SEARCH_FIELDS;
   const terms = Object.entries(query.fields)
@@ -47,7 +53,8 @@ export async function searchDirectoryUsers(
   if (terms.length === 0) return { users: [], truncated: false };
   if (!ldap.userBase) throw new Error('searching the directory needs ldap.userBase (search-then-bind)');
   const base = ldap.userFilter.split('{username}').join('*');
-  const filter = `(&${base}${terms.map(([attr, text]) => `(${attr}=*${escapeFilterValue(text)}*)`).join('')})`;
+  const signOn = opts.onlySignOn ? `${ldap.loginFilter ?? ''}${ldap.disabledFilter ? `(!${ldap.disabledFilter})` : ''}` : '';
+  const filter = `(&${base}${signOn}${terms.map(([attr, text]) => `(${attr}=*${escapeFilterValue(text)}*)`).join('')})`;
   const userAttr = opts.usernameAttribute ?? 'uid';
   return pool.use(async (conn) => {
     await conn.asService();

@@ -35,6 +35,7 @@ export const NS = {
   private: 'jabber:iq:private', // XEP-0049
   offline: 'http://jabber.org/protocol/offline', // XEP-0013 / XEP-0160
   register: 'jabber:iq:register', // XEP-0077
+  search: 'jabber:iq:search', // XEP-0055
   registerFeature: 'http://jabber.org/features/iq-register',
   delay: 'urn:xmpp:delay', // XEP-0203
   forward: 'urn:xmpp:forward:0', // XEP-0297

@@ -17,6 +17,14 @@ test('two edges with the same TLS key hold the same secret; another key gives an
   assert.ok(!key.includes(a.get()));
 });
 
+test('no TLS key: a random secret for this process (XEP-0185 §2), kept across rotations without a key', () => {
+  const s = new DialbackSecret(undefined, undefined);
+  assert.match(s.get(), /^[0-9a-f]{64}$/);
+  assert.notEqual(s.get(), new DialbackSecret(undefined, undefined).get());
+  s.rotate(undefined);
+  assert.deepEqual(s.all(), [s.get()]);
+});
+
 test('a certificate rotation makes a new secret and keeps the previous one for verifying', () => {
   const s = new DialbackSecret(undefined, pem());
   const before = s.get();

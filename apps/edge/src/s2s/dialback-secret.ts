@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
  * never from talking to other servers or a database. So: `s2s.dialbackSecretFile` when set (a mounted
  * Secret); else derived (HKDF-SHA256, its own label) from the TLS private key every edge of the
  * deployment already holds. A certificate rotation derives a new one and keeps the previous for
- * verification, so keys made by an edge that has not reloaded yet still verify.
+ * verification, so keys made by an edge that has not reloaded yet still verify. Without a key (a
+ * listener-less test server) the secret is random at start, which XEP-0185 allows for one process.
  */
 export class DialbackSecret {
   private current: string;
@@ -17,9 +18,9 @@ export class DialbackSecret {
 
   constructor(
     private readonly file: string | undefined,
-    tlsKey: string | Buffer,
+    tlsKey: string | Buffer | undefined,
   ) {
-    this.current = file ? readSecretFile(file) : derive(tlsKey);
+    this.current = file ? readSecretFile(file) : tlsKey !== undefined ? derive(tlsKey) : randomBytes(32).toString('hex');
   }
 
   /** The secret new keys are made with. */
@@ -33,8 +34,8 @@ export class DialbackSecret {
   }
 
   /** The TLS key changed (certificate rotation): derive again unless the secret comes from its file. */
-  rotate(tlsKey: string | Buffer): void {
-    if (this.file) return;
+  rotate(tlsKey: string | Buffer | undefined): void {
+    if (this.file || tlsKey === undefined) return;
     const next = derive(tlsKey);
     if (next === this.current) return;
     this.previous = this.current;

@@ -197,7 +197,9 @@ test('the pool piggybacks a second sender domain on the stream it has (one conne
       dials++;
       return dial(t, remote, a.ctx.secureContext(), a.ctx.config.s2s.connectTimeoutMs);
     },
-    bounce: (el: Element, condition) => bounces.push(`${el.attrs.id} ${condition}`),
+    bounce: (el: Element, condition) => {
+      bounces.push(`${el.attrs.id} ${condition}`);
+    },
   });
   closers.push(() => p.stop());
   let arrived = b.next();

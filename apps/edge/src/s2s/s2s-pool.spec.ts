@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DomainPolicy, makeFederationPki, type ConnectTarget } from '#libs/federation';
-import { freePort } from '#libs/testing';
+import { freePort, waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
 import { dial, targetsOf } from './s2s-dial.js';
 import { S2sPool } from './s2s-pool.js';
@@ -146,4 +146,53 @@ test('XEP-0368 direct TLS: s2s.routes with directTls dials TLS first (no STARTTL
   assert.equal(listener.streams[0]!.transport.kind, 'tls');
   assert.equal(p.streams()[0]!.transport.kind, 'tls');
   assert.deepEqual(bounces, []);
+});
+
+test('an outbound stream with nothing to send for s2s.idleTimeoutMs is closed; the next stanza opens a new one', async () => {
+  const { a, listener } = await federation({ idleTimeoutMs: 200 });
+  const { pool: p, bounces, dials } = pool(a);
+  const arrived = listener.streams.length;
+  p.send(msg(1), 'a.test', 'b.test');
+  await waitFor(() => p.streams()[0]?.state === 'ready', { what: 'the outbound stream ready' });
+  const stream = p.streams()[0]!;
+  await new Promise<void>((resolve) => stream.onClosed(resolve));
+  assert.equal(p.streams().length, 0, 'the idle stream left the pool');
+  p.send(msg(2), 'a.test', 'b.test');
+  await waitFor(() => listener.streams.length === arrived + 2, { what: 'a second inbound stream at b.test' });
+  assert.equal(dials(), 2);
+  assert.deepEqual(bounces, []);
+});
+
+test('settled runs once a stanza is written or bounced; abandon lets queued ones go without either', async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  closers.push(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as AddressInfo).port;
+  const { a } = await federation();
+  const { pool: p, bounces } = pool(a);
+  const settled: string[] = [];
+  const written = new Promise<void>((resolve) => p.send(msg(1), 'a.test', 'b.test', { settled: () => (settled.push('m1'), resolve()) }));
+  await written;
+  const refused = new Promise<void>((resolve) => p.send(msg(2, 'eve@c.test'), 'a.test', 'c.test', { settled: () => (settled.push('m2'), resolve()) }));
+  await refused;
+  assert.deepEqual(settled, ['m1', 'm2']);
+
+  const c = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'), { routes: { 'b.test': { host: '127.0.0.1', port } }, queueTimeoutMs: 300 });
+  const stuck = pool(c);
+  stuck.pool.send(msg(3), 'a.test', 'b.test', { settled: () => settled.push('m3') });
+  await waitFor(() => sockets.length === 1, { what: 'the silent server accepted' });
+  await stuck.pool.abandon((remote) => remote === 'b.test');
+  assert.equal(stuck.pool.streams().length, 0);
+  // m5 waits on a new link with the same s2s.queueTimeoutMs as m3, queued later: had m3's timer
+  // survived the hand-over, m3 would bounce first. An abandoned stanza neither bounces nor settles.
+  const late = stuck.nextBounce();
+  stuck.pool.send(msg(5), 'a.test', 'b.test');
+  assert.deepEqual(await late, { id: 'm5', condition: 'remote-server-timeout' });
+  assert.deepEqual(stuck.bounces, [{ id: 'm5', condition: 'remote-server-timeout' }]);
+  assert.deepEqual(settled, ['m1', 'm2']);
+  assert.deepEqual(bounces, [{ id: 'm2', condition: 'remote-server-not-found' }]);
 });

@@ -10,12 +10,20 @@ export interface S2sPoolIo {
   targets(remote: string): Promise<ConnectTarget[] | 'no-service'>;
   dial(target: ConnectTarget, remote: string): Promise<Transport>;
   /** A stanza that will not be sent: the caller answers its sender with this error (never silently lost). */
-  bounce(el: Element, condition: StanzaErrorCondition, text: string): void;
+  bounce(el: Element, condition: StanzaErrorCondition, text: string): void | Promise<void>;
+}
+
+/** How one stanza is tracked: `settled` runs once it was written or bounced (s2s-out-queue.ts then forgets it). */
+export interface SendOptions {
+  settled?: () => void;
+  /** When it bounces with `remote-server-timeout` if still not sent (default: now + `s2s.queueTimeoutMs`). */
+  deadline?: number;
 }
 
 interface Queued {
   el: Element;
   timer: NodeJS.Timeout;
+  opts: SendOptions;
 }
 
 /** One (local, remote) domain pair: its stream when there is one, and what waits for it. */
@@ -28,6 +36,8 @@ interface Link {
   /** After a failed attempt, stanzas bounce at once until then (s2s.retryBackoffMs). */
   failedUntil: number;
   failure: { condition: StanzaErrorCondition; text: string } | undefined;
+  /** Handed over to another edge: nothing more is sent or bounced from here. */
+  abandoned: boolean;
 }
 
 /**
@@ -46,23 +56,28 @@ export class S2sPool {
     private readonly io: S2sPoolIo,
   ) {}
 
-  send(el: Element, local: string, remote: string): void {
+  send(el: Element, local: string, remote: string, opts: SendOptions = {}): void {
     const decision = this.ctx.policy().decide(remote);
     if (!decision.allowed) {
       this.ctx.refused?.('out', remote, decision.why);
-      return this.io.bounce(el, 'remote-server-not-found', `${remote} cannot be reached from here`);
+      return this.bounce(el, opts, 'remote-server-not-found', `${remote} cannot be reached from here`);
     }
     const link = this.link(local, remote);
-    if (link.stream?.state === 'ready') return this.write(link, el);
-    if (!link.connecting && link.failure && Date.now() < link.failedUntil) return this.io.bounce(el, link.failure.condition, link.failure.text);
+    if (link.stream?.state === 'ready') return this.write(link, el, opts);
+    if (!link.connecting && link.failure && Date.now() < link.failedUntil) return this.bounce(el, opts, link.failure.condition, link.failure.text);
     const s2s = this.ctx.config.s2s;
-    if (link.queue.length >= s2s.maxQueuedStanzas) return this.io.bounce(el, 'resource-constraint', `too many stanzas wait for ${remote}`);
+    if (link.queue.length >= s2s.maxQueuedStanzas) return this.bounce(el, opts, 'resource-constraint', `too many stanzas wait for ${remote}`);
+    const deadline = opts.deadline ?? Date.now() + s2s.queueTimeoutMs;
     const queued: Queued = {
       el,
-      timer: setTimeout(() => {
-        link.queue = link.queue.filter((q) => q !== queued);
-        this.io.bounce(el, 'remote-server-timeout', `${remote} could not be reached in time`);
-      }, s2s.queueTimeoutMs),
+      opts,
+      timer: setTimeout(
+        () => {
+          link.queue = link.queue.filter((q) => q !== queued);
+          this.bounce(el, opts, 'remote-server-timeout', `${remote} could not be reached in time`);
+        },
+        Math.max(0, deadline - Date.now()),
+      ),
     };
     queued.timer.unref();
     link.queue.push(queued);
@@ -90,6 +105,29 @@ export class S2sPool {
     }
   }
 
+  /**
+   * Hands the pairs whose remote domain `match`es over to another edge: their streams close and
+   * what waits is let go without a bounce (it is in the durable queue, which the next owner sends).
+   * Resolves once the streams have closed, so every write that was under way has settled.
+   */
+  async abandon(match: (remote: string) => boolean): Promise<void> {
+    const closing: Promise<void>[] = [];
+    for (const [key, link] of this.links) {
+      if (!match(link.remote)) continue;
+      this.links.delete(key);
+      link.abandoned = true;
+      for (const q of link.queue) clearTimeout(q.timer);
+      link.queue = [];
+      const stream = link.stream;
+      if (!stream || stream.state === 'closed') continue;
+      closing.push(new Promise<void>((resolve) => stream.onClosed(resolve)));
+      // a ready stream closes in turn after what it is writing; one still negotiating has nothing under way
+      if (stream.state === 'ready') stream.close();
+      else stream.transport.destroy();
+    }
+    await Promise.all(closing);
+  }
+
   /** Closes every stream; what still waits bounces (the edge is stopping). */
   stop(): void {
     for (const link of this.links.values()) {
@@ -103,17 +141,34 @@ export class S2sPool {
     const key = `${local} ${remote}`;
     let link = this.links.get(key);
     if (!link) {
-      link = { local, remote, stream: undefined, connecting: false, queue: [], failedUntil: 0, failure: undefined };
+      link = { local, remote, stream: undefined, connecting: false, queue: [], failedUntil: 0, failure: undefined, abandoned: false };
       this.links.set(key, link);
     }
     return link;
   }
 
-  private write(link: Link, el: Element): void {
+  private write(link: Link, el: Element, opts: SendOptions): void {
     link.stream!.deliver(el, (outcome) => {
+      if (outcome.kind === 'held') return;
+      if (outcome.kind !== 'unwritten') return opts.settled?.();
+      // Handed over: the next owner sends it from the durable queue.
+      if (link.abandoned) return;
       // The connection went before the bytes left: send it again on a new one (order is kept per pair).
-      if (outcome.kind === 'unwritten') this.send(el, link.local, link.remote);
+      this.send(el, link.local, link.remote, opts);
     });
+  }
+
+  private bounce(el: Element, opts: SendOptions, condition: StanzaErrorCondition, text: string): void {
+    const settled = opts.settled;
+    let pending: void | Promise<void> = undefined;
+    try {
+      pending = this.io.bounce(el, condition, text);
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'bounce failed');
+    }
+    if (!settled) return;
+    if (pending) void pending.then(settled, settled);
+    else settled();
   }
 
   private async connect(link: Link): Promise<void> {
@@ -125,10 +180,13 @@ export class S2sPool {
       if (targets === 'no-service') throw new S2sConnectError('remote-server-not-found', `${link.remote} offers no XMPP service`);
       for (const target of targets) {
         try {
-          const stream = new S2sOutStream(this.ctx, await this.io.dial(target, link.remote), link.local, link.remote);
+          const transport = await this.io.dial(target, link.remote);
+          if (link.abandoned) return transport.destroy();
+          const stream = new S2sOutStream(this.ctx, transport, link.local, link.remote);
           link.stream = stream;
           stream.onClosed(() => this.gone(link, stream));
           await stream.ready;
+          if (link.abandoned) return stream.close();
           link.connecting = false;
           link.failure = undefined;
           return this.flush(link);
@@ -142,6 +200,7 @@ export class S2sPool {
     }
     link.connecting = false;
     link.stream = undefined;
+    if (link.abandoned) return;
     link.failedUntil = Date.now() + this.ctx.config.s2s.retryBackoffMs;
     this.fail(link, last.condition, last.message);
   }
@@ -162,6 +221,7 @@ export class S2sPool {
       this.ctx.logger.info({ remote: link.remote, local: link.local, err: (err as Error).message }, 'piggybacking refused; opening a connection of its own');
       return false;
     }
+    if (link.abandoned) return true; // handed over meanwhile; the shared stream is the other pair's too
     link.stream = shared;
     shared.onClosed(() => this.gone(link, shared));
     link.connecting = false;
@@ -175,7 +235,7 @@ export class S2sPool {
     link.queue = [];
     for (const q of queue) {
       clearTimeout(q.timer);
-      this.write(link, q.el);
+      this.write(link, q.el, q.opts);
     }
   }
 
@@ -185,13 +245,14 @@ export class S2sPool {
     link.queue = [];
     for (const q of queue) {
       clearTimeout(q.timer);
-      this.io.bounce(q.el, condition, text);
+      this.bounce(q.el, q.opts, condition, text);
     }
   }
 
   private gone(link: Link, stream: S2sOutStream): void {
     if (link.stream !== stream) return;
     link.stream = undefined;
+    if (link.abandoned) return;
     if (link.queue.length > 0 && !link.connecting) void this.connect(link);
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, rootCertificates, type SecureContext, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { ServiceDirectory } from '#libs/addressing';
-import { decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
+import { buckets, decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { canonicalDomain, parsePemBundle, PolicySource, type ConnectTarget } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
@@ -17,6 +17,7 @@ import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import type { S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
 import { S2sInStream } from './s2s-in.stream.js';
+import { S2sOutQueue, type Settled } from './s2s-out-queue.js';
 import { S2sPool } from './s2s-pool.js';
 import { bounceOf, toRouter } from './s2s-routing.js';
 import { countRefusal, s2sStanzasIn, s2sStanzasOut } from './s2s.metrics.js';
@@ -55,6 +56,9 @@ export class S2sServer {
   private accepting = true;
   private directory: ServiceDirectory | undefined;
   private dialbackSecret: DialbackSecret | undefined;
+  private queue: S2sOutQueue | undefined;
+  /** The `s2s` partition each remote domain's stanzas came in (what a hand-over of a partition closes). */
+  private readonly partitionOfRemote = new Map<string, number>();
 
   constructor(private readonly deps: S2sServerDeps) {
     const { config, logger } = deps;
@@ -102,13 +106,16 @@ export class S2sServer {
       );
       this.ports.directTls = await this.listen(direct, config.s2s.directTlsPort);
     }
+    this.queue = new S2sOutQueue(await bus.kv(buckets.s2sOut), edgeId, this.ctx.logger);
     this.consumer = new PartitionedConsumer(bus, {
       id: edgeId,
       partitions: config.bus.partitions,
       subject: (p) => subjects.serviceIn(S2S_SERVICE, p),
       membersBucket: S2S_MEMBERS_BUCKET,
       heartbeatMs: config.bus.heartbeatMs,
-      handler: (_p, msg) => this.toRemote(msg),
+      handler: (p, msg) => this.toRemote(p, msg),
+      onAcquired: (p) => this.takeOver(p),
+      onReleased: (p) => this.handOver(p),
       logger: this.ctx.logger,
     });
     await this.consumer.start();
@@ -152,28 +159,84 @@ export class S2sServer {
     });
   }
 
-  /** A stanza the router sent to the `s2s` service: out to its domain, the Ack at once (the pool owns it now, bounces included). */
-  private async toRemote(msg: BusMessage): Promise<void> {
+  /**
+   * A stanza the router sent to the `s2s` service: stored in the durable queue (s2s-out-queue.ts),
+   * then the Ack, then out to its domain; the entry goes once it was written or bounced. A queue
+   * that cannot store it answers `taken: false` (the router bounces it to its sender).
+   */
+  private async toRemote(partition: number, msg: BusMessage): Promise<void> {
     const env = decodeFrame(msg.data).stanza;
-    let el: Element | undefined;
-    try {
-      el = env ? parseElement(Buffer.from(env.xml).toString('utf8'), reparseLimits(this.deps.config.edge.limits)) : undefined;
-    } catch (err) {
-      this.ctx.logger.warn({ err: (err as Error).message }, 'unparsable stanza for a remote domain dropped');
-    }
-    if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
-    if (!el) return;
-    const from = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
-    const to = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
-    if (!from || !to || !this.deps.config.domains.includes(from)) {
-      await this.bounceToSender(el, 'remote-server-not-found', 'only local senders federate');
+    const text = env ? Buffer.from(env.xml).toString('utf8') : '';
+    const out = this.outgoing(text);
+    if (out.kind !== 'ok') {
+      // the Ack first: the bounce goes to a router partition that may be waiting for this Ack
+      if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+      if (out.kind === 'foreign') await this.bounceToSender(out.el, 'remote-server-not-found', 'only local senders federate');
       return;
     }
+    let settled: Settled | undefined;
+    try {
+      settled = await this.queue!.put(partition, out.from, out.to, text);
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message, stanzaId: out.el.attrs.id, remote: out.to }, 'stanza for a remote domain not stored; refused');
+      if (msg.replyExpected) msg.respond(encodeAck({ taken: false, error: 's2s queue unavailable' }));
+      return;
+    }
+    if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+    this.partitionOfRemote.set(out.to, partition);
+    this.ctx.logger.debug({ name: out.el.name, type: out.el.attrs.type, stanzaId: out.el.attrs.id, remote: out.to }, 'stanza to a remote domain');
+    s2sStanzasOut.add();
+    this.pool.send(out.el, out.from, out.to, { settled });
+  }
+
+  /** A stanza for a remote domain, parsed and checked: a local sender, a remote recipient. */
+  private outgoing(text: string): { kind: 'ok'; el: Element; from: string; to: string } | { kind: 'foreign'; el: Element } | { kind: 'unparsable' } {
+    let el: Element;
+    try {
+      el = parseElement(text, reparseLimits(this.deps.config.edge.limits));
+    } catch (err) {
+      this.ctx.logger.warn({ err: (err as Error).message }, 'unparsable stanza for a remote domain dropped');
+      return { kind: 'unparsable' };
+    }
+    const from = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
+    const to = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
+    if (!from || !to || !this.deps.config.domains.includes(from)) return { kind: 'foreign', el };
     // the content namespace is the stream's (RFC 6120 §4.8.3): jabber:server on the way out
     if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
-    this.ctx.logger.debug({ name: el.name, type: el.attrs.type, stanzaId: el.attrs.id, remote: to }, 'stanza to a remote domain');
-    s2sStanzasOut.add();
-    this.pool.send(el, from, to);
+    return { kind: 'ok', el, from, to };
+  }
+
+  /**
+   * This edge now owns a partition: what the previous owner accepted and did not settle goes out
+   * first, in its order, before anything the partition receives now (PartitionedConsumer runs
+   * this before the partition's first message). Each keeps the deadline it got when accepted.
+   */
+  private async takeOver(partition: number): Promise<void> {
+    const left = await this.queue!.recover(partition);
+    if (left.length === 0) return;
+    this.ctx.logger.info({ partition, stanzas: left.length }, 'sending the stanzas the previous owner of a partition left');
+    for (const item of left) {
+      const out = this.outgoing(item.xml);
+      if (out.kind !== 'ok') {
+        item.settled();
+        continue;
+      }
+      s2sStanzasOut.add();
+      this.partitionOfRemote.set(out.to, partition);
+      this.pool.send(out.el, out.from, out.to, { settled: item.settled, deadline: item.queuedAt + this.deps.config.s2s.queueTimeoutMs });
+    }
+  }
+
+  /**
+   * This edge lets a partition go (drain, scale, or it was taken for dead): with a durable bus its
+   * pairs' streams close and what they did not write stays queued for the next owner. The
+   * in-process bus has no next owner: what waits bounces when the pool stops.
+   */
+  private async handOver(partition: number): Promise<void> {
+    if (this.deps.config.bus.kind !== 'nats') return;
+    await this.pool.abandon((remote) => this.partitionOfRemote.get(remote) === partition);
+    for (const [remote, p] of this.partitionOfRemote) if (p === partition) this.partitionOfRemote.delete(remote);
+    await this.queue!.release(partition);
   }
 
   private async fromRemote(el: Element): Promise<void> {
@@ -230,9 +293,7 @@ export class S2sServer {
 }
 
 /** The PEM private key of our certificate (the dialback secret is derived from it when no file is set). */
-function tlsKey(tls: SecureContextOptions): string | Buffer {
+function tlsKey(tls: SecureContextOptions): string | Buffer | undefined {
   const key = Array.isArray(tls.key) ? tls.key[0] : tls.key;
-  const pem = key !== undefined && typeof key === 'object' && 'pem' in key ? key.pem : key;
-  if (pem === undefined) throw new Error('s2s: no TLS private key to derive the dialback secret from (set s2s.dialbackSecretFile)');
-  return pem;
+  return key !== undefined && typeof key === 'object' && 'pem' in key ? key.pem : key;
 }

@@ -104,9 +104,16 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     const out = new Outbox();
     const room = to.local ? await this.rooms.open(to.bare().toString()) : undefined;
     const st: MucStanza = { el, from, to, env, room, out };
-    await this.dispatch(st);
-    const saved = st.touched ?? room;
-    if (saved) await this.rooms.save(saved);
+    try {
+      await this.dispatch(st);
+      const saved = st.touched ?? room;
+      if (saved) await this.rooms.save(saved);
+    } catch (err) {
+      // handlers change the cached live state in place: a frame that fails leaves none of it
+      if (to.local) this.rooms.forget(to.bare().toString());
+      if (st.touched) this.rooms.forget(st.touched.jid);
+      throw err;
+    }
     if (out.size === 0) return;
     this.stats.deliveries += out.size;
     const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax);

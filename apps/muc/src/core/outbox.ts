@@ -1,11 +1,22 @@
 import type { Delivery, DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
 import { SESSION_GONE, envelopeOf } from '#libs/bus';
 import type { SessionRegistry } from '#libs/sessions';
-import type { Element } from '#libs/xml';
+import { escapeAttr, type Element } from '#libs/xml';
+
+/** One stanza serialized once for many recipients: each copy is `open + to="…" + rest`. */
+interface Shared {
+  el: Element;
+  open: string;
+  rest: string;
+}
+
+const KINDS: Record<string, StanzaEnvelope['kind']> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 
 interface Item {
   to: string;
-  el: Element;
+  /** The stanza (its own), or the stanza shared with other items (serialized once: sendToAll). */
+  el?: Element;
+  shared?: Shared;
   /** Edges write a stanza with this key to a session at most once (StanzaEnvelope.dedupe_key). */
   dedupeKey?: string;
 }
@@ -25,19 +36,48 @@ export class Outbox {
     this.items.push(dedupeKey ? { to, el, dedupeKey } : { to, el });
   }
 
+  /**
+   * Queues one stanza (no `to`) for every real full JID of `tos`, serialized once: a room's message to
+   * 1,000 sessions was 1,000 clones and 1,000 serializations (the copies differ only in `to`).
+   */
+  sendToAll(el: Element, tos: Iterable<string>, dedupeKey?: string): void {
+    delete el.attrs.to;
+    const text = el.toString();
+    const cut = el.name.length + 1;
+    const shared: Shared = { el, open: text.slice(0, cut), rest: text.slice(cut) };
+    for (const to of tos) this.items.push(dedupeKey ? { to, shared, dedupeKey } : { to, shared });
+  }
+
   get size(): number {
     return this.items.length;
   }
 
   private envelope(n: number): StanzaEnvelope {
     const item = this.items[n]!;
-    const env = envelopeOf(item.el);
+    let env: StanzaEnvelope;
+    if (item.shared) {
+      const { el, open, rest } = item.shared;
+      env = {
+        from: el.attrs.from ?? '',
+        to: item.to,
+        kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
+        type: el.attrs.type ?? '',
+        id: el.attrs.id ?? '',
+        xml: Buffer.from(`${open} to="${escapeAttr(item.to)}"${rest}`, 'utf8'),
+        hops: 0,
+      };
+    } else env = envelopeOf(item.el!);
     if (item.dedupeKey) env.dedupeKey = item.dedupeKey;
     return env;
   }
 
-  stanzas(): readonly Item[] {
-    return this.items;
+  /** What was queued, each stanza with its `to` (a shared one is copied). */
+  stanzas(): readonly { to: string; el: Element; dedupeKey?: string }[] {
+    return this.items.map((i) => {
+      const el = i.el ?? i.shared!.el.clone();
+      el.attrs.to = i.to;
+      return i.dedupeKey ? { to: i.to, el, dedupeKey: i.dedupeKey } : { to: i.to, el };
+    });
   }
 
   /**

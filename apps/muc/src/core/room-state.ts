@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { MucAffiliation, MucRoomRecord } from '#libs/storage';
 
 /** XEP-0045 §5.1 roles: they last one visit (the live state), affiliations last across visits. */
@@ -12,6 +13,10 @@ export interface OccupantSession {
 }
 
 export interface Occupant {
+  /** Stable while the occupant is in the room (nick changes keep it): its key in the live state (live-layout.ts). */
+  id: string;
+  /** Order of seating (the others' presence goes to a newcomer in this order); Room.addOccupant sets it. */
+  seat: number;
   /** As shown (RFC 8266 enforcement). */
   nick: string;
   /** RFC 8266 comparison form: two occupants never share it. */
@@ -24,6 +29,8 @@ export interface Occupant {
 
 /** A groupchat message as broadcast (from the occupant's room JID, no `to`), kept for history on join. */
 export interface HistoryEntry {
+  /** The room's message sequence number (LiveState.seq): its slot in the stored ring (live-layout.ts). */
+  seq: number;
   xml: string;
   /** ms since the epoch when the room took it. */
   at: number;
@@ -33,18 +40,23 @@ export interface HistoryEntry {
 
 /**
  * What lasts only while someone is in the room and must move with it when another replica takes
- * the room over (kept in the bus KV, key = room JID): occupants with their roles and presence, and
- * the recent history. Plain JSON, so any replica reads what another wrote.
+ * the room over (kept in the bus KV, one key per occupant and per recent message, live-layout.ts):
+ * occupants with their roles and presence, and the recent history. Plain JSON, so any replica reads
+ * what another wrote.
  */
 export interface LiveState {
   occupants: Occupant[];
   history: HistoryEntry[];
-  /** The latest groupchat messages that carried an origin-id, to know a resend (xep-0045-muc/resend.ts); absent in older values. */
+  /** The latest groupchat messages that carried an origin-id, to know a resend (xep-0045-muc/resend.ts). */
   recent?: RecentMessage[];
+  /** The last message sequence number given (each kept message gets the next). */
+  seq: number;
 }
 
 /** A groupchat message the room took, by its sender and origin-id (XEP-0359 §4), with the stanza-id it got. */
 export interface RecentMessage {
+  /** The room's message sequence number (as HistoryEntry.seq). */
+  seq: number;
   /** `<real bare JID> <origin-id>`. */
   key: string;
   /** The stanza-id (XEP-0359) the room gave it. */
@@ -53,8 +65,13 @@ export interface RecentMessage {
   at: number;
 }
 
+/** An occupant's id: a KV key token (base64url), unique within its room. */
+export function newOccupantId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
 export function emptyLiveState(): LiveState {
-  return { occupants: [], history: [] };
+  return { occupants: [], history: [], seq: 0 };
 }
 
 /** A room as the handlers see it: its stored record and its live state, with what changed. */

@@ -4,11 +4,17 @@ import type { LiveState, Occupant, RoomView } from './room-state.js';
 
 /**
  * One room while a frame is handled: the stored record and the live state, the lookups the XEP's
- * rules need, and which of the two changed (the store writes only those).
+ * rules need, and what changed — the record, and which occupants and messages of the live state
+ * (the store writes only those: a join writes one occupant, not the room, live-layout.ts).
  */
 export class Room implements RoomView {
   recordChanged = false;
-  liveChanged = false;
+  /** Occupants added or changed by this frame (role, nick, sessions, presence). */
+  readonly changedOccupants = new Set<Occupant>();
+  /** Ids of occupants this frame took out of the room. */
+  readonly removedOccupants = new Set<string>();
+  /** Sequence numbers of messages this frame kept or changed (history, resend window). */
+  readonly changedMessages = new Set<number>();
   /** Set by destroy (§10.9) or when a temporary room empties: the store deletes it. */
   gone = false;
   /** Set when this frame created the room (status 201). */
@@ -80,8 +86,38 @@ export class Room implements RoomView {
     return this.config.whois === 'anyone' || viewer?.role === 'moderator';
   }
 
-  changedLive(): void {
-    this.liveChanged = true;
+  get liveChanged(): boolean {
+    return this.changedOccupants.size > 0 || this.removedOccupants.size > 0 || this.changedMessages.size > 0;
+  }
+
+  /** Seats a new occupant (XEP-0045 §7.2). */
+  addOccupant(occ: Occupant): void {
+    occ.seat = (this.live.occupants.at(-1)?.seat ?? 0) + 1;
+    this.live.occupants.push(occ);
+    this.removedOccupants.delete(occ.id);
+    this.changedOccupants.add(occ);
+  }
+
+  /** Takes an occupant out (§7.14 leaving, §8.2 kick, §9.1 ban...). */
+  removeOccupant(occ: Occupant): void {
+    this.live.occupants = this.live.occupants.filter((o) => o !== occ);
+    this.changedOccupants.delete(occ);
+    this.removedOccupants.add(occ.id);
+  }
+
+  /** The occupant's role, nick, sessions or presence changed. */
+  changedOccupant(occ: Occupant): void {
+    this.changedOccupants.add(occ);
+  }
+
+  /** The next message sequence number (a message the room keeps: history or resend window). */
+  nextSeq(): number {
+    return ++this.live.seq;
+  }
+
+  /** The message `seq` was kept or changed (its history entry or its resend record). */
+  changedMessage(seq: number): void {
+    this.changedMessages.add(seq);
   }
 
   changedRecord(): void {

@@ -84,7 +84,7 @@ async function handle(ctx: EdgeContext, stream: C2sStream, iq: Element, query: E
     return errorReply(iq, 'internal-server-error', { type: 'wait' });
   }
   const bare = `${username}@${stream.domain}`;
-  if (invite) await befriend(ctx.storage, invite, bare);
+  if (invite) await befriend(ctx, invite, bare);
   stream.log.info({ jid: bare, invite: invite?.id.slice(0, 12) }, 'registered an account (XEP-0077)');
   return iqResult(iq);
 }

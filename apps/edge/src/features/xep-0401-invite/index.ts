@@ -1,6 +1,8 @@
 import { inviteTokenId } from '#libs/auth';
-import type { Invite, RosterItem, Storage } from '#libs/storage';
-import { errorReply, iqResult } from '#libs/stanza';
+import { randomUUID } from 'node:crypto';
+import { Delivery } from '#libs/bus';
+import type { Invite, RosterChange, RosterItem } from '#libs/storage';
+import { errorReply, iqResult, NS } from '#libs/stanza';
 import { xml, type Element } from '#libs/xml';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
@@ -87,11 +89,13 @@ export function inviteProblem(invite: Invite | undefined, domain: string, now: D
 
 /**
  * XEP-0379: the newcomer and the inviter become contacts, subscribed both ways, in the invite's
- * group if it has one. Written to both rosters in storage: the inviter's online clients see the
- * new contact at their next roster fetch (no roster push yet).
+ * group if it has one, in both stored rosters. The inviter's online resources that asked for the
+ * roster get a push (XEP-0401 §preauth-ibr: the server MUST, RFC 6121 §2.1.6, with the version the
+ * change made, §2.6); the newcomer has no session yet and reads the roster at login.
  */
-export async function befriend(storage: Storage, invite: Invite, newcomer: string): Promise<void> {
+export async function befriend(ctx: EdgeContext, invite: Invite, newcomer: string): Promise<void> {
   if (!invite.inviter) return;
+  const inviter = invite.inviter;
   const item = (jid: string): RosterItem => ({
     jid,
     subscription: 'both',
@@ -100,6 +104,23 @@ export async function befriend(storage: Storage, invite: Invite, newcomer: strin
     approved: false,
     groups: invite.group ? [invite.group] : [],
   });
-  await storage.rosters.modify(newcomer, invite.inviter, () => item(invite.inviter!));
-  await storage.rosters.modify(invite.inviter, newcomer, (current) => ({ ...item(newcomer), ...(current?.name ? { name: current.name } : {}) }));
+  await ctx.storage.rosters.modify(newcomer, inviter, () => item(inviter));
+  const change = await ctx.storage.rosters.modify(inviter, newcomer, (current) => ({ ...item(newcomer), ...(current?.name ? { name: current.name } : {}) }));
+  if (change) await pushToInviter(ctx, inviter, change);
+}
+
+async function pushToInviter(ctx: EdgeContext, inviter: string, change: RosterChange): Promise<void> {
+  const { item } = change;
+  const el = xml(
+    'item',
+    { jid: item.jid, subscription: item.subscription, ...(item.name ? { name: item.name } : {}) },
+    ...item.groups.map((g) => xml('group', {}, g)),
+  );
+  const delivery = new Delivery(ctx.bus, ctx.config.bus.deliveryAckTimeoutMs);
+  for (const s of (await ctx.registry.ofUser(inviter)).filter((r) => r.interested)) {
+    const push = xml('iq', { type: 'set', id: `push-${randomUUID()}`, to: s.jid }, xml('query', { xmlns: NS.roster, ver: String(change.version) }, el));
+    // A session that went meanwhile reads the roster at its next login: nothing to redo.
+    const outcome = await delivery.element(push, s);
+    if (!outcome.ok) ctx.logger.debug({ jid: s.jid, reason: outcome.reason }, 'invite: roster push to the inviter not delivered');
+  }
 }

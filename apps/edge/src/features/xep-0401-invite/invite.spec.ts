@@ -88,6 +88,33 @@ describe('registration with an invite (XEP-0401, XEP-0445, XEP-0379)', () => {
     assert.equal(condition(await register(again, 'paris')), 'service-unavailable');
   });
 
+  test('the inviter online: a roster push of the newcomer (XEP-0401 §preauth-ibr, RFC 6121 §2.1.6) to resources that asked for the roster', async () => {
+    await h.addUser('nurse', 'nurse-pw');
+    const online = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    clients.push(online);
+    const full = await online.login(DOMAIN, 'nurse', 'nurse-pw', 'phone');
+    const session = (await h.registry.get(full))!;
+    assert.ok(await h.registry.update(full, session.sessionId, { interested: true }));
+    const created = await invites.create(`nurse@${DOMAIN}`, { group: 'Capulet' });
+    const { c } = await secured();
+    await preauth(c, tokenOf(created.uri));
+    assert.equal((await register(c, 'peter')).attrs.type, 'result');
+    const push = await online.element();
+    const version = (await h.storage.rosters.get(`nurse@${DOMAIN}`)).version;
+    assert.equal(
+      push.toString(),
+      xml(
+        'iq',
+        { type: 'set', id: push.attrs.id!, to: full },
+        xml(
+          'query',
+          { xmlns: 'jabber:iq:roster', ver: String(version) },
+          xml('item', { jid: `peter@${DOMAIN}`, subscription: 'both' }, xml('group', {}, 'Capulet')),
+        ),
+      ).toString(),
+    );
+  });
+
   test('an expired invite and an unknown token are refused with item-not-found', async () => {
     const old = await invites.create(DOMAIN, { expires: '1m' }, new Date(Date.now() - 120_000));
     const { c } = await secured();

@@ -129,7 +129,7 @@ function apply(ctx: MucContext, req: MucIqRequest, room: Room, c: Change, me: Oc
   if (c.kind === 'role') {
     if (c.role === 'none') return removeOccupant(ctx, req, room, c.target, [STATUS.kicked], item);
     c.target.role = c.role;
-    room.changedLive();
+    room.changedOccupant(c.target);
     return announce(ctx, req, room, c.target, item);
   }
   room.setAffiliation(c.jid, c.affiliation, c.reason);
@@ -138,7 +138,7 @@ function apply(ctx: MucContext, req: MucIqRequest, room: Room, c: Change, me: Oc
   if (c.affiliation === 'outcast') return removeOccupant(ctx, req, room, occ, [STATUS.banned], item);
   if (c.affiliation === 'none' && room.config.membersOnly) return removeOccupant(ctx, req, room, occ, [STATUS.affiliationRemoved], item);
   occ.role = defaultRole(c.affiliation, room.config.moderated);
-  room.changedLive();
+  room.changedOccupant(occ);
   announce(ctx, req, room, occ, item);
 }
 

@@ -3,11 +3,11 @@ import { enforceNickname, nicknameKey } from '#libs/jid';
 import { NS, StanzaError, errorReply } from '#libs/stanza';
 import { xml } from '#libs/xml';
 import type { RateLimit } from '../../core/rate-limit.js';
-import { defaultRole, type Occupant } from '../../core/room-state.js';
+import { defaultRole, newOccupantId, type Occupant } from '../../core/room-state.js';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { readHistoryRequest, sendHistory } from './history.js';
-import { STATUS, occupantPresence, storablePresence, toEveryone } from './presence-out.js';
+import { STATUS, occupantPresence, presenceToEveryone, storablePresence } from './presence-out.js';
 
 /** A nickname checked against RFC 8266 and the length limit, or the XEP-0045 error for it. */
 export function checkNick(ctx: MucContext, requested: string): { nick: string; key: string } | StanzaError {
@@ -71,10 +71,18 @@ export async function enter(ctx: MucContext, st: MucStanza, joins: RateLimit): P
     return refuse(new StanzaError('service-unavailable', { type: 'wait', text: 'the room is full (§7.2.10)' }));
   }
   const session = { jid: st.from.toString(), presence: storablePresence(st.el) };
-  const occ: Occupant = existing ?? { nick: checked.nick, key: checked.key, bare, role: defaultRole(affiliation, room.config.moderated), sessions: [] };
+  const occ: Occupant = existing ?? {
+    id: newOccupantId(),
+    seat: 0,
+    nick: checked.nick,
+    key: checked.key,
+    bare,
+    role: defaultRole(affiliation, room.config.moderated),
+    sessions: [],
+  };
   occ.sessions = [...occ.sessions.filter((s) => s.jid !== session.jid), session];
-  if (!existing) room.live.occupants.push(occ);
-  room.changedLive();
+  if (existing) room.changedOccupant(occ);
+  else room.addOccupant(occ);
   announceEntry(ctx, st, room, occ, { nickModified: checked.nick !== st.to.resource, joinedBefore: existing !== undefined });
   sendHistory(ctx, room, session.jid, readHistoryRequest(mucX?.getChild('history')), (el, to) => st.out.send(el, to));
   const subject = xml('message', { from: room.record.subject ? room.occupantJid(room.record.subject.nick) : room.jid, type: 'groupchat' });
@@ -106,10 +114,6 @@ function announceEntry(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant
   if (room.created) selfCodes.push(STATUS.created);
   if (opts.nickModified) selfCodes.push(STATUS.nickModified);
   if (room.config.enableLogging) selfCodes.push(STATUS.logging);
-  toEveryone(room, (to, viewer) => {
-    const isSelf = viewer === occ;
-    // A second session of an occupant changes nothing the others see but its presence.
-    if (isSelf && to !== self && opts.joinedBefore) return;
-    st.out.send(occupantPresence(ctx, room, occ, { viewer, self: isSelf, statuses: isSelf ? selfCodes : [] }), to);
-  });
+  // A second session of an occupant changes nothing the others see but its presence.
+  presenceToEveryone(ctx, st.out, room, occ, { selfStatuses: selfCodes }, (to, viewer) => viewer === occ && to !== self && opts.joinedBefore);
 }

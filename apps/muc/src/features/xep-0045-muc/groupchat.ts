@@ -50,8 +50,7 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   if (taken) {
     // a resend of a message the room took already (resend.ts): sent again to everyone with its first
     // stanza-id as the delivery key, so edges write it only to the sessions that missed it
-    const el = occupantMessage(ctx, st, room, occ, taken.id);
-    for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, taken.id));
+    st.out.sendToAll(occupantMessage(ctx, st, room, occ, taken.id), sessionsOf(room), deliveryKey(room, taken.id));
     return 'stop';
   }
   if (!messages.take(`${room.jid} ${occ.key}`))
@@ -66,19 +65,25 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
     return refuse(new StanzaError('forbidden', { type: 'auth', text: 'visitors have no voice in this moderated room (§7.4)' }));
   }
   const sent = broadcast(ctx, st, room, occ, !subject || st.el.getChild('body') !== undefined);
-  if (key && sent) rememberTaken(ctx, room, key, sent.id, sent.at);
+  if (key && sent) rememberTaken(ctx, room, key, sent.id, sent.at, sent.seq);
   if (sent) await ctx.hooks.run('room-groupchat', { room, occupant: occ, ...sent });
   return 'stop';
 }
 
 /** §7.4: the message from the occupant's room JID to every session in the room, the sender's too. */
-function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, keep: boolean): { el: Element; id: string; at: number } | undefined {
+function broadcast(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, keep: boolean): { el: Element; id: string; at: number; seq: number } | undefined {
   const at = Date.now();
   const id = newArchiveId(at);
   const el = occupantMessage(ctx, st, room, occ, id);
-  if (keep) remember(ctx, room, el, at);
-  for (const o of room.live.occupants) for (const s of o.sessions) st.out.send(el.clone(), s.jid, deliveryKey(room, id));
-  return keep ? { el, id, at } : undefined;
+  const seq = keep ? room.nextSeq() : 0;
+  if (keep) remember(ctx, room, el.toString(), at, seq);
+  st.out.sendToAll(el, sessionsOf(room), deliveryKey(room, id));
+  return keep ? { el, id, at, seq } : undefined;
+}
+
+/** Every session in the room (real full JIDs), in seating order. */
+function* sessionsOf(room: Room): Iterable<string> {
+  for (const o of room.live.occupants) for (const s of o.sessions) yield s.jid;
 }
 
 /** A room message's delivery key (StanzaEnvelope.dedupe_key): the room and the stanza-id it gave the message. */

@@ -47,14 +47,19 @@ export function selectHistory(entries: readonly HistoryEntry[], req: HistoryRequ
   return picked.reverse();
 }
 
-/** Keeps a broadcast groupchat message for later joiners, within the room's length and the byte cap. */
-export function remember(ctx: MucContext, room: Room, el: Element, at: number): void {
-  const text = el.toString();
-  const history = [...room.live.history, { xml: text, at, chars: text.length }];
-  let bytes = history.reduce((n, e) => n + e.chars, 0);
-  while (history.length > room.config.historyLength || (bytes > ctx.muc.maxHistoryBytes && history.length > 0)) bytes -= history.shift()!.chars;
-  room.live.history = history;
-  room.changedLive();
+/**
+ * Keeps a broadcast groupchat message (sequence number `seq`) for later joiners, within the room's
+ * length and the byte cap; `text` is the stanza serialized once (the broadcast reuses it).
+ */
+export function remember(ctx: MucContext, room: Room, text: string, at: number, seq: number): void {
+  const history = room.live.history;
+  history.push({ seq, xml: text, at, chars: text.length });
+  let bytes = 0;
+  for (const e of history) bytes += e.chars;
+  let drop = 0;
+  while (history.length - drop > room.config.historyLength || (bytes > ctx.muc.maxHistoryBytes && history.length - drop > 0)) bytes -= history[drop++]!.chars;
+  if (drop > 0) history.splice(0, drop);
+  room.changedMessage(seq);
 }
 
 /** Sends history (§7.2.14) to one session: each message with a delay stamped by the room. */

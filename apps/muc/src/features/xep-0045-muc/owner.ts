@@ -88,7 +88,7 @@ function destroyRoom(req: MucIqRequest, room: Room, destroy: Element | undefined
       req.out.send(el, s.jid);
     }
   }
-  room.live.occupants = [];
+  for (const o of [...room.live.occupants]) room.removeOccupant(o);
   room.gone = true;
   return undefined;
 }

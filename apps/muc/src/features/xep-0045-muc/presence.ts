@@ -5,7 +5,7 @@ import type { Occupant } from '../../core/room-state.js';
 import type { Room } from '../../core/room.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { checkNick, enter, nickTaken } from './enter.js';
-import { STATUS, occupantPresence, storablePresence, toEveryone } from './presence-out.js';
+import { STATUS, occupantPresence, presenceToEveryone, storablePresence, toEveryone } from './presence-out.js';
 
 /**
  * Presence to room@service/nick (XEP-0045 §7): from a session that is not in the room it enters;
@@ -49,8 +49,8 @@ function update(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant): void
   const session = occ.sessions.find((s) => s.jid === jid)!;
   session.presence = storablePresence(st.el);
   occ.sessions = [...occ.sessions.filter((s) => s !== session), session];
-  room.changedLive();
-  toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ }), to));
+  room.changedOccupant(occ);
+  presenceToEveryone(ctx, st.out, room, occ, {});
 }
 
 /** §7.6: unavailable with 303 and the new nick, then available under the new nick. */
@@ -71,7 +71,7 @@ function changeNick(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant, j
   occ.key = checked.key;
   const jid = st.from.toString();
   for (const s of occ.sessions) if (s.jid === jid) s.presence = storablePresence(st.el);
-  room.changedLive();
+  room.changedOccupant(occ);
   const codes = checked.nick !== st.to.resource ? [STATUS.nickModified] : [];
   toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ, statuses: viewer === occ ? codes : [] }), to));
 }
@@ -88,16 +88,11 @@ export function leave(ctx: MucContext, st: MucStanza, room: Room, occ: Occupant,
   if (statuses.length === 0 || !statuses.includes(STATUS.error)) st.out.send(farewell, jid);
   if (!last) {
     occ.sessions = occ.sessions.filter((s) => s.jid !== jid);
-    room.changedLive();
+    room.changedOccupant(occ);
     return;
   }
-  room.live.occupants = room.live.occupants.filter((o) => o !== occ);
-  room.changedLive();
-  toEveryone(room, (to, viewer) => {
-    const el = occupantPresence(ctx, room, occ, { viewer, self: false, unavailable: true, statuses });
-    copyStatus(st, el);
-    st.out.send(el, to);
-  });
+  room.removeOccupant(occ);
+  presenceToEveryone(ctx, st.out, room, occ, { unavailable: true, statuses }, undefined, (el) => copyStatus(st, el));
   if (room.live.occupants.length === 0 && !room.config.persistent) room.gone = true;
 }
 
@@ -120,6 +115,5 @@ export function removeOccupant(
   item: { actor?: string; reason?: string } = {},
 ): void {
   toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ, unavailable: true, statuses, item }), to));
-  room.live.occupants = room.live.occupants.filter((o) => o !== occ);
-  room.changedLive();
+  room.removeOccupant(occ);
 }

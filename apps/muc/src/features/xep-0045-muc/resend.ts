@@ -23,11 +23,12 @@ export function alreadyTaken(room: Room, key: string): RecentMessage | undefined
   return room.live.recent?.find((r) => r.key === key);
 }
 
-/** Remembers a message the room took, keeping the newest `muc.resendWindow`. */
-export function rememberTaken(ctx: MucContext, room: Room, key: string, id: string, at: number): void {
+/** Remembers a message the room took (sequence number `seq`), keeping the newest `muc.resendWindow`. */
+export function rememberTaken(ctx: MucContext, room: Room, key: string, id: string, at: number, seq: number): void {
   const max = ctx.muc.resendWindow;
   if (max === 0) return;
-  const recent = [...(room.live.recent ?? []), { key, id, at }];
-  room.live.recent = recent.slice(Math.max(0, recent.length - max));
-  room.changedLive();
+  const recent = (room.live.recent ??= []);
+  recent.push({ seq, key, id, at });
+  if (recent.length > max) recent.splice(0, recent.length - max);
+  room.changedMessage(seq);
 }

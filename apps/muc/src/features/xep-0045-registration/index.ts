@@ -104,7 +104,7 @@ function announceMembership(ctx: MucContext, req: MucIqRequest, room: Room, bare
   const occ = room.byBare(bare);
   if (!occ) return;
   if (occ.role === 'visitor') occ.role = 'participant';
-  room.changedLive();
+  room.changedOccupant(occ);
   toEveryone(room, (to, viewer) => req.out.send(occupantPresence(ctx, room, occ, { viewer, self: viewer === occ }), to));
 }
 

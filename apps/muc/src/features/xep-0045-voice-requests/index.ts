@@ -73,7 +73,7 @@ function onVoiceForm(ctx: MucContext, st: MucStanza): HookResult {
     if (!target) return refuse(new StanzaError('item-not-found', { text: `nobody is called ${nick ?? ''} here (§8.6)` }));
     if (target.role !== 'visitor') return 'stop';
     target.role = 'participant';
-    room.changedLive();
+    room.changedOccupant(target);
     toEveryone(room, (to, viewer) => st.out.send(occupantPresence(ctx, room, target, { viewer, self: viewer === target, item: { actor: occ.nick } }), to));
     return 'stop';
   }

@@ -56,15 +56,13 @@ export function tombstone(original: Element, retracted: Element): Element {
 
 /** Replaces the message with its tombstone where the room keeps it: the live history and the archive. */
 export async function bury(ctx: MucContext, room: Room, id: string, retracted: Element): Promise<void> {
-  let changed = false;
   room.live.history = room.live.history.map((h) => {
     const el = parse(ctx, h.xml);
     if (!el || stanzaIdBy(el, room.jid) !== id) return h;
-    changed = true;
+    room.changedMessage(h.seq);
     const text = tombstone(el, retracted.clone()).toString();
     return { ...h, xml: text, chars: text.length };
   });
-  if (changed) room.changedLive();
   if (room.config.enableLogging) {
     const m = (await ctx.storage.archive.query(room.jid, { ids: [id] }, { max: 1 })).messages[0];
     const el = m ? parse(ctx, m.xml) : undefined;
