@@ -1,10 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
-import { waitFor } from '#libs/testing';
+import { freePort, waitFor } from '#libs/testing';
+import { startDnsServer, type DnsServer } from './harness/dns-server.js';
 import { gliderctl } from './harness/gliderctl.js';
 import { ejabberdInstalled, startEjabberd, type EjabberdPeer } from './harness/ejabberd.js';
 import { prosodyInstalled, startProsody, type ProsodyPeer } from './harness/prosody.js';
@@ -12,10 +14,32 @@ import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 /**
+ * A 127.0.0.x (x from 3; 127.0.0.2 is federation-dialback.e2e's) on which nothing listens on
+ * `port`: all of 127/8 is loopback on Linux. Tried by binding it, from a random start.
+ */
+async function ownLoopbackAddress(port: number): Promise<string> {
+  const start = 3 + Math.floor(Math.random() * 250);
+  for (let i = 0; i < 252; i++) {
+    const host = `127.0.0.${3 + ((start - 3 + i) % 252)}`;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, host, () => probe.close(() => resolve(true)));
+    });
+    if (free) return host;
+  }
+  throw new Error(`no 127.0.0.x with port ${port} free`);
+}
+
+/**
  * Glider (a.test) federating with a real Prosody (p.test, Debian 0.12) on loopback (issue 13):
  * certificates from one test CA, SASL EXTERNAL both ways (Prosody's dialback off,
  * s2s_secure_auth on), Glider reaching Prosody by `s2s.routes`, Prosody reaching Glider through
- * its own hosts file and port 5269 (test/harness/prosody.ts).
+ * its own hosts file and port 5269 (test/harness/prosody.ts) — on a loopback address of this
+ * test's own (127.0.0.x, `ownLoopbackAddress`), so other tests' 5269 is never in the way. Not an
+ * SRV record on a free port as for ejabberd below: libunbound answers every name under `test.`
+ * itself (RFC 6761 local zone), so Prosody never asks a test DNS server about
+ * `_xmpp-server._tcp.a.test`.
  */
 describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !prosodyInstalled() && 'prosody not installed (.ci/run installs it)' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'glider-fed-prosody-'));
@@ -28,8 +52,12 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
   let stranger: ProsodyPeer;
   const clients: TestClient[] = [];
 
+  /** Glider's own loopback address here: Prosody finds a.test on port 5269 of it (see above). */
+  let gliderHost: string;
+
   before(async () => {
     trustCertificate(pki.caPem);
+    gliderHost = await ownLoopbackAddress(5269);
     // serverAuth only on both sides (public CAs stopped issuing clientAuth in 2026): each side accepts the other's for EXTERNAL
     const p = pki.issue('p.test', { eku: 'serverAuth', san: xmppServerSans('p.test') });
     prosody = await startProsody({
@@ -38,7 +66,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: p.chainFile,
       keyFile: p.keyFile,
       caFile: pki.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { bob: 'bob-secret-22' },
     });
     const x = pki.issue('x.test', { eku: 'serverAuth', san: xmppServerSans('x.test') });
@@ -48,7 +76,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: x.chainFile,
       keyFile: x.keyFile,
       caFile: pki.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { dave: 'dave-secret-4' },
     });
     const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')));
@@ -59,7 +87,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       certFile: u.chainFile,
       keyFile: u.keyFile,
       caFile: otherCa.caFile,
-      hosts: { 'a.test': '127.0.0.1' },
+      hosts: { 'a.test': gliderHost },
       users: { carol: 'carol-secret-3' },
     });
     const a = pki.issue('a.test', { eku: 'serverAuth', san: [...xmppServerSans('a.test'), 'DNS:localhost'] });
@@ -69,6 +97,8 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
       GLIDER_TLS__KEY_FILE: a.keyFile,
       GLIDER_TLS__OCSP_STAPLING: 'false',
       GLIDER_S2S__ENABLED: 'true',
+      // every listener of this Glider on its own address, so 5269 is ours whatever else runs
+      GLIDER_EDGE__HOST: gliderHost,
       GLIDER_S2S__PORT: '5269',
       GLIDER_S2S__DIRECT_TLS_PORT: '0',
       GLIDER_S2S__TRUST_FILE: pki.caFile,
@@ -91,7 +121,7 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
 
   it('alice@a.test and bob@p.test chat both ways', async () => {
     const e = glider.edges[0]!;
-    const alice = await connect(`xmpp://${e.host}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
+    const alice = await connect(`xmpp://${gliderHost}:${e.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
     const bob = await connect(`xmpp://127.0.0.1:${prosody.c2sPort}`, 'bob', 'bob-secret-22', 'phone', 'p.test');
     clients.push(alice, bob);
     await alice.send(xml('message', { to: bob.jid, type: 'chat', id: 'p1' }, xml('body', {}, 'hello Prosody')));
@@ -153,9 +183,10 @@ describe('federation with Prosody (a.test ↔ p.test), SASL EXTERNAL', { skip: !
 });
 
 /**
- * Glider (a.test) federating with a real ejabberd (e.test, Debian 23.01): SASL EXTERNAL with
- * serverAuth-only certificates from the test CA; ejabberd reaches Glider through its own inetrc
- * and port 5269 (test/harness/ejabberd.ts).
+ * Glider (a.test) federating with a real ejabberd (e.test, Debian 23.01), both ways: SASL EXTERNAL
+ * with certificates from the test CA. Glider reaches ejabberd by `s2s.routes`; ejabberd reaches
+ * Glider the way servers do, by DNS: a test DNS server (test/harness/dns-server.ts) publishes
+ * `_xmpp-server._tcp.a.test` → a.test on Glider's free s2s port, and a.test's A record.
  */
 describe(
   'federation with ejabberd (a.test ↔ e.test), SASL EXTERNAL',
@@ -165,14 +196,24 @@ describe(
     const pki = makeFederationPki(dir);
     let glider: Deployment;
     let ejabberd: EjabberdPeer;
+    let dns: DnsServer;
     const clients: TestClient[] = [];
 
     before(async () => {
       trustCertificate(pki.caPem);
+      const gliderS2s = await freePort();
+      dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
       const e = pki.issue('e.test', { eku: 'serverAuth', san: xmppServerSans('e.test') });
       const pemFile = join(dir, 'e.test.pem');
       writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
-      ejabberd = await startEjabberd({ domain: 'e.test', pemFile, caFile: pki.caFile, hosts: { 'a.test': '127.0.0.1' }, users: { erin: 'erin-secret-5' } });
+      ejabberd = await startEjabberd({
+        domain: 'e.test',
+        pemFile,
+        caFile: pki.caFile,
+        nameserver: dns,
+        hosts: { 'a.test': '127.0.0.1' },
+        users: { erin: 'erin-secret-5' },
+      });
       // ejabberd 23.01 refuses a serverAuth-only client certificate for EXTERNAL ("unsupported
       // certificate purpose"), the interop problem issue 13 describes; Glider's side keeps clientAuth
       // here, e.test's is serverAuth only (Glider accepts it).
@@ -185,7 +226,7 @@ describe(
         GLIDER_TLS__KEY_FILE: a.keyFile,
         GLIDER_TLS__OCSP_STAPLING: 'false',
         GLIDER_S2S__ENABLED: 'true',
-        GLIDER_S2S__PORT: '5269',
+        GLIDER_S2S__PORT: String(gliderS2s),
         GLIDER_S2S__DIRECT_TLS_PORT: '0',
         GLIDER_S2S__TRUST_FILE: pki.caFile,
         GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'] }),
@@ -197,12 +238,10 @@ describe(
       for (const c of clients) await c.stop().catch(() => undefined);
       await glider?.stop();
       await ejabberd?.stop();
+      await dns?.stop();
       rmSync(dir, { recursive: true, force: true });
     });
 
-    // Only Glider → ejabberd for now: ejabberd's own outbound stream to a.test fails its DNS lookup
-    // ("enoname": its resolver does not read the inetrc hosts line), so its replies cannot come back
-    // yet (docs/federation.md "not yet").
     it("alice@a.test's message reaches erin@e.test: ejabberd accepts Glider's SASL EXTERNAL", async () => {
       const g = glider.edges[0]!;
       const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
@@ -216,6 +255,40 @@ describe(
         what: 'ejabberd logged the EXTERNAL authentication of a.test',
         timeoutMs: 15_000,
       });
+    });
+
+    it('erin@e.test answers: ejabberd finds a.test by its SRV record and Glider accepts its SASL EXTERNAL', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      await erin.send(xml('message', { to: alice.jid, type: 'chat', id: 'e2' }, xml('body', {}, 'hello Glider from ejabberd')));
+      const got = await alice.waitFor("erin's message via ejabberd's own outbound stream", isMessageWithBody('hello Glider from ejabberd'));
+      assert.equal(got.attrs.from, erin.jid);
+      assert.ok(dns.asked.includes('SRV _xmpp-server._tcp.a.test'), `ejabberd asked ${dns.asked.join(', ')}`);
+    });
+
+    it('IQ version and disco#info across, both ways', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      const v = await alice.iq(xml('iq', { to: 'e.test', type: 'get', id: 'ev1' }, xml('query', { xmlns: 'jabber:iq:version' })));
+      assert.match(v.getChild('query', 'jabber:iq:version')?.getChildText('name') ?? '', /ejabberd/i);
+      const d = await erin.iq(xml('iq', { to: 'a.test', type: 'get', id: 'ed1' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+      assert.equal(d.attrs.from, 'a.test');
+      assert.ok(d.getChild('query', 'http://jabber.org/protocol/disco#info')?.getChildren('feature').length);
+      const gv = await erin.iq(xml('iq', { to: 'a.test', type: 'get', id: 'ev2' }, xml('query', { xmlns: 'jabber:iq:version' })));
+      assert.ok(gv.getChild('query', 'jabber:iq:version')?.getChildText('name'), 'Glider names itself to ejabberd');
+    });
+
+    it('presence subscription both ways, then available presence flows', async () => {
+      const [alice, erin] = clients as [TestClient, TestClient];
+      await alice.send(xml('presence'));
+      await erin.send(xml('presence'));
+      await alice.send(xml('presence', { to: 'erin@e.test', type: 'subscribe' }));
+      await erin.waitFor('subscribe from alice', isPresence('alice@a.test', 'subscribe'));
+      await erin.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
+      await erin.send(xml('presence', { to: 'alice@a.test', type: 'subscribe' }));
+      await alice.waitFor('subscribed from erin', isPresence('erin@e.test', 'subscribed'));
+      await alice.waitFor('subscribe from erin', isPresence('erin@e.test', 'subscribe'));
+      await alice.send(xml('presence', { to: 'erin@e.test', type: 'subscribed' }));
+      await alice.waitFor("erin's available presence", isPresence('erin@e.test', undefined));
+      await erin.waitFor("alice's available presence", isPresence('alice@a.test', undefined));
     });
   },
 );

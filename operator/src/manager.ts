@@ -8,6 +8,7 @@ import type { LoadSourceFactory } from './autoscaler/load-source.js';
 import type { ControllerContext, Reader } from './controllers/xmppcluster/context.js';
 import { CLUSTER_LABEL, MANAGED_BY } from './controllers/xmppcluster/names.js';
 import { reconcile } from './controllers/xmppcluster/reconciler.js';
+import { signOnSecretRefs } from './controllers/xmppcluster/desired/sign-on-config.js';
 import { Cache, collectionPath } from './runtime/informer.js';
 import { SecretIndex, type SecretRef } from './runtime/secret-index.js';
 import { LeaderElector } from './runtime/leader-election.js';
@@ -240,6 +241,8 @@ export class Manager {
 export function namedSecrets(x: XmppCluster & KubernetesObject): SecretRef[] {
   const namespace = x.metadata.namespace!;
   const names = [x.spec.nats.credentialsSecretRef?.name, x.spec.mongodb.urlSecretRef?.name, x.spec.mongodb.credentialsSecretRef?.name];
+  // the directory's bind password and CA (a cluster waiting for them goes on once they exist)
+  names.push(...signOnSecretRefs(x).map(({ ref }) => ref.name));
   // tls.source secret: the user's Secret; certManager: the Secret cert-manager fills. Only the
   // operator's own CA and certificate (source operator) carry its label.
   if (x.spec.tls.source === 'secret') names.push(x.spec.tls.secretName);

@@ -89,6 +89,14 @@ if "$HELM" template glider "$CHART" -n glider $KUBE --set cluster.enabled=true -
   echo "FAIL: an invalid domain was accepted" >&2
   exit 1
 fi
+echo "== values.schema.json refuses an LDAP URL that is not ldap:// or ldaps:// (the CRD's pattern)"
+if "$HELM" template glider "$CHART" -n glider $KUBE --set cluster.enabled=true --set 'cluster.spec.domains[0]=a.example' --set cluster.spec.nats.url=nats://n --set cluster.spec.mongodb.url=mongodb://m \
+  --set 'cluster.spec.directory.domains.a\.example.ldap.url=http://ldap.a.example' --set 'cluster.spec.directory.domains.a\.example.ldap.userBase=o=a' > /dev/null 2> "$tmp/err"; then
+  echo "FAIL: an http:// LDAP URL was accepted" >&2
+  exit 1
+fi
+grep -q "url" "$tmp/err" || { echo "FAIL: unexpected error for the LDAP URL:" >&2; cat "$tmp/err" >&2; exit 1; }
+echo "refused: directory ldap.url=http://…"
 echo "== every component has its app now (muc too): enabling one renders; NOTES offer only served ports"
 CLUSTER_SET=(--set cluster.enabled=true --set 'cluster.spec.domains[0]=a.example' --set cluster.spec.nats.url=nats://n --set cluster.spec.mongodb.url=mongodb://m)
 # components.ts keeps the "no app yet" rule for the next component that is declared before it is built.

@@ -6,16 +6,23 @@ import { freePort, waitFor } from '#libs/testing';
 
 /**
  * A Debian ejabberd (23.01) as a federation peer for tests (issue 13), in its own directory and
- * Erlang node, on loopback. ejabberd finds the Glider domain through Erlang's resolver with our
- * own inetrc (`ERL_INETRC`: a hosts line, file before DNS), then port 5269 (its
- * `outgoing_s2s_port` default). Debian's ejabberdctl runs the node as the `ejabberd` user, so the
- * directory is handed to it. Stopped with `ejabberdctl stop`, then by PID.
+ * Erlang node, on loopback. Its outbound s2s (p1_xmpp 1.6 `xmpp_stream_out`) looks up SRV records
+ * with `inet_res` (DNS only: the `nameserver` in our inetrc, `ERL_INETRC`, which Debian's
+ * ejabberdctl sets to `<config dir>/inetrc`) and then the target's address with libc's
+ * `getaddrinfo` (the hosts file). So a test that wants ejabberd to reach Glider gives it both: a
+ * DNS server (test/harness/dns-server.ts) publishing `_xmpp-server._tcp.<glider domain>` on
+ * Glider's free port, and `hosts` — written to a hosts file that is bind-mounted over /etc/hosts
+ * in a mount namespace of ejabberd's own (`unshare --mount`; the network is shared, so loopback and
+ * free ports work as for every test). Debian's ejabberdctl runs the node as the `ejabberd` user,
+ * so the directory is handed to it. Stopped with `ejabberdctl stop`, then by PID.
  */
 export interface EjabberdPeer {
   domain: string;
   c2sPort: number;
   s2sPort: number;
   logFile: string;
+  /** The process it was started as (its tree holds the Erlang VM; the s2s benchmark reads its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -24,25 +31,25 @@ export interface EjabberdOptions {
   /** PEM with the certificate chain and the key (ejabberd's certfiles). */
   pemFile: string;
   caFile: string;
-  hosts: Record<string, string>;
+  hosts?: Record<string, string>;
+  /** The DNS server ejabberd's outbound s2s asks (SRV, then A), alone: the system's are not asked. */
+  nameserver?: { host: string; port: number };
   users: Record<string, string>;
+  /** Its s2s port (a free one when absent). */
+  s2sPort?: number;
 }
 
 export const ejabberdInstalled = (): boolean => existsSync('/usr/sbin/ejabberdctl') && userInfo().uid === 0;
 
 export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
-  const [c2sPort, s2sPort] = [await freePort(), await freePort()];
+  const [c2sPort, s2sPort] = [await freePort(), o.s2sPort ?? (await freePort())];
   // its own directory under the system tmp (the ejabberd user cannot enter a test's 0700 directory)
   const dir = mkdtempSync(join(tmpdir(), 'glider-ejabberd-'));
   o = { ...o, pemFile: copyIn(o.pemFile, dir, 'server.pem'), caFile: copyIn(o.caFile, dir, 'ca.pem') };
   for (const d of ['spool', 'logs']) mkdirSync(join(dir, d), { recursive: true });
+  // SRV lookups ask `nameserver` alone (inet_res); addresses come from the hosts file below
   const inetrc = join(dir, 'inetrc');
-  writeFileSync(
-    inetrc,
-    Object.entries(o.hosts)
-      .map(([d, ip]) => `{host, {${ip.split('.').join(',')}}, [${JSON.stringify(d)}]}.\n`)
-      .join('') + '{lookup, [file, dns]}.\n',
-  );
+  writeFileSync(inetrc, o.nameserver ? `{resolv_conf, ""}.\n{nameserver, {${o.nameserver.host.split('.').join(',')}}, ${o.nameserver.port}}.\n` : '');
   const cfg = join(dir, 'ejabberd.yml');
   const q = JSON.stringify;
   writeFileSync(
@@ -67,7 +74,21 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
   const node = `glidertest${c2sPort}@localhost`;
   const base = ['--config-dir', dir, '--config', cfg, '--logs', join(dir, 'logs'), '--spool', join(dir, 'spool'), '--node', node];
   const env = { ...process.env, ERL_INETRC: inetrc };
-  const child: ChildProcess = spawn('ejabberdctl', [...base, 'foreground'], { stdio: 'ignore', env });
+  const hostsFile = join(dir, 'hosts');
+  writeFileSync(
+    hostsFile,
+    readFileSync('/etc/hosts', 'utf8') +
+      '\n' +
+      Object.entries(o.hosts ?? {})
+        .map(([d, ip]) => `${ip} ${d}\n`)
+        .join(''),
+  );
+  // its own /etc/hosts: a private mount namespace, the hosts file bound over /etc/hosts, then ejabberd
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /etc/hosts && exec ejabberdctl "$@"', hostsFile, ...base, 'foreground'],
+    { stdio: 'ignore', env },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const logFile = join(dir, 'logs', 'ejabberd.log');
   await waitFor(() => / is started in the node /.test(readLog(logFile)) || child.exitCode !== null, { what: 'ejabberd started', timeoutMs: 60_000 });
@@ -81,6 +102,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
     c2sPort,
     s2sPort,
     logFile,
+    pid: child.pid!,
     async stop() {
       spawnSync('ejabberdctl', [...base, 'stop'], { timeout: 30_000, env, stdio: 'ignore' });
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())]);

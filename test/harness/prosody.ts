@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, waitFor } from '#libs/testing';
 
@@ -15,6 +16,8 @@ export interface ProsodyPeer {
   c2sPort: number;
   s2sPort: number;
   logFile: string;
+  /** Prosody's process (the s2s benchmark reads its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -27,6 +30,12 @@ export interface ProsodyOptions {
   /** Other domains and the loopback address they resolve to (Prosody's hosts file). */
   hosts: Record<string, string>;
   users: Record<string, string>;
+  /** The address it listens on (127.0.0.1 when absent); another 127.0.0.x lets two Prosody take 5269 each. */
+  host?: string;
+  /** Its s2s port (a free one when absent). */
+  s2sPort?: number;
+  /** Its log level (debug when absent; the benchmark logs less). */
+  logLevel?: 'debug' | 'info' | 'warn';
   /**
    * Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). On:
    * mod_dialback is loaded and s2s_secure_auth is off, so a peer whose certificate Prosody does not
@@ -39,7 +48,7 @@ export interface ProsodyOptions {
 export const prosodyInstalled = (): boolean => ['/usr/bin/prosody', '/usr/bin/prosodyctl'].every((f) => existsSync(f));
 
 export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
-  const [c2sPort, s2sPort] = [await freePort(), await freePort()];
+  const [c2sPort, s2sPort] = [await freePort(), o.s2sPort ?? (await freePort())];
   mkdirSync(join(o.dir, 'data'), { recursive: true });
   mkdirSync(join(o.dir, 'certs'), { recursive: true });
   const hostsFile = join(o.dir, 'hosts');
@@ -59,8 +68,8 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
       `pidfile = ${q(join(o.dir, 'prosody.pid'))}`,
       `data_path = ${q(join(o.dir, 'data'))}`,
       `certificates = ${q(join(o.dir, 'certs'))}`,
-      `log = { debug = ${q(logFile)} }`,
-      'interfaces = { "127.0.0.1" }',
+      `log = { ${o.logLevel ?? 'debug'} = ${q(logFile)} }`,
+      `interfaces = { ${q(o.host ?? '127.0.0.1')} }`,
       `c2s_ports = { ${c2sPort} }`,
       `s2s_ports = { ${s2sPort} }`,
       'c2s_direct_tls_ports = {}',
@@ -87,22 +96,35 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
   }
   const child: ChildProcess = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitFor(() => readLog(logFile).includes("Activated service 's2s'") || child.exitCode !== null, {
-    what: 'prosody listening',
-    timeoutMs: 30_000,
-  });
+  // the log says so at debug; below that, the s2s port answering does
+  await waitFor(
+    async () => readLog(logFile).includes("Activated service 's2s'") || child.exitCode !== null || (await accepting(o.host ?? '127.0.0.1', s2sPort)),
+    {
+      what: 'prosody listening',
+      timeoutMs: 30_000,
+    },
+  );
   if (child.exitCode !== null) throw new Error(`prosody exited: ${readLog(logFile).slice(-2000)}`);
   return {
     domain: o.domain,
     c2sPort,
     s2sPort,
     logFile,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
     },
   };
+}
+
+function accepting(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
 }
 
 function readLog(file: string): string {

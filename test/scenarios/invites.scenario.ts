@@ -23,7 +23,8 @@ interface Created {
  * a server whose open registration is off (test/harness/xmpp-register.ts), on `standalone` or a
  * cluster (the newcomer on another edge than the inviter). A roster invite: both rosters hold each
  * other with subscription both in the invite's group, the online inviter gets the roster push, and
- * presence flows both ways at once. Reused, expired and revoked tokens: the exact errors.
+ * presence flows both ways at once; someone with an account redeems one with a XEP-0379 preauth
+ * subscription request. Reused, expired and revoked tokens: the exact errors.
  */
 export function invitesScenario(kind: string, start: (env: Record<string, string>) => Promise<Deployment>): void {
   describe(`invitations with xmpp.js on ${kind}`, () => {
@@ -102,6 +103,29 @@ export function invitesScenario(kind: string, start: (env: Record<string, string
 
       // reused: its single use is gone
       assert.deepEqual(refusalOf(await redeem(invite.token, 'paris')), {
+        step: 'preauth',
+        condition: 'item-not-found',
+        text: 'the invite has already been used',
+      });
+    });
+
+    test('someone who already has an account redeems a roster invite with a preauth subscription request (XEP-0379): contacts both ways', async () => {
+      await addUser('tybalt@localhost', 'tybalt-secret-pw', glider.adminPort);
+      const romeo = await connect(service(0), 'romeo', 'romeo-secret-pw', 'desk');
+      const tybalt = await connect(service(1), 'tybalt', 'tybalt-secret-pw', 'phone');
+      clients.push(romeo, tybalt);
+      const invite = await create(['romeo@localhost', '--group', 'Partners']);
+      // XEP-0379 §3.3: the client pre-approves the inviter, then asks with the token.
+      await tybalt.send(xml('presence', { to: 'romeo@localhost', type: 'subscribed' }));
+      await tybalt.send(xml('presence', { to: 'romeo@localhost', type: 'subscribe' }, xml('preauth', { xmlns: 'urn:xmpp:pars:0', token: invite.token })));
+      await waitFor(async () => (await rosterOf(tybalt.xmpp)).find((i) => i.attrs.jid === 'romeo@localhost')?.attrs.subscription === 'both', {
+        what: 'romeo in tybalt’s roster, subscription both',
+        timeoutMs: 15_000,
+      });
+      const his = (await rosterOf(romeo.xmpp)).find((i) => i.attrs.jid === 'tybalt@localhost');
+      assert.deepEqual([his?.attrs.subscription, his?.getChildText('group')], ['both', 'Partners']);
+      assert.ok(!romeo.stanzas.some((s) => s.is('presence') && s.attrs.type === 'subscribe'), 'romeo was not asked: the invite approved');
+      assert.deepEqual(refusalOf(await redeem(invite.token, 'benvolio2')), {
         step: 'preauth',
         condition: 'item-not-found',
         text: 'the invite has already been used',

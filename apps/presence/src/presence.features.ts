@@ -9,6 +9,7 @@ import { avatarConversionFeature } from './features/xep-0398-avatar-conversion/i
 import { bookmarksPepFeature } from './features/xep-0402-bookmarks-pep/index.js';
 import { directorySharedRosterFeature } from './features/directory-shared-roster/index.js';
 import { searchFeature } from './features/xep-0055-search/index.js';
+import { preauthSubscriptionFeature } from './features/xep-0379-preauth/index.js';
 import type { PresenceContext } from './presence.context.js';
 
 /** The presence service's features, in set-up order: adding one means adding it here. */
@@ -23,4 +24,5 @@ export const presenceFeatures: AnyFeature<PresenceContext>[] = [
   bookmarksPepFeature,
   directorySharedRosterFeature,
   searchFeature,
+  preauthSubscriptionFeature,
 ];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ldapSchema } from './directory.schema.js';
+import { directoryDomainSchema, ldapSchema } from './directory.schema.js';
 
 const base = { url: 'ldap://ldap.example.test', startTls: true, userBase: 'ou=people,dc=example,dc=test' };
 
@@ -20,4 +20,19 @@ test('directory ldap config: defaults, and each refusal names its problem', () =
   assert.match(problem({ ...base, bindDn: 'cn=glider' }), /go together/);
   assert.match(problem({ ...base, loginFilter: 'memberOf=x' }), /LDAP filter/);
   assert.match(problem({ ...base, url: 'http://x' }), /ldap:\/\//);
+});
+
+test('directory search and vcard config: defaults, and a bad field name or attribute is refused', () => {
+  const d = directoryDomainSchema.parse({ ldap: base });
+  assert.deepEqual(d.search.fields, { user: 'uid', first: 'givenName', last: 'sn', nick: 'displayName', email: 'mail', fn: 'cn' });
+  assert.equal(d.vcard, undefined, 'vCards from the directory only when asked for');
+  const v = directoryDomainSchema.parse({ ldap: base, vcard: {} }).vcard!;
+  assert.equal(v.attributes.photo, 'jpegPhoto');
+  assert.equal(v.cacheTtlMs, 300_000);
+  const bad = (extra: Record<string, unknown>) => directoryDomainSchema.safeParse({ ldap: base, ...extra }).success;
+  assert.equal(bad({ search: { fields: { jid: 'uid' } } }), false, 'jid is the result column');
+  assert.equal(bad({ search: { fields: { Email: 'mail' } } }), false, 'field names are lower case');
+  assert.equal(bad({ search: { fields: { email: 'mail)(uid=*' } } }), false, 'an attribute name, not a filter');
+  assert.equal(bad({ vcard: { attributes: { photo: 'jpeg Photo' } } }), false);
+  assert.equal(bad({ vcard: { attributes: { shoeSize: 'x' } } }), false, 'only vCard fields the router maps');
 });

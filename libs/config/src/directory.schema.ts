@@ -105,7 +105,13 @@ const attribute = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/, 'an 
 export const directorySearchSchema = z.strictObject({
   /** Form field var → attribute; each a substring match (RFC 4515-escaped). XEP-0055 §6.2 names first, last, nick, email. */
   fields: z
-    .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a form field name (lower case)'), attribute)
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]*$/, 'a form field name (lower case)')
+        .refine((f) => f !== 'jid', 'jid is the result column of every hit, not a search field'),
+      attribute,
+    )
     .default({ user: 'uid', first: 'givenName', last: 'sn', nick: 'displayName', email: 'mail', fn: 'cn' }),
   /** The attribute holding the XMPP username (AD: sAMAccountName). */
   usernameAttribute: attribute.default('uid'),

@@ -74,12 +74,13 @@ export const s2sSchema = z.strictObject({
   dnsTimeoutMs: ms.min(1).default(5_000),
   /**
    * A stanza waits at most this long for its connection; then it bounces with
-   * `remote-server-timeout` (RFC 6120 §8.3.3.15).
+   * `remote-server-timeout` (RFC 6120 §8.3.3.15). Counted from when the owning edge accepted it
+   * (stored it in the durable queue, KV `glider_s2s_out`), also across a take-over by another edge.
    */
   queueTimeoutMs: ms.min(1).default(30_000),
   /** Stanzas queued per remote domain while connecting; past it new ones bounce with `resource-constraint`. */
   maxQueuedStanzas: z.number().int().min(1).default(1_000),
-  /** Close an s2s stream (either direction) with no stanza for this long (RFC 6120 §4.4). */
+  /** Close an s2s stream (either direction) with no stanza for this long (RFC 6120 §4.4); the next stanza opens a new one. */
   idleTimeoutMs: ms.min(1).default(600_000),
   /** After a failed connection, stanzas for that domain bounce at once for this long (no reconnect storm). */
   retryBackoffMs: ms.default(10_000),

@@ -11,6 +11,9 @@ interface Domain {
   usernameAttribute: string;
   vcard: DirectoryVcardConfig | undefined;
   cache: Map<string, { profile: DirectoryProfile | undefined; until: number }>;
+  /** After the directory could not be reached: not asked again before this (ms epoch), and why. */
+  downUntil: number;
+  downReason: string;
 }
 
 /**
@@ -18,6 +21,10 @@ interface Domain {
  * searches and the vCard fields of one user (cached `vcard.cacheTtlMs`; while the directory is
  * down a stale copy answers, else DirectoryUnavailableError). One connection pool per domain and
  * process, apart from the login pool, so searches never hold up sign-ons.
+ *
+ * Once the directory could not be reached, it is not asked again for `ldap.probeIntervalMs`: a
+ * silent directory costs one timeout per interval, not one per vCard read (the router reads vCards
+ * inside a partition; a client fetching every contact's at login would stall it).
  */
 export class DirectoryUsers {
   private readonly domains = new Map<string, Domain>();
@@ -31,6 +38,8 @@ export class DirectoryUsers {
         usernameAttribute: entry.search.usernameAttribute,
         vcard: entry.vcard,
         cache: new Map(),
+        downUntil: 0,
+        downReason: '',
       });
     }
   }
@@ -49,7 +58,7 @@ export class DirectoryUsers {
   /** XEP-0055 over the directory: people who may sign on (login filter, not disabled) whose fields contain the typed text. */
   async search(domain: string, fields: Record<string, string>, maxResults: number): Promise<{ users: FoundUser[]; truncated: boolean }> {
     const d = this.need(domain);
-    return refusals(() =>
+    return guarded(d, () =>
       searchDirectoryUsers(d.pool, d.ldap, { fields }, { fields: d.fields, maxResults, usernameAttribute: d.usernameAttribute, onlySignOn: true }),
     );
   }
@@ -72,7 +81,7 @@ export class DirectoryUsers {
     }
     let profile: DirectoryProfile | undefined;
     try {
-      profile = await refusals(() => readDirectoryProfile(d.pool, d.ldap, d.vcard!, username));
+      profile = await guarded(d, () => readDirectoryProfile(d.pool, d.ldap, d.vcard!, username));
     } catch (err) {
       // The directory is down: what we read before still says who the user is.
       if (cached && err instanceof DirectoryUnavailableError) return cached.profile;
@@ -95,12 +104,20 @@ export class DirectoryUsers {
   }
 }
 
-/** LDAP result codes leave this library as DirectoryRefusedError (callers never import the driver). */
-async function refusals<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Asks the directory unless it was found unreachable less than `probeIntervalMs` ago. LDAP result
+ * codes leave this library as DirectoryRefusedError (callers never import the driver).
+ */
+async function guarded<T>(d: Domain, fn: () => Promise<T>): Promise<T> {
+  if (Date.now() < d.downUntil) throw new DirectoryUnavailableError(d.downReason);
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ResultCodeError) throw new DirectoryRefusedError(`LDAP result ${err.code}: ${err.message}`);
+    if (err instanceof DirectoryUnavailableError) {
+      d.downUntil = Date.now() + d.ldap.probeIntervalMs;
+      d.downReason = `${err.message} (not asked again for ${d.ldap.probeIntervalMs} ms)`;
+    }
     throw err;
   }
 }

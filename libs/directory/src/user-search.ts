@@ -31,8 +31,8 @@ export const DEFAULT_SEARCH_FIELDS: Record<string, string> = {
 /**
  * Searches the users of one directory (as the service account, under `userBase`, within
  * `userFilter` with `{username}` as `*`): substring filters built with RFC 4515 escaping, so the
- * text typed can never change the filter (nor escape `onlySignOn`'s login and disabled filters), and at most `maxResults` entries (`truncated` says there
- * were more).
+ * text typed can never change the filter (nor get out of `onlySignOn`'s login and disabled
+ * filters), and at most `maxResults` entries (`truncated` says there were more).
  */
 export async function searchDirectoryUsers(
   pool: LdapPool,

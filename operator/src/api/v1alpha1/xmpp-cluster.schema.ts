@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { componentNames, declaration, isBuilt, notBuiltMessage, type ComponentName } from './components.js';
+import { directorySpec, invitesSpec, signOnValidations, ssoSpec } from './sign-on.schema.js';
 
 /**
  * XmppCluster (glider.im/v1alpha1): the single source of the CRD. The TypeScript types are inferred
@@ -220,7 +221,7 @@ export const turn = z.strictObject({
     .describe('Address the relay announces to callers (a public IP routed to the node); default: the node IP with hostNetwork, else the pod IP.'),
 });
 
-export const xmppClusterSpec = z.strictObject({
+const specFields = z.strictObject({
   domains: z
     .array(domainName)
     .min(1)
@@ -272,10 +273,16 @@ export const xmppClusterSpec = z.strictObject({
   tls: tls.default(tls.parse({})),
   federation: federation.default(federation.parse({})),
   turn: turn.default(turn.parse({})),
+  directory: directorySpec.optional(),
+  sso: ssoSpec.optional(),
+  invites: invitesSpec.optional(),
   drainTimeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('How long an edge may take to drain before scale-down goes ahead.'),
   deletePersistentVolumeClaims: z.boolean().default(false).describe('On delete, also delete PVCs labelled with this cluster (data!).'),
   config: z.object({}).loose().optional().describe('Further Glider config keys (libs/config), merged into the generated config file.'),
 });
+
+/** Rules across fields: the sign-on blocks name served domains (sign-on.schema.ts). */
+export const xmppClusterSpec = specFields.meta({ 'x-kubernetes-validations': signOnValidations });
 
 export const condition = z.strictObject({
   type: z.string(),

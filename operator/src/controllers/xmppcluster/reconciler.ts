@@ -20,6 +20,7 @@ import { ensureTurnSecret } from './turn-secret.js';
 import { recordEvent } from './events.js';
 import { pruneChildren } from './prune.js';
 import { sameStatus } from './same-status.js';
+import { signOnSecretRefs } from './desired/sign-on-config.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -65,7 +66,7 @@ export async function reconcile(ctx: ControllerContext, key: string): Promise<Re
   const parsed = configSchema.safeParse(config);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    problems.push({ reason: 'InvalidConfig', message: `spec.config makes an invalid Glider config: ${issues}`, blocking: true });
+    problems.push({ reason: 'InvalidConfig', message: `the spec makes an invalid Glider config: ${issues}`, blocking: true });
   }
   const tls = await ensureTls(ctx, x);
   problems.push(...tls.problems);
@@ -159,6 +160,7 @@ function secretRefs(x: XmppCluster): { ref: { name: string; key: string }; what:
   if (x.spec.nats.credentialsSecretRef) out.push({ ref: x.spec.nats.credentialsSecretRef, what: 'nats.credentialsSecretRef' });
   if (x.spec.mongodb.urlSecretRef) out.push({ ref: x.spec.mongodb.urlSecretRef, what: 'mongodb.urlSecretRef' });
   if (x.spec.mongodb.credentialsSecretRef) out.push({ ref: x.spec.mongodb.credentialsSecretRef, what: 'mongodb.credentialsSecretRef' });
+  out.push(...signOnSecretRefs(x));
   return out;
 }
 

@@ -29,6 +29,13 @@ export const celEquivalents: Record<string, Rule> = {
       ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/managed-by', 'glider.im/cluster'].every(
         (l) => !(l in s),
       ),
+  'has(self.userDnPattern) != has(self.userBase)': (s) => (s.userDnPattern !== undefined) !== (s.userBase !== undefined),
+  'has(self.bindDn) == has(self.bindPasswordSecretRef)': (s) => (s.bindDn !== undefined) === (s.bindPasswordSecretRef !== undefined),
+  "self.url.startsWith('ldaps://') != (has(self.startTls) && self.startTls)": (s) => String(s.url).startsWith('ldaps://') !== (s.startTls === true),
+  '!has(self.directory) || self.directory.domains.all(d, d in self.domains)': (s) =>
+    s.directory === undefined || Object.keys(s.directory.domains ?? {}).every((d) => (s.domains as string[]).includes(d)),
+  '!has(self.sso) || self.sso.domains.all(d, d in self.domains)': (s) =>
+    s.sso === undefined || Object.keys(s.sso.domains ?? {}).every((d) => (s.domains as string[]).includes(d)),
 };
 
 export function checkRulesKnown(schema: Json, path = ''): void {

@@ -125,7 +125,7 @@ export class SmSession {
         } else {
           entry.key = s.key;
           entry.revision = s.revision;
-          out.stored();
+          entry.storedOk = true; // the caller hears it in pump(), once it is handed to the connection too
         }
         this.storeSettled(entry);
       },
@@ -163,13 +163,27 @@ export class SmSession {
     this.pump();
   }
 
-  /** Writes what is stored, in order; asks for an ack once enough is unacknowledged. */
+  /**
+   * Writes what is stored, in order; asks for an ack once enough is unacknowledged. A delivery is
+   * acknowledged (`stored`) here, as it is handed to the connection, not when its own store
+   * returned: one stored while an earlier one still is being stored waits for it, and its sender
+   * must not take it as sent before then (a roster removal's result must not reach the remover
+   * before the contact's `<unsubscribe/>` it caused is written: RFC 6121 §2.5.2; docs/reliability.md).
+   */
   private pump(): void {
     if (this.waiting) return;
     for (const e of this.queue.releasable()) {
       const out = e.out;
       e.out = undefined;
-      out?.release();
+      if (!out) continue;
+      if (e.storedOk && !out.held) {
+        // The stream closed while this waited for an earlier store: its caller got it back
+        // (unwritten) and routes it again, so the stored copy goes (as in number()).
+        if (e.key) void this.deps.store.deleteItem(e.key).catch(() => undefined);
+        continue;
+      }
+      if (e.storedOk) out.stored();
+      out.release();
     }
     if (!this.requested && this.queue.inFlight >= this.deps.config.requestAckEvery && this.stream.state === 'bound') {
       this.requested = true;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { encodeAck, subjects, type BusSubscription } from '#libs/bus';
+import { Delivery, SESSION_GONE, buckets, encodeAck, subjects, type BusSubscription, type StanzaEnvelope } from '#libs/bus';
 import { endResumable, ResumableStore } from '#libs/sessions';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
@@ -43,8 +43,8 @@ describe('stream management on the edge', () => {
     assert.equal((await c.scram(user, 'secret', 'SCRAM-SHA-256')).name, 'success');
     return { c, features: await c.open(DOMAIN) };
   };
-  const enabled = async (resource: string): Promise<{ c: RawClient; id: string }> => {
-    const { c } = await authenticated();
+  const enabled = async (resource: string, user = 'alice'): Promise<{ c: RawClient; id: string }> => {
+    const { c } = await authenticated(user);
     await c.bind(resource);
     c.send(xml('enable', { xmlns: SM, resume: 'true' }));
     const el = await c.element();
@@ -202,6 +202,97 @@ describe('stream management on the edge', () => {
     third.c.send(xml('resume', { xmlns: SM, previd: id, h: '4' }));
     assert.equal((await third.c.element()).name, 'resumed');
     assert.equal(await again.c.streamError(), 'conflict');
+  });
+
+  test('a delivery is acknowledged once written in order, not when its own store returned before an earlier one', async () => {
+    // The sender orders on the ack (presence answers a roster removal after the contact's
+    // <unsubscribe/> was taken): B stored while A's store still runs must not be acknowledged
+    // before it can be written, behind A.
+    const { c } = await enabled('order', 'bob');
+    const jid = `bob@${DOMAIN}/order`;
+    const target = { edgeId: h.edge.edgeId, sessionId: (await h.registry.get(jid))!.sessionId };
+    const kv = await h.bus.kv(buckets.resumable);
+    const put = kv.put.bind(kv);
+    const events: string[] = [];
+    let releaseA!: () => void;
+    const aMayStore = new Promise<void>((resolve) => (releaseA = resolve));
+    kv.put = async (key: string, value: Uint8Array): Promise<number> => {
+      const text = Buffer.from(value).toString('utf8');
+      if (text.includes('order-A')) await aMayStore;
+      const revision = await put(key, value);
+      if (text.includes('order-B')) events.push('B stored');
+      return revision;
+    };
+    try {
+      const delivery = new Delivery(h.bus, 5_000);
+      const envelope = (id: string): StanzaEnvelope => ({
+        from: `carol@${DOMAIN}/x`,
+        to: jid,
+        kind: 'MESSAGE',
+        type: 'chat',
+        id,
+        xml: Buffer.from(`<message from="carol@${DOMAIN}/x" to="${jid}" type="chat" id="${id}"><body>${id}</body></message>`),
+      });
+      const a = delivery.toSession(envelope('order-A'), target).then((o) => (events.push('A acked'), o));
+      const b = delivery.toSession(envelope('order-B'), target).then((o) => (events.push('B acked'), o));
+      await waitFor(() => events.includes('B stored'), { what: 'B to be stored' });
+      await h.bus.flush(); // any answer the edge sent by now has arrived
+      assert.deepEqual(events, ['B stored'], 'B is not acknowledged while A, before it, is not stored and written');
+      releaseA();
+      assert.deepEqual(await Promise.all([a, b]), [{ ok: true }, { ok: true }]);
+      assert.deepEqual(events, ['B stored', 'A acked', 'B acked']);
+      const handled = { h: 0 };
+      assert.equal((await nextNonR(c, handled)).attrs.id, 'order-A');
+      assert.equal((await nextNonR(c, handled)).attrs.id, 'order-B');
+    } finally {
+      kv.put = put;
+      releaseA();
+    }
+  });
+
+  test('a stanza stored while an earlier one is still being stored, when the connection drops: handed back, its stored copy gone', async () => {
+    // Not acknowledged yet (above), so its sender still owns it and routes it again: the queue
+    // must not also replay it at a resume (a duplicate).
+    const { c, id } = await enabled('drop', 'bob');
+    const jid = `bob@${DOMAIN}/drop`;
+    const target = { edgeId: h.edge.edgeId, sessionId: (await h.registry.get(jid))!.sessionId };
+    const kv = await h.bus.kv(buckets.resumable);
+    const put = kv.put.bind(kv);
+    const stored: string[] = [];
+    let releaseA!: () => void;
+    const aMayStore = new Promise<void>((resolve) => (releaseA = resolve));
+    kv.put = async (key: string, value: Uint8Array): Promise<number> => {
+      const text = Buffer.from(value).toString('utf8');
+      if (text.includes('drop-A')) await aMayStore;
+      const revision = await put(key, value);
+      if (text.includes('drop-B')) stored.push('B');
+      return revision;
+    };
+    try {
+      const delivery = new Delivery(h.bus, 5_000);
+      const envelope = (mid: string): StanzaEnvelope => ({
+        from: `carol@${DOMAIN}/x`,
+        to: jid,
+        kind: 'MESSAGE',
+        type: 'chat',
+        id: mid,
+        xml: Buffer.from(`<message from="carol@${DOMAIN}/x" to="${jid}" type="chat" id="${mid}"><body>${mid}</body></message>`),
+      });
+      const a = delivery.toSession(envelope('drop-A'), target);
+      const b = delivery.toSession(envelope('drop-B'), target);
+      await waitFor(() => stored.includes('B'), { what: 'B to be stored' });
+      c.close(); // no closing tag: a lost connection
+      assert.deepEqual(await b, { ok: false, reason: 'refused', detail: SESSION_GONE }, 'B goes back to its sender');
+      releaseA();
+      assert.deepEqual(await a, { ok: false, reason: 'refused', detail: SESSION_GONE });
+      const store = new ResumableStore(h.bus);
+      await waitFor(async () => (await store.items(id)).every((i) => !/drop-[AB]/.test(Buffer.from(i.item.x).toString('utf8'))), {
+        what: 'no stored copy of what went back',
+      });
+    } finally {
+      kv.put = put;
+      releaseA();
+    }
   });
 
   test('resume with an h higher than was sent fails with handled-count-too-high; the session still waits', async () => {

@@ -12,6 +12,8 @@ export interface UnackedEntry {
   revision?: number;
   /** The store has it (or failed to take it). */
   storedDone: boolean;
+  /** The store took it: its caller is told `stored` when it is released to the connection. */
+  storedOk?: boolean;
   /** The held stanza, until it is released to the socket. */
   out?: StanzaOut<C2sStream>;
 }

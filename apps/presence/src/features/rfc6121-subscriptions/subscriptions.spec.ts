@@ -119,6 +119,37 @@ describe('RFC 6121 §3 subscription handshake between local users', () => {
     assert.equal(presences(h.for(hk), 'unsubscribed').length, 1);
     assert.equal(presences(h.for(hk), 'unavailable')[0]?.attrs.from, i.jid, "ida's resources go unavailable for hank");
   });
+
+  test('§3.3.3 a request withdrawn before an answer: delivered, but no roster item appears and no presence leaves', async () => {
+    // SINT's RosterIntegrationTest clean-up: the requester removes the contact it asked (§2.5.2
+    // sends unsubscribe). The contact never had the requester in its roster (the pending request
+    // was no item, §3.1.3), so it must not gain one now, nor send its presence to a non-subscriber.
+    const jan = await h.createUser('jan');
+    const kim = await h.createUser('kim');
+    const j = await h.login(`${jan}/pc`);
+    const k = await h.login(`${kim}/pc`);
+    await h.send(j, xml('presence', { to: kim, type: 'subscribe' }));
+    await settle();
+    assert.equal(presences(h.for(k), 'subscribe').length, 1);
+    h.clear();
+    await h.send(j, xml('iq', { type: 'set', id: 'rm' }, xml('query', { xmlns: ROSTER }, xml('item', { jid: kim, subscription: 'remove' }))));
+    await settle();
+    assert.equal(presences(h.for(k), 'unsubscribe').length, 1, 'the withdrawal is delivered (Appendix A.3.2)');
+    assert.deepEqual(pushes(h.for(k)), [], 'no roster push to the contact (§3.3.3: its roster is unchanged)');
+    assert.equal(await h.storage.rosters.getItem(kim, jan), undefined, 'nothing left of the request in its roster');
+    assert.deepEqual(presences(h.for(j), 'unavailable'), [], 'kim never shared its presence with jan: no unavailable (§3.3.3)');
+    h.clear();
+    // The same with the contact's denial (§3.2, A.2.4): the request goes, no item is made for it.
+    await h.send(j, xml('presence', { to: kim, type: 'subscribe' }));
+    await settle();
+    h.clear();
+    await h.send(k, xml('presence', { to: jan, type: 'unsubscribed' }));
+    await settle();
+    assert.deepEqual(pushes(h.for(k)), [], 'denying a request adds nothing to the roster');
+    assert.equal(await h.storage.rosters.getItem(kim, jan), undefined);
+    assert.deepEqual(presences(h.for(j), 'unavailable'), []);
+    assert.equal(presences(h.for(j), 'unsubscribed').length, 1);
+  });
 });
 
 describe('presence.maxRosterItems bounds what subscriptions create', () => {

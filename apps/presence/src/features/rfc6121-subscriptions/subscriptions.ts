@@ -4,6 +4,7 @@ import { xml, type Element } from '#libs/xml';
 import type { HookResult } from '#libs/xmpp-kit';
 import type { PresenceStanza } from '../../core/presence-stanza.js';
 import type { PresenceContext } from '../../presence.context.js';
+import { isHidden } from '../rfc6121-roster/roster-item.js';
 import { inbound, outbound, sameState, type SubState, type SubscriptionType, type Transition } from './subscription.machine.js';
 
 const TYPES = new Set<string>(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
@@ -14,9 +15,15 @@ const stateOf = (i: RosterItem): SubState => ({ subscription: i.subscription, as
 
 const blank = (jid: string): RosterItem => ({ jid, subscription: 'none', askOut: false, askIn: false, approved: false, groups: [] });
 
+/** No subscription either way, nothing pending or pre-approved. */
+const isEmpty = (i: RosterItem): boolean => i.subscription === 'none' && !i.askOut && !i.askIn && !i.approved;
+
 /**
  * Applies a transition inside the atomic roster change; an item is created only by what creates one
- * (a subscribe, a pre-approval, a contact's request).
+ * (a subscribe, a pre-approval, a contact's request). An item that only a contact's request made
+ * (hidden: §3.1.3, the request is no roster item) goes again with the request (withdrawn, A.3.2,
+ * or denied, A.2.4): the user's roster never showed it, so it must not gain a "none" item now
+ * (§3.3.3: "not modifying the contact's roster, and not generating a roster push").
  */
 async function apply(
   ctx: PresenceContext,
@@ -34,6 +41,7 @@ async function apply(
     t = step(before);
     if (sameState(before, t.next) || (!cur && !creates)) return cur;
     const next: RosterItem = { ...item, ...t.next };
+    if (cur && isHidden(cur) && isEmpty(next)) return undefined;
     if (next.askIn && pendingIn !== undefined && !before.askIn) next.pendingInStanza = pendingIn;
     if (!next.askIn) delete next.pendingInStanza;
     return next;
@@ -100,8 +108,19 @@ export async function onInbound(ctx: PresenceContext, st: PresenceStanza): Promi
   }
   if (!t.forward) return 'stop';
   await ctx.toAvailableResources(user, el);
-  if (type === 'unsubscribe') await sendUnavailableOf(ctx, user, contact); // §3.3.3
+  // §3.3.3: only a contact that had the user's presence ('from', 'both') is told it is gone; one
+  // that had only asked (Pending In) never saw it.
+  if (type === 'unsubscribe' && (before.subscription === 'from' || before.subscription === 'both')) await sendUnavailableOf(ctx, user, contact);
   return 'stop';
+}
+
+/**
+ * The user asks `contact` for a subscription without a client doing it (XEP-0379 §3.4's answer,
+ * sent by the server on the user's behalf): the outbound subscribe transition, then the request.
+ */
+export async function subscribeOnBehalf(ctx: PresenceContext, user: string, contact: string): Promise<void> {
+  const { t } = await apply(ctx, user, contact, (s) => outbound(s, 'subscribe'), true);
+  if (t.forward) await ctx.route(xml('presence', { from: user, to: contact, type: 'subscribe' }));
 }
 
 /** The current presence of each of the user's available resources, to a new subscriber. */

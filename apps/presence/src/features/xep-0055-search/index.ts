@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { DirectoryUsers } from '#libs/directory';
 import type { FeatureDefinition, Registration } from '#libs/xmpp-kit';
 import type { PresenceContext } from '../../presence.context.js';
-import { directoryBackend, localBackend, type SearchBackend } from './search-backends.js';
+import { localBackend } from './local-backend.js';
+import { directoryBackend, type SearchBackend } from './search-backends.js';
 import { serveSearch } from './search-service.js';
 
 const config = z.strictObject({
@@ -22,6 +23,8 @@ const config = z.strictObject({
   /** Local accounts (domains without a directory): read this many a page, at most `localScanLimit` per search. */
   localPageSize: z.number().int().min(1).default(500),
   localScanLimit: z.number().int().min(1).default(10_000),
+  /** Local accounts: stored vCards read per search (to match first/last/nick/email/fn and show them). */
+  localVcardScanLimit: z.number().int().min(1).default(2_000),
 });
 
 export type SearchConfig = z.infer<typeof config>;
@@ -39,6 +42,7 @@ export const searchFeature: FeatureDefinition<PresenceContext, SearchConfig> = {
   setup: (ctx, cfg) => {
     if (!cfg.enabled) return [];
     const regs: Registration[] = [];
+    const slots = { running: 0 };
     const directory = Object.keys(ctx.config.directory.domains).length > 0 ? new DirectoryUsers(ctx.config.directory) : undefined;
     if (directory) regs.push(() => void directory.close());
     for (const domain of ctx.config.domains) {
@@ -51,8 +55,13 @@ export const searchFeature: FeatureDefinition<PresenceContext, SearchConfig> = {
           continue;
         }
         backend = directoryBackend(directory, domain, fields);
-      } else backend = localBackend(ctx.storage, domain, { pageSize: cfg.localPageSize, scanLimit: cfg.localScanLimit });
-      regs.push(serveSearch(ctx, `${cfg.subdomain}.${domain}`, domain, backend, cfg));
+      } else
+        backend = localBackend(ctx.storage, domain, (x) => ctx.parseXml(x), {
+          pageSize: cfg.localPageSize,
+          scanLimit: cfg.localScanLimit,
+          vcardScanLimit: cfg.localVcardScanLimit,
+        });
+      regs.push(serveSearch(ctx, `${cfg.subdomain}.${domain}`, domain, backend, cfg, slots));
     }
     return regs;
   },

@@ -1,5 +1,5 @@
 import type { DirectoryUsers } from '#libs/directory';
-import type { Storage } from '#libs/storage';
+import { tryParseJid } from '#libs/jid';
 import type { SearchHit } from './search-form.js';
 
 /** Where one domain's people are searched: its directory, or its local accounts. */
@@ -16,36 +16,9 @@ export function directoryBackend(users: DirectoryUsers, domain: string, fields: 
     fields: Object.keys(fields),
     async search(query, max) {
       const { users: found, truncated } = await users.search(domain, query, max);
-      return { hits: found.map((u) => ({ jid: `${u.username}@${domain}`, fields: u.fields })), truncated };
-    },
-  };
-}
-
-/**
- * The local accounts of a domain without a directory: a substring of the username (`user`, the
- * only thing every account has), case-insensitive, disabled accounts left out. Accounts are read
- * in username order, `pageSize` at a time, at most `scanLimit` of them per search.
- */
-export function localBackend(storage: Storage, domain: string, opts: { pageSize: number; scanLimit: number }): SearchBackend {
-  return {
-    fields: ['user'],
-    async search(query, max) {
-      const needle = (query.user ?? '').toLowerCase();
-      const hits: SearchHit[] = [];
-      let after: string | undefined;
-      let scanned = 0;
-      while (scanned < opts.scanLimit) {
-        const page = await storage.accounts.list(domain, { ...(after ? { after } : {}), limit: Math.min(opts.pageSize, opts.scanLimit - scanned) });
-        for (const a of page) {
-          if (!a.disabled && a.username.toLowerCase().includes(needle)) hits.push({ jid: `${a.username}@${domain}`, fields: { user: a.username } });
-          if (hits.length > max) return { hits: hits.slice(0, max), truncated: true };
-        }
-        if (page.length === 0) return { hits, truncated: false };
-        scanned += page.length;
-        after = page[page.length - 1]!.username;
-      }
-      // Stopped at the scan limit: accounts after it were not looked at.
-      return { hits, truncated: true };
+      // A directory name that is no XMPP local part (a space, an @) could never sign on: not listed.
+      const hits = found.filter((u) => tryParseJid(`${u.username}@${domain}`)?.local === u.username);
+      return { hits: hits.map((u) => ({ jid: `${u.username}@${domain}`, fields: u.fields })), truncated };
     },
   };
 }

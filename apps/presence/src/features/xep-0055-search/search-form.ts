@@ -73,6 +73,9 @@ export function readSearch(query: Element, fields: string[], maxChars: number): 
     for (const [name, v] of values) got[name] = v[0]!;
   } else {
     for (const child of query.elements()) {
+      // Clients that fill in the query they got echo its <instructions/>; XEP-0059 §1: a <set/> the
+      // service does not support (it advertises no RSM) is ignored.
+      if ((child.name === 'instructions' && child.attrs.xmlns === undefined) || child.is('set', NS.rsm)) continue;
       if (child.attrs.xmlns !== undefined && child.attrs.xmlns !== SEARCH_NS)
         return bad(`unexpected <${child.name} xmlns='${child.attrs.xmlns}'/> in a search`);
       if (!(LEGACY as readonly string[]).includes(child.name) || !fields.includes(child.name)) return bad(`unknown search field <${child.name}/>`);

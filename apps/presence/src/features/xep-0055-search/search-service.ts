@@ -21,7 +21,12 @@ interface Request {
  * the partition, not in it, so presence of the accounts sharing that partition never waits behind
  * LDAP. At most `maxConcurrent` run at once per process; more get resource-constraint.
  */
-export function serveSearch(ctx: PresenceContext, host: string, domain: string, backend: SearchBackend, cfg: SearchConfig): Registration {
+/** Searches running now in this process, across its search hosts (bounded by `maxConcurrent`). */
+export interface SearchSlots {
+  running: number;
+}
+
+export function serveSearch(ctx: PresenceContext, host: string, domain: string, backend: SearchBackend, cfg: SearchConfig, slots: SearchSlots): Registration {
   const iq = new IqDispatcher<Request>(ctx.logger);
   iq.register('get', NS.discoInfo, (r) => discoInfo(r.payload), { server: true }, 'search');
   iq.register(
@@ -33,7 +38,6 @@ export function serveSearch(ctx: PresenceContext, host: string, domain: string, 
   );
   iq.register('get', SEARCH_NS, () => searchForm(backend.fields), { server: true }, 'search');
   iq.register('set', SEARCH_NS, (r) => search(r.payload), { server: true }, 'search');
-  let running = 0;
 
   async function search(query: Element): Promise<IqAnswer> {
     const req = readSearch(query, backend.fields, cfg.maxFieldChars);
@@ -69,12 +73,12 @@ export function serveSearch(ctx: PresenceContext, host: string, domain: string, 
     if (st.to && (st.to.local || st.to.resource)) return refuse(new StanzaError('service-unavailable'));
     // The directory lists the domain's people to the domain's own users, not to the federation.
     if (st.from.domain !== domain) return refuse(new StanzaError('forbidden', { text: `only users of ${domain} may search its directory` }));
-    if (running >= cfg.maxConcurrent) return refuse(new StanzaError('resource-constraint', { text: 'too many searches at once; try again' }));
-    running++;
+    if (slots.running >= cfg.maxConcurrent) return refuse(new StanzaError('resource-constraint', { text: 'too many searches at once; try again' }));
+    slots.running++;
     void iq
       .dispatch(el, 'server', (payload) => ({ stanza: st, payload }), send)
       .catch((err: unknown) => ctx.logger.error({ err, host }, 'search: answer not sent'))
-      .finally(() => running--);
+      .finally(() => slots.running--);
   });
 }
 

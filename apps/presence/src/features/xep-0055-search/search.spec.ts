@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { partitionOf } from '#libs/bus';
 import { startTestDirectory, TEST_DIRECTORY_GROUPS as GROUPS, TEST_DIRECTORY_PEOPLE as PEOPLE, type TestDirectory } from '#libs/directory';
 import { waitFor } from '#libs/testing';
 import { xml, type Element } from '#libs/xml';
@@ -130,6 +132,25 @@ describe('XEP-0055 user search in the presence service', () => {
       items.map((i) => [i.attrs.jid, i.getChildText('first'), i.getChildText('email')]),
       [[`bob@${DOMAIN}`, 'Bob', 'bob@example.test']],
     );
+    // A client echoing the query it got, instructions and empty fields included, with an RSM <set/> (not offered: ignored).
+    const echo = xml(
+      'query',
+      { xmlns: SEARCH },
+      xml('instructions', {}, 'Fill in one or more fields'),
+      xml('first'),
+      xml('last', {}, 'Builder'),
+      xml('nick'),
+      xml('email'),
+      xml('set', { xmlns: 'http://jabber.org/protocol/rsm' }, xml('max', {}, '5')),
+    );
+    const echoed = await ask(alice, HOST, 'set', echo);
+    assert.deepEqual(
+      echoed
+        .getChild('query', SEARCH)!
+        .getChildren('item')
+        .map((i) => i.attrs.jid),
+      [`bob@${DOMAIN}`],
+    );
     const none = await ask(alice, HOST, 'set', xml('query', { xmlns: SEARCH }, xml('last', {}, 'Nobody')));
     assert.equal(none.attrs.type, 'result');
     assert.equal(none.getChild('query', SEARCH)!.elements().length, 0);
@@ -168,6 +189,10 @@ describe('XEP-0055 user search in the presence service', () => {
       uids.map((u) => `dn: uid=${u},${PEOPLE}\nobjectClass: inetOrgPerson\nuid: ${u}\ncn: Many ${u}\nsn: Many\nmail: ${u}@example.test\n`).join('\n'),
     );
     await dir.slapd.modify(`dn: cn=xmpp,${GROUPS}\nchangetype: modify\nadd: member\n${uids.map((u) => `member: uid=${u},${PEOPLE}`).join('\n')}\n`);
+    // A uid that is no XMPP local part is not listed.
+    await dir.slapd.add(`dn: uid=many space,${PEOPLE}\nobjectClass: inetOrgPerson\nuid: many space\ncn: Many Space\nsn: Manyspace\n`);
+    await dir.slapd.modify(`dn: cn=xmpp,${GROUPS}\nchangetype: modify\nadd: member\nmember: uid=many space,${PEOPLE}\n`);
+    assert.deepEqual(jids(await ask(alice, HOST, 'set', submit({ last: 'manyspace' }))), []);
     const r = await ask(alice, HOST, 'set', submit({ last: 'many' }));
     assert.equal(jids(r).length, 3);
     assert.match(r.getChild('query', SEARCH)!.getChild('x', XDATA)!.getChildText('instructions') ?? '', /first 3/);
@@ -179,7 +204,20 @@ describe('XEP-0055 user search in the presence service', () => {
     assert.match(local.getChild('query', SEARCH)!.getChild('x', XDATA)!.getChildText('instructions') ?? '', /first 3/);
   });
 
-  test('local accounts: only a user field; substring of the username; disabled accounts left out', async () => {
+  test('local accounts: the username and the stored vCard (first, last, nick, email, fn); disabled accounts left out', async () => {
+    const vcard = (...c: Element[]) => xml('vCard', { xmlns: 'vcard-temp' }, ...c).toString();
+    await h.storage.vcards.set(
+      `anna@${LOCAL}`,
+      vcard(
+        xml('FN', {}, 'Anna Karenina'),
+        xml('N', {}, xml('FAMILY', {}, 'Karenina'), xml('GIVEN', {}, 'Anna')),
+        xml('EMAIL', {}, xml('USERID', {}, 'anna@rail.test')),
+      ),
+    );
+    await h.storage.vcards.set(`annabel@${LOCAL}`, vcard(xml('FN', {}, 'Annabel Lee'), xml('NICKNAME', {}, 'belle')));
+    await h.storage.vcards.set(`zed-disabled@${LOCAL}`, vcard(xml('FN', {}, 'Zed Karenin')));
+    await h.storage.vcards.set(`bob@${LOCAL}`, 'not xml at all');
+    const ask2 = (p: Element) => ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', p);
     const form = await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'get', xml('query', { xmlns: SEARCH }));
     const q = form.getChild('query', SEARCH)!;
     assert.deepEqual(
@@ -187,12 +225,22 @@ describe('XEP-0055 user search in the presence service', () => {
         .getChild('x', XDATA)!
         .getChildren('field')
         .map((f) => f.attrs.var),
-      ['FORM_TYPE', 'user'],
+      ['FORM_TYPE', 'user', 'first', 'last', 'nick', 'email', 'fn'],
     );
-    assert.equal(q.getChild('first'), undefined, 'no legacy field: local accounts have only a username');
-    assert.deepEqual(jids(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ user: 'NNA' }))), [`anna@${LOCAL}`, `annabel@${LOCAL}`]);
-    assert.deepEqual(jids(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ user: 'zed' }))), []);
-    assert.equal(condition(await ask(`anna@${LOCAL}`, `search.${LOCAL}`, 'set', submit({ email: 'x' }))), 'bad-request');
+    assert.deepEqual(jids(await ask2(submit({ user: 'NNA' }))), [`anna@${LOCAL}`, `annabel@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ user: 'zed' }))), [], 'disabled');
+    assert.deepEqual(jids(await ask2(submit({ fn: 'karen' }))), [`anna@${LOCAL}`], 'zed-disabled’s vCard matches too, but he is disabled');
+    assert.deepEqual(jids(await ask2(submit({ email: 'rail.test', last: 'KAR' }))), [`anna@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ nick: 'belle', user: 'anna' }))), [`annabel@${LOCAL}`]);
+    assert.deepEqual(jids(await ask2(submit({ nick: 'belle', user: 'bob' }))), [], 'every filled field must match; an unreadable vCard matches nothing');
+    const legacy = await ask2(xml('query', { xmlns: SEARCH }, xml('first', {}, 'anna')));
+    assert.deepEqual(
+      legacy
+        .getChild('query', SEARCH)!
+        .getChildren('item')
+        .map((i) => [i.attrs.jid, i.getChildText('first'), i.getChildText('email')]),
+      [[`anna@${LOCAL}`, 'Anna', 'anna@rail.test']],
+    );
   });
 
   test('directory down: remote-server-timeout (wait), answered within the timeouts; back once it is up', async () => {
@@ -205,6 +253,47 @@ describe('XEP-0055 user search in the presence service', () => {
       await dir.slapd.start();
     }
     await waitFor(async () => jids(await ask(alice, HOST, 'set', submit({ user: 'bob' }))).length === 1, { what: 'search works again', timeoutMs: 20_000 });
+  });
+});
+
+describe('XEP-0055 against a directory that never answers', () => {
+  test('remote-server-timeout within the ldap timeouts, and presence of the same partition is not held up meanwhile', async () => {
+    const sockets = new Set<Socket>();
+    const tarpit: Server = createServer((s) => void sockets.add(s));
+    await new Promise<void>((r) => tarpit.listen(0, '127.0.0.1', r));
+    const port = (tarpit.address() as { port: number }).port;
+    const h = await PresenceHarness.start({
+      directory: {
+        domains: {
+          [DOMAIN]: {
+            ldap: { url: `ldap://127.0.0.1:${port}`, startTls: true, userBase: 'ou=people,dc=x', operationTimeoutMs: 1_500, connectTimeoutMs: 1_500 },
+          },
+        },
+      },
+      features: { search: { enabled: true, maxConcurrent: 1 } },
+    });
+    try {
+      // A user whose roster IQs go to the same partition as the search host.
+      const partitions = h.config.bus.partitions;
+      const local = Array.from({ length: 200 }, (_, i) => `u${i}`).find((u) => partitionOf(`${u}@${DOMAIN}`, partitions) === partitionOf(HOST, partitions))!;
+      await h.createUser(local);
+      const s = await h.bind(`${local}@${DOMAIN}/pc`);
+      await h.send(s, xml('iq', { type: 'set', id: 'search', to: HOST }, submit({ user: 'bob' })));
+      await h.send(s, xml('iq', { type: 'get', id: 'roster' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+      // maxConcurrent 1: a second search while the first waits is refused at once.
+      await h.send(s, xml('iq', { type: 'set', id: 'second', to: `search.${DOMAIN}` }, submit({ user: 'carol' })));
+      await waitFor(() => h.for(s).some((e) => e.attrs.id === 'search'), { what: 'the search answer', timeoutMs: 10_000 });
+      const order = h.for(s).map((e) => e.attrs.id);
+      assert.deepEqual(order, ['roster', 'second', 'search'], 'the roster get and the second search, sent after the search, were answered first');
+      assert.equal(condition(h.for(s).find((e) => e.attrs.id === 'second')!), 'resource-constraint');
+      const answer = h.for(s).find((e) => e.attrs.id === 'search')!;
+      assert.equal(condition(answer), 'remote-server-timeout');
+      assert.equal(answer.getChild('error')!.attrs.type, 'wait');
+    } finally {
+      await h.close();
+      for (const sock of sockets) sock.destroy();
+      tarpit.close();
+    }
   });
 });
 

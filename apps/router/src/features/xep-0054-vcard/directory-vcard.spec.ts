@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AVATAR_METADATA_NODE } from '#libs/avatars';
-import { startTestDirectory, TEST_DIRECTORY_PEOPLE as PEOPLE, type TestDirectory } from '#libs/directory';
+import { AVATAR_METADATA_NODE, avatarHash, readMetadata, storedAvatarHash } from '#libs/avatars';
+import { DirectoryUsers, startTestDirectory, TEST_DIRECTORY_PEOPLE as PEOPLE, type TestDirectory } from '#libs/directory';
+import { pino } from 'pino';
+import { configSchema } from '#libs/config';
+import { PepService } from '#libs/pubsub';
+import { StanzaError } from '#libs/stanza';
 import { waitFor } from '#libs/testing';
-import { xml, type Element } from '#libs/xml';
+import { parseElement, reparseLimits, xml, type Element } from '#libs/xml';
+import { routerPep } from '../../core/router-pep.js';
 import { RouterHarness, errorCondition } from '../../testing/router-harness.js';
+import { syncDirectoryPhoto } from './directory-photo-sync.js';
 
 const V = 'vcard-temp';
+const LIMITS = reparseLimits(configSchema.parse({}).edge.limits);
 /** A JPEG as far as the magic bytes go (what decides the TYPE). */
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('the rest of a small jpeg')]);
 const card = (...children: Element[]) => xml('vCard', { xmlns: V }, ...children);
@@ -43,6 +50,13 @@ describe('XEP-0054 vCards from the directory', () => {
     await dir?.stop();
   });
 
+  const pepAvatarId = async (owner: string): Promise<string | undefined> => {
+    const pep = new PepService({ ...h, delivery: h.routers[0]!.runtime.delivery, logger: pino({ level: 'silent' }) });
+    const items = await pep.items(owner, AVATAR_METADATA_NODE, { max: 1 });
+    const meta = items instanceof StanzaError || !items[0]?.payload ? undefined : readMetadata(items[0].payload);
+    return meta?.kind === 'inline' ? meta.info.id : undefined;
+  };
+  const storedHash = async (owner: string) => storedAvatarHash(parseElement((await h.storage.vcards.get(owner))!, LIMITS));
   const get = async (from: string, to?: string) => {
     const edge = h.edge();
     const s = await edge.bind(`${from}/v${Math.random().toString(36).slice(2, 8)}`);
@@ -80,6 +94,7 @@ describe('XEP-0054 vCards from the directory', () => {
     assert.equal(field(v, 'FN'), 'Alice Liddell');
     const stored = await h.storage.vcards.get(alice);
     assert.doesNotMatch(stored ?? '', /Liddell/, 'directory fields are not stored: a change in the directory shows at once');
+    assert.equal(await storedHash(alice), avatarHash(JPEG), 'but the photo is, for the XEP-0153 hash in presence');
   });
 
   test('set: a directory field with another value → not-allowed naming it; nothing stored', async () => {
@@ -107,6 +122,32 @@ describe('XEP-0054 vCards from the directory', () => {
     assert.equal(field((await get(alice, bob)).getChild('vCard', V), 'PHOTO/TYPE'), 'image/png');
     assert.equal(field((await get(alice, bob)).getChild('vCard', V), 'FN'), 'Bob Builder');
     assert.ok(await h.storage.pubsub.node(bob, AVATAR_METADATA_NODE), 'XEP-0398: the photo went to PEP');
+  });
+
+  test('login: a directory photo goes into the stored vCard (XEP-0153 hash) and PEP (XEP-0084); an entry without one changes nothing', async () => {
+    const dora = await h.createUser('dora');
+    await dir.slapd.add(
+      `dn: uid=dora,${PEOPLE}\nobjectClass: inetOrgPerson\nuid: dora\ncn: Dora Explorer\nsn: Explorer\nmail: dora@example.test\njpegPhoto:: ${JPEG.toString('base64')}\n`,
+    );
+    const edge = h.edge();
+    const s = await edge.bind(`${dora}/pc`);
+    await h.available(s);
+    await waitFor(async () => (await pepAvatarId(dora)) === avatarHash(JPEG), { what: "dora's directory photo in PEP" });
+    assert.equal(await storedHash(dora), avatarHash(JPEG));
+    // bob's entry has no photo: his own PNG avatar (set above) stays, in the vCard and in PEP.
+    const before = await pepAvatarId(bob);
+    const storedBefore = await storedHash(bob);
+    assert.ok(before && storedBefore);
+    const users = new DirectoryUsers(h.config.directory);
+    try {
+      const runtime = h.routers[0]!.runtime;
+      await syncDirectoryPhoto(runtime, users, routerPep(runtime), 'bob', 'example.com');
+    } finally {
+      await users.close();
+    }
+    assert.equal(await pepAvatarId(bob), before);
+    assert.equal(await storedHash(bob), storedBefore);
+    assert.equal(field((await get(alice, bob)).getChild('vCard', V), 'PHOTO/TYPE'), 'image/png');
   });
 
   test('an account the directory does not know keeps a plain vCard', async () => {

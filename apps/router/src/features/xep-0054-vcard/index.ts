@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { vcardWithPhoto } from '#libs/avatars';
 import { DirectoryUnavailableError, DirectoryUsers, type DirectoryProfile } from '#libs/directory';
 import type { Jid } from '#libs/jid';
 import { NS, StanzaError } from '#libs/stanza';
@@ -6,6 +7,7 @@ import { xml } from '#libs/xml';
 import type { FeatureDefinition, Registration } from '#libs/xmpp-kit';
 import { routerPep } from '../../core/router-pep.js';
 import type { RouterContext } from '../../router.context.js';
+import { syncDirectoryPhotos } from './directory-photo-sync.js';
 import { userPart, withDirectoryFields } from './directory-vcard.js';
 import { vcardToPep } from './vcard-to-pep.js';
 
@@ -41,7 +43,7 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
     const pep = cfg.toPep ? routerPep(ctx) : undefined; // none while features.pubsub.enabled is off
     const fromDirectory = Object.values(ctx.config.directory.domains).some((d) => d.vcard);
     const directory = fromDirectory ? new DirectoryUsers(ctx.config.directory) : undefined;
-    const regs: Registration[] = directory ? [() => void directory.close()] : [];
+    const regs: Registration[] = directory ? [() => void directory.close(), syncDirectoryPhotos(ctx, directory, pep)] : [];
     /** The directory's fields of a user, undefined when not a directory user, or the error to answer. */
     const profileOf = async (jid: Jid): Promise<DirectoryProfile | undefined | StanzaError> => {
       if (!directory?.fillsVcards(jid.domain) || !jid.local) return undefined;
@@ -81,7 +83,8 @@ export const vcardFeature: FeatureDefinition<RouterContext, z.infer<typeof confi
           if (profile instanceof StanzaError) return profile;
           const kept = profile ? userPart(payload, profile) : payload;
           if (kept instanceof StanzaError) return kept;
-          const serialised = kept.toString();
+          // The directory's photo is kept in the stored copy too: XEP-0153 hashes it from there.
+          const serialised = (profile?.photo ? vcardWithPhoto(kept, profile.photo) : kept).toString();
           if (Buffer.byteLength(serialised) > cfg.maxBytes)
             return new StanzaError('not-acceptable', { type: 'modify', text: `vCard larger than ${cfg.maxBytes} bytes` });
           await ctx.storage.vcards.set(to.toString(), serialised);

@@ -5,6 +5,7 @@ import { CONFIG_HASH_ANNOTATION, meta, names, selectorLabels } from '../names.js
 import { podServiceAccountName } from './service-account.js';
 import { ADMIN_TOKEN, CONFIG_DIR, MONGODB_CREDENTIALS, NATS_CREDENTIALS, TLS_DIR, TURN_SECRET } from './glider-config.js';
 import { TURN_SECRET_KEY } from '../turn-secret.js';
+import { directorySecretsVolume } from './sign-on-config.js';
 
 export interface DeploymentInputs {
   replicas: number;
@@ -73,6 +74,11 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
       secret: { secretName: s.mongodb.credentialsSecretRef.name, items: [{ key: s.mongodb.credentialsSecretRef.key, path: 'credentials' }] },
     });
     mounts.push({ name: 'mongodb-credentials', mountPath: dirOf(MONGODB_CREDENTIALS), readOnly: true });
+  }
+  const directory = directorySecretsVolume(x, c);
+  if (directory) {
+    volumes.push(directory.volume);
+    mounts.push(directory.mount);
   }
   const env: Record<string, unknown>[] = [
     { name: 'GLIDER_CONFIG', value: `${CONFIG_DIR}/config.yaml` },

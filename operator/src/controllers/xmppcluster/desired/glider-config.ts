@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { HTTP_PORT, componentNames, declaration, internalPorts } from '../../../api/v1alpha1/components.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
 import { meta, names } from '../names.js';
+import { signOnConfig } from './sign-on-config.js';
 
 export const CONFIG_DIR = '/etc/glider/config';
 export const TLS_DIR = '/etc/glider/tls';
@@ -87,6 +88,9 @@ export function gliderConfig(x: XmppCluster): Obj {
       enabled: s.components.mediaRelay?.enabled ?? false,
       turn: { sharedSecretFile: TURN_SECRET, ...(s.turn.publicAddress ? { publicAddress: s.turn.publicAddress } : {}) },
     },
+    // libs/config directory, sso, invites: the spec's blocks with Secret references as mounted file
+    // paths (sign-on-config.ts); what they leave out may still come from spec.config.
+    ...signOnConfig(x),
   });
   return merge(s.config ?? {}, owned);
 }
