@@ -36,7 +36,11 @@ export interface ProsodyOptions {
   s2sPort?: number;
   /** Its log level (debug when absent; the benchmark logs less). */
   logLevel?: 'debug' | 'info' | 'warn';
-  /** Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). */
+  /**
+   * Off: Prosody authenticates peers by certificate only (SASL EXTERNAL, s2s_secure_auth). On:
+   * mod_dialback is loaded and s2s_secure_auth is off, so a peer whose certificate Prosody does not
+   * trust authenticates by XEP-0220 dialback (still over TLS: s2s_require_encryption).
+   */
   dialback?: boolean;
 }
 
@@ -72,9 +76,9 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
       's2s_direct_tls_ports = {}',
       'http_ports = {}',
       'https_ports = {}',
-      'modules_enabled = { "roster", "saslauth", "tls", "disco", "version", "ping", "posix" }',
+      `modules_enabled = { "roster", "saslauth", "tls", "disco", "version", "ping", "posix"${o.dialback ? ', "dialback"' : ''} }`,
       o.dialback ? 'modules_disabled = {}' : 'modules_disabled = { "dialback" }',
-      's2s_secure_auth = true',
+      `s2s_secure_auth = ${o.dialback ? 'false' : 'true'}`,
       's2s_require_encryption = true',
       'c2s_require_encryption = true',
       'authentication = "internal_hashed"',

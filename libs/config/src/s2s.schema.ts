@@ -21,6 +21,13 @@ export const s2sPolicySchema = z.strictObject({
   mode: z.enum(['open', 'allowlist', 'closed']).default('allowlist'),
   allow: z.array(domainPattern).default([]),
   deny: z.array(domainPattern).default([]),
+  /**
+   * XEP-0220 dialback (with XEP-0185 keys, only over TLS: XEP-0344) for a domain the policy allows
+   * whose certificate cannot be validated, both ways; and for our side when the peer does not take
+   * our certificate. Off by default: a company's partners authenticate by certificate (RFC 6120
+   * §13.7.2), and dialback rests on DNS (weak without DNSSEC). docs/federation.md "Dialback".
+   */
+  dialback: z.boolean().default(false),
 });
 
 /** How to reach one remote domain without DNS (private links, tests): host and port, STARTTLS or direct TLS. */
@@ -49,12 +56,16 @@ export const s2sSchema = z.strictObject({
   /** PEM bundle of the CAs trusted for peer certificates; absent: Node's bundled public roots. */
   trustFile: z.string().min(1).optional(),
   /**
-   * XEP-0220 dialback when a peer's certificate cannot be validated (only over TLS, XEP-0344 §3).
-   * Reserved: dialback is not implemented yet, so such a peer is refused whatever this says.
+   * XEP-0185 secret for dialback keys (`policy.dialback`), shared by every edge (a mounted Secret).
+   * Absent: derived from our TLS private key, which every edge of the deployment holds
+   * (apps/edge/src/s2s/dialback-secret.ts).
    */
-  dialback: z.boolean().default(true),
-  /** XEP-0185 secret shared by every edge (a mounted Secret), for dialback (reserved, see `dialback`). */
   dialbackSecretFile: z.string().min(1).optional(),
+  /**
+   * Dialback requests (`<db:result/>`) one inbound stream may have under verification at once; past
+   * it a request gets a `policy-violation` dialback error (each one makes us dial its domain).
+   */
+  dialbackMaxPending: z.number().int().min(1).default(16),
   /** Per remote domain, where to connect instead of DNS SRV lookups. */
   routes: z.record(z.string().min(1), s2sRouteSchema).default({}),
   /** One connection attempt (TCP, TLS and authentication) to one address. */

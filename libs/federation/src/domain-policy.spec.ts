@@ -32,3 +32,13 @@ test('a malformed domain is refused, never thrown on', () => {
   assert.deepEqual(p.decide(''), { allowed: false, why: 'bad-domain' });
   assert.deepEqual(p.decide('a..b'), { allowed: false, why: 'bad-domain' });
 });
+
+test('dialback: only when switched on, and only for domains the policy allows', () => {
+  const off = new DomainPolicy({ mode: 'open', allow: [], deny: [] });
+  assert.equal(off.dialbackFor('partner.example'), false);
+  const on = new DomainPolicy({ mode: 'allowlist', allow: ['partner.example'], deny: [], dialback: true });
+  assert.equal(on.dialbackFor('partner.example'), true);
+  assert.equal(on.dialbackFor('stranger.example'), false);
+  const closed = new DomainPolicy({ mode: 'closed', allow: [], deny: [], dialback: true });
+  assert.equal(closed.dialbackFor('partner.example'), false);
+});

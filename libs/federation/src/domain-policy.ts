@@ -16,6 +16,8 @@ export interface PolicySettings {
   mode: PolicyMode;
   allow: string[];
   deny: string[];
+  /** XEP-0220 dialback for allowed domains whose certificate does not validate (s2s.policy.dialback). */
+  dialback?: boolean;
 }
 
 export type PolicyDecision = { allowed: true } | { allowed: false; why: 'denied' | 'not-on-allowlist' | 'federation-closed' | 'bad-domain' };
@@ -40,6 +42,11 @@ export class DomainPolicy {
 
   allows(domain: string): boolean {
     return this.decide(domain).allowed;
+  }
+
+  /** Dialback may authenticate `domain` (or us to it): the policy allows the domain and dialback is on. */
+  dialbackFor(domain: string): boolean {
+    return this.settings.dialback === true && this.allows(domain);
   }
 }
 

@@ -2,6 +2,15 @@ import type { X509Certificate } from 'node:crypto';
 import type { DomainPolicy } from '#libs/federation';
 import type { Element } from '#libs/xml';
 import type { StreamContext } from '../edge.context.js';
+import type { VerifyOutcome } from './dialback.codec.js';
+
+/** XEP-0220 as the Receiving and the Authoritative Server (s2s.server.ts; tests bring their own). */
+export interface DialbackDeps {
+  /** The XEP-0185 secrets every edge of this deployment shares (dialback-secret.ts): new keys use the first. */
+  secrets(): string[];
+  /** Step 2-3: asks the Authoritative Server of `sender` about `key`, over a connection of its own. */
+  verify(req: { sender: string; target: string; id: string; key: string }): Promise<VerifyOutcome>;
+}
 
 /** What s2s streams need besides the stream core's context. */
 export interface S2sContext extends StreamContext {
@@ -13,4 +22,6 @@ export interface S2sContext extends StreamContext {
   onRemoteStanza(el: Element, pair: { local: string; remote: string }): void | Promise<void>;
   /** A refusal worth counting and logging once (policy, certificate, addressing). */
   refused?(direction: 'in' | 'out', remote: string, why: string): void;
+  /** Dialback's keys and verifications; absent: dialback is never used (whatever the policy says). */
+  dialback?: DialbackDeps;
 }

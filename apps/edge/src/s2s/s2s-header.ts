@@ -40,12 +40,15 @@ export function checkS2sHeader(name: string, attrs: Record<string, string>, loca
   return { local: to, remote: from, id: attrs.id };
 }
 
-/** Our stream header on an s2s stream, as receiving (`id` set) or initiating server. */
-export function s2sHeader(opts: { from: string; to: string; id?: string }): string {
+/**
+ * Our stream header on an s2s stream, as receiving (`id` set) or initiating server. `dialback`:
+ * declare xmlns:db, which peers read as dialback support (XEP-0220 §2.4.1), only when it is on.
+ */
+export function s2sHeader(opts: { from: string; to: string; id?: string; dialback?: boolean }): string {
   const id = opts.id === undefined ? '' : ` id='${escapeAttr(opts.id)}'`;
+  const db = opts.dialback ? ` xmlns:db='${NS.dialback}'` : '';
   return (
-    // no xmlns:db: peers read its declaration as dialback support (XEP-0220 §2.1), which we do not offer yet
-    `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}'` +
+    `<?xml version='1.0'?><stream:stream xmlns='${NS.server}' xmlns:stream='${NS.stream}'${db}` +
     ` from='${escapeAttr(opts.from)}' to='${escapeAttr(opts.to)}'${id} version='1.0'>`
   );
 }

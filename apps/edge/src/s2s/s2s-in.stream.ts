@@ -1,10 +1,12 @@
-import { canonicalDomain } from '#libs/federation';
+import { canonicalDomain, type DomainPolicy } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import { xml, type Element, type XmlLimits } from '#libs/xml';
 import { BaseStream } from '../stream/base-stream.js';
 import type { S2sStreamState } from '../stream/stream-state.js';
 import type { Transport } from '../transport/transport.js';
+import { DialbackIn } from './dialback-in.js';
+import { dialbackFeature, readDialback } from './dialback.codec.js';
 import { verifyPeer, type PeerVerdict } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
@@ -14,11 +16,13 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
 /**
  * An inbound server-to-server stream (RFC 6120 §4-§6 as the receiving server): STARTTLS is
  * required, then the peer authenticates its domain with SASL EXTERNAL on a certificate we validate
- * ourselves (XEP-0178; libs/federation, serverAuth-only EKU accepted), then its stanzas flow, each
- * checked: `from` in the authenticated domain (`invalid-from`), `to` one of ours (`host-unknown`).
- * The federation policy is asked at the header, so a refused domain learns nothing else
- * (`policy-violation`). Limits are the c2s ones (edge.limits). Dialback (XEP-0220) is not offered
- * yet: a peer whose certificate does not validate gets `not-authorized`.
+ * ourselves (XEP-0178; libs/federation, serverAuth-only EKU accepted), or with XEP-0220 dialback
+ * (dialback-in.ts: one or several domain pairs, by certificate or by the Authoritative Server,
+ * only over TLS and when `s2s.policy.dialback` allows it), then its stanzas flow, each checked:
+ * `from` in an authenticated domain (`invalid-from`), `to` one of ours (`host-unknown`). The
+ * federation policy is asked at the header, so a refused domain learns nothing else
+ * (`policy-violation`). Limits are the c2s ones (edge.limits). A peer whose certificate does not
+ * validate, with dialback off, gets `not-authorized`.
  */
 export class S2sInStream extends BaseStream<S2sStreamState> {
   declare readonly ctx: S2sContext;
@@ -26,9 +30,31 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   remote = '';
   private peer: PeerVerdict | undefined;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Authenticated domain pairs ("local remote"): SASL's one, or any number by dialback (XEP-0220 §2.6). */
+  private readonly pairs = new Set<string>();
+  /** Remote domains with an authenticated pair: the `from` a stanza may carry. */
+  private readonly remotes = new Set<string>();
+  /** Remote domains authenticated by their Authoritative Server (not by certificate): dialback switched off ends them. */
+  private readonly byDialback = new Set<string>();
+  /** Dialback is on for this deployment (the policy at the stream's start): our header and features say so. */
+  private dialbackOn = false;
+  private readonly dialback: DialbackIn;
 
   constructor(ctx: S2sContext, transport: Transport) {
     super(ctx, transport, NS.server);
+    this.dialback = new DialbackIn({
+      ctx: this.ctx,
+      log: () => this.log,
+      secure: () => this.transport.secure,
+      streamId: () => this.streamId,
+      peerCertificates: () => this.transport.peerCertificates(),
+      send: (el) => this.send(el),
+      authorize: (local, remote, by) => this.authorize(local, remote, by),
+      authorized: (local, remote) => this.pairs.has(`${local} ${remote}`),
+      anyAuthorized: () => this.pairs.size > 0,
+      open: () => this.state !== 'closing' && this.state !== 'closed',
+      close: () => this.close(),
+    });
     this.state = transport.secure ? 'secured' : 'connected';
     this.authTimer = this.timer(ctx.config.edge.limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
     const idle = ctx.config.s2s.idleTimeoutMs;
@@ -39,6 +65,16 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
       },
       true,
     );
+  }
+
+  /** The remote domains authenticated on this stream (one with SASL; dialback may add more, XEP-0220 §2.6). */
+  remoteDomains(): string[] {
+    return this.remotes.size > 0 ? [...this.remotes] : this.remote ? [this.remote] : [];
+  }
+
+  /** A domain of this stream the policy no longer lets in (refused, or dialback switched off for it), if any. */
+  refusedBy(policy: DomainPolicy): string | undefined {
+    return this.remoteDomains().find((d) => !policy.allows(d) || (this.byDialback.has(d) && !policy.dialbackFor(d)));
   }
 
   get ready(): boolean {
@@ -57,7 +93,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   }
 
   protected headerXml(id: string): string {
-    return s2sHeader({ from: this.local || this.ctx.config.domains[0]!, to: this.remote, id });
+    return s2sHeader({ from: this.local || this.ctx.config.domains[0]!, to: this.remote, id, dialback: this.dialbackOn });
   }
 
   protected stanzaOutChain(): undefined {
@@ -78,6 +114,8 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
       this.ctx.refused?.('in', this.remote, decision.why);
       return this.error('policy-violation', `federation with ${this.remote} is not allowed here`);
     }
+    // XEP-0220 §2.4: the xmlns:db declaration and the feature say "dialback here"; only when it is on
+    this.dialbackOn = this.ctx.dialback !== undefined && this.ctx.policy().settings.dialback === true;
     this.sendHeader();
     const features = xml('stream:features');
     if (!this.transport.secure) {
@@ -85,14 +123,16 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     } else if (this.state === 'secured') {
       this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
       if (this.peer.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
+      // XEP-0344: dialback only once TLS is in place
+      if (this.dialbackOn) features.append(dialbackFeature());
     } else if (this.state === 'authenticated') {
       this.state = 'ready';
       if (this.authTimer) this.clearTimer(this.authTimer);
     }
     this.send(features);
-    if (this.peer && !this.peer.ok && this.state === 'secured') {
+    if (this.peer && !this.peer.ok && this.state === 'secured' && !(this.dialbackOn && this.ctx.policy().dialbackFor(this.remote))) {
       this.ctx.refused?.('in', this.remote, this.peer.reason);
-      this.error('not-authorized', `${this.peer.reason}; dialback is not offered`);
+      this.error('not-authorized', `${this.peer.reason}; dialback is not allowed for ${this.remote}`);
     }
   }
 
@@ -100,14 +140,18 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) return this.startTls();
     if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
+    const db = readDialback(el);
+    // XEP-0220 §2.2: requests only; an answer (type set) on an inbound stream is unsolicited (§3.1)
+    if (db && db.type === undefined) return db.kind === 'result' ? this.dialback.result(db) : this.dialback.verify(db);
     if (!STANZAS.has(el.name) || (el.attrs.xmlns !== undefined && el.attrs.xmlns !== NS.server)) {
       return this.error('unsupported-stanza-type', `<${el.name}/> is not handled on a server-to-server stream`);
     }
     if (this.state !== 'ready') return this.error('not-authorized', 'authenticate the domain first');
     const from = tryParseJid(el.attrs.from ?? '');
     const to = tryParseJid(el.attrs.to ?? '');
-    // RFC 6120 §4.9.3.9 / §8.1.2.1: the sender must be in the domain this stream authenticated.
-    if (!from || canonicalDomain(from.domain) !== this.remote) return this.error('invalid-from', `stanzas on this stream come from ${this.remote}`);
+    // RFC 6120 §4.9.3.9 / §8.1.2.1: the sender must be in a domain this stream authenticated.
+    if (!from || !this.remotes.has(canonicalDomain(from.domain) ?? ''))
+      return this.error('invalid-from', `stanzas on this stream come from ${[...this.remotes].join(', ')}`);
     if (!to || !this.ctx.config.domains.includes(canonicalDomain(to.domain) ?? ''))
       return this.error('host-unknown', `${to?.domain ?? "a stanza without 'to'"} is not served here`);
     this.ctx.stats.stanzasIn++;
@@ -131,8 +175,23 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     const authzid = body === '' || body === '=' ? '' : Buffer.from(body, 'base64').toString('utf8');
     if (authzid !== '' && canonicalDomain(authzid) !== this.remote) return failure('invalid-authzid', `the stream is from ${this.remote}`);
     this.send(xml('success', { xmlns: NS.sasl }));
+    this.pairs.add(`${this.local} ${this.remote}`);
+    this.remotes.add(this.remote);
     this.state = 'authenticated';
     this.log.info({ by: this.peer.by }, 'peer domain authenticated (SASL EXTERNAL)');
     this.restart();
+  }
+
+  /** A domain pair passed dialback (dialback-in.ts): its stanzas flow; the first one makes the stream ready. */
+  private authorize(local: string, remote: string, by: string): void {
+    this.pairs.add(`${local} ${remote}`);
+    this.remotes.add(remote);
+    if (by === 'dialback') this.byDialback.add(remote);
+    this.log.info({ local, remote, by }, 'peer domain authenticated (dialback)');
+    if (this.state !== 'secured') return;
+    // no stream restart after dialback (XEP-0220 §2.2.1): the stanza limits of an authenticated peer apply now
+    this.state = 'ready';
+    if (this.authTimer) this.clearTimer(this.authTimer);
+    this.refreshLimits();
   }
 }

@@ -3,6 +3,8 @@ import { xml, type Element, type XmlLimits } from '#libs/xml';
 import { BaseStream } from '../stream/base-stream.js';
 import type { S2sStreamState } from '../stream/stream-state.js';
 import type { Transport } from '../transport/transport.js';
+import { dialbackKey } from '#libs/federation';
+import { dialbackRequest, peerOffersDialback, readDialback } from './dialback.codec.js';
 import { verifyPeer } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
@@ -13,6 +15,12 @@ import type { S2sContext } from './s2s-context.js';
  * the receiving server's certificate validated for the remote domain (libs/federation), then SASL
  * EXTERNAL with our domain as authorization identity (XEP-0178), then stanzas one way. `ready`
  * settles once: resolved when stanzas may flow, rejected with the reason otherwise.
+ *
+ * XEP-0220 dialback as the Initiating Server (§2.1.1), only over TLS (XEP-0344) and when
+ * `s2s.policy.dialback` allows the remote domain: when the receiving server does not offer EXTERNAL
+ * for our certificate, or when its certificate does not validate for us, we send `<db:result/>`
+ * with the XEP-0185 key for (remote, local, its stream id) and wait for its verdict. `authorize`
+ * adds another of our domains on the same stream (sender multiplexing, §2.6.1).
  */
 export class S2sOutStream extends BaseStream<S2sStreamState> {
   declare readonly ctx: S2sContext;
@@ -23,6 +31,15 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   peerError: string | undefined;
   private settleReady!: (err?: Error) => void;
   private settled = false;
+  private headerAttrs: Record<string, string> = {};
+  /** Our domains waiting for the receiving server's dialback verdict (Step 4), by domain. */
+  private readonly awaiting = new Map<string, (err?: S2sConnectError) => void>();
+  /** Our domains the receiving server accepts stanzas from on this stream. */
+  private readonly senders = new Set<string>();
+  /** The stream stands on dialback (the peer's certificate did not validate, or a domain of ours used dialback). */
+  reliesOnDialback = false;
+  /** The receiving server signalled dialback with error handling (§2.4.2): multiplexing is allowed. */
+  dialbackErrors = false;
 
   constructor(
     ctx: S2sContext,
@@ -70,7 +87,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   }
 
   protected headerXml(): string {
-    return s2sHeader({ from: this.local, to: this.remote });
+    return s2sHeader({ from: this.local, to: this.remote, dialback: this.dialbackOn() });
   }
 
   protected stanzaOutChain(): undefined {
@@ -83,6 +100,67 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     const check = checkS2sHeader(name, attrs, this.ctx.config.domains, { remote: this.remote });
     if (check.error) return this.fail('remote-server-not-found', check.text ?? check.error, check.error);
     this.remoteStreamId = check.id ?? '';
+    this.headerAttrs = attrs;
+  }
+
+  /** Dialback may be used with this peer: it is on, the policy allows the domain, and we can make keys. */
+  private dialbackOn(): boolean {
+    return this.ctx.dialback !== undefined && this.ctx.policy().dialbackFor(this.remote);
+  }
+
+  /** Our domain may send on this stream (the one it was opened for, or one added by `authorize`). */
+  carries(local: string): boolean {
+    return this.senders.has(local);
+  }
+
+  /**
+   * Sender multiplexing (XEP-0220 §2.6.1): asks the receiving server, on this ready stream, to
+   * accept stanzas from another of our domains. Resolves once it said valid.
+   */
+  authorize(local: string): Promise<void> {
+    if (this.senders.has(local)) return Promise.resolve();
+    if (this.state !== 'ready' || !this.dialbackOn())
+      return Promise.reject(new S2sConnectError('remote-server-not-found', 'this stream cannot take another domain'));
+    return this.requestDialback(local);
+  }
+
+  private requestDialback(local: string): Promise<void> {
+    this.reliesOnDialback = true;
+    // §2.1.1: "the Initiating Server MAY impose a timeout on dialback operations" (s2s.connectTimeoutMs)
+    const pending = new Promise<void>((resolve, reject) => {
+      const timer = this.timer(this.ctx.config.s2s.connectTimeoutMs, () => {
+        this.awaiting.delete(local);
+        reject(new S2sConnectError('remote-server-timeout', `${this.remote} gave no dialback verdict in time`));
+      });
+      this.awaiting.set(local, (err) => {
+        this.clearTimer(timer);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+    this.onClosed(() =>
+      this.awaiting.get(local)?.(new S2sConnectError('remote-server-timeout', `${this.remote} closed the stream before its dialback verdict`)),
+    );
+    const key = dialbackKey(this.ctx.dialback!.secrets()[0] ?? '', this.remote, local, this.remoteStreamId);
+    this.send(dialbackRequest('result', local, this.remote, key));
+    return pending;
+  }
+
+  /** Step 4 (§2.1.1): the receiving server's verdict on one of our domains; an answer we did not ask for is unsolicited (§3.1). */
+  private onDialbackResult(from: string, to: string, type: string | undefined, condition: string | undefined): void {
+    const settle = from === this.remote ? this.awaiting.get(to) : undefined;
+    if (!settle || !type) return this.error('invalid-xml', 'a dialback answer to no request of ours (XEP-0220 §3.1)');
+    this.awaiting.delete(to);
+    if (type === 'valid') {
+      this.senders.add(to);
+      return settle();
+    }
+    // §2.1.1: invalid → the queued stanzas bounce with internal-server-error; error → remote-server-timeout
+    const err =
+      type === 'invalid'
+        ? new S2sConnectError('internal-server-error', `${this.remote} did not accept our dialback key`)
+        : new S2sConnectError('remote-server-timeout', `${this.remote} could not verify us: ${condition ?? 'error'}`);
+    settle(err);
   }
 
   protected async onElement(el: Element): Promise<void> {
@@ -97,6 +175,8 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
       this.restart();
       return this.sendHeader();
     }
+    const db = readDialback(el);
+    if (db?.kind === 'result') return this.onDialbackResult(db.from, db.to, db.type, db.condition);
     if (el.name === 'failure' && (el.attrs.xmlns === NS.sasl || el.attrs.xmlns === NS.tls)) {
       return this.fail('remote-server-not-found', `${this.remote} refused us: ${el.elements()[0]?.name ?? 'failure'}`);
     }
@@ -106,6 +186,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
 
   private onFeatures(features: Element): void {
     if (this.state === 'authenticated') {
+      this.senders.add(this.local);
       this.state = 'ready';
       this.log.info({}, 'outbound stream ready');
       return this.settleReady();
@@ -116,7 +197,10 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
       return this.send(xml('starttls', { xmlns: NS.tls }));
     }
     const peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
-    if (!peer.ok) {
+    const dialback = this.dialbackOn() && peerOffersDialback(this.headerAttrs, features);
+    this.dialbackErrors = dialback && features.getChild('dialback', NS.dialbackFeature) !== undefined;
+    if (!peer.ok) this.reliesOnDialback = true;
+    if (!peer.ok && !dialback) {
       this.ctx.refused?.('out', this.remote, peer.reason);
       return this.fail('remote-server-not-found', `${this.remote}: ${peer.reason}`, 'policy-violation');
     }
@@ -125,10 +209,22 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
         .getChild('mechanisms', NS.sasl)
         ?.getChildren('mechanism')
         .map((m) => m.text().trim()) ?? [];
-    if (!mechanisms.includes('EXTERNAL'))
-      return this.fail('remote-server-not-found', `${this.remote} does not accept our certificate (no SASL EXTERNAL; dialback is not implemented yet)`);
+    if (mechanisms.includes('EXTERNAL')) {
+      this.state = 'authenticating';
+      return this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, Buffer.from(this.local).toString('base64')));
+    }
+    if (!dialback)
+      return this.fail('remote-server-not-found', `${this.remote} does not accept our certificate (no SASL EXTERNAL) and dialback is not allowed with it`);
     this.state = 'authenticating';
-    this.send(xml('auth', { xmlns: NS.sasl, mechanism: 'EXTERNAL' }, Buffer.from(this.local).toString('base64')));
+    this.log.info({ peerCertificate: peer.ok ? 'valid' : peer.reason }, 'authenticating by dialback (XEP-0220)');
+    this.requestDialback(this.local).then(
+      () => {
+        this.state = 'ready';
+        this.log.info({}, 'outbound stream ready (dialback)');
+        this.settleReady();
+      },
+      (err: S2sConnectError) => this.fail(err.condition, err.message),
+    );
   }
 
   private async tls(): Promise<void> {
@@ -150,7 +246,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
 /** Why an outbound stream never became ready, as the stanza error its queued stanzas get (RFC 6120 §8.3.3). */
 export class S2sConnectError extends Error {
   constructor(
-    readonly condition: 'remote-server-not-found' | 'remote-server-timeout',
+    readonly condition: 'remote-server-not-found' | 'remote-server-timeout' | 'internal-server-error',
     message: string,
   ) {
     super(message);

@@ -93,6 +93,11 @@ export class S2sPool {
   enforcePolicy(): void {
     const policy = this.ctx.policy();
     for (const link of this.links.values()) {
+      if (link.stream?.reliesOnDialback && !policy.dialbackFor(link.remote)) {
+        // dialback switched off: the stream closes; the next stanza connects again and needs a valid certificate
+        this.ctx.refused?.('out', link.remote, 'dialback switched off');
+        link.stream.close();
+      }
       if (policy.allows(link.remote)) continue;
       this.ctx.refused?.('out', link.remote, 'policy changed');
       link.stream?.close();
@@ -170,6 +175,7 @@ export class S2sPool {
     link.connecting = true;
     let last = new S2sConnectError('remote-server-not-found', `${link.remote} cannot be reached`);
     try {
+      if (await this.piggyback(link)) return;
       const targets = await this.io.targets(link.remote);
       if (targets === 'no-service') throw new S2sConnectError('remote-server-not-found', `${link.remote} offers no XMPP service`);
       for (const target of targets) {
@@ -197,6 +203,31 @@ export class S2sPool {
     if (link.abandoned) return;
     link.failedUntil = Date.now() + this.ctx.config.s2s.retryBackoffMs;
     this.fail(link, last.condition, last.message);
+  }
+
+  /**
+   * XEP-0220 §2.6.1 sender multiplexing: when another of our domains already has a ready stream to
+   * this remote domain over dialback with error handling, this pair asks for its own verdict on it
+   * instead of opening a connection. False when there is none or the peer refused (then we dial).
+   */
+  private async piggyback(link: Link): Promise<boolean> {
+    const shared = [...this.links.values()].find(
+      (l) => l !== link && l.remote === link.remote && l.stream?.state === 'ready' && l.stream.dialbackErrors,
+    )?.stream;
+    if (!shared) return false;
+    try {
+      await shared.authorize(link.local);
+    } catch (err) {
+      this.ctx.logger.info({ remote: link.remote, local: link.local, err: (err as Error).message }, 'piggybacking refused; opening a connection of its own');
+      return false;
+    }
+    if (link.abandoned) return true; // handed over meanwhile; the shared stream is the other pair's too
+    link.stream = shared;
+    shared.onClosed(() => this.gone(link, shared));
+    link.connecting = false;
+    link.failure = undefined;
+    this.flush(link);
+    return true;
   }
 
   private flush(link: Link): void {

@@ -5,13 +5,15 @@ import { createServer as createTlsServer, rootCertificates, type SecureContext, 
 import { ServiceDirectory } from '#libs/addressing';
 import { buckets, decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
-import { canonicalDomain, parsePemBundle, PolicySource } from '#libs/federation';
+import { canonicalDomain, parsePemBundle, PolicySource, type ConnectTarget } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
 import { NS } from '#libs/stanza';
 import type { Logger } from '#libs/telemetry';
 import { parseElement, reparseLimits, type Element } from '#libs/xml';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
+import { DialbackSecret } from './dialback-secret.js';
+import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import type { S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
 import { S2sInStream } from './s2s-in.stream.js';
@@ -53,6 +55,7 @@ export class S2sServer {
   private readonly counter: ConnectionCounter;
   private accepting = true;
   private directory: ServiceDirectory | undefined;
+  private dialbackSecret: DialbackSecret | undefined;
   private queue: S2sOutQueue | undefined;
   /** The `s2s` partition each remote domain's stanzas came in (what a hand-over of a partition closes). */
   private readonly partitionOfRemote = new Map<string, number>();
@@ -79,16 +82,21 @@ export class S2sServer {
         log.info({ direction, remote, why }, 'federation refused');
       },
     };
-    this.pool = new S2sPool(this.ctx, {
-      targets: (remote) => targetsOf(remote, config.s2s),
-      dial: (target, remote) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
-      bounce: (el, condition, text) => void this.bounceToSender(el, condition, text),
-    });
+    const io = {
+      targets: (remote: string) => targetsOf(remote, config.s2s),
+      dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
+    };
+    this.ctx.dialback = {
+      secrets: () => this.dialbackSecret?.all() ?? [],
+      verify: (req) => askAuthoritativeServer(this.ctx, io, req),
+    };
+    this.pool = new S2sPool(this.ctx, { ...io, bounce: (el, condition, text) => void this.bounceToSender(el, condition, text) });
   }
 
   async start(tls: SecureContextOptions): Promise<void> {
     const { config, bus, edgeId } = this.deps;
     await this.policy.start();
+    this.dialbackSecret = new DialbackSecret(config.s2s.dialbackSecretFile, tlsKey(tls));
     this.policy.onChange(() => this.enforcePolicy());
     const plain = createNetServer((socket) => this.accept(new SocketTransport(socket)));
     this.ports.s2s = await this.listen(plain, config.s2s.port);
@@ -125,6 +133,7 @@ export class S2sServer {
 
   /** New handshakes on the direct-TLS port get the new certificate. */
   setSecureContext(tls: SecureContextOptions): void {
+    this.dialbackSecret?.rotate(tlsKey(tls));
     for (const s of this.servers) if ('setSecureContext' in s) s.setSecureContext(tls);
   }
 
@@ -264,7 +273,10 @@ export class S2sServer {
     const policy = this.policy.current();
     this.ctx.logger.info({ mode: policy.settings.mode }, 'federation policy changed');
     this.pool.enforcePolicy();
-    for (const s of this.inbound) if (s.remote && !policy.allows(s.remote)) s.error('policy-violation', `federation with ${s.remote} is no longer allowed`);
+    for (const s of this.inbound) {
+      const refused = s.refusedBy(policy);
+      if (refused) s.error('policy-violation', `federation with ${refused} is no longer allowed (or not without a valid certificate)`);
+    }
   }
 
   private listen(server: NetServer, port: number): Promise<number> {
@@ -278,4 +290,10 @@ export class S2sServer {
       });
     });
   }
+}
+
+/** The PEM private key of our certificate (the dialback secret is derived from it when no file is set). */
+function tlsKey(tls: SecureContextOptions): string | Buffer | undefined {
+  const key = Array.isArray(tls.key) ? tls.key[0] : tls.key;
+  return key !== undefined && typeof key === 'object' && 'pem' in key ? key.pem : key;
 }

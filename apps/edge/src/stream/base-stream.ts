@@ -260,6 +260,11 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     this.expectingHeader = true;
   }
 
+  /** The parser takes the current state's limits now (an s2s peer authenticated by dialback gets no restart). */
+  protected refreshLimits(): void {
+    this.framer.setLimits(this.xmlLimits());
+  }
+
   protected sendHeader(now = false): void {
     this.streamId = randomBytes(12).toString('base64url');
     this.headerSent = true;

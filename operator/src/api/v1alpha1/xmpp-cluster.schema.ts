@@ -198,6 +198,12 @@ export const federation = z.strictObject({
     .describe('allowList: only the domains in allow; open: every domain; closed: none. deny applies on top of allowList and open.'),
   allow: z.array(domainPattern).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
   deny: z.array(domainPattern).max(1000).meta({ 'x-kubernetes-list-type': 'set' }).default([]),
+  dialback: z
+    .boolean()
+    .default(false)
+    .describe(
+      'XEP-0220 dialback (only over TLS) for allowed domains whose certificate does not validate, both ways (s2s.policy.dialback). Off: partners authenticate by certificate.',
+    ),
 });
 
 /** media-relay's TURN relay in Kubernetes (docs/media.md "In Kubernetes"). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { pino } from 'pino';
@@ -9,6 +10,7 @@ import { SocketTransport } from '../../transport/socket.transport.js';
 import type { S2sContext } from '../s2s-context.js';
 import { S2sInStream } from '../s2s-in.stream.js';
 import { S2sOutStream } from '../s2s-out.stream.js';
+import { askAuthoritativeServer } from '../dialback-verify.stream.js';
 
 /** One side of a test federation: its context, what it received, what it refused. */
 export interface S2sSide {
@@ -19,10 +21,23 @@ export interface S2sSide {
   policy: DomainPolicy;
   /** Resolves with the next stanza received. */
   next(): Promise<Element>;
+  /** Where the side's dialback verifications dial (domain → loopback port), as `s2s.routes` would say. */
+  routes: Map<string, number>;
+  /** Dialback verifications this side asked for (Receiving Server, XEP-0220 §2.1.2). */
+  verifications: { sender: string; target: string }[];
+  /** The XEP-0185 secret of this side (a test may change it to play an impostor). */
+  secret: string;
 }
 
-export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: string, policy: PolicySettings, s2s: Record<string, unknown> = {}): S2sSide {
-  const config = configSchema.parse({ domains: [domain], log: { level: 'silent' }, s2s });
+export function s2sSide(
+  domain: string,
+  cert: IssuedCertificate,
+  trustPem: string,
+  policy: PolicySettings,
+  s2s: Record<string, unknown> = {},
+  more: { domains?: string[] } = {},
+): S2sSide {
+  const config = configSchema.parse({ domains: [domain, ...(more.domains ?? [])], log: { level: 'silent' }, s2s });
   const secure = createSecureContext({ ...serverTlsPolicy(), cert: cert.cert, key: cert.key });
   const anchors = parsePemBundle(trustPem);
   const waiters: ((el: Element) => void)[] = [];
@@ -32,6 +47,9 @@ export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: strin
     refusals: [],
     policy: new DomainPolicy(policy),
     next: () => new Promise((resolve) => waiters.push(resolve)),
+    routes: new Map(),
+    verifications: [],
+    secret: randomBytes(16).toString('hex'),
     ctx: {
       config,
       logger: pino({ level: process.env.EDGE_TEST_LOG ?? 'silent' }),
@@ -44,6 +62,13 @@ export function s2sSide(domain: string, cert: IssuedCertificate, trustPem: strin
         waiters.shift()?.(el);
       },
       refused: (direction, remote, why) => side.refusals.push(`${direction} ${remote}: ${why}`),
+      dialback: {
+        secrets: () => [side.secret],
+        verify: (req) => {
+          side.verifications.push({ sender: req.sender, target: req.target });
+          return askAuthoritativeServer(side.ctx, verifyIo(side), req);
+        },
+      },
     },
   };
   return side;
@@ -81,4 +106,22 @@ export async function connectS2s(side: S2sSide, remote: string, port: number): P
     socket.once('error', reject);
   });
   return new S2sOutStream(side.ctx, new SocketTransport(socket), side.domain, remote);
+}
+
+/** Plain TCP to the loopback port `side.routes` names (STARTTLS follows on the stream). */
+function verifyIo(side: S2sSide) {
+  return {
+    targets: async (remote: string) => {
+      const port = side.routes.get(remote);
+      return port ? [{ host: '127.0.0.1', port, directTls: false }] : ('no-service' as const);
+    },
+    dial: async (target: { host: string; port: number }) => {
+      const socket = connect(target.port, target.host);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return new SocketTransport(socket);
+    },
+  };
 }

@@ -45,9 +45,14 @@ describe('desired objects (pure builders)', () => {
     const spec = { federation: { enabled: true, mode: 'allowList', allow: ['partner.example', '*.corp.example'], deny: ['old.corp.example'] } };
     const on = configSchema.parse(gliderConfig(cluster({ ...spec, config: { s2s: { trustFile: '/etc/glider/ca/peers.pem' } } })));
     assert.equal(on.s2s.enabled, true);
-    assert.deepEqual(on.s2s.policy, { mode: 'allowlist', allow: ['partner.example', '*.corp.example'], deny: ['old.corp.example'] });
+    assert.deepEqual(on.s2s.policy, { mode: 'allowlist', allow: ['partner.example', '*.corp.example'], deny: ['old.corp.example'], dialback: false });
     assert.equal(on.s2s.trustFile, '/etc/glider/ca/peers.pem', 'the rest of s2s still comes from spec.config');
     assert.equal(configSchema.parse(gliderConfig(cluster({ federation: { enabled: true, mode: 'open' } }))).s2s.policy.mode, 'open');
+    assert.equal(
+      configSchema.parse(gliderConfig(cluster({ federation: { enabled: true, dialback: true } }))).s2s.policy.dialback,
+      true,
+      'federation.dialback → s2s.policy.dialback',
+    );
     const ports = (x: XmppCluster) => componentService(x, 'edge')!.spec.ports.map((p) => p.port);
     assert.ok(!ports(cluster({})).includes(5269));
     assert.deepEqual(

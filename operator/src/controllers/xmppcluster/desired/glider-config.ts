@@ -77,7 +77,7 @@ export function gliderConfig(x: XmppCluster): Obj {
     // s2s (routes, trustFile, timeouts) may come from spec.config.
     s2s: {
       enabled: s.federation.enabled,
-      policy: { mode: POLICY_MODE[s.federation.mode], allow: s.federation.allow, deny: s.federation.deny },
+      policy: { mode: POLICY_MODE[s.federation.mode], allow: s.federation.allow, deny: s.federation.deny, dialback: s.federation.dialback },
     },
     // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
     // TURN: the shared secret the operator made, and the address the relay announces when the spec
