@@ -180,7 +180,7 @@ export class RouterHarness {
     this.config = configSchema.parse({
       domains: [DOMAIN],
       dataDir: this.dir.path,
-      bus: { partitions: 8, heartbeatMs: 100, requestTimeoutMs: 2000 },
+      bus: { partitions: 8, heartbeatMs: 400, requestTimeoutMs: 2000 },
       log: { level: 'silent' },
       ...opts.config,
     });
