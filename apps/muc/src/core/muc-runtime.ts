@@ -8,7 +8,7 @@ import { xml, type Element } from '#libs/xml';
 import { IqDispatcher, type AnyFeature } from '#libs/xmpp-kit';
 import type { MucContext, MucDeps, MucIqRequest, MucStanza } from '../muc.context.js';
 import type { MucHooks } from '../muc.hooks.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type RemoteExit } from './outbox.js';
 import { RoomStore } from './room-store.js';
 
 /** Counters behind the glider_muc_* metrics. */
@@ -32,6 +32,8 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
   readonly roomIq: IqDispatcher<MucIqRequest>;
   readonly occupantIq: IqDispatcher<MucIqRequest>;
   private readonly serviceDomains: Map<string, string>;
+  /** Stanzas for occupants of other domains go to the router (s2s), not to a session of ours. */
+  private readonly remoteExit: RemoteExit;
   private evictTimer?: NodeJS.Timeout;
 
   constructor(deps: MucDeps) {
@@ -42,6 +44,8 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     this.roomIq = new IqDispatcher<MucIqRequest>(deps.logger);
     this.occupantIq = new IqDispatcher<MucIqRequest>(deps.logger);
     this.serviceDomains = new Map(deps.config.domains.map((d) => [`${this.muc.subdomain}.${d}`, d]));
+    const local = new Set(deps.config.domains);
+    this.remoteExit = { isLocal: (d) => local.has(d), route: (env) => this.routeEnvelope(env) };
   }
 
   override async start(features: AnyFeature<this>[]): Promise<void> {
@@ -74,15 +78,20 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
   }
 
   async route(el: Element): Promise<void> {
-    const to = tryParseJid(el.attrs.to ?? '');
+    return this.routeEnvelope(envelopeOf(el));
+  }
+
+  /** Hands a stanza to the router of its addressee's partition (offline storage, another domain, a bounce). */
+  private async routeEnvelope(env: StanzaEnvelope): Promise<void> {
+    const to = tryParseJid(env.to);
     if (!to) return;
-    const frame = encodeFrame({ stanza: envelopeOf(el) });
+    const frame = encodeFrame({ stanza: env });
     try {
       await requestRetrying(this.bus, subjects.routerIn(partitionOf(to.bare().toString(), this.config.bus.partitions)), frame, {
         timeoutMs: this.config.bus.requestTimeoutMs,
       });
     } catch (err) {
-      this.logger.warn({ to: el.attrs.to, err: (err as Error).message }, 'muc stanza to a user not routed');
+      this.logger.warn({ to: env.to, err: (err as Error).message }, 'muc stanza to a user not routed');
     }
   }
 
@@ -116,7 +125,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     }
     if (out.size === 0) return;
     this.stats.deliveries += out.size;
-    const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax);
+    const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax, this.remoteExit);
     return { settled: settled.then((gone) => this.sessionsGone(to, gone)) };
   }
 

@@ -21,6 +21,19 @@ interface Item {
   dedupeKey?: string;
 }
 
+/** Where stanzas for occupants of other domains go: the router (remote domains are its exit, then s2s). */
+export interface RemoteExit {
+  isLocal(domain: string): boolean;
+  route(env: StanzaEnvelope): Promise<void>;
+}
+
+/** The domain of a full or bare JID (`local@domain/resource`). */
+function domainOf(jid: string): string {
+  const at = jid.indexOf('@');
+  const slash = jid.indexOf('/', at + 1);
+  return jid.slice(at + 1, slash < 0 ? undefined : slash);
+}
+
 /**
  * What one frame sends to occupants' sessions, in order. `flush` looks every session up, then hands
  * every stanza to its edge before it returns (so the next frame's stanzas come after these on
@@ -84,13 +97,16 @@ export class Outbox {
    * With `batchMax` > 1, the stanzas for sessions on one edge go in one request per `batchMax`
    * (a DeliveryBatch: per-edge fan-out, one Ack per stanza), in order; 1 sends one request per session.
    */
-  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1): Promise<{ settled: Promise<string[]> }> {
-    const sessions = await Promise.all(this.items.map((i) => registry.get(i.to)));
+  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit): Promise<{ settled: Promise<string[]> }> {
+    const away = this.items.map((i) => remote !== undefined && !remote.isLocal(domainOf(i.to)));
+    const sessions = await Promise.all(this.items.map(async (i, n) => (away[n] ? undefined : registry.get(i.to))));
     const outcomes: Promise<DeliveryOutcome | undefined>[] = new Array<Promise<DeliveryOutcome | undefined>>(this.items.length);
     const byEdge = new Map<string, number[]>();
     this.items.forEach((_, n) => {
       const s = sessions[n];
-      if (!s) outcomes[n] = Promise.resolve(undefined);
+      // An occupant of another domain (federation): the router sends it on (s2s) or bounces it.
+      if (away[n]) outcomes[n] = remote!.route(this.envelope(n)).then(() => undefined);
+      else if (!s) outcomes[n] = Promise.resolve(undefined);
       else if (batchMax <= 1) outcomes[n] = delivery.toSession(this.envelope(n), s);
       else {
         const mine = byEdge.get(s.edgeId);

@@ -131,3 +131,44 @@ describe('XEP-0045 entering, talking, leaving', () => {
     assert.ok(await h.storage.mucRooms.get(`team@${SERVICE}`), 'the other room is not');
   });
 });
+
+/**
+ * An occupant of another domain (a federated user, issue 13): what the room sends it has no session
+ * here, so it goes to the router (whose exit for a remote domain is s2s, or a bounce), never dropped.
+ */
+describe('XEP-0045 with an occupant of another domain', () => {
+  let h: MucHarness;
+  before(async () => {
+    h = await MucHarness.start();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('its presences and the room messages are routed to it; a local occupant hears it', async () => {
+    const alice = await h.login('alice@example.com/a');
+    const rita = { jid: 'rita@partner.example/phone', edgeId: 's2s', sessionId: 'rita' } as Awaited<ReturnType<MucHarness['login']>>;
+    await h.send(alice, join('fed', 'Alice'));
+    await h.send(alice, instant('fed'));
+    h.take(alice);
+    const before = h.toRouter.length;
+    await h.send(rita, join('fed', 'Rita'));
+    await h.send(alice, `<message to="fed@${SERVICE}" type="groupchat"><body>hello partner</body></message>`);
+    await h.waitFor(() => h.toRouter.slice(before).some((f) => f.stanza?.kind === 'MESSAGE'), 'the message to rita through the router');
+    const toRita = h.toRouter
+      .slice(before)
+      .map((f) => f.stanza!)
+      .filter((s) => s.to === rita.jid);
+    assert.deepEqual(
+      toRita.map((s) => `${s.kind}:${s.from}`),
+      [`PRESENCE:fed@${SERVICE}/Alice`, `PRESENCE:fed@${SERVICE}/Rita`, `MESSAGE:fed@${SERVICE}`, `MESSAGE:fed@${SERVICE}/Alice`],
+      'the occupant list, its own presence, the subject, then the message',
+    );
+    assert.ok(Buffer.from(toRita[3]!.xml).toString().includes('hello partner'));
+    const heard = h.take(alice);
+    assert.ok(
+      heard.some((e) => e.name === 'presence' && e.attrs.from === `fed@${SERVICE}/Rita`),
+      'alice sees rita come in',
+    );
+  });
+});
