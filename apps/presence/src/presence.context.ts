@@ -1,4 +1,5 @@
 import type { AddressingTable } from '#libs/addressing';
+import type { UserExistence } from '#libs/directory';
 import type { Jid } from '#libs/jid';
 import type { ServiceDeps } from '#libs/runtime';
 import type { SessionInfo } from '#libs/sessions';
@@ -72,7 +73,8 @@ export interface PresenceContext extends PresenceDeps {
   modifyRoster(owner: string, contact: string, mutate: (current: RosterItem | undefined) => RosterItem | undefined): Promise<RosterChange | undefined>;
   /** Tells the router of the user's partition that `session` is available (offline flush). */
   announceAvailable(session: SessionInfo): void;
-  userExists(bare: string): Promise<boolean>;
+  /** An account, or a directory user provisioned now; 'unknown' while their directory cannot be asked. */
+  userExists(bare: string): Promise<UserExistence>;
   /** The presenceIn partitions this replica owns now (partitionOf(bare JID)). */
   ownedPartitions(): number[];
 }

@@ -1,4 +1,5 @@
 import type { AddressingTable } from '#libs/addressing';
+import type { UserExistence } from '#libs/directory';
 import type { ServiceDeps } from '#libs/runtime';
 import type { StanzaError } from '#libs/stanza';
 import type { Subscription } from '#libs/storage';
@@ -50,7 +51,8 @@ export interface RouterContext extends RouterDeps {
   bounce(st: RoutedStanza, err: StanzaError): Promise<void>;
   /** Parses stored XML (vCards, private data, offline messages) with the configured limits. */
   parseXml(text: string): Element;
-  userExists(bare: string): Promise<boolean>;
+  /** An account, or a directory user provisioned now; 'unknown' while their directory cannot be asked. */
+  userExists(bare: string): Promise<UserExistence>;
   /** The subscription `owner` has with `contact` in owner's roster ('none' without an item). */
   subscriptionOf(owner: string, contact: string): Promise<Subscription>;
 }

@@ -171,6 +171,12 @@ export const directoryDomainSchema = z.strictObject({
   search: directorySearchSchema.default(directorySearchSchema.parse({})),
   /** vCards from directory attributes; absent = none. */
   vcard: directoryVcardSchema.optional(),
+  /**
+   * When routing or presence asks whether a user of this domain exists and there is no account
+   * record yet (they never signed in), look them up in the directory (only people who may sign on)
+   * and make the record as their first login would. false: they are unknown until they sign in.
+   */
+  provisionOnLookup: z.boolean().default(true),
 });
 
 export const directorySchema = z.strictObject({

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { makeScramCredentials, type PasswordBackend, type PasswordVerdict, type TokenBackend, type TokenVerdict } from '#libs/auth';
+import type { PasswordBackend, PasswordVerdict, TokenBackend, TokenVerdict } from '#libs/auth';
 import type { GliderConfig } from '#libs/config';
 import type { Storage } from '#libs/storage';
 import type { Logger } from '#libs/telemetry';
 import { LdapAuthenticator } from './ldap-authenticator.js';
 import { OidcVerifier } from './oidc-verifier.js';
+import { provisionAccount } from './provision-account.js';
 
 /**
  * The directories of a process, one per domain that has `directory.domains.<domain>.ldap`.
@@ -54,16 +54,15 @@ export class Directories {
 
 /**
  * A directory user signs in without an account having been made for them: the first successful
- * login makes the local account record that routing, rosters, offline storage and the archive key
- * on. Its SCRAM keys come from random bytes nobody knows, so the account can only ever be entered
- * through the directory (docs/directory.md says why SCRAM keys are not derived from the password).
+ * login makes the local account record (provisionAccount) that routing, rosters, offline storage
+ * and the archive key on.
  */
 function provisioning(ldap: LdapAuthenticator, storage: Storage, domain: string, logger: Logger): PasswordBackend {
   return {
     mechanisms: ldap.mechanisms,
     async verify(username: string, password: string): Promise<PasswordVerdict> {
       const verdict = await ldap.verify(username, password);
-      if (verdict.kind === 'valid') await ensureAccount(storage, username, domain, logger, 'directory');
+      if (verdict.kind === 'valid') await provisionAccount(storage, username, domain, logger, 'directory user signed in for the first time');
       return verdict;
     },
   };
@@ -76,20 +75,8 @@ function tokenProvisioning(oidc: OidcVerifier, storage: Storage, domain: string,
     ...(oidc.scope ? { scope: oidc.scope } : {}),
     async verify(token: string): Promise<TokenVerdict> {
       const verdict = await oidc.verify(token);
-      if (verdict.kind === 'valid') await ensureAccount(storage, verdict.username, domain, logger, 'single sign-on');
+      if (verdict.kind === 'valid') await provisionAccount(storage, verdict.username, domain, logger, 'single sign-on user signed in for the first time');
       return verdict;
     },
   };
-}
-
-async function ensureAccount(storage: Storage, username: string, domain: string, logger: Logger, via: string): Promise<void> {
-  if (await storage.accounts.get(username, domain)) return;
-  const scram = await makeScramCredentials(randomBytes(32).toString('base64'));
-  try {
-    await storage.accounts.create({ username, domain, scram, createdAt: new Date(), disabled: false });
-    logger.info({ jid: `${username}@${domain}` }, `${via} user signed in for the first time: account record made`);
-  } catch (err) {
-    // Two first logins at once: the other one made it.
-    if ((err as Error).name !== 'StorageConflictError') throw err;
-  }
 }

@@ -2,6 +2,7 @@ import { ResultCodeError } from 'ldapts';
 import type { DirectoryConfig, DirectoryVcardConfig, LdapConfig } from '#libs/config';
 import { readDirectoryProfile, type DirectoryProfile } from './directory-profile.js';
 import { DirectoryRefusedError, DirectoryUnavailableError, LdapPool } from './ldap-pool.js';
+import { maySignOn } from './sign-on-user.js';
 import { searchDirectoryUsers, type FoundUser } from './user-search.js';
 
 interface Domain {
@@ -61,6 +62,17 @@ export class DirectoryUsers {
     return guarded(d, () =>
       searchDirectoryUsers(d.pool, d.ldap, { fields }, { fields: d.fields, maxResults, usernameAttribute: d.usernameAttribute, onlySignOn: true }),
     );
+  }
+
+  /**
+   * Whether `username` is in the directory and may sign on (login filter, not disabled): the lookup
+   * that provisions a user who never signed in (DirectoryProvisioning). Throws
+   * DirectoryUnavailableError while the directory cannot be reached (not asked again for
+   * `probeIntervalMs`), DirectoryRefusedError on an LDAP error result.
+   */
+  async maySignOn(username: string, domain: string): Promise<boolean> {
+    const d = this.need(domain);
+    return guarded(d, () => maySignOn(d.pool, d.ldap, username));
   }
 
   /** Whether vCards of this domain come from the directory. */

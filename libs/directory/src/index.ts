@@ -16,3 +16,5 @@ export {
 export { searchDirectoryUsers, DEFAULT_SEARCH_FIELDS, type FoundUser, type UserQuery } from './user-search.js';
 export { DirectoryUsers } from './directory-users.js';
 export { readDirectoryProfile, type DirectoryProfile, type ProfileField } from './directory-profile.js';
+export { DirectoryProvisioning, directoryDownError, type UserExistence } from './directory-provisioning.js';
+export { provisionAccount } from './provision-account.js';

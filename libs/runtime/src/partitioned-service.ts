@@ -1,6 +1,7 @@
 import { ServiceDirectory, type AddressingTable, type Serves } from '#libs/addressing';
 import { Delivery, PartitionedConsumer, decodeFrame, encodeAck, subjects, type Bus, type BusMessage, type Frame } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
+import { DirectoryProvisioning, type UserExistence } from '#libs/directory';
 import { tryParseJid } from '#libs/jid';
 import type { SessionRegistry } from '#libs/sessions';
 import type { Storage } from '#libs/storage';
@@ -45,6 +46,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   /** The addressing table on the bus; this service declares itself in it once it consumes. */
   readonly directory: ServiceDirectory;
   private reparse: XmlLimits | undefined;
+  /** Directory users who never signed in (directory.domains.<d>.provisionOnLookup); undefined = none. */
+  private readonly provisioning: DirectoryProvisioning | undefined;
   private consumer: PartitionedConsumer | undefined;
   protected loaded: LoadedFeatures | undefined;
   /** Frames whose Ack waits for their deliveries, and who waits for none to be left (stop). */
@@ -75,6 +78,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
       outageGraceMs: deps.config.bus.outageGraceMs,
       logger: deps.logger,
     });
+    const provisioning = new DirectoryProvisioning(deps.config.directory, deps.storage, deps.logger.child({ component: 'directory' }));
+    this.provisioning = provisioning.size > 0 ? provisioning : undefined;
   }
 
   /** The one table that decides where a stanza goes (libs/addressing). */
@@ -127,6 +132,7 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     while (this.settling > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await this.directory.stop();
     this.loaded?.stop();
+    await this.provisioning?.close();
   }
 
   ownedPartitions(): number[] {
@@ -138,10 +144,16 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     return { waiting: this.consumer?.backlog() ?? 0, settling: this.settling };
   }
 
-  async userExists(bare: string): Promise<boolean> {
+  /**
+   * Whether `bare` is an account: a local record, or a directory user who never signed in (their
+   * record is made now, libs/directory DirectoryProvisioning). 'unknown' while that directory cannot
+   * be asked: callers answer with a `wait` error (docs/directory.md), never as if nobody were there.
+   */
+  async userExists(bare: string): Promise<UserExistence> {
     const jid = tryParseJid(bare);
     if (!jid?.local) return false;
-    return (await this.storage.accounts.get(jid.local, jid.domain)) !== undefined;
+    if ((await this.storage.accounts.get(jid.local, jid.domain)) !== undefined) return true;
+    return this.provisioning ? this.provisioning.lookUp(jid.local, jid.domain) : false;
   }
 
   /** Re-reads a stanza the edge accepted: escaping may have grown it (libs/xml reparseLimits). */

@@ -1,3 +1,4 @@
+import { directoryDownError } from '#libs/directory';
 import { StanzaError } from '#libs/stanza';
 import type { IqWhere } from '#libs/xmpp-kit';
 import type { RouterContext } from '../router.context.js';
@@ -12,7 +13,12 @@ export async function dispatchIq(st: RoutedStanza, ctx: RouterContext, where: Iq
   const toServer = where === 'server';
   const own = !toServer && st.to.equals(st.from.bare());
   // RFC 6121 §8.5.1: no such account; the sender's own always exists.
-  if (!toServer && !own && !(await ctx.userExists(st.to.toString()))) return ctx.bounce(st, new StanzaError('service-unavailable'));
+  // A directory user who never signed in is provisioned by userExists; their directory down → wait.
+  if (!toServer && !own) {
+    const exists = await ctx.userExists(st.to.toString());
+    if (exists === 'unknown') return ctx.bounce(st, directoryDownError());
+    if (!exists) return ctx.bounce(st, new StanzaError('service-unavailable'));
+  }
   const iq = st.element();
   await ctx.iq.dispatch(
     iq,

@@ -1,3 +1,4 @@
+import { directoryDownError } from '#libs/directory';
 import type { SessionInfo } from '#libs/sessions';
 import { StanzaError } from '#libs/stanza';
 import type { RouterContext } from '../router.context.js';
@@ -26,9 +27,11 @@ export async function messageToBare(st: RoutedStanza, bare: string, ctx: RouterC
   const type = messageType(st);
   if (type === 'error') return; // §8.5.2.1.1 / §8.5.2.2.1: silently ignored
   const sessions = st.hops >= MAX_HOPS ? [] : (await ctx.registry.ofUser(bare)).filter((s) => st.mayGoTo(s));
-  if (sessions.length === 0 && !(await ctx.userExists(bare))) {
-    // §8.5.1: no such user. Headlines expect no reply; everything else learns it failed.
-    if (type !== 'headline') await ctx.bounce(st, new StanzaError('service-unavailable'));
+  const exists = sessions.length > 0 || (await ctx.userExists(bare));
+  if (exists !== true) {
+    // §8.5.1: no such user (or their directory cannot say: a wait error, not "nobody there").
+    // Headlines expect no reply; everything else learns it failed.
+    if (type !== 'headline') await ctx.bounce(st, exists === 'unknown' ? directoryDownError() : new StanzaError('service-unavailable'));
     return;
   }
   if (type === 'groupchat') return ctx.bounce(st, new StanzaError('service-unavailable'));

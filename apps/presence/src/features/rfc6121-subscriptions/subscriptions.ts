@@ -1,3 +1,4 @@
+import { directoryDownError } from '#libs/directory';
 import { StanzaError, errorReply } from '#libs/stanza';
 import type { RosterItem } from '#libs/storage';
 import { xml, type Element } from '#libs/xml';
@@ -93,7 +94,15 @@ export async function onInbound(ctx: PresenceContext, st: PresenceStanza): Promi
   if (!isSubscriptionType(type) || !st.to) return 'continue';
   const user = st.to.bare().toString();
   const contact = st.from.bare().toString();
-  if (!(await ctx.userExists(user))) {
+  const exists = await ctx.userExists(user);
+  if (exists === 'unknown') {
+    // Their directory cannot say whether they exist (a user who never signed in): a request gets
+    // a wait error (RFC 6120 §8.3.3.16), not the refusal that would end it; the rest changes no roster.
+    const bounce = type === 'subscribe' ? errorReply(stamped(st, contact, user), directoryDownError()) : undefined;
+    if (bounce) await ctx.route(bounce);
+    return 'stop';
+  }
+  if (!exists) {
     // §3.1.3 / §8.5.1: no such user; a request is refused, anything else ignored.
     if (type === 'subscribe') await ctx.route(xml('presence', { from: user, to: contact, type: 'unsubscribed' }));
     return 'stop';
