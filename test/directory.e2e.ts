@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestDirectory, TEST_DIRECTORY_USERS as USERS, type TestDirectory } from '#libs/directory';
+import { startTestDirectory, TEST_DIRECTORY_GROUPS, TEST_DIRECTORY_PEOPLE, TEST_DIRECTORY_USERS as USERS, type TestDirectory } from '#libs/directory';
 import { tempDir, waitFor } from '#libs/testing';
 import { startCluster } from './harness/cluster.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
@@ -13,7 +13,8 @@ import { CLIENT_STEP_TIMEOUT_MS, connect, isMessageWithBody, stopReconnecting, t
  * Directory sign-on end to end (issue 15 §1, docs/directory.md): `standalone`, then a cluster (two
  * edges, two routers: each edge its own LDAP pool), with directory.domains.localhost.ldap pointing at
  * a real slapd; xmpp.js clients log in with their directory passwords (SASL PLAIN over STARTTLS), two
- * of them chat (on different edges in the cluster), each refusal as the client sees it, an outage.
+ * of them chat (on different edges in the cluster), each refusal as the client sees it, a message to
+ * a new hire who never signed in (stored offline, docs/directory.md "Users who never signed in"), an outage.
  */
 const deployments: [string, (env: Record<string, string>) => Promise<Deployment>][] = [
   ['standalone', (env) => startStandalone(env)],
@@ -81,6 +82,22 @@ for (const [kind, start] of deployments)
       assert.equal(await refusal('dave', USERS.dave.password), 'account-disabled');
     });
 
+    test('a new hire who never signed in: a message is stored offline (no bounce), delivered at their first login', async () => {
+      await dir.slapd.add(
+        `dn: uid=erin,${TEST_DIRECTORY_PEOPLE}\nobjectClass: inetOrgPerson\nuid: erin\ncn: Erin Newhire\nsn: Newhire\nuserPassword: erin-pw\n`,
+      );
+      await dir.slapd.modify(`dn: cn=xmpp,${TEST_DIRECTORY_GROUPS}\nchangetype: modify\nadd: member\nmember: uid=erin,${TEST_DIRECTORY_PEOPLE}\n`);
+      const alice = await login('alice', USERS.alice.password, 'welcome');
+      await alice.send(xml('message', { to: 'erin@localhost', type: 'chat', id: 'welcome' }, xml('body', {}, 'welcome aboard')));
+      // Same sender, same router partition, handled in order: once this IQ is answered the message was routed.
+      const vcard = await alice.iq(xml('iq', { to: 'erin@localhost', type: 'get' }, xml('vCard', { xmlns: 'vcard-temp' })));
+      assert.equal(vcard.attrs.type, 'result');
+      assert.ok(!alice.stanzas.some((st) => st.attrs.type === 'error'), 'no bounce');
+      const erin = await login('erin', 'erin-pw', 'first', 1);
+      await erin.send(xml('presence'));
+      await erin.waitFor('the message stored before the first login', isMessageWithBody('welcome aboard'));
+    });
+
     test('directory down: new logins get temporary-auth-failure, a signed-in user keeps chatting; back up: logins work', async () => {
       const alice = await login('alice', USERS.alice.password, 'outage');
       const bob = await login('bob', USERS.bob.password, 'outage', 1);
@@ -89,6 +106,11 @@ for (const [kind, start] of deployments)
         assert.equal(await refusal('alice', USERS.alice.password), 'temporary-auth-failure');
         await alice.send(xml('message', { to: bob.jid, type: 'chat' }, xml('body', {}, 'directory is down')));
         await bob.waitFor('message during the outage', isMessageWithBody('directory is down'));
+        // Someone without an account record: the directory cannot say whether they exist → wait error, not "nobody there".
+        await alice.send(xml('message', { to: 'newcomer@localhost', type: 'chat', id: 'to-newcomer' }, xml('body', {}, 'hi')));
+        const bounce = await alice.waitFor('the wait error', (st) => st.attrs.id === 'to-newcomer' && st.attrs.type === 'error');
+        assert.equal(bounce.getChild('error')?.attrs.type, 'wait');
+        assert.ok(bounce.getChild('error')?.getChild('remote-server-timeout', 'urn:ietf:params:xml:ns:xmpp-stanzas'), bounce.toString());
       } finally {
         await dir.slapd.start();
       }
