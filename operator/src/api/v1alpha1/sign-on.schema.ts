@@ -122,6 +122,10 @@ export const directorySpec = z
         sharedRoster: sharedRosterSpec.optional(),
         search: directorySearchSpec.optional(),
         vcard: directoryVcardSpec.optional(),
+        provisionOnLookup: z
+          .boolean()
+          .optional()
+          .describe('A message to a directory user who never signed in makes their account record (default true; docs/directory.md).'),
       }),
     ),
   })

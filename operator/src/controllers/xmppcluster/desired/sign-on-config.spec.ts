@@ -52,8 +52,12 @@ describe('directory, sso and invites from the XmppCluster spec (same keys as lib
     assert.deepEqual([parsed.invites.enabled, parsed.invites.maxUses, parsed.invites.landingBaseUrl], [true, 50, 'https://chat.example.com']);
   });
 
-  it('sharedRoster, search and vcard pass through under the same keys (no Secrets in them)', () => {
-    const extra = { search: { fields: { user: 'sAMAccountName' }, usernameAttribute: 'sAMAccountName' }, vcard: { attributes: { photo: 'thumbnailPhoto' } } };
+  it('sharedRoster, search, vcard and provisionOnLookup pass through under the same keys (no Secrets in them)', () => {
+    const extra = {
+      search: { fields: { user: 'sAMAccountName' }, usernameAttribute: 'sAMAccountName' },
+      vcard: { attributes: { photo: 'thumbnailPhoto' } },
+      provisionOnLookup: false,
+    };
     const spec = structuredClone(signOn);
     Object.assign(spec.directory.domains['example.com'], extra);
     const domain = (gliderConfig(cluster(spec)) as { directory: { domains: Record<string, Record<string, unknown>> } }).directory.domains['example.com']!;
@@ -63,6 +67,7 @@ describe('directory, sso and invites from the XmppCluster spec (same keys as lib
     const parsed = configSchema.parse(gliderConfig(cluster(spec))).directory.domains['example.com']!;
     assert.equal(parsed.search.usernameAttribute, 'sAMAccountName', 'libs/config takes them');
     assert.equal(parsed.vcard?.attributes.photo, 'thumbnailPhoto');
+    assert.equal(parsed.provisionOnLookup, false);
   });
 
   it('the ConfigMap names the files, never a Secret key or the Secret refs themselves', () => {

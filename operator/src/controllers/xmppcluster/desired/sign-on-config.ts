@@ -32,7 +32,7 @@ export function signOnConfig(x: XmppCluster): Obj {
       const config: Obj = { ...rest };
       if (bindPasswordSecretRef) config.bindPasswordFile = `${DIRECTORY_SECRETS}/${domain}/${BIND_PASSWORD}`;
       if (tls) config.tls = { ...tlsRest, ...(caSecretRef ? { caFile: `${DIRECTORY_SECRETS}/${domain}/${CA}` } : {}) };
-      // sharedRoster, search, vcard: no Secrets in them, the same keys as the config
+      // sharedRoster, search, vcard, provisionOnLookup: no Secrets in them, the same keys as the config
       domains[domain] = { ldap: config, ...others };
     }
     out.directory = { domains };
