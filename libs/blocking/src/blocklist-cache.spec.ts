@@ -41,6 +41,9 @@ function scenario(name: string, openBus: () => Promise<{ a: Bus; b: Bus; close()
       const two = new BlocklistCache(storage.blocklist, b, opts);
       one.start();
       two.start();
+      // Over NATS a subscription reaches the server asynchronously: a change published before
+      // two's SUB arrived would never reach it (its cache kept the stale list: a 10 s timeout in CI).
+      await Promise.all([a.flush(), b.flush()]);
       try {
         const owner = 'juliet@capulet.lit';
         const romeo = parseJid('romeo@montague.net/orchard');
