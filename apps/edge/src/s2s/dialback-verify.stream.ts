@@ -7,6 +7,7 @@ import type { Transport } from '../transport/transport.js';
 import { dialbackRequest, readDialback, type VerifyOutcome } from './dialback.codec.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
+import { streamXmlLimits } from '../limits/xml-limits.js';
 
 export interface VerifyRequest {
   /** The Sender Domain whose Authoritative Server we ask. */
@@ -47,14 +48,7 @@ export class DialbackVerifyStream extends BaseStream<S2sStreamState> {
   }
 
   xmlLimits(): XmlLimits {
-    const l = this.ctx.config.edge.limits;
-    return {
-      maxStanzaBytes: l.maxStanzaBytesPreAuth,
-      maxDepth: l.maxDepth,
-      maxAttributes: l.maxAttributes,
-      maxAttributeBytes: l.maxAttributeBytes,
-      maxNameBytes: l.maxNameBytes,
-    };
+    return streamXmlLimits(this.ctx.config.edge.limits, false);
   }
 
   protected headerXml(): string {

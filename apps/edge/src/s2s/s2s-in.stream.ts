@@ -10,6 +10,7 @@ import { dialbackFeature, readDialback } from './dialback.codec.js';
 import { verifyPeer, type PeerVerdict } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
+import { streamXmlLimits } from '../limits/xml-limits.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 
@@ -82,14 +83,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   }
 
   xmlLimits(): XmlLimits {
-    const l = this.ctx.config.edge.limits;
-    return {
-      maxStanzaBytes: this.state === 'ready' || this.state === 'authenticated' ? l.maxStanzaBytes : l.maxStanzaBytesPreAuth,
-      maxDepth: l.maxDepth,
-      maxAttributes: l.maxAttributes,
-      maxAttributeBytes: l.maxAttributeBytes,
-      maxNameBytes: l.maxNameBytes,
-    };
+    return streamXmlLimits(this.ctx.config.edge.limits, this.state === 'ready' || this.state === 'authenticated');
   }
 
   protected headerXml(id: string): string {

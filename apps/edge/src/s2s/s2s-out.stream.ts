@@ -8,6 +8,7 @@ import { dialbackRequest, peerOffersDialback, readDialback } from './dialback.co
 import { verifyPeer } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
+import { streamXmlLimits } from '../limits/xml-limits.js';
 
 /**
  * An outbound server-to-server stream (RFC 6120 §4-§6 as the initiating server) for one
@@ -76,14 +77,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   }
 
   xmlLimits(): XmlLimits {
-    const l = this.ctx.config.edge.limits;
-    return {
-      maxStanzaBytes: l.maxStanzaBytesPreAuth,
-      maxDepth: l.maxDepth,
-      maxAttributes: l.maxAttributes,
-      maxAttributeBytes: l.maxAttributeBytes,
-      maxNameBytes: l.maxNameBytes,
-    };
+    return streamXmlLimits(this.ctx.config.edge.limits, false);
   }
 
   protected headerXml(): string {

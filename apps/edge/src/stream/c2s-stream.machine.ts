@@ -11,6 +11,7 @@ import type { StanzaOut } from './stanza-out.js';
 import { checkHeader, responseHeader } from './stream-header.js';
 import { stanzasIn } from '../edge.metrics.js';
 import type { C2sStreamState } from './stream-state.js';
+import { streamXmlLimits } from '../limits/xml-limits.js';
 
 export type { StreamLog } from './stream-log.js';
 
@@ -119,15 +120,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   }
 
   xmlLimits(): XmlLimits {
-    const l = this.ctx.config.edge.limits;
-    const authed = this.state === 'authenticated' || this.state === 'bound';
-    return {
-      maxStanzaBytes: authed ? l.maxStanzaBytes : l.maxStanzaBytesPreAuth,
-      maxDepth: l.maxDepth,
-      maxAttributes: l.maxAttributes,
-      maxAttributeBytes: l.maxAttributeBytes,
-      maxNameBytes: l.maxNameBytes,
-    };
+    return streamXmlLimits(this.ctx.config.edge.limits, this.state === 'authenticated' || this.state === 'bound');
   }
 
   protected headerXml(id: string): string {
