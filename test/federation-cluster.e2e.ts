@@ -1,28 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
-import { freePort, waitFor } from '#libs/testing';
+import { freePort } from '#libs/testing';
 import { startCluster, type Cluster } from './harness/cluster.js';
 import { gliderctl } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
-
-/** The s2s port an edge chose (s2s.port 0: two edges on one machine), from its "federation listening" log line. */
-async function s2sPortOf(logFile: string): Promise<number> {
-  let port = 0;
-  await waitFor(
-    () => {
-      const m = /"ports":\{"s2s":(\d+)[^}]*\},"msg":"federation listening"/.exec(readFileSync(logFile, 'utf8'));
-      port = m ? Number(m[1]) : 0;
-      return port > 0;
-    },
-    { what: `federation listening in ${logFile}`, timeoutMs: 30_000 },
-  );
-  return port;
-}
+import { s2sPortOf } from './harness/glider-process.js';
 
 /**
  * Issue 13, "two Glider instances (standalone ↔ cluster)": b.test is a cluster (nats-server, two

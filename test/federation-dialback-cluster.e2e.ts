@@ -10,19 +10,7 @@ import { gliderctl } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { TcpBalancer } from './harness/tcp-balancer.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
-
-async function s2sPortOf(logFile: string): Promise<number> {
-  let port = 0;
-  await waitFor(
-    () => {
-      const m = /"ports":\{"s2s":(\d+)[^}]*\},"msg":"federation listening"/.exec(readFileSync(logFile, 'utf8'));
-      port = m ? Number(m[1]) : 0;
-      return port > 0;
-    },
-    { what: `federation listening in ${logFile}`, timeoutMs: 30_000 },
-  );
-  return port;
-}
+import { s2sPortOf } from './harness/glider-process.js';
 
 const count = (file: string, text: string): number => readFileSync(file, 'utf8').split(text).length - 1;
 

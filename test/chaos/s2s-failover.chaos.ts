@@ -8,7 +8,7 @@
  * order, then the rest: every message is delivered or bounced to the sender, LOST must be 0.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import { Ledger } from './ledger.js';
 import { NumberedStream, seqOfBody } from './numbered-stream.js';
 import { table } from './report.js';
 import type { Row } from './run-fault.js';
+import { s2sPortOf } from '../harness/glider-process.js';
 
 const RATE = 200;
 const WARMUP_MS = 2_000;
@@ -94,20 +95,6 @@ class Relay {
     s.pipe(up);
     up.pipe(s);
   }
-}
-
-/** The s2s port an edge chose (s2s.port 0), from its "federation listening" log line. */
-async function s2sPortOf(logFile: string): Promise<number> {
-  let port = 0;
-  await waitFor(
-    () => {
-      const m = /"ports":\{"s2s":(\d+)[^}]*\},"msg":"federation listening"/.exec(readFileSync(logFile, 'utf8'));
-      port = m ? Number(m[1]) : 0;
-      return port > 0;
-    },
-    { what: `federation listening in ${logFile}`, timeoutMs: 30_000 },
-  );
-  return port;
 }
 
 async function run(fault: 'SIGKILL' | 'SIGTERM'): Promise<Row> {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '#libs/testing';
 import { repoRoot } from './paths.js';
@@ -99,4 +99,18 @@ export async function isReady(port: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The s2s port a Glider process chose (s2s.port 0: several on one machine), from its "federation listening" log line. */
+export async function s2sPortOf(logFile: string): Promise<number> {
+  let port = 0;
+  await waitFor(
+    () => {
+      const m = /"ports":\{"s2s":(\d+)[^}]*\},"msg":"federation listening"/.exec(readFileSync(logFile, 'utf8'));
+      port = m ? Number(m[1]) : 0;
+      return port > 0;
+    },
+    { what: `federation listening in ${logFile}`, timeoutMs: 30_000 },
+  );
+  return port;
 }
