@@ -78,15 +78,17 @@ async function addUsers(adminPort: number, req: TargetRequest, dataDir: string):
   }
 }
 
+/** Node with the soft fd limit raised to the hard one (as support.ts's startProcess does for the peers); exec keeps the pid. */
 function spawnNode(args: string[], env: Record<string, string>, dir: string): ChildProcess {
   const log = openSync(join(dir, 'stdout.log'), 'a');
-  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
+  const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$0" "$@"`;
+  return spawn('sh', ['-c', script, process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
 }
 
 export async function startGliderStandalone(req: TargetRequest): Promise<StartOutcome> {
   const gap = missing([STANDALONE, GLIDERCTL, ADMIN_PROTO]);
   if (gap) return { ok: false, reason: gap };
-  const [port, adminPort] = [await freePort(), await freePort()];
+  const [port, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const { cert, key } = makeCertificate(req.dir, req.domain);
   const config = join(req.dir, 'glider.yaml');
   writeFileSync(
@@ -97,7 +99,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       edge: { host: '127.0.0.1', c2sPort: port, directTlsPort: await freePort(), wssPort: await freePort() },
       tls: { certFile: cert, keyFile: key, minVersion: 'TLSv1.3', watch: false },
       admin: { host: '127.0.0.1', grpcPort: adminPort },
-      http: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: httpPort },
       // MUC as the peers run it (bench/peers: no room history, no room archive), its rate limits lifted
       muc: {
         enabled: true,
@@ -128,6 +130,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       domain: req.domain,
       mucDomain: `conference.${req.domain}`,
       processes: [{ name: 'standalone', pid: child.pid! }],
+      metricsUrl: `http://127.0.0.1:${httpPort}/metrics`,
       notes: NOTES,
       stop: () => stopProcess(child),
       ...(req.profile
