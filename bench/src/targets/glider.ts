@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
-import { heapArgs, heapGroups, summarisePerConnection, takeSnapshot } from './v8-heap.js';
+import { diffPerConnection, heapArgs, heapGroups, summarisePerConnection, takeSnapshot, type HeapGroups } from './v8-heap.js';
 import { profileArgs, summariseProfile } from './v8-profile.js';
 import { forEachLimited, freePort, makeCertificate, stopProcess, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
@@ -111,7 +111,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       },
     }),
   );
-  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : [STANDALONE];
+  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : req.heap ? [...heapArgs(req.dir), STANDALONE] : [STANDALONE];
   const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
@@ -133,17 +133,28 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       metricsUrl: `http://127.0.0.1:${httpPort}/metrics`,
       notes: NOTES,
       stop: () => stopProcess(child),
-      ...(req.profile
-        ? {
-            report: () => summariseProfile(req.dir),
-            heapReport: async (connections: number) => {
-              if (connections === 0) return '';
-              const file = await takeSnapshot(child.pid!, req.dir);
-              return file ? `${summarisePerConnection(heapGroups(file), connections)}\n(snapshot: ${file})` : 'no heap snapshot';
-            },
-          }
-        : {}),
+      ...(req.profile ? { report: () => summariseProfile(req.dir) } : {}),
+      ...(req.profile || req.heap ? { heapReport: heapReporter(child.pid!, req.dir) } : {}),
     },
+  };
+}
+
+/**
+ * Snapshots the heap with no idle session (connections = 0) and again with them, and prints the
+ * difference per connection; without the first, one snapshot's groups (start-up included).
+ */
+function heapReporter(pid: number, dir: string): (connections: number) => Promise<string> {
+  let empty: HeapGroups | undefined;
+  return async (connections) => {
+    const file = await takeSnapshot(pid, dir);
+    if (!file) return 'no heap snapshot';
+    if (connections === 0) {
+      empty = heapGroups(file);
+      return '';
+    }
+    const groups = heapGroups(file);
+    const summary = empty ? diffPerConnection(empty, groups, connections) : summarisePerConnection(groups, connections);
+    return `${summary}\n(snapshot: ${file})`;
   };
 }
 

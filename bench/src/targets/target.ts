@@ -36,4 +36,6 @@ export interface TargetRequest {
   env?: Record<string, string>;
   /** Run under the V8 profiler where the target supports it (Glider standalone). */
   profile?: boolean;
+  /** Heap snapshots only (no profiler): with no idle session and with them, compared per connection. */
+  heap?: boolean;
 }
