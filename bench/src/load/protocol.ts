@@ -26,7 +26,9 @@ export interface RateRun {
   startAtEpochMs: number;
   durationMs: number;
   intervalMs: number;
+  /** After the run: wait for what is in flight up to drainMs in all, or until nothing arrived for drainIdleMs. */
   drainMs: number;
+  drainIdleMs: number;
   bodyBytes: number;
   /** Open loop, but bounded: no new message while this many are in flight (a stalled server). */
   maxInFlight: number;

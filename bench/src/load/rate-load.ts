@@ -31,6 +31,7 @@ export async function runRate(flows: Flow[], idle: XmppConnection[], run: RateRu
   const stopAt = start + run.durationMs;
   const slotOf = (t: number) => Math.floor((t - start) / run.intervalMs);
   let inFlight = 0;
+  let lastDeliveryAt = performance.now();
   let drained: () => void = () => {};
 
   const states = flows.map((flow) => {
@@ -48,6 +49,7 @@ export async function runRate(flows: Flow[], idle: XmppConnection[], run: RateRu
       if (!fresh) return;
       inFlight--;
       const now = performance.now();
+      lastDeliveryAt = now;
       const sentAt = Number(id.slice(dot + 1)) / 1000;
       const slot = slots[slotOf(sentAt)];
       if (slot) {
@@ -88,10 +90,20 @@ export async function runRate(flows: Flow[], idle: XmppConnection[], run: RateRu
   await sleep(stopAt - performance.now());
   clearInterval(pace);
   keepalive.stop();
+  // Drain: what is in flight may still arrive (a saturated server queues seconds of it). Wait until
+  // everything came, or nothing came for drainIdleMs, or drainMs in all; only then count losses.
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
-      drained = resolve;
-      setTimeout(resolve, run.drainMs);
+      const giveUpAt = performance.now() + run.drainMs;
+      const watch = setInterval(() => {
+        const now = performance.now();
+        if (now - lastDeliveryAt >= run.drainIdleMs || now >= giveUpAt) done();
+      }, TICK_MS * 10);
+      const done = () => {
+        clearInterval(watch);
+        resolve();
+      };
+      drained = done;
     });
   }
 

@@ -29,6 +29,10 @@ const HELP = `usage: npm run bench:soak -- [options]   (starts Glider standalone
 const LOGIN_TIMEOUT_MS = 60_000;
 /** Share of --rate the steady phase must deliver for the run to count as the soak asked for. */
 const RATE_REACHED = 0.95;
+/** After the run, messages in flight get this long in all to arrive… */
+const DRAIN_MS = 120_000;
+/** …and are counted lost once nothing arrived for this long (a saturated server queues seconds). */
+const DRAIN_IDLE_MS = 15_000;
 
 function options() {
   const { values: v } = parseArgs({
@@ -168,6 +172,7 @@ async function main(): Promise<void> {
   const runMs = (o.warmupS + o.durationS) * 1000;
   const phaseTimer = setTimeout(() => (phase = 'warmup'), startAtEpochMs - Date.now());
   const steadyTimer = setTimeout(() => (phase = 'steady'), startAtEpochMs + o.warmupS * 1000 - Date.now());
+  const drainTimer = setTimeout(() => (phase = 'drain'), startAtEpochMs + runMs - Date.now());
   const runs = await gen.each<RateResult>(
     pairShares.map((p) =>
       p.length
@@ -177,7 +182,8 @@ async function main(): Promise<void> {
             startAtEpochMs,
             durationMs: runMs,
             intervalMs: o.intervalS * 1000,
-            drainMs: 10_000,
+            drainMs: DRAIN_MS,
+            drainIdleMs: DRAIN_IDLE_MS,
             bodyBytes: o.bodyBytes,
             maxInFlight: Math.max(100, (o.rate * 5 * p.length) / o.pairs),
             keepaliveMs: o.keepaliveS * 1000,
@@ -187,6 +193,7 @@ async function main(): Promise<void> {
   );
   clearTimeout(phaseTimer);
   clearTimeout(steadyTimer);
+  clearTimeout(drainTimer);
   sampling = false;
   await sampler;
   await gen.all({ op: 'closeAll' });

@@ -8,7 +8,8 @@ import { treeCpuUs, treeRssKiB } from '../load/process-stats.js';
 export interface Sample {
   /** Seconds since the soak began. */
   t: number;
-  phase: 'connect' | 'warmup' | 'steady';
+  /** drain: the rate stopped, what is in flight is still arriving (not judged). */
+  phase: 'connect' | 'warmup' | 'steady' | 'drain';
   rssKiB: number;
   cpuUs: number;
   fds: number;
