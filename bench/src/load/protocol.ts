@@ -51,6 +51,8 @@ export interface RateResult {
   /** Idle connections found closed at the end (must be 0). */
   idleLost: number;
   idleOpen: number;
+  /** Pairs whose sender or receiver was closed at the end (must be 0). */
+  pairsBroken: number;
   errors: string[];
 }
 

@@ -1,8 +1,8 @@
 // The soak's load in one generator process: its pairs send at a steady rate (open loop, paced by
 // the clock, not by deliveries), every delivery is checked for loss, duplicates and order and
 // timed end to end; results are cut into intervals aligned on a wall-clock start that the
-// coordinator's sampler shares. Meanwhile the idle connections send a whitespace keepalive now
-// and then (as real clients do; the server closes a stream silent for edge.idleTimeoutMs).
+// coordinator's sampler shares. Meanwhile the idle connections and the receivers send a whitespace
+// keepalive now and then (as real clients do; the server closes a stream silent for edge.idleTimeoutMs).
 import { performance } from 'node:perf_hooks';
 import type { XmppConnection } from '../client/xmpp-connection.js';
 import { attr } from '../client/splitter.js';
@@ -86,7 +86,9 @@ export async function runRate(flows: Flow[], idle: XmppConnection[], run: RateRu
       if (slot) slot.sent++;
     }
   }, TICK_MS);
-  const keepalive = startKeepalive(idle, run.keepaliveMs);
+  // Receivers never write after login: without keepalives the server's idle timeout
+  // (edge.idleTimeoutMs, 10 min by default) ends them mid-soak, as it should.
+  const keepalive = startKeepalive([...idle, ...flows.map((f) => f.receivers[0]!)], run.keepaliveMs);
   await sleep(stopAt - performance.now());
   clearInterval(pace);
   keepalive.stop();
@@ -116,11 +118,13 @@ export async function runRate(flows: Flow[], idle: XmppConnection[], run: RateRu
     flow.receivers[0]!.onElement = () => {};
   }
   const idleOpen = idle.filter((c) => c.alive).length;
+  const pairsBroken = flows.filter((f) => !f.sender.alive || !f.receivers[0]!.alive).length;
   return {
     intervals: slots.map((s) => ({ sent: s.sent, delivered: s.delivered, held: s.held, latency: s.latency.toJSON() })),
     sent,
     counts,
     idleLost: idle.length - idleOpen,
+    pairsBroken,
     idleOpen,
     errors,
   };
