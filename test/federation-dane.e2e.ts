@@ -35,7 +35,12 @@ describe('federation with DANE: a.dane.test (validating resolver) ↔ b.dane.tes
   before(async () => {
     trustCertificate(pki.caPem);
     const [portA, portB] = [await freePort(), await freePort()];
-    const s2s = (port: number) => ({ GLIDER_S2S__ENABLED: 'true', GLIDER_S2S__PORT: String(port), GLIDER_S2S__DIRECT_TLS_PORT: '0', GLIDER_TLS__OCSP_STAPLING: 'false' });
+    const s2s = (port: number) => ({
+      GLIDER_S2S__ENABLED: 'true',
+      GLIDER_S2S__PORT: String(port),
+      GLIDER_S2S__DIRECT_TLS_PORT: '0',
+      GLIDER_TLS__OCSP_STAPLING: 'false',
+    });
     b = await startStandalone({
       ...s2s(portB),
       GLIDER_DOMAINS: JSON.stringify(['b.dane.test', 'c.dane.test', 'd.dane.test', 'e.dane.test']),
@@ -54,7 +59,8 @@ describe('federation with DANE: a.dane.test (validating resolver) ↔ b.dane.tes
     ];
     unbound = await startValidatingResolver({
       signed: { name: 'dane.test', records: [...published('b', bKey), ...published('c', otherKey), ...published('e', bKey)] },
-      tamper: (zone) => zone.replace(new RegExp(`(_${portB}\\._tcp\\.xmpp\\.e\\.dane\\.test\\.\\s+\\d+\\s+IN\\s+TLSA\\s+3 1 1 )[0-9a-fA-F]+`), `$1${otherKey.split(' ')[3]}`),
+      tamper: (zone) =>
+        zone.replace(new RegExp(`(_${portB}\\._tcp\\.xmpp\\.e\\.dane\\.test\\.\\s+\\d+\\s+IN\\s+TLSA\\s+3 1 1 )[0-9a-fA-F]+`), `$1${otherKey.split(' ')[3]}`),
     });
     writeFileSync(policyFile, aPolicy(false));
     a = await startStandalone({

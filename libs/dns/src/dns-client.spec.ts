@@ -128,6 +128,9 @@ describe('DnsClient against a hostile resolver', () => {
   });
 
   it('a resolver setting that is not host:port is refused up front', () => {
-    assert.throws(() => new DnsClient({ resolver: '127.0.0.1', timeoutMs: 1, tries: 1, udpPayloadBytes: 512, maxResponseBytes: 512, maxRecords: 1 }), /host:port/);
+    assert.throws(
+      () => new DnsClient({ resolver: '127.0.0.1', timeoutMs: 1, tries: 1, udpPayloadBytes: 512, maxResponseBytes: 512, maxRecords: 1 }),
+      /host:port/,
+    );
   });
 });

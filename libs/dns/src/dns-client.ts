@@ -76,7 +76,10 @@ export class DnsClient {
         if (err) reject(err);
         else resolve(res!);
       };
-      const timer = setTimeout(() => done(new DnsTimeoutError(`${this.opts.resolver} did not answer ${qname} in ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      const timer = setTimeout(
+        () => done(new DnsTimeoutError(`${this.opts.resolver} did not answer ${qname} in ${this.opts.timeoutMs} ms`)),
+        this.opts.timeoutMs,
+      );
       socket.on('error', (err) => done(err));
       socket.on('message', (msg) => {
         const res = this.accept(msg, id, qname, type);
@@ -101,7 +104,10 @@ export class DnsClient {
         if (err) reject(err);
         else resolve(res!);
       };
-      const timer = setTimeout(() => done(new DnsTimeoutError(`${this.opts.resolver} did not answer ${qname} over TCP in ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
+      const timer = setTimeout(
+        () => done(new DnsTimeoutError(`${this.opts.resolver} did not answer ${qname} over TCP in ${this.opts.timeoutMs} ms`)),
+        this.opts.timeoutMs,
+      );
       socket.on('error', (err) => done(err));
       socket.on('connect', () => socket.write(framed));
       socket.on('data', (chunk: Buffer) => {

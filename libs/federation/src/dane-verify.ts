@@ -38,7 +38,9 @@ export function verifyWithTlsa(chain: X509Certificate[], tlsa: Tlsa[], names: st
     return { ok: true, by: 'DANE-TA', identity };
   }
   const pkixEe = of(TLSA_USAGE.PKIX_EE).some((r) => tlsaMatches(r, leaf));
-  const pkixTa = of(TLSA_USAGE.PKIX_TA).some((r) => [...chain.slice(1), ...anchors.filter((a) => chain.some((c) => c.checkIssued(a)))].some((c) => tlsaMatches(r, c)));
+  const pkixTa = of(TLSA_USAGE.PKIX_TA).some((r) =>
+    [...chain.slice(1), ...anchors.filter((a) => chain.some((c) => c.checkIssued(a)))].some((c) => tlsaMatches(r, c)),
+  );
   if (pkixEe || pkixTa) {
     const by = pkixEe ? 'PKIX-EE' : 'PKIX-TA';
     const pkix = verifyPkix(chain, names, anchors, now);

@@ -44,7 +44,12 @@ export function usableTlsa(records: Tlsa[]): Tlsa[] {
 /** Whether `cert` is the one `record` associates (its usage is the caller's business). */
 export function tlsaMatches(record: Tlsa, cert: X509Certificate): boolean {
   const content = record.selector === 0 ? cert.raw : spkiOf(cert);
-  const value = record.matching === 0 ? content : createHash(record.matching === 1 ? 'sha256' : 'sha512').update(content).digest();
+  const value =
+    record.matching === 0
+      ? content
+      : createHash(record.matching === 1 ? 'sha256' : 'sha512')
+          .update(content)
+          .digest();
   return value.length === record.data.length && value.equals(record.data);
 }
 
@@ -60,6 +65,11 @@ export function tlsaText(r: Tlsa): string {
 /** The TLSA record an operator publishes for `cert` (`openssl x509 -pubkey | sha256` done in code), e.g. `3 1 1 <hex>`. */
 export function tlsaFor(cert: X509Certificate, usage: number, selector: number, matching: number): Tlsa {
   const content = selector === 0 ? cert.raw : spkiOf(cert);
-  const data = matching === 0 ? Buffer.from(content) : createHash(matching === 1 ? 'sha256' : 'sha512').update(content).digest();
+  const data =
+    matching === 0
+      ? Buffer.from(content)
+      : createHash(matching === 1 ? 'sha256' : 'sha512')
+          .update(content)
+          .digest();
   return { usage, selector, matching, data };
 }

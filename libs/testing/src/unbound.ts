@@ -72,7 +72,14 @@ export async function startValidatingResolver(opts: ValidatingResolverOptions): 
   const signedFile = `${signedSource}.signed`;
   if (opts.tamper) writeFileSync(signedFile, opts.tamper(readFileSync(signedFile, 'utf8')));
   const port = await freePort();
-  const authZone = (name: string, file: string) => ['auth-zone:', `  name: "${name}"`, `  zonefile: "${file}"`, '  for-upstream: yes', '  for-downstream: no', '  fallback-enabled: no'];
+  const authZone = (name: string, file: string) => [
+    'auth-zone:',
+    `  name: "${name}"`,
+    `  zonefile: "${file}"`,
+    '  for-upstream: yes',
+    '  for-downstream: no',
+    '  fallback-enabled: no',
+  ];
   const conf = join(dir.path, 'unbound.conf');
   const logFile = join(dir.path, 'unbound.log');
   const tlds = [...new Set([opts.signed, ...(opts.insecure ?? [])].map((z) => z.name.split('.').pop()!))];

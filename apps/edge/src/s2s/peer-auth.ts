@@ -1,7 +1,17 @@
 import type { X509Certificate } from 'node:crypto';
-import { daneTargets, matchServerIdentity, presentedIdentities, verifyChain, verifyPkix, verifyWithTlsa, type DaneEndpoint, type DnsLookup, type IdentityMatch } from '#libs/federation';
+import {
+  daneTargets,
+  matchServerIdentity,
+  presentedIdentities,
+  verifyChain,
+  verifyPkix,
+  verifyWithTlsa,
+  type DaneEndpoint,
+  type DnsLookup,
+} from '#libs/federation';
 
-export type PeerVerdict = { ok: true; by: IdentityMatch | string } | { ok: false; reason: string; hard?: boolean };
+/** `by`: how the certificate was accepted (an IdentityMatch such as 'srv-id', or a TLSA usage such as 'DANE-EE'). */
+export type PeerVerdict = { ok: true; by: string } | { ok: false; reason: string; hard?: boolean };
 
 /**
  * RFC 6120 §13.7.2 for a peer server: its chain leads to a trusted CA (serverAuth-only EKU
@@ -51,7 +61,8 @@ export async function verifyInboundByDane(
   now = new Date(),
 ): Promise<PeerVerdict> {
   const found = await daneTargets(domain, lookup);
-  if (found.kind !== 'targets') return { ok: false, reason: found.kind === 'insecure' ? `DANE does not apply: ${found.why}` : found.kind === 'failed' ? found.reason : 'no service' };
+  if (found.kind !== 'targets')
+    return { ok: false, reason: found.kind === 'insecure' ? `DANE does not apply: ${found.why}` : found.kind === 'failed' ? found.reason : 'no service' };
   const seen = new Set<string>();
   const reasons: string[] = [];
   for (const t of found.targets) {

@@ -120,11 +120,11 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
         void verifyInboundByDane(this.transport.peerCertificates(), remote, this.ctx.dane, this.ctx.anchors())
           .catch((err: Error): PeerVerdict => ({ ok: false, reason: `DANE check failed: ${err.message}` }))
           .then((dane) => {
-          if (this.state !== 'secured' || this.remote !== remote) return;
-          if (dane.ok) this.peer = dane;
-          else this.log.info({ reason: dane.reason }, 'DANE did not authenticate the peer certificate');
-          this.sendFeatures();
-        });
+            if (this.state !== 'secured' || this.remote !== remote) return;
+            if (dane.ok) this.peer = dane;
+            else this.log.info({ reason: dane.reason }, 'DANE did not authenticate the peer certificate');
+            this.sendFeatures();
+          });
         return;
       }
     }
