@@ -6,7 +6,11 @@ import { bounceOf } from './s2s-routing.js';
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
 test('a join of a room in an unreachable domain (directed presence to room/nick) bounces as presence of type error, at once', () => {
-  const join = xml('presence', { from: 'alice@a.test/laptop', to: 'room@conference.p.test/alice', id: 'j1' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' }));
+  const join = xml(
+    'presence',
+    { from: 'alice@a.test/laptop', to: 'room@conference.p.test/alice', id: 'j1' },
+    xml('x', { xmlns: 'http://jabber.org/protocol/muc' }),
+  );
   const err = bounceOf(join, 'remote-server-not-found', 'conference.p.test cannot be reached from here');
   assert.ok(err);
   assert.equal(err.name, 'presence');
@@ -24,6 +28,9 @@ test('broadcast presence (bare JID), unavailable, probes and subscriptions bounc
     xml('presence', { from: 'alice@a.test/laptop', to: 'bob@p.test/phone', type: 'error' }),
   ];
   for (const el of nothing) assert.equal(bounceOf(el, 'remote-server-not-found', 'x'), undefined, el.toString());
-  assert.equal(bounceOf(xml('message', { from: 'alice@a.test/laptop', to: 'bob@p.test', type: 'chat' }), 'remote-server-timeout', 'x')?.getChild('error')?.attrs.type, 'wait');
+  assert.equal(
+    bounceOf(xml('message', { from: 'alice@a.test/laptop', to: 'bob@p.test', type: 'chat' }), 'remote-server-timeout', 'x')?.getChild('error')?.attrs.type,
+    'wait',
+  );
   assert.equal(bounceOf(xml('iq', { from: 'alice@a.test/laptop', to: 'p.test', type: 'get', id: 'v' }), 'remote-server-not-found', 'x')?.attrs.type, 'error');
 });

@@ -90,7 +90,7 @@ test('a stanza from another domain than the authenticated one ends the stream wi
   assert.notEqual(streams[0]!.state, 'ready');
 });
 
-test("a service domain of the receiving server (conference.b.test, XEP-0045 rooms) is one of its own: the stream to it and a presence to a room are taken", async () => {
+test('a service domain of the receiving server (conference.b.test, XEP-0045 rooms) is one of its own: the stream to it and a presence to a room are taken', async () => {
   const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
   const b = s2sSide('b.test', pki.issue('b.test', { san: [...xmppServerSans('b.test'), ...xmppServerSans('conference.b.test')] }), pki.caPem, allow('a.test'));
   b.ctx.serviceDomains = () => ['conference.b.test'];

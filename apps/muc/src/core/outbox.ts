@@ -110,8 +110,7 @@ export class Outbox {
       if (away[n]) {
         void remote!.route(this.envelope(n));
         outcomes[n] = Promise.resolve(undefined);
-      }
-      else if (!s) outcomes[n] = Promise.resolve(undefined);
+      } else if (!s) outcomes[n] = Promise.resolve(undefined);
       else if (batchMax <= 1) outcomes[n] = delivery.toSession(this.envelope(n), s);
       else {
         const mine = byEdge.get(s.edgeId);

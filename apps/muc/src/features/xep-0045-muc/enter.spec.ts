@@ -177,7 +177,10 @@ describe('XEP-0045 with an occupant of another domain', () => {
     const rita = { jid: 'rita@partner.example/phone', edgeId: 's2s', sessionId: 'rita' } as Awaited<ReturnType<MucHarness['login']>>;
     h.take(alice);
     // a client refusing one private message (XEP-0045 leaves it in; Prosody's mod_muc too)
-    await h.send(rita, `<message from="${rita.jid}" to="fed@${SERVICE}/Alice" type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`);
+    await h.send(
+      rita,
+      `<message from="${rita.jid}" to="fed@${SERVICE}/Alice" type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
+    );
     await h.send(alice, `<message to="fed@${SERVICE}" type="groupchat"><body>still with us?</body></message>`);
     assert.ok(!h.take(alice).some((e) => e.name === 'presence' && e.attrs.from === `fed@${SERVICE}/Rita`), 'rita stays');
     // the s2s pool's bounce of the room's groupchat: from rita's JID to the sender's room JID
@@ -185,7 +188,10 @@ describe('XEP-0045 with an occupant of another domain', () => {
       rita,
       `<message from="${rita.jid}" to="fed@${SERVICE}/Alice" type="error"><body>still with us?</body><error type="cancel"><remote-server-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
     );
-    await h.waitFor(() => h.received.some((r) => r.sessionId === alice.sessionId && r.el.attrs.from === `fed@${SERVICE}/Rita` && r.el.attrs.type === 'unavailable'), 'rita removed');
+    await h.waitFor(
+      () => h.received.some((r) => r.sessionId === alice.sessionId && r.el.attrs.from === `fed@${SERVICE}/Rita` && r.el.attrs.type === 'unavailable'),
+      'rita removed',
+    );
     const gone = h.take(alice).find((e) => e.attrs.type === 'unavailable')!;
     assert.deepEqual(statuses(gone), [333]);
   });
@@ -226,4 +232,3 @@ describe('XEP-0045: a frame for an occupant of another domain does not wait on t
     );
   });
 });
-
