@@ -76,6 +76,10 @@ describe('muc fan-out with muc.fanoutShared false: whole copies in DeliveryBatch
     await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>plain</body></message>`);
     assert.deepEqual(h.batches, [3]);
     assert.deepEqual(h.fanouts, []);
-    for (const u of users) assert.deepEqual(h.take(u).map((e) => [e.attrs.to, e.getChildText('body')]), [[u.jid, 'plain']]);
+    for (const u of users)
+      assert.deepEqual(
+        h.take(u).map((e) => [e.attrs.to, e.getChildText('body')]),
+        [[u.jid, 'plain']],
+      );
   });
 });

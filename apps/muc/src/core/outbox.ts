@@ -81,13 +81,7 @@ export class Outbox {
    * once; a DeliveryBatch of whole copies when `shared` is false), anything else as a DeliveryBatch
    * (per-edge fan-out, one Ack per stanza); 1 sends one request per session.
    */
-  async flush(
-    registry: SessionRegistry,
-    delivery: Delivery,
-    batchMax = 1,
-    remote?: RemoteExit,
-    shared = true,
-  ): Promise<{ settled: Promise<string[]> }> {
+  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit, shared = true): Promise<{ settled: Promise<string[]> }> {
     const away = this.items.map((i) => remote !== undefined && !remote.isLocal(domainOf(i.to)));
     const sessions = await Promise.all(this.items.map(async (i, n) => (away[n] ? undefined : registry.get(i.to))));
     const outcomes: Promise<DeliveryOutcome | undefined>[] = new Array<Promise<DeliveryOutcome | undefined>>(this.items.length);
@@ -110,7 +104,7 @@ export class Outbox {
         if (plain.length > 0) this.sendBatch(delivery, edgeId, plain, sessions, outcomes);
         plain = [];
       };
-      for (let i = 0; i < all.length; ) {
+      for (let i = 0; i < all.length;) {
         const run = shared ? this.sharedRun(all, i, batchMax) : 1;
         if (run >= 2) {
           sendPlain();

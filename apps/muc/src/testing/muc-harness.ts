@@ -87,7 +87,10 @@ export class MucHarness {
       const stanzas = frame.batch
         ? frame.batch.stanzas
         : frame.fanout?.stanza
-          ? frame.fanout.recipients.map((r) => ({ ...copyFor({ env: frame.fanout!.stanza!, toAt: frame.fanout!.toAt }, r.to), target: { edgeId: h.edgeId, sessionId: r.sessionId } }))
+          ? frame.fanout.recipients.map((r) => ({
+              ...copyFor({ env: frame.fanout!.stanza!, toAt: frame.fanout!.toAt }, r.to),
+              target: { edgeId: h.edgeId, sessionId: r.sessionId },
+            }))
           : undefined;
       if (stanzas) {
         h.batches.push(stanzas.length);
