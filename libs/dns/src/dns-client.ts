@@ -70,7 +70,10 @@ export class DnsClient {
     const query = encodeQuery(qname, type, { id, udpPayloadBytes: this.opts.udpPayloadBytes });
     const socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
     return new Promise<DnsResponse>((resolve, reject) => {
+      let finished = false;
       const done = (err: Error | undefined, res?: DnsResponse): void => {
+        if (finished) return; // a late datagram or error after the timeout: the socket is closed once
+        finished = true;
         clearTimeout(timer);
         socket.close();
         if (err) reject(err);
@@ -98,7 +101,10 @@ export class DnsClient {
       const socket = connectTcp({ host: this.host, port: this.port });
       const chunks: Buffer[] = [];
       let received = 0;
+      let finished = false;
       const done = (err: Error | undefined, res?: DnsResponse): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         socket.destroy();
         if (err) reject(err);
