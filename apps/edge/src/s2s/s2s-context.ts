@@ -26,4 +26,20 @@ export interface S2sContext extends StreamContext {
   dane?: DnsLookup;
   /** Dialback's keys and verifications; absent: dialback is never used (whatever the policy says). */
   dialback?: DialbackDeps;
+  /**
+   * Domains our services declared in the addressing table (`conference.<domain>`, XEP-0045): peers
+   * address them (stream headers, stanzas, dialback) and they send as ours, like `config.domains`.
+   */
+  serviceDomains?(): readonly string[];
+}
+
+/** Our domains on s2s: the accounts' (`config.domains`) and those our services declared (muc, upload). */
+export function ourDomains(ctx: S2sContext): string[] {
+  const services = ctx.serviceDomains?.() ?? [];
+  return services.length === 0 ? ctx.config.domains : [...ctx.config.domains, ...services];
+}
+
+/** `domain` (canonical) is one of ours on s2s (ourDomains). */
+export function isOurDomain(ctx: S2sContext, domain: string): boolean {
+  return ctx.config.domains.includes(domain) || (ctx.serviceDomains?.().includes(domain) ?? false);
 }

@@ -9,7 +9,7 @@ import { DialbackIn } from './dialback-in.js';
 import { dialbackFeature, readDialback } from './dialback.codec.js';
 import { verifyInboundByDane, verifyPeer, type PeerVerdict } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
-import type { S2sContext } from './s2s-context.js';
+import { isOurDomain, ourDomains, type S2sContext } from './s2s-context.js';
 import { streamXmlLimits } from '../limits/xml-limits.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
@@ -97,7 +97,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   protected connectionGone(): void {}
 
   protected onStreamStart(name: string, attrs: Record<string, string>): void {
-    const check = checkS2sHeader(name, attrs, this.ctx.config.domains);
+    const check = checkS2sHeader(name, attrs, ourDomains(this.ctx));
     if (check.local) this.local = check.local;
     if (check.error) return this.error(check.error, check.text);
     if (this.remote && check.remote !== this.remote) return this.error('invalid-from', 'the restarted stream names another domain');
@@ -166,7 +166,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     // RFC 6120 §4.9.3.9 / §8.1.2.1: the sender must be in a domain this stream authenticated.
     if (!from || !this.remotes.has(canonicalDomain(from.domain) ?? ''))
       return this.error('invalid-from', `stanzas on this stream come from ${[...this.remotes].join(', ')}`);
-    if (!to || !this.ctx.config.domains.includes(canonicalDomain(to.domain) ?? ''))
+    if (!to || !isOurDomain(this.ctx, canonicalDomain(to.domain) ?? ''))
       return this.error('host-unknown', `${to?.domain ?? "a stanza without 'to'"} is not served here`);
     this.ctx.stats.stanzasIn++;
     await this.ctx.onRemoteStanza(el, { local: this.local, remote: this.remote });

@@ -14,7 +14,7 @@ import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
 import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
-import type { S2sContext } from './s2s-context.js';
+import { isOurDomain, type S2sContext } from './s2s-context.js';
 import { DaneLookupError, dial, targetsOf } from './s2s-dial.js';
 import { daneLookup } from './dane-lookup.js';
 import { S2sInStream } from './s2s-in.stream.js';
@@ -78,6 +78,8 @@ export class S2sServer {
       policy: () => this.policy.current(),
       anchors: () => anchors,
       onRemoteStanza: (el) => this.fromRemote(el),
+      // conference.<domain> and the like: peers address them, and the muc sends from them (issue 12)
+      serviceDomains: () => this.directory?.table.serviceDomains() ?? [],
       refused: (direction, remote, why) => {
         countRefusal(direction, why);
         log.info({ direction, remote, why }, 'federation refused');
@@ -207,7 +209,7 @@ export class S2sServer {
     }
     const from = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
     const to = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
-    if (!from || !to || !this.deps.config.domains.includes(from)) return { kind: 'foreign', el };
+    if (!from || !to || !isOurDomain(this.ctx, from)) return { kind: 'foreign', el };
     // the content namespace is the stream's (RFC 6120 §4.8.3): jabber:server on the way out
     if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
     return { kind: 'ok', el, from, to };
