@@ -1,36 +1,18 @@
 // e2e: serial — Glider takes port 5269 here (the peers reach it there), so scripts/test.mjs never runs this file beside another such file.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
 import { freePort, waitFor } from '#libs/testing';
 import { startDnsServer, type DnsServer } from './harness/dns-server.js';
+import { ownLoopbackAddress } from './harness/loopback.js';
 import { gliderctl } from './harness/gliderctl.js';
 import { ejabberdInstalled, startEjabberd, type EjabberdPeer } from './harness/ejabberd.js';
 import { prosodyInstalled, startProsody, type ProsodyPeer } from './harness/prosody.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
-
-/**
- * A 127.0.0.x (x from 3; 127.0.0.2 is federation-dialback.e2e's) on which nothing listens on
- * `port`: all of 127/8 is loopback on Linux. Tried by binding it, from a random start.
- */
-async function ownLoopbackAddress(port: number): Promise<string> {
-  const start = 3 + Math.floor(Math.random() * 250);
-  for (let i = 0; i < 252; i++) {
-    const host = `127.0.0.${3 + ((start - 3 + i) % 252)}`;
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, host, () => probe.close(() => resolve(true)));
-    });
-    if (free) return host;
-  }
-  throw new Error(`no 127.0.0.x with port ${port} free`);
-}
 
 /**
  * Glider (a.test) federating with a real Prosody (p.test, Debian 0.12) on loopback (issue 13):

@@ -19,6 +19,8 @@ export interface ProsodyPeer {
   /** Prosody's process (the s2s benchmark reads its CPU time). */
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL: gone at once, no stream closed nor unavailable sent (a crashed or cut-off peer). */
+  kill(): Promise<void>;
 }
 
 export interface ProsodyOptions {
@@ -42,6 +44,11 @@ export interface ProsodyOptions {
    * trust authenticates by XEP-0220 dialback (still over TLS: s2s_require_encryption).
    */
   dialback?: boolean;
+  /**
+   * A XEP-0045 service of Prosody's own (`Component "<muc>" "muc"`, mod_muc), e.g.
+   * `conference.p.test`: its certificate must name that domain too (`certFile`).
+   */
+  muc?: string;
 }
 
 /** `prosody --version` waits on its console, so look for the Debian binary instead. */
@@ -87,6 +94,13 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
       `ssl = { cafile = ${q(o.caFile)} }`,
       `VirtualHost ${q(o.domain)}`,
       `  ssl = { certificate = ${q(o.certFile)}, key = ${q(o.keyFile)}, cafile = ${q(o.caFile)} }`,
+      ...(o.muc
+        ? [
+            `Component ${q(o.muc)} "muc"`,
+            `  ssl = { certificate = ${q(o.certFile)}, key = ${q(o.keyFile)}, cafile = ${q(o.caFile)} }`,
+            '  restrict_room_creation = false',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -112,9 +126,14 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
     logFile,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+      const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+      if (running()) process.kill(child.pid!, 'SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+      if (running()) process.kill(child.pid!, 'SIGKILL');
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
+      await exited;
     },
   };
 }

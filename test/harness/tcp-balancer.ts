@@ -19,9 +19,13 @@ export class TcpBalancer {
     this.counts = targets.map(() => 0);
   }
 
-  static async start(targets: number[]): Promise<TcpBalancer> {
+  /** `listen`: where it listens (127.0.0.1 on a free port when absent), e.g. a peer's fixed 5269 on an address of the test's own. */
+  static async start(targets: number[], listen: { host?: string; port?: number } = {}): Promise<TcpBalancer> {
     const server = createServer({ allowHalfOpen: true });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port ?? 0, listen.host ?? '127.0.0.1', resolve);
+    });
     const b = new TcpBalancer(server, (server.address() as AddressInfo).port, targets);
     server.on('connection', (client) => b.forward(client));
     return b;

@@ -4,7 +4,7 @@ import type { Element } from '#libs/xml';
 import type { StreamLog } from '../stream/stream-log.js';
 import { dialbackAnswer, type DialbackElement, type DialbackErrorCondition } from './dialback.codec.js';
 import { verifyPeer } from './peer-auth.js';
-import type { S2sContext } from './s2s-context.js';
+import { isOurDomain, type S2sContext } from './s2s-context.js';
 
 /** What the inbound stream lends dialback. */
 export interface DialbackInHost {
@@ -49,7 +49,7 @@ export class DialbackIn {
     const reply = (type: 'valid' | 'invalid' | 'error', condition?: DialbackErrorCondition, text?: string): void =>
       h.send(dialbackAnswer('result', { from: db.to, to: db.from, type, condition, text }));
     if (!h.secure()) return reply('error', 'policy-violation', 'dialback only over TLS (XEP-0344)');
-    if (!db.to || !h.ctx.config.domains.includes(db.to)) return reply('error', 'item-not-found', `${db.to || "'to'"} is not served here`);
+    if (!db.to || !isOurDomain(h.ctx, db.to)) return reply('error', 'item-not-found', `${db.to || "'to'"} is not served here`);
     if (!db.from || !db.key) return reply('error', 'not-acceptable', "a dialback request needs 'from' and a key");
     const decision = h.ctx.policy().decide(db.from);
     if (!decision.allowed) {
@@ -100,7 +100,7 @@ export class DialbackIn {
     const reply = (type: 'valid' | 'invalid' | 'error', condition?: DialbackErrorCondition, text?: string): void =>
       h.send(dialbackAnswer('verify', { from: db.to, to: db.from, id: db.id, type, condition, text }));
     if (!h.secure()) return reply('error', 'policy-violation', 'dialback only over TLS (XEP-0344)');
-    if (!db.to || !h.ctx.config.domains.includes(db.to)) return reply('error', 'item-not-found', `${db.to || "'to'"} is not served here`);
+    if (!db.to || !isOurDomain(h.ctx, db.to)) return reply('error', 'item-not-found', `${db.to || "'to'"} is not served here`);
     const secrets = h.ctx.dialback?.secrets() ?? [];
     const valid = db.from !== '' && db.id !== '' && secrets.some((secret) => dialbackKeyValid(secret, db.from, db.to, db.id, db.key));
     if (!valid) h.log().info({ receiving: db.from, originating: db.to }, 'asked to verify a dialback key that is not ours');

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import type { DomainPolicy } from '#libs/federation';
+import type { DnsLookup, DomainPolicy } from '#libs/federation';
 import type { Element } from '#libs/xml';
 import type { StreamContext } from '../edge.context.js';
 import type { VerifyOutcome } from './dialback.codec.js';
@@ -22,6 +22,24 @@ export interface S2sContext extends StreamContext {
   onRemoteStanza(el: Element, pair: { local: string; remote: string }): void | Promise<void>;
   /** A refusal worth counting and logging once (policy, certificate, addressing). */
   refused?(direction: 'in' | 'out', remote: string, why: string): void;
+  /** DANE lookups over `s2s.dane.resolver` (dane-lookup.ts); absent: DANE off. */
+  dane?: DnsLookup;
   /** Dialback's keys and verifications; absent: dialback is never used (whatever the policy says). */
   dialback?: DialbackDeps;
+  /**
+   * Domains our services declared in the addressing table (`conference.<domain>`, XEP-0045): peers
+   * address them (stream headers, stanzas, dialback) and they send as ours, like `config.domains`.
+   */
+  serviceDomains?(): readonly string[];
+}
+
+/** Our domains on s2s: the accounts' (`config.domains`) and those our services declared (muc, upload). */
+export function ourDomains(ctx: S2sContext): string[] {
+  const services = ctx.serviceDomains?.() ?? [];
+  return services.length === 0 ? ctx.config.domains : [...ctx.config.domains, ...services];
+}
+
+/** `domain` (canonical) is one of ours on s2s (ourDomains). */
+export function isOurDomain(ctx: S2sContext, domain: string): boolean {
+  return ctx.config.domains.includes(domain) || (ctx.serviceDomains?.().includes(domain) ?? false);
 }

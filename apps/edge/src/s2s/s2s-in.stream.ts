@@ -7,9 +7,9 @@ import type { S2sStreamState } from '../stream/stream-state.js';
 import type { Transport } from '../transport/transport.js';
 import { DialbackIn } from './dialback-in.js';
 import { dialbackFeature, readDialback } from './dialback.codec.js';
-import { verifyPeer, type PeerVerdict } from './peer-auth.js';
+import { verifyInboundByDane, verifyPeer, type PeerVerdict } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
-import type { S2sContext } from './s2s-context.js';
+import { isOurDomain, ourDomains, type S2sContext } from './s2s-context.js';
 import { streamXmlLimits } from '../limits/xml-limits.js';
 import { SenderLanes } from './sender-lanes.js';
 
@@ -108,7 +108,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   protected connectionGone(): void {}
 
   protected onStreamStart(name: string, attrs: Record<string, string>): void {
-    const check = checkS2sHeader(name, attrs, this.ctx.config.domains);
+    const check = checkS2sHeader(name, attrs, ourDomains(this.ctx));
     if (check.local) this.local = check.local;
     if (check.error) return this.error(check.error, check.text);
     if (this.remote && check.remote !== this.remote) return this.error('invalid-from', 'the restarted stream names another domain');
@@ -122,12 +122,32 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     // XEP-0220 §2.4: the xmlns:db declaration and the feature say "dialback here"; only when it is on
     this.dialbackOn = this.ctx.dialback !== undefined && this.ctx.policy().settings.dialback === true;
     this.sendHeader();
+    if (this.transport.secure && this.state === 'secured') {
+      this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
+      // DANE (docs/federation.md): a certificate no CA of ours vouches for may be the one the
+      // domain's DNSSEC-signed TLSA records publish; the features wait for that answer.
+      if (!this.peer.ok && this.ctx.dane) {
+        const remote = this.remote;
+        void verifyInboundByDane(this.transport.peerCertificates(), remote, this.ctx.dane, this.ctx.anchors())
+          .catch((err: Error): PeerVerdict => ({ ok: false, reason: `DANE check failed: ${err.message}` }))
+          .then((dane) => {
+            if (this.state !== 'secured' || this.remote !== remote) return;
+            if (dane.ok) this.peer = dane;
+            else this.log.info({ reason: dane.reason }, 'DANE did not authenticate the peer certificate');
+            this.sendFeatures();
+          });
+        return;
+      }
+    }
+    this.sendFeatures();
+  }
+
+  private sendFeatures(): void {
     const features = xml('stream:features');
     if (!this.transport.secure) {
       features.append(xml('starttls', { xmlns: NS.tls }, xml('required')));
     } else if (this.state === 'secured') {
-      this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
-      if (this.peer.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
+      if (this.peer?.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
       // XEP-0344: dialback only once TLS is in place
       if (this.dialbackOn) features.append(dialbackFeature());
     } else if (this.state === 'authenticated') {
@@ -157,7 +177,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     // RFC 6120 §4.9.3.9 / §8.1.2.1: the sender must be in a domain this stream authenticated.
     if (!from || !this.remotes.has(canonicalDomain(from.domain) ?? ''))
       return this.error('invalid-from', `stanzas on this stream come from ${[...this.remotes].join(', ')}`);
-    if (!to || !this.ctx.config.domains.includes(canonicalDomain(to.domain) ?? ''))
+    if (!to || !isOurDomain(this.ctx, canonicalDomain(to.domain) ?? ''))
       return this.error('host-unknown', `${to?.domain ?? "a stanza without 'to'"} is not served here`);
     this.ctx.stats.stanzasIn++;
     const pair = { local: this.local, remote: this.remote };

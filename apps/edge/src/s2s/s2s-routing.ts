@@ -19,10 +19,14 @@ export async function toRouter(bus: Bus, config: GliderConfig, el: Element): Pro
 
 /**
  * The error a stanza gets when it cannot go out (RFC 6120 §8.3.3.15/16), addressed back to its
- * local sender; none for errors and results (never answer an error, §8.3.1), nor for presence
- * (the local presence service learns of a remote contact's state from probes, RFC 6121 §4.3).
+ * local sender; none for errors and results (never answer an error, §8.3.1). Presence only when it
+ * is directed available presence to a full JID (RFC 6121 §4.6), above all a join of a room in that
+ * domain (XEP-0045 §7.2: the client waits for the room's answer, and the issue asks for
+ * `remote-server-not-found` at once, never a timeout); broadcasts to contacts' bare JIDs,
+ * unavailable, probes and subscriptions bounce nothing (the local presence service learns of a
+ * remote contact's state from probes, RFC 6121 §4.3).
  */
 export function bounceOf(el: Element, condition: StanzaErrorCondition, text: string): Element | undefined {
-  if (el.name === 'presence') return undefined;
+  if (el.name === 'presence' && !(el.attrs.type === undefined && tryParseJid(el.attrs.to ?? '')?.resource)) return undefined;
   return errorReply(el, condition, { type: condition === 'remote-server-timeout' || condition === 'resource-constraint' ? 'wait' : 'cancel', text });
 }

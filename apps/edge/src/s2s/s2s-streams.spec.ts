@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { makeFederationPki } from '#libs/federation';
+import { makeFederationPki, xmppServerSans } from '#libs/federation';
 import { xml } from '#libs/xml';
 import { S2sConnectError } from './s2s-out.stream.js';
 import { connectS2s, listenS2s, s2sSide } from './testing/s2s-pair.js';
@@ -88,6 +88,21 @@ test('a stanza from another domain than the authenticated one ends the stream wi
   assert.equal(out.peerError, 'invalid-from');
   assert.equal(b.received.length, 0);
   assert.notEqual(streams[0]!.state, 'ready');
+});
+
+test('a service domain of the receiving server (conference.b.test, XEP-0045 rooms) is one of its own: the stream to it and a presence to a room are taken', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test', { san: [...xmppServerSans('b.test'), ...xmppServerSans('conference.b.test')] }), pki.caPem, allow('a.test'));
+  b.ctx.serviceDomains = () => ['conference.b.test'];
+  const { port } = await listen(b);
+  // the peer opens a stream to the service domain itself, as Prosody and ejabberd do (one per domain pair)
+  const out = await connectS2s(a, 'conference.b.test', port);
+  closers.push(() => out.close());
+  await out.ready;
+  const arrived = b.next();
+  out.deliver(xml('presence', { from: 'alice@a.test/phone', to: 'room@conference.b.test/alice' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+  assert.equal((await arrived).attrs.to, 'room@conference.b.test/alice');
+  assert.deepEqual({ local: b.received[0]!.local, remote: b.received[0]!.remote }, { local: 'conference.b.test', remote: 'a.test' });
 });
 
 test('a stanza to a domain the receiving server does not serve ends the stream with <host-unknown/>', async () => {

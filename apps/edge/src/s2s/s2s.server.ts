@@ -14,8 +14,9 @@ import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
 import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
-import type { S2sContext } from './s2s-context.js';
+import { isOurDomain, type S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
+import { daneLookup } from './dane-lookup.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sOutQueue, type Settled } from './s2s-out-queue.js';
 import { S2sPool } from './s2s-pool.js';
@@ -77,13 +78,17 @@ export class S2sServer {
       policy: () => this.policy.current(),
       anchors: () => anchors,
       onRemoteStanza: (el) => this.fromRemote(el),
+      // conference.<domain> and the like: peers address them, and the muc sends from them (issue 12)
+      serviceDomains: () => this.directory?.table.serviceDomains() ?? [],
       refused: (direction, remote, why) => {
         countRefusal(direction, why);
         log.info({ direction, remote, why }, 'federation refused');
       },
     };
+    const dane = daneLookup(config.s2s.dane);
+    if (dane) this.ctx.dane = dane;
     const io = {
-      targets: (remote: string) => targetsOf(remote, config.s2s),
+      targets: (remote: string) => targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)),
       dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
     };
     this.ctx.dialback = {
@@ -200,7 +205,7 @@ export class S2sServer {
     }
     const from = canonicalDomain(tryParseJid(el.attrs.from ?? '')?.domain ?? '');
     const to = canonicalDomain(tryParseJid(el.attrs.to ?? '')?.domain ?? '');
-    if (!from || !to || !this.deps.config.domains.includes(from)) return { kind: 'foreign', el };
+    if (!from || !to || !isOurDomain(this.ctx, from)) return { kind: 'foreign', el };
     // the content namespace is the stream's (RFC 6120 §4.8.3): jabber:server on the way out
     if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
     return { kind: 'ok', el, from, to };

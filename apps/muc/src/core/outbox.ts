@@ -104,9 +104,13 @@ export class Outbox {
     const byEdge = new Map<string, number[]>();
     this.items.forEach((_, n) => {
       const s = sessions[n];
-      // An occupant of another domain (federation): the router sends it on (s2s) or bounces it.
-      if (away[n]) outcomes[n] = remote!.route(this.envelope(n)).then(() => undefined);
-      else if (!s) outcomes[n] = Promise.resolve(undefined);
+      // An occupant of another domain (federation): the router sends it on (s2s) or bounces it. Handed
+      // over in order, not waited for: the router partition of that occupant may be the one waiting
+      // for this very frame (its join or message came in there), and would answer only after it.
+      if (away[n]) {
+        void remote!.route(this.envelope(n));
+        outcomes[n] = Promise.resolve(undefined);
+      } else if (!s) outcomes[n] = Promise.resolve(undefined);
       else if (batchMax <= 1) outcomes[n] = delivery.toSession(this.envelope(n), s);
       else {
         const mine = byEdge.get(s.edgeId);

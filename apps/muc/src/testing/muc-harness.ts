@@ -46,6 +46,12 @@ export class MucHarness {
   readonly batches: number[] = [];
   /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
   readonly vanished = new Set<string>();
+  /**
+   * While true the fake router takes requests and answers none, as a router partition busy with one
+   * frame does (it waits for that frame's Ack); `routerWaiting` holds the answers it owes.
+   */
+  routerBusy = false;
+  readonly routerWaiting: (() => void)[] = [];
   private counter = 0;
   readonly edgeId = 'edge-1';
 
@@ -93,7 +99,9 @@ export class MucHarness {
     for (let p = 0; p < h.config.bus.partitions; p++) {
       h.bus.subscribe(subjects.routerIn(p), (msg) => {
         h.toRouter.push(decodeFrame(msg.data));
-        if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+        const answer = () => msg.replyExpected && msg.respond(encodeAck({ taken: true }));
+        if (h.routerBusy) h.routerWaiting.push(answer);
+        else answer();
       });
     }
     await h.startService('muc-1');

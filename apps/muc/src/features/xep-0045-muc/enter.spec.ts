@@ -171,4 +171,64 @@ describe('XEP-0045 with an occupant of another domain', () => {
       'alice sees rita come in',
     );
   });
+
+  it('its server bouncing a room message (remote-server-not-found, as a failed s2s link) takes it out with 333; a refusal of one message does not', async () => {
+    const alice = (await h.registry.get('alice@example.com/a'))!;
+    const rita = { jid: 'rita@partner.example/phone', edgeId: 's2s', sessionId: 'rita' } as Awaited<ReturnType<MucHarness['login']>>;
+    h.take(alice);
+    // a client refusing one private message (XEP-0045 leaves it in; Prosody's mod_muc too)
+    await h.send(
+      rita,
+      `<message from="${rita.jid}" to="fed@${SERVICE}/Alice" type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
+    );
+    await h.send(alice, `<message to="fed@${SERVICE}" type="groupchat"><body>still with us?</body></message>`);
+    assert.ok(!h.take(alice).some((e) => e.name === 'presence' && e.attrs.from === `fed@${SERVICE}/Rita`), 'rita stays');
+    // the s2s pool's bounce of the room's groupchat: from rita's JID to the sender's room JID
+    await h.send(
+      rita,
+      `<message from="${rita.jid}" to="fed@${SERVICE}/Alice" type="error"><body>still with us?</body><error type="cancel"><remote-server-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
+    );
+    await h.waitFor(
+      () => h.received.some((r) => r.sessionId === alice.sessionId && r.el.attrs.from === `fed@${SERVICE}/Rita` && r.el.attrs.type === 'unavailable'),
+      'rita removed',
+    );
+    const gone = h.take(alice).find((e) => e.attrs.type === 'unavailable')!;
+    assert.deepEqual(statuses(gone), [333]);
+  });
+});
+
+/**
+ * The real router hands a remote user's join to the room in that user's partition and waits for the
+ * room's Ack there; what the room sends that user goes back through the same partition. A frame
+ * whose Ack waited for those would wait for itself (seen with Prosody: 5 s, then the join bounced
+ * and the occupant list arrived out of order).
+ */
+describe('XEP-0045: a frame for an occupant of another domain does not wait on the router', () => {
+  let h: MucHarness;
+  before(async () => {
+    // the room's requests to the router would wait far longer than the sender waits for its Ack
+    h = await MucHarness.start({ bus: { partitions: 8, heartbeatMs: 100, requestTimeoutMs: 60_000 } });
+  });
+  after(async () => {
+    h.routerBusy = false;
+    for (const answer of h.routerWaiting.splice(0)) answer();
+    await h?.close();
+  });
+
+  it("rex's join is taken while his router partition is busy waiting for it; the room's stanzas to him are already handed over, in order", async () => {
+    const alice = await h.login('alice@example.com/a');
+    await h.send(alice, join('busy', 'Alice'));
+    await h.send(alice, instant('busy'));
+    const rex = { jid: 'rex@partner.example/pc', edgeId: 's2s', sessionId: 'rex' } as Awaited<ReturnType<MucHarness['login']>>;
+    const before = h.toRouter.length;
+    h.routerBusy = true;
+    const ack = await h.send(rex, join('busy', 'Rex'));
+    assert.equal(ack.taken, true);
+    const toRex = h.toRouter.slice(before).filter((f) => f.stanza?.to === rex.jid);
+    assert.deepEqual(
+      toRex.map((f) => `${f.stanza!.kind}:${f.stanza!.from}`),
+      [`PRESENCE:busy@${SERVICE}/Alice`, `PRESENCE:busy@${SERVICE}/Rex`, `MESSAGE:busy@${SERVICE}`],
+      'the occupant list, his own presence, then the subject (§7.2.15)',
+    );
+  });
 });

@@ -13,11 +13,12 @@ import { alreadyTaken, rememberTaken, resendKey } from './resend.js';
 import { invite, decline } from './invitations.js';
 import { leave } from './presence.js';
 import { STATUS } from './presence-out.js';
+import { errorRemovesOccupant } from './error-bounce.js';
 
 /**
  * Messages to the room's bare JID: groupchat (§7.4) and subject changes (§8.1) from occupants,
- * mediated invitations and declines (§7.8.2). An error bounced by an occupant's client takes it
- * out of the room (§7.14, status 333).
+ * mediated invitations and declines (§7.8.2). An error bounced by an occupant's client or server
+ * saying it cannot be reached takes it out of the room (status 333, error-bounce.ts).
  */
 export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: RateLimit): Promise<HookResult> {
   const room = st.room;
@@ -28,7 +29,7 @@ export async function onRoomMessage(ctx: MucContext, st: MucStanza, messages: Ra
   const type = st.el.attrs.type ?? 'normal';
   const occ = room.bySession(st.from.toString());
   if (type === 'error') {
-    if (occ) leave(ctx, st, room, occ, [STATUS.error]);
+    if (occ && errorRemovesOccupant(st.el)) leave(ctx, st, room, occ, [STATUS.error]);
     return 'stop';
   }
   const user = st.el.getChild('x', NS.mucUser);

@@ -6,6 +6,7 @@ import type { RateLimit } from '../../core/rate-limit.js';
 import type { MucContext, MucStanza } from '../../muc.context.js';
 import { leave } from './presence.js';
 import { STATUS } from './presence-out.js';
+import { errorRemovesOccupant } from './error-bounce.js';
 
 const ROLE_RANK = { none: 0, visitor: 1, participant: 2, moderator: 3 } as const;
 
@@ -23,7 +24,7 @@ export function onOccupantMessage(ctx: MucContext, st: MucStanza, messages: Rate
   if (!room) return refuse(new StanzaError('item-not-found', { text: 'no such room' }));
   const sender = room.bySession(st.from.toString());
   if (st.el.attrs.type === 'error') {
-    if (sender) leave(ctx, st, room, sender, [STATUS.error]);
+    if (sender && errorRemovesOccupant(st.el)) leave(ctx, st, room, sender, [STATUS.error]);
     return 'stop';
   }
   if (!sender) return refuse(new StanzaError('not-acceptable', { text: 'only occupants send private messages (§7.5)' }));
