@@ -194,14 +194,18 @@ function runMuc(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
 
 async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult> {
   const rss = () => o.serverProcesses.reduce((sum, p) => sum + treeRssKiB(p.pid), 0);
+  // each process's share too (a cluster: how much of the growth is the edges', NATS's, the routers')
+  const each = () => new Map(o.serverProcesses.map((p) => [p.name, treeRssKiB(p.pid)]));
   await o.onIdleConnected?.(0);
   const before = await stableRss(rss);
+  const eachBefore = each();
   const t0 = performance.now();
   const replies = await gen.each<ConnectResult>(
     shares(range(o.idle), gen.size).map((users) => (users.length ? { op: 'idle', target: o.target, users, concurrency: 50 } : null)),
   );
   const wallMs = performance.now() - t0;
   const after = await stableRss(rss);
+  const eachAfter = each();
   const m = mergeConnect(replies);
   await o.onIdleConnected?.(m.connected);
   await gen.all({ op: 'closeAll' });
@@ -213,6 +217,14 @@ async function runIdle(gen: Generator, o: BenchOptions): Promise<ScenarioResult>
       rss_before_kib: before,
       rss_after_kib: after,
       ...(measured ? { kib_per_conn: Math.round(((after - before) / m.connected) * 10) / 10 } : {}),
+      ...(measured && o.serverProcesses.length > 1
+        ? Object.fromEntries(
+            o.serverProcesses.map((p) => [
+              `kib_per_conn_${p.name}`,
+              Math.round((((eachAfter.get(p.name) ?? 0) - (eachBefore.get(p.name) ?? 0)) / m.connected) * 10) / 10,
+            ]),
+          )
+        : {}),
     },
     generator: generatorUse(
       replies.map((r) => r.usage),
