@@ -29,6 +29,7 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
 
 const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
+  --heap      Glider standalone's heap snapshots in idle, with no session and with them, compared per connection (no profiler)
   --archive   run each Glider target once per value with archive.enabled off / on (XEP-0313), labelled
               <target>/mam-off, <target>/mam-on, and print what archiving costs; default: the server's default
   --standalone-workers  run Glider standalone once per standalone.workers value (1, N, auto: edge worker threads),
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     targets: { type: 'string', default: Object.keys(STARTERS).join(',') },
     'keep-dirs': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    heap: { type: 'boolean', default: false },
     archive: { type: 'string' },
     'standalone-workers': { type: 'string' },
   });
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       password: opts.target.password,
       users,
       profile: Boolean(values.profile),
+      heap: Boolean(values.heap),
     });
     if (!outcome.ok) {
       const line = `${name}: ${name.startsWith('glider') ? 'not available yet' : 'could not run'} (${outcome.reason})`;

@@ -252,6 +252,17 @@ describe('edge lifecycle', () => {
     assert.equal(await c.streamError(), 'connection-timeout');
   });
 
+  test('keepalive: a bound, silent client gets whitespace pings, then <connection-timeout/> after idleTimeoutMs', async () => {
+    // one timer per stream does both (features/xep-0199-keepalive); neither check may be lost
+    const h = await edge({ edge: { keepaliveIntervalMs: 20, idleTimeoutMs: 400 } });
+    const c = await client(h, 'tls');
+    await c.login(DOMAIN, 'alice', 'secret', 'quiet');
+    let spaces = 0;
+    c.tls!.on('data', (d: Buffer) => (spaces += d.toString('utf8').trim() === '' ? 1 : 0));
+    assert.equal(await c.streamError(), 'connection-timeout');
+    assert.ok(spaces >= 1, 'no whitespace keepalive before the idle timeout');
+  });
+
   test('XEP-0077 registration when enabled: advertised, creates the account, conflict on a second try', async () => {
     const h = await edge({ registration: { enabled: true } });
     const c = await client(h, 'tls');

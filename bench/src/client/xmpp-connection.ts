@@ -19,6 +19,8 @@ export interface ConnectOptions {
   /** Minimum TLS version; the benchmark runs TLS 1.3. */
   tlsMinVersion?: 'TLSv1.2' | 'TLSv1.3';
   timeoutMs: number;
+  /** Source address (e.g. 127.0.0.2): each address has its own ephemeral ports (the soak's 20,000). */
+  localAddress?: string;
 }
 
 /** Milliseconds spent in each login phase. */
@@ -71,7 +73,7 @@ export class XmppConnection {
   /** Connects and logs in; rejects (and destroys the socket) on any failure or after the timeout. */
   static async login(opts: ConnectOptions): Promise<{ conn: XmppConnection; phases: LoginPhases }> {
     const t0 = performance.now();
-    const socket = netConnect({ host: opts.host, port: opts.port });
+    const socket = netConnect({ host: opts.host, port: opts.port, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     socket.setNoDelay(true);
     const conn = new XmppConnection(socket, opts);
     const timer = setTimeout(() => conn.fail(new Error(`login timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
@@ -125,6 +127,16 @@ export class XmppConnection {
   /** XEP-0198: stanzas handled from the server since <enabled/> (what a resume reports). */
   get handledCount(): number {
     return this.handled;
+  }
+
+  /** RFC 6120 §4.6.1 whitespace keepalive, as an idle client sends to stay under the server's idle timeout. */
+  keepalive(): void {
+    if (!this.socket.destroyed) this.socket.write(' ');
+  }
+
+  /** False once the socket closed or failed. */
+  get alive(): boolean {
+    return !this.socket.destroyed && !this.failure;
   }
 
   /** Ends the connection without a closing tag (as a lost network would). */

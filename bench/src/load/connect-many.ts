@@ -34,6 +34,7 @@ export async function connectMany(
           resource,
           timeoutMs: target.timeoutMs,
           sm: target.sm,
+          localAddress: target.localAddresses?.length ? target.localAddresses[user % target.localAddresses.length] : undefined,
         });
         for (const p of PHASES) phases[p]!.recordMs(t[p]);
         result.connected++;

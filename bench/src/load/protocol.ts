@@ -14,6 +14,42 @@ export interface TargetSpec {
   timeoutMs: number;
   /** Clients enable XEP-0198 stream management and answer the server's ack requests. */
   sm?: boolean;
+  /** Source addresses (127.0.0.x) spread over the connections: user u binds to [u % n]; each has its own ephemeral ports. */
+  localAddresses?: string[];
+}
+
+/** soak: a steady rate, open loop, measured per interval of `intervalMs` from `startAtEpochMs`. */
+export interface RateRun {
+  /** This process's share of the rate, messages per second (all its pairs together). */
+  ratePerS: number;
+  /** Wall-clock start shared by every process and the coordinator's sampler. */
+  startAtEpochMs: number;
+  durationMs: number;
+  intervalMs: number;
+  drainMs: number;
+  bodyBytes: number;
+  /** Open loop, but bounded: no new message while this many are in flight (a stalled server). */
+  maxInFlight: number;
+  /** Idle connections send a whitespace keepalive this often (spread over the period); 0: never. */
+  keepaliveMs: number;
+}
+
+export interface RateInterval {
+  sent: number;
+  delivered: number;
+  /** Sends skipped because maxInFlight was reached. */
+  held: number;
+  latency: HistogramJson;
+}
+
+export interface RateResult {
+  intervals: RateInterval[];
+  sent: number;
+  counts: DeliveryCounts;
+  /** Idle connections found closed at the end (must be 0). */
+  idleLost: number;
+  idleOpen: number;
+  errors: string[];
 }
 
 export interface StreamRun {
@@ -30,6 +66,7 @@ export type Command =
   | { op: 'msgSetup'; target: TargetSpec; pairs: number[]; concurrency: number }
   | { op: 'mucSetup'; target: TargetSpec; rooms: number[]; occupants: number; concurrency: number; joinWave: number; joinMsPerOccupant: number }
   | ({ op: 'msgRun' | 'mucRun' } & StreamRun)
+  | ({ op: 'rateRun' } & RateRun)
   | { op: 'closeAll' }
   | { op: 'cacheExport' }
   | { op: 'cacheImport'; entries: Array<[string, string]> };

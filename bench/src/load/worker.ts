@@ -6,9 +6,12 @@ import type { XmppConnection } from '../client/xmpp-connection.js';
 import { connectMany, type Login } from './connect-many.js';
 import { joinRoom } from './muc-join.js';
 import type { Command, Reply } from './protocol.js';
+import { runRate } from './rate-load.js';
 import { type Flow, runFlows } from './stream-load.js';
 
 const open: XmppConnection[] = [];
+/** The `idle` scenario's connections (the soak keeps them alive with whitespace). */
+const idle: XmppConnection[] = [];
 let flows: Flow[] = [];
 
 async function handle(cmd: Command): Promise<unknown> {
@@ -23,7 +26,7 @@ async function handle(cmd: Command): Promise<unknown> {
         cmd.target,
         cmd.users.map((user) => ({ user, resource: 'idle' })),
         cmd.concurrency,
-        (c) => open.push(c),
+        (c) => (open.push(c), idle.push(c)),
       );
     case 'msgSetup': {
       const logins = cmd.pairs.flatMap((p) => [
@@ -45,9 +48,12 @@ async function handle(cmd: Command): Promise<unknown> {
     case 'msgRun':
     case 'mucRun':
       return runFlows(flows, cmd);
+    case 'rateRun':
+      return runRate(flows, idle, cmd);
     case 'closeAll': {
       const n = open.length;
       await Promise.all(open.splice(0).map((c) => c.close()));
+      idle.length = 0;
       flows = [];
       return { closed: n };
     }

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
-import { heapArgs, heapGroups, summarisePerConnection, takeSnapshot } from './v8-heap.js';
+import { diffPerConnection, heapArgs, heapGroups, summarisePerConnection, takeSnapshot, type HeapGroups } from './v8-heap.js';
 import { profileArgs, summariseProfile } from './v8-profile.js';
 import { forEachLimited, freePort, makeCertificate, stopProcess, waitForPort } from './support.js';
 import type { StartOutcome, TargetRequest } from './target.js';
@@ -78,15 +78,17 @@ async function addUsers(adminPort: number, req: TargetRequest, dataDir: string):
   }
 }
 
+/** Node with the soft fd limit raised to the hard one (as support.ts's startProcess does for the peers); exec keeps the pid. */
 function spawnNode(args: string[], env: Record<string, string>, dir: string): ChildProcess {
   const log = openSync(join(dir, 'stdout.log'), 'a');
-  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
+  const script = `ulimit -n $(ulimit -Hn) 2>/dev/null; exec "$0" "$@"`;
+  return spawn('sh', ['-c', script, process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log], detached: true });
 }
 
 export async function startGliderStandalone(req: TargetRequest): Promise<StartOutcome> {
   const gap = missing([STANDALONE, GLIDERCTL, ADMIN_PROTO]);
   if (gap) return { ok: false, reason: gap };
-  const [port, adminPort] = [await freePort(), await freePort()];
+  const [port, adminPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const { cert, key } = makeCertificate(req.dir, req.domain);
   const config = join(req.dir, 'glider.yaml');
   writeFileSync(
@@ -97,7 +99,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       edge: { host: '127.0.0.1', c2sPort: port, directTlsPort: await freePort(), wssPort: await freePort() },
       tls: { certFile: cert, keyFile: key, minVersion: 'TLSv1.3', watch: false },
       admin: { host: '127.0.0.1', grpcPort: adminPort },
-      http: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: httpPort },
       // MUC as the peers run it (bench/peers: no room history, no room archive), its rate limits lifted
       muc: {
         enabled: true,
@@ -109,7 +111,7 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       },
     }),
   );
-  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : [STANDALONE];
+  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : req.heap ? [...heapArgs(req.dir), STANDALONE] : [STANDALONE];
   const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
@@ -128,19 +130,31 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       domain: req.domain,
       mucDomain: `conference.${req.domain}`,
       processes: [{ name: 'standalone', pid: child.pid! }],
+      metricsUrl: `http://127.0.0.1:${httpPort}/metrics`,
       notes: NOTES,
       stop: () => stopProcess(child),
-      ...(req.profile
-        ? {
-            report: () => summariseProfile(req.dir),
-            heapReport: async (connections: number) => {
-              if (connections === 0) return '';
-              const file = await takeSnapshot(child.pid!, req.dir);
-              return file ? `${summarisePerConnection(heapGroups(file), connections)}\n(snapshot: ${file})` : 'no heap snapshot';
-            },
-          }
-        : {}),
+      ...(req.profile ? { report: () => summariseProfile(req.dir) } : {}),
+      ...(req.profile || req.heap ? { heapReport: heapReporter(child.pid!, req.dir) } : {}),
     },
+  };
+}
+
+/**
+ * Snapshots the heap with no idle session (connections = 0) and again with them, and prints the
+ * difference per connection; without the first, one snapshot's groups (start-up included).
+ */
+function heapReporter(pid: number, dir: string): (connections: number) => Promise<string> {
+  let empty: HeapGroups | undefined;
+  return async (connections) => {
+    const file = await takeSnapshot(pid, dir);
+    if (!file) return 'no heap snapshot';
+    if (connections === 0) {
+      empty = heapGroups(file);
+      return '';
+    }
+    const groups = heapGroups(file);
+    const summary = empty ? diffPerConnection(empty, groups, connections) : summarisePerConnection(groups, connections);
+    return `${summary}\n(snapshot: ${file})`;
   };
 }
 

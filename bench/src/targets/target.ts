@@ -11,6 +11,8 @@ export interface RunningTarget {
   mucDomain: string;
   /** Processes whose RSS and CPU are measured (a cluster lists each component). */
   processes: ServerProcess[];
+  /** The server's Prometheus endpoint, where it has one (the soak reads lag and GC there). */
+  metricsUrl?: string;
   /** What was tuned or lifted, printed with the results. */
   notes: string[];
   stop(): Promise<void>;
@@ -34,4 +36,6 @@ export interface TargetRequest {
   env?: Record<string, string>;
   /** Run under the V8 profiler where the target supports it (Glider standalone). */
   profile?: boolean;
+  /** Heap snapshots only (no profiler): with no idle session and with them, compared per connection. */
+  heap?: boolean;
 }

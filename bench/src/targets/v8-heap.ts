@@ -10,14 +10,20 @@ interface Snapshot {
   strings: string[];
 }
 
+/**
+ * SIGWINCH, not the usual SIGUSR2: Nest's shutdown hooks (libs/runtime's run-app) end the process
+ * on SIGUSR2, so the first snapshot was also the server's last. SIGWINCH's default is to ignore.
+ */
+const SNAPSHOT_SIGNAL = 'SIGWINCH';
+
 export function heapArgs(dir: string): string[] {
-  return ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`];
+  return [`--heapsnapshot-signal=${SNAPSHOT_SIGNAL}`, `--diagnostic-dir=${dir}`];
 }
 
 /** Signals `pid` to write a snapshot into `dir` and waits (up to 2 min) until the file is complete. */
 export async function takeSnapshot(pid: number, dir: string): Promise<string | undefined> {
   const before = new Set(readdirSync(dir));
-  process.kill(pid, 'SIGUSR2');
+  process.kill(pid, SNAPSHOT_SIGNAL);
   let last = -1;
   for (let i = 0; i < 240; i++) {
     await new Promise((r) => setTimeout(r, 500));
@@ -41,7 +47,8 @@ export function heapGroups(file: string): HeapGroups {
   const groups: HeapGroups = new Map();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + iType]!] ?? 'unknown';
-    const key = type === 'object' || type === 'closure' ? `${type} ${snap.strings[snap.nodes[i + iName]!]}` : type;
+    // native: Node's C++ objects that report their size (TLSWrap, its buffers), by class
+    const key = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${snap.strings[snap.nodes[i + iName]!]}` : type;
     const g = groups.get(key) ?? { bytes: 0, count: 0 };
     g.bytes += snap.nodes[i + iSize]!;
     g.count++;
@@ -68,5 +75,26 @@ export function summarisePerConnection(groups: HeapGroups, connections: number, 
     ...sorted.slice(0, top).map(row),
     '  object kinds with at least one instance per connection:',
     ...perConn.slice(0, top).map(row),
+  ].join('\n');
+}
+
+/**
+ * The comparison of two snapshots of one process, before and while `connections` idle sessions are
+ * open: what each group grew by, per connection, largest first. Start-up cancels out.
+ */
+export function diffPerConnection(before: HeapGroups, after: HeapGroups, connections: number, top = 30): string {
+  const n = Math.max(1, connections);
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  const rows = [...keys].map((k) => {
+    const a = before.get(k) ?? { bytes: 0, count: 0 };
+    const b = after.get(k) ?? { bytes: 0, count: 0 };
+    return { k, bytes: (b.bytes - a.bytes) / n, count: (b.count - a.count) / n };
+  });
+  const total = rows.reduce((sum, r) => sum + r.bytes, 0);
+  rows.sort((x, y) => y.bytes - x.bytes);
+  return [
+    `V8 heap snapshot, ${connections} idle sessions against none (same process): +${(total / 1024).toFixed(2)} KiB per connection`,
+    '  KiB/conn   count/conn  group',
+    ...rows.slice(0, top).map((r) => `  ${(r.bytes / 1024).toFixed(3).padStart(8)}  ${r.count.toFixed(2).padStart(9)}  ${r.k.slice(0, 90)}`),
   ].join('\n');
 }

@@ -6,7 +6,7 @@ export { socks5Schema, type Socks5Config } from './socks5.schema.js';
 export { turnSchema, type TurnConfig } from './turn.schema.js';
 export { ensureSecretFile } from './secret-file.js';
 export { archiveSchema, type ArchiveConfig } from './archive.schema.js';
-export { s2sSchema, s2sPolicySchema, s2sRouteSchema, type S2sConfig, type S2sPolicyConfig } from './s2s.schema.js';
+export { s2sSchema, s2sPolicySchema, s2sRouteSchema, s2sDaneSchema, type S2sConfig, type S2sPolicyConfig, type S2sDaneConfig } from './s2s.schema.js';
 export {
   directorySchema,
   directorySearchSchema,

@@ -38,6 +38,30 @@ export const s2sRouteSchema = z.strictObject({
   directTls: z.boolean().default(false),
 });
 
+/**
+ * DANE for s2s (RFC 7673, RFC 6698/7671; docs/federation.md "DANE"): off until `resolver` names a
+ * DNSSEC-validating resolver we trust (same host, pod or a trusted link: its AD bit is believed,
+ * RFC 6698 §4.1, RFC 4035 §4.9.3). Then SRV, address and TLSA lookups for remote domains go to it
+ * (libs/dns), and a TLSA-bound peer is authenticated by its records (DANE-EE/DANE-TA without a CA).
+ */
+export const s2sDaneSchema = z.strictObject({
+  /** `host:port` or `[v6]:port` of the validating resolver (e.g. a local unbound at `127.0.0.1:53`). Absent: DANE off. */
+  resolver: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'host:port or [v6]:port')
+    .optional(),
+  /** One DNS query attempt (UDP or TCP). */
+  timeoutMs: ms.min(1).default(2_000),
+  /** UDP attempts per query before it fails (a lost datagram is retried); a failed query is a failure, not a downgrade. */
+  tries: z.number().int().min(1).max(5).default(2),
+  /** EDNS0 UDP payload size offered (RFC 6891; 1232 avoids IP fragmentation). Larger answers come over TCP. */
+  udpPayloadBytes: z.number().int().min(512).max(4096).default(1232),
+  /** The largest answer read over TCP; a larger one fails the query. */
+  maxResponseBytes: z.number().int().min(512).max(65535).default(16_384),
+  /** Answer records per response; more fail the query. */
+  maxRecords: z.number().int().min(1).max(1000).default(64),
+});
+
 export const s2sSchema = z.strictObject({
   /** Federation on: listen on `port`/`directTlsPort` and send to remote domains. Off: remote stanzas bounce. */
   enabled: z.boolean().default(false),
@@ -84,7 +108,9 @@ export const s2sSchema = z.strictObject({
   idleTimeoutMs: ms.min(1).default(600_000),
   /** After a failed connection, stanzas for that domain bounce at once for this long (no reconnect storm). */
   retryBackoffMs: ms.default(10_000),
+  dane: s2sDaneSchema.default(s2sDaneSchema.parse({})),
 });
 
 export type S2sConfig = z.infer<typeof s2sSchema>;
+export type S2sDaneConfig = z.infer<typeof s2sDaneSchema>;
 export type S2sPolicyConfig = z.infer<typeof s2sPolicySchema>;

@@ -1,3 +1,5 @@
+import type { DaneEndpoint } from './dane-targets.js';
+
 /**
  * Where to connect for a remote XMPP server. RFC 6120 §3.2.1 (SRV `_xmpp-server._tcp`, then the
  * domain itself on 5269 when there are none), XEP-0368 §3 (`_xmpps-server._tcp`: TLS from the
@@ -16,6 +18,8 @@ export interface ConnectTarget {
   port: number;
   /** XEP-0368: TLS from the first byte; otherwise STARTTLS (RFC 6120 §5). */
   directTls: boolean;
+  /** From a DNSSEC-secure SRV answer (dane-targets.ts): `host` is then an address, and the certificate is checked with these. */
+  dane?: DaneEndpoint;
 }
 
 export type SrvLookup =

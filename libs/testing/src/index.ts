@@ -5,3 +5,4 @@ export { accepts, natsServerBinary, startNatsServer, type NatsServer, type NatsS
 export { coturnBinary, startCoturn, stunBindingAnswered, type Coturn, type CoturnOptions } from './coturn.js';
 export { slapdBinary, startSlapd, type Slapd, type SlapdOptions } from './slapd.js';
 export { startOidcProvider, type TestOidcProvider, type OidcClientSpec } from './oidc-provider.js';
+export { startValidatingResolver, unboundBinary, type ValidatingResolver, type ValidatingResolverOptions, type ZoneSpec } from './unbound.js';

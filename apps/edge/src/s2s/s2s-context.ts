@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import type { DomainPolicy } from '#libs/federation';
+import type { DnsLookup, DomainPolicy } from '#libs/federation';
 import type { Element } from '#libs/xml';
 import type { StreamContext } from '../edge.context.js';
 import type { VerifyOutcome } from './dialback.codec.js';
@@ -22,6 +22,8 @@ export interface S2sContext extends StreamContext {
   onRemoteStanza(el: Element, pair: { local: string; remote: string }): void | Promise<void>;
   /** A refusal worth counting and logging once (policy, certificate, addressing). */
   refused?(direction: 'in' | 'out', remote: string, why: string): void;
+  /** DANE lookups over `s2s.dane.resolver` (dane-lookup.ts); absent: DANE off. */
+  dane?: DnsLookup;
   /** Dialback's keys and verifications; absent: dialback is never used (whatever the policy says). */
   dialback?: DialbackDeps;
   /**

@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type SecureContext } from 'node:tls';
 import type { S2sConfig } from '#libs/config';
-import { orderTargets, type ConnectTarget, type SrvRecord } from '#libs/federation';
+import { daneTargets, orderTargets, type ConnectTarget, type DnsLookup, type SrvRecord } from '#libs/federation';
 import { SocketTransport } from '../transport/socket.transport.js';
 import type { Transport } from '../transport/transport.js';
 
@@ -10,14 +10,30 @@ import type { Transport } from '../transport/transport.js';
  * Where a remote domain's server is (RFC 6120 §3.2.1, XEP-0368): `s2s.routes` first (private links,
  * tests), else `_xmpps-server._tcp` and `_xmpp-server._tcp` SRV records ordered by RFC 2782, else
  * the domain itself on 5269. 'no-service' when the domain publishes a "." target.
+ *
+ * With DANE (`s2s.dane.resolver`, `dane` from dane-lookup.ts) the SRV records come from the
+ * validating resolver first (RFC 7673 §3): secure → its targets with their TLSA records; a failed
+ * (bogus, indeterminate) lookup → an error, never a downgrade; insecure → as without DANE.
  */
 export async function targetsOf(
   remote: string,
   config: S2sConfig,
   resolver = new Resolver({ timeout: config.dnsTimeoutMs, tries: 2 }),
+  dane?: DnsLookup,
+  log?: (msg: string, fields: Record<string, unknown>) => void,
 ): Promise<ConnectTarget[] | 'no-service'> {
   const route = config.routes[remote];
   if (route) return [{ host: route.host, port: route.port, directTls: route.directTls }];
+  if (dane) {
+    const secure = await daneTargets(remote, dane);
+    if (secure.kind === 'failed') throw new Error(`DANE: ${secure.reason}`);
+    if (secure.kind === 'no-service') return 'no-service';
+    if (secure.kind === 'targets') {
+      if (secure.skipped.length > 0) log?.('DANE: SRV targets skipped', { remote, skipped: secure.skipped });
+      return secure.targets;
+    }
+    log?.('DANE does not apply', { remote, why: secure.why });
+  }
   const [xmpps, xmpp] = await Promise.all([srv(resolver, `_xmpps-server._tcp.${remote}`), srv(resolver, `_xmpp-server._tcp.${remote}`)]);
   const r = orderTargets(remote, xmpps, xmpp);
   return r.kind === 'no-service' ? 'no-service' : r.targets;

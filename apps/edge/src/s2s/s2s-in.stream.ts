@@ -7,7 +7,7 @@ import type { S2sStreamState } from '../stream/stream-state.js';
 import type { Transport } from '../transport/transport.js';
 import { DialbackIn } from './dialback-in.js';
 import { dialbackFeature, readDialback } from './dialback.codec.js';
-import { verifyPeer, type PeerVerdict } from './peer-auth.js';
+import { verifyInboundByDane, verifyPeer, type PeerVerdict } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import { isOurDomain, ourDomains, type S2sContext } from './s2s-context.js';
 import { streamXmlLimits } from '../limits/xml-limits.js';
@@ -111,12 +111,32 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     // XEP-0220 §2.4: the xmlns:db declaration and the feature say "dialback here"; only when it is on
     this.dialbackOn = this.ctx.dialback !== undefined && this.ctx.policy().settings.dialback === true;
     this.sendHeader();
+    if (this.transport.secure && this.state === 'secured') {
+      this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
+      // DANE (docs/federation.md): a certificate no CA of ours vouches for may be the one the
+      // domain's DNSSEC-signed TLSA records publish; the features wait for that answer.
+      if (!this.peer.ok && this.ctx.dane) {
+        const remote = this.remote;
+        void verifyInboundByDane(this.transport.peerCertificates(), remote, this.ctx.dane, this.ctx.anchors())
+          .catch((err: Error): PeerVerdict => ({ ok: false, reason: `DANE check failed: ${err.message}` }))
+          .then((dane) => {
+            if (this.state !== 'secured' || this.remote !== remote) return;
+            if (dane.ok) this.peer = dane;
+            else this.log.info({ reason: dane.reason }, 'DANE did not authenticate the peer certificate');
+            this.sendFeatures();
+          });
+        return;
+      }
+    }
+    this.sendFeatures();
+  }
+
+  private sendFeatures(): void {
     const features = xml('stream:features');
     if (!this.transport.secure) {
       features.append(xml('starttls', { xmlns: NS.tls }, xml('required')));
     } else if (this.state === 'secured') {
-      this.peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
-      if (this.peer.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
+      if (this.peer?.ok) features.append(xml('mechanisms', { xmlns: NS.sasl }, xml('mechanism', {}, 'EXTERNAL')));
       // XEP-0344: dialback only once TLS is in place
       if (this.dialbackOn) features.append(dialbackFeature());
     } else if (this.state === 'authenticated') {

@@ -3,9 +3,9 @@ import { xml, type Element, type XmlLimits } from '#libs/xml';
 import { BaseStream } from '../stream/base-stream.js';
 import type { S2sStreamState } from '../stream/stream-state.js';
 import type { Transport } from '../transport/transport.js';
-import { dialbackKey } from '#libs/federation';
+import { dialbackKey, type DaneEndpoint } from '#libs/federation';
 import { dialbackRequest, peerOffersDialback, readDialback } from './dialback.codec.js';
-import { verifyPeer } from './peer-auth.js';
+import { verifyOutboundPeer } from './peer-auth.js';
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import type { S2sContext } from './s2s-context.js';
 import { streamXmlLimits } from '../limits/xml-limits.js';
@@ -47,6 +47,8 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     transport: Transport,
     readonly local: string,
     readonly remote: string,
+    /** What a DNSSEC-secure SRV answer said about this endpoint (RFC 7673; libs/federation dane-targets.ts). */
+    private readonly dane?: DaneEndpoint,
   ) {
     super(ctx, transport, NS.server);
     this.state = transport.secure ? 'secured' : 'connected';
@@ -190,7 +192,13 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
       this.state = 'tls-negotiating';
       return this.send(xml('starttls', { xmlns: NS.tls }));
     }
-    const peer = verifyPeer(this.transport.peerCertificates(), this.remote, this.ctx.anchors());
+    const peer = verifyOutboundPeer(this.transport.peerCertificates(), this.remote, this.dane, this.ctx.anchors());
+    if (!peer.ok && peer.hard) {
+      // RFC 6698 §2.1 / RFC 7673 §3.4: the TLSA records bind this endpoint; no weaker method may follow.
+      this.ctx.refused?.('out', this.remote, peer.reason);
+      return this.fail('remote-server-not-found', `${this.remote}: ${peer.reason}`, 'policy-violation');
+    }
+    if (peer.ok && this.dane) this.log.info({ by: peer.by, targetHost: this.dane.targetHost }, 'peer certificate authenticated with DNSSEC (RFC 7673)');
     const dialback = this.dialbackOn() && peerOffersDialback(this.headerAttrs, features);
     this.dialbackErrors = dialback && features.getChild('dialback', NS.dialbackFeature) !== undefined;
     if (!peer.ok) this.reliesOnDialback = true;

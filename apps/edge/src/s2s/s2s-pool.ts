@@ -196,7 +196,7 @@ export class S2sPool {
         try {
           const transport = await this.io.dial(target, link.remote);
           if (link.abandoned) return transport.destroy();
-          const stream = new S2sOutStream(this.ctx, transport, link.local, link.remote);
+          const stream = new S2sOutStream(this.ctx, transport, link.local, link.remote, target.dane);
           link.stream = stream;
           stream.onClosed(() => this.gone(link, stream));
           await stream.ready;

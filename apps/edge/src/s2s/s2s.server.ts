@@ -16,6 +16,7 @@ import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import { isOurDomain, type S2sContext } from './s2s-context.js';
 import { dial, targetsOf } from './s2s-dial.js';
+import { daneLookup } from './dane-lookup.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sOutQueue, type Settled } from './s2s-out-queue.js';
 import { S2sPool } from './s2s-pool.js';
@@ -88,8 +89,10 @@ export class S2sServer {
         log.info({ direction, remote, why }, 'federation refused');
       },
     };
+    const dane = daneLookup(config.s2s.dane);
+    if (dane) this.ctx.dane = dane;
     const io = {
-      targets: (remote: string) => targetsOf(remote, config.s2s),
+      targets: (remote: string) => targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)),
       dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
     };
     this.ctx.dialback = {

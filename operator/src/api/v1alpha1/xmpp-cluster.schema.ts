@@ -204,6 +204,20 @@ export const federation = z.strictObject({
     .describe(
       'XEP-0220 dialback (only over TLS) for allowed domains whose certificate does not validate, both ways (s2s.policy.dialback). Off: partners authenticate by certificate.',
     ),
+  dane: z
+    .strictObject({
+      resolver: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'host:port or [v6]:port')
+        .optional()
+        .describe(
+          'DNSSEC-validating resolver (host:port) for DANE, RFC 7673 (s2s.dane.resolver): SRV, address and TLSA records of remote domains are asked there and its AD bit is trusted, so it must be local to the pod or node (e.g. unbound on 127.0.0.1:53 in a sidecar). Absent: DANE off.',
+        ),
+    })
+    .default({})
+    .describe(
+      'DANE for federation (docs/federation.md "DANE"): partners published by DNSSEC-signed TLSA records are authenticated by them; a mismatch refuses the partner.',
+    ),
 });
 
 /** media-relay's TURN relay in Kubernetes (docs/media.md "In Kubernetes"). */

@@ -53,6 +53,12 @@ describe('desired objects (pure builders)', () => {
       true,
       'federation.dialback → s2s.policy.dialback',
     );
+    assert.equal(off.s2s.dane.resolver, undefined, 'DANE off unless the spec names a validating resolver');
+    assert.equal(
+      configSchema.parse(gliderConfig(cluster({ federation: { enabled: true, dane: { resolver: '127.0.0.1:53' } } }))).s2s.dane.resolver,
+      '127.0.0.1:53',
+      'federation.dane.resolver → s2s.dane.resolver',
+    );
     const ports = (x: XmppCluster) => componentService(x, 'edge')!.spec.ports.map((p) => p.port);
     assert.ok(!ports(cluster({})).includes(5269));
     assert.deepEqual(

@@ -78,6 +78,7 @@ export function gliderConfig(x: XmppCluster): Obj {
     s2s: {
       enabled: s.federation.enabled,
       policy: { mode: POLICY_MODE[s.federation.mode], allow: s.federation.allow, deny: s.federation.deny, dialback: s.federation.dialback },
+      ...(s.federation.dane.resolver ? { dane: { resolver: s.federation.dane.resolver } } : {}),
     },
     // Only the media-relay role acts on it (libs/runtime MEDIA_ROLES); its listeners' ports are above.
     // TURN: the shared secret the operator made, and the address the relay announces when the spec
