@@ -132,3 +132,35 @@ test('a stanza to a domain the receiving server does not serve ends the stream w
   assert.equal(out.peerError, 'host-unknown');
   assert.equal(b.received.length, 0);
 });
+
+test('inbound: a sender whose stanza the router has not taken yet holds only its own next stanzas, not the other senders of the stream', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  // b's router takes alice's first message only when the test says so
+  let takeFirst!: () => void;
+  const firstTaken = new Promise<void>((resolve) => (takeFirst = resolve));
+  const taken: string[] = [];
+  const arrivals = new Map<string, () => void>();
+  const arrived = (id: string) => new Promise<void>((resolve) => arrivals.set(id, resolve));
+  b.ctx.onRemoteStanza = async (el) => {
+    if (el.attrs.id === 'alice-1') await firstTaken;
+    taken.push(el.attrs.id!);
+    arrivals.get(el.attrs.id!)?.();
+  };
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  closers.push(() => out.close());
+  await out.ready;
+  const carolArrived = arrived('carol-1');
+  const msg = (from: string, id: string) => xml('message', { from, to: 'bob@b.test', type: 'chat', id }, xml('body', {}, id));
+  out.deliver(msg('alice@a.test/phone', 'alice-1'));
+  out.deliver(msg('alice@a.test/laptop', 'alice-2'));
+  out.deliver(msg('carol@a.test/desk', 'carol-1'));
+  await carolArrived; // before alice's first was taken: one stream, three senders, no head-of-line wait
+  assert.deepEqual(taken, ['carol-1']);
+  const aliceDone = arrived('alice-2');
+  takeFirst();
+  await aliceDone;
+  // RFC 6120 §10.1: one sender's stanzas in the order sent (alice's two resources share her bare JID's order)
+  assert.deepEqual(taken, ['carol-1', 'alice-1', 'alice-2']);
+});

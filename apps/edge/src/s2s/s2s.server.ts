@@ -15,7 +15,7 @@ import type { Transport } from '../transport/transport.js';
 import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import { isOurDomain, type S2sContext } from './s2s-context.js';
-import { dial, targetsOf } from './s2s-dial.js';
+import { DaneLookupError, dial, targetsOf } from './s2s-dial.js';
 import { daneLookup } from './dane-lookup.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sOutQueue, type Settled } from './s2s-out-queue.js';
@@ -92,7 +92,11 @@ export class S2sServer {
     const dane = daneLookup(config.s2s.dane);
     if (dane) this.ctx.dane = dane;
     const io = {
-      targets: (remote: string) => targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)),
+      targets: (remote: string) =>
+        targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)).catch((err: Error) => {
+          if (err instanceof DaneLookupError) this.ctx.refused?.('out', remote, err.message);
+          throw err;
+        }),
       dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
     };
     this.ctx.dialback = {
