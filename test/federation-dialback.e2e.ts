@@ -18,7 +18,7 @@ const readLog = (file: string): string => readFileSync(file, 'utf8');
  * (a.test) and Prosody (d.test) hold certificates from CAs the other does not trust, so only
  * dialback (over TLS, XEP-0344) can authenticate either way. Prosody finds a.test through its hosts
  * file on port 5269 (test/harness/prosody.ts); this Glider listens on 127.0.0.2, an address of this
- * file's own (federation-peers.e2e.ts probes from 127.0.0.3 up), so no other test's 5269 is in its way.
+ * file's own (federation-peers.e2e.ts probes 127.0.0.100 up, muc-federation*.e2e.ts 11 and 21 up), so no other test's 5269 is in its way.
  */
 describe(
   'dialback with Prosody (a.test ↔ d.test), certificates not trusted either way',

@@ -19,7 +19,7 @@ import { connect, isMessageWithBody, isPresence, trustCertificate, xml, type Tes
  * certificates from one test CA, SASL EXTERNAL both ways (Prosody's dialback off,
  * s2s_secure_auth on), Glider reaching Prosody by `s2s.routes`, Prosody reaching Glider through
  * its own hosts file and port 5269 (test/harness/prosody.ts) — on a loopback address of this
- * test's own (127.0.0.x, `ownLoopbackAddress`), so other tests' 5269 is never in the way. Not an
+ * test's own (127.0.0.100–254, `ownLoopbackAddress`), so other tests' 5269 is never in the way. Not an
  * SRV record on a free port as for ejabberd below: libunbound answers every name under `test.`
  * itself (RFC 6761 local zone), so Prosody never asks a test DNS server about
  * `_xmpp-server._tcp.a.test`.

@@ -37,6 +37,8 @@ export interface EjabberdOptions {
   users: Record<string, string>;
   /** Its s2s port (a free one when absent). */
   s2sPort?: number;
+  /** A XEP-0045 service of its own (mod_muc) on this domain, e.g. `conference.e.test` (the certificate must name it too). */
+  muc?: string;
 }
 
 export const ejabberdInstalled = (): boolean => existsSync('/usr/sbin/ejabberdctl') && userInfo().uid === 0;
@@ -66,7 +68,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
       'auth_method: internal',
       'default_db: mnesia',
       'access_rules: { c2s: { allow: all }, s2s: { allow: all } }',
-      'modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {} }',
+      `modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {}${o.muc ? `, mod_muc: { hosts: [${q(o.muc)}], access_create: all }` : ''} }`,
       '',
     ].join('\n'),
   );

@@ -1,15 +1,19 @@
 import { createServer } from 'node:net';
 
 /**
- * A 127.0.0.x (x from 3; 127.0.0.2 is federation-dialback.e2e's) on which nothing listens on
- * `port`: all of 127/8 is loopback on Linux. Tried by binding it, from a random start. For a
- * Glider that a Prosody peer must find on port 5269 (test/harness/prosody.ts: Prosody has no static
- * s2s route), so another test's 5269 is never in the way.
+ * A 127.0.0.x on which nothing listens on `port` (all of 127/8 is loopback on Linux), tried by
+ * binding it: for a Glider that a Prosody peer must find on port 5269 (test/harness/prosody.ts:
+ * Prosody has no static s2s route), so another test's 5269 is never in the way. 127.0.0.2 is
+ * federation-dialback.e2e's. With `first`, the addresses from 127.0.0.<first> up to .99 in turn
+ * (a file's own, e.g. muc-federation*.e2e: 11 and 21, so two files started together do not pick
+ * the same one); without, from a random start in .100–.254 (federation-peers.e2e).
  */
-export async function ownLoopbackAddress(port: number): Promise<string> {
-  const start = 3 + Math.floor(Math.random() * 250);
-  for (let i = 0; i < 252; i++) {
-    const host = `127.0.0.${3 + ((start - 3 + i) % 252)}`;
+export async function ownLoopbackAddress(port: number, first?: number): Promise<string> {
+  const [low, high] = first === undefined ? [100, 254] : [first, 99];
+  const span = high - low + 1;
+  const start = first === undefined ? Math.floor(Math.random() * span) : 0;
+  for (let i = 0; i < span; i++) {
+    const host = `127.0.0.${low + ((start + i) % span)}`;
     const free = await new Promise<boolean>((resolve) => {
       const probe = createServer();
       probe.once('error', () => resolve(false));
@@ -17,5 +21,5 @@ export async function ownLoopbackAddress(port: number): Promise<string> {
     });
     if (free) return host;
   }
-  throw new Error(`no 127.0.0.x with port ${port} free`);
+  throw new Error(`no 127.0.0.x (${low}–${high}) with port ${port} free`);
 }

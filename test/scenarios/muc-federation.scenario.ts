@@ -57,7 +57,7 @@ export class MucFederationScenario {
   async start(cluster: boolean): Promise<void> {
     const pki = makeFederationPki(this.dir);
     trustCertificate(pki.caPem);
-    this.gliderHost = await ownLoopbackAddress(5269);
+    this.gliderHost = await ownLoopbackAddress(5269, cluster ? 21 : 11);
     const p = pki.issue('p.test', { eku: 'serverAuth', san: [...xmppServerSans('p.test'), ...xmppServerSans('conference.p.test')] });
     this.prosodyOptions = {
       dir: joinPath(this.dir, 'prosody'),
