@@ -5,7 +5,7 @@
 // run prints messages/s received, latency percentiles (send → receive, over s2s) and the CPU time
 // of both servers' process trees per message. Certificates from one test CA, SASL EXTERNAL.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,8 @@ interface Result {
   p50: number;
   p99: number;
   cpuUsPerMsg: number;
+  /** The 1-minute load average at the end of the measurement (the machine is shared: read figures beside it). */
+  load: number;
 }
 
 const { values: args } = parseArgs({
@@ -48,6 +50,10 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     targets: { type: 'string', default: 'glider,prosody,ejabberd' },
+    /** Glider's XEP-0313 archive (`archive.enabled`): off like the peers' configs, `on` to see what it costs. */
+    archive: { type: 'string', default: 'off' },
+    /** Writes "<pid of the first server> <pid of the second>" here when the measurement starts (to attach perf or strace). */
+    'pids-file': { type: 'string' },
   },
 });
 const USERS = Number(args.users);
@@ -74,6 +80,8 @@ async function gliderPair(pki: FederationPki): Promise<Pair> {
       GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: [peer] }),
       GLIDER_S2S__ROUTES: JSON.stringify({ [peer]: { host: '127.0.0.1', port: peerPort } }),
       GLIDER_EDGE__LIMITS__MAX_CONNECTIONS_PER_IP: String(USERS * 4 + 10),
+      // like the peers (test/harness/prosody.ts, ejabberd.ts run no MAM): no message archive unless asked
+      GLIDER_ARCHIVE__ENABLED: String(args.archive === 'on'),
     });
   };
   const [a, b] = await Promise.all([start('ga.test', portA, 'gb.test', portB), start('gb.test', portB, 'ga.test', portA)]);
@@ -182,6 +190,7 @@ async function measure(pair: Pair): Promise<Result> {
   // the first message of each pair opens the s2s stream; then the window fills
   for (let i = 0; i < USERS; i++) for (let w = 0; w < WINDOW; w++) sendOne(i);
   await new Promise((r) => setTimeout(r, WARMUP_MS));
+  if (args['pids-file']) writeFileSync(args['pids-file'], `${pair.a.pid} ${pair.b.pid}\n`);
   const cpu0 = treeCpuUs(pair.a.pid) + treeCpuUs(pair.b.pid);
   const t0 = performance.now();
   measuring = true;
@@ -198,6 +207,7 @@ async function measure(pair: Pair): Promise<Result> {
     p50: hist.quantile(0.5) / 1000,
     p99: hist.quantile(0.99) / 1000,
     cpuUsPerMsg: received > 0 ? cpu / received : 0,
+    load: loadavg()[0]!,
   };
 }
 
@@ -232,9 +242,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     [
       `s2s benchmark: ${USERS} senders → ${USERS} receivers across federation, ${WINDOW} in flight each, ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up`,
-      '| pair | messages | msgs/s | p50 ms | p99 ms | CPU µs/msg (both servers) |',
-      '|---|--:|--:|--:|--:|--:|',
-      ...results.map((r) => `| ${r.name} | ${r.msgs} | ${Math.round(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${Math.round(r.cpuUsPerMsg)} |`),
+      `Glider's message archive: ${args.archive === 'on' ? 'on' : 'off (as the peers)'}`,
+      '| pair | load | messages | msgs/s | p50 ms | p99 ms | CPU µs/msg (both servers) |',
+      '|---|--:|--:|--:|--:|--:|--:|',
+      ...results.map(
+        (r) =>
+          `| ${r.name} | ${r.load.toFixed(1)} | ${r.msgs} | ${Math.round(r.perSec)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${Math.round(r.cpuUsPerMsg)} |`,
+      ),
       '',
     ].join('\n'),
   );

@@ -11,6 +11,7 @@ import { verifyInboundByDane, verifyPeer, type PeerVerdict } from './peer-auth.j
 import { checkS2sHeader, s2sHeader } from './s2s-header.js';
 import { isOurDomain, ourDomains, type S2sContext } from './s2s-context.js';
 import { streamXmlLimits } from '../limits/xml-limits.js';
+import { SenderLanes } from './sender-lanes.js';
 
 const STANZAS = new Set(['message', 'presence', 'iq']);
 
@@ -24,6 +25,10 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  * federation policy is asked at the header, so a refused domain learns nothing else
  * (`policy-violation`). Limits are the c2s ones (edge.limits). A peer whose certificate does not
  * validate, with dialback off, gets `not-authorized`.
+ *
+ * Stanzas go to the router in lanes (sender-lanes.ts): one sender's in order, different senders'
+ * at the same time, as their client streams would on c2s; at most `edge.limits.maxQueuedStanzas`
+ * under way, past it reading pauses.
  */
 export class S2sInStream extends BaseStream<S2sStreamState> {
   declare readonly ctx: S2sContext;
@@ -40,6 +45,8 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
   /** Dialback is on for this deployment (the policy at the stream's start): our header and features say so. */
   private dialbackOn = false;
   private readonly dialback: DialbackIn;
+  /** Stanzas to the router: one sender's in order, different senders' at the same time (sender-lanes.ts). */
+  private readonly lanes: SenderLanes;
 
   constructor(ctx: S2sContext, transport: Transport) {
     super(ctx, transport, NS.server);
@@ -55,6 +62,10 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
       anyAuthorized: () => this.pairs.size > 0,
       open: () => this.state !== 'closing' && this.state !== 'closed',
       close: () => this.close(),
+    });
+    this.lanes = new SenderLanes(ctx.config.edge.limits.maxQueuedStanzas, (err) => {
+      this.log.error({ err }, 'remote stanza handler failed');
+      this.error('internal-server-error');
     });
     this.state = transport.secure ? 'secured' : 'connected';
     this.authTimer = this.timer(ctx.config.edge.limits.authTimeoutMs, () => this.error('connection-timeout', 'authentication took too long'));
@@ -154,6 +165,11 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) return this.startTls();
     if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
+    if (el.name === 'stream:error') {
+      // RFC 6120 §4.9.1.1: the peer ends the stream (e.g. system-shutdown); we close ours, no error of our own
+      this.log.info({ condition: el.elements().find((c) => c.attrs.xmlns === NS.streams)?.name ?? 'undefined-condition' }, 'peer ended the stream');
+      return this.close();
+    }
     const db = readDialback(el);
     // XEP-0220 §2.2: requests only; an answer (type set) on an inbound stream is unsolicited (§3.1)
     if (db && db.type === undefined) return db.kind === 'result' ? this.dialback.result(db) : this.dialback.verify(db);
@@ -169,7 +185,9 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     if (!to || !isOurDomain(this.ctx, canonicalDomain(to.domain) ?? ''))
       return this.error('host-unknown', `${to?.domain ?? "a stanza without 'to'"} is not served here`);
     this.ctx.stats.stanzasIn++;
-    await this.ctx.onRemoteStanza(el, { local: this.local, remote: this.remote });
+    const pair = { local: this.local, remote: this.remote };
+    // order per sender (RFC 6120 §10.1): the bare JID, the key the router partitions by
+    await this.lanes.admit(from.bare().toString(), async () => this.ctx.onRemoteStanza(el, pair));
   }
 
   private async startTls(): Promise<void> {
@@ -193,6 +211,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     this.remotes.add(this.remote);
     this.state = 'authenticated';
     this.log.info({ by: this.peer.by }, 'peer domain authenticated (SASL EXTERNAL)');
+    this.ctx.peerReachable?.(this.remote);
     this.restart();
   }
 
@@ -202,6 +221,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     this.remotes.add(remote);
     if (by === 'dialback') this.byDialback.add(remote);
     this.log.info({ local, remote, by }, 'peer domain authenticated (dialback)');
+    this.ctx.peerReachable?.(remote);
     if (this.state !== 'secured') return;
     // no stream restart after dialback (XEP-0220 §2.2.1): the stanza limits of an authenticated peer apply now
     this.state = 'ready';
