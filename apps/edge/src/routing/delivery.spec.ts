@@ -221,3 +221,47 @@ describe('edge deliveries', () => {
     }
   });
 });
+
+/** The delivery-key window (edge.deliveryDedupeWindow) keeps a session's last N keys: older ones leave in order. */
+describe('edge delivery keys: a window of the last N per session', () => {
+  let h: EdgeHarness;
+  before(async () => {
+    h = await startEdge({ edge: { deliveryDedupeWindow: 2 } }, { router: false });
+    await h.addUser('alice', 'secret');
+  });
+  after(() => h.stop());
+
+  test('a key is written again once two newer ones pushed it out; a key still in the window is not', async () => {
+    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const jid = await c.login(DOMAIN, 'alice', 'secret', 'window');
+      const { sessionId } = (await h.registry.get(jid))!;
+      const target = { edgeId: h.edge.edgeId, sessionId };
+      const delivery = new Delivery(h.bus, 2_000);
+      const keyed = (id: string, key: string): StanzaEnvelope => ({
+        from: 'room@conference.example.test/n',
+        to: jid,
+        kind: 'MESSAGE',
+        type: 'groupchat',
+        id,
+        xml: Buffer.from(`<message from="room@conference.example.test/n" to="${jid}" type="groupchat" id="${id}"><body>b</body></message>`),
+        dedupeKey: key,
+      });
+      // window 2: after k1 k2 k3 it holds k2 k3; k1 again is new (then k3 k1); k3 again is a repeat; k2 again is new
+      for (const [id, key] of [
+        ['1', 'k1'],
+        ['2', 'k2'],
+        ['3', 'k3'],
+        ['1-again', 'k1'],
+        ['3-again', 'k3'],
+        ['2-again', 'k2'],
+      ] as const)
+        assert.deepEqual(await delivery.toSession(keyed(id, key), target), { ok: true });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await c.element()).attrs.id!);
+      assert.deepEqual(ids, ['1', '2', '3', '1-again', '2-again']);
+    } finally {
+      c.close();
+    }
+  });
+});

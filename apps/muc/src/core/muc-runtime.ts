@@ -126,7 +126,15 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     if (out.size === 0) return;
     this.stats.deliveries += out.size;
     const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax, this.remoteExit, this.muc.fanoutShared);
-    return { settled: settled.then((gone) => this.sessionsGone(to, gone)) };
+    return {
+      settled: settled.then(({ gone, unacknowledged }) => {
+        this.sessionsGone(to, gone);
+        if (unacknowledged.length > 0)
+          throw new Error(
+            `${unacknowledged.length} room deliveries not acknowledged (${[...new Set(unacknowledged)].join(', ')}): the message is bounced, its resend reaches whoever missed it`,
+          );
+      }),
+    };
   }
 
   private async dispatch(st: MucStanza): Promise<void> {

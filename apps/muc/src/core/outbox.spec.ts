@@ -83,3 +83,39 @@ describe('muc fan-out with muc.fanoutShared false: whole copies in DeliveryBatch
       );
   });
 });
+
+describe('muc fan-out an edge does not acknowledge', () => {
+  let h: MucHarness;
+  before(async () => {
+    h = await MucHarness.start({ bus: { partitions: 8, heartbeatMs: 100, requestTimeoutMs: 2000, deliveryAckTimeoutMs: 300 } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('the message is not taken (the router bounces it, the resend reaches who missed it), never dropped in silence', async () => {
+    const users = await Promise.all(['w0', 'w1', 'w2'].map((n) => h.login(`${n}@example.com/r`)));
+    for (const [i, u] of users.entries()) {
+      await h.send(u, `<presence to="${ROOM}/w${i}"/>`);
+      if (i === 0)
+        await h.send(
+          u,
+          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+        );
+    }
+    for (const u of users) h.take(u);
+    const message = `<message to="${ROOM}" type="groupchat"><body>lost?</body><origin-id xmlns="urn:xmpp:sid:0" id="o1"/></message>`;
+    // an edge that does not know DeliveryFanout (or is stalled) never answers it
+    h.ignoreFanouts = true;
+    const ack = await h.send(users[0]!, message);
+    assert.equal(ack.taken, false, 'not acknowledged by the edge: the sender is told, so it resends');
+    // the resend (same origin-id) goes out again under the same delivery key: everyone gets it now
+    h.ignoreFanouts = false;
+    assert.equal((await h.send(users[0]!, message)).taken, true);
+    for (const u of users)
+      assert.deepEqual(
+        h.take(u).map((e) => e.getChildText('body')),
+        ['lost?'],
+      );
+  });
+});

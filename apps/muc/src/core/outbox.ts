@@ -17,6 +17,12 @@ interface Item {
   dedupeKey?: string;
 }
 
+/** How a frame's deliveries ended: sessions found gone, and the reasons of keyed ones no edge acknowledged. */
+export interface Settled {
+  gone: string[];
+  unacknowledged: string[];
+}
+
 /** Where stanzas for occupants of other domains go: the router (remote domains are its exit, then s2s). */
 export interface RemoteExit {
   isLocal(domain: string): boolean;
@@ -81,7 +87,7 @@ export class Outbox {
    * once; a DeliveryBatch of whole copies when `shared` is false), anything else as a DeliveryBatch
    * (per-edge fan-out, one Ack per stanza); 1 sends one request per session.
    */
-  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit, shared = true): Promise<{ settled: Promise<string[]> }> {
+  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit, shared = true): Promise<{ settled: Promise<Settled> }> {
     const away = this.items.map((i) => remote !== undefined && !remote.isLocal(domainOf(i.to)));
     const sessions = await Promise.all(this.items.map(async (i, n) => (away[n] ? undefined : registry.get(i.to))));
     const outcomes: Promise<DeliveryOutcome | undefined>[] = new Array<Promise<DeliveryOutcome | undefined>>(this.items.length);
@@ -123,12 +129,18 @@ export class Outbox {
     }
     const settled = Promise.all(outcomes).then((all) => {
       const gone = new Set<string>();
-      // Gone only on the edge's word (session-gone) or a dead edge: a session missing from this
-      // replica's registry view may be a moment behind, and presence tells the room when one ends.
+      const unacknowledged: string[] = [];
       all.forEach((o, n) => {
-        if (o && !o.ok && (o.reason === 'no-edge' || (o.reason === 'refused' && o.detail === SESSION_GONE))) gone.add(this.items[n]!.to);
+        if (!o || o.ok) return;
+        // Gone only on the edge's word (session-gone) or a dead edge: a session missing from this
+        // replica's registry view may be a moment behind, and presence tells the room when one ends.
+        if (o.reason === 'no-edge' || (o.reason === 'refused' && o.detail === SESSION_GONE)) gone.add(this.items[n]!.to);
+        // A keyed room message that an edge did not acknowledge (timed out, or a bus failure: a stalled
+        // edge, one that does not know the frame) may not have been written: the frame fails, so the
+        // router bounces the message and the sender's resend reaches those who missed it (resend.ts).
+        else if (this.items[n]!.dedupeKey) unacknowledged.push(o.reason);
       });
-      return [...gone];
+      return { gone: [...gone], unacknowledged };
     });
     return { settled };
   }

@@ -49,6 +49,8 @@ export class MucHarness {
   readonly fanouts: number[] = [];
   /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
   readonly vanished = new Set<string>();
+  /** While set, the fake edge answers no DeliveryFanout (an edge older than it, or a stalled one). */
+  ignoreFanouts = false;
   /**
    * While true the fake router takes requests and answers none, as a router partition busy with one
    * frame does (it waits for that frame's Ack); `routerWaiting` holds the answers it owes.
@@ -79,6 +81,7 @@ export class MucHarness {
     // A fake edge: single deliveries, DeliveryBatch and DeliveryFanout frames (per-edge fan-out), each stanza taken or session-gone.
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
       const frame = decodeFrame(msg.data);
+      if (frame.fanout && h.ignoreFanouts) return;
       const take = (s: StanzaEnvelope): Ack => {
         const live = !!s.target && h.registry.onEdge(h.edgeId).some((x) => x.sessionId === s.target!.sessionId) && !h.vanished.has(s.target.sessionId);
         if (live)
