@@ -37,6 +37,12 @@ export interface EjabberdOptions {
   users: Record<string, string>;
   /** Its s2s port (a free one when absent). */
   s2sPort?: number;
+  /**
+   * XEP-0220 dialback (`mod_s2s_dialback`, ejabberd 23.01's src/mod_s2s_dialback.erl; its one
+   * option `access` left at `all`): offered to peers, used when SASL EXTERNAL fails, and — its
+   * `s2s_out_tls_verify` hook — the peer's certificate is then not checked on outbound streams.
+   */
+  dialback?: boolean;
 }
 
 export const ejabberdInstalled = (): boolean => existsSync('/usr/sbin/ejabberdctl') && userInfo().uid === 0;
@@ -66,7 +72,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
       'auth_method: internal',
       'default_db: mnesia',
       'access_rules: { c2s: { allow: all }, s2s: { allow: all } }',
-      'modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {} }',
+      `modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {}${o.dialback ? ', mod_s2s_dialback: {}' : ''} }`,
       '',
     ].join('\n'),
   );
