@@ -24,6 +24,7 @@ describe(
     it('the policy allows conference.p.test, without a restart', () => s.allowProsodyRooms());
     it('Glider users in a Prosody room: create, talk both ways, leave; a client gone without a word leaves the room (directed presence)', () =>
       s.gliderUsersInProsodyRoom());
+    it("the Prosody user's server stops: it tells the room he left; it comes back and he rejoins", () => s.remoteServerStopped());
     it("the Prosody user's server dies: the room's next message to him bounces and he is removed with 333", () => s.remoteServerGone());
   },
 );

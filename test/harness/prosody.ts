@@ -110,14 +110,12 @@ export async function startProsody(o: ProsodyOptions): Promise<ProsodyPeer> {
   }
   const child: ChildProcess = spawn('prosody', ['--config', cfg, '-F'], { stdio: ['ignore', 'ignore', 'ignore'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // the log says so at debug; below that, the s2s port answering does
-  await waitFor(
-    async () => readLog(logFile).includes("Activated service 's2s'") || child.exitCode !== null || (await accepting(o.host ?? '127.0.0.1', s2sPort)),
-    {
-      what: 'prosody listening',
-      timeoutMs: 30_000,
-    },
-  );
+  // both ports answering (not the log: a restart in the same directory appends to the last run's)
+  const host = o.host ?? '127.0.0.1';
+  await waitFor(async () => child.exitCode !== null || ((await accepting(host, s2sPort)) && (await accepting(host, c2sPort))), {
+    what: 'prosody listening',
+    timeoutMs: 30_000,
+  });
   if (child.exitCode !== null) throw new Error(`prosody exited: ${readLog(logFile).slice(-2000)}`);
   return {
     domain: o.domain,

@@ -6,7 +6,7 @@ import { waitFor } from '#libs/testing';
 import { startCluster } from '../harness/cluster.js';
 import { gliderctl } from '../harness/gliderctl.js';
 import { ownLoopbackAddress } from '../harness/loopback.js';
-import { startProsody, type ProsodyPeer } from '../harness/prosody.js';
+import { startProsody, type ProsodyOptions, type ProsodyPeer } from '../harness/prosody.js';
 import { startStandalone, type Deployment } from '../harness/standalone.js';
 import { s2sPortOf } from '../harness/glider-process.js';
 import { TcpBalancer } from '../harness/tcp-balancer.js';
@@ -42,6 +42,7 @@ export class MucFederationScenario {
   prosody!: ProsodyPeer;
   private gliderHost = '';
   private balancer: TcpBalancer | undefined;
+  private prosodyOptions!: ProsodyOptions;
   private policyFile = '';
   private readonly clients: TestClient[] = [];
   private alice!: TestClient;
@@ -58,7 +59,7 @@ export class MucFederationScenario {
     trustCertificate(pki.caPem);
     this.gliderHost = await ownLoopbackAddress(5269);
     const p = pki.issue('p.test', { eku: 'serverAuth', san: [...xmppServerSans('p.test'), ...xmppServerSans('conference.p.test')] });
-    this.prosody = await startProsody({
+    this.prosodyOptions = {
       dir: joinPath(this.dir, 'prosody'),
       domain: 'p.test',
       certFile: p.chainFile,
@@ -67,7 +68,8 @@ export class MucFederationScenario {
       hosts: { 'a.test': this.gliderHost, 'conference.a.test': this.gliderHost },
       users: { bob: 'bob-secret-22' },
       muc: 'conference.p.test',
-    });
+    };
+    this.prosody = await startProsody(this.prosodyOptions);
     this.policyFile = joinPath(this.dir, 'policy.json');
     this.setPolicy(['p.test']);
     const a = pki.issue('a.test', { eku: 'serverAuth', san: [...xmppServerSans('a.test'), ...xmppServerSans('conference.a.test'), 'DNS:localhost'] });
@@ -117,7 +119,8 @@ export class MucFederationScenario {
   /**
    * bob@p.test enters a Glider room: the occupants' presence before his own (110), the history with
    * delays and the room's stanza-ids, the subject; groupchat both ways with one stanza-id and
-   * occupant-id for everyone; private messages both ways (§7.5); a nick change (303); a kick (307);
+   * occupant-id for everyone; private messages both ways (§7.5); disco#info and self-ping (XEP-0410)
+   * across; a nick change (303); a kick (307);
    * leaving (§7.14); back in, with the same occupant-id (XEP-0421: the real bare JID decides).
    */
   async prosodyUserInGliderRoom(): Promise<void> {
@@ -173,6 +176,18 @@ export class MucFederationScenario {
     await alice.send(xml('message', { to: `${lobby}/bob`, type: 'chat' }, xml('body', {}, 'psst bob')));
     assert.equal((await bob.waitFor('a private message from alice', isMessageWithBody('psst bob'))).attrs.from, `${lobby}/Alice`);
 
+    // IQs across: the room's disco#info, and XEP-0410 self-ping to his own occupant JID
+    const info = await bob.iq(xml('iq', { type: 'get', to: lobby }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    assert.ok(
+      info
+        .getChild('query')
+        ?.getChildren('feature')
+        .some((f: XmppElement) => f.attrs.var === MUC),
+      'the room says it is a MUC room',
+    );
+    const ping = await bob.iq(xml('iq', { type: 'get', to: `${lobby}/bob` }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal(ping.attrs.type, 'result', 'self-ping answered by the room: still joined');
+
     await bob.send(xml('presence', { to: `${lobby}/bobby` }));
     const renamed = await alice.waitFor('bob renames (303)', unavailableWith(`${lobby}/bob`, '303'));
     assert.equal(renamed.getChild('x', USER)?.getChild('item')?.attrs.nick, 'bobby');
@@ -227,7 +242,7 @@ export class MucFederationScenario {
 
   /**
    * alice and carol (Glider) in a Prosody room: creation (201, instant configuration across), bob
-   * from Prosody's side, groupchat both ways, carol leaves (§7.14); alice's client goes away
+   * from Prosody's side, groupchat and private messages both ways, carol leaves (§7.14); alice's client goes away
    * without a word: Glider sends the room her unavailable (RFC 6121 §4.6.3, directed presence).
    */
   async gliderUsersInProsodyRoom(): Promise<void> {
@@ -252,12 +267,40 @@ export class MucFederationScenario {
     for (const c of [alice, carol])
       assert.equal((await c.waitFor('Prosody room talks', isMessageWithBody('hello from the Prosody room'))).attrs.from, `${dev}/bob`);
 
+    await alice.send(xml('message', { to: `${dev}/bob`, type: 'chat' }, xml('body', {}, 'psst bob, from Glider')));
+    assert.equal((await bob.waitFor('a private message through the Prosody room', isMessageWithBody('psst bob, from Glider'))).attrs.from, `${dev}/alice`);
+    await bob.send(xml('message', { to: `${dev}/alice`, type: 'chat' }, xml('body', {}, 'psst alice, from Prosody')));
+    assert.equal((await alice.waitFor('a private message back', isMessageWithBody('psst alice, from Prosody'))).attrs.from, `${dev}/bob`);
+
     await carol.send(xml('presence', { to: `${dev}/carol`, type: 'unavailable' }));
     await carol.waitFor('carol left (110)', unavailableWith(`${dev}/carol`, '110'));
     await bob.waitFor('bob sees carol leave', presenceFrom(`${dev}/carol`, 'unavailable'));
 
     await alice.stop(); // no unavailable from the client: the server tells the room
     await bob.waitFor('alice gone from the Prosody room (directed presence, RFC 6121 §4.6.3)', presenceFrom(`${dev}/alice`, 'unavailable'), 30_000);
+  }
+
+  /**
+   * bob is in the Glider room when his server stops (SIGTERM): Prosody ends his session and tells
+   * the room he left (his directed presence), a plain leave. Then it comes back on the same s2s
+   * port: Glider connects to it again and bob rejoins.
+   */
+  async remoteServerStopped(): Promise<void> {
+    const { carol, lobby } = this;
+    const carolFrom = carol.stanzas.length;
+    await this.bob.send(join(lobby, 'bob'));
+    await carol.waitFor('carol sees bob', (s) => presenceFrom(`${lobby}/bob`)(s) && carol.stanzas.indexOf(s) >= carolFrom);
+    const leftFrom = carol.stanzas.length;
+    await this.prosody.stop();
+    await this.bob.stop().catch(() => undefined);
+    const left = await carol.waitFor(
+      'bob gone with his server',
+      (s) => presenceFrom(`${lobby}/bob`, 'unavailable')(s) && carol.stanzas.indexOf(s) >= leftFrom,
+      30_000,
+    );
+    assert.ok(!codes(left).includes('333'), `Prosody said he left: ${left.toString()}`);
+    this.prosody = await startProsody({ ...this.prosodyOptions, s2sPort: this.prosody.s2sPort });
+    this.bob = await this.client(`xmpp://127.0.0.1:${this.prosody.c2sPort}`, 'bob', 'bob-secret-22', 'p.test');
   }
 
   /**
@@ -269,7 +312,7 @@ export class MucFederationScenario {
     const { carol, bob, lobby } = this;
     const [bobFrom, carolFrom] = [bob.stanzas.length, carol.stanzas.length];
     await bob.send(join(lobby, 'bob'));
-    await bob.waitFor('bob in again', (s) => selfPresence(`${lobby}/bob`)(s) && bob.stanzas.indexOf(s) >= bobFrom);
+    await bob.waitFor('bob in again, from the restarted Prosody', (s) => selfPresence(`${lobby}/bob`)(s) && bob.stanzas.indexOf(s) >= bobFrom, 30_000);
     await carol.waitFor('carol sees bob', (s) => presenceFrom(`${lobby}/bob`)(s) && carol.stanzas.indexOf(s) >= carolFrom);
     await this.prosody.kill(); // before bob's client stops: a live Prosody would tell the room he left
     await bob.stop().catch(() => undefined);

@@ -13,21 +13,41 @@ export interface DisabledList {
   connections: string[];
 }
 
-/**
- * test/sint/disabled.txt: one entry a line, `Class[.method]` for a test or `connection:<nickname>`
- * for a SINT connection kind, each followed by `# why` (a line without a reason is refused).
- */
-export function readDisabled(file = join(repoRoot, 'test', 'sint', 'disabled.txt')): DisabledList {
-  const out: DisabledList = { tests: [], connections: [] };
+/** A list file of `entry # why` lines ('#' lines and blank lines skipped); a line without a reason is refused. */
+function readReasoned(file: string): { entry: string; reason: string }[] {
+  const out: { entry: string; reason: string }[] = [];
   for (const [i, raw] of readFileSync(file, 'utf8').split('\n').entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const [entry, reason] = line.split('#').map((s) => s.trim());
+    const cut = line.indexOf('#');
+    const entry = cut < 0 ? line : line.slice(0, cut).trim();
+    const reason = cut < 0 ? '' : line.slice(cut + 1).trim();
     if (!entry || !reason) throw new Error(`${file}:${i + 1}: "${line}" needs a "# reason"`);
+    out.push({ entry, reason });
+  }
+  return out;
+}
+
+/**
+ * test/sint/disabled.txt: one entry a line, `Class[.method]` for a test or `connection:<nickname>`
+ * for a SINT connection kind, each followed by `# why`.
+ */
+export function readDisabled(file = join(repoRoot, 'test', 'sint', 'disabled.txt')): DisabledList {
+  const out: DisabledList = { tests: [], connections: [] };
+  for (const { entry } of readReasoned(file)) {
     if (entry.startsWith('connection:')) out.connections.push(entry.slice('connection:'.length));
     else out.tests.push(entry);
   }
   return out;
+}
+
+/**
+ * test/sint/client-races.txt: `Class.method # why`, tests whose failure can come from a race inside
+ * Smack itself (shown from SINT's log and Smack's code, never assumed). Such a failure, when nothing
+ * else failed, is run once more; a second failure fails the run.
+ */
+export function readClientRaces(file = join(repoRoot, 'test', 'sint', 'client-races.txt')): Map<string, string> {
+  return new Map(readReasoned(file).map(({ entry, reason }) => [entry, reason]));
 }
 
 /** A PKCS#12 trust store holding the server's certificate, as a user imports a self-signed one. */

@@ -12,6 +12,8 @@ export interface SintReport {
   disabled: { classes: number; tests: number } | undefined;
   /** Why the run is not to be trusted even without failed tests (abort, accounts left behind). */
   problems: string[];
+  /** Known Smack races (test/sint/client-races.txt) that failed once and were run again. */
+  retried?: { test: string; reason: string; attempts: number; passed: boolean }[];
 }
 
 const AVAILABLE = /^Available tests: \d+ \(Disabled (\d+) classes and (\d+) tests\)/;

@@ -99,15 +99,34 @@ export class Delivery {
     } catch (err) {
       return Promise.resolve(items.map(() => failure(err)));
     }
-    return request.then(
-      (reply) => {
-        const { acks } = decodeBatchAck(reply);
-        if (acks.length !== items.length)
-          return items.map(() => ({ ok: false, reason: 'bus', detail: `${acks.length} acks for ${items.length} stanzas` }) as const);
-        return acks.map((a) => (a.taken ? DELIVERED : { ok: false, reason: 'refused', detail: a.error }));
-      },
-      (err: unknown) => items.map(() => failure(err)),
-    );
+    return batchOutcomes(request, items.length);
+  }
+
+  /**
+   * One stanza for several sessions on one edge, in one request (a DeliveryFanout frame): `env` is
+   * what every copy shares — its `xml` serialized without a `to` attribute, which the edge puts in at
+   * byte `toAt` for each recipient — so its bytes cross the bus once, not once per session. Outcomes
+   * as for toSessionsOnEdge, one per recipient in order. Never rejects. Only for edges that know
+   * DeliveryFanout (muc.fanoutShared).
+   */
+  toSessionsOnEdgeShared(
+    edgeId: string,
+    env: StanzaEnvelope,
+    toAt: number,
+    recipients: { to: string; sessionId: string }[],
+    opts: { timeoutMs?: number } = {},
+  ): Promise<DeliveryOutcome[]> {
+    const stanza: StanzaEnvelope = { ...env, to: '' };
+    propagation.inject(context.active(), stanza);
+    let request: Promise<Uint8Array>;
+    try {
+      request = this.bus.request(subjects.edgeDeliver(edgeId), encodeFrame({ fanout: { stanza, toAt, recipients } }), {
+        timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs,
+      });
+    } catch (err) {
+      return Promise.resolve(recipients.map(() => failure(err)));
+    }
+    return batchOutcomes(request, recipients.length);
   }
 
   element(el: Element, s: SessionTarget): Promise<DeliveryOutcome> {
@@ -121,4 +140,16 @@ export class Delivery {
     const stanza: StanzaEnvelope = { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
     return encodeFrame({ stanza });
   }
+}
+
+/** The outcomes of a DeliveryBatch or DeliveryFanout request: its BatchAck's, or its failure for every item. */
+function batchOutcomes(request: Promise<Uint8Array>, n: number): Promise<DeliveryOutcome[]> {
+  return request.then(
+    (reply) => {
+      const { acks } = decodeBatchAck(reply);
+      if (acks.length !== n) return Array.from({ length: n }, () => ({ ok: false, reason: 'bus', detail: `${acks.length} acks for ${n} stanzas` }) as const);
+      return acks.map((a) => (a.taken ? DELIVERED : { ok: false, reason: 'refused', detail: a.error }));
+    },
+    (err: unknown) => Array.from({ length: n }, () => failure(err)),
+  );
 }

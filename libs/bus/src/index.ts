@@ -32,6 +32,6 @@ export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitio
 export { ownerOf, partitionsOwnedBy } from './rendezvous.js';
 export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';
 export { requestRetrying, type RequestRetryingOptions } from './request-retrying.js';
-export { envelopeOf } from './stanza-envelope.js';
+export { copyFor, envelopeOf, sharedStanzaOf, type SharedStanza } from './stanza-envelope.js';
 export { Delivery, SESSION_GONE, type SessionTarget, type DeliveryOutcome, type DeliveryOptions } from './delivery.js';
 export { traced, continueSpan } from './traced.js';

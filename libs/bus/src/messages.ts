@@ -135,12 +135,13 @@ export interface EdgeControl {
 
 /** Every bus message is a Frame, so one subject can carry several kinds and grow additively. */
 export interface Frame {
-  // oneof `body`: at most one of `stanza`, `session`, `control`, `load`, `batch` is set
+  // oneof `body`: at most one of `stanza`, `session`, `control`, `load`, `batch`, `fanout` is set
   stanza?: StanzaEnvelope;
   session?: SessionEvent;
   control?: EdgeControl;
   load?: LoadReport;
   batch?: DeliveryBatch;
+  fanout?: DeliveryFanout;
 }
 
 /**
@@ -258,6 +259,30 @@ export interface Socks5ActivationResult {
   outcome: Socks5ActivationResultOutcome;
 }
 
+/**
+ * One stanza for several sessions on one edge in one request (a muc room's message to its occupants
+ * there): what the copies share is sent once, and per session only its `to` and session id (a
+ * DeliveryBatch repeats the whole envelope, xml included, per session). The edge makes each copy —
+ * `stanza` with `to` and the target set, and ` to="…"` put into xml at `to_at` — and handles it as
+ * its own delivery would be, in this order; the answer is a BatchAck, one Ack per recipient. An edge
+ * that does not know this body does not answer: the request times out and the sender fails every
+ * copy (muc.fanoutShared false sends DeliveryBatch instead, for a rolling upgrade from such edges).
+ */
+export interface DeliveryFanout {
+  /** from, kind, type, id, trace context, dedupe_key; xml has no `to` */
+  stanza?: StanzaEnvelope;
+  /** byte offset in stanza.xml where ` to="<recipient>"` goes */
+  toAt: number;
+  recipients: FanoutRecipient[];
+}
+
+export interface FanoutRecipient {
+  /** the session's full JID */
+  to: string;
+  /** the session on this edge */
+  sessionId: string;
+}
+
 /** glider.bus.v1.StanzaEnvelope as protobufjs decodes it. */
 export interface StanzaEnvelopeWire {
   from: string;
@@ -300,12 +325,13 @@ export interface EdgeControlWire {
 
 /** glider.bus.v1.Frame as protobufjs decodes it. */
 export interface FrameWire {
-  body?: 'stanza' | 'session' | 'control' | 'load' | 'batch';
+  body?: 'stanza' | 'session' | 'control' | 'load' | 'batch' | 'fanout';
   stanza?: StanzaEnvelopeWire | null;
   session?: SessionEventWire | null;
   control?: EdgeControlWire | null;
   load?: LoadReportWire | null;
   batch?: DeliveryBatchWire | null;
+  fanout?: DeliveryFanoutWire | null;
 }
 
 /** glider.bus.v1.DeliveryBatch as protobufjs decodes it. */
@@ -386,6 +412,19 @@ export interface Socks5ActivationResultWire {
   outcome: number;
 }
 
+/** glider.bus.v1.DeliveryFanout as protobufjs decodes it. */
+export interface DeliveryFanoutWire {
+  stanza?: StanzaEnvelopeWire | null;
+  toAt: number;
+  recipients?: FanoutRecipientWire[] | null;
+}
+
+/** glider.bus.v1.FanoutRecipient as protobufjs decodes it. */
+export interface FanoutRecipientWire {
+  to: string;
+  sessionId: string;
+}
+
 export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
   const out: StanzaEnvelope = { from: m.from, to: m.to, kind: stanzaKindNames[m.kind] ?? 'STANZA_KIND_UNSPECIFIED', type: m.type, id: m.id, xml: m.xml };
   if (m.traceparent != null) out.traceparent = m.traceparent;
@@ -436,6 +475,9 @@ export function frameFromWire(m: FrameWire): Frame {
       break;
     case 'batch':
       out.batch = deliveryBatchFromWire(m.batch!);
+      break;
+    case 'fanout':
+      out.fanout = deliveryFanoutFromWire(m.fanout!);
       break;
     default:
       break; // none set, or one a newer writer added (ignored: changes are additive)
@@ -513,6 +555,17 @@ export function socks5ActivationResultFromWire(m: Socks5ActivationResultWire): S
   return out;
 }
 
+export function deliveryFanoutFromWire(m: DeliveryFanoutWire): DeliveryFanout {
+  const out: DeliveryFanout = { toAt: m.toAt, recipients: m.recipients ? m.recipients.map((x) => fanoutRecipientFromWire(x)) : [] };
+  if (m.stanza != null) out.stanza = stanzaEnvelopeFromWire(m.stanza);
+  return out;
+}
+
+export function fanoutRecipientFromWire(m: FanoutRecipientWire): FanoutRecipient {
+  const out: FanoutRecipient = { to: m.to, sessionId: m.sessionId };
+  return out;
+}
+
 export function stanzaEnvelopeToWire(v: StanzaEnvelope): StanzaEnvelopeWire {
   return { ...v, kind: stanzaKindNumbers[v.kind] ?? 0 };
 }
@@ -535,6 +588,7 @@ export function frameToWire(v: Frame): FrameWire {
   if (v.control) return { control: edgeControlToWire(v.control) };
   if (v.load) return { load: v.load };
   if (v.batch) return { batch: deliveryBatchToWire(v.batch) };
+  if (v.fanout) return { fanout: deliveryFanoutToWire(v.fanout) };
   return {};
 }
 
@@ -576,4 +630,12 @@ export function socks5ActivationToWire(v: Socks5Activation): Socks5ActivationWir
 
 export function socks5ActivationResultToWire(v: Socks5ActivationResult): Socks5ActivationResultWire {
   return { ...v, outcome: socks5ActivationResultOutcomeNumbers[v.outcome] ?? 0 };
+}
+
+export function deliveryFanoutToWire(v: DeliveryFanout): DeliveryFanoutWire {
+  return { ...v, stanza: v.stanza === undefined ? undefined : stanzaEnvelopeToWire(v.stanza) };
+}
+
+export function fanoutRecipientToWire(v: FanoutRecipient): FanoutRecipientWire {
+  return v;
 }

@@ -55,6 +55,8 @@ export const subjects = {
   directoryRefresh: () => `${PREFIX}.directory.refresh`,
   /** XEP-0357: an app server's answer to a push publish, for the router instance that sent it (a Frame with the stanza). */
   pushAnswers: (instance: string) => `${PREFIX}.push.${token(instance)}.answers`,
+  /** Federation: a peer domain authenticated a stream to one edge (payload: the domain); every edge ends its retry back-off towards it. */
+  s2sPeerReachable: () => `${PREFIX}.s2s.reachable`,
 };
 
 /** KV buckets and keys. */

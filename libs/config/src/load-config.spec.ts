@@ -50,3 +50,17 @@ test('a file is read, and a misspelt key in it is refused by name', () => {
   writeFileSync(badDomain, 'domains: ["Not A Domain"]\n');
   assert.throws(() => loadConfig({ env: {}, file: badDomain }), /domains\.0: must be a lower-case DNS name/);
 });
+
+test('s2s.dane: off by default; the resolver by env as host:port or [v6]:port, anything else refused by name', () => {
+  const off = loadConfig({ env: {} }).s2s.dane;
+  assert.equal(off.resolver, undefined);
+  assert.deepEqual([off.timeoutMs, off.tries, off.udpPayloadBytes, off.maxResponseBytes, off.maxRecords], [2000, 2, 1232, 16384, 64]);
+  assert.equal(loadConfig({ env: { GLIDER_S2S__DANE__RESOLVER: '127.0.0.1:53' } }).s2s.dane.resolver, '127.0.0.1:53');
+  // an env value starting with [ is read as JSON (an array): a v6 resolver goes in the config file
+  assert.throws(() => loadConfig({ env: { GLIDER_S2S__DANE__RESOLVER: '[::1]:5353' } }), /s2s\.dane\.resolver: not valid JSON/);
+  const dir = mkdtempSync(join(tmpdir(), 'glider-config-dane-'));
+  writeFileSync(join(dir, 'glider.json'), JSON.stringify({ s2s: { dane: { resolver: '[::1]:5353' } } }));
+  assert.equal(loadConfig({ env: {}, file: join(dir, 'glider.json') }).s2s.dane.resolver, '[::1]:5353');
+  for (const bad of ['127.0.0.1', '::1:53', 'resolver :53'])
+    assert.throws(() => loadConfig({ env: { GLIDER_S2S__DANE__RESOLVER: bad } }), /s2s\.dane\.resolver/, bad);
+});

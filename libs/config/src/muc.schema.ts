@@ -58,6 +58,13 @@ export const mucSchema = z.strictObject({
    */
   fanoutBatchMax: count.default(256),
   /**
+   * A stanza for several sessions on one edge (a room's message, a join's presence) goes as one
+   * DeliveryFanout: its bytes once and per session only `to` and the session id, instead of a whole
+   * copy per session in a DeliveryBatch. false: DeliveryBatch (what edges older than DeliveryFanout
+   * understand: keep false during a rolling upgrade from them).
+   */
+  fanoutShared: z.boolean().default(true),
+  /**
    * Heartbeat of the muc replicas' partition group (members bucket `glider_muc`): a replica that
    * dies is given up, and its rooms taken over, 3 to 4 heartbeats later (libs/bus
    * PartitionedConsumer). Shorter than `bus.heartbeatMs` (2 s: 6–8 s) so a room serves again within

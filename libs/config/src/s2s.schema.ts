@@ -41,7 +41,7 @@ export const s2sRouteSchema = z.strictObject({
 /**
  * DANE for s2s (RFC 7673, RFC 6698/7671; docs/federation.md "DANE"): off until `resolver` names a
  * DNSSEC-validating resolver we trust (same host, pod or a trusted link: its AD bit is believed,
- * RFC 6698 §4.1, RFC 4035 §4.9.3). Then SRV, address and TLSA lookups for remote domains go to it
+ * RFC 4035 §4.9.3). Then SRV, address and TLSA lookups for remote domains go to it
  * (libs/dns), and a TLSA-bound peer is authenticated by its records (DANE-EE/DANE-TA without a CA).
  */
 export const s2sDaneSchema = z.strictObject({

@@ -61,6 +61,12 @@ describe('DnsClient over a real DNSSEC-validating resolver (unbound)', () => {
     assert.deepEqual([r.usage, r.selector, r.matching, r.data.toString('hex').toUpperCase()], [3, 1, 1, TLSA_A]);
   });
 
+  it('the resolver may be named by host name (a cluster Service): UDP and TCP reach it', async () => {
+    const client = new DnsClient(opts({ resolver: `localhost:${unbound.port}`, udpPayloadBytes: 512 }));
+    assert.equal((await client.query('xmpp.signed.test', RR.A)).secure, true);
+    assert.equal((await client.query('_5269._tcp.many.signed.test', RR.TLSA)).records.length, 24);
+  });
+
   it('a CNAME is followed to the records it names, still secure', async () => {
     const a = await new DnsClient(opts()).query('alias.signed.test', RR.A);
     assert.equal(a.secure, true);

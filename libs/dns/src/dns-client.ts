@@ -9,7 +9,7 @@ import { decodeResponse, DnsFormatError, encodeQuery, type DnsRecord, type DnsRe
  * the AD bit): a query over UDP (RFC 1035 §4.2.1), again over TCP when the answer is truncated
  * (RFC 7766 §5), with EDNS0 and DO so that a validating resolver says whether it validated
  * (RFC 4035 §3.2.3). The AD bit is only worth what the path to the resolver is worth (RFC 4035
- * §4.9.3, RFC 6698 §4.1): the resolver is meant to be on the same host or pod, or on a trusted
+ * §4.9.3): the resolver is meant to be on the same host or pod, or on a trusted
  * link. Answers are matched on id, question and source (a connected UDP socket); anything else is
  * dropped and the query times out.
  */
@@ -70,7 +70,10 @@ export class DnsClient {
     const query = encodeQuery(qname, type, { id, udpPayloadBytes: this.opts.udpPayloadBytes });
     const socket = createSocket(isIPv6(this.host) ? 'udp6' : 'udp4');
     return new Promise<DnsResponse>((resolve, reject) => {
+      let finished = false;
       const done = (err: Error | undefined, res?: DnsResponse): void => {
+        if (finished) return; // a late datagram or error after the timeout: the socket is closed once
+        finished = true;
         clearTimeout(timer);
         socket.close();
         if (err) reject(err);
@@ -98,7 +101,10 @@ export class DnsClient {
       const socket = connectTcp({ host: this.host, port: this.port });
       const chunks: Buffer[] = [];
       let received = 0;
+      let finished = false;
       const done = (err: Error | undefined, res?: DnsResponse): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         socket.destroy();
         if (err) reject(err);

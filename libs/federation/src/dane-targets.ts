@@ -4,7 +4,7 @@ import { usableTlsa, type Tlsa } from './tlsa.js';
 /**
  * RFC 7673 §3 (DANE with SRV) for s2s: where to connect for a remote domain, and what its
  * endpoints' certificates must match, from a DNSSEC-validating resolver's answers. Pure: the DNS
- * client is passed in (libs/dns; `secure` is the AD bit of a resolver we trust, RFC 6698 §4.1).
+ * client is passed in (libs/dns; `secure` is the AD bit of a resolver we trust, RFC 4035 §4.9.3).
  *
  * - §3.1 SRV: a failed lookup (SERVFAIL is how a validating resolver reports bogus, or a timeout:
  *   "indeterminate") aborts: `failed`. An insecure answer, or no SRV records at all: this protocol

@@ -69,6 +69,12 @@ describe('certificates checked against TLSA records', () => {
     assert.equal(verifyWithTlsa([leaf], ta, names, [], now).ok, false);
   });
 
+  it("DANE-TA with the CA's whole public key (2 1 0, RFC 7671 §5.2.2): the CA need not be sent", () => {
+    const key = [tlsaFor(ca, 2, 1, 0)];
+    assert.deepEqual(verifyWithTlsa([leaf], key, names, [], now), { ok: true, by: 'DANE-TA', identity: 'srv-id' });
+    assert.equal(verifyWithTlsa([selfSigned], key, names, [], now).ok, false, 'a certificate that key did not sign');
+  });
+
   it('PKIX-EE and PKIX-TA: a match is required on top of PKIX validation with our trust store', () => {
     assert.deepEqual(verifyWithTlsa([leaf, ca], [tlsaFor(leaf, 1, 1, 1)], names, [ca], now), { ok: true, by: 'PKIX-EE', identity: 'srv-id' });
     assert.deepEqual(verifyWithTlsa([leaf], [tlsaFor(ca, 0, 1, 1)], names, [ca], now), { ok: true, by: 'PKIX-TA', identity: 'srv-id' });

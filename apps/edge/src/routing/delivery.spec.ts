@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Delivery, SESSION_GONE, decodeFrame, encodeAck, subjects, type StanzaEnvelope } from '#libs/bus';
+import { Delivery, SESSION_GONE, decodeFrame, encodeAck, sharedStanzaOf, subjects, type StanzaEnvelope } from '#libs/bus';
+import { xml } from '#libs/xml';
 import { waitFor } from '#libs/testing';
 import { DOMAIN, startEdge, type EdgeHarness } from '../testing/edge-harness.js';
 import { RawClient } from '../testing/raw-client.js';
@@ -99,6 +100,56 @@ describe('edge deliveries', () => {
       assert.deepEqual([(await b.element()).attrs.id, (await b.element()).attrs.id], ['b1', 'b1-again']);
       const none = await delivery.toSessionsOnEdge('no-such-edge', [{ env: message(ja, 'y', 'x'), sessionId: sa }], { timeoutMs: 500 });
       assert.equal(none[0]!.ok, false, 'a batch nobody takes fails each item');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test('a DeliveryFanout: one stanza written to each recipient with its own `to`, in order, one Ack each; a repeated key is not written twice', async () => {
+    const a = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    const b = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
+    try {
+      const ja = await a.login(DOMAIN, 'alice', 'secret', 'fan-"a&');
+      const jb = await b.login(DOMAIN, 'alice', 'secret', 'fan-b');
+      const sa = (await h.registry.get(ja))!.sessionId;
+      const sb = (await h.registry.get(jb))!.sessionId;
+      const delivery = new Delivery(h.bus, 2_000);
+      const shared = sharedStanzaOf(xml('message', { from: 'room@conference.example.test/n', type: 'groupchat', id: 'g1' }, xml('body', {}, 'to all')));
+      const keyed = { ...shared.env, dedupeKey: 'room g1' };
+      const recipients = [
+        { to: ja, sessionId: sa },
+        { to: 'gone@example.test/x', sessionId: 'no-such-session' },
+        { to: jb, sessionId: sb },
+      ];
+      assert.deepEqual(await delivery.toSessionsOnEdgeShared(h.edge.edgeId, keyed, shared.toAt, recipients), [
+        { ok: true },
+        { ok: false, reason: 'refused', detail: SESSION_GONE },
+        { ok: true },
+      ]);
+      // the same key again (a muc resend): taken, not written again
+      assert.deepEqual(await delivery.toSessionsOnEdgeShared(h.edge.edgeId, keyed, shared.toAt, [recipients[2]!]), [{ ok: true }]);
+      const second = sharedStanzaOf(xml('message', { from: 'room@conference.example.test/n', type: 'groupchat', id: 'g2' }, xml('body', {}, 'next')));
+      await delivery.toSessionsOnEdgeShared(h.edge.edgeId, second.env, second.toAt, [recipients[0]!, recipients[2]!]);
+      const ea = [await a.element(), await a.element()];
+      const eb = [await b.element(), await b.element()];
+      assert.deepEqual(
+        ea.map((e) => [e.attrs.id, e.attrs.to, e.getChildText('body')]),
+        [
+          ['g1', ja, 'to all'],
+          ['g2', ja, 'next'],
+        ],
+      );
+      assert.deepEqual(
+        eb.map((e) => [e.attrs.id, e.attrs.to]),
+        [
+          ['g1', jb],
+          ['g2', jb],
+        ],
+        'the repeated key was not written',
+      );
+      const none = await delivery.toSessionsOnEdgeShared('no-such-edge', second.env, second.toAt, [recipients[0]!], { timeoutMs: 500 });
+      assert.equal(none[0]!.ok, false, 'a fan-out nobody takes fails each copy');
     } finally {
       a.close();
       b.close();

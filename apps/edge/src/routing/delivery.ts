@@ -1,5 +1,6 @@
 import {
   continueSpan,
+  copyFor,
   decodeAck,
   decodeFrame,
   encodeAck,
@@ -11,6 +12,7 @@ import {
   SESSION_GONE,
   type Ack,
   type BusMessage,
+  type DeliveryFanout,
   type StanzaEnvelope,
 } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
@@ -98,8 +100,21 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   return (msg) => {
     const frame = decodeFrame(msg.data);
     if (frame.stanza) return one(frame.stanza, msg);
-    if (frame.batch) batch(frame.batch.stanzas, msg, one);
+    if (frame.batch) return batch(frame.batch.stanzas, msg, one);
+    if (frame.fanout) batch(copiesOf(frame.fanout), msg, one);
   };
+}
+
+/**
+ * A DeliveryFanout's copies, one envelope per recipient: the shared envelope with the recipient's
+ * `to` and session, its xml with ` to="…"` put in at `toAt` (the only bytes that differ). Each is
+ * then a delivery like any other (dedupe key, session-gone, routed again when unwritten).
+ */
+export function copiesOf(fanout: DeliveryFanout): StanzaEnvelope[] {
+  const env = fanout.stanza;
+  if (!env) return [];
+  const shared = { env, toAt: fanout.toAt };
+  return fanout.recipients.map(({ to, sessionId }) => ({ ...copyFor(shared, to), target: { edgeId: '', sessionId } }));
 }
 
 /** Who answers one delivery: the bus request itself, or its slot in a batch's answer. */
@@ -134,7 +149,7 @@ function batch(stanzas: StanzaEnvelope[], msg: BusMessage, one: (stanza: StanzaE
  * object (weakly: an ended stream's keys go with it). A key is remembered when first seen.
  */
 class DeliveryKeys {
-  private readonly byStream = new WeakMap<object, { set: Set<string>; order: string[] }>();
+  private readonly byStream = new WeakMap<object, { set: Set<string>; ring: string[]; next: number }>();
 
   constructor(private readonly window: number) {}
 
@@ -142,11 +157,16 @@ class DeliveryKeys {
   first(stream: object, key: string): boolean {
     if (this.window === 0) return true;
     let keys = this.byStream.get(stream);
-    if (!keys) this.byStream.set(stream, (keys = { set: new Set(), order: [] }));
+    if (!keys) this.byStream.set(stream, (keys = { set: new Set(), ring: [], next: 0 }));
     if (keys.set.has(key)) return false;
     keys.set.add(key);
-    keys.order.push(key);
-    if (keys.order.length > this.window) keys.set.delete(keys.order.shift()!);
+    // the oldest key leaves when the window is full: a ring, not an array shifted per delivery
+    if (keys.ring.length < this.window) keys.ring.push(key);
+    else {
+      keys.set.delete(keys.ring[keys.next]!);
+      keys.ring[keys.next] = key;
+      keys.next = (keys.next + 1) % this.window;
+    }
     return true;
   }
 }

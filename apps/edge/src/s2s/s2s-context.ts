@@ -31,6 +31,8 @@ export interface S2sContext extends StreamContext {
    * address them (stream headers, stanzas, dialback) and they send as ours, like `config.domains`.
    */
   serviceDomains?(): readonly string[];
+  /** A peer domain authenticated an inbound stream (SASL EXTERNAL or dialback): its server is up. */
+  peerReachable?(remote: string): void;
 }
 
 /** Our domains on s2s: the accounts' (`config.domains`) and those our services declared (muc, upload). */

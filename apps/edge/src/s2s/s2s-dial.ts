@@ -26,7 +26,7 @@ export async function targetsOf(
   if (route) return [{ host: route.host, port: route.port, directTls: route.directTls }];
   if (dane) {
     const secure = await daneTargets(remote, dane);
-    if (secure.kind === 'failed') throw new Error(`DANE: ${secure.reason}`);
+    if (secure.kind === 'failed') throw new DaneLookupError(`DANE: ${secure.reason}`);
     if (secure.kind === 'no-service') return 'no-service';
     if (secure.kind === 'targets') {
       if (secure.skipped.length > 0) log?.('DANE: SRV targets skipped', { remote, skipped: secure.skipped });
@@ -38,6 +38,9 @@ export async function targetsOf(
   const r = orderTargets(remote, xmpps, xmpp);
   return r.kind === 'no-service' ? 'no-service' : r.targets;
 }
+
+/** A DNSSEC lookup that failed (bogus, indeterminate): the domain is refused, never reached without DANE. */
+export class DaneLookupError extends Error {}
 
 async function srv(resolver: Resolver, name: string): Promise<SrvRecord[]> {
   try {

@@ -165,6 +165,11 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) return this.startTls();
     if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
+    if (el.name === 'stream:error') {
+      // RFC 6120 §4.9.1.1: the peer ends the stream (e.g. system-shutdown); we close ours, no error of our own
+      this.log.info({ condition: el.elements().find((c) => c.attrs.xmlns === NS.streams)?.name ?? 'undefined-condition' }, 'peer ended the stream');
+      return this.close();
+    }
     const db = readDialback(el);
     // XEP-0220 §2.2: requests only; an answer (type set) on an inbound stream is unsolicited (§3.1)
     if (db && db.type === undefined) return db.kind === 'result' ? this.dialback.result(db) : this.dialback.verify(db);
@@ -206,6 +211,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     this.remotes.add(this.remote);
     this.state = 'authenticated';
     this.log.info({ by: this.peer.by }, 'peer domain authenticated (SASL EXTERNAL)');
+    this.ctx.peerReachable?.(this.remote);
     this.restart();
   }
 
@@ -215,6 +221,7 @@ export class S2sInStream extends BaseStream<S2sStreamState> {
     this.remotes.add(remote);
     if (by === 'dialback') this.byDialback.add(remote);
     this.log.info({ local, remote, by }, 'peer domain authenticated (dialback)');
+    this.ctx.peerReachable?.(remote);
     if (this.state !== 'secured') return;
     // no stream restart after dialback (XEP-0220 §2.2.1): the stanza limits of an authenticated peer apply now
     this.state = 'ready';

@@ -204,7 +204,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     const peer = verifyOutboundPeer(this.transport.peerCertificates(), this.remote, this.dane, this.ctx.anchors());
     if (!peer.ok && peer.hard) {
       // RFC 6698 §2.1 / RFC 7673 §3.4: the TLSA records bind this endpoint; no weaker method may follow.
-      this.ctx.refused?.('out', this.remote, peer.reason);
+      this.ctx.refused?.('out', this.remote, `DANE: ${peer.reason}`);
       return this.fail('remote-server-not-found', `${this.remote}: ${peer.reason}`, 'policy-violation');
     }
     if (peer.ok && this.dane) this.log.info({ by: peer.by, targetHost: this.dane.targetHost }, 'peer certificate authenticated with DNSSEC (RFC 7673)');

@@ -93,6 +93,27 @@ test('an unreachable domain: queued stanzas bounce with remote-server-not-found,
   assert.equal(dials(), 1, 'no new attempt during s2s.retryBackoffMs');
 });
 
+test('the back-off ends when the domain authenticates a stream to us (its server came back): the next stanza dials and arrives', async () => {
+  const port = await freePort();
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'), { routes: { 'b.test': { host: '127.0.0.1', port } } });
+  const { pool: p, nextBounce, dials } = pool(a);
+  const first = nextBounce();
+  p.send(msg(1), 'a.test', 'b.test');
+  assert.deepEqual(await first, { id: 'm1', condition: 'remote-server-not-found' });
+  // b.test comes back on its port, and opens a stream to us (a.test's inbound side says so)
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const listener = await listenS2s(b, { port });
+  closers.push(() => listener.server.close());
+  const second = nextBounce();
+  p.send(msg(2), 'a.test', 'b.test');
+  assert.deepEqual(await second, { id: 'm2', condition: 'remote-server-not-found' }, 'still in the back-off');
+  p.peerReachable('b.test');
+  const arrived = b.next();
+  p.send(msg(3), 'a.test', 'b.test');
+  assert.equal((await arrived).attrs.id, 'm3');
+  assert.equal(dials(), 2);
+});
+
 test('a domain the policy refuses is never dialled; a policy change closes its open stream', async () => {
   const { a } = await federation();
   const { pool: p, bounces, dials } = pool(a);

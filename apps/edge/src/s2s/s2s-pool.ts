@@ -84,6 +84,20 @@ export class S2sPool {
     if (!link.connecting) void this.connect(link);
   }
 
+  /**
+   * `remote` just authenticated a stream to us: its server is up. A failed attempt's back-off
+   * (`s2s.retryBackoffMs`, stanzas bounced at once) ends for its pairs, so what we send it next
+   * dials again: a peer that restarts and whose users rejoin our rooms at once is not bounced
+   * (each bounce of a room's presence takes the occupant out again, XEP-0045 333).
+   */
+  peerReachable(remote: string): void {
+    for (const link of this.links.values()) {
+      if (link.remote !== remote || link.connecting || !link.failure) continue;
+      link.failure = undefined;
+      link.failedUntil = 0;
+    }
+  }
+
   /** The open outbound streams, for metrics and tests. */
   streams(): S2sOutStream[] {
     return [...this.links.values()].flatMap((l) => (l.stream ? [l.stream] : []));

@@ -90,10 +90,24 @@ test('a stanza from another domain than the authenticated one ends the stream wi
   assert.notEqual(streams[0]!.state, 'ready');
 });
 
+test('a peer ending its stream with <stream:error/> (Prosody shutting down) has it closed, and gets no stream error of ours back', async () => {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const { port } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await out.ready;
+  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  out.send(xml('stream:error', {}, xml('system-shutdown', { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })));
+  await ended;
+  assert.equal(out.peerError, undefined, 'b.test answered a stream error with one of its own (RFC 6120 §4.9.1.1: it closes)');
+});
+
 test('a service domain of the receiving server (conference.b.test, XEP-0045 rooms) is one of its own: the stream to it and a presence to a room are taken', async () => {
   const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
   const b = s2sSide('b.test', pki.issue('b.test', { san: [...xmppServerSans('b.test'), ...xmppServerSans('conference.b.test')] }), pki.caPem, allow('a.test'));
   b.ctx.serviceDomains = () => ['conference.b.test'];
+  const reachable: string[] = [];
+  b.ctx.peerReachable = (remote) => reachable.push(remote);
   const { port } = await listen(b);
   // the peer opens a stream to the service domain itself, as Prosody and ejabberd do (one per domain pair)
   const out = await connectS2s(a, 'conference.b.test', port);
@@ -103,6 +117,7 @@ test('a service domain of the receiving server (conference.b.test, XEP-0045 room
   out.deliver(xml('presence', { from: 'alice@a.test/phone', to: 'room@conference.b.test/alice' }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
   assert.equal((await arrived).attrs.to, 'room@conference.b.test/alice');
   assert.deepEqual({ local: b.received[0]!.local, remote: b.received[0]!.remote }, { local: 'conference.b.test', remote: 'a.test' });
+  assert.deepEqual(reachable, ['a.test'], "a.test's EXTERNAL tells b.test's pool that a.test is up (it ends a retry back-off)");
 });
 
 test('a stanza to a domain the receiving server does not serve ends the stream with <host-unknown/>', async () => {

@@ -15,9 +15,9 @@ const bound = new Map<string, BoundCounter>();
 /** Dialback refusals (apps/edge/src/s2s/dialback-in.ts, s2s-pool.ts): the key denied, or dialback switched off. */
 const DIALBACK_REASONS: Record<string, string> = { 'dialback key invalid': 'dialback-invalid', 'dialback switched off': 'dialback-off' };
 
-/** `why`: a policy decision (libs/federation DomainPolicy), a dialback outcome or a certificate verdict's text. */
+/** `why`: a policy decision (libs/federation DomainPolicy), a dialback outcome, a certificate verdict's text, or `DANE: …` (a TLSA mismatch or a failed DANE lookup). */
 export function countRefusal(direction: 'in' | 'out', why: string): void {
-  const reason = POLICY_REASONS.has(why) ? why.replace(' ', '-') : (DIALBACK_REASONS[why] ?? 'certificate');
+  const reason = POLICY_REASONS.has(why) ? why.replace(' ', '-') : (DIALBACK_REASONS[why] ?? (why.startsWith('DANE: ') ? 'dane' : 'certificate'));
   const key = `${direction} ${reason}`;
   let c = bound.get(key);
   if (!c) bound.set(key, (c = refusals.bind({ direction, reason })));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, rootCertificates, type SecureContext, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import { ServiceDirectory } from '#libs/addressing';
-import { buckets, decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage } from '#libs/bus';
+import { buckets, decodeFrame, encodeAck, PartitionedConsumer, subjects, type Bus, type BusMessage, type BusSubscription } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { canonicalDomain, parsePemBundle, PolicySource, type ConnectTarget } from '#libs/federation';
 import { tryParseJid } from '#libs/jid';
@@ -15,7 +15,7 @@ import type { Transport } from '../transport/transport.js';
 import { DialbackSecret } from './dialback-secret.js';
 import { askAuthoritativeServer } from './dialback-verify.stream.js';
 import { isOurDomain, type S2sContext } from './s2s-context.js';
-import { dial, targetsOf } from './s2s-dial.js';
+import { DaneLookupError, dial, targetsOf } from './s2s-dial.js';
 import { daneLookup } from './dane-lookup.js';
 import { S2sInStream } from './s2s-in.stream.js';
 import { S2sOutQueue, type Settled } from './s2s-out-queue.js';
@@ -58,6 +58,7 @@ export class S2sServer {
   private directory: ServiceDirectory | undefined;
   private dialbackSecret: DialbackSecret | undefined;
   private queue: S2sOutQueue | undefined;
+  private reachable: BusSubscription | undefined;
   /** The `s2s` partition each remote domain's stanzas came in (what a hand-over of a partition closes). */
   private readonly partitionOfRemote = new Map<string, number>();
 
@@ -80,6 +81,9 @@ export class S2sServer {
       onRemoteStanza: (el) => this.fromRemote(el),
       // conference.<domain> and the like: peers address them, and the muc sends from them (issue 12)
       serviceDomains: () => this.directory?.table.serviceDomains() ?? [],
+      // a peer back up (it just authenticated to us) ends the back-off towards it on every edge: the
+      // one sending to it (its s2s partition's owner) may be another than the one it reached
+      peerReachable: (remote) => deps.bus.publish(subjects.s2sPeerReachable(), Buffer.from(remote, 'utf8')),
       refused: (direction, remote, why) => {
         countRefusal(direction, why);
         log.info({ direction, remote, why }, 'federation refused');
@@ -88,7 +92,11 @@ export class S2sServer {
     const dane = daneLookup(config.s2s.dane);
     if (dane) this.ctx.dane = dane;
     const io = {
-      targets: (remote: string) => targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)),
+      targets: (remote: string) =>
+        targetsOf(remote, config.s2s, undefined, dane, (msg, fields) => log.info(fields, msg)).catch((err: Error) => {
+          if (err instanceof DaneLookupError) this.ctx.refused?.('out', remote, err.message);
+          throw err;
+        }),
       dial: (target: ConnectTarget, remote: string) => dial(target, remote, deps.secureContext(), config.s2s.connectTimeoutMs),
     };
     this.ctx.dialback = {
@@ -111,6 +119,7 @@ export class S2sServer {
       );
       this.ports.directTls = await this.listen(direct, config.s2s.directTlsPort);
     }
+    this.reachable = bus.subscribe(subjects.s2sPeerReachable(), (msg) => this.pool.peerReachable(Buffer.from(msg.data).toString('utf8')));
     this.queue = new S2sOutQueue(await bus.kv(buckets.s2sOut), edgeId, this.ctx.logger);
     this.consumer = new PartitionedConsumer(bus, {
       id: edgeId,
@@ -146,6 +155,7 @@ export class S2sServer {
     this.accepting = false;
     await this.directory?.stop();
     await this.consumer?.stop();
+    await this.reachable?.unsubscribe();
     for (const s of this.servers) s.close();
     for (const s of this.inbound) s.close();
     this.pool.stop();

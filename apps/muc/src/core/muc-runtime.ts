@@ -125,7 +125,7 @@ export class MucRuntime extends PartitionedService<MucHooks> implements MucConte
     }
     if (out.size === 0) return;
     this.stats.deliveries += out.size;
-    const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax, this.remoteExit);
+    const { settled } = await out.flush(this.registry, this.delivery, this.muc.fanoutBatchMax, this.remoteExit, this.muc.fanoutShared);
     return { settled: settled.then((gone) => this.sessionsGone(to, gone)) };
   }
 

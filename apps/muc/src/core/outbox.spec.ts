@@ -26,13 +26,19 @@ describe('muc fan-out: one bus request per edge and batch, not one per occupant'
     }
     for (const u of users) h.take(u);
     h.batches.length = 0;
+    h.fanouts.length = 0;
     await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>to all</body></message>`);
     assert.deepEqual(h.batches, [4, 2]);
-    for (const u of users)
+    // one stanza's copies: DeliveryFanout requests (its bytes once), not whole copies per session
+    assert.deepEqual(h.fanouts, [4, 2]);
+    for (const u of users) {
+      const got = h.take(u);
       assert.deepEqual(
-        h.take(u).map((e) => e.getChildText('body')),
+        got.map((e) => e.getChildText('body')),
         ['to all'],
       );
+      assert.equal(got[0]!.attrs.to, u.jid);
+    }
 
     h.vanished.add(users[5]!.sessionId);
     await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>again</body></message>`);
@@ -41,5 +47,39 @@ describe('muc fan-out: one bus request per edge and batch, not one per occupant'
       'u5 taken out',
     );
     assert.equal(h.take(users[1]!).filter((e) => e.getChildText('body') === 'again').length, 1);
+  });
+});
+
+describe('muc fan-out with muc.fanoutShared false: whole copies in DeliveryBatch requests', () => {
+  let h: MucHarness;
+  before(async () => {
+    h = await MucHarness.start({ muc: { fanoutBatchMax: 4, fanoutShared: false } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('a message to 3 occupants goes as one DeliveryBatch, each copy addressed to its session', async () => {
+    // resources that need escaping in an attribute: the copy's `to` must still read back as the JID
+    const users = await Promise.all(['a"q', 'b&amp', 'c<é>'].map((r, i) => h.login(`v${i}@example.com/${r}`)));
+    for (const [i, u] of users.entries()) {
+      await h.send(u, `<presence to="${ROOM}/v${i}"/>`);
+      if (i === 0)
+        await h.send(
+          u,
+          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+        );
+    }
+    for (const u of users) h.take(u);
+    h.batches.length = 0;
+    h.fanouts.length = 0;
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>plain</body></message>`);
+    assert.deepEqual(h.batches, [3]);
+    assert.deepEqual(h.fanouts, []);
+    for (const u of users)
+      assert.deepEqual(
+        h.take(u).map((e) => [e.attrs.to, e.getChildText('body')]),
+        [[u.jid, 'plain']],
+      );
   });
 });

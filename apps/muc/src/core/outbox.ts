@@ -1,16 +1,12 @@
-import type { Delivery, DeliveryOutcome, StanzaEnvelope } from '#libs/bus';
-import { SESSION_GONE, envelopeOf } from '#libs/bus';
+import type { Delivery, DeliveryOutcome, SessionTarget, SharedStanza, StanzaEnvelope } from '#libs/bus';
+import { SESSION_GONE, copyFor, envelopeOf, sharedStanzaOf } from '#libs/bus';
 import type { SessionRegistry } from '#libs/sessions';
-import { escapeAttr, type Element } from '#libs/xml';
+import type { Element } from '#libs/xml';
 
-/** One stanza serialized once for many recipients: each copy is `open + to="…" + rest`. */
-interface Shared {
+/** One stanza serialized once for many recipients: each copy is its bytes with ` to="…"` put in. */
+interface Shared extends SharedStanza {
   el: Element;
-  open: string;
-  rest: string;
 }
-
-const KINDS: Record<string, StanzaEnvelope['kind']> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 
 interface Item {
   to: string;
@@ -54,10 +50,8 @@ export class Outbox {
    * 1,000 sessions was 1,000 clones and 1,000 serializations (the copies differ only in `to`).
    */
   sendToAll(el: Element, tos: Iterable<string>, dedupeKey?: string): void {
-    delete el.attrs.to;
-    const text = el.toString();
-    const cut = el.name.length + 1;
-    const shared: Shared = { el, open: text.slice(0, cut), rest: text.slice(cut) };
+    const shared: Shared = { el, ...sharedStanzaOf(el) };
+    if (dedupeKey) shared.env.dedupeKey = dedupeKey;
     for (const to of tos) this.items.push(dedupeKey ? { to, shared, dedupeKey } : { to, shared });
   }
 
@@ -67,19 +61,7 @@ export class Outbox {
 
   private envelope(n: number): StanzaEnvelope {
     const item = this.items[n]!;
-    let env: StanzaEnvelope;
-    if (item.shared) {
-      const { el, open, rest } = item.shared;
-      env = {
-        from: el.attrs.from ?? '',
-        to: item.to,
-        kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
-        type: el.attrs.type ?? '',
-        id: el.attrs.id ?? '',
-        xml: Buffer.from(`${open} to="${escapeAttr(item.to)}"${rest}`, 'utf8'),
-        hops: 0,
-      };
-    } else env = envelopeOf(item.el!);
+    const env = item.shared ? copyFor(item.shared, item.to) : envelopeOf(item.el!);
     if (item.dedupeKey) env.dedupeKey = item.dedupeKey;
     return env;
   }
@@ -94,10 +76,12 @@ export class Outbox {
   }
 
   /**
-   * With `batchMax` > 1, the stanzas for sessions on one edge go in one request per `batchMax`
-   * (a DeliveryBatch: per-edge fan-out, one Ack per stanza), in order; 1 sends one request per session.
+   * With `batchMax` > 1, the stanzas for sessions on one edge go in requests of at most `batchMax`,
+   * in order: a run of copies of one shared stanza (sendToAll) as one DeliveryFanout (its bytes
+   * once; a DeliveryBatch of whole copies when `shared` is false), anything else as a DeliveryBatch
+   * (per-edge fan-out, one Ack per stanza); 1 sends one request per session.
    */
-  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit): Promise<{ settled: Promise<string[]> }> {
+  async flush(registry: SessionRegistry, delivery: Delivery, batchMax = 1, remote?: RemoteExit, shared = true): Promise<{ settled: Promise<string[]> }> {
     const away = this.items.map((i) => remote !== undefined && !remote.isLocal(domainOf(i.to)));
     const sessions = await Promise.all(this.items.map(async (i, n) => (away[n] ? undefined : registry.get(i.to))));
     const outcomes: Promise<DeliveryOutcome | undefined>[] = new Array<Promise<DeliveryOutcome | undefined>>(this.items.length);
@@ -119,20 +103,23 @@ export class Outbox {
       }
     });
     for (const [edgeId, all] of byEdge) {
-      for (let from = 0; from < all.length; from += batchMax) {
-        const chunk = all.slice(from, from + batchMax);
-        if (chunk.length === 1) {
-          outcomes[chunk[0]!] = delivery.toSession(this.envelope(chunk[0]!), sessions[chunk[0]!]!);
+      let plain: number[] = [];
+      const sendPlain = (): void => {
+        if (plain.length > 0) this.sendBatch(delivery, edgeId, plain, sessions, outcomes);
+        plain = [];
+      };
+      for (let i = 0; i < all.length;) {
+        const run = shared ? this.sharedRun(all, i, batchMax) : 1;
+        if (run >= 2) {
+          sendPlain();
+          this.sendFanout(delivery, edgeId, all.slice(i, i + run), sessions, outcomes);
+          i += run;
           continue;
         }
-        const sent = delivery.toSessionsOnEdge(
-          edgeId,
-          chunk.map((n) => ({ env: this.envelope(n), sessionId: sessions[n]!.sessionId })),
-        );
-        chunk.forEach((n, k) => {
-          outcomes[n] = sent.then((o) => o[k]);
-        });
+        plain.push(all[i++]!);
+        if (plain.length === batchMax) sendPlain();
       }
+      sendPlain();
     }
     const settled = Promise.all(outcomes).then((all) => {
       const gone = new Set<string>();
@@ -144,5 +131,53 @@ export class Outbox {
       return [...gone];
     });
     return { settled };
+  }
+
+  /** How many items from `all[from]` on are copies of one shared stanza (at most `max`). */
+  private sharedRun(all: readonly number[], from: number, max: number): number {
+    const shared = this.items[all[from]!]!.shared;
+    if (!shared) return 1;
+    let n = 1;
+    while (n < max && from + n < all.length && this.items[all[from + n]!]!.shared === shared) n++;
+    return n;
+  }
+
+  private sendFanout(
+    delivery: Delivery,
+    edgeId: string,
+    chunk: readonly number[],
+    sessions: readonly (SessionTarget | undefined)[],
+    outcomes: Promise<DeliveryOutcome | undefined>[],
+  ): void {
+    const { env, toAt } = this.items[chunk[0]!]!.shared!;
+    const sent = delivery.toSessionsOnEdgeShared(
+      edgeId,
+      env,
+      toAt,
+      chunk.map((n) => ({ to: this.items[n]!.to, sessionId: sessions[n]!.sessionId })),
+    );
+    chunk.forEach((n, k) => {
+      outcomes[n] = sent.then((o) => o[k]);
+    });
+  }
+
+  private sendBatch(
+    delivery: Delivery,
+    edgeId: string,
+    chunk: readonly number[],
+    sessions: readonly (SessionTarget | undefined)[],
+    outcomes: Promise<DeliveryOutcome | undefined>[],
+  ): void {
+    if (chunk.length === 1) {
+      outcomes[chunk[0]!] = delivery.toSession(this.envelope(chunk[0]!), sessions[chunk[0]!]!);
+      return;
+    }
+    const sent = delivery.toSessionsOnEdge(
+      edgeId,
+      chunk.map((n) => ({ env: this.envelope(n), sessionId: sessions[n]!.sessionId })),
+    );
+    chunk.forEach((n, k) => {
+      outcomes[n] = sent.then((o) => o[k]);
+    });
   }
 }

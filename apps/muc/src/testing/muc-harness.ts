@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import {
   InProcessBus,
+  copyFor,
   decodeAck,
   decodeFrame,
   encodeAck,
@@ -44,6 +45,8 @@ export class MucHarness {
   readonly toRouter: Frame[] = [];
   /** Sizes of the DeliveryBatch requests the fake edge got (per-edge fan-out). */
   readonly batches: number[] = [];
+  /** Sizes of those that were DeliveryFanout requests (one stanza's copies, its bytes sent once). */
+  readonly fanouts: number[] = [];
   /** Sessions the fake edge answers `session-gone` for (their client vanished, the registry not yet told). */
   readonly vanished = new Set<string>();
   /**
@@ -73,7 +76,7 @@ export class MucHarness {
     const h = new MucHarness(overrides);
     await h.storage.open();
     await h.registry.start();
-    // A fake edge: single deliveries and DeliveryBatch frames (per-edge fan-out), each stanza taken or session-gone.
+    // A fake edge: single deliveries, DeliveryBatch and DeliveryFanout frames (per-edge fan-out), each stanza taken or session-gone.
     h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
       const frame = decodeFrame(msg.data);
       const take = (s: StanzaEnvelope): Ack => {
@@ -86,9 +89,19 @@ export class MucHarness {
           });
         return live ? { taken: true } : { taken: false, error: 'session-gone' };
       };
-      if (frame.batch) {
-        h.batches.push(frame.batch.stanzas.length);
-        const acks = frame.batch.stanzas.map(take);
+      // a DeliveryFanout: each recipient's copy as the edge makes it (libs/bus copyFor)
+      const stanzas = frame.batch
+        ? frame.batch.stanzas
+        : frame.fanout?.stanza
+          ? frame.fanout.recipients.map((r) => ({
+              ...copyFor({ env: frame.fanout!.stanza!, toAt: frame.fanout!.toAt }, r.to),
+              target: { edgeId: h.edgeId, sessionId: r.sessionId },
+            }))
+          : undefined;
+      if (stanzas) {
+        h.batches.push(stanzas.length);
+        if (frame.fanout) h.fanouts.push(stanzas.length);
+        const acks = stanzas.map(take);
         if (msg.replyExpected) msg.respond(encodeBatchAck({ acks }));
         return;
       }

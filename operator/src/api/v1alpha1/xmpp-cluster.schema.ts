@@ -211,7 +211,7 @@ export const federation = z.strictObject({
         .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'host:port or [v6]:port')
         .optional()
         .describe(
-          'DNSSEC-validating resolver (host:port) for DANE, RFC 7673 (s2s.dane.resolver): SRV, address and TLSA records of remote domains are asked there and its AD bit is trusted, so it must be local to the pod or node (e.g. unbound on 127.0.0.1:53 in a sidecar). Absent: DANE off.',
+          'DNSSEC-validating resolver (host:port) for DANE, RFC 7673 (s2s.dane.resolver): SRV, address and TLSA records of remote domains are asked there and its AD bit is trusted, so the edge pods must reach it over a link you trust (e.g. an unbound Service in the cluster, unbound.dns.svc.cluster.local:53, with a NetworkPolicy, or a resolver on the node). Absent: DANE off.',
         ),
     })
     .default({})

@@ -74,10 +74,10 @@ export function s2sSide(
   return side;
 }
 
-/** A listener that runs inbound s2s streams for `side`, on a free loopback port; `directTls`: XEP-0368 (TLS first, a client certificate asked for). */
+/** A listener that runs inbound s2s streams for `side`, on a free loopback port (or `port`); `directTls`: XEP-0368 (TLS first, a client certificate asked for). */
 export async function listenS2s(
   side: S2sSide,
-  opts: { directTls?: { cert: IssuedCertificate } } = {},
+  opts: { directTls?: { cert: IssuedCertificate }; port?: number } = {},
 ): Promise<{ port: number; server: Server; streams: S2sInStream[] }> {
   const streams: S2sInStream[] = [];
   const accept = (socket: import('node:net').Socket) => streams.push(new S2sInStream(side.ctx, new SocketTransport(socket)));
@@ -94,7 +94,7 @@ export async function listenS2s(
         accept,
       )
     : createServer(accept);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, server, streams };
 }
 

@@ -135,4 +135,25 @@ describe('XEP-0045 affiliations, roles, configuration, destroy', () => {
     assert.equal(gone.getChild('x', USER)!.getChild('destroy')!.attrs.jid, `new@${SERVICE}`);
     assert.equal(await h.storage.mucRooms.get(`ops@${SERVICE}`), undefined);
   });
+  it('a full room (muc#roomconfig_maxusers) refuses a newcomer with service-unavailable, and lets an admin in (§7.2.10)', async () => {
+    const [ann, ben, cid] = await Promise.all(['ann@example.com/a', 'ben@example.com/b', 'cid@example.com/c'].map((j) => h.login(j)));
+    await h.send(ann!, join('pair', 'ann'));
+    await h.send(ann!, submit('pair', { 'muc#roomconfig_maxusers': '2' }));
+    await h.send(ben!, join('pair', 'ben'));
+    h.received.length = 0;
+    await h.send(cid!, join('pair', 'cid'));
+    const refused = h.take(cid!);
+    assert.equal(refused.length, 1, 'only the error: no occupant list, no subject');
+    assert.equal(refused[0]!.attrs.type, 'error');
+    assert.equal(errorOf(refused[0]), 'service-unavailable');
+    assert.equal(refused[0]!.getChild('error')!.attrs.type, 'wait');
+    assert.deepEqual(h.take(ann!), [], 'the occupants hear of no one');
+    await h.send(ann!, admin('pair', `<item jid="cid@example.com" affiliation="admin"/>`));
+    h.received.length = 0;
+    await h.send(cid!, join('pair', 'cid'));
+    assert.ok(
+      h.take(cid!).some((e) => e.name === 'presence' && e.attrs.from === `pair@${SERVICE}/cid` && statuses(e).includes(110)),
+      'an admin enters a full room',
+    );
+  });
 });
