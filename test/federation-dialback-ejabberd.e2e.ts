@@ -149,3 +149,87 @@ describe(
     });
   },
 );
+
+/**
+ * One way trusted: ejabberd trusts Glider's CA, Glider does not trust ejabberd's. Glider → ejabberd
+ * authenticates by SASL EXTERNAL (accepted, no dialback needed); ejabberd → Glider finds no
+ * mechanism in Glider's features and uses dialback, which Glider verifies with e.test's
+ * authoritative server.
+ */
+describe(
+  'ejabberd trusts Glider, Glider does not trust ejabberd: EXTERNAL one way, dialback the other',
+  { skip: !ejabberdInstalled() && 'ejabberd not installed or not root' },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glider-fed-dialback-ej1-'));
+    const pki = makeFederationPki(dir);
+    let glider: Deployment;
+    let ejabberd: EjabberdPeer;
+    let dns: DnsServer;
+    const clients: TestClient[] = [];
+
+    before(async () => {
+      trustCertificate(pki.caPem);
+      const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')), 'ejabberd CA');
+      trustCertificate(otherCa.caPem);
+      const gliderS2s = await freePort();
+      dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
+      const e = otherCa.issue('e.test', { eku: 'serverAuth,clientAuth', san: ['DNS:e.test'] });
+      const pemFile = join(dir, 'e.test.pem');
+      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
+      const bothCas = join(dir, 'both-cas.pem');
+      writeFileSync(bothCas, pki.caPem + otherCa.caPem); // ejabberd trusts a.test's CA as well
+      ejabberd = await startEjabberd({
+        domain: 'e.test',
+        pemFile,
+        caFile: bothCas,
+        nameserver: dns,
+        hosts: { 'a.test': '127.0.0.1' },
+        users: { erin: 'erin-secret-5' },
+        dialback: true,
+      });
+      const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
+      glider = await startStandalone({
+        GLIDER_DOMAINS: JSON.stringify(['a.test']),
+        GLIDER_TLS__CERT_FILE: a.chainFile,
+        GLIDER_TLS__KEY_FILE: a.keyFile,
+        GLIDER_TLS__OCSP_STAPLING: 'false',
+        GLIDER_S2S__ENABLED: 'true',
+        GLIDER_S2S__PORT: String(gliderS2s),
+        GLIDER_S2S__DIRECT_TLS_PORT: '0',
+        GLIDER_S2S__TRUST_FILE: pki.caFile,
+        GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'], dialback: true }),
+        GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
+      });
+      assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
+    });
+    after(async () => {
+      for (const c of clients) await c.stop().catch(() => undefined);
+      await glider?.stop();
+      await ejabberd?.stop();
+      await dns?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('chat both ways: ejabberd accepts our EXTERNAL, we accept its dialback key', async () => {
+      const g = glider.edges[0]!;
+      const alice = await connect(`xmpp://${g.host}:${g.c2sPort}`, 'alice', 'alice-secret-1', 'laptop', 'a.test');
+      const erin = await connect(`xmpp://127.0.0.1:${ejabberd.c2sPort}`, 'erin', 'erin-secret-5', 'tablet', 'e.test');
+      clients.push(alice, erin);
+      await alice.send(xml('message', { to: erin.jid, type: 'chat', id: 'eo1' }, xml('body', {}, 'by certificate')));
+      assert.equal((await erin.waitFor('alice message by EXTERNAL', isMessageWithBody('by certificate'))).attrs.from, alice.jid);
+      await erin.send(xml('message', { to: alice.jid, type: 'chat', id: 'eo2' }, xml('body', {}, 'by dialback')));
+      assert.equal((await alice.waitFor('erin message by dialback', isMessageWithBody('by dialback'))).attrs.from, erin.jid);
+      await waitFor(() => /Accepted inbound s2s EXTERNAL authentication a\.test -> e\.test/.test(readLog(ejabberd.logFile)), {
+        what: 'ejabberd accepted a.test by EXTERNAL',
+        timeoutMs: 15_000,
+      });
+      await waitFor(() => /Accepted outbound s2s dialback authentication e\.test -> a\.test/.test(readLog(ejabberd.logFile)), {
+        what: 'ejabberd authenticated to a.test by dialback',
+        timeoutMs: 15_000,
+      });
+      const log = readLog(glider.processes[0]!.logFile);
+      assert.match(log, /peer domain authenticated \(dialback\)/);
+      assert.doesNotMatch(log, /SASL EXTERNAL refused/);
+    });
+  },
+);
