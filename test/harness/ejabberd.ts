@@ -39,6 +39,12 @@ export interface EjabberdOptions {
   s2sPort?: number;
   /** A XEP-0045 service of its own (mod_muc) on this domain, e.g. `conference.e.test` (the certificate must name it too). */
   muc?: string;
+  /**
+   * XEP-0220 dialback (`mod_s2s_dialback`, ejabberd 23.01's src/mod_s2s_dialback.erl; its one
+   * option `access` left at `all`): offered to peers, used when SASL EXTERNAL fails, and — its
+   * `s2s_out_tls_verify` hook — the peer's certificate is then not checked on outbound streams.
+   */
+  dialback?: boolean;
 }
 
 export const ejabberdInstalled = (): boolean => existsSync('/usr/sbin/ejabberdctl') && userInfo().uid === 0;
@@ -68,7 +74,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
       'auth_method: internal',
       'default_db: mnesia',
       'access_rules: { c2s: { allow: all }, s2s: { allow: all } }',
-      `modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {}${o.muc ? `, mod_muc: { hosts: [${q(o.muc)}], access_create: all }` : ''} }`,
+      `modules: { mod_disco: {}, mod_roster: {}, mod_version: {}, mod_ping: {}${o.muc ? `, mod_muc: { hosts: [${q(o.muc)}], access_create: all }` : ''}${o.dialback ? ', mod_s2s_dialback: {}' : ''} }`,
       '',
     ].join('\n'),
   );

@@ -41,6 +41,8 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
   reliesOnDialback = false;
   /** The receiving server signalled dialback with error handling (§2.4.2): multiplexing is allowed. */
   dialbackErrors = false;
+  /** Dialback may authenticate us on this stream (on, allowed for the remote domain, offered by it): what a refused EXTERNAL falls back to. */
+  private dialbackOffered = false;
 
   constructor(
     ctx: S2sContext,
@@ -173,6 +175,13 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     }
     const db = readDialback(el);
     if (db?.kind === 'result') return this.onDialbackResult(db.from, db.to, db.type, db.condition);
+    if (el.name === 'failure' && el.attrs.xmlns === NS.sasl && this.state === 'authenticating' && this.dialbackOffered) {
+      // A receiving server may offer EXTERNAL whatever our certificate (ejabberd does: p1_xmpp's
+      // xmpp_stream_in lists it on every encrypted stream) and refuse it then; the stream stays
+      // open and dialback is the next way in (XEP-0220 §1.3: dialback where no certificate is accepted).
+      this.log.info({ condition: el.elements()[0]?.name }, 'SASL EXTERNAL refused; trying dialback (XEP-0220)');
+      return this.authenticateByDialback({ external: 'refused' });
+    }
     if (el.name === 'failure' && (el.attrs.xmlns === NS.sasl || el.attrs.xmlns === NS.tls)) {
       return this.fail('remote-server-not-found', `${this.remote} refused us: ${el.elements()[0]?.name ?? 'failure'}`);
     }
@@ -200,6 +209,7 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     }
     if (peer.ok && this.dane) this.log.info({ by: peer.by, targetHost: this.dane.targetHost }, 'peer certificate authenticated with DNSSEC (RFC 7673)');
     const dialback = this.dialbackOn() && peerOffersDialback(this.headerAttrs, features);
+    this.dialbackOffered = dialback;
     this.dialbackErrors = dialback && features.getChild('dialback', NS.dialbackFeature) !== undefined;
     if (!peer.ok) this.reliesOnDialback = true;
     if (!peer.ok && !dialback) {
@@ -218,7 +228,12 @@ export class S2sOutStream extends BaseStream<S2sStreamState> {
     if (!dialback)
       return this.fail('remote-server-not-found', `${this.remote} does not accept our certificate (no SASL EXTERNAL) and dialback is not allowed with it`);
     this.state = 'authenticating';
-    this.log.info({ peerCertificate: peer.ok ? 'valid' : peer.reason }, 'authenticating by dialback (XEP-0220)');
+    this.authenticateByDialback({ peerCertificate: peer.ok ? 'valid' : peer.reason });
+  }
+
+  /** Step 1 (§2.1.1) for the domain this stream was opened for; the stream is ready at a valid verdict. */
+  private authenticateByDialback(why: Record<string, string>): void {
+    this.log.info(why, 'authenticating by dialback (XEP-0220)');
     this.requestDialback(this.local).then(
       () => {
         this.state = 'ready';
