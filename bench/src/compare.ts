@@ -29,7 +29,8 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
 
 const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
-  --heap      Glider standalone's heap snapshots in idle, with no session and with them, compared per connection (no profiler)
+  --heap      heap snapshots in idle, with no session and with them, compared per connection (no profiler): Glider
+              standalone's process, and the cluster's edge-1 (per connection it holds)
   --archive   run each Glider target once per value with archive.enabled off / on (XEP-0313), labelled
               <target>/mam-off, <target>/mam-on, and print what archiving costs; default: the server's default
   --standalone-workers  run Glider standalone once per standalone.workers value (1, N, auto: edge worker threads),

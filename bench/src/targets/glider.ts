@@ -228,7 +228,8 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
   mkdirSync(join(req.dir, 'data'), { recursive: true });
   const child = spawnNode(
     [CLUSTER, '--base-port', String(base), '--data-dir', join(req.dir, 'data'), '--mucs', '2'],
-    { ...UNTHROTTLED, ...CLUSTER_MUC, ...req.env },
+    // --heap: the edges may write snapshots (the harness's CLUSTER_NODE_ARGS_EDGE); edge-1 is asked to
+    { ...UNTHROTTLED, ...CLUSTER_MUC, ...(req.heap ? { CLUSTER_NODE_ARGS_EDGE: heapArgs(req.dir).join(' ') } : {}), ...req.env },
     req.dir,
   );
   try {
@@ -240,6 +241,9 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
     await stopProcess(child, 15_000);
     return { ok: false, reason: `cluster did not start: ${(err as Error).message}` };
   }
+  const processes = clusterProcesses(child.pid!);
+  const edge1 = processes.find((p) => p.name === 'edge-1');
+  const edgeHeap = edge1 ? heapReporter(edge1.pid, req.dir) : async () => '';
   return {
     ok: true,
     target: {
@@ -249,9 +253,11 @@ export async function startGliderCluster(req: TargetRequest): Promise<StartOutco
       altPorts: [base + 10000],
       domain: req.domain,
       mucDomain: `conference.${req.domain}`,
-      processes: clusterProcesses(child.pid!),
+      processes,
       notes: [...NOTES, 'cluster: users alternate between edge-1 and edge-2 (msg: every sender on edge-1, every receiver on edge-2)'],
       stop: () => stopProcess(child, 15_000),
+      // edge-1 holds every other user's connection: its snapshots are compared per connection it holds
+      ...(req.heap && edge1 ? { heapReport: (n: number) => edgeHeap(Math.ceil(n / 2)) } : {}),
     },
   };
 }
