@@ -1,6 +1,7 @@
 import type { SessionEvent } from '#libs/bus';
 import type { Jid } from '#libs/jid';
 import type { PepPublished, PepRetracted } from '#libs/pubsub';
+import type { SessionInfo } from '#libs/sessions';
 import type { RosterChange } from '#libs/storage';
 import type { PresenceStanza } from './core/presence-stanza.js';
 
@@ -8,6 +9,11 @@ import type { PresenceStanza } from './core/presence-stanza.js';
 export interface PresenceHooks {
   /** Presence from a local user's session (RFC 6121 §3 outbound subscriptions, §4 presence). */
   'presence:outbound': { stanza: PresenceStanza };
+  /**
+   * A session's available presence (without `to`) is recorded in the session registry: what reads a
+   * session's last presence (PEP notifications: its caps) sees this one from now on.
+   */
+  'presence:recorded': { stanza: PresenceStanza; session: SessionInfo };
   /** Presence addressed to a local user by another entity (inbound subscriptions, probes, presence). */
   'presence:inbound': { stanza: PresenceStanza };
   /** A roster item changed (stored): features push it (RFC 6121 §2.1.6). */

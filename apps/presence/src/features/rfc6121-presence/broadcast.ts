@@ -47,6 +47,7 @@ export async function onAvailable(ctx: PresenceContext, st: PresenceStanza): Pro
     await redeliverPendingRequests(ctx, stored, session);
   }
   if (priority >= 0 && (initial || before.priority < 0)) ctx.announceAvailable(session);
+  await ctx.hooks.run('presence:recorded', { stanza: st, session });
 }
 
 /** §4.5: a session says it is unavailable (its stream stays open). */

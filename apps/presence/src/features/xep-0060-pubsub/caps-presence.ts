@@ -8,15 +8,20 @@ import type { PresenceContext } from '../../presence.context.js';
  * itself and from each contact whose presence it receives. The caps each session was last served
  * for are kept in the memory of the process owning the user's partition (after a failover the
  * next presence sends them again, which is harmless: clients treat it as a repeat).
+ *
+ * It runs once the presence is recorded in the session registry (`presence:recorded`), never
+ * before: a publish's notification reads the session's caps from that record, so asking for unknown
+ * caps earlier let a publish that came between the answer and the record miss the session while its
+ * last-item send had read the node before that publish (both lost it).
  */
 export function watchCaps(ctx: PresenceContext, cfg: PubSubConfig): Registration[] {
   const served = new Map<string, string>();
   return [
     ctx.hooks.on(
-      'presence:outbound',
+      'presence:recorded',
       async ({ stanza }): Promise<HookResult> => {
         const origin = stanza.env.origin;
-        if (stanza.to || stanza.type !== 'available' || !origin?.edgeId) return 'continue';
+        if (!origin?.edgeId) return 'continue';
         const caps = capsOf(stanza.element());
         const jid = stanza.from.toString();
         const key = caps ? `${caps.hash ?? ''} ${caps.ver}` : '';
@@ -29,7 +34,7 @@ export function watchCaps(ctx: PresenceContext, cfg: PubSubConfig): Registration
         }
         return 'continue';
       },
-      { owner: 'pubsub', priority: 10 },
+      { owner: 'pubsub' },
     ),
     ctx.hooks.on(
       'session:ended',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { decodeFrame, subjects } from '#libs/bus';
 import { NS } from '#libs/stanza';
 import type { RosterItem } from '#libs/storage';
 import { waitFor } from '#libs/testing';
@@ -98,6 +99,25 @@ describe('XEP-0163 PEP (presence service)', () => {
     const last = (await h.registry.get(s.jid))?.lastPresence;
     return /ver="([^"]+)"/.exec(Buffer.from(last ?? new Uint8Array()).toString())?.[1] ?? '';
   };
+
+  test('the caps query goes out once the presence that announced the caps is recorded (a publish in between reads them)', async () => {
+    const s = await h.bind(`${bob}/pc`);
+    const ver = 'cmVjb3JkZWQgYmVmb3JlIHRoZSBxdWVyeQ==';
+    let seenAtQuery: string | undefined;
+    // Read the registry the moment the query reaches the session, as a publish would at that time.
+    const sub = h.bus.subscribe(subjects.edgeDeliver(h.edgeId), (msg) => {
+      const st = decodeFrame(msg.data).stanza;
+      if (!st || !Buffer.from(st.xml).toString('utf8').includes(NS.discoInfo)) return;
+      void h.registry.get(s.jid).then((info) => (seenAtQuery = Buffer.from(info?.lastPresence ?? new Uint8Array()).toString('utf8')));
+    });
+    try {
+      await h.send(s, xml('presence', {}, xml('c', { xmlns: NS.caps, hash: 'sha-1', node: 'n', ver })));
+      await waitFor(() => seenAtQuery !== undefined, { what: 'the caps query', timeoutMs: 20_000 });
+      assert.ok(seenAtQuery!.includes(ver), `the registry had the old presence when the query went out: ${seenAtQuery}`);
+    } finally {
+      await sub.unsubscribe();
+    }
+  });
 
   test('a disco#info answer that does not hash to the ver is not cached (XEP-0115 §5.4)', async () => {
     const s = await h.bind(`${bob}/pc`);
