@@ -14,6 +14,68 @@ import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } fr
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const readLog = (file: string): string => readFileSync(file, 'utf8');
 
+type Pki = ReturnType<typeof makeFederationPki>;
+interface Pair {
+  glider: Deployment;
+  ejabberd: EjabberdPeer;
+  dns: DnsServer;
+}
+
+/**
+ * Glider a.test (its certificate from `pki`, trusting only `pki`'s CA on s2s, reaching e.test by
+ * `s2s.routes`) and ejabberd e.test with dialback (a certificate from a CA Glider does not trust;
+ * it finds a.test by the SRV record of a test DNS server). `ejabberdTrustsGlider`: ejabberd trusts
+ * `pki`'s CA too (EXTERNAL accepted one way), else only its own.
+ */
+async function startPair(dir: string, pki: Pki, o: { ejabberdTrustsGlider: boolean; gliderPolicy: Record<string, string> }): Promise<Pair> {
+  trustCertificate(pki.caPem);
+  const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')), 'ejabberd CA');
+  trustCertificate(otherCa.caPem); // for erin's client; Glider's s2s trusts only s2s.trustFile
+  const gliderS2s = await freePort();
+  const started: Partial<Pair> = {};
+  try {
+    const dns = (started.dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } }));
+    const e = otherCa.issue('e.test', { eku: 'serverAuth,clientAuth', san: ['DNS:e.test'] });
+    const pemFile = join(dir, 'e.test.pem');
+    writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
+    let caFile = otherCa.caFile; // its own CA only: a.test's certificate does not validate there
+    if (o.ejabberdTrustsGlider) writeFileSync((caFile = join(dir, 'both-cas.pem')), pki.caPem + otherCa.caPem);
+    const ejabberd = (started.ejabberd = await startEjabberd({
+      domain: 'e.test',
+      pemFile,
+      caFile,
+      nameserver: dns,
+      hosts: { 'a.test': '127.0.0.1' },
+      users: { erin: 'erin-secret-5' },
+      dialback: true,
+    }));
+    const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
+    const glider = (started.glider = await startStandalone({
+      GLIDER_DOMAINS: JSON.stringify(['a.test']),
+      GLIDER_TLS__CERT_FILE: a.chainFile,
+      GLIDER_TLS__KEY_FILE: a.keyFile,
+      GLIDER_TLS__OCSP_STAPLING: 'false',
+      GLIDER_S2S__ENABLED: 'true',
+      GLIDER_S2S__PORT: String(gliderS2s),
+      GLIDER_S2S__DIRECT_TLS_PORT: '0',
+      GLIDER_S2S__TRUST_FILE: pki.caFile,
+      ...o.gliderPolicy,
+      GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
+    }));
+    assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
+    return { glider, ejabberd, dns };
+  } catch (err) {
+    await stopPair(started); // what did start goes, the test fails with the cause
+    throw err;
+  }
+}
+
+async function stopPair(p: Partial<Pair>): Promise<void> {
+  await p.glider?.stop();
+  await p.ejabberd?.stop();
+  await p.dns?.stop();
+}
+
 /**
  * XEP-0220 dialback with a real ejabberd (Debian 23.01, `mod_s2s_dialback`, `s2s_use_starttls:
  * required`): Glider (a.test) and ejabberd (e.test) hold certificates from CAs the other does not
@@ -44,45 +106,15 @@ describe(
     const clients: TestClient[] = [];
 
     before(async () => {
-      trustCertificate(pki.caPem);
-      const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')), 'ejabberd CA');
-      trustCertificate(otherCa.caPem); // for erin's client; Glider's s2s trusts only s2s.trustFile
-      const gliderS2s = await freePort();
-      dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
-      const e = otherCa.issue('e.test', { eku: 'serverAuth,clientAuth', san: ['DNS:e.test'] });
-      const pemFile = join(dir, 'e.test.pem');
-      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
-      ejabberd = await startEjabberd({
-        domain: 'e.test',
-        pemFile,
-        caFile: otherCa.caFile, // its own CA only: a.test's certificate does not validate there
-        nameserver: dns,
-        hosts: { 'a.test': '127.0.0.1' },
-        users: { erin: 'erin-secret-5' },
-        dialback: true,
-      });
       writeFileSync(policyFile, JSON.stringify({ mode: 'allowlist', allow: ['e.test'], dialback: true }));
-      const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
-      glider = await startStandalone({
-        GLIDER_DOMAINS: JSON.stringify(['a.test']),
-        GLIDER_TLS__CERT_FILE: a.chainFile,
-        GLIDER_TLS__KEY_FILE: a.keyFile,
-        GLIDER_TLS__OCSP_STAPLING: 'false',
-        GLIDER_S2S__ENABLED: 'true',
-        GLIDER_S2S__PORT: String(gliderS2s),
-        GLIDER_S2S__DIRECT_TLS_PORT: '0',
-        GLIDER_S2S__TRUST_FILE: pki.caFile,
-        GLIDER_S2S__POLICY_FILE: policyFile,
-        GLIDER_S2S__POLICY_POLL_MS: '200',
-        GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
-      });
-      assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
+      ({ glider, ejabberd, dns } = await startPair(dir, pki, {
+        ejabberdTrustsGlider: false,
+        gliderPolicy: { GLIDER_S2S__POLICY_FILE: policyFile, GLIDER_S2S__POLICY_POLL_MS: '200' },
+      }));
     });
     after(async () => {
       for (const c of clients) await c.stop().catch(() => undefined);
-      await glider?.stop();
-      await ejabberd?.stop();
-      await dns?.stop();
+      await stopPair({ glider, ejabberd, dns });
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -168,45 +200,14 @@ describe(
     const clients: TestClient[] = [];
 
     before(async () => {
-      trustCertificate(pki.caPem);
-      const otherCa = makeFederationPki(mkdtempSync(join(dir, 'other-ca-')), 'ejabberd CA');
-      trustCertificate(otherCa.caPem);
-      const gliderS2s = await freePort();
-      dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
-      const e = otherCa.issue('e.test', { eku: 'serverAuth,clientAuth', san: ['DNS:e.test'] });
-      const pemFile = join(dir, 'e.test.pem');
-      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
-      const bothCas = join(dir, 'both-cas.pem');
-      writeFileSync(bothCas, pki.caPem + otherCa.caPem); // ejabberd trusts a.test's CA as well
-      ejabberd = await startEjabberd({
-        domain: 'e.test',
-        pemFile,
-        caFile: bothCas,
-        nameserver: dns,
-        hosts: { 'a.test': '127.0.0.1' },
-        users: { erin: 'erin-secret-5' },
-        dialback: true,
-      });
-      const a = pki.issue('a.test', { eku: 'serverAuth,clientAuth', san: ['DNS:a.test', 'DNS:localhost'] });
-      glider = await startStandalone({
-        GLIDER_DOMAINS: JSON.stringify(['a.test']),
-        GLIDER_TLS__CERT_FILE: a.chainFile,
-        GLIDER_TLS__KEY_FILE: a.keyFile,
-        GLIDER_TLS__OCSP_STAPLING: 'false',
-        GLIDER_S2S__ENABLED: 'true',
-        GLIDER_S2S__PORT: String(gliderS2s),
-        GLIDER_S2S__DIRECT_TLS_PORT: '0',
-        GLIDER_S2S__TRUST_FILE: pki.caFile,
-        GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'], dialback: true }),
-        GLIDER_S2S__ROUTES: JSON.stringify({ 'e.test': { host: '127.0.0.1', port: ejabberd.s2sPort } }),
-      });
-      assert.equal((await gliderctl(['user', 'add', 'alice@a.test'], { adminPort: glider.adminPort, stdin: 'alice-secret-1\n' })).code, 0);
+      ({ glider, ejabberd, dns } = await startPair(dir, pki, {
+        ejabberdTrustsGlider: true,
+        gliderPolicy: { GLIDER_S2S__POLICY: JSON.stringify({ mode: 'allowlist', allow: ['e.test'], dialback: true }) },
+      }));
     });
     after(async () => {
       for (const c of clients) await c.stop().catch(() => undefined);
-      await glider?.stop();
-      await ejabberd?.stop();
-      await dns?.stop();
+      await stopPair({ glider, ejabberd, dns });
       rmSync(dir, { recursive: true, force: true });
     });
 
