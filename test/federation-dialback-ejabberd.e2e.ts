@@ -8,6 +8,7 @@ import { freePort, waitFor } from '#libs/testing';
 import { startDnsServer, type DnsServer } from './harness/dns-server.js';
 import { ejabberdInstalled, startEjabberd, type EjabberdPeer } from './harness/ejabberd.js';
 import { gliderctl } from './harness/gliderctl.js';
+import { logLine } from './harness/glider-process.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
@@ -125,9 +126,8 @@ describe(
       clients.push(alice, erin);
       await alice.send(xml('message', { to: erin.jid, type: 'chat', id: 'ed1' }, xml('body', {}, 'hello ejabberd over dialback')));
       assert.equal((await erin.waitFor('alice message via dialback', isMessageWithBody('hello ejabberd over dialback'))).attrs.from, alice.jid);
-      const gliderLog = readLog(glider.processes[0]!.logFile);
-      assert.match(gliderLog, /SASL EXTERNAL refused; trying dialback/);
-      assert.match(gliderLog, /outbound stream ready \(dialback\)/);
+      await logLine(glider.processes[0]!.logFile, /SASL EXTERNAL refused; trying dialback/);
+      await logLine(glider.processes[0]!.logFile, /outbound stream ready \(dialback\)/);
       // ejabberd as receiving server verified our key with a.test's authoritative server (Glider) — its log is written asynchronously
       await waitFor(() => /Accepted inbound s2s dialback authentication a\.test -> e\.test/.test(readLog(ejabberd.logFile)), {
         what: 'ejabberd accepted a.test by dialback',
@@ -140,8 +140,8 @@ describe(
       await erin.send(xml('message', { to: alice.jid, type: 'chat', id: 'ed2' }, xml('body', {}, 'hello Glider over dialback')));
       assert.equal((await alice.waitFor('erin reply via dialback', isMessageWithBody('hello Glider over dialback'))).attrs.from, erin.jid);
       assert.ok(dns.asked.includes('SRV _xmpp-server._tcp.a.test'), `ejabberd asked ${dns.asked.join(', ')}`);
-      assert.match(
-        readLog(glider.processes[0]!.logFile),
+      await logLine(
+        glider.processes[0]!.logFile,
         /"by":"dialback".*peer domain authenticated \(dialback\)|peer domain authenticated \(dialback\).*"by":"dialback"/,
       );
       await waitFor(() => /Accepted outbound s2s dialback authentication e\.test -> a\.test/.test(readLog(ejabberd.logFile)), {
@@ -228,9 +228,8 @@ describe(
         what: 'ejabberd authenticated to a.test by dialback',
         timeoutMs: 15_000,
       });
-      const log = readLog(glider.processes[0]!.logFile);
-      assert.match(log, /peer domain authenticated \(dialback\)/);
-      assert.doesNotMatch(log, /SASL EXTERNAL refused/);
+      await logLine(glider.processes[0]!.logFile, /peer domain authenticated \(dialback\)/);
+      assert.doesNotMatch(readLog(glider.processes[0]!.logFile), /SASL EXTERNAL refused/);
     });
   },
 );

@@ -8,6 +8,7 @@ import { freePort, waitFor } from '#libs/testing';
 import { gliderctl } from './harness/gliderctl.js';
 import { prosodyInstalled, startProsody, type ProsodyPeer } from './harness/prosody.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
+import { logLine } from './harness/glider-process.js';
 import { connect, isMessageWithBody, trustCertificate, xml, type TestClient } from './harness/xmpp-client.js';
 
 const STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
@@ -91,9 +92,11 @@ describe(
         what: "Prosody confirmed its key to Glider's db:verify",
         timeoutMs: 15_000,
       });
-      const log = readLog(glider.processes[0]!.logFile);
-      assert.match(log, /"by":"dialback".*peer domain authenticated \(dialback\)|peer domain authenticated \(dialback\).*"by":"dialback"/);
-      assert.match(log, /outbound stream ready \(dialback\)/);
+      await logLine(
+        glider.processes[0]!.logFile,
+        /"by":"dialback".*peer domain authenticated \(dialback\)|peer domain authenticated \(dialback\).*"by":"dialback"/,
+      );
+      await logLine(glider.processes[0]!.logFile, /outbound stream ready \(dialback\)/);
     });
 
     it('an IQ crosses and its answer comes back over the dialback streams', async () => {
@@ -177,9 +180,8 @@ describe('dialback between two Glider standalones (a.test ↔ b.test), certifica
     await bob.send(xml('message', { to: alice.jid, type: 'chat', id: 'gg2' }, xml('body', {}, 'dialback b→a')));
     assert.equal((await alice.waitFor('bob reply', isMessageWithBody('dialback b→a'))).attrs.from, bob.jid);
     for (const d of [a, b]) {
-      const log = readLog(d.processes[0]!.logFile);
-      assert.match(log, /outbound stream ready \(dialback\)/);
-      assert.match(log, /peer domain authenticated \(dialback\)/);
+      await logLine(d.processes[0]!.logFile, /outbound stream ready \(dialback\)/);
+      await logLine(d.processes[0]!.logFile, /peer domain authenticated \(dialback\)/);
     }
   });
 });

@@ -114,3 +114,12 @@ export async function s2sPortOf(logFile: string): Promise<number> {
   );
   return port;
 }
+
+/**
+ * Waits until `logFile` has a line matching `pattern`. A process's log reaches its file through a
+ * pipe and this process's write stream, so a line logged before a stanza went out can land in the
+ * file after the stanza arrived: a test that asserts on a log line waits for it.
+ */
+export async function logLine(logFile: string, pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+  await waitFor(() => pattern.test(readFileSync(logFile, 'utf8')), { what: `${pattern} in ${logFile}`, timeoutMs });
+}
