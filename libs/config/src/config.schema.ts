@@ -181,6 +181,14 @@ export const edgeSchema = z.strictObject({
    * them is, is acknowledged and not written again (a muc room's resend after a failover).
    */
   deliveryDedupeWindow: z.number().int().min(0).default(256),
+  /**
+   * A router's delivery is acknowledged once its bytes left the process (the write callback), so an
+   * edge that dies before that leaves it the router's to route again (docs/reliability.md). A
+   * connection that saw no write callback for this long is stalled (the client does not read):
+   * what is delivered to it then is acknowledged at once and is the edge's, as what waits behind
+   * backpressure is, so a sender is not held up by a receiver that does not read.
+   */
+  writeStallMs: ms.min(1).default(100),
   csi: csiSchema.default(csiSchema.parse({})),
   sm: smSchema.default(smSchema.parse({})),
   sasl2: sasl2Schema.default(sasl2Schema.parse({})),

@@ -200,12 +200,14 @@ describe('edge deliveries', () => {
       assert.deepEqual(await delivery.toSession(message(jid, 'w-read', 'hi'), target, { whenWritten: true }), { ok: true });
       assert.equal((await c.element()).attrs.id, 'w-read');
       const stream = h.edge.ctx.sessions.get(sessionId)!;
+      assert.equal(stream.outStalled, false, 'a client that reads: its connection takes bytes');
       c.pauseReading();
       const body = 'x'.repeat(8 * 1024);
       for (let i = 0; stream.waitingOut.stanzas === 0; i++) {
         assert.ok(i < 4000, 'the stream queues once the client stops reading');
         await delivery.toSession(message(jid, `fill-${i}`, body), target);
       }
+      assert.equal(stream.outStalled, true, 'stanzas wait behind what the client does not read');
       let settled = false;
       const pending = delivery.toSession(message(jid, 'w-never', body), target, { whenWritten: true }).finally(() => (settled = true));
       await delivery.toSession(message(jid, 'after-w', body), target);

@@ -26,43 +26,60 @@ import type { Settle, UnwrittenReason } from '../stream/outgoing.js';
  * Stanzas a router or presence chose this edge for (docs/architecture.md step 3): handed to the
  * session's stream without parsing (`stream.deliver`, which runs `stanza-out` and writes).
  *
- * A delivery sent as a request is acknowledged once the stream took the stanza (docs/reliability.md):
- * refused (`session-gone`) when the session is not here or its stream is ending — the router still
- * owns the stanza and routes it again. A stanza the stream took but never wrote (outcome
- * `unwritten`: the client was cut for not reading, the connection broke) is the edge's by then: it
- * goes back to a router one hop further, routed as to a vanished full JID (another resource,
- * offline storage, an error for an IQ), counted in one log line per burst. A fire-and-forget
- * delivery (an older sender) for a session not here goes back the same way. A delivery marked
- * `ackWhenWritten` (offline flush) is acknowledged once written instead, and refused if it never
- * is: its sender still holds it.
+ * A delivery sent as a request is acknowledged once its bytes left the process (the connection's
+ * write callback, docs/reliability.md): until then the router owns it, so an edge that dies with it
+ * still in Node's buffers leaves it to the router, which routes it again. It is refused
+ * (`session-gone`) when the session is not here, its stream is ending, or the stream never wrote it
+ * (outcome `unwritten`: the connection broke, the stream closed): the router routes it again.
+ * Three cases are acknowledged sooner and are the edge's from then on: a stanza the stream holds
+ * (XEP-0352 CSI), one that waits behind a connection that does not take bytes (backpressure, or no
+ * write callback for `edge.writeStallMs`: a sender is not held up by a receiver that does not
+ * read), and stream management's, taken once durably in the resumable queue (`untilStored`). When
+ * the edge's stanza is never written it goes back to a router one hop further, routed as to a
+ * vanished full JID (another resource, offline storage, an error for an IQ), counted in one log
+ * line per burst. A fire-and-forget delivery (an older sender) for a session not here goes back
+ * the same way. A delivery marked `ackWhenWritten` (offline flush) waits for its write even when
+ * held or stalled, and is refused if it never is: its sender still holds it.
  */
 export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   /** The delivery in progress, to tell an outcome known at once from one that comes later. */
   let current: StanzaEnvelope | undefined;
-  let currentMsg: Responder | undefined;
   let refusedNow = false;
-  let deferredNow = false;
-  /**
-   * Deliveries whose answer waits: asked to be acknowledged once written (`ackWhenWritten`), or held
-   * by stream management until stored in the session's resumable queue (`untilStored`).
-   */
+  /** The delivery in progress waits for stream management's store (it must not be acknowledged sooner). */
+  let storingNow = false;
+  /** Deliveries whose answer waits: for their write, or for stream management's store (`untilStored`). */
   const deferred = new Map<StanzaEnvelope, Responder>();
+  /** Of those, the ones the edge takes if their connection stalls, with their stream. */
+  const awaitingWrite = new Map<StanzaEnvelope, { readonly outStalled: boolean }>();
+  const stallMs = ctx.config.edge.writeStallMs;
+  let sweep: NodeJS.Timeout | undefined;
+  /** Every `edge.writeStallMs` while some wait: a connection that stalled since their write gives them to the edge. */
+  const sweepStalled = (): void => {
+    sweep = undefined;
+    for (const [stanza, stream] of awaitingWrite) {
+      if (!stream.outStalled) continue;
+      awaitingWrite.delete(stanza);
+      const waiting = deferred.get(stanza);
+      deferred.delete(stanza);
+      waiting?.respond(ACK_TAKEN);
+    }
+    if (awaitingWrite.size > 0) sweep = setTimeout(sweepStalled, stallMs).unref();
+  };
   const tally = new UnwrittenTally(ctx);
   const written = new DeliveryKeys(ctx.config.edge.deliveryDedupeWindow);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
     if (outcome.kind === 'held' && outcome.untilStored) {
       // XEP-0198: taken only once durably in the resumable queue (or the stream hands it back).
-      if (stanza === current && currentMsg?.replyExpected) {
-        deferred.set(stanza, currentMsg);
-        deferredNow = true;
-      }
+      if (stanza === current) storingNow = true;
       return;
     }
     const waiting = deferred.get(stanza);
     if (waiting) {
-      if (outcome.kind === 'held') return; // not final: the answer waits for what follows
+      // held by the stream (CSI): the edge's now, unless its sender paces itself on the write
+      if (outcome.kind === 'held' && stanza.ackWhenWritten === true) return;
       deferred.delete(stanza);
+      awaitingWrite.delete(stanza);
       if (outcome.kind !== 'unwritten') return waiting.respond(ACK_TAKEN);
       if (stanza !== current) return waiting.respond(ACK_SESSION_GONE);
     }
@@ -81,17 +98,26 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (stream && stream.state === 'bound') {
       const span = continueSpan('glider-edge', 'edge.deliver', stanza);
       current = stanza;
-      currentMsg = msg;
       refusedNow = false;
-      deferredNow = stanza.ackWhenWritten === true && msg.replyExpected;
-      if (deferredNow) deferred.set(stanza, msg);
+      storingNow = false;
+      if (msg.replyExpected) deferred.set(stanza, msg);
       stream.deliver(stanza.xml, settle, stanza);
       current = undefined;
-      currentMsg = undefined;
       taken = !refusedNow;
       if (taken) stanzasOut[stanza.kind]?.add();
       span.end();
-      if (taken && deferredNow) return; // answered by settle (it may have been already)
+      if (taken && deferred.has(stanza)) {
+        if (storingNow || stanza.ackWhenWritten === true) return; // answered by settle, once stored or written
+        // the write will not come soon (backpressure, a stalled connection): the edge takes it now
+        if (stream.outStalled) {
+          deferred.delete(stanza);
+          return msg.respond(ACK_TAKEN);
+        }
+        awaitingWrite.set(stanza, stream);
+        sweep ??= setTimeout(sweepStalled, stallMs).unref();
+        return; // answered by settle once written, or by the sweep if the connection stalls first
+      }
+      if (taken && msg.replyExpected) return; // answered by settle already
       deferred.delete(stanza);
     }
     if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);

@@ -62,7 +62,13 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     this.logs = new StreamLogger(ctx.logger, () => ({ sid: this.sessionId, ip: transport.remoteAddress, transport: openedAs }));
     const limits = ctx.config.edge.limits;
     this.inbound = new InboundFlow(transport, limits, (ms, fn) => this.timer(ms, fn));
-    this.out = new OutQueue(transport, limits.maxWriteBufferBytes, () => this.cutSlowReader(), { error: (o, m) => this.log.error(o, m) });
+    this.out = new OutQueue(
+      transport,
+      limits.maxWriteBufferBytes,
+      () => this.cutSlowReader(),
+      { error: (o, m) => this.log.error(o, m) },
+      ctx.config.edge.writeStallMs,
+    );
     this.framer = createFramer(transport.framed, this.xmlLimits(), {
       start: (name, attrs) => this.enqueue(() => this.streamStart(name, attrs)),
       element: (el) => this.enqueue(() => this.onElement(el)),
@@ -186,6 +192,11 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
   /** Stanzas and bytes waiting for the peer to read. */
   get waitingOut(): { stanzas: number; bytes: number } {
     return this.out.waiting;
+  }
+
+  /** The connection is not taking what is written to it (stream/out-queue.ts `stalled`). */
+  get outStalled(): boolean {
+    return this.out.stalled;
   }
 
   private write(data: string | Uint8Array): void {

@@ -22,20 +22,36 @@ export interface Discarded {
  * still owned by their callers, until the connection drains; a client that stops reading is cut
  * (`onOverflow`) when what waits here and in the socket passes `maxBytes`, and what waits here is
  * handed back `unwritten` instead of thrown away (what sat in the socket, when it is destroyed).
+ * `stalled` tells a caller whether a stanza written now can be expected `written` soon.
  */
 export class OutQueue {
   private items: (Waiting | undefined)[] = [];
   private head = 0;
   private waitingBytes = 0;
   private blocked = false;
+  /** Stanza writes handed to the connection whose write callback has not fired yet. */
+  private inFlight = 0;
+  /** When the connection last moved: a write callback fired, or a stanza was written with none in flight. */
+  private movedAt = 0;
 
   constructor(
     private readonly transport: Transport,
     private readonly maxBytes: number,
     private readonly onOverflow: () => void,
     private readonly log: { error(obj: object, msg: string): void },
+    /** A connection with writes in flight and no write callback for this long is `stalled`. */
+    private readonly stallMs: number,
   ) {
     transport.onDrain(() => this.drained());
+  }
+
+  /**
+   * The connection is not taking bytes: writes wait here (backpressure), or what was handed to it
+   * saw no write callback for `stallMs` (the kernel's buffer is full: the client does not read).
+   * A healthy connection's callbacks fire within the same turn of the event loop.
+   */
+  get stalled(): boolean {
+    return this.blocked || this.head < this.items.length || (this.inFlight > 0 && Date.now() - this.movedAt >= this.stallMs);
   }
 
   /** Stanzas and bytes waiting for the client to read. */
@@ -83,7 +99,12 @@ export class OutQueue {
    */
   private written<M>(settle: Settle<M> | undefined, meta: M): ((err?: Error | null) => void) | undefined {
     if (!settle) return undefined;
-    return (err) => settleSafely(settle, err ? UNWRITTEN.closed : WRITTEN, meta, this.log);
+    if (this.inFlight++ === 0) this.movedAt = Date.now();
+    return (err) => {
+      this.inFlight--;
+      this.movedAt = Date.now();
+      settleSafely(settle, err ? UNWRITTEN.closed : WRITTEN, meta, this.log);
+    };
   }
 
   private drained(): void {
