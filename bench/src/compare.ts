@@ -32,7 +32,8 @@ const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS)
   --heap      heap snapshots in idle, with no session and with them, compared per connection (no profiler): Glider
               standalone's process, and the cluster's edge-1 (per connection it holds)
   --archive   run each Glider target once per value with archive.enabled off / on (XEP-0313), labelled
-              <target>/mam-off, <target>/mam-on, and print what archiving costs; default: the server's default
+              <target>/mam-off, <target>/mam-on, and print what archiving costs; default: off, as the peers
+              run (bench/peers loads no MAM)
   --standalone-workers  run Glider standalone once per standalone.workers value (1, N, auto: edge worker threads),
               labelled glider/w<value>; default: the server's default
 ${SCENARIO_HELP}`;

@@ -2,8 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandArchiveRuns } from './archive-runs.js';
 
-test('without --archive every target runs once with its own label and environment', () => {
-  assert.deepEqual(expandArchiveRuns(['prosody', 'glider'], undefined), [{ target: 'prosody' }, { target: 'glider' }]);
+test('without --archive every target runs once with its own label; Glider without the archive, as the peers run', () => {
+  assert.deepEqual(expandArchiveRuns(['prosody', 'glider', 'glider-cluster'], undefined), [
+    { target: 'prosody' },
+    { target: 'glider', env: { GLIDER_ARCHIVE__ENABLED: 'false' } },
+    { target: 'glider-cluster', env: { GLIDER_ARCHIVE__ENABLED: 'false' } },
+  ]);
 });
 
 test('--archive off,on runs each Glider target once per setting, others once', () => {

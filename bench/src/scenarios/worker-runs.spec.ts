@@ -6,9 +6,9 @@ import { expandWorkerRuns } from './worker-runs.js';
 describe('expandWorkerRuns', () => {
   it('runs standalone once per value, labelled, and leaves the other targets alone', () => {
     assert.deepEqual(expandWorkerRuns(expandArchiveRuns(['glider', 'glider-cluster', 'prosody'], undefined), '1,2'), [
-      { target: 'glider', label: 'glider/w1', env: { GLIDER_STANDALONE__WORKERS: '1' } },
-      { target: 'glider', label: 'glider/w2', env: { GLIDER_STANDALONE__WORKERS: '2' } },
-      { target: 'glider-cluster' },
+      { target: 'glider', label: 'glider/w1', env: { GLIDER_ARCHIVE__ENABLED: 'false', GLIDER_STANDALONE__WORKERS: '1' } },
+      { target: 'glider', label: 'glider/w2', env: { GLIDER_ARCHIVE__ENABLED: 'false', GLIDER_STANDALONE__WORKERS: '2' } },
+      { target: 'glider-cluster', env: { GLIDER_ARCHIVE__ENABLED: 'false' } },
       { target: 'prosody' },
     ]);
   });

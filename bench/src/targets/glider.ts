@@ -41,7 +41,7 @@ const CLUSTER_MUC = {
   GLIDER_MUC__DEFAULT_ENABLE_LOGGING: 'false',
 };
 const NOTES = [
-  'Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only; standalone muc on (rate limits lifted, no history, no room archive, like the peers)',
+  'Glider: maxConnectionsPerIp, read rate limit lifted; log level warn; TLS 1.3 only; no message archive unless --archive (the peers load no MAM); standalone muc on (rate limits lifted, no history, no room archive, like the peers)',
 ];
 
 function missing(paths: string[]): string | undefined {
