@@ -29,7 +29,7 @@ const REPLY_TIMEOUT_MS = Number(process.env.SINT_REPLY_TIMEOUT_MS ?? 10_000);
 /** A whole SINT run (one target) is killed after this long. */
 const RUN_TIMEOUT_MS = Number(process.env.SINT_RUN_TIMEOUT_MS ?? 20 * 60_000);
 /** How many more times a test of client-races.txt runs after failing (SINT_RACE_RETRIES). */
-const RACE_RETRIES = Number(process.env.SINT_RACE_RETRIES ?? 3);
+const RACE_RETRIES = Number(process.env.SINT_RACE_RETRIES ?? 5);
 /**
  * Whether the muc service runs (issue 12: SINT's MUC tests in CI): by default; SINT_MUC=0 leaves it
  * out. Three MUC tests can fail from races inside Smack itself; they are run again when they do
