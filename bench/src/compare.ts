@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderArchiveCost } from './report/archive-cost.js';
-import { renderClusterCpu, renderComparison, renderPerCore } from './report/compare-table.js';
+import { renderClusterCpu, renderComparison, renderPerCore, renderTargets } from './report/compare-table.js';
 import { jsonLine, renderCpuPerUnit, renderTable } from './report/table.js';
 import { parseBenchArgs, SCENARIO_HELP } from './scenarios/cli-options.js';
 import { usersNeeded } from './scenarios/options.js';
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
   if (perCore) console.log(`${perCore}\n`);
   const cluster = renderClusterCpu(results);
   if (cluster) console.log(`${cluster}\n`);
+  const beyond = renderTargets(results);
+  if (beyond) console.log(`${beyond}\n`);
   const archive = renderArchiveCost(results);
   if (archive) console.log(`${archive}\n`);
   for (const n of new Set(notes)) console.log(`note: ${n}`);
