@@ -32,6 +32,11 @@ function fixedPorts(base: number, http: Record<string, number>): { what: string;
   return [...edges, { what: 'router-1 admin gRPC', port: base + 360 }, ...Object.entries(http).map(([n, port]) => ({ what: `${n} health/metrics`, port }))];
 }
 
+/** Every port a cluster on `base` (> 0) listens on, for a caller that picks a base (bench:compare). */
+export function clusterPorts(base: number): number[] {
+  return fixedPorts(base, httpPorts(base)!).map((p) => p.port);
+}
+
 const canListen = (port: number): Promise<boolean> =>
   new Promise((done) => {
     const s = createServer();

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { clusterPorts } from '../../../test/harness/cluster-cli.js';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
 import { diffPerConnection, heapArgs, heapGroups, summarisePerConnection, takeSnapshot, type HeapGroups } from './v8-heap.js';
 import { profileArgs, summariseProfile } from './v8-profile.js';
@@ -159,14 +160,21 @@ function heapReporter(pid: number, dir: string): (connections: number) => Promis
 }
 
 /** A base port B with B, B+1, B+58, B+221, B+360 and the same +10000 all free now. */
+/**
+ * A base port whose every cluster port (test/harness/cluster-cli.ts `clusterPorts`) is free now, all
+ * of them below the kernel's ephemeral range (32768 up on Linux): a client socket of another
+ * process cannot take one between this probe and the cluster's listen (a run once failed on
+ * router-2's health port, base + 3870, which the old probe did not check).
+ */
 async function freeBase(): Promise<number> {
-  const offsets = [0, 1, 58, 221, 360, 10000, 10001, 10058, 10221];
+  const lowest = 20000;
+  const highest = 32767 - (Math.max(...clusterPorts(lowest)) - lowest);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 30000);
-    const free = await Promise.all(offsets.map((o) => canListen(base + o)));
+    const base = lowest + Math.floor(Math.random() * (highest - lowest));
+    const free = await Promise.all(clusterPorts(base).map((p) => canListen(p)));
     if (free.every(Boolean)) return base;
   }
-  return freePort();
+  throw new Error(`no base port from ${lowest} to ${highest} with every cluster port free`);
 }
 
 function canListen(port: number): Promise<boolean> {
