@@ -40,6 +40,11 @@ export class EmbeddedArchiveRepository implements ArchiveRepository {
     return this.appends.write(m);
   }
 
+  /** Commits the appends of this turn now (before the database closes). */
+  flushAppends(): void {
+    this.appends.flushNow();
+  }
+
   async query(owner: string, filter: ArchiveFilter, paging: ArchivePaging): Promise<ArchivePage> {
     return this.db.read((db) => {
       for (const id of [filter.afterId, filter.beforeId, paging.after, typeof paging.before === 'string' ? paging.before : undefined]) {
@@ -133,6 +138,7 @@ export class EmbeddedArchiveRepository implements ArchiveRepository {
   }
 
   async deleteAll(owner: string): Promise<number> {
+    this.appends.flushNow(); // an append made before the delete must not land after it
     return this.db.write((db) => {
       db.prepare('DELETE FROM archive_prefs WHERE owner = ?').run(owner);
       return Number(db.prepare('DELETE FROM archive WHERE owner = ?').run(owner).changes);

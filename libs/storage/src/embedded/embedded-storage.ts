@@ -81,6 +81,7 @@ export class EmbeddedStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.archive.flushAppends(); // appends of this turn, not failed by the closed database a turn later
     this.db.close();
   }
 }

@@ -25,11 +25,17 @@ export class WriteBatcher<T> {
   write(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
+      if (this.queue.length === 1) setImmediate(() => this.flushNow());
     });
   }
 
-  private flush(): void {
+  /**
+   * Commits what waits now, without waiting for the end of the turn: before a write that must come
+   * after these (an account's archive deleted: an append made before it must not land after it),
+   * and before the database closes.
+   */
+  flushNow(): void {
+    if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
     try {
