@@ -92,6 +92,26 @@ describe('listen ports checked before anything starts', () => {
     }
   });
 
+  it('edge.reusePort: a port another SO_REUSEPORT edge holds is no problem; one held without it still is', async () => {
+    const port = await freePort();
+    const config = loadConfig({ env: { GLIDER_EDGE__REUSE_PORT: 'true', GLIDER_EDGE__C2S_PORT: String(port), GLIDER_EDGE__HOST: '127.0.0.1' } });
+    const c2s = listenPorts('edge', config, { admin: false }).find((p) => p.key === 'edge.c2sPort')!;
+    assert.equal(c2s.shared, true);
+    const peer = createServer();
+    await new Promise<void>((resolve) => peer.listen({ port, host: '127.0.0.1', reusePort: true }, resolve));
+    try {
+      assert.deepEqual(await listenProblems([c2s]), [], 'a second edge on this host may start');
+    } finally {
+      await new Promise((r) => peer.close(r));
+    }
+    const plain = await hold(port);
+    try {
+      assert.match((await listenProblems([c2s])).join('\n'), /edge\.c2sPort\) is already in use/);
+    } finally {
+      await new Promise((r) => plain.close(r));
+    }
+  });
+
   it('the same port under two keys is a problem before any is bound', async () => {
     const port = await freePort();
     const problems = await listenProblems([

@@ -9,6 +9,12 @@ export interface ListenPort {
   port: number;
   /** Default tcp; TURN listens on UDP too (the same number on both is no clash). */
   protocol?: 'tcp' | 'udp';
+  /**
+   * Bound with SO_REUSEPORT (`edge.reusePort`): other processes that set it too may hold the port
+   * (edges sharing a port on one host), so it is probed the same way; one that did not set it is
+   * still a clash.
+   */
+  shared?: boolean;
 }
 
 /** Roles whose process runs the edge's listeners (the edge app itself, and standalone). */
@@ -26,14 +32,15 @@ export function listenPorts(role: string, config: GliderConfig, opts: { admin: b
   const add = (key: string, host: string, port: number, protocol?: 'udp') => port > 0 && out.push({ key, host, port, ...(protocol && { protocol }) });
   if (EDGE_ROLES.has(role)) {
     const e = config.edge;
-    add('edge.c2sPort', e.host, e.c2sPort);
-    add('edge.directTlsPort', e.host, e.directTlsPort);
-    add('edge.wssPort', e.host, e.wssPort);
-    if (e.wsEnabled) add('edge.wsPort', e.host, e.wsPort);
-    // Federation (apps/edge s2s.server.ts) listens on the edge's host only when enabled.
+    const shared = (key: string, port: number) => port > 0 && out.push({ key, host: e.host, port, ...(e.reusePort && { shared: true }) });
+    shared('edge.c2sPort', e.c2sPort);
+    shared('edge.directTlsPort', e.directTlsPort);
+    shared('edge.wssPort', e.wssPort);
+    if (e.wsEnabled) shared('edge.wsPort', e.wsPort);
+    // Federation (apps/edge s2s.server.ts) listens on the edge's host only when enabled, with the edge's reusePort.
     if (config.s2s.enabled) {
-      add('s2s.port', e.host, config.s2s.port);
-      add('s2s.directTlsPort', e.host, config.s2s.directTlsPort);
+      shared('s2s.port', config.s2s.port);
+      shared('s2s.directTlsPort', config.s2s.directTlsPort);
     }
   }
   if (MEDIA_ROLES.has(role) && config.media.enabled) {
@@ -78,7 +85,7 @@ function tryListen(p: ListenPort): Promise<string | undefined> {
     }
     const server = createServer();
     server.once('error', onError);
-    server.listen({ port: p.port, host: p.host, exclusive: true }, () => server.close(() => resolve(undefined)));
+    server.listen({ port: p.port, host: p.host, exclusive: true, reusePort: p.shared === true }, () => server.close(() => resolve(undefined)));
   });
 }
 
