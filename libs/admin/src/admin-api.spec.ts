@@ -267,12 +267,14 @@ describe('admin API with gliderctl', () => {
     assert.equal(none.stdout, '');
   });
 
-  it('closes the sessions of a user whose password changes or who is deleted', async () => {
+  it('closes the sessions of a user whose password changes or who is deleted; caches forget its blocklist', async () => {
     const controls: EdgeControl[] = [];
     const sub = bus!.subscribe(subjects.edgeControl('edge-2'), (m) => {
       const frame = decodeFrame(m.data);
       if (frame.control) controls.push(frame.control);
     });
+    const blocklists: string[] = [];
+    const changed = bus!.subscribe(subjects.blocklistChanged(), (m) => void blocklists.push(Buffer.from(m.data).toString('utf8')));
     try {
       await ctl(server, ['user', 'add', 'frank@localhost'], 'frank-password\n');
       const base = { edgeId: 'edge-2', available: true, interested: true, boundAtMs: 1, priority: 0 };
@@ -287,8 +289,10 @@ describe('admin API with gliderctl', () => {
           ['CLOSE_SESSION', 'fa', 'not-authorized'],
         ],
       );
+      assert.deepEqual(blocklists, ['frank@localhost'], 'every blocklist cache forgets the deleted account’s list');
     } finally {
       await sub.unsubscribe();
+      await changed.unsubscribe();
     }
   });
 

@@ -1,4 +1,5 @@
 import { makeScramCredentials } from '#libs/auth';
+import { announceBlocklistChanged } from '#libs/blocking';
 import { BusNoRespondersError, BusTimeoutError, Delivery, subjects, type Bus } from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { closeSessionsOf, type SessionInfo, type SessionRegistry } from '#libs/sessions';
@@ -90,6 +91,7 @@ export class AdminOperations {
     const name = this.account(jid);
     return this.storageCall(async () => {
       if (!(await deleteAccountAndData(this.deps.storage, name.username, name.domain))) throw notFound(name.bare);
+      if (this.deps.bus) await announceBlocklistChanged(this.deps.bus, name.bare); // its list went with it
       const closed = await this.closeSessions(name.bare, 'not-authorized', 'account deleted');
       this.deps.logger.info({ jid: name.bare, closed }, 'admin: account deleted');
       return name;

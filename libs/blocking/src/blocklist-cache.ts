@@ -71,8 +71,7 @@ export class BlocklistCache {
   /** After `owner`'s list was stored: forget it here and on every other process. */
   async changed(owner: string): Promise<void> {
     this.invalidate(owner);
-    this.bus.publish(subjects.blocklistChanged(), Buffer.from(owner, 'utf8'));
-    await this.bus.flush();
+    await announceBlocklistChanged(this.bus, owner);
   }
 
   private invalidate(owner: string): void {
@@ -90,4 +89,14 @@ export class BlocklistCache {
     this.entries.set(owner, { matcher, at: this.now() });
     while (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
+}
+
+/**
+ * Tells every process's cache that `owner`'s list changed or went: after a block or unblock, and
+ * after the account was deleted with its data (a new account of the same name must not inherit
+ * the old list for `blocking.cacheTtlMs`). The cache of this process hears it too.
+ */
+export async function announceBlocklistChanged(bus: Bus, owner: string): Promise<void> {
+  bus.publish(subjects.blocklistChanged(), Buffer.from(owner, 'utf8'));
+  await bus.flush();
 }

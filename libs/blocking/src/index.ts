@@ -1,3 +1,3 @@
 export { blockingConfigSchema, type BlockingConfig } from './blocking.config.js';
 export { BlocklistMatcher } from './blocklist-matcher.js';
-export { BlocklistCache, type BlocklistCacheOptions } from './blocklist-cache.js';
+export { announceBlocklistChanged, BlocklistCache, type BlocklistCacheOptions } from './blocklist-cache.js';

@@ -1,4 +1,5 @@
 import { encodeFrame, envelopeOf, requestRetrying, decodeAck } from '#libs/bus';
+import { announceBlocklistChanged } from '#libs/blocking';
 import { parseJid } from '#libs/jid';
 import { closeSessionsOf } from '#libs/sessions';
 import { StanzaError } from '#libs/stanza';
@@ -29,6 +30,7 @@ export async function removeAccount(ctx: RouterContext, req: IqRequest, account:
   if (presence instanceof StanzaError) return presence; // nothing changed yet: the user may retry
   for (const el of sends) await toPresence(ctx, req, presence!, el);
   if (!(await deleteAccountAndData(ctx.storage, account.username, account.domain))) return new StanzaError('registration-required');
+  await announceBlocklistChanged(ctx.bus, bare); // its list went with it: no cache keeps it for a new account of that name
   ctx.logger.info({ jid: bare, subscriptionsCancelled: sends.length }, 'account removed in band (XEP-0077)');
   // the result leaves first (the dispatcher awaits its delivery), then the sessions end
   return resultThen(undefined, async () => {

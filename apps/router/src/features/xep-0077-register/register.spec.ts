@@ -105,7 +105,7 @@ describe('XEP-0077 account management after login', () => {
     assert.ok(verifies((await h.storage.accounts.get('carol', DOMAIN))!.scram['SHA-256'], 'another', 'sha256'));
   });
 
-  test('§3.2 removal: subscriptions cancelled through presence, data deleted, result first, then <not-authorized/> to every session', async () => {
+  test('§3.2 removal: subscriptions cancelled through presence, data deleted (caches forget its blocklist), result first, then <not-authorized/> to every session', async () => {
     const erin = await h.createUser('erin');
     const s = h.storage;
     const item = (jid: string, subscription: 'none' | 'to' | 'from' | 'both', askOut = false, askIn = false) =>
@@ -122,9 +122,12 @@ describe('XEP-0077 account management after login', () => {
     const phone = await edge.bind(`${erin}/phone`);
     h.toPresence.length = 0;
     const before = log.length;
+    const blocklists: string[] = [];
+    h.bus.subscribe(subjects.blocklistChanged(), (m) => void blocklists.push(Buffer.from(m.data).toString('utf8')));
 
     const r = await edge.ask(pc, xml('iq', { type: 'set', id: 'unreg1' }, xml('query', { xmlns: REGISTER }, xml('remove'))));
     assert.equal(r.attrs.type, 'result');
+    assert.deepEqual(blocklists, [erin], 'every blocklist cache forgets the removed account’s list');
 
     const sent = h.toPresence.map((f) => `${f.stanza!.type} ${f.stanza!.to} ${f.stanza!.from}`).sort();
     assert.deepEqual(sent, [
