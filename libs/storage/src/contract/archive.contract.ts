@@ -148,6 +148,16 @@ export function archiveContract(makeStorage: MakeStorage): void {
       assert.equal((await a.query(o, {}, { max: 10 })).count, 0);
     });
 
+    it('an append made just before deleteAll does not land after it', async () => {
+      const a = storage().archive;
+      const o = owner();
+      // not awaited: appends wait to be written with the others of their turn, the delete does not wait to be sent
+      const appended = a.append({ owner: o, id: newArchiveId(), with: 'romeo@example.net/r', timestamp: new Date(), direction: 'in', xml: '<message/>' });
+      assert.equal(await a.deleteAll(o), 1, 'the delete saw the append made before it');
+      await appended;
+      assert.equal((await a.query(o, {}, { max: 10 })).count, 0);
+    });
+
     it('goes with the account (deleteAccountAndData)', async () => {
       const s = storage();
       const username = unique('gone');

@@ -159,6 +159,7 @@ export class MongoArchiveRepository implements ArchiveRepository {
   }
 
   async deleteAll(owner: string): Promise<number> {
+    await this.appends.drain(); // an append made before the delete must not land after it
     await this.ctx.retry.run(`delete archive prefs of ${owner}`, () => this.prefs.deleteOne({ _id: owner }));
     const r = await this.ctx.retry.run(`delete archive of ${owner}`, () => this.col.deleteMany({ owner }));
     return r.deletedCount;

@@ -20,6 +20,8 @@ interface Waiting<T> {
  */
 export class BatchedInserts<T extends Document> {
   private queue: Waiting<T>[] = [];
+  /** Batches sent and not settled yet. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: MongoContext,
@@ -30,11 +32,28 @@ export class BatchedInserts<T extends Document> {
   insert(doc: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ doc, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => void this.flush());
+      if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Sends what waits now and resolves once every batch sent so far has settled: before a write that
+   * must come after these (an owner's archive deleted: an append made before it must not land after it).
+   */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const sent = this.send();
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  /** Inserts what waits as one batch; settles each caller (never throws). */
+  private async send(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     let refused: Map<number, unknown>;
