@@ -37,13 +37,11 @@ async function startPair(dir: string, pki: Pki, o: { ejabberdTrustsGlider: boole
   try {
     const dns = (started.dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } }));
     const e = otherCa.issue('e.test', { eku: 'serverAuth,clientAuth', san: ['DNS:e.test'] });
-    const pemFile = join(dir, 'e.test.pem');
-    writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
     let caFile = otherCa.caFile; // its own CA only: a.test's certificate does not validate there
     if (o.ejabberdTrustsGlider) writeFileSync((caFile = join(dir, 'both-cas.pem')), pki.caPem + otherCa.caPem);
     const ejabberd = (started.ejabberd = await startEjabberd({
       domain: 'e.test',
-      pemFile,
+      cert: e,
       caFile,
       nameserver: dns,
       hosts: { 'a.test': '127.0.0.1' },

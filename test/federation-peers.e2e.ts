@@ -1,7 +1,7 @@
 // e2e: serial — Glider takes port 5269 here (the peers reach it there), so scripts/test.mjs never runs this file beside another such file.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
@@ -187,11 +187,9 @@ describe(
       const gliderS2s = await freePort();
       dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': [{ port: gliderS2s, target: 'a.test' }] } });
       const e = pki.issue('e.test', { eku: 'serverAuth', san: xmppServerSans('e.test') });
-      const pemFile = join(dir, 'e.test.pem');
-      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
       ejabberd = await startEjabberd({
         domain: 'e.test',
-        pemFile,
+        cert: e,
         caFile: pki.caFile,
         nameserver: dns,
         hosts: { 'a.test': '127.0.0.1' },

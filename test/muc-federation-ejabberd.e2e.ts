@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { makeFederationPki, xmppServerSans } from '#libs/federation';
@@ -46,11 +46,9 @@ describe(
       const srv = [{ port: gliderS2s, target: 'a.test' }];
       dns = await startDnsServer({ srv: { '_xmpp-server._tcp.a.test': srv, '_xmpp-server._tcp.conference.a.test': srv } });
       const e = pki.issue('e.test', { eku: 'serverAuth', san: [...xmppServerSans('e.test'), ...xmppServerSans('conference.e.test')] });
-      const pemFile = joinPath(dir, 'e.test.pem');
-      writeFileSync(pemFile, readFileSync(e.chainFile, 'utf8') + readFileSync(e.keyFile, 'utf8'));
       ejabberd = await startEjabberd({
         domain: 'e.test',
-        pemFile,
+        cert: e,
         caFile: pki.caFile,
         nameserver: dns,
         hosts: { 'a.test': '127.0.0.1' },

@@ -28,8 +28,8 @@ export interface EjabberdPeer {
 
 export interface EjabberdOptions {
   domain: string;
-  /** PEM with the certificate chain and the key (ejabberd's certfiles). */
-  pemFile: string;
+  /** Its certificate chain and key (PEM files); written together as ejabberd's one `certfiles` entry. */
+  cert: { chainFile: string; keyFile: string };
   caFile: string;
   hosts?: Record<string, string>;
   /** The DNS server ejabberd's outbound s2s asks (SRV, then A), alone: the system's are not asked. */
@@ -53,7 +53,9 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
   const [c2sPort, s2sPort] = [await freePort(), o.s2sPort ?? (await freePort())];
   // its own directory under the system tmp (the ejabberd user cannot enter a test's 0700 directory)
   const dir = mkdtempSync(join(tmpdir(), 'glider-ejabberd-'));
-  o = { ...o, pemFile: copyIn(o.pemFile, dir, 'server.pem'), caFile: copyIn(o.caFile, dir, 'ca.pem') };
+  const pemFile = join(dir, 'server.pem');
+  writeFileSync(pemFile, readFileSync(o.cert.chainFile, 'utf8') + readFileSync(o.cert.keyFile, 'utf8'));
+  o = { ...o, caFile: copyIn(o.caFile, dir, 'ca.pem') };
   for (const d of ['spool', 'logs']) mkdirSync(join(dir, d), { recursive: true });
   // SRV lookups ask `nameserver` alone (inet_res); addresses come from the hosts file below
   const inetrc = join(dir, 'inetrc');
@@ -65,7 +67,7 @@ export async function startEjabberd(o: EjabberdOptions): Promise<EjabberdPeer> {
     [
       `hosts: [${q(o.domain)}]`,
       'loglevel: info',
-      `certfiles: [${q(o.pemFile)}]`,
+      `certfiles: [${q(pemFile)}]`,
       `ca_file: ${q(o.caFile)}`,
       'listen:',
       `  - { port: ${c2sPort}, ip: "127.0.0.1", module: ejabberd_c2s, starttls_required: true }`,

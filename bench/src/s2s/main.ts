@@ -4,7 +4,7 @@
 // to their own receiver on the second (closed loop), for `--duration` seconds after a warm-up; the
 // run prints messages/s received, latency percentiles (send → receive, over s2s) and the CPU time
 // of both servers' process trees per message. Certificates from one test CA, SASL EXTERNAL.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -117,7 +117,7 @@ async function prosodyPair(pki: FederationPki, dir: string): Promise<Pair> {
 }
 
 /** Two ejabberd finding each other by SRV records (a test DNS server) and their own hosts files. */
-async function ejabberdPair(pki: FederationPki, dir: string): Promise<Pair> {
+async function ejabberdPair(pki: FederationPki): Promise<Pair> {
   const [s2sA, s2sB] = [await freePort(), await freePort()];
   const dns = await startDnsServer({
     srv: { '_xmpp-server._tcp.ea.test': [{ port: s2sA, target: 'ea.test' }], '_xmpp-server._tcp.eb.test': [{ port: s2sB, target: 'eb.test' }] },
@@ -125,11 +125,9 @@ async function ejabberdPair(pki: FederationPki, dir: string): Promise<Pair> {
   const start = async (domain: string, port: number) => {
     // ejabberd 23.01: clientAuth for its outbound EXTERNAL, DNS names only (test/federation-peers.e2e.ts)
     const c = pki.issue(domain, { eku: 'serverAuth,clientAuth', san: [`DNS:${domain}`] });
-    const pemFile = join(dir, `${domain}.pem`);
-    writeFileSync(pemFile, readFileSync(c.chainFile, 'utf8') + readFileSync(c.keyFile, 'utf8'));
     return startEjabberd({
       domain,
-      pemFile,
+      cert: c,
       caFile: pki.caFile,
       nameserver: dns,
       s2sPort: port,
@@ -220,7 +218,7 @@ async function main(): Promise<void> {
   const starters: [string, () => Promise<Pair>, string | undefined][] = [
     ['glider', () => gliderPair(pki), undefined],
     ['prosody', () => prosodyPair(pki, dir), prosodyInstalled() ? undefined : 'prosody not installed'],
-    ['ejabberd', () => ejabberdPair(pki, dir), ejabberdInstalled() ? undefined : 'ejabberd not installed or not root'],
+    ['ejabberd', () => ejabberdPair(pki), ejabberdInstalled() ? undefined : 'ejabberd not installed or not root'],
   ];
   try {
     for (const [name, start, missing] of starters) {
