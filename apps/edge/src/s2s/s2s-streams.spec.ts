@@ -26,6 +26,17 @@ async function listen(side: ReturnType<typeof s2sSide>) {
   return l;
 }
 
+/** a.test and b.test trusting each other, a's outbound stream to b.test ready; `ended` settles when it closes. */
+async function readyPair() {
+  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
+  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
+  const { port, streams } = await listen(b);
+  const out = await connectS2s(a, 'b.test', port);
+  await out.ready;
+  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  return { b, out, streams, ended };
+}
+
 test('STARTTLS then SASL EXTERNAL with serverAuth-only certificates both ways; a message crosses with its addresses', async () => {
   const a = s2sSide('a.test', pki.issue('a.test', { eku: 'serverAuth' }), pki.caPem, allow('b.test'));
   const b = s2sSide('b.test', pki.issue('b.test', { eku: 'serverAuth' }), pki.caPem, allow('a.test'));
@@ -77,12 +88,7 @@ test('policy: a domain not on the allowlist gets <policy-violation/> at its stre
 });
 
 test('a stanza from another domain than the authenticated one ends the stream with <invalid-from/>', async () => {
-  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
-  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
-  const { port, streams } = await listen(b);
-  const out = await connectS2s(a, 'b.test', port);
-  await out.ready;
-  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  const { b, out, streams, ended } = await readyPair();
   out.deliver(xml('message', { from: 'mallory@c.test', to: 'bob@b.test' }, xml('body', {}, 'spoofed')));
   await ended;
   assert.equal(out.peerError, 'invalid-from');
@@ -91,12 +97,7 @@ test('a stanza from another domain than the authenticated one ends the stream wi
 });
 
 test('a peer ending its stream with <stream:error/> (Prosody shutting down) has it closed, and gets no stream error of ours back', async () => {
-  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
-  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
-  const { port } = await listen(b);
-  const out = await connectS2s(a, 'b.test', port);
-  await out.ready;
-  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  const { out, ended } = await readyPair();
   out.send(xml('stream:error', {}, xml('system-shutdown', { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })));
   await ended;
   assert.equal(out.peerError, undefined, 'b.test answered a stream error with one of its own (RFC 6120 §4.9.1.1: it closes)');
@@ -121,12 +122,7 @@ test('a service domain of the receiving server (conference.b.test, XEP-0045 room
 });
 
 test('a stanza to a domain the receiving server does not serve ends the stream with <host-unknown/>', async () => {
-  const a = s2sSide('a.test', pki.issue('a.test'), pki.caPem, allow('b.test'));
-  const b = s2sSide('b.test', pki.issue('b.test'), pki.caPem, allow('a.test'));
-  const { port } = await listen(b);
-  const out = await connectS2s(a, 'b.test', port);
-  await out.ready;
-  const ended = new Promise<void>((resolve) => out.onClosed(resolve));
+  const { b, out, ended } = await readyPair();
   out.deliver(xml('message', { from: 'alice@a.test', to: 'carol@elsewhere.test' }, xml('body', {}, 'relay me')));
   await ended;
   assert.equal(out.peerError, 'host-unknown');
