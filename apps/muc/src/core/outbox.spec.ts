@@ -1,8 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { SessionInfo } from '#libs/sessions';
 import { MucHarness, SERVICE } from '../testing/muc-harness.js';
 
 const ROOM = `fan@${SERVICE}`;
+
+/** `users` enter ROOM as `<nick><i>`, the first creating it as an instant room (XEP-0045 §10.1.2); what they were sent is taken. */
+async function enter(h: MucHarness, users: SessionInfo[], nick: string): Promise<void> {
+  for (const [i, u] of users.entries()) {
+    await h.send(u, `<presence to="${ROOM}/${nick}${i}"/>`);
+    if (i === 0)
+      await h.send(
+        u,
+        `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+      );
+  }
+  for (const u of users) h.take(u);
+}
 
 /** Per-edge fan-out (issue 12): a room's stanzas to sessions on one edge go in DeliveryBatch requests of muc.fanoutBatchMax. */
 describe('muc fan-out: one bus request per edge and batch, not one per occupant', () => {
@@ -16,15 +30,7 @@ describe('muc fan-out: one bus request per edge and batch, not one per occupant'
 
   it('a message to 6 occupants on one edge: batches of 4 and 2, everyone gets it once, a gone session is taken out (333)', async () => {
     const users = await Promise.all(Array.from({ length: 6 }, (_, i) => h.login(`u${i}@example.com/r`)));
-    for (const [i, u] of users.entries()) {
-      await h.send(u, `<presence to="${ROOM}/u${i}"/>`);
-      if (i === 0)
-        await h.send(
-          u,
-          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-        );
-    }
-    for (const u of users) h.take(u);
+    await enter(h, users, 'u');
     h.batches.length = 0;
     h.fanouts.length = 0;
     await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>to all</body></message>`);
@@ -62,15 +68,7 @@ describe('muc fan-out with muc.fanoutShared false: whole copies in DeliveryBatch
   it('a message to 3 occupants goes as one DeliveryBatch, each copy addressed to its session', async () => {
     // resources that need escaping in an attribute: the copy's `to` must still read back as the JID
     const users = await Promise.all(['a"q', 'b&amp', 'c<é>'].map((r, i) => h.login(`v${i}@example.com/${r}`)));
-    for (const [i, u] of users.entries()) {
-      await h.send(u, `<presence to="${ROOM}/v${i}"/>`);
-      if (i === 0)
-        await h.send(
-          u,
-          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-        );
-    }
-    for (const u of users) h.take(u);
+    await enter(h, users, 'v');
     h.batches.length = 0;
     h.fanouts.length = 0;
     await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>plain</body></message>`);
@@ -95,15 +93,7 @@ describe('muc fan-out an edge does not acknowledge', () => {
 
   it('the message is not taken (the router bounces it, the resend reaches who missed it), never dropped in silence', async () => {
     const users = await Promise.all(['w0', 'w1', 'w2'].map((n) => h.login(`${n}@example.com/r`)));
-    for (const [i, u] of users.entries()) {
-      await h.send(u, `<presence to="${ROOM}/w${i}"/>`);
-      if (i === 0)
-        await h.send(
-          u,
-          `<iq type="set" id="c" to="${ROOM}"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-        );
-    }
-    for (const u of users) h.take(u);
+    await enter(h, users, 'w');
     const message = `<message to="${ROOM}" type="groupchat"><body>lost?</body><origin-id xmlns="urn:xmpp:sid:0" id="o1"/></message>`;
     // an edge that does not know DeliveryFanout (or is stalled) never answers it
     h.ignoreFanouts = true;
