@@ -34,4 +34,4 @@ export { NatsBus, readCredentials, type NatsBusConfig } from './nats-bus.js';
 export { requestRetrying, type RequestRetryingOptions } from './request-retrying.js';
 export { copyFor, envelopeOf, sharedStanzaOf, type SharedStanza } from './stanza-envelope.js';
 export { Delivery, SESSION_GONE, type SessionTarget, type DeliveryOutcome, type DeliveryOptions } from './delivery.js';
-export { traced, continueSpan } from './traced.js';
+export { traced, continueSpan, producerSpan } from './traced.js';

@@ -1,4 +1,15 @@
-import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, propagation, trace, type Span } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  type Attributes,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  context,
+  propagation,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import { spansOnlyUnderSampledParents, tracer } from '#libs/telemetry';
 import type { StanzaEnvelope } from './messages.js';
 
@@ -12,7 +23,7 @@ const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
  */
 export function parentSampled(env: StanzaEnvelope): boolean {
   const tp = env.traceparent;
-  if (!tp) return ((trace.getSpanContext(context.active())?.traceFlags ?? 0) & TraceFlags.SAMPLED) !== 0;
+  if (!tp) return activeSampled();
   if (tp.length < 55 || tp[2] !== '-' || tp[35] !== '-' || tp[52] !== '-') return true;
   const flags = parseInt(tp.slice(53, 55), 16);
   return Number.isNaN(flags) || (flags & TraceFlags.SAMPLED) !== 0;
@@ -30,8 +41,31 @@ export function continueSpan(service: string, name: string, env: StanzaEnvelope)
   return tracer(service).startSpan(name, { kind: SpanKind.CONSUMER, attributes: { 'xmpp.stanza': env.kind, 'xmpp.type': env.type } }, parentOf(env));
 }
 
-/** Runs `fn` in a span that continues the envelope's trace (the edge started it). */
+/**
+ * A span for a stanza a process puts on the bus first (the edge routing a client's stanza), and the
+ * W3C trace context for its envelope. Without an OTLP endpoint and with no sampled span active, such
+ * a span would never be recorded: none is made and the carrier stays empty, so the envelope carries
+ * no `traceparent` and no process after this one makes a span for the stanza either.
+ */
+export function producerSpan(service: string, name: string, attributes: Attributes): { span: Span; carrier: { traceparent?: string; tracestate?: string } } {
+  const carrier: { traceparent?: string; tracestate?: string } = {};
+  if (spansOnlyUnderSampledParents() && !activeSampled()) return { span: NO_SPAN, carrier };
+  const span = tracer(service).startSpan(name, { kind: SpanKind.PRODUCER, attributes });
+  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  return { span, carrier };
+}
+
+function activeSampled(): boolean {
+  return ((trace.getSpanContext(context.active())?.traceFlags ?? 0) & TraceFlags.SAMPLED) !== 0;
+}
+
+/**
+ * Runs `fn` in a span that continues the envelope's trace (the edge started it). When that span
+ * would never be recorded (no OTLP endpoint, an unsampled parent or none), `fn` runs as it is: no
+ * span, no context switch, nothing extracted.
+ */
 export async function traced<T>(service: string, name: string, env: StanzaEnvelope, fn: () => Promise<T>): Promise<T> {
+  if (spansOnlyUnderSampledParents() && !parentSampled(env)) return fn();
   const parent = parentOf(env);
   const span = tracer(service).startSpan(name, { kind: SpanKind.CONSUMER, attributes: { 'xmpp.stanza': env.kind, 'xmpp.type': env.type } }, parent);
   try {

@@ -28,6 +28,11 @@ export function spansOnlyUnderSampledParents(): boolean {
   return onlyUnderSampledParents;
 }
 
+/** Sets what spansOnlyUnderSampledParents() answers, for a test of code that reads it (startTelemetry sets it otherwise). */
+export function assumeSpansOnlyUnderSampledParents(on: boolean): void {
+  onlyUnderSampledParents = on;
+}
+
 /**
  * Starts OpenTelemetry: traces over OTLP when an endpoint is configured, metrics on the Prometheus
  * endpoint (served by the health server) and over OTLP. Call first in every main.ts, before the app

@@ -1,7 +1,6 @@
-import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, envelopeOf, partitionOf, requestRetrying, subjects } from '#libs/bus';
-import { context, propagation, trace, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, envelopeOf, partitionOf, producerSpan, requestRetrying, subjects } from '#libs/bus';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { tryParseJid } from '#libs/jid';
-import { tracer } from '#libs/telemetry';
 import type { Element } from '#libs/xml';
 import { routingDuration } from '../edge.metrics.js';
 import type { C2sStream } from '../stream/c2s-stream.machine.js';
@@ -39,9 +38,7 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
   // RFC 6120 §4.7.4: the stream's language goes with a stanza that states none.
   if (el.attrs['xml:lang'] === undefined && stream.langStated) el.attrs['xml:lang'] = stream.lang;
   const started = performance.now();
-  const span = tracer('glider-edge').startSpan('edge.route', { kind: SpanKind.PRODUCER, attributes: { 'xmpp.stanza': el.name } });
-  const carrier: { traceparent?: string; tracestate?: string } = {};
-  propagation.inject(trace.setSpan(context.active(), span), carrier);
+  const { span, carrier } = producerSpan('glider-edge', 'edge.route', { 'xmpp.stanza': el.name });
   const frame = encodeFrame({ stanza: envelopeOf(el, { origin: { edgeId, sessionId: stream.sessionId }, ...carrier }) });
   const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
   // Retried while a partition changes owner (a router scaling or restarting), so such a moment
