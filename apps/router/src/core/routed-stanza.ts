@@ -68,6 +68,17 @@ export class RoutedStanza {
     return this.env.hops ?? 0;
   }
 
+  /**
+   * False when the stanza holds nothing in namespace `ns`: its bytes do not contain it. Envelopes
+   * are libs/xml's serialisation (envelopeOf), which writes a namespace name verbatim wherever it
+   * is declared unless it has one of `& < > "`, which no namespace this is asked about has. A step
+   * that looks for one payload asks this before parsing the whole stanza to find it.
+   */
+  mayHold(ns: string): boolean {
+    const xml = this.env.xml;
+    return Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).includes(ns, 0, 'utf8');
+  }
+
   element(): Element {
     this.parsed ??= this.parse(this.env.xml);
     return this.parsed;

@@ -47,22 +47,24 @@ async function toggle(ctx: RouterContext, req: IqRequest): Promise<StanzaError |
 
 async function received(ctx: RouterContext, st: RoutedStanza, targets: SessionInfo[]): Promise<void> {
   if (st.hops > 0) return; // copied on the first routing only
-  if (stripPrivate(st)) return;
-  if (!eligibleForCarbons(st.element())) return;
+  if (st.mayHold(NS.carbons) && stripPrivate(st)) return;
   const bare = st.to.bare().toString();
   const got = new Set(targets.map((s) => s.sessionId));
   // The sender's own session never gets a copy of its message (a user writing to another resource).
   const sender = st.from.toString();
   const others = (await ctx.registry.ofUser(bare)).filter((s) => s.carbons === true && !got.has(s.sessionId) && s.jid !== sender);
+  // The sessions first: with none to copy to, the message is never parsed for its eligibility.
+  if (others.length === 0 || !eligibleForCarbons(st.element())) return;
   copyTo(ctx, st, 'received', bare, others);
 }
 
 async function sent(ctx: RouterContext, st: RoutedStanza): Promise<void> {
   const bare = st.from.bare().toString();
   // To the user's own account: the received copies (§6) already cover the other resources.
-  if (st.to.bare().toString() === bare || !eligibleForCarbons(st.element())) return;
+  if (st.to.bare().toString() === bare) return;
   const origin = st.env.origin!.sessionId;
   const others = (await ctx.registry.ofUser(bare)).filter((s) => s.carbons === true && s.sessionId !== origin);
+  if (others.length === 0 || !eligibleForCarbons(st.element())) return;
   // the message as the sender's archive has it (XEP-0313 §3.5: its stanza-id), when it is archived
   copyTo(ctx, st, 'sent', bare, others, st.senderCopy);
 }

@@ -50,6 +50,7 @@ export const mdsFeature: FeatureDefinition<RouterContext, z.infer<typeof config>
 };
 
 function assist(ctx: RouterContext, pep: PepService, st: RoutedStanza): void {
+  if (!st.mayHold(MDS_NODE)) return; // most messages: nothing to strip, and no parse for it
   const el = st.element();
   const displayed = el.getChildren('displayed', MDS_NODE);
   const to = st.env.to;
