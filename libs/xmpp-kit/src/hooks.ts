@@ -84,13 +84,18 @@ export class Hooks<V extends object> {
     return chain && chain.length > 0 ? chain : undefined;
   }
 
-  /** Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. */
+  /**
+   * Runs the chain; resolves 'stop' if a handler stopped it, else 'continue'. A handler that answers
+   * at once is not awaited (a microtask turn per handler per stanza, for nothing); one that returns
+   * a promise is, so the next handler still starts only after it settled.
+   */
   async run<K extends keyof V>(name: K, arg: V[K]): Promise<'stop' | 'continue'> {
     const chain = this.chain(name);
-    if (!chain) return 'continue';
-    for (const entry of [...chain]) {
+    if (!chain || chain.length === 0) return 'continue';
+    for (const entry of chain.slice()) {
       try {
-        if ((await entry.handler(arg)) === 'stop') return 'stop';
+        const result = entry.handler(arg);
+        if ((typeof result === 'object' && result !== null ? await result : result) === 'stop') return 'stop';
       } catch (err) {
         this.log.error({ err, hook: String(name), feature: entry.owner }, 'hook handler failed; skipped');
       }
