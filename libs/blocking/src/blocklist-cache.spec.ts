@@ -96,3 +96,16 @@ test('entries expire after ttlMs (the bound on a lost invalidation), and the old
   assert.deepEqual(reads, ['a@x', 'a@x', 'b@x', 'c@x', 'a@x']);
   await bus.close();
 });
+
+test('blocks answers at once from a cached list, and with a promise while the list is read', async () => {
+  const repo = { list: async () => ['romeo@montague.net'], add: async () => {}, remove: async () => {}, deleteAll: async () => {} };
+  const bus = new InProcessBus();
+  const cache = new BlocklistCache(repo, bus, { ttlMs: 60_000, maxEntries: 10 });
+  const romeo = parseJid('romeo@montague.net/orchard');
+  const first = cache.blocks('juliet@capulet.lit', romeo);
+  assert.ok(first instanceof Promise);
+  assert.equal(await first, true);
+  assert.equal(cache.blocks('juliet@capulet.lit', romeo), true);
+  assert.equal(cache.blocks('juliet@capulet.lit', parseJid('nurse@capulet.lit')), false);
+  await bus.close();
+});

@@ -49,13 +49,20 @@ export class BlocklistCache {
 
   /** `owner`'s list (a bare JID), from the cache or the store. */
   async of(owner: string): Promise<BlocklistMatcher> {
+    return this.cached(owner) ?? this.load(owner);
+  }
+
+  /** `owner`'s list if the cache holds it fresh, else undefined (read it with `of`). */
+  cached(owner: string): BlocklistMatcher | undefined {
     const hit = this.entries.get(owner);
-    if (hit && this.now() - hit.at <= this.opts.ttlMs) {
-      // LRU: re-insert so the oldest-used entry is first
-      this.entries.delete(owner);
-      this.entries.set(owner, hit);
-      return hit.matcher;
-    }
+    if (!hit || this.now() - hit.at > this.opts.ttlMs) return undefined;
+    // LRU: re-insert so the oldest-used entry is first
+    this.entries.delete(owner);
+    this.entries.set(owner, hit);
+    return hit.matcher;
+  }
+
+  private async load(owner: string): Promise<BlocklistMatcher> {
     const epoch = this.epoch;
     const items = await this.repo.list(owner);
     const matcher = items.length === 0 ? BlocklistMatcher.EMPTY : new BlocklistMatcher(items);
@@ -63,9 +70,13 @@ export class BlocklistCache {
     return matcher;
   }
 
-  /** Whether `owner` (a bare JID) blocks `peer`. */
-  async blocks(owner: string, peer: Jid): Promise<boolean> {
-    return (await this.of(owner)).blocks(peer);
+  /**
+   * Whether `owner` (a bare JID) blocks `peer`: at once when the list is cached (no promise per
+   * stanza on the hot path), else a promise of the answer once it was read.
+   */
+  blocks(owner: string, peer: Jid): boolean | Promise<boolean> {
+    const hit = this.cached(owner);
+    return hit ? hit.blocks(peer) : this.load(owner).then((m) => m.blocks(peer));
   }
 
   /** After `owner`'s list was stored: forget it here and on every other process. */

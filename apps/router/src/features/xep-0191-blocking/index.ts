@@ -20,19 +20,40 @@ export const blockingFeature: FeatureDefinition<RouterContext, BlockingConfig> =
     const cache = new BlocklistCache(ctx.storage.blocklist, ctx.bus, { ttlMs: cfg.cacheTtlMs, maxEntries: cfg.cacheMaxEntries });
     cache.start();
     const local = (j: Jid) => j.local !== '' && ctx.config.domains.includes(j.domain);
-    const blocks = async (owner: Jid, peer: Jid) =>
-      local(owner) && owner.bare().toString() !== peer.bare().toString() && cache.blocks(owner.bare().toString(), peer);
+    const blocks = (owner: Jid, peer: Jid): boolean | Promise<boolean> => {
+      if (!local(owner)) return false;
+      const bare = owner.bare().toString();
+      return bare !== peer.bare().toString() && cache.blocks(bare, peer);
+    };
     return [ctx.hooks.on('stanza:routing', ({ stanza }) => filter(ctx, stanza, blocks), { owner: 'blocking', priority: 100 }), () => void cache.stop()];
   },
 };
 
-async function filter(ctx: RouterContext, st: RoutedStanza, blocks: (owner: Jid, peer: Jid) => Promise<boolean>): Promise<HookResult> {
-  // §3.5 outbound: a user's own message or IQ to a JID it blocked is refused, and says why.
-  if (st.env.origin && (await blocks(st.from, st.to))) {
-    await ctx.bounce(st, new StanzaError('not-acceptable', { appCondition: xml('blocked', { xmlns: NS.blockingErrors }) }));
-    return 'stop';
-  }
-  if (!(await blocks(st.to, st.from))) return 'continue';
+type Blocks = (owner: Jid, peer: Jid) => boolean | Promise<boolean>;
+
+/**
+ * The lists come from the cache at once when it holds them, so a stanza between users who block
+ * nobody (most of them) costs no promise here; one whose lists must be read waits for them.
+ */
+function filter(ctx: RouterContext, st: RoutedStanza, blocks: Blocks): HookResult | Promise<HookResult> {
+  const outbound = st.env.origin ? blocks(st.from, st.to) : false;
+  if (outbound === false) return inbound(ctx, st, blocks(st.to, st.from));
+  return Promise.resolve(outbound).then((b) => (b ? refuseOutbound(ctx, st) : inbound(ctx, st, blocks(st.to, st.from))));
+}
+
+function inbound(ctx: RouterContext, st: RoutedStanza, blocked: boolean | Promise<boolean>): HookResult | Promise<HookResult> {
+  if (blocked === false) return 'continue';
+  if (blocked === true) return refuseInbound(ctx, st);
+  return blocked.then((b) => (b ? refuseInbound(ctx, st) : 'continue'));
+}
+
+/** §3.5 outbound: a user's own message or IQ to a JID it blocked is refused, and says why. */
+async function refuseOutbound(ctx: RouterContext, st: RoutedStanza): Promise<HookResult> {
+  await ctx.bounce(st, new StanzaError('not-acceptable', { appCondition: xml('blocked', { xmlns: NS.blockingErrors }) }));
+  return 'stop';
+}
+
+async function refuseInbound(ctx: RouterContext, st: RoutedStanza): Promise<HookResult> {
   // §3.5 inbound: messages and IQ get/set learn <service-unavailable/>, as if the user had no such
   // resource (the block is not revealed); IQ results and errors are dropped (bounce() never answers
   // an error or a result).
