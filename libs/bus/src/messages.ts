@@ -107,6 +107,14 @@ export interface StanzaEnvelope {
    * again to everyone when its sender resends it after a failover, and only those who missed it get it.
    */
   dedupeKey?: string;
+  /**
+   * The sending session's key for this stanza (its id and a sequence number), stamped by the edge's
+   * route lane. A stream-management session (XEP-0198) takes a key once: its edge skips a delivery
+   * whose key the session already took or has in its resumable queue, and a resume replays one
+   * copy of it, so a stanza routed again after an edge died (it may already have been stored and
+   * written there) does not reach the client twice (docs/reliability.md).
+   */
+  sessionKey?: string;
 }
 
 export interface SessionRef {
@@ -147,6 +155,8 @@ export interface Frame {
 /**
  * Stanzas for sessions on one edge in one request (a muc room's fan-out), written in this order.
  * Each is handled as its own delivery would be (target, dedupe_key); the answer is a BatchAck.
+ * On a service's subject (routerIn): one session's consecutive stanzas (the edge's route lane),
+ * each handled in order as if it had come in its own Frame; the answer is a BatchAck.
  */
 export interface DeliveryBatch {
   stanzas: StanzaEnvelope[];
@@ -298,6 +308,7 @@ export interface StanzaEnvelopeWire {
   hops?: number | null;
   ackWhenWritten?: boolean | null;
   dedupeKey?: string | null;
+  sessionKey?: string | null;
 }
 
 /** glider.bus.v1.SessionRef as protobufjs decodes it. */
@@ -434,6 +445,7 @@ export function stanzaEnvelopeFromWire(m: StanzaEnvelopeWire): StanzaEnvelope {
   if (m.hops != null) out.hops = m.hops;
   if (m.ackWhenWritten != null) out.ackWhenWritten = m.ackWhenWritten;
   if (m.dedupeKey != null) out.dedupeKey = m.dedupeKey;
+  if (m.sessionKey != null) out.sessionKey = m.sessionKey;
   return out;
 }
 

@@ -172,6 +172,12 @@ export const edgeSchema = z.strictObject({
   /** How long the edge waits for the router to take a stanza before bouncing it. */
   routeTimeoutMs: ms.default(5_000),
   /**
+   * A session's stanzas go to its router in order, one request at a time, without waiting for each
+   * one's Ack before reading the next: those that come while a request is out go together in the
+   * next one, at most this many (apps/edge/src/routing/outbound.ts, RouteLane).
+   */
+  routeBatchMax: z.number().int().min(1).max(1000).default(64),
+  /**
    * How long a stream we closed (our closing tag or a stream error sent) waits for the peer's closing
    * tag, and for the peer to read what is still queued, before the connection is dropped.
    */

@@ -1,5 +1,17 @@
 import { ServiceDirectory, type AddressingTable, type Serves } from '#libs/addressing';
-import { Delivery, PartitionedConsumer, decodeFrame, encodeAck, subjects, type Bus, type BusMessage, type Frame } from '#libs/bus';
+import {
+  Delivery,
+  PartitionedConsumer,
+  decodeFrame,
+  encodeAck,
+  encodeBatchAck,
+  subjects,
+  type Ack,
+  type Bus,
+  type BusMessage,
+  type Frame,
+  type StanzaEnvelope,
+} from '#libs/bus';
 import type { GliderConfig } from '#libs/config';
 import { DirectoryProvisioning, type UserExistence } from '#libs/directory';
 import { tryParseJid } from '#libs/jid';
@@ -22,6 +34,7 @@ export interface ServiceDeps {
 }
 
 const ACK_TAKEN = encodeAck({ taken: true });
+const TAKEN: Ack = { taken: true };
 
 /** A frame handled, whose Ack waits for `settled` (see onFrame). */
 export interface FrameOutcome {
@@ -168,7 +181,9 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   private async onMessage(msg: BusMessage): Promise<void> {
     let outcome: FrameOutcome | void;
     try {
-      outcome = await this.onFrame(decodeFrame(msg.data), msg);
+      const frame = decodeFrame(msg.data);
+      if (frame.batch) return await this.onBatch(frame.batch.stanzas, msg);
+      outcome = await this.onFrame(frame, msg);
     } catch (err) {
       return this.answer(msg, err);
     }
@@ -179,6 +194,41 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
       () => this.answered(msg),
       (err: unknown) => this.answered(msg, err),
     );
+  }
+
+  /**
+   * A DeliveryBatch on this service's subject: one sender's consecutive stanzas (the edge's route
+   * lane, apps/edge/src/routing/outbound.ts), each handled in order exactly as if it had come in
+   * its own frame, in this partition's turn. One answer, a BatchAck with each stanza's Ack in order,
+   * once every one of them settled (as each single frame's Ack would have).
+   */
+  private async onBatch(stanzas: StanzaEnvelope[], msg: BusMessage): Promise<void> {
+    const acks: Promise<Ack>[] = [];
+    for (const stanza of stanzas) {
+      try {
+        const outcome = await this.onFrame({ stanza }, msg);
+        acks.push(
+          outcome
+            ? outcome.settled.then(
+                () => TAKEN,
+                (err: unknown) => this.notTaken(msg, err),
+              )
+            : Promise.resolve(TAKEN),
+        );
+      } catch (err) {
+        acks.push(Promise.resolve(this.notTaken(msg, err)));
+      }
+    }
+    this.settling++;
+    void Promise.all(acks).then((all) => {
+      if (msg.replyExpected) msg.respond(encodeBatchAck({ acks: all }));
+      if (--this.settling === 0) this.idle?.();
+    });
+  }
+
+  private notTaken(msg: BusMessage, err: unknown): Ack {
+    this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
+    return { taken: false, error: (err as Error).message };
   }
 
   private answered(msg: BusMessage, err?: unknown): void {

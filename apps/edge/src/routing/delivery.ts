@@ -67,6 +67,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
   };
   const tally = new UnwrittenTally(ctx);
   const written = new DeliveryKeys(ctx.config.edge.deliveryDedupeWindow);
+  const sessionKeys = resumableKeys(ctx);
   // One outcome callback for every delivery (the envelope comes back with the outcome): no closure per stanza.
   const settle: Settle<StanzaEnvelope> = (outcome, stanza) => {
     if (outcome.kind === 'held' && outcome.untilStored) {
@@ -92,6 +93,12 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     let taken = false;
     if (stream && stream.state === 'bound' && stanza.dedupeKey && !written.first(stream, stanza.dedupeKey)) {
       // written to this session already (a muc's resend after a failover): taken, not written twice
+      if (msg.replyExpected) msg.respond(ACK_TAKEN);
+      return;
+    }
+    if (stream && stream.resumable && stanza.sessionKey && !sessionKeys.first(stream, stanza.sessionKey)) {
+      // XEP-0198: this session took it already (routed again after the edge that took it died,
+      // while its resumable queue kept it): taken, not written twice
       if (msg.replyExpected) msg.respond(ACK_TAKEN);
       return;
     }
@@ -171,10 +178,20 @@ function batch(stanzas: StanzaEnvelope[], msg: BusMessage, one: (stanza: StanzaE
 }
 
 /**
+ * The senders' keys (StanzaEnvelope.sessionKey) a stream-management session's stream took or
+ * replayed (xep-0198-sm/resume.ts primes it), its last `edge.deliveryDedupeWindow`: only resumable
+ * streams keep them. One table per process, so a resume and the deliverer see the same keys.
+ */
+export function resumableKeys(ctx: { config: { edge: { deliveryDedupeWindow: number } } }): DeliveryKeys {
+  return (sessionKeyTable ??= new DeliveryKeys(ctx.config.edge.deliveryDedupeWindow));
+}
+let sessionKeyTable: DeliveryKeys | undefined;
+
+/**
  * The last `window` delivery keys (StanzaEnvelope.dedupeKey) each stream took, held with the stream
  * object (weakly: an ended stream's keys go with it). A key is remembered when first seen.
  */
-class DeliveryKeys {
+export class DeliveryKeys {
   private readonly byStream = new WeakMap<object, { set: Set<string>; ring: string[]; next: number }>();
 
   constructor(private readonly window: number) {}

@@ -1,5 +1,18 @@
-import { BusNoRespondersError, BusTimeoutError, decodeAck, encodeFrame, envelopeOf, partitionOf, producerSpan, requestRetrying, subjects } from '#libs/bus';
-import { SpanStatusCode } from '@opentelemetry/api';
+import {
+  BusNoRespondersError,
+  BusTimeoutError,
+  decodeAck,
+  decodeBatchAck,
+  encodeFrame,
+  envelopeOf,
+  partitionOf,
+  producerSpan,
+  requestRetrying,
+  subjects,
+  type Ack,
+  type StanzaEnvelope,
+} from '#libs/bus';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { tryParseJid } from '#libs/jid';
 import type { Element } from '#libs/xml';
 import { routingDuration } from '../edge.metrics.js';
@@ -8,19 +21,19 @@ import { errorReply, NS, type StanzaErrorCondition } from '#libs/stanza';
 
 /**
  * A bound client's stanza to the router (docs/architecture.md, stanza path step 1): check `to`,
- * stamp `from`, serialise once, request to the sender's partition. Resolves once the router has
- * taken it (or it was bounced): the stream sends a session's next stanza only then, so a session's
- * stanzas keep their order even while a partition moves to another router (DESIGN.md, the bus).
+ * stamp `from`, serialise once, and put it on the session's route lane. True when it went to the
+ * lane: counted in the stream's `stanzasHandled` once the router took it or it was bounced. False
+ * when it was answered here (a malformed `to`); a `from` that is not the session's ends the stream
+ * once the stanzas before it were taken.
  */
-export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
+export function routeFromClient(stream: C2sStream, el: Element): boolean | Promise<boolean> {
   const full = stream.jid!;
-  const { config, bus, edgeId } = stream.ctx;
   const claimed = el.attrs.from;
   if (claimed !== undefined) {
     const j = tryParseJid(claimed);
     // RFC 6120 §8.1.2.1: the client may state its full JID or its bare JID, nothing else.
     const ok = j && (j.equals(full) || (!j.resource && j.equals(full.bare())));
-    if (!ok) return Promise.resolve(stream.error('invalid-from', 'the from address is not this session'));
+    if (!ok) return stream.routeLane.idle().then(() => (stream.error('invalid-from', 'the from address is not this session'), false));
   }
   el.attrs.from = full.toString();
   let to = '';
@@ -29,7 +42,7 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
     if (!target) {
       const reply = errorReply(el, 'jid-malformed', { type: 'modify' })?.setAttr('from', stream.domain).setAttr('to', full.toString());
       if (reply) stream.send(reply);
-      return Promise.resolve();
+      return false;
     }
     to = target.toString();
     el.attrs.to = to;
@@ -37,32 +50,151 @@ export function routeFromClient(stream: C2sStream, el: Element): Promise<void> {
   if (el.attrs.xmlns === NS.client) delete el.attrs.xmlns;
   // RFC 6120 §4.7.4: the stream's language goes with a stanza that states none.
   if (el.attrs['xml:lang'] === undefined && stream.langStated) el.attrs['xml:lang'] = stream.lang;
-  const started = performance.now();
-  const { span, carrier } = producerSpan('glider-edge', 'edge.route', { 'xmpp.stanza': el.name });
-  const frame = encodeFrame({ stanza: envelopeOf(el, { origin: { edgeId, sessionId: stream.sessionId }, ...carrier }) });
-  const subject = subjects.routerIn(partitionOf(full.bare().toString(), config.bus.partitions));
-  // Retried while a partition changes owner (a router scaling or restarting), so such a moment
-  // bounces nothing; a stanza is bounced only when no router takes it within routeTimeoutMs.
-  return requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
-    (reply) => {
-      span.end();
-      routingDuration[el.name]?.since(started);
-      const ack = decodeAck(reply);
-      if (!ack.taken) bounce(stream, el, 'internal-server-error', ack.error);
-    },
-    (err: unknown) => {
-      routingDuration[el.name]?.since(started); // bounced: the sender waited this long too
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      span.end();
-      stream.log.warn({ err: (err as Error).message, stanzaId: el.attrs.id }, 'router did not take a stanza; bounced');
+  const lane = stream.routeLane;
+  if (!lane.full) return (lane.add(el), true);
+  return lane.room().then(() => (lane.add(el), true));
+}
+
+interface Routed {
+  el: Element;
+  env: StanzaEnvelope;
+  span: Span;
+  started: number;
+}
+
+/**
+ * One session's stanzas on their way to its router, in order (RFC 6120 §10.1), without waiting
+ * for each one's Ack before taking the next (DESIGN.md, the bus; docs/reliability.md). One request
+ * is in flight at a time, to the sender's partition; the stanzas that came while it was out go in
+ * the next one, as one DeliveryBatch (at most `edge.routeBatchMax`), which the router routes in
+ * order as if each had come alone and answers with one Ack per stanza. So order holds even when a
+ * request is retried (a partition changing owner) or fails, and a stanza is the edge's until its
+ * request is answered: taken, or bounced to the sender (no silent loss). A router that predates
+ * batches answers a batch with a plain Ack without routing it: the lane then sends those stanzas
+ * again one per request.
+ */
+export class RouteLane {
+  private readonly waiting: Routed[] = [];
+  private inFlight = false;
+  /** Stanzas an older router ignored in a batch: sent again one per request. */
+  private singles = 0;
+  /** Numbers the session's stanzas for their `sessionKey`. */
+  private seq = 0;
+  private idleWaiters: (() => void)[] = [];
+  private roomWaiters: (() => void)[] = [];
+
+  constructor(private readonly stream: C2sStream) {}
+
+  /** A request is out or stanzas wait for one. */
+  get busy(): boolean {
+    return this.inFlight || this.waiting.length > 0;
+  }
+
+  /** As many stanzas wait as the inbound queue may hold (edge.limits.maxQueuedStanzas): the next waits for room. */
+  get full(): boolean {
+    return this.waiting.length >= this.stream.ctx.config.edge.limits.maxQueuedStanzas;
+  }
+
+  /** Resolves once every stanza put on the lane so far was taken or bounced. */
+  idle(): Promise<void> {
+    return this.busy ? new Promise((resolve) => this.idleWaiters.push(resolve)) : Promise.resolve();
+  }
+
+  /** Resolves once the lane is not full. */
+  room(): Promise<void> {
+    return this.full ? new Promise((resolve) => this.roomWaiters.push(resolve)) : Promise.resolve();
+  }
+
+  add(el: Element): void {
+    const { edgeId } = this.stream.ctx;
+    const { span, carrier } = producerSpan('glider-edge', 'edge.route', { 'xmpp.stanza': el.name });
+    const sessionId = this.stream.sessionId;
+    const env = envelopeOf(el, { origin: { edgeId, sessionId }, sessionKey: `${sessionId}.${++this.seq}`, ...carrier });
+    this.waiting.push({ el, env, span, started: performance.now() });
+    if (!this.inFlight) this.send();
+  }
+
+  private send(): void {
+    const { config, bus } = this.stream.ctx;
+    const n = this.singles > 0 ? 1 : Math.min(this.waiting.length, config.edge.routeBatchMax);
+    if (this.singles > 0) this.singles--;
+    const items = this.waiting.splice(0, n);
+    this.inFlight = true;
+    const frame = n === 1 ? encodeFrame({ stanza: items[0]!.env }) : encodeFrame({ batch: { stanzas: items.map((i) => i.env) } });
+    const subject = subjects.routerIn(partitionOf(this.stream.jid!.bare().toString(), config.bus.partitions));
+    // Retried while a partition changes owner (a router scaling or restarting), so such a moment
+    // bounces nothing; a stanza is bounced only when no router takes it within routeTimeoutMs.
+    requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
+      (reply) => this.answered(items, reply),
+      (err: unknown) => this.failed(items, err as Error),
+    );
+  }
+
+  private answered(items: Routed[], reply: Uint8Array): void {
+    const acks = items.length === 1 ? [decodeAck(reply)] : batchAcks(reply, items.length);
+    if (acks === 'unrouted') {
+      // an older router: it answered the batch with one Ack and routed none of it
+      this.stream.log.info({ stanzas: items.length }, 'router does not take batches; sending these one at a time');
+      this.singles += items.length;
+      this.waiting.unshift(...items);
+    } else {
+      items.forEach((item, i) => {
+        const ack = acks?.[i];
+        item.span.end();
+        routingDuration[item.el.name]?.since(item.started);
+        if (!ack) bounce(this.stream, item.el, 'internal-server-error', 'the router answered this batch unreadably');
+        else if (!ack.taken) bounce(this.stream, item.el, 'internal-server-error', ack.error);
+        this.stream.stanzasHandled++;
+      });
+    }
+    this.next();
+  }
+
+  private failed(items: Routed[], err: Error): void {
+    for (const item of items) {
+      routingDuration[item.el.name]?.since(item.started); // bounced: the sender waited this long too
+      item.span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+      item.span.end();
+    }
+    this.stream.log.warn({ err: err.message, stanzas: items.length, stanzaId: items[0]!.el.attrs.id }, 'router did not take stanzas; bounced');
+    for (const item of items) {
       bounce(
-        stream,
-        el,
+        this.stream,
+        item.el,
         err instanceof BusTimeoutError ? 'remote-server-timeout' : 'internal-server-error',
         err instanceof BusNoRespondersError ? 'no router is available' : undefined,
       );
-    },
-  );
+      this.stream.stanzasHandled++;
+    }
+    this.next();
+  }
+
+  private next(): void {
+    this.inFlight = false;
+    if (!this.full && this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
+    if (this.waiting.length > 0) return this.send();
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
+
+/**
+ * A batch's answer: its Acks in order; 'unrouted' for the plain "taken" Ack of a router that does
+ * not know batches on its subject (it ignored the frame); undefined when unreadable or short.
+ */
+function batchAcks(reply: Uint8Array, n: number): Ack[] | 'unrouted' | undefined {
+  try {
+    const { acks } = decodeBatchAck(reply);
+    if (acks.length === n) return acks;
+  } catch {
+    // not a BatchAck: maybe a plain Ack
+  }
+  try {
+    const ack = decodeAck(reply);
+    if (ack.taken && !ack.error) return 'unrouted';
+  } catch {
+    // neither
+  }
+  return undefined;
 }
 
 /** No silent loss: the sender learns its stanza was not taken. Presence is dropped (RFC 6121 never errors it back here). */

@@ -71,7 +71,7 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
     );
     this.framer = createFramer(transport.framed, this.xmlLimits(), {
       start: (name, attrs) => this.enqueue(() => this.streamStart(name, attrs)),
-      element: (el) => this.enqueue(() => this.onElement(el)),
+      element: (el) => this.enqueue(() => this.onElement(el), el),
       end: () => (this.state === 'closing' ? this.transport.end() : this.enqueue(async () => this.onStreamEnd())),
       error: (condition, text) => this.enqueue(async () => this.error(condition as StreamErrorCondition, text)),
     });
@@ -309,7 +309,8 @@ export abstract class BaseStream<State extends string = BaseStreamState> impleme
    * our side first. A peer that hangs up right after sending still has what it sent before handled
    * (RFC 6120 §4.4): a client's last messages are routed, not dropped with the connection.
    */
-  protected enqueue(fn: () => void | Promise<void>): void {
+  /** `el`: the element `fn` handles, when it is one (a subclass may order elements differently from the rest). */
+  protected enqueue(fn: () => void | Promise<void>, _el?: Element): void {
     this.inbound.enqueue(
       fn,
       () => this.ended,

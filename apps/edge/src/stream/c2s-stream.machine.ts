@@ -3,7 +3,7 @@ import { errorReply, NS } from '#libs/stanza';
 import { xml, type Element, type XmlLimits } from '#libs/xml';
 import type { HookEntry } from '#libs/xmpp-kit';
 import type { EdgeContext } from '../edge.context.js';
-import { routeFromClient } from '../routing/outbound.js';
+import { RouteLane, routeFromClient } from '../routing/outbound.js';
 import type { Transport } from '../transport/transport.js';
 import { BaseStream } from './base-stream.js';
 import { StanzaIn, type StanzaInPath } from './stanza-in.js';
@@ -50,6 +50,7 @@ export class C2sStream extends BaseStream<C2sStreamState> {
    * those handlers and no StanzaOut is made for it.
    */
   private interceptors = 0;
+  private lane: RouteLane | undefined;
 
   constructor(ctx: EdgeContext, transport: Transport) {
     super(ctx, transport, NS.client);
@@ -147,6 +148,34 @@ export class C2sStream extends BaseStream<C2sStreamState> {
     await this.sendFeatures();
   }
 
+  /** This session's stanzas on their way to the router, in order (routing/outbound.ts); made on first use. */
+  get routeLane(): RouteLane {
+    return (this.lane ??= new RouteLane(this));
+  }
+
+  /**
+   * What the client sends is handled in order (stream/inbound-flow.ts). A bound session's stanza
+   * does not wait for the router to take the ones before it (the route lane keeps their order);
+   * anything else does: a nonza (XEP-0198's `<r/>` counts what the router took; CSI), the stream's
+   * end, an error, so it comes after every stanza before it was taken or bounced.
+   */
+  protected override enqueue(fn: () => void | Promise<void>, el?: Element): void {
+    super.enqueue(() => {
+      const lane = this.lane;
+      if (!lane?.busy || (el !== undefined && this.hadResource && isStanza(el))) return fn();
+      return lane.idle().then(fn);
+    }, el);
+  }
+
+  /** As the base stream's, and every stanza on the route lane taken or bounced (XEP-0198's final inbound count). */
+  override async inboundSettled(): Promise<void> {
+    for (;;) {
+      await super.inboundSettled();
+      if (!this.lane?.busy) return;
+      await this.lane.idle();
+    }
+  }
+
   protected onElement(el: Element): void | Promise<void> {
     if (!this.headerSent) return this.error('not-well-formed', 'the stream must start with a header');
     const chain = this.hadResource && isStanza(el) ? this.ctx.hooks.handlers('stanza-in') : undefined;
@@ -157,22 +186,24 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   /** After `stanza-in`: the stanza checks, negotiation features, then the router. */
   private async proceed(el: Element): Promise<void> {
     const stanza = isStanza(el);
-    if (!stanza || !this.hadResource) return this.handle(el, stanza);
+    if (!stanza || !this.hadResource) return void (await this.handle(el, stanza));
+    let laned = false;
     try {
-      await this.handle(el, stanza);
+      laned = await this.handle(el, stanza);
     } finally {
-      this.stanzasHandled++;
+      if (!laned) this.stanzasHandled++; // a stanza on the route lane is counted once taken or bounced
     }
   }
 
-  private async handle(el: Element, stanza: boolean): Promise<void> {
-    if (stanza && el.name === 'iq' && !this.validIq(el)) return;
-    if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return;
-    if (!stanza) return this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`);
-    if (!this.hadResource) return this.error('not-authorized', 'authenticate and bind a resource first');
+  /** True when the stanza went to the route lane (the router has not taken it yet). */
+  private async handle(el: Element, stanza: boolean): Promise<boolean> {
+    if (stanza && el.name === 'iq' && !this.validIq(el)) return false;
+    if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return false;
+    if (!stanza) return (this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`), false);
+    if (!this.hadResource) return (this.error('not-authorized', 'authenticate and bind a resource first'), false);
     this.ctx.stats.stanzasIn++;
     stanzasIn[el.name]?.add();
-    await routeFromClient(this, el);
+    return routeFromClient(this, el);
   }
 
   /**

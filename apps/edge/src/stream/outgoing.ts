@@ -73,6 +73,8 @@ export interface StanzaMeta {
   readonly from?: string;
   /** A delivery its sender wants acknowledged once written, not before (an offline flush paces itself on it). */
   readonly ackWhenWritten?: boolean;
+  /** The sender's key for it (its route lane's), kept with it in a resumable queue (XEP-0198). */
+  readonly sessionKey?: string;
 }
 
 export const WRITTEN: Written = Object.freeze({ kind: 'written' });

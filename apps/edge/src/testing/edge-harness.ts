@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { decodeFrame, encodeAck, encodeFrame, InProcessBus, subjects, type BusSubscription, type Frame } from '#libs/bus';
+import { decodeFrame, encodeAck, encodeBatchAck, encodeFrame, InProcessBus, subjects, type BusSubscription, type Frame } from '#libs/bus';
 import { configSchema, type GliderConfig } from '#libs/config';
 import { makeScramCredentials } from '#libs/auth';
 import { createSessionRegistry, type SessionRegistry } from '#libs/sessions';
@@ -69,15 +69,18 @@ export async function startEdge(overrides: Record<string, unknown> = {}, opts: {
     subs.push(
       bus.subscribe(subjects.routerIn(0).replace(/0$/, '*'), (msg) => {
         const frame = decodeFrame(msg.data);
-        routed.push(frame);
-        const s = frame.stanza;
-        if (s && s.origin && s.kind !== 'PRESENCE' && s.type !== 'error' && s.type !== 'result') {
-          const echo = Buffer.from(s.xml)
-            .toString()
-            .replace(/^<(\w+)/, '<$1 data-echo="1"');
-          bus.publish(subjects.edgeDeliver(s.origin.edgeId), encodeFrame({ stanza: { ...s, xml: Buffer.from(echo), target: s.origin } }));
+        // a session's route lane (routing/outbound.ts) sends what came meanwhile as one batch: each stanza as its own
+        for (const s of frame.batch ? frame.batch.stanzas : [frame.stanza]) {
+          routed.push(s ? { stanza: s } : frame);
+          if (s && s.origin && s.kind !== 'PRESENCE' && s.type !== 'error' && s.type !== 'result') {
+            const echo = Buffer.from(s.xml)
+              .toString()
+              .replace(/^<(\w+)/, '<$1 data-echo="1"');
+            bus.publish(subjects.edgeDeliver(s.origin.edgeId), encodeFrame({ stanza: { ...s, xml: Buffer.from(echo), target: s.origin } }));
+          }
         }
-        if (msg.replyExpected) msg.respond(encodeAck({ taken: true }));
+        if (!msg.replyExpected) return;
+        msg.respond(frame.batch ? encodeBatchAck({ acks: frame.batch.stanzas.map(() => ({ taken: true })) }) : encodeAck({ taken: true }));
       }),
     );
   }

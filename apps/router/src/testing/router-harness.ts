@@ -3,6 +3,7 @@ import { ServiceDirectory } from '#libs/addressing';
 import {
   InProcessBus,
   decodeAck,
+  decodeBatchAck,
   decodeFrame,
   encodeAck,
   encodeFrame,
@@ -122,6 +123,21 @@ export class FakeEdge {
     el.attrs.from = session.jid;
     const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
     const sent = previous.then(() => this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops }));
+    this.inFlight.set(
+      session.sessionId,
+      sent.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return sent;
+  }
+
+  /** Sends `els` from `session` in one batch (the edge's route lane), once the session's earlier sends were taken. */
+  sendBatch(session: SessionInfo, els: Element[]): Promise<Ack[]> {
+    for (const el of els) el.attrs.from = session.jid;
+    const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
+    const sent = previous.then(() => this.h.requestBatch(els, { edgeId: this.id, sessionId: session.sessionId }));
     this.inFlight.set(
       session.sessionId,
       sent.then(
@@ -258,6 +274,28 @@ export class RouterHarness {
     const target = extra.hops ? (el.attrs.to ?? bare).split('/')[0]! : bare;
     const reply = await requestRetrying(this.bus, subjects.routerIn(partitionOf(target, this.config.bus.partitions)), frame, { timeoutMs: 5000 });
     return decodeAck(reply);
+  }
+
+  /**
+   * Sends consecutive stanzas of one session in one DeliveryBatch frame, as the edge's route lane
+   * does (apps/edge/src/routing/outbound.ts), and returns the BatchAck's Acks.
+   */
+  async requestBatch(els: Element[], origin: { edgeId: string; sessionId: string }): Promise<Ack[]> {
+    const stanzas = els.map((el) => ({
+      from: el.attrs.from ?? '',
+      to: el.attrs.to ?? '',
+      kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
+      type: el.attrs.type ?? '',
+      id: el.attrs.id ?? '',
+      xml: Buffer.from(el.toString()),
+      hops: 0,
+      origin,
+    }));
+    const bare = stanzas[0]!.from.split('/')[0]!;
+    const reply = await requestRetrying(this.bus, subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), encodeFrame({ batch: { stanzas } }), {
+      timeoutMs: 5000,
+    });
+    return decodeBatchAck(reply).acks;
   }
 
   /** Sends Frame{session AVAILABLE} as the presence service does after initial presence. */

@@ -57,10 +57,15 @@ export async function endResumable(
   const removed = await deps.registry.remove(jid, id);
   const items = await deps.store.items(id);
   let rerouted = 0;
+  const keys = new Set<string>();
   for (const item of items) {
     // Acknowledged by the client (its record says so) and not trimmed yet: delivered, not redone.
     const acked = item.item.n !== undefined && item.item.n <= cur.record.acked;
-    if (!acked && (await handBack(deps, item))) rerouted++;
+    // In the queue twice (routed again after the edge that stored it died, and held here): once.
+    const sk = item.item.sk;
+    const repeat = sk !== undefined && keys.has(sk);
+    if (sk !== undefined) keys.add(sk);
+    if (!acked && !repeat && (await handBack(deps, item))) rerouted++;
     await deps.store.deleteItem(item.key).catch(() => undefined);
   }
   if (removed) {

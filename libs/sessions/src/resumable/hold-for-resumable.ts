@@ -28,6 +28,7 @@ export async function holdForResumable(store: ResumableStore, env: StanzaEnvelop
       i: env.id,
       to: env.to,
       fr: env.from,
+      ...(env.sessionKey ? { sk: env.sessionKey } : {}),
     });
     const after = await store.get(sessionId);
     if (after && after.revision === before.revision) return HELD;

@@ -55,6 +55,8 @@ export interface QueueItem {
   i: string;
   to: string;
   fr: string;
+  /** StanzaEnvelope.sessionKey: the sender's key for it, so a resume replays one copy (apps/edge xep-0198-sm/resume.ts). */
+  sk?: string;
 }
 
 export interface StoredItem {
@@ -85,7 +87,7 @@ function decodeRecord(bytes: Uint8Array): ResumableRecord | undefined {
 const ITEM_V2 = 2;
 
 export function encodeItem(item: QueueItem): Uint8Array {
-  const head = enc.encode(JSON.stringify({ n: item.n, k: item.k, t: item.t, i: item.i, to: item.to, fr: item.fr }));
+  const head = enc.encode(JSON.stringify({ n: item.n, k: item.k, t: item.t, i: item.i, to: item.to, fr: item.fr, sk: item.sk }));
   const x = typeof item.x === 'string' ? Buffer.from(item.x, 'utf8') : item.x;
   const out = Buffer.allocUnsafe(5 + head.byteLength + x.byteLength);
   out[0] = ITEM_V2;

@@ -7,6 +7,7 @@ import type { C2sStream } from '../../stream/c2s-stream.machine.js';
 import { fromWire, parseH, toWire } from './sm-counter.js';
 import { failed, NS_SM } from './sm-nonzas.js';
 import { SmSession, type SmDeps } from './sm-session.js';
+import { resumableKeys } from '../../routing/delivery.js';
 
 /** Tries to take a session's record when it moves on meanwhile (compare-and-set conflicts). */
 const RESUME_ATTEMPTS = 3;
@@ -105,13 +106,18 @@ export async function resumeSession(
   await pointRegistryHere(ctx, stream, prev, previd);
   await answer(xml('resumed', { xmlns: NS_SM, previd, h: String(toWire(inH)) }));
   const seen = new Set<string>();
+  const taken = resumableKeys(ctx);
   for (let round = 0; round < 2; round++) {
     // A second look finds what a router appended while the first was replayed.
     const list = round === 0 ? items : await deps.store.items(previd);
     for (const { key, item, revision } of list) {
       if (seen.has(key)) continue;
       seen.add(key);
-      if (item.n !== undefined && item.n <= acked) {
+      // A stanza is in the queue twice when its router routed it again after the edge that stored
+      // it died before acknowledging it (the second copy held here by a router), or the session
+      // took it already since the resume began: one copy is replayed, once.
+      const repeat = item.sk !== undefined && !taken.first(stream, item.sk);
+      if (repeat || (item.n !== undefined && item.n <= acked)) {
         void deps.store.deleteItem(key).catch(() => undefined);
         continue;
       }

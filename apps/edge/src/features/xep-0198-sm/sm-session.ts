@@ -315,7 +315,8 @@ function itemOf(out: StanzaOut<C2sStream>): QueueItem {
     const el = out.element();
     [k, t, i, to, fr] = [el.name.toUpperCase(), el.attrs.type ?? '', el.attrs.id ?? '', el.attrs.to ?? '', el.attrs.from ?? ''];
   }
-  return { v: 1, x: out.bytes(), k, t, i, to, fr };
+  const sk = out.meta?.sessionKey;
+  return sk ? { v: 1, x: out.bytes(), k, t, i, to, fr, sk } : { v: 1, x: out.bytes(), k, t, i, to, fr };
 }
 
 function byteSize(x: string | Uint8Array): number {

@@ -204,6 +204,60 @@ describe('stream management on the edge', () => {
     assert.equal(await again.c.streamError(), 'conflict');
   });
 
+  test('a stanza in the queue twice (stored by an edge that died, held again by a router) is replayed once; a later delivery of it is taken, not written', async () => {
+    const { c, id } = await enabled('twice');
+    const handled = { h: 0 };
+    for (const n of ['d1', 'd2']) c.send(chat(n));
+    const seen: string[] = [];
+    while (seen.length < 2) {
+      const el = await nextNonR(c, handled);
+      if (el.name === 'message') seen.push(el.attrs.id!);
+    }
+    // the echoes carry the sender's session keys (its route lane), kept with them in the queue
+    await waitFor(async () => (await store().items(id)).filter((i) => i.item.sk).length === 2, { what: 'both echoes stored with their keys' });
+    const stored = await store().items(id);
+    const d2 = stored.find((i) => Buffer.from(i.item.x).toString('utf8').includes('id="d2"'))!.item;
+    c.close();
+    await waitFor(async () => (await store().get(id))?.record.state === 'detached', { what: 'the session to detach' });
+    // what a router does when its delivery of d2 to the edge that stored it failed: holds it again
+    await store().putHeldItem(id, { ...d2, n: undefined });
+    await store().putHeldItem(id, {
+      ...d2,
+      n: undefined,
+      sk: 'other-session.1',
+      x: Buffer.from(Buffer.from(d2.x).toString('utf8').replace('id="d2"', 'id="d3"')),
+    });
+    const again = await authenticated();
+    again.c.send(xml('resume', { xmlns: SM, previd: id, h: '0' }));
+    assert.equal((await again.c.element()).name, 'resumed');
+    const replayed: string[] = [];
+    while (replayed.length < 3) {
+      const el = await nextNonR(again.c, { h: 0 });
+      if (el.name === 'message') replayed.push(el.attrs.id!);
+    }
+    assert.deepEqual(replayed, ['d1', 'd2', 'd3'], 'd2 once');
+    // the router routes d1 again (its Ack was lost with the dead edge): taken, not written twice
+    const jid = `alice@${DOMAIN}/twice`;
+    const target = { edgeId: h.edge.edgeId, sessionId: id };
+    const delivery = new Delivery(h.bus, 5_000);
+    const d1 = stored.find((i) => Buffer.from(i.item.x).toString('utf8').includes('id="d1"'))!.item;
+    const env = (xmlText: string, sessionKey?: string): StanzaEnvelope => ({
+      from: jid,
+      to: jid,
+      kind: 'MESSAGE',
+      type: 'chat',
+      id: 'x',
+      xml: Buffer.from(xmlText),
+      ...(sessionKey ? { sessionKey } : {}),
+    });
+    assert.deepEqual(await delivery.toSession(env(Buffer.from(d1.x).toString('utf8'), d1.sk), target), { ok: true });
+    assert.deepEqual(await delivery.toSession(env(`<message from="${jid}" to="${jid}" type="chat" id="after"><body>after</body></message>`), target), {
+      ok: true,
+    });
+    const next = await nextNonR(again.c, { h: 3 });
+    assert.equal(next.attrs.id, 'after', 'd1 was not written again');
+  });
+
   test('a delivery is acknowledged once written in order, not when its own store returned before an earlier one', async () => {
     // The sender orders on the ack (presence answers a roster removal after the contact's
     // <unsubscribe/> was taken): B stored while A's store still runs must not be acknowledged
