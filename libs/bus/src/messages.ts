@@ -108,11 +108,11 @@ export interface StanzaEnvelope {
    */
   dedupeKey?: string;
   /**
-   * The sending session's key for this stanza (its id and a sequence number), stamped by the edge's
-   * route lane. A stream-management session (XEP-0198) takes a key once: its edge skips a delivery
-   * whose key the session already took or has in its resumable queue, and a resume replays one
-   * copy of it, so a stanza routed again after an edge died (it may already have been stored and
-   * written there) does not reach the client twice (docs/reliability.md).
+   * The sender's key for this stanza (a random id of the sending stream and a sequence number),
+   * stamped by the edge's route lane. A stream-management session (XEP-0198) takes a key once: its
+   * edge skips a delivery whose key the session already took or has in its resumable queue, and a
+   * resume replays one copy of it, so a stanza routed again after an edge died (it may already have
+   * been stored and written there) does not reach the client twice (docs/reliability.md).
    */
   sessionKey?: string;
 }

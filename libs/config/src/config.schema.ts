@@ -176,7 +176,7 @@ export const edgeSchema = z.strictObject({
    * one's Ack before reading the next: those that come while a request is out go together in the
    * next one, at most this many (apps/edge/src/routing/outbound.ts, RouteLane).
    */
-  routeBatchMax: z.number().int().min(1).max(1000).default(64),
+  routeBatchMax: z.number().int().min(1).max(1000).default(16),
   /**
    * How long a stream we closed (our closing tag or a stream error sent) waits for the peer's closing
    * tag, and for the peer to read what is still queued, before the connection is dropped.

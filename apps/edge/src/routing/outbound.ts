@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   BusNoRespondersError,
   BusTimeoutError,
@@ -78,7 +79,11 @@ export class RouteLane {
   private inFlight = false;
   /** Stanzas an older router ignored in a batch: sent again one per request. */
   private singles = 0;
-  /** Numbers the session's stanzas for their `sessionKey`. */
+  /**
+   * Each stanza's `sessionKey`: this lane's own random id and a sequence number. Not the session id:
+   * a resumed session (XEP-0198) keeps that on a new stream, whose lane counts from 1 again.
+   */
+  private readonly laneId = randomBytes(9).toString('base64url');
   private seq = 0;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
@@ -109,7 +114,7 @@ export class RouteLane {
     const { edgeId } = this.stream.ctx;
     const { span, carrier } = producerSpan('glider-edge', 'edge.route', { 'xmpp.stanza': el.name });
     const sessionId = this.stream.sessionId;
-    const env = envelopeOf(el, { origin: { edgeId, sessionId }, sessionKey: `${sessionId}.${++this.seq}`, ...carrier });
+    const env = envelopeOf(el, { origin: { edgeId, sessionId }, sessionKey: `${this.laneId}.${++this.seq}`, ...carrier });
     this.waiting.push({ el, env, span, started: performance.now() });
     if (!this.inFlight) this.send();
   }
