@@ -40,6 +40,13 @@ export interface EdgeContext {
   readonly pending: Set<Promise<unknown>>;
   /** Counters for the load report. */
   readonly stats: { stanzasIn: number; stanzasOut: number; authFailures: number };
+  /**
+   * While this process is back from a stall longer than its heartbeat key lives: the check of its
+   * sessions in progress (routing/liveness.ts), which deliveries wait for, so a backlog for sessions
+   * the routers swept meanwhile (and routed elsewhere) is refused instead of written. Undefined
+   * otherwise (and when absent).
+   */
+  stalled?(): Promise<void> | undefined;
 }
 
 /** What the stream core (stream/base-stream.ts) needs: c2s streams get the whole EdgeContext, s2s ones a smaller one. */

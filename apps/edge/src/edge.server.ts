@@ -94,6 +94,7 @@ export class EdgeServer {
       delay: deps.delay ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref())),
       pending: new Set(),
       stats: { stanzasIn: 0, stanzasOut: 0, authFailures: 0 },
+      stalled: () => this.liveness?.stalled(),
     };
     this.listeners = new Listeners(config, log, (t) => this.accept(t));
   }
@@ -115,6 +116,7 @@ export class EdgeServer {
     this.subs.push(bus.subscribe(subjects.edgeControl(this.edgeId), (msg) => this.control(decodeFrame(msg.data).control)));
     this.kv = await bus.kv(buckets.edges, { ttlMs: 3 * config.bus.heartbeatMs });
     this.liveness = new EdgeLiveness(this.ctx, this.kv);
+    this.liveness.start();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), config.bus.heartbeatMs);
     // Back from a bus outage: heartbeat at once (routers hold their sweep off only bus.outageGraceMs).
@@ -217,6 +219,7 @@ export class EdgeServer {
     await Promise.allSettled([...this.ctx.pending]);
     this.watch?.stop();
     clearInterval(this.heartbeat);
+    this.liveness?.stop();
     this.offReconnect?.();
     for (const s of this.subs) await s.unsubscribe().catch(() => undefined);
     this.subs.length = 0;

@@ -88,7 +88,22 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     if (stanza === current) refusedNow = true;
     else unwritten(ctx, tally, stanza, outcome.reason);
   };
+  /** Deliveries waiting, in order, for the check of this edge's sessions after a stall (routing/liveness.ts). */
+  let backlog: [StanzaEnvelope, Responder][] | undefined;
   const one = (stanza: StanzaEnvelope, msg: Responder): void => {
+    if (backlog) return void backlog.push([stanza, msg]);
+    const fence = ctx.stalled?.();
+    if (fence) {
+      // back from a stall past the heartbeat key's life: sessions the routers swept meanwhile (and
+      // routed this elsewhere for) end first, so it is refused for them instead of written twice
+      backlog = [[stanza, msg]];
+      void fence.then(() => {
+        const waiting = backlog!;
+        backlog = undefined;
+        for (const [s, m] of waiting) one(s, m);
+      });
+      return;
+    }
     const stream = stanza.target ? ctx.sessions.get(stanza.target.sessionId) : undefined;
     let taken = false;
     if (stream && stream.state === 'bound' && stanza.dedupeKey && !written.first(stream, stanza.dedupeKey)) {

@@ -5,6 +5,8 @@ import type { EdgeContext } from '../edge.context.js';
 const CHECKS_AFTER_LAPSE = 3;
 /** Session records read at once while checking. */
 const CHECK_BATCH = 100;
+/** How often the stall ticker runs. */
+const TICK_MS = 100;
 
 /**
  * The edge's liveness and its fencing (docs/reliability.md). The heartbeat key in `glider_edges`
@@ -16,6 +18,13 @@ const CHECK_BATCH = 100;
  * so nothing would be routed to them any more — with <reset/> (RFC 6120 §4.9.3.16: the state
  * negotiated for the stream is no longer valid; the client negotiates afresh). A session is never
  * left half alive: able to send, but receiving nothing.
+ *
+ * A stalled process learns it sooner than its next heartbeat: a ticker that ran late by more than
+ * the heartbeat key's life (`stalled()`, read by every delivery) means the routers have swept its
+ * sessions and routed elsewhere what the bus kept for it meanwhile. Deliveries wait until it has
+ * fenced (a forced heartbeat, then the check above): the backlog for a swept session is then refused
+ * (its stream ended), not written to a client that gets, or got, it another way (a duplicate);
+ * sessions the routers did not sweep get theirs, in order.
  */
 export class EdgeLiveness {
   private revision = 0;
@@ -28,11 +37,50 @@ export class EdgeLiveness {
    */
   private generation = 0;
   private sessionsKv: KvBucket | undefined;
+  private lastTick: number;
+  private fencing: Promise<void> | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  /** How long the heartbeat key lives: a stall past it is a lapse. */
+  private readonly lapseMs: number;
 
   constructor(
     private readonly ctx: EdgeContext,
     private readonly edges: KvBucket,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastTick = now();
+    this.lapseMs = 3 * ctx.config.bus.heartbeatMs;
+  }
+
+  start(): void {
+    this.ticker ??= setInterval(() => this.tick(), TICK_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /** Back from a stall past the heartbeat key's life: the fence in progress (see the class comment); else undefined. */
+  stalled(): Promise<void> | undefined {
+    if (!this.fencing && this.now() - this.lastTick > this.lapseMs) this.tick(); // noticed before the ticker's turn
+    return this.fencing;
+  }
+
+  /** The ticker: a late turn means the process was stalled; past the key's life, fence before delivering again. */
+  tick(): void {
+    const now = this.now();
+    const gap = now - this.lastTick;
+    this.lastTick = now;
+    if (gap <= this.lapseMs || this.fencing) return;
+    this.ctx.logger.warn(
+      { edgeId: this.ctx.edgeId, stalledMs: Math.round(gap) },
+      'edge was stalled past its heartbeat; deliveries wait until its sessions are checked',
+    );
+    this.fencing = this.beat(true)
+      .catch(() => undefined)
+      .finally(() => (this.fencing = undefined));
+  }
 
   /**
    * Puts the heartbeat; after a lapse, fences the sessions the routers swept meanwhile. `force`
