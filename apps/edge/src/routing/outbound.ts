@@ -129,14 +129,25 @@ export class RouteLane {
     const subject = subjects.routerIn(partitionOf(this.stream.jid!.bare().toString(), config.bus.partitions));
     // Retried while a partition changes owner (a router scaling or restarting), so such a moment
     // bounces nothing; a stanza is bounced only when no router takes it within routeTimeoutMs.
-    requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs }).then(
-      (reply) => this.answered(items, reply),
-      (err: unknown) => this.failed(items, err as Error),
-    );
+    requestRetrying(bus, subject, frame, { timeoutMs: config.edge.routeTimeoutMs })
+      .then(
+        (reply) => this.answered(items, reply),
+        (err: unknown) => this.failed(items, err as Error),
+      )
+      .catch((err: unknown) => {
+        // a bug, not an answer: said, and the lane goes on (a lane stuck with a request "out" would hold the session forever)
+        this.stream.log.error({ err }, 'route lane failed to settle a request');
+        if (this.inFlight) this.next();
+      });
   }
 
   private answered(items: Routed[], reply: Uint8Array): void {
-    const acks = items.length === 1 ? [decodeAck(reply)] : batchAcks(reply, items.length);
+    let acks: Ack[] | 'unrouted' | undefined;
+    try {
+      acks = items.length === 1 ? [decodeAck(reply)] : batchAcks(reply, items.length);
+    } catch (err) {
+      return this.failed(items, new Error(`unreadable answer from the router: ${(err as Error).message}`));
+    }
     if (acks === 'unrouted') {
       // an older router: it answered the batch with one Ack and routed none of it
       this.stream.log.info({ stanzas: items.length }, 'router does not take batches; sending these one at a time');

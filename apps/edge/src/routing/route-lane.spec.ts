@@ -134,6 +134,31 @@ describe('route lane', () => {
     }
   });
 
+  test('an unreadable answer to a lone stanza bounces it; the lane goes on', async () => {
+    requests.length = 0;
+    maxOutstanding = outstanding = 0;
+    autoAnswer = undefined;
+    const c = await login('unreadable');
+    try {
+      c.send(chat('u1'));
+      await waitFor(() => requests.length === 1, { what: 'the request' });
+      outstanding--;
+      requests[0]!.msg.respond(Buffer.from([0xff, 0xff, 0xff])); // not an Ack
+      const err = await c.element();
+      assert.deepEqual([err.attrs.type, err.attrs.id], ['error', 'u1']);
+      autoAnswer = (r) =>
+        answer(
+          r,
+          r.ids.map(() => ({ taken: true })),
+        );
+      c.send(chat('u2'));
+      await waitFor(() => requests.length === 2, { what: 'the next stanza' });
+    } finally {
+      autoAnswer = undefined;
+      c.close();
+    }
+  });
+
   test('a request that fails bounces every stanza in it; the lane goes on with the next', async () => {
     requests.length = 0;
     maxOutstanding = outstanding = 0;
