@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { decodeFrame, encodeAck, encodeBatchAck, subjects, type Ack, type BusMessage, type StanzaEnvelope } from '#libs/bus';
 import { xml, type Element } from '#libs/xml';
 import { waitFor } from '#libs/testing';
@@ -35,6 +35,11 @@ describe('route lane', () => {
     });
   });
   after(() => h.stop());
+  beforeEach(() => {
+    requests.length = 0;
+    maxOutstanding = outstanding = 0;
+    autoAnswer = undefined;
+  });
 
   const answer = (r: { msg: BusMessage; batch: boolean }, acks: Ack[]) => {
     outstanding--;
@@ -48,9 +53,6 @@ describe('route lane', () => {
   };
 
   test('one request at a time; what came meanwhile goes in order in batches of routeBatchMax; each stanza answered on its own', async () => {
-    requests.length = 0;
-    maxOutstanding = outstanding = 0;
-    autoAnswer = undefined;
     const c = await login('lane');
     try {
       for (let i = 1; i <= 6; i++) c.send(chat(`m${i}`));
@@ -77,9 +79,6 @@ describe('route lane', () => {
   });
 
   test('a router that answers a batch with a plain Ack (it does not take batches) gets those stanzas again one per request, in order', async () => {
-    requests.length = 0;
-    maxOutstanding = outstanding = 0;
-    autoAnswer = undefined;
     const c = await login('old-router');
     try {
       for (let i = 1; i <= 4; i++) c.send(chat(`o${i}`));
@@ -105,15 +104,11 @@ describe('route lane', () => {
         ],
       );
     } finally {
-      autoAnswer = undefined;
       c.close();
     }
   });
 
   test('XEP-0198: an <r/> is answered after the stanzas before it were taken, and counts them all', async () => {
-    requests.length = 0;
-    maxOutstanding = outstanding = 0;
-    autoAnswer = undefined;
     const c = await login('sm');
     try {
       c.send(xml('enable', { xmlns: SM }));
@@ -135,9 +130,6 @@ describe('route lane', () => {
   });
 
   test('an unreadable answer to a lone stanza bounces it; the lane goes on', async () => {
-    requests.length = 0;
-    maxOutstanding = outstanding = 0;
-    autoAnswer = undefined;
     const c = await login('unreadable');
     try {
       c.send(chat('u1'));
@@ -154,15 +146,11 @@ describe('route lane', () => {
       c.send(chat('u2'));
       await waitFor(() => requests.length === 2, { what: 'the next stanza' });
     } finally {
-      autoAnswer = undefined;
       c.close();
     }
   });
 
   test('a request that fails bounces every stanza in it; the lane goes on with the next', async () => {
-    requests.length = 0;
-    maxOutstanding = outstanding = 0;
-    autoAnswer = undefined;
     const c = await login('fails');
     try {
       for (let i = 1; i <= 3; i++) c.send(chat(`f${i}`));
@@ -189,7 +177,6 @@ describe('route lane', () => {
       await waitFor(() => requests.length === 3, { what: 'the next stanza' });
       assert.deepEqual(requests[2]!.ids, ['f4']);
     } finally {
-      autoAnswer = undefined;
       c.close();
     }
   });

@@ -7,6 +7,7 @@ import {
   decodeFrame,
   encodeAck,
   encodeFrame,
+  envelopeOf,
   partitionOf,
   subjects,
   type Ack,
@@ -14,7 +15,6 @@ import {
   type BusSubscription,
   type Frame,
   SESSION_GONE,
-  type StanzaKind,
   buckets,
   keys,
   requestRetrying,
@@ -36,7 +36,6 @@ export const errorCondition = (el: Element) =>
     ?.elements()
     .find((c) => c.xmlns === STANZAS_NS)?.name;
 const silent = pino({ level: 'silent' });
-const KINDS: Record<string, StanzaKind> = { message: 'MESSAGE', presence: 'PRESENCE', iq: 'IQ' };
 const LIMITS = configSchema.parse({}).edge.limits;
 
 export interface Received {
@@ -121,23 +120,18 @@ export class FakeEdge {
    */
   send(session: SessionInfo, el: Element, hops = 0): Promise<Ack> {
     el.attrs.from = session.jid;
-    const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
-    const sent = previous.then(() => this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops }));
-    this.inFlight.set(
-      session.sessionId,
-      sent.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-    return sent;
+    return this.after(session, () => this.h.request(el, { origin: { edgeId: this.id, sessionId: session.sessionId }, hops }));
   }
 
   /** Sends `els` from `session` in one batch (the edge's route lane), once the session's earlier sends were taken. */
   sendBatch(session: SessionInfo, els: Element[]): Promise<Ack[]> {
     for (const el of els) el.attrs.from = session.jid;
-    const previous = this.inFlight.get(session.sessionId) ?? Promise.resolve();
-    const sent = previous.then(() => this.h.requestBatch(els, { edgeId: this.id, sessionId: session.sessionId }));
+    return this.after(session, () => this.h.requestBatch(els, { edgeId: this.id, sessionId: session.sessionId }));
+  }
+
+  /** Runs `send` once the session's earlier sends settled: one request of a session out at a time. */
+  private after<T>(session: SessionInfo, send: () => Promise<T>): Promise<T> {
+    const sent = (this.inFlight.get(session.sessionId) ?? Promise.resolve()).then(send);
     this.inFlight.set(
       session.sessionId,
       sent.then(
@@ -259,18 +253,7 @@ export class RouterHarness {
   async request(el: Element, extra: { origin?: { edgeId: string; sessionId: string }; hops?: number } = {}): Promise<Ack> {
     const from = el.attrs.from ?? '';
     const bare = from.split('/')[0]!;
-    const frame = encodeFrame({
-      stanza: {
-        from,
-        to: el.attrs.to ?? '',
-        kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
-        type: el.attrs.type ?? '',
-        id: el.attrs.id ?? '',
-        xml: Buffer.from(el.toString()),
-        hops: extra.hops ?? 0,
-        ...(extra.origin ? { origin: extra.origin } : {}),
-      },
-    });
+    const frame = encodeFrame({ stanza: envelopeOf(el, { hops: extra.hops ?? 0, ...(extra.origin ? { origin: extra.origin } : {}) }) });
     const target = extra.hops ? (el.attrs.to ?? bare).split('/')[0]! : bare;
     const reply = await requestRetrying(this.bus, subjects.routerIn(partitionOf(target, this.config.bus.partitions)), frame, { timeoutMs: 5000 });
     return decodeAck(reply);
@@ -281,16 +264,7 @@ export class RouterHarness {
    * does (apps/edge/src/routing/outbound.ts), and returns the BatchAck's Acks.
    */
   async requestBatch(els: Element[], origin: { edgeId: string; sessionId: string }): Promise<Ack[]> {
-    const stanzas = els.map((el) => ({
-      from: el.attrs.from ?? '',
-      to: el.attrs.to ?? '',
-      kind: KINDS[el.name] ?? 'STANZA_KIND_UNSPECIFIED',
-      type: el.attrs.type ?? '',
-      id: el.attrs.id ?? '',
-      xml: Buffer.from(el.toString()),
-      hops: 0,
-      origin,
-    }));
+    const stanzas = els.map((el) => envelopeOf(el, { origin }));
     const bare = stanzas[0]!.from.split('/')[0]!;
     const reply = await requestRetrying(this.bus, subjects.routerIn(partitionOf(bare, this.config.bus.partitions)), encodeFrame({ batch: { stanzas } }), {
       timeoutMs: 5000,
