@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '#libs/testing';
 import { slixmppMam } from '../harness/external-clients.js';
 import { addUser } from '../harness/gliderctl.js';
 import type { Deployment } from '../harness/standalone.js';
@@ -51,9 +52,21 @@ export async function mamScenario(d: Deployment, tag: string): Promise<void> {
     const c = await on(first, carol);
     for (let i = 0; i < 9; i++) await a.send(xml('message', { to: i % 3 === 2 ? carol : bob, type: 'chat' }, xml('body', {}, `m${i}`)));
     const lastToBob = await b.waitFor('the last message', isMessageWithBody('m7'));
-    // alice's next message is routed only after the previous one's archive writes (the router's Ack
-    // waits for them): carol having m8 means every earlier message is in both archives
     await c.waitFor('m8', isMessageWithBody('m8'));
+    // A delivery does not wait for the archive writes (they go beside it, and the sender's Ack waits
+    // for them), and alice's messages travel to the router several per request (the edge's route
+    // lane): having m8 does not mean m7 is archived yet. Wait until every archive holds them all
+    // (RSM <max>0</max>: just the count, XEP-0059 §2.7).
+    let counted = 0;
+    const count = async (client: TestClient) => {
+      const { fin } = await query(client, `count${++counted}`, xml('set', { xmlns: RSM }, xml('max', {}, '0')));
+      return fin.getChild('set', RSM)?.getChildText('count');
+    };
+    await waitFor(async () => (await count(a)) === '9' && (await count(b)) === '6' && (await count(c)) === '3', {
+      what: 'all nine messages archived (alice 9, bob 6, carol 3)',
+      timeoutMs: 10_000,
+      intervalMs: 250, // at most 40 rounds: under archive.maxQueriesPerMinute (60) per account
+    });
     const sid = lastToBob.getChild('stanza-id', SID);
     assert.equal(sid?.attrs.by, bob);
 
