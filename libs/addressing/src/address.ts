@@ -31,6 +31,14 @@ export type ServiceClaim = 'account-presence' | 'account-iq' | 'server-iq' | 'do
  */
 export type Address =
   | { kind: 'account'; account: string }
-  | { kind: 'service'; service: string; claim: ServiceClaim; partitionKey: string; subject: string }
+  | {
+      kind: 'service';
+      service: string;
+      claim: ServiceClaim;
+      partitionKey: string;
+      subject: string;
+      /** Every live instance of the service takes a DeliveryBatch on its subjects (`takesBatches`). */
+      batches: boolean;
+    }
   | { kind: 'bounce'; condition: StanzaErrorCondition; text: string }
   | { kind: 'drop'; why: string };

@@ -137,6 +137,24 @@ test('a service domain (MUC) is a declaration: every stanza to it goes there, by
   assert.equal(t.resolve(q('presence', 'alice@example.com/pc', `${room}/nick`, { phase: 'deliver' })).kind, 'bounce');
 });
 
+test('batches go to a service only while every live instance of it declares takesBatches', () => {
+  const t = table();
+  const room = () => {
+    const to = t.resolve(q('message', 'alice@example.com/pc', 'room@conference.example.com', { type: 'groupchat' }));
+    return to.kind === 'service' ? to.batches : undefined;
+  };
+  t.set('muc/m1', declaration('muc', 'm1', { domains: ['conference.example.com'], takesBatches: true }));
+  assert.equal(room(), true);
+  // a rolling upgrade: an instance of a version that does not know batches joins
+  t.set('muc/m0', declaration('muc', 'm0', { domains: ['conference.example.com'] }));
+  assert.equal(room(), false);
+  t.delete('muc/m0');
+  assert.equal(room(), true);
+  // presence declared nothing: one stanza per request
+  const presence = t.resolve(q('presence', 'alice@example.com/pc', 'bob@example.com'));
+  assert.equal(presence.kind === 'service' && presence.batches, false);
+});
+
 test('no presence service: a client presence is refused at once, inbound presence dropped', () => {
   const t = new AddressingTable({ localDomains: ['example.com'], partitions: P });
   const r = t.resolve(q('presence', 'alice@example.com/pc', 'bob@example.com'));

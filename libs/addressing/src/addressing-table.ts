@@ -139,7 +139,8 @@ export class AddressingTable {
   }
 
   private to(service: string, claim: ServiceClaim, partitionKey: string): Extract<Address, { kind: 'service' }> {
-    return { kind: 'service', service, claim, partitionKey, subject: subjects.serviceIn(service, partitionOf(partitionKey, this.opts.partitions)) };
+    const subject = subjects.serviceIn(service, partitionOf(partitionKey, this.opts.partitions));
+    return { kind: 'service', service, claim, partitionKey, subject, batches: this.index.batches.has(service) };
   }
 }
 

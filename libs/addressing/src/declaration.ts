@@ -23,6 +23,7 @@ export function declaration(service: string, instance: string, serves: Serves): 
     discoFeatures: [...(serves.discoFeatures ?? [])],
     accountDiscoFeatures: [...(serves.accountDiscoFeatures ?? [])],
     accountIdentities: [...(serves.accountIdentities ?? [])],
+    takesBatches: serves.takesBatches ?? false,
   };
   const problem = invalid(d);
   if (problem) throw new Error(`service declaration of ${service}/${instance}: ${problem}`);

@@ -16,13 +16,21 @@ export class TableIndex {
   readonly accountDiscoFeatures: string[];
   readonly accountIdentities: string[];
   readonly conflicts: string[] = [];
+  /**
+   * Services every live instance of which takes a DeliveryBatch (`takesBatches`): during a rolling
+   * upgrade an instance that does not yet keeps its service out, and stanzas go to it one by one.
+   */
+  readonly batches = new Set<string>();
 
   constructor(declarations: ServiceDeclaration[]) {
     const sorted = [...declarations].sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));
     const disco = new Set<string>();
     const accountDisco = new Set<string>();
     const identities = new Set<string>();
+    const noBatches = new Set<string>();
     for (const d of sorted) {
+      if (d.takesBatches) this.batches.add(d.service);
+      else noBatches.add(d.service);
       if (d.accountPresence) this.presence = this.claim(this.presence, d.service, 'account presence');
       if (d.remoteDomains) this.remote = this.claim(this.remote, d.service, 'remote domains');
       for (const domain of d.domains) this.domains.set(domain, this.claim(this.domains.get(domain), d.service, `domain ${domain}`));
@@ -32,6 +40,7 @@ export class TableIndex {
       for (const f of d.accountDiscoFeatures) accountDisco.add(f);
       for (const i of d.accountIdentities) identities.add(i);
     }
+    for (const s of noBatches) this.batches.delete(s);
     this.discoFeatures = [...disco].sort();
     this.accountDiscoFeatures = [...accountDisco].sort();
     this.accountIdentities = [...identities].sort();

@@ -100,6 +100,27 @@ export function decodeBatchAck(b: Uint8Array): BatchAck {
   return batchAckFromWire(T.batchAck.decode(asBuffer(b)) as unknown as BatchAckWire);
 }
 
+/**
+ * The answer to a DeliveryBatch of `n` stanzas: their Acks in order; 'unrouted' for the plain
+ * "taken" Ack of a consumer that does not know batches on its subject (it ignored the frame and
+ * handled none of it); undefined when unreadable or short.
+ */
+export function batchAcks(reply: Uint8Array, n: number): Ack[] | 'unrouted' | undefined {
+  try {
+    const { acks } = decodeBatchAck(reply);
+    if (acks.length === n) return acks;
+  } catch {
+    // not a BatchAck: maybe a plain Ack
+  }
+  try {
+    const ack = decodeAck(reply);
+    if (ack.taken && !ack.error) return 'unrouted';
+  } catch {
+    // neither
+  }
+  return undefined;
+}
+
 export function encodeSessionRecord(r: SessionRecord): Uint8Array {
   return T.record.encode(sessionRecordToWire(r)).finish();
 }

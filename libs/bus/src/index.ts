@@ -9,6 +9,7 @@ export {
   decodeAck,
   encodeBatchAck,
   decodeBatchAck,
+  batchAcks,
   encodeSessionRecord,
   decodeSessionRecord,
   encodeServiceDeclaration,

@@ -231,6 +231,11 @@ export interface ServiceDeclaration {
   accountDiscoFeatures: string[];
   /** "category/type" identities of a local account (pubsub/pep) */
   accountIdentities: string[];
+  /**
+   * Takes a DeliveryBatch (several stanzas of one sender) on its subjects and answers a BatchAck
+   * (libs/runtime PartitionedService). Batches go to a service only when every instance says so.
+   */
+  takesBatches: boolean;
 }
 
 export interface IqClaim {
@@ -396,6 +401,7 @@ export interface ServiceDeclarationWire {
   discoFeatures?: string[];
   accountDiscoFeatures?: string[];
   accountIdentities?: string[];
+  takesBatches: boolean;
 }
 
 /** glider.bus.v1.IqClaim as protobufjs decodes it. */
@@ -543,6 +549,7 @@ export function serviceDeclarationFromWire(m: ServiceDeclarationWire): ServiceDe
     discoFeatures: m.discoFeatures ? [...m.discoFeatures] : [],
     accountDiscoFeatures: m.accountDiscoFeatures ? [...m.accountDiscoFeatures] : [],
     accountIdentities: m.accountIdentities ? [...m.accountIdentities] : [],
+    takesBatches: m.takesBatches,
   };
   return out;
 }

@@ -130,7 +130,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     });
     // Declared before consuming: a request that comes in between is retried until a partition is
     // claimed (requestRetrying), where a missing declaration would bounce it with service-unavailable.
-    await this.directory.declare(name, this.instanceId, this.serves());
+    // Every partitioned service takes DeliveryBatch frames (onBatch): routers may batch to it.
+    await this.directory.declare(name, this.instanceId, { ...this.serves(), takesBatches: true });
     await this.consumer.start();
     this.unregisterMetrics = registerPartitionMetrics({ service: name, backlog: () => this.backlog() });
     this.logger.info({ features: this.loaded.names, instance: this.instanceId }, `${this.partitions.name} started`);

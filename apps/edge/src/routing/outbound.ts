@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   BusNoRespondersError,
   BusTimeoutError,
+  batchAcks,
   decodeAck,
-  decodeBatchAck,
   encodeFrame,
   envelopeOf,
   partitionOf,
@@ -191,26 +191,6 @@ export class RouteLane {
     if (this.waiting.length > 0) return this.send();
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
-}
-
-/**
- * A batch's answer: its Acks in order; 'unrouted' for the plain "taken" Ack of a router that does
- * not know batches on its subject (it ignored the frame); undefined when unreadable or short.
- */
-function batchAcks(reply: Uint8Array, n: number): Ack[] | 'unrouted' | undefined {
-  try {
-    const { acks } = decodeBatchAck(reply);
-    if (acks.length === n) return acks;
-  } catch {
-    // not a BatchAck: maybe a plain Ack
-  }
-  try {
-    const ack = decodeAck(reply);
-    if (ack.taken && !ack.error) return 'unrouted';
-  } catch {
-    // neither
-  }
-  return undefined;
 }
 
 /** No silent loss: the sender learns its stanza was not taken. Presence is dropped (RFC 6121 never errors it back here). */
