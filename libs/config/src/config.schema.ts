@@ -275,6 +275,11 @@ export const routerSchema = z.strictObject({
   adhocSessionTimeoutMs: ms.min(1000).default(600_000),
   /** XEP-0050: open ad-hoc command sessions one requester may have at once (resource-constraint past it). */
   adhocMaxSessionsPerUser: z.number().int().min(1).default(10),
+  /**
+   * Stanzas of one sender to one service subject (a room's partition, presence, s2s) in one
+   * request: those the sender routed while its previous one was out (apps/router service lanes).
+   */
+  forwardBatchMax: z.number().int().min(1).max(1000).default(16),
 });
 
 export const presenceSchema = z.strictObject({

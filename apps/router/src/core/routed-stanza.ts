@@ -39,6 +39,12 @@ export class RoutedStanza {
    * resources learn the id their own archive has for it. Undefined: copies are of the message.
    */
   senderCopy: Element | undefined;
+  /**
+   * Handed to another service (a room, presence, s2s) on its sender's service lane: settles once
+   * that service took it or it was bounced; the sender's Ack waits for it. Rejects only for
+   * presence the service did not take (the frame fails, as a routing step that throws).
+   */
+  forwarded: Promise<void> | undefined;
 
   constructor(
     readonly env: StanzaEnvelope,

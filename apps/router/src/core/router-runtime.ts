@@ -1,17 +1,6 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Address, Serves } from '#libs/addressing';
-import {
-  requestRetrying,
-  envelopeOf,
-  traced,
-  buckets,
-  decodeAck,
-  encodeFrame,
-  type BusMessage,
-  type SessionEvent,
-  type StanzaEnvelope,
-  type Frame,
-} from '#libs/bus';
+import { envelopeOf, traced, buckets, type BusMessage, type SessionEvent, type StanzaEnvelope, type Frame } from '#libs/bus';
 import { tryParseJid } from '#libs/jid';
 import { ResumableStore } from '#libs/sessions';
 import type { Subscription } from '#libs/storage';
@@ -23,7 +12,8 @@ import type { RouterHooks } from '../router.hooks.js';
 import type { IqRequest } from './iq-dispatcher.js';
 import { StanzaError, errorReply } from '#libs/stanza';
 import { RoutedStanza } from './routed-stanza.js';
-import { route } from './routing.js';
+import { route, type ServiceExit } from './routing.js';
+import { ServiceLanes } from './service-lanes.js';
 import { settleDeliveries } from './acked-delivery.js';
 import { DiscoNodes } from './disco-nodes.js';
 
@@ -40,8 +30,14 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   readonly discoNodes = new DiscoNodes();
   readonly accountDisco = { features: new Set<string>() };
 
+  /** A sender's stanzas to services, pipelined in order (core/service-lanes.ts). */
+  private readonly lanes: ServiceLanes;
+  private readonly exit: ServiceExit;
+
   constructor(deps: RouterDeps) {
     super(deps, { name: 'router', membersBucket: buckets.routers });
+    this.lanes = new ServiceLanes(deps.bus, { timeoutMs: deps.config.bus.requestTimeoutMs, batchMax: deps.config.router.forwardBatchMax }, deps.logger);
+    this.exit = { forward: (st, to) => this.forward(st, to), idle: (sender) => this.lanes.idle(sender) };
     this.resumable = new ResumableStore(deps.bus);
     this.iq = new IqDispatcher<IqRequest>(deps.logger);
   }
@@ -71,7 +67,8 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
     // stanza to another domain; only a local full JID is a session here.
     const to = tryParseJid(el.attrs.to ?? '');
     if (to && !this.config.domains.includes(to.domain)) {
-      await this.route(envelopeOf(el));
+      const routed = await this.route(envelopeOf(el));
+      if (routed) await this.settled(routed);
       return;
     }
     await this.sendToResource(el);
@@ -105,16 +102,19 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   protected async onFrame(frame: Frame, msg: BusMessage): Promise<void | FrameOutcome> {
     if (frame.stanza) {
       const st = await traced('glider-router', 'router.route', frame.stanza, () => this.route(frame.stanza!));
-      if (st && (st.deliveries.length > 0 || st.copies.length > 0 || st.writes.length > 0)) return { settled: this.settled(st) };
+      if (st && (st.deliveries.length > 0 || st.copies.length > 0 || st.writes.length > 0 || st.forwarded)) return { settled: this.settled(st) };
     } else if (frame.session) await this.onSession(frame.session);
     else this.logger.warn({ subject: msg.subject }, 'frame with no body this version knows; ignored');
   }
 
-  /** Resolves once every delivery `st` made was acknowledged, or the stanza was routed again. */
+  /**
+   * Resolves once every delivery `st` made was acknowledged, or the stanza was routed again, and
+   * the service it was forwarded to took it (or it was bounced).
+   */
   settled(st: RoutedStanza): Promise<void> {
     const delivered = settleDeliveries(this, st, (env, failed) => this.route(env, failed));
-    if (st.copies.length === 0 && st.writes.length === 0) return delivered;
-    return Promise.all([delivered, ...st.copies, ...st.writes]).then(() => undefined);
+    if (st.copies.length === 0 && st.writes.length === 0 && !st.forwarded) return delivered;
+    return Promise.all([delivered, ...st.copies, ...st.writes, st.forwarded]).then(() => undefined);
   }
 
   /**
@@ -135,7 +135,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
         await this.bounce(st, new StanzaError('jid-malformed'));
         return st;
       }
-      await route(st, this, (s, to) => this.forward(s, to));
+      await route(st, this, this.exit);
     } catch (err) {
       this.logger.error({ err, stanzaId: env.id, kind: env.kind }, 'routing step failed; bouncing');
       if (st.name !== 'presence') await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
@@ -152,14 +152,19 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
     await this.hooks.run('session:available', { jid: ev.jid, session });
   }
 
-  /** Hands a stanza to the service the addressing table chose; taken once that service acks it. */
-  private async forward(st: RoutedStanza, to: Extract<Address, { kind: 'service' }>): Promise<void> {
-    const subject = to.subject;
+  /**
+   * Hands a stanza to the service the addressing table chose, on its sender's service lane
+   * (core/service-lanes.ts); `st.forwarded` settles once that service took it, or once it was
+   * bounced as when routing fails (presence is not bounced: the frame fails, as before).
+   */
+  private forward(st: RoutedStanza, to: Extract<Address, { kind: 'service' }>): void {
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
-    const frame = encodeFrame({ stanza: { ...st.env, ...trace } });
-    const reply = await requestRetrying(this.bus, subject, frame, { timeoutMs: this.config.bus.requestTimeoutMs });
-    const ack = decodeAck(reply);
-    if (!ack.taken) throw new Error(`${to.service} did not take the stanza: ${ack.error ?? 'no reason'}`);
+    const env = trace.traceparent ? { ...st.env, ...trace } : st.env;
+    st.forwarded = this.lanes.forward(st.env.from, env, to).catch(async (err: unknown) => {
+      this.logger.error({ err, stanzaId: st.env.id, kind: st.env.kind, service: to.service }, 'service did not take the stanza; bouncing');
+      if (st.name === 'presence') throw err;
+      await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
+    });
   }
 }

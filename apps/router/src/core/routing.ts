@@ -6,8 +6,15 @@ import { messageToBare, messageToFull } from './message-rules.js';
 import type { RoutedStanza } from './routed-stanza.js';
 import { deliverAcked } from './acked-delivery.js';
 
-/** Hands a stanza to the service the table chose, on its partition subject, and waits for its Ack. */
-export type ServiceForwarder = (st: RoutedStanza, to: Extract<Address, { kind: 'service' }>) => Promise<void>;
+/**
+ * Where a stanza for another service goes (core/service-lanes.ts): `forward` hands it on behind its
+ * sender's earlier forwards (the service's Ack is awaited in `st.forwarded`, not here); `idle`
+ * is what anything else done for that sender waits for first, undefined when nothing is out.
+ */
+export interface ServiceExit {
+  forward(st: RoutedStanza, to: Extract<Address, { kind: 'service' }>): void;
+  idle(sender: string): Promise<void> | undefined;
+}
 
 /** The question the addressing table answers for a stanza the router received. */
 export function addressQuery(st: RoutedStanza): AddressQuery {
@@ -26,8 +33,10 @@ export function addressQuery(st: RoutedStanza): AddressQuery {
 /**
  * One routing decision (RFC 6120 §10, RFC 6121 §8): the addressing table says where; the router
  * only carries it out. The delivery calls are awaited: the step completes once it is handed on.
+ * A sender's stanzas to services are pipelined (`exit`); whatever else is done for the sender waits
+ * until those before it were taken, so nothing of one sender overtakes (RFC 6120 §10.1).
  */
-export async function route(st: RoutedStanza, ctx: RouterContext, forward: ServiceForwarder): Promise<void> {
+export async function route(st: RoutedStanza, ctx: RouterContext, exit: ServiceExit): Promise<void> {
   // An edge sent it back: the session it was for is gone. Available/unavailable to a vanished
   // resource is silently ignored (RFC 6121 §8.5.3.2.2); subscription state is in the roster already.
   if (st.name === 'presence' && st.hops > 0) return;
@@ -35,6 +44,9 @@ export async function route(st: RoutedStanza, ctx: RouterContext, forward: Servi
   if (st.name !== 'presence' && st.hops === 0 && ctx.hooks.has('stanza:routing') && (await ctx.hooks.run('stanza:routing', { stanza: st })) === 'stop') return;
   if (st.name === 'message' && st.env.origin && st.hops === 0 && ctx.hooks.has('message:sent')) await ctx.hooks.run('message:sent', { stanza: st });
   const to = ctx.addressing.resolve(addressQuery(st));
+  if (to.kind === 'service' && to.service !== ctx.serviceName) return exit.forward(st, to);
+  const earlier = exit.idle(st.env.from);
+  if (earlier) await earlier;
   switch (to.kind) {
     case 'drop':
       ctx.logger.debug({ stanzaId: st.env.id, why: to.why }, 'stanza dropped');
@@ -42,7 +54,6 @@ export async function route(st: RoutedStanza, ctx: RouterContext, forward: Servi
     case 'bounce':
       return ctx.bounce(st, new StanzaError(to.condition, { text: to.text }));
     case 'service':
-      if (to.service !== ctx.serviceName) return forward(st, to);
       return dispatchIq(st, ctx, to.claim === 'server-iq' ? 'server' : 'account');
     case 'account':
       return toAccount(st, ctx);
