@@ -64,11 +64,16 @@ export const fastFeature: EdgeFeature = {
 };
 
 /** HT mechanisms this connection can run, channel-bound first (XEP-0484 §support: at least one of each kind). */
-function offeredFor(stream: C2sStream): HtMechanismName[] {
+/**
+ * The HT mechanisms this connection can run: by the channel-binding types it has (their keys),
+ * without computing the data, which only a login that uses one reads (transport/channel-bindings.ts:
+ * reading it costs every login ~0.1 ms, most of them for nothing).
+ */
+export function offeredFor(stream: Pick<C2sStream, 'transport'>): HtMechanismName[] {
   const bindings = stream.transport.channelBindings();
   return HT_MECHANISMS.filter((m) => {
     const need = HT_BINDING[m];
-    return need === undefined || bindings[need] !== undefined;
+    return need === undefined || need in bindings;
   });
 }
 
