@@ -1,7 +1,7 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Element } from '#libs/xml';
 import { BusNoRespondersError, BusTimeoutError, type Bus } from './bus.js';
-import { decodeAck, decodeBatchAck, encodeAck, encodeFrame } from './frame.codec.js';
+import { ackWireBytes, decodeAck, decodeBatchAck, encodeFrame } from './frame.codec.js';
 import type { StanzaEnvelope } from './messages.js';
 import { envelopeOf } from './stanza-envelope.js';
 import { subjects } from './subjects.js';
@@ -27,10 +27,12 @@ const DELIVERED: DeliveryOutcome = { ok: true };
 const NO_OPTIONS: DeliveryOptions = {};
 
 /** What an edge answers nearly always, compared as bytes before decoding anything. */
-const TAKEN = encodeAck({ taken: true });
+// The bytes of Ack{taken}, to recognise the usual answer without decoding it (protobuf: 2 bytes).
+const TAKEN = ackWireBytes({ taken: true });
 
 function ackOutcome(reply: Uint8Array): DeliveryOutcome {
-  if (reply.length === TAKEN.length && reply.every((b, i) => b === TAKEN[i])) return DELIVERED;
+  // a value kept local (libs/bus local-values.ts) has no bytes: length 0, never this fast path
+  if (reply.length > 0 && reply.length === TAKEN.length && reply.every((b, i) => b === TAKEN[i])) return DELIVERED;
   const ack = decodeAck(reply);
   return ack.taken ? DELIVERED : { ok: false, reason: 'refused', detail: ack.error };
 }

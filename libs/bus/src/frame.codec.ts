@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { heldValue, holdLocal, wire } from './local-values.js';
 import {
   batchAckFromWire,
   batchAckToWire,
@@ -75,29 +76,49 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
+// Frames and Acks may stay objects inside one process (local-values.ts): encode* then returns a
+// placeholder, and decode* of it a copy of the value; `wire()` makes the bytes where they leave.
+const frameBytes = (f: Frame): Uint8Array => T.frame.encode(frameToWire(f)).finish();
+const ackBytes = (a: Ack): Uint8Array => T.ack.encode(ackToWire(a)).finish();
+const batchAckBytes = (a: BatchAck): Uint8Array => T.batchAck.encode(batchAckToWire(a)).finish();
+// What decoding the bytes would give, without the bytes: the generated mapping through the wire shape.
+const frameCopy = (f: Frame): Frame => {
+  const w = frameToWire(f);
+  // protobufjs names the oneof's member in `body` when it decodes; the wire shape has one key
+  const body = Object.keys(w)[0] as FrameWire['body'];
+  return frameFromWire(body ? { ...w, body } : w);
+};
+const ackCopy = (a: Ack): Ack => ackFromWire(ackToWire(a));
+const batchAckCopy = (a: BatchAck): BatchAck => batchAckFromWire(batchAckToWire(a));
+
 export function encodeFrame(f: Frame): Uint8Array {
-  return T.frame.encode(frameToWire(f)).finish();
+  return holdLocal('frame', f, frameCopy, frameBytes) ?? frameBytes(f);
 }
 
 export function decodeFrame(b: Uint8Array): Frame {
-  return frameFromWire(T.frame.decode(asBuffer(b)) as unknown as FrameWire);
+  return heldValue<Frame>(b, 'frame') ?? frameFromWire(T.frame.decode(asBuffer(wire(b))) as unknown as FrameWire);
 }
 
 export function encodeAck(a: Ack): Uint8Array {
-  return T.ack.encode(ackToWire(a)).finish();
+  return holdLocal('ack', a, ackCopy, ackBytes) ?? ackBytes(a);
+}
+
+/** An Ack's protobuf bytes, never a local placeholder (to compare a reply's bytes with). */
+export function ackWireBytes(a: Ack): Uint8Array {
+  return ackBytes(a);
 }
 
 export function decodeAck(b: Uint8Array): Ack {
-  return ackFromWire(T.ack.decode(asBuffer(b)) as unknown as AckWire);
+  return heldValue<Ack>(b, 'ack') ?? ackFromWire(T.ack.decode(asBuffer(wire(b))) as unknown as AckWire);
 }
 
 /** The answer to a DeliveryBatch frame: one Ack per stanza, in order. */
 export function encodeBatchAck(a: BatchAck): Uint8Array {
-  return T.batchAck.encode(batchAckToWire(a)).finish();
+  return holdLocal('batchAck', a, batchAckCopy, batchAckBytes) ?? batchAckBytes(a);
 }
 
 export function decodeBatchAck(b: Uint8Array): BatchAck {
-  return batchAckFromWire(T.batchAck.decode(asBuffer(b)) as unknown as BatchAckWire);
+  return heldValue<BatchAck>(b, 'batchAck') ?? batchAckFromWire(T.batchAck.decode(asBuffer(wire(b))) as unknown as BatchAckWire);
 }
 
 /**

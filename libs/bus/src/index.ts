@@ -10,6 +10,7 @@ export {
   encodeBatchAck,
   decodeBatchAck,
   batchAcks,
+  ackWireBytes,
   encodeSessionRecord,
   decodeSessionRecord,
   encodeServiceDeclaration,
@@ -25,6 +26,7 @@ export {
 } from './frame.codec.js';
 export type { BusLogger } from './bus-logger.js';
 export { subjectMatches } from './subject-match.js';
+export { keepBusValuesLocal, busValuesLocal, wire } from './local-values.js';
 export { InProcessBus, type InProcessBusOptions } from './inprocess-bus.js';
 export { PortBus } from './port-bus.js';
 export { PortBusHost } from './port-bus-host.js';

@@ -21,6 +21,7 @@ import {
 } from './bus.js';
 import type { BusLogger } from './bus-logger.js';
 import { NatsKv } from './nats-kv.js';
+import { wire } from './local-values.js';
 
 /** Reconnect back-off: doubles from the base up to the cap, with jitter. */
 const RECONNECT_BASE_MS = 250;
@@ -45,7 +46,7 @@ function toBusMessage(m: Msg): BusMessage {
     data: m.data,
     replyExpected: Boolean(m.reply),
     respond: (data) => {
-      if (m.reply) m.respond(data);
+      if (m.reply) m.respond(wire(data));
     },
   };
 }
@@ -113,7 +114,7 @@ export class NatsBus implements Bus {
 
   publish(subject: string, data: Uint8Array): void {
     try {
-      this.nc.publish(subject, data);
+      this.nc.publish(subject, wire(data));
     } catch (err) {
       if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
         this.logger.warn?.({ subject }, 'publish on a closed bus dropped');
@@ -141,7 +142,7 @@ export class NatsBus implements Bus {
       }, opts.timeoutMs);
       this.pending.set(token, { subject, timer, resolve, reject, started });
       try {
-        this.nc.publish(subject, data, { reply: inbox + token });
+        this.nc.publish(subject, wire(data), { reply: inbox + token });
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(token);

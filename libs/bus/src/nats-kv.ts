@@ -3,6 +3,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@na
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { KvConflictError, type KvBucket, type KvEntry, type KvWatch } from './bus.js';
 import type { BusLogger } from './bus-logger.js';
+import { wire } from './local-values.js';
 
 function isWrongLastSequence(err: unknown): boolean {
   if (err instanceof JetStreamApiError) {
@@ -40,16 +41,16 @@ export class NatsKv implements KvBucket {
   }
 
   put(key: string, value: Uint8Array): Promise<number> {
-    return this.kv.put(key, value);
+    return this.kv.put(key, wire(value));
   }
 
   create(key: string, value: Uint8Array): Promise<number> {
-    return cas(`${this.name}: key exists: ${key}`, () => this.kv.create(key, value));
+    return cas(`${this.name}: key exists: ${key}`, () => this.kv.create(key, wire(value)));
   }
 
   async update(key: string, value: Uint8Array, revision: number): Promise<number> {
     if (revision <= 0) throw new KvConflictError(`${this.name}: no revision ${revision} of ${key}`);
-    return cas(`${this.name}: ${key} moved on from revision ${revision}`, () => this.kv.update(key, value, revision));
+    return cas(`${this.name}: ${key} moved on from revision ${revision}`, () => this.kv.update(key, wire(value), revision));
   }
 
   delete(key: string, revision?: number): Promise<void> {

@@ -8,6 +8,7 @@
  * copies the bytes once and never a whole Buffer-pool slab.
  */
 import type { KvEntry, KvOptions } from './bus.js';
+import { wire } from './local-values.js';
 
 /** Worker → host. `c` is the caller's id for the one `res` that answers it. */
 export type ToHost =
@@ -41,7 +42,8 @@ export interface WireError {
  * 8 KiB Buffer-pool slab), and the caller may reuse what it published (requestRetrying sends the
  * same bytes again). `Buffer#slice` would be a view, hence `set`.
  */
-export function exact(data: Uint8Array): Uint8Array {
+export function exact(value: Uint8Array): Uint8Array {
+  const data = wire(value); // a value kept local (local-values.ts) gets its bytes before it leaves the thread
   const copy = new Uint8Array(data.byteLength);
   copy.set(data);
   return copy;

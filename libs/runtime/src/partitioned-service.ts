@@ -33,7 +33,9 @@ export interface ServiceDeps {
   instanceId: string;
 }
 
-const ACK_TAKEN = encodeAck({ taken: true });
+// Made once, at first use: after standalone's bootstrap chose whether bus values stay objects (libs/bus keepBusValuesLocal).
+let ackTakenBytes: Uint8Array | undefined;
+const ackTaken = (): Uint8Array => (ackTakenBytes ??= encodeAck({ taken: true }));
 const TAKEN: Ack = { taken: true };
 
 /** A frame handled, whose Ack waits for `settled` (see onFrame). */
@@ -240,6 +242,6 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
   private answer(msg: BusMessage, err?: unknown): void {
     if (err !== undefined) this.logger.error({ err, subject: msg.subject }, `${this.partitions.name} frame failed`);
     if (!msg.replyExpected) return;
-    msg.respond(err === undefined ? ACK_TAKEN : encodeAck({ taken: false, error: (err as Error).message }));
+    msg.respond(err === undefined ? ackTaken() : encodeAck({ taken: false, error: (err as Error).message }));
   }
 }

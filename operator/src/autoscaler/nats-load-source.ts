@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeFrame, encodeFrame, subjects, untoken } from '#libs/bus';
+import { decodeFrame, encodeFrame, subjects, untoken, wire } from '#libs/bus';
 import type { LoadSample, LoadSource } from './load-source.js';
 
 /**
@@ -59,7 +59,7 @@ export class NatsLoadSource implements LoadSource {
 
   async drain(edgeId: string): Promise<void> {
     if (!this.nc) throw new Error('NATS not connected');
-    this.nc.publish(subjects.edgeControl(edgeId), encodeFrame({ control: { kind: 'DRAIN', text: 'scaling down' } }));
+    this.nc.publish(subjects.edgeControl(edgeId), wire(encodeFrame({ control: { kind: 'DRAIN', text: 'scaling down' } })));
     await this.nc.flush();
   }
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeFrame, encodeFrame, subjects, untoken } from '#libs/bus';
+import { decodeFrame, encodeFrame, subjects, untoken, wire } from '#libs/bus';
 import { TestCluster, clustersPath, sampleCluster, waitFor } from '../testing/harness.js';
 import { NatsLoadSource } from './nats-load-source.js';
 
@@ -52,7 +52,7 @@ describe('autoscaling from NATS load reports, with edge drain (real nats-server)
         const name = p.metadata.name as string;
         const l = drained.includes(name) ? { connections: 0, stanzasPerSecond: 0, draining: true } : { ...perEdge, draining: false };
         load.set(name, l);
-        nc.publish(subjects.load('edge', name), encodeFrame({ load: { component: 'edge', instance: name, ...l, atMs: Date.now() } }));
+        nc.publish(subjects.load('edge', name), wire(encodeFrame({ load: { component: 'edge', instance: name, ...l, atMs: Date.now() } })));
       }
     }, 100);
   });

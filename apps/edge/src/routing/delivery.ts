@@ -61,7 +61,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       awaitingWrite.delete(stanza);
       const waiting = deferred.get(stanza);
       deferred.delete(stanza);
-      waiting?.respond(ACK_TAKEN);
+      waiting?.respond(ackTaken());
     }
     if (awaitingWrite.size > 0) sweep = setTimeout(sweepStalled, stallMs).unref();
   };
@@ -81,8 +81,8 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       if (outcome.kind === 'held' && stanza.ackWhenWritten === true) return;
       deferred.delete(stanza);
       awaitingWrite.delete(stanza);
-      if (outcome.kind !== 'unwritten') return waiting.respond(ACK_TAKEN);
-      if (stanza !== current) return waiting.respond(ACK_SESSION_GONE);
+      if (outcome.kind !== 'unwritten') return waiting.respond(ackTaken());
+      if (stanza !== current) return waiting.respond(ackSessionGone());
     }
     if (outcome.kind !== 'unwritten') return;
     if (stanza === current) refusedNow = true;
@@ -108,13 +108,13 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
     let taken = false;
     if (stream && stream.state === 'bound' && stanza.dedupeKey && !written.first(stream, stanza.dedupeKey)) {
       // written to this session already (a muc's resend after a failover): taken, not written twice
-      if (msg.replyExpected) msg.respond(ACK_TAKEN);
+      if (msg.replyExpected) msg.respond(ackTaken());
       return;
     }
     if (stream && stream.resumable && stanza.sessionKey && !sessionKeys.first(stream, stanza.sessionKey)) {
       // XEP-0198: this session took it already (routed again after the edge that took it died,
       // while its resumable queue kept it): taken, not written twice
-      if (msg.replyExpected) msg.respond(ACK_TAKEN);
+      if (msg.replyExpected) msg.respond(ackTaken());
       return;
     }
     if (stream && stream.state === 'bound') {
@@ -133,7 +133,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
         // the write will not come soon (backpressure, a stalled connection): the edge takes it now
         if (stream.outStalled) {
           deferred.delete(stanza);
-          return msg.respond(ACK_TAKEN);
+          return msg.respond(ackTaken());
         }
         awaitingWrite.set(stanza, stream);
         sweep ??= setTimeout(sweepStalled, stallMs).unref();
@@ -142,7 +142,7 @@ export function deliverer(ctx: EdgeContext): (msg: BusMessage) => void {
       if (taken && msg.replyExpected) return; // answered by settle already
       deferred.delete(stanza);
     }
-    if (msg.replyExpected) msg.respond(taken ? ACK_TAKEN : ACK_SESSION_GONE);
+    if (msg.replyExpected) msg.respond(taken ? ackTaken() : ackSessionGone());
     else if (!taken) redirect(ctx, stanza);
   };
   return (msg) => {
@@ -185,7 +185,7 @@ function batch(stanzas: StanzaEnvelope[], msg: BusMessage, one: (stanza: StanzaE
       replyExpected: msg.replyExpected,
       respond: (data) => {
         if (acks[i]) return;
-        acks[i] = data === ACK_TAKEN ? TAKEN : decodeAck(data);
+        acks[i] = data === ackTaken() ? TAKEN : decodeAck(data);
         if (--open === 0) msg.respond(encodeBatchAck({ acks: acks as Ack[] }));
       },
     });
@@ -230,8 +230,11 @@ export class DeliveryKeys {
 }
 
 const TAKEN: Ack = { taken: true };
-const ACK_TAKEN = encodeAck(TAKEN);
-const ACK_SESSION_GONE = encodeAck({ taken: false, error: SESSION_GONE });
+// Made once, at first use: after standalone's bootstrap chose whether bus values stay objects (libs/bus keepBusValuesLocal).
+let ackTakenBytes: Uint8Array | undefined;
+let ackSessionGoneBytes: Uint8Array | undefined;
+const ackTaken = (): Uint8Array => (ackTakenBytes ??= encodeAck(TAKEN));
+const ackSessionGone = (): Uint8Array => (ackSessionGoneBytes ??= encodeAck({ taken: false, error: SESSION_GONE }));
 
 /** What streams did not write, logged once per burst (a cut or a drain settles many at once). */
 class UnwrittenTally {
