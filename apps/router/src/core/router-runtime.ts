@@ -166,5 +166,8 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
       if (st.name === 'presence') throw err;
       await this.bounce(st, new StanzaError('internal-server-error', { type: 'wait' }));
     });
+    // `settled` reports a rejection to the sender's edge; a stanza routed again (not settled that
+    // way) must not turn it into an unhandled rejection
+    st.forwarded.catch(() => undefined);
   }
 }

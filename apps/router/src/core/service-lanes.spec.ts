@@ -175,6 +175,15 @@ describe('service lanes', () => {
     assert.deepEqual(rooms.requests, [['u1'], ['u2'], ['u3']]);
   });
 
+  test('presence the service did not take fails its frame (no bounce for presence), as when the router waited', async () => {
+    // from another domain (no client session): straight to the room's service, no presence service first
+    rooms.refuse.add('p1');
+    const ack = await h.request(xml('presence', { from: 'romeo@elsewhere.example/x', to: `${room}/romeo`, id: 'p1' }));
+    assert.equal(ack.taken, false);
+    assert.match(ack.error ?? '', /did not take the stanza: refused by the test/);
+    assert.deepEqual(rooms.requests, [['p1']]);
+  });
+
   test('a stanza of a batch the service did not take is bounced to its sender; the rest are taken', async () => {
     const a = await edge.bind(`${alice}/pc`);
     rooms.hold = true;
