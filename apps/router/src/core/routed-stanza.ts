@@ -13,6 +13,14 @@ export interface PendingDelivery {
 
 const NAMES: Record<string, StanzaName> = { MESSAGE: 'message', PRESENCE: 'presence', IQ: 'iq' };
 
+/** The UTF-8 bytes of the few namespaces `mayHold` is asked about, made once each. */
+const needles = new Map<string, Buffer>();
+const needleOf = (ns: string): Buffer => {
+  let b = needles.get(ns);
+  if (!b) needles.set(ns, (b = Buffer.from(ns, 'utf8')));
+  return b;
+};
+
 /**
  * A stanza in the router: the envelope's routing fields, parsed JIDs, and the XML parsed only when a
  * step needs the payload (plain forwarding never parses).
@@ -82,7 +90,8 @@ export class RoutedStanza {
    */
   mayHold(ns: string): boolean {
     const xml = this.env.xml;
-    return Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength).includes(ns, 0, 'utf8');
+    const bytes = Buffer.isBuffer(xml) ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength);
+    return bytes.includes(needleOf(ns));
   }
 
   element(): Element {
