@@ -146,9 +146,4 @@ export class ServiceLanes {
   idle(sender: string): Promise<void> | undefined {
     return this.lanes.get(sender)?.idle();
   }
-
-  /** Senders with stanzas out (tests, metrics). */
-  get size(): number {
-    return this.lanes.size;
-  }
 }
