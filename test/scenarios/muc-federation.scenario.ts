@@ -286,9 +286,12 @@ export class MucFederationScenario {
    * port: Glider connects to it again and bob rejoins.
    */
   async remoteServerStopped(): Promise<void> {
-    const { carol, lobby } = this;
-    const carolFrom = carol.stanzas.length;
-    await this.bob.send(join(lobby, 'bob'));
+    const { carol, bob, lobby } = this;
+    const [bobFrom, carolFrom] = [bob.stanzas.length, carol.stanzas.length];
+    await bob.send(join(lobby, 'bob'));
+    // bob is in once his own presence came back through Prosody (XEP-0045 §7.2.3), not when carol
+    // saw him: stopping Prosody before that raced its shutdown against the room's answer
+    await bob.waitFor('bob in, his self-presence through Prosody', (s) => selfPresence(`${lobby}/bob`)(s) && bob.stanzas.indexOf(s) >= bobFrom, 30_000);
     await carol.waitFor('carol sees bob', (s) => presenceFrom(`${lobby}/bob`)(s) && carol.stanzas.indexOf(s) >= carolFrom);
     const leftFrom = carol.stanzas.length;
     await this.prosody.stop();
