@@ -26,8 +26,7 @@ export const SESSION_GONE = 'session-gone';
 const DELIVERED: DeliveryOutcome = { ok: true };
 const NO_OPTIONS: DeliveryOptions = {};
 
-/** What an edge answers nearly always, compared as bytes before decoding anything. */
-// The bytes of Ack{taken}, to recognise the usual answer without decoding it (protobuf: 2 bytes).
+/** What an edge answers nearly always, compared as bytes before decoding anything (protobuf: 2 bytes). */
 const TAKEN = ackWireBytes({ taken: true });
 
 function ackOutcome(reply: Uint8Array): DeliveryOutcome {

@@ -10,7 +10,6 @@ export {
   encodeBatchAck,
   decodeBatchAck,
   batchAcks,
-  ackWireBytes,
   encodeSessionRecord,
   decodeSessionRecord,
   encodeServiceDeclaration,
@@ -26,7 +25,7 @@ export {
 } from './frame.codec.js';
 export type { BusLogger } from './bus-logger.js';
 export { subjectMatches } from './subject-match.js';
-export { keepBusValuesLocal, busValuesLocal, wire } from './local-values.js';
+export { keepBusValuesLocal, wire } from './local-values.js';
 export { InProcessBus, type InProcessBusOptions } from './inprocess-bus.js';
 export { PortBus } from './port-bus.js';
 export { PortBusHost } from './port-bus-host.js';

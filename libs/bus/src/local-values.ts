@@ -53,10 +53,6 @@ export function keepBusValuesLocal(on = true): void {
   local = on;
 }
 
-export function busValuesLocal(): boolean {
-  return local;
-}
-
 /**
  * A placeholder for `value` (of codec `kind`), or undefined when values are not kept local. `copy`
  * makes what decoding the bytes would make (the codec's own mapping from its wire shape), used once

@@ -31,8 +31,8 @@ export interface ServiceLaneOptions {
  * Ack (it ignored the frame) gets those stanzas again one per request.
  */
 class Lane {
-  readonly waiting: Forwarded[] = [];
-  inFlight = false;
+  private readonly waiting: Forwarded[] = [];
+  private inFlight = false;
   private singles = 0;
   private idleWaiters: (() => void)[] = [];
 
