@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { HealthRegistry } from './health.js';
 import { startHttpServer } from './http-server.js';
-import { registerRuntimeMetrics } from './runtime-metrics.js';
+import { EventLoopLag, registerRuntimeMetrics } from './runtime-metrics.js';
 import { meter } from './telemetry.js';
 
 // What the soak (bench/src/soak) reads: the lag gauges must show a blocked loop, the GC histogram
@@ -52,6 +52,26 @@ test('event-loop lag: a loop blocked for 300 ms shows in the window that follows
   assert.ok(max >= 0.2, `lag max ${max} s after a 300 ms block`);
   const p99 = await value('nodejs_eventloop_lag_p99_seconds');
   assert.ok(p99 > 0 && p99 <= max, `p99 ${p99} s, max ${max} s`);
+});
+
+test('event-loop lag: a stall is in the next window even when the window rolls before the next sample', async () => {
+  // The roll and the sampler are both overdue once a stall ends; when the roll runs first, the
+  // stall must still be recorded (monitorEventLoopDelay's reset lost it: the flaky case above).
+  const lag = new EventLoopLag(10);
+  try {
+    await new Promise((r) => setTimeout(r, 50));
+    const end = Date.now() + 300;
+    while (Date.now() < end) {
+      /* stall */
+    }
+    lag.roll(); // the window rolls first
+    assert.ok(lag.window.max < 0.2, `no sample since the stall yet: max ${lag.window.max} s`);
+    await new Promise((r) => setTimeout(r, 50));
+    lag.roll();
+    assert.ok(lag.window.max >= 0.29, `the stall in the window after: max ${lag.window.max} s`);
+  } finally {
+    lag.stop();
+  }
 });
 
 test('GC pauses: a full collection is counted and timed under kind="major"', async () => {

@@ -1,5 +1,5 @@
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, createHistogram, PerformanceObserver } from 'node:perf_hooks';
 import { histogramFamily, type BoundHistogram } from './bound-metrics.js';
 
 export interface RuntimeMetricsOptions {
@@ -37,15 +37,8 @@ export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): (
   const lagMax = m.createObservableGauge('nodejs_eventloop_lag_max_seconds', { description: 'Longest event-loop delay over the last window', unit: 'seconds' });
   const startedAt = Date.now() / 1000 - process.uptime();
 
-  const monitor = monitorEventLoopDelay({ resolution: opts.eventLoopLagResolutionMs });
-  monitor.enable();
-  let window = { p50: 0, p99: 0, max: 0 };
-  const roll = (h: ReturnType<typeof monitorEventLoopDelay>) => {
-    // nanoseconds; an empty window (no sample yet) reports 0, not NaN
-    window = h.count > 0 ? { p50: h.percentile(50) / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 } : { p50: 0, p99: 0, max: 0 };
-    h.reset();
-  };
-  const timer = setInterval(() => roll(monitor), opts.eventLoopLagWindowMs);
+  const lag = new EventLoopLag(opts.eventLoopLagResolutionMs);
+  const timer = setInterval(() => lag.roll(), opts.eventLoopLagWindowMs);
   timer.unref();
 
   const gc = histogramFamily('nodejs_gc_duration_seconds', 'Garbage collection pauses by kind', 'seconds', [0.001, 0.01, 0.1, 1, 2, 5]);
@@ -66,16 +59,52 @@ export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): (
     r.observe(heapTotal, mem.heapTotal);
     r.observe(heapUsed, mem.heapUsed);
     r.observe(external, mem.external);
-    r.observe(lagP50, window.p50);
-    r.observe(lagP99, window.p99);
-    r.observe(lagMax, window.max);
+    r.observe(lagP50, lag.window.p50);
+    r.observe(lagP99, lag.window.p99);
+    r.observe(lagMax, lag.window.max);
   };
   const observables: Observable[] = [cpuUser, cpuSystem, cpu, rss, start, heapTotal, heapUsed, external, lagP50, lagP99, lagMax];
   m.addBatchObservableCallback(callback, observables);
   return () => {
     m.removeBatchObservableCallback(callback, observables);
     clearInterval(timer);
-    monitor.disable();
+    lag.stop();
     observer.disconnect();
   };
+}
+
+/**
+ * Event-loop delay in windows: a timer every `resolutionMs` records how long since its last tick it
+ * came (resolution plus delay, as `monitorEventLoopDelay` reports), and `roll()` makes the samples so
+ * far the window the gauges show, then starts a new one. Not `monitorEventLoopDelay` with a reset
+ * per window: its reset also forgets when it last ticked, so a stall whose window rolled before the
+ * monitor's next tick (both overdue once the loop is free again) was never recorded at all — the
+ * stall these gauges are there to show. Here the tick keeps its own time: a stall always lands in
+ * the window its next tick falls in.
+ */
+export class EventLoopLag {
+  window = { p50: 0, p99: 0, max: 0 };
+  private readonly samples = createHistogram();
+  private last = process.hrtime.bigint();
+  private readonly ticker: NodeJS.Timeout;
+
+  constructor(resolutionMs: number) {
+    this.ticker = setInterval(() => {
+      const now = process.hrtime.bigint();
+      this.samples.record(now > this.last ? now - this.last : 1n);
+      this.last = now;
+    }, resolutionMs);
+    this.ticker.unref();
+  }
+
+  /** The samples since the last roll become the window (seconds; an empty window is 0, not NaN). */
+  roll(): void {
+    const h = this.samples;
+    this.window = h.count > 0 ? { p50: h.percentile(50) / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 } : { p50: 0, p99: 0, max: 0 };
+    h.reset();
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+  }
 }
