@@ -112,6 +112,14 @@ export function decodeAck(b: Uint8Array): Ack {
   return heldValue<Ack>(b, 'ack') ?? ackFromWire(T.ack.decode(asBuffer(wire(b))) as unknown as AckWire);
 }
 
+/**
+ * How many bytes of XML one DeliveryBatch frame carries at most (the edge's route lane, the router's
+ * service lanes, coalesced deliveries): with the envelopes around them, well under NATS's default
+ * max_payload (1 MiB), which a bigger frame would exceed and fail as a whole. A stanza larger than
+ * this goes alone (edge.limits.maxStanzaBytes is 256 KiB by default).
+ */
+export const BATCH_XML_BYTES = 256 * 1024;
+
 /** The answer to a DeliveryBatch frame: one Ack per stanza, in order. */
 export function encodeBatchAck(a: BatchAck): Uint8Array {
   return holdLocal('batchAck', a, batchAckCopy, batchAckBytes) ?? batchAckBytes(a);

@@ -10,6 +10,7 @@ export {
   encodeBatchAck,
   decodeBatchAck,
   batchAcks,
+  BATCH_XML_BYTES,
   encodeSessionRecord,
   decodeSessionRecord,
   encodeServiceDeclaration,

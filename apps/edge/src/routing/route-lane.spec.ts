@@ -78,6 +78,29 @@ describe('route lane', () => {
     }
   });
 
+  test('a batch carries at most BATCH_XML_BYTES of XML: the stanza that would pass it goes in the next request', async () => {
+    const c = await login('large');
+    try {
+      // 100 KiB each: two fit in 256 KiB, three (routeBatchMax) would not (and 16 would pass NATS's 1 MiB max_payload)
+      const big = (id: string): Element => xml('message', { to: `bob@${DOMAIN}`, type: 'chat', id }, xml('body', {}, 'x'.repeat(100 * 1024)));
+      for (let i = 1; i <= 4; i++) c.send(big(`b${i}`));
+      await waitFor(() => requests.length === 1, { what: 'the first request' });
+      const stream = [...h.edge.ctx.sessions.values()].find((s) => s.jid?.resource === 'large');
+      assert.ok(stream, 'the session');
+      await waitFor(() => stream.routeLane.waitingCount === 3, { what: 'the other three read and waiting on the lane' });
+      answer(requests[0]!, [{ taken: true }]);
+      await waitFor(() => requests.length === 2, { what: 'the batch' });
+      assert.deepEqual(requests[1]!.ids, ['b2', 'b3']);
+      answer(requests[1]!, [{ taken: true }, { taken: true }]);
+      await waitFor(() => requests.length === 3, { what: 'the last one' });
+      assert.deepEqual(requests[2]!.ids, ['b4']);
+      assert.equal(requests[2]!.batch, false);
+      answer(requests[2]!, [{ taken: true }]);
+    } finally {
+      c.close();
+    }
+  });
+
   test('a router that answers a batch with a plain Ack (it does not take batches) gets those stanzas again one per request, in order', async () => {
     const c = await login('old-router');
     try {

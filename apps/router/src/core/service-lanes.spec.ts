@@ -123,6 +123,20 @@ describe('service lanes', () => {
     assert.deepEqual(rooms.requests, [['a1'], ['c1'], ['a2', 'a3', 'a4']]);
   });
 
+  test('a batch to a service carries at most BATCH_XML_BYTES of XML: the stanza that would pass it goes in the next request', async () => {
+    const a = await edge.bind(`${alice}/pc`);
+    rooms.hold = true;
+    // 100 KiB each: two fit in 256 KiB, three (forwardBatchMax) would not
+    const big = (id: string) => xml('message', { to: room, type: 'groupchat', id }, xml('body', {}, 'x'.repeat(100 * 1024)));
+    const sent = edge.sendBatch(a, [big('x1'), big('x2'), big('x3'), big('x4')]);
+    await waitFor(() => rooms.requests.length === 1, { what: 'x1 at the service', timeoutMs: 5000 });
+    // the router routed the whole batch: x2–x4 wait on alice's lane
+    await waitFor(() => h.routers[0]!.runtime.backlog().settling === 1, { what: 'the batch routed', timeoutMs: 5000 });
+    rooms.release();
+    assert.deepEqual(await sent, taken(4));
+    assert.deepEqual(rooms.requests, [['x1'], ['x2', 'x3'], ['x4']]);
+  });
+
   test('what else the sender routes waits until its stanzas before were taken', async () => {
     const a = await edge.bind(`${alice}/pc`);
     const b = await edge.bind(`${bob}/pc`);
