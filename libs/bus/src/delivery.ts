@@ -58,10 +58,25 @@ export interface DeliveryOptions {
  * (docs/reliability.md): until then the caller owns the stanza.
  */
 export class Delivery {
+  /** Coalesced deliveries not sent yet, per edge, in the order they were asked for. */
+  private readonly waiting = new Map<string, Waiting>();
+  private flushScheduled = false;
+  private readonly flushAll = (): void => {
+    this.flushScheduled = false;
+    for (const edgeId of [...this.waiting.keys()]) this.flushEdge(edgeId);
+  };
+
   constructor(
     private readonly bus: Bus,
     /** bus.deliveryAckTimeoutMs: how long an edge has to acknowledge. */
     private readonly ackTimeoutMs: number,
+    /**
+     * Coalesce plain deliveries (toSession without options): those asked for in one turn of the
+     * event loop for sessions on one edge go as one DeliveryBatch request, sent once the turn's I/O
+     * callbacks ran (setImmediate), at most `max` stanzas and about `bytes` of XML each. Off: every
+     * delivery is a request of its own.
+     */
+    private readonly coalesce?: { max: number; bytes: number },
   ) {}
 
   /**
@@ -70,7 +85,11 @@ export class Delivery {
    * one for which a gone session needs nothing (presence broadcasts, replies) just awaits it.
    */
   toSession(env: StanzaEnvelope, s: SessionTarget, opts: DeliveryOptions = NO_OPTIONS): Promise<DeliveryOutcome> {
-    const frame = this.frame(opts.whenWritten ? { ...env, ackWhenWritten: true } : env, s);
+    const plain = opts.whenWritten !== true && opts.timeoutMs === undefined;
+    if (this.coalesce && plain) return this.enqueue(this.stanza(env, s), s.edgeId);
+    // what waits for this edge goes first: one edge's deliveries keep the order they were asked for
+    this.flushEdge(s.edgeId);
+    const frame = encodeFrame({ stanza: this.stanza(opts.whenWritten ? { ...env, ackWhenWritten: true } : env, s) });
     let request: Promise<Uint8Array>;
     try {
       request = this.bus.request(subjects.edgeDeliver(s.edgeId), frame, { timeoutMs: opts.timeoutMs ?? this.ackTimeoutMs });
@@ -91,6 +110,7 @@ export class Delivery {
     items: readonly { env: StanzaEnvelope; sessionId: string }[],
     opts: { timeoutMs?: number } = {},
   ): Promise<DeliveryOutcome[]> {
+    this.flushEdge(edgeId);
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
     const stanzas = items.map(({ env, sessionId }) => ({ ...env, ...trace, target: { edgeId, sessionId } }));
@@ -117,6 +137,7 @@ export class Delivery {
     recipients: { to: string; sessionId: string }[],
     opts: { timeoutMs?: number } = {},
   ): Promise<DeliveryOutcome[]> {
+    this.flushEdge(edgeId);
     const stanza: StanzaEnvelope = { ...env, to: '' };
     propagation.inject(context.active(), stanza);
     let request: Promise<Uint8Array>;
@@ -134,13 +155,59 @@ export class Delivery {
     return this.toSession(envelopeOf(el), s);
   }
 
-  /** The envelope carries the current span's trace context on (edge → router → edge, DESIGN.md). */
-  private frame(env: StanzaEnvelope, s: SessionTarget): Uint8Array {
+  /** The envelope for `s`, carrying the current span's trace context on (edge → router → edge, DESIGN.md). */
+  private stanza(env: StanzaEnvelope, s: SessionTarget): StanzaEnvelope {
     const trace: { traceparent?: string; tracestate?: string } = {};
     propagation.inject(context.active(), trace);
-    const stanza: StanzaEnvelope = { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
-    return encodeFrame({ stanza });
+    return { ...env, ...trace, target: { edgeId: s.edgeId, sessionId: s.sessionId } };
   }
+
+  private enqueue(stanza: StanzaEnvelope, edgeId: string): Promise<DeliveryOutcome> {
+    const { max, bytes } = this.coalesce!;
+    let w = this.waiting.get(edgeId);
+    // a stanza that would take the batch past its size goes in the next one (a large one alone)
+    if (w && w.bytes + stanza.xml.byteLength > bytes) {
+      this.flushEdge(edgeId);
+      w = undefined;
+    }
+    if (!w) this.waiting.set(edgeId, (w = { stanzas: [], settle: [], bytes: 0 }));
+    w.stanzas.push(stanza);
+    w.bytes += stanza.xml.byteLength;
+    const outcome = new Promise<DeliveryOutcome>((resolve) => w.settle.push(resolve));
+    if (w.stanzas.length >= max) this.flushEdge(edgeId);
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
+    }
+    return outcome;
+  }
+
+  /** Sends what waits for `edgeId`: one stanza as a plain delivery, more as one DeliveryBatch. */
+  private flushEdge(edgeId: string): void {
+    const w = this.waiting.get(edgeId);
+    if (!w) return;
+    this.waiting.delete(edgeId);
+    const { stanzas, settle } = w;
+    const single = stanzas.length === 1;
+    let request: Promise<Uint8Array>;
+    try {
+      const frame = single ? encodeFrame({ stanza: stanzas[0]! }) : encodeFrame({ batch: { stanzas } });
+      request = this.bus.request(subjects.edgeDeliver(edgeId), frame, { timeoutMs: this.ackTimeoutMs });
+    } catch (err) {
+      const outcome = failure(err);
+      for (const resolve of settle) resolve(outcome);
+      return;
+    }
+    if (single) void request.then(ackOutcome, failure).then(settle[0]);
+    else void batchOutcomes(request, stanzas.length).then((outcomes) => outcomes.forEach((o, i) => settle[i]!(o)));
+  }
+}
+
+interface Waiting {
+  stanzas: StanzaEnvelope[];
+  settle: ((o: DeliveryOutcome) => void)[];
+  /** Their XML's size. */
+  bytes: number;
 }
 
 /** The outcomes of a DeliveryBatch or DeliveryFanout request: its BatchAck's, or its failure for every item. */

@@ -280,6 +280,11 @@ export const routerSchema = z.strictObject({
    * request: those the sender routed while its previous one was out (apps/router service lanes).
    */
   forwardBatchMax: z.number().int().min(1).max(1000).default(16),
+  /**
+   * Deliveries to sessions on one edge that the router made in one turn of its event loop, sent in
+   * one request (a DeliveryBatch); 1 sends each in its own (libs/bus Delivery, coalescing).
+   */
+  deliveryBatchMax: z.number().int().min(1).max(1000).default(32),
 });
 
 export const presenceSchema = z.strictObject({

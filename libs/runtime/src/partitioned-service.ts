@@ -1,5 +1,6 @@
 import { ServiceDirectory, type AddressingTable, type Serves } from '#libs/addressing';
 import {
+  BATCH_XML_BYTES,
   Delivery,
   PartitionedConsumer,
   decodeFrame,
@@ -76,7 +77,13 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
      * `name` is the service's name in the addressing table and its subjects' token; `heartbeatMs`
      * (default `bus.heartbeatMs`) paces its partition group: a dead member is given up after 3 to 4.
      */
-    private readonly partitions: { name: string; membersBucket: string; heartbeatMs?: number },
+    private readonly partitions: {
+      name: string;
+      membersBucket: string;
+      heartbeatMs?: number;
+      /** Deliveries to one edge made in one turn go in one request, this many at most (libs/bus Delivery); default: each alone. */
+      deliveryBatchMax?: number;
+    },
   ) {
     this.config = deps.config;
     this.logger = deps.logger;
@@ -85,7 +92,8 @@ export abstract class PartitionedService<H extends object> implements ServiceDep
     this.registry = deps.registry;
     this.instanceId = deps.instanceId;
     this.hooks = new Hooks<H>(deps.logger);
-    this.delivery = new Delivery(deps.bus, deps.config.bus.deliveryAckTimeoutMs);
+    const batchMax = partitions.deliveryBatchMax ?? 1;
+    this.delivery = new Delivery(deps.bus, deps.config.bus.deliveryAckTimeoutMs, batchMax > 1 ? { max: batchMax, bytes: BATCH_XML_BYTES } : undefined);
     this.directory = new ServiceDirectory(deps.bus, {
       localDomains: deps.config.domains,
       partitions: deps.config.bus.partitions,

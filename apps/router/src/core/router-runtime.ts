@@ -35,7 +35,7 @@ export class RouterRuntime extends PartitionedService<RouterHooks> implements Ro
   private readonly exit: ServiceExit;
 
   constructor(deps: RouterDeps) {
-    super(deps, { name: 'router', membersBucket: buckets.routers });
+    super(deps, { name: 'router', membersBucket: buckets.routers, deliveryBatchMax: deps.config.router.deliveryBatchMax });
     this.lanes = new ServiceLanes(deps.bus, { timeoutMs: deps.config.bus.requestTimeoutMs, batchMax: deps.config.router.forwardBatchMax }, deps.logger);
     this.exit = { forward: (st, to) => this.forward(st, to), idle: (sender) => this.lanes.idle(sender) };
     this.resumable = new ResumableStore(deps.bus);

@@ -6,6 +6,7 @@ import {
   decodeBatchAck,
   decodeFrame,
   encodeAck,
+  encodeBatchAck,
   encodeFrame,
   envelopeOf,
   partitionOf,
@@ -14,6 +15,7 @@ import {
   type Bus,
   type BusSubscription,
   type Frame,
+  type StanzaEnvelope,
   SESSION_GONE,
   buckets,
   keys,
@@ -64,15 +66,27 @@ export class FakeEdge {
   ) {
     this.sub = h.bus.subscribe(subjects.edgeDeliver(id), (msg) => {
       const frame = decodeFrame(msg.data);
-      if (!frame.stanza?.target) return;
-      const sessionId = frame.stanza.target.sessionId;
-      const how = this.behaviour.get(sessionId);
-      if (how === 'silent') return;
-      if (how === 'gone') return msg.respond(encodeAck({ taken: false, error: SESSION_GONE }));
-      const text = Buffer.from(frame.stanza.xml).toString('utf8');
-      this.received.push({ sessionId, el: parseElement(text, LIMITS) });
-      msg.respond(encodeAck({ taken: true }));
+      if (frame.stanza) {
+        const ack = this.take(frame.stanza);
+        if (ack) msg.respond(encodeAck(ack));
+      } else if (frame.batch) {
+        // a DeliveryBatch (the router coalesces a turn's deliveries per edge): one Ack per stanza, in
+        // order; a stalled session stalls the whole answer, as a stalled edge would
+        const acks = frame.batch.stanzas.map((stanza) => this.take(stanza));
+        if (acks.every((a) => a !== undefined)) msg.respond(encodeBatchAck({ acks }));
+      }
     });
+  }
+
+  /** One delivery, as the edge handles it: its Ack, or undefined when it is never answered. */
+  private take(stanza: StanzaEnvelope): Ack | undefined {
+    if (!stanza.target) return undefined;
+    const sessionId = stanza.target.sessionId;
+    const how = this.behaviour.get(sessionId);
+    if (how === 'silent') return undefined;
+    if (how === 'gone') return { taken: false, error: SESSION_GONE };
+    this.received.push({ sessionId, el: parseElement(Buffer.from(stanza.xml).toString('utf8'), LIMITS) });
+    return { taken: true };
   }
 
   /** From now on, deliveries to `session` are refused (its stream is gone) or never answered (stalled). */
