@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusTimeoutError } from './bus.js';
-import { startNatsServer, type NatsServer } from '#libs/testing';
+import { startNatsServer, waitFor, type NatsServer } from '#libs/testing';
 import type { Bus } from './bus.js';
 import { quietLogger, runBusContract } from './bus.contract.js';
 import { NatsBus } from './nats-bus.js';
@@ -45,6 +45,65 @@ test('requests build no per-request stack-trace Errors (noAsyncTraces), and a ti
     await sub.unsubscribe();
   } finally {
     await bus.close();
+  }
+});
+
+test('one turn’s publishes, requests and replies reach the server in one socket write, in order; a message past max_payload is refused at once', async () => {
+  const bus = await NatsBus.connect({ url: server.url, requestTimeoutMs: 2_000 }, quietLogger());
+  const other = await NatsBus.connect({ url: server.url, requestTimeoutMs: 2_000 }, quietLogger());
+  try {
+    const got: number[] = [];
+    other.subscribe('spec.turn.*', (m) => {
+      got.push(m.data[0]!);
+      if (m.replyExpected) m.respond(m.data);
+    });
+    await other.flush();
+    await bus.request('spec.turn.r', new Uint8Array([0]), { timeoutMs: 2_000 }); // opens the reply inbox (its SUB is a write of its own)
+    got.length = 0;
+    // count the client's socket writes (the transport's socket: test-only knowledge of nats.js)
+    const socket = (bus as any).nc.protocol.transport.socket as { write: (...a: unknown[]) => boolean };
+    const write = socket.write;
+    let writes = 0;
+    socket.write = function (this: unknown, ...a: unknown[]) {
+      writes++;
+      return write.apply(this, a);
+    };
+    // one turn, from promise chains of different depths (as stanzas reach the bus): every fifth a request
+    const later = async (depth: number, fn: () => void) => {
+      for (let d = 0; d < depth; d++) await Promise.resolve();
+      fn();
+    };
+    const replies: Promise<Uint8Array>[] = [];
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 25; i++) {
+      const data = new Uint8Array([i]);
+      sends.push(
+        later(i, () => {
+          if (i % 5 === 4) replies.push(bus.request('spec.turn.r', data, { timeoutMs: 2_000 }));
+          else bus.publish('spec.turn.p', data);
+        }),
+      );
+    }
+    await Promise.all(sends);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(writes, 1, 'one write for the turn');
+    assert.deepEqual(
+      (await Promise.all(replies)).map((r) => r[0]),
+      [4, 9, 14, 19, 24],
+    );
+    await waitFor(() => got.length === 25, { what: 'every message' });
+    assert.deepEqual(
+      got,
+      Array.from({ length: 25 }, (_, i) => i),
+      'in the order they were sent',
+    );
+
+    const max = (bus as any).nc.info.max_payload as number;
+    assert.throws(() => bus.publish('spec.turn.p', new Uint8Array(max + 1)), /max_payload/);
+    await assert.rejects(bus.request('spec.turn.r', new Uint8Array(max + 1), { timeoutMs: 2_000 }), /max_payload/);
+  } finally {
+    await bus.close();
+    await other.close();
   }
 });
 

@@ -40,15 +40,12 @@ export function readCredentials(file: string): Pick<NodeConnectionOptions, 'user
   return i > 0 ? { user: text.slice(0, i), pass: text.slice(i + 1) } : { token: text };
 }
 
-function toBusMessage(m: Msg): BusMessage {
-  return {
-    subject: m.subject,
-    data: m.data,
-    replyExpected: Boolean(m.reply),
-    respond: (data) => {
-      if (m.reply) m.respond(wire(data));
-    },
-  };
+/** A publish waiting for the end of the turn (NatsBus.outbox); `token`: the request it sends. */
+interface Outgoing {
+  subject: string;
+  data: Uint8Array;
+  reply?: string;
+  token?: string;
 }
 
 interface PendingRequest {
@@ -73,6 +70,18 @@ export class NatsBus implements Bus {
   private closing = false;
   private reconnectedAt: number | undefined;
   private readonly reconnectListeners = new Set<() => void>();
+  /**
+   * This turn's publishes, requests and replies, handed to the client together once the turn's I/O
+   * callbacks ran (setImmediate): the client writes what it was given before its next microtask
+   * checkpoint in one socket write, and a turn's stanzas reach it from many promise chains, so
+   * handing each over at once cost a write(2) — and a read on the server — nearly per message.
+   */
+  private outbox: Outgoing[] = [];
+  private readonly sendOutbox = (): void => {
+    const out = this.outbox;
+    this.outbox = [];
+    for (const o of out) this.send(o);
+  };
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -113,15 +122,49 @@ export class NatsBus implements Bus {
   private resetBackoff: () => void = () => undefined;
 
   publish(subject: string, data: Uint8Array): void {
-    try {
-      this.nc.publish(subject, wire(data));
-    } catch (err) {
-      if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
-        this.logger.warn?.({ subject }, 'publish on a closed bus dropped');
-        return;
-      }
-      throw err;
+    if (this.nc.isClosed() || this.nc.isDraining()) {
+      this.logger.warn?.({ subject }, 'publish on a closed bus dropped');
+      return;
     }
+    this.queue({ subject, data: this.checked(wire(data)) });
+  }
+
+  /** What the client would refuse at once, refused here at once, not when the outbox is sent. */
+  private checked(data: Uint8Array): Uint8Array {
+    const max = this.nc.info?.max_payload;
+    if (max !== undefined && data.length > max) throw new Error(`bus message of ${data.length} bytes exceeds the server's max_payload (${max})`);
+    return data;
+  }
+
+  private queue(o: Outgoing): void {
+    if (this.outbox.push(o) === 1) setImmediate(this.sendOutbox);
+  }
+
+  private send(o: Outgoing): void {
+    try {
+      this.nc.publish(o.subject, o.data, o.reply ? { reply: o.reply } : undefined);
+    } catch (err) {
+      const req = o.token ? this.pending.get(o.token) : undefined;
+      if (req) {
+        this.pending.delete(o.token!);
+        clearTimeout(req.timer);
+        busRequestTimers.error.since(req.started);
+        req.reject(err instanceof Error ? err : new Error(String(err)));
+      } else if (err instanceof errors.ClosedConnectionError || err instanceof errors.DrainingConnectionError) {
+        this.logger.warn?.({ subject: o.subject }, 'publish on a closed bus dropped');
+      } else this.logger.error({ err, subject: o.subject }, 'bus publish failed');
+    }
+  }
+
+  private toBusMessage(m: Msg): BusMessage {
+    return {
+      subject: m.subject,
+      data: m.data,
+      replyExpected: Boolean(m.reply),
+      respond: (data) => {
+        if (m.reply) this.queue({ subject: m.reply, data: wire(data) });
+      },
+    };
   }
 
   /**
@@ -140,15 +183,17 @@ export class NatsBus implements Bus {
         busRequestTimers.timeout.since(started);
         reject(new BusTimeoutError(`no reply on ${subject} within ${opts.timeoutMs} ms`));
       }, opts.timeoutMs);
-      this.pending.set(token, { subject, timer, resolve, reject, started });
+      let bytes: Uint8Array;
       try {
-        this.nc.publish(subject, wire(data), { reply: inbox + token });
+        if (this.nc.isClosed()) throw new errors.ClosedConnectionError();
+        bytes = this.checked(wire(data));
       } catch (err) {
         clearTimeout(timer);
-        this.pending.delete(token);
         busRequestTimers.error.since(started);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        return reject(err instanceof Error ? err : new Error(String(err)));
       }
+      this.pending.set(token, { subject, timer, resolve, reject, started });
+      this.queue({ subject, data: bytes, reply: inbox + token, token });
     });
   }
 
@@ -198,7 +243,7 @@ export class NatsBus implements Bus {
           return;
         }
         try {
-          const r = handler(toBusMessage(m));
+          const r = handler(this.toBusMessage(m));
           if (r && typeof r.then === 'function') r.then(undefined, failed);
         } catch (e) {
           failed(e);
@@ -238,6 +283,7 @@ export class NatsBus implements Bus {
   }
 
   flush(): Promise<void> {
+    this.sendOutbox();
     return this.nc.flush();
   }
 
@@ -262,6 +308,7 @@ export class NatsBus implements Bus {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.sendOutbox();
     // Drain delivers what is in flight; while disconnected it could wait for the server forever.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
