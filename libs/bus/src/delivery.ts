@@ -54,8 +54,9 @@ export interface DeliveryOptions {
 
 /**
  * Hands stanzas to the edge holding a session; the edge writes the bytes without parsing them. Every
- * delivery is a request the edge acknowledges once it handed the stanza to the connection
- * (docs/reliability.md): until then the caller owns the stanza.
+ * delivery is acknowledged by the edge once it handed the stanza to the connection
+ * (docs/reliability.md): until then the caller owns the stanza. Each is a request of its own, or,
+ * coalescing, a share of one DeliveryBatch request with what else went to that edge in that turn.
  */
 export class Delivery {
   /** Coalesced deliveries not sent yet, per edge, in the order they were asked for. */
