@@ -354,6 +354,19 @@ export function runBusContract(name: string, makeBus: () => Promise<BusUnderTest
       for (const sub of subs) await sub.unsubscribe();
     });
 
+    test('KV: changedSince tells whether an entry matching a filter was written or deleted after a revision', async () => {
+      const kv = await bus.kv(unique('since'));
+      const r1 = await kv.put('u1.a', enc('1'));
+      assert.equal(await kv.changedSince('u1.*', r1), false, 'nothing after its own put');
+      assert.equal(await kv.changedSince('u1.*', r1 - 1), true, 'its put is after the revision before it');
+      const r2 = await kv.put('u2.a', enc('2'));
+      assert.equal(await kv.changedSince('u1.*', r1), false, 'another filter’s write does not count');
+      assert.equal(await kv.changedSince('u2.*', r1), true);
+      await kv.delete('u1.a');
+      assert.equal(await kv.changedSince('u1.*', r2), true, 'a delete counts');
+      assert.equal(await kv.changedSince('nobody.*', 0), false, 'a filter nothing ever matched');
+    });
+
     test('KV: keys and watch finish while entries expire and are overwritten', { timeout: 60_000 }, async () => {
       // Each call below must end: a listing or a watch that waits on entries that vanished before
       // they were delivered stalled the partition consumer and the dead-edge sweep for good.

@@ -50,6 +50,12 @@ export interface KvBucket {
   delete(key: string, revision?: number): Promise<void>;
   /** Keys matching a filter with `*` and `>` wildcards. */
   keys(filter?: string): Promise<string[]>;
+  /**
+   * Whether an entry matching `filter` was written or deleted after `revision`: a watcher that has
+   * seen every change up to `revision` holds all of that filter's entries when this says false (one
+   * JetStream direct get, not a listing of the bucket's subjects).
+   */
+  changedSince(filter: string, revision: number): Promise<boolean>;
   /** Current values first (deletes are not replayed), then every change. */
   watch(onEntry: (entry: KvEntry) => void, filter?: string): Promise<KvWatch>;
   /**

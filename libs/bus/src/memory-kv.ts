@@ -117,6 +117,13 @@ export class MemoryKv implements KvBucket {
     this.write(key, EMPTY, 'DEL');
   }
 
+  async changedSince(filter: string, revision: number): Promise<boolean> {
+    if (this.seq <= revision) return false;
+    // each key's slot is its last write (a put or a delete marker)
+    for (const [key, s] of this.slots) if (s.revision > revision && subjectMatches(filter, key)) return true;
+    return false;
+  }
+
   async keys(filter = '>'): Promise<string[]> {
     const out: string[] = [];
     const first = firstToken(filter);

@@ -83,6 +83,11 @@ export class NatsKv implements KvBucket {
     return live.filter((key): key is string => key !== undefined);
   }
 
+  async changedSince(filter: string, revision: number): Promise<boolean> {
+    const next = await this.jsm.direct.getMessage(`KV_${this.name}`, { seq: revision + 1, next_by_subj: `$KV.${this.name}.${filter}` });
+    return next !== null;
+  }
+
   /**
    * Resolves once the current values have been delivered. JetStream replays the last entry of
    * every key, delete markers included; those are dropped here (the contract replays no deletes).

@@ -28,8 +28,8 @@ export type ToHost =
 export type ToWorker =
   { t: 'msg'; id: number; s: string; d: Uint8Array; r?: number } | { t: 'res'; c: number; v?: unknown; e?: WireError } | { t: 'kve'; w: number; e: KvEntry };
 
-export type KvOp = 'get' | 'put' | 'create' | 'update' | 'delete' | 'keys' | 'purgeDeletes' | 'purgeUpTo';
-export const KV_OPS: ReadonlySet<string> = new Set<KvOp>(['get', 'put', 'create', 'update', 'delete', 'keys', 'purgeDeletes', 'purgeUpTo']);
+export type KvOp = 'get' | 'put' | 'create' | 'update' | 'delete' | 'keys' | 'changedSince' | 'purgeDeletes' | 'purgeUpTo';
+export const KV_OPS: ReadonlySet<string> = new Set<KvOp>(['get', 'put', 'create', 'update', 'delete', 'keys', 'changedSince', 'purgeDeletes', 'purgeUpTo']);
 
 /** An error as it crosses: its class name (BusTimeoutError, KvConflictError, …) and message. */
 export interface WireError {

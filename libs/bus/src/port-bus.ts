@@ -255,6 +255,9 @@ class PortKv implements KvBucket {
   keys(filter?: string): Promise<string[]> {
     return this.bus.kvCall(this.name, 'keys', filter === undefined ? [] : [filter]);
   }
+  changedSince(filter: string, revision: number): Promise<boolean> {
+    return this.bus.kvCall(this.name, 'changedSince', [filter, revision]);
+  }
   watch(onEntry: (entry: KvEntry) => void, filter?: string): Promise<KvWatch> {
     return this.bus.kvWatch(this.name, onEntry, filter);
   }

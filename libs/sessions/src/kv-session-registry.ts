@@ -193,6 +193,10 @@ export class KvSessionRegistry implements SessionRegistry {
     const cached = this.byUser.get(bareJid);
     if (cached && cached.size > 0) return [...cached].map((k) => this.cache.get(k)!.info);
     const kv = await this.bucket();
+    // The watch has handed this registry every change up to watchRevision: when none of this user's
+    // keys changed since, the cache is exact and the user has no session (the usual case: a first
+    // resource binding, the last one leaving). One direct get; else the listing below.
+    if (this.watcher && !(await kv.changedSince(keys.sessionsOf(bareJid), this.watchRevision).catch(() => true))) return [];
     const out: SessionInfo[] = [];
     for (const key of await kv.keys(keys.sessionsOf(bareJid))) {
       const e = await kv.get(key);

@@ -50,6 +50,41 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.deepEqual(await b.ofUser(user()), []);
     });
 
+    test('ofUser: found right after another registry bound it (before its watch may have); a user with no session: [] without listing the bucket', async () => {
+      const bare = user();
+      const s = session(`${bare}/pc`, 's-fresh');
+      assert.deepEqual(await a.bind(s, 'replace'), { ok: true });
+      assert.deepEqual(await b.ofUser(bare), [s]);
+      // a registry whose bucket counts its listings (KvBucket.keys: a stream info request on NATS)
+      let listings = 0;
+      const counting = new Proxy(await ut.connect(), {
+        get(target, prop) {
+          if (prop === 'kv')
+            return async (...args: Parameters<Bus['kv']>) => {
+              const bucket = await target.kv(...args);
+              return new Proxy(bucket, {
+                get(t, p) {
+                  if (p === 'keys') listings++;
+                  const v = Reflect.get(t, p, t) as unknown;
+                  return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+                },
+              });
+            };
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const c = createSessionRegistry(counting, { logger });
+      await c.start();
+      try {
+        assert.deepEqual(await c.ofUser(user()), []);
+        assert.equal(listings, 0, 'nobody of that user was ever written: the watched cache is exact');
+        assert.deepEqual(await c.ofUser(bare), [s]);
+      } finally {
+        await c.stop();
+      }
+    });
+
     test('replace returns the replaced session; refuse leaves the bound one', async () => {
       const bare = user();
       const first = session(`${bare}/r`, 's1', 'edge-1');
