@@ -119,8 +119,14 @@ export class MemoryKv implements KvBucket {
 
   async changedSince(filter: string, revision: number): Promise<boolean> {
     if (this.seq <= revision) return false;
-    // each key's slot is its last write (a put or a delete marker)
-    for (const [key, s] of this.slots) if (s.revision > revision && subjectMatches(filter, key)) return true;
+    // live keys through the indexes (a key's slot is its last write), then the delete markers
+    // written after `revision`, newest first: no scan of the whole bucket
+    for (const key of await this.keys(filter)) if (this.slots.get(key)!.revision > revision) return true;
+    for (let i = this.markers.length - 1; i >= this.markersHead; i--) {
+      const m = this.markers[i]!;
+      if (m.slot.revision <= revision) break;
+      if (subjectMatches(filter, m.key)) return true;
+    }
     return false;
   }
 
