@@ -37,6 +37,7 @@ import {
   type ServiceDeclarationWire,
   type SessionRecord,
   type SessionRecordWire,
+  type StanzaEnvelope,
   type Socks5Activation,
   type Socks5ActivationResult,
   type Socks5ActivationResultWire,
@@ -119,6 +120,18 @@ export function decodeAck(b: Uint8Array): Ack {
  * this goes alone (edge.limits.maxStanzaBytes is 256 KiB by default).
  */
 export const BATCH_XML_BYTES = 256 * 1024;
+
+/**
+ * How many of `waiting`, from the first, go in one DeliveryBatch: at most `max`, no more than
+ * BATCH_XML_BYTES of XML together (the first always goes), and only while `same` holds for the next.
+ */
+export function batchLength<T extends { env: StanzaEnvelope }>(waiting: readonly T[], max: number, same: (item: T) => boolean = () => true): number {
+  const limit = Math.min(waiting.length, max);
+  let n = 1;
+  let bytes = waiting[0]!.env.xml.byteLength;
+  while (n < limit && same(waiting[n]!) && (bytes += waiting[n]!.env.xml.byteLength) <= BATCH_XML_BYTES) n++;
+  return n;
+}
 
 /** The answer to a DeliveryBatch frame: one Ack per stanza, in order. */
 export function encodeBatchAck(a: BatchAck): Uint8Array {

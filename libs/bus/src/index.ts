@@ -10,6 +10,7 @@ export {
   encodeBatchAck,
   decodeBatchAck,
   batchAcks,
+  batchLength,
   BATCH_XML_BYTES,
   encodeSessionRecord,
   decodeSessionRecord,

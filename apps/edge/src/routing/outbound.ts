@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import {
   BusNoRespondersError,
   BusTimeoutError,
-  BATCH_XML_BYTES,
   batchAcks,
+  batchLength,
   decodeAck,
   encodeFrame,
   envelopeOf,
@@ -68,8 +68,8 @@ interface Routed {
  * One session's stanzas on their way to its router, in order (RFC 6120 §10.1), without waiting
  * for each one's Ack before taking the next (DESIGN.md, the bus; docs/reliability.md). One request
  * is in flight at a time, to the sender's partition; the stanzas that came while it was out go in
- * the next one, as one DeliveryBatch (at most `edge.routeBatchMax`, and BATCH_XML_BYTES of XML), which the router routes in
- * order as if each had come alone and answers with one Ack per stanza. So order holds even when a
+ * the next one, as one DeliveryBatch (at most `edge.routeBatchMax`, and BATCH_XML_BYTES of XML),
+ * which the router routes in order as if each had come alone and answers with one Ack per stanza. So order holds even when a
  * request is retried (a partition changing owner) or fails, and a stanza is the edge's until its
  * request is answered: taken, or bounced to the sender (no silent loss). A router that predates
  * batches answers a batch with a plain Ack without routing it: the lane then sends those stanzas
@@ -129,11 +129,7 @@ export class RouteLane {
     const { config, bus } = this.stream.ctx;
     let n = 1;
     if (this.singles > 0) this.singles--;
-    else {
-      const max = Math.min(this.waiting.length, config.edge.routeBatchMax);
-      let bytes = this.waiting[0]!.env.xml.byteLength;
-      while (n < max && (bytes += this.waiting[n]!.env.xml.byteLength) <= BATCH_XML_BYTES) n++;
-    }
+    else n = batchLength(this.waiting, config.edge.routeBatchMax);
     const items = this.waiting.splice(0, n);
     this.inFlight = true;
     const frame = n === 1 ? encodeFrame({ stanza: items[0]!.env }) : encodeFrame({ batch: { stanzas: items.map((i) => i.env) } });

@@ -1,5 +1,5 @@
 import type { Address } from '#libs/addressing';
-import { BATCH_XML_BYTES, batchAcks, decodeAck, encodeFrame, requestRetrying, type Ack, type Bus, type StanzaEnvelope } from '#libs/bus';
+import { batchAcks, batchLength, decodeAck, encodeFrame, requestRetrying, type Ack, type Bus, type StanzaEnvelope } from '#libs/bus';
 import type { Logger } from '#libs/telemetry';
 
 type ServiceAddress = Extract<Address, { kind: 'service' }>;
@@ -23,8 +23,8 @@ export interface ServiceLaneOptions {
  * s2s), in order (RFC 6120 §10.1) without the router's partition waiting for each service's Ack.
  * Like the edge's route lane (apps/edge/src/routing/outbound.ts): one request out at a time per
  * sender; the sender's stanzas for the same subject that came meanwhile go in the next request as
- * one DeliveryBatch (at most `batchMax`, and BATCH_XML_BYTES of XML), to a service whose every instance declared
- * `takesBatches`; a stanza for another subject waits until the ones before it were answered. So
+ * one DeliveryBatch (at most `batchMax`, and BATCH_XML_BYTES of XML), to a service whose every
+ * instance declared `takesBatches`; a stanza for another subject waits until the ones before it were answered. So
  * order holds when a request is retried, and nothing the sender routed afterwards overtakes a
  * forwarded stanza (`idle`). Each stanza's promise settles with its own Ack: taken, or an Error
  * (the router then bounces it, as when it waited). A service that answers a batch with a plain
@@ -56,11 +56,7 @@ class Lane {
     const head = this.waiting[0]!;
     let n = 1;
     if (this.singles > 0) this.singles--;
-    else if (head.to.batches) {
-      const max = Math.min(this.waiting.length, this.opts.batchMax);
-      let bytes = head.env.xml.byteLength;
-      while (n < max && this.waiting[n]!.to.subject === head.to.subject && (bytes += this.waiting[n]!.env.xml.byteLength) <= BATCH_XML_BYTES) n++;
-    }
+    else if (head.to.batches) n = batchLength(this.waiting, this.opts.batchMax, (next) => next.to.subject === head.to.subject);
     const items = this.waiting.splice(0, n);
     this.inFlight = true;
     let frame: Uint8Array;
