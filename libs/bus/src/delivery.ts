@@ -64,7 +64,8 @@ export class Delivery {
   private flushScheduled = false;
   private readonly flushAll = (): void => {
     this.flushScheduled = false;
-    for (const edgeId of [...this.waiting.keys()]) this.flushEdge(edgeId);
+    // flushEdge deletes the entry it sends: a Map's iteration allows that
+    for (const edgeId of this.waiting.keys()) this.flushEdge(edgeId);
   };
 
   constructor(
