@@ -52,6 +52,7 @@ function generateRaw(protoSource, protoPath) {
   for (const t of types) out.push(...wireText(t, name));
   for (const t of types) out.push(...fromWireText(t, name));
   for (const t of types) out.push(...toWireText(t, name));
+  for (const t of types) out.push(...copyText(t, name));
   while (out.at(-1) === '') out.pop();
   return out.join('\n') + '\n';
 }
@@ -209,6 +210,40 @@ function toWireText(t, name) {
     out.push(`  return { ...v, ${parts.join(', ')} };`);
   }
   out.push('}', '');
+  return out;
+}
+
+/** Expression copying one app value `v` of field f (what decoding it after encoding would give). */
+function copyValue(f, v, name) {
+  if (f.resolvedType instanceof protobuf.Type) return `${lowerFirst(name(f.resolvedType))}Copy(${v})`;
+  return v; // enums keep their names, int64 is a number already, bytes are passed as given
+}
+
+/**
+ * `…Copy(v)`: what `…FromWire(…ToWire(v))` gives for a well-typed value, built in one pass (the
+ * in-process bus copies every frame and Ack it keeps local, twice: local-values.ts). A oneof keeps
+ * its first member set, as the encoder does.
+ */
+function copyText(t, name) {
+  const n = name(t);
+  const oneofs = realOneofs(t);
+  const oneofMembers = new Set(oneofs.flatMap((o) => o.fieldsArray));
+  const required = t.fieldsArray.filter((f) => f.repeated || !isOptional(f));
+  const out = [`export function ${lowerFirst(n)}Copy(v: ${n}): ${n} {`];
+  const init = required.map((f) => {
+    if (!f.repeated) return `${f.name}: ${copyValue(f, `v.${f.name}`, name)}`;
+    const item = copyValue(f, 'x', name);
+    return `${f.name}: v.${f.name} ? ${item === 'x' ? `[...v.${f.name}]` : `v.${f.name}.map((x) => ${item})`} : []`;
+  });
+  out.push(`  const out: ${n} = {${init.length ? ` ${init.join(', ')} ` : ''}};`);
+  for (const f of t.fieldsArray) {
+    if (f.repeated || !isOptional(f) || oneofMembers.has(f)) continue;
+    out.push(`  if (v.${f.name} != null) out.${f.name} = ${copyValue(f, `v.${f.name}`, name)};`);
+  }
+  for (const o of oneofs) {
+    o.fieldsArray.forEach((f, i) => out.push(`  ${i ? 'else ' : ''}if (v.${f.name} != null) out.${f.name} = ${copyValue(f, `v.${f.name}`, name)};`));
+  }
+  out.push('  return out;', '}', '');
   return out;
 }
 

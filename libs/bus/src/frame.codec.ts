@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { heldValue, holdLocal, wire } from './local-values.js';
 import {
+  ackCopy,
+  batchAckCopy,
+  frameCopy,
   batchAckFromWire,
   batchAckToWire,
   type BatchAck,
@@ -78,19 +81,12 @@ function asBuffer(b: Uint8Array): Buffer {
 }
 
 // Frames and Acks may stay objects inside one process (local-values.ts): encode* then returns a
-// placeholder, and decode* of it a copy of the value; `wire()` makes the bytes where they leave.
+// placeholder, and decode* of it a copy of the value (messages.ts's generated …Copy: what the mapping
+// through the wire shape gives, in one pass; messages.spec.ts checks they agree); `wire()` makes the
+// bytes where they leave.
 const frameBytes = (f: Frame): Uint8Array => T.frame.encode(frameToWire(f)).finish();
 const ackBytes = (a: Ack): Uint8Array => T.ack.encode(ackToWire(a)).finish();
 const batchAckBytes = (a: BatchAck): Uint8Array => T.batchAck.encode(batchAckToWire(a)).finish();
-// What decoding the bytes would give, without the bytes: the generated mapping through the wire shape.
-const frameCopy = (f: Frame): Frame => {
-  const w = frameToWire(f);
-  // protobufjs names the oneof's member in `body` when it decodes; the wire shape has one key
-  const body = Object.keys(w)[0] as FrameWire['body'];
-  return frameFromWire(body ? { ...w, body } : w);
-};
-const ackCopy = (a: Ack): Ack => ackFromWire(ackToWire(a));
-const batchAckCopy = (a: BatchAck): BatchAck => batchAckFromWire(batchAckToWire(a));
 
 export function encodeFrame(f: Frame): Uint8Array {
   return holdLocal('frame', f, frameCopy, frameBytes) ?? frameBytes(f);

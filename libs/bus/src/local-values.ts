@@ -10,8 +10,9 @@
  * What keeps it safe:
  * - the value is copied when it is held (a sender changing its object afterwards changes nothing
  *   sent, as with bytes) and again for each decode (two receivers, or a receiver changing what it
- *   got, share nothing); the copy is the codec's own mapping from the wire shape (messages.ts
- *   `…FromWire(…ToWire(v))`), the one decoding uses, so it has the fields a decode would have.
+ *   got, share nothing); the copy is messages.ts's generated `…Copy(v)`, which gives what the codec's own
+ *   mapping through the wire shape (`…FromWire(…ToWire(v))`, the one decoding uses) gives, in one
+ *   pass, so it has the fields a decode would have (messages.spec.ts checks the two agree).
  *   Bytes fields are passed as given (every producer makes Buffers, as protobufjs decodes them);
  * - a decoder of another type than the one held reads the real bytes (`wire`), as it would have;
  * - whatever puts bytes outside the process (NatsBus, the worker-thread port bus, a KV on NATS)

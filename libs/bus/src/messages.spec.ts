@@ -108,3 +108,43 @@ test('optional fields left out stay out, required ones come back as proto3 defau
   assert.deepEqual(decodeFrame(encodeFrame({ load: { component: 'edge', instance: 'e' } })), { load: { component: 'edge', instance: 'e' } });
   assert.deepEqual(decodeFrame(encodeFrame({ load: { component: 'edge', instance: 'e', atMs: 0 } })), { load: { component: 'edge', instance: 'e', atMs: 0 } });
 });
+
+test("every message's …Copy gives what its wire mapping gives, and shares no object with what it copied", async () => {
+  const messages = (await import('./messages.js')) as unknown as Record<string, (v: unknown) => unknown>;
+  const fn = (t: protobuf.Type, suffix: string) => {
+    const name = t.fullName.replace(/^\.glider\.bus\.v1\./, '').replace(/\./g, '');
+    const f = messages[`${name[0]!.toLowerCase()}${name.slice(1)}${suffix}`];
+    assert.ok(f, `${name}${suffix} is generated`);
+    return f;
+  };
+  const types: protobuf.Type[] = [];
+  const collect = (ns: protobuf.NamespaceBase) => {
+    for (const n of ns.nestedArray) {
+      if (n instanceof protobuf.Type) types.push(n);
+      if (n instanceof protobuf.Namespace) collect(n);
+    }
+  };
+  collect(reflection.lookup('glider.bus.v1') as protobuf.Namespace);
+  assert.ok(types.length > 10);
+  const objects = (v: unknown, out: object[] = []): object[] => {
+    if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+      out.push(v);
+      for (const x of Object.values(v)) objects(x, out);
+    }
+    return out;
+  };
+  for (const t of types) {
+    const [copy, toWire, fromWire] = [fn(t, 'Copy'), fn(t, 'ToWire'), fn(t, 'FromWire')];
+    // a real oneof: each member alone (the mapping's body key named as protobufjs names it on decode)
+    const oneof = t.oneofsArray.find((o) => !o.fieldsArray[0]!.options?.['proto3_optional']);
+    const values = oneof ? oneof.fieldsArray.map((m) => ({ ...sample(t), [m.name]: valueOf(m) })) : [sample(t)];
+    for (const v of values) {
+      const w = toWire(v) as Record<string, unknown>;
+      const viaWire = fromWire(oneof ? { ...w, [oneof.name]: oneof.fieldsArray.find((m) => w[m.name] != null)!.name } : w);
+      const c = copy(v);
+      assert.deepEqual(c, viaWire, `${t.name}Copy`);
+      const mine = new Set(objects(v));
+      assert.ok(!objects(c).some((o) => mine.has(o)), `${t.name}Copy shares no object with its input`);
+    }
+  }
+});

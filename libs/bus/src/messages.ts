@@ -658,3 +658,130 @@ export function deliveryFanoutToWire(v: DeliveryFanout): DeliveryFanoutWire {
 export function fanoutRecipientToWire(v: FanoutRecipient): FanoutRecipientWire {
   return v;
 }
+
+export function stanzaEnvelopeCopy(v: StanzaEnvelope): StanzaEnvelope {
+  const out: StanzaEnvelope = { from: v.from, to: v.to, kind: v.kind, type: v.type, id: v.id, xml: v.xml };
+  if (v.traceparent != null) out.traceparent = v.traceparent;
+  if (v.tracestate != null) out.tracestate = v.tracestate;
+  if (v.origin != null) out.origin = sessionRefCopy(v.origin);
+  if (v.target != null) out.target = sessionRefCopy(v.target);
+  if (v.hops != null) out.hops = v.hops;
+  if (v.ackWhenWritten != null) out.ackWhenWritten = v.ackWhenWritten;
+  if (v.dedupeKey != null) out.dedupeKey = v.dedupeKey;
+  if (v.sessionKey != null) out.sessionKey = v.sessionKey;
+  return out;
+}
+
+export function sessionRefCopy(v: SessionRef): SessionRef {
+  const out: SessionRef = { edgeId: v.edgeId, sessionId: v.sessionId };
+  return out;
+}
+
+export function sessionEventCopy(v: SessionEvent): SessionEvent {
+  const out: SessionEvent = { kind: v.kind, jid: v.jid };
+  if (v.session != null) out.session = sessionRefCopy(v.session);
+  if (v.wasAvailable != null) out.wasAvailable = v.wasAvailable;
+  if (v.status != null) out.status = v.status;
+  return out;
+}
+
+export function edgeControlCopy(v: EdgeControl): EdgeControl {
+  const out: EdgeControl = { kind: v.kind };
+  if (v.sessionId != null) out.sessionId = v.sessionId;
+  if (v.condition != null) out.condition = v.condition;
+  if (v.text != null) out.text = v.text;
+  return out;
+}
+
+export function frameCopy(v: Frame): Frame {
+  const out: Frame = {};
+  if (v.stanza != null) out.stanza = stanzaEnvelopeCopy(v.stanza);
+  else if (v.session != null) out.session = sessionEventCopy(v.session);
+  else if (v.control != null) out.control = edgeControlCopy(v.control);
+  else if (v.load != null) out.load = loadReportCopy(v.load);
+  else if (v.batch != null) out.batch = deliveryBatchCopy(v.batch);
+  else if (v.fanout != null) out.fanout = deliveryFanoutCopy(v.fanout);
+  return out;
+}
+
+export function deliveryBatchCopy(v: DeliveryBatch): DeliveryBatch {
+  const out: DeliveryBatch = { stanzas: v.stanzas ? v.stanzas.map((x) => stanzaEnvelopeCopy(x)) : [] };
+  return out;
+}
+
+export function batchAckCopy(v: BatchAck): BatchAck {
+  const out: BatchAck = { acks: v.acks ? v.acks.map((x) => ackCopy(x)) : [] };
+  return out;
+}
+
+export function ackCopy(v: Ack): Ack {
+  const out: Ack = { taken: v.taken };
+  if (v.error != null) out.error = v.error;
+  return out;
+}
+
+export function sessionRecordCopy(v: SessionRecord): SessionRecord {
+  const out: SessionRecord = { jid: v.jid, priority: v.priority, available: v.available, interested: v.interested, boundAtMs: v.boundAtMs };
+  if (v.session != null) out.session = sessionRefCopy(v.session);
+  if (v.lastPresence != null) out.lastPresence = v.lastPresence;
+  if (v.carbons != null) out.carbons = v.carbons;
+  if (v.blocklist != null) out.blocklist = v.blocklist;
+  return out;
+}
+
+export function loadReportCopy(v: LoadReport): LoadReport {
+  const out: LoadReport = { component: v.component, instance: v.instance };
+  if (v.connections != null) out.connections = v.connections;
+  if (v.stanzasPerSecond != null) out.stanzasPerSecond = v.stanzasPerSecond;
+  if (v.atMs != null) out.atMs = v.atMs;
+  if (v.draining != null) out.draining = v.draining;
+  return out;
+}
+
+export function serviceDeclarationCopy(v: ServiceDeclaration): ServiceDeclaration {
+  const out: ServiceDeclaration = {
+    service: v.service,
+    instance: v.instance,
+    domains: v.domains ? [...v.domains] : [],
+    remoteDomains: v.remoteDomains,
+    accountPresence: v.accountPresence,
+    accountIq: v.accountIq ? v.accountIq.map((x) => iqClaimCopy(x)) : [],
+    serverIq: v.serverIq ? [...v.serverIq] : [],
+    discoFeatures: v.discoFeatures ? [...v.discoFeatures] : [],
+    accountDiscoFeatures: v.accountDiscoFeatures ? [...v.accountDiscoFeatures] : [],
+    accountIdentities: v.accountIdentities ? [...v.accountIdentities] : [],
+    takesBatches: v.takesBatches,
+  };
+  return out;
+}
+
+export function iqClaimCopy(v: IqClaim): IqClaim {
+  const out: IqClaim = { ns: v.ns, ownOnly: v.ownOnly, features: v.features ? [...v.features] : [] };
+  return out;
+}
+
+export function socks5ClaimCopy(v: Socks5Claim): Socks5Claim {
+  const out: Socks5Claim = { instance: v.instance, host: v.host, port: v.port };
+  return out;
+}
+
+export function socks5ActivationCopy(v: Socks5Activation): Socks5Activation {
+  const out: Socks5Activation = { hash: v.hash, requester: v.requester };
+  return out;
+}
+
+export function socks5ActivationResultCopy(v: Socks5ActivationResult): Socks5ActivationResult {
+  const out: Socks5ActivationResult = { outcome: v.outcome };
+  return out;
+}
+
+export function deliveryFanoutCopy(v: DeliveryFanout): DeliveryFanout {
+  const out: DeliveryFanout = { toAt: v.toAt, recipients: v.recipients ? v.recipients.map((x) => fanoutRecipientCopy(x)) : [] };
+  if (v.stanza != null) out.stanza = stanzaEnvelopeCopy(v.stanza);
+  return out;
+}
+
+export function fanoutRecipientCopy(v: FanoutRecipient): FanoutRecipient {
+  const out: FanoutRecipient = { to: v.to, sessionId: v.sessionId };
+  return out;
+}
