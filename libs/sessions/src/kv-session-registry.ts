@@ -80,6 +80,8 @@ export class KvSessionRegistry implements SessionRegistry {
   private readonly cache = new Map<string, Cached>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byEdge = new Map<string, Set<string>>();
+  /** A cached session's key by its full JID: `get` on the hot path (every routed stanza) skips keyOf's base64 of both parts. */
+  private readonly keyByJid = new Map<string, string>();
   /** Revisions of keys this registry deleted, until the watch has caught up with them. */
   private readonly tombstones = new Map<string, number>();
   private watchRevision = 0;
@@ -178,6 +180,8 @@ export class KvSessionRegistry implements SessionRegistry {
   }
 
   async get(jid: string): Promise<SessionInfo | undefined> {
+    const known = this.keyByJid.get(jid);
+    if (known !== undefined) return this.cache.get(known)!.info;
     if (!isFullJid(jid)) return undefined;
     const key = keyOf(jid);
     const hit = this.cache.get(key);
@@ -250,6 +254,7 @@ export class KvSessionRegistry implements SessionRegistry {
     this.cache.set(key, { info: ownedPresence(info), revision });
     index(this.byUser, bareOf(info.jid), key);
     index(this.byEdge, info.edgeId, key);
+    this.keyByJid.set(info.jid, key);
   }
 
   private forget(key: string, revision: number): void {
@@ -266,6 +271,7 @@ export class KvSessionRegistry implements SessionRegistry {
   private unindex(key: string, info: SessionInfo): void {
     unindex(this.byUser, bareOf(info.jid), key);
     unindex(this.byEdge, info.edgeId, key);
+    if (this.keyByJid.get(info.jid) === key) this.keyByJid.delete(info.jid);
   }
 }
 
