@@ -109,3 +109,25 @@ test('blocks answers at once from a cached list, and with a promise while the li
   assert.equal(cache.blocks('juliet@capulet.lit', parseJid('nurse@capulet.lit')), false);
   await bus.close();
 });
+
+test('a hit moves its list to the newest end at most once a second: what goes past maxEntries is the least recently used by that measure', async () => {
+  let now = 0;
+  const reads: string[] = [];
+  const repo = { list: async (o: string) => (reads.push(o), []), add: async () => {}, remove: async () => {}, deleteAll: async () => {} };
+  const bus = new InProcessBus();
+  const cache = new BlocklistCache(repo, bus, { ttlMs: 60_000, maxEntries: 2, now: () => now });
+  await cache.of('a@x');
+  await cache.of('b@x');
+  now = 999;
+  assert.ok(cache.cached('a@x'), 'a hit');
+  await cache.of('c@x'); // a@x's hit was under a second after it was read: a@x is still the oldest
+  assert.equal(cache.cached('a@x'), undefined);
+  assert.ok(cache.cached('b@x'));
+  now = 2_000;
+  assert.ok(cache.cached('b@x'), 'a hit a second later moves b@x past c@x');
+  await cache.of('d@x');
+  assert.ok(cache.cached('b@x'));
+  assert.equal(cache.cached('c@x'), undefined);
+  assert.deepEqual(reads, ['a@x', 'b@x', 'c@x', 'd@x']);
+  await bus.close();
+});

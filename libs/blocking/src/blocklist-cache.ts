@@ -6,7 +6,17 @@ import { BlocklistMatcher } from './blocklist-matcher.js';
 interface Entry {
   matcher: BlocklistMatcher;
   at: number;
+  /** When a hit last moved it to the newest end (at most once per TOUCH_MS). */
+  touched: number;
 }
+
+/**
+ * A hit moves its entry to the newest end at most this often: a Map delete and set per lookup
+ * (two lookups per routed stanza) for an order that only decides which entry goes first once the
+ * cache is full. An entry used within the last second can still be dropped only after every entry
+ * touched before it.
+ */
+const TOUCH_MS = 1000;
 
 export interface BlocklistCacheOptions {
   ttlMs: number;
@@ -55,10 +65,15 @@ export class BlocklistCache {
   /** `owner`'s list if the cache holds it fresh, else undefined (read it with `of`). */
   cached(owner: string): BlocklistMatcher | undefined {
     const hit = this.entries.get(owner);
-    if (!hit || this.now() - hit.at > this.opts.ttlMs) return undefined;
-    // LRU: re-insert so the oldest-used entry is first
-    this.entries.delete(owner);
-    this.entries.set(owner, hit);
+    if (!hit) return undefined;
+    const now = this.now();
+    if (now - hit.at > this.opts.ttlMs) return undefined;
+    if (now - hit.touched >= TOUCH_MS) {
+      // LRU: re-insert so the oldest-used entry is first
+      this.entries.delete(owner);
+      this.entries.set(owner, hit);
+      hit.touched = now;
+    }
     return hit.matcher;
   }
 
@@ -97,7 +112,8 @@ export class BlocklistCache {
 
   private put(owner: string, matcher: BlocklistMatcher): void {
     this.entries.delete(owner);
-    this.entries.set(owner, { matcher, at: this.now() });
+    const now = this.now();
+    this.entries.set(owner, { matcher, at: now, touched: now });
     while (this.entries.size > this.opts.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 }
