@@ -20,6 +20,8 @@ export class Jid {
   readonly domain: string;
   readonly resource: string;
   private readonly str: string;
+  /** bare()'s answer once asked (a router asks it several times per stanza); a #field, so deepEqual of two Jids ignores it. */
+  #bare: Jid | undefined;
 
   /** Parts must already be enforced: use parseJid or jid(). */
   private constructor(local: string, domain: string, resource: string) {
@@ -28,6 +30,7 @@ export class Jid {
     this.resource = resource;
     const bare = local === '' ? domain : local + '@' + domain;
     this.str = resource === '' ? bare : bare + '/' + resource;
+    this.#bare = resource === '' ? this : undefined;
   }
 
   /** @internal */
@@ -36,7 +39,7 @@ export class Jid {
   }
 
   bare(): Jid {
-    return this.resource === '' ? this : new Jid(this.local, this.domain, '');
+    return (this.#bare ??= new Jid(this.local, this.domain, ''));
   }
 
   isBare(): boolean {
