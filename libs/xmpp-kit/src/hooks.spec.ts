@@ -84,3 +84,33 @@ test('a handler registered or removed while the chain runs does not change that 
   await hooks.run('step', again);
   assert.deepEqual(again.seen, ['first', 'added']);
 });
+
+test('runNow answers at once when every handler did, and with a promise once one returns one', async () => {
+  const logged: string[] = [];
+  const hooks = new Hooks<Vocabulary>({ error: (o) => void logged.push((o as { feature: string }).feature) });
+  assert.equal(hooks.runNow('step', { seen: [] }), 'continue', 'no chain');
+  hooks.on('step', ({ seen }) => void seen.push('plain'), { priority: 3 });
+  hooks.on(
+    'step',
+    () => {
+      throw new Error('sync');
+    },
+    { priority: 2, owner: 'thrower' },
+  );
+  const arg = { seen: [] as string[] };
+  assert.equal(hooks.runNow('step', arg), 'continue', 'a plain chain: the answer, not a promise');
+  assert.deepEqual(arg.seen, ['plain']);
+  assert.deepEqual(logged, ['thrower']);
+  hooks.on('step', ({ seen }) => (seen.push('stopper'), 'stop'), { priority: 1 });
+  assert.equal(hooks.runNow('step', { seen: [] }), 'stop');
+
+  const later = new Hooks<Vocabulary>(quiet);
+  later.on('step', async ({ seen }) => void seen.push('async'), { priority: 2 });
+  later.on('step', ({ seen }) => (seen.push('after'), 'stop'), { priority: 1 });
+  const a = { seen: [] as string[] };
+  const r = later.runNow('step', a);
+  assert.ok(r instanceof Promise, 'an async handler makes it a promise');
+  assert.deepEqual(a.seen, ['async'], 'the next handler waits for it');
+  assert.equal(await r, 'stop');
+  assert.deepEqual(a.seen, ['async', 'after']);
+});

@@ -44,16 +44,19 @@ export class Hooks<V extends object> {
 
   on<K extends keyof V>(name: K, handler: HandlerFor<V[K]>, opts: { priority?: number; owner?: string; optIn?: boolean } = {}): Registration {
     const entry: Entry<V[K]> = { handler, priority: opts.priority ?? 0, owner: opts.owner ?? 'anonymous', ...(opts.optIn ? { optIn: true } : {}) };
-    const chain = this.chains.get(name) ?? [];
-    chain.push(entry);
-    chain.sort((a, b) => b.priority - a.priority);
-    this.chains.set(name, chain);
+    // A chain is never changed in place (a new array per change): a run iterates the one it started with.
+    this.chains.set(
+      name,
+      [...(this.chains.get(name) ?? []), entry].sort((a, b) => b.priority - a.priority),
+    );
     this.always.delete(name);
     return () => {
       const current = this.chains.get(name);
-      if (!current) return;
-      const i = current.indexOf(entry);
-      if (i >= 0) current.splice(i, 1);
+      if (!current?.includes(entry)) return;
+      this.chains.set(
+        name,
+        current.filter((e) => e !== entry),
+      );
       this.always.delete(name);
     };
   }
@@ -69,7 +72,7 @@ export class Hooks<V extends object> {
   /**
    * The chain in the order it runs, or undefined when empty: for a hook its app runs itself (the
    * edge runs `stanza-out` synchronously and resumes a held stanza's chain after its holder). The
-   * array is live: copy it before keeping it past the current tick.
+   * array is never changed: a registration or its undo makes a new one, so it may be kept.
    */
   handlers<K extends keyof V>(name: K, withOptIn = true): readonly HookEntry<V[K]>[] | undefined {
     let chain = this.chain(name);
@@ -90,16 +93,50 @@ export class Hooks<V extends object> {
    * a promise is, so the next handler still starts only after it settled.
    */
   async run<K extends keyof V>(name: K, arg: V[K]): Promise<'stop' | 'continue'> {
+    return this.runNow(name, arg);
+  }
+
+  /**
+   * run() without a promise when it needs none: the answer itself when every handler answered at
+   * once (a hot path's hooks: the router runs three chains per message), else a promise of it.
+   */
+  runNow<K extends keyof V>(name: K, arg: V[K]): 'stop' | 'continue' | Promise<'stop' | 'continue'> {
     const chain = this.chain(name);
-    if (!chain || chain.length === 0) return 'continue';
-    for (const entry of chain.slice()) {
+    return chain && chain.length > 0 ? this.runFrom(chain, 0, name, arg) : 'continue';
+  }
+
+  private runFrom<K extends keyof V>(chain: readonly Entry<V[K]>[], from: number, name: K, arg: V[K]): 'stop' | 'continue' | Promise<'stop' | 'continue'> {
+    for (let i = from; i < chain.length; i++) {
+      const entry = chain[i]!;
+      let result: HookResult | Promise<HookResult>;
       try {
-        const result = entry.handler(arg);
-        if ((typeof result === 'object' && result !== null ? await result : result) === 'stop') return 'stop';
+        result = entry.handler(arg);
       } catch (err) {
-        this.log.error({ err, hook: String(name), feature: entry.owner }, 'hook handler failed; skipped');
+        this.failed(err, name, entry);
+        continue;
       }
+      if (typeof result === 'object' && result !== null) return this.resume(result, chain, i, name, arg);
+      if (result === 'stop') return 'stop';
     }
     return 'continue';
+  }
+
+  private async resume<K extends keyof V>(
+    pending: Promise<HookResult>,
+    chain: readonly Entry<V[K]>[],
+    at: number,
+    name: K,
+    arg: V[K],
+  ): Promise<'stop' | 'continue'> {
+    try {
+      if ((await pending) === 'stop') return 'stop';
+    } catch (err) {
+      this.failed(err, name, chain[at]!);
+    }
+    return this.runFrom(chain, at + 1, name, arg);
+  }
+
+  private failed(err: unknown, name: keyof V, entry: Entry<never>): void {
+    this.log.error({ err, hook: String(name), feature: entry.owner }, 'hook handler failed; skipped');
   }
 }

@@ -68,7 +68,8 @@ async function deliver(st: RoutedStanza, sessions: SessionInfo[], ctx: RouterCon
   if (sessions.length === 0) return;
   if (ctx.hooks.has('message:local')) {
     const arg = { stanza: st, sessions };
-    if ((await ctx.hooks.run('message:local', arg)) === 'stop') return;
+    const r = ctx.hooks.runNow('message:local', arg);
+    if ((typeof r === 'string' ? r : await r) === 'stop') return;
     sessions = arg.sessions;
   }
   // Acknowledged later, without holding up the partition: the sender's Ack waits (acked-delivery.ts).

@@ -41,8 +41,15 @@ export async function route(st: RoutedStanza, ctx: RouterContext, exit: ServiceE
   // resource is silently ignored (RFC 6121 §8.5.3.2.2); subscription state is in the roster already.
   if (st.name === 'presence' && st.hops > 0) return;
   if (!st.name) return void ctx.logger.warn({ stanzaId: st.env.id, kind: st.env.kind }, 'stanza of a kind this version does not know dropped');
-  if (st.name !== 'presence' && st.hops === 0 && ctx.hooks.has('stanza:routing') && (await ctx.hooks.run('stanza:routing', { stanza: st })) === 'stop') return;
-  if (st.name === 'message' && st.env.origin && st.hops === 0 && ctx.hooks.has('message:sent')) await ctx.hooks.run('message:sent', { stanza: st });
+  // runNow: no promise (and no microtask turn) to wait for when every handler answered at once
+  if (st.name !== 'presence' && st.hops === 0 && ctx.hooks.has('stanza:routing')) {
+    const r = ctx.hooks.runNow('stanza:routing', { stanza: st });
+    if ((typeof r === 'string' ? r : await r) === 'stop') return;
+  }
+  if (st.name === 'message' && st.env.origin && st.hops === 0 && ctx.hooks.has('message:sent')) {
+    const r = ctx.hooks.runNow('message:sent', { stanza: st });
+    if (typeof r !== 'string') await r;
+  }
   const to = ctx.addressing.resolve(addressQuery(st));
   if (to.kind === 'service' && to.service !== ctx.serviceName) return exit.forward(st, to);
   const earlier = exit.idle(st.env.from);
