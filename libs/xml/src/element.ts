@@ -104,7 +104,8 @@ export class Element {
 
   toString(): string {
     let out = '<' + this.name;
-    for (const [k, v] of Object.entries(this.attrs)) out += ' ' + k + '="' + escapeAttr(v) + '"';
+    const attrs = this.attrs;
+    for (const k in attrs) out += ' ' + k + '="' + escapeAttr(attrs[k]!) + '"';
     if (this.children.length === 0) return out + '/>';
     out += '>';
     for (const child of this.children) out += typeof child === 'string' ? escapeText(child) : child.toString();
