@@ -198,7 +198,9 @@ export class C2sStream extends BaseStream<C2sStreamState> {
   /** True when the stanza went to the route lane (the router has not taken it yet). */
   private async handle(el: Element, stanza: boolean): Promise<boolean> {
     if (stanza && el.name === 'iq' && !this.validIq(el)) return false;
-    if ((await this.ctx.hooks.run('negotiate', { stream: this, el })) === 'stop') return false;
+    // runNow: a stanza no negotiation feature claims passes every handler without a promise
+    const negotiated = this.ctx.hooks.runNow('negotiate', { stream: this, el });
+    if ((typeof negotiated === 'string' ? negotiated : await negotiated) === 'stop') return false;
     if (!stanza) return (this.error('unsupported-stanza-type', `<${el.name}/> in ${el.attrs.xmlns ?? NS.client} is not handled here`), false);
     if (!this.hadResource) return (this.error('not-authorized', 'authenticate and bind a resource first'), false);
     this.ctx.stats.stanzasIn++;

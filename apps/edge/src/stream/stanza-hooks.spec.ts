@@ -54,6 +54,19 @@ describe('stanza-in and stanza-out hooks', () => {
     }
   };
 
+  test('a stanza no negotiation feature claims passes the negotiate chain without a promise (every handler answers at once)', async () => {
+    const { stream, jid } = await bound('negotiate');
+    const owners = h.edge.ctx.hooks.handlers('negotiate')?.map((e) => e.owner) ?? [];
+    for (const owner of ['starttls', 'sasl', 'sasl2', 'bind', 'stream-management', 'register', 'invite', 'csi'])
+      assert.ok(owners.includes(owner), `${owner} has a negotiate handler`);
+    for (const el of [
+      xml('message', { to: jid, type: 'chat' }, xml('body', {}, 'hi')),
+      xml('presence'),
+      xml('iq', { type: 'get', id: 'p1' }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+    ])
+      assert.equal(h.edge.ctx.hooks.runNow('negotiate', { stream, el }), 'continue', `<${el.name}/>: the answer itself, not a promise`);
+  });
+
   test('with no stanza-out handler a delivery is written byte for byte, never parsed', async () => {
     const { c, jid, stream } = await bound('raw');
     const raw = `<message   to='${jid}' type="chat" id='raw-1'><body>as   sent &amp; kept</body></message>`;

@@ -30,15 +30,14 @@ export const bindFeature: EdgeFeature = {
       ),
       ctx.hooks.on(
         'negotiate',
-        async ({ stream, el }) => {
+        ({ stream, el }) => {
           const payload = el.is('iq') ? el.getChild('bind', NS.bind) : undefined;
           if (!payload || (stream.state !== 'authenticated' && stream.state !== 'bound')) return 'continue';
           if (el.attrs.type !== 'set' || stream.state === 'bound') {
             reply(stream, errorReply(el, stream.state === 'bound' ? 'not-allowed' : 'bad-request', { type: 'cancel' }));
             return 'stop';
           }
-          await bind(ctx, stream, el, payload);
-          return 'stop';
+          return bind(ctx, stream, el, payload).then(() => 'stop');
         },
         { priority: 40, owner: 'bind' },
       ),

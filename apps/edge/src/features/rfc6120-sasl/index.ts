@@ -47,15 +47,10 @@ export const saslFeature: EdgeFeature<SaslConfig> = {
       },
       { priority: 50, owner: 'sasl' },
     ),
-    ctx.hooks.on(
-      'negotiate',
-      async ({ stream, el }) => {
-        if (el.attrs.xmlns !== NS.sasl) return 'continue';
-        await handle(ctx, cfg, stream, el);
-        return 'stop';
-      },
-      { priority: 50, owner: 'sasl' },
-    ),
+    ctx.hooks.on('negotiate', ({ stream, el }) => (el.attrs.xmlns !== NS.sasl ? 'continue' : handle(ctx, cfg, stream, el).then(() => 'stop')), {
+      priority: 50,
+      owner: 'sasl',
+    }),
   ],
 };
 

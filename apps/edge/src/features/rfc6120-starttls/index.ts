@@ -22,7 +22,7 @@ export const starttlsFeature: EdgeFeature = {
     ),
     hooks.on(
       'negotiate',
-      async ({ stream, el }) => {
+      ({ stream, el }) => {
         if (stream.transport.secure) {
           if (!el.is('starttls', NS.tls)) return 'continue';
           stream.send(xml('failure', { xmlns: NS.tls })); // TLS is already on (RFC 6120 §5.4.3.2)
@@ -31,7 +31,7 @@ export const starttlsFeature: EdgeFeature = {
         }
         if (el.is('starttls', NS.tls)) {
           stream.send(xml('proceed', { xmlns: NS.tls }));
-          await stream.startTls();
+          return stream.startTls().then(() => 'stop');
         } else if (el.attrs.xmlns === NS.sasl) {
           stream.send(xml('failure', { xmlns: NS.sasl }, xml('encryption-required')));
         } else {

@@ -27,12 +27,13 @@ export const registerFeature: EdgeFeature = {
     ),
     ctx.hooks.on(
       'negotiate',
-      async ({ stream, el }) => {
+      ({ stream, el }) => {
         const query = el.is('iq') ? el.getChild('query', NS.register) : undefined;
         if (!query || stream.state !== 'secured') return 'continue';
-        const answer = await handle(ctx, stream, el, query);
-        if (answer) stream.send(answer);
-        return 'stop';
+        return handle(ctx, stream, el, query).then((answer) => {
+          if (answer) stream.send(answer);
+          return 'stop';
+        });
       },
       { priority: 45, owner: 'register' },
     ),

@@ -51,16 +51,15 @@ export const smFeature: EdgeFeature = {
       ),
       ctx.hooks.on(
         'negotiate',
-        async ({ stream, el }) => {
+        ({ stream, el }) => {
           if (el.attrs.xmlns !== NS_SM) return 'continue';
           const sm = tables.byStream.get(stream);
           switch (el.name) {
             case 'enable':
-              await enable(ctx, deps, tables, stream, el.attrs);
-              return 'stop';
+              return enable(ctx, deps, tables, stream, el.attrs).then(() => 'stop');
             case 'resume':
-              if (sm) stream.send(failed('unexpected-request', { text: 'this stream is already bound' }));
-              else await resumeSession(ctx, deps, tables, stream, el.attrs);
+              if (!sm) return resumeSession(ctx, deps, tables, stream, el.attrs).then(() => 'stop');
+              stream.send(failed('unexpected-request', { text: 'this stream is already bound' }));
               return 'stop';
             case 'a':
               if (!sm) return 'continue'; // not enabled: refused as an unsupported element

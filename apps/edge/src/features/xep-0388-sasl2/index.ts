@@ -59,12 +59,13 @@ export const sasl2Feature: EdgeFeature<SaslConfig> = {
       ),
       ctx.hooks.on(
         'negotiate',
-        async ({ stream, el }) => {
+        ({ stream, el }) => {
           if (el.attrs.xmlns !== NS.sasl2) return 'continue';
           if (el.name === 'authenticate' && stream.state === 'secured') running.add(stream);
-          await handle(ctx, cfg, stream, el, agents);
-          if (stream.state !== 'authenticating') running.delete(stream);
-          return 'stop';
+          return handle(ctx, cfg, stream, el, agents).then(() => {
+            if (stream.state !== 'authenticating') running.delete(stream);
+            return 'stop';
+          });
         },
         { priority: 45, owner: 'sasl2' },
       ),

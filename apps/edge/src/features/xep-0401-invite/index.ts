@@ -53,12 +53,13 @@ export const inviteFeature: EdgeFeature = {
     ),
     ctx.hooks.on(
       'negotiate',
-      async ({ stream, el }) => {
+      ({ stream, el }) => {
         const preauth = el.is('iq') ? el.getChild('preauth', NS_PARS) : undefined;
         if (!preauth || stream.state !== 'secured') return 'continue';
-        const answer = await check(ctx, stream, el, preauth);
-        if (answer) stream.send(answer);
-        return 'stop';
+        return check(ctx, stream, el, preauth).then((answer) => {
+          if (answer) stream.send(answer);
+          return 'stop';
+        });
       },
       { priority: 44, owner: 'invite' },
     ),
