@@ -151,27 +151,37 @@ function fromWireValue(f, v, name) {
   return v;
 }
 
-function fromWireText(t, name) {
-  const n = name(t);
+/**
+ * The body shared by `…FromWire(m)` and `…Copy(v)` up to the oneofs: `out` with every required
+ * field (`value` maps one field's expression), then each optional field that is not a oneof member,
+ * set when `present` says so.
+ */
+function buildOut(t, n, src, value, present) {
   const oneofMembers = new Set(realOneofs(t).flatMap((o) => o.fieldsArray));
   const required = t.fieldsArray.filter((f) => f.repeated || !isOptional(f));
-  const out = [`export function ${lowerFirst(n)}FromWire(m: ${n}Wire): ${n} {`];
   const init = required.map((f) => {
-    if (!f.repeated) return `${f.name}: ${fromWireValue(f, `m.${f.name}`, name)}`;
+    if (!f.repeated) return `${f.name}: ${value(f, `${src}.${f.name}`)}`;
     // Copied: protobufjs leaves an absent repeated field as a shared frozen empty array.
-    const item = fromWireValue(f, 'x', name);
-    return `${f.name}: m.${f.name} ? ${item === 'x' ? `[...m.${f.name}]` : `m.${f.name}.map((x) => ${item})`} : []`;
+    const item = value(f, 'x');
+    return `${f.name}: ${src}.${f.name} ? ${item === 'x' ? `[...${src}.${f.name}]` : `${src}.${f.name}.map((x) => ${item})`} : []`;
   });
-  out.push(`  const out: ${n} = {${init.length ? ` ${init.join(', ')} ` : ''}};`);
+  const out = [`  const out: ${n} = {${init.length ? ` ${init.join(', ')} ` : ''}};`];
   for (const f of t.fieldsArray) {
     if (f.repeated || !isOptional(f) || oneofMembers.has(f)) continue;
-    // protobufjs keeps a Long zero on the prototype even for an optional int64: only an own property was on the wire.
-    const present = LONG_TYPES.has(f.type) ? `Object.hasOwn(m, '${f.name}') && m.${f.name} != null` : `m.${f.name} != null`;
-    out.push(`  if (${present}) out.${f.name} = ${fromWireValue(f, `m.${f.name}`, name)};`);
+    out.push(`  if (${present(f)}) out.${f.name} = ${value(f, `${src}.${f.name}`)};`);
   }
+  return out;
+}
+
+function fromWireText(t, name) {
+  const n = name(t);
+  const value = (f, v) => fromWireValue(f, v, name);
+  // protobufjs keeps a Long zero on the prototype even for an optional int64: only an own property was on the wire.
+  const present = (f) => (LONG_TYPES.has(f.type) ? `Object.hasOwn(m, '${f.name}') && m.${f.name} != null` : `m.${f.name} != null`);
+  const out = [`export function ${lowerFirst(n)}FromWire(m: ${n}Wire): ${n} {`, ...buildOut(t, n, 'm', value, present)];
   for (const o of realOneofs(t)) {
     out.push(`  switch (m.${o.name}) {`);
-    for (const f of o.fieldsArray) out.push(`    case '${f.name}':`, `      out.${f.name} = ${fromWireValue(f, `m.${f.name}!`, name)};`, '      break;');
+    for (const f of o.fieldsArray) out.push(`    case '${f.name}':`, `      out.${f.name} = ${value(f, `m.${f.name}!`)};`, '      break;');
     out.push('    default:', `      break; // none set, or one a newer writer added (ignored: changes are additive)`, '  }');
   }
   out.push('  return out;', '}', '');
@@ -226,22 +236,10 @@ function copyValue(f, v, name) {
  */
 function copyText(t, name) {
   const n = name(t);
-  const oneofs = realOneofs(t);
-  const oneofMembers = new Set(oneofs.flatMap((o) => o.fieldsArray));
-  const required = t.fieldsArray.filter((f) => f.repeated || !isOptional(f));
-  const out = [`export function ${lowerFirst(n)}Copy(v: ${n}): ${n} {`];
-  const init = required.map((f) => {
-    if (!f.repeated) return `${f.name}: ${copyValue(f, `v.${f.name}`, name)}`;
-    const item = copyValue(f, 'x', name);
-    return `${f.name}: v.${f.name} ? ${item === 'x' ? `[...v.${f.name}]` : `v.${f.name}.map((x) => ${item})`} : []`;
-  });
-  out.push(`  const out: ${n} = {${init.length ? ` ${init.join(', ')} ` : ''}};`);
-  for (const f of t.fieldsArray) {
-    if (f.repeated || !isOptional(f) || oneofMembers.has(f)) continue;
-    out.push(`  if (v.${f.name} != null) out.${f.name} = ${copyValue(f, `v.${f.name}`, name)};`);
-  }
-  for (const o of oneofs) {
-    o.fieldsArray.forEach((f, i) => out.push(`  ${i ? 'else ' : ''}if (v.${f.name} != null) out.${f.name} = ${copyValue(f, `v.${f.name}`, name)};`));
+  const value = (f, v) => copyValue(f, v, name);
+  const out = [`export function ${lowerFirst(n)}Copy(v: ${n}): ${n} {`, ...buildOut(t, n, 'v', value, (f) => `v.${f.name} != null`)];
+  for (const o of realOneofs(t)) {
+    o.fieldsArray.forEach((f, i) => out.push(`  ${i ? 'else ' : ''}if (v.${f.name} != null) out.${f.name} = ${value(f, `v.${f.name}`)};`));
   }
   out.push('  return out;', '}', '');
   return out;

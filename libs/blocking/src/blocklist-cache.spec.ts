@@ -78,10 +78,15 @@ scenario('a real nats-server', async () => {
   return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
 });
 
+/** A store where every list is empty, recording which owners were read, in order. */
+function emptyLists() {
+  const reads: string[] = [];
+  return { reads, repo: { list: async (o: string) => (reads.push(o), []), add: async () => {}, remove: async () => {}, deleteAll: async () => {} } };
+}
+
 test('entries expire after ttlMs (the bound on a lost invalidation), and the oldest go past maxEntries', async () => {
   let now = 0;
-  const reads: string[] = [];
-  const repo = { list: async (o: string) => (reads.push(o), []), add: async () => {}, remove: async () => {}, deleteAll: async () => {} };
+  const { reads, repo } = emptyLists();
   const bus = new InProcessBus();
   const cache = new BlocklistCache(repo, bus, { ttlMs: 10, maxEntries: 2, now: () => now });
   await cache.of('a@x');
@@ -112,8 +117,7 @@ test('blocks answers at once from a cached list, and with a promise while the li
 
 test('a hit moves its list to the newest end at most once a second: what goes past maxEntries is the least recently used by that measure', async () => {
   let now = 0;
-  const reads: string[] = [];
-  const repo = { list: async (o: string) => (reads.push(o), []), add: async () => {}, remove: async () => {}, deleteAll: async () => {} };
+  const { reads, repo } = emptyLists();
   const bus = new InProcessBus();
   const cache = new BlocklistCache(repo, bus, { ttlMs: 60_000, maxEntries: 2, now: () => now });
   await cache.of('a@x');

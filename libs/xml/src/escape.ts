@@ -13,13 +13,16 @@ const ATTR: Record<string, string> = {
 const TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 // Tested first: most values have nothing to escape, and a test costs less than a replace that finds nothing.
-const ATTR_SPECIAL = /[&<>"'\t\n\r]/;
-const TEXT_SPECIAL = /[&<>\r]/;
+// (The test uses a non-global copy: a global regex's test() keeps lastIndex between calls.)
+const ATTR_SPECIAL = /[&<>"'\t\n\r]/g;
+const TEXT_SPECIAL = /[&<>\r]/g;
+const ATTR_ANY = new RegExp(ATTR_SPECIAL.source);
+const TEXT_ANY = new RegExp(TEXT_SPECIAL.source);
 
 export function escapeAttr(value: string): string {
-  return ATTR_SPECIAL.test(value) ? value.replace(/[&<>"'\t\n\r]/g, (c) => ATTR[c]!) : value;
+  return ATTR_ANY.test(value) ? value.replace(ATTR_SPECIAL, (c) => ATTR[c]!) : value;
 }
 
 export function escapeText(value: string): string {
-  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>\r]/g, (c) => TEXT[c]!) : value;
+  return TEXT_ANY.test(value) ? value.replace(TEXT_SPECIAL, (c) => TEXT[c]!) : value;
 }
