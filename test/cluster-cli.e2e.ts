@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createServer, type Server } from 'node:net';
-import { waitFor } from '#libs/testing';
+import { freePort, waitFor } from '#libs/testing';
 import { isReady } from './harness/glider-process.js';
 import { addUser, gliderctl, registerAdminToken } from './harness/gliderctl.js';
 import { repoRoot } from './harness/paths.js';
@@ -138,9 +138,10 @@ describe('npm run cluster', { timeout: 600_000 }, () => {
         srv.once('error', () => resolve(undefined));
         srv.listen(port, '127.0.0.1', () => resolve(srv));
       });
+    // From freePort: a port no other test file side by side was given (or will be, while held).
     let port = 0;
     let holder: Server | undefined;
-    for (let i = 0; i < 50 && !holder; i++) holder = await hold((port = 20000 + Math.floor(Math.random() * 35000)));
+    for (let i = 0; i < 50 && !holder; i++) if ((port = await freePort()) <= 55000) holder = await hold(port);
     assert.ok(holder, 'a port to hold');
     const fresh = join(dataDir, 'not-created');
     try {

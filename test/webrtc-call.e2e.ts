@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { freePort, stunBindingAnswered } from '#libs/testing';
+import { freePort, relayPortBlock, stunBindingAnswered } from '#libs/testing';
 import { addUser } from './harness/gliderctl.js';
 import { startStandalone, type Deployment } from './harness/standalone.js';
 import { discoverServices, EXTDISCO_NS, turnIceServers } from './harness/webrtc/extdisco-client.js';
@@ -27,7 +27,7 @@ describe('a WebRTC call through Glider: XEP-0215 credentials, Jingle signalling,
     httpPort = await freePort();
     ports.udp = await freePort();
     ports.tcp = await freePort();
-    const relayBase = 20_000 + Math.floor(Math.random() * 200) * 100;
+    const [relayMin, relayMax] = relayPortBlock(200);
     d = await startStandalone({
       GLIDER_HTTP__PORT: String(httpPort),
       GLIDER_MEDIA__ENABLED: 'true',
@@ -36,8 +36,8 @@ describe('a WebRTC call through Glider: XEP-0215 credentials, Jingle signalling,
       GLIDER_MEDIA__TURN__TCP_PORT: String(ports.tcp),
       GLIDER_MEDIA__TURN__TRANSPORTS: 'udp,tcp',
       GLIDER_MEDIA__TURN__RELAY_ADDRESS: '127.0.0.1',
-      GLIDER_MEDIA__TURN__RELAY_PORT_MIN: String(relayBase),
-      GLIDER_MEDIA__TURN__RELAY_PORT_MAX: String(relayBase + 199),
+      GLIDER_MEDIA__TURN__RELAY_PORT_MIN: String(relayMin),
+      GLIDER_MEDIA__TURN__RELAY_PORT_MAX: String(relayMax),
       // Relaying to loopback is refused by default (open relay, SSRF); the browsers here are on it.
       GLIDER_MEDIA__TURN__ALLOWED_PEERS: '127.0.0.0/8',
     });

@@ -9,7 +9,7 @@ import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort, relayPortBlock } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -44,8 +44,7 @@ export async function startCoturn(opts: CoturnOptions): Promise<Coturn> {
     for (const c of live) if (c.pid) tryKill(c.pid);
   });
   const port = await freePort();
-  const base = 20_000 + Math.floor(Math.random() * 200) * 100;
-  const relayPorts = opts.relayPorts ?? [base, base + 199];
+  const relayPorts = opts.relayPorts ?? relayPortBlock(200);
   const dir = tempDir('glider-coturn-');
   const args = [
     '-n', // no configuration file: everything is on this line

@@ -3,14 +3,34 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { CLAIMS_DIR, claimPort, freePort } from './free-port.js';
+import { createServer } from 'node:net';
+import { CLAIMS_DIR, claimPort, ephemeralRange, freePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 
 test('freePort never hands the same port out twice in one process', async () => {
   const ports: number[] = [];
   for (let i = 0; i < 300; i++) ports.push(await freePort());
   assert.equal(new Set(ports).size, ports.length);
-  assert.ok(ports.every((p) => p > 0 && p < 65536));
+  assert.ok(ports.every((p) => p >= 10_000 && p < 65536));
+});
+
+test('freePort never hands out a port of the ephemeral range, where outgoing connections take theirs', async () => {
+  const [low, high] = ephemeralRange();
+  assert.ok(low > 1024 && high >= low && high < 65536, `read ${low}–${high}`);
+  for (let i = 0; i < 300; i++) {
+    const port = await freePort();
+    assert.ok(port < low || port > high, `${port} is in ${low}–${high}`);
+  }
+});
+
+test('a server can listen on what freePort hands out', async () => {
+  const port = await freePort();
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  await new Promise((resolve) => server.close(resolve));
 });
 
 /** Another test process (scripts/test.mjs runs e2e files side by side) that claims `port` and stays. */

@@ -15,21 +15,55 @@ export const CLAIMS_DIR = join(tmpdir(), 'glider-free-ports');
 const claimed: string[] = [];
 let releaseHookInstalled = false;
 
+/** The lowest port freePort hands out: below it live the well-known and registered services. */
+const LOWEST = 10_000;
+
 /**
- * A TCP port free on 127.0.0.1 right now (the OS picks it), never one this process or another
- * living test process handed out before: two calls in a row could otherwise return the same port
- * (seen: a standalone whose http.port and edge.c2sPort were both given the same port), and so
- * could two test files running at the same time.
+ * A TCP port free on 127.0.0.1 right now, never one this process or another living test process
+ * handed out before: two calls in a row could otherwise return the same port (seen: a standalone
+ * whose http.port and edge.c2sPort were both given the same port), and so could two test files
+ * running at the same time.
+ *
+ * It is below the kernel's ephemeral range (`net.ipv4.ip_local_port_range`): between this call and
+ * the server binding the port, every outgoing connection on the machine and every server listening
+ * on port 0 takes its local port from that range, and one of them took an edge's WebSocket port
+ * there once (CI of 946311b: "edge.wssPort is already in use"). Below it, only an explicit bind
+ * can take the port, and the test processes' explicit binds come from here; relay port ranges
+ * come from relayPortBlock, inside the ephemeral range.
  */
 export async function freePort(): Promise<number> {
+  const [low, high] = freeRange();
   for (let i = 0; i < MAX_TRIES; i++) {
-    const port = await osPort();
-    if (!handedOut.has(port) && claimPort(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await bindable(port)) || !claimPort(port)) continue;
+    handedOut.add(port);
+    return port;
   }
-  throw new Error(`freePort: the OS gave only ports already handed out, ${MAX_TRIES} times`);
+  throw new Error(`freePort: no free port from ${low} to ${high} in ${MAX_TRIES} tries`);
+}
+
+/** Where freePort draws from: below the ephemeral range, or above it when too little is below. */
+export function freeRange(): [number, number] {
+  const [ephemeralLow, ephemeralHigh] = ephemeralRange();
+  return ephemeralLow - LOWEST >= 2_000 ? [LOWEST, ephemeralLow - 1] : [ephemeralHigh + 1, 65_535];
+}
+
+/**
+ * `size` consecutive ports for a TURN relay's range (Glider's media relay, coturn), from inside
+ * the ephemeral range: a relay tries another port when one is busy, and freePort's ports, given to
+ * other test processes that may not have bound them yet, are never there.
+ */
+export function relayPortBlock(size = 200): [number, number] {
+  const [low, high] = ephemeralRange();
+  const first = low + Math.floor(Math.random() * (high - low + 1 - size));
+  return [first, first + size - 1];
+}
+
+/** Linux's ephemeral range, from /proc; its default where there is no /proc. */
+export function ephemeralRange(): [number, number] {
+  const text = readText('/proc/sys/net/ipv4/ip_local_port_range');
+  const [low, high] = text.trim().split(/\s+/).map(Number);
+  return Number.isInteger(low) && Number.isInteger(high) ? [low!, high!] : [32_768, 60_999];
 }
 
 /**
@@ -84,15 +118,12 @@ function installReleaseHook(): void {
   });
 }
 
-function osPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether a TCP server can listen on 127.0.0.1:`port` right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }

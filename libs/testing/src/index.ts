@@ -1,4 +1,4 @@
-export { freePort } from './free-port.js';
+export { freePort, relayPortBlock } from './free-port.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export { tempDir, type TempDir } from './temp-dir.js';
 export { accepts, natsServerBinary, startNatsServer, type NatsServer, type NatsServerOptions } from './nats-server.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { turnSchema, type TurnConfig } from '#libs/config';
-import { waitFor } from '#libs/testing';
+import { relayPortBlock, waitFor } from '#libs/testing';
 import { decodeChannelData, encodeChannelData } from './channel-data.codec.js';
 import { issueTurnCredential } from './credentials.js';
 import { encodeChannelNumber, encodeXorAddress, u32, decodeXorAddress, type TransportAddress } from './stun-attributes.js';
@@ -12,11 +12,21 @@ import { errorOf, relayedOf, TurnTestClient } from './testing/turn-test-client.j
 import { startTurnServer, type TurnServer } from './turn-server.js';
 
 const secret = 'spec-secret-spec-secret';
+/** Relay ports inside the ephemeral range, away from freePort's (libs/testing). */
+const relay = relayPortBlock(10_000);
 const udpTransport = { type: Attr.RequestedTransport, value: Buffer.from([17, 0, 0, 0]) };
 const creds = (user = 'alice', ttl = 600, now = Date.now()) => issueTurnCredential(secret, user, ttl, now);
 
 async function server(over: Partial<TurnConfig> = {}, now?: () => number): Promise<TurnServer> {
-  const cfg = turnSchema.parse({ host: '127.0.0.1', udpPort: 0, tcpPort: 0, transports: ['udp', 'tcp'], relayPortMin: 20000, relayPortMax: 29999, ...over });
+  const cfg = turnSchema.parse({
+    host: '127.0.0.1',
+    udpPort: 0,
+    tcpPort: 0,
+    transports: ['udp', 'tcp'],
+    relayPortMin: relay[0],
+    relayPortMax: relay[1],
+    ...over,
+  });
   return startTurnServer(cfg, { secret: () => secret, realm: 'example.com', now });
 }
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { turnSchema, type TurnConfig } from '#libs/config';
-import { freePort, waitFor } from '#libs/testing';
+import { freePort, relayPortBlock, waitFor } from '#libs/testing';
 import { generateSelfSigned } from '#libs/tls';
 import { issueTurnCredential } from './credentials.js';
 import type { TurnLogger } from './turn-processor.js';
@@ -15,6 +15,8 @@ import { startTurnServer, type TurnServer } from './turn-server.js';
  * explicitly: loopback is refused by default).
  */
 const secret = 'turnutils-secret-0123456789';
+/** Relay ports inside the ephemeral range, away from freePort's (libs/testing). */
+const relay = relayPortBlock(10_000);
 const CLIENT_TIMEOUT_MS = 60_000;
 
 interface Run {
@@ -45,7 +47,7 @@ function capture(): TurnLogger & { lines: string[] } {
 
 async function start(over: Partial<TurnConfig>, logger: TurnLogger): Promise<TurnServer> {
   const { key, cert } = await generateSelfSigned(['localhost']);
-  const cfg = turnSchema.parse({ host: '127.0.0.1', udpPort: 0, tcpPort: 0, tlsPort: 0, relayPortMin: 20000, relayPortMax: 29999, ...over });
+  const cfg = turnSchema.parse({ host: '127.0.0.1', udpPort: 0, tcpPort: 0, tlsPort: 0, relayPortMin: relay[0], relayPortMax: relay[1], ...over });
   return startTurnServer(cfg, { secret: () => secret, realm: 'example.com', tls: { key, cert }, logger });
 }
 
