@@ -6,7 +6,8 @@
 // protobuf: each stanza is `bytes` opaque bytes, and every process sends a turn's stanzas for one
 // peer as one NATS message (more batching than Glider's one request in flight per session, so a
 // lower floor). To set beside `bench:compare`'s cluster CPU µs per routed stanza minus
-// standalone's: no cluster whose stanzas cross NATS this way spends less per stanza on the hops.
+// standalone's: a cluster whose processes are woken for as few stanzas at a time cannot spend less
+// per stanza on these hops (docs/performance.md, "What the bus hops cost on this machine").
 //   node dist/bench/src/tools/bus-floor.js [seconds=10] [window=500] [bytes=350]
 // `window`: stanzas in flight (the bench's msg scenario: 50 pairs × window 10).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
