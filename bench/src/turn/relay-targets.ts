@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startCoturn } from '#libs/testing';
+import { relayPortBlock, startCoturn } from '#libs/testing';
 
 export interface RelayTarget {
   name: string;
@@ -29,14 +29,14 @@ export async function startCoturnTarget(secret: string, threads?: number): Promi
 
 /** Glider's relay (apps/media-relay rfc8656-turn), same settings through `media.turn`. */
 export async function startGliderTarget(secret: string): Promise<RelayTarget> {
-  const base = 20_000 + Math.floor(Math.random() * 200) * 100;
+  const [relayMin, relayMax] = relayPortBlock(200); // as coturn's: inside the ephemeral range, away from freePort's
   const turn = {
     host: '127.0.0.1',
     udpPort: 0,
     transports: ['udp'],
     relayAddress: '127.0.0.1',
-    relayPortMin: base,
-    relayPortMax: base + 199,
+    relayPortMin: relayMin,
+    relayPortMax: relayMax,
     realm: 'localhost',
     allowedPeers: ['127.0.0.0/8'],
     bandwidthBytesPerSecond: 0,
