@@ -80,13 +80,20 @@ export async function startGlider(
   if (opts.ready !== false) {
     let ended = false;
     void exited.then(() => (ended = true));
-    await waitFor(
-      async () => {
-        if (ended) throw new Error(`${name} exited before it was ready; see ${logFile}`);
-        return isReady(httpPort);
-      },
-      { timeoutMs: 60_000, intervalMs: 100, what: `${name} ready on :${httpPort} (log ${logFile})` },
-    );
+    try {
+      await waitFor(
+        async () => {
+          if (ended) throw new Error(`${name} exited before it was ready; see ${logFile}`);
+          return isReady(httpPort);
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `${name} ready on :${httpPort} (log ${logFile})` },
+      );
+    } catch (err) {
+      // the caller never gets a handle to stop it: ended here, or it would keep the test process
+      // (and the suite) alive after the failure (seen: an edge that never became ready)
+      if (!ended) await proc.stop('SIGKILL');
+      throw err;
+    }
   }
   return proc;
 }

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { BUS, decodeFrame, encodeAck, InProcessBus, subjects, type EdgeControl }
 import { createSessionRegistry, SESSION_REGISTRY, type SessionRegistry } from '#libs/sessions';
 import { EmbeddedStorage, STORAGE } from '#libs/storage';
 import { LOGGER } from '#libs/telemetry';
+import { freePort } from '#libs/testing';
 import { credentials, loadPackageDefinition, Metadata, status, type Client } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Global, Module, type INestMicroservice } from '@nestjs/common';
@@ -31,17 +31,6 @@ const bearer = (token: string): Metadata => {
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const gliderctl = join(root, 'dist', 'apps', 'gliderctl', 'src', 'main.js');
 const CHILD_TIMEOUT_MS = 30_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Run {
   code: number | null;

@@ -15,8 +15,13 @@ export const CLAIMS_DIR = join(tmpdir(), 'glider-free-ports');
 const claimed: string[] = [];
 let releaseHookInstalled = false;
 
-/** The lowest port freePort hands out: below it live the well-known and registered services. */
-const LOWEST = 10_000;
+/**
+ * The lowest port freePort hands out: below it live the well-known services, and the ports
+ * `fetch()` refuses to connect to (the Fetch standard's "bad ports", the highest 10080): a
+ * readiness probe by fetch on such a port fails forever (seen: an edge given 10080 never became
+ * ready).
+ */
+const LOWEST = 11_000;
 
 /**
  * A TCP port free on 127.0.0.1 right now, never one this process or another living test process

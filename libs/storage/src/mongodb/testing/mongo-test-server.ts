@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { MongoClient } from 'mongodb';
+// claimed among test processes and outside the ephemeral range, so nothing takes it before FerretDB binds it (or binds it again on a restart)
+import { freePort } from '#libs/testing';
 
 /** How long a FerretDB start may take before the harness gives up (a cold SQLite start is ~0.1 s). */
 const START_TIMEOUT_MS = 20_000;
@@ -172,17 +174,6 @@ export function ferretdbBinary(): string {
 /** A database name nobody else uses, so test files can share one server. */
 export function uniqueDatabase(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`.slice(0, 60);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, proc: ChildProcess, log: () => string): Promise<void> {
