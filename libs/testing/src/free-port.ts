@@ -48,7 +48,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Where freePort draws from: below the ephemeral range, or above it when too little is below. */
-export function freeRange(): [number, number] {
+function freeRange(): [number, number] {
   const [ephemeralLow, ephemeralHigh] = ephemeralRange();
   return ephemeralLow - LOWEST >= 2_000 ? [LOWEST, ephemeralLow - 1] : [ephemeralHigh + 1, 65_535];
 }
