@@ -25,11 +25,23 @@ export function node24Binary() {
   return bin;
 }
 
-/** Returns when this process is Node 24+; otherwise runs the script under Node 24 and exits with it. */
-export async function ensureNode24() {
-  if (Number(process.versions.node.split('.')[0]) >= 24) return;
+/**
+ * Returns when this process is Node 24+ and runs with every one of `nodeOptions` (V8 options only
+ * a launcher can give, libs/runtime node-options.ts; one the caller already set, on the command
+ * line or in NODE_OPTIONS, is kept as set). On Node 24 without them, the process replaces itself
+ * with the same script under them (process.execve: same pid, nothing left behind). On an older
+ * Node it runs the script under Node 24, with them, and exits with it.
+ */
+export async function ensureNode24(nodeOptions = []) {
+  const given = new Set([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((a) => a.split('=')[0]));
+  const missing = nodeOptions.filter((o) => !given.has(o.split('=')[0]));
+  const args = [...process.execArgv, ...missing, ...process.argv.slice(1)];
+  if (Number(process.versions.node.split('.')[0]) >= 24) {
+    if (missing.length > 0) process.execve(process.execPath, [process.execPath, ...args], process.env);
+    return;
+  }
   const bin = node24Binary();
-  const child = spawn(bin, [...process.execArgv, ...process.argv.slice(1)], {
+  const child = spawn(bin, args, {
     stdio: 'inherit',
     env: { ...process.env, PATH: `${dirname(bin)}:${process.env.PATH ?? ''}` },
   });

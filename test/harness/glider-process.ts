@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localMemoryBytes, nodeOptions } from '#libs/runtime';
 import { waitFor } from '#libs/testing';
 import { repoRoot } from './paths.js';
 
@@ -45,12 +46,16 @@ export async function startGlider(
   const name = opts.name ?? app;
   const logFile = join(opts.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', ...extraNodeArgs(app), join(repoRoot, 'dist/apps', app, 'src/main.js')], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: opts.detached ?? false,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', ...nodeOptions(localMemoryBytes()), ...extraNodeArgs(app), join(repoRoot, 'dist/apps', app, 'src/main.js')],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.detached ?? false,
+    },
+  );
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   running.add(child);

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { localMemoryBytes, nodeOptions } from '#libs/runtime';
 import { clusterPorts } from '../../../test/harness/cluster-cli.js';
 import { processTree, type ServerProcess } from '../load/process-stats.js';
 import { diffPerConnection, heapArgs, heapGroups, summarisePerConnection, takeSnapshot, type HeapGroups } from './v8-heap.js';
@@ -112,7 +113,13 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       },
     }),
   );
-  const node = req.profile ? [...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE] : req.heap ? [...heapArgs(req.dir), STANDALONE] : [STANDALONE];
+  // started as `npm start` starts it: with the V8 options every Glider process gets
+  const v8 = nodeOptions(localMemoryBytes());
+  const node = req.profile
+    ? [...v8, ...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE]
+    : req.heap
+      ? [...v8, ...heapArgs(req.dir), STANDALONE]
+      : [...v8, STANDALONE];
   const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));

@@ -1,3 +1,4 @@
+import { nodeOptions, quantityBytes } from '#libs/runtime';
 import { HTTP_PORT, declaration, internalPorts, servedPorts } from '../../../api/v1alpha1/components.js';
 import type { ComponentName, ComponentSpec } from '../../../api/v1alpha1/xmpp-cluster.schema.js';
 import type { XmppCluster } from '../../../api/v1alpha1/types.js';
@@ -82,7 +83,9 @@ export function deployment(x: XmppCluster, c: ComponentName, spec: ComponentSpec
   }
   const env: Record<string, unknown>[] = [
     { name: 'GLIDER_CONFIG', value: `${CONFIG_DIR}/config.yaml` },
-    { name: 'NODE_OPTIONS', value: '--enable-source-maps' },
+    // the V8 options every Glider process starts with; the young generation's ceiling only where the
+    // container may hold more than V8 would give it on its own (libs/runtime node-options.ts)
+    { name: 'NODE_OPTIONS', value: ['--enable-source-maps', ...nodeOptions(quantityBytes(spec.resources?.limits?.memory))].join(' ') },
   ];
   // The bus instance id is the pod name: the operator matches load reports to pods and sends DRAIN by it.
   const idKey = declaration(c).instanceIdEnv;
