@@ -10,7 +10,7 @@ import { totalmem } from 'node:os';
  * 2 GiB and 64 MiB with 4 GiB or more. A burst of logins grows it to that ceiling, and the pages
  * stay resident after the burst (V8 keeps them pooled when it shrinks the space), so on a large
  * machine every process carried 64 MiB more RSS for good once a few thousand sessions had come in.
- * A 32 MiB semi-space costs the scavenger about 0.1 µs per routed stanza more (docs/performance.md,
+ * A 32 MiB semi-space costs the scavenger about 0.2 µs per stanza more (docs/performance.md,
  * "Idle memory per authenticated connection"); 16 MiB doubled the scavenger's time. Where V8 would
  * choose 32 MiB or less anyway (under 2 GiB), nothing is passed: this is a ceiling, never a raise.
  */
