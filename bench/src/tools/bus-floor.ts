@@ -10,10 +10,10 @@
 // per stanza on these hops (docs/performance.md, "What the bus hops cost on this machine").
 //   node dist/bench/src/tools/bus-floor.js [seconds=10] [window=500] [bytes=350]
 // `window`: stanzas in flight (the bench's msg scenario: 50 pairs × window 10).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { freePort, natsServerBinary, waitFor, accepts } from '#libs/testing';
+import { startNatsServer } from '#libs/testing';
 import { treeCpuUs } from '../load/process-stats.js';
 
 const ROUTER_IN = 'floor.router';
@@ -131,16 +131,13 @@ if (process.argv[2] === 'role') {
     console.error('usage: bus-floor.js [seconds > 0] [window > 0] [bytes > 0]');
     process.exit(2);
   }
-  const port = await freePort();
-  const nats = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  // core NATS only, as the cluster's stanza path uses it; killed on exit by libs/testing
+  const nats = await startNatsServer({ jetstream: false });
   const children: ChildProcess[] = [];
-  const stop = (): void => {
+  process.on('exit', () => {
     for (const c of children) c.kill('SIGKILL');
-    nats.kill('SIGKILL');
-  };
-  process.on('exit', stop);
-  await waitFor(() => accepts(port), { timeoutMs: 10_000, what: 'nats-server' });
-  const url = `nats://127.0.0.1:${port}`;
+  });
+  const url = nats.url;
   const start = async (name: string): Promise<ChildProcess> => {
     const child = fork(new URL(import.meta.url), ['role', name, url, String(bytes), String(window)]);
     children.push(child);
@@ -158,7 +155,7 @@ if (process.argv[2] === 'role') {
   };
   sender.send('start');
   await new Promise((r) => setTimeout(r, 3000)); // warm-up: JIT, socket buffers
-  const procs = { 'nats-server': nats, 'sender edge': sender, router, 'receiver edge': receiver };
+  const procs = { 'nats-server': { pid: nats.pid }, 'sender edge': sender, router, 'receiver edge': receiver };
   const cpu0 = Object.fromEntries(Object.entries(procs).map(([n, p]) => [n, treeCpuUs(p.pid!)]));
   const [done0, msgs0] = await count();
   const t0 = performance.now();
@@ -173,6 +170,6 @@ if (process.argv[2] === 'role') {
       `${((msgs1 - msgs0) / stanzas).toFixed(2)} NATS messages per stanza; CPU µs per stanza: ` +
       `${per.map(([n, us]) => `${n} ${us.toFixed(1)}`).join(', ')}; total ${total.toFixed(1)}`,
   );
-  stop();
+  await nats.stop();
   process.exit(0);
 }

@@ -23,6 +23,8 @@ export interface NatsServer {
   port: number;
   /** The JetStream store directory. */
   storeDir: string;
+  /** The running process's pid (a new one after `restart`); undefined while it is down. */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
   /**
    * Stops and starts again on the same port and store (for reconnect tests); `downMs` keeps it
@@ -135,6 +137,9 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir: dir.path,
+    get pid() {
+      return child?.pid;
+    },
     stop: async () => {
       await stopIt();
       dir.remove();
