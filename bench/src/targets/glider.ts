@@ -113,13 +113,13 @@ export async function startGliderStandalone(req: TargetRequest): Promise<StartOu
       },
     }),
   );
-  // started as `npm start` starts it: with the V8 options every Glider process gets
-  const v8 = nodeOptions(localMemoryBytes());
-  const node = req.profile
-    ? [...v8, ...profileArgs(req.dir), ...heapArgs(req.dir), STANDALONE]
-    : req.heap
-      ? [...v8, ...heapArgs(req.dir), STANDALONE]
-      : [...v8, STANDALONE];
+  // started as `npm start` starts it (the V8 options every Glider process gets), profiled or heap-snapshotted on request
+  const node = [
+    ...nodeOptions(localMemoryBytes()),
+    ...(req.profile ? profileArgs(req.dir) : []),
+    ...(req.profile || req.heap ? heapArgs(req.dir) : []),
+    STANDALONE,
+  ];
   const child = spawnNode(node, { GLIDER_CONFIG: config, ...UNTHROTTLED, ...req.env }, req.dir);
   try {
     await waitForPort(port, child, 30_000, join(req.dir, 'stdout.log'));
