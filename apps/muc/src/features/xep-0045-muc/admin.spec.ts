@@ -133,6 +133,14 @@ describe('XEP-0045 affiliations, roles, configuration, destroy', () => {
     const gone = h.take(bob)[0]!;
     assert.equal(gone.attrs.type, 'unavailable');
     assert.equal(gone.getChild('x', USER)!.getChild('destroy')!.attrs.jid, `new@${SERVICE}`);
+    assert.deepEqual(
+      gone
+        .getChild('x', USER)!
+        .getChildren('status')
+        .map((s) => s.attrs.code),
+      ['110'],
+      'each occupant gets only its own unavailable: a self-presence (§7.14)',
+    );
     assert.equal(await h.storage.mucRooms.get(`ops@${SERVICE}`), undefined);
   });
   it('a full room (muc#roomconfig_maxusers) refuses a newcomer with service-unavailable, and lets an admin in (§7.2.10)', async () => {

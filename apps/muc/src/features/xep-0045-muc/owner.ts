@@ -69,7 +69,13 @@ function syncAffiliations(room: Room, affiliation: 'owner' | 'admin', jids: stri
   for (const j of jids) if (room.affiliationOf(j) !== affiliation) room.setAffiliation(j, affiliation);
 }
 
-/** §10.9: everyone leaves with the reason and the alternative venue; the room is gone. */
+/**
+ * §10.9: everyone leaves with the reason and the alternative venue; the room is gone. Each occupant
+ * gets only its own unavailable, so each is a self-presence and carries 110 like every other one
+ * (§7.14, the status registry's "any room presence"; Prosody does the same): a client that takes
+ * 110 as "I am out" (Smack's MultiUserChat) has left the room before it tells anyone it was
+ * destroyed.
+ */
 function destroyRoom(req: MucIqRequest, room: Room, destroy: Element | undefined): IqAnswer {
   const alt = destroy?.attrs.jid;
   if (alt !== undefined && !tryParseJid(alt)) return new StanzaError('jid-malformed', { text: 'the alternative venue is not a JID (§10.9)' });
@@ -83,7 +89,7 @@ function destroyRoom(req: MucIqRequest, room: Room, destroy: Element | undefined
       const el = xml(
         'presence',
         { from: room.occupantJid(o), type: 'unavailable' },
-        xml('x', { xmlns: NS.mucUser }, xml('item', { affiliation: 'none', role: 'none' }), notice.clone()),
+        xml('x', { xmlns: NS.mucUser }, xml('item', { affiliation: 'none', role: 'none' }), notice.clone(), xml('status', { code: String(STATUS.self) })),
       );
       req.out.send(el, s.jid);
     }
