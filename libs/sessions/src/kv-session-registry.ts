@@ -144,6 +144,19 @@ export class KvSessionRegistry implements SessionRegistry {
   async update(jid: string, sessionId: string, patch: Patch): Promise<boolean> {
     const kv = await this.bucket();
     const key = keyOf(jid);
+    // The cached record first: a compare-and-set at its revision succeeds only if the store still
+    // holds exactly that record, so no read is needed when the cache is current (presence's update
+    // of every initial presence: one round trip instead of two). A stale cache just costs the read.
+    const known = this.cache.get(key);
+    if (known && known.info.sessionId === sessionId) {
+      const next: SessionInfo = { ...known.info, ...patch };
+      try {
+        this.remember(key, next, await kv.update(key, encodeSessionRecord(toRecord(next)), known.revision));
+        return true;
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+    }
     for (let i = 0; i < this.attempts; i++) {
       const cur = await kv.get(key);
       if (!cur) return false;
@@ -163,6 +176,17 @@ export class KvSessionRegistry implements SessionRegistry {
   async remove(jid: string, sessionId: string): Promise<SessionInfo | undefined> {
     const kv = await this.bucket();
     const key = keyOf(jid);
+    // As in update: a delete at the cached revision wins only over exactly the cached record.
+    const known = this.cache.get(key);
+    if (known && known.info.sessionId === sessionId) {
+      try {
+        await kv.delete(key, known.revision);
+        this.forget(key, known.revision + 1);
+        return known.info;
+      } catch (err) {
+        if (!(err instanceof KvConflictError)) throw err;
+      }
+    }
     for (let i = 0; i < this.attempts; i++) {
       const cur = await kv.get(key);
       if (!cur) return undefined;

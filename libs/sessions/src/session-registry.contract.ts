@@ -56,29 +56,13 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.deepEqual(await a.bind(s, 'replace'), { ok: true });
       assert.deepEqual(await b.ofUser(bare), [s]);
       // a registry whose bucket counts its listings (KvBucket.keys: a stream info request on NATS)
-      let listings = 0;
-      const counting = new Proxy(await ut.connect(), {
-        get(target, prop) {
-          if (prop === 'kv')
-            return async (...args: Parameters<Bus['kv']>) => {
-              const bucket = await target.kv(...args);
-              return new Proxy(bucket, {
-                get(t, p) {
-                  if (p === 'keys') listings++;
-                  const v = Reflect.get(t, p, t) as unknown;
-                  return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-                },
-              });
-            };
-          const v = Reflect.get(target, prop, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
+      const calls = new Map<string, number>();
+      const counting = countingBus(await ut.connect(), calls);
       const c = createSessionRegistry(counting, { logger });
       await c.start();
       try {
         assert.deepEqual(await c.ofUser(user()), []);
-        assert.equal(listings, 0, 'nobody of that user was ever written: the watched cache is exact');
+        assert.equal(calls.get('keys') ?? 0, 0, 'nobody of that user was ever written: the watched cache is exact');
         assert.deepEqual(await c.ofUser(bare), [s]);
       } finally {
         await c.stop();
@@ -144,6 +128,40 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.equal(r2, undefined);
     });
 
+    test('update and remove with a current cache: a compare-and-set at its revision, no read first', async () => {
+      const calls = new Map<string, number>();
+      const c = createSessionRegistry(countingBus(await ut.connect(), calls), { logger });
+      const s = session(`${user()}/r`, 's1');
+      assert.deepEqual(await c.bind(s, 'replace'), { ok: true });
+      calls.clear();
+      assert.equal(await c.update(s.jid, 's1', { available: true, priority: 2 }), true);
+      assert.equal(await c.update(s.jid, 's1', { interested: true }), true);
+      assert.equal(calls.get('get') ?? 0, 0, 'the record bound and updated here is known at its revision');
+      const stored = await createSessionRegistry(ut.bus, { logger }).get(s.jid);
+      assert.deepEqual([stored?.available, stored?.priority, stored?.interested], [true, 2, true]);
+      assert.equal((await c.remove(s.jid, 's1'))?.priority, 2);
+      assert.equal(calls.get('get') ?? 0, 0);
+      assert.equal(await createSessionRegistry(ut.bus, { logger }).get(s.jid), undefined);
+    });
+
+    test('a stale cache decides nothing: update and remove read the store when the record moved on', async () => {
+      // no watch: this registry's cache holds only what it wrote or read itself
+      const c = createSessionRegistry(await ut.connect(), { logger });
+      const s = session(`${user()}/r`, 's1');
+      await c.bind(s, 'replace');
+      assert.equal(await a.update(s.jid, 's1', { priority: 7 }), true);
+      assert.equal(await c.update(s.jid, 's1', { available: true }), true);
+      const fresh = (): Promise<SessionInfo | undefined> => createSessionRegistry(ut.bus, { logger }).get(s.jid);
+      assert.deepEqual([(await fresh())?.priority, (await fresh())?.available], [7, true], "the other registry's change kept");
+      // replaced elsewhere: c still caches s1, which must neither update nor remove s2's record
+      const out = await a.bind(session(s.jid, 's2', 'edge-2'), 'replace');
+      assert.equal(out.ok && out.replaced?.sessionId, 's1');
+      assert.equal(await c.update(s.jid, 's1', { priority: 1 }), false);
+      assert.equal(await c.remove(s.jid, 's1'), undefined);
+      assert.deepEqual([(await fresh())?.sessionId, (await fresh())?.priority], ['s2', 0]);
+      assert.equal((await a.remove(s.jid, 's2'))?.sessionId, 's2');
+    });
+
     test('the carbons flag (XEP-0280) is shared: set on one, seen and cleared on the other', async () => {
       const bare = user();
       const s = session(`${bare}/phone`, 's1');
@@ -203,5 +221,25 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       await b.remove(s2.jid, 'x2');
       await waitFor(() => !a.edges().includes(edge), { what: 'a to forget the edge without sessions' });
     });
+  });
+}
+
+/** `bus` whose KV buckets count their calls by method name into `calls` (a NATS round trip each). */
+function countingBus(bus: Bus, calls: Map<string, number>): Bus {
+  const bound = <T extends object>(target: T, prop: string | symbol): unknown => {
+    const v = Reflect.get(target, prop, target) as unknown;
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+  };
+  return new Proxy(bus, {
+    get(target, prop) {
+      if (prop !== 'kv') return bound(target, prop);
+      return async (...args: Parameters<Bus['kv']>) =>
+        new Proxy(await target.kv(...args), {
+          get(t, p) {
+            if (typeof p === 'string') calls.set(p, (calls.get(p) ?? 0) + 1);
+            return bound(t, p);
+          },
+        });
+    },
   });
 }
