@@ -23,7 +23,7 @@ export const stanzaKindNames: Readonly<Record<number, StanzaKind>> = {
 export type SessionEventKind = 'KIND_UNSPECIFIED' | 'BOUND' | 'ENDED' | 'AVAILABLE' | 'DETACHED';
 export const sessionEventKindNumbers: Readonly<Record<SessionEventKind, number>> = {
   KIND_UNSPECIFIED: 0,
-  /** resource bound; not yet available */
+  /** not sent since 2026-12 (nobody acted on it); kept so old edges' frames decode */
   BOUND: 1,
   /** stream closed or edge gone: broadcast unavailable if it was available */
   ENDED: 2,

@@ -79,7 +79,7 @@ describe('c2s login and stanza path', () => {
     assert.equal(routed.from, 'alice@example.test/laptop');
     assert.equal(routed.kind, 'MESSAGE');
     assert.equal(routed.origin?.sessionId !== undefined, true);
-    assert.ok(h.presence.some((f) => f.session?.kind === 'BOUND' && f.session.jid === jid));
+    assert.ok(!h.presence.some((f) => f.session), 'binding tells presence nothing (the record is the binding)');
     c.send('</stream:stream>');
     await c.waitClosed();
     await waitFor(() => h.presence.some((f) => f.session?.kind === 'ENDED' && f.session.jid === jid), { what: 'ENDED' });

@@ -3,7 +3,6 @@ import { jid, type Jid } from '#libs/jid';
 import type { StanzaErrorCondition } from '#libs/stanza';
 import type { EdgeContext } from '../../edge.context.js';
 import type { C2sStream } from '../../stream/c2s-stream.machine.js';
-import { publishSessionEvent } from './session-events.js';
 
 /** What binding a resource gave: the full JID, or the RFC 6120 §7.6.2 error (none when the stream closed meanwhile). */
 export type BindOutcome = { ok: true; full: Jid } | { ok: false; condition?: StanzaErrorCondition; type?: 'cancel' | 'modify' | 'wait'; text?: string };
@@ -57,12 +56,16 @@ export async function bindResource(ctx: EdgeContext, stream: C2sStream, resource
   return { ok: true, full };
 }
 
-/** After the answer is written: the stream is bound, stanzas flow, presence hears BOUND. */
-export function bound(ctx: EdgeContext, stream: C2sStream, full: Jid): void {
+/**
+ * After the answer is written: the stream is bound and stanzas flow. Nobody else is told: the
+ * registry record is the binding, and the services act on the session's initial presence (presence)
+ * and its end (ENDED). Until 2026-12 a BOUND event went to presence here, which did nothing with it:
+ * a bus request per login (two NATS messages and a wake-up of presence in a cluster).
+ */
+export function bound(stream: C2sStream, full: Jid): void {
   boundResources.set(stream, full);
   stream.boundTo(full);
   stream.log.info({ jid: full.toString() }, 'bound');
-  publishSessionEvent(ctx, full.bare().toString(), { kind: 'BOUND', jid: full.toString(), session: { edgeId: ctx.edgeId, sessionId: stream.sessionId } });
 }
 
 /**

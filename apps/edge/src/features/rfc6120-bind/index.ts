@@ -69,7 +69,7 @@ async function bind(ctx: EdgeContext, stream: C2sStream, iq: Element, payload: E
     return undefined;
   }
   stream.send(iqResult(iq, xml('bind', { xmlns: NS.bind }, xml('jid', {}, outcome.full.toString()))));
-  bound(ctx, stream, outcome.full);
+  bound(stream, outcome.full);
   return outcome.full;
 }
 

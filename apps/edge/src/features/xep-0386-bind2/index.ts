@@ -76,7 +76,7 @@ async function bind2(ctx: EdgeContext, arg: EdgeHooks['sasl2-success']): Promise
     };
     return 'stop';
   }
-  bound(ctx, stream, outcome.full);
+  bound(stream, outcome.full);
   const boundEl: Element = xml('bound', { xmlns: NS.bind2 });
   // §bind-request SHOULD: the archive's state at the moment of binding, for the client's MAM catch-up.
   if (ctx.config.archive.enabled) {
