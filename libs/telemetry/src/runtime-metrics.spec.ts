@@ -68,7 +68,7 @@ test('event-loop lag: a stall is in the next window even when the window rolls b
     assert.ok(lag.window.max < 0.2, `no sample since the stall yet: max ${lag.window.max} s`);
     await new Promise((r) => setTimeout(r, 50));
     lag.roll();
-    assert.ok(lag.window.max >= 0.29, `the stall in the window after: max ${lag.window.max} s`);
+    assert.ok(lag.window.max >= 0.3 - 0.01, `the stall less the resolution, in the window after: max ${lag.window.max} s`);
   } finally {
     lag.stop();
   }

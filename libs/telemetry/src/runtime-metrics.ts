@@ -74,9 +74,12 @@ export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): (
 }
 
 /**
- * Event-loop delay in windows: a timer every `resolutionMs` records how long since its last tick it
- * came (resolution plus delay, as `monitorEventLoopDelay` reports), and `roll()` makes the samples so
- * far the window the gauges show, then starts a new one. Not `monitorEventLoopDelay` with a reset
+ * Event-loop delay in windows: a timer every `resolutionMs` records how much later than due it came
+ * (the time since its last tick minus the resolution: the delay alone, whatever the resolution; not
+ * `monitorEventLoopDelay`'s resolution plus delay), and `roll()` makes the samples so far the
+ * window the gauges show, then starts a new one. The resolution only sets how many samples a window
+ * has; each tick wakes an idle process, which costs this virtual machine ≈ 90 µs of CPU
+ * (docs/performance.md, "What an idle cluster costs"). Not `monitorEventLoopDelay` with a reset
  * per window: its reset also forgets when it last ticked, so a stall whose window rolled before the
  * monitor's next tick (both overdue once the loop is free again) was never recorded at all — the
  * stall these gauges are there to show. Here the tick keeps its own time: a stall always lands in
@@ -89,9 +92,11 @@ export class EventLoopLag {
   private readonly ticker: NodeJS.Timeout;
 
   constructor(resolutionMs: number) {
+    const due = BigInt(resolutionMs) * 1_000_000n;
     this.ticker = setInterval(() => {
       const now = process.hrtime.bigint();
-      this.samples.record(now > this.last ? now - this.last : 1n);
+      const late = now - this.last - due;
+      this.samples.record(late > 0n ? late : 1n); // the histogram takes 1 ns and up
       this.last = now;
     }, resolutionMs);
     this.ticker.unref();
