@@ -79,7 +79,7 @@ export function registerRuntimeMetrics(m: Meter, opts: RuntimeMetricsOptions): (
  * `monitorEventLoopDelay`'s resolution plus delay), and `roll()` makes the samples so far the
  * window the gauges show, then starts a new one. The resolution only sets how many samples a window
  * has; each tick wakes an idle process, which costs this virtual machine ≈ 90 µs of CPU
- * (docs/performance.md, "What an idle cluster costs"). Not `monitorEventLoopDelay` with a reset
+ * (docs/performance.md, "Logins in a cluster, and what an idle cluster costs"). Not `monitorEventLoopDelay` with a reset
  * per window: its reset also forgets when it last ticked, so a stall whose window rolled before the
  * monitor's next tick (both overdue once the loop is free again) was never recorded at all — the
  * stall these gauges are there to show. Here the tick keeps its own time: a stall always lands in

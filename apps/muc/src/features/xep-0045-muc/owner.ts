@@ -6,7 +6,7 @@ import type { Room } from '../../core/room.js';
 import type { MucContext, MucIqRequest } from '../../muc.context.js';
 import { roomNotice } from './groupchat.js';
 import { removeOccupant } from './presence.js';
-import { STATUS } from './presence-out.js';
+import { STATUS, occupantPresence } from './presence-out.js';
 import { ConfigValueError, configForm, readConfig } from './room-config-form.js';
 
 /** The room an owner request is about, or the error: only owners configure and destroy (§10). */
@@ -29,12 +29,12 @@ export function setOwner(ctx: MucContext, req: MucIqRequest): IqAnswer {
   const room = ownedRoom(req);
   if (room instanceof StanzaError) return room;
   const destroy = req.payload.getChild('destroy');
-  if (destroy) return destroyRoom(req, room, destroy);
+  if (destroy) return destroyRoom(ctx, req, room, destroy);
   const x = req.payload.getChild('x', NS.xdata);
   if (!x) return new StanzaError('bad-request', { text: 'a muc#owner set carries a data form or <destroy/> (§10)' });
   if (x.attrs.type === 'cancel') {
     // §10.1.2: cancelling the first configuration of a new room destroys it.
-    if (room.record.locked) destroyRoom(req, room, undefined);
+    if (room.record.locked) destroyRoom(ctx, req, room, undefined);
     return undefined;
   }
   let submitted;
@@ -71,12 +71,11 @@ function syncAffiliations(room: Room, affiliation: 'owner' | 'admin', jids: stri
 
 /**
  * §10.9: everyone leaves with the reason and the alternative venue; the room is gone. Each occupant
- * gets only its own unavailable, so each is a self-presence and carries 110 like every other one
- * (§7.14, the status registry's "any room presence"; Prosody does the same): a client that takes
- * 110 as "I am out" (Smack's MultiUserChat) has left the room before it tells anyone it was
- * destroyed.
+ * gets only its own unavailable, a self-presence like any other (110, occupant-id: `occupantPresence`;
+ * Prosody's clear() sends the same): a client that takes 110 as "I am out" (Smack's MultiUserChat)
+ * has left the room before it tells anyone it was destroyed.
  */
-function destroyRoom(req: MucIqRequest, room: Room, destroy: Element | undefined): IqAnswer {
+function destroyRoom(ctx: MucContext, req: MucIqRequest, room: Room, destroy: Element | undefined): IqAnswer {
   const alt = destroy?.attrs.jid;
   if (alt !== undefined && !tryParseJid(alt)) return new StanzaError('jid-malformed', { text: 'the alternative venue is not a JID (§10.9)' });
   const notice = xml('destroy', alt ? { jid: alt } : {});
@@ -85,14 +84,11 @@ function destroyRoom(req: MucIqRequest, room: Room, destroy: Element | undefined
   const password = destroy?.getChildText('password');
   if (password) notice.append(xml('password', {}, password));
   for (const o of [...room.live.occupants]) {
-    for (const s of o.sessions) {
-      const el = xml(
-        'presence',
-        { from: room.occupantJid(o), type: 'unavailable' },
-        xml('x', { xmlns: NS.mucUser }, xml('item', { affiliation: 'none', role: 'none' }), notice.clone(), xml('status', { code: String(STATUS.self) })),
-      );
-      req.out.send(el, s.jid);
-    }
+    const gone = occupantPresence(ctx, room, o, { viewer: o, self: true, unavailable: true, destroy: notice.clone() });
+    req.out.sendToAll(
+      gone,
+      o.sessions.map((s) => s.jid),
+    );
   }
   for (const o of [...room.live.occupants]) room.removeOccupant(o);
   room.gone = true;

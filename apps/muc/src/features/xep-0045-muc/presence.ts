@@ -103,8 +103,9 @@ function copyStatus(st: MucStanza, el: ReturnType<typeof occupantPresence>): voi
 }
 
 /**
- * Takes an occupant out of the room for everyone (kick §8.2, ban §9.1, removal §9.4/§9.6, destroy
- * §10.9): each of its sessions gets its own unavailable with 110, everyone else the same without.
+ * Takes an occupant out of the room for everyone (kick §8.2, ban §9.1, removal §9.4/§9.6; a
+ * destroyed room tells each occupant only of itself, owner.ts): each of its sessions gets its own
+ * unavailable with 110, everyone else the same without.
  */
 export function removeOccupant(
   ctx: MucContext,
