@@ -14,6 +14,7 @@ import { usersNeeded } from './scenarios/options.js';
 import type { ScenarioResult } from './scenarios/result.js';
 import { expandArchiveRuns } from './scenarios/archive-runs.js';
 import { expandWorkerRuns } from './scenarios/worker-runs.js';
+import { medianResults, renderRoundRatios, roundOrder } from './scenarios/rounds.js';
 import { runScenarios } from './scenarios/run-scenarios.js';
 import { startEjabberd } from './targets/ejabberd.js';
 import { startGliderCluster, startGliderStandalone } from './targets/glider.js';
@@ -27,7 +28,9 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
   'glider-cluster': startGliderCluster,
 };
 
-const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--rounds 1] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
+  --rounds    run every target N times, in turn, the order reversed every other round, and judge the medians
+              (each round's table is printed too, with the cluster's ratios to standalone round by round)
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
   --heap      heap snapshots in idle, with no session and with them, compared per connection (no profiler): Glider
               standalone's process, and the cluster's edge-1 (per connection it holds)
@@ -48,14 +51,19 @@ async function main(): Promise<void> {
     heap: { type: 'boolean', default: false },
     archive: { type: 'string' },
     'standalone-workers': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: ${String(values.rounds)} is not a count ≥ 1`);
   const names = String(values.targets).split(',');
   for (const n of names) if (!STARTERS[n]) throw new Error(`unknown target ${n}`);
   const runs = expandWorkerRuns(expandArchiveRuns(names, values.archive as string | undefined), values['standalone-workers'] as string | undefined);
   const users = Math.max(opts.users, usersNeeded(opts));
   const results: ScenarioResult[] = [];
   const notes: string[] = [];
-  for (const { target: name, label, env } of runs) {
+  const runsInOrder = Array.from({ length: rounds }, (_, round) => roundOrder(runs, round).map((run) => ({ ...run, round })));
+  for (const { target: name, label, env, round } of runsInOrder.flat()) {
+    if (rounds > 1) console.log(`round ${round + 1} of ${rounds}: ${label ?? name}`);
     const dir = mkdtempSync(join(tmpdir(), `glider-bench-${name}-`));
     const started = Date.now();
     const outcome = await STARTERS[name]!({
@@ -93,6 +101,7 @@ async function main(): Promise<void> {
           serverProcesses: t.processes,
         },
         (r) => {
+          if (rounds > 1) r.params.round = round + 1;
           results.push(r);
           console.log(jsonLine(r));
         },
@@ -110,20 +119,31 @@ async function main(): Promise<void> {
       else console.log(`${name}: files kept in ${dir}`);
     }
   }
-  console.log(`\n${renderTable(results)}\n`);
-  const cpu = renderCpuPerUnit(results);
-  if (cpu) console.log(`${cpu}\n`);
-  console.log(`${renderComparison(results)}\n`);
-  const perCore = renderPerCore(results);
-  if (perCore) console.log(`${perCore}\n`);
-  const cluster = renderClusterCpu(results);
-  if (cluster) console.log(`${cluster}\n`);
-  const beyond = renderTargets(results);
-  if (beyond) console.log(`${beyond}\n`);
-  const archive = renderArchiveCost(results);
-  if (archive) console.log(`${archive}\n`);
+  const judged = rounds > 1 ? medianResults(results) : results;
+  if (rounds > 1) {
+    for (let round = 1; round <= rounds; round++) console.log(`\nround ${round}:\n${renderTable(results.filter((r) => r.params.round === round))}`);
+    const ratios = renderRoundRatios(results);
+    if (ratios) console.log(`\n${ratios}`);
+    console.log(`\nmedians of ${rounds} rounds (counts added up; CPU per unit: the round with the median total):`);
+  }
+  for (const line of report(judged)) console.log(line);
   for (const n of new Set(notes)) console.log(`note: ${n}`);
   if (results.some((r) => r.generator.saturated)) console.log('note: a generator process was near a full core: raise --workers');
+}
+
+/** The tables and verdicts over one result per target and scenario. */
+function report(results: ScenarioResult[]): string[] {
+  const out = [`\n${renderTable(results)}\n`];
+  for (const block of [
+    renderCpuPerUnit(results),
+    renderComparison(results),
+    renderPerCore(results),
+    renderClusterCpu(results),
+    renderTargets(results),
+    renderArchiveCost(results),
+  ])
+    if (block) out.push(`${block}\n`);
+  return out;
 }
 
 const stopAndExit = async (code: number) => {
