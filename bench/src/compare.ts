@@ -28,9 +28,10 @@ const STARTERS: Record<string, (req: TargetRequest) => Promise<StartOutcome>> = 
   'glider-cluster': startGliderCluster,
 };
 
-const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--rounds 1] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
+const HELP = `usage: npm run bench:compare -- [--targets ${Object.keys(STARTERS).join(',')}] [--rounds 3] [--keep-dirs] [--profile] [--archive off,on] [--standalone-workers 1,2] [scenario options]
   --rounds    run every target N times, in turn, the order reversed every other round, and judge the medians
-              (each round's table is printed too, with the cluster's ratios to standalone round by round)
+              (each round's table is printed too, with the cluster's ratios to standalone round by round);
+              default 3: one run of each target, minutes apart, can catch this machine at twice the CPU; 1 for a quick look
   --profile   run Glider standalone under the V8 profiler and print where its CPU goes (use --keep-dirs to keep it)
   --heap      heap snapshots in idle, with no session and with them, compared per connection (no profiler): Glider
               standalone's process, and the cluster's edge-1 (per connection it holds)
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     heap: { type: 'boolean', default: false },
     archive: { type: 'string' },
     'standalone-workers': { type: 'string' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
   });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: ${String(values.rounds)} is not a count ≥ 1`);
