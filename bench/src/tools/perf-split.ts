@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 export const CATEGORIES: readonly (readonly [string, RegExp])[] = [
   ['socket write', /Socket\._writeGeneric|writeGeneric|writevGeneric/],
   ['NATS client', /@nats-io/],
-  ['protobuf', /protobufjs|JS:.' :3:|libs\/bus\/src\/(messages|frame\.codec)\.js/],
+  ['protobuf', /protobufjs|JS:.' :3:|libs\/bus\/src\/(messages|frame\.codec|hot-frame\.codec)\.js/],
   ['libs/bus', /dist\/libs\/bus\//],
   ['XML', /dist\/libs\/xml\//],
   ['TLS', /node:_tls|node:tls|node:internal\/tls|TLSWrap|SSL_|ssl3_|tls13_/],

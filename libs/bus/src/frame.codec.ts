@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { decodeHotFrame, encodeHotFrame, HOT_FIELDS } from './hot-frame.codec.js';
 import { heldValue, holdLocal, wire } from './local-values.js';
 import {
   ackCopy,
@@ -76,6 +77,30 @@ const T = {
   socks5ActivationResult: root.lookupType('glider.bus.v1.Socks5ActivationResult'),
 };
 
+/**
+ * The hand-written coder of stanza and batch frames (hot-frame.codec.ts) runs only while the loaded
+ * .proto has exactly the fields it knows: a field added to StanzaEnvelope turns it off (protobufjs
+ * then codes every frame) instead of being dropped, and frame.codec.spec.ts fails until it knows it.
+ */
+export const hotFrameCodec: boolean = hotFieldsMatch(root);
+
+/** True when `proto` declares exactly HOT_FIELDS (ids, names, types) for the messages the hand coder writes. */
+export function hotFieldsMatch(proto: protobuf.Root): boolean {
+  return Object.entries(HOT_FIELDS).every(([name, fields]) => {
+    const type = proto.lookupType(name);
+    const ids = Object.keys(fields).map(Number);
+    return (
+      type.fieldsArray.length === ids.length &&
+      type.fieldsArray.every((f) => {
+        f.resolve();
+        const known = fields[f.id];
+        const typeName = f.resolvedType ? f.resolvedType.fullName.replace(/^\./, '') : f.type;
+        return known !== undefined && known[0] === f.name && known[1] === typeName && f.repeated === (name === 'glider.bus.v1.DeliveryBatch');
+      })
+    );
+  });
+}
+
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -84,7 +109,7 @@ function asBuffer(b: Uint8Array): Buffer {
 // placeholder, and decode* of it a copy of the value (messages.ts's generated …Copy: what the mapping
 // through the wire shape gives, in one pass; messages.spec.ts checks they agree); `wire()` makes the
 // bytes where they leave.
-const frameBytes = (f: Frame): Uint8Array => T.frame.encode(frameToWire(f)).finish();
+const frameBytes = (f: Frame): Uint8Array => (hotFrameCodec ? encodeHotFrame(f) : undefined) ?? T.frame.encode(frameToWire(f)).finish();
 const ackBytes = (a: Ack): Uint8Array => T.ack.encode(ackToWire(a)).finish();
 const batchAckBytes = (a: BatchAck): Uint8Array => T.batchAck.encode(batchAckToWire(a)).finish();
 
@@ -93,7 +118,10 @@ export function encodeFrame(f: Frame): Uint8Array {
 }
 
 export function decodeFrame(b: Uint8Array): Frame {
-  return heldValue<Frame>(b, 'frame') ?? frameFromWire(T.frame.decode(asBuffer(wire(b))) as unknown as FrameWire);
+  const held = heldValue<Frame>(b, 'frame');
+  if (held) return held;
+  const buf = asBuffer(wire(b));
+  return (hotFrameCodec ? decodeHotFrame(buf) : undefined) ?? frameFromWire(T.frame.decode(buf) as unknown as FrameWire);
 }
 
 export function encodeAck(a: Ack): Uint8Array {
