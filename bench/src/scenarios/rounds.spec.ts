@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScenarioName, ScenarioResult } from './result.js';
-import { median, medianResults, renderRoundRatios, roundOrder } from './rounds.js';
+import { medianResults, renderRoundRatios, roundOrder } from './rounds.js';
 
 const result = (
   round: number,
@@ -26,12 +26,6 @@ describe('bench:compare --rounds', () => {
     assert.deepEqual(roundOrder(['a', 'b', 'c'], 0), ['a', 'b', 'c']);
     assert.deepEqual(roundOrder(['a', 'b', 'c'], 1), ['c', 'b', 'a']);
     assert.deepEqual(roundOrder(['a', 'b', 'c'], 2), ['a', 'b', 'c']);
-  });
-
-  it('median of odd and even counts', () => {
-    assert.equal(median([3, 1, 2]), 2);
-    assert.equal(median([4, 1, 3, 2]), 2.5);
-    assert.equal(median([7]), 7);
   });
 
   it('judges medians, adds up counts so one loss in one round shows, and keeps one round’s CPU breakdown whole', () => {

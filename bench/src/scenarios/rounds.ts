@@ -4,6 +4,7 @@
 // so one run of each target, minutes apart, can judge a ratio on the phases rather than the servers.
 // Rounds run the targets in turn and reverse the order every other round (A B C, C B A, A B C …),
 // so a drift of the machine during a round weighs on every target alike.
+import { median } from '../stats/median.js';
 import type { ScenarioResult } from './result.js';
 
 /** The targets' order in round `round` (0-based): as given, reversed every other round. */
@@ -13,12 +14,6 @@ export function roundOrder<T>(runs: readonly T[], round: number): T[] {
 
 /** Counts over the whole run (added up across rounds, never a median: one loss in one round shows). */
 const SUMMED = new Set(['sent', 'lost', 'duplicates', 'out_of_order', 'ok', 'failed']);
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 const cpuTotal = (r: ScenarioResult): number => Object.values(r.serverCpuPerUnitUs).reduce((a, b) => a + b, 0);
 

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { XmppConnection } from '../client/xmpp-connection.js';
 import { attr } from '../client/splitter.js';
 import { treeCpuUs } from '../load/process-stats.js';
+import { median } from '../stats/median.js';
 import { freePort } from '../targets/support.js';
 import { startGliderStandalone } from '../targets/glider.js';
 
@@ -154,7 +155,6 @@ console.log(`\n| round | upload MB/s (${transfers} × ${size / 1048576} MiB at o
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.round} | ${f(r.putMBs)} | ${f(r.getMBs)} | ${f(r.putCpuMsPerMB, 2)} / ${f(r.getCpuMsPerMB, 2)} |`);
 const warm = rows.length > 1 ? rows.slice(1) : rows;
-const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 console.log(
   `\nmedian of rounds ${warm[0]!.round}-${rows.at(-1)!.round}: upload ${f(median(warm.map((r) => r.putMBs)))} MB/s, download ${f(median(warm.map((r) => r.getMBs)))} MB/s, ` +
     `CPU ${f(median(warm.map((r) => r.putCpuMsPerMB)), 2)} / ${f(median(warm.map((r) => r.getCpuMsPerMB)), 2)} ms per MB`,

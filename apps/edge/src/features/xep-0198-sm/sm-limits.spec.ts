@@ -9,6 +9,31 @@ import { RawClient } from '../../testing/raw-client.js';
 
 const SM = 'urn:xmpp:sm:3';
 
+/** `user` logged in on `h`'s edge with resumable stream management enabled; the client and its SM id. */
+async function smSession(
+  h: EdgeHarness,
+  clients: RawClient[],
+  user: string,
+  resource: string,
+  mode: 'tls' | 'wss' = 'tls',
+): Promise<{ c: RawClient; id: string }> {
+  const c = await RawClient.connect({ mode, port: mode === 'tls' ? h.edge.ports.directTls : h.edge.ports.wss });
+  clients.push(c);
+  await c.login(DOMAIN, user, 'secret', resource);
+  c.send(xml('enable', { xmlns: SM, resume: 'true' }));
+  const el = await c.element();
+  assert.equal(el.name, 'enabled');
+  return { c, id: el.attrs.id! };
+}
+
+/** Ids of the messages routed again (hops 1) since `h.routed` had `before` frames. */
+function routedAgain(h: EdgeHarness, before: number): string[] {
+  return h.routed
+    .slice(before)
+    .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
+    .map((f) => f.stanza!.id);
+}
+
 /** XEP-0198's limits on the edge (unacknowledged stanzas and bytes, <r/> floods), over WebSocket too, and a stanza still being routed at a drop. */
 describe('stream management limits, and WebSocket', () => {
   let h: EdgeHarness;
@@ -21,15 +46,7 @@ describe('stream management limits, and WebSocket', () => {
     for (const c of clients) c.close();
     await h.stop();
   });
-  const session = async (mode: 'tls' | 'wss', resource: string): Promise<{ c: RawClient; id: string }> => {
-    const c = await RawClient.connect({ mode, port: mode === 'tls' ? h.edge.ports.directTls : h.edge.ports.wss });
-    clients.push(c);
-    await c.login(DOMAIN, 'carol', 'secret', resource);
-    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
-    const el = await c.element();
-    assert.equal(el.name, 'enabled');
-    return { c, id: el.attrs.id! };
-  };
+  const session = (mode: 'tls' | 'wss', resource: string) => smSession(h, clients, 'carol', resource, mode);
 
   test('a client that never acknowledges is cut with <policy-violation/> past edge.sm.maxUnacked; its queue goes back to the router', async () => {
     const { c, id } = await session('tls', 'deaf');
@@ -39,10 +56,7 @@ describe('stream management limits, and WebSocket', () => {
     await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
     // Every echo it was sent (or was about to be) and never acknowledged was routed again (hops 1), once.
     // Those still being stored when the stream ended go back at once, ahead of the stored queue.
-    const back = h.routed
-      .slice(before)
-      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
-      .map((f) => f.stanza!.id);
+    const back = routedAgain(h, before);
     assert.deepEqual(back.slice().sort(), ['u0', 'u1', 'u2', 'u3', 'u4'], String(back));
   });
 
@@ -93,29 +107,18 @@ describe('stream management: the unacknowledged queue is bounded in bytes too', 
   });
 
   test('a client that never acknowledges is cut with <policy-violation/> past edge.sm.maxUnackedBytes, well under maxUnacked; its queue goes back to the router', async () => {
-    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
-    clients.push(c);
-    await c.login(DOMAIN, 'dave', 'secret', 'big');
-    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
-    const id = (await c.element()).attrs.id!;
+    const { c, id } = await smSession(h, clients, 'dave', 'big');
     const before = h.routed.length;
     const body = 'x'.repeat(900);
     for (let i = 0; i < 3; i++) c.send(xml('message', { to: `dave@${DOMAIN}`, type: 'chat', id: `b${i}` }, xml('body', {}, body)));
     assert.equal(await c.streamError(), 'policy-violation');
     await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
-    const back = h.routed
-      .slice(before)
-      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
-      .map((f) => f.stanza!.id);
+    const back = routedAgain(h, before);
     assert.deepEqual(back.slice().sort(), ['b0', 'b1', 'b2'], String(back));
   });
 
   test('acknowledged stanzas wait for edge.sm.trimBatch to leave the store, and are never routed again meanwhile', async () => {
-    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
-    clients.push(c);
-    await c.login(DOMAIN, 'dave', 'secret', 'acker');
-    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
-    const id = (await c.element()).attrs.id!;
+    const { c, id } = await smSession(h, clients, 'dave', 'acker');
     for (const n of ['k1', 'k2', 'k3']) c.send(xml('message', { to: `dave@${DOMAIN}/acker`, type: 'chat', id: n }, xml('body', {}, n)));
     const seen: string[] = [];
     while (seen.length < 3) seen.push((await c.element()).attrs.id!);
@@ -126,10 +129,7 @@ describe('stream management: the unacknowledged queue is bounded in bytes too', 
     const before = h.routed.length;
     c.send('</stream:stream>');
     await waitFor(async () => (await new ResumableStore(h.bus).get(id)) === undefined, { what: 'the session to end' });
-    const back = h.routed
-      .slice(before)
-      .filter((f) => f.stanza?.hops === 1 && f.stanza.kind === 'MESSAGE')
-      .map((f) => f.stanza!.id);
+    const back = routedAgain(h, before);
     assert.deepEqual(back, ['k3'], 'only what the client had not acknowledged goes back to the router');
   });
 });
@@ -160,11 +160,7 @@ describe('stream management: a stanza still being routed when the connection dro
   });
 
   test('the detach waits for the router to take it; the resume reports h=1', async () => {
-    const c = await RawClient.connect({ mode: 'tls', port: h.edge.ports.directTls });
-    clients.push(c);
-    await c.login(DOMAIN, 'erin', 'secret', 'phone');
-    c.send(xml('enable', { xmlns: SM, resume: 'true' }));
-    const id = (await c.element()).attrs.id!;
+    const { c, id } = await smSession(h, clients, 'erin', 'phone');
     c.send(xml('message', { to: `someone@${DOMAIN}`, type: 'chat', id: 'slow' }, xml('body', {}, 'slow')));
     await waitFor(() => held.length === 1, { what: 'the router to get the message' });
     c.close(); // no closing tag: a lost connection
