@@ -15,6 +15,15 @@ export interface CoreOptions {
   bus?: () => Bus;
   /** Serve /healthz and /metrics (default true; an edge worker's are served by its primary). */
   http?: boolean;
+  /**
+   * How this process knows who is online (default `watch`): `watch` keeps every session of the
+   * cluster in a cache fed by a watch of the registry's bucket, as routing, presence and the edge's
+   * per-account limit need; `lookup` reads the records it is asked for and caches those only, for a
+   * service that looks up a few sessions and learns from a failed delivery that one moved (muc), or
+   * none (media-relay). Each watching process takes every registry write of the cluster as a bus
+   * message: about three per login.
+   */
+  sessions?: 'watch' | 'lookup';
 }
 
 /**
@@ -62,7 +71,7 @@ export class CoreModule {
             // them; the other roles leave it to them so the bucket is not scanned N times over.
             const purge = options.role === 'router' || options.role === 'standalone' ? config.bus.sessionMarkerPurgeMs : 0;
             const registry = createSessionRegistry(bus, { logger: logger.child({ component: 'sessions' }), purgeDeletesEveryMs: purge });
-            await registry.start();
+            if (options.sessions !== 'lookup') await registry.start();
             return registry;
           },
         },

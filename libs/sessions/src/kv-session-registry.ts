@@ -28,7 +28,14 @@ export interface SessionRegistryOptions {
    * keeps one per ended session otherwise). Enable it on one kind of component (routers), not all.
    */
   purgeDeletesEveryMs?: number;
+  /**
+   * Sessions a registry that was never started (no watch: it caches only what it read or wrote
+   * itself) keeps at most; the oldest cached goes first. A watched cache holds every session.
+   */
+  maxUnwatched?: number;
 }
+
+const MAX_UNWATCHED = 100_000;
 
 interface Cached {
   info: SessionInfo;
@@ -217,6 +224,21 @@ export class KvSessionRegistry implements SessionRegistry {
     return info;
   }
 
+  async fresh(jid: string): Promise<SessionInfo | undefined> {
+    if (!isFullJid(jid)) return undefined;
+    const key = keyOf(jid);
+    const e = await (await this.bucket()).get(key);
+    if (!e) {
+      // Watched, the delete reaches the cache through the watch, at its revision; unwatched, nothing
+      // else will ever drop the entry.
+      if (!this.watcher) this.forget(key, Number.MAX_SAFE_INTEGER);
+      return undefined;
+    }
+    const info = fromRecord(decodeSessionRecord(e.value));
+    this.remember(key, info, e.revision);
+    return info;
+  }
+
   async ofUser(bareJid: string): Promise<SessionInfo[]> {
     const cached = this.byUser.get(bareJid);
     if (cached && cached.size > 0) return [...cached].map((k) => this.cache.get(k)!.info);
@@ -275,6 +297,7 @@ export class KvSessionRegistry implements SessionRegistry {
     const dead = this.tombstones.get(key);
     if (dead !== undefined && dead >= revision) return;
     if (cur) this.unindex(key, cur.info);
+    else if (!this.watcher && this.cache.size >= (this.opts.maxUnwatched ?? MAX_UNWATCHED)) this.evictOldest();
     this.cache.set(key, { info: ownedPresence(info), revision });
     index(this.byUser, bareOf(info.jid), key);
     index(this.byEdge, info.edgeId, key);
@@ -290,6 +313,15 @@ export class KvSessionRegistry implements SessionRegistry {
     }
     // Without a watch no stale entry can arrive later, so no tombstone is needed.
     if (this.watcher && revision > this.watchRevision) this.tombstones.set(key, Math.max(revision, this.tombstones.get(key) ?? 0));
+  }
+
+  /** Unwatched only: the entry cached first makes room (a later `get` of it reads the store again). */
+  private evictOldest(): void {
+    for (const [key, cur] of this.cache) {
+      this.unindex(key, cur.info);
+      this.cache.delete(key);
+      return;
+    }
   }
 
   private unindex(key: string, info: SessionInfo): void {

@@ -162,6 +162,51 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.equal((await a.remove(s.jid, 's2'))?.sessionId, 's2');
     });
 
+    test('lookup only (never started): get keeps what it read; fresh reads the store past it, and drops a record that is gone', async () => {
+      const c = createSessionRegistry(await ut.connect(), { logger });
+      const s = session(`${user()}/r`, 's1');
+      await a.bind(s, 'replace');
+      assert.equal((await c.get(s.jid))?.sessionId, 's1');
+      await a.bind(session(s.jid, 's2', 'edge-2'), 'replace');
+      assert.equal((await c.get(s.jid))?.sessionId, 's1', 'not watched: the cached record until asked afresh');
+      assert.deepEqual([(await c.fresh(s.jid))?.sessionId, (await c.fresh(s.jid))?.edgeId], ['s2', 'edge-2']);
+      assert.equal((await c.get(s.jid))?.sessionId, 's2', 'the fresh record is the cached one now');
+      assert.equal((await a.remove(s.jid, 's2'))?.sessionId, 's2');
+      assert.equal((await c.get(s.jid))?.sessionId, 's2');
+      assert.equal(await c.fresh(s.jid), undefined);
+      assert.equal(await c.get(s.jid), undefined, 'gone from the cache too');
+      assert.equal(await c.fresh(user()), undefined, 'a bare JID is never a session');
+    });
+
+    test('lookup only: at most maxUnwatched records cached, the first cached going first', async () => {
+      const c = createSessionRegistry(await ut.connect(), { logger, maxUnwatched: 2 });
+      const ss = [1, 2, 3].map((i) => session(`${user()}/r`, `s${i}`));
+      for (const s of ss) await a.bind(s, 'replace');
+      for (const s of ss) assert.equal((await c.get(s.jid))?.sessionId, s.sessionId);
+      assert.deepEqual(
+        c.all().map((x) => x.sessionId),
+        ['s2', 's3'],
+      );
+      // the evicted one is read again from the store when asked for
+      assert.equal((await c.get(ss[0]!.jid))?.sessionId, 's1');
+      assert.deepEqual(
+        c.all().map((x) => x.sessionId),
+        ['s3', 's1'],
+      );
+      for (const s of ss) await a.remove(s.jid, s.sessionId);
+    });
+
+    test("fresh on a watched registry: the store's record, as get gives it once the watch caught up", async () => {
+      const s = session(`${user()}/r`, 's1');
+      await a.bind(s, 'replace');
+      await a.bind(session(s.jid, 's2', 'edge-2'), 'replace');
+      assert.equal((await b.fresh(s.jid))?.sessionId, 's2', 'read from the store, whatever the watch has delivered so far');
+      await waitFor(async () => (await b.get(s.jid))?.sessionId === 's2', { what: 'b to hold s2' });
+      await a.remove(s.jid, 's2');
+      await waitFor(async () => (await b.get(s.jid)) === undefined, { what: "b's watch to drop it" });
+      assert.equal(await b.fresh(s.jid), undefined);
+    });
+
     test('the carbons flag (XEP-0280) is shared: set on one, seen and cleared on the other', async () => {
       const bare = user();
       const s = session(`${bare}/phone`, 's1');

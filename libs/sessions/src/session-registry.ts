@@ -40,6 +40,11 @@ export interface SessionRegistry {
   remove(jid: string, sessionId: string): Promise<SessionInfo | undefined>;
   /** From the local cache, falling back to the store on a miss. */
   get(jid: string): Promise<SessionInfo | undefined>;
+  /**
+   * The store's record now, read past the cache (which it then holds): for a caller that acted on a
+   * cached record and was told it is stale (a delivery to a session its edge no longer has).
+   */
+  fresh(jid: string): Promise<SessionInfo | undefined>;
   ofUser(bareJid: string): Promise<SessionInfo[]>;
   /** Sessions held by an edge, from the cache (for dead-edge clean-up). */
   onEdge(edgeId: string): SessionInfo[];

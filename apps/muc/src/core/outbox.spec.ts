@@ -109,3 +109,67 @@ describe('muc fan-out an edge does not acknowledge', () => {
       );
   });
 });
+
+/**
+ * A muc replica looks sessions up without watching the registry (libs/runtime `sessions: 'lookup'`):
+ * its cached record of an occupant can name a session that moved. The old edge's session-gone makes
+ * it read the store, and the stanza goes where the full JID is now; an occupant is taken out only
+ * when the store still names the session its edge denied.
+ */
+describe('muc delivery by a stale looked-up session', () => {
+  let h: MucHarness;
+  before(async () => {
+    h = await MucHarness.start({ muc: { fanoutBatchMax: 4 } });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('the full JID bound again (a new session): the message reaches the new session, the occupant stays', async () => {
+    const users = await Promise.all(['m0', 'm1', 'm2'].map((n) => h.login(`${n}@example.com/r`)));
+    await enter(h, users, 'm');
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>one</body></message>`);
+    for (const u of users) h.take(u);
+    // m2 reconnects with the same resource: a new session id in the store; muc still caches s-old
+    const again = await h.login(users[2]!.jid);
+    assert.notEqual(again.sessionId, users[2]!.sessionId);
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>two</body></message>`);
+    assert.deepEqual(
+      h.take(again).map((e) => e.getChildText('body')),
+      ['two'],
+      'delivered to the session the store names now',
+    );
+    await h.send(users[1]!, `<message to="${ROOM}" type="groupchat"><body>three</body></message>`);
+    assert.deepEqual(
+      h.take(again).map((e) => e.getChildText('body')),
+      ['three'],
+      'and from then on straight to it',
+    );
+    assert.ok(
+      !h.received.some((r) => r.el.name === 'presence' && r.el.attrs.type === 'unavailable' && r.el.attrs.from === `${ROOM}/m2`),
+      'm2 was not taken out of the room',
+    );
+  });
+
+  it('the session ended (no record): nothing is sent to it and it is not taken out as gone; presence tells the room', async () => {
+    const users = await Promise.all(['n0', 'n1'].map((n) => h.login(`${n}@example.com/r`)));
+    await enter(h, users, 'n');
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>one</body></message>`);
+    for (const u of users) h.take(u);
+    assert.ok(await h.registry.remove(users[1]!.jid, users[1]!.sessionId));
+    const ack = await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>two</body></message>`);
+    assert.equal(ack.taken, true);
+    assert.deepEqual(h.take(users[1]!), []);
+    // a removal as gone would be a leave sent to the room's partition before that Ack: the next
+    // stanza there comes after it
+    await h.send(users[0]!, `<message to="${ROOM}" type="groupchat"><body>three</body></message>`);
+    assert.deepEqual(
+      h.take(users[0]!).map((e) => e.getChildText('body')),
+      ['two', 'three'],
+    );
+    assert.ok(
+      !h.received.some((r) => r.el.name === 'presence' && r.el.attrs.type === 'unavailable' && r.el.attrs.from === `${ROOM}/n1`),
+      'no status 333 for an ended session',
+    );
+  });
+});

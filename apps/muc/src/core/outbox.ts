@@ -29,6 +29,11 @@ export interface RemoteExit {
   route(env: StanzaEnvelope): Promise<void>;
 }
 
+/** The edge's word that the session is not there (session-gone), or no edge to ask. */
+function isGone(o: DeliveryOutcome): boolean {
+  return !o.ok && (o.reason === 'no-edge' || (o.reason === 'refused' && o.detail === SESSION_GONE));
+}
+
 /** The domain of a full or bare JID (`local@domain/resource`). */
 function domainOf(jid: string): string {
   const at = jid.indexOf('@');
@@ -127,14 +132,14 @@ export class Outbox {
       }
       sendPlain();
     }
-    const settled = Promise.all(outcomes).then((all) => {
+    const settled = Promise.all(outcomes.map((o, n) => o.then((out) => this.againIfMoved(n, out, sessions[n], registry, delivery)))).then((all) => {
       const gone = new Set<string>();
       const unacknowledged: string[] = [];
       all.forEach((o, n) => {
         if (!o || o.ok) return;
         // Gone only on the edge's word (session-gone) or a dead edge: a session missing from this
         // replica's registry view may be a moment behind, and presence tells the room when one ends.
-        if (o.reason === 'no-edge' || (o.reason === 'refused' && o.detail === SESSION_GONE)) gone.add(this.items[n]!.to);
+        if (isGone(o)) gone.add(this.items[n]!.to);
         // A keyed room message that an edge did not acknowledge (timed out, or a bus failure: a stalled
         // edge, one that does not know the frame) may not have been written: the frame fails, so the
         // router bounces the message and the sender's resend reaches those who missed it (resend.ts).
@@ -143,6 +148,34 @@ export class Outbox {
       return { gone: [...gone], unacknowledged };
     });
     return { settled };
+  }
+
+  /**
+   * A delivery refused as gone went by a record the registry may have cached before the session
+   * moved: muc looks sessions up without watching the registry (libs/runtime `sessions: 'lookup'`),
+   * so the first sign that a full JID rebound (a new session, or the same one resumed on another
+   * edge, XEP-0198) is its old edge saying it has no such session. The store's record is read: when
+   * it names another session the stanza goes there once; when there is none the outcome is what a
+   * watched cache would have given (no session: nothing sent, and presence tells the room the session
+   * ended); only when it still names this session is the occupant gone.
+   */
+  private async againIfMoved(
+    n: number,
+    out: DeliveryOutcome | undefined,
+    used: SessionTarget | undefined,
+    registry: SessionRegistry,
+    delivery: Delivery,
+  ): Promise<DeliveryOutcome | undefined> {
+    if (!out || out.ok || !used || !isGone(out)) return out;
+    let now: SessionTarget | undefined;
+    try {
+      now = await registry.fresh(this.items[n]!.to);
+    } catch {
+      return out; // the store unreachable: the edge's word stands
+    }
+    if (!now) return undefined;
+    if (now.edgeId === used.edgeId && now.sessionId === used.sessionId) return out;
+    return delivery.toSession(this.envelope(n), now);
   }
 
   /** How many items from `all[from]` on are copies of one shared stanza (at most `max`). */

@@ -125,7 +125,10 @@ export class MucHarness {
   }
 
   async startService(instanceId: string): Promise<Muc> {
-    this.muc = await startMuc({ config: this.config, logger: silent, bus: this.bus, storage: this.storage, registry: this.registry, instanceId });
+    // As deployed (libs/runtime `sessions: 'lookup'`): each muc replica its own registry, not watched,
+    // caching only the sessions it looked up; the fake edge's watched one is the truth.
+    const registry = createSessionRegistry(this.bus, { logger: silent });
+    this.muc = await startMuc({ config: this.config, logger: silent, bus: this.bus, storage: this.storage, registry, instanceId });
     return this.muc;
   }
 
