@@ -157,7 +157,8 @@ export class Outbox {
    * edge, XEP-0198) is its old edge saying it has no such session. The store's record is read: when
    * it names another session the stanza goes there once; when there is none the outcome is what a
    * watched cache would have given (no session: nothing sent, and presence tells the room the session
-   * ended); only when it still names this session is the occupant gone.
+   * ended); only when it still names this session is the occupant gone. A stanza sent again can
+   * arrive after one a later frame sent straight to the new session (docs: apps/muc README).
    */
   private async againIfMoved(
     n: number,
