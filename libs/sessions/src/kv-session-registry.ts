@@ -258,6 +258,11 @@ export class KvSessionRegistry implements SessionRegistry {
     return out;
   }
 
+  ofUserCached(bareJid: string): SessionInfo[] {
+    const cached = this.byUser.get(bareJid);
+    return cached ? [...cached].map((k) => this.cache.get(k)!.info) : [];
+  }
+
   onEdge(edgeId: string): SessionInfo[] {
     const ks = this.byEdge.get(edgeId);
     return ks ? [...ks].map((k) => this.cache.get(k)!.info) : [];

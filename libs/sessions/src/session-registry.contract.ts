@@ -178,6 +178,21 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       assert.equal(await c.fresh(user()), undefined, 'a bare JID is never a session');
     });
 
+    test('ofUserCached: the cache only, never the store', async () => {
+      const bare = user();
+      const s = session(`${bare}/r`, 's1');
+      await a.bind(s, 'replace');
+      assert.deepEqual(a.ofUserCached(bare), [s], 'its own write');
+      await waitFor(() => b.ofUserCached(bare).length === 1, { what: "b's watch to deliver the bind" });
+      const c = createSessionRegistry(await ut.connect(), { logger });
+      assert.deepEqual(c.ofUserCached(bare), [], 'not watched and never read: nothing, though the store has it');
+      assert.equal((await c.ofUser(bare)).length, 1, 'ofUser reads the store');
+      assert.equal(c.ofUserCached(bare).length, 1, 'and caches what it read');
+      await a.remove(s.jid, 's1');
+      assert.deepEqual(a.ofUserCached(bare), []);
+      await waitFor(() => b.ofUserCached(bare).length === 0, { what: "b's watch to deliver the removal" });
+    });
+
     test('lookup only: at most maxUnwatched records cached, the first cached going first', async () => {
       const c = createSessionRegistry(await ut.connect(), { logger, maxUnwatched: 2 });
       const ss = [1, 2, 3].map((i) => session(`${user()}/r`, `s${i}`));

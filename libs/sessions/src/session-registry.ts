@@ -46,6 +46,12 @@ export interface SessionRegistry {
    */
   fresh(jid: string): Promise<SessionInfo | undefined>;
   ofUser(bareJid: string): Promise<SessionInfo[]>;
+  /**
+   * A user's sessions from the cache only, never the store: what the watch has delivered so far (a
+   * bind on another node a moment ago may be missing). For a check that is made again after the
+   * caller's own write (the edge's per-account cap), not for routing.
+   */
+  ofUserCached(bareJid: string): SessionInfo[];
   /** Sessions held by an edge, from the cache (for dead-edge clean-up). */
   onEdge(edgeId: string): SessionInfo[];
   /** Every session this registry knows, from the cache (admin lists of online users; XEP-0133 §4.21). */

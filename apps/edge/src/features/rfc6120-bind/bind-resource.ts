@@ -26,7 +26,7 @@ export async function bindResource(ctx: EdgeContext, stream: C2sStream, resource
   }
   let outcome;
   try {
-    if (await overCap(ctx, full)) return refuseOverCap(ctx, stream);
+    if (overCap(ctx, full)) return refuseOverCap(ctx, stream);
     outcome = await ctx.registry.bind(
       { jid: full.toString(), edgeId: ctx.edgeId, sessionId: stream.sessionId, priority: 0, available: false, interested: false, boundAtMs: Date.now() },
       ctx.config.edge.resourceConflict,
@@ -41,7 +41,7 @@ export async function bindResource(ctx: EdgeContext, stream: C2sStream, resource
     return { ok: false };
   }
   if (!outcome.ok) return { ok: false, condition: 'conflict', type: 'cancel' };
-  if (await overCap(ctx, full, stream.sessionId)) {
+  if (overCap(ctx, full, stream.sessionId)) {
     // Another edge bound at the same moment and both got past the first check: the later loses.
     await ctx.registry.remove(full.toString(), stream.sessionId).catch(() => undefined);
     return stream.state === 'authenticated' ? refuseOverCap(ctx, stream) : { ok: false };
@@ -72,11 +72,13 @@ export function bound(stream: C2sStream, full: Jid): void {
  * edge.maxSessionsPerAccount: before binding, whether the account already holds the maximum of
  * other resources (rebinding a bound resource replaces it, so it does not count); after binding
  * (`own` set), whether this session is past the maximum in bind order (concurrent binds: the latest
- * lose; across edges only as exact as the registry's watched cache, docs/security.md).
+ * lose; across edges only as exact as the registry's watched cache, docs/security.md). Both read
+ * the watched cache only: the check after binding is the one that holds, and reading the store
+ * before it (a user's first resource: the cache knows none) cost a bus round trip per login.
  */
-async function overCap(ctx: EdgeContext, full: Jid, own?: string): Promise<boolean> {
+function overCap(ctx: EdgeContext, full: Jid, own?: string): boolean {
   const max = ctx.config.edge.maxSessionsPerAccount;
-  const sessions = await ctx.registry.ofUser(full.bare().toString());
+  const sessions = ctx.registry.ofUserCached(full.bare().toString());
   if (own === undefined) return sessions.filter((s) => s.jid !== full.toString()).length >= max;
   if (sessions.length <= max) return false;
   const order = [...sessions].sort((a, b) => a.boundAtMs - b.boundAtMs || a.sessionId.localeCompare(b.sessionId));
