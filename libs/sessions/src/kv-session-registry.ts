@@ -83,6 +83,8 @@ function keyOf(jid: string): string {
 export class KvSessionRegistry implements SessionRegistry {
   private bucketP?: Promise<KvBucket>;
   private watcher?: KvWatch;
+  /** Set when start() begins: the watch's replay of every session arrives before `watcher` is. */
+  private watched = false;
   private purgeTimer?: NodeJS.Timeout;
   private readonly cache = new Map<string, Cached>();
   private readonly byUser = new Map<string, Set<string>>();
@@ -103,6 +105,7 @@ export class KvSessionRegistry implements SessionRegistry {
 
   async start(): Promise<void> {
     if (this.watcher) return;
+    this.watched = true;
     const kv = await this.bucket();
     this.watcher = await kv.watch((e) => this.onWatch(e));
     const every = this.opts.purgeDeletesEveryMs ?? 0;
@@ -231,7 +234,7 @@ export class KvSessionRegistry implements SessionRegistry {
     if (!e) {
       // Watched, the delete reaches the cache through the watch, at its revision; unwatched, nothing
       // else will ever drop the entry.
-      if (!this.watcher) this.forget(key, Number.MAX_SAFE_INTEGER);
+      if (!this.watched) this.forget(key, Number.MAX_SAFE_INTEGER);
       return undefined;
     }
     const info = fromRecord(decodeSessionRecord(e.value));
@@ -302,7 +305,7 @@ export class KvSessionRegistry implements SessionRegistry {
     const dead = this.tombstones.get(key);
     if (dead !== undefined && dead >= revision) return;
     if (cur) this.unindex(key, cur.info);
-    else if (!this.watcher && this.cache.size >= (this.opts.maxUnwatched ?? MAX_UNWATCHED)) this.evictOldest();
+    else if (!this.watched && this.cache.size >= (this.opts.maxUnwatched ?? MAX_UNWATCHED)) this.evictOldest();
     this.cache.set(key, { info: ownedPresence(info), revision });
     index(this.byUser, bareOf(info.jid), key);
     index(this.byEdge, info.edgeId, key);

@@ -211,6 +211,30 @@ export function runSessionRegistryContract(name: string, makeBus: () => Promise<
       for (const s of ss) await a.remove(s.jid, s.sessionId);
     });
 
+    test('maxUnwatched bounds only a registry that was never started: a watched one holds every session, its replay included', async () => {
+      const ss = [1, 2, 3].map((i) => session(`${user()}/r`, `w${i}`));
+      for (const s of ss) await a.bind(s, 'replace');
+      const d = createSessionRegistry(await ut.connect(), { logger, maxUnwatched: 2 });
+      await d.start();
+      try {
+        const mine = (): string[] =>
+          d
+            .all()
+            .filter((x) => ss.some((s) => s.jid === x.jid))
+            .map((x) => x.sessionId)
+            .sort();
+        assert.deepEqual(mine(), ['w1', 'w2', 'w3'], 'the start-up replay kept all three');
+        const more = session(`${user()}/r`, 'w4');
+        await a.bind(more, 'replace');
+        await waitFor(() => d.all().some((x) => x.jid === more.jid), { what: 'd to see w4' });
+        assert.deepEqual(mine(), ['w1', 'w2', 'w3']);
+        await a.remove(more.jid, 'w4');
+      } finally {
+        await d.stop();
+        for (const s of ss) await a.remove(s.jid, s.sessionId);
+      }
+    });
+
     test("fresh on a watched registry: the store's record, as get gives it once the watch caught up", async () => {
       const s = session(`${user()}/r`, 's1');
       await a.bind(s, 'replace');
