@@ -218,8 +218,21 @@ export class KvSessionRegistry implements SessionRegistry {
     if (known !== undefined) return this.cache.get(known)!.info;
     if (!isFullJid(jid)) return undefined;
     const key = keyOf(jid);
-    const hit = this.cache.get(key);
-    if (hit) return hit.info;
+    return this.cache.get(key)?.info ?? this.read(key);
+  }
+
+  async fresh(jid: string): Promise<SessionInfo | undefined> {
+    if (!isFullJid(jid)) return undefined;
+    const key = keyOf(jid);
+    const info = await this.read(key);
+    // Watched, the delete reaches the cache through the watch, at its revision; unwatched, nothing
+    // else will ever drop the entry.
+    if (!info && !this.watched) this.forget(key, Number.MAX_SAFE_INTEGER);
+    return info;
+  }
+
+  /** The store's record of `key`, then cached. */
+  private async read(key: string): Promise<SessionInfo | undefined> {
     const e = await (await this.bucket()).get(key);
     if (!e) return undefined;
     const info = fromRecord(decodeSessionRecord(e.value));
@@ -227,48 +240,28 @@ export class KvSessionRegistry implements SessionRegistry {
     return info;
   }
 
-  async fresh(jid: string): Promise<SessionInfo | undefined> {
-    if (!isFullJid(jid)) return undefined;
-    const key = keyOf(jid);
-    const e = await (await this.bucket()).get(key);
-    if (!e) {
-      // Watched, the delete reaches the cache through the watch, at its revision; unwatched, nothing
-      // else will ever drop the entry.
-      if (!this.watched) this.forget(key, Number.MAX_SAFE_INTEGER);
-      return undefined;
-    }
-    const info = fromRecord(decodeSessionRecord(e.value));
-    this.remember(key, info, e.revision);
-    return info;
-  }
-
   async ofUser(bareJid: string): Promise<SessionInfo[]> {
-    const cached = this.byUser.get(bareJid);
-    if (cached && cached.size > 0) return [...cached].map((k) => this.cache.get(k)!.info);
+    const cached = this.ofUserCached(bareJid);
+    if (cached.length > 0) return cached;
     const kv = await this.bucket();
     // The watch has handed this registry every change up to watchRevision: when none of this user's
-    // keys changed since, the cache is exact and the user has no session (the usual case: a first
-    // resource binding, the last one leaving). One direct get; else the listing below.
+    // keys changed since, the cache is exact and the user has no session (the usual case: the last
+    // resource leaving). One direct get; else the listing below.
     if (this.watcher && !(await kv.changedSince(keys.sessionsOf(bareJid), this.watchRevision).catch(() => true))) return [];
     const out: SessionInfo[] = [];
     for (const key of await kv.keys(keys.sessionsOf(bareJid))) {
-      const e = await kv.get(key);
-      if (!e) continue;
-      const info = fromRecord(decodeSessionRecord(e.value));
-      this.remember(key, info, e.revision);
-      out.push(info);
+      const info = await this.read(key);
+      if (info) out.push(info);
     }
     return out;
   }
 
   ofUserCached(bareJid: string): SessionInfo[] {
-    const cached = this.byUser.get(bareJid);
-    return cached ? [...cached].map((k) => this.cache.get(k)!.info) : [];
+    return this.infos(this.byUser.get(bareJid));
   }
 
   onEdge(edgeId: string): SessionInfo[] {
-    const ks = this.byEdge.get(edgeId);
-    return ks ? [...ks].map((k) => this.cache.get(k)!.info) : [];
+    return this.infos(this.byEdge.get(edgeId));
   }
 
   all(): SessionInfo[] {
@@ -277,6 +270,11 @@ export class KvSessionRegistry implements SessionRegistry {
 
   edges(): string[] {
     return [...this.byEdge.keys()];
+  }
+
+  /** The cached records of an index's keys (byUser, byEdge). */
+  private infos(keys: Set<string> | undefined): SessionInfo[] {
+    return keys ? [...keys].map((k) => this.cache.get(k)!.info) : [];
   }
 
   private bucket(): Promise<KvBucket> {

@@ -167,7 +167,7 @@ export class Outbox {
     registry: SessionRegistry,
     delivery: Delivery,
   ): Promise<DeliveryOutcome | undefined> {
-    if (!out || out.ok || !used || !isGone(out)) return out;
+    if (!out || !used || !isGone(out)) return out;
     let now: SessionTarget | undefined;
     try {
       now = await registry.fresh(this.items[n]!.to);
